@@ -1,0 +1,48 @@
+# ivrd — the two commands a new user needs are `make run` and `make test`.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: build run test test-short fuzz bench load vet fmt clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
+
+# Serves the bundled example IVR (examples/main.yaml, embedded) on
+# 127.0.0.1:5060 UDP and TCP with the bundled prompts.
+run: build
+	./bin/ivrd serve
+
+# Every test, including the sipp end-to-end call when sipp is installed
+# (.ci/run installs it).
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 9m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+# A short run of every fuzz target (FUZZTIME per target).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./media/ ./dtmf/ ./bench/
+
+# Load test with sipp: CALLS concurrent calls for SECONDS (see bench/load.sh).
+load: build
+	bench/load.sh
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin
