@@ -16,6 +16,7 @@ require (
 	github.com/pion/rtp v1.10.6 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/zaf/g711 v1.4.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sync v0.16.0 // indirect
 	golang.org/x/sys v0.24.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect

@@ -1,0 +1,158 @@
+package prompts
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-audio/wav"
+	"github.com/zaf/g711"
+)
+
+// WAV format tags (the fmt chunk's wFormatTag).
+const (
+	wavPCM        = 1
+	wavALaw       = 6
+	wavULaw       = 7
+	wavExtensible = 0xFFFE
+)
+
+// maxPromptBytes bounds what one file may hold (10 minutes of 48 kHz stereo
+// 16-bit): a prompt is seconds long, a bigger file is a mistake.
+const maxPromptBytes = 10 * 60 * 48000 * 2 * 2
+
+// Decode reads a prompt file (WAV, or raw PCM when name ends in .pcm) and
+// returns 8 kHz mono samples. Errors say what is wrong with the file.
+func Decode(name string, r io.ReadSeeker) (pcm []int16, err error) {
+	if strings.EqualFold(filepath.Ext(name), ".pcm") {
+		return decodeRaw(r)
+	}
+	// go-audio/wav trusts header sizes; a hostile file must not take the
+	// server down, so a panic in it becomes an error.
+	defer func() {
+		if p := recover(); p != nil {
+			pcm, err = nil, fmt.Errorf("malformed WAV (%v)", p)
+		}
+	}()
+	return decodeWAV(r)
+}
+
+func decodeRaw(r io.Reader) ([]int16, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxPromptBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxPromptBytes {
+		return nil, errors.New("raw PCM file too large")
+	}
+	if len(data)%2 != 0 {
+		return nil, fmt.Errorf("raw PCM has an odd number of bytes (%d); want 16-bit little-endian samples", len(data))
+	}
+	if len(data) == 0 {
+		return nil, errors.New("raw PCM file is empty")
+	}
+	pcm := make([]int16, len(data)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
+	}
+	return pcm, nil
+}
+
+func decodeWAV(r io.ReadSeeker) ([]int16, error) {
+	d := wav.NewDecoder(r)
+	d.ReadInfo()
+	if err := d.Err(); err != nil || !d.IsValidFile() {
+		if err == nil {
+			err = errors.New("not a RIFF/WAVE file")
+		}
+		return nil, fmt.Errorf("not a readable WAV file: %w", err)
+	}
+	format := d.WavAudioFormat
+	chans := int(d.NumChans)
+	rate := int(d.SampleRate)
+	bits := int(d.BitDepth)
+	if chans < 1 || chans > 8 {
+		return nil, fmt.Errorf("unsupported channel count %d", chans)
+	}
+	if rate < 4000 || rate > 192000 {
+		return nil, fmt.Errorf("unsupported sample rate %d Hz", rate)
+	}
+	if SampleRate/gcd(rate, SampleRate) > 1000 {
+		// Odd rates need thousands of filter phases; no real prompt uses one.
+		return nil, fmt.Errorf("unsupported sample rate %d Hz; use a common rate (8000, 16000, 22050, 44100, 48000)", rate)
+	}
+	if format == wavExtensible && bits == 16 {
+		format = wavPCM // extensible 16-bit is plain PCM for our purpose
+	}
+	var decodeSample func([]byte) int16
+	width := 0
+	switch {
+	case format == wavPCM && bits == 16:
+		width = 2
+		decodeSample = func(b []byte) int16 { return int16(binary.LittleEndian.Uint16(b)) }
+	case format == wavULaw && bits == 8:
+		width = 1
+		decodeSample = func(b []byte) int16 { return g711.DecodeUlawFrame(b[0]) }
+	case format == wavALaw && bits == 8:
+		width = 1
+		decodeSample = func(b []byte) int16 { return g711.DecodeAlawFrame(b[0]) }
+	case format == wavPCM:
+		return nil, fmt.Errorf("unsupported PCM bit depth %d; want 16-bit", bits)
+	default:
+		return nil, fmt.Errorf("unsupported WAV format %d (%s); want 16-bit PCM, µ-law or A-law", format, formatName(format))
+	}
+	if err := d.FwdToPCM(); err != nil {
+		return nil, fmt.Errorf("no audio data: %w", err)
+	}
+	if err := d.Err(); err != nil || d.PCMChunk == nil {
+		return nil, fmt.Errorf("no audio data chunk")
+	}
+	if d.PCMSize > maxPromptBytes || d.PCMSize < 0 {
+		return nil, fmt.Errorf("audio data too large (%d bytes)", d.PCMSize)
+	}
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(d.PCMChunk, int64(d.PCMSize)))
+	if err != nil {
+		return nil, fmt.Errorf("reading audio data: %w", err)
+	}
+	if n < int64(d.PCMSize) {
+		return nil, fmt.Errorf("truncated: data chunk says %d bytes, file has %d", d.PCMSize, n)
+	}
+	frame := width * chans
+	data := buf.Bytes()
+	frames := len(data) / frame
+	if frames == 0 {
+		return nil, errors.New("no audio samples")
+	}
+	mono := make([]int16, frames)
+	for i := 0; i < frames; i++ {
+		sum := 0
+		for c := 0; c < chans; c++ {
+			sum += int(decodeSample(data[i*frame+c*width:]))
+		}
+		mono[i] = int16(sum / chans) // downmix: average keeps the level of a centred source
+	}
+	return Resample(mono, rate, SampleRate), nil
+}
+
+func formatName(f uint16) string {
+	switch f {
+	case 2:
+		return "MS ADPCM"
+	case 3:
+		return "IEEE float"
+	case 0x11:
+		return "IMA ADPCM"
+	case 0x31:
+		return "GSM 6.10"
+	case 0x55:
+		return "MP3"
+	case wavExtensible:
+		return "extensible"
+	}
+	return "unknown"
+}

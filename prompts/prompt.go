@@ -1,0 +1,71 @@
+package prompts
+
+import (
+	"time"
+
+	"github.com/zaf/g711"
+)
+
+// Codec is a G.711 variant; its value is the RTP static payload type.
+type Codec uint8
+
+// The codecs ivrd speaks.
+const (
+	PCMU Codec = 0
+	PCMA Codec = 8
+)
+
+// String is the SDP encoding name.
+func (c Codec) String() string {
+	if c == PCMA {
+		return "PCMA"
+	}
+	return "PCMU"
+}
+
+// FrameSamples is one 20 ms frame at 8 kHz.
+const FrameSamples = 160
+
+// SampleRate is the rate every prompt is converted to.
+const SampleRate = 8000
+
+// Prompt is one audio clip, decoded, resampled and encoded once.
+type Prompt struct {
+	Name string
+	PCM  []int16 // 8 kHz mono, a whole number of frames
+	PCMU []byte  // one byte per sample
+	PCMA []byte
+}
+
+// New builds a prompt from 8 kHz samples: pads them to whole frames with
+// silence and encodes them for both codecs.
+func New(name string, pcm8k []int16) *Prompt {
+	n := (len(pcm8k) + FrameSamples - 1) / FrameSamples * FrameSamples
+	if n == 0 {
+		n = FrameSamples
+	}
+	pcm := make([]int16, n)
+	copy(pcm, pcm8k)
+	p := &Prompt{Name: name, PCM: pcm, PCMU: make([]byte, n), PCMA: make([]byte, n)}
+	for i, s := range pcm {
+		p.PCMU[i] = g711.EncodeUlawFrame(s)
+		p.PCMA[i] = g711.EncodeAlawFrame(s)
+	}
+	return p
+}
+
+// Duration is the playing time.
+func (p *Prompt) Duration() time.Duration {
+	return time.Duration(len(p.PCM)) * time.Second / SampleRate
+}
+
+// Frames is the number of 20 ms frames.
+func (p *Prompt) Frames() int { return len(p.PCM) / FrameSamples }
+
+// Payload is the encoded audio for a codec.
+func (p *Prompt) Payload(c Codec) []byte {
+	if c == PCMA {
+		return p.PCMA
+	}
+	return p.PCMU
+}
