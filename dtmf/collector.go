@@ -1,0 +1,102 @@
+package dtmf
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// InbandMode says when the in-band detector listens.
+type InbandMode uint8
+
+// In-band modes (server.media.inband).
+const (
+	InbandAuto   InbandMode = iota // only when the peer negotiated no telephone-event
+	InbandAlways                   // always, with duplicates of RFC 4733 digits suppressed
+	InbandNever
+)
+
+// Config chooses a call's digit methods.
+type Config struct {
+	RFC4733, Inband, Info bool // methods accepted (server.media.dtmf)
+	InbandMode            InbandMode
+	EventNegotiated       bool // the peer's SDP had telephone-event
+}
+
+// DefaultConfig accepts every method with in-band on auto.
+func DefaultConfig(eventNegotiated bool) Config {
+	return Config{RFC4733: true, Inband: true, Info: true, InbandMode: InbandAuto, EventNegotiated: eventNegotiated}
+}
+
+// eventShadow is how long after telephone-event activity in-band digits are
+// taken for the same press sent twice by a gateway, and dropped.
+const eventShadow = 300 * time.Millisecond
+
+// Collector merges a call's digit sources into one stream: each press is
+// delivered once, with its method and time. Safe for concurrent use by the
+// media receive goroutine and SIP handlers.
+type Collector struct {
+	mu        sync.Mutex
+	cfg       Config
+	deliver   func(Digit)
+	start     time.Time
+	now       func() time.Time
+	events    EventDecoder
+	detector  *Detector
+	lastEvent time.Duration // last telephone-event packet
+	sawEvent  bool
+}
+
+// NewCollector makes a call's digit stream; deliver is called for every
+// digit (from the feeding goroutine: it must not block).
+func NewCollector(cfg Config, deliver func(Digit)) *Collector {
+	c := &Collector{cfg: cfg, deliver: deliver, start: time.Now(), now: time.Now}
+	if cfg.Inband && cfg.InbandMode != InbandNever && (cfg.InbandMode == InbandAlways || !cfg.EventNegotiated) {
+		c.detector = NewDetector()
+	}
+	return c
+}
+
+func (c *Collector) elapsed() time.Duration { return c.now().Sub(c.start) }
+
+// TelephoneEvent feeds an RFC 4733 packet.
+func (c *Collector) TelephoneEvent(h *rtp.Header, payload []byte) {
+	if !c.cfg.RFC4733 {
+		return
+	}
+	c.mu.Lock()
+	at := c.elapsed()
+	c.lastEvent, c.sawEvent = at, true
+	key, ok, err := c.events.Packet(h.Timestamp, h.Marker, payload, at)
+	c.mu.Unlock()
+	if err == nil && ok {
+		c.deliver(Digit{Key: key, Method: RFC4733, At: at})
+	}
+}
+
+// Audio feeds decoded inbound audio to the in-band detector.
+func (c *Collector) Audio(pcm []int16) {
+	if c.detector == nil {
+		return
+	}
+	c.mu.Lock()
+	key, ok := c.detector.Frame(pcm)
+	at := c.elapsed()
+	c.events.Tick(at)
+	// A gateway that sends RFC 4733 often leaves the tones in the audio
+	// too: while events flow, the in-band copy is the same press.
+	shadowed := c.sawEvent && (c.events.InEvent() || at-c.lastEvent < eventShadow)
+	c.mu.Unlock()
+	if ok && !shadowed {
+		c.deliver(Digit{Key: key, Method: Inband, At: at})
+	}
+}
+
+// Info feeds a digit from a SIP INFO request.
+func (c *Collector) Info(key byte) {
+	if !c.cfg.Info {
+		return
+	}
+	c.deliver(Digit{Key: key, Method: Info, At: c.elapsed()})
+}

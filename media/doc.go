@@ -1,0 +1,8 @@
+// Package media moves a call's audio: RTP sessions on pion/rtp, a pool of
+// even UDP ports, one pacing scheduler that sends every outbound stream's
+// 20 ms frames, and a receive loop per session that decodes G.711 and hands
+// audio and telephone-events to the session's Receiver.
+//
+// It knows nothing of SIP, menus or what a digit means: it sends the frames
+// it is given (prompts, or silence between them) and reports what arrives.
+package media

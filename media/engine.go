@@ -1,0 +1,117 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+)
+
+// ErrNoPorts means every RTP port of the range is in use.
+var ErrNoPorts = errors.New("media: no free RTP port")
+
+// EngineConfig sizes the engine.
+type EngineConfig struct {
+	BindIP           netip.Addr // address RTP sockets bind to
+	PortMin, PortMax int        // RTP port range; even ports are used, odd ones left for RTCP
+	Pacers           int        // pacing goroutines; 0 = GOMAXPROCS
+}
+
+// Engine owns the port pool and the pacers shared by every session.
+type Engine struct {
+	cfg    EngineConfig
+	pacers []*pacer
+
+	mu     sync.Mutex
+	inUse  map[int]bool
+	next   int
+	closed bool
+}
+
+// NewEngine validates the port range and starts the pacers.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	if !cfg.BindIP.IsValid() {
+		cfg.BindIP = netip.IPv4Unspecified()
+	}
+	if cfg.PortMin%2 == 1 {
+		cfg.PortMin++
+	}
+	if cfg.PortMin <= 0 || cfg.PortMax > 65535 || cfg.PortMin > cfg.PortMax {
+		return nil, fmt.Errorf("media: bad RTP port range %d-%d", cfg.PortMin, cfg.PortMax)
+	}
+	if cfg.Pacers <= 0 {
+		cfg.Pacers = runtime.GOMAXPROCS(0)
+	}
+	e := &Engine{cfg: cfg, inUse: map[int]bool{}, next: cfg.PortMin}
+	for i := 0; i < cfg.Pacers; i++ {
+		p, err := newPacer()
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.pacers = append(e.pacers, p)
+	}
+	return e, nil
+}
+
+// Close stops the pacers. Sessions should be closed first.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	for _, p := range e.pacers {
+		p.stop()
+	}
+	return nil
+}
+
+// bindPort takes the next free even port and binds it, skipping ports some
+// other program holds.
+func (e *Engine) bindPort() (*net.UDPConn, int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, 0, errors.New("media: engine closed")
+	}
+	count := (e.cfg.PortMax-e.cfg.PortMin)/2 + 1
+	for i := 0; i < count; i++ {
+		port := e.next
+		e.next += 2
+		if e.next > e.cfg.PortMax {
+			e.next = e.cfg.PortMin
+		}
+		if e.inUse[port] {
+			continue
+		}
+		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port))))
+		if err != nil {
+			continue
+		}
+		e.inUse[port] = true
+		return conn, port, nil
+	}
+	return nil, 0, ErrNoPorts
+}
+
+func (e *Engine) freePort(port int) {
+	e.mu.Lock()
+	delete(e.inUse, port)
+	e.mu.Unlock()
+}
+
+// leastLoaded picks the pacer with the fewest streams.
+func (e *Engine) leastLoaded() *pacer {
+	best := e.pacers[0]
+	for _, p := range e.pacers[1:] {
+		if p.load() < best.load() {
+			best = p
+		}
+	}
+	return best
+}

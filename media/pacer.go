@@ -1,0 +1,120 @@
+package media
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// slots is the number of 1 ms slots in one 20 ms packet period. Streams
+// are spread over them so the pacer sends a few packets every millisecond
+// instead of a burst every 20 ms (bursts were measured to blow the jitter
+// budget from a few hundred streams).
+const slots = 20
+
+// pacer sends the next frame of every stream it owns, each stream once per
+// 20 ms in its own 1 ms slot, from one goroutine woken by a 1 ms tick.
+type pacer struct {
+	mu    sync.Mutex
+	slot  [slots][]*Session
+	count atomic.Int32
+	tick  ticker
+	done  chan struct{}
+	wg    sync.WaitGroup
+	pos   int // next slot to serve
+	batch []*Session
+}
+
+// ticker delivers the number of 1 ms periods elapsed since the last wait.
+type ticker interface {
+	wait() (uint64, error)
+	close()
+}
+
+func newPacer() (*pacer, error) {
+	t, err := newTicker()
+	if err != nil {
+		return nil, err
+	}
+	p := &pacer{tick: t, done: make(chan struct{})}
+	p.wg.Add(1)
+	go p.run()
+	return p, nil
+}
+
+func (p *pacer) load() int { return int(p.count.Load()) }
+
+// add puts s in the least loaded slot.
+func (p *pacer) add(s *Session) {
+	p.mu.Lock()
+	best := 0
+	for i := 1; i < slots; i++ {
+		if len(p.slot[i]) < len(p.slot[best]) {
+			best = i
+		}
+	}
+	p.slot[best] = append(p.slot[best], s)
+	p.mu.Unlock()
+	p.count.Add(1)
+}
+
+func (p *pacer) remove(s *Session) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.slot {
+		for j, x := range p.slot[i] {
+			if x == s {
+				last := len(p.slot[i]) - 1
+				p.slot[i][j] = p.slot[i][last]
+				p.slot[i][last] = nil
+				p.slot[i] = p.slot[i][:last]
+				p.count.Add(-1)
+				return
+			}
+		}
+	}
+}
+
+// maxCatchUp bounds how many missed milliseconds are made up after a stall:
+// one whole period, so a late pacer sends what it owes but never floods.
+const maxCatchUp = slots
+
+func (p *pacer) run() {
+	defer p.wg.Done()
+	for {
+		n, err := p.tick.wait()
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+		if err != nil {
+			continue
+		}
+		if n > maxCatchUp {
+			n = maxCatchUp
+		}
+		for ; n > 0; n-- {
+			p.serve()
+		}
+	}
+}
+
+// serve sends one frame for every stream of the current slot. The slot is
+// copied under the lock and sent outside it, so adding a stream never
+// waits for socket writes.
+func (p *pacer) serve() {
+	p.mu.Lock()
+	p.batch = append(p.batch[:0], p.slot[p.pos]...)
+	p.pos = (p.pos + 1) % slots
+	p.mu.Unlock()
+	for i, s := range p.batch {
+		s.sendFrame()
+		p.batch[i] = nil
+	}
+}
+
+func (p *pacer) stop() {
+	close(p.done)
+	p.tick.close()
+	p.wg.Wait()
+}

@@ -1,0 +1,286 @@
+package media
+
+import (
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// Receiver gets what arrives on a session. Calls come from the session's
+// receive goroutine; pcm is reused after the call returns.
+type Receiver interface {
+	Audio(pt uint8, pcm []int16)
+	TelephoneEvent(h *rtp.Header, payload []byte)
+}
+
+// Params are a session's negotiated media.
+type Params struct {
+	Remote  netip.AddrPort
+	Codec   prompts.Codec
+	EventPT uint8 // 0: none
+	Send    bool  // false while the peer holds the call: no audio sent
+}
+
+// Stats count a session's traffic.
+type Stats struct {
+	Sent, Received, Malformed, UnknownPT uint64
+}
+
+const headerLen = 12
+
+// Session is one call's RTP stream: sent by a pacer, received by its own
+// goroutine (a blocking read per socket is the cheapest receive the Go
+// runtime offers without a shared socket).
+type Session struct {
+	engine *Engine
+	pacer  *pacer
+	conn   *net.UDPConn
+	port   int
+	local  netip.AddrPort
+	rx     Receiver
+
+	mu       sync.Mutex
+	params   Params
+	latched  bool
+	started  bool
+	closed   bool
+	hdr      rtp.Header
+	pkt      [headerLen + prompts.FrameSamples]byte
+	playing  []byte // remaining payload of the current prompt
+	onDone   func()
+	newSpurt bool
+
+	sent, received, malformed, unknownPT atomic.Uint64
+	closeOnce sync.Once
+	recvDone  chan struct{}
+}
+
+// NewSession binds the next free even port. rx may be nil.
+func (e *Engine) NewSession(rx Receiver) (*Session, error) {
+	conn, port, err := e.bindPort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{engine: e, conn: conn, port: port, rx: rx, recvDone: make(chan struct{}),
+		local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
+	s.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(), Marker: true}
+	return s, nil
+}
+
+// LocalAddr is the bound RTP address.
+func (s *Session) LocalAddr() netip.AddrPort { return s.local }
+
+// Start begins sending (silence until Play) and receiving.
+func (s *Session) Start(p Params) {
+	s.mu.Lock()
+	if s.started || s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.started = true
+	s.params = p
+	s.hdr.PayloadType = uint8(p.Codec)
+	s.mu.Unlock()
+	go s.receive()
+	s.pacer = s.engine.leastLoaded()
+	s.pacer.add(s)
+}
+
+// Update applies re-negotiated media; sequence, timestamp and SSRC carry on.
+func (s *Session) Update(p Params) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.Remote != s.params.Remote {
+		s.latched = false
+	}
+	if p.Send && !s.params.Send {
+		s.newSpurt = true
+	}
+	s.params = p
+	s.hdr.PayloadType = uint8(p.Codec)
+}
+
+// Play replaces the current playback with p. onDone runs once, in its own
+// goroutine, when the last frame has been sent; never when stopped.
+func (s *Session) Play(p *prompts.Prompt, onDone func()) {
+	s.mu.Lock()
+	s.playing = p.Payload(s.params.Codec)
+	s.onDone = onDone
+	s.newSpurt = true
+	s.mu.Unlock()
+}
+
+// StopPlayback cuts the current prompt; silence follows.
+func (s *Session) StopPlayback() {
+	s.mu.Lock()
+	s.playing, s.onDone = nil, nil
+	s.mu.Unlock()
+}
+
+// Playing reports whether a prompt is being sent.
+func (s *Session) Playing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.playing) > 0
+}
+
+// silence bytes per codec: the encodings of linear 0.
+const (
+	silencePCMU = 0xFF
+	silencePCMA = 0xD5
+)
+
+// sendFrame builds and sends the next 20 ms packet. Called by the pacer; it
+// allocates nothing.
+func (s *Session) sendFrame() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	var done func()
+	payload := s.pkt[headerLen:]
+	if len(s.playing) > 0 {
+		n := copy(payload, s.playing)
+		s.playing = s.playing[n:]
+		if n < len(payload) {
+			fillSilence(payload[n:], s.params.Codec)
+		}
+		if len(s.playing) == 0 {
+			done, s.onDone = s.onDone, nil
+		}
+	} else {
+		fillSilence(payload, s.params.Codec)
+	}
+	if s.newSpurt {
+		s.hdr.Marker, s.newSpurt = true, false
+	}
+	send := s.params.Send && s.params.Remote.IsValid()
+	var remote netip.AddrPort
+	if send {
+		s.hdr.MarshalTo(s.pkt[:headerLen])
+		remote = s.params.Remote
+		s.hdr.SequenceNumber++
+		s.hdr.Marker = false
+	}
+	// The clock runs on while held, so the stream resumes continuous.
+	s.hdr.Timestamp += prompts.FrameSamples
+	s.mu.Unlock()
+	if send {
+		if _, err := s.conn.WriteToUDPAddrPort(s.pkt[:], remote); err == nil {
+			s.sent.Add(1)
+		}
+	}
+	if done != nil {
+		go done()
+	}
+}
+
+func fillSilence(b []byte, c prompts.Codec) {
+	v := byte(silencePCMU)
+	if c == prompts.PCMA {
+		v = silencePCMA
+	}
+	for i := range b {
+		b[i] = v
+	}
+}
+
+// receive reads the socket until Close, latches the remote address to the
+// first packet's source (symmetric RTP) and demultiplexes by payload type.
+func (s *Session) receive() {
+	defer close(s.recvDone)
+	buf := make([]byte, 1500)
+	pcm := make([]int16, 1500)
+	var h rtp.Header
+	var lastWarn time.Time
+	for {
+		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		hl, err := h.Unmarshal(buf[:n])
+		if err != nil || h.Version != 2 {
+			s.malformed.Add(1)
+			if time.Since(lastWarn) > 10*time.Second {
+				lastWarn = time.Now()
+				slog.Warn("media: malformed RTP packet dropped", "from", from.String(), "len", n, "err", err)
+			}
+			continue
+		}
+		s.received.Add(1)
+		s.mu.Lock()
+		if !s.latched {
+			s.latched = true
+			s.params.Remote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		}
+		eventPT := s.params.EventPT
+		s.mu.Unlock()
+		payload := buf[hl:n]
+		if h.Padding && len(payload) > 0 {
+			pad := int(payload[len(payload)-1])
+			if pad > len(payload) {
+				s.malformed.Add(1)
+				continue
+			}
+			payload = payload[:len(payload)-pad]
+		}
+		if s.rx == nil {
+			continue
+		}
+		switch {
+		case eventPT != 0 && h.PayloadType == eventPT:
+			s.rx.TelephoneEvent(&h, payload)
+		case h.PayloadType == uint8(prompts.PCMU) || h.PayloadType == uint8(prompts.PCMA):
+			out := pcm[:len(payload)]
+			decodeG711(out, payload, prompts.Codec(h.PayloadType))
+			s.rx.Audio(h.PayloadType, out)
+		default:
+			s.unknownPT.Add(1)
+		}
+	}
+}
+
+// Stats returns the session's counters.
+func (s *Session) Stats() Stats {
+	return Stats{Sent: s.sent.Load(), Received: s.received.Load(), Malformed: s.malformed.Load(), UnknownPT: s.unknownPT.Load()}
+}
+
+// Remote is where audio goes now (after latching, the peer's real source).
+func (s *Session) Remote() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.params.Remote
+}
+
+// Close stops sending and receiving and frees the port. Idempotent.
+func (s *Session) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		started := s.started
+		s.playing, s.onDone = nil, nil
+		s.mu.Unlock()
+		if s.pacer != nil {
+			s.pacer.remove(s)
+		}
+		s.conn.Close()
+		if started {
+			<-s.recvDone
+		}
+		s.engine.freePort(s.port)
+	})
+	return nil
+}

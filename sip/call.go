@@ -1,0 +1,230 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// Digit is one key press heard on a call.
+type Digit = dtmf.Digit
+
+// Digits is a call's digit input: RTP and SIP INFO feed it, and it
+// delivers each press once to the function it was made with.
+type Digits interface {
+	TelephoneEvent(h *rtp.Header, payload []byte)
+	Audio(pcm []int16)
+	Info(key byte)
+}
+
+// DigitsFactory makes a call's digit input once its media is negotiated.
+// eventPT is the telephone-event payload type (0: none negotiated).
+type DigitsFactory func(eventPT uint8, deliver func(Digit)) Digits
+
+// Call is one answered inbound call.
+type Call struct {
+	ID      string // Call-ID
+	Caller  string // From user
+	Dialled string // the number that selected the handler
+	Invite  *sip.Request
+	Media   *media.Session
+	Log     *slog.Logger
+
+	srv      *Server
+	lst      *listener
+	dlg      *sipgo.DialogServerSession
+	dialogID string
+	ourAddr  netip.Addr
+	contact  sip.ContactHeader
+	sessID   uint64
+	start    time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	choice     MediaChoice
+	sdpVersion uint64
+	lateOffer  bool
+	haveAnswer bool // late offer: the ACK brought the answer
+	started    bool
+	digits     Digits
+	digitCh    chan Digit
+	timer      sessionTimer
+	timerStop  *time.Timer
+	refer      chan int // final/provisional sipfrag codes of an active REFER
+	ackCh      chan struct{}
+	ended      bool
+	endReason  string
+}
+
+// Context ends when the call does.
+func (c *Call) Context() context.Context { return c.ctx }
+
+// Digits delivers the call's key presses, each once, in order.
+func (c *Call) Digits() <-chan Digit { return c.digitCh }
+
+// EndReason says why the call ended ("" while it goes on).
+func (c *Call) EndReason() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.endReason
+}
+
+// ourSDP is the SDP we send: an answer with the chosen codec, or, for a
+// late offer, an offer with all our codecs.
+func (c *Call) ourSDP() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := SDPParams{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr,
+		Port: int(c.Media.LocalAddr().Port()), EventPT: c.choice.EventPT, Direction: c.choice.Direction}
+	if c.lateOffer && !c.haveAnswer {
+		p.Codecs = c.srv.cfg.Codecs
+		p.EventPT = 101
+		p.Direction = SendRecv
+	} else {
+		p.Codecs = []prompts.Codec{c.choice.Codec}
+	}
+	return p.Marshal()
+}
+
+func (c *Call) timerHeaders() []sip.Header {
+	hdrs := []sip.Header{
+		&c.contact,
+		sip.NewHeader("Content-Type", "application/sdp"),
+		sip.NewHeader("Allow", allowHeader),
+		sip.NewHeader("Supported", supported),
+	}
+	if c.timer.interval > 0 {
+		hdrs = append(hdrs,
+			sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=%s", int(c.timer.interval/time.Second), c.timer.refresher)))
+		if c.timer.refresher == "uac" {
+			hdrs = append(hdrs, sip.NewHeader("Require", "timer"))
+		}
+	}
+	return hdrs
+}
+
+// answer sends the 200 OK and waits for the ACK (sipgo retransmits the
+// 2xx until it comes).
+func (c *Call) answer() error {
+	c.start = time.Now()
+	res := sip.NewResponseFromRequest(c.dlg.InviteRequest, 200, "OK", c.ourSDP())
+	for _, h := range c.timerHeaders() {
+		res.AppendHeader(h)
+	}
+	return c.dlg.WriteResponse(res)
+}
+
+func (c *Call) mediaStarted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.haveAnswer || !c.lateOffer
+}
+
+// startMedia starts RTP with the negotiated parameters.
+func (c *Call) startMedia() {
+	c.mu.Lock()
+	c.started = true
+	ch := c.choice
+	if c.srv.digits != nil {
+		c.digits = c.srv.digits(ch.EventPT, c.deliverDigit)
+	}
+	c.mu.Unlock()
+	c.Media.Start(media.Params{Remote: ch.Remote, Codec: ch.Codec, EventPT: ch.EventPT, Send: ch.Direction.weSend()})
+}
+
+func (c *Call) deliverDigit(d Digit) {
+	c.Log.Info("digit", "key", string(d.Key), "method", d.Method.String())
+	select {
+	case c.digitCh <- d:
+	default:
+		c.Log.Warn("digit dropped: handler not reading", "key", string(d.Key))
+	}
+}
+
+func (c *Call) digitInput() Digits {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.digits
+}
+
+// Audio implements media.Receiver.
+func (c *Call) Audio(pt uint8, pcm []int16) {
+	if d := c.digitInput(); d != nil {
+		d.Audio(pcm)
+	}
+}
+
+// TelephoneEvent implements media.Receiver.
+func (c *Call) TelephoneEvent(h *rtp.Header, payload []byte) {
+	if d := c.digitInput(); d != nil {
+		d.TelephoneEvent(h, payload)
+	}
+}
+
+// Hangup ends the call from our side with a BYE.
+func (c *Call) Hangup(reason string) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.dlg.Bye(ctx); err != nil {
+		c.Log.Warn("bye failed", "err", err)
+	}
+	c.end(reason)
+}
+
+// end releases everything the call holds. Safe to call more than once.
+func (c *Call) end(reason string) {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	c.ended = true
+	c.endReason = reason
+	if c.timerStop != nil {
+		c.timerStop.Stop()
+	}
+	c.mu.Unlock()
+	c.cancel()
+	if c.Media != nil {
+		c.Media.Close()
+	}
+	if c.dlg != nil {
+		c.dlg.Close()
+	}
+	c.srv.removeCall(c)
+	dur := time.Duration(0)
+	if !c.start.IsZero() {
+		dur = time.Since(c.start).Round(time.Millisecond)
+	}
+	c.Log.Info("call ended", "reason", reason, "duration", dur.String())
+}
+
+func codecName(c prompts.Codec) string {
+	if c == prompts.PCMA {
+		return "PCMA"
+	}
+	if c == prompts.PCMU {
+		return "PCMU"
+	}
+	return strconv.Itoa(int(c))
+}

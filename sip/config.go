@@ -1,0 +1,67 @@
+package sip
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// Config is what the signalling layer needs to serve.
+type Config struct {
+	// Listen holds URIs like "udp://127.0.0.1:5060" and "tcp://0.0.0.0:5060".
+	// Port 0 picks an ephemeral port (tests).
+	Listen []string
+	// ExternalAddr is advertised in Contact and SDP; empty: the listen
+	// address, or the address the request arrived on when that is a wildcard.
+	ExternalAddr string
+	UserAgent    string
+	Codecs       []prompts.Codec // preference order
+	// MinSE is the smallest session interval we accept (RFC 4028: >= 90 s).
+	MinSE time.Duration
+	// RingTime, when set, sends 180 Ringing and waits that long before
+	// answering (lets a caller CANCEL, like Asterisk's Ringing()+Wait()).
+	RingTime time.Duration
+	// ReferTimeout bounds the wait for the final NOTIFY after a 202.
+	ReferTimeout time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.UserAgent == "" {
+		c.UserAgent = "ivrd"
+	}
+	if len(c.Codecs) == 0 {
+		c.Codecs = []prompts.Codec{prompts.PCMU, prompts.PCMA}
+	}
+	if c.MinSE == 0 {
+		c.MinSE = 90 * time.Second // RFC 4028's floor; tests may set less
+	}
+	if c.ReferTimeout == 0 {
+		c.ReferTimeout = 10 * time.Second
+	}
+}
+
+// listenSpec is one parsed Listen entry.
+type listenSpec struct {
+	network string // "udp" or "tcp"
+	addr    netip.AddrPort
+}
+
+func parseListen(s string) (listenSpec, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return listenSpec{}, fmt.Errorf("listen %q: want udp://HOST:PORT or tcp://HOST:PORT", s)
+	}
+	network := strings.ToLower(u.Scheme)
+	if network != "udp" && network != "tcp" {
+		return listenSpec{}, fmt.Errorf("listen %q: transport %q is not supported (udp, tcp)", s, u.Scheme)
+	}
+	ap, err := netip.ParseAddrPort(u.Host)
+	if err != nil {
+		return listenSpec{}, fmt.Errorf("listen %q: %v", s, err)
+	}
+	return listenSpec{network: network, addr: ap}, nil
+}

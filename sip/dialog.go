@@ -1,0 +1,255 @@
+package sip
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/prompts"
+)
+
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.callFor(req)
+	if c == nil {
+		return // ACK for a 4xx/5xx is absorbed by the transaction layer; stray ones are dropped
+	}
+	c.mu.Lock()
+	needAnswer := c.lateOffer && !c.haveAnswer
+	c.mu.Unlock()
+	if needAnswer && len(req.Body()) > 0 {
+		if ans, err := ParseSDP(req.Body()); err != nil {
+			c.Log.Warn("late offer: bad SDP answer in ACK", "err", err)
+		} else if mc, err := Negotiate(ans, s.cfg.Codecs); err != nil {
+			c.Log.Warn("late offer: answer has none of our codecs", "err", err)
+		} else {
+			mc.Direction = ans.Direction.reverse()
+			c.mu.Lock()
+			c.choice, c.haveAnswer = mc, true
+			c.mu.Unlock()
+		}
+	}
+	if err := c.dlg.ReadAck(req, tx); err != nil {
+		// Not the INVITE's ACK: the one for a re-INVITE's 2xx.
+		c.mu.Lock()
+		ch := c.ackCh
+		c.mu.Unlock()
+		if ch != nil {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.callFor(req)
+	if c == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	if err := c.dlg.ReadBye(req, tx); err != nil {
+		s.respond(tx, req, 500, "Server Internal Error", nil)
+		c.Log.Warn("bye", "err", err)
+	}
+	c.end("caller hung up")
+}
+
+// offerUpdate applies a new SDP offer inside the dialog (re-INVITE or
+// UPDATE). It keeps the codec in use when the offer still has it, so audio
+// does not change under the caller.
+func (c *Call) offerUpdate(body []byte) (code int, err error) {
+	offer, err := ParseSDP(body)
+	if err != nil {
+		return 400, err
+	}
+	c.mu.Lock()
+	prefs := append([]prompts.Codec{c.choice.Codec}, c.srv.cfg.Codecs...)
+	c.mu.Unlock()
+	mc, err := Negotiate(offer, prefs)
+	if err != nil {
+		return 488, err
+	}
+	c.mu.Lock()
+	changed := mc != c.choice
+	c.choice = mc
+	if changed {
+		c.sdpVersion++
+	}
+	started := c.started
+	c.mu.Unlock()
+	if started {
+		c.Media.Update(media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: mc.Direction.weSend()})
+	}
+	c.Log.Info("media updated", "direction", string(mc.Direction), "remote_rtp", mc.Remote.String(), "codec", codecName(mc.Codec))
+	return 200, nil
+}
+
+// refreshTimer handles Session-Expires on a refresh request; ok=false means
+// a 422 was sent.
+func (c *Call) refreshTimer(req *sip.Request, tx sip.ServerTransaction) bool {
+	st, tooSmall, err := c.srv.negotiateTimer(req)
+	if err == nil && tooSmall {
+		c.srv.respond(tx, req, 422, "Session Interval Too Small", nil,
+			sip.NewHeader("Min-SE", strconv.Itoa(int(c.srv.cfg.MinSE/time.Second))))
+		return false
+	}
+	c.mu.Lock()
+	if err == nil && st.interval > 0 {
+		c.timer = st
+	}
+	c.mu.Unlock()
+	c.armSessionTimer()
+	return true
+}
+
+func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	if err := c.dlg.ReadRequest(req, tx); err != nil {
+		c.srv.respond(tx, req, 500, "Server Internal Error", nil, sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	if !c.refreshTimer(req, tx) {
+		return
+	}
+	if len(req.Body()) > 0 {
+		if code, err := c.offerUpdate(req.Body()); err != nil {
+			c.Log.Info("re-INVITE rejected", "code", code, "err", err)
+			c.srv.respond(tx, req, code, "Not Acceptable Here", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
+			return
+		}
+	}
+	res := sip.NewResponseFromRequest(req, 200, "OK", c.ourSDP())
+	for _, h := range c.timerHeaders() {
+		res.AppendHeader(h)
+	}
+	ack := make(chan struct{}, 1)
+	c.mu.Lock()
+	c.ackCh = ack
+	c.mu.Unlock()
+	// The transaction layer does not retransmit a 2xx to INVITE (RFC 6026):
+	// the UAS core does, until the ACK arrives.
+	interval := sip.T1
+	deadline := time.After(64 * sip.T1)
+	for {
+		if err := tx.Respond(res); err != nil {
+			c.Log.Warn("re-INVITE 200 failed", "err", err)
+			return
+		}
+		select {
+		case <-ack:
+			return
+		case <-c.ctx.Done():
+			return
+		case <-deadline:
+			c.Log.Warn("re-INVITE 200 never acknowledged")
+			return
+		case <-time.After(interval):
+			interval = min(2*interval, sip.T2)
+		}
+	}
+}
+
+func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.callFor(req)
+	if c == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	if err := c.dlg.ReadRequest(req, tx); err != nil {
+		s.respond(tx, req, 500, "Server Internal Error", nil, sip.NewHeader("Retry-After", "1"))
+		return
+	}
+	if !c.refreshTimer(req, tx) {
+		return
+	}
+	var body []byte
+	hdrs := c.timerHeaders()
+	if len(req.Body()) > 0 {
+		if code, err := c.offerUpdate(req.Body()); err != nil {
+			s.respond(tx, req, code, "Not Acceptable Here", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
+			return
+		}
+		body = c.ourSDP()
+	} else {
+		hdrs = append(hdrs[:1], hdrs[2:]...) // no body: no Content-Type
+	}
+	s.respond(tx, req, 200, "OK", body, hdrs...)
+}
+
+func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.callFor(req)
+	if c == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	if len(req.Body()) == 0 {
+		s.respond(tx, req, 200, "OK", nil) // keep-alive INFO
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = strings.ToLower(strings.TrimSpace(strings.SplitN(h.Value(), ";", 2)[0]))
+	}
+	if ct != "application/dtmf-relay" && ct != "application/dtmf" {
+		s.respond(tx, req, 415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/dtmf-relay, application/dtmf"))
+		return
+	}
+	key, err := dtmf.ParseInfo(ct, req.Body())
+	if err != nil {
+		c.Log.Info("INFO rejected", "err", err)
+		s.respond(tx, req, 400, "Bad Request", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
+		return
+	}
+	s.respond(tx, req, 200, "OK", nil)
+	if d := c.digitInput(); d != nil {
+		d.Info(key)
+	}
+}
+
+func (s *Server) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.callFor(req)
+	if c == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	ev := req.GetHeader("Event")
+	if ev == nil || !strings.EqualFold(strings.TrimSpace(strings.SplitN(ev.Value(), ";", 2)[0]), "refer") {
+		s.respond(tx, req, 489, "Bad Event", nil)
+		return
+	}
+	code, err := parseSipfrag(req.Body())
+	if err != nil {
+		s.respond(tx, req, 400, "Bad Request", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
+		return
+	}
+	s.respond(tx, req, 200, "OK", nil)
+	c.mu.Lock()
+	ch := c.refer
+	c.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- code:
+		default:
+		}
+	}
+}
+
+// parseSipfrag reads the status code of a message/sipfrag body
+// ("SIP/2.0 200 OK").
+func parseSipfrag(body []byte) (int, error) {
+	line, _, _ := strings.Cut(string(body), "\n")
+	f := strings.Fields(line)
+	if len(f) < 2 || !strings.HasPrefix(f[0], "SIP/") {
+		return 0, fmt.Errorf("sipfrag: want a status line, got %q", trimForError(line))
+	}
+	code, err := strconv.Atoi(f[1])
+	if err != nil || code < 100 || code > 699 {
+		return 0, fmt.Errorf("sipfrag: bad status code %q", f[1])
+	}
+	return code, nil
+}

@@ -1,0 +1,350 @@
+package sip
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// Direction is an SDP media direction attribute (RFC 3264 section 6.1).
+type Direction string
+
+// Directions as they appear in SDP.
+const (
+	SendRecv Direction = "sendrecv"
+	SendOnly Direction = "sendonly"
+	RecvOnly Direction = "recvonly"
+	Inactive Direction = "inactive"
+)
+
+// reverse is the direction an answerer uses for an offered one.
+func (d Direction) reverse() Direction {
+	switch d {
+	case SendOnly:
+		return RecvOnly
+	case RecvOnly:
+		return SendOnly
+	case Inactive:
+		return Inactive
+	}
+	return SendRecv
+}
+
+// weSend reports whether we may send audio when our side is d.
+func (d Direction) weSend() bool { return d == SendRecv || d == SendOnly }
+
+// rtpMap is one payload type of an m= line.
+type rtpMap struct {
+	PT    uint8
+	Name  string // upper case encoding name
+	Clock int
+}
+
+// Where in an SDP body the parser is.
+const (
+	atSession = iota
+	atAudio
+	atOther
+)
+
+// SessionDescription is the part of an SDP body ivrd cares about: the first
+// audio stream.
+type SessionDescription struct {
+	Addr      netip.Addr // connection address (media level wins over session level)
+	Port      int        // 0: stream rejected
+	Formats   []rtpMap   // in m= line order
+	Direction Direction
+	Ptime     int
+}
+
+// ParseSDP reads an SDP body. It rejects bodies without a usable audio
+// stream with an error that says what is missing.
+func ParseSDP(body []byte) (*SessionDescription, error) {
+	if len(body) == 0 {
+		return nil, errors.New("sdp: empty body")
+	}
+	var (
+		sd       SessionDescription
+		session  netip.Addr
+		media    netip.Addr
+		section  = atSession
+		haveV    bool
+		names    = map[uint8]rtpMap{}
+		order    []uint8
+		sessDir  Direction
+		mediaDir Direction
+	)
+	for i, raw := range strings.Split(string(body), "\n") {
+		line := strings.TrimRight(raw, "\r")
+		if line == "" {
+			continue
+		}
+		if len(line) < 2 || line[1] != '=' {
+			return nil, fmt.Errorf("sdp: line %d: not a type=value line: %q", i+1, trimForError(line))
+		}
+		typ, val := line[0], line[2:]
+		if typ == 'v' {
+			haveV = true
+		}
+		if typ == 'm' {
+			fields := strings.Fields(val)
+			if len(fields) < 4 {
+				return nil, fmt.Errorf("sdp: line %d: m= line needs media, port, proto and formats", i+1)
+			}
+			// Only the first audio stream is used; others are ignored.
+			if fields[0] != "audio" || sd.Formats != nil {
+				section = atOther
+				continue
+			}
+			section = atAudio
+			port, err := strconv.Atoi(strings.SplitN(fields[1], "/", 2)[0])
+			if err != nil || port < 0 || port > 65535 {
+				return nil, fmt.Errorf("sdp: line %d: bad port %q", i+1, fields[1])
+			}
+			if !strings.HasPrefix(fields[2], "RTP/AVP") {
+				return nil, fmt.Errorf("sdp: line %d: unsupported transport %q", i+1, fields[2])
+			}
+			sd.Port = port
+			for _, f := range fields[3:] {
+				pt, err := strconv.Atoi(f)
+				if err != nil || pt < 0 || pt > 127 {
+					return nil, fmt.Errorf("sdp: line %d: bad payload type %q", i+1, f)
+				}
+				order = append(order, uint8(pt))
+			}
+			sd.Formats = []rtpMap{}
+			continue
+		}
+		if section == atOther {
+			continue
+		}
+		seenM := section == atAudio
+		switch typ {
+		case 'c':
+			addr, err := parseConnection(val)
+			if err != nil {
+				return nil, fmt.Errorf("sdp: line %d: %w", i+1, err)
+			}
+			if seenM {
+				media = addr
+			} else {
+				session = addr
+			}
+		case 'a':
+			name, arg, _ := strings.Cut(val, ":")
+			switch name {
+			case "rtpmap":
+				m, err := parseRtpmap(arg)
+				if err != nil {
+					return nil, fmt.Errorf("sdp: line %d: %w", i+1, err)
+				}
+				if seenM {
+					names[m.PT] = m
+				}
+			case "ptime":
+				if p, err := strconv.Atoi(strings.TrimSpace(arg)); err == nil {
+					sd.Ptime = p
+				}
+			case "sendrecv", "sendonly", "recvonly", "inactive":
+				if seenM {
+					mediaDir = Direction(name)
+				} else {
+					sessDir = Direction(name)
+				}
+			}
+		}
+	}
+	if !haveV {
+		return nil, errors.New("sdp: missing v= line")
+	}
+	if sd.Formats == nil {
+		return nil, errors.New("sdp: no audio m= line")
+	}
+	for _, pt := range order {
+		m, ok := names[pt]
+		if !ok {
+			m = staticPayload(pt)
+		}
+		sd.Formats = append(sd.Formats, m)
+	}
+	sd.Addr = media
+	if !sd.Addr.IsValid() {
+		sd.Addr = session
+	}
+	if !sd.Addr.IsValid() {
+		return nil, errors.New("sdp: no c= connection address for audio")
+	}
+	sd.Direction = SendRecv
+	if sessDir != "" {
+		sd.Direction = sessDir
+	}
+	if mediaDir != "" {
+		sd.Direction = mediaDir
+	}
+	// RFC 3264 section 8.4: c=0.0.0.0 is the old way to put a call on hold.
+	if sd.Addr.IsUnspecified() && sd.Direction == SendRecv {
+		sd.Direction = SendOnly
+	}
+	return &sd, nil
+}
+
+func trimForError(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+func parseConnection(val string) (netip.Addr, error) {
+	f := strings.Fields(val)
+	if len(f) != 3 || f[0] != "IN" || (f[1] != "IP4" && f[1] != "IP6") {
+		return netip.Addr{}, fmt.Errorf("bad c= line %q", trimForError(val))
+	}
+	host := strings.SplitN(f[2], "/", 2)[0] // drop multicast TTL
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("bad c= address %q", trimForError(host))
+	}
+	return addr, nil
+}
+
+func parseRtpmap(arg string) (rtpMap, error) {
+	ptStr, enc, ok := strings.Cut(strings.TrimSpace(arg), " ")
+	pt, err := strconv.Atoi(ptStr)
+	if !ok || err != nil || pt < 0 || pt > 127 {
+		return rtpMap{}, fmt.Errorf("bad rtpmap %q", trimForError(arg))
+	}
+	parts := strings.Split(strings.TrimSpace(enc), "/")
+	if len(parts) < 2 {
+		return rtpMap{}, fmt.Errorf("bad rtpmap %q: no clock rate", trimForError(arg))
+	}
+	clock, err := strconv.Atoi(parts[1])
+	if err != nil || clock <= 0 {
+		return rtpMap{}, fmt.Errorf("bad rtpmap %q: clock rate", trimForError(arg))
+	}
+	return rtpMap{PT: uint8(pt), Name: strings.ToUpper(parts[0]), Clock: clock}, nil
+}
+
+// staticPayload names the RFC 3551 static payload types we might meet
+// without an rtpmap line.
+func staticPayload(pt uint8) rtpMap {
+	switch pt {
+	case 0:
+		return rtpMap{PT: 0, Name: "PCMU", Clock: 8000}
+	case 8:
+		return rtpMap{PT: 8, Name: "PCMA", Clock: 8000}
+	case 3:
+		return rtpMap{PT: 3, Name: "GSM", Clock: 8000}
+	case 9:
+		return rtpMap{PT: 9, Name: "G722", Clock: 8000}
+	case 18:
+		return rtpMap{PT: 18, Name: "G729", Clock: 8000}
+	}
+	return rtpMap{PT: pt}
+}
+
+// ErrNoCommonCodec means the offer has none of our codecs (answer 488).
+var ErrNoCommonCodec = errors.New("sdp: no common codec")
+
+// MediaChoice is the outcome of offer/answer: what we send and receive.
+type MediaChoice struct {
+	Remote    netip.AddrPort
+	Codec     prompts.Codec
+	EventPT   uint8 // 0: no telephone-event
+	Direction Direction
+}
+
+// Negotiate picks, in the order of our preference list, the first codec the
+// offer has, and the offer's telephone-event payload type at 8 kHz. The
+// answer's direction mirrors the offer's (RFC 3264 section 6.1).
+func Negotiate(offer *SessionDescription, prefs []prompts.Codec) (MediaChoice, error) {
+	var mc MediaChoice
+	if offer.Port == 0 {
+		return mc, fmt.Errorf("%w: audio stream disabled (port 0)", ErrNoCommonCodec)
+	}
+	found := false
+	for _, c := range prefs {
+		for _, f := range offer.Formats {
+			if codecMatches(f, c) {
+				mc.Codec, found = c, true
+				break
+			}
+		}
+		if found {
+			break
+		}
+	}
+	if !found {
+		return mc, ErrNoCommonCodec
+	}
+	for _, f := range offer.Formats {
+		if f.Name == "TELEPHONE-EVENT" && f.Clock == 8000 {
+			mc.EventPT = f.PT
+			break
+		}
+	}
+	mc.Remote = netip.AddrPortFrom(offer.Addr, uint16(offer.Port))
+	mc.Direction = offer.Direction.reverse()
+	return mc, nil
+}
+
+func codecMatches(f rtpMap, c prompts.Codec) bool {
+	name := "PCMU"
+	if c == prompts.PCMA {
+		name = "PCMA"
+	}
+	if f.Name == "" { // no rtpmap for a dynamic number: only static ones match
+		return false
+	}
+	return f.Name == name && f.Clock == 8000
+}
+
+// SDPParams describe the SDP ivrd writes.
+type SDPParams struct {
+	SessionID uint64
+	Version   uint64
+	Addr      netip.Addr
+	Port      int
+	Codecs    []prompts.Codec // one in an answer, our whole list in an offer
+	EventPT   uint8
+	Direction Direction
+}
+
+// Marshal writes an SDP body (RFC 4566).
+func (p SDPParams) Marshal() []byte {
+	ipv := "IP4"
+	if p.Addr.Is6() && !p.Addr.Is4In6() {
+		ipv = "IP6"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "v=0\r\no=ivrd %d %d IN %s %s\r\ns=ivrd\r\nc=IN %s %s\r\nt=0 0\r\n",
+		p.SessionID, p.Version, ipv, p.Addr, ipv, p.Addr)
+	fmt.Fprintf(&b, "m=audio %d RTP/AVP", p.Port)
+	for _, c := range p.Codecs {
+		fmt.Fprintf(&b, " %d", c)
+	}
+	if p.EventPT != 0 {
+		fmt.Fprintf(&b, " %d", p.EventPT)
+	}
+	b.WriteString("\r\n")
+	for _, c := range p.Codecs {
+		name := "PCMU"
+		if c == prompts.PCMA {
+			name = "PCMA"
+		}
+		fmt.Fprintf(&b, "a=rtpmap:%d %s/8000\r\n", c, name)
+	}
+	if p.EventPT != 0 {
+		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", p.EventPT, p.EventPT)
+	}
+	dir := p.Direction
+	if dir == "" {
+		dir = SendRecv
+	}
+	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
+	return []byte(b.String())
+}

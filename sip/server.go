@@ -1,0 +1,293 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/ivrd/ivrd/media"
+)
+
+// Handler receives answered calls. sip knows nothing of what it does.
+type Handler interface {
+	// Route reports whether a dialled number (Request-URI user) reaches
+	// something; an INVITE for a number that does not gets 404.
+	Route(dialled string) bool
+	// Serve runs one answered call in its own goroutine. ctx ends when the
+	// call does. Serve should return once the call is over.
+	Serve(ctx context.Context, c *Call)
+}
+
+// Allowed methods and accepted bodies, advertised in OPTIONS and 2xx.
+const (
+	allowHeader  = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, NOTIFY, REFER"
+	acceptHeader = "application/sdp, application/dtmf-relay, application/dtmf, message/sipfrag"
+	supported    = "timer, replaces"
+)
+
+// listener is one bound SIP transport.
+type listener struct {
+	network string // "udp" / "tcp"
+	addr    netip.AddrPort
+	closer  interface{ Close() error }
+	dlgUA   *sipgo.DialogUA
+}
+
+// Server answers calls on its listeners.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	engine  *media.Engine
+	handler Handler
+	digits  DigitsFactory
+
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	client *sipgo.Client
+
+	mu        sync.Mutex
+	listeners []*listener
+	calls     map[string]*Call // by dialog id
+	wg        sync.WaitGroup
+	closed    bool
+}
+
+// NewServer prepares a server; Start binds it.
+func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory, log *slog.Logger) (*Server, error) {
+	cfg.defaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent))
+	if err != nil {
+		return nil, fmt.Errorf("sip: user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log.With("component", "sipgo")))
+	if err != nil {
+		return nil, fmt.Errorf("sip: server: %w", err)
+	}
+	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(log.With("component", "sipgo")))
+	if err != nil {
+		return nil, fmt.Errorf("sip: client: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, engine: engine, handler: h, digits: digits,
+		ua: ua, srv: srv, client: client, calls: map[string]*Call{}}
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.onBye)
+	srv.OnOptions(s.onOptions)
+	srv.OnInfo(s.onInfo)
+	srv.OnUpdate(s.onUpdate)
+	srv.OnNotify(s.onNotify)
+	srv.OnRefer(s.onRefer)
+	srv.OnNoRoute(s.onNoRoute)
+	return s, nil
+}
+
+// Start binds every listener; it returns once they are ready to serve.
+func (s *Server) Start(ctx context.Context) error {
+	if len(s.cfg.Listen) == 0 {
+		return errors.New("sip: no listen address")
+	}
+	for _, l := range s.cfg.Listen {
+		spec, err := parseListen(l)
+		if err != nil {
+			return fmt.Errorf("sip: %w", err)
+		}
+		if err := s.bind(spec); err != nil {
+			s.Close()
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) bind(spec listenSpec) error {
+	lst := &listener{network: spec.network}
+	switch spec.network {
+	case "udp":
+		pc, err := net.ListenPacket("udp", spec.addr.String())
+		if err != nil {
+			return fmt.Errorf("sip: listen udp %s: %w", spec.addr, err)
+		}
+		lst.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
+		lst.closer = pc
+		go s.srv.ServeUDP(pc)
+	case "tcp":
+		ln, err := net.Listen("tcp", spec.addr.String())
+		if err != nil {
+			return fmt.Errorf("sip: listen tcp %s: %w", spec.addr, err)
+		}
+		lst.addr = ln.Addr().(*net.TCPAddr).AddrPort()
+		lst.closer = ln
+		go s.srv.ServeTCP(ln)
+	}
+	lst.addr = netip.AddrPortFrom(lst.addr.Addr().Unmap(), lst.addr.Port())
+	lst.dlgUA = &sipgo.DialogUA{Client: s.client, ContactHDR: s.contactFor(lst, lst.addr.Addr()), RewriteContact: true}
+	s.mu.Lock()
+	s.listeners = append(s.listeners, lst)
+	s.mu.Unlock()
+	s.log.Info("listening", "transport", spec.network, "addr", lst.addr.String())
+	return nil
+}
+
+// Addr is the bound address of the first listener of a transport.
+func (s *Server) Addr(network string) netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.listeners {
+		if l.network == network {
+			return l.addr
+		}
+	}
+	return netip.AddrPort{}
+}
+
+// ActiveCalls counts calls in progress.
+func (s *Server) ActiveCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls)
+}
+
+// Close hangs up every call and stops listening.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	calls := make([]*Call, 0, len(s.calls))
+	for _, c := range s.calls {
+		calls = append(calls, c)
+	}
+	s.mu.Unlock()
+	for _, c := range calls {
+		c.Hangup("server shutdown")
+	}
+	s.wg.Wait()
+	s.mu.Lock()
+	for _, l := range s.listeners {
+		l.closer.Close()
+	}
+	s.mu.Unlock()
+	return s.ua.Close()
+}
+
+// listenerFor finds the listener a request arrived on, by transport.
+func (s *Server) listenerFor(req *sip.Request) *listener {
+	network := strings.ToLower(req.Transport())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.listeners {
+		if l.network == network {
+			return l
+		}
+	}
+	if len(s.listeners) > 0 {
+		return s.listeners[0]
+	}
+	return nil
+}
+
+// advertisedAddr is the IP we put in Contact and SDP for a peer: the
+// configured external address, the listener's own address, or, for a
+// wildcard listener, the local address the kernel routes to the peer by.
+func (s *Server) advertisedAddr(lst *listener, peer string) netip.Addr {
+	if s.cfg.ExternalAddr != "" {
+		if a, err := netip.ParseAddr(s.cfg.ExternalAddr); err == nil {
+			return a
+		}
+	}
+	if a := lst.addr.Addr(); !a.IsUnspecified() {
+		return a
+	}
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		if conn, err := net.Dial("udp", net.JoinHostPort(host, "9")); err == nil {
+			defer conn.Close()
+			return conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}
+
+func (s *Server) contactFor(lst *listener, ip netip.Addr) sip.ContactHeader {
+	host := ip.String()
+	if s.cfg.ExternalAddr != "" {
+		host = s.cfg.ExternalAddr
+	}
+	c := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ivrd", Host: host, Port: int(lst.addr.Port())}}
+	if lst.network == "tcp" {
+		c.Address.UriParams = sip.NewParams()
+		c.Address.UriParams.Add("transport", "tcp")
+	}
+	return c
+}
+
+func (s *Server) addCall(c *Call) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.calls[c.dialogID] = c
+	return true
+}
+
+func (s *Server) removeCall(c *Call) {
+	s.mu.Lock()
+	delete(s.calls, c.dialogID)
+	s.mu.Unlock()
+}
+
+// callFor finds the call an in-dialog request belongs to.
+func (s *Server) callFor(req *sip.Request) *Call {
+	id, err := sip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[id]
+}
+
+// respond writes a response built from req, logging a failure to send.
+func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, body []byte, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, body)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Warn("sip: send response failed", "code", code, "method", string(req.Method), "err", err)
+	}
+}
+
+func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	// Trunks poll OPTIONS as a health check: answer it whatever the load.
+	s.respond(tx, req, 200, "OK", nil,
+		sip.NewHeader("Allow", allowHeader),
+		sip.NewHeader("Accept", acceptHeader),
+		sip.NewHeader("Supported", supported))
+}
+
+func (s *Server) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
+	s.respond(tx, req, 405, "Method Not Allowed", nil, sip.NewHeader("Allow", allowHeader))
+}
+
+func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
+	// A caller asking ivrd itself to transfer: not something an IVR does.
+	if s.callFor(req) == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+		return
+	}
+	s.respond(tx, req, 403, "Forbidden", nil)
+}

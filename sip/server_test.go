@@ -1,0 +1,560 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/sip/siptest"
+)
+
+// testHandler records the calls it is given and lets a test act on them.
+type testHandler struct {
+	mu    sync.Mutex
+	calls chan *Call
+}
+
+func (h *testHandler) Route(dialled string) bool { return dialled == "100" || dialled == "ivr" }
+
+func (h *testHandler) Serve(ctx context.Context, c *Call) {
+	h.calls <- c
+	<-ctx.Done()
+}
+
+// infoDigits is a minimal Digits that passes INFO and RFC 4733 presses on.
+type infoDigits struct {
+	deliver func(Digit)
+	dec     dtmf.EventDecoder
+	start   time.Time
+}
+
+func (d *infoDigits) TelephoneEvent(h *rtp.Header, payload []byte) {
+	if key, ok, _ := d.dec.Packet(h.Timestamp, h.Marker, payload, time.Since(d.start)); ok {
+		d.deliver(Digit{Key: key, Method: dtmf.RFC4733, At: time.Since(d.start)})
+	}
+}
+func (d *infoDigits) Audio([]int16) {}
+func (d *infoDigits) Info(key byte) {
+	d.deliver(Digit{Key: key, Method: dtmf.Info, At: time.Since(d.start)})
+}
+
+type rig struct {
+	t       *testing.T
+	srv     *Server
+	engine  *media.Engine
+	handler *testHandler
+}
+
+func newRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) *rig {
+	t.Helper()
+	ecfg := media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 30000 + (os.Getpid()%500)*40, Pacers: 1}
+	ecfg.PortMax = ecfg.PortMin + 39
+	cfg := Config{Listen: []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}}
+	if mutate != nil {
+		mutate(&cfg, &ecfg)
+	}
+	engine, err := media.NewEngine(ecfg)
+	require.NoError(t, err)
+	h := &testHandler{calls: make(chan *Call, 8)}
+	digits := func(eventPT uint8, deliver func(Digit)) Digits {
+		return &infoDigits{deliver: deliver, start: time.Now()}
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := NewServer(cfg, engine, h, digits, log)
+	require.NoError(t, err)
+	require.NoError(t, srv.Start(context.Background()))
+	t.Cleanup(func() {
+		srv.Close()
+		engine.Close()
+	})
+	return &rig{t: t, srv: srv, engine: engine, handler: h}
+}
+
+func (r *rig) caller(network string) *siptest.Caller {
+	c, err := siptest.NewCaller(network)
+	require.NoError(r.t, err)
+	r.t.Cleanup(c.Close)
+	return c
+}
+
+func (r *rig) nextCall() *Call {
+	select {
+	case c := <-r.handler.calls:
+		return c
+	case <-time.After(5 * time.Second):
+		r.t.Fatal("handler got no call")
+		return nil
+	}
+}
+
+func ctx5(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func statusOf(err error) int {
+	var de *sipgo.ErrDialogResponse
+	if errors.As(err, &de) {
+		return de.Res.StatusCode
+	}
+	return 0
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCallAnsweredMediaFlowsAndCallerBye(t *testing.T) {
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			r := newRig(t, nil)
+			c := r.caller(network)
+			d, err := c.Invite(ctx5(t), r.srv.Addr(network), "100", c.Offer("", 8, 0, 96))
+			require.NoError(t, err)
+			res := d.InviteResponse
+			assert.Equal(t, 200, res.StatusCode)
+			body := string(res.Body())
+			assert.Contains(t, body, "m=audio ")
+			assert.Contains(t, body, "RTP/AVP 0 96\r\n", "our first codec the offer has, and its event PT")
+			assert.Contains(t, body, "a=rtpmap:96 telephone-event/8000")
+			assert.Contains(t, body, "a=ptime:20")
+			contact := res.Contact()
+			require.NotNil(t, contact)
+			if network == "tcp" {
+				v, _ := contact.Address.UriParams.Get("transport")
+				assert.Equal(t, "tcp", v)
+			}
+			require.NoError(t, d.Ack(ctx5(t)))
+			call := r.nextCall()
+			assert.Equal(t, "100", call.Dialled)
+			assert.Equal(t, 1, r.srv.ActiveCalls())
+			// The stream never stops: silence flows before any prompt.
+			waitFor(t, "silence RTP", func() bool { return len(c.Packets()) >= 10 })
+			assert.Equal(t, uint8(0), c.Packets()[0].Header.PayloadType)
+			require.NoError(t, d.Bye(ctx5(t)))
+			waitFor(t, "call end", func() bool { return r.srv.ActiveCalls() == 0 })
+			assert.Equal(t, "caller hung up", call.EndReason())
+			n := len(c.Packets())
+			time.Sleep(100 * time.Millisecond)
+			assert.LessOrEqual(t, len(c.Packets())-n, 1, "media stopped after BYE")
+		})
+	}
+}
+
+func TestInviteRejections(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	cases := []struct {
+		name string
+		user string
+		sdp  []byte
+		hdrs []sip.Header
+		code int
+		hdr  string
+		want string
+	}{
+		{"unknown extension", "999", c.Offer("", 0), nil, 404, "", ""},
+		{"no common codec", "100", c.Offer("", 9, 18), nil, 488, "", ""},
+		{"100rel required", "100", c.Offer("", 0), []sip.Header{sip.NewHeader("Require", "100rel")}, 420, "Unsupported", "100rel"},
+		{"session interval too small", "100", c.Offer("", 0), []sip.Header{sip.NewHeader("Session-Expires", "30"), sip.NewHeader("Supported", "timer")}, 422, "Min-SE", "90"},
+		{"malformed sdp", "100", []byte("v=0\r\nbogus\r\n"), nil, 400, "Warning", "not a type=value line"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.Invite(ctx5(t), r.srv.Addr("udp"), tc.user, tc.sdp, tc.hdrs...)
+			require.Error(t, err)
+			assert.Equal(t, tc.code, statusOf(err), err.Error())
+			if tc.hdr != "" {
+				var de *sipgo.ErrDialogResponse
+				require.True(t, errors.As(err, &de))
+				h := de.Res.GetHeader(tc.hdr)
+				require.NotNil(t, h, tc.hdr)
+				assert.Contains(t, h.Value(), tc.want)
+			}
+		})
+	}
+	assert.Equal(t, 0, r.srv.ActiveCalls())
+}
+
+func TestCancelBeforeAnswerGets487(t *testing.T) {
+	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.RingTime = 3 * time.Second })
+	c := r.caller("udp")
+	ctx, cancel := context.WithCancel(context.Background())
+	var ringing bool
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+	}()
+	uri := sip.Uri{Scheme: "sip", User: "100", Host: "127.0.0.1", Port: int(r.srv.Addr("udp").Port())}
+	_ = ringing
+	d, err := c.Invite(ctx, netip.AddrPortFrom(netip.MustParseAddr(uri.Host), uint16(uri.Port)), "100", c.Offer("", 0))
+	require.Error(t, err)
+	_ = d
+	waitFor(t, "cancelled call cleaned up", func() bool { return r.srv.ActiveCalls() == 0 })
+	select {
+	case <-r.handler.calls:
+		t.Fatal("a cancelled call reached the handler")
+	default:
+	}
+}
+
+func TestLateOfferAnswerInAck(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", nil)
+	require.NoError(t, err)
+	offer := string(d.InviteResponse.Body())
+	assert.Contains(t, offer, "RTP/AVP 0 8 101", "a late offer lists all our codecs")
+	ack := sip.NewRequest(sip.ACK, d.InviteResponse.Contact().Address)
+	ack.SetBody(c.Offer("", 8, 101))
+	ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	require.NoError(t, d.WriteAck(ctx5(t), ack))
+	call := r.nextCall()
+	waitFor(t, "RTP after late answer", func() bool { return len(c.Packets()) >= 5 })
+	assert.Equal(t, uint8(8), c.Packets()[0].Header.PayloadType, "codec chosen from the answer")
+	assert.Equal(t, uint8(101), call.choice.EventPT)
+	require.NoError(t, d.Bye(ctx5(t)))
+}
+
+func reinvite(t *testing.T, d *sipgo.DialogClientSession, sdp []byte) *sip.Response {
+	t.Helper()
+	req := sip.NewRequest(sip.INVITE, d.InviteResponse.Contact().Address)
+	req.SetBody(sdp)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := d.Do(ctx5(t), req)
+	require.NoError(t, err)
+	ack := sip.NewRequest(sip.ACK, d.InviteResponse.Contact().Address)
+	ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
+	require.NoError(t, d.WriteRequest(ack))
+	return res
+}
+
+func TestReinviteHoldStopsAudioAndResumeContinues(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0, 101))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	r.nextCall()
+	waitFor(t, "RTP", func() bool { return len(c.Packets()) >= 5 })
+
+	res := reinvite(t, d, c.Offer("sendonly", 0, 101))
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, string(res.Body()), "a=recvonly")
+	time.Sleep(60 * time.Millisecond) // a packet may be in flight
+	c.ResetPackets()
+	time.Sleep(300 * time.Millisecond)
+	assert.Empty(t, c.Packets(), "no audio while held")
+
+	res = reinvite(t, d, c.Offer("sendrecv", 0, 101))
+	assert.Contains(t, string(res.Body()), "a=sendrecv")
+	waitFor(t, "RTP after unhold", func() bool { return len(c.Packets()) >= 5 })
+	require.NoError(t, d.Bye(ctx5(t)))
+}
+
+func TestSessionTimerRefreshAndExpiry(t *testing.T) {
+	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.MinSE = time.Second })
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0),
+		sip.NewHeader("Session-Expires", "3;refresher=uac"), sip.NewHeader("Supported", "timer"))
+	require.NoError(t, err)
+	se := d.InviteResponse.GetHeader("Session-Expires")
+	require.NotNil(t, se)
+	assert.Equal(t, "3;refresher=uac", se.Value())
+	require.NotNil(t, d.InviteResponse.GetHeader("Require"))
+	require.NoError(t, d.Ack(ctx5(t)))
+	call := r.nextCall()
+
+	// A refresh by UPDATE keeps the call up past the first deadline (2 s).
+	time.Sleep(1500 * time.Millisecond)
+	upd := sip.NewRequest(sip.UPDATE, d.InviteResponse.Contact().Address)
+	upd.AppendHeader(sip.NewHeader("Session-Expires", "3;refresher=uac"))
+	upd.AppendHeader(sip.NewHeader("Supported", "timer"))
+	res, err := d.Do(ctx5(t), upd)
+	require.NoError(t, err)
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Nil(t, res.GetHeader("Content-Type"), "UPDATE without offer is answered without SDP")
+	time.Sleep(1000 * time.Millisecond)
+	assert.Equal(t, 1, r.srv.ActiveCalls(), "refreshed call still up")
+
+	// Then no refresh: ivrd ends the call with a BYE.
+	bye, err := c.WaitRequest(sip.BYE, 4*time.Second)
+	require.NoError(t, err)
+	assert.NotNil(t, bye)
+	waitFor(t, "call end", func() bool { return r.srv.ActiveCalls() == 0 })
+	assert.Equal(t, "session timer expired", call.EndReason())
+}
+
+func TestInfoDigitsAndMalformedInfo(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	call := r.nextCall()
+	info := func(ct, body string) int {
+		req := sip.NewRequest(sip.INFO, d.InviteResponse.Contact().Address)
+		req.AppendHeader(sip.NewHeader("Content-Type", ct))
+		req.SetBody([]byte(body))
+		res, err := d.Do(ctx5(t), req)
+		require.NoError(t, err)
+		return res.StatusCode
+	}
+	assert.Equal(t, 200, info("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"))
+	assert.Equal(t, 400, info("application/dtmf-relay", "Signal=\r\n"))
+	assert.Equal(t, 415, info("text/plain", "hello"))
+	assert.Equal(t, 200, info("application/dtmf", "#"))
+	var got []string
+	for i := 0; i < 2; i++ {
+		select {
+		case dg := <-call.Digits():
+			got = append(got, string(dg.Key)+"/"+dg.Method.String())
+		case <-time.After(2 * time.Second):
+			t.Fatal("digit not delivered")
+		}
+	}
+	assert.Equal(t, []string{"5/info", "#/info"}, got)
+	require.NoError(t, d.Bye(ctx5(t)))
+}
+
+func TestRequestsOutsideDialogGet481AndOptions200(t *testing.T) {
+	r := newRig(t, nil)
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	cl, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	dst := sip.Uri{Scheme: "sip", User: "100", Host: "127.0.0.1", Port: int(r.srv.Addr("udp").Port())}
+	for _, m := range []sip.RequestMethod{sip.BYE, sip.INFO, sip.UPDATE, sip.NOTIFY} {
+		req := sip.NewRequest(m, dst)
+		req.AppendHeader(sip.NewHeader("To", "<sip:100@127.0.0.1>;tag=nosuchdialog"))
+		res, err := cl.Do(ctx5(t), req)
+		require.NoError(t, err, string(m))
+		assert.Equal(t, 481, res.StatusCode, string(m))
+	}
+	res, err := cl.Do(ctx5(t), sip.NewRequest(sip.OPTIONS, dst))
+	require.NoError(t, err)
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, res.GetHeader("Allow").Value(), "INVITE")
+	assert.Contains(t, res.GetHeader("Accept").Value(), "application/sdp")
+}
+
+func TestNoFreePortGets503ButOptionsStillAnswered(t *testing.T) {
+	r := newRig(t, func(_ *Config, e *media.EngineConfig) { e.PortMax = e.PortMin + 1 })
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	r.nextCall()
+	c2 := r.caller("udp")
+	_, err = c2.Invite(ctx5(t), r.srv.Addr("udp"), "100", c2.Offer("", 0))
+	assert.Equal(t, 503, statusOf(err))
+
+	ua, _ := sipgo.NewUA()
+	defer ua.Close()
+	cl, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	res, err := cl.Do(ctx5(t), sip.NewRequest(sip.OPTIONS, sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(r.srv.Addr("udp").Port())}))
+	require.NoError(t, err)
+	assert.Equal(t, 200, res.StatusCode)
+	require.NoError(t, d.Bye(ctx5(t)))
+	// The port is free again.
+	waitFor(t, "port freed", func() bool { return r.srv.ActiveCalls() == 0 })
+	d2, err := c2.Invite(ctx5(t), r.srv.Addr("udp"), "100", c2.Offer("", 0))
+	require.NoError(t, err)
+	require.NoError(t, d2.Ack(ctx5(t)))
+	require.NoError(t, d2.Bye(ctx5(t)))
+}
+
+// rawInvite sends a hand-written INVITE (repeated times, same branch, as
+// a UDP retransmission) from conn, reads the 200 and ACKs it.
+func rawInvite(t *testing.T, conn net.Conn, callID string, sdp []byte, repeat int, extra ...string) string {
+	t.Helper()
+	local := conn.LocalAddr().String()
+	lines := []string{
+		"INVITE sip:100@127.0.0.1 SIP/2.0",
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK" + callID,
+	}
+	lines = append(lines, extra...)
+	lines = append(lines,
+		"From: <sip:alice@127.0.0.1>;tag=a1",
+		"To: <sip:100@127.0.0.1>",
+		"Call-ID: "+callID,
+		"CSeq: 1 INVITE",
+		"Contact: <sip:alice@"+local+">",
+		"Max-Forwards: 70",
+		"Content-Type: application/sdp",
+		fmt.Sprintf("Content-Length: %d", len(sdp)),
+		"", string(sdp))
+	msg := strings.Join(lines, "\r\n")
+	for i := 0; i < repeat; i++ {
+		_, err := conn.Write([]byte(msg))
+		require.NoError(t, err)
+		time.Sleep(20 * time.Millisecond)
+	}
+	buf := make([]byte, 4096)
+	var ok string
+	for ok == "" {
+		conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+		n, err := conn.Read(buf)
+		require.NoError(t, err)
+		if strings.HasPrefix(string(buf[:n]), "SIP/2.0 200") {
+			ok = string(buf[:n])
+		}
+	}
+	toLine := ok[strings.Index(ok, "\r\nTo:"):]
+	toTag := toLine[strings.Index(toLine, "tag=")+4:]
+	toTag = toTag[:strings.IndexAny(toTag, "\r;>")]
+	ack := strings.Join([]string{
+		"ACK sip:ivrd@127.0.0.1 SIP/2.0",
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bKack" + callID,
+		"From: <sip:alice@127.0.0.1>;tag=a1",
+		"To: <sip:100@127.0.0.1>;tag=" + toTag,
+		"Call-ID: " + callID,
+		"CSeq: 1 ACK",
+		"Max-Forwards: 70",
+		"Content-Length: 0", "", ""}, "\r\n")
+	_, err := conn.Write([]byte(ack))
+	require.NoError(t, err)
+	return ok
+}
+
+func TestRetransmittedInviteMakesOneCall(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	conn, err := net.Dial("udp", r.srv.Addr("udp").String())
+	require.NoError(t, err)
+	defer conn.Close()
+	rawInvite(t, conn, "retrans1", c.Offer("", 0), 3)
+	r.nextCall()
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, 1, r.srv.ActiveCalls(), "retransmissions make no second call")
+	select {
+	case <-r.handler.calls:
+		t.Fatal("second call from a retransmission")
+	default:
+	}
+}
+
+func TestServerHangupSendsBye(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	call := r.nextCall()
+	go call.Hangup("menu done")
+	bye, err := c.WaitRequest(sip.BYE, 3*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, d.InviteRequest.CallID().Value(), bye.CallID().Value())
+	waitFor(t, "call end", func() bool { return r.srv.ActiveCalls() == 0 })
+}
+
+func notify(t *testing.T, d *sipgo.DialogClientSession, frag string) {
+	req := sip.NewRequest(sip.NOTIFY, d.InviteResponse.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Event", "refer"))
+	req.AppendHeader(sip.NewHeader("Subscription-State", "active;expires=60"))
+	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+	req.SetBody([]byte(frag))
+	res, err := d.Do(ctx5(t), req)
+	require.NoError(t, err)
+	require.Equal(t, 200, res.StatusCode)
+}
+
+func TestReferWithNotifyProgress(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	call := r.nextCall()
+	result := make(chan error, 1)
+	go func() { result <- call.Refer(context.Background(), "sales@pbx.example.net") }()
+	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "<sip:sales@pbx.example.net>", ref.GetHeader("Refer-To").Value())
+	assert.NotNil(t, ref.GetHeader("Referred-By"))
+	notify(t, d, "SIP/2.0 100 Trying\r\n")
+	select {
+	case err := <-result:
+		t.Fatalf("refer finished on 100 Trying: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	notify(t, d, "SIP/2.0 200 OK\r\n")
+	select {
+	case err := <-result:
+		assert.NoError(t, err)
+	case <-time.After(3 * time.Second):
+		t.Fatal("refer did not finish")
+	}
+}
+
+func TestReferRefusedAndFailed(t *testing.T) {
+	r := newRig(t, nil)
+	c := r.caller("udp")
+	c.ReferResponse = 603
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	call := r.nextCall()
+	err = call.Refer(context.Background(), "sip:x@127.0.0.1")
+	var re *ReferError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 603, re.Code)
+
+	c.ReferResponse = 202
+	result := make(chan error, 1)
+	go func() { result <- call.Refer(context.Background(), "sip:x@127.0.0.1") }()
+	_, err = c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err)
+	notify(t, d, "SIP/2.0 486 Busy Here\r\n")
+	err = <-result
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 486, re.Code)
+	require.NoError(t, d.Bye(ctx5(t)))
+}
+
+func TestRecordRouteHonouredOnOurBye(t *testing.T) {
+	r := newRig(t, nil)
+	// A fake proxy socket: ivrd's in-dialog requests must go there.
+	proxy, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer proxy.Close()
+	conn, err := net.Dial("udp", r.srv.Addr("udp").String())
+	require.NoError(t, err)
+	defer conn.Close()
+	rr := "<sip:" + proxy.LocalAddr().String() + ";lr>"
+	c := r.caller("udp")
+	ok := rawInvite(t, conn, "rrtest1", c.Offer("", 0), 1, "Record-Route: "+rr)
+	assert.Contains(t, ok, "Record-Route: "+rr, "2xx keeps the Record-Route")
+	call := r.nextCall()
+	go call.Hangup("menu done")
+	buf := make([]byte, 4096)
+	proxy.SetReadDeadline(time.Now().Add(3 * time.Second))
+	n, _, err := proxy.ReadFrom(buf)
+	require.NoError(t, err, "BYE reaches the Record-Route hop")
+	bye := string(buf[:n])
+	assert.True(t, strings.HasPrefix(bye, "BYE sip:alice@"), bye)
+	assert.Contains(t, bye, "Route: "+rr)
+}
