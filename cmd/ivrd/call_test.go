@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"io"
+	"math"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/go-audio/audio"
+	"github.com/go-audio/wav"
+	"github.com/pion/rtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/zaf/g711"
+
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/sip/siptest"
+)
+
+// writeTone writes an 8 kHz 16-bit mono WAV holding a sine of freq Hz.
+func writeTone(t *testing.T, path string, freq float64, dur time.Duration) []int16 {
+	t.Helper()
+	n := int(dur.Seconds() * 8000)
+	pcm := make([]int16, n)
+	ints := make([]int, n)
+	for i := range pcm {
+		pcm[i] = int16(8000 * math.Sin(2*math.Pi*freq*float64(i)/8000))
+		ints[i] = int(pcm[i])
+	}
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	defer f.Close()
+	enc := wav.NewEncoder(f, 8000, 16, 1, 1)
+	require.NoError(t, enc.Write(&audio.IntBuffer{Data: ints, Format: &audio.Format{NumChannels: 1, SampleRate: 8000}, SourceBitDepth: 16}))
+	require.NoError(t, enc.Close())
+	return pcm
+}
+
+type liveIVR struct {
+	svc      *service
+	greeting []int16
+}
+
+const liveConfig = `
+server:
+  sip:
+    listen: ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"]
+  media:
+    rtp_ports: "RTP_RANGE"
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: main
+    extensions: ["100"]
+    greeting: welcome
+    prompt: main-choices
+    invalid_prompt: invalid
+    response_timeout: 1s
+    prompt_repeat: 2
+    transfer: refer
+    keys:
+      "1": { uri: "sales@pbx.example.net" }
+      "2": { ivr: support }
+      "#": hangup
+  - id: support
+    extensions: ["200"]
+    prompt: support-choices
+    transfer: refer
+    keys:
+      "1": { uri: "sip:support@pbx.example.net" }
+      "9": top
+`
+
+func startLive(t *testing.T) *liveIVR {
+	t.Helper()
+	dir := t.TempDir()
+	l := &liveIVR{}
+	l.greeting = writeTone(t, filepath.Join(dir, "welcome.wav"), 440, 600*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "main-choices.wav"), 1000, 800*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "support-choices.wav"), 700, 800*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "invalid.wav"), 300, 200*time.Millisecond)
+	base := 31000 + (os.Getpid()%400)*50
+	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base)+"-"+strconv.Itoa(base+49)).Replace(liveConfig)
+	cfgPath := filepath.Join(dir, "ivrd.yaml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(text), 0o644))
+	svc, err := newService(cfgPath, io.Discard, "info")
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(context.Background()))
+	t.Cleanup(svc.Close)
+	l.svc = svc
+	return l
+}
+
+// sendEvent sends one RFC 4733 key press as a real phone does: a start
+// packet with the marker bit, continuations every 50 ms, three end packets.
+func sendEvent(t *testing.T, c *siptest.Caller, to netip.AddrPort, pt uint8, key byte, seq *uint16, ts uint32) {
+	t.Helper()
+	send := func(marker, end bool, dur uint16) {
+		*seq++
+		require.NoError(t, c.SendRTP(to, rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: *seq, Timestamp: ts, SSRC: 0xCAFE, Marker: marker}, dtmf.AppendEvent(nil, key, end, 10, dur)))
+	}
+	send(true, false, 400)
+	for d := uint16(800); d <= 1600; d += 400 {
+		time.Sleep(50 * time.Millisecond)
+		send(false, false, d)
+	}
+	for i := 0; i < 3; i++ {
+		send(false, true, 1600)
+	}
+}
+
+func TestLiveCallPromptDigitRefer(t *testing.T) {
+	l := startLive(t)
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := c.Invite(ctx, l.svc.sip.Addr("udp"), "100", c.Offer("", 0, 101))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx))
+	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
+	require.NoError(t, err)
+
+	// One second of audio: the greeting, then the menu prompt.
+	time.Sleep(1100 * time.Millisecond)
+	pkts := c.Packets()
+	require.NotEmpty(t, pkts)
+	span := pkts[len(pkts)-1].At.Sub(pkts[0].At).Seconds()
+	rate := float64(len(pkts)-1) / span
+	assert.GreaterOrEqual(t, rate, 45.0, "packets per second")
+	assert.True(t, pkts[0].Header.Marker, "marker on the first packet")
+	for i := 1; i < len(pkts); i++ {
+		assert.Equal(t, pkts[i-1].Header.SequenceNumber+1, pkts[i].Header.SequenceNumber, "seq at %d", i)
+		assert.Equal(t, pkts[i-1].Header.Timestamp+160, pkts[i].Header.Timestamp, "ts at %d", i)
+		assert.Equal(t, pkts[0].Header.SSRC, pkts[i].Header.SSRC)
+	}
+	// The audio is the greeting: decode and compare sample by sample
+	// (µ-law keeps a 16-bit sample within a few percent).
+	var got []int16
+	for _, p := range pkts {
+		for _, b := range p.Payload {
+			got = append(got, g711.DecodeUlawFrame(b))
+		}
+		if len(got) >= len(l.greeting) {
+			break
+		}
+	}
+	require.GreaterOrEqual(t, len(got), len(l.greeting))
+	for i, want := range l.greeting {
+		assert.InDelta(t, float64(want), float64(got[i]), 300, "greeting sample %d", i)
+		if t.Failed() {
+			break
+		}
+	}
+
+	// Press 1: the menu sends REFER to the key's URI.
+	var seq uint16 = 100
+	sendEvent(t, c, remote, 101, '1', &seq, 48000)
+	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "<sip:sales@pbx.example.net>", ref.GetHeader("Refer-To").Value())
+	require.NotNil(t, ref.GetHeader("Referred-By"))
+	for _, frag := range []string{"SIP/2.0 100 Trying\r\n", "SIP/2.0 200 OK\r\n"} {
+		req := sip.NewRequest(sip.NOTIFY, d.InviteResponse.Contact().Address)
+		req.AppendHeader(sip.NewHeader("Event", "refer"))
+		req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+		req.SetBody([]byte(frag))
+		res, err := d.Do(ctx, req)
+		require.NoError(t, err)
+		require.Equal(t, 200, res.StatusCode)
+	}
+	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
+	require.NoError(t, err, "ivrd ends its side after the transfer")
+}

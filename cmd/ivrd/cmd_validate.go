@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
+)
+
+func runValidate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: ivrd validate FILE\n\nChecks a configuration without serving: every problem on its own line\nwith its path. Exit status 1 on errors, 0 with warnings only.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	path := fs.Arg(0)
+	cfg, err := ivr.Load(path)
+	if err != nil {
+		fmt.Fprintln(stdout, err)
+		return 1
+	}
+	lib, err := promptsFor(cfg)
+	if err != nil {
+		fmt.Fprintln(stdout, err)
+		return 1
+	}
+	probs := ivr.Validate(cfg, lib.Names())
+	for _, p := range probs {
+		fmt.Fprintln(stdout, p)
+	}
+	if ivr.HasErrors(probs) {
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d ivrs, %d prompts)\n", path, len(cfg.IVRs), lib.Len())
+	return 0
+}
+
+// promptsFor loads the config's prompts_dir, or the bundled prompts.
+func promptsFor(cfg *ivr.Config) (*prompts.Library, error) {
+	if dir := cfg.PromptsPath(); dir != "" {
+		return prompts.LoadDir(dir)
+	}
+	return prompts.Builtin(), nil
+}

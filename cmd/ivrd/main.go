@@ -1,0 +1,50 @@
+// Command ivrd is the IVR media server: serve, validate, simulate, version.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time by the Makefile (-ldflags -X main.version=).
+var version = "dev"
+
+const usage = `ivrd — a SIP/RTP IVR media server
+
+Usage:
+  ivrd serve    [--config FILE]   answer calls (default: the bundled example IVR)
+  ivrd validate FILE              check a config file without serving
+  ivrd simulate --config FILE --to NUMBER --input SCRIPT
+                                  run one call through the menu, no network
+  ivrd version                    print the version
+
+Run "ivrd COMMAND --help" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
+	case "validate":
+		return runValidate(args[1:], stdout, stderr)
+	case "simulate":
+		return runSimulate(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "ivrd %s\n", version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "ivrd: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

@@ -1,0 +1,153 @@
+package ivr
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Kind is what a destination does.
+type Kind string
+
+// Destination kinds.
+const (
+	KindURI       Kind = "uri"
+	KindExternal  Kind = "external"
+	KindExtension Kind = "extension"
+	KindIVR       Kind = "ivr"
+	KindPlay      Kind = "play"
+	KindVoicemail Kind = "voicemail"
+	KindRepeat    Kind = "repeat"
+	KindBack      Kind = "back"
+	KindTop       Kind = "top"
+	KindMenu      Kind = "menu"
+	KindHangup    Kind = "hangup"
+)
+
+// Destination is where a key, a failure or a closed schedule sends the call.
+type Destination struct {
+	Kind   Kind
+	Target string // URI, number, extension, ivr id, prompt or mailbox
+	Trunk  string // external: the trunk
+	Then   *Destination
+
+	// For hand-offs.
+	Transfer    string   // refer | bridge | auto; "" = the menu's
+	RingTimeout Duration // bridge: how long the far end may ring
+	Overflow    *Destination
+
+	Line int // where it was written, for messages
+}
+
+// HandsOff reports whether the destination transfers the call away.
+func (d *Destination) HandsOff() bool {
+	switch d.Kind {
+	case KindURI, KindExternal, KindExtension, KindVoicemail:
+		return true
+	}
+	return false
+}
+
+var words = map[string]Kind{"repeat": KindRepeat, "back": KindBack, "top": KindTop, "menu": KindMenu, "hangup": KindHangup}
+
+// destinationFields is the mapping form.
+type destinationFields struct {
+	URI         *string      `yaml:"uri"`
+	External    *string      `yaml:"external"`
+	Trunk       string       `yaml:"trunk"`
+	Extension   *string      `yaml:"extension"`
+	IVR         *string      `yaml:"ivr"`
+	Play        *string      `yaml:"play"`
+	Prompt      *string      `yaml:"prompt"` // on_failure: {prompt, then}
+	Then        *Destination `yaml:"then"`
+	Voicemail   *string      `yaml:"voicemail"`
+	Transfer    string       `yaml:"transfer"`
+	RingTimeout Duration     `yaml:"ring_timeout"`
+	Overflow    *Destination `yaml:"overflow"`
+}
+
+// UnmarshalYAML reads a bare word (repeat, back, top, menu, hangup) or a
+// mapping with exactly one of uri, external, extension, ivr, play/prompt,
+// voicemail.
+func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
+	d.Line = n.Line
+	if n.Kind == yaml.ScalarNode {
+		k, ok := words[strings.ToLower(strings.TrimSpace(n.Value))]
+		if !ok {
+			return fmt.Errorf("line %d: unknown destination %q (want repeat, back, top, menu, hangup or a mapping)", n.Line, n.Value)
+		}
+		d.Kind = k
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a destination is a word or a mapping", n.Line)
+	}
+	var f destinationFields
+	if err := decodeStrict(n, &f); err != nil {
+		return err
+	}
+	set := 0
+	pick := func(p *string, k Kind) {
+		if p != nil {
+			set++
+			d.Kind, d.Target = k, strings.TrimSpace(*p)
+		}
+	}
+	pick(f.URI, KindURI)
+	pick(f.External, KindExternal)
+	pick(f.Extension, KindExtension)
+	pick(f.IVR, KindIVR)
+	pick(f.Play, KindPlay)
+	pick(f.Voicemail, KindVoicemail)
+	if f.Prompt != nil && set == 0 {
+		pick(f.Prompt, KindPlay)
+	}
+	if set != 1 {
+		return fmt.Errorf("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail (has %d)", n.Line, set)
+	}
+	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
+	return nil
+}
+
+// destinationKeys are the fields a destination mapping may have.
+var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": true, "extension": true,
+	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
+	"ring_timeout": true, "overflow": true}
+
+// decodeStrict decodes a destination mapping, rejecting unknown fields.
+func decodeStrict(n *yaml.Node, v *destinationFields) error {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !destinationKeys[k.Value] {
+			return fmt.Errorf("line %d: unknown destination field %q", k.Line, k.Value)
+		}
+	}
+	return n.Decode(v)
+}
+
+// String is a short human form.
+func (d *Destination) String() string {
+	if d == nil {
+		return "hangup"
+	}
+	switch d.Kind {
+	case KindRepeat, KindBack, KindTop, KindMenu, KindHangup:
+		return string(d.Kind)
+	case KindExternal:
+		return fmt.Sprintf("external %s via %s", d.Target, d.Trunk)
+	}
+	return string(d.Kind) + " " + d.Target
+}
+
+// MarshalJSON is the simulator's form: {"type":"uri","target":"..."}.
+func (d *Destination) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"type": string(d.Kind)}
+	if d.Target != "" {
+		m["target"] = d.Target
+	}
+	if d.Trunk != "" {
+		m["trunk"] = d.Trunk
+	}
+	return json.Marshal(m)
+}

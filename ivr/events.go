@@ -1,0 +1,81 @@
+package ivr
+
+import "time"
+
+// Event is something that happened to the call.
+type Event interface{ isEvent() }
+
+// Events the executor handles.
+type (
+	// Started: the call was answered.
+	Started struct{}
+	// DigitPressed: the caller pressed a key.
+	DigitPressed struct{ Key byte }
+	// PlaybackDone: the prompt of a Play action finished on its own.
+	PlaybackDone struct{ ID int }
+	// TimerFired: the timer of a StartTimer action ran out.
+	TimerFired struct{ ID int }
+	// TransferResult: the outcome of a Transfer or Voicemail action.
+	TransferResult struct{ Err error }
+	// HungUp: the caller went away.
+	HungUp struct{}
+)
+
+func (Started) isEvent()        {}
+func (DigitPressed) isEvent()   {}
+func (PlaybackDone) isEvent()   {}
+func (TimerFired) isEvent()     {}
+func (TransferResult) isEvent() {}
+func (HungUp) isEvent()         {}
+
+// Action is something the driver must do.
+type Action interface{ isAction() }
+
+// Actions the executor emits.
+type (
+	// Play a prompt; report PlaybackDone{ID} when it ends on its own.
+	Play struct {
+		ID      int
+		Prompt  string
+		BargeIn bool
+	}
+	// StopPlayback cuts the prompt being played (no PlaybackDone follows).
+	StopPlayback struct {
+		ID     int
+		Prompt string
+	}
+	// StartTimer arms the call's single timer (replacing any other);
+	// report TimerFired{ID} when it runs out.
+	StartTimer struct {
+		ID    int
+		After time.Duration
+	}
+	// CancelTimer disarms the timer.
+	CancelTimer struct{ ID int }
+	// Transfer hands the call to Dest; report TransferResult.
+	Transfer struct {
+		Dest   *Destination
+		Method string // refer | bridge | auto
+	}
+	// Voicemail records a message for Box; report TransferResult.
+	Voicemail struct{ Box string }
+	// Hangup ends the call.
+	Hangup struct{ Reason string }
+	// Note records a step of the call for logs and traces (enter, invalid,
+	// timeout, closed, transfer_failed); nothing to do.
+	Note struct {
+		Event  string
+		IVR    string
+		Digits string
+		Detail string
+	}
+)
+
+func (Play) isAction()         {}
+func (StopPlayback) isAction() {}
+func (StartTimer) isAction()   {}
+func (CancelTimer) isAction()  {}
+func (Transfer) isAction()     {}
+func (Voicemail) isAction()    {}
+func (Hangup) isAction()       {}
+func (Note) isAction()         {}

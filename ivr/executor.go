@@ -1,0 +1,449 @@
+package ivr
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// phase is what the executor is waiting for.
+type phase int
+
+const (
+	phaseIdle     phase = iota
+	phaseDelay          // answer_delay before the first prompt
+	phasePlaying        // a prompt is playing (see playBarge)
+	phaseResponse       // waiting for the first digit after the menu prompt
+	phaseCollect        // waiting for more digits of an entry
+	phaseHandoff        // a transfer or voicemail is in progress
+	phaseDone
+)
+
+// Executor runs one call through the menus. It is deterministic: the same
+// events give the same actions, with no clock of its own.
+type Executor struct {
+	cfg    *Config
+	first  *IVR
+	start  time.Time
+	caller string
+
+	cur      *IVR
+	stack    []*IVR
+	attempts int // timeouts used from prompt_repeat
+	invalids int // invalid entries used from max_invalid
+	greeted  map[string]bool
+
+	phase     phase
+	playID    int
+	playing   string
+	playBarge bool
+	afterPlay func() []Action
+
+	timerID int
+	timerOn bool
+
+	pending []byte // digits typed and not yet used
+	entry   string // the entry being collected
+	reason  string // why the call will end, for Hangup
+	handoff *Destination
+	allow   map[*IVR][]*regexp.Regexp
+}
+
+// NewExecutor starts a call in menu ivr. start is the call's start time
+// (schedules are evaluated at it).
+func NewExecutor(cfg *Config, ivr *IVR, caller string, start time.Time) *Executor {
+	e := &Executor{cfg: cfg, first: ivr, start: start, caller: caller, greeted: map[string]bool{},
+		allow: map[*IVR][]*regexp.Regexp{}}
+	return e
+}
+
+// Done reports whether the call is over for the executor.
+func (e *Executor) Done() bool { return e.phase == phaseDone }
+
+// Current is the menu the caller is in.
+func (e *Executor) Current() *IVR { return e.cur }
+
+// Handle feeds one event and returns what to do.
+func (e *Executor) Handle(ev Event) []Action {
+	if e.phase == phaseDone {
+		return nil
+	}
+	switch ev := ev.(type) {
+	case Started:
+		return e.begin()
+	case HungUp:
+		e.phase = phaseDone
+		return nil
+	case DigitPressed:
+		return e.digit(ev.Key)
+	case PlaybackDone:
+		if e.phase != phasePlaying || ev.ID != e.playID {
+			return nil
+		}
+		next := e.afterPlay
+		e.afterPlay, e.playing = nil, ""
+		e.phase = phaseIdle
+		return next()
+	case TimerFired:
+		if !e.timerOn || ev.ID != e.timerID {
+			return nil
+		}
+		e.timerOn = false
+		return e.timerFired()
+	case TransferResult:
+		if e.phase != phaseHandoff {
+			return nil
+		}
+		if ev.Err == nil {
+			e.phase = phaseDone
+			return nil
+		}
+		return e.handoffFailed(ev.Err)
+	}
+	return nil
+}
+
+func (e *Executor) begin() []Action {
+	if sch := e.cfg.ScheduleByID(e.first.Schedule); sch != nil {
+		if open, holiday := sch.IsOpen(e.start); !open {
+			prompt := sch.Closed.Prompt
+			detail := "closed"
+			if holiday != nil {
+				detail = "holiday " + holiday.Name
+				if holiday.Prompt != "" {
+					prompt = holiday.Prompt
+				}
+			}
+			e.cur = e.first
+			acts := []Action{Note{Event: "closed", IVR: e.first.ID, Detail: detail}}
+			e.reason = "closed"
+			return append(acts, e.play(prompt, false, func() []Action { return e.run(sch.Closed.Then) })...)
+		}
+	}
+	if d := e.first.AnswerDelay.D(); d > 0 {
+		e.cur = e.first
+		e.phase = phaseDelay
+		return []Action{e.startTimer(d)}
+	}
+	return e.enter(e.first)
+}
+
+// enter starts a menu with fresh counters; its greeting plays the first
+// time the call reaches it.
+func (e *Executor) enter(m *IVR) []Action {
+	e.cur = m
+	e.attempts, e.invalids = 0, 0
+	e.entry = ""
+	acts := []Action{Note{Event: "enter", IVR: m.ID}}
+	if m.Greeting != "" && !e.greeted[m.ID] {
+		e.greeted[m.ID] = true
+		return append(acts, e.play(m.Greeting, false, e.attempt)...)
+	}
+	return append(acts, e.attempt()...)
+}
+
+// attempt plays the menu prompt once, then waits for the response.
+func (e *Executor) attempt() []Action {
+	e.entry = ""
+	barge := *e.cur.BargeIn
+	if len(e.pending) > 0 && barge {
+		return e.collect() // type-ahead: digits already waiting answer the menu
+	}
+	return e.play(e.cur.Prompt, barge, e.afterPrompt)
+}
+
+func (e *Executor) afterPrompt() []Action {
+	if len(e.pending) > 0 {
+		return e.collect()
+	}
+	e.phase = phaseResponse
+	return []Action{e.startTimer(e.cur.ResponseTimeout.D())}
+}
+
+// play emits a Play and remembers what follows it; an empty prompt
+// continues at once.
+func (e *Executor) play(prompt string, barge bool, then func() []Action) []Action {
+	if prompt == "" {
+		return then()
+	}
+	e.playID++
+	e.phase, e.playing, e.playBarge, e.afterPlay = phasePlaying, prompt, barge, then
+	return []Action{Play{ID: e.playID, Prompt: prompt, BargeIn: barge}}
+}
+
+func (e *Executor) startTimer(d time.Duration) Action {
+	e.timerID++
+	e.timerOn = true
+	return StartTimer{ID: e.timerID, After: d}
+}
+
+func (e *Executor) cancelTimer() []Action {
+	if !e.timerOn {
+		return nil
+	}
+	e.timerOn = false
+	return []Action{CancelTimer{ID: e.timerID}}
+}
+
+func (e *Executor) digit(k byte) []Action {
+	switch e.phase {
+	case phaseHandoff, phaseDone:
+		return nil
+	case phaseDelay, phaseIdle:
+		e.pending = append(e.pending, k)
+		return nil
+	case phasePlaying:
+		e.pending = append(e.pending, k)
+		if !e.playBarge {
+			return nil // kept for when the menu listens
+		}
+		acts := []Action{StopPlayback{ID: e.playID, Prompt: e.playing}}
+		e.playing, e.afterPlay = "", nil
+		e.phase = phaseIdle
+		return append(acts, e.collect()...)
+	case phaseResponse, phaseCollect:
+		e.pending = append(e.pending, k)
+		acts := e.cancelTimer()
+		return append(acts, e.collect()...)
+	}
+	return nil
+}
+
+// collect consumes pending digits into the entry until it means something
+// or needs more digits.
+func (e *Executor) collect() []Action {
+	for len(e.pending) > 0 {
+		k := e.pending[0]
+		e.pending = e.pending[1:]
+		if e.entry != "" && e.cur.Terminator != "" && k == e.cur.Terminator[0] {
+			return e.finish()
+		}
+		e.entry += string(k)
+		dest, decided := e.classify(e.entry)
+		if decided {
+			return e.choose(dest, e.entry)
+		}
+	}
+	e.phase = phaseCollect
+	return []Action{e.startTimer(e.cur.DigitTimeout.D())}
+}
+
+// classify decides an entry as soon as no further digit could change it.
+func (e *Executor) classify(entry string) (*Destination, bool) {
+	m := e.cur
+	exact, longer := e.extensionMatch(entry)
+	more := longer || e.dialOutMayGrow(entry)
+	if len(entry) == 1 {
+		if d := m.Keys[entry]; d != nil && !more && !exact {
+			return d, true
+		}
+		if more {
+			return nil, false
+		}
+		return e.final(entry), true
+	}
+	if exact && !more {
+		return e.extensionDest(entry), true
+	}
+	if more {
+		return nil, false
+	}
+	return e.final(entry), true
+}
+
+// final decides an entry that can grow no more (terminator, digit timeout
+// or nothing longer possible). nil means invalid.
+func (e *Executor) final(entry string) *Destination {
+	m := e.cur
+	exact, _ := e.extensionMatch(entry)
+	if len(entry) == 1 {
+		if d := m.Keys[entry]; d != nil {
+			return d
+		}
+	}
+	if exact {
+		return e.extensionDest(entry)
+	}
+	if m.DialOut != nil && e.dialOutAllowed(entry) {
+		return &Destination{Kind: KindExternal, Target: entry, Trunk: m.DialOut.Trunk}
+	}
+	if len(entry) == 1 && isKey(entry[0]) {
+		if d := m.Keys["default"]; d != nil {
+			return d
+		}
+	}
+	return nil
+}
+
+func isKey(k byte) bool { return k >= '0' && k <= '9' || k == '*' || k == '#' }
+
+func (e *Executor) finish() []Action {
+	entry := e.entry
+	return e.choose(e.final(entry), entry)
+}
+
+func (e *Executor) choose(d *Destination, entry string) []Action {
+	e.entry = ""
+	if d == nil {
+		return e.invalid(entry)
+	}
+	return e.run(d)
+}
+
+func (e *Executor) extensionMatch(entry string) (exact, longer bool) {
+	if !e.cur.DirectDial {
+		return false, false
+	}
+	for _, x := range e.cfg.Extensions {
+		if x.Number == entry {
+			exact = true
+		} else if strings.HasPrefix(x.Number, entry) {
+			longer = true
+		}
+	}
+	return exact, longer
+}
+
+func (e *Executor) extensionDest(n string) *Destination {
+	return &Destination{Kind: KindExtension, Target: n}
+}
+
+// dialOutMayGrow: with dial_out on, a digit string may be the start of an
+// allowed number (up to 15 digits, E.164's limit).
+func (e *Executor) dialOutMayGrow(entry string) bool {
+	if e.cur.DialOut == nil || len(entry) >= 15 {
+		return false
+	}
+	for i := 0; i < len(entry); i++ {
+		if entry[i] < '0' || entry[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// dialOutAllowed is the toll-fraud guard: only numbers that match one of
+// the allow patterns in full pass.
+func (e *Executor) dialOutAllowed(number string) bool {
+	res, ok := e.allow[e.cur]
+	if !ok {
+		for _, pat := range e.cur.DialOut.Allow {
+			if re, err := regexp.Compile(pat); err == nil {
+				res = append(res, re)
+			}
+		}
+		e.allow[e.cur] = res
+	}
+	for _, re := range res {
+		if loc := re.FindStringIndex(number); loc != nil && loc[0] == 0 && loc[1] == len(number) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Executor) invalid(entry string) []Action {
+	e.invalids++
+	e.pending = e.pending[:0] // what was typed after a wrong entry is not trusted
+	acts := []Action{Note{Event: "invalid", IVR: e.cur.ID, Digits: entry}}
+	if e.invalids >= e.cur.MaxInvalid {
+		return append(acts, e.play(e.cur.InvalidPrompt, false, e.failure)...)
+	}
+	return append(acts, e.play(e.cur.InvalidPrompt, false, e.attempt)...)
+}
+
+func (e *Executor) timerFired() []Action {
+	switch e.phase {
+	case phaseDelay:
+		return e.enter(e.first)
+	case phaseCollect:
+		return e.finish()
+	case phaseResponse:
+		e.attempts++
+		acts := []Action{Note{Event: "timeout", IVR: e.cur.ID}}
+		if e.attempts >= e.cur.PromptRepeat {
+			return append(acts, e.play(e.cur.TimeoutPrompt, false, e.failure)...)
+		}
+		return append(acts, e.play(e.cur.TimeoutPrompt, false, e.attempt)...)
+	}
+	return nil
+}
+
+func (e *Executor) failure() []Action {
+	e.reason = "failure"
+	acts := []Action{Note{Event: "failure", IVR: e.cur.ID}}
+	return append(acts, e.run(e.cur.OnFailure)...)
+}
+
+// run carries out a destination.
+func (e *Executor) run(d *Destination) []Action {
+	if d == nil {
+		return e.hangup()
+	}
+	switch d.Kind {
+	case KindHangup:
+		return e.hangup()
+	case KindRepeat, KindMenu:
+		return e.attempt()
+	case KindBack:
+		if n := len(e.stack); n > 0 {
+			prev := e.stack[n-1]
+			e.stack = e.stack[:n-1]
+			return e.enter(prev)
+		}
+		return e.attempt()
+	case KindTop:
+		if len(e.stack) == 0 {
+			return e.attempt()
+		}
+		top := e.stack[0]
+		e.stack = e.stack[:0]
+		return e.enter(top)
+	case KindIVR:
+		next := e.cfg.IVRByID(d.Target)
+		if next == nil {
+			return e.hangup()
+		}
+		e.stack = append(e.stack, e.cur)
+		return e.enter(next)
+	case KindPlay:
+		then := d.Then
+		if then == nil {
+			then = &Destination{Kind: KindMenu}
+		}
+		return e.play(d.Target, false, func() []Action { return e.run(then) })
+	case KindVoicemail:
+		e.phase, e.handoff = phaseHandoff, d
+		return []Action{Voicemail{Box: d.Target}}
+	case KindURI, KindExternal, KindExtension:
+		e.phase, e.handoff = phaseHandoff, d
+		method := d.Transfer
+		if method == "" {
+			method = e.cur.Transfer
+		}
+		return []Action{Transfer{Dest: d, Method: method}}
+	}
+	return e.hangup()
+}
+
+func (e *Executor) hangup() []Action {
+	reason := e.reason
+	if reason == "" {
+		reason = "hangup"
+	}
+	e.phase = phaseDone
+	return []Action{Hangup{Reason: reason}}
+}
+
+// handoffFailed: overflow if the destination has one, else the menu again
+// after the invalid prompt (what a caller of a busy extension expects).
+func (e *Executor) handoffFailed(err error) []Action {
+	d := e.handoff
+	e.handoff = nil
+	e.phase = phaseIdle
+	acts := []Action{Note{Event: "transfer_failed", IVR: e.cur.ID, Detail: err.Error()}}
+	if d != nil && d.Overflow != nil {
+		return append(acts, e.run(d.Overflow)...)
+	}
+	return append(acts, e.play(e.cur.InvalidPrompt, false, e.attempt)...)
+}

@@ -1,0 +1,50 @@
+package ivr
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Parse reads a configuration, applies defaults and rejects unknown
+// fields and malformed values with their line numbers. It does not
+// validate references: see Validate.
+func Parse(data []byte) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	c.applyDefaults()
+	return &c, nil
+}
+
+// Load reads and parses a file; prompts_dir is taken relative to it.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.Dir = filepath.Dir(path)
+	return c, nil
+}
+
+// PromptsPath is prompts_dir resolved against the file's folder ("" when
+// the config names none).
+func (c *Config) PromptsPath() string {
+	if c.PromptsDir == "" || filepath.IsAbs(c.PromptsDir) || c.Dir == "" {
+		return c.PromptsDir
+	}
+	return filepath.Join(c.Dir, c.PromptsDir)
+}

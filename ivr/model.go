@@ -1,0 +1,269 @@
+package ivr
+
+import (
+	"fmt"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Duration is a time.Duration written as a Go duration string ("5s").
+type Duration time.Duration
+
+// UnmarshalYAML reads "1500ms", "5s", ...
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: want a duration like \"5s\"", n.Line)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: bad duration %q", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D is the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Config is one whole configuration file.
+type Config struct {
+	Server     Server      `yaml:"server"`
+	PromptsDir string      `yaml:"prompts_dir"`
+	Trunks     []Trunk     `yaml:"trunks"`
+	Extensions []Extension `yaml:"extensions"`
+	Schedules  []Schedule  `yaml:"schedules"`
+	IVRs       []*IVR      `yaml:"ivrs"`
+
+	// Where the file was read from, for resolving prompts_dir.
+	Dir string `yaml:"-"`
+}
+
+// Server is the server section.
+type Server struct {
+	SIP   SIPServer `yaml:"sip"`
+	Media Media     `yaml:"media"`
+	API   API       `yaml:"api"`
+	Store string    `yaml:"store"`
+}
+
+// SIPServer configures listeners.
+type SIPServer struct {
+	Listen          []string `yaml:"listen"`
+	ExternalAddress string   `yaml:"external_address"`
+	UserAgent       string   `yaml:"user_agent"`
+	// RingTime (ivrd addition): 180 Ringing for this long before answering.
+	RingTime Duration `yaml:"ring_time"`
+}
+
+// Media configures RTP and digit methods.
+type Media struct {
+	RTPPorts string   `yaml:"rtp_ports"`
+	Codecs   []string `yaml:"codecs"`
+	DTMF     []string `yaml:"dtmf"`
+	Inband   string   `yaml:"inband"`
+}
+
+// API configures the management HTTP server.
+type API struct {
+	Listen string   `yaml:"listen"`
+	Tokens []string `yaml:"tokens"`
+}
+
+// Trunk is a SIP trunk.
+type Trunk struct {
+	Name        string   `yaml:"name"`
+	URI         string   `yaml:"uri"`
+	Username    string   `yaml:"username"`
+	Password    string   `yaml:"password"`
+	FromUser    string   `yaml:"from_user"`
+	Strip       int      `yaml:"strip"`
+	Prefix      string   `yaml:"prefix"`
+	InboundFrom []string `yaml:"inbound_from"`
+}
+
+// Extension is an internal extension.
+type Extension struct {
+	Number   string `yaml:"number"`
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"`
+	Contact  string `yaml:"contact"`
+}
+
+// Schedule is a set of weekly open hours and holidays.
+type Schedule struct {
+	ID       string    `yaml:"id"`
+	Timezone string    `yaml:"timezone"`
+	Open     []string  `yaml:"open"`
+	Holidays []Holiday `yaml:"holidays"`
+	Closed   Closed    `yaml:"closed"`
+}
+
+// Holiday is a closed date.
+type Holiday struct {
+	Date   string `yaml:"date"`
+	Name   string `yaml:"name"`
+	Prompt string `yaml:"prompt"`
+}
+
+// Closed is what happens outside open hours.
+type Closed struct {
+	Prompt string       `yaml:"prompt"`
+	Then   *Destination `yaml:"then"`
+}
+
+// DialOut lets callers dial external numbers from a menu.
+type DialOut struct {
+	Trunk string   `yaml:"trunk"`
+	Allow []string `yaml:"allow"`
+}
+
+// IVR is one menu.
+type IVR struct {
+	ID              string                  `yaml:"id"`
+	Name            string                  `yaml:"name"`
+	Tenant          string                  `yaml:"tenant"`
+	Extensions      []string                `yaml:"extensions"`
+	AnswerDelay     Duration                `yaml:"answer_delay"`
+	Greeting        string                  `yaml:"greeting"`
+	Prompt          string                  `yaml:"prompt"`
+	BargeIn         *bool                   `yaml:"barge_in"`
+	PromptRepeat    int                     `yaml:"prompt_repeat"`
+	ResponseTimeout Duration                `yaml:"response_timeout"`
+	DigitTimeout    Duration                `yaml:"digit_timeout"`
+	MaxInvalid      int                     `yaml:"max_invalid"`
+	InvalidPrompt   string                  `yaml:"invalid_prompt"`
+	TimeoutPrompt   string                  `yaml:"timeout_prompt"`
+	OnFailure       *Destination            `yaml:"on_failure"`
+	DirectDial      bool                    `yaml:"direct_dial"`
+	Terminator      string                  `yaml:"terminator"`
+	DialOut         *DialOut                `yaml:"dial_out"`
+	Schedule        string                  `yaml:"schedule"`
+	Transfer        string                  `yaml:"transfer"`
+	Keys            map[string]*Destination `yaml:"keys"`
+}
+
+// Defaults for what a file leaves out.
+const (
+	DefaultPromptRepeat    = 3
+	DefaultResponseTimeout = 5 * time.Second
+	DefaultDigitTimeout    = 3 * time.Second
+	DefaultMaxInvalid      = 3
+	DefaultTerminator      = "#"
+	DefaultTransfer        = "refer"
+)
+
+// applyDefaults fills what the file left out.
+func (c *Config) applyDefaults() {
+	s := &c.Server
+	if len(s.SIP.Listen) == 0 {
+		s.SIP.Listen = []string{"udp://0.0.0.0:5060", "tcp://0.0.0.0:5060"}
+	}
+	if s.SIP.UserAgent == "" {
+		s.SIP.UserAgent = "ivrd"
+	}
+	if s.Media.RTPPorts == "" {
+		s.Media.RTPPorts = "10000-19999"
+	}
+	if len(s.Media.Codecs) == 0 {
+		s.Media.Codecs = []string{"PCMU", "PCMA"}
+	}
+	if len(s.Media.DTMF) == 0 {
+		s.Media.DTMF = []string{"rfc4733", "inband", "info"}
+	}
+	if s.Media.Inband == "" {
+		s.Media.Inband = "auto"
+	}
+	if s.API.Listen == "" {
+		s.API.Listen = "127.0.0.1:8080"
+	}
+	if s.Store == "" {
+		s.Store = "sqlite://ivrd.db"
+	}
+	for _, m := range c.IVRs {
+		if m == nil {
+			continue
+		}
+		if m.BargeIn == nil {
+			t := true
+			m.BargeIn = &t
+		}
+		if m.PromptRepeat == 0 {
+			m.PromptRepeat = DefaultPromptRepeat
+		}
+		if m.ResponseTimeout == 0 {
+			m.ResponseTimeout = Duration(DefaultResponseTimeout)
+		}
+		if m.DigitTimeout == 0 {
+			m.DigitTimeout = Duration(DefaultDigitTimeout)
+		}
+		if m.MaxInvalid == 0 {
+			m.MaxInvalid = DefaultMaxInvalid
+		}
+		if m.Terminator == "" {
+			m.Terminator = DefaultTerminator
+		}
+		if m.Transfer == "" {
+			m.Transfer = DefaultTransfer
+		}
+		if m.Name == "" {
+			m.Name = m.ID
+		}
+	}
+}
+
+// IVRByID finds a menu.
+func (c *Config) IVRByID(id string) *IVR {
+	for _, m := range c.IVRs {
+		if m != nil && m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// IVRFor finds the menu a dialled number reaches.
+func (c *Config) IVRFor(dialled string) (*IVR, bool) {
+	for _, m := range c.IVRs {
+		if m == nil {
+			continue
+		}
+		for _, e := range m.Extensions {
+			if e == dialled {
+				return m, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// ScheduleByID finds a schedule.
+func (c *Config) ScheduleByID(id string) *Schedule {
+	for i := range c.Schedules {
+		if c.Schedules[i].ID == id {
+			return &c.Schedules[i]
+		}
+	}
+	return nil
+}
+
+// TrunkByName finds a trunk.
+func (c *Config) TrunkByName(name string) *Trunk {
+	for i := range c.Trunks {
+		if c.Trunks[i].Name == name {
+			return &c.Trunks[i]
+		}
+	}
+	return nil
+}
+
+// ExtensionByNumber finds an extension.
+func (c *Config) ExtensionByNumber(n string) *Extension {
+	for i := range c.Extensions {
+		if c.Extensions[i].Number == n {
+			return &c.Extensions[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+package ivr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// SimOptions describe one simulated call.
+type SimOptions struct {
+	To     string    // dialled number
+	From   string    // caller
+	At     time.Time // call start (schedules)
+	Script string    // "1,wait:3s,1001#"
+	// Duration gives a prompt's playing time (from the real files).
+	Duration func(prompt string) (time.Duration, bool)
+	// TransferFails makes every hand-off fail, to trace failure paths.
+	TransferFails bool
+}
+
+// SimEvent is one line of a simulation trace.
+type SimEvent struct {
+	TMs     int64        `json:"t_ms"`
+	Event   string       `json:"event"`
+	IVR     string       `json:"ivr,omitempty"`
+	Prompt  string       `json:"prompt,omitempty"`
+	BargeIn *bool        `json:"barge_in,omitempty"`
+	Digit   string       `json:"digit,omitempty"`
+	Digits  string       `json:"digits,omitempty"`
+	Dest    *Destination `json:"dest,omitempty"`
+	Method  string       `json:"method,omitempty"`
+	Reason  string       `json:"reason,omitempty"`
+	Detail  string       `json:"detail,omitempty"`
+}
+
+// step is one parsed script item.
+type step struct {
+	digits string
+	wait   time.Duration
+}
+
+// digitGap is the time between the keys of one digit string.
+const digitGap = 100 * time.Millisecond
+
+func parseScript(s string) ([]step, error) {
+	var out []step
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if w, ok := strings.CutPrefix(part, "wait:"); ok {
+			d, err := time.ParseDuration(w)
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("script: bad wait %q", part)
+			}
+			out = append(out, step{wait: d})
+			continue
+		}
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if !isKey(c) && !(c >= 'A' && c <= 'D') {
+				return nil, fmt.Errorf("script: %q is not a key (0-9 * # A-D) in %q", c, part)
+			}
+		}
+		out = append(out, step{digits: part})
+	}
+	return out, nil
+}
+
+// simulator drives an Executor on a virtual clock.
+type simulator struct {
+	e        *Executor
+	opt      SimOptions
+	now      time.Duration
+	play     *Play
+	playEnd  time.Duration
+	timer    *StartTimer
+	timerAt  time.Duration
+	results  []Event // transfer results due now
+	trace    []SimEvent
+	hungUp   bool
+	maxSteps int
+}
+
+// Simulate runs one call through the menus without a network and returns
+// its trace. The same executor serves real calls.
+func Simulate(cfg *Config, opt SimOptions) ([]SimEvent, error) {
+	menu, ok := cfg.IVRFor(opt.To)
+	if !ok {
+		return nil, fmt.Errorf("no ivr has extension %q", opt.To)
+	}
+	steps, err := parseScript(opt.Script)
+	if err != nil {
+		return nil, err
+	}
+	if opt.At.IsZero() {
+		opt.At = time.Now()
+	}
+	s := &simulator{e: NewExecutor(cfg, menu, opt.From, opt.At), opt: opt, maxSteps: 10000}
+	s.emit(SimEvent{Event: "answer", IVR: menu.ID})
+	s.apply(s.e.Handle(Started{}))
+	for _, st := range steps {
+		if st.digits == "" {
+			s.advance(s.now + st.wait)
+			continue
+		}
+		for i := 0; i < len(st.digits); i++ {
+			if i > 0 {
+				s.advance(s.now + digitGap)
+			}
+			if s.e.Done() {
+				break
+			}
+			s.emit(SimEvent{Event: "digit", Digit: string(st.digits[i])})
+			s.apply(s.e.Handle(DigitPressed{Key: st.digits[i]}))
+		}
+	}
+	// Time runs on until the call ends.
+	for !s.e.Done() {
+		if !s.next(-1) {
+			return s.trace, errors.New("simulation stalled: nothing left to happen")
+		}
+		if s.maxSteps--; s.maxSteps < 0 {
+			return s.trace, errors.New("simulation did not end")
+		}
+	}
+	return s.trace, nil
+}
+
+// advance runs every scheduled event up to t, then sets the clock to t.
+func (s *simulator) advance(t time.Duration) {
+	for !s.e.Done() && s.next(t) {
+	}
+	if t > s.now {
+		s.now = t
+	}
+}
+
+// next handles the earliest scheduled event at or before limit (limit < 0:
+// no limit). It reports whether one was handled.
+func (s *simulator) next(limit time.Duration) bool {
+	if len(s.results) > 0 {
+		ev := s.results[0]
+		s.results = s.results[1:]
+		s.apply(s.e.Handle(ev))
+		return true
+	}
+	var at time.Duration
+	var ev Event
+	switch {
+	case s.play != nil && (s.timer == nil || s.playEnd <= s.timerAt):
+		at, ev = s.playEnd, PlaybackDone{ID: s.play.ID}
+	case s.timer != nil:
+		at, ev = s.timerAt, TimerFired{ID: s.timer.ID}
+	default:
+		return false
+	}
+	if limit >= 0 && at > limit {
+		return false
+	}
+	s.now = at
+	if _, ok := ev.(PlaybackDone); ok {
+		s.play = nil
+	} else {
+		s.timer = nil
+	}
+	s.apply(s.e.Handle(ev))
+	return true
+}
+
+func (s *simulator) emit(ev SimEvent) {
+	ev.TMs = s.now.Milliseconds()
+	s.trace = append(s.trace, ev)
+}
+
+func (s *simulator) apply(acts []Action) {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case Play:
+			barge := a.BargeIn
+			s.emit(SimEvent{Event: "play", Prompt: a.Prompt, BargeIn: &barge})
+			d, _ := s.opt.Duration(a.Prompt)
+			p := a
+			s.play, s.playEnd = &p, s.now+d
+		case StopPlayback:
+			s.emit(SimEvent{Event: "stop", Prompt: a.Prompt})
+			s.play = nil
+		case StartTimer:
+			t := a
+			s.timer, s.timerAt = &t, s.now+a.After
+		case CancelTimer:
+			s.timer = nil
+		case Transfer:
+			s.emit(SimEvent{Event: "transfer", Dest: a.Dest, Method: a.Method})
+			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
+		case Voicemail:
+			s.emit(SimEvent{Event: "transfer", Dest: &Destination{Kind: KindVoicemail, Target: a.Box}, Method: "voicemail"})
+			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
+		case Hangup:
+			s.emit(SimEvent{Event: "hangup", Reason: a.Reason})
+		case Note:
+			s.emit(SimEvent{Event: a.Event, IVR: a.IVR, Digits: a.Digits, Detail: a.Detail})
+		}
+	}
+}
+
+func (s *simulator) handoffErr() error {
+	if s.opt.TransferFails {
+		return errors.New("simulated failure")
+	}
+	return nil
+}
+
+// WriteTrace writes a trace as JSON lines.
+func WriteTrace(w io.Writer, trace []SimEvent) error {
+	enc := json.NewEncoder(w)
+	for _, ev := range trace {
+		if err := enc.Encode(ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,352 @@
+package ivr
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Problem is one thing wrong with a configuration, at a path like
+// `ivrs[main].keys.4`.
+type Problem struct {
+	Path    string
+	Msg     string
+	Warning bool
+}
+
+func (p Problem) String() string {
+	if p.Warning {
+		return p.Path + ": warning: " + p.Msg
+	}
+	return p.Path + ": " + p.Msg
+}
+
+// HasErrors reports whether any problem is an error (not a warning).
+func HasErrors(ps []Problem) bool {
+	for _, p := range ps {
+		if !p.Warning {
+			return true
+		}
+	}
+	return false
+}
+
+type validator struct {
+	c       *Config
+	prompts map[string]bool
+	out     []Problem
+	reached map[string]bool
+}
+
+func (v *validator) errf(path, format string, a ...any) {
+	v.out = append(v.out, Problem{Path: path, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (v *validator) warnf(path, format string, a ...any) {
+	v.out = append(v.out, Problem{Path: path, Msg: fmt.Sprintf(format, a...), Warning: true})
+}
+
+// Validate checks every reference and range of a parsed configuration and
+// returns all problems found. promptNames are the prompts that exist.
+func Validate(c *Config, promptNames []string) []Problem {
+	v := &validator{c: c, prompts: map[string]bool{}, reached: map[string]bool{}}
+	for _, n := range promptNames {
+		v.prompts[n] = true
+	}
+	v.server()
+	v.trunks()
+	v.extensions()
+	v.schedules()
+	v.ivrs()
+	return v.out
+}
+
+func (v *validator) server() {
+	s := v.c.Server
+	for i, l := range s.SIP.Listen {
+		u, err := url.Parse(l)
+		path := fmt.Sprintf("server.sip.listen[%d]", i)
+		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") {
+			v.errf(path, "%q: want udp://HOST:PORT or tcp://HOST:PORT", l)
+			continue
+		}
+		if _, err := netip.ParseAddrPort(u.Host); err != nil {
+			v.errf(path, "%q: bad address: %v", l, err)
+		}
+	}
+	if a := s.SIP.ExternalAddress; a != "" {
+		if _, err := netip.ParseAddr(a); err != nil {
+			v.errf("server.sip.external_address", "%q is not an IP address", a)
+		}
+	}
+	lo, hi, ok := strings.Cut(s.Media.RTPPorts, "-")
+	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !ok || err1 != nil || err2 != nil || l < 1024 || h > 65535 || h-l < 1 {
+		v.errf("server.media.rtp_ports", "%q: want an even-started range LOW-HIGH within 1024-65535", s.Media.RTPPorts)
+	}
+	for i, c := range s.Media.Codecs {
+		if u := strings.ToUpper(c); u != "PCMU" && u != "PCMA" {
+			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA)", c)
+		}
+	}
+	for i, d := range s.Media.DTMF {
+		if l := strings.ToLower(d); l != "rfc4733" && l != "inband" && l != "info" {
+			v.errf(fmt.Sprintf("server.media.dtmf[%d]", i), "unknown DTMF method %q (rfc4733, inband, info)", d)
+		}
+	}
+	switch s.Media.Inband {
+	case "auto", "always", "never":
+	default:
+		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
+	}
+}
+
+func (v *validator) trunks() {
+	seen := map[string]bool{}
+	for i, t := range v.c.Trunks {
+		path := fmt.Sprintf("trunks[%s]", nameOr(t.Name, i))
+		if t.Name == "" {
+			v.errf(path, "name is required")
+		} else if seen[t.Name] {
+			v.errf(path, "duplicate trunk name %q", t.Name)
+		}
+		seen[t.Name] = true
+		if !strings.HasPrefix(t.URI, "sip:") && !strings.HasPrefix(t.URI, "sips:") {
+			v.errf(path+".uri", "%q: want a sip: URI", t.URI)
+		}
+		if t.Strip < 0 {
+			v.errf(path+".strip", "must not be negative")
+		}
+		for j, n := range t.InboundFrom {
+			if _, err := netip.ParsePrefix(n); err != nil {
+				if _, err := netip.ParseAddr(n); err != nil {
+					v.errf(fmt.Sprintf("%s.inbound_from[%d]", path, j), "%q is not an address or CIDR network", n)
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) extensions() {
+	seen := map[string]bool{}
+	for i, x := range v.c.Extensions {
+		path := fmt.Sprintf("extensions[%s]", nameOr(x.Number, i))
+		if x.Number == "" || strings.Trim(x.Number, "0123456789*#+") != "" {
+			v.errf(path, "number %q must be dialable digits", x.Number)
+		}
+		if seen[x.Number] {
+			v.errf(path, "duplicate extension %q", x.Number)
+		}
+		seen[x.Number] = true
+		if x.Contact != "" && !strings.HasPrefix(x.Contact, "sip:") {
+			v.errf(path+".contact", "%q: want a sip: URI", x.Contact)
+		}
+	}
+}
+
+func (v *validator) schedules() {
+	seen := map[string]bool{}
+	for i, s := range v.c.Schedules {
+		path := fmt.Sprintf("schedules[%s]", nameOr(s.ID, i))
+		if s.ID == "" {
+			v.errf(path, "id is required")
+		} else if seen[s.ID] {
+			v.errf(path, "duplicate schedule id %q", s.ID)
+		}
+		seen[s.ID] = true
+		if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" {
+			v.errf(path+".timezone", "unknown time zone %q", s.Timezone)
+		}
+		for j, o := range s.Open {
+			if _, err := parseOpen(o); err != nil {
+				v.errf(fmt.Sprintf("%s.open[%d]", path, j), "%v", err)
+			}
+		}
+		for j, h := range s.Holidays {
+			if _, err := time.Parse("2006-01-02", h.Date); err != nil {
+				v.errf(fmt.Sprintf("%s.holidays[%d].date", path, j), "%q: want YYYY-MM-DD", h.Date)
+			}
+			v.prompt(fmt.Sprintf("%s.holidays[%d].prompt", path, j), h.Prompt)
+		}
+		v.prompt(path+".closed.prompt", s.Closed.Prompt)
+		v.dest(path+".closed.then", s.Closed.Then, nil)
+	}
+}
+
+func (v *validator) prompt(path, name string) {
+	if name != "" && !v.prompts[name] {
+		v.errf(path, "unknown prompt %q (no %s.wav or %s.pcm in prompts_dir)", name, name, name)
+	}
+}
+
+func (v *validator) ivrs() {
+	ids := map[string]bool{}
+	dialled := map[string]string{}
+	for i, m := range v.c.IVRs {
+		if m == nil {
+			v.errf(fmt.Sprintf("ivrs[%d]", i), "empty entry")
+			continue
+		}
+		path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
+		if m.ID == "" {
+			v.errf(path, "id is required")
+		} else if ids[m.ID] {
+			v.errf(path, "duplicate ivr id %q", m.ID)
+		}
+		ids[m.ID] = true
+		for j, e := range m.Extensions {
+			if other, dup := dialled[e]; dup {
+				v.errf(fmt.Sprintf("%s.extensions[%d]", path, j), "%q already reaches ivr %q", e, other)
+			}
+			dialled[e] = m.ID
+			v.reached[m.ID] = true
+		}
+	}
+	for i, m := range v.c.IVRs {
+		if m != nil {
+			v.ivr(fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i)), m)
+		}
+	}
+	for i, m := range v.c.IVRs {
+		if m != nil && m.ID != "" && !v.reached[m.ID] {
+			v.warnf(fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i)), "no extension or destination reaches this ivr")
+		}
+	}
+}
+
+func (v *validator) ivr(path string, m *IVR) {
+	v.prompt(path+".greeting", m.Greeting)
+	v.prompt(path+".prompt", m.Prompt)
+	v.prompt(path+".invalid_prompt", m.InvalidPrompt)
+	v.prompt(path+".timeout_prompt", m.TimeoutPrompt)
+	if m.PromptRepeat < 1 || m.PromptRepeat > 5 {
+		v.errf(path+".prompt_repeat", "%d is out of range 1-5", m.PromptRepeat)
+	}
+	if d := m.ResponseTimeout.D(); d < time.Second || d > 10*time.Second {
+		v.errf(path+".response_timeout", "%v is out of range 1s-10s", d)
+	}
+	if d := m.DigitTimeout.D(); d < time.Second || d > 10*time.Second {
+		v.errf(path+".digit_timeout", "%v is out of range 1s-10s", d)
+	}
+	if m.MaxInvalid < 1 || m.MaxInvalid > 10 {
+		v.errf(path+".max_invalid", "%d is out of range 1-10", m.MaxInvalid)
+	}
+	if m.AnswerDelay.D() < 0 || m.AnswerDelay.D() > 10*time.Second {
+		v.errf(path+".answer_delay", "%v is out of range 0-10s", m.AnswerDelay.D())
+	}
+	if len(m.Terminator) != 1 || !strings.Contains("*#", m.Terminator) {
+		v.errf(path+".terminator", "%q: want \"#\" or \"*\"", m.Terminator)
+	}
+	v.transferMethod(path+".transfer", m.Transfer)
+	if m.Schedule != "" && v.c.ScheduleByID(m.Schedule) == nil {
+		v.errf(path+".schedule", "unknown schedule %q", m.Schedule)
+	}
+	v.dest(path+".on_failure", m.OnFailure, m)
+	if m.DialOut != nil {
+		if v.c.TrunkByName(m.DialOut.Trunk) == nil {
+			v.errf(path+".dial_out.trunk", "unknown trunk %q", m.DialOut.Trunk)
+		}
+		if len(m.DialOut.Allow) == 0 {
+			v.errf(path+".dial_out.allow", "dial_out needs at least one allow pattern (toll-fraud guard)")
+		}
+		for j, pat := range m.DialOut.Allow {
+			if _, err := regexp.Compile(pat); err != nil {
+				v.errf(fmt.Sprintf("%s.dial_out.allow[%d]", path, j), "bad regular expression %q: %v", pat, err)
+			}
+		}
+	}
+	keys := make([]string, 0, len(m.Keys))
+	for k := range m.Keys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		kp := path + ".keys." + k
+		if k != "default" && (len(k) != 1 || !isKey(k[0])) {
+			v.errf(kp, "key %q: want 0-9, *, # or default", k)
+			continue
+		}
+		if m.DirectDial && k != "default" {
+			for _, x := range v.c.Extensions {
+				if x.Number == k {
+					v.errf(kp, "extension %q is dialled by the same key: one of them can never be reached", k)
+				}
+			}
+		}
+		if m.Terminator == k && (m.DirectDial || m.DialOut != nil) {
+			v.warnf(kp, "key %q is also the terminator: it works only as the first key", k)
+		}
+		v.dest(kp, m.Keys[k], m)
+	}
+}
+
+func (v *validator) transferMethod(path, t string) {
+	switch t {
+	case "", "refer", "bridge", "auto":
+	default:
+		v.errf(path, "%q: want refer, bridge or auto", t)
+	}
+}
+
+// dest checks a destination; m is the menu it belongs to (nil outside one).
+func (v *validator) dest(path string, d *Destination, m *IVR) {
+	if d == nil {
+		return
+	}
+	switch d.Kind {
+	case KindURI:
+		if d.Target == "" || strings.ContainsAny(d.Target, " \t<>") {
+			v.errf(path, "bad SIP URI %q", d.Target)
+		}
+	case KindExternal:
+		if d.Target == "" || strings.Trim(d.Target, "+0123456789") != "" {
+			v.errf(path, "external number %q must be digits (optionally +)", d.Target)
+		}
+		if v.c.TrunkByName(d.Trunk) == nil {
+			v.errf(path, "unknown trunk %q", d.Trunk)
+		}
+	case KindExtension:
+		if v.c.ExtensionByNumber(d.Target) == nil {
+			v.errf(path, "unknown extension %q", d.Target)
+		}
+	case KindVoicemail:
+		if v.c.ExtensionByNumber(d.Target) == nil {
+			v.errf(path, "unknown voicemail box %q (voicemail boxes are extensions)", d.Target)
+		}
+	case KindIVR:
+		if v.c.IVRByID(d.Target) == nil {
+			v.errf(path, "unknown ivr %q", d.Target)
+		}
+		v.reached[d.Target] = true
+	case KindPlay:
+		v.prompt(path+".play", d.Target)
+		v.dest(path+".then", d.Then, m)
+	case KindBack, KindTop, KindRepeat, KindMenu:
+		if m == nil {
+			v.errf(path, "%q only makes sense inside a menu", d.Kind)
+		}
+	}
+	v.transferMethod(path+".transfer", d.Transfer)
+	if d.RingTimeout.D() < 0 || d.RingTimeout.D() > 300*time.Second {
+		v.errf(path+".ring_timeout", "%v is out of range 0-300s", d.RingTimeout.D())
+	}
+	if d.Overflow != nil {
+		if !d.HandsOff() {
+			v.errf(path+".overflow", "overflow only applies to destinations that hand the call on")
+		}
+		v.dest(path+".overflow", d.Overflow, m)
+	}
+}
+
+func nameOr(name string, i int) string {
+	if name != "" {
+		return name
+	}
+	return strconv.Itoa(i)
+}
