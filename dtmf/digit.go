@@ -26,7 +26,7 @@ func (m Method) String() string {
 
 // Digit is one key press.
 type Digit struct {
-	Key    byte          // '0'-'9', '*', '#', 'A'-'D'
+	Key    byte // '0'-'9', '*', '#', 'A'-'D'
 	Method Method
 	At     time.Duration // since the call's digit stream began
 }

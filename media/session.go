@@ -60,8 +60,8 @@ type Session struct {
 	newSpurt bool
 
 	sent, received, malformed, unknownPT atomic.Uint64
-	closeOnce sync.Once
-	recvDone  chan struct{}
+	closeOnce                            sync.Once
+	recvDone                             chan struct{}
 }
 
 // NewSession binds the next free even port. rx may be nil.

@@ -82,15 +82,15 @@ func TestParseSDPMediaLevelConnectionAndSecondStream(t *testing.T) {
 
 func TestParseSDPRejectsMalformedWithReason(t *testing.T) {
 	cases := map[string]string{
-		"":                              "empty body",
-		"v=0\r\nhello\r\n":              "not a type=value line",
-		"v=0\r\nc=IN IP4 1.2.3.4\r\n":   "no audio m= line",
+		"":                               "empty body",
+		"v=0\r\nhello\r\n":               "not a type=value line",
+		"v=0\r\nc=IN IP4 1.2.3.4\r\n":    "no audio m= line",
 		"v=0\r\nm=audio 1 RTP/AVP 0\r\n": "no c= connection",
-		"v=0\r\nc=IN IP4 nope\r\nm=audio 1 RTP/AVP 0\r\n":      "bad c= address",
-		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio x RTP/AVP 0\r\n":    "bad port",
-		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 300\r\n":  "bad payload type",
-		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 UDP/TLS 0\r\n":    "unsupported transport",
-		"c=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\n":           "missing v=",
+		"v=0\r\nc=IN IP4 nope\r\nm=audio 1 RTP/AVP 0\r\n":                       "bad c= address",
+		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio x RTP/AVP 0\r\n":                    "bad port",
+		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 300\r\n":                  "bad payload type",
+		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 UDP/TLS 0\r\n":                    "unsupported transport",
+		"c=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\n":                           "missing v=",
 		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n": "no clock rate",
 	}
 	for body, want := range cases {
