@@ -40,7 +40,7 @@ total=$(( rate * SECONDS_TOTAL ))
 t0=$(ticks); s0=$(date +%s.%N)
 sipp -sf bench/sipp/load_call.xml -s 100 -i 127.0.0.1 -p ${SIPP_PORT} -mi 127.0.0.1 \
   -r "$rate" -l "$CALLS" -m "$total" -d $((HOLD*1000)) -timeout $((SECONDS_TOTAL + HOLD + 30)) \
-  -trace_stat -stf "$OUT/stat.csv" -bg_exit_ok 2>/dev/null \
+  -trace_stat -stf "$OUT/stat.csv" \
   -nostdin 127.0.0.1:${SIP_PORT} > "$OUT/sipp.out" 2>&1 || true
 t1=$(ticks); s1=$(date +%s.%N)
 

@@ -107,7 +107,14 @@ func (r *Runner) apply(acts []Action) {
 			r.log.Info("menu hangup", "reason", a.Reason)
 			r.c.Hangup(a.Reason)
 		case Note:
-			r.log.Info(a.Event, "ivr", a.IVR, "digits", a.Digits, "detail", a.Detail)
+			attrs := []any{"in", a.IVR}
+			if a.Digits != "" {
+				attrs = append(attrs, "digits", a.Digits)
+			}
+			if a.Detail != "" {
+				attrs = append(attrs, "detail", a.Detail)
+			}
+			r.log.Info(a.Event, attrs...)
 		}
 	}
 }
