@@ -1,0 +1,225 @@
+package dtmf
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/zaf/g711"
+)
+
+// The signal generator builds test audio: DTMF digits with any level,
+// twist and frequency error, pauses, noise, echo, clipping, speech-like
+// sounds and G.711 round trips. Tests of this and other packages use it.
+
+// FullScaleDBm0 is the level of a full-scale sine in G.711 (ITU-T G.711:
+// a sine of peak 32767 in 16-bit linear is +3.14 dBm0).
+const FullScaleDBm0 = 3.14
+
+// Amplitude is the peak amplitude of a sine at level dBm0.
+func Amplitude(dBm0 float64) float64 {
+	return 32767 * math.Pow(10, (dBm0-FullScaleDBm0)/20)
+}
+
+// ToneSpec describes one key press.
+type ToneSpec struct {
+	Key       byte
+	Ms        int     // duration
+	LowDBm0   float64 // row tone level
+	HighDBm0  float64 // column tone level
+	LowShift  float64 // relative frequency error, e.g. 0.015 = +1.5%
+	HighShift float64
+}
+
+// Nominal is a standard press: -10 dBm0 per tone, no twist, 50 ms.
+func Nominal(key byte) ToneSpec {
+	return ToneSpec{Key: key, Ms: 50, LowDBm0: -10, HighDBm0: -10}
+}
+
+// Frequencies returns the row and column frequencies of a key.
+func Frequencies(key byte) (low, high float64, ok bool) {
+	for r := range keypad {
+		for c := range keypad[r] {
+			if keypad[r][c] == key {
+				return rowFreqs[r], colFreqs[c], true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// Signal is 8 kHz linear audio under construction.
+type Signal []float64
+
+// Tone appends a key press.
+func (s Signal) Tone(t ToneSpec) Signal {
+	lo, hi, _ := Frequencies(t.Key)
+	return s.Dual(lo*(1+t.LowShift), hi*(1+t.HighShift), t.LowDBm0, t.HighDBm0, t.Ms)
+}
+
+// Dual appends two sines.
+func (s Signal) Dual(f1, f2, dBm1, dBm2 float64, ms int) Signal {
+	n := ms * 8
+	a1, a2 := Amplitude(dBm1), Amplitude(dBm2)
+	ph := rand.Float64() * 2 * math.Pi
+	for i := 0; i < n; i++ {
+		t := float64(i) / 8000
+		s = append(s, a1*math.Sin(2*math.Pi*f1*t+ph)+a2*math.Sin(2*math.Pi*f2*t))
+	}
+	return s
+}
+
+// Sine appends one sine.
+func (s Signal) Sine(f, dBm0 float64, ms int) Signal {
+	a := Amplitude(dBm0)
+	for i := 0; i < ms*8; i++ {
+		s = append(s, a*math.Sin(2*math.Pi*f*float64(i)/8000))
+	}
+	return s
+}
+
+// Silence appends quiet.
+func (s Signal) Silence(ms int) Signal { return append(s, make([]float64, ms*8)...) }
+
+// AddNoise adds white Gaussian noise at level dBm0 (RMS).
+func (s Signal) AddNoise(dBm0 float64, rng *rand.Rand) Signal {
+	rms := Amplitude(dBm0) / math.Sqrt2
+	for i := range s {
+		s[i] += rng.NormFloat64() * rms
+	}
+	return s
+}
+
+// AddEcho adds a copy delayed by ms, attenuated by db.
+func (s Signal) AddEcho(ms int, db float64) Signal {
+	d := ms * 8
+	g := math.Pow(10, -db/20)
+	out := make(Signal, len(s))
+	copy(out, s)
+	for i := d; i < len(s); i++ {
+		out[i] += g * s[i-d]
+	}
+	return out
+}
+
+// Clip limits the signal to db below its peak (hard clipping).
+func (s Signal) Clip(db float64) Signal {
+	peak := 0.0
+	for _, v := range s {
+		peak = math.Max(peak, math.Abs(v))
+	}
+	lim := peak * math.Pow(10, -db/20)
+	for i, v := range s {
+		s[i] = math.Max(-lim, math.Min(lim, v))
+	}
+	return s
+}
+
+// Mix adds o into s (o may be shorter).
+func (s Signal) Mix(o Signal) Signal {
+	for i := range s {
+		if i < len(o) {
+			s[i] += o[i]
+		}
+	}
+	return s
+}
+
+// PCM converts to 16-bit linear, saturating.
+func (s Signal) PCM() []int16 {
+	out := make([]int16, len(s))
+	for i, v := range s {
+		out[i] = int16(math.Max(-32768, math.Min(32767, math.Round(v))))
+	}
+	return out
+}
+
+// Ulaw passes audio through a µ-law encode and decode, as a call does.
+func Ulaw(pcm []int16) []int16 {
+	out := make([]int16, len(pcm))
+	for i, v := range pcm {
+		out[i] = g711.DecodeUlawFrame(g711.EncodeUlawFrame(v))
+	}
+	return out
+}
+
+// Alaw passes audio through an A-law encode and decode.
+func Alaw(pcm []int16) []int16 {
+	out := make([]int16, len(pcm))
+	for i, v := range pcm {
+		out[i] = g711.DecodeAlawFrame(g711.EncodeAlawFrame(v))
+	}
+	return out
+}
+
+// Speechlike appends ms of voiced, vowel-like sound: a glottal pulse train
+// with a wandering pitch through two or three formant resonators, syllables
+// separated by short gaps. It is the material DTMF talk-off is about:
+// harmonic-rich audio whose partials sweep across the DTMF bands.
+func (s Signal) Speechlike(ms int, dBm0 float64, rng *rand.Rand) Signal {
+	n := ms * 8
+	out := make(Signal, 0, n)
+	amp := Amplitude(dBm0)
+	for len(out) < n {
+		syl := (80 + rng.IntN(220)) * 8
+		pitch := 90 + rng.Float64()*170
+		glide := (rng.Float64() - 0.5) * 60
+		f1 := 300 + rng.Float64()*600
+		f2 := 900 + rng.Float64()*1600
+		f3 := 2200 + rng.Float64()*800
+		var y1, y2, z1, z2, w1, w2 float64
+		res := func(f, bw float64) (float64, float64, float64) {
+			r := math.Exp(-math.Pi * bw / 8000)
+			return 2 * r * math.Cos(2*math.Pi*f/8000), -r * r, 1 - r
+		}
+		a1, b1, g1 := res(f1, 80)
+		a2, b2, g2 := res(f2, 100)
+		a3, b3, g3 := res(f3, 150)
+		phase := 0.0
+		for i := 0; i < syl && len(out) < n; i++ {
+			p := pitch + glide*float64(i)/float64(syl)
+			phase += p / 8000
+			x := 0.0
+			if phase >= 1 {
+				phase -= 1
+				x = 1
+			}
+			x += rng.NormFloat64() * 0.02
+			y := a1*y1 + b1*y2 + g1*x
+			y2, y1 = y1, y
+			z := a2*z1 + b2*z2 + g2*x
+			z2, z1 = z1, z
+			w := a3*w1 + b3*w2 + g3*x
+			w2, w1 = w1, w
+			env := math.Sin(math.Pi * float64(i) / float64(syl))
+			out = append(out, env*(y+0.6*z+0.3*w))
+		}
+		out = append(out, make([]float64, (20+rng.IntN(120))*8)...)
+	}
+	out = out[:n]
+	// Normalise to the requested RMS level.
+	sum := 0.0
+	for _, v := range out {
+		sum += v * v
+	}
+	if rms := math.Sqrt(sum / float64(len(out))); rms > 0 {
+		k := amp / math.Sqrt2 / rms
+		for i := range out {
+			out[i] *= k
+		}
+	}
+	return append(s, out...)
+}
+
+// Detect runs a fresh detector over pcm in 160-sample frames and returns
+// the keys it reported.
+func Detect(pcm []int16) string {
+	d := NewDetector()
+	var keys []byte
+	for i := 0; i < len(pcm); i += 160 {
+		end := min(i+160, len(pcm))
+		if k, ok := d.Frame(pcm[i:end]); ok {
+			keys = append(keys, k)
+		}
+	}
+	return string(keys)
+}

@@ -1,0 +1,335 @@
+package media
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// peer is a UDP socket standing in for a phone.
+type peer struct {
+	conn *net.UDPConn
+	mu   sync.Mutex
+	pkts []rtp.Packet
+	at   []time.Time
+}
+
+func newPeer(t *testing.T) *peer {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	p := &peer{conn: c}
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			var pkt rtp.Packet
+			if pkt.Unmarshal(append([]byte(nil), buf[:n]...)) == nil {
+				p.mu.Lock()
+				p.pkts = append(p.pkts, pkt)
+				p.at = append(p.at, time.Now())
+				p.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { c.Close() })
+	return p
+}
+
+func (p *peer) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+func (p *peer) packets() []rtp.Packet {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]rtp.Packet(nil), p.pkts...)
+}
+
+func (p *peer) reset() {
+	p.mu.Lock()
+	p.pkts, p.at = nil, nil
+	p.mu.Unlock()
+}
+
+func testEngine(t *testing.T, ports int) *Engine {
+	base := 40000 + (os.Getpid()%200)*60
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + ports*2 - 1, Pacers: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func testPrompt(frames int) *prompts.Prompt {
+	pcm := make([]int16, frames*prompts.FrameSamples)
+	for i := range pcm {
+		pcm[i] = int16((i*37)%2000 - 1000)
+	}
+	return prompts.New("test", pcm)
+}
+
+func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
+	e := testEngine(t, 4)
+	p := newPeer(t)
+	s, err := e.NewSession(nil)
+	require.NoError(t, err)
+	defer s.Close()
+	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
+	eventually(t, "silence", func() bool { return len(p.packets()) >= 3 })
+	prompt := testPrompt(10)
+	var done atomic.Int32
+	s.Play(prompt, func() { done.Add(1) })
+	eventually(t, "prompt done", func() bool { return done.Load() == 1 })
+	time.Sleep(100 * time.Millisecond)
+	pkts := p.packets()
+	// Find the prompt: the packet with the marker after the first.
+	start := -1
+	for i := 1; i < len(pkts); i++ {
+		if pkts[i].Marker {
+			start = i
+			break
+		}
+	}
+	require.NotEqual(t, -1, start, "marker on the first packet of the prompt")
+	assert.True(t, pkts[0].Marker, "marker on the first packet of the stream")
+	var payload []byte
+	for i := start; i < start+10; i++ {
+		payload = append(payload, pkts[i].Payload...)
+	}
+	assert.Equal(t, prompt.PCMU, payload)
+	for i := 1; i < len(pkts); i++ {
+		assert.Equal(t, pkts[i-1].SequenceNumber+1, pkts[i].SequenceNumber)
+		assert.Equal(t, pkts[i-1].Timestamp+160, pkts[i].Timestamp, "timestamps continuous across silence and prompt")
+		assert.Equal(t, pkts[0].SSRC, pkts[i].SSRC)
+		assert.Equal(t, uint8(0), pkts[i].PayloadType)
+		assert.Len(t, pkts[i].Payload, 160)
+	}
+	assert.Equal(t, byte(0xFF), pkts[len(pkts)-1].Payload[0], "silence after the prompt")
+	assert.Equal(t, int32(1), done.Load(), "onDone once")
+}
+
+func TestPacketRateAndStopPlayback(t *testing.T) {
+	e := testEngine(t, 4)
+	p := newPeer(t)
+	s, err := e.NewSession(nil)
+	require.NoError(t, err)
+	defer s.Close()
+	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMA, Send: true})
+	var done atomic.Int32
+	s.Play(testPrompt(500), func() { done.Add(1) })
+	time.Sleep(1000 * time.Millisecond)
+	n := len(p.packets())
+	assert.InDelta(t, 50, n, 5, "packets in one second")
+	s.StopPlayback()
+	time.Sleep(60 * time.Millisecond)
+	pk := p.packets()
+	assert.Equal(t, byte(0xD5), pk[len(pk)-1].Payload[0], "PCMA silence after stop")
+	assert.Equal(t, int32(0), done.Load(), "no onDone when stopped")
+}
+
+func TestHoldSendsNothingAndResumeIsContinuous(t *testing.T) {
+	e := testEngine(t, 4)
+	p := newPeer(t)
+	s, err := e.NewSession(nil)
+	require.NoError(t, err)
+	defer s.Close()
+	params := Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true}
+	s.Start(params)
+	eventually(t, "audio", func() bool { return len(p.packets()) >= 3 })
+	params.Send = false
+	s.Update(params)
+	time.Sleep(30 * time.Millisecond)
+	before := p.packets()
+	last := before[len(before)-1]
+	time.Sleep(200 * time.Millisecond)
+	assert.Len(t, p.packets(), len(before), "nothing sent while held")
+	params.Send = true
+	s.Update(params)
+	eventually(t, "resume", func() bool { return len(p.packets()) > len(before) })
+	next := p.packets()[len(before)]
+	assert.Equal(t, last.SequenceNumber+1, next.SequenceNumber)
+	assert.Greater(t, next.Timestamp-last.Timestamp, uint32(160*5), "the clock ran on while held")
+	assert.True(t, next.Marker)
+}
+
+type recorder struct {
+	mu     sync.Mutex
+	audio  int
+	events int
+	last   []int16
+}
+
+func (r *recorder) Audio(pt uint8, pcm []int16) {
+	r.mu.Lock()
+	r.audio++
+	r.last = append(r.last[:0], pcm...)
+	r.mu.Unlock()
+}
+func (r *recorder) TelephoneEvent(h *rtp.Header, payload []byte) {
+	r.mu.Lock()
+	r.events++
+	r.mu.Unlock()
+}
+
+func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
+	e := testEngine(t, 4)
+	rec := &recorder{}
+	s, err := e.NewSession(rec)
+	require.NoError(t, err)
+	defer s.Close()
+	sdpAddr := netip.MustParseAddrPort("127.0.0.1:9") // what the SDP said: wrong, behind NAT
+	s.Start(Params{Remote: sdpAddr, Codec: prompts.PCMU, EventPT: 101, Send: true})
+	p := newPeer(t)
+	send := func(b []byte) {
+		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
+		require.NoError(t, err)
+	}
+	pkt := func(pt uint8, payload []byte) []byte {
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: 1}, Payload: payload}).Marshal()
+		return b
+	}
+	send([]byte{0x01, 0x02})        // malformed: too short
+	silence := make([]byte, 160)
+	for i := range silence {
+		silence[i] = 0xFF
+	}
+	send(pkt(0, silence)) // audio
+	send(pkt(101, []byte{1, 0, 0, 160}))
+	send(pkt(18, make([]byte, 20))) // G.729: not ours
+	eventually(t, "demux", func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return rec.audio == 1 && rec.events == 1
+	})
+	eventually(t, "counters", func() bool { st := s.Stats(); return st.Malformed == 1 && st.UnknownPT == 1 })
+	assert.Equal(t, p.addr(), s.Remote(), "latched to the first packet's source")
+	eventually(t, "audio to the latched address", func() bool { return len(p.packets()) > 2 })
+	rec.mu.Lock()
+	assert.Equal(t, int16(0), rec.last[0]&^7, "0xFF decodes to silence")
+	rec.mu.Unlock()
+}
+
+func TestPortPoolExhaustionAndReuse(t *testing.T) {
+	e := testEngine(t, 3)
+	var ss []*Session
+	for {
+		s, err := e.NewSession(nil)
+		if err != nil {
+			assert.ErrorIs(t, err, ErrNoPorts)
+			break
+		}
+		assert.Equal(t, uint16(0), s.LocalAddr().Port()%2, "even ports only")
+		ss = append(ss, s)
+		require.Less(t, len(ss), 10)
+	}
+	assert.LessOrEqual(t, len(ss), 3)
+	require.NotEmpty(t, ss)
+	ss[0].Close()
+	ss[0].Close() // idempotent
+	s, err := e.NewSession(nil)
+	require.NoError(t, err, "a closed session's port is free again")
+	s.Close()
+	for _, s := range ss[1:] {
+		s.Close()
+	}
+}
+
+func TestManySessionsEachGetFiftyPacketsPerSecond(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const n = 200
+	e := testEngine(t, n)
+	p := newPeer(t)
+	var ss []*Session
+	for i := 0; i < n; i++ {
+		s, err := e.NewSession(nil)
+		require.NoError(t, err)
+		s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
+		ss = append(ss, s)
+	}
+	time.Sleep(200 * time.Millisecond)
+	p.reset()
+	time.Sleep(time.Second)
+	got := map[uint32]int{}
+	for _, pk := range p.packets() {
+		got[pk.SSRC]++
+	}
+	for _, s := range ss {
+		s.Close()
+	}
+	assert.Len(t, got, n)
+	low := 0
+	for _, c := range got {
+		if c < 45 {
+			low++
+		}
+	}
+	assert.Zero(t, low, "streams under 45 packets/s")
+}
+
+func TestSendFrameAllocatesNothing(t *testing.T) {
+	e := testEngine(t, 2)
+	p := newPeer(t)
+	s, err := e.NewSession(nil)
+	require.NoError(t, err)
+	defer s.Close()
+	s.mu.Lock()
+	s.params = Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true}
+	s.mu.Unlock()
+	prompt := testPrompt(1000)
+	s.Play(prompt, nil)
+	allocs := testing.AllocsPerRun(500, s.sendFrame)
+	assert.Zero(t, allocs)
+}
+
+func BenchmarkSendFrame(b *testing.B) {
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 45000, PortMax: 45099, Pacers: 1})
+	require.NoError(b, err)
+	defer e.Close()
+	sink, _ := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	defer sink.Close()
+	go func() {
+		buf := make([]byte, 2000)
+		for {
+			if _, err := sink.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	s, err := e.NewSession(nil)
+	require.NoError(b, err)
+	defer s.Close()
+	s.params = Params{Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: prompts.PCMU, Send: true}
+	prompt := testPrompt(50)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !s.Playing() {
+			s.Play(prompt, nil)
+		}
+		s.sendFrame()
+	}
+}
+
