@@ -1,7 +1,6 @@
 package ivr
 
 import (
-	"regexp"
 	"strings"
 	"time"
 )
@@ -46,14 +45,14 @@ type Executor struct {
 	entry   string // the entry being collected
 	reason  string // why the call will end, for Hangup
 	handoff *Destination
-	allow   map[*IVR][]*regexp.Regexp
+	allow   map[*IVR][]*dialPattern
 }
 
 // NewExecutor starts a call in menu ivr. start is the call's start time
 // (schedules are evaluated at it).
 func NewExecutor(cfg *Config, ivr *IVR, caller string, start time.Time) *Executor {
 	e := &Executor{cfg: cfg, first: ivr, start: start, caller: caller, greeted: map[string]bool{},
-		allow: map[*IVR][]*regexp.Regexp{}}
+		allow: map[*IVR][]*dialPattern{}}
 	return e
 }
 
@@ -308,38 +307,42 @@ func (e *Executor) extensionDest(n string) *Destination {
 	return &Destination{Kind: KindExtension, Target: n}
 }
 
-// dialOutMayGrow: with dial_out on, a digit string may be the start of an
-// allowed number (up to 15 digits, E.164's limit).
+// dialOutMayGrow: with dial_out on, could more digits make an allowed
+// number (up to 15 digits, E.164's limit)?
 func (e *Executor) dialOutMayGrow(entry string) bool {
 	if e.cur.DialOut == nil || len(entry) >= 15 {
 		return false
 	}
-	for i := 0; i < len(entry); i++ {
-		if entry[i] < '0' || entry[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// dialOutAllowed is the toll-fraud guard: only numbers that match one of
-// the allow patterns in full pass.
-func (e *Executor) dialOutAllowed(number string) bool {
-	res, ok := e.allow[e.cur]
-	if !ok {
-		for _, pat := range e.cur.DialOut.Allow {
-			if re, err := regexp.Compile(pat); err == nil {
-				res = append(res, re)
-			}
-		}
-		e.allow[e.cur] = res
-	}
-	for _, re := range res {
-		if loc := re.FindStringIndex(number); loc != nil && loc[0] == 0 && loc[1] == len(number) {
+	for _, p := range e.patterns() {
+		if p.canGrow(entry) {
 			return true
 		}
 	}
 	return false
+}
+
+// dialOutAllowed is the toll-fraud guard: only numbers an allow pattern
+// matches pass (regexp semantics: anchor with ^ and $ to match in full).
+func (e *Executor) dialOutAllowed(number string) bool {
+	for _, p := range e.patterns() {
+		if p.re.MatchString(number) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Executor) patterns() []*dialPattern {
+	ps, ok := e.allow[e.cur]
+	if !ok {
+		for _, expr := range e.cur.DialOut.Allow {
+			if p, err := compileDialPattern(expr); err == nil {
+				ps = append(ps, p)
+			}
+		}
+		e.allow[e.cur] = ps
+	}
+	return ps
 }
 
 func (e *Executor) invalid(entry string) []Action {
