@@ -179,3 +179,73 @@ func TestLiveCallPromptDigitRefer(t *testing.T) {
 	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err, "ivrd ends its side after the transfer")
 }
+
+// toneIn names which of the candidate frequencies dominates 8 kHz audio.
+func toneIn(pcm []int16, candidates ...float64) float64 {
+	best, bestP := 0.0, 0.0
+	for _, f := range candidates {
+		k := 2 * math.Cos(2*math.Pi*f/8000)
+		var s1, s2 float64
+		for _, x := range pcm {
+			s := float64(x) + k*s1 - s2
+			s2, s1 = s1, s
+		}
+		if p := s1*s1 + s2*s2 - k*s1*s2; p > bestP {
+			best, bestP = f, p
+		}
+	}
+	return best
+}
+
+// heard lists the tones of the packets received, merging repeats:
+// e.g. [440 1000 300 1000].
+func heard(pkts []siptest.Packet) []float64 {
+	var out []float64
+	for _, p := range pkts {
+		pcm := make([]int16, len(p.Payload))
+		silent := true
+		for i, b := range p.Payload {
+			pcm[i] = g711.DecodeUlawFrame(b)
+			if pcm[i] > 100 || pcm[i] < -100 {
+				silent = false
+			}
+		}
+		if silent {
+			continue
+		}
+		f := toneIn(pcm, 440, 1000, 700, 300)
+		if len(out) == 0 || out[len(out)-1] != f {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
+	l := startLive(t)
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	c.ReferResponse = 603
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	d, err := c.Invite(ctx, l.svc.sip.Addr("udp"), "100", c.Offer("", 0, 101))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx))
+	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
+	require.NoError(t, err)
+	var seq uint16
+	time.Sleep(900 * time.Millisecond) // greeting (600 ms), then the menu starts
+	sendEvent(t, c, remote, 101, '5', &seq, 1000) // no such key
+	time.Sleep(900 * time.Millisecond)            // invalid prompt (200 ms), menu again
+	sendEvent(t, c, remote, 101, '1', &seq, 9000) // REFER, refused by the caller
+	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err)
+	require.NotNil(t, ref)
+	time.Sleep(700 * time.Millisecond)
+	// Heard: greeting, menu (cut by 5), invalid, menu (cut by 1), invalid, menu.
+	assert.Equal(t, []float64{440, 1000, 300, 1000, 300, 1000}, heard(c.Packets()))
+	sendEvent(t, c, remote, 101, '#', &seq, 20000)
+	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
+	require.NoError(t, err, "# hangs up")
+}
