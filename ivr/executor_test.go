@@ -177,7 +177,7 @@ func TestExecutorTraces(t *testing.T) {
 	}{
 		{"greeting, barge-in, uri by refer", "100", "wait:1500ms,1", false, lines(
 			"0 answer", "0 enter main", "0 play welcome", "1000 play menu*",
-			"1500 digit 1", "1500 stop menu", "1500 transfer uri sales@pbx.example.net/refer")},
+			"1500 digit 1", "1500 stop menu", "1500 transfer uri sip:sales@pbx.example.net/refer")},
 		{"digit during greeting is kept", "100", "wait:500ms,6", false, lines(
 			"0 answer", "0 enter main", "0 play welcome", "500 digit 6",
 			"1000 transfer external +15551234567 via pstn/refer")},
@@ -211,11 +211,11 @@ func TestExecutorTraces(t *testing.T) {
 			"1000 digit 5", "1000 stop menu", "1000 transfer voicemail 1001/voicemail")},
 		{"transfer fails: invalid prompt and menu again", "100", "wait:1s,1,wait:3s,#", true, lines(
 			"0 answer", "0 enter main", "0 play welcome", "1000 play menu*",
-			"1000 digit 1", "1000 stop menu", "1000 transfer uri sales@pbx.example.net/refer",
+			"1000 digit 1", "1000 stop menu", "1000 transfer uri sip:sales@pbx.example.net/refer",
 			"1000 transfer_failed main", "1000 play invalid", "2000 play menu*",
 			"4000 digit #", "4000 hangup hangup")},
 		{"barge_in false: prompt plays out, digit kept", "500", "wait:200ms,1", false, lines(
-			"0 answer", "0 enter legal", "0 play menu", "200 digit 1", "1000 transfer uri sales@pbx/refer")},
+			"0 answer", "0 enter legal", "0 play menu", "200 digit 1", "1000 transfer uri sip:sales@pbx/refer")},
 		{"answer delay", "700", "", false, lines(
 			"0 answer", "2000 enter delayed", "2000 play menu*",
 			"8000 timeout delayed", "8000 play menu*", "14000 timeout delayed", "14000 play menu*",
@@ -241,10 +241,10 @@ func TestDirectDialAndDialOut(t *testing.T) {
 		{"area code 9xx is outside the pattern", "400", "wait:1s,19005551234#", "1100 invalid 19"},
 		{"a complete number goes at once, extra digits are not sent", "400", "wait:1s,121255512345#", "2000 transfer external 12125551234 via pstn/refer"},
 		{"partial match refused", "400", "wait:1s,1212555#", "invalid 1212555"},
-		{"key 0 waits then is the key", "400", "wait:1s,0", "transfer uri operator@pbx/refer"},
-		{"default key", "450", "wait:1s,5", "transfer uri operator@pbx/refer"},
-		{"key 1 shares a prefix with extensions: waits, then key", "450", "wait:1s,1", "transfer uri one@pbx/refer"},
-		{"key 3 has no extension after it: at once", "450", "wait:1s,3", "transfer uri three@pbx/refer"},
+		{"key 0 waits then is the key", "400", "wait:1s,0", "transfer uri sip:operator@pbx/refer"},
+		{"default key", "450", "wait:1s,5", "transfer uri sip:operator@pbx/refer"},
+		{"key 1 shares a prefix with extensions: waits, then key", "450", "wait:1s,1", "transfer uri sip:one@pbx/refer"},
+		{"key 3 has no extension after it: at once", "450", "wait:1s,3", "transfer uri sip:three@pbx/refer"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,7 +257,7 @@ func TestDirectDialAndDialOut(t *testing.T) {
 	assert.Contains(t, got, "1300 transfer extension 1001/refer")
 	// "1" on menu 450 waits digit_timeout (3 s default) for an extension.
 	got = sim(t, cfg, "450", "wait:1s,1", openTime, false)
-	assert.Contains(t, got, "4000 transfer uri one@pbx/refer")
+	assert.Contains(t, got, "4000 transfer uri sip:one@pbx/refer")
 }
 
 func TestSchedulesAndHolidays(t *testing.T) {

@@ -267,3 +267,17 @@ func (c *Config) ExtensionByNumber(n string) *Extension {
 	}
 	return nil
 }
+
+// NumberAsSent is number as a trunk sends it: strip digits removed from the
+// front, then prefix added.
+func (t *Trunk) NumberAsSent(number string) string {
+	n := number
+	if t.Strip > 0 {
+		if t.Strip >= len(n) {
+			n = ""
+		} else {
+			n = n[t.Strip:]
+		}
+	}
+	return t.Prefix + n
+}

@@ -195,7 +195,7 @@ func (s *simulator) apply(acts []Action) {
 		case CancelTimer:
 			s.timer = nil
 		case Transfer:
-			s.emit(SimEvent{Event: "transfer", Dest: a.Dest, Method: a.Method})
+			s.emit(SimEvent{Event: "transfer", Dest: s.asSent(a.Dest), Method: a.Method})
 			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
 		case Voicemail:
 			s.emit(SimEvent{Event: "transfer", Dest: &Destination{Kind: KindVoicemail, Target: a.Box}, Method: "voicemail"})
@@ -206,6 +206,23 @@ func (s *simulator) apply(acts []Action) {
 			s.emit(SimEvent{Event: a.Event, IVR: a.IVR, Digits: a.Digits, Detail: a.Detail})
 		}
 	}
+}
+
+// asSent shows a destination as it leaves ivrd: SIP URIs with their
+// scheme, external numbers after the trunk's strip and prefix.
+func (s *simulator) asSent(d *Destination) *Destination {
+	out := *d
+	switch d.Kind {
+	case KindURI:
+		if l := strings.ToLower(d.Target); !strings.HasPrefix(l, "sip:") && !strings.HasPrefix(l, "sips:") && !strings.HasPrefix(l, "tel:") {
+			out.Target = "sip:" + d.Target
+		}
+	case KindExternal:
+		if t := s.e.cfg.TrunkByName(d.Trunk); t != nil {
+			out.Target = t.NumberAsSent(d.Target)
+		}
+	}
+	return &out
 }
 
 func (s *simulator) handoffErr() error {
