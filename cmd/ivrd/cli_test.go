@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/sip/siptest"
+)
+
+func runCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := runCLI("version")
+	assert.Equal(t, 0, code)
+	assert.True(t, strings.HasPrefix(out, "ivrd "))
+	for _, cmd := range []string{"serve", "validate", "simulate"} {
+		code, _, errOut := runCLI(cmd, "--help")
+		assert.Equal(t, 0, code, cmd)
+		assert.Contains(t, errOut, "Usage: ivrd "+cmd, cmd)
+	}
+	code, _, errOut := runCLI("bogus")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "unknown command")
+}
+
+func TestValidateCommand(t *testing.T) {
+	code, out, _ := runCLI("validate", "../../examples/main.yaml")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "ok")
+
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte(`
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: main-choices
+    prompt_repeat: 7
+    keys:
+      "4": { ivr: sales2 }
+  - id: lonely
+    prompt: main-choices
+`), 0o644))
+	code, out, _ = runCLI("validate", bad)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, `ivrs[main].keys.4: unknown ivr "sales2"`)
+	assert.Contains(t, out, "ivrs[main].prompt_repeat: 7 is out of range 1-5")
+	assert.Contains(t, out, "ivrs[lonely]: warning:")
+
+	warnOnly := filepath.Join(dir, "warn.yaml")
+	require.NoError(t, os.WriteFile(warnOnly, []byte("ivrs:\n  - id: a\n    extensions: [\"1\"]\n    prompt: welcome\n  - id: b\n    prompt: welcome\n"), 0o644))
+	code, out, _ = runCLI("validate", warnOnly)
+	assert.Equal(t, 0, code, "warnings only: exit 0\n%s", out)
+}
+
+func TestSimulateCommandPrintsJSONLines(t *testing.T) {
+	code, out, errOut := runCLI("simulate", "--config", "../../examples/main.yaml", "--to", "100", "--input", "wait:4s,2,wait:1s,1")
+	require.Equal(t, 0, code, errOut)
+	var events []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), line)
+		events = append(events, ev)
+	}
+	assert.Equal(t, map[string]any{"t_ms": 0.0, "event": "answer", "ivr": "main"}, events[0])
+	last := events[len(events)-1]
+	assert.Equal(t, "transfer", last["event"])
+	assert.Equal(t, map[string]any{"type": "uri", "target": "sip:tech@127.0.0.1:5070"}, last["dest"])
+	assert.Equal(t, "refer", last["method"])
+}
+
+func TestServeRefusesInvalidConfigAndReloadKeepsGoodOne(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ivrd.yaml")
+	good := "server: { sip: { listen: [\"udp://127.0.0.1:0\"] }, media: { rtp_ports: \"33000-33099\" } }\nivrs:\n  - id: main\n    extensions: [\"100\"]\n    prompt: main-choices\n"
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(good, "main-choices", "no-such-prompt", 1)), 0o644))
+	_, err := newService(path, os.Stderr, "warn")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `ivrs[main].prompt: unknown prompt "no-such-prompt"`)
+
+	require.NoError(t, os.WriteFile(path, []byte(good), 0o644))
+	svc, err := newService(path, os.Stderr, "warn")
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(context.Background()))
+	defer svc.Close()
+	assert.True(t, svc.Route("100"))
+	assert.False(t, svc.Route("200"))
+
+	// A reload with a new number takes effect for new calls...
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(good, `["100"]`, `["100", "200"]`, 1)), 0o644))
+	require.NoError(t, svc.Reload())
+	assert.True(t, svc.Route("200"))
+	// ...and a broken one changes nothing and says why.
+	require.NoError(t, os.WriteFile(path, []byte("ivrs: [ {id: main, extensions: [\"100\"], prompt: nope} ]\n"), 0o644))
+	err = svc.Reload()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "unknown prompt")
+	assert.True(t, svc.Route("200"), "the running configuration stays")
+}
+
+func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
+	l := startLive(t)
+	c, err := siptest.NewCaller("tcp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	d, err := c.Invite(ctx, l.svc.sip.Addr("tcp"), "100", c.Offer("", 0, 101))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx))
+	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
+	require.NoError(t, err)
+	var seq uint16
+	time.Sleep(900 * time.Millisecond)
+	sendEvent(t, c, remote, 101, '2', &seq, 1000) // support menu
+	time.Sleep(500 * time.Millisecond)
+	sendEvent(t, c, remote, 101, '1', &seq, 9000)
+	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "<sip:support@pbx.example.net>", ref.GetHeader("Refer-To").Value())
+	// Heard: greeting, main menu (cut by 2), the support menu (cut by 1).
+	assert.Equal(t, []float64{440, 1000, 700}, heard(c.Packets()))
+}
