@@ -1,10 +1,27 @@
 package dtmf
 
-import "math"
+import (
+	"math"
+	"math/cmplx"
+)
 
-// Block length of the Goertzel analysis: 102 samples (12.75 ms) resolve the
-// 8 DTMF frequencies while letting a 40 ms tone fill at least two blocks.
-const blockLen = 102
+// The detector analyses 8 kHz audio in blocks of 102 samples (12.75 ms),
+// each split in two halves of 51. Per half it takes the complex DFT at the
+// eight DTMF frequencies (Goertzel, all eight updated per sample in one
+// loop). Comparing the phase of the two halves gives each tone's real
+// frequency to about a hertz, which is what lets it accept 1.5% and reject
+// 3.5% off-frequency tones — a block this short cannot separate them by
+// magnitude alone — and it corrects the measured levels for that offset
+// before judging twist. A press needs two good blocks in a row (so 40 ms
+// Blocks overlap by half: one is judged every 51 samples from the last two
+// halves. A press needs three good blocks in a row (four halves: a 40 ms
+// tone always fills five, a 20 ms one at most three) and ends after five
+// bad ones (a 40 ms pause spoils at least seven, a 10 ms dropout at most
+// four).
+const (
+	blockLen = 102
+	halfLen  = blockLen / 2
+)
 
 var (
 	rowFreqs = [4]float64{697, 770, 852, 941}
@@ -15,138 +32,297 @@ var (
 		{'7', '8', '9', 'C'},
 		{'*', '0', '#', 'D'},
 	}
+	freqs  [8]float64
+	omega  [8]float64
 	coeffs [8]float64
+	// unwind[i] turns the Goertzel output after halfLen samples into the
+	// DFT referenced to the half's first sample; shift[i] moves the second
+	// half's DFT to the block's time origin.
+	unwind, shift [8]complex128
+	cosW, sinW    [8]float64
 )
 
 func init() {
-	for i, f := range rowFreqs {
-		coeffs[i] = 2 * math.Cos(2*math.Pi*f/8000)
-	}
-	for i, f := range colFreqs {
-		coeffs[4+i] = 2 * math.Cos(2*math.Pi*f/8000)
+	copy(freqs[:4], rowFreqs[:])
+	copy(freqs[4:], colFreqs[:])
+	for i, f := range freqs {
+		w := 2 * math.Pi * f / 8000
+		omega[i] = w
+		coeffs[i] = 2 * math.Cos(w)
+		sinW[i], cosW[i] = math.Sincos(w)
+		unwind[i] = cmplx.Exp(complex(0, -w*float64(halfLen-1)))
+		shift[i] = cmplx.Exp(complex(0, -w*float64(halfLen)))
 	}
 }
 
-// Detection thresholds (see bench/RESULTS.md for what they reach).
+// Limits. They sit between what Q.24 says must pass and what must not.
 const (
-	// minTonePower: a tone must be above about -32 dBm0 (Goertzel power of
-	// a sine of amplitude A over blockLen samples is (A*blockLen/2)^2).
-	minToneAmp   = 550.0
-	normalTwist  = 8.5 // dB the column tone may be weaker than the row tone
-	reverseTwist = 4.5 // dB the column tone may be stronger
-	// The two tones must hold most of the block's energy (talk-off guard).
-	minToneShare = 0.6
-	// Within a group, the peak must stand this far above the next bin.
-	groupMargin = 4.0 // dB
+	minToneDBm0  = -35.0 // per tone; must accept -25, must ignore -55
+	maxOffset    = 0.025 // relative frequency error; accept 1.5%, reject 3.5%
+	normalTwist  = 9.0   // dB the column tone may be weaker (8 must pass, with offsets)
+	reverseTwist = 5.0   // dB the column tone may be stronger (4 must pass)
+	minToneShare = 0.80  // the two tones' share of the block's energy
+	groupMargin  = 8.0   // dB a tone must stand above its group's others
+	halfSpread   = 2.5   // dB a tone may differ between the two halves (a half under 38 of 51 samples fails)
+	levelDrop    = 12.0  // dB below a press's peak that counts as released
+	startBlocks  = 3     // good blocks to recognise a press
+	endBlocks    = 5     // bad blocks to end one
+	echoBlocks   = 16    // how long (in blocks, ~100 ms) an echo of a press is ignored
 )
 
-// Detector finds DTMF tones in 8 kHz linear audio. It keeps its state
-// across frames of any length and allocates nothing.
+// Thresholds as power ratios, computed once.
+var (
+	dropRatio   = math.Pow(10, -levelDrop/10)
+	groupRatio  = math.Pow(10, -groupMargin/10)
+	minPower    = func() float64 { a := Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
+	spreadRatio = math.Pow(10, halfSpread/20)
+)
+
+// Detector finds DTMF key presses in 8 kHz linear audio. It keeps its
+// state across frames of any length and allocates nothing.
 type Detector struct {
 	s1, s2 [8]float64
-	energy float64
 	n      int
+	energy [2]float64 // of the previous and the current half
+	half   [2][8]complex128
+	halves int // halves seen (the first block needs two)
 
-	last    byte // key seen in the previous block (0: none)
-	run     int  // consecutive blocks with last
-	miss    int  // consecutive blocks without the current key
-	current byte // key being held (reported), 0 when idle
+	cand    byte // key of the last good block
+	run     int  // good blocks of cand, with at most one bad one among them
+	grace   bool // the one bad block was used
+	current byte // press being held (reported), 0 when idle
+	miss    int  // consecutive blocks without current
+	peak    float64
+	last    byte    // the press that ended last
+	lastPk  float64 // its peak
+	since   int     // blocks since it ended
 }
 
-// NewDetector returns a detector ready for a new stream.
+// NewDetector returns a detector for a new stream.
 func NewDetector() *Detector { return &Detector{} }
 
-// Frame feeds samples; it returns a key when a new press is recognised.
+// Reset forgets all state.
+func (d *Detector) Reset() { *d = Detector{} }
+
+// Frame feeds samples and returns a key when a new press is recognised.
 func (d *Detector) Frame(pcm []int16) (key byte, ok bool) {
-	for _, v := range pcm {
-		x := float64(v)
-		d.energy += x * x
-		for i := range d.s1 {
-			s := x + coeffs[i]*d.s1[i] - d.s2[i]
-			d.s2[i], d.s1[i] = d.s1[i], s
+	for len(pcm) > 0 {
+		n := min(halfLen-d.n, len(pcm))
+		d.accumulate(pcm[:n])
+		pcm = pcm[n:]
+		d.n += n
+		if d.n < halfLen {
+			break
 		}
-		d.n++
-		if d.n == blockLen {
+		for i := range d.s1 {
+			// y = s[N-1] - e^{-jw} s[N-2] = e^{jw(N-1)} X
+			y := complex(d.s1[i]-cosW[i]*d.s2[i], sinW[i]*d.s2[i])
+			d.half[1][i] = y * unwind[i]
+		}
+		d.s1, d.s2, d.n = [8]float64{}, [8]float64{}, 0
+		d.halves++
+		if d.halves >= 2 {
 			if k, hit := d.endBlock(); hit {
 				key, ok = k, true
 			}
 		}
+		d.half[0], d.energy[0], d.energy[1] = d.half[1], d.energy[1], 0
 	}
 	return key, ok
 }
 
-// endBlock classifies one block and advances the press state machine.
-func (d *Detector) endBlock() (byte, bool) {
-	var p [8]float64
-	for i := range p {
-		p[i] = d.s1[i]*d.s1[i] + d.s2[i]*d.s2[i] - coeffs[i]*d.s1[i]*d.s2[i]
+// accumulate runs the eight Goertzel filters over samples, all eight per
+// sample in one loop with the state in registers: the hot loop.
+func (d *Detector) accumulate(pcm []int16) {
+	c0, c1, c2, c3, c4, c5, c6, c7 := coeffs[0], coeffs[1], coeffs[2], coeffs[3], coeffs[4], coeffs[5], coeffs[6], coeffs[7]
+	a0, a1, a2, a3, a4, a5, a6, a7 := d.s1[0], d.s1[1], d.s1[2], d.s1[3], d.s1[4], d.s1[5], d.s1[6], d.s1[7]
+	b0, b1, b2, b3, b4, b5, b6, b7 := d.s2[0], d.s2[1], d.s2[2], d.s2[3], d.s2[4], d.s2[5], d.s2[6], d.s2[7]
+	e := d.energy[1]
+	for _, v := range pcm {
+		x := float64(v)
+		e += x * x
+		a0, b0 = x+c0*a0-b0, a0
+		a1, b1 = x+c1*a1-b1, a1
+		a2, b2 = x+c2*a2-b2, a2
+		a3, b3 = x+c3*a3-b3, a3
+		a4, b4 = x+c4*a4-b4, a4
+		a5, b5 = x+c5*a5-b5, a5
+		a6, b6 = x+c6*a6-b6, a6
+		a7, b7 = x+c7*a7-b7, a7
 	}
-	k := classify(&p, d.energy)
-	d.s1, d.s2, d.energy, d.n = [8]float64{}, [8]float64{}, 0, 0
+	d.s1 = [8]float64{a0, a1, a2, a3, a4, a5, a6, a7}
+	d.s2 = [8]float64{b0, b1, b2, b3, b4, b5, b6, b7}
+	d.energy[1] = e
+}
 
-	if k != 0 && k == d.last {
-		d.run++
-	} else {
-		d.run = 1
+// tone is one group's strongest frequency in a block.
+type tone struct {
+	idx    int
+	power  float64 // corrected for frequency offset
+	offset float64 // relative
+}
+
+func (d *Detector) endBlock() (byte, bool) {
+	k, power := d.classify()
+	drop := dropRatio
+	// A press whose level falls far below its peak is over, and the same
+	// key far below the press that just ended is its echo, not a new one.
+	if k != 0 && k == d.current && power < d.peak*drop {
+		k = 0
 	}
-	d.last = k
+	d.since++
+	if k != 0 && k == d.last && d.since < echoBlocks && power < d.lastPk*drop {
+		k = 0
+	}
+	switch {
+	case k != 0 && k == d.cand:
+		d.run++
+	case k == 0 && d.cand != 0 && !d.grace:
+		// One spoiled block (speech over the tone) does not restart the
+		// count; a 20 ms tone still cannot reach startBlocks good ones.
+		d.grace = true
+	default:
+		d.cand, d.run, d.grace = k, 1, false
+	}
+	if k == 0 && d.grace && d.run == 0 {
+		d.cand = 0
+	}
 	if d.current != 0 {
 		if k == d.current {
 			d.miss = 0
+			d.peak = math.Max(d.peak, power)
 			return 0, false
 		}
-		// One missing block (a dropout up to ~10 ms) does not end a press.
 		d.miss++
-		if d.miss < 2 {
+		if d.miss < endBlocks {
 			return 0, false
 		}
+		d.last, d.lastPk, d.since = d.current, d.peak, 0
 		d.current = 0
 	}
-	if k != 0 && d.run >= 2 {
-		d.current, d.miss = k, 0
+	if k != 0 && d.run >= startBlocks {
+		d.current, d.miss, d.peak = k, 0, power
 		return k, true
 	}
 	return 0, false
 }
 
-func classify(p *[8]float64, energy float64) byte {
-	r, c := peak(p[:4]), peak(p[4:])
-	rp, cp := p[r], p[4+c]
-	minPower := (minToneAmp * blockLen / 2) * (minToneAmp * blockLen / 2)
-	if rp < minPower || cp < minPower {
-		return 0
+// debugReject, when set by a test, is told why a block was rejected.
+var debugReject func(reason string, v float64)
+
+func reject(reason string, v float64) (byte, float64) {
+	if debugReject != nil {
+		debugReject(reason, v)
 	}
-	twist := 10 * math.Log10(rp/cp)
+	return 0, 0
+}
+
+// classify returns the key a block holds (0: none) and its tone power.
+func (d *Detector) classify() (byte, float64) {
+	energy := d.energy[0] + d.energy[1]
+	if energy == 0 {
+		return 0, 0
+	}
+	var full [8]float64
+	for i := range full {
+		x := d.half[0][i] + d.half[1][i]*shift[i]
+		full[i] = real(x)*real(x) + imag(x)*imag(x)
+	}
+	var best [2]int
+	for g := 0; g < 2; g++ {
+		b := 4 * g
+		for i := 4 * g; i < 4*g+4; i++ {
+			if full[i] > full[b] {
+				b = i
+			}
+		}
+		if full[b] < minPower {
+			return reject("level", full[b])
+		}
+		limit := full[b] * groupRatio
+		for i := 4 * g; i < 4*g+4; i++ {
+			if i != b && full[i] > limit {
+				return reject("group", 10*math.Log10(full[b]/full[i]))
+			}
+		}
+		best[g] = b
+	}
+	// Each half's view of the two tones, with each tone's leakage into
+	// the other's bin removed: a strong row tone's sidelobes would
+	// otherwise swamp the phase and level of a weak column tone.
+	var x [2][2]complex128 // [half][group]
+	for h := 0; h < 2; h++ {
+		x[h][0], x[h][1] = d.half[h][best[0]], d.half[h][best[1]]
+	}
+	hz0 := offsetHz(x[0][0], x[1][0], best[0])
+	hz1 := offsetHz(x[0][1], x[1][1], best[1])
+	for h := 0; h < 2; h++ {
+		r, c := x[h][0], x[h][1]
+		x[h][0] = r - leak(c, best[1], hz1, best[0])
+		x[h][1] = c - leak(r, best[0], hz0, best[1])
+	}
+	var hz [2]float64
+	var t [2]tone
+	for g := 0; g < 2; g++ {
+		a, b := x[0][g], x[1][g]
+		pa, pb := cmplx.Abs(a), cmplx.Abs(b)
+		if pa == 0 || pb == 0 || pa > pb*spreadRatio || pb > pa*spreadRatio {
+			return reject("halves", 20*math.Log10(pa/pb))
+		}
+		hz[g] = offsetHz(a, b, best[g])
+		off := hz[g] / freqs[best[g]]
+		if math.Abs(off) > maxOffset {
+			return reject("offset", off)
+		}
+		f := a + b*shift[best[g]]
+		p := real(f)*real(f) + imag(f)*imag(f)
+		t[g] = tone{idx: best[g], power: p / dirichlet2(hz[g]), offset: off}
+	}
+	twist := 10 * math.Log10(t[0].power/t[1].power)
 	if twist > normalTwist || -twist > reverseTwist {
-		return 0
+		return reject("twist", twist)
 	}
-	if !standsOut(p[:4], r) || !standsOut(p[4:], c) {
-		return 0
+	share := (t[0].power + t[1].power) / (energy * blockLen / 2)
+	if share < minToneShare {
+		return reject("share", share)
 	}
-	// A sine of power P in the block has Goertzel power P*blockLen/2 *
-	// blockLen/2... normalised: share = (rp+cp) / (energy*blockLen/2).
-	if energy == 0 || (rp+cp)/(energy*blockLen/2) < minToneShare {
-		return 0
-	}
-	return keypad[r][c]
+	return keypad[t[0].idx][t[1].idx-4], t[0].power + t[1].power
 }
 
-func peak(g []float64) int {
-	best := 0
-	for i := 1; i < len(g); i++ {
-		if g[i] > g[best] {
-			best = i
-		}
-	}
-	return best
+// offsetHz is a tone's distance from bin i, from the phase it advanced
+// between the two halves beyond the bin's own advance.
+func offsetHz(a, b complex128, i int) float64 {
+	dphi := math.Remainder(cmplx.Phase(b/a)-omega[i]*halfLen, 2*math.Pi)
+	return dphi * 8000 / (2 * math.Pi * halfLen)
 }
 
-func standsOut(g []float64, best int) bool {
-	limit := g[best] / math.Pow(10, groupMargin/10)
-	for i, v := range g {
-		if i != best && v > limit {
-			return false
-		}
+// kernel is the DFT of a unit complex exponential at angular offset th
+// over a half: sum of e^{j th n}, n = 0..halfLen-1.
+func kernel(th float64) complex128 {
+	s := math.Sin(th / 2)
+	if math.Abs(s) < 1e-12 {
+		return complex(halfLen, 0)
 	}
-	return true
+	si, co := math.Sincos(th * (halfLen - 1) / 2)
+	r := math.Sin(halfLen*th/2) / s
+	return complex(co*r, si*r)
+}
+
+// leak is what a tone seen as x in bin from (off hz from it) puts into
+// bin to, counting the real tone's negative-frequency image.
+func leak(x complex128, from int, hz float64, to int) complex128 {
+	w := omega[from] + 2*math.Pi*hz/8000
+	amp := x / kernel(w-omega[from]) // (a/2) e^{j phi}
+	return amp*kernel(w-omega[to]) + cmplx.Conj(amp)*kernel(-w-omega[to])
+}
+
+// dirichlet2 is the block DFT's power response to a tone hz away from the
+// bin, relative to one exactly on it.
+func dirichlet2(hz float64) float64 {
+	x := math.Pi * hz / 8000
+	if math.Abs(x) < 1e-9 {
+		return 1
+	}
+	r := math.Sin(x*blockLen) / (blockLen * math.Sin(x))
+	return math.Max(r*r, 0.05)
 }

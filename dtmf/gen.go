@@ -20,6 +20,10 @@ func Amplitude(dBm0 float64) float64 {
 	return 32767 * math.Pow(10, (dBm0-FullScaleDBm0)/20)
 }
 
+// phaseRand gives tones their start phase: varied, but the same sequence
+// on every run so tests are repeatable.
+var phaseRand = rand.New(rand.NewPCG(0x1d7f, 0x24))
+
 // ToneSpec describes one key press.
 type ToneSpec struct {
 	Key       byte
@@ -60,7 +64,7 @@ func (s Signal) Tone(t ToneSpec) Signal {
 func (s Signal) Dual(f1, f2, dBm1, dBm2 float64, ms int) Signal {
 	n := ms * 8
 	a1, a2 := Amplitude(dBm1), Amplitude(dBm2)
-	ph := rand.Float64() * 2 * math.Pi
+	ph := phaseRand.Float64() * 2 * math.Pi
 	for i := 0; i < n; i++ {
 		t := float64(i) / 8000
 		s = append(s, a1*math.Sin(2*math.Pi*f1*t+ph)+a2*math.Sin(2*math.Pi*f2*t))
@@ -196,12 +200,19 @@ func (s Signal) Speechlike(ms int, dBm0 float64, rng *rand.Rand) Signal {
 		out = append(out, make([]float64, (20+rng.IntN(120))*8)...)
 	}
 	out = out[:n]
-	// Normalise to the requested RMS level.
-	sum := 0.0
+	// Normalise the active speech level (ITU-T P.56's idea: the level
+	// while talking, pauses excluded) to dBm0.
+	sum, active := 0.0, 0
 	for _, v := range out {
-		sum += v * v
+		if v != 0 {
+			sum += v * v
+			active++
+		}
 	}
-	if rms := math.Sqrt(sum / float64(len(out))); rms > 0 {
+	if active == 0 {
+		return append(s, out...)
+	}
+	if rms := math.Sqrt(sum / float64(active)); rms > 0 {
 		k := amp / math.Sqrt2 / rms
 		for i := range out {
 			out[i] *= k
