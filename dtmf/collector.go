@@ -46,6 +46,8 @@ type Collector struct {
 	detector  *Detector
 	lastEvent time.Duration // last telephone-event packet
 	sawEvent  bool
+	inbandKey byte          // last in-band digit delivered
+	inbandAt  time.Duration // and when
 }
 
 // NewCollector makes a call's digit stream; deliver is called for every
@@ -69,8 +71,11 @@ func (c *Collector) TelephoneEvent(h *rtp.Header, payload []byte) {
 	at := c.elapsed()
 	c.lastEvent, c.sawEvent = at, true
 	key, ok, err := c.events.Packet(h.Timestamp, h.Marker, payload, at)
+	// The same press may have been heard in-band a moment earlier (the
+	// tone reached us before the gateway's first event packet).
+	dup := ok && key == c.inbandKey && at-c.inbandAt < eventShadow
 	c.mu.Unlock()
-	if err == nil && ok {
+	if err == nil && ok && !dup {
 		c.deliver(Digit{Key: key, Method: RFC4733, At: at})
 	}
 }
@@ -87,6 +92,9 @@ func (c *Collector) Audio(pcm []int16) {
 	// A gateway that sends RFC 4733 often leaves the tones in the audio
 	// too: while events flow, the in-band copy is the same press.
 	shadowed := c.sawEvent && (c.events.InEvent() || at-c.lastEvent < eventShadow)
+	if ok && !shadowed {
+		c.inbandKey, c.inbandAt = key, at
+	}
 	c.mu.Unlock()
 	if ok && !shadowed {
 		c.deliver(Digit{Key: key, Method: Inband, At: at})

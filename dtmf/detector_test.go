@@ -65,3 +65,19 @@ func TestCollectorInbandOnlyWithoutTelephoneEventOnAuto(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectorSuppressesEventCopyOfInbandDigit(t *testing.T) {
+	var got []Digit
+	c := NewCollector(Config{RFC4733: true, Inband: true, InbandMode: InbandAlways, EventNegotiated: true},
+		func(d Digit) { got = append(got, d) })
+	tone := Signal{}.Silence(20).Tone(ToneSpec{Key: '6', Ms: 80, LowDBm0: -10, HighDBm0: -10}).Silence(40).PCM()
+	for i := 0; i < len(tone); i += 160 {
+		c.Audio(tone[i:min(i+160, len(tone))])
+	}
+	// The gateway's event for the same press arrives after the tone was heard.
+	hdr := rtpHeader(9000, true)
+	c.TelephoneEvent(&hdr, AppendEvent(nil, '6', false, 10, 160))
+	if assert.Len(t, got, 1) {
+		assert.Equal(t, Inband, got[0].Method)
+	}
+}

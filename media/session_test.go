@@ -209,7 +209,7 @@ func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
 		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: 1}, Payload: payload}).Marshal()
 		return b
 	}
-	send([]byte{0x01, 0x02})        // malformed: too short
+	send([]byte{0x01, 0x02}) // malformed: too short
 	silence := make([]byte, 160)
 	for i := range silence {
 		silence[i] = 0xFF
@@ -332,4 +332,3 @@ func BenchmarkSendFrame(b *testing.B) {
 		s.sendFrame()
 	}
 }
-

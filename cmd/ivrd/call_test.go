@@ -235,7 +235,7 @@ func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
 	require.NoError(t, err)
 	var seq uint16
-	time.Sleep(900 * time.Millisecond) // greeting (600 ms), then the menu starts
+	time.Sleep(900 * time.Millisecond)            // greeting (600 ms), then the menu starts
 	sendEvent(t, c, remote, 101, '5', &seq, 1000) // no such key
 	time.Sleep(900 * time.Millisecond)            // invalid prompt (200 ms), menu again
 	sendEvent(t, c, remote, 101, '1', &seq, 9000) // REFER, refused by the caller
