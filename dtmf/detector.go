@@ -65,6 +65,7 @@ const (
 	groupMargin  = 8.0   // dB a tone must stand above its group's others
 	halfSpread   = 2.5   // dB a tone may differ between the two halves (a half under 38 of 51 samples fails)
 	levelDrop    = 12.0  // dB below a press's peak that counts as released
+	harmonicDB   = 12.0  // a second harmonic this close to a tone rejects it
 	startBlocks  = 3     // good blocks to recognise a press
 	endBlocks    = 5     // bad blocks to end one
 	echoBlocks   = 16    // how long (in blocks, ~100 ms) an echo of a press is ignored
@@ -72,10 +73,11 @@ const (
 
 // Thresholds as power ratios, computed once.
 var (
-	dropRatio   = math.Pow(10, -levelDrop/10)
-	groupRatio  = math.Pow(10, -groupMargin/10)
-	minPower    = func() float64 { a := Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
-	spreadRatio = math.Pow(10, halfSpread/20)
+	dropRatio     = math.Pow(10, -levelDrop/10)
+	groupRatio    = math.Pow(10, -groupMargin/10)
+	minPower      = func() float64 { a := Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
+	spreadRatio   = math.Pow(10, halfSpread/20)
+	harmonicRatio = math.Pow(10, -harmonicDB/10)
 )
 
 // Detector finds DTMF key presses in 8 kHz linear audio. It keeps its
@@ -86,6 +88,8 @@ type Detector struct {
 	energy [2]float64 // of the previous and the current half
 	half   [2][8]complex128
 	halves int // halves seen (the first block needs two)
+	// the block's samples, kept for the harmonic test of a candidate
+	samples [2][halfLen]float64
 
 	cand    byte // key of the last good block
 	run     int  // good blocks of cand, with at most one bad one among them
@@ -93,6 +97,7 @@ type Detector struct {
 	current byte // press being held (reported), 0 when idle
 	miss    int  // consecutive blocks without current
 	peak    float64
+	tones   [2]tone // of the last good block
 	last    byte    // the press that ended last
 	lastPk  float64 // its peak
 	since   int     // blocks since it ended
@@ -127,6 +132,7 @@ func (d *Detector) Frame(pcm []int16) (key byte, ok bool) {
 			}
 		}
 		d.half[0], d.energy[0], d.energy[1] = d.half[1], d.energy[1], 0
+		d.samples[0] = d.samples[1]
 	}
 	return key, ok
 }
@@ -138,8 +144,10 @@ func (d *Detector) accumulate(pcm []int16) {
 	a0, a1, a2, a3, a4, a5, a6, a7 := d.s1[0], d.s1[1], d.s1[2], d.s1[3], d.s1[4], d.s1[5], d.s1[6], d.s1[7]
 	b0, b1, b2, b3, b4, b5, b6, b7 := d.s2[0], d.s2[1], d.s2[2], d.s2[3], d.s2[4], d.s2[5], d.s2[6], d.s2[7]
 	e := d.energy[1]
-	for _, v := range pcm {
+	buf := d.samples[1][d.n : d.n+len(pcm)]
+	for j, v := range pcm {
 		x := float64(v)
+		buf[j] = x
 		e += x * x
 		a0, b0 = x+c0*a0-b0, a0
 		a1, b1 = x+c1*a1-b1, a1
@@ -201,6 +209,10 @@ func (d *Detector) endBlock() (byte, bool) {
 		d.current = 0
 	}
 	if k != 0 && d.run >= startBlocks {
+		if !d.pure() {
+			d.cand, d.run, d.grace = 0, 0, false
+			return 0, false
+		}
 		d.current, d.miss, d.peak = k, 0, power
 		return k, true
 	}
@@ -286,7 +298,39 @@ func (d *Detector) classify() (byte, float64) {
 	if share < minToneShare {
 		return reject("share", share)
 	}
+	d.tones = t
 	return keypad[t[0].idx][t[1].idx-4], t[0].power + t[1].power
+}
+
+// pure reports whether the last good block's tones come without a strong
+// second harmonic: keys are pure tones, notes and vowels are not. Checked
+// once, when a press is about to be reported, so it costs nothing while
+// a key is held. A row tone's harmonic that falls next to the column tone
+// (within 200 Hz of it) cannot be measured and is skipped.
+func (d *Detector) pure() bool {
+	for g := 0; g < 2; g++ {
+		f := 2 * freqs[d.tones[g].idx] * (1 + d.tones[g].offset)
+		if g == 0 && math.Abs(f-freqs[d.tones[1].idx]) < 200 {
+			continue
+		}
+		if h := d.powerAt(f); h > d.tones[g].power*harmonicRatio {
+			reject("harmonic", 10*math.Log10(h/d.tones[g].power))
+			return false
+		}
+	}
+	return true
+}
+
+// powerAt is the block's DFT power at f (Goertzel over the kept samples).
+func (d *Detector) powerAt(f float64) float64 {
+	c := 2 * math.Cos(2*math.Pi*f/8000)
+	var s1, s2 float64
+	for h := 0; h < 2; h++ {
+		for _, x := range d.samples[h] {
+			s1, s2 = x+c*s1-s2, s1
+		}
+	}
+	return s1*s1 + s2*s2 - c*s1*s2
 }
 
 // offsetHz is a tone's distance from bin i, from the phase it advanced

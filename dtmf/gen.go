@@ -234,3 +234,48 @@ func Detect(pcm []int16) string {
 	}
 	return string(keys)
 }
+
+// Music appends ms of synthetic music: chords of harmonic notes on the
+// equal-tempered scale (partials decaying as 1/k), changing every 150-600
+// ms, with occasional pitch sweeps. Notes land near DTMF frequencies often
+// (F5 at 698 Hz, G5 at 784, ...), which is the point.
+func (s Signal) Music(ms int, dBm0 float64, rng *rand.Rand) Signal {
+	n := ms * 8
+	out := make(Signal, 0, n)
+	for len(out) < n {
+		dur := (150 + rng.IntN(450)) * 8
+		notes := 1 + rng.IntN(4)
+		var f0 [4]float64
+		for i := 0; i < notes; i++ {
+			f0[i] = 110 * math.Pow(2, float64(rng.IntN(48))/12) // A2..A6
+		}
+		sweep := 0.0
+		if rng.IntN(5) == 0 {
+			sweep = (rng.Float64() - 0.5) * 0.5 // up to ±25% over the note
+		}
+		for i := 0; i < dur && len(out) < n; i++ {
+			t := float64(i) / 8000
+			v := 0.0
+			for j := 0; j < notes; j++ {
+				f := f0[j] * (1 + sweep*float64(i)/float64(dur))
+				for k := 1; k <= 6 && f*float64(k) < 3800; k++ {
+					v += math.Sin(2*math.Pi*f*float64(k)*t) / float64(k)
+				}
+			}
+			env := math.Exp(-3 * float64(i) / float64(dur))
+			out = append(out, v*env)
+		}
+	}
+	out = out[:n]
+	sum := 0.0
+	for _, v := range out {
+		sum += v * v
+	}
+	if rms := math.Sqrt(sum / float64(len(out))); rms > 0 {
+		k := Amplitude(dBm0) / math.Sqrt2 / rms
+		for i := range out {
+			out[i] *= k
+		}
+	}
+	return append(s, out...)
+}

@@ -348,3 +348,78 @@ func heardInOrder(got, want string) int {
 	}
 	return n
 }
+
+func TestTalkOffMusic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 4))
+	minutes := 10
+	if testing.Short() {
+		minutes = 2
+	}
+	false_ := 0
+	for m := 0; m < minutes; m++ {
+		false_ += len(Detect(Ulaw(Signal{}.Music(60_000, -15+rng.Float64()*10, rng).PCM())))
+	}
+	t.Logf("music: %d false digits in %d minutes", false_, minutes)
+	assert.Zero(t, false_)
+}
+
+// BenchmarkDetectorLimits measures the figures the detector reaches (not
+// a speed benchmark): run with -bench DetectorLimits -benchtime 1x.
+func BenchmarkDetectorLimits(b *testing.B) {
+	heardAll := func(sp func(byte) ToneSpec) bool {
+		for i := 0; i < len(allKeys); i++ {
+			k := allKeys[i]
+			if Detect(Ulaw(Signal{}.Silence(60).Tone(sp(k)).Silence(80).PCM())) != string(k) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < b.N; i++ {
+		bw := 0.0
+		for off := 0.0; off < 0.05; off += 0.001 {
+			o := off
+			if !heardAll(spec(50, -10, -10, o, o)) || !heardAll(spec(50, -10, -10, -o, -o)) {
+				break
+			}
+			bw = off
+		}
+		twist := 0.0
+		for tw := 0.0; tw < 20; tw += 0.5 {
+			w := tw
+			if !heardAll(spec(50, -6, -6-w, 0, 0)) {
+				break
+			}
+			twist = tw
+		}
+		rev := 0.0
+		for tw := 0.0; tw < 20; tw += 0.5 {
+			w := tw
+			if !heardAll(spec(50, -6-w, -6, 0, 0)) {
+				break
+			}
+			rev = tw
+		}
+		minMs := 0
+		for ms := 60; ms >= 10; ms-- {
+			m := ms
+			if !heardAll(spec(m, -10, -10, 0, 0)) {
+				break
+			}
+			minMs = ms
+		}
+		minLevel := 0.0
+		for lv := -10.0; lv > -60; lv -= 1 {
+			l := lv
+			if !heardAll(spec(50, l, l, 0, 0)) {
+				break
+			}
+			minLevel = lv
+		}
+		b.ReportMetric(bw*100, "accepted-offset-%")
+		b.ReportMetric(twist, "normal-twist-dB")
+		b.ReportMetric(rev, "reverse-twist-dB")
+		b.ReportMetric(float64(minMs), "min-tone-ms")
+		b.ReportMetric(minLevel, "min-level-dBm0")
+	}
+}
