@@ -78,6 +78,10 @@ var (
 	minPower      = func() float64 { a := Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
 	spreadRatio   = math.Pow(10, halfSpread/20)
 	harmonicRatio = math.Pow(10, -harmonicDB/10)
+
+	lenientGroupRatio  = math.Pow(10, -5.0/10)
+	lenientSpreadRatio = math.Pow(10, 4.0/20) // a half under 32 of 51 samples still fails
+	lenientShare       = 0.65
 )
 
 // Detector finds DTMF key presses in 8 kHz linear audio. It keeps its
@@ -171,7 +175,20 @@ type tone struct {
 }
 
 func (d *Detector) endBlock() (byte, bool) {
-	k, power := d.classify()
+	// Once a block has passed the strict test, the next ones of the same
+	// key are judged leniently: speech under a tone (talk-down) spoils
+	// blocks here and there, while a 20 ms tone still cannot make three.
+	lenient := d.current != 0 || (d.cand != 0 && d.run >= 1)
+	var k byte
+	var power float64
+	if d.current != 0 {
+		k, power = d.stillHeld()
+	} else {
+		k, power = d.classify(lenient)
+	}
+	if lenient && k != 0 && k != d.cand && k != d.current {
+		k, power = d.classify(false)
+	}
 	drop := dropRatio
 	// A press whose level falls far below its peak is over, and the same
 	// key far below the press that just ended is its echo, not a new one.
@@ -219,7 +236,8 @@ func (d *Detector) endBlock() (byte, bool) {
 	return 0, false
 }
 
-// debugReject, when set by a test, is told why a block was rejected.
+// debugReject, when set by a test, is told why a block was rejected (v is
+// the measured value or ratio).
 var debugReject func(reason string, v float64)
 
 func reject(reason string, v float64) (byte, float64) {
@@ -229,8 +247,39 @@ func reject(reason string, v float64) (byte, float64) {
 	return 0, 0
 }
 
+// stillHeld is the cheap test while a press is held: the same two bins
+// lead their groups and hold most of the energy. Anything else gets the
+// full classification.
+func (d *Detector) stillHeld() (byte, float64) {
+	r, c := d.tones[0].idx, d.tones[1].idx
+	var full [8]float64
+	for i := range full {
+		x := d.half[0][i] + d.half[1][i]*shift[i]
+		full[i] = real(x)*real(x) + imag(x)*imag(x)
+	}
+	energy := d.energy[0] + d.energy[1]
+	for i := 0; i < 8; i++ {
+		lead := r
+		if i >= 4 {
+			lead = c
+		}
+		if i != lead && full[i] > full[lead]*lenientGroupRatio {
+			return d.classify(true)
+		}
+	}
+	p := full[r] + full[c]
+	if energy == 0 || p/(energy*blockLen/2) < lenientShare || full[r] < minPower || full[c] < minPower {
+		return d.classify(true)
+	}
+	return d.current, p
+}
+
 // classify returns the key a block holds (0: none) and its tone power.
-func (d *Detector) classify() (byte, float64) {
+func (d *Detector) classify(lenient bool) (byte, float64) {
+	gRatio, sRatio, minShare := groupRatio, spreadRatio, minToneShare
+	if lenient {
+		gRatio, sRatio, minShare = lenientGroupRatio, lenientSpreadRatio, lenientShare
+	}
 	energy := d.energy[0] + d.energy[1]
 	if energy == 0 {
 		return 0, 0
@@ -251,10 +300,10 @@ func (d *Detector) classify() (byte, float64) {
 		if full[b] < minPower {
 			return reject("level", full[b])
 		}
-		limit := full[b] * groupRatio
+		limit := full[b] * gRatio
 		for i := 4 * g; i < 4*g+4; i++ {
 			if i != b && full[i] > limit {
-				return reject("group", 10*math.Log10(full[b]/full[i]))
+				return reject("group", full[b]/full[i])
 			}
 		}
 		best[g] = b
@@ -278,8 +327,8 @@ func (d *Detector) classify() (byte, float64) {
 	for g := 0; g < 2; g++ {
 		a, b := x[0][g], x[1][g]
 		pa, pb := cmplx.Abs(a), cmplx.Abs(b)
-		if pa == 0 || pb == 0 || pa > pb*spreadRatio || pb > pa*spreadRatio {
-			return reject("halves", 20*math.Log10(pa/pb))
+		if pa == 0 || pb == 0 || pa > pb*sRatio || pb > pa*sRatio {
+			return reject("halves", pa/pb)
 		}
 		hz[g] = offsetHz(a, b, best[g])
 		off := hz[g] / freqs[best[g]]
@@ -295,7 +344,7 @@ func (d *Detector) classify() (byte, float64) {
 		return reject("twist", twist)
 	}
 	share := (t[0].power + t[1].power) / (energy * blockLen / 2)
-	if share < minToneShare {
+	if share < minShare {
 		return reject("share", share)
 	}
 	d.tones = t
@@ -314,7 +363,7 @@ func (d *Detector) pure() bool {
 			continue
 		}
 		if h := d.powerAt(f); h > d.tones[g].power*harmonicRatio {
-			reject("harmonic", 10*math.Log10(h/d.tones[g].power))
+			reject("harmonic", h/d.tones[g].power)
 			return false
 		}
 	}
@@ -347,9 +396,11 @@ func kernel(th float64) complex128 {
 	if math.Abs(s) < 1e-12 {
 		return complex(halfLen, 0)
 	}
-	si, co := math.Sincos(th * (halfLen - 1) / 2)
-	r := math.Sin(halfLen*th/2) / s
-	return complex(co*r, si*r)
+	// e^{j th (M-1)/2} sin(M th/2) / sin(th/2), from e^{j M th/2} e^{-j th/2}
+	sm, cm := math.Sincos(halfLen * th / 2)
+	c := math.Cos(th / 2)
+	r := sm / s
+	return complex((cm*c+sm*s)*r, (sm*c-cm*s)*r)
 }
 
 // leak is what a tone seen as x in bin from (off hz from it) puts into

@@ -247,7 +247,7 @@ func TestTalkDown(t *testing.T) {
 	t.Logf("talk-down, generated speech at -10 dB: heard %q of %q", got, allKeys)
 	// Q.24 wants all 16; ivrd hears most (see bench/RESULTS.md): this
 	// pins what it reaches so a regression shows.
-	assert.GreaterOrEqual(t, heardInOrder(got, allKeys), 12)
+	assert.GreaterOrEqual(t, heardInOrder(got, allKeys), 15)
 }
 
 func TestDetectionLatency(t *testing.T) {
@@ -332,7 +332,7 @@ func TestTalkDownEspeak(t *testing.T) {
 		}
 		got := Detect(Ulaw(s.Mix(sp).PCM()))
 		t.Logf("talk-down, espeak-ng %s at -10 dB: heard %q", voice, got)
-		assert.GreaterOrEqual(t, heardInOrder(got, allKeys), 14, voice)
+		assert.GreaterOrEqual(t, heardInOrder(got, allKeys), 15, voice)
 		assert.LessOrEqual(t, len(got), len(allKeys), "no extra digits")
 	}
 }
@@ -421,5 +421,36 @@ func BenchmarkDetectorLimits(b *testing.B) {
 		b.ReportMetric(rev, "reverse-twist-dB")
 		b.ReportMetric(float64(minMs), "min-tone-ms")
 		b.ReportMetric(minLevel, "min-level-dBm0")
+	}
+}
+
+// BenchmarkDetectorFrameMix cycles through presses: onsets (full
+// classification of every block), held tones, releases and silence.
+func BenchmarkDetectorFrameMix(b *testing.B) {
+	var s Signal
+	for i := 0; i < len(allKeys); i++ {
+		s = s.Tone(Nominal(allKeys[i])).Silence(50)
+	}
+	pcm := Ulaw(s.PCM())
+	frames := len(pcm) / 160
+	d := NewDetector()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := i % frames
+		d.Frame(pcm[f*160 : f*160+160])
+	}
+}
+
+// BenchmarkDetectorFrameSpeech is the common case: no key, talking.
+func BenchmarkDetectorFrameSpeech(b *testing.B) {
+	pcm := Ulaw(Signal{}.Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM())
+	frames := len(pcm) / 160
+	d := NewDetector()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := i % frames
+		d.Frame(pcm[f*160 : f*160+160])
 	}
 }
