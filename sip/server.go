@@ -66,15 +66,17 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 	if log == nil {
 		log = slog.Default()
 	}
+	quietLibrary(log)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent))
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)
 	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log.With("component", "sipgo")))
+	libLog := slog.New(minLevel{log.Handler(), slog.LevelWarn}).With("component", "sipgo")
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(libLog))
 	if err != nil {
 		return nil, fmt.Errorf("sip: server: %w", err)
 	}
-	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(log.With("component", "sipgo")))
+	client, err := sipgo.NewClient(ua, sipgo.WithClientLogger(libLog))
 	if err != nil {
 		return nil, fmt.Errorf("sip: client: %w", err)
 	}

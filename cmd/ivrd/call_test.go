@@ -122,11 +122,9 @@ func TestLiveCallPromptDigitRefer(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d, err := c.Invite(ctx, l.svc.sip.Addr("udp"), "100", c.Offer("", 0, 101))
+	call, err := c.Call(ctx, l.svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
-	require.NoError(t, d.Ack(ctx))
-	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
-	require.NoError(t, err)
+	d, remote := call.Dialog, call.Media
 
 	// One second of audio: the greeting, then the menu prompt.
 	time.Sleep(1100 * time.Millisecond)
@@ -229,11 +227,9 @@ func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 	c.ReferResponse = 603
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	d, err := c.Invite(ctx, l.svc.sip.Addr("udp"), "100", c.Offer("", 0, 101))
+	call, err := c.Call(ctx, l.svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
-	require.NoError(t, d.Ack(ctx))
-	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
-	require.NoError(t, err)
+	remote := call.Media
 	var seq uint16
 	time.Sleep(900 * time.Millisecond)            // greeting (600 ms), then the menu starts
 	sendEvent(t, c, remote, 101, '5', &seq, 1000) // no such key

@@ -119,11 +119,9 @@ func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	d, err := c.Invite(ctx, l.svc.sip.Addr("tcp"), "100", c.Offer("", 0, 101))
+	call, err := c.Call(ctx, l.svc.sip.Addr("tcp"), "100")
 	require.NoError(t, err)
-	require.NoError(t, d.Ack(ctx))
-	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
-	require.NoError(t, err)
+	remote := call.Media
 	var seq uint16
 	time.Sleep(900 * time.Millisecond)
 	sendEvent(t, c, remote, 101, '2', &seq, 1000) // support menu

@@ -69,11 +69,9 @@ func TestEveryDigitMethodHeardExactlyOnce(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	d, err := c.Invite(ctx, svc.sip.Addr("udp"), "100", c.Offer("", 0, 101))
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
-	require.NoError(t, d.Ack(ctx))
-	remote, err := siptest.MediaAddr(d.InviteResponse.Body())
-	require.NoError(t, err)
+	d, remote := call.Dialog, call.Media
 	time.Sleep(300 * time.Millisecond)
 
 	var seq uint16 = 1

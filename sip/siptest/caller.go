@@ -255,3 +255,26 @@ func MediaAddr(sdp []byte) (netip.AddrPort, error) {
 	}
 	return netip.AddrPortFrom(ip, uint16(port)), nil
 }
+
+// Answered is an established call: the dialog and where to send RTP.
+type Answered struct {
+	Dialog *sipgo.DialogClientSession
+	Media  netip.AddrPort // the server's RTP address from its answer
+}
+
+// Call invites user with an offer of PCMU and telephone-event/101, ACKs
+// the 200 and returns the established call.
+func (c *Caller) Call(ctx context.Context, server netip.AddrPort, user string) (*Answered, error) {
+	d, err := c.Invite(ctx, server, user, c.Offer("", 0, 101))
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Ack(ctx); err != nil {
+		return nil, err
+	}
+	media, err := MediaAddr(d.InviteResponse.Body())
+	if err != nil {
+		return nil, err
+	}
+	return &Answered{Dialog: d, Media: media}, nil
+}
