@@ -58,6 +58,9 @@ type Session struct {
 	playing  []byte // remaining payload of the current prompt
 	onDone   func()
 	newSpurt bool
+	relay    *Relay // when set, audio comes from the other leg of a bridge
+	evTS     uint32 // timestamp of the telephone-event being sent
+	evPkt    [headerLen + 64]byte
 
 	sent, received, malformed, unknownPT atomic.Uint64
 	closeOnce                            sync.Once
@@ -119,6 +122,40 @@ func (s *Session) Play(p *prompts.Prompt, onDone func()) {
 	s.mu.Unlock()
 }
 
+// RelayFrom makes the session send what r carries (nil: back to prompts
+// and silence). A prompt being played still takes precedence.
+func (s *Session) RelayFrom(r *Relay) {
+	s.mu.Lock()
+	s.relay = r
+	s.mu.Unlock()
+}
+
+// SendEvent sends one RFC 4733 telephone-event packet at once, in this
+// session's stream (its SSRC and sequence) with its event payload type.
+// start marks the first packet of an event: it gets the marker bit and
+// fixes the event's timestamp for the packets that follow.
+func (s *Session) SendEvent(payload []byte, start bool) {
+	s.mu.Lock()
+	if s.closed || s.params.EventPT == 0 || !s.params.Send || !s.params.Remote.IsValid() || len(payload) > 64 {
+		s.mu.Unlock()
+		return
+	}
+	if start {
+		s.evTS = s.hdr.Timestamp
+	}
+	h := s.hdr
+	h.PayloadType, h.Timestamp, h.Marker = s.params.EventPT, s.evTS, start
+	h.MarshalTo(s.evPkt[:headerLen])
+	n := headerLen + copy(s.evPkt[headerLen:], payload)
+	s.hdr.SequenceNumber++
+	remote := s.params.Remote
+	_, err := s.conn.WriteToUDPAddrPort(s.evPkt[:n], remote)
+	s.mu.Unlock()
+	if err == nil {
+		s.sent.Add(1)
+	}
+}
+
 // StopPlayback cuts the current prompt; silence follows.
 func (s *Session) StopPlayback() {
 	s.mu.Lock()
@@ -158,7 +195,7 @@ func (s *Session) sendFrame() {
 		if len(s.playing) == 0 {
 			done, s.onDone = s.onDone, nil
 		}
-	} else {
+	} else if s.relay == nil || !s.relay.pop(payload, s.params.Codec) {
 		fillSilence(payload, s.params.Codec)
 	}
 	if s.newSpurt {

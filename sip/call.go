@@ -61,6 +61,7 @@ type Call struct {
 	haveAnswer bool // late offer: the ACK brought the answer
 	started    bool
 	digits     Digits
+	tap        *leg // while bridged, the caller's media goes to the far end
 	digitCh    chan Digit
 	timer      sessionTimer
 	timerStop  *time.Timer
@@ -161,16 +162,40 @@ func (c *Call) digitInput() Digits {
 	return c.digits
 }
 
-// Audio implements media.Receiver.
+func (c *Call) setTap(l *leg) {
+	c.mu.Lock()
+	c.tap = l
+	c.mu.Unlock()
+}
+
+func (c *Call) inputs() (Digits, *leg) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.digits, c.tap
+}
+
+// Audio implements media.Receiver: to the digit detector, or across a
+// bridge.
 func (c *Call) Audio(pt uint8, pcm []int16) {
-	if d := c.digitInput(); d != nil {
+	d, tap := c.inputs()
+	if tap != nil {
+		tap.tapAudio(pcm)
+		return
+	}
+	if d != nil {
 		d.Audio(pcm)
 	}
 }
 
-// TelephoneEvent implements media.Receiver.
+// TelephoneEvent implements media.Receiver: key presses go to the menu,
+// or, while bridged, to the far end.
 func (c *Call) TelephoneEvent(h *rtp.Header, payload []byte) {
-	if d := c.digitInput(); d != nil {
+	d, tap := c.inputs()
+	if tap != nil {
+		tap.tapEvent(h, payload)
+		return
+	}
+	if d != nil {
 		d.TelephoneEvent(h, payload)
 	}
 }

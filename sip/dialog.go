@@ -50,6 +50,13 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.callFor(req)
 	if c == nil {
+		if l := s.legFor(req); l != nil {
+			if err := l.dlg.ReadBye(req, tx); err != nil {
+				s.respond(tx, req, 200, "OK", nil)
+			}
+			l.end()
+			return
+		}
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
 		return
 	}

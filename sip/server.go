@@ -56,6 +56,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []*listener
 	calls     map[string]*Call // by dialog id
+	legs      map[string]*leg  // outbound bridge legs, by dialog id
 	wg        sync.WaitGroup
 	closed    bool
 }
@@ -81,7 +82,7 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 		return nil, fmt.Errorf("sip: client: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, handler: h, digits: digits,
-		ua: ua, srv: srv, client: client, calls: map[string]*Call{}}
+		ua: ua, srv: srv, client: client, calls: map[string]*Call{}, legs: map[string]*leg{}}
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)
 	srv.OnBye(s.onBye)

@@ -1,0 +1,261 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+
+	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// Outbound describes a call leg ivrd places for a bridge.
+type Outbound struct {
+	URI         string // Request-URI, with or without "sip:"
+	Username    string // digest credentials for a 401/407 challenge
+	Password    string
+	FromUser    string        // caller id presented; "" keeps the caller's
+	Headers     []sip.Header  // extra headers (P-Asserted-Identity, ...)
+	RingTimeout time.Duration // how long the far end may ring; 0 = 30 s
+}
+
+// BridgeError is an outbound leg that did not answer.
+type BridgeError struct {
+	Code   int // final SIP status; 408 for no answer within the ring timeout
+	Reason string
+}
+
+func (e *BridgeError) Error() string { return fmt.Sprintf("bridge: %d %s", e.Code, e.Reason) }
+
+// leg is the outbound side of a bridge.
+type leg struct {
+	call    *Call
+	dlg     *sipgo.DialogClientSession
+	media   *media.Session
+	toA     media.Relay // far end -> caller
+	toB     media.Relay // caller -> far end
+	done    chan struct{}
+	endOnce sync.Once
+	lastEv  uint32 // timestamp of the last telephone-event relayed to B
+	lastEvA uint32 // ... and to A
+	evSeen  bool
+	evSeenA bool
+}
+
+func (l *leg) end() { l.endOnce.Do(func() { close(l.done) }) }
+
+// Audio implements media.Receiver for the outbound leg: to the caller.
+func (l *leg) Audio(_ uint8, pcm []int16) { l.toA.Push(pcm) }
+
+// TelephoneEvent relays the far end's key presses to the caller with the
+// caller's payload type.
+func (l *leg) TelephoneEvent(h *rtp.Header, payload []byte) {
+	start := !l.evSeenA || h.Timestamp != l.lastEvA
+	l.evSeenA, l.lastEvA = true, h.Timestamp
+	l.call.Media.SendEvent(payload, start)
+}
+
+// tapA gets the caller's media while bridged.
+func (l *leg) tapAudio(pcm []int16) { l.toB.Push(pcm) }
+
+func (l *leg) tapEvent(h *rtp.Header, payload []byte) {
+	start := !l.evSeen || h.Timestamp != l.lastEv
+	l.evSeen, l.lastEv = true, h.Timestamp
+	l.media.SendEvent(payload, start)
+}
+
+// Bridge places an outbound call and connects the caller to it: ringback
+// (or the far end's early media) while it rings, then audio and RFC 4733
+// events relayed both ways, each leg with its own stream and codec. It
+// returns nil once the far end answered; done closes when the bridged call
+// is over (either side hung up, and the other was told). On failure the
+// caller is still connected to ivrd and nothing is torn down but the
+// attempt.
+func (c *Call) Bridge(ctx context.Context, o Outbound) (done <-chan struct{}, err error) {
+	uriText := NormalizeURI(o.URI)
+	var uri sip.Uri
+	if err := sip.ParseUri(uriText, &uri); err != nil {
+		return nil, fmt.Errorf("bridge: bad URI %q: %w", o.URI, err)
+	}
+	l := &leg{call: c, done: make(chan struct{})}
+	ms, err := c.srv.engine.NewSession(l)
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %w", err)
+	}
+	l.media = ms
+	fail := func(e error) (<-chan struct{}, error) {
+		c.Media.StopPlayback()
+		c.Media.RelayFrom(nil)
+		ms.Close()
+		return nil, e
+	}
+	offer := SDPParams{SessionID: c.sessID + 1, Addr: c.ourAddr, Port: int(ms.LocalAddr().Port()),
+		Codecs: c.srv.cfg.Codecs, EventPT: 101, Direction: SendRecv}.Marshal()
+	fromUser := o.FromUser
+	if fromUser == "" {
+		fromUser = c.Caller
+	}
+	if fromUser == "" {
+		fromUser = "ivrd"
+	}
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: fromUser, Host: c.ourAddr.String()}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	hdrs := append([]sip.Header{from, sip.NewHeader("Content-Type", "application/sdp"),
+		sip.NewHeader("Allow", allowHeader), sip.NewHeader("Supported", "replaces")}, o.Headers...)
+
+	ring := o.RingTimeout
+	if ring <= 0 {
+		ring = 30 * time.Second
+	}
+	rctx, cancel := context.WithTimeout(ctx, ring)
+	defer cancel()
+	// The caller hanging up while the far end rings cancels the attempt.
+	stop := context.AfterFunc(c.ctx, cancel)
+	defer stop()
+
+	c.Log.Info("bridge dialing", "uri", uri.String())
+	dlg, err := c.lst.dlgUA.Invite(rctx, uri, offer, hdrs...)
+	if err != nil {
+		return fail(fmt.Errorf("bridge: invite %s: %w", uri.String(), err))
+	}
+	var early bool
+	ringback := prompts.Ringback()
+	var loop func()
+	loop = func() { c.Media.Play(ringback, loop) }
+	err = dlg.WaitAnswer(rctx, sipgo.AnswerOptions{
+		Username: o.Username,
+		Password: o.Password,
+		OnResponse: func(res *sip.Response) error {
+			if !res.IsProvisional() || res.StatusCode == 100 {
+				return nil
+			}
+			if len(res.Body()) > 0 && !early {
+				if l.startMedia(res.Body()) == nil {
+					early = true
+					c.Media.StopPlayback()
+					c.Media.RelayFrom(&l.toA)
+					c.Log.Info("bridge early media", "code", res.StatusCode)
+				}
+				return nil
+			}
+			if !early && res.StatusCode == 180 && !c.Media.Playing() {
+				loop()
+				c.Log.Info("bridge ringing")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		var de *sipgo.ErrDialogResponse
+		switch {
+		case errors.As(err, &de):
+			c.Log.Info("bridge failed", "code", de.Res.StatusCode, "reason", de.Res.Reason)
+			return fail(&BridgeError{Code: de.Res.StatusCode, Reason: de.Res.Reason})
+		case c.ctx.Err() != nil:
+			return fail(errors.New("bridge: caller hung up"))
+		case rctx.Err() != nil:
+			c.Log.Info("bridge no answer", "ring_timeout", ring.String())
+			return fail(&BridgeError{Code: 408, Reason: "no answer"})
+		}
+		return fail(fmt.Errorf("bridge: %w", err))
+	}
+	l.dlg = dlg
+	if err := l.startMedia(dlg.InviteResponse.Body()); err != nil && !early {
+		dlg.Ack(context.Background())
+		dlg.Bye(context.Background())
+		return fail(fmt.Errorf("bridge: answer: %w", err))
+	}
+	if err := dlg.Ack(ctx); err != nil {
+		return fail(fmt.Errorf("bridge: ack: %w", err))
+	}
+	c.Media.StopPlayback()
+	c.Media.RelayFrom(&l.toA)
+	ms.RelayFrom(&l.toB)
+	c.setTap(l)
+	c.srv.addLeg(dlg.ID, l)
+	c.Log.Info("bridged", "uri", uri.String())
+	go l.run()
+	return l.done, nil
+}
+
+// startMedia starts the outbound leg's RTP from the far end's SDP.
+func (l *leg) startMedia(body []byte) error {
+	sd, err := ParseSDP(body)
+	if err != nil {
+		return err
+	}
+	mc, err := Negotiate(sd, l.call.srv.cfg.Codecs)
+	if err != nil {
+		return err
+	}
+	p := media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: mc.Direction.weSend()}
+	l.media.Start(p)
+	l.media.Update(p)
+	return nil
+}
+
+// run waits for either side to hang up and tells the other.
+func (l *leg) run() {
+	c := l.call
+	select {
+	case <-c.ctx.Done():
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := l.dlg.Bye(ctx); err != nil {
+			c.Log.Warn("bridge: bye to far end failed", "err", err)
+		}
+		cancel()
+	case <-l.done:
+		c.Hangup("far end hung up")
+	}
+	c.setTap(nil)
+	c.srv.removeLeg(l.dlg.ID)
+	l.media.Close()
+	l.end()
+	c.Log.Info("bridge ended")
+}
+
+func (s *Server) addLeg(id string, l *leg) {
+	s.mu.Lock()
+	s.legs[id] = l
+	s.mu.Unlock()
+}
+
+func (s *Server) removeLeg(id string) {
+	s.mu.Lock()
+	delete(s.legs, id)
+	s.mu.Unlock()
+}
+
+// legFor finds the outbound leg an in-dialog request from a far end
+// belongs to.
+func (s *Server) legFor(req *sip.Request) *leg {
+	id, err := sip.DialogIDFromRequestUAC(req)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.legs[id]
+}
+
+// hostOf is the host:port part of a SIP URI, for building trunk URIs.
+func hostOf(uri string) string {
+	u := strings.TrimPrefix(strings.TrimPrefix(NormalizeURI(uri), "sip:"), "sips:")
+	if at := strings.LastIndex(u, "@"); at >= 0 {
+		u = u[at+1:]
+	}
+	return u
+}
+
+// TrunkURI is the Request-URI for number through a trunk whose URI is
+// trunkURI (sip:gw.example.net:5060;transport=udp).
+func TrunkURI(trunkURI, number string) string {
+	return "sip:" + number + "@" + hostOf(trunkURI)
+}
