@@ -2,14 +2,9 @@ package sip
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
@@ -19,153 +14,6 @@ import (
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
-
-// farEnd is a SIP phone for bridge tests: it answers (or not) as told,
-// speaks PCMA with telephone-event at 96, and records what it receives.
-type farEnd struct {
-	t       *testing.T
-	addr    netip.AddrPort
-	rtp     *net.UDPConn
-	mode    string // answer, busy, noanswer, early
-	mu      sync.Mutex
-	dlg     *sipgo.DialogServerSession
-	peer    netip.AddrPort
-	got     []rtp.Packet
-	bye     chan struct{}
-	cancel  chan struct{}
-	stopRTP chan struct{}
-}
-
-func newFarEnd(t *testing.T, mode string) *farEnd {
-	f := &farEnd{t: t, mode: mode, bye: make(chan struct{}, 1), cancel: make(chan struct{}, 1), stopRTP: make(chan struct{})}
-	ua, err := sipgo.NewUA()
-	require.NoError(t, err)
-	srv, _ := sipgo.NewServer(ua)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	f.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	go srv.ServeUDP(pc)
-	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(int(f.addr.Port())))
-	dua := &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "far", Host: "127.0.0.1", Port: int(f.addr.Port())}}, RewriteContact: true}
-	f.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
-	go f.readRTP()
-	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		dlg, err := dua.ReadInvite(req, tx)
-		if err != nil {
-			return
-		}
-		f.mu.Lock()
-		f.dlg = dlg
-		f.mu.Unlock()
-		if ap, err := siptest.MediaAddr(req.Body()); err == nil {
-			f.mu.Lock()
-			f.peer = ap
-			f.mu.Unlock()
-		}
-		answer := f.sdp()
-		switch f.mode {
-		case "busy":
-			dlg.Respond(486, "Busy Here", nil)
-		case "noanswer":
-			dlg.Respond(180, "Ringing", nil)
-			<-dlg.Context().Done()
-			f.cancel <- struct{}{}
-		case "early":
-			dlg.Respond(183, "Session Progress", answer, sip.NewHeader("Content-Type", "application/sdp"))
-			go f.speak()
-			time.Sleep(600 * time.Millisecond)
-			dlg.RespondSDP(answer)
-		default:
-			dlg.Respond(180, "Ringing", nil)
-			time.Sleep(300 * time.Millisecond)
-			go f.speak()
-			dlg.RespondSDP(answer)
-		}
-	})
-	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
-		f.mu.Lock()
-		d := f.dlg
-		f.mu.Unlock()
-		if d != nil {
-			d.ReadAck(req, tx)
-		}
-	})
-	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
-		f.mu.Lock()
-		d := f.dlg
-		f.mu.Unlock()
-		if d != nil {
-			d.ReadBye(req, tx)
-		}
-		f.bye <- struct{}{}
-	})
-	t.Cleanup(func() {
-		close(f.stopRTP)
-		f.rtp.Close()
-		pc.Close()
-		ua.Close()
-	})
-	return f
-}
-
-func (f *farEnd) uri() string { return fmt.Sprintf("sip:agent@%s", f.addr) }
-
-func (f *farEnd) sdp() []byte {
-	port := f.rtp.LocalAddr().(*net.UDPAddr).Port
-	return []byte(fmt.Sprintf("v=0\r\no=far 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 8 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:96 telephone-event/8000\r\na=ptime:20\r\n", port))
-}
-
-func (f *farEnd) readRTP() {
-	buf := make([]byte, 1500)
-	for {
-		n, err := f.rtp.Read(buf)
-		if err != nil {
-			return
-		}
-		var p rtp.Packet
-		if p.Unmarshal(append([]byte(nil), buf[:n]...)) == nil {
-			f.mu.Lock()
-			f.got = append(f.got, p)
-			f.mu.Unlock()
-		}
-	}
-}
-
-// speak sends a 1 kHz tone as PCMA to ivrd's leg.
-func (f *farEnd) speak() {
-	var seq uint16
-	var ts uint32
-	for i := 0; ; i++ {
-		select {
-		case <-f.stopRTP:
-			return
-		case <-time.After(20 * time.Millisecond):
-		}
-		f.mu.Lock()
-		peer := f.peer
-		f.mu.Unlock()
-		payload := make([]byte, 160)
-		for j := range payload {
-			payload[j] = g711.EncodeAlawFrame(int16(6000 * sinTable((i*160+j)%8)))
-		}
-		seq++
-		ts += 160
-		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: seq, Timestamp: ts, SSRC: 7}, Payload: payload}).Marshal()
-		f.rtp.WriteToUDPAddrPort(b, peer)
-	}
-}
-
-// sinTable is a 1 kHz sine at 8 kHz (8 samples a period).
-func sinTable(i int) float64 {
-	return [8]float64{0, 0.7071, 1, 0.7071, 0, -0.7071, -1, -0.7071}[i]
-}
-
-func (f *farEnd) packets() []rtp.Packet {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]rtp.Packet(nil), f.got...)
-}
 
 // loud reports whether decoded packets carry sound, not silence.
 func loud(payload []byte, pcma bool) bool {
@@ -204,8 +52,8 @@ func bridgeRig(t *testing.T, out Outbound) (*rig, *bridgeHandler) {
 }
 
 func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
-	far := newFarEnd(t, "answer")
-	r, h := bridgeRig(t, Outbound{URI: far.uri()})
+	far := siptest.NewFarEnd(t, "answer")
+	r, h := bridgeRig(t, Outbound{URI: far.URI()})
 	c := r.caller("udp")
 	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
 	require.NoError(t, err)
@@ -216,7 +64,7 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 	for i := 0; i < 25; i++ {
 		payload := make([]byte, 160)
 		for j := range payload {
-			payload[j] = g711.EncodeUlawFrame(int16(6000 * sinTable(j%8)))
+			payload[j] = g711.EncodeUlawFrame(int16(6000 * siptest.SinTable(j%8)))
 		}
 		seq++
 		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 9}, payload))
@@ -230,7 +78,7 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	var heardAudio, heardEvent bool
 	var lastSeq uint16
-	farPkts := far.packets()
+	farPkts := far.Packets()
 	for i, p := range farPkts {
 		if i > 0 {
 			assert.Equal(t, lastSeq+1, p.SequenceNumber, "one continuous stream to the far end")
@@ -257,32 +105,29 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 	// The caller hangs up: the far end gets a BYE.
 	require.NoError(t, call.Dialog.Bye(ctx5(t)))
 	select {
-	case <-far.bye:
+	case <-far.Bye:
 	case <-time.After(3 * time.Second):
 		t.Fatal("far end got no BYE")
 	}
 }
 
 func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {
-	far := newFarEnd(t, "answer")
-	r, h := bridgeRig(t, Outbound{URI: far.uri()})
+	far := siptest.NewFarEnd(t, "answer")
+	r, h := bridgeRig(t, Outbound{URI: far.URI()})
 	c := r.caller("udp")
 	_, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
 	require.NoError(t, err)
 	<-h.calls
 	require.NoError(t, <-h.result)
-	far.mu.Lock()
-	d := far.dlg
-	far.mu.Unlock()
-	require.NoError(t, d.Bye(ctx5(t)))
+	require.NoError(t, far.Dialog().Bye(ctx5(t)))
 	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err, "caller gets BYE when the far end hangs up")
 	waitFor(t, "both legs gone", func() bool { return r.srv.ActiveCalls() == 0 })
 }
 
 func TestBridgeBusyAndNoAnswer(t *testing.T) {
-	busy := newFarEnd(t, "busy")
-	r, h := bridgeRig(t, Outbound{URI: busy.uri()})
+	busy := siptest.NewFarEnd(t, "busy")
+	r, h := bridgeRig(t, Outbound{URI: busy.URI()})
 	c := r.caller("udp")
 	_, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
 	require.NoError(t, err)
@@ -293,8 +138,8 @@ func TestBridgeBusyAndNoAnswer(t *testing.T) {
 	assert.Equal(t, 486, be.Code)
 	assert.Equal(t, 1, r.srv.ActiveCalls(), "the caller is not dropped")
 
-	quiet := newFarEnd(t, "noanswer")
-	r2, h2 := bridgeRig(t, Outbound{URI: quiet.uri(), RingTimeout: time.Second})
+	quiet := siptest.NewFarEnd(t, "noanswer")
+	r2, h2 := bridgeRig(t, Outbound{URI: quiet.URI(), RingTimeout: time.Second})
 	c2 := r2.caller("udp")
 	_, err = c2.Call(ctx5(t), r2.srv.Addr("udp"), "100")
 	require.NoError(t, err)
@@ -303,7 +148,7 @@ func TestBridgeBusyAndNoAnswer(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 408, be.Code)
 	select {
-	case <-quiet.cancel:
+	case <-quiet.Cancel:
 	case <-time.After(3 * time.Second):
 		t.Fatal("the ringing far end got no CANCEL")
 	}
@@ -318,8 +163,8 @@ func TestBridgeBusyAndNoAnswer(t *testing.T) {
 }
 
 func TestBridgeEarlyMediaRelayedBeforeAnswer(t *testing.T) {
-	far := newFarEnd(t, "early")
-	r, h := bridgeRig(t, Outbound{URI: far.uri()})
+	far := siptest.NewFarEnd(t, "early")
+	r, h := bridgeRig(t, Outbound{URI: far.URI()})
 	c := r.caller("udp")
 	_, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
 	require.NoError(t, err)

@@ -108,3 +108,59 @@ func TestEveryDigitMethodHeardExactlyOnce(t *testing.T) {
 	require.NoError(t, err, "the chain 1-2-3-4 was heard exactly once each")
 	require.Equal(t, "<sip:done@127.0.0.1>", ref.GetHeader("Refer-To").Value())
 }
+
+// TestAutoTransferFallsBackToBridge: the caller's phone refuses REFER
+// (603), so transfer: auto bridges the call to the destination instead.
+func TestAutoTransferFallsBackToBridge(t *testing.T) {
+	far := siptest.NewFarEnd(t, "answer")
+	dir := t.TempDir()
+	writeTone(t, filepath.Join(dir, "beep.wav"), 500, 200*time.Millisecond)
+	base := 37000 + (os.Getpid()%300)*20
+	cfg := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base)+"-"+strconv.Itoa(base+19), "FAR", far.URI()).Replace(`
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: beep
+    transfer: auto
+    keys: { "1": { uri: "FAR" } }
+`)
+	path := filepath.Join(dir, "auto.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
+	svc, err := newService(path, os.Stderr, "warn")
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(context.Background()))
+	defer svc.Close()
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	c.ReferResponse = 603
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	var seq uint16
+	time.Sleep(300 * time.Millisecond)
+	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
+	_, err = c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err, "REFER first")
+	// Then the far end rings and answers, and its audio reaches the caller.
+	deadline := time.Now().Add(5 * time.Second)
+	for far.Dialog() == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NotNil(t, far.Dialog(), "the far end was called")
+	time.Sleep(800 * time.Millisecond)
+	c.ResetPackets()
+	time.Sleep(300 * time.Millisecond)
+	require.Contains(t, heard(c.Packets()), 1000.0, "the far end's 1 kHz tone reaches the caller through the bridge")
+	require.NoError(t, call.Dialog.Bye(ctx))
+	select {
+	case <-far.Bye:
+	case <-time.After(3 * time.Second):
+		t.Fatal("far end got no BYE")
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	sipgosip "github.com/emiago/sipgo/sip"
+
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/ivr"
@@ -209,7 +211,7 @@ func (s *service) Serve(ctx context.Context, c *sip.Call) {
 		return
 	}
 	exec := ivr.NewExecutor(snap.cfg, menu, c.Caller, time.Now())
-	call := &menuCall{c: c, lib: snap.prompts, ctx: ctx}
+	call := &menuCall{c: c, lib: snap.prompts, cfg: snap.cfg, ctx: ctx}
 	runner := ivr.NewRunner(exec, call, c.Log.With("ivr", menu.ID))
 	go func() {
 		for {
@@ -234,6 +236,7 @@ func (s *service) newDigits(eventPT uint8, deliver func(sip.Digit)) sip.Digits {
 type menuCall struct {
 	c   *sip.Call
 	lib *prompts.Library
+	cfg *ivr.Config
 	ctx context.Context
 }
 
@@ -248,22 +251,71 @@ func (m *menuCall) Play(name string, onDone func()) error {
 
 func (m *menuCall) StopPlayback() { m.c.Media.StopPlayback() }
 
+// Transfer carries out a hand-off in its own goroutine: REFER, a bridge,
+// or REFER falling back to a bridge (auto) when the caller's side refuses.
 func (m *menuCall) Transfer(dest *ivr.Destination, method string, result func(error)) {
 	go func() {
-		var err error
-		switch {
-		case dest.Kind == ivr.KindURI && (method == "refer" || method == "auto" || method == ""):
-			err = m.c.Refer(m.ctx, dest.Target)
-		default:
-			err = fmt.Errorf("%s by %s is not supported yet", dest.Kind, method)
-		}
-		if err == nil {
-			m.c.Hangup("transferred")
-		} else {
-			m.c.Log.Info("transfer failed", "dest", dest.String(), "err", err)
+		err := m.transfer(dest, method)
+		if err != nil {
+			m.c.Log.Info("transfer failed", "dest", dest.String(), "method", method, "err", err)
 		}
 		result(err)
 	}()
+}
+
+func (m *menuCall) transfer(dest *ivr.Destination, method string) error {
+	out, err := m.outbound(dest)
+	if err != nil {
+		return err
+	}
+	switch method {
+	case "bridge":
+		_, err := m.c.Bridge(m.ctx, out)
+		return err
+	case "auto":
+		err := m.c.Refer(m.ctx, out.URI)
+		if err == nil {
+			m.c.Hangup("transferred")
+			return nil
+		}
+		m.c.Log.Info("refer failed, bridging instead", "err", err)
+		_, err = m.c.Bridge(m.ctx, out)
+		return err
+	default:
+		if err := m.c.Refer(m.ctx, out.URI); err != nil {
+			return err
+		}
+		m.c.Hangup("transferred")
+		return nil
+	}
+}
+
+// outbound turns a destination into the leg to place.
+func (m *menuCall) outbound(dest *ivr.Destination) (sip.Outbound, error) {
+	out := sip.Outbound{RingTimeout: dest.RingTimeout.D()}
+	switch dest.Kind {
+	case ivr.KindURI:
+		out.URI = dest.Target
+	case ivr.KindExtension:
+		x := m.cfg.ExtensionByNumber(dest.Target)
+		if x == nil || x.Contact == "" {
+			return out, fmt.Errorf("extension %s has no contact (registration is not supported yet)", dest.Target)
+		}
+		out.URI = x.Contact
+	case ivr.KindExternal:
+		t := m.cfg.TrunkByName(dest.Trunk)
+		if t == nil {
+			return out, fmt.Errorf("unknown trunk %q", dest.Trunk)
+		}
+		out.URI = sip.TrunkURI(t.URI, t.NumberAsSent(dest.Target))
+		out.Username, out.Password, out.FromUser = t.Username, t.Password, t.FromUser
+		if t.FromUser != "" {
+			out.Headers = append(out.Headers, sipHeader("P-Asserted-Identity", "<sip:"+t.FromUser+"@"+hostOnly(t.URI)+">"))
+		}
+	default:
+		return out, fmt.Errorf("%s is not supported yet", dest.Kind)
+	}
+	return out, nil
 }
 
 func (m *menuCall) Hangup(reason string) { go m.c.Hangup(reason) }
@@ -320,4 +372,19 @@ func dtmfConfig(m ivr.Media) dtmf.Config {
 		c.InbandMode = dtmf.InbandAuto
 	}
 	return c
+}
+
+func sipHeader(name, value string) sipgosip.Header { return sipgosip.NewHeader(name, value) }
+
+// hostOnly is the host part of a SIP URI (sip:gw.example.net:5060;x=y).
+func hostOnly(uri string) string {
+	u := strings.TrimPrefix(strings.TrimPrefix(uri, "sip:"), "sips:")
+	if at := strings.LastIndex(u, "@"); at >= 0 {
+		u = u[at+1:]
+	}
+	u = strings.SplitN(u, ";", 2)[0]
+	if h, _, ok := strings.Cut(u, ":"); ok {
+		return h
+	}
+	return u
 }

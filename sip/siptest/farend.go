@@ -1,0 +1,177 @@
+package siptest
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+	"github.com/stretchr/testify/require"
+	"github.com/zaf/g711"
+)
+
+// FarEnd is a SIP phone for bridge tests: it answers (or not) as told,
+// speaks PCMA with telephone-event at 96, and records what it receives.
+type FarEnd struct {
+	t       testing.TB
+	addr    netip.AddrPort
+	rtp     *net.UDPConn
+	mode    string // answer, busy, noanswer, early
+	mu      sync.Mutex
+	dlg     *sipgo.DialogServerSession
+	peer    netip.AddrPort
+	got     []rtp.Packet
+	Bye     chan struct{} // a BYE arrived
+	Cancel  chan struct{} // a ringing INVITE was cancelled
+	stopRTP chan struct{}
+}
+
+// NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
+// or early (183 with SDP, then 200).
+func NewFarEnd(t testing.TB, mode string) *FarEnd {
+	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{})}
+	ua, err := sipgo.NewUA()
+	require.NoError(t, err)
+	srv, _ := sipgo.NewServer(ua)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	f.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
+	go srv.ServeUDP(pc)
+	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(int(f.addr.Port())))
+	dua := &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "far", Host: "127.0.0.1", Port: int(f.addr.Port())}}, RewriteContact: true}
+	f.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	go f.readRTP()
+	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		dlg, err := dua.ReadInvite(req, tx)
+		if err != nil {
+			return
+		}
+		f.mu.Lock()
+		f.dlg = dlg
+		f.mu.Unlock()
+		if ap, err := MediaAddr(req.Body()); err == nil {
+			f.mu.Lock()
+			f.peer = ap
+			f.mu.Unlock()
+		}
+		answer := f.sdp()
+		switch f.mode {
+		case "busy":
+			dlg.Respond(486, "Busy Here", nil)
+		case "noanswer":
+			dlg.Respond(180, "Ringing", nil)
+			<-dlg.Context().Done()
+			f.Cancel <- struct{}{}
+		case "early":
+			dlg.Respond(183, "Session Progress", answer, sip.NewHeader("Content-Type", "application/sdp"))
+			go f.speak()
+			time.Sleep(600 * time.Millisecond)
+			dlg.RespondSDP(answer)
+		default:
+			dlg.Respond(180, "Ringing", nil)
+			time.Sleep(300 * time.Millisecond)
+			go f.speak()
+			dlg.RespondSDP(answer)
+		}
+	})
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		f.mu.Lock()
+		d := f.dlg
+		f.mu.Unlock()
+		if d != nil {
+			d.ReadAck(req, tx)
+		}
+	})
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		f.mu.Lock()
+		d := f.dlg
+		f.mu.Unlock()
+		if d != nil {
+			d.ReadBye(req, tx)
+		}
+		f.Bye <- struct{}{}
+	})
+	t.Cleanup(func() {
+		close(f.stopRTP)
+		f.rtp.Close()
+		pc.Close()
+		ua.Close()
+	})
+	return f
+}
+
+// URI is where to call the phone.
+func (f *FarEnd) URI() string { return fmt.Sprintf("sip:agent@%s", f.addr) }
+
+func (f *FarEnd) sdp() []byte {
+	port := f.rtp.LocalAddr().(*net.UDPAddr).Port
+	return []byte(fmt.Sprintf("v=0\r\no=far 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 8 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:96 telephone-event/8000\r\na=ptime:20\r\n", port))
+}
+
+func (f *FarEnd) readRTP() {
+	buf := make([]byte, 1500)
+	for {
+		n, err := f.rtp.Read(buf)
+		if err != nil {
+			return
+		}
+		var p rtp.Packet
+		if p.Unmarshal(append([]byte(nil), buf[:n]...)) == nil {
+			f.mu.Lock()
+			f.got = append(f.got, p)
+			f.mu.Unlock()
+		}
+	}
+}
+
+// speak sends a 1 kHz tone as PCMA to ivrd's leg.
+func (f *FarEnd) speak() {
+	var seq uint16
+	var ts uint32
+	for i := 0; ; i++ {
+		select {
+		case <-f.stopRTP:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+		f.mu.Lock()
+		peer := f.peer
+		f.mu.Unlock()
+		payload := make([]byte, 160)
+		for j := range payload {
+			payload[j] = g711.EncodeAlawFrame(int16(6000 * sinTable((i*160+j)%8)))
+		}
+		seq++
+		ts += 160
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: seq, Timestamp: ts, SSRC: 7}, Payload: payload}).Marshal()
+		f.rtp.WriteToUDPAddrPort(b, peer)
+	}
+}
+
+// sinTable is a 1 kHz sine at 8 kHz (8 samples a period).
+func sinTable(i int) float64 {
+	return [8]float64{0, 0.7071, 1, 0.7071, 0, -0.7071, -1, -0.7071}[i]
+}
+
+// Packets are the RTP packets the phone received.
+func (f *FarEnd) Packets() []rtp.Packet {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]rtp.Packet(nil), f.got...)
+}
+
+// Dialog is the phone's side of the call, once an INVITE came.
+func (f *FarEnd) Dialog() *sipgo.DialogServerSession {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dlg
+}
+
+// SinTable is exported for tests that send the same 1 kHz tone.
+func SinTable(i int) float64 { return sinTable(i) }
