@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,4 +218,24 @@ func TestLoadResolvesPromptsDir(t *testing.T) {
 	c, err := Load(filepath.Join(dir, "x.yaml"))
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "sounds"), c.PromptsPath())
+}
+
+func TestAdmitSource(t *testing.T) {
+	open, err := Parse([]byte("trunks: [{ name: pstn, uri: \"sip:gw\" }]\n"))
+	require.NoError(t, err)
+	_, ok := open.AdmitSource(netip.MustParseAddr("198.51.100.7"))
+	assert.True(t, ok, "no inbound_from anywhere: an open IVR")
+
+	c, err := Parse([]byte("trunks: [{ name: pstn, uri: \"sip:gw\", inbound_from: [\"203.0.113.0/24\", \"192.0.2.9\"] }]\n"))
+	require.NoError(t, err)
+	trunk, ok := c.AdmitSource(netip.MustParseAddr("203.0.113.77"))
+	assert.True(t, ok)
+	assert.Equal(t, "pstn", trunk)
+	_, ok = c.AdmitSource(netip.MustParseAddr("192.0.2.9"))
+	assert.True(t, ok)
+	_, ok = c.AdmitSource(netip.MustParseAddr("198.51.100.7"))
+	assert.False(t, ok, "unknown source refused")
+	c.Server.SIP.AllowUnknownSources = true
+	_, ok = c.AdmitSource(netip.MustParseAddr("198.51.100.7"))
+	assert.True(t, ok, "unless the config says otherwise")
 }

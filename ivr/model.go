@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -55,6 +56,9 @@ type SIPServer struct {
 	UserAgent       string   `yaml:"user_agent"`
 	// RingTime (ivrd addition): 180 Ringing for this long before answering.
 	RingTime Duration `yaml:"ring_time"`
+	// AllowUnknownSources (ivrd addition): when some trunk lists
+	// inbound_from, calls from anywhere else get 403 unless this is true.
+	AllowUnknownSources bool `yaml:"allow_unknown_sources"`
 }
 
 // Media configures RTP and digit methods.
@@ -280,4 +284,25 @@ func (t *Trunk) NumberAsSent(number string) string {
 		}
 	}
 	return t.Prefix + n
+}
+
+// AdmitSource says which trunk a call from addr belongs to, and whether it
+// may come in at all: when any trunk lists inbound_from, only those
+// networks may call (the first guard against toll fraud), unless
+// server.sip.allow_unknown_sources is set. With no inbound_from anywhere
+// ivrd is an open IVR.
+func (c *Config) AdmitSource(addr netip.Addr) (string, bool) {
+	guarded := false
+	for _, t := range c.Trunks {
+		for _, n := range t.InboundFrom {
+			guarded = true
+			if p, err := netip.ParsePrefix(n); err == nil && p.Contains(addr) {
+				return t.Name, true
+			}
+			if a, err := netip.ParseAddr(n); err == nil && a == addr {
+				return t.Name, true
+			}
+		}
+	}
+	return "", !guarded || c.Server.SIP.AllowUnknownSources
 }

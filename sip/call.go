@@ -38,6 +38,7 @@ type Call struct {
 	ID      string // Call-ID
 	Caller  string // From user
 	Dialled string // the number that selected the handler
+	Trunk   string // the trunk the call came in on ("" if none)
 	Invite  *sip.Request
 	Media   *media.Session
 	Log     *slog.Logger

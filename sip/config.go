@@ -27,6 +27,9 @@ type Config struct {
 	RingTime time.Duration
 	// ReferTimeout bounds the wait for the final NOTIFY after a 202.
 	ReferTimeout time.Duration
+	// Admit decides whether a new call from source may come in, and as
+	// which trunk ("" for none). nil admits everyone.
+	Admit func(source netip.Addr) (trunk string, ok bool)
 }
 
 func (c *Config) defaults() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -105,6 +106,16 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		callID = h.Value()
 	}
 	log := s.log.With("call_id", callID)
+	var trunk string
+	if s.cfg.Admit != nil {
+		src, _ := netip.ParseAddrPort(req.Source())
+		var ok bool
+		if trunk, ok = s.cfg.Admit(src.Addr().Unmap()); !ok {
+			log.Warn("call refused: source is not a known trunk", "code", 403, "source", req.Source())
+			s.respond(tx, req, 403, "Forbidden", nil)
+			return
+		}
+	}
 	if bad := unsupportedRequire(req); len(bad) > 0 {
 		log.Info("call rejected", "code", 420, "unsupported", strings.Join(bad, ","))
 		s.respond(tx, req, 420, "Bad Extension", nil, sip.NewHeader("Unsupported", strings.Join(bad, ", ")))
@@ -157,7 +168,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	lst := s.listenerFor(req)
 	c := &Call{
-		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Invite: req,
+		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Invite: req, Trunk: trunk,
 		sessID: rand.Uint64N(1 << 62), timer: st, choice: choice, lateOffer: offer == nil,
 		digitCh: make(chan Digit, 64),
 	}
@@ -194,7 +205,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		dlg.Respond(503, "Service Unavailable", nil)
 		return
 	}
-	log.Info("call incoming", "from", c.Caller, "to", dialled, "transport", lst.network, "source", req.Source())
+	log.Info("call incoming", "from", c.Caller, "to", dialled, "transport", lst.network, "source", req.Source(), "trunk", trunk)
 
 	if s.cfg.RingTime > 0 {
 		dlg.Respond(180, "Ringing", nil, &c.contact)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/require"
@@ -163,4 +164,109 @@ ivrs:
 	case <-time.After(3 * time.Second):
 		t.Fatal("far end got no BYE")
 	}
+}
+
+func writeConfig(t *testing.T, text string, repl ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeTone(t, filepath.Join(dir, "beep.wav"), 500, 200*time.Millisecond)
+	base := 38000 + (os.Getpid()%200)*40
+	r := append([]string{"PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base) + "-" + strconv.Itoa(base+39)}, repl...)
+	path := filepath.Join(dir, "ivrd.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(strings.NewReplacer(r...).Replace(text)), 0o644))
+	return path
+}
+
+func startConfig(t *testing.T, path string) *service {
+	t.Helper()
+	svc, err := newService(path, os.Stderr, "warn")
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(context.Background()))
+	t.Cleanup(svc.Close)
+	return svc
+}
+
+// TestTrunkDialOutWithDigestAuth: a dial-out number goes out through the
+// trunk: strip/prefix applied, digest challenge answered, caller id and
+// P-Asserted-Identity from the trunk, audio bridged.
+func TestTrunkDialOutWithDigestAuth(t *testing.T) {
+	far := siptest.NewFarEnd(t, "answer")
+	far.Username, far.Password = "acme", "s3cret"
+	svc := startConfig(t, writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+trunks:
+  - { name: pstn, uri: "sip:FAR", username: acme, password: s3cret, from_user: "+15550100", strip: 1, prefix: "00" }
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: beep
+    transfer: bridge
+    dial_out: { trunk: pstn, allow: ["^1[2-9][0-9]{9}$"] }
+`, "FAR", far.URI()[len("sip:agent@"):]))
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	var seq uint16
+	time.Sleep(300 * time.Millisecond)
+	for i, k := range "12125551234" {
+		sendEvent(t, c, call.Media, 101, byte(k), &seq, uint32(1000+i*2000))
+	}
+	select {
+	case inv := <-far.Invites:
+		require.Equal(t, "002125551234", inv.Recipient.User, "strip 1, prefix 00")
+		require.Equal(t, "+15550100", inv.From().Address.User)
+		require.NotNil(t, inv.GetHeader("P-Asserted-Identity"))
+		require.NotNil(t, inv.GetHeader("Authorization"), "the challenge was answered")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the trunk got no authenticated INVITE")
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) && !containsTone(heard(c.Packets()), 1000) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.True(t, containsTone(heard(c.Packets()), 1000), "bridged audio from the trunk")
+}
+
+func containsTone(tones []float64, f float64) bool {
+	for _, x := range tones {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func TestInboundFromUnknownSourceRefused(t *testing.T) {
+	conf := `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+trunks:
+  - { name: pstn, uri: "sip:gw.example.net", inbound_from: ["NET"] }
+ivrs:
+  - { id: main, extensions: ["100"], prompt: beep }
+`
+	refusing := startConfig(t, writeConfig(t, conf, "NET", "203.0.113.0/24"))
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = c.Invite(ctx, refusing.sip.Addr("udp"), "100", c.Offer("", 0))
+	var de *sipgo.ErrDialogResponse
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, 403, de.Res.StatusCode)
+
+	accepting := startConfig(t, writeConfig(t, conf, "NET", "127.0.0.0/8"))
+	call, err := c.Call(ctx, accepting.sip.Addr("udp"), "100")
+	require.NoError(t, err, "calls from the trunk's network come in")
+	require.NoError(t, call.Dialog.Bye(ctx))
 }

@@ -160,6 +160,7 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		UserAgent:    cfg.Server.SIP.UserAgent,
 		Codecs:       codecs,
 		RingTime:     cfg.Server.SIP.RingTime.D(),
+		Admit:        func(a netip.Addr) (string, bool) { return s.snap.Load().cfg.AdmitSource(a) },
 	}, s.engine, s, s.newDigits, log)
 	if err != nil {
 		s.engine.Close()

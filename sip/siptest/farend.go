@@ -10,6 +10,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/require"
 	"github.com/zaf/g711"
@@ -22,6 +23,11 @@ type FarEnd struct {
 	addr    netip.AddrPort
 	rtp     *net.UDPConn
 	mode    string // answer, busy, noanswer, early
+	// Username and Password, when set, make the phone challenge the
+	// INVITE (401, digest) and accept only these credentials.
+	Username, Password string
+	// Invites are the INVITEs received (after authentication, if any).
+	Invites chan *sip.Request
 	mu      sync.Mutex
 	dlg     *sipgo.DialogServerSession
 	peer    netip.AddrPort
@@ -34,7 +40,7 @@ type FarEnd struct {
 // NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
 // or early (183 with SDP, then 200).
 func NewFarEnd(t testing.TB, mode string) *FarEnd {
-	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{})}
+	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{}), Invites: make(chan *sip.Request, 4)}
 	ua, err := sipgo.NewUA()
 	require.NoError(t, err)
 	srv, _ := sipgo.NewServer(ua)
@@ -48,6 +54,16 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 	require.NoError(t, err)
 	go f.readRTP()
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
+		if f.Username != "" && !f.authorized(req) {
+			res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
+			res.AppendHeader(sip.NewHeader("WWW-Authenticate", `Digest realm="far", nonce="c0ffee42", algorithm=MD5`))
+			tx.Respond(res)
+			return
+		}
+		select {
+		case f.Invites <- req:
+		default:
+		}
 		dlg, err := dua.ReadInvite(req, tx)
 		if err != nil {
 			return
@@ -175,3 +191,19 @@ func (f *FarEnd) Dialog() *sipgo.DialogServerSession {
 
 // SinTable is exported for tests that send the same 1 kHz tone.
 func SinTable(i int) float64 { return sinTable(i) }
+
+// authorized checks an INVITE's digest response against the phone's
+// credentials.
+func (f *FarEnd) authorized(req *sip.Request) bool {
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		return false
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err != nil || cred.Username != f.Username {
+		return false
+	}
+	chal := &digest.Challenge{Realm: "far", Nonce: "c0ffee42", Algorithm: "MD5"}
+	want, err := digest.Digest(chal, digest.Options{Method: "INVITE", URI: cred.URI, Username: f.Username, Password: f.Password})
+	return err == nil && want.Response == cred.Response
+}
