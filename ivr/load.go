@@ -48,3 +48,16 @@ func (c *Config) PromptsPath() string {
 	}
 	return filepath.Join(c.Dir, c.PromptsDir)
 }
+
+// VoicemailPath is voicemail_dir (default "voicemail") resolved against
+// the file's folder.
+func (c *Config) VoicemailPath() string {
+	d := c.VoicemailDir
+	if d == "" {
+		d = "voicemail"
+	}
+	if filepath.IsAbs(d) || c.Dir == "" {
+		return d
+	}
+	return filepath.Join(c.Dir, d)
+}

@@ -30,12 +30,14 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // Config is one whole configuration file.
 type Config struct {
-	Server     Server      `yaml:"server"`
-	PromptsDir string      `yaml:"prompts_dir"`
-	Trunks     []Trunk     `yaml:"trunks"`
-	Extensions []Extension `yaml:"extensions"`
-	Schedules  []Schedule  `yaml:"schedules"`
-	IVRs       []*IVR      `yaml:"ivrs"`
+	Server     Server `yaml:"server"`
+	PromptsDir string `yaml:"prompts_dir"`
+	// VoicemailDir (ivrd addition) is where messages are kept.
+	VoicemailDir string      `yaml:"voicemail_dir"`
+	Trunks       []Trunk     `yaml:"trunks"`
+	Extensions   []Extension `yaml:"extensions"`
+	Schedules    []Schedule  `yaml:"schedules"`
+	IVRs         []*IVR      `yaml:"ivrs"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`

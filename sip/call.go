@@ -63,6 +63,7 @@ type Call struct {
 	started    bool
 	digits     Digits
 	tap        *leg // while bridged, the caller's media goes to the far end
+	listen     func(pcm []int16)
 	digitCh    chan Digit
 	timer      sessionTimer
 	timerStop  *time.Timer
@@ -175,9 +176,23 @@ func (c *Call) inputs() (Digits, *leg) {
 	return c.digits, c.tap
 }
 
+// Listen hands the caller's decoded audio to f (nil stops), besides the
+// digit detector: voicemail records with it. f must copy what it keeps.
+func (c *Call) Listen(f func(pcm []int16)) {
+	c.mu.Lock()
+	c.listen = f
+	c.mu.Unlock()
+}
+
 // Audio implements media.Receiver: to the digit detector, or across a
 // bridge.
 func (c *Call) Audio(pt uint8, pcm []int16) {
+	c.mu.Lock()
+	listen := c.listen
+	c.mu.Unlock()
+	if listen != nil {
+		listen(pcm)
+	}
 	d, tap := c.inputs()
 	if tap != nil {
 		tap.tapAudio(pcm)

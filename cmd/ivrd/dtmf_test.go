@@ -12,6 +12,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/go-audio/wav"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/require"
 	"github.com/zaf/g711"
@@ -269,4 +270,66 @@ ivrs:
 	call, err := c.Call(ctx, accepting.sip.Addr("udp"), "100")
 	require.NoError(t, err, "calls from the trunk's network come in")
 	require.NoError(t, call.Dialog.Bye(ctx))
+}
+
+// TestVoicemailRecordsTheCaller: key 6 leads to mailbox 1001; after the
+// beep the caller plays a 1 kHz tone for a second and presses #; the
+// message is a WAV of that tone, listed by `ivrd voicemail list`.
+func TestVoicemailRecordsTheCaller(t *testing.T) {
+	vmDir := t.TempDir()
+	path := writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+voicemail_dir: "VMDIR"
+extensions: [{ number: "1001", contact: "sip:1001@127.0.0.1:5999" }]
+ivrs:
+  - { id: main, extensions: ["100"], prompt: beep, keys: { "6": { voicemail: "1001" } } }
+`, "VMDIR", vmDir)
+	svc := startConfig(t, path)
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	var seq uint16 = 10
+	time.Sleep(300 * time.Millisecond)
+	sendEvent(t, c, call.Media, 101, '6', &seq, 1000)
+	time.Sleep(800 * time.Millisecond) // the beep
+	for i := 0; i < 50; i++ {
+		payload := make([]byte, 160)
+		for j := range payload {
+			payload[j] = g711.EncodeUlawFrame(int16(8000 * siptest.SinTable(j%8)))
+		}
+		seq++
+		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 5}, payload))
+		time.Sleep(20 * time.Millisecond)
+	}
+	sendEvent(t, c, call.Media, 101, '#', &seq, 900000)
+	_, err = c.WaitRequest(sip.BYE, 5*time.Second)
+	require.NoError(t, err, "ivrd says goodbye after the message")
+
+	code, out, _ := runCLI("voicemail", "list", "--config", path)
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "1001")
+	require.Contains(t, out, "ended by #")
+	files, _ := filepath.Glob(filepath.Join(vmDir, "1001", "*.wav"))
+	require.Len(t, files, 1)
+	f, err := os.Open(files[0])
+	require.NoError(t, err)
+	defer f.Close()
+	dec := wav.NewDecoder(f)
+	buf, err := dec.FullPCMBuffer()
+	require.NoError(t, err)
+	require.Equal(t, uint32(8000), dec.SampleRate)
+	secs := float64(len(buf.Data)) / 8000
+	require.InDelta(t, 1.1, secs, 0.4, "about the second of tone (plus the # press)")
+	pcm := make([]int16, len(buf.Data))
+	for i, v := range buf.Data {
+		pcm[i] = int16(v)
+	}
+	require.Equal(t, 1000.0, toneIn(pcm[:4000], 300, 500, 1000, 2000), "the recording is the caller's 1 kHz tone")
 }

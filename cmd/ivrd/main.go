@@ -17,6 +17,8 @@ Usage:
   ivrd validate FILE              check a config file without serving
   ivrd simulate --config FILE --to NUMBER --input SCRIPT
                                   run one call through the menu, no network
+  ivrd voicemail list [--config FILE] [--box N]
+                                  list recorded voicemail messages
   ivrd version                    print the version
 
 Run "ivrd COMMAND --help" for a command's flags.
@@ -38,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runValidate(args[1:], stdout, stderr)
 	case "simulate":
 		return runSimulate(args[1:], stdout, stderr)
+	case "voicemail":
+		return runVoicemail(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "ivrd %s\n", version)
 		return 0

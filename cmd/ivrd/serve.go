@@ -212,13 +212,14 @@ func (s *service) Serve(ctx context.Context, c *sip.Call) {
 		return
 	}
 	exec := ivr.NewExecutor(snap.cfg, menu, c.Caller, time.Now())
-	call := &menuCall{c: c, lib: snap.prompts, cfg: snap.cfg, ctx: ctx}
+	call := &menuCall{c: c, lib: snap.prompts, cfg: snap.cfg, ctx: ctx, hash: make(chan struct{}, 1)}
 	runner := ivr.NewRunner(exec, call, c.Log.With("ivr", menu.ID))
 	go func() {
 		for {
 			select {
 			case d := <-c.Digits():
 				runner.Digit(d.Key)
+				call.observeDigit(d.Key)
 			case <-ctx.Done():
 				return
 			}
@@ -235,10 +236,11 @@ func (s *service) newDigits(eventPT uint8, deliver func(sip.Digit)) sip.Digits {
 
 // menuCall adapts a SIP call to what the menu runner needs.
 type menuCall struct {
-	c   *sip.Call
-	lib *prompts.Library
-	cfg *ivr.Config
-	ctx context.Context
+	c    *sip.Call
+	lib  *prompts.Library
+	cfg  *ivr.Config
+	ctx  context.Context
+	hash chan struct{} // # pressed (ends a voicemail recording)
 }
 
 func (m *menuCall) Play(name string, onDone func()) error {
@@ -265,6 +267,9 @@ func (m *menuCall) Transfer(dest *ivr.Destination, method string, result func(er
 }
 
 func (m *menuCall) transfer(dest *ivr.Destination, method string) error {
+	if dest.Kind == ivr.KindVoicemail {
+		return m.voicemail(dest.Target)
+	}
 	out, err := m.outbound(dest)
 	if err != nil {
 		return err

@@ -19,10 +19,10 @@ import (
 // FarEnd is a SIP phone for bridge tests: it answers (or not) as told,
 // speaks PCMA with telephone-event at 96, and records what it receives.
 type FarEnd struct {
-	t       testing.TB
-	addr    netip.AddrPort
-	rtp     *net.UDPConn
-	mode    string // answer, busy, noanswer, early
+	t    testing.TB
+	addr netip.AddrPort
+	rtp  *net.UDPConn
+	mode string // answer, busy, noanswer, early
 	// Username and Password, when set, make the phone challenge the
 	// INVITE (401, digest) and accept only these credentials.
 	Username, Password string

@@ -1,0 +1,4 @@
+// Package store keeps what ivrd must remember after a call: for now
+// voicemail messages, as 8 kHz WAV files with a JSON sidecar each in a
+// directory. It knows nothing of SIP or menus.
+package store
