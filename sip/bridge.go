@@ -24,6 +24,10 @@ type Outbound struct {
 	FromUser    string        // caller id presented; "" keeps the caller's
 	Headers     []sip.Header  // extra headers (P-Asserted-Identity, ...)
 	RingTimeout time.Duration // how long the far end may ring; 0 = 30 s
+	// Fork, when set, rings all these URIs at once instead of URI (an
+	// extension's registered contacts): the first to answer wins, the
+	// others are cancelled.
+	Fork []string
 }
 
 // BridgeError is an outbound leg that did not answer.
@@ -79,6 +83,20 @@ func (l *leg) tapEvent(h *rtp.Header, payload []byte) {
 // caller is still connected to ivrd and nothing is torn down but the
 // attempt.
 func (c *Call) Bridge(ctx context.Context, o Outbound) (done <-chan struct{}, err error) {
+	if len(o.Fork) > 0 {
+		return c.bridgeFork(ctx, o)
+	}
+	l, err := c.dialLeg(ctx, o, true)
+	if err != nil {
+		return nil, err
+	}
+	return c.connect(l), nil
+}
+
+// dialLeg places one outbound call and returns it answered and ACKed.
+// With feedback the caller hears ringback or the far end's early media
+// meanwhile (and has them stopped again on failure).
+func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, error) {
 	uriText := NormalizeURI(o.URI)
 	var uri sip.Uri
 	if err := sip.ParseUri(uriText, &uri); err != nil {
@@ -90,9 +108,11 @@ func (c *Call) Bridge(ctx context.Context, o Outbound) (done <-chan struct{}, er
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	l.media = ms
-	fail := func(e error) (<-chan struct{}, error) {
-		c.Media.StopPlayback()
-		c.Media.RelayFrom(nil)
+	fail := func(e error) (*leg, error) {
+		if feedback {
+			c.Media.StopPlayback()
+			c.Media.RelayFrom(nil)
+		}
 		ms.Close()
 		return nil, e
 	}
@@ -136,6 +156,9 @@ func (c *Call) Bridge(ctx context.Context, o Outbound) (done <-chan struct{}, er
 			if !res.IsProvisional() || res.StatusCode == 100 {
 				return nil
 			}
+			if !feedback {
+				return nil
+			}
 			if len(res.Body()) > 0 && !early {
 				if l.startMedia(res.Body()) == nil {
 					early = true
@@ -175,14 +198,28 @@ func (c *Call) Bridge(ctx context.Context, o Outbound) (done <-chan struct{}, er
 	if err := dlg.Ack(ctx); err != nil {
 		return fail(fmt.Errorf("bridge: ack: %w", err))
 	}
+	c.Log.Info("bridge answered", "uri", uri.String())
+	return l, nil
+}
+
+// connect joins the caller to an answered leg.
+func (c *Call) connect(l *leg) <-chan struct{} {
 	c.Media.StopPlayback()
 	c.Media.RelayFrom(&l.toA)
-	ms.RelayFrom(&l.toB)
+	l.media.RelayFrom(&l.toB)
 	c.setTap(l)
-	c.srv.addLeg(dlg.ID, l)
-	c.Log.Info("bridged", "uri", uri.String())
+	c.srv.addLeg(l.dlg.ID, l)
+	c.Log.Info("bridged")
 	go l.run()
-	return l.done, nil
+	return l.done
+}
+
+// drop hangs up a leg that answered but is not wanted.
+func (l *leg) drop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	l.dlg.Bye(ctx)
+	l.media.Close()
 }
 
 // startMedia starts the outbound leg's RTP from the far end's SDP.
@@ -258,4 +295,52 @@ func hostOf(uri string) string {
 // trunkURI (sip:gw.example.net:5060;transport=udp).
 func TrunkURI(trunkURI, number string) string {
 	return "sip:" + number + "@" + hostOf(trunkURI)
+}
+
+// bridgeFork rings every contact at once; the first answer is bridged,
+// attempts still ringing are cancelled, one answering a moment later is
+// hung up.
+func (c *Call) bridgeFork(ctx context.Context, o Outbound) (<-chan struct{}, error) {
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		l   *leg
+		err error
+	}
+	results := make(chan result, len(o.Fork))
+	ringback := prompts.Ringback()
+	var loop func()
+	loop = func() { c.Media.Play(ringback, loop) }
+	loop()
+	defer c.Media.StopPlayback()
+	for _, uri := range o.Fork {
+		one := o
+		one.Fork, one.URI = nil, uri
+		go func() {
+			l, err := c.dialLeg(fctx, one, false)
+			results <- result{l, err}
+		}()
+	}
+	var winner *leg
+	var firstErr error
+	for range o.Fork {
+		r := <-results
+		switch {
+		case r.err == nil && winner == nil:
+			winner = r.l
+			cancel() // the others get CANCEL
+		case r.err == nil:
+			c.Log.Info("fork answered after another, hanging it up")
+			r.l.drop()
+		case firstErr == nil && !errors.Is(r.err, context.Canceled):
+			firstErr = r.err
+		}
+	}
+	if winner == nil {
+		if firstErr == nil {
+			firstErr = &BridgeError{Code: 480, Reason: "no contact answered"}
+		}
+		return nil, firstErr
+	}
+	return c.connect(winner), nil
 }

@@ -73,6 +73,9 @@ type Call struct {
 	endReason  string
 }
 
+// Server is the server the call came in on.
+func (c *Call) Server() *Server { return c.srv }
+
 // Context ends when the call does.
 func (c *Call) Context() context.Context { return c.ctx }
 

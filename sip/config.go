@@ -30,6 +30,8 @@ type Config struct {
 	// Admit decides whether a new call from source may come in, and as
 	// which trunk ("" for none). nil admits everyone.
 	Admit func(source netip.Addr) (trunk string, ok bool)
+	// Credentials gives the password of an extension that may REGISTER.
+	Credentials func(extension string) (password string, ok bool)
 }
 
 func (c *Config) defaults() {

@@ -28,7 +28,7 @@ type Handler interface {
 
 // Allowed methods and accepted bodies, advertised in OPTIONS and 2xx.
 const (
-	allowHeader  = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, NOTIFY, REFER"
+	allowHeader  = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, NOTIFY, REFER, REGISTER"
 	acceptHeader = "application/sdp, application/dtmf-relay, application/dtmf, message/sipfrag"
 	supported    = "timer, replaces"
 )
@@ -57,6 +57,7 @@ type Server struct {
 	listeners []*listener
 	calls     map[string]*Call // by dialog id
 	legs      map[string]*leg  // outbound bridge legs, by dialog id
+	reg       *registrar
 	wg        sync.WaitGroup
 	closed    bool
 }
@@ -82,7 +83,7 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 		return nil, fmt.Errorf("sip: client: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, handler: h, digits: digits,
-		ua: ua, srv: srv, client: client, calls: map[string]*Call{}, legs: map[string]*leg{}}
+		ua: ua, srv: srv, client: client, calls: map[string]*Call{}, legs: map[string]*leg{}, reg: newRegistrar()}
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)
 	srv.OnBye(s.onBye)
@@ -91,6 +92,7 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 	srv.OnUpdate(s.onUpdate)
 	srv.OnNotify(s.onNotify)
 	srv.OnRefer(s.onRefer)
+	srv.OnRegister(s.onRegister)
 	srv.OnNoRoute(s.onNoRoute)
 	return s, nil
 }

@@ -161,6 +161,13 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		Codecs:       codecs,
 		RingTime:     cfg.Server.SIP.RingTime.D(),
 		Admit:        func(a netip.Addr) (string, bool) { return s.snap.Load().cfg.AdmitSource(a) },
+		Credentials: func(ext string) (string, bool) {
+			x := s.snap.Load().cfg.ExtensionByNumber(ext)
+			if x == nil || x.Password == "" {
+				return "", false
+			}
+			return x.Password, true
+		},
 	}, s.engine, s, s.newDigits, log)
 	if err != nil {
 		s.engine.Close()
@@ -304,10 +311,16 @@ func (m *menuCall) outbound(dest *ivr.Destination) (sip.Outbound, error) {
 		out.URI = dest.Target
 	case ivr.KindExtension:
 		x := m.cfg.ExtensionByNumber(dest.Target)
-		if x == nil || x.Contact == "" {
-			return out, fmt.Errorf("extension %s has no contact (registration is not supported yet)", dest.Target)
+		if x == nil {
+			return out, fmt.Errorf("unknown extension %s", dest.Target)
 		}
-		out.URI = x.Contact
+		if contacts := m.c.Server().Contacts(x.Number); len(contacts) > 0 {
+			out.Fork, out.URI = contacts, contacts[0]
+		} else if x.Contact != "" {
+			out.URI = x.Contact
+		} else {
+			return out, fmt.Errorf("extension %s is not registered", x.Number)
+		}
 	case ivr.KindExternal:
 		t := m.cfg.TrunkByName(dest.Trunk)
 		if t == nil {
