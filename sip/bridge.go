@@ -344,3 +344,78 @@ func (c *Call) bridgeFork(ctx context.Context, o Outbound) (<-chan struct{}, err
 	}
 	return c.connect(winner), nil
 }
+
+// reoffer sends a re-INVITE on the outbound leg with the caller's new
+// direction (hold, unhold) and applies the far end's answer.
+func (l *leg) reoffer(dir Direction) {
+	c := l.call
+	offer := SDPParams{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
+		Port: int(l.media.LocalAddr().Port()), Codecs: c.srv.cfg.Codecs, EventPT: 101, Direction: dir}.Marshal()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := sip.NewRequest(sip.INVITE, l.dlg.InviteResponse.Contact().Address)
+	req.SetBody(offer)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := l.dlg.Do(ctx, req)
+	if err != nil || res.StatusCode != 200 {
+		c.Log.Warn("bridge: re-INVITE to far end failed", "err", err)
+		return
+	}
+	ack := sip.NewRequest(sip.ACK, l.dlg.InviteResponse.Contact().Address)
+	ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
+	l.dlg.WriteRequest(ack)
+	if err := l.startMedia(res.Body()); err != nil {
+		c.Log.Warn("bridge: far end's re-INVITE answer", "err", err)
+	}
+	c.Log.Info("bridge: far end re-offered", "direction", string(dir))
+}
+
+// onReinvite answers the far end's re-INVITE (hold, unhold) and offers the
+// same change to the caller.
+func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := l.call
+	offer, err := ParseSDP(req.Body())
+	if err != nil {
+		c.srv.respond(tx, req, 400, "Bad SDP", nil)
+		return
+	}
+	mc, err := Negotiate(offer, c.srv.cfg.Codecs)
+	if err != nil {
+		c.srv.respond(tx, req, 488, "Not Acceptable Here", nil)
+		return
+	}
+	l.media.Update(media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: mc.Direction.weSend()})
+	answer := SDPParams{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
+		Port: int(l.media.LocalAddr().Port()), Codecs: []prompts.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}.Marshal()
+	c.srv.respond(tx, req, 200, "OK", answer, &c.contact, sip.NewHeader("Content-Type", "application/sdp"))
+	go c.reoffer(offer.Direction)
+}
+
+// reoffer sends the caller a re-INVITE with a new direction (the far end
+// put the bridged call on hold or took it off).
+func (c *Call) reoffer(dir Direction) {
+	c.mu.Lock()
+	c.sdpVersion++
+	p := SDPParams{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr, Port: int(c.Media.LocalAddr().Port()),
+		Codecs: []prompts.Codec{c.choice.Codec}, EventPT: c.choice.EventPT, Direction: dir}
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	req := sip.NewRequest(sip.INVITE, c.dlg.InviteRequest.Contact().Address)
+	req.SetBody(p.Marshal())
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.AppendHeader(&c.contact)
+	res, err := c.dlg.Do(ctx, req)
+	if err != nil || res.StatusCode != 200 {
+		c.Log.Warn("re-INVITE to caller failed", "err", err)
+		return
+	}
+	ack := sip.NewRequest(sip.ACK, c.dlg.InviteRequest.Contact().Address)
+	ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
+	c.dlg.WriteRequest(ack)
+	if ans, err := ParseSDP(res.Body()); err == nil {
+		if mc, err := Negotiate(ans, []prompts.Codec{c.choice.Codec}); err == nil {
+			c.Media.Update(media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: ans.Direction.reverse().weSend()})
+		}
+	}
+}

@@ -179,3 +179,22 @@ func TestBridgeEarlyMediaRelayedBeforeAnswer(t *testing.T) {
 	assert.True(t, early, "far end's early media reached the caller before the answer")
 	require.NoError(t, <-h.result)
 }
+
+func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
+	far := siptest.NewFarEnd(t, "answer")
+	r, h := bridgeRig(t, Outbound{URI: far.URI()})
+	c := r.caller("udp")
+	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	<-h.calls
+	require.NoError(t, <-h.result)
+	<-far.Invites // the initial INVITE
+	res := reinvite(t, call.Dialog, c.Offer("sendonly", 0, 101))
+	require.Equal(t, 200, res.StatusCode)
+	select {
+	case inv := <-far.Invites:
+		assert.Contains(t, string(inv.Body()), "a=sendonly", "the hold reached the far end")
+	case <-time.After(3 * time.Second):
+		t.Fatal("no re-INVITE to the far end")
+	}
+}

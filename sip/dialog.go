@@ -129,6 +129,12 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 			c.srv.respond(tx, req, code, "Not Acceptable Here", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
 			return
 		}
+		// Bridged: the far end gets the same hold or unhold.
+		if _, l := c.inputs(); l != nil {
+			if offer, err := ParseSDP(req.Body()); err == nil {
+				go l.reoffer(offer.Direction)
+			}
+		}
 	}
 	res := sip.NewResponseFromRequest(req, 200, "OK", c.ourSDP())
 	for _, h := range c.timerHeaders() {

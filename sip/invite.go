@@ -20,6 +20,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if to := req.To(); to != nil && to.Params.Has("tag") {
 		c := s.callFor(req)
 		if c == nil {
+			if l := s.legFor(req); l != nil {
+				l.onReinvite(req, tx)
+				return
+			}
 			s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
 			return
 		}

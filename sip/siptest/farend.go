@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,6 +64,17 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 		select {
 		case f.Invites <- req:
 		default:
+		}
+		if to := req.To(); to != nil && to.Params.Has("tag") {
+			// re-INVITE: answer with our SDP, mirroring hold.
+			body := f.sdp()
+			if strings.Contains(string(req.Body()), "a=sendonly") {
+				body = []byte(strings.Replace(string(body), "a=ptime:20", "a=ptime:20\r\na=recvonly", 1))
+			}
+			res := sip.NewResponseFromRequest(req, 200, "OK", body)
+			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			tx.Respond(res)
+			return
 		}
 		dlg, err := dua.ReadInvite(req, tx)
 		if err != nil {
