@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/stretchr/testify/require"
+	"github.com/zaf/g711"
+
+	"github.com/ivrd/ivrd/sip/siptest"
 )
 
 // freeUDPPort finds a loopback UDP port nobody holds right now.
@@ -61,4 +65,65 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// TestSippTrunkDemandsDigestAuth: sipp plays a carrier trunk that
+// challenges the INVITE and echoes RTP; ivrd dials out through it, answers
+// the challenge, bridges the caller, and the caller hears its own tone
+// come back through both legs.
+func TestSippTrunkDemandsDigestAuth(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
+	}
+	trunkPort := freeUDPPort(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sipp, "-sf", "../../bench/sipp/trunk_auth_uas.xml", "-m", "1",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(trunkPort), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-rtp_echo", "-timeout", "25s", "-timeout_error", "-nostdin")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	time.Sleep(300 * time.Millisecond)
+
+	svc := startConfig(t, writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+trunks:
+  - { name: carrier, uri: "sip:127.0.0.1:TRUNKPORT", username: acme, password: s3cret, strip: 1, prefix: "00" }
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: beep
+    transfer: bridge
+    keys: { "2": { external: "12125551234", trunk: carrier } }
+`, "TRUNKPORT", strconv.Itoa(trunkPort)))
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	var seq uint16 = 10
+	time.Sleep(300 * time.Millisecond)
+	sendEvent(t, c, call.Media, 101, '2', &seq, 1000)
+	time.Sleep(1500 * time.Millisecond) // challenge, retry, 180, 200
+	c.ResetPackets()
+	for i := 0; i < 40; i++ {
+		payload := make([]byte, 160)
+		for j := range payload {
+			payload[j] = g711.EncodeUlawFrame(int16(8000 * siptest.SinTable(j%8)))
+		}
+		seq++
+		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 5}, payload))
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Contains(t, heard(c.Packets()), 1000.0, "the caller's tone came back through the trunk's echo")
+	require.NoError(t, call.Dialog.Bye(ctx))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sipp trunk scenario failed: %v\n%s", err, tail(out.String(), 3000))
+	}
 }
