@@ -198,3 +198,20 @@ func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
 		t.Fatal("no re-INVITE to the far end")
 	}
 }
+
+func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
+	quiet := siptest.NewFarEnd(t, "noanswer")
+	r, h := bridgeRig(t, Outbound{URI: quiet.URI(), RingTimeout: 20 * time.Second})
+	c := r.caller("udp")
+	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	<-h.calls
+	time.Sleep(300 * time.Millisecond) // ringing
+	require.NoError(t, call.Dialog.Bye(ctx5(t)))
+	select {
+	case <-quiet.Cancel:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the far end got no CANCEL when the caller hung up")
+	}
+	require.Error(t, <-h.result)
+}

@@ -127,3 +127,65 @@ ivrs:
 		t.Fatalf("sipp trunk scenario failed: %v\n%s", err, tail(out.String(), 3000))
 	}
 }
+
+// TestSippFarEndBusyAndNoAnswerRunOverflow: sipp as a far end that answers
+// 486, then one that rings forever (and must be CANCELled at the ring
+// timeout); each time the caller is not dropped: the key's overflow sends
+// it to the second menu, whose prompt it hears.
+func TestSippFarEndBusyAndNoAnswerRunOverflow(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
+	}
+	for _, scenario := range []string{"uas_busy.xml", "uas_noanswer.xml"} {
+		t.Run(scenario, func(t *testing.T) {
+			farPort := freeUDPPort(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, sipp, "-sf", "../../bench/sipp/"+scenario, "-m", "1",
+				"-i", "127.0.0.1", "-p", strconv.Itoa(farPort), "-timeout", "20s", "-timeout_error", "-nostdin")
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			require.NoError(t, cmd.Start())
+			defer cmd.Process.Kill()
+			time.Sleep(300 * time.Millisecond)
+			dir := t.TempDir()
+			writeTone(t, filepath.Join(dir, "second.wav"), 700, 2*time.Second)
+			path := writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: beep
+    transfer: bridge
+    keys: { "4": { uri: "sip:agent@127.0.0.1:FARPORT", ring_timeout: 2s, overflow: { ivr: second } } }
+  - { id: second, prompt: second }
+`, "FARPORT", strconv.Itoa(farPort))
+			// the second menu's prompt lives beside the config's beep
+			require.NoError(t, os.Rename(filepath.Join(dir, "second.wav"), filepath.Join(filepath.Dir(path), "second.wav")))
+			svc := startConfig(t, path)
+			c, err := siptest.NewCaller("udp")
+			require.NoError(t, err)
+			defer c.Close()
+			call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+			require.NoError(t, err)
+			var seq uint16 = 10
+			time.Sleep(300 * time.Millisecond)
+			sendEvent(t, c, call.Media, 101, '4', &seq, 1000)
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("sipp %s failed: %v\n%s", scenario, err, tail(out.String(), 2000))
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for !containsTone(heard(c.Packets()), 700) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the caller never reached the overflow menu: heard %v", heard(c.Packets()))
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			require.Equal(t, 1, svc.sip.ActiveCalls(), "the caller is still connected")
+		})
+	}
+}
