@@ -215,3 +215,24 @@ func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
 	}
 	require.Error(t, <-h.result)
 }
+
+func TestBridgeFarEndHoldReflectedToCaller(t *testing.T) {
+	far := siptest.NewFarEnd(t, "answer")
+	r, h := bridgeRig(t, Outbound{URI: far.URI()})
+	c := r.caller("udp")
+	_, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	<-h.calls
+	require.NoError(t, <-h.result)
+	d := far.Dialog()
+	req := sip.NewRequest(sip.INVITE, d.InviteRequest.Contact().Address)
+	req.SetBody([]byte("v=0\r\no=far 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n"))
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := d.Do(ctx5(t), req)
+	require.NoError(t, err)
+	require.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, string(res.Body()), "a=recvonly", "ivrd answers the far end's hold")
+	inv, err := c.WaitRequest(sip.INVITE, 3*time.Second)
+	require.NoError(t, err, "the caller gets a re-INVITE")
+	assert.Contains(t, string(inv.Body()), "a=sendonly", "with the far end's hold")
+}
