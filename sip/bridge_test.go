@@ -44,6 +44,22 @@ func (h *bridgeHandler) Serve(ctx context.Context, c *Call) {
 	<-ctx.Done()
 }
 
+// bridged places a call that the handler bridges to a new far end in mode,
+// and waits for the bridge's outcome when wait is set.
+func bridged(t *testing.T, mode string, out Outbound, wait bool) (*rig, *bridgeHandler, *siptest.Caller, *siptest.Answered, *siptest.FarEnd) {
+	far := siptest.NewFarEnd(t, mode)
+	out.URI = far.URI()
+	r, h := bridgeRig(t, out)
+	c := r.caller("udp")
+	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	<-h.calls
+	if wait {
+		require.NoError(t, <-h.result)
+	}
+	return r, h, c, call, far
+}
+
 func bridgeRig(t *testing.T, out Outbound) (*rig, *bridgeHandler) {
 	r := newRig(t, nil)
 	h := &bridgeHandler{out: out, result: make(chan error, 1), calls: make(chan *Call, 1)}
@@ -112,15 +128,9 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 }
 
 func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {
-	far := siptest.NewFarEnd(t, "answer")
-	r, h := bridgeRig(t, Outbound{URI: far.URI()})
-	c := r.caller("udp")
-	_, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
-	require.NoError(t, err)
-	<-h.calls
-	require.NoError(t, <-h.result)
+	r, _, c, _, far := bridged(t, "answer", Outbound{}, true)
 	require.NoError(t, far.Dialog().Bye(ctx5(t)))
-	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
+	_, err := c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err, "caller gets BYE when the far end hangs up")
 	waitFor(t, "both legs gone", func() bool { return r.srv.ActiveCalls() == 0 })
 }
@@ -163,12 +173,7 @@ func TestBridgeBusyAndNoAnswer(t *testing.T) {
 }
 
 func TestBridgeEarlyMediaRelayedBeforeAnswer(t *testing.T) {
-	far := siptest.NewFarEnd(t, "early")
-	r, h := bridgeRig(t, Outbound{URI: far.URI()})
-	c := r.caller("udp")
-	_, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
-	require.NoError(t, err)
-	<-h.calls
+	_, h, c, _, _ := bridged(t, "early", Outbound{}, false)
 	time.Sleep(400 * time.Millisecond) // 183 came, 200 not yet
 	var early bool
 	for _, p := range c.Packets() {
@@ -181,13 +186,7 @@ func TestBridgeEarlyMediaRelayedBeforeAnswer(t *testing.T) {
 }
 
 func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
-	far := siptest.NewFarEnd(t, "answer")
-	r, h := bridgeRig(t, Outbound{URI: far.URI()})
-	c := r.caller("udp")
-	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
-	require.NoError(t, err)
-	<-h.calls
-	require.NoError(t, <-h.result)
+	_, _, c, call, far := bridged(t, "answer", Outbound{}, true)
 	<-far.Invites // the initial INVITE
 	res := reinvite(t, call.Dialog, c.Offer("sendonly", 0, 101))
 	require.Equal(t, 200, res.StatusCode)
@@ -200,12 +199,7 @@ func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
 }
 
 func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
-	quiet := siptest.NewFarEnd(t, "noanswer")
-	r, h := bridgeRig(t, Outbound{URI: quiet.URI(), RingTimeout: 20 * time.Second})
-	c := r.caller("udp")
-	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
-	require.NoError(t, err)
-	<-h.calls
+	_, h, _, call, quiet := bridged(t, "noanswer", Outbound{RingTimeout: 20 * time.Second}, false)
 	time.Sleep(300 * time.Millisecond) // ringing
 	require.NoError(t, call.Dialog.Bye(ctx5(t)))
 	select {
@@ -217,13 +211,7 @@ func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
 }
 
 func TestBridgeFarEndHoldReflectedToCaller(t *testing.T) {
-	far := siptest.NewFarEnd(t, "answer")
-	r, h := bridgeRig(t, Outbound{URI: far.URI()})
-	c := r.caller("udp")
-	_, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
-	require.NoError(t, err)
-	<-h.calls
-	require.NoError(t, <-h.result)
+	_, _, c, _, far := bridged(t, "answer", Outbound{}, true)
 	d := far.Dialog()
 	req := sip.NewRequest(sip.INVITE, d.InviteRequest.Contact().Address)
 	req.SetBody([]byte("v=0\r\no=far 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8 96\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n"))

@@ -3,6 +3,7 @@ package siptest
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
+	"github.com/zaf/g711"
 )
 
 // Packet is one RTP packet the caller received.
@@ -277,4 +279,21 @@ func (c *Caller) Call(ctx context.Context, server netip.AddrPort, user string) (
 		return nil, err
 	}
 	return &Answered{Dialog: d, Media: media}, nil
+}
+
+// SendTone streams a sine of freq Hz as PCMU for frames × 20 ms, paced in
+// real time, continuing the sequence number in *seq.
+func (c *Caller) SendTone(to netip.AddrPort, freq float64, frames int, seq *uint16) error {
+	for i := 0; i < frames; i++ {
+		payload := make([]byte, 160)
+		for j := range payload {
+			payload[j] = g711.EncodeUlawFrame(int16(8000 * math.Sin(2*math.Pi*freq*float64(i*160+j)/8000)))
+		}
+		*seq++
+		if err := c.SendRTP(to, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: *seq, Timestamp: uint32(*seq) * 160, SSRC: 0x5e4d}, payload); err != nil {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
 }
