@@ -67,10 +67,7 @@ snd_path %s
 	bs.Stdout, bs.Stderr = &log, &log
 	bs.Stdin = strings.NewReader("")
 	require.NoError(t, bs.Start())
-	defer func() {
-		bs.Process.Kill()
-		bs.Wait()
-	}()
+	defer bs.Process.Kill()
 	deadline := time.Now().Add(10 * time.Second)
 	for len(svc.sip.Contacts("1001")) == 0 {
 		if time.Now().After(deadline) {
@@ -105,6 +102,15 @@ snd_path %s
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("baresip:\n%s", tail(log.String(), 600))
+	// Stop baresip so it closes its recordings before we read them.
+	bs.Process.Signal(os.Interrupt)
+	exited := make(chan struct{})
+	go func() { bs.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		bs.Process.Kill()
+	}
 	// What baresip decoded from ivrd holds the caller's 500 Hz tone.
 	decs, _ := filepath.Glob(filepath.Join(dir, "dump-*-dec.wav"))
 	require.Len(t, decs, 1)
@@ -118,12 +124,16 @@ snd_path %s
 		pcm[i] = int16(v)
 	}
 	found := false
-	for i := 0; i+4000 <= len(pcm); i += 2000 {
-		if rms(pcm[i:i+4000]) > 1000 && toneIn(pcm[i:i+4000], 300, 500, 1000, 2000) == 500 {
+	var seen []string
+	for i := 0; i+1600 <= len(pcm); i += 800 {
+		w := pcm[i : i+1600]
+		f := toneIn(w, 300, 500, 1000, 2000)
+		seen = append(seen, fmt.Sprintf("%.0f@%.0f", f, rms(w)))
+		if rms(w) > 1000 && f == 500 {
 			found = true
 		}
 	}
-	require.True(t, found, "baresip heard the caller through the bridge")
+	require.True(t, found, "baresip heard the caller through the bridge: %d samples, windows %v", len(pcm), seen)
 }
 
 func rms(pcm []int16) float64 {
