@@ -106,12 +106,17 @@ func (c *Call) ourSDP() []byte {
 	return p.Marshal()
 }
 
-func (c *Call) timerHeaders() []sip.Header {
+// dialogHeaders are the headers of our 2xx to INVITE and UPDATE: Contact,
+// capabilities, the session timer in force, and Content-Type when an SDP
+// body goes with them.
+func (c *Call) dialogHeaders(withSDP bool) []sip.Header {
 	hdrs := []sip.Header{
 		&c.contact,
-		sip.NewHeader("Content-Type", "application/sdp"),
 		sip.NewHeader("Allow", allowHeader),
 		sip.NewHeader("Supported", supported),
+	}
+	if withSDP {
+		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
 	}
 	if c.timer.interval > 0 {
 		hdrs = append(hdrs,
@@ -128,7 +133,7 @@ func (c *Call) timerHeaders() []sip.Header {
 func (c *Call) answer() error {
 	c.start = time.Now()
 	res := sip.NewResponseFromRequest(c.dlg.InviteRequest, 200, "OK", c.ourSDP())
-	for _, h := range c.timerHeaders() {
+	for _, h := range c.dialogHeaders(true) {
 		res.AppendHeader(h)
 	}
 	return c.dlg.WriteResponse(res)

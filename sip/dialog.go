@@ -137,7 +137,7 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 	res := sip.NewResponseFromRequest(req, 200, "OK", c.ourSDP())
-	for _, h := range c.timerHeaders() {
+	for _, h := range c.dialogHeaders(true) {
 		res.AppendHeader(h)
 	}
 	ack := make(chan struct{}, 1)
@@ -181,17 +181,14 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	var body []byte
-	hdrs := c.timerHeaders()
 	if len(req.Body()) > 0 {
 		if code, err := c.offerUpdate(req.Body()); err != nil {
 			s.respond(tx, req, code, "Not Acceptable Here", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
 			return
 		}
 		body = c.ourSDP()
-	} else {
-		hdrs = append(hdrs[:1], hdrs[2:]...) // no body: no Content-Type
 	}
-	s.respond(tx, req, 200, "OK", body, hdrs...)
+	s.respond(tx, req, 200, "OK", body, c.dialogHeaders(body != nil)...)
 }
 
 func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
