@@ -62,6 +62,8 @@ const (
 	normalTwist  = 9.0   // dB the column tone may be weaker (8 must pass, with offsets)
 	reverseTwist = 5.0   // dB the column tone may be stronger (4 must pass)
 	minToneShare = 0.80  // the two tones' share of the block's energy
+	weakShare    = 0.60  // ... the least a steady press may show
+	steadyOffset = 0.003 // relative frequency change allowed between weak blocks
 	groupMargin  = 8.0   // dB a tone must stand above its group's others
 	halfSpread   = 2.5   // dB a tone may differ between the two halves (a half under 38 of 51 samples fails)
 	levelDrop    = 12.0  // dB below a press's peak that counts as released
@@ -78,6 +80,7 @@ var (
 	minPower      = func() float64 { a := Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
 	spreadRatio   = math.Pow(10, halfSpread/20)
 	harmonicRatio = math.Pow(10, -harmonicDB/10)
+	steadyRatio   = math.Pow(10, 1.5/10) // level change allowed between weak blocks
 
 	lenientGroupRatio  = math.Pow(10, -5.0/10)
 	lenientSpreadRatio = math.Pow(10, 4.0/20) // a half under 32 of 51 samples still fails
@@ -102,6 +105,9 @@ type Detector struct {
 	miss    int  // consecutive blocks without current
 	peak    float64
 	tones   [2]tone // of the last good block
+	prevT   [2]tone // of the good block before it
+	weak    bool    // the last good block passed only on the weak share
+	prevWk  bool
 	last    byte    // the press that ended last
 	lastPk  float64 // its peak
 	since   int     // blocks since it ended
@@ -200,6 +206,9 @@ func (d *Detector) endBlock() (byte, bool) {
 		k = 0
 	}
 	switch {
+	case k != 0 && k == d.cand && d.current == 0 && (d.weak || d.prevWk) && !d.steady():
+		// Weak blocks whose tones moved: a gliding voice, not a keypad.
+		d.run = 1
 	case k != 0 && k == d.cand:
 		d.run++
 	case k == 0 && d.cand != 0 && !d.grace:
@@ -276,7 +285,9 @@ func (d *Detector) stillHeld() (byte, float64) {
 
 // classify returns the key a block holds (0: none) and its tone power.
 func (d *Detector) classify(lenient bool) (byte, float64) {
-	gRatio, sRatio, minShare := groupRatio, spreadRatio, minToneShare
+	// A strict block may pass on a weaker share (loud speech under the
+	// tones: talk-down), but then the press must prove itself steady.
+	gRatio, sRatio, minShare := groupRatio, spreadRatio, weakShare
 	if lenient {
 		gRatio, sRatio, minShare = lenientGroupRatio, lenientSpreadRatio, lenientShare
 	}
@@ -347,8 +358,25 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 	if share < minShare {
 		return reject("share", share)
 	}
-	d.tones = t
+	d.prevT, d.prevWk = d.tones, d.weak
+	d.tones, d.weak = t, share < minToneShare
 	return keypad[t[0].idx][t[1].idx-4], t[0].power + t[1].power
+}
+
+// steady reports whether the last two good blocks saw the same two tones
+// at nearly the same frequencies and levels: keypads are steady, voices
+// glide.
+func (d *Detector) steady() bool {
+	for g := 0; g < 2; g++ {
+		a, b := d.prevT[g], d.tones[g]
+		if a.idx != b.idx || math.Abs(a.offset-b.offset) > steadyOffset {
+			return false
+		}
+		if a.power > b.power*steadyRatio || b.power > a.power*steadyRatio {
+			return false
+		}
+	}
+	return true
 }
 
 // pure reports whether the last good block's tones come without a strong
