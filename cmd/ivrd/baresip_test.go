@@ -15,8 +15,6 @@ import (
 
 	"github.com/go-audio/wav"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ivrd/ivrd/sip/siptest"
 )
 
 // TestBaresipExtensionEndToEnd: baresip, a real softphone, registers as
@@ -76,9 +74,7 @@ snd_path %s
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
+	c := newCaller(t)
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16 = 10

@@ -37,7 +37,7 @@ ivrs:
 `
 
 // sendTone streams a DTMF tone as PCMU audio packets in real time.
-func sendTone(t *testing.T, c *siptest.Caller, to netip4, key byte, seq *uint16, ts *uint32) {
+func sendTone(t *testing.T, c *siptest.Caller, to netip.AddrPort, key byte, seq *uint16, ts *uint32) {
 	t.Helper()
 	pcm := dtmf.Signal{}.Tone(dtmf.ToneSpec{Key: key, Ms: 100, LowDBm0: -10, HighDBm0: -10}).Silence(100).PCM()
 	for i := 0; i+160 <= len(pcm); i += 160 {
@@ -52,23 +52,9 @@ func sendTone(t *testing.T, c *siptest.Caller, to netip4, key byte, seq *uint16,
 	}
 }
 
-type netip4 = netip.AddrPort
-
 func TestEveryDigitMethodHeardExactlyOnce(t *testing.T) {
-	dir := t.TempDir()
-	writeTone(t, filepath.Join(dir, "beep.wav"), 500, 200*time.Millisecond)
-	base := 36000 + (os.Getpid()%300)*20
-	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base)+"-"+strconv.Itoa(base+19)).Replace(chainConfig)
-	path := filepath.Join(dir, "chain.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
-	svc, err := newService(path, os.Stderr, "warn")
-	require.NoError(t, err)
-	require.NoError(t, svc.Start(context.Background()))
-	defer svc.Close()
-
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
+	svc := startConfig(t, writeConfig(t, chainConfig))
+	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
@@ -115,10 +101,7 @@ func TestEveryDigitMethodHeardExactlyOnce(t *testing.T) {
 // (603), so transfer: auto bridges the call to the destination instead.
 func TestAutoTransferFallsBackToBridge(t *testing.T) {
 	far := siptest.NewFarEnd(t, "answer")
-	dir := t.TempDir()
-	writeTone(t, filepath.Join(dir, "beep.wav"), 500, 200*time.Millisecond)
-	base := 37000 + (os.Getpid()%300)*20
-	cfg := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base)+"-"+strconv.Itoa(base+19), "FAR", far.URI()).Replace(`
+	svc := startConfig(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
   media: { rtp_ports: "RTP_RANGE" }
@@ -129,16 +112,8 @@ ivrs:
     prompt: beep
     transfer: auto
     keys: { "1": { uri: "FAR" } }
-`)
-	path := filepath.Join(dir, "auto.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
-	svc, err := newService(path, os.Stderr, "warn")
-	require.NoError(t, err)
-	require.NoError(t, svc.Start(context.Background()))
-	defer svc.Close()
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
+`, "FAR", far.URI()))
+	c := newCaller(t)
 	c.ReferResponse = 603
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -178,6 +153,14 @@ func writeConfig(t *testing.T, text string, repl ...string) string {
 	return path
 }
 
+func newCaller(t *testing.T) *siptest.Caller {
+	t.Helper()
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	return c
+}
+
 func startConfig(t *testing.T, path string) *service {
 	t.Helper()
 	svc, err := newService(path, os.Stderr, "warn")
@@ -207,9 +190,7 @@ ivrs:
     transfer: bridge
     dial_out: { trunk: pstn, allow: ["^1[2-9][0-9]{9}$"] }
 `, "FAR", far.URI()[len("sip:agent@"):]))
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
+	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
@@ -256,12 +237,10 @@ ivrs:
   - { id: main, extensions: ["100"], prompt: beep }
 `
 	refusing := startConfig(t, writeConfig(t, conf, "NET", "203.0.113.0/24"))
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
+	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = c.Invite(ctx, refusing.sip.Addr("udp"), "100", c.Offer("", 0))
+	_, err := c.Invite(ctx, refusing.sip.Addr("udp"), "100", c.Offer("", 0))
 	var de *sipgo.ErrDialogResponse
 	require.ErrorAs(t, err, &de)
 	require.Equal(t, 403, de.Res.StatusCode)
@@ -288,9 +267,7 @@ ivrs:
   - { id: main, extensions: ["100"], prompt: beep, keys: { "6": { voicemail: "1001" } } }
 `, "VMDIR", vmDir)
 	svc := startConfig(t, path)
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
+	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")

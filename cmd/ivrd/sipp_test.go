@@ -100,9 +100,7 @@ ivrs:
     transfer: bridge
     keys: { "2": { external: "12125551234", trunk: carrier } }
 `, "TRUNKPORT", strconv.Itoa(trunkPort)))
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
+	c := newCaller(t)
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16 = 10
