@@ -54,11 +54,26 @@ type Collector struct {
 // digit (from the feeding goroutine: it must not block).
 func NewCollector(cfg Config, deliver func(Digit)) *Collector {
 	c := &Collector{cfg: cfg, deliver: deliver, start: time.Now(), now: time.Now}
-	if cfg.Inband && cfg.InbandMode != InbandNever && (cfg.InbandMode == InbandAlways || !cfg.EventNegotiated) {
+	if cfg.listensInband() {
 		c.detector = NewDetector()
 	}
 	return c
 }
+
+// listensInband: on auto, tones are the fallback when no telephone-event
+// will come (not negotiated, or not accepted).
+func (cfg Config) listensInband() bool {
+	switch {
+	case !cfg.Inband || cfg.InbandMode == InbandNever:
+		return false
+	case cfg.InbandMode == InbandAlways:
+		return true
+	}
+	return !cfg.EventNegotiated || !cfg.RFC4733
+}
+
+// ListensInband reports whether the in-band detector runs on this call.
+func (c *Collector) ListensInband() bool { return c.detector != nil }
 
 func (c *Collector) elapsed() time.Duration { return c.now().Sub(c.start) }
 
@@ -72,8 +87,13 @@ func (c *Collector) TelephoneEvent(h *rtp.Header, payload []byte) {
 	c.lastEvent, c.sawEvent = at, true
 	key, ok, err := c.events.Packet(h.Timestamp, h.Marker, payload, at)
 	// The same press may have been heard in-band a moment earlier (the
-	// tone reached us before the gateway's first event packet).
+	// tone reached us before the gateway's first event packet). One
+	// in-band digit pairs with one event at most: the next press of the
+	// same key is new.
 	dup := ok && key == c.inbandKey && at-c.inbandAt < eventShadow
+	if dup {
+		c.inbandKey = 0
+	}
 	c.mu.Unlock()
 	if err == nil && ok && !dup {
 		c.deliver(Digit{Key: key, Method: RFC4733, At: at})
@@ -82,13 +102,14 @@ func (c *Collector) TelephoneEvent(h *rtp.Header, payload []byte) {
 
 // Audio feeds decoded inbound audio to the in-band detector.
 func (c *Collector) Audio(pcm []int16) {
+	c.mu.Lock()
+	at := c.elapsed()
+	c.events.Tick(at) // audio paces the lost-end timeout
 	if c.detector == nil {
+		c.mu.Unlock()
 		return
 	}
-	c.mu.Lock()
 	key, ok := c.detector.Frame(pcm)
-	at := c.elapsed()
-	c.events.Tick(at)
 	// A gateway that sends RFC 4733 often leaves the tones in the audio
 	// too: while events flow, the in-band copy is the same press.
 	shadowed := c.sawEvent && (c.events.InEvent() || at-c.lastEvent < eventShadow)

@@ -1,7 +1,44 @@
-// Package dtmf hears key presses: the RFC 4733 telephone-event decoder, an
-// in-band Goertzel tone detector, SIP INFO body parsing, and the Collector
-// that merges them into one deduplicated stream of digits per call.
+// Package dtmf hears key presses: the RFC 4733 telephone-event decoder
+// (EventDecoder, AppendEvent), an in-band Goertzel tone detector
+// (Detector), SIP INFO bodies (ParseInfo), and the Collector that merges
+// them into one deduplicated stream of digits per call. It also holds the
+// test-signal generator (Signal, ToneSpec, Ulaw/Alaw, Speechlike, Music,
+// Espeak) that this and other packages' tests use.
 //
-// It knows nothing of sockets, SIP dialogs or menus: callers hand it
-// payloads, samples and bodies, and it hands back digits.
+// It owns: what counts as one key press, on every path. It must not do:
+// networking (callers hand it payloads, samples and bodies), SIP or SDP
+// (the payload type is the caller's business), menus or timers of its
+// own (time comes in as arguments or from the Collector's clock).
+//
+// # Collector
+//
+// One per call, made once the media is negotiated:
+//
+//	c := dtmf.NewCollector(dtmf.Config{
+//		RFC4733: true, Inband: true, Info: true, // server.media.dtmf
+//		InbandMode:      dtmf.InbandAuto,        // server.media.inband
+//		EventNegotiated: eventPT != 0,           // the peer's SDP had telephone-event
+//	}, deliver)
+//	c.TelephoneEvent(hdr, payload) // media goroutine, packets of the event PT
+//	c.Audio(pcm)                   // media goroutine, every decoded 20 ms frame
+//	c.Info(key)                    // SIP goroutine, after ParseInfo
+//
+// deliver(Digit) is called synchronously from whichever goroutine fed the
+// press, outside the Collector's lock; it must not block, and may be
+// called from two goroutines at once. Digit.At is the time since
+// NewCollector. Audio must be fed even when in-band detection is off: it
+// paces the timeout that closes an event whose end packets were lost.
+//
+// In-band listening: InbandNever never; InbandAlways always; InbandAuto
+// only when telephone-event was not negotiated or RFC 4733 is not
+// accepted. When a gateway sends a press both ways, the caller gets one
+// digit: in-band digits are dropped while telephone-events flow (during an
+// event and 300 ms after its last packet), and an event is dropped when
+// the same key was heard in-band just before it (one event per in-band
+// digit, so a repeated key still counts twice).
+//
+// # In-band levels
+//
+// dBm0 follows ITU-T G.711: a full-scale sine (peak 32767) is +3.14 dBm0,
+// so 0 dBm0 is a sine of peak 22,778 (RMS 16,106); see Amplitude.
 package dtmf

@@ -14,6 +14,21 @@ const lostEndTimeout = time.Second
 // timestamp); earlier, it is a reordered packet of the ended event.
 const rePressGap = 40 * time.Millisecond
 
+// silentGap is how long an unended event may go without packets before a
+// start packet (marker, shorter duration) with its timestamp is taken for
+// a new press whose predecessor's end packets were lost.
+const silentGap = 100 * time.Millisecond
+
+// segmentMin is the least duration an event has reached before it can go
+// on in a new segment: senders segment only when the 16-bit duration is
+// about to wrap (RFC 4733 2.5.1.3), 4 s at 8 kHz. Shorter, a new
+// timestamp with the same key is a new press whose end was lost.
+const segmentMin = 0x8000
+
+// segmentSlack is how far past the last duration seen a new segment may
+// start (packets of the old segment lost): 1 s at 8 kHz.
+const segmentSlack = 8000
+
 // EventDecoder turns RFC 4733 telephone-event packets into digits: exactly
 // one per event, reported on the first packet seen of it. The zero value is
 // ready to use; it allocates nothing.
@@ -42,7 +57,11 @@ func (d *EventDecoder) Packet(ts uint32, marker bool, payload []byte, now time.D
 		return 0, false, nil
 	}
 	if d.active && ts == d.ts && code == d.code {
-		if d.ended && !end && (marker || duration < d.duration) && now-d.endAt >= rePressGap {
+		// The same timestamp again after the end (or a long silence): some
+		// senders reuse it for the next press of the same key.
+		rePress := d.ended && (marker || duration < d.duration) && now-d.endAt >= rePressGap ||
+			!d.ended && marker && duration < d.duration && now-d.lastAt >= silentGap
+		if !end && rePress {
 			d.start(ts, code, duration, end, now)
 			return k, true, nil
 		}
@@ -62,8 +81,10 @@ func (d *EventDecoder) Packet(ts uint32, marker bool, payload []byte, now time.D
 			return 0, false, nil
 		}
 		// A long event goes on in a new segment (RFC 4733 2.5.1.3): same
-		// code, not ended, timestamp right after the previous segment.
-		if code == d.code && !d.ended && delta > 0 && uint32(delta) <= uint32(d.duration)+1600 && now-d.lastAt < lostEndTimeout {
+		// code, not ended, no marker, the previous segment near its
+		// maximum duration and the timestamp right after it.
+		if code == d.code && !d.ended && !marker && d.duration >= segmentMin && delta > 0 &&
+			uint32(delta) <= uint32(d.duration)+segmentSlack && now-d.lastAt < lostEndTimeout {
 			d.ts, d.duration, d.lastAt = ts, duration, now
 			if end {
 				d.ended, d.endAt = true, now
