@@ -28,8 +28,55 @@ func TestDetectorLongPressIsOneDigit(t *testing.T) {
 
 func TestNoiseAloneNeverADigit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	s := Signal{}.Silence(60_000).AddNoise(-20, rng)
-	assert.Empty(t, Detect(Ulaw(s.PCM())))
+	for _, level := range []float64{-5, -20, -35, -50} {
+		s := Signal{}.Silence(30_000).AddNoise(level, rng)
+		assert.Empty(t, Detect(Ulaw(s.PCM())), "%.0f dBm0 white noise, µ-law", level)
+		assert.Empty(t, Detect(Alaw(s.PCM())), "%.0f dBm0 white noise, A-law", level)
+	}
+}
+
+// TestDetectorAnyFrameLength: frames of any size, even one sample, give
+// the same digits as 20 ms frames.
+func TestDetectorAnyFrameLength(t *testing.T) {
+	var s Signal
+	for i := 0; i < len(allKeys); i++ {
+		s = s.Silence(47).Tone(Nominal(allKeys[i]))
+	}
+	pcm := Ulaw(s.Silence(100).PCM())
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, fixed := range []int{1, 51, 80, 102, 160, 240, 320, 0} {
+		d := NewDetector()
+		var got []byte
+		for i := 0; i < len(pcm); {
+			n := fixed
+			if n == 0 {
+				n = 1 + rng.IntN(400)
+			}
+			n = min(n, len(pcm)-i)
+			if k, ok := d.Frame(pcm[i : i+n]); ok {
+				got = append(got, k)
+			}
+			i += n
+		}
+		assert.Equal(t, allKeys, string(got), "frames of %d samples (0: random)", fixed)
+	}
+}
+
+func TestHotPathsAllocateNothing(t *testing.T) {
+	pcm := Ulaw(Signal{}.Tone(Nominal('5')).Silence(500).Tone(Nominal('9')).PCM())
+	d := NewDetector()
+	i := 0
+	assert.Zero(t, testing.AllocsPerRun(500, func() {
+		f := i % (len(pcm) / 160)
+		d.Frame(pcm[f*160 : f*160+160])
+		i++
+	}), "Detector.Frame")
+	var e EventDecoder
+	payload := AppendEvent(nil, '5', false, 10, 400)
+	assert.Zero(t, testing.AllocsPerRun(500, func() {
+		e.Packet(uint32(i/8)*800, i%8 == 0, payload, 0)
+		i++
+	}), "EventDecoder.Packet")
 }
 
 func TestCollectorSuppressesInbandCopyOfEvents(t *testing.T) {

@@ -40,5 +40,7 @@
 // # In-band levels
 //
 // dBm0 follows ITU-T G.711: a full-scale sine (peak 32767) is +3.14 dBm0,
-// so 0 dBm0 is a sine of peak 22,778 (RMS 16,106); see Amplitude.
+// so 0 dBm0 is a sine of peak 22,826 (RMS 16,140); see Amplitude. Tone
+// levels in tests are per tone; noise and speech levels are RMS (speech:
+// active level, pauses excluded).
 package dtmf
