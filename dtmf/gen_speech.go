@@ -71,8 +71,8 @@ func Resample(in []int16, from, to int) []int16 {
 	if from == to || len(in) == 0 {
 		return append([]int16(nil), in...)
 	}
-	const half = 16  // zero crossings each side
-	const steps = 64 // kernel table resolution per tap
+	const half = 16                                     // zero crossings each side
+	const steps = 64                                    // kernel table resolution per tap
 	fc := 0.45 * float64(min(from, to)) / float64(from) // cycles per input sample
 	width := int(math.Ceil(half * 0.5 / fc))            // kernel half-width in input samples
 	table := make([]float64, width*steps+1)
