@@ -103,24 +103,7 @@ func (e *Executor) Handle(ev Event) []Action {
 }
 
 func (e *Executor) begin() []Action {
-	if sch := e.cfg.ScheduleByID(e.first.Schedule); sch != nil {
-		if open, holiday := sch.IsOpen(e.start); !open {
-			prompt := sch.Closed.Prompt
-			detail := "closed"
-			if holiday != nil {
-				detail = "holiday " + holiday.Name
-				if holiday.Prompt != "" {
-					prompt = holiday.Prompt
-				}
-			}
-			e.cur = e.first
-			acts := []Action{Note{Event: "closed", IVR: e.first.ID, Detail: detail}}
-			e.reason = "closed"
-			return append(acts, e.play(prompt, false, func() []Action { return e.run(sch.Closed.Then) })...)
-		}
-	}
 	if d := e.first.AnswerDelay.D(); d > 0 {
-		e.cur = e.first
 		e.phase = phaseDelay
 		return []Action{e.startTimer(d)}
 	}
@@ -128,8 +111,16 @@ func (e *Executor) begin() []Action {
 }
 
 // enter starts a menu with fresh counters; its greeting plays the first
-// time the call reaches it.
+// time the call reaches it. A menu with a schedule that is closed at the
+// call's start runs the schedule's closed handling instead, so a submenu
+// (a department) can keep its own hours.
 func (e *Executor) enter(m *IVR) []Action {
+	e.reason = ""
+	if sch := e.cfg.ScheduleByID(m.Schedule); sch != nil {
+		if open, holiday := sch.IsOpen(e.start); !open {
+			return e.closed(m, sch, holiday)
+		}
+	}
 	e.cur = m
 	e.attempts, e.invalids = 0, 0
 	e.entry = ""
@@ -141,10 +132,26 @@ func (e *Executor) enter(m *IVR) []Action {
 	return append(acts, e.attempt()...)
 }
 
+// closed plays the holiday's or the closed prompt, then closed.then
+// (default hangup). The caller stays where they were (nowhere on the
+// first menu): a closed menu is never pushed on the back stack.
+func (e *Executor) closed(m *IVR, sch *Schedule, holiday *Holiday) []Action {
+	prompt, detail := sch.Closed.Prompt, "closed"
+	if holiday != nil {
+		detail = "holiday " + holiday.Name
+		if holiday.Prompt != "" {
+			prompt = holiday.Prompt
+		}
+	}
+	e.reason = "closed"
+	acts := []Action{Note{Event: "closed", IVR: m.ID, Detail: detail}}
+	return append(acts, e.play(prompt, false, func() []Action { return e.run(sch.Closed.Then) })...)
+}
+
 // attempt plays the menu prompt once, then waits for the response.
 func (e *Executor) attempt() []Action {
 	e.entry = ""
-	barge := *e.cur.BargeIn
+	barge := e.cur.bargeIn()
 	if len(e.pending) > 0 && barge {
 		return e.collect() // type-ahead: digits already waiting answer the menu
 	}
@@ -308,9 +315,9 @@ func (e *Executor) extensionDest(n string) *Destination {
 }
 
 // dialOutMayGrow: with dial_out on, could more digits make an allowed
-// number (up to 15 digits, E.164's limit)?
+// number?
 func (e *Executor) dialOutMayGrow(entry string) bool {
-	if e.cur.DialOut == nil || len(entry) >= 15 {
+	if e.cur.DialOut == nil {
 		return false
 	}
 	for _, p := range e.patterns() {
@@ -321,11 +328,14 @@ func (e *Executor) dialOutMayGrow(entry string) bool {
 	return false
 }
 
-// dialOutAllowed is the toll-fraud guard: only numbers an allow pattern
-// matches pass (regexp semantics: anchor with ^ and $ to match in full).
+// dialOutAllowed is the toll-fraud guard: only an all-digit number that
+// an allow pattern matches whole goes out (see dialPattern).
 func (e *Executor) dialOutAllowed(number string) bool {
+	if e.cur.DialOut == nil {
+		return false
+	}
 	for _, p := range e.patterns() {
-		if p.re.MatchString(number) {
+		if p.allows(number) {
 			return true
 		}
 	}
@@ -387,17 +397,17 @@ func (e *Executor) run(d *Destination) []Action {
 	case KindHangup:
 		return e.hangup()
 	case KindRepeat, KindMenu:
-		return e.attempt()
+		return e.again()
 	case KindBack:
 		if n := len(e.stack); n > 0 {
 			prev := e.stack[n-1]
 			e.stack = e.stack[:n-1]
 			return e.enter(prev)
 		}
-		return e.attempt()
+		return e.again()
 	case KindTop:
 		if len(e.stack) == 0 {
-			return e.attempt()
+			return e.again()
 		}
 		top := e.stack[0]
 		e.stack = e.stack[:0]
@@ -407,7 +417,7 @@ func (e *Executor) run(d *Destination) []Action {
 		if next == nil {
 			return e.hangup()
 		}
-		e.stack = append(e.stack, e.cur)
+		e.push(next)
 		return e.enter(next)
 	case KindPlay:
 		then := d.Then
@@ -421,12 +431,40 @@ func (e *Executor) run(d *Destination) []Action {
 	case KindURI, KindExternal, KindExtension:
 		e.phase, e.handoff = phaseHandoff, d
 		method := d.Transfer
-		if method == "" {
+		if method == "" && e.cur != nil {
 			method = e.cur.Transfer
+		}
+		if method == "" {
+			method = DefaultTransfer
 		}
 		return []Action{Transfer{Dest: d, Method: method}}
 	}
 	return e.hangup()
+}
+
+// again replays the current menu keeping its counters. While the call is
+// ending (on_failure, closed handling) there is no menu to go back to:
+// replaying it would loop forever with spent counters, so the call ends.
+func (e *Executor) again() []Action {
+	if e.reason != "" || e.cur == nil {
+		return e.hangup()
+	}
+	return e.attempt()
+}
+
+// push records the menu being left. Going to a menu already on the stack
+// unwinds to it, so a loop in the menu tree cannot grow the stack and
+// back/top keep meaning what the caller heard.
+func (e *Executor) push(next *IVR) {
+	for i, m := range e.stack {
+		if m == next {
+			e.stack = e.stack[:i]
+			return
+		}
+	}
+	if e.cur != nil && e.cur != next {
+		e.stack = append(e.stack, e.cur)
+	}
 }
 
 func (e *Executor) hangup() []Action {
@@ -438,15 +476,23 @@ func (e *Executor) hangup() []Action {
 	return []Action{Hangup{Reason: reason}}
 }
 
-// handoffFailed: overflow if the destination has one, else the menu again
-// after the invalid prompt (what a caller of a busy extension expects).
+// handoffFailed: overflow if the destination has one; else, from a menu,
+// the invalid prompt and the menu again (what a caller of a busy extension
+// expects); while the call is ending (on_failure, closed) it hangs up.
 func (e *Executor) handoffFailed(err error) []Action {
 	d := e.handoff
 	e.handoff = nil
 	e.phase = phaseIdle
-	acts := []Action{Note{Event: "transfer_failed", IVR: e.cur.ID, Detail: err.Error()}}
+	id := ""
+	if e.cur != nil {
+		id = e.cur.ID
+	}
+	acts := []Action{Note{Event: "transfer_failed", IVR: id, Detail: err.Error()}}
 	if d != nil && d.Overflow != nil {
 		return append(acts, e.run(d.Overflow)...)
+	}
+	if e.reason != "" || e.cur == nil {
+		return append(acts, e.hangup()...)
 	}
 	return append(acts, e.play(e.cur.InvalidPrompt, false, e.attempt)...)
 }

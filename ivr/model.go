@@ -308,3 +308,6 @@ func (c *Config) AdmitSource(addr netip.Addr) (string, bool) {
 	}
 	return "", !guarded || c.Server.SIP.AllowUnknownSources
 }
+
+// bargeIn is barge_in with its default (true) for menus built in code.
+func (m *IVR) bargeIn() bool { return m.BargeIn == nil || *m.BargeIn }

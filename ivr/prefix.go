@@ -5,20 +5,31 @@ import (
 	"regexp/syntax"
 )
 
-// dialPattern is one dial_out allow pattern. Besides matching a finished
-// number it can tell whether more digits could still make a match, so a
-// menu with dial-out waits for digits only when they could matter.
+// maxDialDigits bounds a dial-out number: 15 digits of E.164 plus an
+// international prefix. Longer entries are never dialled.
+const maxDialDigits = 20
+
+// dialPattern is one dial_out allow pattern. A number passes only when the
+// pattern matches it whole (as if written ^(?:...)$): an unanchored
+// "1[2-9][0-9]{9}" must not let "011..." through because it contains a US
+// number. Besides matching a finished number it can tell whether more
+// digits could still make a match, so a menu with dial-out waits for
+// digits only when they could matter.
 type dialPattern struct {
 	re   *regexp.Regexp
 	prog *syntax.Prog
 }
 
 func compileDialPattern(expr string) (*dialPattern, error) {
-	re, err := regexp.Compile(expr)
+	if _, err := regexp.Compile(expr); err != nil {
+		return nil, err // report the user's pattern, not the wrapped one
+	}
+	whole := `^(?:` + expr + `)$`
+	re, err := regexp.Compile(whole)
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := syntax.Parse(expr, syntax.Perl)
+	parsed, err := syntax.Parse(whole, syntax.Perl)
 	if err != nil {
 		return nil, err
 	}
@@ -27,6 +38,25 @@ func compileDialPattern(expr string) (*dialPattern, error) {
 		return nil, err
 	}
 	return &dialPattern{re: re, prog: prog}, nil
+}
+
+// allows reports whether number may be dialled out: digits only (no * or
+// #, which reach PBX feature codes), not empty, not too long, and matched
+// whole by the pattern.
+func (d *dialPattern) allows(number string) bool {
+	return isDialNumber(number) && d.re.MatchString(number)
+}
+
+func isDialNumber(s string) bool {
+	if s == "" || len(s) > maxDialDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // threads is the set of instructions an NFA run waits at.
@@ -67,24 +97,26 @@ func (t *threads) add(pc uint32, pos int) {
 	}
 }
 
-// canGrow reports whether some longer number starting with prefix could
-// match (as regexp matching does: unanchored patterns match anywhere).
+// canGrow reports whether some longer all-digit number starting with
+// prefix could be allowed.
 func (d *dialPattern) canGrow(prefix string) bool {
+	if !isDialNumber(prefix) || len(prefix) >= maxDialDigits {
+		return false
+	}
 	cur := newThreads(d.prog)
 	cur.add(uint32(d.prog.Start), 0)
-	for i := 0; i < len(prefix); i++ {
+	for i := 0; i < len(prefix) && len(cur.wait) > 0; i++ {
 		next := newThreads(d.prog)
 		for _, pc := range cur.wait {
 			if in := &d.prog.Inst[pc]; in.MatchRune(rune(prefix[i])) {
 				next.add(in.Out, i+1)
 			}
 		}
-		next.add(uint32(d.prog.Start), i+1)
 		cur = next
 	}
 	for _, pc := range cur.wait {
 		in := &d.prog.Inst[pc]
-		for _, c := range "0123456789*#+" {
+		for c := '0'; c <= '9'; c++ {
 			if in.MatchRune(c) {
 				return true
 			}

@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -52,10 +53,17 @@ func (r *Runner) post(ev Event) {
 }
 
 // Run executes the call until the menu is done with it or ctx ends (the
-// caller hung up).
-func (r *Runner) Run(ctx context.Context) error {
+// caller hung up). A panic in the menu ends this call, not the server.
+func (r *Runner) Run(ctx context.Context) (err error) {
 	defer close(r.done)
 	defer r.stopTimer()
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("menu failed", "panic", p)
+			r.c.Hangup("internal error")
+			err = fmt.Errorf("ivr: menu failed: %v", p)
+		}
+	}()
 	r.apply(r.e.Handle(Started{}))
 	for !r.e.Done() {
 		select {
