@@ -21,7 +21,7 @@ func TestDialPatternWholeNumberOnly(t *testing.T) {
 		{`^1[2-9][0-9]{9}$`, "9", false, false},
 		{`^1[2-8][0-9]{9}$`, "19005551234", false, false},
 		{`^1[2-9][0-9]{9}$`, "01112125551234", false, false},
-		{`^1[2-9][0-9]{9}$`, "", false, false},
+		{`^1[2-9][0-9]{9}$`, "", false, true}, // not a number, but numbers can follow
 		// The same pattern without anchors must not match inside a longer number.
 		{`1[2-9][0-9]{9}`, "12125551234", true, false},
 		{`1[2-9][0-9]{9}`, "912125551234", false, false},
@@ -39,7 +39,8 @@ func TestDialPatternWholeNumberOnly(t *testing.T) {
 		// Permissive patterns still never pass feature codes, # or empty input.
 		{`.*`, "*72", false, false},
 		{`.*`, "#", false, false},
-		{`.*`, "", false, false},
+		{`.*`, "", false, true},
+		{`^abc$`, "", false, false}, // can never match a number
 		{`.*`, "12#", false, false},
 		{`[0-9*#]+`, "*67911", false, false},
 		{`.*`, "1", true, true},

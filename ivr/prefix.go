@@ -98,9 +98,9 @@ func (t *threads) add(pc uint32, pos int) {
 }
 
 // canGrow reports whether some longer all-digit number starting with
-// prefix could be allowed.
+// prefix could be allowed ("" asks whether any number can be).
 func (d *dialPattern) canGrow(prefix string) bool {
-	if !isDialNumber(prefix) || len(prefix) >= maxDialDigits {
+	if len(prefix) >= maxDialDigits || (prefix != "" && !isDialNumber(prefix)) {
 		return false
 	}
 	cur := newThreads(d.prog)

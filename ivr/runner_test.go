@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func startRunner(t *testing.T, f *fakeCall) (*Runner, context.CancelFunc, chan e
 	c, err := Parse([]byte(runnerConfig))
 	require.NoError(t, err)
 	m, _ := c.IVRFor("100")
-	r := NewRunner(NewExecutor(c, m, "alice", time.Now()), f, nil)
+	r := NewRunner(NewExecutor(c, m, "alice", time.Now()), f, quiet)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -200,7 +201,9 @@ func TestRunnerSurvivesAPanic(t *testing.T) {
 	c, err := Parse([]byte(runnerConfig))
 	require.NoError(t, err)
 	m, _ := c.IVRFor("100")
-	r := NewRunner(NewExecutor(c, m, "", time.Now()), panicCall{f}, nil)
+	r := NewRunner(NewExecutor(c, m, "", time.Now()), panicCall{f}, quiet)
 	assert.ErrorContains(t, r.Run(context.Background()), "boom")
 	f.expect(t, "hangup internal error")
 }
+
+var quiet = slog.New(slog.DiscardHandler)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,9 +37,10 @@ func HasErrors(ps []Problem) bool {
 
 type validator struct {
 	c       *Config
-	prompts map[string]bool
+	prompts map[string]bool // nil: prompt names are not checked
 	out     []Problem
-	reached map[string]bool
+	from    string              // the menu or schedule being checked
+	edges   map[string][]string // menu or schedule -> menus it can lead to
 }
 
 func (v *validator) errf(path, format string, a ...any) {
@@ -52,17 +52,28 @@ func (v *validator) warnf(path, format string, a ...any) {
 }
 
 // Validate checks every reference and range of a parsed configuration and
-// returns all problems found. promptNames are the prompts that exist.
+// returns all problems found, in file order. promptNames are the prompts
+// that exist (prompts are loaded by another package).
 func Validate(c *Config, promptNames []string) []Problem {
-	v := &validator{c: c, prompts: map[string]bool{}, reached: map[string]bool{}}
+	known := map[string]bool{}
 	for _, n := range promptNames {
-		v.prompts[n] = true
+		known[n] = true
 	}
+	return validate(c, known)
+}
+
+// Validate checks everything but the existence of prompt files; see the
+// package function Validate for the full check.
+func (c *Config) Validate() []Problem { return validate(c, nil) }
+
+func validate(c *Config, prompts map[string]bool) []Problem {
+	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}}
 	v.server()
 	v.trunks()
 	v.extensions()
 	v.schedules()
 	v.ivrs()
+	v.reachable()
 	return v.out
 }
 
@@ -84,11 +95,18 @@ func (v *validator) server() {
 			v.errf("server.sip.external_address", "%q is not an IP address", a)
 		}
 	}
+	// RTP takes even ports and RTCP the odd one above: the range starts
+	// even and holds at least one pair.
 	lo, hi, ok := strings.Cut(s.Media.RTPPorts, "-")
 	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
 	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
-	if !ok || err1 != nil || err2 != nil || l < 1024 || h > 65535 || h-l < 1 {
-		v.errf("server.media.rtp_ports", "%q: want an even-started range LOW-HIGH within 1024-65535", s.Media.RTPPorts)
+	switch {
+	case !ok || err1 != nil || err2 != nil:
+		v.errf("server.media.rtp_ports", "%q: want LOW-HIGH, e.g. \"10000-19999\"", s.Media.RTPPorts)
+	case l < 1024 || h > 65535 || h <= l:
+		v.errf("server.media.rtp_ports", "%q: want 1024 <= LOW < HIGH <= 65535", s.Media.RTPPorts)
+	case l%2 != 0:
+		v.errf("server.media.rtp_ports", "%q: RTP ports are even (RTCP takes the odd one above): start the range on an even port", s.Media.RTPPorts)
 	}
 	for i, c := range s.Media.Codecs {
 		if u := strings.ToUpper(c); u != "PCMU" && u != "PCMA" {
@@ -104,6 +122,12 @@ func (v *validator) server() {
 	case "auto", "always", "never":
 	default:
 		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
+	}
+	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
+		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
+	}
+	if scheme, _, _ := strings.Cut(s.Store, "://"); scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql" {
+		v.errf("server.store", "%q: want sqlite://FILE or postgres://...", s.Store)
 	}
 }
 
@@ -175,12 +199,13 @@ func (v *validator) schedules() {
 			v.prompt(fmt.Sprintf("%s.holidays[%d].prompt", path, j), h.Prompt)
 		}
 		v.prompt(path+".closed.prompt", s.Closed.Prompt)
+		v.from = "schedule " + s.ID
 		v.dest(path+".closed.then", s.Closed.Then, nil)
 	}
 }
 
 func (v *validator) prompt(path, name string) {
-	if name != "" && !v.prompts[name] {
+	if name != "" && v.prompts != nil && !v.prompts[name] {
 		v.errf(path, "unknown prompt %q (no %s.wav or %s.pcm in prompts_dir)", name, name, name)
 	}
 }
@@ -205,7 +230,6 @@ func (v *validator) ivrs() {
 				v.errf(fmt.Sprintf("%s.extensions[%d]", path, j), "%q already reaches ivr %q", e, other)
 			}
 			dialled[e] = m.ID
-			v.reached[m.ID] = true
 		}
 	}
 	for i, m := range v.c.IVRs {
@@ -213,8 +237,29 @@ func (v *validator) ivrs() {
 			v.ivr(fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i)), m)
 		}
 	}
+}
+
+// reachable warns about menus no call can reach: not dialled, and not led
+// to from a menu (or its schedule's closed handling) that a call reaches.
+func (v *validator) reachable() {
+	reached := map[string]bool{}
+	var visit func(node string)
+	visit = func(node string) {
+		for _, id := range v.edges[node] {
+			if !reached[id] {
+				reached[id] = true
+				visit(id)
+			}
+		}
+	}
+	for _, m := range v.c.IVRs {
+		if m != nil && len(m.Extensions) > 0 && !reached[m.ID] {
+			reached[m.ID] = true
+			visit(m.ID)
+		}
+	}
 	for i, m := range v.c.IVRs {
-		if m != nil && m.ID != "" && !v.reached[m.ID] {
+		if m != nil && m.ID != "" && !reached[m.ID] {
 			v.warnf(fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i)), "no extension or destination reaches this ivr")
 		}
 	}
@@ -244,10 +289,20 @@ func (v *validator) ivr(path string, m *IVR) {
 		v.errf(path+".terminator", "%q: want \"#\" or \"*\"", m.Terminator)
 	}
 	v.transferMethod(path+".transfer", m.Transfer)
-	if m.Schedule != "" && v.c.ScheduleByID(m.Schedule) == nil {
-		v.errf(path+".schedule", "unknown schedule %q", m.Schedule)
+	if m.Schedule != "" {
+		if v.c.ScheduleByID(m.Schedule) == nil {
+			v.errf(path+".schedule", "unknown schedule %q", m.Schedule)
+		}
+		v.edges[m.ID] = append(v.edges[m.ID], "schedule "+m.Schedule)
 	}
+	v.from = m.ID
 	v.dest(path+".on_failure", m.OnFailure, m)
+	if d := replays(m.OnFailure); d != "" {
+		v.errf(path+".on_failure", "%q replays this menu with its counters spent: the call would never end (use back, top, an ivr or hangup)", d)
+	}
+	if len(m.Keys) == 0 && !m.DirectDial && m.DialOut == nil {
+		v.warnf(path+".keys", "no keys, direct_dial or dial_out: callers can only wait for on_failure")
+	}
 	if m.DialOut != nil {
 		if v.c.TrunkByName(m.DialOut.Trunk) == nil {
 			v.errf(path+".dial_out.trunk", "unknown trunk %q", m.DialOut.Trunk)
@@ -256,8 +311,19 @@ func (v *validator) ivr(path string, m *IVR) {
 			v.errf(path+".dial_out.allow", "dial_out needs at least one allow pattern (toll-fraud guard)")
 		}
 		for j, pat := range m.DialOut.Allow {
-			if _, err := regexp.Compile(pat); err != nil {
-				v.errf(fmt.Sprintf("%s.dial_out.allow[%d]", path, j), "bad regular expression %q: %v", pat, err)
+			jp := fmt.Sprintf("%s.dial_out.allow[%d]", path, j)
+			p, err := compileDialPattern(pat)
+			if err != nil {
+				v.errf(jp, "bad regular expression %q: %v", pat, err)
+			} else if !p.canGrow("") {
+				v.warnf(jp, "%q matches no all-digit number: nothing can be dialled with it", pat)
+			}
+		}
+	}
+	if m.DirectDial && len(m.Terminator) == 1 {
+		for _, x := range v.c.Extensions {
+			if i := strings.Index(x.Number, m.Terminator); i > 0 {
+				v.warnf(path+".direct_dial", "extension %q contains the terminator %q: it cannot be dialled from this menu", x.Number, m.Terminator)
 			}
 		}
 	}
@@ -278,9 +344,6 @@ func (v *validator) ivr(path string, m *IVR) {
 					v.errf(kp, "extension %q is dialled by the same key: one of them can never be reached", k)
 				}
 			}
-		}
-		if m.Terminator == k && (m.DirectDial || m.DialOut != nil) {
-			v.warnf(kp, "key %q is also the terminator: it works only as the first key", k)
 		}
 		v.dest(kp, m.Keys[k], m)
 	}
@@ -305,10 +368,12 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 			v.errf(path, "bad SIP URI %q", d.Target)
 		}
 	case KindExternal:
-		if d.Target == "" || strings.Trim(d.Target, "+0123456789") != "" {
+		if d.Target == "" || strings.Trim(d.Target, "+0123456789") != "" || strings.LastIndex(d.Target, "+") > 0 {
 			v.errf(path, "external number %q must be digits (optionally +)", d.Target)
 		}
-		if v.c.TrunkByName(d.Trunk) == nil {
+		if d.Trunk == "" {
+			v.errf(path, "external needs a trunk")
+		} else if v.c.TrunkByName(d.Trunk) == nil {
 			v.errf(path, "unknown trunk %q", d.Trunk)
 		}
 	case KindExtension:
@@ -323,13 +388,28 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		if v.c.IVRByID(d.Target) == nil {
 			v.errf(path, "unknown ivr %q", d.Target)
 		}
-		v.reached[d.Target] = true
+		v.edges[v.from] = append(v.edges[v.from], d.Target)
 	case KindPlay:
 		v.prompt(path+".play", d.Target)
 		v.dest(path+".then", d.Then, m)
 	case KindBack, KindTop, KindRepeat, KindMenu:
 		if m == nil {
 			v.errf(path, "%q only makes sense inside a menu", d.Kind)
+		}
+	}
+	// Fields that would be silently ignored are mistakes.
+	if d.Trunk != "" && d.Kind != KindExternal {
+		v.errf(path+".trunk", "trunk only applies to external numbers")
+	}
+	if d.Then != nil && d.Kind != KindPlay {
+		v.errf(path+".then", "then only follows play")
+	}
+	if !d.HandsOff() || d.Kind == KindVoicemail {
+		if d.Transfer != "" {
+			v.errf(path+".transfer", "transfer only applies to uri, external and extension")
+		}
+		if d.RingTimeout != 0 {
+			v.errf(path+".ring_timeout", "ring_timeout only applies to uri, external and extension")
 		}
 	}
 	v.transferMethod(path+".transfer", d.Transfer)
@@ -342,6 +422,19 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		}
 		v.dest(path+".overflow", d.Overflow, m)
 	}
+}
+
+// replays names the word (repeat, menu) a failure destination ends in,
+// after any recorded answers, when it would restart the same menu. (A
+// play without then ends the call there: nothing to go back to.)
+func replays(d *Destination) string {
+	for d != nil && d.Kind == KindPlay {
+		d = d.Then
+	}
+	if d != nil && (d.Kind == KindRepeat || d.Kind == KindMenu) {
+		return string(d.Kind)
+	}
+	return ""
 }
 
 func nameOr(name string, i int) string {
