@@ -140,14 +140,12 @@ func (d *Destination) String() string {
 	return string(d.Kind) + " " + d.Target
 }
 
-// MarshalJSON is the simulator's form: {"type":"uri","target":"..."}.
+// MarshalJSON is the simulator's form: {"type":"uri","target":"..."},
+// fields in that order.
 func (d *Destination) MarshalJSON() ([]byte, error) {
-	m := map[string]any{"type": string(d.Kind)}
-	if d.Target != "" {
-		m["target"] = d.Target
-	}
-	if d.Trunk != "" {
-		m["trunk"] = d.Trunk
-	}
-	return json.Marshal(m)
+	return json.Marshal(struct {
+		Type   Kind   `json:"type"`
+		Target string `json:"target,omitempty"`
+		Trunk  string `json:"trunk,omitempty"`
+	}{d.Kind, d.Target, d.Trunk})
 }

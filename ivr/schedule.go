@@ -3,6 +3,7 @@ package ivr
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -79,10 +80,27 @@ func (r openRange) contains(t time.Time) bool {
 	return (r.days[day] && min >= r.start) || (r.days[prev] && min < r.end)
 }
 
-// IsOpen evaluates the schedule at t in its time zone. A holiday closes
-// the whole day and is returned so its prompt can be played.
+// zones caches time zones: time.LoadLocation reads the tz database from
+// disk each time, and every call start evaluates a schedule.
+var zones sync.Map // name -> *time.Location
+
+func location(name string) (*time.Location, error) {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, l)
+	return l, nil
+}
+
+// IsOpen evaluates the schedule at t in its time zone (validation rejects
+// unknown zones; UTC is the fallback). A holiday closes the whole local
+// day and is returned so its prompt can be played.
 func (s *Schedule) IsOpen(t time.Time) (bool, *Holiday) {
-	loc, err := time.LoadLocation(s.Timezone)
+	loc, err := location(s.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}

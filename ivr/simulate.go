@@ -80,7 +80,7 @@ type simulator struct {
 	playEnd  time.Duration
 	timer    *StartTimer
 	timerAt  time.Duration
-	results  []Event // transfer results due now
+	results  []Event // hand-off outcomes, due now
 	trace    []SimEvent
 	hungUp   bool
 	maxSteps int
@@ -102,7 +102,7 @@ func Simulate(cfg *Config, opt SimOptions) ([]SimEvent, error) {
 	}
 	s := &simulator{e: NewExecutor(cfg, menu, opt.From, opt.At), opt: opt, maxSteps: 10000}
 	s.emit(SimEvent{Event: "answer", IVR: menu.ID})
-	s.apply(s.e.Handle(Started{}))
+	s.handle(Started{})
 	for _, st := range steps {
 		if st.digits == "" {
 			s.advance(s.now + st.wait)
@@ -116,7 +116,7 @@ func Simulate(cfg *Config, opt SimOptions) ([]SimEvent, error) {
 				break
 			}
 			s.emit(SimEvent{Event: "digit", Digit: string(st.digits[i])})
-			s.apply(s.e.Handle(DigitPressed{Key: st.digits[i]}))
+			s.handle(DigitPressed{Key: st.digits[i]})
 		}
 	}
 	// Time runs on until the call ends.
@@ -143,12 +143,6 @@ func (s *simulator) advance(t time.Duration) {
 // next handles the earliest scheduled event at or before limit (limit < 0:
 // no limit). It reports whether one was handled.
 func (s *simulator) next(limit time.Duration) bool {
-	if len(s.results) > 0 {
-		ev := s.results[0]
-		s.results = s.results[1:]
-		s.apply(s.e.Handle(ev))
-		return true
-	}
 	var at time.Duration
 	var ev Event
 	switch {
@@ -168,8 +162,20 @@ func (s *simulator) next(limit time.Duration) bool {
 	} else {
 		s.timer = nil
 	}
-	s.apply(s.e.Handle(ev))
+	s.handle(ev)
 	return true
+}
+
+// handle feeds one event, then the outcomes of hand-offs it started: a
+// simulated transfer is decided at once, so no later key press can slip
+// in between.
+func (s *simulator) handle(ev Event) {
+	s.apply(s.e.Handle(ev))
+	for len(s.results) > 0 {
+		r := s.results[0]
+		s.results = s.results[1:]
+		s.apply(s.e.Handle(r))
+	}
 }
 
 func (s *simulator) emit(ev SimEvent) {
@@ -183,7 +189,10 @@ func (s *simulator) apply(acts []Action) {
 		case Play:
 			barge := a.BargeIn
 			s.emit(SimEvent{Event: "play", Prompt: a.Prompt, BargeIn: &barge})
-			d, _ := s.opt.Duration(a.Prompt)
+			var d time.Duration
+			if s.opt.Duration != nil {
+				d, _ = s.opt.Duration(a.Prompt) // a missing prompt is skipped, as on a real call
+			}
 			p := a
 			s.play, s.playEnd = &p, s.now+d
 		case StopPlayback:

@@ -184,8 +184,10 @@ func (v *validator) schedules() {
 			v.errf(path, "duplicate schedule id %q", s.ID)
 		}
 		seen[s.ID] = true
-		if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" {
-			v.errf(path+".timezone", "unknown time zone %q", s.Timezone)
+		if s.Timezone == "" {
+			v.warnf(path+".timezone", "no time zone: open hours and holidays are read in UTC")
+		} else if _, err := location(s.Timezone); err != nil {
+			v.errf(path+".timezone", "unknown time zone %q (want an IANA name like \"Europe/Paris\")", s.Timezone)
 		}
 		for j, o := range s.Open {
 			if _, err := parseOpen(o); err != nil {

@@ -76,7 +76,7 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 		{"extension not dialable", `{ number: "1002" }`, `{ number: "sales" }`,
 			`extensions[sales]: number "sales" must be dialable digits`},
 		{"bad time zone", `Europe/Paris`, `Europe/Atlantis`,
-			`schedules[office].timezone: unknown time zone "Europe/Atlantis"`},
+			`schedules[office].timezone: unknown time zone "Europe/Atlantis" (want an IANA name like "Europe/Paris")`},
 		{"bad open hours", `mon-fri 09:00-17:00`, `mon-fry 09:00-17:00`,
 			`schedules[office].open[0]: open hours "mon-fry 09:00-17:00": bad day "mon-fry" (mon..sun)`},
 		{"bad holiday date", `2026-12-25`, `2026-13-01`,
@@ -181,6 +181,10 @@ func TestValidationWarnings(t *testing.T) {
 		y := strings.Replace(validBase, `{ number: "1002" }`, `{ number: "10#2" }`, 1)
 		warn(t, strings.Replace(y, "    schedule: office", "    schedule: office\n    direct_dial: true", 1),
 			`ivrs[main].direct_dial: warning: extension "10#2" contains the terminator "#": it cannot be dialled from this menu`)
+	})
+	t.Run("schedule without a time zone", func(t *testing.T) {
+		warn(t, strings.Replace(validBase, `    timezone: "Europe/Paris"`+"\n", "", 1),
+			`schedules[office].timezone: warning: no time zone: open hours and holidays are read in UTC`)
 	})
 	t.Run("menu without keys", func(t *testing.T) {
 		warn(t, strings.Replace(validBase, `keys: { "8": back }`, `on_failure: back`, 1),

@@ -20,7 +20,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	input := fs.String("input", "", `what the caller does, comma-separated: "1", "1001#" (keys 100 ms apart), "wait:3s"`)
 	fail := fs.Bool("transfer-fails", false, "make every transfer fail, to trace failure handling")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ivrd simulate --config FILE --to NUMBER [--from NUMBER] [--at RFC3339] --input SCRIPT\n\nRuns one call through the menus without a network, with prompt durations\nfrom the real prompt files, and prints one JSON object per event.\n\n")
+		fmt.Fprint(stderr, "Usage: ivrd simulate --config FILE --to NUMBER [--from NUMBER] [--at RFC3339] --input SCRIPT\n\nRuns one call through the menus without a network, with prompt durations\nfrom the real prompt files, and prints one JSON object per event.\nSCRIPT is comma-separated steps: a digit string pressed now (\"1\",\n\"1001#\"; keys 100 ms apart) or wait:DURATION. After the last step time\nruns on until the call is handed on or hung up. The config is validated\nfirst: errors refuse to simulate.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -43,6 +43,15 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	// Simulate only what serve would run: errors refuse, warnings go to
+	// stderr so stdout stays one JSON object per line.
+	probs := ivr.Validate(cfg, lib.Names())
+	for _, p := range probs {
+		fmt.Fprintln(stderr, p)
+	}
+	if ivr.HasErrors(probs) {
+		return 1
+	}
 	opt := ivr.SimOptions{To: *to, From: *from, Script: *input, TransferFails: *fail,
 		Duration: func(name string) (time.Duration, bool) {
 			p, ok := lib.Get(name)
@@ -58,7 +67,9 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	trace, err := ivr.Simulate(cfg, opt)
-	ivr.WriteTrace(stdout, trace)
+	if werr := ivr.WriteTrace(stdout, trace); werr != nil && err == nil {
+		err = werr
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
