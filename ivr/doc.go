@@ -1,9 +1,37 @@
 // Package ivr is the menu: the configuration model (../shared/CONFIG.md),
 // its validation, schedules, and the executor, a pure state machine that
-// turns call events (digit, playback done, timer fired, transfer result)
-// into actions (play, stop, start timer, transfer, hang up).
+// turns call events (started, digit, playback done, timer fired, transfer
+// result, hang-up) into actions (play, stop, start/cancel timer, transfer,
+// voicemail, hang up, and Note for logs and traces).
 //
-// It imports no network, SIP or media package: a Runner drives the
-// executor on a real call through the Call interface, and the simulator
-// drives it on a virtual clock.
+// It imports no network, SIP or media package and owns no clock or
+// goroutine in the executor: a Runner drives it on a real call through the
+// Call interface, and Simulate drives it on a virtual clock. Prompt files
+// belong to package prompts; validation and the simulator take their names
+// and durations as plain values.
+//
+// Where the contract is silent, ivr does what Asterisk/FreeSWITCH callers
+// expect:
+//
+//   - transfer defaults to refer (blind transfer, as Asterisk's Transfer()).
+//   - The greeting plays once per menu per call, cannot be interrupted, and
+//     keys typed during it (or during invalid/timeout prompts and recorded
+//     answers) are kept and answer the menu at once without its prompt.
+//   - An invalid entry discards keys typed before it was judged; keys typed
+//     during the invalid prompt are kept.
+//   - Without on_failure the call hangs up (reason "failure"); the examples
+//     set { prompt: goodbye, then: hangup }. A {play} with no then replays
+//     the menu, except while the call is ending (on_failure, closed), where
+//     it ends the call: repeat/menu there would loop with spent counters.
+//   - A failed hand-off runs its overflow, else plays invalid_prompt and
+//     returns to the menu; during on_failure or closed handling it hangs up.
+//   - A menu with a schedule is checked each time it is entered, at the
+//     call's start time: a department (submenu) can keep its own hours. A
+//     schedule with no open list is always open except on holidays.
+//   - Going to a menu already on the back stack unwinds to it.
+//   - dial_out.allow patterns must match the whole number (as if written
+//     ^(?:...)$) and only all-digit numbers of 1-20 digits go out: * and #
+//     never do. A key or an extension wins over a dial-out number.
+//   - A multi-digit entry ends when nothing longer could mean something
+//     else; otherwise after digit_timeout or at the terminator.
 package ivr

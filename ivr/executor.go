@@ -426,10 +426,10 @@ func (e *Executor) run(d *Destination) []Action {
 		}
 		return e.play(d.Target, false, func() []Action { return e.run(then) })
 	case KindVoicemail:
-		e.phase, e.handoff = phaseHandoff, d
+		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
 	case KindURI, KindExternal, KindExtension:
-		e.phase, e.handoff = phaseHandoff, d
+		e.startHandoff(d)
 		method := d.Transfer
 		if method == "" && e.cur != nil {
 			method = e.cur.Transfer
@@ -440,6 +440,13 @@ func (e *Executor) run(d *Destination) []Action {
 		return []Action{Transfer{Dest: d, Method: method}}
 	}
 	return e.hangup()
+}
+
+// startHandoff waits for a hand-off's outcome. Keys typed ahead belong to
+// the menu that is being left: if the hand-off fails they are not replayed.
+func (e *Executor) startHandoff(d *Destination) {
+	e.phase, e.handoff = phaseHandoff, d
+	e.pending = e.pending[:0]
 }
 
 // again replays the current menu keeping its counters. While the call is

@@ -166,3 +166,14 @@ func TestScheduleOvernightRangesAndDSTDays(t *testing.T) {
 	_, h = sales.IsOpen(time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC))
 	assert.NotNil(t, h)
 }
+
+func TestKeysTypedAheadDoNotOutliveAFailedHandoff(t *testing.T) {
+	c, err := Parse([]byte(treeConfig))
+	require.NoError(t, err)
+	weekday := time.Date(2026, 11, 24, 10, 0, 0, 0, mustLoc("Europe/London"))
+	// "41" during the greeting: 4 hands off (fails, overflow to sales);
+	// the 1 must not pick sales' key 1.
+	got := sim(t, c, "100", "wait:200ms,41", weekday, true)
+	assert.Contains(t, got, "1000 transfer_failed front\n1000 enter sales\n1000 play salesmenu*\n")
+	assert.NotContains(t, got, "sales@pbx")
+}

@@ -213,6 +213,9 @@ func (v *validator) prompt(path, name string) {
 }
 
 func (v *validator) ivrs() {
+	if len(v.c.IVRs) == 0 {
+		v.warnf("ivrs", "no ivrs: every call would be refused")
+	}
 	ids := map[string]bool{}
 	dialled := map[string]string{}
 	for i, m := range v.c.IVRs {
