@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -16,6 +17,9 @@ import (
 // fields and malformed values with their line numbers. It does not
 // validate references: see Validate.
 func Parse(data []byte) (*Config, error) {
+	if err := unquotedKeys(data); err != nil {
+		return nil, err
+	}
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -60,4 +64,24 @@ func (c *Config) VoicemailPath() string {
 		return d
 	}
 	return filepath.Join(c.Dir, d)
+}
+
+// keyTrap is a key-map line whose key is a bare # or *: YAML reads the
+// first as a comment (the key silently vanishes) and the second as an
+// alias.
+var keyTrap = regexp.MustCompile(`^\s*[#*]\s*:`)
+
+func unquotedKeys(data []byte) error {
+	var msgs []string
+	for i, line := range strings.Split(string(data), "\n") {
+		if keyTrap.MatchString(line) {
+			k := strings.TrimSpace(line)[:1]
+			msgs = append(msgs, fmt.Sprintf("line %d: quote the key %s (write \"%s\": ...): YAML reads a bare %s as %s",
+				i+1, k, k, k, map[string]string{"#": "a comment", "*": "an alias"}[k]))
+		}
+	}
+	if msgs != nil {
+		return fmt.Errorf("config: %s", strings.Join(msgs, "\n  "))
+	}
+	return nil
 }

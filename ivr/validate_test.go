@@ -201,3 +201,13 @@ func TestConfigValidateMethodSkipsPrompts(t *testing.T) {
 	assert.Empty(t, c.Validate())
 	assert.True(t, HasErrors(Validate(c, nil)), "the package function checks prompts")
 }
+
+func TestParseNamesUnquotedHashAndStarKeys(t *testing.T) {
+	_, err := Parse([]byte("ivrs:\n  - id: m\n    keys:\n      \"1\": hangup\n      #: hangup\n      *: repeat\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `line 5: quote the key # (write "#": ...): YAML reads a bare # as a comment`)
+	assert.Contains(t, err.Error(), `line 6: quote the key * (write "*": ...): YAML reads a bare * as an alias`)
+	c, err := Parse([]byte("ivrs:\n  - id: m\n    keys:\n      \"#\": hangup # ends the call\n      1: repeat\n# a comment\n"))
+	require.NoError(t, err)
+	assert.Len(t, c.IVRs[0].Keys, 2, "quoted keys and unquoted digits are fine")
+}
