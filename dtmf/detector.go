@@ -12,12 +12,21 @@ import (
 // frequency to about a hertz, which is what lets it accept 1.5% and reject
 // 3.5% off-frequency tones — a block this short cannot separate them by
 // magnitude alone — and it corrects the measured levels for that offset
-// before judging twist. A press needs two good blocks in a row (so 40 ms
+// before judging twist.
+//
 // Blocks overlap by half: one is judged every 51 samples from the last two
 // halves. A press needs three good blocks in a row (four halves: a 40 ms
 // tone always fills five, a 20 ms one at most three) and ends after five
 // bad ones (a 40 ms pause spoils at least seven, a 10 ms dropout at most
 // four).
+//
+// Speech is what makes false digits (talk-off), and voiced speech that
+// mimics a key pair looks like a pair near the edges of what a keypad
+// sends: the low tone well above the high one (vowels put most energy in
+// the first formant) and frequencies a percent or two off. So the purity a
+// block must show (the two tones' share of its energy) rises as its twist
+// and frequency errors approach the limits: a keypad at the limits of
+// Q.24 sends clean tones, a voice that lands there does not.
 const (
 	blockLen = 102
 	halfLen  = blockLen / 2
@@ -57,7 +66,7 @@ func init() {
 
 // Limits. They sit between what Q.24 says must pass and what must not.
 const (
-	minToneDBm0  = -35.0 // per tone; must accept -25, must ignore -55
+	minToneDBm0  = -43.0 // per tone; must accept -25 (spandsp: -41), must ignore -55
 	maxOffset    = 0.025 // relative frequency error; accept 1.5%, reject 3.5%
 	normalTwist  = 9.0   // dB the column tone may be weaker (8 must pass, with offsets)
 	reverseTwist = 5.0   // dB the column tone may be stronger (4 must pass)
@@ -66,6 +75,10 @@ const (
 	steadyOffset = 0.003 // relative frequency change allowed between weak blocks
 	groupMargin  = 8.0   // dB a tone must stand above its group's others
 	halfSpread   = 2.5   // dB a tone may differ between the two halves (a half under 38 of 51 samples fails)
+	edgeShare    = 0.10  // share added at the limits (edgeStress 1)
+	twistFree    = 0.5   // fraction of the twist limits free of it
+	offsetFree   = 0.008 // frequency error free of it
+	offsetSpan   = 0.012 // ... and the error beyond that counting as a limit
 	levelDrop    = 12.0  // dB below a press's peak that counts as released
 	harmonicDB   = 12.0  // a second harmonic this close to a tone rejects it
 	startBlocks  = 3     // good blocks to recognise a press
@@ -355,12 +368,27 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 		return reject("twist", twist)
 	}
 	share := (t[0].power + t[1].power) / (energy * blockLen / 2)
-	if share < minShare {
+	need := minShare
+	if r := edgeStress(twist, t[0].offset, t[1].offset); r > 0 {
+		// Near the limits only a clean pair passes, whatever the path.
+		need = minToneShare + edgeShare*r
+	}
+	if share < need {
 		return reject("share", share)
 	}
 	d.prevT, d.prevWk = d.tones, d.weak
 	d.tones, d.weak = t, share < minToneShare
 	return keypad[t[0].idx][t[1].idx-4], t[0].power + t[1].power
+}
+
+// edgeStress is how close a block's twist and frequency errors are to the
+// limits, from 0 (nearly level tones within 0.8%) to 1 (at a limit, or a
+// bit of both).
+func edgeStress(twist, off0, off1 float64) float64 {
+	tw := math.Max(twist/normalTwist, -twist/reverseTwist)
+	off := math.Max(math.Abs(off0), math.Abs(off1))
+	r := math.Max(0, (tw-twistFree)/(1-twistFree)) + math.Max(0, (off-offsetFree)/offsetSpan)
+	return math.Min(1, r)
 }
 
 // steady reports whether the last two good blocks saw the same two tones

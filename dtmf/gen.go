@@ -20,9 +20,14 @@ func Amplitude(dBm0 float64) float64 {
 	return 32767 * math.Pow(10, (dBm0-FullScaleDBm0)/20)
 }
 
-// phaseRand gives tones their start phase: varied, but the same sequence
-// on every run so tests are repeatable.
-var phaseRand = rand.New(rand.NewPCG(0x1d7f, 0x24))
+// startPhase gives a tone appended at position n its low tone's start
+// phase: varied from tone to tone, yet a function of the signal alone, so
+// a test sees the same audio whichever tests ran before it, in parallel
+// or not.
+func startPhase(n int) float64 {
+	const golden = 0.6180339887498949
+	return math.Mod(float64(n)*golden, 1) * 2 * math.Pi
+}
 
 // ToneSpec describes one key press.
 type ToneSpec struct {
@@ -64,7 +69,7 @@ func (s Signal) Tone(t ToneSpec) Signal {
 func (s Signal) Dual(f1, f2, dBm1, dBm2 float64, ms int) Signal {
 	n := ms * 8
 	a1, a2 := Amplitude(dBm1), Amplitude(dBm2)
-	ph := phaseRand.Float64() * 2 * math.Pi
+	ph := startPhase(len(s))
 	for i := 0; i < n; i++ {
 		t := float64(i) / 8000
 		s = append(s, a1*math.Sin(2*math.Pi*f1*t+ph)+a2*math.Sin(2*math.Pi*f2*t))

@@ -86,6 +86,8 @@ func TestLimitsLevel(t *testing.T) {
 		{"0 dBm0 per tone", spec(50, 0, 0, 0, 0), true},
 		{"-25 dBm0 per tone", spec(50, -25, -25, 0, 0), true},
 		{"-30 dBm0 per tone", spec(50, -30, -30, 0, 0), true},
+		{"-41 dBm0 per tone (spandsp's floor)", spec(50, -41, -41, 0, 0), true},
+		{"-50 dBm0 per tone", spec(50, -50, -50, 0, 0), false},
 		{"-55 dBm0 per tone", spec(50, -55, -55, 0, 0), false},
 		{"-60 dBm0 per tone", spec(50, -60, -60, 0, 0), false},
 	} {
@@ -149,6 +151,21 @@ func TestLimitsNoise(t *testing.T) {
 	}
 	t.Logf("10 dB SNR: %d errors in %d digits", errors, total)
 	assert.Less(t, float64(errors)/float64(total), 0.01)
+}
+
+// TestNoiseAcceptableSNR is spandsp's own noise test, whose result is the
+// "7 dB" quoted for it: '1' at -4 dBm0 per tone, 50 ms on and off, a
+// thousand times over white noise, SNR counted per tone; the figure is the
+// lowest SNR at which all 1000 are heard and nothing else. ivrd must do
+// better: 6 dB.
+func TestNoiseAcceptableSNR(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1234567, 0))
+	var s Signal
+	for i := 0; i < 1000; i++ {
+		s = s.Tone(ToneSpec{Key: '1', Ms: 50, LowDBm0: -4, HighDBm0: -4}).Silence(50)
+	}
+	got := Detect(Ulaw(s.AddNoise(-4-6, rng).PCM()))
+	assert.Equal(t, strings.Repeat("1", 1000), got, "6 dB SNR per tone: %d digits", len(got))
 }
 
 func editDistance(a, b string) int {
@@ -218,7 +235,8 @@ func TestTalkOffSpeechlike(t *testing.T) {
 	}
 	perHour := float64(false_) * 60 / float64(minutes)
 	t.Logf("speech-like: %d false digits in %d minutes (%.0f per hour)", false_, minutes, perHour)
-	assert.LessOrEqual(t, perHour, 30.0)
+	// "A few per hour"; spandsp makes none on this material.
+	assert.LessOrEqual(t, perHour, 3.0)
 }
 
 // TestTalkOffEspeak runs real synthetic speech when espeak-ng is installed.
@@ -460,5 +478,25 @@ func BenchmarkDetectorFrameSpeech(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		f := i % frames
 		d.Frame(pcm[f*160 : f*160+160])
+	}
+}
+
+// TestPurityNeededAtTheLimits: a pair with a little other sound under it
+// (a sixth of the energy) is a key when its tones are level and on
+// frequency, and not when it sits near the twist and frequency limits too
+// — where voices that mimic keys sit, and where keypads send clean tones.
+func TestPurityNeededAtTheLimits(t *testing.T) {
+	under := func(ts ToneSpec, otherDBm0 float64) string {
+		s := Signal{}.Silence(40).Tone(ts).Silence(80)
+		other := Signal{}.Silence(40).Sine(2100, otherDBm0, ts.Ms).Silence(80)
+		return Detect(Ulaw(s.Mix(other).PCM()))
+	}
+	for i := 0; i < len(allKeys); i++ {
+		k := allKeys[i]
+		level := ToneSpec{Key: k, Ms: 80, LowDBm0: -10, HighDBm0: -10}
+		assert.Equal(t, string(k), under(level, -14), "level pair, key %c", k)
+		edge := ToneSpec{Key: k, Ms: 80, LowDBm0: -8, HighDBm0: -15, LowShift: 0.012, HighShift: -0.012}
+		assert.Equal(t, string(k), under(edge, -45), "clean pair at 7 dB twist and 1.2%% off, key %c", k)
+		assert.Empty(t, under(edge, -14), "impure pair at 7 dB twist and 1.2%% off, key %c", k)
 	}
 }
