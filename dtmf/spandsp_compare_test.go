@@ -62,18 +62,6 @@ func (s *spandspRx) detect(t *testing.T, pcm []int16) (string, int) {
 	return string(digits), first
 }
 
-// firstAt is ivrd's counterpart of detect's first report position.
-func firstAt(pcm []int16) int {
-	d := NewDetector()
-	for i := 0; i < len(pcm); i += 160 {
-		end := min(i+160, len(pcm))
-		if _, ok := d.Frame(pcm[i:end]); ok {
-			return end
-		}
-	}
-	return -1
-}
-
 func TestSpandspComparison(t *testing.T) {
 	sp := newSpandspRx(t)
 	both := func(pcm []int16) (string, string) {
@@ -202,11 +190,7 @@ func TestSpandspComparison(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, uint64(ms)))
 		ha, hb, xa, xb, total := 0, 0, 0, 0, 0
 		for round := 0; round < 20; round++ {
-			var s Signal
-			for i := 0; i < len(allKeys); i++ {
-				s = s.Silence(100).Tone(ToneSpec{Key: allKeys[i], Ms: ms, LowDBm0: -10, HighDBm0: -10})
-			}
-			s = s.Silence(100)
+			s := keyPresses(ms)
 			a, b := both(Ulaw(s.Mix(Signal{}.Speechlike(len(s)/8, -17, rng)).PCM()))
 			h1, h2 := heardInOrder(a, allKeys), heardInOrder(b, allKeys)
 			ha, hb, xa, xb, total = ha+h1, hb+h2, xa+len(a)-h1, xb+len(b)-h2, total+16
@@ -221,7 +205,7 @@ func TestSpandspComparison(t *testing.T) {
 		pcm = append(make([]int16, off), pcm...)
 		start := off + 160
 		_, b := sp.detect(t, pcm)
-		la, lb = append(la, (firstAt(pcm)-start)/8), append(lb, (b-start)/8)
+		la, lb = append(la, (firstReport(pcm)-start)/8), append(lb, (b-start)/8)
 	}
 	sortInts(la)
 	sortInts(lb)
