@@ -467,20 +467,16 @@ func BenchmarkDetectorFrameMix(b *testing.B) {
 	for i := 0; i < len(allKeys); i++ {
 		s = s.Tone(Nominal(allKeys[i])).Silence(50)
 	}
-	pcm := Ulaw(s.PCM())
-	frames := len(pcm) / 160
-	d := NewDetector()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		f := i % frames
-		d.Frame(pcm[f*160 : f*160+160])
-	}
+	benchFrames(b, Ulaw(s.PCM()))
 }
 
 // BenchmarkDetectorFrameSpeech is the common case: no key, talking.
 func BenchmarkDetectorFrameSpeech(b *testing.B) {
-	pcm := Ulaw(Signal{}.Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM())
+	benchFrames(b, Ulaw(Signal{}.Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM()))
+}
+
+// benchFrames feeds one detector pcm's 20 ms frames round and round.
+func benchFrames(b *testing.B, pcm []int16) {
 	frames := len(pcm) / 160
 	d := NewDetector()
 	b.ReportAllocs()

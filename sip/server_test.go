@@ -215,11 +215,7 @@ func TestCancelBeforeAnswerGets487(t *testing.T) {
 	require.Error(t, err)
 	_ = d
 	waitFor(t, "cancelled call cleaned up", func() bool { return r.srv.ActiveCalls() == 0 })
-	select {
-	case <-r.handler.calls:
-		t.Fatal("a cancelled call reached the handler")
-	default:
-	}
+	r.noCall(t, "a cancelled call reached the handler")
 }
 
 func TestLateOfferAnswerInAck(t *testing.T) {
@@ -450,11 +446,7 @@ func TestRetransmittedInviteMakesOneCall(t *testing.T) {
 	r.nextCall()
 	time.Sleep(200 * time.Millisecond)
 	assert.Equal(t, 1, r.srv.ActiveCalls(), "retransmissions make no second call")
-	select {
-	case <-r.handler.calls:
-		t.Fatal("second call from a retransmission")
-	default:
-	}
+	r.noCall(t, "second call from a retransmission")
 }
 
 func TestServerHangupSendsBye(t *testing.T) {
@@ -557,4 +549,14 @@ func TestRecordRouteHonouredOnOurBye(t *testing.T) {
 	bye := string(buf[:n])
 	assert.True(t, strings.HasPrefix(bye, "BYE sip:alice@"), bye)
 	assert.Contains(t, bye, "Route: "+rr)
+}
+
+// noCall fails the test if a call has reached the handler.
+func (r *rig) noCall(t *testing.T, why string) {
+	t.Helper()
+	select {
+	case <-r.handler.calls:
+		t.Fatal(why)
+	default:
+	}
 }
