@@ -248,8 +248,8 @@ func (s *Session) receive() {
 			}
 			continue
 		}
-		hl, err := h.Unmarshal(buf[:n])
-		if err != nil || h.Version != 2 {
+		payload, err := splitRTP(&h, buf[:n])
+		if err != nil {
 			s.malformed.Add(1)
 			if time.Since(lastWarn) > 10*time.Second {
 				lastWarn = time.Now()
@@ -265,15 +265,6 @@ func (s *Session) receive() {
 		}
 		eventPT := s.params.EventPT
 		s.mu.Unlock()
-		payload := buf[hl:n]
-		if h.Padding && len(payload) > 0 {
-			pad := int(payload[len(payload)-1])
-			if pad > len(payload) {
-				s.malformed.Add(1)
-				continue
-			}
-			payload = payload[:len(payload)-pad]
-		}
 		if s.rx == nil {
 			continue
 		}
@@ -289,6 +280,40 @@ func (s *Session) receive() {
 		}
 	}
 }
+
+// splitRTP parses an RTP packet's header into h and returns its payload
+// without padding, or an error naming what is wrong. It allocates nothing
+// and the payload aliases pkt.
+func splitRTP(h *rtp.Header, pkt []byte) ([]byte, error) {
+	if len(pkt) < 12 {
+		return nil, errShortRTP
+	}
+	if v := pkt[0] >> 6; v != 2 {
+		return nil, errRTPVersion
+	}
+	hl, err := h.Unmarshal(pkt)
+	if err != nil {
+		return nil, err
+	}
+	payload := pkt[hl:]
+	if h.Padding {
+		if len(payload) == 0 {
+			return nil, errRTPPadding
+		}
+		pad := int(payload[len(payload)-1])
+		if pad == 0 || pad > len(payload) {
+			return nil, errRTPPadding
+		}
+		payload = payload[:len(payload)-pad]
+	}
+	return payload, nil
+}
+
+var (
+	errShortRTP   = errors.New("RTP packet shorter than its 12-byte header")
+	errRTPVersion = errors.New("RTP version is not 2")
+	errRTPPadding = errors.New("RTP padding longer than the payload")
+)
 
 // Stats returns the session's counters.
 func (s *Session) Stats() Stats {
