@@ -34,11 +34,15 @@ type bridgeHandler struct {
 	out    Outbound
 	result chan error
 	calls  chan *Call
+	gate   chan struct{} // when set, bridging waits for it to close
 }
 
 func (h *bridgeHandler) Route(string) bool { return true }
 func (h *bridgeHandler) Serve(ctx context.Context, c *Call) {
 	h.calls <- c
+	if h.gate != nil {
+		<-h.gate
+	}
 	_, err := c.Bridge(ctx, h.out)
 	h.result <- err
 	<-ctx.Done()
@@ -125,6 +129,44 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("far end got no BYE")
 	}
+}
+
+// TestBridgeKeepsTheChoosingKeyToItself: the key that chose the bridge is
+// still sounding (its end packets arrive) when the far end answers; the
+// far end must not get it as a key press, but must get the next one.
+func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
+	far := siptest.NewFarEnd(t, "answer")
+	r, h := bridgeRig(t, Outbound{URI: far.URI()})
+	h.gate = make(chan struct{})
+	c := r.caller("udp")
+	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	<-h.calls
+	var seq uint16
+	event := func(key byte, ts uint32, i int, end bool) {
+		seq++
+		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 9, Marker: i == 0}, dtmf.AppendEvent(nil, key, end, 10, uint16(160*(i+1)))))
+	}
+	event('3', 5000, 0, false)
+	event('3', 5000, 1, false)
+	time.Sleep(100 * time.Millisecond)
+	close(h.gate)
+	require.NoError(t, <-h.result)
+	for i := 2; i < 5; i++ {
+		event('3', 5000, i, true)
+	}
+	for i, end := range []bool{false, false, true, true, true} {
+		event('4', 9000, i, end)
+	}
+	time.Sleep(200 * time.Millisecond)
+	var keys []byte
+	for _, p := range far.Packets() {
+		if p.PayloadType == 96 && len(p.Payload) >= 4 {
+			keys = append(keys, "0123456789*#ABCD"[p.Payload[0]&15])
+		}
+	}
+	assert.NotContains(t, string(keys), "3", "the choosing key's end packets stay with ivrd")
+	assert.Contains(t, string(keys), "4", "a key pressed while bridged reaches the far end")
 }
 
 func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {

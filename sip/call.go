@@ -62,15 +62,19 @@ type Call struct {
 	haveAnswer bool // late offer: the ACK brought the answer
 	started    bool
 	digits     Digits
-	tap        *leg // while bridged, the caller's media goes to the far end
-	listen     func(pcm []int16)
-	digitCh    chan Digit
-	timer      sessionTimer
-	timerStop  *time.Timer
-	refer      chan int // final/provisional sipfrag codes of an active REFER
-	ackCh      chan struct{}
-	ended      bool
-	endReason  string
+	// the last telephone-event timestamp seen before a bridge (touched
+	// only by the media receive goroutine)
+	lastEventTS uint32
+	eventSeen   bool
+	tap         *leg // while bridged, the caller's media goes to the far end
+	listen      func(pcm []int16)
+	digitCh     chan Digit
+	timer       sessionTimer
+	timerStop   *time.Timer
+	refer       chan int // final/provisional sipfrag codes of an active REFER
+	ackCh       chan struct{}
+	ended       bool
+	endReason   string
 }
 
 // Server is the server the call came in on.
@@ -216,9 +220,15 @@ func (c *Call) Audio(pt uint8, pcm []int16) {
 func (c *Call) TelephoneEvent(h *rtp.Header, payload []byte) {
 	d, tap := c.inputs()
 	if tap != nil {
+		// The rest of the press that chose this destination (its end
+		// packets) is ours, not a key for the far end.
+		if c.eventSeen && h.Timestamp == c.lastEventTS {
+			return
+		}
 		tap.tapEvent(h, payload)
 		return
 	}
+	c.eventSeen, c.lastEventTS = true, h.Timestamp
 	if d != nil {
 		d.TelephoneEvent(h, payload)
 	}
