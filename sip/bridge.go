@@ -47,8 +47,10 @@ type leg struct {
 	toB     media.Relay // caller -> far end
 	done    chan struct{}
 	endOnce sync.Once
-	lastEv  uint32 // timestamp of the last telephone-event relayed to B
-	lastEvA uint32 // ... and to A
+	mu      sync.Mutex
+	ackCh   chan struct{} // the far end's ACK for our 200 to its re-INVITE
+	lastEv  uint32        // timestamp of the last telephone-event relayed to B
+	lastEvA uint32        // ... and to A
 	evSeen  bool
 	evSeenA bool
 }
@@ -387,8 +389,28 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	l.media.Update(media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: mc.Direction.weSend()})
 	answer := SDPParams{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
 		Port: int(l.media.LocalAddr().Port()), Codecs: []prompts.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}.Marshal()
-	c.srv.respond(tx, req, 200, "OK", answer, &c.contact, sip.NewHeader("Content-Type", "application/sdp"))
+	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
+	res.AppendHeader(&c.contact)
+	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ack := make(chan struct{}, 1)
+	l.mu.Lock()
+	l.ackCh = ack
+	l.mu.Unlock()
 	go c.reoffer(offer.Direction)
+	respondUntilAck(c.ctx, tx, res, ack, c.Log)
+}
+
+// acked passes the far end's ACK to the 200 waiting for it.
+func (l *leg) acked() {
+	l.mu.Lock()
+	ch := l.ackCh
+	l.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // reoffer sends the caller a re-INVITE with a new direction (the far end

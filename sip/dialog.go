@@ -1,7 +1,9 @@
 package sip
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +18,9 @@ import (
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.callFor(req)
 	if c == nil {
+		if l := s.legFor(req); l != nil {
+			l.acked() // a far end's ACK for our 200 to its re-INVITE
+		}
 		return // ACK for a 4xx/5xx is absorbed by the transaction layer; stray ones are dropped
 	}
 	c.mu.Lock()
@@ -144,22 +149,28 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.mu.Lock()
 	c.ackCh = ack
 	c.mu.Unlock()
-	// The transaction layer does not retransmit a 2xx to INVITE (RFC 6026):
-	// the UAS core does, until the ACK arrives.
+	respondUntilAck(c.ctx, tx, res, ack, c.Log)
+}
+
+// respondUntilAck sends a 2xx to a re-INVITE and repeats it (T1 doubling
+// to T2, for 64*T1) until ack fires: the transaction layer does not
+// retransmit a 2xx to INVITE (RFC 6026), the UAS core does. Over TCP the
+// repeats are harmless and stop at the ACK all the same.
+func respondUntilAck(ctx context.Context, tx sip.ServerTransaction, res *sip.Response, ack <-chan struct{}, log *slog.Logger) {
 	interval := sip.T1
 	deadline := time.After(64 * sip.T1)
 	for {
 		if err := tx.Respond(res); err != nil {
-			c.Log.Warn("re-INVITE 200 failed", "err", err)
+			log.Warn("re-INVITE 200 failed", "err", err)
 			return
 		}
 		select {
 		case <-ack:
 			return
-		case <-c.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-deadline:
-			c.Log.Warn("re-INVITE 200 never acknowledged")
+			log.Warn("re-INVITE 200 never acknowledged")
 			return
 		case <-time.After(interval):
 			interval = min(2*interval, sip.T2)

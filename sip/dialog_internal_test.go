@@ -1,0 +1,55 @@
+package sip
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/stretchr/testify/assert"
+)
+
+// countingTx is a server transaction that counts the responses sent on it
+// and acknowledges after the ackAfter-th.
+type countingTx struct {
+	sip.ServerTransaction
+	sent     atomic.Int32
+	ackAfter int32
+	ack      chan struct{}
+}
+
+func (c *countingTx) Respond(*sip.Response) error {
+	if c.sent.Add(1) == c.ackAfter {
+		c.ack <- struct{}{}
+	}
+	return nil
+}
+
+func TestRespondUntilAckRepeatsTheTwoHundredUntilTheAck(t *testing.T) {
+	tx := &countingTx{ackAfter: 2, ack: make(chan struct{}, 1)}
+	res := sip.NewResponse(200, "OK")
+	done := make(chan struct{})
+	go func() { respondUntilAck(context.Background(), tx, res, tx.ack, slog.Default()); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("still sending after the ACK")
+	}
+	assert.Equal(t, int32(2), tx.sent.Load(), "sent once, repeated once (after T1), then the ACK stopped it")
+}
+
+func TestRespondUntilAckStopsWhenTheCallEnds(t *testing.T) {
+	tx := &countingTx{ack: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { respondUntilAck(ctx, tx, sip.NewResponse(200, "OK"), tx.ack, slog.Default()); close(done) }()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("still sending after the call ended")
+	}
+	assert.GreaterOrEqual(t, tx.sent.Load(), int32(1))
+}
