@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-audio/audio"
-	"github.com/go-audio/wav"
+	"github.com/ivrd/ivrd/prompts"
 )
 
 // Message is one voicemail: its metadata, next to its audio.
@@ -46,15 +45,7 @@ func (v Voicemail) Save(m *Message, pcm []int16) error {
 	if err != nil {
 		return fmt.Errorf("voicemail: %w", err)
 	}
-	ints := make([]int, len(pcm))
-	for i, s := range pcm {
-		ints[i] = int(s)
-	}
-	enc := wav.NewEncoder(f, 8000, 16, 1, 1)
-	err = enc.Write(&audio.IntBuffer{Data: ints, Format: &audio.Format{NumChannels: 1, SampleRate: 8000}, SourceBitDepth: 16})
-	if cerr := enc.Close(); err == nil {
-		err = cerr
-	}
+	err = prompts.WriteWAV(f, pcm)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

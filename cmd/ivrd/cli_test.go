@@ -27,7 +27,7 @@ func TestVersionAndHelp(t *testing.T) {
 	code, out, _ := runCLI("version")
 	assert.Equal(t, 0, code)
 	assert.True(t, strings.HasPrefix(out, "ivrd "))
-	for _, cmd := range []string{"serve", "validate", "simulate"} {
+	for _, cmd := range []string{"serve", "validate", "simulate", "prompt", "dtmf"} {
 		code, _, errOut := runCLI(cmd, "--help")
 		assert.Equal(t, 0, code, cmd)
 		assert.Contains(t, errOut, "Usage: ivrd "+cmd, cmd)

@@ -1,4 +1,5 @@
-// Command ivrd is the IVR media server: serve, validate, simulate, version.
+// Command ivrd is the IVR media server: serve, validate, simulate,
+// voicemail, prompt, dtmf, version.
 package main
 
 import (
@@ -19,6 +20,8 @@ Usage:
                                   run one call through the menu, no network
   ivrd voicemail list [--config FILE] [--box N]
                                   list recorded voicemail messages
+  ivrd prompt [--out DIR] FILE... check prompt files: length, level, clipping
+  ivrd dtmf [--codec C] FILE...   list the keys pressed in recordings
   ivrd version                    print the version
 
 Run "ivrd COMMAND --help" for a command's flags.
@@ -42,6 +45,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSimulate(args[1:], stdout, stderr)
 	case "voicemail":
 		return runVoicemail(args[1:], stdout, stderr)
+	case "prompt":
+		return runPrompt(args[1:], stdout, stderr)
+	case "dtmf":
+		return runDTMF(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "ivrd %s\n", version)
 		return 0

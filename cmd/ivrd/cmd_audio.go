@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// runDTMF finds key presses in recordings, with the detector calls use:
+// what ivrd would have heard from a caller's audio.
+func runDTMF(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dtmf", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	codec := fs.String("codec", "pcmu", "line codec the audio passes through first: pcmu, pcma or none")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: ivrd dtmf [--codec pcmu|pcma|none] FILE...\n\n"+
+			"Lists the keys pressed in each recording (WAV at any rate, or .pcm raw\n"+
+			"16-bit 8 kHz), with the time each was heard, as the in-band detector of\n"+
+			"a call hears them after the line codec.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var line func([]int16) []int16
+	switch strings.ToLower(*codec) {
+	case "pcmu":
+		line = dtmf.Ulaw
+	case "pcma":
+		line = dtmf.Alaw
+	case "none":
+		line = func(p []int16) []int16 { return p }
+	default:
+		fmt.Fprintf(stderr, "ivrd dtmf: unknown --codec %q (pcmu, pcma, none)\n", *codec)
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	status := 0
+	for _, name := range fs.Args() {
+		pcm, err := decodeFile(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			status = 1
+			continue
+		}
+		pcm = line(pcm)
+		d := dtmf.NewDetector()
+		var keys []byte
+		for i := 0; i < len(pcm); i += prompts.FrameSamples {
+			end := min(i+prompts.FrameSamples, len(pcm))
+			if k, ok := d.Frame(pcm[i:end]); ok {
+				keys = append(keys, k)
+				fmt.Fprintf(stdout, "%s\t%.2fs\t%c\n", name, float64(end)/prompts.SampleRate, k)
+			}
+		}
+		fmt.Fprintf(stdout, "%s: %d keys %q\n", name, len(keys), keys)
+	}
+	return status
+}
+
+// runPrompt checks prompt files the way serve loads them and reports what
+// callers will hear: length and level; --out writes the 8 kHz version.
+func runPrompt(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("prompt", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "directory to write each prompt as ivrd plays it (8 kHz mono 16-bit WAV)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: ivrd prompt [--out DIR] FILE...\n\n"+
+			"Decodes each prompt as serve does (WAV at any rate, mono or stereo,\n"+
+			"16-bit, µ-law or A-law; .pcm raw 16-bit 8 kHz) and prints its length,\n"+
+			"peak and speech level, with a warning for clipping or a level far\n"+
+			"from the usual -20 dBm0 or so. Exit status 1 if any file cannot be used.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	status := 0
+	for _, name := range fs.Args() {
+		pcm, err := decodeFile(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			status = 1
+			continue
+		}
+		lv := measureLevel(pcm)
+		fmt.Fprintf(stdout, "%s: %.2f s, peak %.1f dBFS, active level %.1f dBm0", name,
+			float64(len(pcm))/prompts.SampleRate, lv.peakDBFS, lv.activeDBm0)
+		switch {
+		case lv.clipped > 0:
+			fmt.Fprintf(stdout, " (warning: %d clipped samples)", lv.clipped)
+		case lv.activeDBm0 < -35:
+			fmt.Fprint(stdout, " (warning: very quiet)")
+		case lv.activeDBm0 > -6:
+			fmt.Fprint(stdout, " (warning: very loud)")
+		}
+		fmt.Fprintln(stdout)
+		if *out != "" {
+			if err := writePrompt(*out, name, pcm); err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", name, err)
+				status = 1
+			}
+		}
+	}
+	return status
+}
+
+func decodeFile(name string) ([]int16, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return prompts.Decode(name, f)
+}
+
+func writePrompt(dir, name string, pcm []int16) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)) + ".wav"
+	path := filepath.Join(dir, base)
+	if abs, _ := filepath.Abs(path); abs != "" {
+		if src, _ := filepath.Abs(name); src == abs {
+			return fmt.Errorf("--out would overwrite the input %s", path)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = prompts.WriteWAV(f, pcm)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+type level struct {
+	peakDBFS, activeDBm0 float64
+	clipped              int
+}
+
+// measureLevel: peak relative to full scale, and the level while sound is
+// present (20 ms frames above -60 dBm0; pauses excluded, P.56's idea)
+// relative to the G.711 reference.
+func measureLevel(pcm []int16) level {
+	var lv level
+	peak := 0
+	for _, v := range pcm {
+		a := max(int(v), -int(v))
+		peak = max(peak, a)
+		if a >= 32767 {
+			lv.clipped++
+		}
+	}
+	lv.peakDBFS = 20 * math.Log10(math.Max(float64(peak), 1)/32768)
+	// A sine of RMS r is at 20 log10(r*√2 / A0) dBm0, A0 its 0 dBm0 peak.
+	dBm0 := func(meanSquare float64) float64 {
+		return 10 * math.Log10(2*meanSquare/(dtmf.Amplitude(0)*dtmf.Amplitude(0)))
+	}
+	sum, n := 0.0, 0
+	for i := 0; i < len(pcm); i += prompts.FrameSamples {
+		frame := pcm[i:min(i+prompts.FrameSamples, len(pcm))]
+		e := 0.0
+		for _, v := range frame {
+			e += float64(v) * float64(v)
+		}
+		if dBm0(e/float64(len(frame))) > -60 {
+			sum, n = sum+e, n+len(frame)
+		}
+	}
+	lv.activeDBm0 = math.Inf(-1)
+	if n > 0 {
+		lv.activeDBm0 = dBm0(sum / float64(n))
+	}
+	return lv
+}

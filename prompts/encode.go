@@ -1,0 +1,23 @@
+package prompts
+
+import (
+	"io"
+
+	"github.com/go-audio/audio"
+	"github.com/go-audio/wav"
+)
+
+// WriteWAV writes 8 kHz mono samples as a 16-bit PCM WAV file: what ivrd
+// plays, and how it stores what it records.
+func WriteWAV(w io.WriteSeeker, pcm []int16) error {
+	ints := make([]int, len(pcm))
+	for i, s := range pcm {
+		ints[i] = int(s)
+	}
+	enc := wav.NewEncoder(w, SampleRate, 16, 1, 1)
+	err := enc.Write(&audio.IntBuffer{Data: ints, Format: &audio.Format{NumChannels: 1, SampleRate: SampleRate}, SourceBitDepth: 16})
+	if cerr := enc.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
