@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // ErrNoPorts means every RTP port of the range is in use.
@@ -14,9 +15,10 @@ var ErrNoPorts = errors.New("media: no free RTP port")
 
 // EngineConfig sizes the engine.
 type EngineConfig struct {
-	BindIP           netip.Addr // address RTP sockets bind to
-	PortMin, PortMax int        // RTP port range; even ports are used, odd ones left for RTCP
-	Pacers           int        // pacing goroutines; 0 = GOMAXPROCS
+	BindIP           netip.Addr    // address RTP sockets bind to
+	PortMin, PortMax int           // RTP port range: RTP on even ports, RTCP on the odd one above
+	Pacers           int           // pacing goroutines; 0 = GOMAXPROCS
+	RTCPInterval     time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
 }
 
 // Engine owns the port pool and the pacers shared by every session.
@@ -43,6 +45,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	if cfg.Pacers <= 0 {
 		cfg.Pacers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.RTCPInterval == 0 {
+		cfg.RTCPInterval = 5 * time.Second
 	}
 	e := &Engine{cfg: cfg, inUse: map[int]bool{}, next: cfg.PortMin}
 	for i := 0; i < cfg.Pacers; i++ {
@@ -71,13 +76,13 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// bindPort takes the next free even port and binds it, skipping ports some
-// other program holds.
-func (e *Engine) bindPort() (*net.UDPConn, int, error) {
+// bindPort takes the next free even port and the odd one above it (RTCP)
+// and binds both, skipping pairs some other program holds.
+func (e *Engine) bindPort() (rtpConn, rtcpConn *net.UDPConn, port int, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil, 0, errors.New("media: engine closed")
+		return nil, nil, 0, errors.New("media: engine closed")
 	}
 	count := (e.cfg.PortMax-e.cfg.PortMin)/2 + 1
 	for i := 0; i < count; i++ {
@@ -86,17 +91,22 @@ func (e *Engine) bindPort() (*net.UDPConn, int, error) {
 		if e.next > e.cfg.PortMax {
 			e.next = e.cfg.PortMin
 		}
-		if e.inUse[port] {
+		if e.inUse[port] || port+1 > 65535 {
 			continue
 		}
-		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port))))
+		rtpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port))))
 		if err != nil {
 			continue
 		}
+		rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port+1))))
+		if err != nil {
+			rtpConn.Close()
+			continue
+		}
 		e.inUse[port] = true
-		return conn, port, nil
+		return rtpConn, rtcpConn, port, nil
 	}
-	return nil, 0, ErrNoPorts
+	return nil, nil, 0, ErrNoPorts
 }
 
 func (e *Engine) freePort(port int) {

@@ -30,9 +30,17 @@ type Params struct {
 	Send    bool  // false while the peer holds the call: no audio sent
 }
 
-// Stats count a session's traffic.
+// Stats count a session's traffic and what RTCP says of its quality.
 type Stats struct {
 	Sent, Received, Malformed, UnknownPT uint64
+
+	Lost       int64         // peer's packets we did not get (RTCP reception report)
+	Jitter     time.Duration // interarrival jitter of the peer's packets
+	PeerLost   int64         // our packets the peer reports lost (its RTCP)
+	PeerJitter time.Duration // jitter the peer reports on our packets
+	RTT        time.Duration // round trip, from the peer's report on our SR; 0 if unknown
+
+	RTCPSent, RTCPReceived, RTCPMalformed uint64
 }
 
 const headerLen = 12
@@ -62,19 +70,37 @@ type Session struct {
 	evTS     uint32 // timestamp of the telephone-event being sent
 	evPkt    [headerLen + 64]byte
 
-	sent, received, malformed, unknownPT atomic.Uint64
-	closeOnce                            sync.Once
-	recvDone                             chan struct{}
+	// RTCP, guarded by mu
+	rtcpConn   *net.UDPConn
+	rtcpTimer  *time.Timer
+	rtcpRemote netip.AddrPort // latched to the peer's RTCP source
+	rtcpBuf    [256]byte
+	cname      string
+	epoch      time.Time // arrival times are counted from here
+	recv       recvStats
+	sentRTP    bool // since the last report: SR rather than RR
+	octets     uint32
+	lastSRNTP  uint32 // the peer's last SR (middle NTP bits) and when it came
+	lastSRAt   time.Time
+	peer       reportBlock // the peer's last report on our stream
+	rtt        time.Duration
+
+	sent, received, malformed, unknownPT  atomic.Uint64
+	rtcpSent, rtcpReceived, rtcpMalformed atomic.Uint64
+	closeOnce                             sync.Once
+	recvDone, rtcpDone                    chan struct{}
 }
 
 // NewSession binds the next free even port. rx may be nil.
 func (e *Engine) NewSession(rx Receiver) (*Session, error) {
-	conn, port, err := e.bindPort()
+	conn, rtcpConn, port, err := e.bindPort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{engine: e, conn: conn, port: port, rx: rx, recvDone: make(chan struct{}),
+	s := &Session{engine: e, conn: conn, rtcpConn: rtcpConn, port: port, rx: rx,
+		recvDone: make(chan struct{}), rtcpDone: make(chan struct{}), epoch: time.Now(),
 		local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
+	s.cname = "ivrd@" + s.local.String()
 	s.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(), Marker: true}
 	return s, nil
 }
@@ -92,8 +118,12 @@ func (s *Session) Start(p Params) {
 	s.started = true
 	s.params = p
 	s.hdr.PayloadType = uint8(p.Codec)
+	if iv := s.engine.cfg.RTCPInterval; iv > 0 {
+		s.rtcpTimer = time.AfterFunc(rtcpDelay(iv), s.rtcpTick)
+	}
 	s.mu.Unlock()
 	go s.receive()
+	go s.receiveRTCP()
 	s.pacer = s.engine.leastLoaded()
 	s.pacer.add(s)
 }
@@ -148,6 +178,7 @@ func (s *Session) SendEvent(payload []byte, start bool) {
 	h.MarshalTo(s.evPkt[:headerLen])
 	n := headerLen + copy(s.evPkt[headerLen:], payload)
 	s.hdr.SequenceNumber++
+	s.sentRTP, s.octets = true, s.octets+uint32(n-headerLen)
 	remote := s.params.Remote
 	_, err := s.conn.WriteToUDPAddrPort(s.evPkt[:n], remote)
 	s.mu.Unlock()
@@ -208,6 +239,7 @@ func (s *Session) sendFrame() {
 		remote = s.params.Remote
 		s.hdr.SequenceNumber++
 		s.hdr.Marker = false
+		s.sentRTP, s.octets = true, s.octets+prompts.FrameSamples
 	}
 	// The clock runs on while held, so the stream resumes continuous.
 	s.hdr.Timestamp += prompts.FrameSamples
@@ -258,12 +290,14 @@ func (s *Session) receive() {
 			continue
 		}
 		s.received.Add(1)
+		arrival := int64(time.Since(s.epoch) * prompts.SampleRate / time.Second)
 		s.mu.Lock()
+		eventPT := s.params.EventPT
+		s.recv.packet(h.SSRC, h.SequenceNumber, h.Timestamp, arrival, eventPT == 0 || h.PayloadType != eventPT)
 		if !s.latched {
 			s.latched = true
 			s.params.Remote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 		}
-		eventPT := s.params.EventPT
 		s.mu.Unlock()
 		if s.rx == nil {
 			continue
@@ -317,7 +351,21 @@ var (
 
 // Stats returns the session's counters.
 func (s *Session) Stats() Stats {
-	return Stats{Sent: s.sent.Load(), Received: s.received.Load(), Malformed: s.malformed.Load(), UnknownPT: s.unknownPT.Load()}
+	st := Stats{Sent: s.sent.Load(), Received: s.received.Load(), Malformed: s.malformed.Load(), UnknownPT: s.unknownPT.Load(),
+		RTCPSent: s.rtcpSent.Load(), RTCPReceived: s.rtcpReceived.Load(), RTCPMalformed: s.rtcpMalformed.Load()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.Lost = int64(s.recv.lost())
+	st.Jitter = tsDuration(s.recv.jitter)
+	st.PeerLost = int64(s.peer.Lost)
+	st.PeerJitter = tsDuration(float64(s.peer.Jitter))
+	st.RTT = s.rtt
+	return st
+}
+
+// tsDuration converts RTP timestamp units (8 kHz) to a duration.
+func tsDuration(units float64) time.Duration {
+	return time.Duration(units * float64(time.Second) / prompts.SampleRate)
 }
 
 // Remote is where audio goes now (after latching, the peer's real source).
@@ -331,16 +379,26 @@ func (s *Session) Remote() netip.AddrPort {
 func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
-		s.closed = true
 		started := s.started
+		if s.rtcpTimer != nil {
+			s.rtcpTimer.Stop()
+		}
+		s.mu.Unlock()
+		if started {
+			s.sendRTCP(true) // a last report, and BYE
+		}
+		s.mu.Lock()
+		s.closed = true
 		s.playing, s.onDone = nil, nil
 		s.mu.Unlock()
 		if s.pacer != nil {
 			s.pacer.remove(s)
 		}
 		s.conn.Close()
+		s.rtcpConn.Close()
 		if started {
 			<-s.recvDone
+			<-s.rtcpDone
 		}
 		s.engine.freePort(s.port)
 	})

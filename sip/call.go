@@ -275,7 +275,17 @@ func (c *Call) end(reason string) {
 	if !c.start.IsZero() {
 		dur = time.Since(c.start).Round(time.Millisecond)
 	}
-	c.Log.Info("call ended", "reason", reason, "duration", dur.String())
+	attrs := []any{"reason", reason, "duration", dur.String()}
+	if c.Media != nil {
+		st := c.Media.Stats()
+		attrs = append(attrs, "rtp_sent", st.Sent, "rtp_received", st.Received, "lost", st.Lost,
+			"jitter", st.Jitter.Round(100*time.Microsecond).String())
+		if st.RTCPReceived > 0 {
+			attrs = append(attrs, "peer_lost", st.PeerLost, "peer_jitter", st.PeerJitter.Round(100*time.Microsecond).String(),
+				"rtt", st.RTT.Round(100*time.Microsecond).String())
+		}
+	}
+	c.Log.Info("call ended", attrs...)
 }
 
 func codecName(c prompts.Codec) string {

@@ -1,14 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,25 @@ func writeTone(t *testing.T, path string, freq float64, dur time.Duration) []int
 type liveIVR struct {
 	svc      *service
 	greeting []int16
+	logs     *syncBuffer
+}
+
+// syncBuffer collects the service's log lines from its goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 const liveConfig = `
@@ -89,7 +109,8 @@ func startLive(t *testing.T) *liveIVR {
 	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base)+"-"+strconv.Itoa(base+49)).Replace(liveConfig)
 	cfgPath := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(text), 0o644))
-	svc, err := newService(cfgPath, io.Discard, "info")
+	l.logs = &syncBuffer{}
+	svc, err := newService(cfgPath, l.logs, "info")
 	require.NoError(t, err)
 	require.NoError(t, svc.Start(context.Background()))
 	t.Cleanup(svc.Close)
@@ -176,6 +197,9 @@ func TestLiveCallPromptDigitRefer(t *testing.T) {
 	}
 	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err, "ivrd ends its side after the transfer")
+	// The call's last log line says how its media went.
+	require.Eventually(t, func() bool { return strings.Contains(l.logs.String(), `msg="call ended"`) }, 3*time.Second, 10*time.Millisecond)
+	assert.Regexp(t, `msg="call ended" .*reason=transferred.* rtp_sent=[1-9]\d* rtp_received=[1-9]\d* lost=0 jitter=`, l.logs.String())
 }
 
 // toneIn names which of the candidate frequencies dominates 8 kHz audio.
