@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 )
@@ -27,9 +28,78 @@ func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.W
 
 var libLogOnce sync.Once
 
+// Bad input from the network is logged, but at most this often per message.
+const (
+	badInputBurst  = 10
+	badInputWindow = 10 * time.Second
+)
+
 // quietLibrary routes sipgo's package-level logger into ours, errors only.
 func quietLibrary(log *slog.Logger) {
 	libLogOnce.Do(func() {
-		sipgosip.SetDefaultLogger(slog.New(minLevel{log.Handler(), slog.LevelError}).With("component", "sipgo"))
+		limited := newRateLimited(log.Handler(), badInputBurst, badInputWindow)
+		sipgosip.SetDefaultLogger(slog.New(minLevel{limited, slog.LevelError}).With("component", "sipgo"))
 	})
+}
+
+// rateLimited passes on at most burst records with the same message per
+// window and counts the rest into the next one let through: a flood of
+// malformed packets must not become a flood of log lines.
+type rateLimited struct {
+	slog.Handler
+	burst  int
+	window time.Duration
+	state  *rateState
+}
+
+type rateState struct {
+	mu     sync.Mutex
+	counts map[string]*rateCount
+}
+
+type rateCount struct {
+	start      time.Time
+	n, dropped int
+}
+
+func newRateLimited(h slog.Handler, burst int, window time.Duration) rateLimited {
+	return rateLimited{Handler: h, burst: burst, window: window, state: &rateState{counts: map[string]*rateCount{}}}
+}
+
+func (h rateLimited) Handle(ctx context.Context, r slog.Record) error {
+	st := h.state
+	st.mu.Lock()
+	c := st.counts[r.Message]
+	if c == nil {
+		if len(st.counts) > 1000 { // messages are a fixed set; this bounds a surprise
+			clear(st.counts)
+		}
+		c = &rateCount{start: r.Time}
+		st.counts[r.Message] = c
+	}
+	if r.Time.Sub(c.start) >= h.window {
+		c.start, c.n = r.Time, 0
+	}
+	c.n++
+	if c.n > h.burst {
+		c.dropped++
+		st.mu.Unlock()
+		return nil
+	}
+	dropped := c.dropped
+	c.dropped = 0
+	st.mu.Unlock()
+	if dropped > 0 {
+		r = r.Clone()
+		r.AddAttrs(slog.Int("suppressed_before", dropped))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h rateLimited) WithAttrs(a []slog.Attr) slog.Handler {
+	return rateLimited{h.Handler.WithAttrs(a), h.burst, h.window, h.state}
+}
+
+func (h rateLimited) WithGroup(n string) slog.Handler {
+	return rateLimited{h.Handler.WithGroup(n), h.burst, h.window, h.state}
 }

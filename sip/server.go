@@ -45,6 +45,7 @@ type listener struct {
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
+	badLog  *slog.Logger // for bad input from the network: rate-limited
 	engine  *media.Engine
 	handler Handler
 	digits  DigitsFactory
@@ -73,7 +74,7 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)
 	}
-	libLog := slog.New(minLevel{log.Handler(), slog.LevelWarn}).With("component", "sipgo")
+	libLog := slog.New(minLevel{newRateLimited(log.Handler(), badInputBurst, badInputWindow), slog.LevelWarn}).With("component", "sipgo")
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(libLog))
 	if err != nil {
 		return nil, fmt.Errorf("sip: server: %w", err)
@@ -84,17 +85,46 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, handler: h, digits: digits,
 		ua: ua, srv: srv, client: client, calls: map[string]*Call{}, legs: map[string]*leg{}, reg: newRegistrar()}
-	srv.OnInvite(s.onInvite)
-	srv.OnAck(s.onAck)
-	srv.OnBye(s.onBye)
-	srv.OnOptions(s.onOptions)
-	srv.OnInfo(s.onInfo)
-	srv.OnUpdate(s.onUpdate)
-	srv.OnNotify(s.onNotify)
-	srv.OnRefer(s.onRefer)
-	srv.OnRegister(s.onRegister)
-	srv.OnNoRoute(s.onNoRoute)
+	s.badLog = slog.New(newRateLimited(log.Handler(), badInputBurst, badInputWindow))
+	srv.OnInvite(s.checked(s.onInvite))
+	srv.OnAck(s.checked(s.onAck))
+	srv.OnBye(s.checked(s.onBye))
+	srv.OnOptions(s.checked(s.onOptions))
+	srv.OnInfo(s.checked(s.onInfo))
+	srv.OnUpdate(s.checked(s.onUpdate))
+	srv.OnNotify(s.checked(s.onNotify))
+	srv.OnRefer(s.checked(s.onRefer))
+	srv.OnRegister(s.checked(s.onRegister))
+	srv.OnNoRoute(s.checked(s.onNoRoute))
 	return s, nil
+}
+
+// checked answers 400, naming the header, to a request without one RFC
+// 3261 (8.1.1) makes mandatory, before any handler sees it; an ACK, which
+// gets no response, is dropped.
+func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		missing := ""
+		switch {
+		case req.From() == nil:
+			missing = "From"
+		case req.To() == nil:
+			missing = "To"
+		case req.CallID() == nil:
+			missing = "Call-ID"
+		case req.CSeq() == nil:
+			missing = "CSeq"
+		}
+		if missing == "" {
+			h(req, tx)
+			return
+		}
+		s.badLog.Warn("sip: request without a "+missing+" header rejected", "method", string(req.Method), "from", req.Source())
+		if req.Method != sip.ACK {
+			s.respond(tx, req, 400, "Missing "+missing+" Header", nil,
+				sip.NewHeader("Warning", fmt.Sprintf("399 ivrd \"no %s header\"", missing)))
+		}
+	}
 }
 
 // Start binds every listener; it returns once they are ready to serve.
