@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-short fuzz bench load vet fmt clean
+.PHONY: build run test test-short race fuzz bench load vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
@@ -21,6 +21,10 @@ test:
 
 test-short:
 	$(GO) test -short -count=1 ./...
+
+# Every test again under the race detector (needs a C compiler: cgo).
+race:
+	$(GO) test -race -count=1 -timeout 9m ./...
 
 # A short run of every fuzz target (FUZZTIME per target).
 FUZZTIME ?= 10s

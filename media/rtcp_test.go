@@ -97,10 +97,7 @@ func TestRecvStatsLossDuplicatesReorderAndWrap(t *testing.T) {
 }
 
 func TestSessionsExchangeRTCP(t *testing.T) {
-	base := 41000 + (time.Now().Nanosecond()/1000%400)*10
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 9, Pacers: 1, RTCPInterval: 40 * time.Millisecond})
-	require.NoError(t, err)
-	defer e.Close()
+	e := testEngineRTCP(t, 2, 40*time.Millisecond)
 	a, err := e.NewSession(nil)
 	require.NoError(t, err)
 	b, err := e.NewSession(nil)
@@ -125,7 +122,7 @@ func TestSessionsExchangeRTCP(t *testing.T) {
 // udpPair binds an even port and the one above it on loopback: a phone's
 // RTP and RTCP sockets.
 func udpPair(t *testing.T) (rtpConn, rtcpConn *net.UDPConn) {
-	for port := 42000 + (time.Now().Nanosecond()/1000%500)*2; port < 65000; port += 2 {
+	for port := 29000 + (time.Now().Nanosecond()/1000%400)*2; port < 65000; port += 2 {
 		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 		if err != nil {
 			continue
@@ -143,9 +140,7 @@ func udpPair(t *testing.T) (rtpConn, rtcpConn *net.UDPConn) {
 }
 
 func TestLossReportedBothWays(t *testing.T) {
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 43000, PortMax: 43999, Pacers: 1, RTCPInterval: 50 * time.Millisecond})
-	require.NoError(t, err)
-	defer e.Close()
+	e := testEngineRTCP(t, 1, 50*time.Millisecond)
 	phoneRTP, phoneRTCP := udpPair(t)
 	s, err := e.NewSession(nil)
 	require.NoError(t, err)

@@ -63,8 +63,17 @@ func (p *peer) reset() {
 }
 
 func testEngine(t *testing.T, ports int) *Engine {
-	base := 40000 + (os.Getpid()%200)*60
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + ports*2 - 1, Pacers: 2})
+	return testEngineRTCP(t, ports, 0)
+}
+
+// testEngineRTCP is an engine with room for sessions RTP/RTCP port pairs
+// (and slack for ports other test processes hold) reporting every
+// interval (0: the default).
+func testEngineRTCP(t *testing.T, sessions int, interval time.Duration) *Engine {
+	// Below the ranges the sip and cmd tests use (30000 and up).
+	base := 20000 + (os.Getpid()%20)*500
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + sessions*2 + 39,
+		Pacers: 2, RTCPInterval: interval})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	return e
@@ -231,7 +240,10 @@ func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
 }
 
 func TestPortPoolExhaustionAndReuse(t *testing.T) {
-	e := testEngine(t, 3)
+	base := 29000 + (os.Getpid()%100)*6 // three RTP/RTCP pairs, no slack
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 5, Pacers: 1})
+	require.NoError(t, err)
+	defer e.Close()
 	var ss []*Session
 	for {
 		s, err := e.NewSession(nil)

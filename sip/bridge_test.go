@@ -31,10 +31,15 @@ func loud(payload []byte, pcma bool) bool {
 
 // bridgeHandler bridges every call to target and reports the outcome.
 type bridgeHandler struct {
-	out    Outbound
-	result chan error
-	calls  chan *Call
-	gate   chan struct{} // when set, bridging waits for it to close
+	out      Outbound
+	contacts func() []string // when set, the call forks to these
+	result   chan error
+	calls    chan *Call
+	gate     chan struct{} // when set, bridging waits for it to close
+}
+
+func newBridgeHandler(out Outbound) *bridgeHandler {
+	return &bridgeHandler{out: out, result: make(chan error, 1), calls: make(chan *Call, 1)}
 }
 
 func (h *bridgeHandler) Route(string) bool { return true }
@@ -43,7 +48,11 @@ func (h *bridgeHandler) Serve(ctx context.Context, c *Call) {
 	if h.gate != nil {
 		<-h.gate
 	}
-	_, err := c.Bridge(ctx, h.out)
+	out := h.out
+	if h.contacts != nil {
+		out.Fork = h.contacts()
+	}
+	_, err := c.Bridge(ctx, out)
 	h.result <- err
 	<-ctx.Done()
 }
@@ -64,11 +73,14 @@ func bridged(t *testing.T, mode string, out Outbound, wait bool) (*rig, *bridgeH
 	return r, h, c, call, far
 }
 
-func bridgeRig(t *testing.T, out Outbound) (*rig, *bridgeHandler) {
-	r := newRig(t, nil)
-	h := &bridgeHandler{out: out, result: make(chan error, 1), calls: make(chan *Call, 1)}
-	r.srv.handler = h
-	return r, h
+// bridgeRig serves calls with a bridgeHandler to out; a gate, when given,
+// holds each bridge until it is closed.
+func bridgeRig(t *testing.T, out Outbound, gate ...chan struct{}) (*rig, *bridgeHandler) {
+	h := newBridgeHandler(out)
+	if len(gate) > 0 {
+		h.gate = gate[0]
+	}
+	return newRigWith(t, nil, h), h
 }
 
 func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
@@ -136,8 +148,8 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 // far end must not get it as a key press, but must get the next one.
 func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 	far := siptest.NewFarEnd(t, "answer")
-	r, h := bridgeRig(t, Outbound{URI: far.URI()})
-	h.gate = make(chan struct{})
+	gate := make(chan struct{})
+	r, h := bridgeRig(t, Outbound{URI: far.URI()}, gate)
 	c := r.caller("udp")
 	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
 	require.NoError(t, err)
@@ -150,7 +162,7 @@ func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 	event('3', 5000, 0, false)
 	event('3', 5000, 1, false)
 	time.Sleep(100 * time.Millisecond)
-	close(h.gate)
+	close(gate)
 	require.NoError(t, <-h.result)
 	for i := 2; i < 5; i++ {
 		event('3', 5000, i, true)

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,15 +16,17 @@ import (
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
-func registrarRig(t *testing.T) (*rig, *sipgo.Client) {
-	r := newRig(t, func(c *Config, _ *media.EngineConfig) {
+// registrarRig is a rig whose extension 1001 has password alice-secret;
+// calls go to handler (nil: the test handler).
+func registrarRig(t *testing.T, handler Handler) (*rig, *sipgo.Client) {
+	r := newRigWith(t, func(c *Config, _ *media.EngineConfig) {
 		c.Credentials = func(ext string) (string, bool) {
 			if ext == "1001" {
 				return "alice-secret", true
 			}
 			return "", false
 		}
-	})
+	}, handler)
 	ua, err := sipgo.NewUA()
 	require.NoError(t, err)
 	t.Cleanup(func() { ua.Close() })
@@ -53,7 +56,7 @@ func register(t *testing.T, r *rig, cl *sipgo.Client, ext, password, contact str
 }
 
 func TestRegisterExpiryAndUnregister(t *testing.T) {
-	r, cl := registrarRig(t)
+	r, cl := registrarRig(t, nil)
 	res := register(t, r, cl, "1001", "alice-secret", "<sip:alice@127.0.0.1:5081>", 300)
 	require.Equal(t, 200, res.StatusCode)
 	res = register(t, r, cl, "1001", "alice-secret", "<sip:alice@127.0.0.1:5082>", 300)
@@ -80,7 +83,7 @@ func TestRegisterExpiryAndUnregister(t *testing.T) {
 }
 
 func TestRegisterWrongPasswordRefusedAndThrottled(t *testing.T) {
-	r, cl := registrarRig(t)
+	r, cl := registrarRig(t, nil)
 	for i := 0; i < maxFailures; i++ {
 		assert.Equal(t, 403, register(t, r, cl, "1001", "guess", "<sip:eve@127.0.0.1:5090>", 60).StatusCode)
 	}
@@ -92,13 +95,15 @@ func TestRegisterWrongPasswordRefusedAndThrottled(t *testing.T) {
 }
 
 func TestForkRingsAllContactsFirstAnswerWins(t *testing.T) {
-	r, cl := registrarRig(t)
+	var srv atomic.Pointer[Server]
+	h := newBridgeHandler(Outbound{RingTimeout: 5 * time.Second})
+	h.contacts = func() []string { return srv.Load().Contacts("1001") }
+	r, cl := registrarRig(t, h)
+	srv.Store(r.srv)
 	ringing := siptest.NewFarEnd(t, "noanswer")
 	answering := siptest.NewFarEnd(t, "answer")
 	require.Equal(t, 200, register(t, r, cl, "1001", "alice-secret", "<"+ringing.URI()+">", 300).StatusCode)
 	require.Equal(t, 200, register(t, r, cl, "1001", "alice-secret", "<"+answering.URI()+">", 300).StatusCode)
-	h := &bridgeHandler{out: Outbound{Fork: r.srv.Contacts("1001"), RingTimeout: 5 * time.Second}, result: make(chan error, 1), calls: make(chan *Call, 1)}
-	r.srv.handler = h
 	c := r.caller("udp")
 	_, err := c.Call(context.Background(), r.srv.Addr("udp"), "100")
 	require.NoError(t, err)

@@ -63,6 +63,13 @@ type rig struct {
 
 func newRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) *rig {
 	t.Helper()
+	return newRigWith(t, mutate, nil)
+}
+
+// newRigWith serves calls with handler (nil: a testHandler that hands each
+// call to rig.nextCall), set before the server starts.
+func newRigWith(t *testing.T, mutate func(*Config, *media.EngineConfig), handler Handler) *rig {
+	t.Helper()
 	ecfg := media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 30000 + (os.Getpid()%500)*40, Pacers: 1}
 	ecfg.PortMax = ecfg.PortMin + 39
 	cfg := Config{Listen: []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}}
@@ -76,7 +83,11 @@ func newRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) *rig {
 		return &infoDigits{deliver: deliver, start: time.Now()}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := NewServer(cfg, engine, h, digits, log)
+	var serve Handler = h
+	if handler != nil {
+		serve = handler
+	}
+	srv, err := NewServer(cfg, engine, serve, digits, log)
 	require.NoError(t, err)
 	require.NoError(t, srv.Start(context.Background()))
 	t.Cleanup(func() {
@@ -505,7 +516,7 @@ func TestReferWithNotifyProgress(t *testing.T) {
 func TestReferRefusedAndFailed(t *testing.T) {
 	r := newRig(t, nil)
 	c := r.caller("udp")
-	c.ReferResponse = 603
+	c.SetReferResponse(603)
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
 	require.NoError(t, err)
 	require.NoError(t, d.Ack(ctx5(t)))
@@ -515,7 +526,7 @@ func TestReferRefusedAndFailed(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, 603, re.Code)
 
-	c.ReferResponse = 202
+	c.SetReferResponse(202)
 	result := make(chan error, 1)
 	go func() { result <- call.Refer(context.Background(), "sip:x@127.0.0.1") }()
 	_, err = c.WaitRequest(sip.REFER, 3*time.Second)

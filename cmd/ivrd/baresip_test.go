@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -61,8 +60,8 @@ snd_path %s
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "30")
-	var log bytes.Buffer
-	bs.Stdout, bs.Stderr = &log, &log
+	log := &syncBuffer{} // written by exec's copying goroutines while we poll it
+	bs.Stdout, bs.Stderr = log, log
 	bs.Stdin = strings.NewReader("")
 	require.NoError(t, bs.Start())
 	defer bs.Process.Kill()

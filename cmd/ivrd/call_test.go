@@ -248,7 +248,7 @@ func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 	c, err := siptest.NewCaller("udp")
 	require.NoError(t, err)
 	defer c.Close()
-	c.ReferResponse = 603
+	c.SetReferResponse(603)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	call, err := c.Call(ctx, l.svc.sip.Addr("udp"), "100")

@@ -114,7 +114,7 @@ ivrs:
     keys: { "1": { uri: "FAR" } }
 `, "FAR", far.URI()))
 	c := newCaller(t)
-	c.ReferResponse = 603
+	c.SetReferResponse(603)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")

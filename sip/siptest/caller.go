@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -35,8 +36,7 @@ type Caller struct {
 	dlgUA  *sipgo.DialogUA
 	closer interface{ Close() error }
 
-	// ReferResponse is the status the caller answers REFER with (default 202).
-	ReferResponse int
+	referResponse atomic.Int32 // status the caller answers REFER with
 
 	mu       sync.Mutex
 	requests chan *sip.Request
@@ -47,7 +47,8 @@ type Caller struct {
 // NewCaller listens for SIP on 127.0.0.1 (ephemeral port) over network,
 // and for RTP on another ephemeral port.
 func NewCaller(network string) (*Caller, error) {
-	c := &Caller{Network: network, requests: make(chan *sip.Request, 64), ReferResponse: 202}
+	c := &Caller{Network: network, requests: make(chan *sip.Request, 64)}
+	c.referResponse.Store(202)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("siptest"))
 	if err != nil {
 		return nil, err
@@ -88,7 +89,7 @@ func NewCaller(network string) (*Caller, error) {
 		return func(req *sip.Request, tx sip.ServerTransaction) {
 			status := code
 			if req.Method == sip.REFER {
-				status = c.ReferResponse
+				status = int(c.referResponse.Load())
 			}
 			tx.Respond(sip.NewResponseFromRequest(req, status, "OK", nil))
 			select {
@@ -229,6 +230,10 @@ func (c *Caller) SendRTP(to netip.AddrPort, h rtp.Header, payload []byte) error 
 }
 
 // Close stops the caller.
+// SetReferResponse sets the status the caller answers REFER with (default
+// 202); safe while calls are running.
+func (c *Caller) SetReferResponse(code int) { c.referResponse.Store(int32(code)) }
+
 func (c *Caller) Close() {
 	c.RTP.Close()
 	c.closer.Close()

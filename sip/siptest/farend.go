@@ -30,7 +30,8 @@ type FarEnd struct {
 	// Invites are the INVITEs received (after authentication, if any).
 	Invites chan *sip.Request
 	mu      sync.Mutex
-	dlg     *sipgo.DialogServerSession
+	dlg     *sipgo.DialogServerSession // from the INVITE on, for ACK and BYE
+	settled *sipgo.DialogServerSession // once answered: for the test's own requests
 	peer    netip.AddrPort
 	got     []rtp.Packet
 	Bye     chan struct{} // a BYE arrived
@@ -48,7 +49,6 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	require.NoError(t, err)
 	f.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	go srv.ServeUDP(pc)
 	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(int(f.addr.Port())))
 	dua := &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "far", Host: "127.0.0.1", Port: int(f.addr.Port())}}, RewriteContact: true}
 	f.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -100,12 +100,12 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 			dlg.Respond(183, "Session Progress", answer, sip.NewHeader("Content-Type", "application/sdp"))
 			go f.speak()
 			time.Sleep(600 * time.Millisecond)
-			dlg.RespondSDP(answer)
+			f.answered(dlg, answer)
 		default:
 			dlg.Respond(180, "Ringing", nil)
 			time.Sleep(300 * time.Millisecond)
 			go f.speak()
-			dlg.RespondSDP(answer)
+			f.answered(dlg, answer)
 		}
 	})
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
@@ -131,6 +131,7 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 		pc.Close()
 		ua.Close()
 	})
+	go srv.ServeUDP(pc) // once every handler is in place
 	return f
 }
 
@@ -194,11 +195,27 @@ func (f *FarEnd) Packets() []rtp.Packet {
 	return append([]rtp.Packet(nil), f.got...)
 }
 
-// Dialog is the phone's side of the call, once an INVITE came.
+// Dialog is the phone's side of the call, once it has answered (it
+// waits up to 3 s for that).
 func (f *FarEnd) Dialog() *sipgo.DialogServerSession {
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		f.mu.Lock()
+		d := f.settled
+		f.mu.Unlock()
+		if d != nil {
+			return d
+		}
+	}
+	f.t.Fatal("siptest: the far end never answered")
+	return nil
+}
+
+// answered sends the 200 and then lets the test use the dialog.
+func (f *FarEnd) answered(dlg *sipgo.DialogServerSession, answer []byte) {
+	dlg.RespondSDP(answer)
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.dlg
+	f.settled = dlg
+	f.mu.Unlock()
 }
 
 // SinTable is exported for tests that send the same 1 kHz tone.
