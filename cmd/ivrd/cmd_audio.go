@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,11 +26,8 @@ func runDTMF(args []string, stdout, stderr io.Writer) int {
 			"a call hears them after the line codec.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	var line func([]int16) []int16
 	switch strings.ToLower(*codec) {
@@ -49,14 +45,7 @@ func runDTMF(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	status := 0
-	for _, name := range fs.Args() {
-		pcm, err := decodeFile(name)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			status = 1
-			continue
-		}
+	return eachAudioFile(fs.Args(), stderr, func(name string, pcm []int16) error {
 		pcm = line(pcm)
 		d := dtmf.NewDetector()
 		var keys []byte
@@ -68,8 +57,8 @@ func runDTMF(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		fmt.Fprintf(stdout, "%s: %d keys %q\n", name, len(keys), keys)
-	}
-	return status
+		return nil
+	})
 }
 
 // runPrompt checks prompt files the way serve loads them and reports what
@@ -86,24 +75,14 @@ func runPrompt(args []string, stdout, stderr io.Writer) int {
 			"from the usual -20 dBm0 or so. Exit status 1 if any file cannot be used.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2
 	}
-	status := 0
-	for _, name := range fs.Args() {
-		pcm, err := decodeFile(name)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			status = 1
-			continue
-		}
+	return eachAudioFile(fs.Args(), stderr, func(name string, pcm []int16) error {
 		lv := measureLevel(pcm)
 		fmt.Fprintf(stdout, "%s: %.2f s, peak %.1f dBFS, active level %.1f dBm0", name,
 			float64(len(pcm))/prompts.SampleRate, lv.peakDBFS, lv.activeDBm0)
@@ -117,10 +96,25 @@ func runPrompt(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout)
 		if *out != "" {
-			if err := writePrompt(*out, name, pcm); err != nil {
-				fmt.Fprintf(stderr, "%s: %v\n", name, err)
-				status = 1
-			}
+			return writePrompt(*out, name, pcm)
+		}
+		return nil
+	})
+}
+
+// eachAudioFile decodes each file as serve decodes prompts and hands it to
+// f; a file that cannot be read or handled is reported on stderr by name
+// and makes the status 1, and the others still run.
+func eachAudioFile(names []string, stderr io.Writer, f func(name string, pcm []int16) error) int {
+	status := 0
+	for _, name := range names {
+		pcm, err := decodeFile(name)
+		if err == nil {
+			err = f(name, pcm)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			status = 1
 		}
 	}
 	return status

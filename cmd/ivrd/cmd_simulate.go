@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,11 +22,8 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: ivrd simulate --config FILE --to NUMBER [--from NUMBER] [--at RFC3339] --input SCRIPT\n\nRuns one call through the menus without a network, with prompt durations\nfrom the real prompt files, and prints one JSON object per event.\nSCRIPT is comma-separated steps: a digit string pressed now (\"1\",\n\"1001#\"; keys 100 ms apart) or wait:DURATION. After the last step time\nruns on until the call is handed on or hung up. The config is validated\nfirst: errors refuse to simulate.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *cfgPath == "" || *to == "" {
 		fs.Usage()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,11 +35,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: ivrd serve [--config FILE] [--log-level LEVEL]\n\nAnswers calls for the IVRs in FILE. SIGHUP reloads FILE; SIGINT/SIGTERM stop.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	svc, err := newService(*cfgPath, stderr, *level)
 	if err != nil {
