@@ -167,6 +167,11 @@ func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 	for i := 2; i < 5; i++ {
 		event('3', 5000, i, true)
 	}
+	// A sloppy sender reusing the timestamp of the choosing press for its
+	// next one still gets that through, and then any other.
+	for i, end := range []bool{false, true, true, true} {
+		event('6', 5000, i, end)
+	}
 	for i, end := range []bool{false, false, true, true, true} {
 		event('4', 9000, i, end)
 	}
@@ -179,6 +184,7 @@ func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 	}
 	assert.NotContains(t, string(keys), "3", "the choosing key's end packets stay with ivrd")
 	assert.Contains(t, string(keys), "4", "a key pressed while bridged reaches the far end")
+	assert.Contains(t, string(keys), "6", "so does one reusing the choosing press's timestamp")
 }
 
 func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {

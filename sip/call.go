@@ -66,6 +66,7 @@ type Call struct {
 	// only by the media receive goroutine)
 	lastEventTS uint32
 	eventSeen   bool
+	eventEnded  bool // its end packets have come
 	tap         *leg // while bridged, the caller's media goes to the far end
 	listen      func(pcm []int16)
 	digitCh     chan Digit
@@ -221,14 +222,22 @@ func (c *Call) TelephoneEvent(h *rtp.Header, payload []byte) {
 	d, tap := c.inputs()
 	if tap != nil {
 		// The rest of the press that chose this destination (its end
-		// packets) is ours, not a key for the far end.
+		// packets) is ours, not a key for the far end. A sender that
+		// reuses the timestamp for its next press starts it with a
+		// packet that is not an end.
 		if c.eventSeen && h.Timestamp == c.lastEventTS {
-			return
+			end := len(payload) >= 2 && payload[1]&0x80 != 0
+			if end || !c.eventEnded {
+				c.eventEnded = c.eventEnded || end
+				return
+			}
 		}
+		c.eventSeen = false
 		tap.tapEvent(h, payload)
 		return
 	}
 	c.eventSeen, c.lastEventTS = true, h.Timestamp
+	c.eventEnded = len(payload) >= 2 && payload[1]&0x80 != 0
 	if d != nil {
 		d.TelephoneEvent(h, payload)
 	}
