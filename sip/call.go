@@ -244,14 +244,18 @@ func (c *Call) TelephoneEvent(h *rtp.Header, payload []byte) {
 }
 
 // Hangup ends the call from our side with a BYE.
-func (c *Call) Hangup(reason string) {
+func (c *Call) Hangup(reason string) { c.hangup(reason, 5*time.Second) }
+
+// hangup sends BYE and waits up to wait for its answer (a peer that has
+// vanished never answers) before releasing the call.
+func (c *Call) hangup(reason string, wait time.Duration) {
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
 		return
 	}
 	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	if err := c.dlg.Bye(ctx); err != nil {
 		c.Log.Warn("bye failed", "err", err)

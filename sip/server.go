@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -206,9 +207,13 @@ func (s *Server) Close() error {
 		calls = append(calls, c)
 	}
 	s.mu.Unlock()
+	// All at once: a thousand calls must not take a thousand BYE round
+	// trips (or timeouts) to shut down.
+	var byes sync.WaitGroup
 	for _, c := range calls {
-		c.Hangup("server shutdown")
+		byes.Go(func() { c.hangup("server shutdown", shutdownByeWait) })
 	}
+	byes.Wait()
 	s.wg.Wait()
 	s.mu.Lock()
 	for _, l := range s.listeners {
@@ -217,6 +222,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	return s.ua.Close()
 }
+
+// shutdownByeWait is how long Close waits for the answers to its BYEs.
+const shutdownByeWait = 2 * time.Second
 
 // listenerFor finds the listener a request arrived on, by transport.
 func (s *Server) listenerFor(req *sip.Request) *listener {

@@ -474,6 +474,36 @@ func TestServerHangupSendsBye(t *testing.T) {
 	waitFor(t, "call end", func() bool { return r.srv.ActiveCalls() == 0 })
 }
 
+// TestShutdownHangsUpEveryCallAtOnce: Close sends BYE on every call
+// together, so callers that have vanished (never answering) cost one
+// short wait in all, not one each.
+func TestShutdownHangsUpEveryCallAtOnce(t *testing.T) {
+	r := newRig(t, nil)
+	var live []*siptest.Caller
+	for i := 0; i < 6; i++ {
+		c, err := siptest.NewCaller("udp")
+		require.NoError(t, err)
+		_, err = c.Call(ctx5(t), r.srv.Addr("udp"), "100")
+		require.NoError(t, err)
+		r.nextCall()
+		if i%2 == 0 {
+			c.Close() // gone without a word: its BYE will never be answered
+		} else {
+			t.Cleanup(c.Close)
+			live = append(live, c)
+		}
+	}
+	start := time.Now()
+	require.NoError(t, r.srv.Close())
+	took := time.Since(start)
+	assert.Less(t, took, 3*shutdownByeWait, "three silent callers waited for together (%v)", took)
+	assert.Zero(t, r.srv.ActiveCalls())
+	for _, c := range live {
+		_, err := c.WaitRequest(sip.BYE, time.Second)
+		assert.NoError(t, err, "a live caller gets BYE")
+	}
+}
+
 func notify(t *testing.T, d *sipgo.DialogClientSession, frag string) {
 	req := sip.NewRequest(sip.NOTIFY, d.InviteResponse.Contact().Address)
 	req.AppendHeader(sip.NewHeader("Event", "refer"))
