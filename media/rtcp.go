@@ -320,6 +320,14 @@ func (s *Session) sendRTCP(bye bool) {
 // receiveRTCP reads the peer's reports until Close.
 func (s *Session) receiveRTCP() {
 	defer close(s.rtcpDone)
+	for panics := 0; !survive("RTCP receive", s.receiveRTCPLoop); panics++ {
+		if panics == maxPanics {
+			return
+		}
+	}
+}
+
+func (s *Session) receiveRTCPLoop() {
 	buf := make([]byte, 1500)
 	var rep rtcpReport
 	var lastWarn time.Time

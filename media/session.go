@@ -2,10 +2,12 @@ package media
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -264,10 +266,37 @@ func fillSilence(b []byte, c prompts.Codec) {
 	}
 }
 
-// receive reads the socket until Close, latches the remote address to the
-// first packet's source (symmetric RTP) and demultiplexes by payload type.
+// receive reads the socket until Close. A panic below it (in a Receiver)
+// is logged and the loop goes on: one bad packet must not end the process.
 func (s *Session) receive() {
 	defer close(s.recvDone)
+	for panics := 0; !survive("RTP receive", s.receiveLoop); panics++ {
+		if panics == maxPanics {
+			slog.Error("media: RTP receive keeps panicking; no longer listening", "local", s.local.String())
+			return
+		}
+	}
+}
+
+// maxPanics bounds how often a receive loop is restarted after a panic.
+const maxPanics = 10
+
+// survive runs loop and reports whether it returned normally; a panic is
+// logged with its stack and reported as false.
+func survive(what string, loop func()) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			slog.Error("media: "+what+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	loop()
+	return true
+}
+
+// receiveLoop latches the remote address to the first packet's source
+// (symmetric RTP) and demultiplexes by payload type.
+func (s *Session) receiveLoop() {
 	buf := make([]byte, 1500)
 	pcm := make([]int16, 1500)
 	var h rtp.Header

@@ -344,3 +344,34 @@ func BenchmarkSendFrame(b *testing.B) {
 		s.sendFrame()
 	}
 }
+
+// panicky panics on the first audio packet it gets, as a bug might.
+type panicky struct {
+	recorder
+	once sync.Once
+}
+
+func (p *panicky) Audio(pt uint8, pcm []int16) {
+	p.once.Do(func() { panic("receiver bug") })
+	p.recorder.Audio(pt, pcm)
+}
+
+func TestReceiverPanicDoesNotStopTheSession(t *testing.T) {
+	e := testEngine(t, 2)
+	rx := &panicky{}
+	s, err := e.NewSession(rx)
+	require.NoError(t, err)
+	defer s.Close()
+	p := newPeer(t)
+	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
+	for seq := uint16(1); seq <= 3; seq++ {
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq}, Payload: make([]byte, 160)}).Marshal()
+		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
+		require.NoError(t, err)
+	}
+	eventually(t, "packets after the panic still delivered", func() bool {
+		rx.mu.Lock()
+		defer rx.mu.Unlock()
+		return rx.audio == 2
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -242,6 +243,13 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer func() {
+			// A bug in one call's handling ends that call, not the server.
+			if p := recover(); p != nil {
+				log.Error("call handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				c.Hangup("internal error")
+			}
+		}()
 		s.handler.Serve(c.ctx, c)
 	}()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -91,4 +92,47 @@ func TestBadInputLogsAreRateLimited(t *testing.T) {
 	later := slog.NewRecord(now.Add(2*time.Minute), slog.LevelWarn, "bad packet", 0)
 	require.NoError(t, log.Handler().Handle(context.Background(), later))
 	assert.Contains(t, buf.String(), "suppressed_before=7", "the next window says how many were dropped")
+}
+
+// buggyHandler panics when routing "999" and when serving "998", as bugs
+// would; other numbers it serves like testHandler.
+type buggyHandler struct{ testHandler }
+
+func (h *buggyHandler) Route(dialled string) bool {
+	if dialled == "999" {
+		panic("routing bug")
+	}
+	return dialled == "100" || dialled == "998"
+}
+
+func (h *buggyHandler) Serve(ctx context.Context, c *Call) {
+	if c.Dialled == "998" {
+		panic("serving bug")
+	}
+	h.testHandler.Serve(ctx, c)
+}
+
+// TestHandlerPanicsEndOnlyTheirCall: a panic while routing gets the INVITE
+// a 500, one while serving hangs that call up; the server and the calls
+// beside them go on.
+func TestHandlerPanicsEndOnlyTheirCall(t *testing.T) {
+	h := &buggyHandler{testHandler{calls: make(chan *Call, 8)}}
+	r := newRigWith(t, nil, h)
+	c := r.caller("udp")
+	good, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	<-h.calls
+
+	_, err = c.Call(ctx5(t), r.srv.Addr("udp"), "999")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "500")
+
+	c2 := r.caller("udp")
+	_, err = c2.Call(ctx5(t), r.srv.Addr("udp"), "998")
+	require.NoError(t, err)
+	_, err = c2.WaitRequest(sip.BYE, 3*time.Second)
+	require.NoError(t, err, "the call whose handling failed is hung up")
+
+	waitFor(t, "only the first call left", func() bool { return r.srv.ActiveCalls() == 1 })
+	require.NoError(t, good.Dialog.Bye(ctx5(t)))
 }

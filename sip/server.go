@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -102,9 +103,19 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 
 // checked answers 400, naming the header, to a request without one RFC
 // 3261 (8.1.1) makes mandatory, before any handler sees it; an ACK, which
-// gets no response, is dropped.
+// gets no response, is dropped. A handler that panics gets the request a
+// 500 and a logged stack instead of ending the process.
 func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
+		defer func() {
+			// A bug met by one request must not take the server down.
+			if p := recover(); p != nil {
+				s.log.Error("sip: request handler panicked", "method", string(req.Method), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if req.Method != sip.ACK {
+					s.respond(tx, req, 500, "Server Internal Error", nil)
+				}
+			}
+		}()
 		missing := ""
 		switch {
 		case req.From() == nil:
