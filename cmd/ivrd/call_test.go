@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"net/netip"
 	"os"
@@ -22,6 +23,8 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -268,4 +271,48 @@ func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 	sendEvent(t, c, remote, 101, '#', &seq, 20000)
 	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err, "# hangs up")
+}
+
+// TestBundledExampleAnswersWithItsPrompts serves what `make run` serves
+// (examples/main.yaml with the bundled prompts; only the ports moved off
+// 5060 and 20000): a call to 100 hears the bundled greeting, and 1
+// transfers to sales by REFER.
+func TestBundledExampleAnswersWithItsPrompts(t *testing.T) {
+	dir := t.TempDir()
+	base := 34000 + (os.Getpid()%100)*40
+	text := strings.NewReplacer(
+		"udp://127.0.0.1:5060", "udp://127.0.0.1:0", "tcp://127.0.0.1:5060", "tcp://127.0.0.1:0",
+		`"20000-20999"`, fmt.Sprintf(`"%d-%d"`, base, base+39),
+	).Replace(string(examples.Main))
+	require.NotEqual(t, string(examples.Main), text)
+	path := filepath.Join(dir, "main.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	svc := startConfig(t, path)
+
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	time.Sleep(time.Second)
+	var got []int16
+	for _, p := range c.Packets() {
+		for _, b := range p.Payload {
+			got = append(got, g711.DecodeUlawFrame(b))
+		}
+	}
+	welcome, ok := prompts.Builtin().Get("welcome")
+	require.True(t, ok)
+	require.Greater(t, len(got), 4000)
+	for i := 0; i < 4000; i++ {
+		// µ-law keeps a sample within about 3% of full scale's step
+		if d := int(got[i]) - int(welcome.PCM[i]); d > 1100 || d < -1100 {
+			t.Fatalf("sample %d: heard %d, the bundled greeting has %d", i, got[i], welcome.PCM[i])
+		}
+	}
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '1', &seq, 4000)
+	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "<sip:sales@127.0.0.1:5070>", ref.GetHeader("Refer-To").Value())
 }
