@@ -4,9 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"time"
 )
@@ -328,28 +326,15 @@ func (s *Session) receiveRTCP() {
 }
 
 func (s *Session) receiveRTCPLoop() {
-	buf := make([]byte, 1500)
 	var rep rtcpReport
-	var lastWarn time.Time
-	for {
-		n, from, err := s.rtcpConn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		if err := parseRTCP(buf[:n], &rep); err != nil {
-			s.rtcpMalformed.Add(1)
-			if time.Since(lastWarn) > 10*time.Second {
-				lastWarn = time.Now()
-				slog.Warn("media: malformed RTCP packet dropped", "from", from.String(), "len", n, "err", err)
-			}
-			continue
+	readPackets(s.rtcpConn, "RTCP", &s.rtcpMalformed, func(pkt []byte, from netip.AddrPort) error {
+		if err := parseRTCP(pkt, &rep); err != nil {
+			return err
 		}
 		s.rtcpReceived.Add(1)
 		now := time.Now()
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.rtcpRemote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 		if rep.HasSR {
 			s.lastSRNTP, s.lastSRAt = rep.NTPMid, now
@@ -366,6 +351,6 @@ func (s *Session) receiveRTCPLoop() {
 				}
 			}
 		}
-		s.mu.Unlock()
-	}
+		return nil
+	})
 }

@@ -297,49 +297,65 @@ func survive(what string, loop func()) (ok bool) {
 // receiveLoop latches the remote address to the first packet's source
 // (symmetric RTP) and demultiplexes by payload type.
 func (s *Session) receiveLoop() {
-	buf := make([]byte, 1500)
 	pcm := make([]int16, 1500)
 	var h rtp.Header
+	readPackets(s.conn, "RTP", &s.malformed, func(pkt []byte, from netip.AddrPort) error {
+		return s.handleRTP(pkt, from, &h, pcm)
+	})
+}
+
+// handleRTP takes one datagram from the peer: the receive hot path, which
+// allocates nothing (h and pcm are the loop's, reused).
+func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm []int16) error {
+	payload, err := splitRTP(h, pkt)
+	if err != nil {
+		return err
+	}
+	s.received.Add(1)
+	arrival := int64(time.Since(s.epoch) * prompts.SampleRate / time.Second)
+	s.mu.Lock()
+	eventPT := s.params.EventPT
+	s.recv.packet(h.SSRC, h.SequenceNumber, h.Timestamp, arrival, eventPT == 0 || h.PayloadType != eventPT)
+	if !s.latched {
+		s.latched = true
+		s.params.Remote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	}
+	s.mu.Unlock()
+	switch {
+	case s.rx == nil:
+	case eventPT != 0 && h.PayloadType == eventPT:
+		s.rx.TelephoneEvent(h, payload)
+	case h.PayloadType == uint8(prompts.PCMU) || h.PayloadType == uint8(prompts.PCMA):
+		out := pcm[:len(payload)]
+		decodeG711(out, payload, prompts.Codec(h.PayloadType))
+		s.rx.Audio(h.PayloadType, out)
+	default:
+		s.unknownPT.Add(1)
+	}
+	return nil
+}
+
+// readPackets reads conn until it is closed and hands each datagram to
+// handle (pkt is reused after it returns). One handle rejects is counted
+// in bad and logged, at most every 10 s: a stream of garbage is not a
+// stream of log lines.
+func readPackets(conn *net.UDPConn, kind string, bad *atomic.Uint64, handle func(pkt []byte, from netip.AddrPort) error) {
+	buf := make([]byte, 1500)
 	var lastWarn time.Time
 	for {
-		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		payload, err := splitRTP(&h, buf[:n])
-		if err != nil {
-			s.malformed.Add(1)
+		if err := handle(buf[:n], from); err != nil {
+			bad.Add(1)
 			if time.Since(lastWarn) > 10*time.Second {
 				lastWarn = time.Now()
-				slog.Warn("media: malformed RTP packet dropped", "from", from.String(), "len", n, "err", err)
+				slog.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", n, "err", err)
 			}
-			continue
-		}
-		s.received.Add(1)
-		arrival := int64(time.Since(s.epoch) * prompts.SampleRate / time.Second)
-		s.mu.Lock()
-		eventPT := s.params.EventPT
-		s.recv.packet(h.SSRC, h.SequenceNumber, h.Timestamp, arrival, eventPT == 0 || h.PayloadType != eventPT)
-		if !s.latched {
-			s.latched = true
-			s.params.Remote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		}
-		s.mu.Unlock()
-		if s.rx == nil {
-			continue
-		}
-		switch {
-		case eventPT != 0 && h.PayloadType == eventPT:
-			s.rx.TelephoneEvent(&h, payload)
-		case h.PayloadType == uint8(prompts.PCMU) || h.PayloadType == uint8(prompts.PCMA):
-			out := pcm[:len(payload)]
-			decodeG711(out, payload, prompts.Codec(h.PayloadType))
-			s.rx.Audio(h.PayloadType, out)
-		default:
-			s.unknownPT.Add(1)
 		}
 	}
 }

@@ -301,6 +301,31 @@ func TestManySessionsEachGetFiftyPacketsPerSecond(t *testing.T) {
 	assert.Zero(t, low, "streams under 45 packets/s")
 }
 
+func TestReceiveAllocatesNothing(t *testing.T) {
+	e := testEngine(t, 2)
+	rec := &recorder{last: make([]int16, 0, 160)}
+	s, err := e.NewSession(rec)
+	require.NoError(t, err)
+	defer s.Close()
+	s.mu.Lock()
+	s.params = Params{Codec: prompts.PCMU, EventPT: 101, Send: true}
+	s.mu.Unlock()
+	audio, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	event, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 7}, Payload: []byte{5, 10, 1, 0}}).Marshal()
+	from := netip.MustParseAddrPort("127.0.0.1:4000")
+	var h rtp.Header
+	pcm := make([]int16, 1500)
+	seq := uint16(0)
+	allocs := testing.AllocsPerRun(500, func() {
+		seq++
+		audio[2], audio[3] = byte(seq>>8), byte(seq)
+		_ = s.handleRTP(audio, from, &h, pcm)
+		_ = s.handleRTP(event, from, &h, pcm)
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, 1002, rec.audio+rec.events, "every packet delivered")
+}
+
 func TestSendFrameAllocatesNothing(t *testing.T) {
 	e := testEngine(t, 2)
 	p := newPeer(t)
