@@ -1,5 +1,3 @@
-// Command ivrd is the IVR media server: serve, validate, simulate,
-// voicemail, prompt, dtmf, version.
 package main
 
 import (
