@@ -400,3 +400,24 @@ func TestReceiverPanicDoesNotStopTheSession(t *testing.T) {
 		return rx.audio == 2
 	})
 }
+
+// BenchmarkHandleRTP is the receive path for one audio packet after the
+// socket read: parse, statistics, G.711 decode, delivery.
+func BenchmarkHandleRTP(b *testing.B) {
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 28000, PortMax: 28099, Pacers: 1, RTCPInterval: -1})
+	require.NoError(b, err)
+	defer e.Close()
+	s, err := e.NewSession(&recorder{last: make([]int16, 0, 160)})
+	require.NoError(b, err)
+	defer s.Close()
+	s.params = Params{Codec: prompts.PCMU, EventPT: 101, Send: true}
+	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	from := netip.MustParseAddrPort("127.0.0.1:4000")
+	var h rtp.Header
+	pcm := make([]int16, 1500)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		pkt[2], pkt[3] = byte(i>>8), byte(i)
+		_ = s.handleRTP(pkt, from, &h, pcm)
+	}
+}
