@@ -115,11 +115,11 @@ func appendBye(b []byte, ssrc uint32) []byte {
 var (
 	errRTCPShort   = errors.New("RTCP packet shorter than its 4-byte header")
 	errRTCPVersion = errors.New("RTCP version is not 2")
-	errRTCPFirst   = errors.New("RTCP compound packet does not start with SR or RR")
 )
 
-// parseRTCP reads a compound RTCP packet. It allocates nothing; errors say
-// what is wrong and where.
+// parseRTCP reads a compound RTCP packet, or a reduced-size one that does
+// not start with SR or RR (RFC 5506; baresip sends them). It allocates
+// nothing; errors say what is wrong and where.
 func parseRTCP(b []byte, r *rtcpReport) error {
 	*r = rtcpReport{}
 	for off := 0; off < len(b); {
@@ -142,9 +142,6 @@ func parseRTCP(b []byte, r *rtcpReport) error {
 				return fmt.Errorf("RTCP packet type %d: bad padding", pt)
 			}
 			body = body[:len(body)-int(body[len(body)-1])]
-		}
-		if r.packets == 0 && pt != rtcpSR && pt != rtcpRR {
-			return errRTCPFirst
 		}
 		r.packets++
 		switch pt {

@@ -28,6 +28,11 @@ func TestRTCPReportRoundTrip(t *testing.T) {
 	require.Equal(t, 1, r.NBlocks)
 	assert.Equal(t, blk, r.Blocks[0], "negative cumulative loss survives its 24 bits")
 
+	// Reduced-size RTCP (RFC 5506): no SR or RR first.
+	require.NoError(t, parseRTCP(appendBye(appendSDES(nil, 0x3333, "x"), 0x3333), &r))
+	assert.True(t, r.Bye)
+	assert.False(t, r.HasSR)
+
 	rr := appendSenderReport(nil, 0x2222, false, 0, 0, 0, 0, nil)
 	require.NoError(t, parseRTCP(rr, &r))
 	assert.False(t, r.HasSR)
@@ -37,7 +42,6 @@ func TestRTCPReportRoundTrip(t *testing.T) {
 
 func TestParseRTCPRejectsMalformed(t *testing.T) {
 	sr := appendSenderReport(nil, 1, true, 0, 0, 0, 0, &reportBlock{SSRC: 2})
-	sdes := appendSDES(nil, 1, "x")
 	var r rtcpReport
 	for _, c := range []struct {
 		name, want string
@@ -47,7 +51,6 @@ func TestParseRTCPRejectsMalformed(t *testing.T) {
 		{"three bytes", "shorter than its 4-byte header", sr[:3]},
 		{"version 1", "version is not 2", append([]byte{0x41}, sr[1:]...)},
 		{"length past the end", "says", sr[:20]},
-		{"SDES first", "does not start with SR or RR", sdes},
 		{"more blocks than bytes", "report blocks", append([]byte{0x83}, sr[1:]...)},
 		{"padding longer than the packet", "bad padding", append([]byte{0xa0}, append(sr[1:len(sr)-1:len(sr)-1], 200)...)},
 		{"trailing garbage", "shorter than its 4-byte header", append(append([]byte(nil), sr...), 0x81)},

@@ -62,7 +62,47 @@ func decodeRaw(r io.Reader) ([]int16, error) {
 	return pcm, nil
 }
 
+// checkChunks walks the RIFF chunk list before go-audio/wav reads it: that
+// decoder allocates what a chunk header claims, so a corrupt 16-byte file
+// claiming a 4 GB fmt chunk would take gigabytes. Chunks must fit in the
+// file (the data chunk is checked against the size limit later).
+func checkChunks(r io.ReadSeeker) error {
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	var hdr [12]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
+		return errors.New("not a RIFF/WAVE file")
+	}
+	for pos := int64(12); pos+8 <= size; {
+		var ch [8]byte
+		if _, err := io.ReadFull(r, ch[:]); err != nil {
+			return err
+		}
+		id, n := string(ch[:4]), int64(binary.LittleEndian.Uint32(ch[4:]))
+		if id == "data" {
+			break
+		}
+		if n > size-pos-8 || (id == "fmt " && n > 1024) {
+			return fmt.Errorf("chunk %q claims %d bytes, the file has %d after it", id, n, size-pos-8)
+		}
+		pos += 8 + n + n&1
+		if _, err := r.Seek(pos, io.SeekStart); err != nil {
+			return err
+		}
+	}
+	_, err = r.Seek(0, io.SeekStart)
+	return err
+}
+
 func decodeWAV(r io.ReadSeeker) ([]int16, error) {
+	if err := checkChunks(r); err != nil {
+		return nil, fmt.Errorf("not a readable WAV file: %w", err)
+	}
 	d := wav.NewDecoder(r)
 	d.ReadInfo()
 	if err := d.Err(); err != nil || !d.IsValidFile() {
@@ -136,7 +176,11 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 		}
 		mono[i] = int16(sum / chans) // downmix: average keeps the level of a centred source
 	}
-	return Resample(mono, rate, SampleRate), nil
+	out := Resample(mono, rate, SampleRate)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("audio too short: %d samples at %d Hz is not one sample at 8 kHz", frames, rate)
+	}
+	return out, nil
 }
 
 func formatName(f uint16) string {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -140,6 +141,24 @@ func TestDecodeErrorsSayWhy(t *testing.T) {
 	}
 	_, err := Decode("odd.pcm", bytes.NewReader([]byte{1, 2, 3}))
 	assert.ErrorContains(t, err, "odd number of bytes")
+}
+
+// TestDecodeDoesNotBelieveChunkSizes: a 46-byte file whose fmt chunk
+// claims 3.9 GB (found by FuzzDecode) is refused without allocating what
+// it claims; the WAV decoder underneath would have taken 7 GB.
+func TestDecodeDoesNotBelieveChunkSizes(t *testing.T) {
+	file := []byte("RIFF\xc4\x00\x00\x00WAVEfmt \xc0\xe0\xe8\xe9\x00\x00\x18\x16@\x1f\x18\x16\x00\x00\xe8\xe9\xc0\xe0\xe8\xe9\x00\x00\x18\x16@\x00")
+	listChunk := append(wavBytes(1, 8000, 1, 16, make([]byte, 320)), "LIST\xff\xff\xff\x7f"...)
+	for name, b := range map[string][]byte{"fmt": file, "LIST after data": listChunk} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Decode("huge.wav", bytes.NewReader(b))
+		runtime.ReadMemStats(&after)
+		if name == "fmt" {
+			assert.ErrorContains(t, err, `chunk "fmt " claims 3924353216 bytes`)
+		}
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "%s: allocated %d bytes", name, after.TotalAlloc-before.TotalAlloc)
+	}
 }
 
 func TestLoadDirNamesBadFilesAndPadsFrames(t *testing.T) {
