@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,7 @@ ivrs:
 	bsPort := freeUDPPort(t)
 	conf := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
+net_interface 127.0.0.1
 module_path /usr/lib/baresip/modules
 module g711.so
 module aufile.so
@@ -137,4 +139,76 @@ func rms(pcm []int16) float64 {
 		s += float64(v) * float64(v)
 	}
 	return math.Sqrt(s / float64(len(pcm)))
+}
+
+// TestBaresipCallsAndPressesAKey: baresip, a real softphone, dials the
+// IVR and its user presses 4 (sent on baresip's UDP console, as a keyboard
+// would); baresip sends it as an RFC 4733 event, ivrd hears it once and
+// transfers the call by REFER, which baresip carries out.
+func TestBaresipCallsAndPressesAKey(t *testing.T) {
+	bin, err := exec.LookPath("baresip")
+	if err != nil {
+		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
+	}
+	ivrdPort := freeUDPPort(t)
+	ivrdLog := &syncBuffer{}
+	svc, err := newService(writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:IVRDPORT"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+ivrs:
+  - { id: main, extensions: ["100"], prompt: beep, transfer: refer, keys: { "4": { uri: "sip:sales@127.0.0.1:5070" } } }
+`, "IVRDPORT", strconv.Itoa(ivrdPort)), ivrdLog, "info")
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(context.Background()))
+	t.Cleanup(svc.Close)
+
+	dir := t.TempDir()
+	bsPort, consPort := freeUDPPort(t), freeUDPPort(t)
+	conf := fmt.Sprintf(`poll_method epoll
+sip_listen 127.0.0.1:%d
+net_interface 127.0.0.1
+module_path /usr/lib/baresip/modules
+module g711.so
+module aubridge.so
+module cons.so
+module menu.so
+module account.so
+cons_listen 127.0.0.1:%d
+audio_player aubridge,nowhere
+audio_source aubridge,nowhere
+audio_alert aubridge,nowhere
+`, bsPort, consPort)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "accounts"), []byte(fmt.Sprintf("<sip:alice@127.0.0.1:%d>;regint=0\n", bsPort)), 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "20", "-e", fmt.Sprintf("/dial sip:100@127.0.0.1:%d", ivrdPort))
+	log := &syncBuffer{}
+	bs.Stdout, bs.Stderr = log, log
+	require.NoError(t, bs.Start())
+	defer func() { bs.Process.Kill(); bs.Wait() }()
+	waitLog := func(what, text string, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for !strings.Contains(log.String(), text) {
+			if time.Now().After(deadline) {
+				t.Fatalf("baresip: no %s:\n%s", what, tail(log.String(), 2000))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitLog("call", "Call established", 10*time.Second)
+	console, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", consPort))
+	require.NoError(t, err)
+	defer console.Close()
+	_, err = console.Write([]byte("4"))
+	require.NoError(t, err)
+	waitLog("DTMF sent", "send DTMF digit: '4'", 5*time.Second)
+	waitLog("transfer", "transferring call", 5*time.Second)
+	require.Contains(t, log.String(), "<sip:sales@127.0.0.1:5070>", "to the key's destination")
+	require.Equal(t, 1, strings.Count(ivrdLog.String(), "msg=digit "), "one digit heard:\n%s", ivrdLog.String())
+	require.Contains(t, ivrdLog.String(), "key=4 method=rfc4733")
+	require.Contains(t, ivrdLog.String(), "remote_rtp=127.0.0.1:", "baresip kept to loopback")
 }
