@@ -273,7 +273,8 @@ func (s *Session) rtcpTick() {
 }
 
 // sendRTCP sends SR (or RR) + SDES, and BYE when the session ends. It goes
-// to where the peer's RTCP comes from, else to its RTP port + 1.
+// to where the peer's RTCP comes from, else where its SDP said (a=rtcp),
+// else to its RTP port + 1.
 func (s *Session) sendRTCP(bye bool) {
 	now := time.Now()
 	s.mu.Lock()
@@ -282,6 +283,9 @@ func (s *Session) sendRTCP(bye bool) {
 		return
 	}
 	remote := s.rtcpRemote
+	if !remote.IsValid() {
+		remote = s.params.RTCP
+	}
 	if !remote.IsValid() && s.params.Remote.IsValid() && s.params.Remote.Port() < 65535 {
 		remote = netip.AddrPortFrom(s.params.Remote.Addr(), s.params.Remote.Port()+1)
 	}

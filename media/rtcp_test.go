@@ -222,3 +222,24 @@ func FuzzParseRTCP(f *testing.F) {
 		}
 	})
 }
+
+// TestRTCPGoesWhereTheSDPSaid: with a=rtcp (Params.RTCP) reports go there,
+// not to RTP port + 1.
+func TestRTCPGoesWhereTheSDPSaid(t *testing.T) {
+	e := testEngineRTCP(t, 1, 30*time.Millisecond)
+	rtpSock, _ := udpPair(t)
+	elsewhere, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer elsewhere.Close()
+	s, err := e.NewSession(nil)
+	require.NoError(t, err)
+	defer s.Close()
+	s.Start(Params{Remote: rtpSock.LocalAddr().(*net.UDPAddr).AddrPort(), RTCP: elsewhere.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: 0, Send: true})
+	require.NoError(t, elsewhere.SetReadDeadline(time.Now().Add(2*time.Second)))
+	buf := make([]byte, 1500)
+	n, _, err := elsewhere.ReadFromUDP(buf)
+	require.NoError(t, err, "a report at the a=rtcp address")
+	var r rtcpReport
+	require.NoError(t, parseRTCP(buf[:n], &r))
+	assert.True(t, r.HasSR)
+}

@@ -27,6 +27,7 @@ type Receiver interface {
 // Params are a session's negotiated media.
 type Params struct {
 	Remote  netip.AddrPort
+	RTCP    netip.AddrPort // the peer's RTCP address when not Remote's port + 1 (SDP a=rtcp)
 	Codec   prompts.Codec
 	EventPT uint8 // 0: none
 	Send    bool  // false while the peer holds the call: no audio sent

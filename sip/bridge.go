@@ -234,7 +234,7 @@ func (l *leg) startMedia(body []byte) error {
 	if err != nil {
 		return err
 	}
-	p := media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: mc.Direction.weSend()}
+	p := mc.params(mc.Direction.weSend())
 	l.media.Start(p)
 	l.media.Update(p)
 	return nil
@@ -386,7 +386,7 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.srv.respond(tx, req, 488, "Not Acceptable Here", nil)
 		return
 	}
-	l.media.Update(media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: mc.Direction.weSend()})
+	l.media.Update(mc.params(mc.Direction.weSend()))
 	answer := SDPParams{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
 		Port: int(l.media.LocalAddr().Port()), Codecs: []prompts.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}.Marshal()
 	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
@@ -437,7 +437,7 @@ func (c *Call) reoffer(dir Direction) {
 	c.dlg.WriteRequest(ack)
 	if ans, err := ParseSDP(res.Body()); err == nil {
 		if mc, err := Negotiate(ans, []prompts.Codec{c.choice.Codec}); err == nil {
-			c.Media.Update(media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: ans.Direction.reverse().weSend()})
+			c.Media.Update(mc.params(ans.Direction.reverse().weSend()))
 		}
 	}
 }

@@ -159,7 +159,7 @@ func (c *Call) startMedia() {
 		c.digits = c.srv.digits(ch.EventPT, c.deliverDigit)
 	}
 	c.mu.Unlock()
-	c.Media.Start(media.Params{Remote: ch.Remote, Codec: ch.Codec, EventPT: ch.EventPT, Send: ch.Direction.weSend()})
+	c.Media.Start(ch.params(ch.Direction.weSend()))
 }
 
 func (c *Call) deliverDigit(d Digit) {
@@ -241,6 +241,12 @@ func (c *Call) TelephoneEvent(h *rtp.Header, payload []byte) {
 	if d != nil {
 		d.TelephoneEvent(h, payload)
 	}
+}
+
+// params is what the media session needs of the choice; send says whether
+// we send audio (it depends on whose description gave the direction).
+func (mc MediaChoice) params(send bool) media.Params {
+	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, EventPT: mc.EventPT, Send: send}
 }
 
 // Hangup ends the call from our side with a BYE.

@@ -11,7 +11,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/ivrd/ivrd/dtmf"
-	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -96,7 +95,7 @@ func (c *Call) offerUpdate(body []byte) (code int, err error) {
 	started := c.started
 	c.mu.Unlock()
 	if started {
-		c.Media.Update(media.Params{Remote: mc.Remote, Codec: mc.Codec, EventPT: mc.EventPT, Send: mc.Direction.weSend()})
+		c.Media.Update(mc.params(mc.Direction.weSend()))
 	}
 	c.Log.Info("media updated", "direction", string(mc.Direction), "remote_rtp", mc.Remote.String(), "codec", codecName(mc.Codec))
 	return 200, nil

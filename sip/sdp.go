@@ -59,6 +59,7 @@ type SessionDescription struct {
 	Formats   []rtpMap   // in m= line order
 	Direction Direction
 	Ptime     int
+	RTCP      netip.AddrPort // from a=rtcp (RFC 3605); zero: RTP port + 1
 }
 
 // ParseSDP reads an SDP body. It rejects bodies without a usable audio
@@ -68,6 +69,8 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 		return nil, errors.New("sdp: empty body")
 	}
 	var (
+		rtcpPort int
+		rtcpAddr netip.Addr
 		sd       SessionDescription
 		session  netip.Addr
 		media    netip.Addr
@@ -149,6 +152,14 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 				if p, err := strconv.Atoi(strings.TrimSpace(arg)); err == nil {
 					sd.Ptime = p
 				}
+			case "rtcp":
+				if seenM {
+					port, addr, err := parseRTCPAttr(arg)
+					if err != nil {
+						return nil, fmt.Errorf("sdp: line %d: %w", i+1, err)
+					}
+					rtcpPort, rtcpAddr = port, addr
+				}
 			case "sendrecv", "sendonly", "recvonly", "inactive":
 				if seenM {
 					mediaDir = Direction(name)
@@ -185,11 +196,37 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 	if mediaDir != "" {
 		sd.Direction = mediaDir
 	}
+	if rtcpPort != 0 {
+		if !rtcpAddr.IsValid() {
+			rtcpAddr = sd.Addr
+		}
+		sd.RTCP = netip.AddrPortFrom(rtcpAddr, uint16(rtcpPort))
+	}
 	// RFC 3264 section 8.4: c=0.0.0.0 is the old way to put a call on hold.
 	if sd.Addr.IsUnspecified() && sd.Direction == SendRecv {
 		sd.Direction = SendOnly
 	}
 	return &sd, nil
+}
+
+// parseRTCPAttr reads "port [IN IP4|IP6 address]" (RFC 3605).
+func parseRTCPAttr(arg string) (int, netip.Addr, error) {
+	f := strings.Fields(arg)
+	if len(f) != 1 && len(f) != 4 {
+		return 0, netip.Addr{}, fmt.Errorf("bad a=rtcp %q", trimForError(arg))
+	}
+	port, err := strconv.Atoi(f[0])
+	if err != nil || port <= 0 || port > 65535 {
+		return 0, netip.Addr{}, fmt.Errorf("bad a=rtcp port %q", trimForError(f[0]))
+	}
+	if len(f) == 1 {
+		return port, netip.Addr{}, nil
+	}
+	addr, err := parseConnection(strings.Join(f[1:], " "))
+	if err != nil {
+		return 0, netip.Addr{}, fmt.Errorf("a=rtcp: %w", err)
+	}
+	return port, addr, nil
 }
 
 func trimForError(s string) string {
@@ -253,6 +290,7 @@ var ErrNoCommonCodec = errors.New("sdp: no common codec")
 // MediaChoice is the outcome of offer/answer: what we send and receive.
 type MediaChoice struct {
 	Remote    netip.AddrPort
+	RTCP      netip.AddrPort // where the peer takes RTCP when not RTP port + 1
 	Codec     prompts.Codec
 	EventPT   uint8 // 0: no telephone-event
 	Direction Direction
@@ -288,6 +326,7 @@ func Negotiate(offer *SessionDescription, prefs []prompts.Codec) (MediaChoice, e
 		}
 	}
 	mc.Remote = netip.AddrPortFrom(offer.Addr, uint16(offer.Port))
+	mc.RTCP = offer.RTCP
 	mc.Direction = offer.Direction.reverse()
 	return mc, nil
 }

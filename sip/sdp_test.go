@@ -92,12 +92,39 @@ func TestParseSDPRejectsMalformedWithReason(t *testing.T) {
 		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 UDP/TLS 0\r\n":                    "unsupported transport",
 		"c=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\n":                           "missing v=",
 		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n": "no clock rate",
+		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\na=rtcp:0\r\n":        "bad a=rtcp port",
+		"v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 1 RTP/AVP 0\r\na=rtcp:9 IN\r\n":     "bad a=rtcp",
 	}
 	for body, want := range cases {
 		_, err := ParseSDP([]byte(body))
 		if assert.Error(t, err, body) {
 			assert.Contains(t, err.Error(), want, body)
 		}
+	}
+}
+
+// TestParseSDPRTCPAttribute: a=rtcp (RFC 3605) moves the peer's RTCP off
+// RTP port + 1, with or without its own address; Negotiate carries it.
+func TestParseSDPRTCPAttribute(t *testing.T) {
+	for _, c := range []struct{ attr, want string }{
+		{"", ""},
+		{"a=rtcp:53020", "192.0.2.5:53020"},
+		{"a=rtcp:53020 IN IP4 198.51.100.7", "198.51.100.7:53020"},
+	} {
+		lines := []string{"m=audio 4000 RTP/AVP 0"}
+		if c.attr != "" {
+			lines = append(lines, c.attr)
+		}
+		body := strings.Replace(string(offer(lines...)), "c=IN IP4 192.0.2.1", "c=IN IP4 192.0.2.5", 1)
+		sd, err := ParseSDP([]byte(body))
+		require.NoError(t, err, c.attr)
+		mc, err := Negotiate(sd, ourCodecs)
+		require.NoError(t, err)
+		if c.want == "" {
+			assert.False(t, mc.RTCP.IsValid(), "no a=rtcp: RTP port + 1 is implied")
+			continue
+		}
+		assert.Equal(t, c.want, mc.RTCP.String(), c.attr)
 	}
 }
 
