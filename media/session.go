@@ -39,7 +39,7 @@ type Stats struct {
 
 	Lost       int64         // peer's packets we did not get (RTCP reception report)
 	Jitter     time.Duration // interarrival jitter of the peer's packets
-	PeerLost   int64         // our packets the peer reports lost (its RTCP)
+	PeerLost   int64         // our packets the peer reports lost (its RTCP; negative with duplicates)
 	PeerJitter time.Duration // jitter the peer reports on our packets
 	RTT        time.Duration // round trip, from the peer's report on our SR; 0 if unknown
 
@@ -401,7 +401,7 @@ func (s *Session) Stats() Stats {
 		RTCPSent: s.rtcpSent.Load(), RTCPReceived: s.rtcpReceived.Load(), RTCPMalformed: s.rtcpMalformed.Load()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st.Lost = int64(s.recv.lost())
+	st.Lost = max(0, int64(s.recv.lost())) // duplicates make RFC 3550's count negative
 	st.Jitter = tsDuration(s.recv.jitter)
 	st.PeerLost = int64(s.peer.Lost)
 	st.PeerJitter = tsDuration(float64(s.peer.Jitter))
