@@ -243,3 +243,19 @@ func TestRTCPGoesWhereTheSDPSaid(t *testing.T) {
 	require.NoError(t, parseRTCP(buf[:n], &r))
 	assert.True(t, r.HasSR)
 }
+
+func TestDuplicatesAreNotNegativeLoss(t *testing.T) {
+	e := testEngineRTCP(t, 1, -1)
+	s, err := e.NewSession(nil)
+	require.NoError(t, err)
+	defer s.Close()
+	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 1, SequenceNumber: 5}, Payload: make([]byte, 160)}).Marshal()
+	var h rtp.Header
+	pcm := make([]int16, 1500)
+	from := netip.MustParseAddrPort("127.0.0.1:4000")
+	for i := 0; i < 3; i++ { // an end packet sent three times with one number
+		require.NoError(t, s.handleRTP(pkt, from, &h, pcm))
+	}
+	assert.Zero(t, s.Stats().Lost)
+	assert.Equal(t, uint64(3), s.Stats().Received)
+}
