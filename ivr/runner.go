@@ -29,6 +29,51 @@ type Runner struct {
 	events chan Event
 	done   chan struct{}
 	timer  *time.Timer
+	rec    record
+}
+
+// record sums a call up for its last log line, the "call record" an
+// operator reads (Asterisk's CDR, in one line): the menus it went through,
+// the keys pressed, what went wrong and how it ended.
+type record struct {
+	start             time.Time
+	path              []string
+	keys              []byte
+	invalid, timeouts int
+	failedTransfers   int
+	outcome           string
+	transferred       bool // the last transfer succeeded: the call left us
+}
+
+// note keeps what an event tells the record.
+func (rec *record) note(ev Event) {
+	switch ev := ev.(type) {
+	case DigitPressed:
+		rec.keys = append(rec.keys, ev.Key)
+	case HungUp:
+		if !rec.transferred {
+			rec.outcome = "caller hung up"
+		}
+	case TransferResult:
+		if ev.Err != nil {
+			rec.failedTransfers++
+		} else if !rec.transferred {
+			rec.transferred = true
+			rec.outcome += " done"
+		}
+	}
+}
+
+func (rec *record) attrs() []any {
+	path := ""
+	for i, p := range rec.path {
+		if i > 0 {
+			path += ">"
+		}
+		path += p
+	}
+	return []any{"path", path, "keys", string(rec.keys), "invalid", rec.invalid, "timeouts", rec.timeouts,
+		"failed_transfers", rec.failedTransfers, "outcome", rec.outcome, "menu_time", time.Since(rec.start).Round(time.Millisecond).String()}
 }
 
 // NewRunner pairs an executor with a call.
@@ -57,9 +102,12 @@ func (r *Runner) post(ev Event) {
 func (r *Runner) Run(ctx context.Context) (err error) {
 	defer close(r.done)
 	defer r.stopTimer()
+	r.rec.start = time.Now()
+	defer func() { r.log.Info("call record", r.rec.attrs()...) }()
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("menu failed", "panic", p)
+			r.rec.outcome = "hangup internal error"
 			r.c.Hangup("internal error")
 			err = fmt.Errorf("ivr: menu failed: %v", p)
 		}
@@ -68,10 +116,24 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 	for !r.e.Done() {
 		select {
 		case <-ctx.Done():
+			// A transfer's success and the end of the call it caused come
+			// together: what is queued still counts for the record.
+			for drained := false; !drained; {
+				select {
+				case ev := <-r.events:
+					r.rec.note(ev)
+				default:
+					drained = true
+				}
+			}
 			r.e.Handle(HungUp{})
 			r.c.StopPlayback()
+			if !r.rec.transferred {
+				r.rec.outcome = "caller hung up"
+			}
 			return ctx.Err()
 		case ev := <-r.events:
+			r.rec.note(ev)
 			r.apply(r.e.Handle(ev))
 		}
 	}
@@ -107,14 +169,25 @@ func (r *Runner) apply(acts []Action) {
 			r.stopTimer()
 		case Transfer:
 			r.log.Info("transfer", "dest", a.Dest.String(), "method", a.Method)
+			r.rec.outcome = "transfer " + a.Dest.String()
 			r.c.Transfer(a.Dest, a.Method, func(err error) { r.post(TransferResult{Err: err}) })
 		case Voicemail:
 			r.log.Info("voicemail", "box", a.Box)
+			r.rec.outcome = "voicemail " + a.Box
 			r.c.Transfer(&Destination{Kind: KindVoicemail, Target: a.Box}, "", func(err error) { r.post(TransferResult{Err: err}) })
 		case Hangup:
 			r.log.Info("menu hangup", "reason", a.Reason)
+			r.rec.outcome = "hangup " + a.Reason
 			r.c.Hangup(a.Reason)
 		case Note:
+			switch a.Event {
+			case "enter":
+				r.rec.path = append(r.rec.path, a.IVR)
+			case "invalid":
+				r.rec.invalid++
+			case "timeout":
+				r.rec.timeouts++
+			}
 			attrs := []any{"in", a.IVR}
 			if a.Digits != "" {
 				attrs = append(attrs, "digits", a.Digits)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,3 +208,74 @@ func TestRunnerSurvivesAPanic(t *testing.T) {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+// TestRunnerLogsACallRecord: the call's last menu log line sums it up.
+func TestRunnerLogsACallRecord(t *testing.T) {
+	run := func(script func(r *Runner, f *fakeCall)) string {
+		var buf syncLog
+		c, err := Parse([]byte(runnerConfig))
+		require.NoError(t, err)
+		m, _ := c.IVRFor("100")
+		f := newFakeCall("welcome", "menu", "invalid", "goodbye", "submenu")
+		r := NewRunner(NewExecutor(c, m, "alice", time.Now()), f, slog.New(slog.NewTextHandler(&buf, nil)))
+		done := make(chan error, 1)
+		go func() { done <- r.Run(context.Background()) }()
+		script(r, f)
+		waitRun(t, done)
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		return lines[len(lines)-1]
+	}
+	rec := run(func(r *Runner, f *fakeCall) {
+		f.expect(t, "play welcome")
+		f.finishPrompt()
+		f.expect(t, "play menu")
+		r.Digit('2')
+		f.expect(t, "stop", "play submenu")
+		r.Digit('8')
+		f.expect(t, "stop", "play menu")
+		r.Digit('7')
+		f.expect(t, "stop", "play invalid")
+		f.finishPrompt()
+		f.expect(t, "play menu")
+		r.Digit('1')
+		f.expect(t, "stop", "transfer uri sip:sales@pbx/refer")
+		f.transferResult(nil)
+	})
+	assert.Contains(t, rec, `msg="call record" path=main>sub>main keys=2871 invalid=1 timeouts=0 failed_transfers=0 outcome="transfer uri sip:sales@pbx done"`)
+
+	rec = run(func(r *Runner, f *fakeCall) {
+		f.expect(t, "play welcome")
+		f.finishPrompt()
+		f.expect(t, "play menu")
+		r.Digit('1')
+		f.expect(t, "stop", "transfer uri sip:sales@pbx/refer")
+		f.transferResult(errors.New("486 Busy Here"))
+		f.expect(t, "play invalid")
+		f.finishPrompt()
+		f.expect(t, "play menu")
+		f.finishPrompt()
+		f.expect(t, "play goodbye")
+		f.finishPrompt()
+		f.expect(t, "hangup failure")
+	})
+	assert.Contains(t, rec, `path=main keys=1 invalid=0 timeouts=1 failed_transfers=1 outcome="hangup failure"`)
+}
+
+// syncLog is a log destination the runner's goroutine writes while the
+// test waits.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

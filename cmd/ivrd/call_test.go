@@ -200,7 +200,10 @@ func TestLiveCallPromptDigitRefer(t *testing.T) {
 	}
 	_, err = c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err, "ivrd ends its side after the transfer")
-	// The call's last log line says how its media went.
+	// The menu's call record sums the call up, and the call's last log
+	// line says how its media went.
+	require.Eventually(t, func() bool { return strings.Contains(l.logs.String(), `msg="call record"`) }, 3*time.Second, 10*time.Millisecond)
+	assert.Regexp(t, `msg="call record" call_id=\S+ ivr=main path=main keys=1 invalid=0 timeouts=0 failed_transfers=0 outcome="transfer uri sales@pbx.example.net done" menu_time=`, l.logs.String())
 	require.Eventually(t, func() bool { return strings.Contains(l.logs.String(), `msg="call ended"`) }, 3*time.Second, 10*time.Millisecond)
 	assert.Regexp(t, `msg="call ended" .*reason=transferred.* rtp_sent=[1-9]\d* rtp_received=[1-9]\d* lost=0 jitter=`, l.logs.String())
 }
