@@ -261,41 +261,45 @@ func (m *menuCall) StopPlayback() { m.c.Media.StopPlayback() }
 // or REFER falling back to a bridge (auto) when the caller's side refuses.
 func (m *menuCall) Transfer(dest *ivr.Destination, method string, result func(error)) {
 	go func() {
-		err := m.transfer(dest, method)
+		referred, err := m.transfer(dest, method)
 		if err != nil {
 			m.c.Log.Info("transfer failed", "dest", dest.String(), "method", method, "err", err)
 		}
+		// The menu hears the outcome before the call it ends goes away.
 		result(err)
+		if referred {
+			m.c.Hangup("transferred")
+		}
 	}()
 }
 
-func (m *menuCall) transfer(dest *ivr.Destination, method string) error {
+// transfer hands the call on; referred means a REFER succeeded and our
+// side of the call is to be hung up.
+func (m *menuCall) transfer(dest *ivr.Destination, method string) (referred bool, err error) {
 	if dest.Kind == ivr.KindVoicemail {
-		return m.voicemail(dest.Target)
+		return false, m.voicemail(dest.Target)
 	}
 	out, err := m.outbound(dest)
 	if err != nil {
-		return err
+		return false, err
 	}
 	switch method {
 	case "bridge":
 		_, err := m.c.Bridge(m.ctx, out)
-		return err
+		return false, err
 	case "auto":
 		err := m.c.Refer(m.ctx, out.URI)
 		if err == nil {
-			m.c.Hangup("transferred")
-			return nil
+			return true, nil
 		}
 		m.c.Log.Info("refer failed, bridging instead", "err", err)
 		_, err = m.c.Bridge(m.ctx, out)
-		return err
+		return false, err
 	default:
 		if err := m.c.Refer(m.ctx, out.URI); err != nil {
-			return err
+			return false, err
 		}
-		m.c.Hangup("transferred")
-		return nil
+		return true, nil
 	}
 }
 
