@@ -124,11 +124,14 @@ func (s *Session) Start(p Params) {
 	if iv := s.engine.cfg.RTCPInterval; iv > 0 {
 		s.rtcpTimer = time.AfterFunc(rtcpDelay(iv), s.rtcpTick)
 	}
+	// Under the lock, so a Close racing with Start (a BYE right after the
+	// answer) sees the pacer it must leave. The pacer never takes a
+	// session's lock while holding its own.
+	s.pacer = s.engine.leastLoaded()
+	s.pacer.add(s)
 	s.mu.Unlock()
 	go s.receive()
 	go s.receiveRTCP()
-	s.pacer = s.engine.leastLoaded()
-	s.pacer.add(s)
 }
 
 // Update applies re-negotiated media; sequence, timestamp and SSRC carry on.
@@ -436,9 +439,10 @@ func (s *Session) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		s.playing, s.onDone = nil, nil
+		pacer := s.pacer
 		s.mu.Unlock()
-		if s.pacer != nil {
-			s.pacer.remove(s)
+		if pacer != nil {
+			pacer.remove(s)
 		}
 		s.conn.Close()
 		s.rtcpConn.Close()
