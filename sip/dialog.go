@@ -225,10 +225,13 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 400, "Bad Request", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
 		return
 	}
-	s.respond(tx, req, 200, "OK", nil)
+	// The digit is delivered before the 200: a PBX sends its next INFO
+	// when this one is answered, and that one may be handled on another
+	// goroutine, so answering first could let the next key overtake.
 	if d := c.digitInput(); d != nil {
 		d.Info(key)
 	}
+	s.respond(tx, req, 200, "OK", nil)
 }
 
 func (s *Server) onNotify(req *sip.Request, tx sip.ServerTransaction) {

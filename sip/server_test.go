@@ -345,6 +345,22 @@ func TestInfoDigitsAndMalformedInfo(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"5/info", "#/info"}, got)
+	// A PBX sends each INFO when the last one is answered: the keys
+	// arrive in that order, never overtaking one another.
+	const keys = "0123456789*#"
+	for _, k := range keys {
+		require.Equal(t, 200, info("application/dtmf", string(k)))
+	}
+	got = got[:0]
+	for range keys {
+		select {
+		case dg := <-call.Digits():
+			got = append(got, string(dg.Key))
+		case <-time.After(2 * time.Second):
+			t.Fatal("digit not delivered")
+		}
+	}
+	assert.Equal(t, keys, strings.Join(got, ""))
 	require.NoError(t, d.Bye(ctx5(t)))
 }
 
