@@ -385,7 +385,8 @@ func TestRequestsOutsideDialogGet481AndOptions200(t *testing.T) {
 }
 
 func TestNoFreePortGets503ButOptionsStillAnswered(t *testing.T) {
-	r := newRig(t, func(_ *Config, e *media.EngineConfig) { e.PortMax = e.PortMin + 1 })
+	pair := freePortPair(t)
+	r := newRig(t, func(_ *Config, e *media.EngineConfig) { e.PortMin, e.PortMax = pair, pair+1 })
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
 	require.NoError(t, err)
@@ -408,6 +409,29 @@ func TestNoFreePortGets503ButOptionsStillAnswered(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, d2.Ack(ctx5(t)))
 	require.NoError(t, d2.Bye(ctx5(t)))
+}
+
+// freePortPair finds an even port that, with the one above it, is free on
+// loopback now: an engine with exactly one RTP/RTCP pair must not lose it
+// to another test process. It looks below the kernel's ephemeral range
+// (32768 up), where the sockets other tests open do not land.
+func freePortPair(t *testing.T) int {
+	t.Helper()
+	for port := 12000 + (os.Getpid()%2000)*2; port < 32000; port += 2 {
+		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		if err != nil {
+			continue
+		}
+		b, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port + 1})
+		a.Close()
+		if err != nil {
+			continue
+		}
+		b.Close()
+		return port
+	}
+	t.Fatal("no free port pair")
+	return 0
 }
 
 // rawInvite sends a hand-written INVITE (repeated times, same branch, as
