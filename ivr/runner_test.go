@@ -19,6 +19,7 @@ import (
 type fakeCall struct {
 	ops   chan string
 	known map[string]bool
+	log   syncLog // what the runner logged
 
 	mu     sync.Mutex
 	onDone func()
@@ -111,12 +112,18 @@ func startRunner(t *testing.T, f *fakeCall) (*Runner, context.CancelFunc, chan e
 	c, err := Parse([]byte(runnerConfig))
 	require.NoError(t, err)
 	m, _ := c.IVRFor("100")
-	r := NewRunner(NewExecutor(c, m, "alice", time.Now()), f, quiet)
+	r := NewRunner(NewExecutor(c, m, "alice", time.Now()), f, slog.New(slog.NewTextHandler(&f.log, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 	t.Cleanup(cancel)
 	return r, cancel, done
+}
+
+// record is the call record the runner logged last.
+func (f *fakeCall) record() string {
+	lines := strings.Split(strings.TrimSpace(f.log.String()), "\n")
+	return lines[len(lines)-1]
 }
 
 func waitRun(t *testing.T, done chan error) error {
@@ -148,6 +155,7 @@ func TestRunnerBargeInAndTransfer(t *testing.T) {
 	f.transferResult(nil)
 	require.NoError(t, waitRun(t, done))
 	assert.Empty(t, f.ops)
+	assert.Contains(t, f.record(), `msg="call record" path=main keys=91 invalid=1 timeouts=0 failed_transfers=0 outcome="transfer uri sip:sales@pbx done"`)
 }
 
 func TestRunnerFailedTransferTimeoutAndFailure(t *testing.T) {
@@ -168,6 +176,7 @@ func TestRunnerFailedTransferTimeoutAndFailure(t *testing.T) {
 	f.finishPrompt()
 	f.expect(t, "hangup failure")
 	require.NoError(t, waitRun(t, done))
+	assert.Contains(t, f.record(), `path=main keys=1 invalid=0 timeouts=1 failed_transfers=1 outcome="hangup failure"`)
 }
 
 func TestRunnerSkipsMissingPromptsAndStopsOnHangup(t *testing.T) {
@@ -182,6 +191,7 @@ func TestRunnerSkipsMissingPromptsAndStopsOnHangup(t *testing.T) {
 	r.HungUp()
 	require.NoError(t, waitRun(t, done))
 	r.Digit('8') // after the call: must not block
+	assert.Contains(t, f.record(), `path=main>sub keys=2 invalid=0 timeouts=0 failed_transfers=0 outcome="caller hung up"`)
 }
 
 func TestRunnerContextEndsTheCall(t *testing.T) {
@@ -208,58 +218,6 @@ func TestRunnerSurvivesAPanic(t *testing.T) {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
-
-// TestRunnerLogsACallRecord: the call's last menu log line sums it up.
-func TestRunnerLogsACallRecord(t *testing.T) {
-	run := func(script func(r *Runner, f *fakeCall)) string {
-		var buf syncLog
-		c, err := Parse([]byte(runnerConfig))
-		require.NoError(t, err)
-		m, _ := c.IVRFor("100")
-		f := newFakeCall("welcome", "menu", "invalid", "goodbye", "submenu")
-		r := NewRunner(NewExecutor(c, m, "alice", time.Now()), f, slog.New(slog.NewTextHandler(&buf, nil)))
-		done := make(chan error, 1)
-		go func() { done <- r.Run(context.Background()) }()
-		script(r, f)
-		waitRun(t, done)
-		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-		return lines[len(lines)-1]
-	}
-	rec := run(func(r *Runner, f *fakeCall) {
-		f.expect(t, "play welcome")
-		f.finishPrompt()
-		f.expect(t, "play menu")
-		r.Digit('2')
-		f.expect(t, "stop", "play submenu")
-		r.Digit('8')
-		f.expect(t, "stop", "play menu")
-		r.Digit('7')
-		f.expect(t, "stop", "play invalid")
-		f.finishPrompt()
-		f.expect(t, "play menu")
-		r.Digit('1')
-		f.expect(t, "stop", "transfer uri sip:sales@pbx/refer")
-		f.transferResult(nil)
-	})
-	assert.Contains(t, rec, `msg="call record" path=main>sub>main keys=2871 invalid=1 timeouts=0 failed_transfers=0 outcome="transfer uri sip:sales@pbx done"`)
-
-	rec = run(func(r *Runner, f *fakeCall) {
-		f.expect(t, "play welcome")
-		f.finishPrompt()
-		f.expect(t, "play menu")
-		r.Digit('1')
-		f.expect(t, "stop", "transfer uri sip:sales@pbx/refer")
-		f.transferResult(errors.New("486 Busy Here"))
-		f.expect(t, "play invalid")
-		f.finishPrompt()
-		f.expect(t, "play menu")
-		f.finishPrompt()
-		f.expect(t, "play goodbye")
-		f.finishPrompt()
-		f.expect(t, "hangup failure")
-	})
-	assert.Contains(t, rec, `path=main keys=1 invalid=0 timeouts=1 failed_transfers=1 outcome="hangup failure"`)
-}
 
 // syncLog is a log destination the runner's goroutine writes while the
 // test waits.
