@@ -40,19 +40,18 @@ func (e *BridgeError) Error() string { return fmt.Sprintf("bridge: %d %s", e.Cod
 
 // leg is the outbound side of a bridge.
 type leg struct {
-	call    *Call
-	dlg     *sipgo.DialogClientSession
-	media   *media.Session
-	toA     media.Relay // far end -> caller
-	toB     media.Relay // caller -> far end
-	done    chan struct{}
-	endOnce sync.Once
-	mu      sync.Mutex
-	ackCh   chan struct{} // the far end's ACK for our 200 to its re-INVITE
-	lastEv  uint32        // timestamp of the last telephone-event relayed to B
-	lastEvA uint32        // ... and to A
-	evSeen  bool
-	evSeenA bool
+	call        *Call
+	dlg         *sipgo.DialogClientSession
+	media       *media.Session
+	toA         media.Relay // far end -> caller
+	toB         media.Relay // caller -> far end
+	done        chan struct{}
+	endOnce     sync.Once
+	reinviteAck ackWaiter // the far end's ACK for our 200 to its re-INVITE
+	lastEv      uint32    // timestamp of the last telephone-event relayed to B
+	lastEvA     uint32    // ... and to A
+	evSeen      bool
+	evSeenA     bool
 }
 
 func (l *leg) end() { l.endOnce.Do(func() { close(l.done) }) }
@@ -392,25 +391,8 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
 	res.AppendHeader(&c.contact)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	ack := make(chan struct{}, 1)
-	l.mu.Lock()
-	l.ackCh = ack
-	l.mu.Unlock()
 	go c.reoffer(offer.Direction)
-	respondUntilAck(c.ctx, tx, res, ack, c.Log)
-}
-
-// acked passes the far end's ACK to the 200 waiting for it.
-func (l *leg) acked() {
-	l.mu.Lock()
-	ch := l.ackCh
-	l.mu.Unlock()
-	if ch != nil {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
+	respondUntilAck(c.ctx, tx, res, &l.reinviteAck, c.Log)
 }
 
 // reoffer sends the caller a re-INVITE with a new direction (the far end

@@ -72,8 +72,8 @@ type Call struct {
 	digitCh     chan Digit
 	timer       sessionTimer
 	timerStop   *time.Timer
-	refer       chan int // final/provisional sipfrag codes of an active REFER
-	ackCh       chan struct{}
+	refer       chan int  // final/provisional sipfrag codes of an active REFER
+	reinviteAck ackWaiter // the caller's ACK for our 200 to its re-INVITE
 	ended       bool
 	endReason   string
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -18,7 +19,7 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.callFor(req)
 	if c == nil {
 		if l := s.legFor(req); l != nil {
-			l.acked() // a far end's ACK for our 200 to its re-INVITE
+			l.reinviteAck.fire() // a far end's ACK for our 200 to its re-INVITE
 		}
 		return // ACK for a 4xx/5xx is absorbed by the transaction layer; stray ones are dropped
 	}
@@ -39,15 +40,7 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if err := c.dlg.ReadAck(req, tx); err != nil {
 		// Not the INVITE's ACK: the one for a re-INVITE's 2xx.
-		c.mu.Lock()
-		ch := c.ackCh
-		c.mu.Unlock()
-		if ch != nil {
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
-		}
+		c.reinviteAck.fire()
 	}
 }
 
@@ -144,18 +137,40 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	for _, h := range c.dialogHeaders(true) {
 		res.AppendHeader(h)
 	}
-	ack := make(chan struct{}, 1)
-	c.mu.Lock()
-	c.ackCh = ack
-	c.mu.Unlock()
-	respondUntilAck(c.ctx, tx, res, ack, c.Log)
+	respondUntilAck(c.ctx, tx, res, &c.reinviteAck, c.Log)
+}
+
+// ackWaiter connects the ACK for our 2xx to a re-INVITE with the loop
+// repeating that 2xx.
+type ackWaiter struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// arm starts waiting for the next ACK.
+func (w *ackWaiter) arm() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ch = make(chan struct{}, 1)
+	return w.ch
+}
+
+// fire passes an ACK on to whoever waits (nobody: it is dropped).
+func (w *ackWaiter) fire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
 }
 
 // respondUntilAck sends a 2xx to a re-INVITE and repeats it (T1 doubling
 // to T2, for 64*T1) until ack fires: the transaction layer does not
 // retransmit a 2xx to INVITE (RFC 6026), the UAS core does. Over TCP the
 // repeats are harmless and stop at the ACK all the same.
-func respondUntilAck(ctx context.Context, tx sip.ServerTransaction, res *sip.Response, ack <-chan struct{}, log *slog.Logger) {
+func respondUntilAck(ctx context.Context, tx sip.ServerTransaction, res *sip.Response, w *ackWaiter, log *slog.Logger) {
+	ack := w.arm()
 	interval := sip.T1
 	deadline := time.After(64 * sip.T1)
 	for {
