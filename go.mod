@@ -10,8 +10,8 @@ require (
 	github.com/pion/rtp v1.10.6
 	github.com/stretchr/testify v1.12.1
 	github.com/zaf/g711 v1.4.0
+	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/sys v0.24.0
-	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -20,8 +20,6 @@ require (
 	github.com/gobwas/pool v0.2.1 // indirect
 	github.com/gobwas/ws v1.3.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/kr/text v0.2.0 // indirect
 	github.com/pion/randutil v0.1.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sync v0.16.0 // indirect
 )
