@@ -79,7 +79,7 @@ func pace(b *testing.B, n int, dur time.Duration) {
 	}()
 	var sessions []*media.Session
 	for i := 0; i < n; i++ {
-		s, err := e.NewSession(nil)
+		s, err := e.NewSession()
 		if err != nil {
 			b.Fatal(err)
 		}

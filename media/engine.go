@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"runtime"
@@ -19,11 +20,13 @@ type EngineConfig struct {
 	PortMin, PortMax int           // RTP port range: RTP on even ports, RTCP on the odd one above
 	Pacers           int           // pacing goroutines; 0 = GOMAXPROCS
 	RTCPInterval     time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
+	Log              *slog.Logger  // nil: slog.Default()
 }
 
 // Engine owns the port pool and the pacers shared by every session.
 type Engine struct {
 	cfg    EngineConfig
+	log    *slog.Logger
 	pacers []*pacer
 
 	mu     sync.Mutex
@@ -49,7 +52,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.RTCPInterval == 0 {
 		cfg.RTCPInterval = 5 * time.Second
 	}
-	e := &Engine{cfg: cfg, inUse: map[int]bool{}, next: cfg.PortMin}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	e := &Engine{cfg: cfg, log: cfg.Log, inUse: map[int]bool{}, next: cfg.PortMin}
 	for i := 0; i < cfg.Pacers; i++ {
 		p, err := newPacer()
 		if err != nil {

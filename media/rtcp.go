@@ -319,7 +319,7 @@ func (s *Session) sendRTCP(bye bool) {
 // receiveRTCP reads the peer's reports until Close.
 func (s *Session) receiveRTCP() {
 	defer close(s.rtcpDone)
-	for panics := 0; !survive("RTCP receive", s.receiveRTCPLoop); panics++ {
+	for panics := 0; !survive(s.engine.log, "RTCP receive", s.receiveRTCPLoop); panics++ {
 		if panics == maxPanics {
 			return
 		}
@@ -328,7 +328,7 @@ func (s *Session) receiveRTCP() {
 
 func (s *Session) receiveRTCPLoop() {
 	var rep rtcpReport
-	readPackets(s.rtcpConn, "RTCP", &s.rtcpMalformed, func(pkt []byte, from netip.AddrPort) error {
+	readPackets(s.engine.log, s.rtcpConn, "RTCP", &s.rtcpMalformed, func(pkt []byte, from netip.AddrPort) error {
 		if err := parseRTCP(pkt, &rep); err != nil {
 			return err
 		}

@@ -101,9 +101,9 @@ func TestRecvStatsLossDuplicatesReorderAndWrap(t *testing.T) {
 
 func TestSessionsExchangeRTCP(t *testing.T) {
 	e := testEngineRTCP(t, 2, 40*time.Millisecond)
-	a, err := e.NewSession(nil)
+	a, err := e.NewSession()
 	require.NoError(t, err)
-	b, err := e.NewSession(nil)
+	b, err := e.NewSession()
 	require.NoError(t, err)
 	a.Start(Params{Remote: b.LocalAddr(), Codec: 0, Send: true})
 	b.Start(Params{Remote: a.LocalAddr(), Codec: 0, Send: true})
@@ -145,7 +145,7 @@ func udpPair(t *testing.T) (rtpConn, rtcpConn *net.UDPConn) {
 func TestLossReportedBothWays(t *testing.T) {
 	e := testEngineRTCP(t, 1, 50*time.Millisecond)
 	phoneRTP, phoneRTCP := udpPair(t)
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err)
 	s.Start(Params{Remote: phoneRTP.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: 0, Send: true})
 	to := net.UDPAddrFromAddrPort(s.LocalAddr())
@@ -231,7 +231,7 @@ func TestRTCPGoesWhereTheSDPSaid(t *testing.T) {
 	elsewhere, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	defer elsewhere.Close()
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
 	s.Start(Params{Remote: rtpSock.LocalAddr().(*net.UDPAddr).AddrPort(), RTCP: elsewhere.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: 0, Send: true})
@@ -246,7 +246,7 @@ func TestRTCPGoesWhereTheSDPSaid(t *testing.T) {
 
 func TestDuplicatesAreNotNegativeLoss(t *testing.T) {
 	e := testEngineRTCP(t, 1, -1)
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
 	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 1, SequenceNumber: 5}, Payload: make([]byte, 160)}).Marshal()

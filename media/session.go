@@ -17,13 +17,6 @@ import (
 	"github.com/ivrd/ivrd/prompts"
 )
 
-// Receiver gets what arrives on a session. Calls come from the session's
-// receive goroutine; pcm is reused after the call returns.
-type Receiver interface {
-	Audio(pt uint8, pcm []int16)
-	TelephoneEvent(h *rtp.Header, payload []byte)
-}
-
 // Params are a session's negotiated media.
 type Params struct {
 	Remote  netip.AddrPort
@@ -57,7 +50,7 @@ type Session struct {
 	conn   *net.UDPConn
 	port   int
 	local  netip.AddrPort
-	rx     Receiver
+	in     input
 
 	mu       sync.Mutex
 	params   Params
@@ -94,13 +87,14 @@ type Session struct {
 	recvDone, rtcpDone                    chan struct{}
 }
 
-// NewSession binds the next free even port. rx may be nil.
-func (e *Engine) NewSession(rx Receiver) (*Session, error) {
+// NewSession binds the next free even port. What it receives goes
+// nowhere until SetDigits, Listen or a Bridge routes it.
+func (e *Engine) NewSession() (*Session, error) {
 	conn, rtcpConn, port, err := e.bindPort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{engine: e, conn: conn, rtcpConn: rtcpConn, port: port, rx: rx,
+	s := &Session{engine: e, conn: conn, rtcpConn: rtcpConn, port: port,
 		recvDone: make(chan struct{}), rtcpDone: make(chan struct{}), epoch: time.Now(),
 		local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
 	s.cname = "ivrd@" + s.local.String()
@@ -270,13 +264,13 @@ func fillSilence(b []byte, c prompts.Codec) {
 	}
 }
 
-// receive reads the socket until Close. A panic below it (in a Receiver)
+// receive reads the socket until Close. A panic below it (in a DigitSink)
 // is logged and the loop goes on: one bad packet must not end the process.
 func (s *Session) receive() {
 	defer close(s.recvDone)
-	for panics := 0; !survive("RTP receive", s.receiveLoop); panics++ {
+	for panics := 0; !survive(s.engine.log, "RTP receive", s.receiveLoop); panics++ {
 		if panics == maxPanics {
-			slog.Error("media: RTP receive keeps panicking; no longer listening", "local", s.local.String())
+			s.engine.log.Error("media: RTP receive keeps panicking; no longer listening", "local", s.local.String())
 			return
 		}
 	}
@@ -287,10 +281,10 @@ const maxPanics = 10
 
 // survive runs loop and reports whether it returned normally; a panic is
 // logged with its stack and reported as false.
-func survive(what string, loop func()) (ok bool) {
+func survive(log *slog.Logger, what string, loop func()) (ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			slog.Error("media: "+what+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			log.Error("media: "+what+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			ok = false
 		}
 	}()
@@ -303,7 +297,7 @@ func survive(what string, loop func()) (ok bool) {
 func (s *Session) receiveLoop() {
 	pcm := make([]int16, 1500)
 	var h rtp.Header
-	readPackets(s.conn, "RTP", &s.malformed, func(pkt []byte, from netip.AddrPort) error {
+	readPackets(s.engine.log, s.conn, "RTP", &s.malformed, func(pkt []byte, from netip.AddrPort) error {
 		return s.handleRTP(pkt, from, &h, pcm)
 	})
 }
@@ -326,13 +320,12 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 	}
 	s.mu.Unlock()
 	switch {
-	case s.rx == nil:
 	case eventPT != 0 && h.PayloadType == eventPT:
-		s.rx.TelephoneEvent(h, payload)
+		s.in.event(h, payload)
 	case h.PayloadType == uint8(prompts.PCMU) || h.PayloadType == uint8(prompts.PCMA):
 		out := pcm[:len(payload)]
 		decodeG711(out, payload, prompts.Codec(h.PayloadType))
-		s.rx.Audio(h.PayloadType, out)
+		s.in.audio(out)
 	default:
 		s.unknownPT.Add(1)
 	}
@@ -343,7 +336,7 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 // handle (pkt is reused after it returns). One handle rejects is counted
 // in bad and logged, at most every 10 s: a stream of garbage is not a
 // stream of log lines.
-func readPackets(conn *net.UDPConn, kind string, bad *atomic.Uint64, handle func(pkt []byte, from netip.AddrPort) error) {
+func readPackets(log *slog.Logger, conn *net.UDPConn, kind string, bad *atomic.Uint64, handle func(pkt []byte, from netip.AddrPort) error) {
 	buf := make([]byte, 1500)
 	var lastWarn time.Time
 	for {
@@ -358,7 +351,7 @@ func readPackets(conn *net.UDPConn, kind string, bad *atomic.Uint64, handle func
 			bad.Add(1)
 			if time.Since(lastWarn) > 10*time.Second {
 				lastWarn = time.Now()
-				slog.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", n, "err", err)
+				log.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", n, "err", err)
 			}
 		}
 	}

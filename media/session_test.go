@@ -101,7 +101,7 @@ func testPrompt(frames int) *prompts.Prompt {
 func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
 	e := testEngine(t, 4)
 	p := newPeer(t)
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
 	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
@@ -141,7 +141,7 @@ func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
 func TestPacketRateAndStopPlayback(t *testing.T) {
 	e := testEngine(t, 4)
 	p := newPeer(t)
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
 	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMA, Send: true})
@@ -160,7 +160,7 @@ func TestPacketRateAndStopPlayback(t *testing.T) {
 func TestHoldSendsNothingAndResumeIsContinuous(t *testing.T) {
 	e := testEngine(t, 4)
 	p := newPeer(t)
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
 	params := Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true}
@@ -189,7 +189,7 @@ type recorder struct {
 	last   []int16
 }
 
-func (r *recorder) Audio(pt uint8, pcm []int16) {
+func (r *recorder) Audio(pcm []int16) {
 	r.mu.Lock()
 	r.audio++
 	r.last = append(r.last[:0], pcm...)
@@ -204,8 +204,9 @@ func (r *recorder) TelephoneEvent(h *rtp.Header, payload []byte) {
 func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
 	e := testEngine(t, 4)
 	rec := &recorder{}
-	s, err := e.NewSession(rec)
+	s, err := e.NewSession()
 	require.NoError(t, err)
+	s.SetDigits(rec)
 	defer s.Close()
 	sdpAddr := netip.MustParseAddrPort("127.0.0.1:9") // what the SDP said: wrong, behind NAT
 	s.Start(Params{Remote: sdpAddr, Codec: prompts.PCMU, EventPT: 101, Send: true})
@@ -246,7 +247,7 @@ func TestPortPoolExhaustionAndReuse(t *testing.T) {
 	defer e.Close()
 	var ss []*Session
 	for {
-		s, err := e.NewSession(nil)
+		s, err := e.NewSession()
 		if err != nil {
 			assert.ErrorIs(t, err, ErrNoPorts)
 			break
@@ -259,7 +260,7 @@ func TestPortPoolExhaustionAndReuse(t *testing.T) {
 	require.NotEmpty(t, ss)
 	ss[0].Close()
 	ss[0].Close() // idempotent
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err, "a closed session's port is free again")
 	s.Close()
 	for _, s := range ss[1:] {
@@ -276,7 +277,7 @@ func TestManySessionsEachGetFiftyPacketsPerSecond(t *testing.T) {
 	p := newPeer(t)
 	var ss []*Session
 	for i := 0; i < n; i++ {
-		s, err := e.NewSession(nil)
+		s, err := e.NewSession()
 		require.NoError(t, err)
 		s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
 		ss = append(ss, s)
@@ -304,8 +305,9 @@ func TestManySessionsEachGetFiftyPacketsPerSecond(t *testing.T) {
 func TestReceiveAllocatesNothing(t *testing.T) {
 	e := testEngine(t, 2)
 	rec := &recorder{last: make([]int16, 0, 160)}
-	s, err := e.NewSession(rec)
+	s, err := e.NewSession()
 	require.NoError(t, err)
+	s.SetDigits(rec)
 	defer s.Close()
 	s.mu.Lock()
 	s.params = Params{Codec: prompts.PCMU, EventPT: 101, Send: true}
@@ -329,7 +331,7 @@ func TestReceiveAllocatesNothing(t *testing.T) {
 func TestSendFrameAllocatesNothing(t *testing.T) {
 	e := testEngine(t, 2)
 	p := newPeer(t)
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
 	s.mu.Lock()
@@ -355,7 +357,7 @@ func BenchmarkSendFrame(b *testing.B) {
 			}
 		}
 	}()
-	s, err := e.NewSession(nil)
+	s, err := e.NewSession()
 	require.NoError(b, err)
 	defer s.Close()
 	s.params = Params{Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: prompts.PCMU, Send: true}
@@ -376,16 +378,17 @@ type panicky struct {
 	once sync.Once
 }
 
-func (p *panicky) Audio(pt uint8, pcm []int16) {
+func (p *panicky) Audio(pcm []int16) {
 	p.once.Do(func() { panic("receiver bug") })
-	p.recorder.Audio(pt, pcm)
+	p.recorder.Audio(pcm)
 }
 
 func TestReceiverPanicDoesNotStopTheSession(t *testing.T) {
 	e := testEngine(t, 2)
 	rx := &panicky{}
-	s, err := e.NewSession(rx)
+	s, err := e.NewSession()
 	require.NoError(t, err)
+	s.SetDigits(rx)
 	defer s.Close()
 	p := newPeer(t)
 	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
@@ -407,8 +410,9 @@ func BenchmarkHandleRTP(b *testing.B) {
 	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 28000, PortMax: 28099, Pacers: 1, RTCPInterval: -1})
 	require.NoError(b, err)
 	defer e.Close()
-	s, err := e.NewSession(&recorder{last: make([]int16, 0, 160)})
+	s, err := e.NewSession()
 	require.NoError(b, err)
+	s.SetDigits(&recorder{last: make([]int16, 0, 160)})
 	defer s.Close()
 	s.params = Params{Codec: prompts.PCMU, EventPT: 101, Send: true}
 	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/pion/rtp"
 
 	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/prompts"
@@ -43,47 +42,75 @@ type leg struct {
 	call        *Call
 	dlg         *sipgo.DialogClientSession
 	media       *media.Session
-	toA         media.Relay // far end -> caller
-	toB         media.Relay // caller -> far end
-	done        chan struct{}
+	bridge      *media.Bridge // routes this leg's media to and from the caller's
+	done        chan struct{} // closed when the far end hangs up
 	endOnce     sync.Once
 	reinviteAck ackWaiter // the far end's ACK for our 200 to its re-INVITE
-	lastEv      uint32    // timestamp of the last telephone-event relayed to B
-	lastEvA     uint32    // ... and to A
-	evSeen      bool
-	evSeenA     bool
 }
 
 func (l *leg) end() { l.endOnce.Do(func() { close(l.done) }) }
 
-// Audio implements media.Receiver for the outbound leg: to the caller.
-func (l *leg) Audio(_ uint8, pcm []int16) { l.toA.Push(pcm) }
+func (l *leg) onAck(*sip.Request, sip.ServerTransaction) { l.reinviteAck.fire() }
 
-// TelephoneEvent relays the far end's key presses to the caller with the
-// caller's payload type.
-func (l *leg) TelephoneEvent(h *rtp.Header, payload []byte) {
-	start := !l.evSeenA || h.Timestamp != l.lastEvA
-	l.evSeenA, l.lastEvA = true, h.Timestamp
-	l.call.Media.SendEvent(payload, start)
+func (l *leg) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if err := l.dlg.ReadBye(req, tx); err != nil {
+		l.call.srv.respond(tx, req, 200, "OK", nil)
+	}
+	l.end()
 }
 
-// tapA gets the caller's media while bridged.
-func (l *leg) tapAudio(pcm []int16) { l.toB.Push(pcm) }
+// Bridged is a caller joined to a far end. Its owner waits for it to end.
+type Bridged struct{ l *leg }
 
-func (l *leg) tapEvent(h *rtp.Header, payload []byte) {
-	start := !l.evSeen || h.Timestamp != l.lastEv
-	l.evSeen, l.lastEv = true, h.Timestamp
-	l.media.SendEvent(payload, start)
+// BridgeEnd says which side ended a bridged call.
+type BridgeEnd int
+
+// The sides.
+const (
+	CallerEnded BridgeEnd = iota + 1 // the caller hung up (or ivrd hung up the caller)
+	FarEndEnded                      // the far end hung up
+)
+
+func (e BridgeEnd) String() string {
+	if e == FarEndEnded {
+		return "far end"
+	}
+	return "caller"
+}
+
+// Wait blocks until either side hangs up, tells the other with a BYE,
+// releases the far end's leg and says which side ended the call.
+func (b *Bridged) Wait() BridgeEnd {
+	l := b.l
+	c := l.call
+	end := CallerEnded
+	select {
+	case <-c.ctx.Done():
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := l.dlg.Bye(ctx); err != nil {
+			c.Log.Warn("bridge: bye to far end failed", "err", err)
+		}
+		cancel()
+	case <-l.done:
+		end = FarEndEnded
+		c.hangup(EndFarEnd, 5*time.Second)
+	}
+	c.setBridged(nil)
+	c.srv.forget(l.dlg.ID)
+	l.bridge.Close()
+	l.media.Close()
+	l.end()
+	c.Log.Info("bridge ended", "by", end.String())
+	return end
 }
 
 // Bridge places an outbound call and connects the caller to it: ringback
 // (or the far end's early media) while it rings, then audio and RFC 4733
 // events relayed both ways, each leg with its own stream and codec. It
-// returns nil once the far end answered; done closes when the bridged call
-// is over (either side hung up, and the other was told). On failure the
-// caller is still connected to ivrd and nothing is torn down but the
-// attempt.
-func (c *Call) Bridge(ctx context.Context, o Outbound) (done <-chan struct{}, err error) {
+// returns once the far end answered; the owner then waits on the Bridged
+// for either side to hang up. On failure the caller is still connected to
+// ivrd and nothing is torn down but the attempt.
+func (c *Call) Bridge(ctx context.Context, o Outbound) (*Bridged, error) {
 	if len(o.Fork) > 0 {
 		return c.bridgeFork(ctx, o)
 	}
@@ -104,16 +131,17 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 		return nil, fmt.Errorf("bridge: bad URI %q: %w", o.URI, err)
 	}
 	l := &leg{call: c, done: make(chan struct{})}
-	ms, err := c.srv.engine.NewSession(l)
+	ms, err := c.srv.engine.NewSession()
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
 	l.media = ms
+	l.bridge = media.NewBridge(c.Media, ms)
 	fail := func(e error) (*leg, error) {
 		if feedback {
 			c.Media.StopPlayback()
-			c.Media.RelayFrom(nil)
 		}
+		l.bridge.Close()
 		ms.Close()
 		return nil, e
 	}
@@ -163,8 +191,7 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 			if len(res.Body()) > 0 && !early {
 				if l.startMedia(res.Body()) == nil {
 					early = true
-					c.Media.StopPlayback()
-					c.Media.RelayFrom(&l.toA)
+					l.bridge.EarlyMedia()
 					c.Log.Info("bridge early media", "code", res.StatusCode)
 				}
 				return nil
@@ -204,15 +231,12 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 }
 
 // connect joins the caller to an answered leg.
-func (c *Call) connect(l *leg) <-chan struct{} {
-	c.Media.StopPlayback()
-	c.Media.RelayFrom(&l.toA)
-	l.media.RelayFrom(&l.toB)
-	c.setTap(l)
-	c.srv.addLeg(l.dlg.ID, l)
+func (c *Call) connect(l *leg) *Bridged {
+	l.bridge.Connect()
+	c.setBridged(l)
+	c.srv.remember(l.dlg.ID, l)
 	c.Log.Info("bridged")
-	go l.run()
-	return l.done
+	return &Bridged{l: l}
 }
 
 // drop hangs up a leg that answered but is not wanted.
@@ -220,6 +244,7 @@ func (l *leg) drop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	l.dlg.Bye(ctx)
+	l.bridge.Close()
 	l.media.Close()
 }
 
@@ -237,50 +262,6 @@ func (l *leg) startMedia(body []byte) error {
 	l.media.Start(p)
 	l.media.Update(p)
 	return nil
-}
-
-// run waits for either side to hang up and tells the other.
-func (l *leg) run() {
-	c := l.call
-	select {
-	case <-c.ctx.Done():
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := l.dlg.Bye(ctx); err != nil {
-			c.Log.Warn("bridge: bye to far end failed", "err", err)
-		}
-		cancel()
-	case <-l.done:
-		c.Hangup("far end hung up")
-	}
-	c.setTap(nil)
-	c.srv.removeLeg(l.dlg.ID)
-	l.media.Close()
-	l.end()
-	c.Log.Info("bridge ended")
-}
-
-func (s *Server) addLeg(id string, l *leg) {
-	s.mu.Lock()
-	s.legs[id] = l
-	s.mu.Unlock()
-}
-
-func (s *Server) removeLeg(id string) {
-	s.mu.Lock()
-	delete(s.legs, id)
-	s.mu.Unlock()
-}
-
-// legFor finds the outbound leg an in-dialog request from a far end
-// belongs to.
-func (s *Server) legFor(req *sip.Request) *leg {
-	id, err := sip.DialogIDFromRequestUAC(req)
-	if err != nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.legs[id]
 }
 
 // hostOf is the host:port part of a SIP URI, for building trunk URIs.
@@ -301,7 +282,7 @@ func TrunkURI(trunkURI, number string) string {
 // bridgeFork rings every contact at once; the first answer is bridged,
 // attempts still ringing are cancelled, one answering a moment later is
 // hung up.
-func (c *Call) bridgeFork(ctx context.Context, o Outbound) (<-chan struct{}, error) {
+func (c *Call) bridgeFork(ctx context.Context, o Outbound) (*Bridged, error) {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {

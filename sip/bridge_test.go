@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"testing"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -34,16 +35,22 @@ type bridgeHandler struct {
 	out      Outbound
 	contacts func() []string // when set, the call forks to these
 	result   chan error
+	ends     chan BridgeEnd // which side ended each bridge
 	calls    chan *Call
+	mu       sync.Mutex
+	last     *Call // the call served last
 	gate     chan struct{} // when set, bridging waits for it to close
 }
 
 func newBridgeHandler(out Outbound) *bridgeHandler {
-	return &bridgeHandler{out: out, result: make(chan error, 1), calls: make(chan *Call, 1)}
+	return &bridgeHandler{out: out, result: make(chan error, 1), ends: make(chan BridgeEnd, 1), calls: make(chan *Call, 1)}
 }
 
 func (h *bridgeHandler) Route(string) bool { return true }
 func (h *bridgeHandler) Serve(ctx context.Context, c *Call) {
+	h.mu.Lock()
+	h.last = c
+	h.mu.Unlock()
 	h.calls <- c
 	if h.gate != nil {
 		<-h.gate
@@ -52,8 +59,11 @@ func (h *bridgeHandler) Serve(ctx context.Context, c *Call) {
 	if h.contacts != nil {
 		out.Fork = h.contacts()
 	}
-	_, err := c.Bridge(ctx, out)
+	b, err := c.Bridge(ctx, out)
 	h.result <- err
+	if err == nil {
+		h.ends <- b.Wait()
+	}
 	<-ctx.Done()
 }
 
@@ -188,11 +198,42 @@ func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 }
 
 func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {
-	r, _, c, _, far := bridged(t, "answer", Outbound{}, true)
+	r, h, c, _, far := bridged(t, "answer", Outbound{}, true)
+	h.mu.Lock()
+	call := h.last
+	h.mu.Unlock()
 	require.NoError(t, far.Dialog().Bye(ctx5(t)))
 	_, err := c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err, "caller gets BYE when the far end hangs up")
 	waitFor(t, "both legs gone", func() bool { return r.srv.ActiveCalls() == 0 })
+	assert.Equal(t, FarEndEnded, waitEnd(t, h), "the bridge's owner hears the far end ended it")
+	assert.Equal(t, EndFarEnd, call.EndCause())
+}
+
+func TestBridgeCallerByeEndsBridgeOnCallerSide(t *testing.T) {
+	_, h, _, answered, far := bridged(t, "answer", Outbound{}, true)
+	h.mu.Lock()
+	call := h.last
+	h.mu.Unlock()
+	require.NoError(t, answered.Dialog.Bye(ctx5(t)))
+	select {
+	case <-far.Bye:
+	case <-time.After(3 * time.Second):
+		t.Fatal("far end got no BYE")
+	}
+	assert.Equal(t, CallerEnded, waitEnd(t, h), "the bridge's owner hears the caller ended it")
+	assert.Equal(t, EndCallerBye, call.EndCause())
+}
+
+func waitEnd(t *testing.T, h *bridgeHandler) BridgeEnd {
+	t.Helper()
+	select {
+	case e := <-h.ends:
+		return e
+	case <-time.After(5 * time.Second):
+		t.Fatal("bridge never ended")
+		return 0
+	}
 }
 
 func TestBridgeBusyAndNoAnswer(t *testing.T) {

@@ -11,27 +11,10 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/pion/rtp"
 
-	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/prompts"
 )
-
-// Digit is one key press heard on a call.
-type Digit = dtmf.Digit
-
-// Digits is a call's digit input: RTP and SIP INFO feed it, and it
-// delivers each press once to the function it was made with.
-type Digits interface {
-	TelephoneEvent(h *rtp.Header, payload []byte)
-	Audio(pcm []int16)
-	Info(key byte)
-}
-
-// DigitsFactory makes a call's digit input once its media is negotiated.
-// eventPT is the telephone-event payload type (0: none negotiated).
-type DigitsFactory func(eventPT uint8, deliver func(Digit)) Digits
 
 // Call is one answered inbound call.
 type Call struct {
@@ -40,8 +23,11 @@ type Call struct {
 	Dialled string // the number that selected the handler
 	Trunk   string // the trunk the call came in on ("" if none)
 	Invite  *sip.Request
-	Media   *media.Session
-	Log     *slog.Logger
+	// Media is the call's RTP session: sip starts it and applies every
+	// re-negotiation; what is played and where received audio goes is the
+	// owner's (media.Session.Play, SetDigits, Listen, Bridge).
+	Media *media.Session
+	Log   *slog.Logger
 
 	srv      *Server
 	lst      *listener
@@ -61,21 +47,16 @@ type Call struct {
 	lateOffer  bool
 	haveAnswer bool // late offer: the ACK brought the answer
 	started    bool
-	digits     Digits
-	// the last telephone-event timestamp seen before a bridge (touched
-	// only by the media receive goroutine)
-	lastEventTS uint32
-	eventSeen   bool
-	eventEnded  bool // its end packets have come
-	tap         *leg // while bridged, the caller's media goes to the far end
-	listen      func(pcm []int16)
-	digitCh     chan Digit
+	served     bool           // handed to the Handler
+	infoDigit  func(key byte) // SIP INFO digits go here (the owner's collector)
+	infoEarly  []byte         // INFO digits that came before the owner listened
+	bridged    *leg           // the far end while bridged: hold/unhold is carried across
 	timer       sessionTimer
 	timerStop   *time.Timer
 	refer       chan int  // final/provisional sipfrag codes of an active REFER
 	reinviteAck ackWaiter // the caller's ACK for our 200 to its re-INVITE
 	ended       bool
-	endReason   string
+	endCause    EndCause
 }
 
 // Server is the server the call came in on.
@@ -84,15 +65,49 @@ func (c *Call) Server() *Server { return c.srv }
 // Context ends when the call does.
 func (c *Call) Context() context.Context { return c.ctx }
 
-// Digits delivers the call's key presses, each once, in order.
-func (c *Call) Digits() <-chan Digit { return c.digitCh }
-
-// EndReason says why the call ended ("" while it goes on).
-func (c *Call) EndReason() string {
+// EndCause says why the call's dialog ended (EndNotYet while it goes on).
+func (c *Call) EndCause() EndCause {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.endReason
+	return c.endCause
 }
+
+// Negotiated is the media the offer/answer settled on: the peer's RTP
+// address, codec, telephone-event payload type (0: none) and direction.
+func (c *Call) Negotiated() MediaChoice {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.choice
+}
+
+// OnInfoDigit sends the keys of the caller's SIP INFO requests to f, in
+// order, each before its 200 goes out; keys that came before are passed
+// on first.
+func (c *Call) OnInfoDigit(f func(key byte)) {
+	c.mu.Lock()
+	early := c.infoEarly
+	c.infoDigit, c.infoEarly = f, nil
+	c.mu.Unlock()
+	for _, k := range early {
+		f(k)
+	}
+}
+
+// infoKey delivers one INFO key, or keeps it until the owner listens.
+func (c *Call) infoKey(key byte) {
+	c.mu.Lock()
+	f := c.infoDigit
+	if f == nil && len(c.infoEarly) < maxEarlyInfo {
+		c.infoEarly = append(c.infoEarly, key)
+	}
+	c.mu.Unlock()
+	if f != nil {
+		f(key)
+	}
+}
+
+// maxEarlyInfo bounds the INFO keys kept before the owner listens.
+const maxEarlyInfo = 32
 
 // ourSDP is the SDP we send: an answer with the chosen codec, or, for a
 // late offer, an offer with all our codecs.
@@ -155,92 +170,20 @@ func (c *Call) startMedia() {
 	c.mu.Lock()
 	c.started = true
 	ch := c.choice
-	if c.srv.digits != nil {
-		c.digits = c.srv.digits(ch.EventPT, c.deliverDigit)
-	}
 	c.mu.Unlock()
 	c.Media.Start(ch.params(ch.Direction.weSend()))
 }
 
-func (c *Call) deliverDigit(d Digit) {
-	c.Log.Info("digit", "key", string(d.Key), "method", d.Method.String())
-	select {
-	case c.digitCh <- d:
-	default:
-		c.Log.Warn("digit dropped: handler not reading", "key", string(d.Key))
-	}
+func (c *Call) setBridged(l *leg) {
+	c.mu.Lock()
+	c.bridged = l
+	c.mu.Unlock()
 }
 
-func (c *Call) digitInput() Digits {
+func (c *Call) bridgedLeg() *leg {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.digits
-}
-
-func (c *Call) setTap(l *leg) {
-	c.mu.Lock()
-	c.tap = l
-	c.mu.Unlock()
-}
-
-func (c *Call) inputs() (Digits, *leg) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.digits, c.tap
-}
-
-// Listen hands the caller's decoded audio to f (nil stops), besides the
-// digit detector: voicemail records with it. f must copy what it keeps.
-func (c *Call) Listen(f func(pcm []int16)) {
-	c.mu.Lock()
-	c.listen = f
-	c.mu.Unlock()
-}
-
-// Audio implements media.Receiver: to the digit detector, or across a
-// bridge.
-func (c *Call) Audio(pt uint8, pcm []int16) {
-	c.mu.Lock()
-	listen := c.listen
-	c.mu.Unlock()
-	if listen != nil {
-		listen(pcm)
-	}
-	d, tap := c.inputs()
-	if tap != nil {
-		tap.tapAudio(pcm)
-		return
-	}
-	if d != nil {
-		d.Audio(pcm)
-	}
-}
-
-// TelephoneEvent implements media.Receiver: key presses go to the menu,
-// or, while bridged, to the far end.
-func (c *Call) TelephoneEvent(h *rtp.Header, payload []byte) {
-	d, tap := c.inputs()
-	if tap != nil {
-		// The rest of the press that chose this destination (its end
-		// packets) is ours, not a key for the far end. A sender that
-		// reuses the timestamp for its next press starts it with a
-		// packet that is not an end.
-		if c.eventSeen && h.Timestamp == c.lastEventTS {
-			end := len(payload) >= 2 && payload[1]&0x80 != 0
-			if end || !c.eventEnded {
-				c.eventEnded = c.eventEnded || end
-				return
-			}
-		}
-		c.eventSeen = false
-		tap.tapEvent(h, payload)
-		return
-	}
-	c.eventSeen, c.lastEventTS = true, h.Timestamp
-	c.eventEnded = len(payload) >= 2 && payload[1]&0x80 != 0
-	if d != nil {
-		d.TelephoneEvent(h, payload)
-	}
+	return c.bridged
 }
 
 // params is what the media session needs of the choice; send says whether
@@ -249,12 +192,13 @@ func (mc MediaChoice) params(send bool) media.Params {
 	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, EventPT: mc.EventPT, Send: send}
 }
 
-// Hangup ends the call from our side with a BYE.
-func (c *Call) Hangup(reason string) { c.hangup(reason, 5*time.Second) }
+// Hangup ends the call from our side with a BYE (the owner's decision:
+// EndHungUp).
+func (c *Call) Hangup() { c.hangup(EndHungUp, 5*time.Second) }
 
 // hangup sends BYE and waits up to wait for its answer (a peer that has
 // vanished never answers) before releasing the call.
-func (c *Call) hangup(reason string, wait time.Duration) {
+func (c *Call) hangup(cause EndCause, wait time.Duration) {
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
@@ -266,18 +210,20 @@ func (c *Call) hangup(reason string, wait time.Duration) {
 	if err := c.dlg.Bye(ctx); err != nil {
 		c.Log.Warn("bye failed", "err", err)
 	}
-	c.end(reason)
+	c.end(cause)
 }
 
-// end releases everything the call holds. Safe to call more than once.
-func (c *Call) end(reason string) {
+// end releases everything the call holds. Safe to call more than once:
+// the first cause is the one kept.
+func (c *Call) end(cause EndCause) {
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
 		return
 	}
 	c.ended = true
-	c.endReason = reason
+	c.endCause = cause
+	served := c.served
 	if c.timerStop != nil {
 		c.timerStop.Stop()
 	}
@@ -289,22 +235,12 @@ func (c *Call) end(reason string) {
 	if c.dlg != nil {
 		c.dlg.Close()
 	}
-	c.srv.removeCall(c)
-	dur := time.Duration(0)
-	if !c.start.IsZero() {
-		dur = time.Since(c.start).Round(time.Millisecond)
+	c.srv.forget(c.dialogID)
+	if !served {
+		// Calls that never reached the handler end here; the handler
+		// writes the last line of the ones it ran.
+		c.Log.Info("call ended", "reason", cause.String())
 	}
-	attrs := []any{"reason", reason, "duration", dur.String()}
-	if c.Media != nil {
-		st := c.Media.Stats()
-		attrs = append(attrs, "rtp_sent", st.Sent, "rtp_received", st.Received, "lost", st.Lost,
-			"jitter", st.Jitter.Round(100*time.Microsecond).String())
-		if st.RTCPReceived > 0 {
-			attrs = append(attrs, "peer_lost", st.PeerLost, "peer_jitter", st.PeerJitter.Round(100*time.Microsecond).String(),
-				"rtt", st.RTT.Round(100*time.Microsecond).String())
-		}
-	}
-	c.Log.Info("call ended", attrs...)
 }
 
 func codecName(c prompts.Codec) string {

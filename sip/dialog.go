@@ -16,20 +16,28 @@ import (
 )
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	c := s.callFor(req)
-	if c == nil {
-		if l := s.legFor(req); l != nil {
-			l.reinviteAck.fire() // a far end's ACK for our 200 to its re-INVITE
-		}
-		return // ACK for a 4xx/5xx is absorbed by the transaction layer; stray ones are dropped
+	if d := s.dialogFor(req); d != nil {
+		d.onAck(req, tx)
 	}
+	// ACK for a 4xx/5xx is absorbed by the transaction layer; stray ones are dropped.
+}
+
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	if d := s.dialogFor(req); d != nil {
+		d.onBye(req, tx)
+		return
+	}
+	s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+}
+
+func (c *Call) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	c.mu.Lock()
 	needAnswer := c.lateOffer && !c.haveAnswer
 	c.mu.Unlock()
 	if needAnswer && len(req.Body()) > 0 {
 		if ans, err := ParseSDP(req.Body()); err != nil {
 			c.Log.Warn("late offer: bad SDP answer in ACK", "err", err)
-		} else if mc, err := Negotiate(ans, s.cfg.Codecs); err != nil {
+		} else if mc, err := Negotiate(ans, c.srv.cfg.Codecs); err != nil {
 			c.Log.Warn("late offer: answer has none of our codecs", "err", err)
 		} else {
 			mc.Direction = ans.Direction.reverse()
@@ -44,24 +52,12 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	c := s.callFor(req)
-	if c == nil {
-		if l := s.legFor(req); l != nil {
-			if err := l.dlg.ReadBye(req, tx); err != nil {
-				s.respond(tx, req, 200, "OK", nil)
-			}
-			l.end()
-			return
-		}
-		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
-		return
-	}
+func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err := c.dlg.ReadBye(req, tx); err != nil {
-		s.respond(tx, req, 500, "Server Internal Error", nil)
+		c.srv.respond(tx, req, 500, "Server Internal Error", nil)
 		c.Log.Warn("bye", "err", err)
 	}
-	c.end("caller hung up")
+	c.end(EndCallerBye)
 }
 
 // offerUpdate applies a new SDP offer inside the dialog (re-INVITE or
@@ -127,7 +123,7 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 		// Bridged: the far end gets the same hold or unhold.
-		if _, l := c.inputs(); l != nil {
+		if l := c.bridgedLeg(); l != nil {
 			if offer, err := ParseSDP(req.Body()); err == nil {
 				go l.reoffer(offer.Direction)
 			}
@@ -243,9 +239,7 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	// The digit is delivered before the 200: a PBX sends its next INFO
 	// when this one is answered, and that one may be handled on another
 	// goroutine, so answering first could let the next key overtake.
-	if d := c.digitInput(); d != nil {
-		d.Info(key)
-	}
+	c.infoKey(key)
 	s.respond(tx, req, 200, "OK", nil)
 }
 

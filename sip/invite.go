@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/netip"
 	"runtime/debug"
@@ -13,22 +14,16 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
-	"github.com/ivrd/ivrd/media"
 )
 
 // onInvite handles initial INVITEs (new calls) and re-INVITEs.
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if to := req.To(); to != nil && to.Params.Has("tag") {
-		c := s.callFor(req)
-		if c == nil {
-			if l := s.legFor(req); l != nil {
-				l.onReinvite(req, tx)
-				return
-			}
-			s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
+		if d := s.dialogFor(req); d != nil {
+			d.onReinvite(req, tx)
 			return
 		}
-		c.onReinvite(req, tx)
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
 		return
 	}
 	s.newCall(req, tx)
@@ -105,90 +100,84 @@ func headerHasToken(req *sip.Request, name, token string) bool {
 	return false
 }
 
+// refuse answers an INVITE that gets no call, through the one mapping
+// from reason to status.
+func (s *Server) refuse(tx sip.ServerTransaction, req *sip.Request, log *slog.Logger, err error) {
+	code, reason, hdrs := rejection(err)
+	lvl := slog.LevelInfo
+	if code >= 500 || code == 403 {
+		lvl = slog.LevelWarn
+	}
+	log.Log(context.Background(), lvl, "call rejected", "code", code, "err", err.Error(), "source", req.Source())
+	s.respond(tx, req, code, reason, nil, hdrs...)
+}
+
+// screen decides whether an INVITE may become a call, before anything is
+// allocated for it: the source, the extensions it requires, its session
+// timer, the number dialled and its SDP offer (nil: a late offer).
+func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTimer, offer *SessionDescription, choice MediaChoice, err error) {
+	if s.cfg.Admit != nil {
+		src, _ := netip.ParseAddrPort(req.Source())
+		var ok bool
+		if trunk, ok = s.cfg.Admit(src.Addr().Unmap()); !ok {
+			return "", "", st, nil, choice, ErrUnknownSource
+		}
+	}
+	if bad := unsupportedRequire(req); len(bad) > 0 {
+		return "", "", st, nil, choice, &UnsupportedError{Options: bad}
+	}
+	st, tooSmall, err := s.negotiateTimer(req)
+	if err != nil {
+		return "", "", st, nil, choice, fmt.Errorf("%w: %v", ErrBadSessionTimer, err)
+	}
+	if tooSmall {
+		return "", "", st, nil, choice, &IntervalTooSmallError{Asked: st.interval, MinSE: s.cfg.MinSE}
+	}
+	dialled = req.Recipient.User
+	if !s.handler.Route(dialled) {
+		to := req.To()
+		if to == nil || !s.handler.Route(to.Address.User) {
+			return "", "", st, nil, choice, fmt.Errorf("%w: %q", ErrUnknownNumber, dialled)
+		}
+		dialled = to.Address.User
+	}
+	if len(req.Body()) > 0 {
+		if ct := req.ContentType(); ct != nil && !strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp") {
+			return "", "", st, nil, choice, fmt.Errorf("%w: %s", ErrUnsupportedBody, ct.Value())
+		}
+		if offer, err = ParseSDP(req.Body()); err != nil {
+			return "", "", st, nil, choice, &SDPError{Err: err}
+		}
+		if choice, err = Negotiate(offer, s.cfg.Codecs); err != nil {
+			return "", "", st, nil, choice, fmt.Errorf("%w (want PCMU or PCMA)", err)
+		}
+	}
+	return trunk, dialled, st, offer, choice, nil
+}
+
 func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	callID := ""
 	if h := req.CallID(); h != nil {
 		callID = h.Value()
 	}
 	log := s.log.With("call_id", callID)
-	var trunk string
-	if s.cfg.Admit != nil {
-		src, _ := netip.ParseAddrPort(req.Source())
-		var ok bool
-		if trunk, ok = s.cfg.Admit(src.Addr().Unmap()); !ok {
-			log.Warn("call refused: source is not a known trunk", "code", 403, "source", req.Source())
-			s.respond(tx, req, 403, "Forbidden", nil)
-			return
-		}
-	}
-	if bad := unsupportedRequire(req); len(bad) > 0 {
-		log.Info("call rejected", "code", 420, "unsupported", strings.Join(bad, ","))
-		s.respond(tx, req, 420, "Bad Extension", nil, sip.NewHeader("Unsupported", strings.Join(bad, ", ")))
-		return
-	}
-	st, tooSmall, err := s.negotiateTimer(req)
+	trunk, dialled, st, offer, choice, err := s.screen(req)
 	if err != nil {
-		log.Info("call rejected", "code", 400, "err", err)
-		s.respond(tx, req, 400, "Bad Session-Expires", nil)
+		s.refuse(tx, req, log, err)
 		return
-	}
-	if tooSmall {
-		log.Info("call rejected", "code", 422, "session_expires", st.interval)
-		s.respond(tx, req, 422, "Session Interval Too Small", nil,
-			sip.NewHeader("Min-SE", strconv.Itoa(int(s.cfg.MinSE/time.Second))))
-		return
-	}
-	dialled := req.Recipient.User
-	if !s.handler.Route(dialled) {
-		if to := req.To(); to != nil && s.handler.Route(to.Address.User) {
-			dialled = to.Address.User
-		} else {
-			log.Info("call rejected", "code", 404, "to", dialled)
-			s.respond(tx, req, 404, "Not Found", nil)
-			return
-		}
-	}
-	var offer *SessionDescription
-	if len(req.Body()) > 0 {
-		if ct := req.ContentType(); ct != nil && !strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp") {
-			log.Info("call rejected", "code", 415, "content_type", ct.Value())
-			s.respond(tx, req, 415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
-			return
-		}
-		offer, err = ParseSDP(req.Body())
-		if err != nil {
-			log.Info("call rejected", "code", 400, "err", err)
-			s.respond(tx, req, 400, "Bad SDP", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
-			return
-		}
-	}
-	var choice MediaChoice
-	if offer != nil {
-		choice, err = Negotiate(offer, s.cfg.Codecs)
-		if err != nil {
-			log.Info("call rejected", "code", 488, "err", err)
-			s.respond(tx, req, 488, "Not Acceptable Here", nil, sip.NewHeader("Warning", `304 ivrd "no common codec (want PCMU or PCMA)"`))
-			return
-		}
 	}
 	lst := s.listenerFor(req)
 	c := &Call{
 		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Invite: req, Trunk: trunk,
 		sessID: rand.Uint64N(1 << 62), timer: st, choice: choice, lateOffer: offer == nil,
-		digitCh: make(chan Digit, 64),
 	}
 	if from := req.From(); from != nil {
 		c.Caller = from.Address.User
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	sess, err := s.engine.NewSession(c)
+	sess, err := s.engine.NewSession()
 	if err != nil {
-		code, reason := 500, "Server Internal Error"
-		if errors.Is(err, media.ErrNoPorts) {
-			code, reason = 503, "Service Unavailable"
-		}
-		log.Warn("call rejected", "code", code, "err", err)
-		s.respond(tx, req, code, reason, nil, sip.NewHeader("Retry-After", "5"))
+		s.refuse(tx, req, log, err)
 		return
 	}
 	c.Media = sess
@@ -197,17 +186,17 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	dlg, err := lst.dlgUA.ReadInvite(req, tx)
 	if err != nil {
 		sess.Close()
-		log.Warn("call rejected", "code", 400, "err", err)
-		s.respond(tx, req, 400, "Bad Request", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
+		s.refuse(tx, req, log, fmt.Errorf("%w: %v", ErrBadInviteRequest, err))
 		return
 	}
 	c.dlg = dlg
 	c.dialogID = dlg.ID
 	c.ourAddr = s.advertisedAddr(lst, req.Source())
 	c.contact = s.contactFor(lst, c.ourAddr)
-	if !s.addCall(c) {
+	if !s.remember(c.dialogID, c) {
 		sess.Close()
-		dlg.Respond(503, "Service Unavailable", nil)
+		code, reason, hdrs := rejection(ErrServerClosing)
+		dlg.Respond(code, reason, nil, hdrs...)
 		return
 	}
 	log.Info("call incoming", "from", c.Caller, "to", dialled, "transport", lst.network, "source", req.Source(), "trunk", trunk)
@@ -218,28 +207,31 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		case <-time.After(s.cfg.RingTime):
 		case <-dlg.Context().Done():
 			log.Info("call cancelled", "code", 487)
-			c.end("cancelled")
+			c.end(EndCancelled)
 			return
 		}
 	}
 	if err := c.answer(); err != nil {
 		if errors.Is(err, sip.ErrTransactionCanceled) || dlg.Context().Err() != nil {
 			log.Info("call cancelled", "code", 487)
-			c.end("cancelled")
+			c.end(EndCancelled)
 		} else {
 			log.Warn("answer failed", "err", err)
-			c.end("answer failed")
+			c.end(EndAnswerFailed)
 		}
 		return
 	}
 	if c.lateOffer && !c.mediaStarted() {
 		log.Warn("late offer: ACK carried no usable SDP answer, hanging up")
-		c.Hangup("no sdp answer")
+		c.hangup(EndNoSDPAnswer, 5*time.Second)
 		return
 	}
 	c.startMedia()
 	log.Info("call answered", "codec", codecName(c.choice.Codec), "event_pt", c.choice.EventPT, "remote_rtp", c.choice.Remote.String())
 	c.armSessionTimer()
+	c.mu.Lock()
+	c.served = true
+	c.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -247,7 +239,8 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 			// A bug in one call's handling ends that call, not the server.
 			if p := recover(); p != nil {
 				log.Error("call handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				c.Hangup("internal error")
+				c.hangup(EndInternalError, 5*time.Second)
+				log.Info("call ended", "reason", EndInternalError.String())
 			}
 		}()
 		s.handler.Serve(c.ctx, c)

@@ -50,7 +50,6 @@ type Server struct {
 	badLog  *slog.Logger // for bad input from the network: rate-limited
 	engine  *media.Engine
 	handler Handler
-	digits  DigitsFactory
 
 	ua     *sipgo.UserAgent
 	srv    *sipgo.Server
@@ -58,15 +57,14 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []*listener
-	calls     map[string]*Call // by dialog id
-	legs      map[string]*leg  // outbound bridge legs, by dialog id
+	dialogs   map[string]dialog // callers' calls and bridges' outbound legs, by dialog id
 	reg       *registrar
 	wg        sync.WaitGroup
 	closed    bool
 }
 
 // NewServer prepares a server; Start binds it.
-func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory, log *slog.Logger) (*Server, error) {
+func NewServer(cfg Config, engine *media.Engine, h Handler, log *slog.Logger) (*Server, error) {
 	cfg.defaults()
 	if log == nil {
 		log = slog.Default()
@@ -85,8 +83,8 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, digits DigitsFactory
 	if err != nil {
 		return nil, fmt.Errorf("sip: client: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, engine: engine, handler: h, digits: digits,
-		ua: ua, srv: srv, client: client, calls: map[string]*Call{}, legs: map[string]*leg{}, reg: newRegistrar()}
+	s := &Server{cfg: cfg, log: log, engine: engine, handler: h,
+		ua: ua, srv: srv, client: client, dialogs: map[string]dialog{}, reg: newRegistrar()}
 	s.badLog = slog.New(newRateLimited(log.Handler(), badInputBurst, badInputWindow))
 	srv.OnInvite(s.checked(s.onInvite))
 	srv.OnAck(s.checked(s.onAck))
@@ -202,7 +200,13 @@ func (s *Server) Addr(network string) netip.AddrPort {
 func (s *Server) ActiveCalls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.calls)
+	n := 0
+	for _, d := range s.dialogs {
+		if _, ok := d.(*Call); ok {
+			n++
+		}
+	}
+	return n
 }
 
 // Close hangs up every call and stops listening.
@@ -213,16 +217,18 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
-	calls := make([]*Call, 0, len(s.calls))
-	for _, c := range s.calls {
-		calls = append(calls, c)
+	var calls []*Call
+	for _, d := range s.dialogs {
+		if c, ok := d.(*Call); ok {
+			calls = append(calls, c)
+		}
 	}
 	s.mu.Unlock()
 	// All at once: a thousand calls must not take a thousand BYE round
 	// trips (or timeouts) to shut down.
 	var byes sync.WaitGroup
 	for _, c := range calls {
-		byes.Go(func() { c.hangup("server shutdown", shutdownByeWait) })
+		byes.Go(func() { c.hangup(EndShutdown, shutdownByeWait) })
 	}
 	byes.Wait()
 	s.wg.Wait()
@@ -287,31 +293,55 @@ func (s *Server) contactFor(lst *listener, ip netip.Addr) sip.ContactHeader {
 	return c
 }
 
-func (s *Server) addCall(c *Call) bool {
+// dialog is one SIP dialog ivrd is in: a caller's call (ivrd is the UAS)
+// or a bridge's outbound leg (ivrd is the UAC). In-dialog requests find
+// theirs in one registry, whichever side they come from.
+type dialog interface {
+	onReinvite(req *sip.Request, tx sip.ServerTransaction)
+	onAck(req *sip.Request, tx sip.ServerTransaction)
+	onBye(req *sip.Request, tx sip.ServerTransaction)
+}
+
+// remember registers a dialog; false once the server is closing.
+func (s *Server) remember(id string, d dialog) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
-	s.calls[c.dialogID] = c
+	s.dialogs[id] = d
 	return true
 }
 
-func (s *Server) removeCall(c *Call) {
+func (s *Server) forget(id string) {
 	s.mu.Lock()
-	delete(s.calls, c.dialogID)
+	delete(s.dialogs, id)
 	s.mu.Unlock()
 }
 
-// callFor finds the call an in-dialog request belongs to.
-func (s *Server) callFor(req *sip.Request) *Call {
-	id, err := sip.DialogIDFromRequestUAS(req)
-	if err != nil {
-		return nil
-	}
+// dialogFor finds the dialog an in-dialog request belongs to: a caller's
+// (ids as the UAS sees them) or a far end's (as the UAC sees them).
+func (s *Server) dialogFor(req *sip.Request) dialog {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.calls[id]
+	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
+		if d, ok := s.dialogs[id]; ok {
+			return d
+		}
+	}
+	if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
+		if d, ok := s.dialogs[id]; ok {
+			return d
+		}
+	}
+	return nil
+}
+
+// callFor finds the caller's call an in-dialog request belongs to (nil
+// for a far end's request or none).
+func (s *Server) callFor(req *sip.Request) *Call {
+	c, _ := s.dialogFor(req).(*Call)
+	return c
 }
 
 // respond writes a response built from req, logging a failure to send.

@@ -24,34 +24,54 @@ import (
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
-// testHandler records the calls it is given and lets a test act on them.
+// testHandler records the calls it is given and lets a test act on them;
+// each call's digits (RFC 4733 and INFO) are kept for the test to read.
 type testHandler struct {
-	mu    sync.Mutex
-	calls chan *Call
+	mu     sync.Mutex
+	calls  chan *Call
+	digits map[*Call]chan dtmf.Digit
 }
 
 func (h *testHandler) Route(dialled string) bool { return dialled == "100" || dialled == "ivr" }
 
 func (h *testHandler) Serve(ctx context.Context, c *Call) {
+	ch := make(chan dtmf.Digit, 64)
+	d := &infoDigits{deliver: func(dg dtmf.Digit) { ch <- dg }, start: time.Now()}
+	h.mu.Lock()
+	if h.digits == nil {
+		h.digits = map[*Call]chan dtmf.Digit{}
+	}
+	h.digits[c] = ch
+	h.mu.Unlock()
+	c.Media.SetDigits(d)
+	c.OnInfoDigit(d.Info)
 	h.calls <- c
 	<-ctx.Done()
 }
 
-// infoDigits is a minimal Digits that passes INFO and RFC 4733 presses on.
+// digitsOf is what the handler heard of a call's keys.
+func (h *testHandler) digitsOf(c *Call) <-chan dtmf.Digit {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.digits[c]
+}
+
+// infoDigits is a minimal digit input that passes INFO and RFC 4733
+// presses on.
 type infoDigits struct {
-	deliver func(Digit)
+	deliver func(dtmf.Digit)
 	dec     dtmf.EventDecoder
 	start   time.Time
 }
 
 func (d *infoDigits) TelephoneEvent(h *rtp.Header, payload []byte) {
 	if key, ok, _ := d.dec.Packet(h.Timestamp, h.Marker, payload, time.Since(d.start)); ok {
-		d.deliver(Digit{Key: key, Method: dtmf.RFC4733, At: time.Since(d.start)})
+		d.deliver(dtmf.Digit{Key: key, Method: dtmf.RFC4733, At: time.Since(d.start)})
 	}
 }
 func (d *infoDigits) Audio([]int16) {}
 func (d *infoDigits) Info(key byte) {
-	d.deliver(Digit{Key: key, Method: dtmf.Info, At: time.Since(d.start)})
+	d.deliver(dtmf.Digit{Key: key, Method: dtmf.Info, At: time.Since(d.start)})
 }
 
 type rig struct {
@@ -79,15 +99,12 @@ func newRigWith(t *testing.T, mutate func(*Config, *media.EngineConfig), handler
 	engine, err := media.NewEngine(ecfg)
 	require.NoError(t, err)
 	h := &testHandler{calls: make(chan *Call, 8)}
-	digits := func(eventPT uint8, deliver func(Digit)) Digits {
-		return &infoDigits{deliver: deliver, start: time.Now()}
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var serve Handler = h
 	if handler != nil {
 		serve = handler
 	}
-	srv, err := NewServer(cfg, engine, serve, digits, log)
+	srv, err := NewServer(cfg, engine, serve, log)
 	require.NoError(t, err)
 	require.NoError(t, srv.Start(context.Background()))
 	t.Cleanup(func() {
@@ -168,7 +185,7 @@ func TestCallAnsweredMediaFlowsAndCallerBye(t *testing.T) {
 			assert.Equal(t, uint8(0), c.Packets()[0].Header.PayloadType)
 			require.NoError(t, d.Bye(ctx5(t)))
 			waitFor(t, "call end", func() bool { return r.srv.ActiveCalls() == 0 })
-			assert.Equal(t, "caller hung up", call.EndReason())
+			assert.Equal(t, EndCallerBye, call.EndCause())
 			n := len(c.Packets())
 			time.Sleep(100 * time.Millisecond)
 			assert.LessOrEqual(t, len(c.Packets())-n, 1, "media stopped after BYE")
@@ -313,7 +330,7 @@ func TestSessionTimerRefreshAndExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, bye)
 	waitFor(t, "call end", func() bool { return r.srv.ActiveCalls() == 0 })
-	assert.Equal(t, "session timer expired", call.EndReason())
+	assert.Equal(t, EndSessionExpired, call.EndCause())
 }
 
 func TestInfoDigitsAndMalformedInfo(t *testing.T) {
@@ -338,7 +355,7 @@ func TestInfoDigitsAndMalformedInfo(t *testing.T) {
 	var got []string
 	for i := 0; i < 2; i++ {
 		select {
-		case dg := <-call.Digits():
+		case dg := <-r.handler.digitsOf(call):
 			got = append(got, string(dg.Key)+"/"+dg.Method.String())
 		case <-time.After(2 * time.Second):
 			t.Fatal("digit not delivered")
@@ -354,7 +371,7 @@ func TestInfoDigitsAndMalformedInfo(t *testing.T) {
 	got = got[:0]
 	for range keys {
 		select {
-		case dg := <-call.Digits():
+		case dg := <-r.handler.digitsOf(call):
 			got = append(got, string(dg.Key))
 		case <-time.After(2 * time.Second):
 			t.Fatal("digit not delivered")
@@ -507,7 +524,7 @@ func TestServerHangupSendsBye(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, d.Ack(ctx5(t)))
 	call := r.nextCall()
-	go call.Hangup("menu done")
+	go call.Hangup()
 	bye, err := c.WaitRequest(sip.BYE, 3*time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, d.InviteRequest.CallID().Value(), bye.CallID().Value())
@@ -622,7 +639,7 @@ func TestRecordRouteHonouredOnOurBye(t *testing.T) {
 	ok := rawInvite(t, conn, "rrtest1", c.Offer("", 0), 1, "Record-Route: "+rr)
 	assert.Contains(t, ok, "Record-Route: "+rr, "2xx keeps the Record-Route")
 	call := r.nextCall()
-	go call.Hangup("menu done")
+	go call.Hangup()
 	buf := make([]byte, 4096)
 	proxy.SetReadDeadline(time.Now().Add(3 * time.Second))
 	n, _, err := proxy.ReadFrom(buf)

@@ -25,7 +25,7 @@ func (c *Call) armSessionTimer() {
 		wait := c.timer.interval - min(32*time.Second, c.timer.interval/3)
 		c.timerStop = time.AfterFunc(wait, func() {
 			c.Log.Info("session timer expired: no refresh from caller")
-			c.Hangup("session timer expired")
+			c.hangup(EndSessionExpired, 5*time.Second)
 		})
 		return
 	}
@@ -44,7 +44,7 @@ func (c *Call) sendRefresh() {
 	}
 	if err != nil || res.StatusCode == 408 || res.StatusCode == 481 {
 		c.Log.Info("session refresh failed, hanging up", "err", err)
-		c.Hangup("session refresh failed")
+		c.hangup(EndRefreshFailed, 5*time.Second)
 		return
 	}
 	c.armSessionTimer()

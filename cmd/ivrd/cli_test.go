@@ -97,19 +97,19 @@ func TestServeRefusesInvalidConfigAndReloadKeepsGoodOne(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, svc.Start(context.Background()))
 	defer svc.Close()
-	assert.True(t, svc.Route("100"))
-	assert.False(t, svc.Route("200"))
+	assert.True(t, svc.calls.Route("100"))
+	assert.False(t, svc.calls.Route("200"))
 
 	// A reload with a new number takes effect for new calls...
 	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(good, `["100"]`, `["100", "200"]`, 1)), 0o644))
 	require.NoError(t, svc.Reload())
-	assert.True(t, svc.Route("200"))
+	assert.True(t, svc.calls.Route("200"))
 	// ...and a broken one changes nothing and says why.
 	require.NoError(t, os.WriteFile(path, []byte("ivrs: [ {id: main, extensions: [\"100\"], prompt: nope} ]\n"), 0o644))
 	err = svc.Reload()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "unknown prompt")
-	assert.True(t, svc.Route("200"), "the running configuration stays")
+	assert.True(t, svc.calls.Route("200"), "the running configuration stays")
 }
 
 func TestLiveCallThroughSubmenuToRefer(t *testing.T) {

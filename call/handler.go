@@ -1,0 +1,142 @@
+package call
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/sip"
+)
+
+// Snapshot is an immutable configuration with its prompts: a call keeps
+// the one it started with, whatever reloads happen meanwhile.
+type Snapshot struct {
+	Config  *ivr.Config
+	Prompts *prompts.Library
+}
+
+// Options wire a Handler to the rest of the server.
+type Options struct {
+	// Snapshot is the configuration new calls start with.
+	Snapshot func() *Snapshot
+	// Digits are the methods accepted (EventNegotiated is set per call).
+	Digits dtmf.Config
+	// Records, when set, gets every finished call's record (after its
+	// log lines), on the call's goroutine: it must not block for long.
+	Records func(*Record)
+	Log     *slog.Logger
+}
+
+// Handler runs answered calls through their IVR; it is the sip.Handler.
+type Handler struct {
+	opt Options
+	log *slog.Logger
+}
+
+// NewHandler makes the call owner the SIP server hands calls to.
+func NewHandler(opt Options) *Handler {
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	return &Handler{opt: opt, log: opt.Log}
+}
+
+// Route implements sip.Handler: does a dialled number reach an IVR?
+func (h *Handler) Route(dialled string) bool {
+	_, ok := h.opt.Snapshot().Config.IVRFor(dialled)
+	return ok
+}
+
+// Serve implements sip.Handler: the call's whole life after the answer,
+// on the goroutine sip started for it. It returns when the call is over
+// and its record written.
+func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
+	snap := h.opt.Snapshot()
+	rec := &Record{CallID: c.ID, From: c.Caller, To: c.Dialled, Trunk: c.Trunk, Answered: time.Now()}
+	r := &run{h: h, c: c, ctx: ctx, snap: snap, rec: rec, events: make(chan input, eventQueue)}
+	menu, ok := snap.Config.IVRFor(c.Dialled)
+	if !ok {
+		// A reload between the INVITE and now removed the number.
+		r.endBy(EndNoIVR, SideIVRD)
+		c.Hangup()
+	} else {
+		rec.IVR = menu.ID
+		r.log = c.Log.With("ivr", menu.ID)
+		r.listen()
+		r.guarded(func() { r.menu(menu) })
+	}
+	r.finish()
+}
+
+// guarded runs f; a panic in it (a bug in the menu logic) ends this call,
+// not the server.
+func (r *run) guarded(f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("menu failed", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			r.rec.Outcome = "hangup internal error"
+			r.endBy(EndInternalError, SideIVRD)
+			r.c.Hangup()
+		}
+	}()
+	f()
+}
+
+// finish tears the call down once the menu and any hand-off are over and
+// writes its record: the call is hung up if it is not yet, the reason is
+// taken from what ended it, then the two last log lines.
+func (r *run) finish() {
+	r.c.Media.SetDigits(nil)
+	r.c.Media.Listen(nil)
+	r.c.OnInfoDigit(func(byte) {})
+	if r.c.Context().Err() == nil {
+		if r.rec.Reason == EndUnknown {
+			r.endBy(EndMenuHangup, SideIVRD)
+		}
+		r.c.Hangup()
+	}
+	<-r.c.Context().Done()
+	if r.rec.Reason == EndUnknown {
+		r.rec.Reason, r.rec.Side = reasonFromSIP(r.c.EndCause())
+	}
+	r.rec.Ended = time.Now()
+	r.rec.Media = r.c.Media.Stats()
+	if r.log != nil {
+		r.log.Info("call record", r.rec.menuAttrs()...)
+	}
+	r.c.Log.Info("call ended", r.rec.endAttrs()...)
+	if r.h.opt.Records != nil {
+		r.h.opt.Records(r.rec)
+	}
+}
+
+// reasonFromSIP names an end the menu did not choose.
+func reasonFromSIP(cause sip.EndCause) (EndReason, Side) {
+	switch cause {
+	case sip.EndCallerBye, sip.EndCancelled:
+		return EndCallerHangup, SideCaller
+	case sip.EndSessionExpired:
+		return EndSessionExpired, SideCaller
+	case sip.EndShutdown:
+		return EndShutdown, SideIVRD
+	case sip.EndFarEnd:
+		return EndBridgeEnded, SideFarEnd
+	case sip.EndRefreshFailed, sip.EndNoSDPAnswer, sip.EndAnswerFailed:
+		return EndSignallingFailed, SideIVRD
+	case sip.EndInternalError:
+		return EndInternalError, SideIVRD
+	}
+	return EndUnknown, SideUnknown
+}
+
+// endBy sets the record's end once: the first decision is the one kept.
+func (r *run) endBy(reason EndReason, side Side) {
+	if r.rec.Reason == EndUnknown {
+		r.rec.Reason, r.rec.Side = reason, side
+	}
+}

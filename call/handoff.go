@@ -1,0 +1,143 @@
+package call
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sipgo "github.com/emiago/sipgo/sip"
+
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/sip"
+)
+
+// Hand-off failures the menu hears (its overflow or invalid prompt follows).
+var (
+	ErrUnknownExtension = errors.New("unknown extension")
+	ErrNotRegistered    = errors.New("extension is not registered")
+	ErrUnknownTrunk     = errors.New("unknown trunk")
+	ErrUnsupportedDest  = errors.New("destination kind not supported")
+)
+
+// handOff carries out a transfer, a bridge or a voicemail on the call's
+// own goroutine and queues its outcome for the executor. A bridge is
+// waited for until one side hangs up; a REFER until its final NOTIFY.
+func (r *run) handOff(dest *ivr.Destination, method string) {
+	start := time.Since(r.rec.Answered)
+	err := r.transfer(dest, method)
+	t := Transfer{Dest: dest.String(), Method: method, At: start}
+	if err != nil {
+		t.Err = err.Error()
+		r.log.Info("transfer failed", "dest", dest.String(), "method", method, "err", err)
+	} else if !strings.HasSuffix(r.rec.Outcome, " done") {
+		r.rec.Outcome += " done"
+	}
+	r.rec.Transfers = append(r.rec.Transfers, t)
+	r.dropTypedAhead()
+	r.queued = append(r.queued, ivr.TransferResult{Err: err})
+}
+
+// transfer hands the call on. nil means the call has left the menu: a
+// REFER was accepted (our side is hung up), a bridge ran to its end, or a
+// message was recorded.
+func (r *run) transfer(dest *ivr.Destination, method string) error {
+	if dest.Kind == ivr.KindVoicemail {
+		return r.voicemail(dest.Target)
+	}
+	out, err := r.outbound(dest)
+	if err != nil {
+		return err
+	}
+	switch method {
+	case "bridge":
+		return r.bridge(out)
+	case "auto":
+		if err := r.refer(out.URI); err == nil {
+			return nil
+		} else if r.ctx.Err() != nil {
+			return err
+		} else {
+			r.log.Info("refer failed, bridging instead", "err", err)
+		}
+		return r.bridge(out)
+	default:
+		return r.refer(out.URI)
+	}
+}
+
+// refer asks the caller's side to call uri; on success our side hangs up.
+func (r *run) refer(uri string) error {
+	if err := r.c.Refer(r.ctx, uri); err != nil {
+		return err
+	}
+	r.endBy(EndTransferred, SideIVRD)
+	r.c.Hangup()
+	return nil
+}
+
+// bridge connects the caller to the far end and waits for the end.
+func (r *run) bridge(out sip.Outbound) error {
+	b, err := r.c.Bridge(r.ctx, out)
+	if err != nil {
+		return err
+	}
+	switch b.Wait() {
+	case sip.FarEndEnded:
+		r.endBy(EndBridgeEnded, SideFarEnd)
+	default:
+		if reason, side := reasonFromSIP(r.c.EndCause()); reason == EndShutdown {
+			r.endBy(reason, side)
+		}
+		r.endBy(EndBridgeEnded, SideCaller)
+	}
+	return nil
+}
+
+// outbound turns a destination into the leg to place.
+func (r *run) outbound(dest *ivr.Destination) (sip.Outbound, error) {
+	cfg := r.snap.Config
+	out := sip.Outbound{RingTimeout: dest.RingTimeout.D()}
+	switch dest.Kind {
+	case ivr.KindURI:
+		out.URI = dest.Target
+	case ivr.KindExtension:
+		x := cfg.ExtensionByNumber(dest.Target)
+		if x == nil {
+			return out, fmt.Errorf("%w %s", ErrUnknownExtension, dest.Target)
+		}
+		if contacts := r.c.Server().Contacts(x.Number); len(contacts) > 0 {
+			out.Fork, out.URI = contacts, contacts[0]
+		} else if x.Contact != "" {
+			out.URI = x.Contact
+		} else {
+			return out, fmt.Errorf("%w: %s", ErrNotRegistered, x.Number)
+		}
+	case ivr.KindExternal:
+		t := cfg.TrunkByName(dest.Trunk)
+		if t == nil {
+			return out, fmt.Errorf("%w %q", ErrUnknownTrunk, dest.Trunk)
+		}
+		out.URI = sip.TrunkURI(t.URI, t.NumberAsSent(dest.Target))
+		out.Username, out.Password, out.FromUser = t.Username, t.Password, t.FromUser
+		if t.FromUser != "" {
+			out.Headers = append(out.Headers, sipgo.NewHeader("P-Asserted-Identity", "<sip:"+t.FromUser+"@"+hostOnly(t.URI)+">"))
+		}
+	default:
+		return out, fmt.Errorf("%w: %s", ErrUnsupportedDest, dest.Kind)
+	}
+	return out, nil
+}
+
+// hostOnly is the host part of a SIP URI (sip:gw.example.net:5060;x=y).
+func hostOnly(uri string) string {
+	u := strings.TrimPrefix(strings.TrimPrefix(uri, "sip:"), "sips:")
+	if at := strings.LastIndex(u, "@"); at >= 0 {
+		u = u[at+1:]
+	}
+	u = strings.SplitN(u, ";", 2)[0]
+	if h, _, ok := strings.Cut(u, ":"); ok {
+		return h
+	}
+	return u
+}

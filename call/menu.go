@@ -1,0 +1,195 @@
+package call
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/sip"
+)
+
+// eventQueue bounds what waits for the menu: a caller cannot type faster
+// than the menu reads, but a stuck menu must not stall the media loop.
+const eventQueue = 64
+
+// input is one thing that happened to the call for the menu: a key (with
+// how it came) or a prompt's end.
+type input struct {
+	ev     ivr.Event
+	method dtmf.Method
+	at     time.Duration
+}
+
+// run is one call's state, touched only by the call's goroutine (events
+// reach it through one channel).
+type run struct {
+	h      *Handler
+	c      *sip.Call
+	ctx    context.Context
+	snap   *Snapshot
+	log    *slog.Logger
+	rec    *Record
+	exec   *ivr.Executor
+	events chan input
+	queued []ivr.Event // results of hand-offs, handled before the next input
+
+	timer   *time.Timer
+	timerID int
+}
+
+// listen connects the call's digit sources to the menu: RFC 4733 and
+// in-band through the media session, SIP INFO through the dialog, all
+// into one collector whose every press is one send on the events channel.
+func (r *run) listen() {
+	cfg := r.h.opt.Digits
+	cfg.EventNegotiated = r.c.Negotiated().EventPT != 0
+	col := dtmf.NewCollector(cfg, r.deliver)
+	r.c.Media.SetDigits(col)
+	r.c.OnInfoDigit(col.Info)
+}
+
+// deliver hands a press to the menu; it runs on the media receive
+// goroutine or a SIP handler, so it never blocks.
+func (r *run) deliver(d dtmf.Digit) {
+	r.log.Info("digit", "key", string(d.Key), "method", d.Method.String())
+	select {
+	case r.events <- input{ev: ivr.DigitPressed{Key: d.Key}, method: d.Method, at: d.At}:
+	default:
+		r.log.Warn("digit dropped: menu not reading", "key", string(d.Key))
+	}
+}
+
+// post hands the menu something that is not a key, waiting for room
+// (prompt ends are few) unless the call is over.
+func (r *run) post(ev ivr.Event) {
+	select {
+	case r.events <- input{ev: ev}:
+	case <-r.ctx.Done():
+	}
+}
+
+// menu runs the executor until it is done with the call or the call ends.
+func (r *run) menu(m *ivr.IVR) {
+	r.exec = ivr.NewExecutor(r.snap.Config, m, r.c.Caller, time.Now())
+	defer r.stopTimer()
+	defer func() { r.rec.MenuTime = time.Since(r.rec.Answered) }()
+	r.apply(r.exec.Handle(ivr.Started{}))
+	for !r.exec.Done() {
+		if len(r.queued) > 0 {
+			ev := r.queued[0]
+			r.queued = r.queued[1:]
+			r.apply(r.exec.Handle(ev))
+			continue
+		}
+		var timerC <-chan time.Time
+		if r.timer != nil {
+			timerC = r.timer.C
+		}
+		select {
+		case <-r.ctx.Done():
+			r.exec.Handle(ivr.HungUp{})
+			r.c.Media.StopPlayback()
+			r.rec.Outcome = "caller hung up"
+			if cause := r.c.EndCause(); !cause.ByCaller() {
+				r.rec.Outcome = "ended: " + cause.String()
+			}
+			return
+		case in := <-r.events:
+			if d, ok := in.ev.(ivr.DigitPressed); ok {
+				r.rec.Keys = append(r.rec.Keys, Key{Key: d.Key, Method: in.method, At: in.at})
+			}
+			r.apply(r.exec.Handle(in.ev))
+		case <-timerC:
+			r.timer = nil
+			r.apply(r.exec.Handle(ivr.TimerFired{ID: r.timerID}))
+		}
+	}
+}
+
+func (r *run) stopTimer() {
+	if r.timer != nil {
+		r.timer.Stop()
+		r.timer = nil
+	}
+}
+
+// apply carries out the executor's actions, in order.
+func (r *run) apply(acts []ivr.Action) {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case ivr.Play:
+			r.play(a)
+		case ivr.StopPlayback:
+			r.c.Media.StopPlayback()
+			r.log.Info("stop", "prompt", a.Prompt)
+		case ivr.StartTimer:
+			r.stopTimer()
+			r.timer, r.timerID = time.NewTimer(a.After), a.ID
+		case ivr.CancelTimer:
+			r.stopTimer()
+		case ivr.Transfer:
+			r.log.Info("transfer", "dest", a.Dest.String(), "method", a.Method)
+			r.rec.Outcome = "transfer " + a.Dest.String()
+			r.handOff(a.Dest, a.Method)
+		case ivr.Voicemail:
+			r.log.Info("voicemail", "box", a.Box)
+			r.rec.Outcome = "voicemail " + a.Box
+			r.handOff(&ivr.Destination{Kind: ivr.KindVoicemail, Target: a.Box}, "voicemail")
+		case ivr.Hangup:
+			r.log.Info("menu hangup", "reason", a.Reason)
+			r.rec.Outcome = "hangup " + a.Reason
+			r.endBy(EndMenuHangup, SideIVRD)
+			r.c.Hangup()
+		case ivr.Note:
+			r.note(a)
+		}
+	}
+}
+
+// play starts a prompt; its end comes back as an event.
+func (r *run) play(a ivr.Play) {
+	p, ok := r.snap.Prompts.Get(a.Prompt)
+	if !ok {
+		// validate reports missing prompts; a call carries on without one.
+		r.log.Warn("prompt missing, skipped", "prompt", a.Prompt)
+		r.queued = append(r.queued, ivr.PlaybackDone{ID: a.ID})
+		return
+	}
+	id := a.ID
+	r.c.Media.Play(p, func() { r.post(ivr.PlaybackDone{ID: id}) })
+	r.log.Info("play", "prompt", a.Prompt, "barge_in", a.BargeIn)
+}
+
+// note keeps a step of the call for its record and log.
+func (r *run) note(a ivr.Note) {
+	switch a.Event {
+	case "enter":
+		r.rec.Path = append(r.rec.Path, a.IVR)
+	case "invalid":
+		r.rec.Invalid++
+	case "timeout":
+		r.rec.Timeouts++
+	}
+	attrs := []any{"in", a.IVR}
+	if a.Digits != "" {
+		attrs = append(attrs, "digits", a.Digits)
+	}
+	if a.Detail != "" {
+		attrs = append(attrs, "detail", a.Detail)
+	}
+	r.log.Info(a.Event, attrs...)
+}
+
+// dropTypedAhead discards what came in while a hand-off ran: keys typed
+// then belong to the menu being left, and any prompt end is stale.
+func (r *run) dropTypedAhead() {
+	for {
+		select {
+		case <-r.events:
+		default:
+			return
+		}
+	}
+}

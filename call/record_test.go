@@ -1,0 +1,199 @@
+package call_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/prompts"
+	ivrdsip "github.com/ivrd/ivrd/sip"
+	"github.com/ivrd/ivrd/sip/siptest"
+	"github.com/ivrd/ivrd/store"
+)
+
+// rig is a SIP server whose calls the call package owns; every finished
+// call's record comes out on records.
+type rig struct {
+	srv          *ivrdsip.Server
+	records      chan *call.Record
+	voicemailDir string
+}
+
+func newRig(t *testing.T, yaml string) *rig {
+	t.Helper()
+	cfg, err := ivr.Parse([]byte(yaml))
+	require.NoError(t, err)
+	cfg.VoicemailDir = t.TempDir()
+	lib := prompts.Builtin().With(prompts.Tone("beep", 500, 500, -10, 200, 0)).
+		With(prompts.Tone("voicemail-default", 600, 600, -10, 300, 0)).
+		With(prompts.Tone("goodbye", 700, 700, -10, 300, 0))
+	snap := &call.Snapshot{Config: cfg, Prompts: lib}
+	base := 27000 + (os.Getpid()%100)*20
+	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: 1})
+	require.NoError(t, err)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir}
+	h := call.NewHandler(call.Options{
+		Snapshot: func() *call.Snapshot { return snap },
+		Digits:   dtmf.DefaultConfig(true),
+		Records:  func(rec *call.Record) { r.records <- rec },
+		Log:      log,
+	})
+	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []prompts.Codec{prompts.PCMU, prompts.PCMA}}, engine, h, log)
+	require.NoError(t, err)
+	require.NoError(t, r.srv.Start(context.Background()))
+	t.Cleanup(func() {
+		r.srv.Close()
+		engine.Close()
+	})
+	return r
+}
+
+func (r *rig) record(t *testing.T) *call.Record {
+	t.Helper()
+	select {
+	case rec := <-r.records:
+		return rec
+	case <-time.After(10 * time.Second):
+		t.Fatal("no call record")
+		return nil
+	}
+}
+
+// press sends one RFC 4733 key press (start, continuation, three ends).
+func press(t *testing.T, c *siptest.Caller, to netip.AddrPort, key byte, seq *uint16, ts uint32) {
+	t.Helper()
+	for i, end := range []bool{false, false, true, true, true} {
+		*seq++
+		h := rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: *seq, Timestamp: ts, SSRC: 0xBEEF, Marker: i == 0}
+		require.NoError(t, c.SendRTP(to, h, dtmf.AppendEvent(nil, key, end, 10, uint16(400*(i+1)))))
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+const bridgeMenu = `
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: beep
+    transfer: bridge
+    keys: { "1": { uri: "%s" } }
+`
+
+// bridgeCall places a call, presses 1 and waits for the far end to answer.
+func bridgeCall(t *testing.T) (*rig, *siptest.Answered, *siptest.FarEnd) {
+	t.Helper()
+	far := siptest.NewFarEnd(t, "answer")
+	r := newRig(t, fmt.Sprintf(bridgeMenu, far.URI()))
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	answered, err := c.Call(ctx, r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	var seq uint16
+	press(t, c, answered.Media, '1', &seq, 1000)
+	require.Eventually(t, func() bool { return far.Dialog() != nil }, 5*time.Second, 20*time.Millisecond, "the far end was called")
+	time.Sleep(200 * time.Millisecond) // the far end's answer is ACKed and the legs joined
+	return r, answered, far
+}
+
+func TestRecordAfterBridgeFarEndHangsUpFirst(t *testing.T) {
+	r, _, far := bridgeCall(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, far.Dialog().Bye(ctx))
+	rec := r.record(t)
+	assert.Equal(t, call.EndBridgeEnded, rec.Reason)
+	assert.Equal(t, call.SideFarEnd, rec.Side)
+	assert.Equal(t, []string{"main"}, rec.Path)
+	require.Len(t, rec.Keys, 1)
+	assert.Equal(t, byte('1'), rec.Keys[0].Key)
+	assert.Equal(t, dtmf.RFC4733, rec.Keys[0].Method)
+	require.Len(t, rec.Transfers, 1)
+	assert.Equal(t, "bridge", rec.Transfers[0].Method)
+	assert.Empty(t, rec.Transfers[0].Err)
+}
+
+func TestRecordAfterBridgeCallerHangsUpFirst(t *testing.T) {
+	r, answered, far := bridgeCall(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, answered.Dialog.Bye(ctx))
+	select {
+	case <-far.Bye:
+	case <-time.After(3 * time.Second):
+		t.Fatal("far end got no BYE")
+	}
+	rec := r.record(t)
+	assert.Equal(t, call.EndBridgeEnded, rec.Reason)
+	assert.Equal(t, call.SideCaller, rec.Side)
+}
+
+func TestRecordCallerHangsUpInMenu(t *testing.T) {
+	r := newRig(t, fmt.Sprintf(bridgeMenu, "sip:nobody@127.0.0.1:9"))
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	answered, err := c.Call(ctx, r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, answered.Dialog.Bye(ctx))
+	rec := r.record(t)
+	assert.Equal(t, call.EndCallerHangup, rec.Reason)
+	assert.Equal(t, call.SideCaller, rec.Side)
+	assert.Equal(t, "caller hung up", rec.Outcome)
+}
+
+// TestVoicemailAfterAnEarlierHash: a # pressed before the beep (here the
+// key that chose voicemail) does not end the recording at once, and the
+// record says ivrd ended the call after the message.
+func TestVoicemailAfterAnEarlierHash(t *testing.T) {
+	r := newRig(t, `
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: beep
+    keys: { "#": { voicemail: "1001" } }
+`)
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	answered, err := c.Call(ctx, r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	var seq uint16
+	press(t, c, answered.Media, '#', &seq, 1000)
+	press(t, c, answered.Media, '#', &seq, 2000) // typed ahead during the greeting
+	// The caller speaks for a second after the beep, then presses #.
+	time.Sleep(1500 * time.Millisecond)
+	require.NoError(t, c.SendTone(answered.Media, 440, 50, &seq))
+	press(t, c, answered.Media, '#', &seq, 90000)
+	_, err = c.WaitRequest(sip.BYE, 10*time.Second)
+	require.NoError(t, err, "ivrd hangs up after the goodbye")
+	rec := r.record(t)
+	assert.Equal(t, call.EndVoicemail, rec.Reason)
+	assert.Equal(t, call.SideIVRD, rec.Side)
+	require.NotEmpty(t, rec.Voicemail)
+	msgs, err := store.Voicemail{Dir: r.voicemailDir}.List("1001")
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	assert.Greater(t, msgs[0].Duration, 500*time.Millisecond, "the message holds the caller's speech, not 0 s")
+}

@@ -1,0 +1,138 @@
+package call
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/store"
+)
+
+// Voicemail limits, as Asterisk's VoiceMail() users expect them.
+const (
+	maxMessage     = 120 * time.Second
+	maxSilence     = 5 * time.Second
+	silenceRMS     = 300.0 // about -42 dBm0: below it a frame counts as silence
+	voicemailEnder = '#'
+)
+
+// beep is the tone before recording.
+var beep = prompts.Tone("beep", 1000, 1000, -16, 400, 100)
+
+// recorder collects the caller's audio and notices silence. listen runs
+// on the media receive goroutine; the rest on the call's.
+type recorder struct {
+	mu        sync.Mutex
+	pcm       []int16
+	quietFor  time.Duration
+	silenceCh chan struct{}
+	fired     bool
+}
+
+func (rc *recorder) listen(pcm []int16) {
+	var sum float64
+	for _, v := range pcm {
+		sum += float64(v) * float64(v)
+	}
+	rms := math.Sqrt(sum / float64(max(len(pcm), 1)))
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.pcm) >= int(maxMessage/time.Second)*8000 {
+		return // the limit is reached; the call's goroutine stops us
+	}
+	rc.pcm = append(rc.pcm, pcm...)
+	if rms < silenceRMS {
+		rc.quietFor += time.Duration(len(pcm)) * time.Second / 8000
+	} else {
+		rc.quietFor = 0
+	}
+	if rc.quietFor >= maxSilence && !rc.fired {
+		rc.fired = true
+		close(rc.silenceCh)
+	}
+}
+
+// voicemail plays the box's greeting and a beep, records until #, 5 s of
+// silence, 120 s or hang-up, stores the message, and says goodbye.
+func (r *run) voicemail(box string) error {
+	lib := r.snap.Prompts
+	greeting := "voicemail-" + box
+	if _, ok := lib.Get(greeting); !ok {
+		greeting = "voicemail-default"
+	}
+	if p, ok := lib.Get(greeting); ok {
+		if err := r.playAndWait(p); err != nil {
+			return err
+		}
+	}
+	if err := r.playAndWait(beep); err != nil {
+		return err
+	}
+	// Keys pressed before the beep (a # that chose this menu entry, say)
+	// must not end the recording before it starts.
+	r.dropTypedAhead()
+	rec := &recorder{silenceCh: make(chan struct{})}
+	start := time.Now()
+	r.c.Media.Listen(rec.listen)
+	reason := r.waitRecording(rec)
+	r.c.Media.Listen(nil)
+	rec.mu.Lock()
+	pcm := rec.pcm
+	if reason == "silence" {
+		pcm = pcm[:max(0, len(pcm)-int(maxSilence/time.Second)*8000)] // drop the trailing silence
+	}
+	rec.mu.Unlock()
+	msg := &store.Message{Box: box, Caller: r.c.Caller, CallID: r.c.ID, Time: start, Reason: reason}
+	if err := (store.Voicemail{Dir: r.snap.Config.VoicemailPath()}).Save(msg, pcm); err != nil {
+		return err
+	}
+	r.rec.Voicemail = msg.ID
+	r.log.Info("voicemail recorded", "box", box, "duration", msg.Duration.String(), "ended_by", reason, "file", msg.File)
+	if reason != "hangup" {
+		if p, ok := lib.Get("goodbye"); ok {
+			_ = r.playAndWait(p) // the caller may hang up during it: the message is kept
+		}
+		r.endBy(EndVoicemail, SideIVRD)
+		r.c.Hangup()
+	}
+	return nil
+}
+
+// waitRecording waits for what ends a message: the caller's #, silence,
+// the length limit or the caller hanging up.
+func (r *run) waitRecording(rec *recorder) string {
+	limit := time.NewTimer(maxMessage)
+	defer limit.Stop()
+	for {
+		select {
+		case in := <-r.events:
+			if d, ok := in.ev.(ivr.DigitPressed); ok {
+				r.rec.Keys = append(r.rec.Keys, Key{Key: d.Key, Method: in.method, At: in.at})
+				if d.Key == voicemailEnder {
+					return "#"
+				}
+			}
+		case <-rec.silenceCh:
+			return "silence"
+		case <-limit.C:
+			return "limit"
+		case <-r.ctx.Done():
+			return "hangup"
+		}
+	}
+}
+
+// playAndWait plays a prompt to its end (or the call's).
+func (r *run) playAndWait(p *prompts.Prompt) error {
+	done := make(chan struct{})
+	r.c.Media.Play(p, func() { close(done) })
+	select {
+	case <-done:
+		return nil
+	case <-r.ctx.Done():
+		return context.Cause(r.ctx)
+	}
+}

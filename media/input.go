@@ -1,0 +1,99 @@
+package media
+
+import (
+	"sync"
+
+	"github.com/pion/rtp"
+)
+
+// DigitSink is where a session's received audio and telephone-events go
+// for digit detection. A dtmf.Collector is one. Calls come from the
+// session's receive goroutine; pcm is reused after the call returns.
+type DigitSink interface {
+	TelephoneEvent(h *rtp.Header, payload []byte)
+	Audio(pcm []int16)
+}
+
+// input routes what a session receives: to a listener (voicemail records
+// with it), and then either to the digit sink or, while bridged, across
+// to the other leg. It is the one place that decides where a caller's
+// audio and key presses go.
+type input struct {
+	mu     sync.Mutex
+	digits DigitSink
+	listen func(pcm []int16)
+	out    *bridgeSide // non-nil while this session's media goes to another leg
+	// Touched only by the receive goroutine: the telephone-event last
+	// heard here, so the end packets of the press that chose a bridge are
+	// not replayed to the far end as a press of its own.
+	lastEventTS uint32
+	eventSeen   bool
+	eventEnded  bool
+}
+
+// SetDigits sends the session's received audio and telephone-events to d
+// (nil: nowhere) while it is not bridged.
+func (s *Session) SetDigits(d DigitSink) {
+	s.in.mu.Lock()
+	s.in.digits = d
+	s.in.mu.Unlock()
+}
+
+// Listen hands the peer's decoded audio to f as well (nil stops); f must
+// copy what it keeps.
+func (s *Session) Listen(f func(pcm []int16)) {
+	s.in.mu.Lock()
+	s.in.listen = f
+	s.in.mu.Unlock()
+}
+
+func (in *input) routes() (DigitSink, func([]int16), *bridgeSide) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.digits, in.listen, in.out
+}
+
+func (in *input) setOut(b *bridgeSide) {
+	in.mu.Lock()
+	in.out = b
+	in.mu.Unlock()
+}
+
+// audio takes one decoded frame from the peer.
+func (in *input) audio(pcm []int16) {
+	d, listen, out := in.routes()
+	if listen != nil {
+		listen(pcm)
+	}
+	switch {
+	case out != nil:
+		out.relay.Push(pcm)
+	case d != nil:
+		d.Audio(pcm)
+	}
+}
+
+// event takes one telephone-event packet from the peer.
+func (in *input) event(h *rtp.Header, payload []byte) {
+	d, _, out := in.routes()
+	end := len(payload) >= 2 && payload[1]&0x80 != 0
+	if out == nil {
+		in.eventSeen, in.lastEventTS, in.eventEnded = true, h.Timestamp, end
+		if d != nil {
+			d.TelephoneEvent(h, payload)
+		}
+		return
+	}
+	// The rest of the press heard before the bridge (its end packets) was
+	// ours, not a key for the other leg. A sender that reuses the
+	// timestamp for its next press starts it with a packet that is not an
+	// end.
+	if out.suppressChoosing && in.eventSeen && h.Timestamp == in.lastEventTS {
+		if end || !in.eventEnded {
+			in.eventEnded = in.eventEnded || end
+			return
+		}
+	}
+	in.eventSeen = false
+	out.forwardEvent(h, payload)
+}

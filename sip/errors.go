@@ -1,0 +1,79 @@
+package sip
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/ivrd/ivrd/media"
+)
+
+// Reasons an INVITE is refused before a call exists. Each maps to one SIP
+// status in rejection.
+var (
+	ErrUnknownSource    = errors.New("source is not a known trunk")
+	ErrUnknownNumber    = errors.New("dialled number reaches no IVR")
+	ErrBadSessionTimer  = errors.New("bad Session-Expires")
+	ErrUnsupportedBody  = errors.New("body is not application/sdp")
+	ErrServerClosing    = errors.New("server is shutting down")
+	ErrBadInviteRequest = errors.New("malformed INVITE")
+)
+
+// SDPError is an offer that could not be parsed.
+type SDPError struct{ Err error }
+
+func (e *SDPError) Error() string { return e.Err.Error() }
+func (e *SDPError) Unwrap() error { return e.Err }
+
+// UnsupportedError is a Require option ivrd does not implement.
+type UnsupportedError struct{ Options []string }
+
+func (e *UnsupportedError) Error() string {
+	return "unsupported Require: " + strings.Join(e.Options, ", ")
+}
+
+// IntervalTooSmallError is a Session-Expires below our Min-SE.
+type IntervalTooSmallError struct{ Asked, MinSE time.Duration }
+
+func (e *IntervalTooSmallError) Error() string {
+	return fmt.Sprintf("Session-Expires %s below Min-SE %s", e.Asked, e.MinSE)
+}
+
+// rejection is the one mapping from why an INVITE is refused to the
+// response it gets: status, reason phrase and the headers that tell the
+// caller what to change.
+func rejection(err error) (code int, reason string, hdrs []sip.Header) {
+	warn := func(code int) sip.Header {
+		return sip.NewHeader("Warning", fmt.Sprintf("%d ivrd %q", code, err.Error()))
+	}
+	var sdpErr *SDPError
+	var unsup *UnsupportedError
+	var small *IntervalTooSmallError
+	switch {
+	case errors.Is(err, ErrUnknownSource):
+		return 403, "Forbidden", nil
+	case errors.Is(err, ErrUnknownNumber):
+		return 404, "Not Found", nil
+	case errors.As(err, &unsup):
+		return 420, "Bad Extension", []sip.Header{sip.NewHeader("Unsupported", strings.Join(unsup.Options, ", "))}
+	case errors.As(err, &small):
+		return 422, "Session Interval Too Small", []sip.Header{sip.NewHeader("Min-SE", strconv.Itoa(int(small.MinSE/time.Second)))}
+	case errors.Is(err, ErrBadSessionTimer):
+		return 400, "Bad Session-Expires", nil
+	case errors.Is(err, ErrUnsupportedBody):
+		return 415, "Unsupported Media Type", []sip.Header{sip.NewHeader("Accept", "application/sdp")}
+	case errors.As(err, &sdpErr):
+		return 400, "Bad SDP", []sip.Header{warn(399)}
+	case errors.Is(err, ErrNoCommonCodec):
+		return 488, "Not Acceptable Here", []sip.Header{warn(304)}
+	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing):
+		return 503, "Service Unavailable", []sip.Header{sip.NewHeader("Retry-After", "5")}
+	case errors.Is(err, ErrBadInviteRequest):
+		return 400, "Bad Request", []sip.Header{warn(399)}
+	}
+	return 500, "Server Internal Error", []sip.Header{sip.NewHeader("Retry-After", "5")}
+}
