@@ -5,17 +5,17 @@ type EndReason int
 
 // The reasons.
 const (
-	EndUnknown        EndReason = iota
-	EndCallerHangup             // the caller hung up (in the menu or while handed off)
-	EndMenuHangup               // the menu ended the call (a hangup key, failure, closed)
-	EndTransferred              // a REFER was accepted: the caller left for the target
-	EndBridgeEnded              // a bridged call ended (Side says which side hung up)
-	EndVoicemail                // a message was recorded and ivrd said goodbye
-	EndNoIVR                    // the number reached no IVR by the time the call ran
-	EndInternalError            // the menu failed (a bug): the call was hung up
-	EndShutdown                 // the server stopped
-	EndSessionExpired           // the caller's session refresh never came (RFC 4028)
-	EndSignallingFailed         // our session refresh failed, or the answer had no usable SDP
+	EndUnknown          EndReason = iota
+	EndCallerHangup               // the caller hung up (in the menu or while handed off)
+	EndMenuHangup                 // the menu ended the call (a hangup key, failure, closed)
+	EndTransferred                // a REFER was accepted: the caller left for the target
+	EndBridgeEnded                // a bridged call ended (Side says which side hung up)
+	EndVoicemail                  // a message was recorded and ivrd said goodbye
+	EndNoIVR                      // the number reached no IVR by the time the call ran
+	EndInternalError              // the menu failed (a bug): the call was hung up
+	EndShutdown                   // the server stopped
+	EndSessionExpired             // the caller's session refresh never came (RFC 4028)
+	EndSignallingFailed           // our session refresh failed, or the answer had no usable SDP
 )
 
 var endReasonNames = [...]string{

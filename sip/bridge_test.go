@@ -2,8 +2,8 @@ package sip
 
 import (
 	"context"
-	"testing"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -38,7 +38,7 @@ type bridgeHandler struct {
 	ends     chan BridgeEnd // which side ended each bridge
 	calls    chan *Call
 	mu       sync.Mutex
-	last     *Call // the call served last
+	last     *Call         // the call served last
 	gate     chan struct{} // when set, bridging waits for it to close
 }
 

@@ -41,16 +41,16 @@ type Call struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu         sync.Mutex
-	choice     MediaChoice
-	sdpVersion uint64
-	lateOffer  bool
-	haveAnswer bool // late offer: the ACK brought the answer
-	started    bool
-	served     bool           // handed to the Handler
-	infoDigit  func(key byte) // SIP INFO digits go here (the owner's collector)
-	infoEarly  []byte         // INFO digits that came before the owner listened
-	bridged    *leg           // the far end while bridged: hold/unhold is carried across
+	mu          sync.Mutex
+	choice      MediaChoice
+	sdpVersion  uint64
+	lateOffer   bool
+	haveAnswer  bool // late offer: the ACK brought the answer
+	started     bool
+	served      bool           // handed to the Handler
+	infoDigit   func(key byte) // SIP INFO digits go here (the owner's collector)
+	infoEarly   []byte         // INFO digits that came before the owner listened
+	bridged     *leg           // the far end while bridged: hold/unhold is carried across
 	timer       sessionTimer
 	timerStop   *time.Timer
 	refer       chan int  // final/provisional sipfrag codes of an active REFER

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-
 )
 
 // onInvite handles initial INVITEs (new calls) and re-INVITEs.

@@ -244,4 +244,3 @@ func dtmfConfig(m ivr.Media) dtmf.Config {
 	}
 	return c
 }
-
