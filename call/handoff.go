@@ -23,7 +23,7 @@ var (
 // handOff carries out a transfer, a bridge or a voicemail on the call's
 // own goroutine and queues its outcome for the executor. A bridge is
 // waited for until one side hangs up; a REFER until its final NOTIFY.
-func (r *run) handOff(dest *ivr.Destination, method string) {
+func (r *run) handOff(dest *ivr.Destination, method ivr.TransferMethod) {
 	start := time.Since(r.rec.Answered)
 	err := r.transfer(dest, method)
 	t := Transfer{Dest: dest.String(), Method: method, At: start}
@@ -41,7 +41,7 @@ func (r *run) handOff(dest *ivr.Destination, method string) {
 // transfer hands the call on. nil means the call has left the menu: a
 // REFER was accepted (our side is hung up), a bridge ran to its end, or a
 // message was recorded.
-func (r *run) transfer(dest *ivr.Destination, method string) error {
+func (r *run) transfer(dest *ivr.Destination, method ivr.TransferMethod) error {
 	if dest.Kind == ivr.KindVoicemail {
 		return r.voicemail(dest.Target)
 	}
@@ -50,9 +50,9 @@ func (r *run) transfer(dest *ivr.Destination, method string) error {
 		return err
 	}
 	switch method {
-	case "bridge":
+	case ivr.TransferBridge:
 		return r.bridge(out)
-	case "auto":
+	case ivr.TransferAuto:
 		if err := r.refer(out.URI); err == nil {
 			return nil
 		} else if r.ctx.Err() != nil {

@@ -136,7 +136,7 @@ func (r *run) apply(acts []ivr.Action) {
 		case ivr.Voicemail:
 			r.log.Info("voicemail", "box", a.Box)
 			r.rec.Outcome = "voicemail " + a.Box
-			r.handOff(&ivr.Destination{Kind: ivr.KindVoicemail, Target: a.Box}, "voicemail")
+			r.handOff(&ivr.Destination{Kind: ivr.KindVoicemail, Target: a.Box}, "")
 		case ivr.Hangup:
 			r.log.Info("menu hangup", "reason", a.Reason)
 			r.rec.Outcome = "hangup " + a.Reason
@@ -165,11 +165,11 @@ func (r *run) play(a ivr.Play) {
 // note keeps a step of the call for its record and log.
 func (r *run) note(a ivr.Note) {
 	switch a.Event {
-	case "enter":
+	case ivr.StepEnter:
 		r.rec.Path = append(r.rec.Path, a.IVR)
-	case "invalid":
+	case ivr.StepInvalid:
 		r.rec.Invalid++
-	case "timeout":
+	case ivr.StepTimeout:
 		r.rec.Timeouts++
 	}
 	attrs := []any{"in", a.IVR}
@@ -179,7 +179,7 @@ func (r *run) note(a ivr.Note) {
 	if a.Detail != "" {
 		attrs = append(attrs, "detail", a.Detail)
 	}
-	r.log.Info(a.Event, attrs...)
+	r.log.Info(string(a.Event), attrs...)
 }
 
 // dropTypedAhead discards what came in while a hand-off ran: keys typed

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
 )
 
@@ -44,9 +45,9 @@ type Key struct {
 
 // Transfer is one hand-off tried.
 type Transfer struct {
-	Dest   string // the destination as the config says it
-	Method string // refer, bridge, auto, voicemail
-	Err    string // "" when it succeeded
+	Dest   string             // the destination as the config says it
+	Method ivr.TransferMethod // "" for voicemail
+	Err    string             // "" when it succeeded
 	At     time.Duration
 }
 

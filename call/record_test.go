@@ -125,7 +125,7 @@ func TestRecordAfterBridgeFarEndHangsUpFirst(t *testing.T) {
 	assert.Equal(t, byte('1'), rec.Keys[0].Key)
 	assert.Equal(t, dtmf.RFC4733, rec.Keys[0].Method)
 	require.Len(t, rec.Transfers, 1)
-	assert.Equal(t, "bridge", rec.Transfers[0].Method)
+	assert.Equal(t, ivr.TransferBridge, rec.Transfers[0].Method)
 	assert.Empty(t, rec.Transfers[0].Err)
 }
 

@@ -34,8 +34,8 @@ type Destination struct {
 	Then   *Destination
 
 	// For hand-offs.
-	Transfer    string   // refer | bridge | auto; "" = the menu's
-	RingTimeout Duration // bridge: how long the far end may ring
+	Transfer    TransferMethod // "" = the menu's
+	RingTimeout Duration       // bridge: how long the far end may ring
 	Overflow    *Destination
 
 	Line int // where it was written, for messages
@@ -54,18 +54,18 @@ var words = map[string]Kind{"repeat": KindRepeat, "back": KindBack, "top": KindT
 
 // destinationFields is the mapping form.
 type destinationFields struct {
-	URI         *string      `yaml:"uri"`
-	External    *string      `yaml:"external"`
-	Trunk       string       `yaml:"trunk"`
-	Extension   *string      `yaml:"extension"`
-	IVR         *string      `yaml:"ivr"`
-	Play        *string      `yaml:"play"`
-	Prompt      *string      `yaml:"prompt"` // on_failure: {prompt, then}
-	Then        *Destination `yaml:"then"`
-	Voicemail   *string      `yaml:"voicemail"`
-	Transfer    string       `yaml:"transfer"`
-	RingTimeout Duration     `yaml:"ring_timeout"`
-	Overflow    *Destination `yaml:"overflow"`
+	URI         *string        `yaml:"uri"`
+	External    *string        `yaml:"external"`
+	Trunk       string         `yaml:"trunk"`
+	Extension   *string        `yaml:"extension"`
+	IVR         *string        `yaml:"ivr"`
+	Play        *string        `yaml:"play"`
+	Prompt      *string        `yaml:"prompt"` // on_failure: {prompt, then}
+	Then        *Destination   `yaml:"then"`
+	Voicemail   *string        `yaml:"voicemail"`
+	Transfer    TransferMethod `yaml:"transfer"`
+	RingTimeout Duration       `yaml:"ring_timeout"`
+	Overflow    *Destination   `yaml:"overflow"`
 }
 
 // UnmarshalYAML reads a bare word (repeat, back, top, menu, hangup) or a

@@ -55,7 +55,7 @@ type (
 	// Transfer hands the call to Dest; report TransferResult.
 	Transfer struct {
 		Dest   *Destination
-		Method string // refer | bridge | auto
+		Method TransferMethod
 	}
 	// Voicemail records a message for Box; report TransferResult.
 	Voicemail struct{ Box string }
@@ -64,7 +64,7 @@ type (
 	// Note records a step of the call for logs and traces (enter, invalid,
 	// timeout, closed, transfer_failed); nothing to do.
 	Note struct {
-		Event  string
+		Event  Step
 		IVR    string
 		Digits string
 		Detail string
@@ -79,3 +79,32 @@ func (Transfer) isAction()     {}
 func (Voicemail) isAction()    {}
 func (Hangup) isAction()       {}
 func (Note) isAction()         {}
+
+// Step names a step of a call in notes and simulation traces.
+type Step string
+
+// The steps. Their names are the trace's "event" values.
+const (
+	StepAnswer         Step = "answer"
+	StepEnter          Step = "enter"
+	StepPlay           Step = "play"
+	StepDigit          Step = "digit"
+	StepStop           Step = "stop"
+	StepTimeout        Step = "timeout"
+	StepInvalid        Step = "invalid"
+	StepClosed         Step = "closed"
+	StepFailure        Step = "failure"
+	StepTransfer       Step = "transfer"
+	StepTransferFailed Step = "transfer_failed"
+	StepHangup         Step = "hangup"
+)
+
+// TransferMethod is how a call is handed on.
+type TransferMethod string
+
+// The methods (transfer: in the config).
+const (
+	TransferRefer  TransferMethod = "refer"  // REFER: the caller's side calls the target
+	TransferBridge TransferMethod = "bridge" // ivrd places the call and relays the media
+	TransferAuto   TransferMethod = "auto"   // REFER, and a bridge when that fails
+)

@@ -124,7 +124,7 @@ func (e *Executor) enter(m *IVR) []Action {
 	e.cur = m
 	e.attempts, e.invalids = 0, 0
 	e.entry = ""
-	acts := []Action{Note{Event: "enter", IVR: m.ID}}
+	acts := []Action{Note{Event: StepEnter, IVR: m.ID}}
 	if m.Greeting != "" && !e.greeted[m.ID] {
 		e.greeted[m.ID] = true
 		return append(acts, e.play(m.Greeting, false, e.attempt)...)
@@ -144,7 +144,7 @@ func (e *Executor) closed(m *IVR, sch *Schedule, holiday *Holiday) []Action {
 		}
 	}
 	e.reason = "closed"
-	acts := []Action{Note{Event: "closed", IVR: m.ID, Detail: detail}}
+	acts := []Action{Note{Event: StepClosed, IVR: m.ID, Detail: detail}}
 	return append(acts, e.play(prompt, false, func() []Action { return e.run(sch.Closed.Then) })...)
 }
 
@@ -358,7 +358,7 @@ func (e *Executor) patterns() []*dialPattern {
 func (e *Executor) invalid(entry string) []Action {
 	e.invalids++
 	e.pending = e.pending[:0] // what was typed after a wrong entry is not trusted
-	acts := []Action{Note{Event: "invalid", IVR: e.cur.ID, Digits: entry}}
+	acts := []Action{Note{Event: StepInvalid, IVR: e.cur.ID, Digits: entry}}
 	if e.invalids >= e.cur.MaxInvalid {
 		return append(acts, e.play(e.cur.InvalidPrompt, false, e.failure)...)
 	}
@@ -373,7 +373,7 @@ func (e *Executor) timerFired() []Action {
 		return e.finish()
 	case phaseResponse:
 		e.attempts++
-		acts := []Action{Note{Event: "timeout", IVR: e.cur.ID}}
+		acts := []Action{Note{Event: StepTimeout, IVR: e.cur.ID}}
 		if e.attempts >= e.cur.PromptRepeat {
 			return append(acts, e.play(e.cur.TimeoutPrompt, false, e.failure)...)
 		}
@@ -384,7 +384,7 @@ func (e *Executor) timerFired() []Action {
 
 func (e *Executor) failure() []Action {
 	e.reason = "failure"
-	acts := []Action{Note{Event: "failure", IVR: e.cur.ID}}
+	acts := []Action{Note{Event: StepFailure, IVR: e.cur.ID}}
 	return append(acts, e.run(e.cur.OnFailure)...)
 }
 
@@ -494,7 +494,7 @@ func (e *Executor) handoffFailed(err error) []Action {
 	if e.cur != nil {
 		id = e.cur.ID
 	}
-	acts := []Action{Note{Event: "transfer_failed", IVR: id, Detail: err.Error()}}
+	acts := []Action{Note{Event: StepTransferFailed, IVR: id, Detail: err.Error()}}
 	if d != nil && d.Overflow != nil {
 		return append(acts, e.run(d.Overflow)...)
 	}

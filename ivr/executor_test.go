@@ -120,7 +120,7 @@ func brief(tr []SimEvent) string {
 	for _, e := range tr {
 		fmt.Fprintf(&b, "%d %s", e.TMs, e.Event)
 		switch {
-		case e.Event == "play":
+		case e.Event == StepPlay:
 			fmt.Fprintf(&b, " %s", e.Prompt)
 			if e.BargeIn != nil && *e.BargeIn {
 				b.WriteString("*")
@@ -135,7 +135,7 @@ func brief(tr []SimEvent) string {
 			fmt.Fprintf(&b, " %s/%s", e.Dest.String(), e.Method)
 		case e.Reason != "":
 			fmt.Fprintf(&b, " %s", e.Reason)
-		case e.Detail != "" && e.Event == "closed":
+		case e.Detail != "" && e.Event == StepClosed:
 			fmt.Fprintf(&b, " %s", e.Detail)
 		case e.IVR != "" && e.Event != "answer":
 			fmt.Fprintf(&b, " %s", e.IVR)

@@ -146,7 +146,7 @@ type IVR struct {
 	Terminator      string                  `yaml:"terminator"`
 	DialOut         *DialOut                `yaml:"dial_out"`
 	Schedule        string                  `yaml:"schedule"`
-	Transfer        string                  `yaml:"transfer"`
+	Transfer        TransferMethod          `yaml:"transfer"`
 	Keys            map[string]*Destination `yaml:"keys"`
 }
 
@@ -157,7 +157,7 @@ const (
 	DefaultDigitTimeout    = 3 * time.Second
 	DefaultMaxInvalid      = 3
 	DefaultTerminator      = "#"
-	DefaultTransfer        = "refer"
+	DefaultTransfer        = TransferRefer
 )
 
 // applyDefaults fills what the file left out.

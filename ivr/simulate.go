@@ -23,17 +23,17 @@ type SimOptions struct {
 
 // SimEvent is one line of a simulation trace.
 type SimEvent struct {
-	TMs     int64        `json:"t_ms"`
-	Event   string       `json:"event"`
-	IVR     string       `json:"ivr,omitempty"`
-	Prompt  string       `json:"prompt,omitempty"`
-	BargeIn *bool        `json:"barge_in,omitempty"`
-	Digit   string       `json:"digit,omitempty"`
-	Digits  string       `json:"digits,omitempty"`
-	Dest    *Destination `json:"dest,omitempty"`
-	Method  string       `json:"method,omitempty"`
-	Reason  string       `json:"reason,omitempty"`
-	Detail  string       `json:"detail,omitempty"`
+	TMs     int64          `json:"t_ms"`
+	Event   Step           `json:"event"`
+	IVR     string         `json:"ivr,omitempty"`
+	Prompt  string         `json:"prompt,omitempty"`
+	BargeIn *bool          `json:"barge_in,omitempty"`
+	Digit   string         `json:"digit,omitempty"`
+	Digits  string         `json:"digits,omitempty"`
+	Dest    *Destination   `json:"dest,omitempty"`
+	Method  TransferMethod `json:"method,omitempty"`
+	Reason  string         `json:"reason,omitempty"`
+	Detail  string         `json:"detail,omitempty"`
 }
 
 // step is one parsed script item.
@@ -101,7 +101,7 @@ func Simulate(cfg *Config, opt SimOptions) ([]SimEvent, error) {
 		opt.At = time.Now()
 	}
 	s := &simulator{e: NewExecutor(cfg, menu, opt.From, opt.At), opt: opt, maxSteps: 10000}
-	s.emit(SimEvent{Event: "answer", IVR: menu.ID})
+	s.emit(SimEvent{Event: StepAnswer, IVR: menu.ID})
 	s.handle(Started{})
 	for _, st := range steps {
 		if st.digits == "" {
@@ -115,7 +115,7 @@ func Simulate(cfg *Config, opt SimOptions) ([]SimEvent, error) {
 			if s.e.Done() {
 				break
 			}
-			s.emit(SimEvent{Event: "digit", Digit: string(st.digits[i])})
+			s.emit(SimEvent{Event: StepDigit, Digit: string(st.digits[i])})
 			s.handle(DigitPressed{Key: st.digits[i]})
 		}
 	}
@@ -188,7 +188,7 @@ func (s *simulator) apply(acts []Action) {
 		switch a := a.(type) {
 		case Play:
 			barge := a.BargeIn
-			s.emit(SimEvent{Event: "play", Prompt: a.Prompt, BargeIn: &barge})
+			s.emit(SimEvent{Event: StepPlay, Prompt: a.Prompt, BargeIn: &barge})
 			var d time.Duration
 			if s.opt.Duration != nil {
 				d, _ = s.opt.Duration(a.Prompt) // a missing prompt is skipped, as on a real call
@@ -196,7 +196,7 @@ func (s *simulator) apply(acts []Action) {
 			p := a
 			s.play, s.playEnd = &p, s.now+d
 		case StopPlayback:
-			s.emit(SimEvent{Event: "stop", Prompt: a.Prompt})
+			s.emit(SimEvent{Event: StepStop, Prompt: a.Prompt})
 			s.play = nil
 		case StartTimer:
 			t := a
@@ -204,13 +204,13 @@ func (s *simulator) apply(acts []Action) {
 		case CancelTimer:
 			s.timer = nil
 		case Transfer:
-			s.emit(SimEvent{Event: "transfer", Dest: s.asSent(a.Dest), Method: a.Method})
+			s.emit(SimEvent{Event: StepTransfer, Dest: s.asSent(a.Dest), Method: a.Method})
 			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
 		case Voicemail:
-			s.emit(SimEvent{Event: "transfer", Dest: &Destination{Kind: KindVoicemail, Target: a.Box}, Method: "voicemail"})
+			s.emit(SimEvent{Event: StepTransfer, Dest: &Destination{Kind: KindVoicemail, Target: a.Box}, Method: "voicemail"})
 			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
 		case Hangup:
-			s.emit(SimEvent{Event: "hangup", Reason: a.Reason})
+			s.emit(SimEvent{Event: StepHangup, Reason: a.Reason})
 		case Note:
 			s.emit(SimEvent{Event: a.Event, IVR: a.IVR, Digits: a.Digits, Detail: a.Detail})
 		}

@@ -354,9 +354,9 @@ func (v *validator) ivr(path string, m *IVR) {
 	}
 }
 
-func (v *validator) transferMethod(path, t string) {
+func (v *validator) transferMethod(path string, t TransferMethod) {
 	switch t {
-	case "", "refer", "bridge", "auto":
+	case "", TransferRefer, TransferBridge, TransferAuto:
 	default:
 		v.errf(path, "%q: want refer, bridge or auto", t)
 	}
