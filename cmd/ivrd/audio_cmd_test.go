@@ -10,15 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/dtmf"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 func writeWAVFile(t *testing.T, path string, pcm []int16) {
 	t.Helper()
 	f, err := os.Create(path)
 	require.NoError(t, err)
-	require.NoError(t, prompts.WriteWAV(f, pcm))
+	require.NoError(t, audio.WriteWAV(f, pcm))
 	require.NoError(t, f.Close())
 }
 
@@ -80,7 +80,7 @@ func TestPromptCommandReportsAndConverts(t *testing.T) {
 	f, err := os.Open(filepath.Join(out2, "welcome.wav"))
 	require.NoError(t, err)
 	defer f.Close()
-	got, err := prompts.Decode("welcome.wav", f)
+	got, err := audio.Decode("welcome.wav", f)
 	require.NoError(t, err)
 	orig, err := decodeFile("../../prompts/builtin/welcome.wav")
 	require.NoError(t, err)
