@@ -5,11 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store"
@@ -36,16 +36,12 @@ type recorder struct {
 }
 
 func (r *recorder) listen(pcm []int16) {
-	var sum float64
-	for _, v := range pcm {
-		sum += float64(v) * float64(v)
-	}
-	rms := math.Sqrt(sum / float64(max(len(pcm), 1)))
+	rms := audio.RMS(pcm)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.pcm = append(r.pcm, pcm...)
 	if rms < silenceRMS {
-		r.quietFor += time.Duration(len(pcm)) * time.Second / 8000
+		r.quietFor += time.Duration(len(pcm)) * time.Second / audio.SampleRate
 	} else {
 		r.quietFor = 0
 	}
