@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
-	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
 
 func writeWAVFile(t *testing.T, path string, pcm []int16) {
@@ -24,9 +24,9 @@ func writeWAVFile(t *testing.T, path string, pcm []int16) {
 
 func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
 	dir := t.TempDir()
-	var s dtmf.Signal
+	var s dtmftest.Signal
 	for _, k := range []byte("159#") {
-		s = s.Silence(200).Tone(dtmf.Nominal(k))
+		s = s.Silence(200).Tone(dtmftest.Nominal(k))
 	}
 	s = s.Silence(200)
 	wavPath := filepath.Join(dir, "keys.wav")
@@ -59,8 +59,8 @@ func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
 
 func TestPromptCommandReportsAndConverts(t *testing.T) {
 	dir := t.TempDir()
-	quiet := dtmf.Signal{}.Sine(400, -45, 1500).PCM()
-	loud := dtmf.Signal{}.Sine(400, 6, 500).PCM()
+	quiet := dtmftest.Signal{}.Sine(400, -45, 1500).PCM()
+	loud := dtmftest.Signal{}.Sine(400, 6, 500).PCM()
 	writeWAVFile(t, filepath.Join(dir, "quiet.wav"), quiet)
 	writeWAVFile(t, filepath.Join(dir, "loud.wav"), loud)
 	bad := filepath.Join(dir, "bad.wav")
