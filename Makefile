@@ -36,7 +36,7 @@ fuzz:
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./media/ ./dtmf/ ./bench/
+	$(GO) test -run '^$$' -bench . -benchmem ./audio/ ./media/ ./dtmf/ ./bench/
 
 # Load test with sipp: CALLS concurrent calls for SECONDS (see bench/load.sh).
 load: build

@@ -14,8 +14,8 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/media"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // BenchmarkPacing runs N paced streams for 5 s into one receiving socket
@@ -83,7 +83,7 @@ func pace(b *testing.B, n int, dur time.Duration) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s.Start(media.Params{Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: prompts.PCMU, Send: true})
+		s.Start(media.Params{Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: audio.PCMU, Send: true})
 		sessions = append(sessions, s)
 	}
 	time.Sleep(500 * time.Millisecond) // let slots settle

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/ivr"
@@ -52,7 +53,7 @@ func newRig(t *testing.T, yaml string) *rig {
 		Records:  func(rec *call.Record) { r.records <- rec },
 		Log:      log,
 	})
-	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []prompts.Codec{prompts.PCMU, prompts.PCMA}}, engine, h, log)
+	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []audio.Codec{audio.PCMU, audio.PCMA}}, engine, h, log)
 	require.NoError(t, err)
 	require.NoError(t, r.srv.Start(context.Background()))
 	t.Cleanup(func() {

@@ -2,10 +2,10 @@ package call
 
 import (
 	"context"
-	"math"
 	"sync"
 	"time"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store"
@@ -33,19 +33,15 @@ type recorder struct {
 }
 
 func (rc *recorder) listen(pcm []int16) {
-	var sum float64
-	for _, v := range pcm {
-		sum += float64(v) * float64(v)
-	}
-	rms := math.Sqrt(sum / float64(max(len(pcm), 1)))
+	rms := audio.RMS(pcm)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if len(rc.pcm) >= int(maxMessage/time.Second)*8000 {
+	if len(rc.pcm) >= int(maxMessage/time.Second)*audio.SampleRate {
 		return // the limit is reached; the call's goroutine stops us
 	}
 	rc.pcm = append(rc.pcm, pcm...)
 	if rms < silenceRMS {
-		rc.quietFor += time.Duration(len(pcm)) * time.Second / 8000
+		rc.quietFor += time.Duration(len(pcm)) * time.Second / audio.SampleRate
 	} else {
 		rc.quietFor = 0
 	}
@@ -82,7 +78,7 @@ func (r *run) voicemail(box string) error {
 	rec.mu.Lock()
 	pcm := rec.pcm
 	if reason == "silence" {
-		pcm = pcm[:max(0, len(pcm)-int(maxSilence/time.Second)*8000)] // drop the trailing silence
+		pcm = pcm[:max(0, len(pcm)-int(maxSilence/time.Second)*audio.SampleRate)] // drop the trailing silence
 	}
 	rec.mu.Unlock()
 	msg := &store.Message{Box: box, Caller: r.c.Caller, CallID: r.c.ID, Time: start, Reason: reason}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
 
 // call simulates a gateway on a call: key presses as tones in the audio
@@ -26,15 +28,15 @@ func simulateCall(cfg Config, presses []keyPress, tones, events bool, lagMs int,
 	var clock time.Duration
 	c.now = func() time.Time { return c.start.Add(clock) }
 	end := presses[len(presses)-1].at + presses[len(presses)-1].dur + 400
-	var audio Signal
+	var audio dtmftest.Signal
 	audio = audio.Silence(end)
 	for _, p := range presses {
 		if p.eventOnly || !tones {
 			continue
 		}
-		copy(audio[p.at*8:], Signal{}.Tone(ToneSpec{Key: p.key, Ms: p.dur, LowDBm0: -8, HighDBm0: -10}))
+		copy(audio[p.at*8:], dtmftest.Signal{}.Tone(dtmftest.ToneSpec{Key: p.key, Ms: p.dur, LowDBm0: -8, HighDBm0: -10}))
 	}
-	pcm := Ulaw(audio.PCM())
+	pcm := dtmftest.Ulaw(audio.PCM())
 	for t := 20; t <= end; t += 20 {
 		clock = time.Duration(t) * time.Millisecond
 		c.Audio(pcm[(t-20)*8 : t*8])
@@ -156,7 +158,7 @@ func TestCollectorConcurrentFeeds(t *testing.T) {
 	count := map[Method]int{}
 	c := NewCollector(Config{RFC4733: true, Inband: true, Info: true, InbandMode: InbandAlways, EventNegotiated: true},
 		func(d Digit) { mu.Lock(); count[d.Method]++; mu.Unlock() })
-	pcm := Ulaw(Signal{}.Silence(2000).PCM())
+	pcm := dtmftest.Ulaw(dtmftest.Signal{}.Silence(2000).PCM())
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() {

@@ -3,6 +3,8 @@ package dtmf
 import (
 	"math"
 	"math/cmplx"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // The detector analyses 8 kHz audio in blocks of 102 samples (12.75 ms),
@@ -90,7 +92,7 @@ const (
 var (
 	dropRatio     = math.Pow(10, -levelDrop/10)
 	groupRatio    = math.Pow(10, -groupMargin/10)
-	minPower      = func() float64 { a := Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
+	minPower      = func() float64 { a := audio.Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
 	spreadRatio   = math.Pow(10, halfSpread/20)
 	harmonicRatio = math.Pow(10, -harmonicDB/10)
 	steadyRatio   = math.Pow(10, 1.5/10) // level change allowed between weak blocks

@@ -5,44 +5,46 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
 
 const allKeys = "123A456B789C*0#D"
 
 func TestDetectorAllDigitsNominal(t *testing.T) {
-	var s Signal
+	var s dtmftest.Signal
 	s = s.Silence(100)
 	for i := 0; i < len(allKeys); i++ {
-		s = s.Tone(Nominal(allKeys[i])).Silence(50)
+		s = s.Tone(dtmftest.Nominal(allKeys[i])).Silence(50)
 	}
-	for name, pcm := range map[string][]int16{"linear": s.PCM(), "ulaw": Ulaw(s.PCM()), "alaw": Alaw(s.PCM())} {
-		assert.Equal(t, allKeys, Detect(pcm), name)
+	for name, pcm := range map[string][]int16{"linear": s.PCM(), "ulaw": dtmftest.Ulaw(s.PCM()), "alaw": dtmftest.Alaw(s.PCM())} {
+		assert.Equal(t, allKeys, detectKeys(pcm), name)
 	}
 }
 
 func TestDetectorLongPressIsOneDigit(t *testing.T) {
-	tone := Nominal('5')
+	tone := dtmftest.Nominal('5')
 	tone.Ms = 1000
-	assert.Equal(t, "5", Detect(Signal{}.Silence(40).Tone(tone).Silence(100).PCM()))
+	assert.Equal(t, "5", detectKeys(dtmftest.Signal{}.Silence(40).Tone(tone).Silence(100).PCM()))
 }
 
 func TestNoiseAloneNeverADigit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, level := range []float64{-5, -20, -35, -50} {
-		s := Signal{}.Silence(30_000).AddNoise(level, rng)
-		assert.Empty(t, Detect(Ulaw(s.PCM())), "%.0f dBm0 white noise, µ-law", level)
-		assert.Empty(t, Detect(Alaw(s.PCM())), "%.0f dBm0 white noise, A-law", level)
+		s := dtmftest.Signal{}.Silence(30_000).AddNoise(level, rng)
+		assert.Empty(t, detectKeys(dtmftest.Ulaw(s.PCM())), "%.0f dBm0 white noise, µ-law", level)
+		assert.Empty(t, detectKeys(dtmftest.Alaw(s.PCM())), "%.0f dBm0 white noise, A-law", level)
 	}
 }
 
 // TestDetectorAnyFrameLength: frames of any size, even one sample, give
 // the same digits as 20 ms frames.
 func TestDetectorAnyFrameLength(t *testing.T) {
-	var s Signal
+	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
-		s = s.Silence(47).Tone(Nominal(allKeys[i]))
+		s = s.Silence(47).Tone(dtmftest.Nominal(allKeys[i]))
 	}
-	pcm := Ulaw(s.Silence(100).PCM())
+	pcm := dtmftest.Ulaw(s.Silence(100).PCM())
 	rng := rand.New(rand.NewPCG(4, 4))
 	for _, fixed := range []int{1, 51, 80, 102, 160, 240, 320, 0} {
 		d := NewDetector()
@@ -63,7 +65,7 @@ func TestDetectorAnyFrameLength(t *testing.T) {
 }
 
 func TestHotPathsAllocateNothing(t *testing.T) {
-	pcm := Ulaw(Signal{}.Tone(Nominal('5')).Silence(500).Tone(Nominal('9')).PCM())
+	pcm := dtmftest.Ulaw(dtmftest.Signal{}.Tone(dtmftest.Nominal('5')).Silence(500).Tone(dtmftest.Nominal('9')).PCM())
 	d := NewDetector()
 	i := 0
 	assert.Zero(t, testing.AllocsPerRun(500, func() {
@@ -83,7 +85,7 @@ func TestCollectorSuppressesInbandCopyOfEvents(t *testing.T) {
 	var got []Digit
 	c := NewCollector(Config{RFC4733: true, Inband: true, Info: true, InbandMode: InbandAlways, EventNegotiated: true},
 		func(d Digit) { got = append(got, d) })
-	tone := Signal{}.Silence(20).Tone(ToneSpec{Key: '3', Ms: 80, LowDBm0: -10, HighDBm0: -10}).Silence(100).PCM()
+	tone := dtmftest.Signal{}.Silence(20).Tone(dtmftest.ToneSpec{Key: '3', Ms: 80, LowDBm0: -10, HighDBm0: -10}).Silence(100).PCM()
 	hdr := rtpHeader(5000, true)
 	c.TelephoneEvent(&hdr, AppendEvent(nil, '3', false, 10, 160))
 	for i := 0; i < len(tone); i += 160 {
@@ -98,7 +100,7 @@ func TestCollectorSuppressesInbandCopyOfEvents(t *testing.T) {
 }
 
 func TestCollectorInbandOnlyWithoutTelephoneEventOnAuto(t *testing.T) {
-	tone := Signal{}.Silence(20).Tone(Nominal('7')).Silence(100).PCM()
+	tone := dtmftest.Signal{}.Silence(20).Tone(dtmftest.Nominal('7')).Silence(100).PCM()
 	for _, negotiated := range []bool{false, true} {
 		var got []Digit
 		c := NewCollector(DefaultConfig(negotiated), func(d Digit) { got = append(got, d) })
@@ -117,7 +119,7 @@ func TestCollectorSuppressesEventCopyOfInbandDigit(t *testing.T) {
 	var got []Digit
 	c := NewCollector(Config{RFC4733: true, Inband: true, InbandMode: InbandAlways, EventNegotiated: true},
 		func(d Digit) { got = append(got, d) })
-	tone := Signal{}.Silence(20).Tone(ToneSpec{Key: '6', Ms: 80, LowDBm0: -10, HighDBm0: -10}).Silence(40).PCM()
+	tone := dtmftest.Signal{}.Silence(20).Tone(dtmftest.ToneSpec{Key: '6', Ms: 80, LowDBm0: -10, HighDBm0: -10}).Silence(40).PCM()
 	for i := 0; i < len(tone); i += 160 {
 		c.Audio(tone[i:min(i+160, len(tone))])
 	}

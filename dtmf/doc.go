@@ -1,14 +1,15 @@
 // Package dtmf hears key presses: the RFC 4733 telephone-event decoder
 // (EventDecoder, AppendEvent), an in-band Goertzel tone detector
 // (Detector), SIP INFO bodies (ParseInfo), and the Collector that merges
-// them into one deduplicated stream of digits per call. It also holds the
-// test-signal generator (Signal, ToneSpec, Ulaw/Alaw, Speechlike, Music,
-// Espeak) that this and other packages' tests use.
+// them into one deduplicated stream of digits per call. The test audio its
+// tests (and other packages' tests) feed it is built by dtmf/dtmftest;
+// levels, G.711 and WAV files are package audio's.
 //
 // It owns: what counts as one key press, on every path. It must not do:
 // networking (callers hand it payloads, samples and bodies), SIP or SDP
 // (the payload type is the caller's business), menus or timers of its
-// own (time comes in as arguments or from the Collector's clock).
+// own (time comes in as arguments or from the Collector's clock). It
+// imports no ivrd package but audio, and never dtmftest outside tests.
 //
 // # Collector
 //
@@ -40,7 +41,7 @@
 // # In-band levels
 //
 // dBm0 follows ITU-T G.711: a full-scale sine (peak 32767) is +3.14 dBm0,
-// so 0 dBm0 is a sine of peak 22,826 (RMS 16,140); see Amplitude. Tone
-// levels in tests are per tone; noise and speech levels are RMS (speech:
-// active level, pauses excluded).
+// so 0 dBm0 is a sine of peak 22,826 (RMS 16,140); see audio.Amplitude.
+// Tone levels in tests are per tone; noise and speech levels are RMS
+// (speech: active level, pauses excluded).
 package dtmf

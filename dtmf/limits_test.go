@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
 
 // Q.24-style receiver limits. Every case runs all 16 keys through a µ-law
@@ -14,13 +16,13 @@ import (
 
 type limitCase struct {
 	name string
-	spec func(key byte) ToneSpec
+	spec func(key byte) dtmftest.ToneSpec
 	want bool
 }
 
-func spec(ms int, lo, hi, loShift, hiShift float64) func(byte) ToneSpec {
-	return func(k byte) ToneSpec {
-		return ToneSpec{Key: k, Ms: ms, LowDBm0: lo, HighDBm0: hi, LowShift: loShift, HighShift: hiShift}
+func spec(ms int, lo, hi, loShift, hiShift float64) func(byte) dtmftest.ToneSpec {
+	return func(k byte) dtmftest.ToneSpec {
+		return dtmftest.ToneSpec{Key: k, Ms: ms, LowDBm0: lo, HighDBm0: hi, LowShift: loShift, HighShift: hiShift}
 	}
 }
 
@@ -28,8 +30,8 @@ func runLimit(t *testing.T, c limitCase, codec func([]int16) []int16) {
 	t.Helper()
 	for i := 0; i < len(allKeys); i++ {
 		k := allKeys[i]
-		s := Signal{}.Silence(60).Tone(c.spec(k)).Silence(80)
-		got := Detect(codec(s.PCM()))
+		s := dtmftest.Signal{}.Silence(60).Tone(c.spec(k)).Silence(80)
+		got := detectKeys(codec(s.PCM()))
 		if c.want {
 			assert.Equal(t, string(k), got, "%s: key %c", c.name, k)
 		} else {
@@ -58,8 +60,8 @@ func TestLimitsFrequency(t *testing.T) {
 		{"high +5%", spec(50, -10, -10, 0, 0.05), false},
 	}
 	for _, c := range cases {
-		runLimit(t, c, Ulaw)
-		runLimit(t, c, Alaw)
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
 	}
 }
 
@@ -76,8 +78,8 @@ func TestLimitsTwist(t *testing.T) {
 		{"normal twist 16 dB", spec(50, -2, -18, 0, 0), false},
 		{"reverse twist 12 dB", spec(50, -20, -8, 0, 0), false},
 	} {
-		runLimit(t, c, Ulaw)
-		runLimit(t, c, Alaw)
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
 	}
 }
 
@@ -91,8 +93,8 @@ func TestLimitsLevel(t *testing.T) {
 		{"-55 dBm0 per tone", spec(50, -55, -55, 0, 0), false},
 		{"-60 dBm0 per tone", spec(50, -60, -60, 0, 0), false},
 	} {
-		runLimit(t, c, Ulaw)
-		runLimit(t, c, Alaw)
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
 	}
 }
 
@@ -103,30 +105,30 @@ func TestLimitsDuration(t *testing.T) {
 		{"15 ms", spec(15, -10, -10, 0, 0), false},
 		{"10 ms", spec(10, -10, -10, 0, 0), false},
 	} {
-		runLimit(t, c, Ulaw)
-		runLimit(t, c, Alaw)
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
 	}
 	// Alignment matters for short tones: try every offset within a block.
 	for off := 0; off < blockLen; off += 7 {
-		s := Signal{}.Silence(20)
-		s = append(s, make(Signal, off)...)
-		s = s.Tone(ToneSpec{Key: '5', Ms: 40, LowDBm0: -10, HighDBm0: -10}).Silence(40)
-		s = s.Tone(ToneSpec{Key: '5', Ms: 20, LowDBm0: -10, HighDBm0: -10}).Silence(60)
-		assert.Equal(t, "5", Detect(Ulaw(s.PCM())), "40 ms heard, 20 ms not, offset %d", off)
+		s := dtmftest.Signal{}.Silence(20)
+		s = append(s, make(dtmftest.Signal, off)...)
+		s = s.Tone(dtmftest.ToneSpec{Key: '5', Ms: 40, LowDBm0: -10, HighDBm0: -10}).Silence(40)
+		s = s.Tone(dtmftest.ToneSpec{Key: '5', Ms: 20, LowDBm0: -10, HighDBm0: -10}).Silence(60)
+		assert.Equal(t, "5", detectKeys(dtmftest.Ulaw(s.PCM())), "40 ms heard, 20 ms not, offset %d", off)
 	}
 }
 
 func TestLimitsPauseAndInterruption(t *testing.T) {
 	for off := 0; off < blockLen; off += 9 {
-		s := Signal{}.Silence(20)
-		s = append(s, make(Signal, off)...)
+		s := dtmftest.Signal{}.Silence(20)
+		s = append(s, make(dtmftest.Signal, off)...)
 		// 40 ms pause between two presses of the same key: two digits.
-		s = s.Tone(Nominal('8')).Silence(40).Tone(Nominal('8')).Silence(100)
-		assert.Equal(t, "88", Detect(Ulaw(s.PCM())), "40 ms pause, offset %d", off)
+		s = s.Tone(dtmftest.Nominal('8')).Silence(40).Tone(dtmftest.Nominal('8')).Silence(100)
+		assert.Equal(t, "88", detectKeys(dtmftest.Ulaw(s.PCM())), "40 ms pause, offset %d", off)
 		// A 10 ms break inside one press: one digit.
-		long := ToneSpec{Key: '3', Ms: 60, LowDBm0: -10, HighDBm0: -10}
-		s2 := append(Signal{}.Silence(20), make(Signal, off)...).Tone(long).Silence(10).Tone(long).Silence(100)
-		assert.Equal(t, "3", Detect(Ulaw(s2.PCM())), "10 ms break, offset %d", off)
+		long := dtmftest.ToneSpec{Key: '3', Ms: 60, LowDBm0: -10, HighDBm0: -10}
+		s2 := append(dtmftest.Signal{}.Silence(20), make(dtmftest.Signal, off)...).Tone(long).Silence(10).Tone(long).Silence(100)
+		assert.Equal(t, "3", detectKeys(dtmftest.Ulaw(s2.PCM())), "10 ms break, offset %d", off)
 	}
 }
 
@@ -134,16 +136,16 @@ func TestLimitsNoise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	errors, total := 0, 0
 	for round := 0; round < 25; round++ {
-		var s Signal
+		var s dtmftest.Signal
 		want := ""
 		for i := 0; i < len(allKeys); i++ {
-			s = s.Silence(60).Tone(Nominal(allKeys[i]))
+			s = s.Silence(60).Tone(dtmftest.Nominal(allKeys[i]))
 			want += string(allKeys[i])
 		}
 		s = s.Silence(60)
 		// Each tone at -10 dBm0: the pair is -7 dBm0; noise 10 dB below it.
 		s = s.AddNoise(-17, rng)
-		got := Detect(Ulaw(s.PCM()))
+		got := detectKeys(dtmftest.Ulaw(s.PCM()))
 		total += len(want)
 		if got != want {
 			errors += editDistance(got, want)
@@ -160,11 +162,11 @@ func TestLimitsNoise(t *testing.T) {
 // better: 6 dB.
 func TestNoiseAcceptableSNR(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1234567, 0))
-	var s Signal
+	var s dtmftest.Signal
 	for i := 0; i < 1000; i++ {
-		s = s.Tone(ToneSpec{Key: '1', Ms: 50, LowDBm0: -4, HighDBm0: -4}).Silence(50)
+		s = s.Tone(dtmftest.ToneSpec{Key: '1', Ms: 50, LowDBm0: -4, HighDBm0: -4}).Silence(50)
 	}
-	got := Detect(Ulaw(s.AddNoise(-4-6, rng).PCM()))
+	got := detectKeys(dtmftest.Ulaw(s.AddNoise(-4-6, rng).PCM()))
 	assert.Equal(t, strings.Repeat("1", 1000), got, "6 dB SNR per tone: %d digits", len(got))
 }
 
@@ -190,35 +192,35 @@ func editDistance(a, b string) int {
 }
 
 func TestLimitsEchoAndClipping(t *testing.T) {
-	var s Signal
+	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
-		s = s.Silence(50).Tone(Nominal(allKeys[i]))
+		s = s.Silence(50).Tone(dtmftest.Nominal(allKeys[i]))
 	}
 	s = s.Silence(100)
 	for _, delay := range []int{5, 20, 50} {
-		assert.Equal(t, allKeys, Detect(Ulaw(s.AddEcho(delay, 20).PCM())), "20 dB echo at %d ms", delay)
+		assert.Equal(t, allKeys, detectKeys(dtmftest.Ulaw(s.AddEcho(delay, 20).PCM())), "20 dB echo at %d ms", delay)
 	}
-	clipped := append(Signal(nil), s...).Clip(3)
-	assert.Equal(t, allKeys, Detect(Ulaw(clipped.PCM())), "3 dB clipping")
-	same := Signal{}.Silence(40).Tone(Nominal('5')).Silence(50).Tone(Nominal('5')).Silence(100)
-	assert.Equal(t, "55", Detect(Ulaw(same.AddEcho(50, 20).PCM())), "an echo does not bridge the pause")
+	clipped := append(dtmftest.Signal(nil), s...).Clip(3)
+	assert.Equal(t, allKeys, detectKeys(dtmftest.Ulaw(clipped.PCM())), "3 dB clipping")
+	same := dtmftest.Signal{}.Silence(40).Tone(dtmftest.Nominal('5')).Silence(50).Tone(dtmftest.Nominal('5')).Silence(100)
+	assert.Equal(t, "55", detectKeys(dtmftest.Ulaw(same.AddEcho(50, 20).PCM())), "an echo does not bridge the pause")
 }
 
 func TestNetworkTonesMakeNoDigits(t *testing.T) {
-	tones := map[string]Signal{
-		"dial tone 350+440":    Signal{}.Dual(350, 440, -13, -13, 3000),
-		"busy 480+620":         Signal{}.Dual(480, 620, -13, -13, 3000),
-		"ringback 440+480":     Signal{}.Dual(440, 480, -13, -13, 3000),
-		"fax CNG 1100":         Signal{}.Sine(1100, -10, 3000),
-		"fax CED 2100":         Signal{}.Sine(2100, -10, 3000),
-		"test tone 1004":       Signal{}.Sine(1004, 0, 3000),
-		"single 697":           Signal{}.Sine(697, -10, 3000),
-		"single 1336":          Signal{}.Sine(1336, -10, 3000),
-		"tones below the grid": Signal{}.Dual(650, 1150, -10, -10, 3000),
-		"tones above the grid": Signal{}.Dual(990, 1700, -10, -10, 3000),
+	tones := map[string]dtmftest.Signal{
+		"dial tone 350+440":    dtmftest.Signal{}.Dual(350, 440, -13, -13, 3000),
+		"busy 480+620":         dtmftest.Signal{}.Dual(480, 620, -13, -13, 3000),
+		"ringback 440+480":     dtmftest.Signal{}.Dual(440, 480, -13, -13, 3000),
+		"fax CNG 1100":         dtmftest.Signal{}.Sine(1100, -10, 3000),
+		"fax CED 2100":         dtmftest.Signal{}.Sine(2100, -10, 3000),
+		"test tone 1004":       dtmftest.Signal{}.Sine(1004, 0, 3000),
+		"single 697":           dtmftest.Signal{}.Sine(697, -10, 3000),
+		"single 1336":          dtmftest.Signal{}.Sine(1336, -10, 3000),
+		"tones below the grid": dtmftest.Signal{}.Dual(650, 1150, -10, -10, 3000),
+		"tones above the grid": dtmftest.Signal{}.Dual(990, 1700, -10, -10, 3000),
 	}
 	for name, s := range tones {
-		assert.Empty(t, Detect(Ulaw(s.PCM())), name)
+		assert.Empty(t, detectKeys(dtmftest.Ulaw(s.PCM())), name)
 	}
 }
 
@@ -230,8 +232,8 @@ func TestTalkOffSpeechlike(t *testing.T) {
 	}
 	false_ := 0
 	for m := 0; m < minutes; m++ {
-		s := Signal{}.Speechlike(60_000, -12+rng.Float64()*8, rng)
-		false_ += len(Detect(Ulaw(s.PCM())))
+		s := dtmftest.Signal{}.Speechlike(60_000, -12+rng.Float64()*8, rng)
+		false_ += len(detectKeys(dtmftest.Ulaw(s.PCM())))
 	}
 	perHour := float64(false_) * 60 / float64(minutes)
 	t.Logf("speech-like: %d false digits in %d minutes (%.0f per hour)", false_, minutes, perHour)
@@ -241,18 +243,18 @@ func TestTalkOffSpeechlike(t *testing.T) {
 
 // TestTalkOffEspeak runs real synthetic speech when espeak-ng is installed.
 func TestTalkOffEspeak(t *testing.T) {
-	if !EspeakAvailable() {
+	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: the synthetic speech-like test covers talk-off")
 	}
 	text := strings.Repeat("The quick brown fox jumps over the lazy dog. Please hold while we connect your call to the next available agent. Nine, eight, seven, six, five. ", 4)
 	false_, seconds := 0, 0.0
 	for _, voice := range []string{"en-us", "en", "de", "fr", "es", "en-us+f3", "en+m7", "it"} {
-		pcm, err := Espeak(voice, text)
+		pcm, err := dtmftest.Espeak(voice, text)
 		if err != nil {
 			t.Fatal(err)
 		}
 		seconds += float64(len(pcm)) / 8000
-		false_ += len(Detect(Ulaw(pcm)))
+		false_ += len(detectKeys(dtmftest.Ulaw(pcm)))
 	}
 	perHour := float64(false_) * 3600 / seconds
 	t.Logf("espeak-ng: %d false digits in %.0f s of speech (%.0f per hour)", false_, seconds, perHour)
@@ -268,7 +270,7 @@ func TestTalkDown(t *testing.T) {
 		heard, extra, total := 0, 0, 0
 		for round := 0; round < 20; round++ {
 			s := keyPresses(ms)
-			got := Detect(Ulaw(s.Mix(Signal{}.Speechlike(len(s)/8, -17, rng)).PCM()))
+			got := detectKeys(dtmftest.Ulaw(s.Mix(dtmftest.Signal{}.Speechlike(len(s)/8, -17, rng)).PCM()))
 			h := heardInOrder(got, allKeys)
 			heard, extra, total = heard+h, extra+len(got)-h, total+len(allKeys)
 		}
@@ -282,7 +284,7 @@ func TestTalkDown(t *testing.T) {
 func TestDetectionLatency(t *testing.T) {
 	var lat []int
 	for off := 0; off < 160; off += 5 {
-		pcm := Ulaw(Signal{}.Silence(20).Tone(ToneSpec{Key: '1', Ms: 100, LowDBm0: -10, HighDBm0: -10}).PCM())
+		pcm := dtmftest.Ulaw(dtmftest.Signal{}.Silence(20).Tone(dtmftest.ToneSpec{Key: '1', Ms: 100, LowDBm0: -10, HighDBm0: -10}).PCM())
 		pcm = append(make([]int16, off), pcm...)
 		if at := firstReport(pcm); at >= 0 {
 			lat = append(lat, (at-off-160)/8)
@@ -317,7 +319,7 @@ func sortInts(a []int) {
 }
 
 func BenchmarkDetectorFrame(b *testing.B) {
-	pcm := Ulaw(Signal{}.Tone(Nominal('5')).Silence(30).PCM()[:160])
+	pcm := dtmftest.Ulaw(dtmftest.Signal{}.Tone(dtmftest.Nominal('5')).Silence(30).PCM()[:160])
 	d := NewDetector()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -337,14 +339,14 @@ func BenchmarkEventDecoder(b *testing.B) {
 // TestTalkDownEspeak: presses over synthetic speech (espeak-ng, several
 // voices) at an active level 10 dB below the tone pair.
 func TestTalkDownEspeak(t *testing.T) {
-	if !EspeakAvailable() {
+	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: TestTalkDown covers talk-down on generated speech")
 	}
 	text := "Hello, I am calling about my account, could you please put me through to somebody in billing, thank you very much."
 	for _, ms := range []int{60, 100} {
 		heard, extra, total := 0, 0, 0
 		for _, voice := range []string{"en-us", "en+m3", "en-us+f2", "de", "fr", "es"} {
-			speech, err := Espeak(voice, text)
+			speech, err := dtmftest.Espeak(voice, text)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -352,7 +354,7 @@ func TestTalkDownEspeak(t *testing.T) {
 			for len(speech) < len(s) {
 				speech = append(speech, speech...)
 			}
-			got := Detect(Ulaw(s.Mix(ScaleActive(speech[:len(s)], -17)).PCM()))
+			got := detectKeys(dtmftest.Ulaw(s.Mix(dtmftest.ScaleActive(speech[:len(s)], -17)).PCM()))
 			h := heardInOrder(got, allKeys)
 			heard, extra, total = heard+h, extra+len(got)-h, total+len(allKeys)
 		}
@@ -365,10 +367,10 @@ func TestTalkDownEspeak(t *testing.T) {
 
 // keyPresses is every key once, ms long at -10 dBm0 per tone, 100 ms
 // apart: the material talk-down mixes speech into.
-func keyPresses(ms int) Signal {
-	var s Signal
+func keyPresses(ms int) dtmftest.Signal {
+	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
-		s = s.Silence(100).Tone(ToneSpec{Key: allKeys[i], Ms: ms, LowDBm0: -10, HighDBm0: -10})
+		s = s.Silence(100).Tone(dtmftest.ToneSpec{Key: allKeys[i], Ms: ms, LowDBm0: -10, HighDBm0: -10})
 	}
 	return s.Silence(100)
 }
@@ -393,7 +395,7 @@ func TestTalkOffMusic(t *testing.T) {
 	}
 	false_ := 0
 	for m := 0; m < minutes; m++ {
-		false_ += len(Detect(Ulaw(Signal{}.Music(60_000, -15+rng.Float64()*10, rng).PCM())))
+		false_ += len(detectKeys(dtmftest.Ulaw(dtmftest.Signal{}.Music(60_000, -15+rng.Float64()*10, rng).PCM())))
 	}
 	t.Logf("music: %d false digits in %d minutes", false_, minutes)
 	assert.Zero(t, false_)
@@ -402,10 +404,10 @@ func TestTalkOffMusic(t *testing.T) {
 // BenchmarkDetectorLimits measures the figures the detector reaches (not
 // a speed benchmark): run with -bench DetectorLimits -benchtime 1x.
 func BenchmarkDetectorLimits(b *testing.B) {
-	heardAll := func(sp func(byte) ToneSpec) bool {
+	heardAll := func(sp func(byte) dtmftest.ToneSpec) bool {
 		for i := 0; i < len(allKeys); i++ {
 			k := allKeys[i]
-			if Detect(Ulaw(Signal{}.Silence(60).Tone(sp(k)).Silence(80).PCM())) != string(k) {
+			if detectKeys(dtmftest.Ulaw(dtmftest.Signal{}.Silence(60).Tone(sp(k)).Silence(80).PCM())) != string(k) {
 				return false
 			}
 		}
@@ -463,16 +465,16 @@ func BenchmarkDetectorLimits(b *testing.B) {
 // BenchmarkDetectorFrameMix cycles through presses: onsets (full
 // classification of every block), held tones, releases and silence.
 func BenchmarkDetectorFrameMix(b *testing.B) {
-	var s Signal
+	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
-		s = s.Tone(Nominal(allKeys[i])).Silence(50)
+		s = s.Tone(dtmftest.Nominal(allKeys[i])).Silence(50)
 	}
-	benchFrames(b, Ulaw(s.PCM()))
+	benchFrames(b, dtmftest.Ulaw(s.PCM()))
 }
 
 // BenchmarkDetectorFrameSpeech is the common case: no key, talking.
 func BenchmarkDetectorFrameSpeech(b *testing.B) {
-	benchFrames(b, Ulaw(Signal{}.Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM()))
+	benchFrames(b, dtmftest.Ulaw(dtmftest.Signal{}.Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM()))
 }
 
 // benchFrames feeds one detector pcm's 20 ms frames round and round.
@@ -492,16 +494,16 @@ func benchFrames(b *testing.B, pcm []int16) {
 // frequency, and not when it sits near the twist and frequency limits too
 // — where voices that mimic keys sit, and where keypads send clean tones.
 func TestPurityNeededAtTheLimits(t *testing.T) {
-	under := func(ts ToneSpec, otherDBm0 float64) string {
-		s := Signal{}.Silence(40).Tone(ts).Silence(80)
-		other := Signal{}.Silence(40).Sine(2100, otherDBm0, ts.Ms).Silence(80)
-		return Detect(Ulaw(s.Mix(other).PCM()))
+	under := func(ts dtmftest.ToneSpec, otherDBm0 float64) string {
+		s := dtmftest.Signal{}.Silence(40).Tone(ts).Silence(80)
+		other := dtmftest.Signal{}.Silence(40).Sine(2100, otherDBm0, ts.Ms).Silence(80)
+		return detectKeys(dtmftest.Ulaw(s.Mix(other).PCM()))
 	}
 	for i := 0; i < len(allKeys); i++ {
 		k := allKeys[i]
-		level := ToneSpec{Key: k, Ms: 80, LowDBm0: -10, HighDBm0: -10}
+		level := dtmftest.ToneSpec{Key: k, Ms: 80, LowDBm0: -10, HighDBm0: -10}
 		assert.Equal(t, string(k), under(level, -14), "level pair, key %c", k)
-		edge := ToneSpec{Key: k, Ms: 80, LowDBm0: -8, HighDBm0: -15, LowShift: 0.012, HighShift: -0.012}
+		edge := dtmftest.ToneSpec{Key: k, Ms: 80, LowDBm0: -8, HighDBm0: -15, LowShift: 0.012, HighShift: -0.012}
 		assert.Equal(t, string(k), under(edge, -45), "clean pair at 7 dB twist and 1.2%% off, key %c", k)
 		assert.Empty(t, under(edge, -14), "impure pair at 7 dB twist and 1.2%% off, key %c", k)
 	}

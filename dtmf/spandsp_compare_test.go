@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
 
 type spandspRx struct {
@@ -66,7 +68,7 @@ func TestSpandspComparison(t *testing.T) {
 	sp := newSpandspRx(t)
 	both := func(pcm []int16) (string, string) {
 		b, _ := sp.detect(t, pcm)
-		return Detect(pcm), b
+		return detectKeys(pcm), b
 	}
 
 	// Q.24 kinds of test: all 16 keys, heard once or not at all.
@@ -94,7 +96,7 @@ func TestSpandspComparison(t *testing.T) {
 			if c.want {
 				want = string(k)
 			}
-			a, b := both(Ulaw(Signal{}.Silence(60).Tone(c.spec(k)).Silence(80).PCM()))
+			a, b := both(dtmftest.Ulaw(dtmftest.Signal{}.Silence(60).Tone(c.spec(k)).Silence(80).PCM()))
 			okA, okB = okA && a == want, okB && b == want
 		}
 		t.Logf("%-22s ivrd %-5v spandsp %v", c.name, okA, okB)
@@ -106,7 +108,7 @@ func TestSpandspComparison(t *testing.T) {
 		for lv := -10.0; lv > -60; lv-- {
 			for i := 0; i < len(allKeys); i++ {
 				k := allKeys[i]
-				if det(Ulaw(Signal{}.Silence(60).Tone(spec(50, lv, lv, 0, 0)(k)).Silence(80).PCM())) != string(k) {
+				if det(dtmftest.Ulaw(dtmftest.Signal{}.Silence(60).Tone(spec(50, lv, lv, 0, 0)(k)).Silence(80).PCM())) != string(k) {
 					return low
 				}
 			}
@@ -114,18 +116,18 @@ func TestSpandspComparison(t *testing.T) {
 		}
 		return low
 	}
-	t.Logf("level floor (dBm0 per tone): ivrd %.0f spandsp %.0f", floor(Detect),
+	t.Logf("level floor (dBm0 per tone): ivrd %.0f spandsp %.0f", floor(detectKeys),
 		floor(func(p []int16) string { s, _ := sp.detect(t, p); return s }))
 
 	// spandsp's own noise test: lowest per-tone SNR with 1000 of 1000 '1's.
 	snrA, snrB := 99, 99
 	for snr := 10; snr >= 3; snr-- {
 		rng := rand.New(rand.NewPCG(1234567, 0))
-		var s Signal
+		var s dtmftest.Signal
 		for i := 0; i < 1000; i++ {
-			s = s.Tone(ToneSpec{Key: '1', Ms: 50, LowDBm0: -4, HighDBm0: -4}).Silence(50)
+			s = s.Tone(dtmftest.ToneSpec{Key: '1', Ms: 50, LowDBm0: -4, HighDBm0: -4}).Silence(50)
 		}
-		a, b := both(Ulaw(s.AddNoise(float64(-4-snr), rng).PCM()))
+		a, b := both(dtmftest.Ulaw(s.AddNoise(float64(-4-snr), rng).PCM()))
 		want := strings.Repeat("1", 1000)
 		if a == want && snrA == snr+1 || a == want && snrA == 99 {
 			snrA = snr
@@ -141,11 +143,11 @@ func TestSpandspComparison(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 7))
 		ea, eb, total := 0, 0, 0
 		for round := 0; round < 25; round++ {
-			var s Signal
+			var s dtmftest.Signal
 			for i := 0; i < len(allKeys); i++ {
-				s = s.Silence(60).Tone(Nominal(allKeys[i]))
+				s = s.Silence(60).Tone(dtmftest.Nominal(allKeys[i]))
 			}
-			a, b := both(Ulaw(s.Silence(60).AddNoise(-7-snr, rng).PCM()))
+			a, b := both(dtmftest.Ulaw(s.Silence(60).AddNoise(-7-snr, rng).PCM()))
 			ea, eb, total = ea+editDistance(a, allKeys), eb+editDistance(b, allKeys), total+16
 		}
 		t.Logf("pair SNR %.0f dB: errors ivrd %d/%d spandsp %d/%d", snr, ea, total, eb, total)
@@ -156,13 +158,13 @@ func TestSpandspComparison(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed1, seed2))
 		na, nb := 0, 0
 		for m := 0; m < minutes; m++ {
-			var s Signal
+			var s dtmftest.Signal
 			if music {
-				s = Signal{}.Music(60_000, -15+rng.Float64()*10, rng)
+				s = dtmftest.Signal{}.Music(60_000, -15+rng.Float64()*10, rng)
 			} else {
-				s = Signal{}.Speechlike(60_000, -12+rng.Float64()*8, rng)
+				s = dtmftest.Signal{}.Speechlike(60_000, -12+rng.Float64()*8, rng)
 			}
-			a, b := both(Ulaw(s.PCM()))
+			a, b := both(dtmftest.Ulaw(s.PCM()))
 			na, nb = na+len(a), nb+len(b)
 		}
 		t.Logf("talk-off %s, %d min: ivrd %d spandsp %d false digits", name, minutes, na, nb)
@@ -170,16 +172,16 @@ func TestSpandspComparison(t *testing.T) {
 	talkOff("speech-like (TestTalkOffSpeechlike)", 3, 9, 60, false)
 	talkOff("speech-like, other seed", 33, 99, 600, false)
 	talkOff("music (TestTalkOffMusic)", 11, 4, 30, true)
-	if EspeakAvailable() {
+	if dtmftest.EspeakAvailable() {
 		text := strings.Repeat("The quick brown fox jumps over the lazy dog. Please hold while we connect your call to the next available agent. Nine, eight, seven, six, five. ", 4)
 		na, nb, sec := 0, 0, 0.0
 		for _, voice := range []string{"en-us", "en", "de", "fr", "es", "en-us+f3", "en+m7", "it"} {
-			pcm, err := Espeak(voice, text)
+			pcm, err := dtmftest.Espeak(voice, text)
 			if err != nil {
 				t.Fatal(err)
 			}
 			sec += float64(len(pcm)) / 8000
-			a, b := both(Ulaw(pcm))
+			a, b := both(dtmftest.Ulaw(pcm))
 			na, nb = na+len(a), nb+len(b)
 		}
 		t.Logf("talk-off espeak-ng, %.0f s: ivrd %d spandsp %d false digits", sec, na, nb)
@@ -191,7 +193,7 @@ func TestSpandspComparison(t *testing.T) {
 		ha, hb, xa, xb, total := 0, 0, 0, 0, 0
 		for round := 0; round < 20; round++ {
 			s := keyPresses(ms)
-			a, b := both(Ulaw(s.Mix(Signal{}.Speechlike(len(s)/8, -17, rng)).PCM()))
+			a, b := both(dtmftest.Ulaw(s.Mix(dtmftest.Signal{}.Speechlike(len(s)/8, -17, rng)).PCM()))
 			h1, h2 := heardInOrder(a, allKeys), heardInOrder(b, allKeys)
 			ha, hb, xa, xb, total = ha+h1, hb+h2, xa+len(a)-h1, xb+len(b)-h2, total+16
 		}
@@ -201,7 +203,7 @@ func TestSpandspComparison(t *testing.T) {
 	// Latency from tone start, 20 ms frames (TestDetectionLatency's material).
 	var la, lb []int
 	for off := 0; off < 160; off += 5 {
-		pcm := Ulaw(Signal{}.Silence(20).Tone(ToneSpec{Key: '1', Ms: 100, LowDBm0: -10, HighDBm0: -10}).PCM())
+		pcm := dtmftest.Ulaw(dtmftest.Signal{}.Silence(20).Tone(dtmftest.ToneSpec{Key: '1', Ms: 100, LowDBm0: -10, HighDBm0: -10}).PCM())
 		pcm = append(make([]int16, off), pcm...)
 		start := off + 160
 		_, b := sp.detect(t, pcm)

@@ -3,8 +3,7 @@ package media
 import (
 	"sync"
 
-	"github.com/zaf/g711"
-
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -46,22 +45,13 @@ func (r *Relay) Push(pcm []int16) {
 }
 
 // pop encodes the oldest frame into dst; false when nothing is queued.
-func (r *Relay) pop(dst []byte, c prompts.Codec) bool {
+func (r *Relay) pop(dst []byte, c audio.Codec) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.count == 0 {
 		return false
 	}
-	f := &r.frames[r.head]
-	if c == prompts.PCMA {
-		for i, v := range f {
-			dst[i] = g711.EncodeAlawFrame(v)
-		}
-	} else {
-		for i, v := range f {
-			dst[i] = g711.EncodeUlawFrame(v)
-		}
-	}
+	audio.EncodeG711(dst, r.frames[r.head][:], c)
 	r.head = (r.head + 1) % relayDepth
 	r.count--
 	return true

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -21,7 +22,7 @@ import (
 type Params struct {
 	Remote  netip.AddrPort
 	RTCP    netip.AddrPort // the peer's RTCP address when not Remote's port + 1 (SDP a=rtcp)
-	Codec   prompts.Codec
+	Codec   audio.Codec
 	EventPT uint8 // 0: none
 	Send    bool  // false while the peer holds the call: no audio sent
 }
@@ -201,12 +202,6 @@ func (s *Session) Playing() bool {
 	return len(s.playing) > 0
 }
 
-// silence bytes per codec: the encodings of linear 0.
-const (
-	silencePCMU = 0xFF
-	silencePCMA = 0xD5
-)
-
 // sendFrame builds and sends the next 20 ms packet. Called by the pacer; it
 // allocates nothing.
 func (s *Session) sendFrame() {
@@ -254,11 +249,8 @@ func (s *Session) sendFrame() {
 	}
 }
 
-func fillSilence(b []byte, c prompts.Codec) {
-	v := byte(silencePCMU)
-	if c == prompts.PCMA {
-		v = silencePCMA
-	}
+func fillSilence(b []byte, c audio.Codec) {
+	v := c.SilenceByte()
 	for i := range b {
 		b[i] = v
 	}
@@ -322,9 +314,9 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 	switch {
 	case eventPT != 0 && h.PayloadType == eventPT:
 		s.in.event(h, payload)
-	case h.PayloadType == uint8(prompts.PCMU) || h.PayloadType == uint8(prompts.PCMA):
+	case h.PayloadType == audio.PCMU.PayloadType() || h.PayloadType == audio.PCMA.PayloadType():
 		out := pcm[:len(payload)]
-		decodeG711(out, payload, prompts.Codec(h.PayloadType))
+		audio.DecodeG711(out, payload, audio.Codec(h.PayloadType))
 		s.in.audio(out)
 	default:
 		s.unknownPT.Add(1)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -104,7 +105,7 @@ func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
 	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
-	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
+	s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
 	eventually(t, "silence", func() bool { return len(p.packets()) >= 3 })
 	prompt := testPrompt(10)
 	var done atomic.Int32
@@ -144,7 +145,7 @@ func TestPacketRateAndStopPlayback(t *testing.T) {
 	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
-	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMA, Send: true})
+	s.Start(Params{Remote: p.addr(), Codec: audio.PCMA, Send: true})
 	var done atomic.Int32
 	s.Play(testPrompt(500), func() { done.Add(1) })
 	time.Sleep(1000 * time.Millisecond)
@@ -163,7 +164,7 @@ func TestHoldSendsNothingAndResumeIsContinuous(t *testing.T) {
 	s, err := e.NewSession()
 	require.NoError(t, err)
 	defer s.Close()
-	params := Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true}
+	params := Params{Remote: p.addr(), Codec: audio.PCMU, Send: true}
 	s.Start(params)
 	eventually(t, "audio", func() bool { return len(p.packets()) >= 3 })
 	params.Send = false
@@ -209,7 +210,7 @@ func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
 	s.SetDigits(rec)
 	defer s.Close()
 	sdpAddr := netip.MustParseAddrPort("127.0.0.1:9") // what the SDP said: wrong, behind NAT
-	s.Start(Params{Remote: sdpAddr, Codec: prompts.PCMU, EventPT: 101, Send: true})
+	s.Start(Params{Remote: sdpAddr, Codec: audio.PCMU, EventPT: 101, Send: true})
 	p := newPeer(t)
 	send := func(b []byte) {
 		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
@@ -279,7 +280,7 @@ func TestManySessionsEachGetFiftyPacketsPerSecond(t *testing.T) {
 	for i := 0; i < n; i++ {
 		s, err := e.NewSession()
 		require.NoError(t, err)
-		s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
+		s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
 		ss = append(ss, s)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -310,7 +311,7 @@ func TestReceiveAllocatesNothing(t *testing.T) {
 	s.SetDigits(rec)
 	defer s.Close()
 	s.mu.Lock()
-	s.params = Params{Codec: prompts.PCMU, EventPT: 101, Send: true}
+	s.params = Params{Codec: audio.PCMU, EventPT: 101, Send: true}
 	s.mu.Unlock()
 	audio, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
 	event, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 7}, Payload: []byte{5, 10, 1, 0}}).Marshal()
@@ -335,7 +336,7 @@ func TestSendFrameAllocatesNothing(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	s.mu.Lock()
-	s.params = Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true}
+	s.params = Params{Remote: p.addr(), Codec: audio.PCMU, Send: true}
 	s.mu.Unlock()
 	prompt := testPrompt(1000)
 	s.Play(prompt, nil)
@@ -360,7 +361,7 @@ func BenchmarkSendFrame(b *testing.B) {
 	s, err := e.NewSession()
 	require.NoError(b, err)
 	defer s.Close()
-	s.params = Params{Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: prompts.PCMU, Send: true}
+	s.params = Params{Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: audio.PCMU, Send: true}
 	prompt := testPrompt(50)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -391,7 +392,7 @@ func TestReceiverPanicDoesNotStopTheSession(t *testing.T) {
 	s.SetDigits(rx)
 	defer s.Close()
 	p := newPeer(t)
-	s.Start(Params{Remote: p.addr(), Codec: prompts.PCMU, Send: true})
+	s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
 	for seq := uint16(1); seq <= 3; seq++ {
 		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq}, Payload: make([]byte, 160)}).Marshal()
 		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
@@ -414,7 +415,7 @@ func BenchmarkHandleRTP(b *testing.B) {
 	require.NoError(b, err)
 	s.SetDigits(&recorder{last: make([]int16, 0, 160)})
 	defer s.Close()
-	s.params = Params{Codec: prompts.PCMU, EventPT: 101, Send: true}
+	s.params = Params{Codec: audio.PCMU, EventPT: 101, Send: true}
 	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
 	from := netip.MustParseAddrPort("127.0.0.1:4000")
 	var h rtp.Header

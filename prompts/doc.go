@@ -1,10 +1,15 @@
-// Package prompts turns audio files into 8 kHz frames ready to send.
+// Package prompts turns named audio files into 8 kHz frames ready to send.
 //
-// It reads WAV (16-bit PCM at any rate, mono or stereo, µ-law, A-law) and
-// raw 16-bit little-endian 8 kHz PCM, resamples once at load time through a
-// windowed-sinc low-pass filter, pads to whole 20 ms frames and encodes once
-// per codec (PCMU, PCMA). A Library is immutable after loading and shared by
-// every call.
+// It owns named prompts: a Library (a directory's .wav and .pcm files, or
+// the builtin set embedded in the binary, prompts/builtin) of Prompts,
+// each padded to whole 20 ms frames and encoded once per codec (PCMU,
+// PCMA) at load time. A Library is immutable after loading and shared by
+// every call. Tone and Ringback build prompts from generated tones.
 //
-// It knows nothing of RTP, sockets or menus.
+// Reading files, resampling, G.711 and codec identity are package audio's:
+// prompts calls audio.Decode and audio.EncodeG711. codec_compat.go aliases
+// Codec, PCMU and PCMA to audio's until sip and cmd/ivrd use audio
+// directly.
+//
+// It must not import anything that knows RTP, sockets or menus.
 package prompts

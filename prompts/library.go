@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // Library holds loaded prompts by name. It is immutable after loading and
@@ -101,7 +103,7 @@ func decodeFile(fsys fs.FS, name string) ([]int16, error) {
 	if !ok {
 		return nil, errors.New("file is not seekable")
 	}
-	return Decode(name, rs)
+	return audio.Decode(name, rs)
 }
 
 //go:embed builtin/*.wav

@@ -3,31 +3,14 @@ package prompts
 import (
 	"time"
 
-	"github.com/zaf/g711"
+	"github.com/ivrd/ivrd/audio"
 )
-
-// Codec is a G.711 variant; its value is the RTP static payload type.
-type Codec uint8
-
-// The codecs ivrd speaks.
-const (
-	PCMU Codec = 0
-	PCMA Codec = 8
-)
-
-// String is the SDP encoding name.
-func (c Codec) String() string {
-	if c == PCMA {
-		return "PCMA"
-	}
-	return "PCMU"
-}
 
 // FrameSamples is one 20 ms frame at 8 kHz.
 const FrameSamples = 160
 
 // SampleRate is the rate every prompt is converted to.
-const SampleRate = 8000
+const SampleRate = audio.SampleRate
 
 // Prompt is one audio clip, decoded, resampled and encoded once.
 type Prompt struct {
@@ -47,10 +30,8 @@ func New(name string, pcm8k []int16) *Prompt {
 	pcm := make([]int16, n)
 	copy(pcm, pcm8k)
 	p := &Prompt{Name: name, PCM: pcm, PCMU: make([]byte, n), PCMA: make([]byte, n)}
-	for i, s := range pcm {
-		p.PCMU[i] = g711.EncodeUlawFrame(s)
-		p.PCMA[i] = g711.EncodeAlawFrame(s)
-	}
+	audio.EncodeG711(p.PCMU, pcm, audio.PCMU)
+	audio.EncodeG711(p.PCMA, pcm, audio.PCMA)
 	return p
 }
 
@@ -63,8 +44,8 @@ func (p *Prompt) Duration() time.Duration {
 func (p *Prompt) Frames() int { return len(p.PCM) / FrameSamples }
 
 // Payload is the encoded audio for a codec.
-func (p *Prompt) Payload(c Codec) []byte {
-	if c == PCMA {
+func (p *Prompt) Payload(c audio.Codec) []byte {
+	if c == audio.PCMA {
 		return p.PCMA
 	}
 	return p.PCMU

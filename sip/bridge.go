@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/prompts"
 )
@@ -368,7 +369,7 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	l.media.Update(mc.params(mc.Direction.weSend()))
 	answer := SDPParams{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
-		Port: int(l.media.LocalAddr().Port()), Codecs: []prompts.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}.Marshal()
+		Port: int(l.media.LocalAddr().Port()), Codecs: []audio.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}.Marshal()
 	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
 	res.AppendHeader(&c.contact)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -382,7 +383,7 @@ func (c *Call) reoffer(dir Direction) {
 	c.mu.Lock()
 	c.sdpVersion++
 	p := SDPParams{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr, Port: int(c.Media.LocalAddr().Port()),
-		Codecs: []prompts.Codec{c.choice.Codec}, EventPT: c.choice.EventPT, Direction: dir}
+		Codecs: []audio.Codec{c.choice.Codec}, EventPT: c.choice.EventPT, Direction: dir}
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()
@@ -399,7 +400,7 @@ func (c *Call) reoffer(dir Direction) {
 	ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
 	c.dlg.WriteRequest(ack)
 	if ans, err := ParseSDP(res.Body()); err == nil {
-		if mc, err := Negotiate(ans, []prompts.Codec{c.choice.Codec}); err == nil {
+		if mc, err := Negotiate(ans, []audio.Codec{c.choice.Codec}); err == nil {
 			c.Media.Update(mc.params(ans.Direction.reverse().weSend()))
 		}
 	}

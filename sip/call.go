@@ -12,8 +12,8 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/media"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // Call is one answered inbound call.
@@ -121,7 +121,7 @@ func (c *Call) ourSDP() []byte {
 		p.EventPT = 101
 		p.Direction = SendRecv
 	} else {
-		p.Codecs = []prompts.Codec{c.choice.Codec}
+		p.Codecs = []audio.Codec{c.choice.Codec}
 	}
 	return p.Marshal()
 }
@@ -243,11 +243,11 @@ func (c *Call) end(cause EndCause) {
 	}
 }
 
-func codecName(c prompts.Codec) string {
-	if c == prompts.PCMA {
+func codecName(c audio.Codec) string {
+	if c == audio.PCMA {
 		return "PCMA"
 	}
-	if c == prompts.PCMU {
+	if c == audio.PCMU {
 		return "PCMU"
 	}
 	return strconv.Itoa(int(c))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/audio"
 )
 
 // Config is what the signalling layer needs to serve.
@@ -19,7 +19,7 @@ type Config struct {
 	// address, or the address the request arrived on when that is a wildcard.
 	ExternalAddr string
 	UserAgent    string
-	Codecs       []prompts.Codec // preference order
+	Codecs       []audio.Codec // preference order
 	// MinSE is the smallest session interval we accept (RFC 4028: >= 90 s).
 	MinSE time.Duration
 	// RingTime, when set, sends 180 Ringing and waits that long before
@@ -39,7 +39,7 @@ func (c *Config) defaults() {
 		c.UserAgent = "ivrd"
 	}
 	if len(c.Codecs) == 0 {
-		c.Codecs = []prompts.Codec{prompts.PCMU, prompts.PCMA}
+		c.Codecs = []audio.Codec{audio.PCMU, audio.PCMA}
 	}
 	if c.MinSE == 0 {
 		c.MinSE = 90 * time.Second // RFC 4028's floor; tests may set less

@@ -11,8 +11,8 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/dtmf"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
@@ -69,7 +69,7 @@ func (c *Call) offerUpdate(body []byte) (code int, err error) {
 		return 400, err
 	}
 	c.mu.Lock()
-	prefs := append([]prompts.Codec{c.choice.Codec}, c.srv.cfg.Codecs...)
+	prefs := append([]audio.Codec{c.choice.Codec}, c.srv.cfg.Codecs...)
 	c.mu.Unlock()
 	mc, err := Negotiate(offer, prefs)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/audio"
 )
 
 // Direction is an SDP media direction attribute (RFC 3264 section 6.1).
@@ -291,7 +291,7 @@ var ErrNoCommonCodec = errors.New("sdp: no common codec")
 type MediaChoice struct {
 	Remote    netip.AddrPort
 	RTCP      netip.AddrPort // where the peer takes RTCP when not RTP port + 1
-	Codec     prompts.Codec
+	Codec     audio.Codec
 	EventPT   uint8 // 0: no telephone-event
 	Direction Direction
 }
@@ -299,7 +299,7 @@ type MediaChoice struct {
 // Negotiate picks, in the order of our preference list, the first codec the
 // offer has, and the offer's telephone-event payload type at 8 kHz. The
 // answer's direction mirrors the offer's (RFC 3264 section 6.1).
-func Negotiate(offer *SessionDescription, prefs []prompts.Codec) (MediaChoice, error) {
+func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, error) {
 	var mc MediaChoice
 	if offer.Port == 0 {
 		return mc, fmt.Errorf("%w: audio stream disabled (port 0)", ErrNoCommonCodec)
@@ -331,9 +331,9 @@ func Negotiate(offer *SessionDescription, prefs []prompts.Codec) (MediaChoice, e
 	return mc, nil
 }
 
-func codecMatches(f rtpMap, c prompts.Codec) bool {
+func codecMatches(f rtpMap, c audio.Codec) bool {
 	name := "PCMU"
-	if c == prompts.PCMA {
+	if c == audio.PCMA {
 		name = "PCMA"
 	}
 	if f.Name == "" { // no rtpmap for a dynamic number: only static ones match
@@ -348,7 +348,7 @@ type SDPParams struct {
 	Version   uint64
 	Addr      netip.Addr
 	Port      int
-	Codecs    []prompts.Codec // one in an answer, our whole list in an offer
+	Codecs    []audio.Codec // one in an answer, our whole list in an offer
 	EventPT   uint8
 	Direction Direction
 }
@@ -372,7 +372,7 @@ func (p SDPParams) Marshal() []byte {
 	b.WriteString("\r\n")
 	for _, c := range p.Codecs {
 		name := "PCMU"
-		if c == prompts.PCMA {
+		if c == audio.PCMA {
 			name = "PCMA"
 		}
 		fmt.Fprintf(&b, "a=rtpmap:%d %s/8000\r\n", c, name)

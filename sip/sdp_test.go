@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/audio"
 )
 
 func offer(lines ...string) []byte {
@@ -16,20 +16,20 @@ func offer(lines ...string) []byte {
 	return []byte(strings.Join(append(base, lines...), "\r\n") + "\r\n")
 }
 
-var ourCodecs = []prompts.Codec{prompts.PCMU, prompts.PCMA}
+var ourCodecs = []audio.Codec{audio.PCMU, audio.PCMA}
 
 func TestNegotiatePicksOurFirstCodecTheOfferHas(t *testing.T) {
 	cases := []struct {
 		name    string
 		body    []byte
-		codec   prompts.Codec
+		codec   audio.Codec
 		eventPT uint8
 	}{
-		{"pcmu and 101", offer("m=audio 4000 RTP/AVP 0 8 101", "a=rtpmap:101 telephone-event/8000"), prompts.PCMU, 101},
-		{"offer prefers pcma, we prefer pcmu", offer("m=audio 4000 RTP/AVP 8 0 96", "a=rtpmap:96 telephone-event/8000"), prompts.PCMU, 96},
-		{"pcma only", offer("m=audio 4000 RTP/AVP 8", "a=rtpmap:8 PCMA/8000"), prompts.PCMA, 0},
-		{"static types without rtpmap", offer("m=audio 4000 RTP/AVP 18 8"), prompts.PCMA, 0},
-		{"several event rates", offer("m=audio 4000 RTP/AVP 9 0 100 101", "a=rtpmap:100 telephone-event/16000", "a=rtpmap:101 telephone-event/8000"), prompts.PCMU, 101},
+		{"pcmu and 101", offer("m=audio 4000 RTP/AVP 0 8 101", "a=rtpmap:101 telephone-event/8000"), audio.PCMU, 101},
+		{"offer prefers pcma, we prefer pcmu", offer("m=audio 4000 RTP/AVP 8 0 96", "a=rtpmap:96 telephone-event/8000"), audio.PCMU, 96},
+		{"pcma only", offer("m=audio 4000 RTP/AVP 8", "a=rtpmap:8 PCMA/8000"), audio.PCMA, 0},
+		{"static types without rtpmap", offer("m=audio 4000 RTP/AVP 18 8"), audio.PCMA, 0},
+		{"several event rates", offer("m=audio 4000 RTP/AVP 9 0 100 101", "a=rtpmap:100 telephone-event/16000", "a=rtpmap:101 telephone-event/8000"), audio.PCMU, 101},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +130,7 @@ func TestParseSDPRTCPAttribute(t *testing.T) {
 
 func TestMarshalAnswerRoundTrips(t *testing.T) {
 	p := SDPParams{SessionID: 7, Version: 1, Addr: netip.MustParseAddr("127.0.0.1"), Port: 20000,
-		Codecs: []prompts.Codec{prompts.PCMA}, EventPT: 96, Direction: RecvOnly}
+		Codecs: []audio.Codec{audio.PCMA}, EventPT: 96, Direction: RecvOnly}
 	body := p.Marshal()
 	assert.Contains(t, string(body), "a=ptime:20\r\n")
 	assert.Contains(t, string(body), "a=fmtp:96 0-16\r\n")
@@ -138,7 +138,7 @@ func TestMarshalAnswerRoundTrips(t *testing.T) {
 	require.NoError(t, err)
 	mc, err := Negotiate(sd, ourCodecs)
 	require.NoError(t, err)
-	assert.Equal(t, prompts.PCMA, mc.Codec)
+	assert.Equal(t, audio.PCMA, mc.Codec)
 	assert.Equal(t, uint8(96), mc.EventPT)
 	assert.Equal(t, RecvOnly, sd.Direction)
 	assert.Equal(t, 20000, sd.Port)
@@ -157,11 +157,11 @@ func FuzzParseSDP(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if mc.Codec != prompts.PCMU && mc.Codec != prompts.PCMA {
+		if mc.Codec != audio.PCMU && mc.Codec != audio.PCMA {
 			t.Fatalf("negotiated codec %d", mc.Codec)
 		}
 		// Our answer to anything we accepted must itself parse.
-		ans := SDPParams{Addr: netip.MustParseAddr("127.0.0.1"), Port: 1, Codecs: []prompts.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}
+		ans := SDPParams{Addr: netip.MustParseAddr("127.0.0.1"), Port: 1, Codecs: []audio.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}
 		if _, err := ParseSDP(ans.Marshal()); err != nil {
 			t.Fatalf("our answer does not parse: %v", err)
 		}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/audio"
 )
 
 // Message is one voicemail: its metadata, next to its audio.
@@ -45,7 +45,7 @@ func (v Voicemail) Save(m *Message, pcm []int16) error {
 	if err != nil {
 		return fmt.Errorf("voicemail: %w", err)
 	}
-	err = prompts.WriteWAV(f, pcm)
+	err = audio.WriteWAV(f, pcm)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -10,23 +10,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ivrd/ivrd/dtmf"
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
 
 func writeWAVFile(t *testing.T, path string, pcm []int16) {
 	t.Helper()
 	f, err := os.Create(path)
 	require.NoError(t, err)
-	require.NoError(t, prompts.WriteWAV(f, pcm))
+	require.NoError(t, audio.WriteWAV(f, pcm))
 	require.NoError(t, f.Close())
 }
 
 func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
 	dir := t.TempDir()
-	var s dtmf.Signal
+	var s dtmftest.Signal
 	for _, k := range []byte("159#") {
-		s = s.Silence(200).Tone(dtmf.Nominal(k))
+		s = s.Silence(200).Tone(dtmftest.Nominal(k))
 	}
 	s = s.Silence(200)
 	wavPath := filepath.Join(dir, "keys.wav")
@@ -59,8 +59,8 @@ func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
 
 func TestPromptCommandReportsAndConverts(t *testing.T) {
 	dir := t.TempDir()
-	quiet := dtmf.Signal{}.Sine(400, -45, 1500).PCM()
-	loud := dtmf.Signal{}.Sine(400, 6, 500).PCM()
+	quiet := dtmftest.Signal{}.Sine(400, -45, 1500).PCM()
+	loud := dtmftest.Signal{}.Sine(400, 6, 500).PCM()
 	writeWAVFile(t, filepath.Join(dir, "quiet.wav"), quiet)
 	writeWAVFile(t, filepath.Join(dir, "loud.wav"), loud)
 	bad := filepath.Join(dir, "bad.wav")
@@ -80,7 +80,7 @@ func TestPromptCommandReportsAndConverts(t *testing.T) {
 	f, err := os.Open(filepath.Join(out2, "welcome.wav"))
 	require.NoError(t, err)
 	defer f.Close()
-	got, err := prompts.Decode("welcome.wav", f)
+	got, err := audio.Decode("welcome.wav", f)
 	require.NoError(t, err)
 	orig, err := decodeFile("../../prompts/builtin/welcome.wav")
 	require.NoError(t, err)

@@ -4,11 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/prompts"
 )
@@ -32,9 +32,9 @@ func runDTMF(args []string, stdout, stderr io.Writer) int {
 	var line func([]int16) []int16
 	switch strings.ToLower(*codec) {
 	case "pcmu":
-		line = dtmf.Ulaw
+		line = func(p []int16) []int16 { return audio.RoundTrip(p, audio.PCMU) }
 	case "pcma":
-		line = dtmf.Alaw
+		line = func(p []int16) []int16 { return audio.RoundTrip(p, audio.PCMA) }
 	case "none":
 		line = func(p []int16) []int16 { return p }
 	default:
@@ -53,7 +53,7 @@ func runDTMF(args []string, stdout, stderr io.Writer) int {
 			end := min(i+prompts.FrameSamples, len(pcm))
 			if k, ok := d.Frame(pcm[i:end]); ok {
 				keys = append(keys, k)
-				fmt.Fprintf(stdout, "%s\t%.2fs\t%c\n", name, float64(end)/prompts.SampleRate, k)
+				fmt.Fprintf(stdout, "%s\t%.2fs\t%c\n", name, float64(end)/audio.SampleRate, k)
 			}
 		}
 		fmt.Fprintf(stdout, "%s: %d keys %q\n", name, len(keys), keys)
@@ -83,15 +83,15 @@ func runPrompt(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return eachAudioFile(fs.Args(), stderr, func(name string, pcm []int16) error {
-		lv := measureLevel(pcm)
+		lv := audio.MeasureLevel(pcm)
 		fmt.Fprintf(stdout, "%s: %.2f s, peak %.1f dBFS, active level %.1f dBm0", name,
-			float64(len(pcm))/prompts.SampleRate, lv.peakDBFS, lv.activeDBm0)
+			float64(len(pcm))/audio.SampleRate, lv.PeakDBFS, lv.ActiveDBm0)
 		switch {
-		case lv.clipped > 0:
-			fmt.Fprintf(stdout, " (warning: %d clipped samples)", lv.clipped)
-		case lv.activeDBm0 < -35:
+		case lv.Clipped > 0:
+			fmt.Fprintf(stdout, " (warning: %d clipped samples)", lv.Clipped)
+		case lv.ActiveDBm0 < -35:
 			fmt.Fprint(stdout, " (warning: very quiet)")
-		case lv.activeDBm0 > -6:
+		case lv.ActiveDBm0 > -6:
 			fmt.Fprint(stdout, " (warning: very loud)")
 		}
 		fmt.Fprintln(stdout)
@@ -126,7 +126,7 @@ func decodeFile(name string) ([]int16, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return prompts.Decode(name, f)
+	return audio.Decode(name, f)
 }
 
 func writePrompt(dir, name string, pcm []int16) error {
@@ -144,50 +144,9 @@ func writePrompt(dir, name string, pcm []int16) error {
 	if err != nil {
 		return err
 	}
-	err = prompts.WriteWAV(f, pcm)
+	err = audio.WriteWAV(f, pcm)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
-}
-
-type level struct {
-	peakDBFS, activeDBm0 float64
-	clipped              int
-}
-
-// measureLevel: peak relative to full scale, and the level while sound is
-// present (20 ms frames above -60 dBm0; pauses excluded, P.56's idea)
-// relative to the G.711 reference.
-func measureLevel(pcm []int16) level {
-	var lv level
-	peak := 0
-	for _, v := range pcm {
-		a := max(int(v), -int(v))
-		peak = max(peak, a)
-		if a >= 32767 {
-			lv.clipped++
-		}
-	}
-	lv.peakDBFS = 20 * math.Log10(math.Max(float64(peak), 1)/32768)
-	// A sine of RMS r is at 20 log10(r*√2 / A0) dBm0, A0 its 0 dBm0 peak.
-	dBm0 := func(meanSquare float64) float64 {
-		return 10 * math.Log10(2*meanSquare/(dtmf.Amplitude(0)*dtmf.Amplitude(0)))
-	}
-	sum, n := 0.0, 0
-	for i := 0; i < len(pcm); i += prompts.FrameSamples {
-		frame := pcm[i:min(i+prompts.FrameSamples, len(pcm))]
-		e := 0.0
-		for _, v := range frame {
-			e += float64(v) * float64(v)
-		}
-		if dBm0(e/float64(len(frame))) > -60 {
-			sum, n = sum+e, n+len(frame)
-		}
-	}
-	lv.activeDBm0 = math.Inf(-1)
-	if n > 0 {
-		lv.activeDBm0 = dBm0(sum / float64(n))
-	}
-	return lv
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/go-audio/wav"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/require"
-	"github.com/zaf/g711"
 
-	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/dtmf/dtmftest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -39,12 +39,10 @@ ivrs:
 // sendTone streams a DTMF tone as PCMU audio packets in real time.
 func sendTone(t *testing.T, c *siptest.Caller, to netip.AddrPort, key byte, seq *uint16, ts *uint32) {
 	t.Helper()
-	pcm := dtmf.Signal{}.Tone(dtmf.ToneSpec{Key: key, Ms: 100, LowDBm0: -10, HighDBm0: -10}).Silence(100).PCM()
+	pcm := dtmftest.Signal{}.Tone(dtmftest.ToneSpec{Key: key, Ms: 100, LowDBm0: -10, HighDBm0: -10}).Silence(100).PCM()
 	for i := 0; i+160 <= len(pcm); i += 160 {
 		payload := make([]byte, 160)
-		for j := range payload {
-			payload[j] = g711.EncodeUlawFrame(pcm[i+j])
-		}
+		audio.EncodeG711(payload, pcm[i:i+160], audio.PCMU)
 		*seq++
 		*ts += 160
 		require.NoError(t, c.SendRTP(to, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: *seq, Timestamp: *ts, SSRC: 0xBEEF}, payload))

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/examples"
@@ -133,12 +134,12 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		return nil, err
 	}
 	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: dtmfConfig(cfg.Server.Media), Log: log})
-	codecs := make([]prompts.Codec, 0, len(cfg.Server.Media.Codecs))
+	codecs := make([]audio.Codec, 0, len(cfg.Server.Media.Codecs))
 	for _, c := range cfg.Server.Media.Codecs {
 		if strings.EqualFold(c, "PCMA") {
-			codecs = append(codecs, prompts.PCMA)
+			codecs = append(codecs, audio.PCMA)
 		} else {
-			codecs = append(codecs, prompts.PCMU)
+			codecs = append(codecs, audio.PCMU)
 		}
 	}
 	s.sip, err = sip.NewServer(sip.Config{

@@ -1,4 +1,4 @@
-package prompts
+package audio
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/go-audio/wav"
-	"github.com/zaf/g711"
 )
 
 // WAV format tags (the fmt chunk's wFormatTag).
@@ -21,12 +20,13 @@ const (
 	wavExtensible = 0xFFFE
 )
 
-// maxPromptBytes bounds what one file may hold (10 minutes of 48 kHz stereo
+// maxFileBytes bounds what one file may hold (10 minutes of 48 kHz stereo
 // 16-bit): a prompt is seconds long, a bigger file is a mistake.
-const maxPromptBytes = 10 * 60 * 48000 * 2 * 2
+const maxFileBytes = 10 * 60 * 48000 * 2 * 2
 
-// Decode reads a prompt file (WAV, or raw PCM when name ends in .pcm) and
-// returns 8 kHz mono samples. Errors say what is wrong with the file.
+// Decode reads an audio file (WAV, or raw PCM when name ends in .pcm) and
+// returns 8 kHz mono samples. Errors say what is wrong with the file and
+// wrap ErrMalformed or ErrUnsupported.
 func Decode(name string, r io.ReadSeeker) (pcm []int16, err error) {
 	if strings.EqualFold(filepath.Ext(name), ".pcm") {
 		return decodeRaw(r)
@@ -35,25 +35,25 @@ func Decode(name string, r io.ReadSeeker) (pcm []int16, err error) {
 	// server down, so a panic in it becomes an error.
 	defer func() {
 		if p := recover(); p != nil {
-			pcm, err = nil, fmt.Errorf("malformed WAV (%v)", p)
+			pcm, err = nil, malformed("malformed WAV (%v)", p)
 		}
 	}()
 	return decodeWAV(r)
 }
 
 func decodeRaw(r io.Reader) ([]int16, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxPromptBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxPromptBytes {
-		return nil, errors.New("raw PCM file too large")
+	if len(data) > maxFileBytes {
+		return nil, unsupported("raw PCM file too large")
 	}
 	if len(data)%2 != 0 {
-		return nil, fmt.Errorf("raw PCM has an odd number of bytes (%d); want 16-bit little-endian samples", len(data))
+		return nil, malformed("raw PCM has an odd number of bytes (%d); want 16-bit little-endian samples", len(data))
 	}
 	if len(data) == 0 {
-		return nil, errors.New("raw PCM file is empty")
+		return nil, malformed("raw PCM file is empty")
 	}
 	pcm := make([]int16, len(data)/2)
 	for i := range pcm {
@@ -101,7 +101,7 @@ func checkChunks(r io.ReadSeeker) error {
 
 func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 	if err := checkChunks(r); err != nil {
-		return nil, fmt.Errorf("not a readable WAV file: %w", err)
+		return nil, malformed("not a readable WAV file: %v", err)
 	}
 	d := wav.NewDecoder(r)
 	d.ReadInfo()
@@ -109,21 +109,21 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 		if err == nil {
 			err = errors.New("not a RIFF/WAVE file")
 		}
-		return nil, fmt.Errorf("not a readable WAV file: %w", err)
+		return nil, malformed("not a readable WAV file: %v", err)
 	}
 	format := d.WavAudioFormat
 	chans := int(d.NumChans)
 	rate := int(d.SampleRate)
 	bits := int(d.BitDepth)
 	if chans < 1 || chans > 8 {
-		return nil, fmt.Errorf("unsupported channel count %d", chans)
+		return nil, unsupported("unsupported channel count %d", chans)
 	}
 	if rate < 4000 || rate > 192000 {
-		return nil, fmt.Errorf("unsupported sample rate %d Hz", rate)
+		return nil, unsupported("unsupported sample rate %d Hz", rate)
 	}
 	if SampleRate/gcd(rate, SampleRate) > 1000 {
 		// Odd rates need thousands of filter phases; no real prompt uses one.
-		return nil, fmt.Errorf("unsupported sample rate %d Hz; use a common rate (8000, 16000, 22050, 44100, 48000)", rate)
+		return nil, unsupported("unsupported sample rate %d Hz; use a common rate (8000, 16000, 22050, 44100, 48000)", rate)
 	}
 	if format == wavExtensible && bits == 16 {
 		format = wavPCM // extensible 16-bit is plain PCM for our purpose
@@ -136,37 +136,37 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 		decodeSample = func(b []byte) int16 { return int16(binary.LittleEndian.Uint16(b)) }
 	case format == wavULaw && bits == 8:
 		width = 1
-		decodeSample = func(b []byte) int16 { return g711.DecodeUlawFrame(b[0]) }
+		decodeSample = func(b []byte) int16 { return ulawToLinear[b[0]] }
 	case format == wavALaw && bits == 8:
 		width = 1
-		decodeSample = func(b []byte) int16 { return g711.DecodeAlawFrame(b[0]) }
+		decodeSample = func(b []byte) int16 { return alawToLinear[b[0]] }
 	case format == wavPCM:
-		return nil, fmt.Errorf("unsupported PCM bit depth %d; want 16-bit", bits)
+		return nil, unsupported("unsupported PCM bit depth %d; want 16-bit", bits)
 	default:
-		return nil, fmt.Errorf("unsupported WAV format %d (%s); want 16-bit PCM, µ-law or A-law", format, formatName(format))
+		return nil, unsupported("unsupported WAV format %d (%s); want 16-bit PCM, µ-law or A-law", format, formatName(format))
 	}
 	if err := d.FwdToPCM(); err != nil {
-		return nil, fmt.Errorf("no audio data: %w", err)
+		return nil, malformed("no audio data: %v", err)
 	}
 	if err := d.Err(); err != nil || d.PCMChunk == nil {
-		return nil, fmt.Errorf("no audio data chunk")
+		return nil, malformed("no audio data chunk")
 	}
-	if d.PCMSize > maxPromptBytes || d.PCMSize < 0 {
-		return nil, fmt.Errorf("audio data too large (%d bytes)", d.PCMSize)
+	if d.PCMSize > maxFileBytes || d.PCMSize < 0 {
+		return nil, unsupported("audio data too large (%d bytes)", d.PCMSize)
 	}
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(d.PCMChunk, int64(d.PCMSize)))
 	if err != nil {
-		return nil, fmt.Errorf("reading audio data: %w", err)
+		return nil, malformed("reading audio data: %v", err)
 	}
 	if n < int64(d.PCMSize) {
-		return nil, fmt.Errorf("truncated: data chunk says %d bytes, file has %d", d.PCMSize, n)
+		return nil, malformed("truncated: data chunk says %d bytes, file has %d", d.PCMSize, n)
 	}
 	frame := width * chans
 	data := buf.Bytes()
 	frames := len(data) / frame
 	if frames == 0 {
-		return nil, errors.New("no audio samples")
+		return nil, malformed("no audio samples")
 	}
 	mono := make([]int16, frames)
 	for i := 0; i < frames; i++ {
@@ -178,7 +178,7 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 	}
 	out := Resample(mono, rate, SampleRate)
 	if len(out) == 0 {
-		return nil, fmt.Errorf("audio too short: %d samples at %d Hz is not one sample at 8 kHz", frames, rate)
+		return nil, malformed("audio too short: %d samples at %d Hz is not one sample at 8 kHz", frames, rate)
 	}
 	return out, nil
 }

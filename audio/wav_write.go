@@ -1,9 +1,9 @@
-package prompts
+package audio
 
 import (
 	"io"
 
-	"github.com/go-audio/audio"
+	goaudio "github.com/go-audio/audio"
 	"github.com/go-audio/wav"
 )
 
@@ -15,7 +15,7 @@ func WriteWAV(w io.WriteSeeker, pcm []int16) error {
 		ints[i] = int(s)
 	}
 	enc := wav.NewEncoder(w, SampleRate, 16, 1, 1)
-	err := enc.Write(&audio.IntBuffer{Data: ints, Format: &audio.Format{NumChannels: 1, SampleRate: SampleRate}, SourceBitDepth: 16})
+	err := enc.Write(&goaudio.IntBuffer{Data: ints, Format: &goaudio.Format{NumChannels: 1, SampleRate: SampleRate}, SourceBitDepth: 16})
 	if cerr := enc.Close(); err == nil {
 		err = cerr
 	}

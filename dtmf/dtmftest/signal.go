@@ -1,24 +1,19 @@
-package dtmf
+package dtmftest
 
 import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/zaf/g711"
+	"github.com/ivrd/ivrd/audio"
 )
 
 // The signal generator builds test audio: DTMF digits with any level,
 // twist and frequency error, pauses, noise, echo, clipping, speech-like
-// sounds and G.711 round trips. Tests of this and other packages use it.
+// sounds and G.711 round trips. Levels are dBm0 as audio.Amplitude
+// defines them.
 
-// FullScaleDBm0 is the level of a full-scale sine in G.711 (ITU-T G.711:
-// a sine of peak 32767 in 16-bit linear is +3.14 dBm0).
-const FullScaleDBm0 = 3.14
-
-// Amplitude is the peak amplitude of a sine at level dBm0.
-func Amplitude(dBm0 float64) float64 {
-	return 32767 * math.Pow(10, (dBm0-FullScaleDBm0)/20)
-}
+// Amplitude is the peak amplitude of a sine at level dBm0 (audio.Amplitude).
+func Amplitude(dBm0 float64) float64 { return audio.Amplitude(dBm0) }
 
 // startPhase gives a tone appended at position n its low tone's start
 // phase: varied from tone to tone, yet a function of the signal alone, so
@@ -43,6 +38,20 @@ type ToneSpec struct {
 func Nominal(key byte) ToneSpec {
 	return ToneSpec{Key: key, Ms: 50, LowDBm0: -10, HighDBm0: -10}
 }
+
+// The keypad as ITU-T Q.23 defines it, written out here rather than taken
+// from package dtmf: the generator is an independent reference for the
+// detector it tests, and dtmf's own tests import this package.
+var (
+	rowFreqs = [4]float64{697, 770, 852, 941}
+	colFreqs = [4]float64{1209, 1336, 1477, 1633}
+	keypad   = [4][4]byte{
+		{'1', '2', '3', 'A'},
+		{'4', '5', '6', 'B'},
+		{'7', '8', '9', 'C'},
+		{'*', '0', '#', 'D'},
+	}
+)
 
 // Frequencies returns the row and column frequencies of a key.
 func Frequencies(key byte) (low, high float64, ok bool) {
@@ -143,22 +152,10 @@ func (s Signal) PCM() []int16 {
 }
 
 // Ulaw passes audio through a µ-law encode and decode, as a call does.
-func Ulaw(pcm []int16) []int16 {
-	out := make([]int16, len(pcm))
-	for i, v := range pcm {
-		out[i] = g711.DecodeUlawFrame(g711.EncodeUlawFrame(v))
-	}
-	return out
-}
+func Ulaw(pcm []int16) []int16 { return audio.RoundTrip(pcm, audio.PCMU) }
 
 // Alaw passes audio through an A-law encode and decode.
-func Alaw(pcm []int16) []int16 {
-	out := make([]int16, len(pcm))
-	for i, v := range pcm {
-		out[i] = g711.DecodeAlawFrame(g711.EncodeAlawFrame(v))
-	}
-	return out
-}
+func Alaw(pcm []int16) []int16 { return audio.RoundTrip(pcm, audio.PCMA) }
 
 // Speechlike appends ms of voiced, vowel-like sound: a glottal pulse train
 // with a wandering pitch through two or three formant resonators, syllables
@@ -224,20 +221,6 @@ func (s Signal) Speechlike(ms int, dBm0 float64, rng *rand.Rand) Signal {
 		}
 	}
 	return append(s, out...)
-}
-
-// Detect runs a fresh detector over pcm in 160-sample frames and returns
-// the keys it reported.
-func Detect(pcm []int16) string {
-	d := NewDetector()
-	var keys []byte
-	for i := 0; i < len(pcm); i += 160 {
-		end := min(i+160, len(pcm))
-		if k, ok := d.Frame(pcm[i:end]); ok {
-			keys = append(keys, k)
-		}
-	}
-	return string(keys)
 }
 
 // Music appends ms of synthetic music: chords of harmonic notes on the
