@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-short race fuzz bench load vet fmt clean
+.PHONY: build run test test-short race fuzz bench load vet fmt clean lint
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
@@ -50,3 +50,8 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# golangci-lint, pinned in tools/go.mod (its own module, so its
+# dependencies stay out of ivrd's go.mod).
+lint:
+	$(GO) tool -modfile=tools/go.mod golangci-lint run ./...
