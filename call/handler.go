@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip"
@@ -24,8 +23,8 @@ type Snapshot struct {
 type Options struct {
 	// Snapshot is the configuration new calls start with.
 	Snapshot func() *Snapshot
-	// Digits are the methods accepted (EventNegotiated is set per call).
-	Digits dtmf.Config
+	// Digits are the methods accepted.
+	Digits ivr.DigitMethods
 	// Records, when set, gets every finished call's record (after its
 	// log lines), on the call's goroutine: it must not block for long.
 	Records func(*Record)

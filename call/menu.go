@@ -43,11 +43,24 @@ type run struct {
 // in-band through the media session, SIP INFO through the dialog, all
 // into one collector whose every press is one send on the events channel.
 func (r *run) listen() {
-	cfg := r.h.opt.Digits
-	cfg.EventNegotiated = r.c.Negotiated().EventPT != 0
-	col := dtmf.NewCollector(cfg, r.deliver)
+	col := dtmf.NewCollector(collectorConfig(r.h.opt.Digits, r.c.Negotiated().EventPT != 0), r.deliver)
 	r.c.Media.SetDigits(col)
 	r.c.OnInfoDigit(col.Info)
+}
+
+// collectorConfig is the digit methods of the configuration for a call
+// whose offer did or did not negotiate telephone-event.
+func collectorConfig(m ivr.DigitMethods, eventNegotiated bool) dtmf.Config {
+	c := dtmf.Config{RFC4733: m.RFC4733, Inband: m.Inband, Info: m.Info, EventNegotiated: eventNegotiated}
+	switch m.InbandMode {
+	case ivr.InbandAlways:
+		c.InbandMode = dtmf.InbandAlways
+	case ivr.InbandNever:
+		c.InbandMode = dtmf.InbandNever
+	default:
+		c.InbandMode = dtmf.InbandAuto
+	}
+	return c
 }
 
 // deliver hands a press to the menu; it runs on the media receive

@@ -49,7 +49,7 @@ func newRig(t *testing.T, yaml string) *rig {
 	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir}
 	h := call.NewHandler(call.Options{
 		Snapshot: func() *call.Snapshot { return snap },
-		Digits:   dtmf.DefaultConfig(true),
+		Digits:   ivr.DigitMethods{RFC4733: true, Inband: true, Info: true, InbandMode: ivr.InbandAuto},
 		Records:  func(rec *call.Record) { r.records <- rec },
 		Log:      log,
 	})

@@ -27,6 +27,7 @@ func Parse(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	c.applyDefaults()
+	c.parseMedia()
 	return &c, nil
 }
 

@@ -41,6 +41,8 @@ type Config struct {
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
+
+	media MediaSettings // server.media parsed at load
 }
 
 // Server is the server section.

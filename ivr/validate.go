@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // Problem is one thing wrong with a configuration, at a path like
@@ -97,19 +99,11 @@ func (v *validator) server() {
 	}
 	// RTP takes even ports and RTCP the odd one above: the range starts
 	// even and holds at least one pair.
-	lo, hi, ok := strings.Cut(s.Media.RTPPorts, "-")
-	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
-	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
-	switch {
-	case !ok || err1 != nil || err2 != nil:
-		v.errf("server.media.rtp_ports", "%q: want LOW-HIGH, e.g. \"10000-19999\"", s.Media.RTPPorts)
-	case l < 1024 || h > 65535 || h <= l:
-		v.errf("server.media.rtp_ports", "%q: want 1024 <= LOW < HIGH <= 65535", s.Media.RTPPorts)
-	case l%2 != 0:
-		v.errf("server.media.rtp_ports", "%q: RTP ports are even (RTCP takes the odd one above): start the range on an even port", s.Media.RTPPorts)
+	if _, _, err := parsePortRange(s.Media.RTPPorts); err != nil {
+		v.errf("server.media.rtp_ports", "%s", err)
 	}
 	for i, c := range s.Media.Codecs {
-		if u := strings.ToUpper(c); u != "PCMU" && u != "PCMA" {
+		if _, err := audio.ParseCodec(c); err != nil {
 			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA)", c)
 		}
 	}
@@ -118,8 +112,8 @@ func (v *validator) server() {
 			v.errf(fmt.Sprintf("server.media.dtmf[%d]", i), "unknown DTMF method %q (rfc4733, inband, info)", d)
 		}
 	}
-	switch s.Media.Inband {
-	case "auto", "always", "never":
+	switch InbandMode(s.Media.Inband) {
+	case InbandAuto, InbandAlways, InbandNever:
 	default:
 		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
 	}

@@ -10,14 +10,11 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 
-	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
-	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
@@ -125,28 +122,17 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 	s := &service{path: path, log: log}
 	s.snap.Store(snap)
 	cfg := snap.Config
-	lo, hi, err := parsePortRange(cfg.Server.Media.RTPPorts)
+	ms := cfg.MediaSettings()
+	s.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	s.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: lo, PortMax: hi, Log: log})
-	if err != nil {
-		return nil, err
-	}
-	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: dtmfConfig(cfg.Server.Media), Log: log})
-	codecs := make([]audio.Codec, 0, len(cfg.Server.Media.Codecs))
-	for _, c := range cfg.Server.Media.Codecs {
-		if strings.EqualFold(c, "PCMA") {
-			codecs = append(codecs, audio.PCMA)
-		} else {
-			codecs = append(codecs, audio.PCMU)
-		}
-	}
+	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: ms.Digits, Log: log})
 	s.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
 		UserAgent:    cfg.Server.SIP.UserAgent,
-		Codecs:       codecs,
+		Codecs:       ms.Codecs,
 		RingTime:     cfg.Server.SIP.RingTime.D(),
 		Admit:        func(a netip.Addr) (string, bool) { return s.snap.Load().Config.AdmitSource(a) },
 		Credentials: func(ext string) (string, bool) {
@@ -192,16 +178,6 @@ func (s *service) Reload() error {
 	return nil
 }
 
-func parsePortRange(s string) (int, int, error) {
-	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
-	lo, err1 := strconv.Atoi(a)
-	hi, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo >= hi {
-		return 0, 0, fmt.Errorf("server.media.rtp_ports %q: want LOW-HIGH, e.g. 10000-19999", s)
-	}
-	return lo, hi, nil
-}
-
 // rtpBindIP binds RTP where SIP listens when every listener names one
 // address (127.0.0.1 for the example), else on all addresses.
 func rtpBindIP(cfg *ivr.Config) netip.Addr {
@@ -221,27 +197,4 @@ func rtpBindIP(cfg *ivr.Config) netip.Addr {
 		return netip.IPv4Unspecified()
 	}
 	return ip
-}
-
-func dtmfConfig(m ivr.Media) dtmf.Config {
-	var c dtmf.Config
-	for _, d := range m.DTMF {
-		switch strings.ToLower(d) {
-		case "rfc4733":
-			c.RFC4733 = true
-		case "inband":
-			c.Inband = true
-		case "info":
-			c.Info = true
-		}
-	}
-	switch strings.ToLower(m.Inband) {
-	case "always":
-		c.InbandMode = dtmf.InbandAlways
-	case "never":
-		c.InbandMode = dtmf.InbandNever
-	default:
-		c.InbandMode = dtmf.InbandAuto
-	}
-	return c
 }

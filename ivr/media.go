@@ -1,0 +1,84 @@
+package ivr
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ivrd/ivrd/audio"
+)
+
+// InbandMode says when in-band tones are listened for (server.media.inband).
+type InbandMode string
+
+// The modes.
+const (
+	InbandAuto   InbandMode = "auto"   // only when the peer negotiated no telephone-event
+	InbandAlways InbandMode = "always" // on every call, duplicates of RFC 4733 digits dropped
+	InbandNever  InbandMode = "never"
+)
+
+// DigitMethods are the digit methods accepted (server.media.dtmf).
+type DigitMethods struct {
+	RFC4733, Inband, Info bool
+	InbandMode            InbandMode
+}
+
+// MediaSettings is server.media parsed once, when the configuration is
+// loaded: what the SIP, media and call layers are built with. Validate
+// reports every string that did not parse; its setting stays zero.
+type MediaSettings struct {
+	PortMin, PortMax int           // RTP port range (even ports; RTCP on the odd one above)
+	Codecs           []audio.Codec // in preference order
+	Digits           DigitMethods
+}
+
+// MediaSettings is the configuration's parsed server.media (parsed now
+// for a Config that did not come from Parse).
+func (c *Config) MediaSettings() MediaSettings {
+	if c.media.PortMin == 0 && c.media.Codecs == nil {
+		return c.Server.Media.parse()
+	}
+	return c.media
+}
+
+// parseMedia fills c.media from the server.media strings.
+func (c *Config) parseMedia() { c.media = c.Server.Media.parse() }
+
+func (m Media) parse() MediaSettings {
+	var s MediaSettings
+	s.PortMin, s.PortMax, _ = parsePortRange(m.RTPPorts)
+	for _, name := range m.Codecs {
+		if codec, err := audio.ParseCodec(name); err == nil {
+			s.Codecs = append(s.Codecs, codec)
+		}
+	}
+	for _, d := range m.DTMF {
+		switch strings.ToLower(d) {
+		case "rfc4733":
+			s.Digits.RFC4733 = true
+		case "inband":
+			s.Digits.Inband = true
+		case "info":
+			s.Digits.Info = true
+		}
+	}
+	s.Digits.InbandMode = InbandMode(strings.ToLower(m.Inband))
+	return s
+}
+
+// parsePortRange reads "LOW-HIGH": even LOW, 1024 <= LOW < HIGH <= 65535.
+func parsePortRange(s string) (lo, hi int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	switch {
+	case !ok || err1 != nil || err2 != nil:
+		return 0, 0, fmt.Errorf("%q: want LOW-HIGH, e.g. \"10000-19999\"", s)
+	case lo < 1024 || hi > 65535 || hi <= lo:
+		return 0, 0, fmt.Errorf("%q: want 1024 <= LOW < HIGH <= 65535", s)
+	case lo%2 != 0:
+		return 0, 0, fmt.Errorf("%q: RTP ports are even (RTCP takes the odd one above): start the range on an even port", s)
+	}
+	return lo, hi, nil
+}
