@@ -1,12 +1,12 @@
-// Package ivr is the menu: the configuration model (../shared/CONFIG.md),
+// Package ivr is the menu: the configuration model (docs/configuration.md),
 // its validation, schedules, and the executor, a pure state machine that
 // turns call events (started, digit, playback done, timer fired, transfer
 // result, hang-up) into actions (play, stop, start/cancel timer, transfer,
 // voicemail, hang up, and Note for logs and traces).
 //
 // It imports no network, SIP or media package and owns no clock or
-// goroutine in the executor: a Runner drives it on a real call through the
-// Call interface, and Simulate drives it on a virtual clock. Prompt files
+// goroutine in the executor: package call drives it on a real call, and
+// Simulate drives it on a virtual clock. Prompt files
 // belong to package prompts; validation and the simulator take their names
 // and durations as plain values.
 //

@@ -7,9 +7,7 @@
 // every call. Tone and Ringback build prompts from generated tones.
 //
 // Reading files, resampling, G.711 and codec identity are package audio's:
-// prompts calls audio.Decode and audio.EncodeG711. codec_compat.go aliases
-// Codec, PCMU and PCMA to audio's until sip and cmd/ivrd use audio
-// directly.
+// prompts calls audio.Decode and audio.EncodeG711.
 //
 // It must not import anything that knows RTP, sockets or menus.
 package prompts

@@ -1,12 +1,22 @@
 // Package sip is ivrd's signalling layer, built on emiago/sipgo.
 //
 // It owns the SIP listeners (UDP and TCP), the INVITE server side of each
-// call (offer/answer, ACK, BYE, CANCEL, re-INVITE and UPDATE, session
-// timers), in-dialog requests (INFO digits, NOTIFY for REFER progress) and
-// the hand-offs it is told to carry out (REFER). It allocates each call's
-// RTP session from package media and feeds the call's digits from package
-// dtmf.
+// call (screening: source, Require, session timer, number, SDP offer,
+// refused through one mapping from reason to status in errors.go;
+// offer/answer, ACK, BYE, CANCEL, re-INVITE and UPDATE, session timers),
+// in-dialog requests (INFO digits, NOTIFY for REFER progress), the
+// registrar, and the hand-offs it is told to carry out: REFER, and
+// bridges to far ends it calls (trunks with digest auth, forks to an
+// extension's contacts). Callers' dialogs and bridges' outbound legs are
+// kept in one registry, and both answer re-INVITEs through one
+// repeat-until-ACK helper.
 //
-// It knows nothing of menus: it delivers an answered call to a Handler and
-// carries out what the handler asks for.
+// It is signalling only. It allocates a call's RTP session from package
+// media (a port is needed for the SDP), starts it and applies each
+// re-negotiation, and joins two sessions with media.Bridge; where received
+// audio and key presses go is the call owner's business (Call.Media,
+// Call.OnInfoDigit). It hands the answered call to a Handler and reports
+// how it ended (EndCause, BridgeEnd).
+//
+// It must not import ivr or call: it knows nothing of menus.
 package sip
