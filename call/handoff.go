@@ -1,7 +1,6 @@
 package call
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,14 +9,6 @@ import (
 
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/sip"
-)
-
-// Hand-off failures the menu hears (its overflow or invalid prompt follows).
-var (
-	ErrUnknownExtension = errors.New("unknown extension")
-	ErrNotRegistered    = errors.New("extension is not registered")
-	ErrUnknownTrunk     = errors.New("unknown trunk")
-	ErrUnsupportedDest  = errors.New("destination kind not supported")
 )
 
 // handOff carries out a transfer, a bridge or a voicemail on the call's

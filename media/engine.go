@@ -1,7 +1,6 @@
 package media
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,9 +9,6 @@ import (
 	"sync"
 	"time"
 )
-
-// ErrNoPorts means every RTP port of the range is in use.
-var ErrNoPorts = errors.New("media: no free RTP port")
 
 // EngineConfig sizes the engine.
 type EngineConfig struct {
@@ -88,7 +84,7 @@ func (e *Engine) bindPort() (rtpConn, rtcpConn *net.UDPConn, port int, err error
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil, nil, 0, errors.New("media: engine closed")
+		return nil, nil, 0, ErrEngineClosed
 	}
 	count := (e.cfg.PortMax-e.cfg.PortMin)/2 + 1
 	for i := 0; i < count; i++ {

@@ -2,7 +2,6 @@ package media
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -111,11 +110,6 @@ func appendBye(b []byte, ssrc uint32) []byte {
 	b = append(b, 0x81, rtcpBYE, 0, 1)
 	return binary.BigEndian.AppendUint32(b, ssrc)
 }
-
-var (
-	errRTCPShort   = errors.New("RTCP packet shorter than its 4-byte header")
-	errRTCPVersion = errors.New("RTCP version is not 2")
-)
 
 // parseRTCP reads a compound RTCP packet, or a reduced-size one that does
 // not start with SR or RR (RFC 5506; baresip sends them). It allocates

@@ -377,12 +377,6 @@ func splitRTP(h *rtp.Header, pkt []byte) ([]byte, error) {
 	return payload, nil
 }
 
-var (
-	errShortRTP   = errors.New("RTP packet shorter than its 12-byte header")
-	errRTPVersion = errors.New("RTP version is not 2")
-	errRTPPadding = errors.New("RTP padding longer than the payload")
-)
-
 // Stats returns the session's counters.
 func (s *Session) Stats() Stats {
 	st := Stats{Sent: s.sent.Load(), Received: s.received.Load(), Malformed: s.malformed.Load(), UnknownPT: s.unknownPT.Load(),

@@ -1,0 +1,11 @@
+package call
+
+import "errors"
+
+// Hand-off failures the menu hears (its overflow or invalid prompt follows).
+var (
+	ErrUnknownExtension = errors.New("unknown extension")
+	ErrNotRegistered    = errors.New("extension is not registered")
+	ErrUnknownTrunk     = errors.New("unknown trunk")
+	ErrUnsupportedDest  = errors.New("destination kind not supported")
+)
