@@ -4,59 +4,27 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/go-audio/audio"
-	"github.com/go-audio/wav"
-	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zaf/g711"
 
-	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
-// writeTone writes an 8 kHz 16-bit mono WAV holding a sine of freq Hz.
-func writeTone(t *testing.T, path string, freq float64, dur time.Duration) []int16 {
-	t.Helper()
-	n := int(dur.Seconds() * 8000)
-	pcm := make([]int16, n)
-	ints := make([]int, n)
-	for i := range pcm {
-		pcm[i] = int16(8000 * math.Sin(2*math.Pi*freq*float64(i)/8000))
-		ints[i] = int(pcm[i])
-	}
-	f, err := os.Create(path)
-	require.NoError(t, err)
-	defer f.Close()
-	enc := wav.NewEncoder(f, 8000, 16, 1, 1)
-	require.NoError(t, enc.Write(&audio.IntBuffer{Data: ints, Format: &audio.Format{NumChannels: 1, SampleRate: 8000}, SourceBitDepth: 16}))
-	require.NoError(t, enc.Close())
-	return pcm
-}
-
 type liveIVR struct {
 	svc      *service
 	greeting []int16
 	logs     *syncBuffer
-}
-
-// syncBuffer collects the service's log lines from its goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
@@ -119,24 +87,6 @@ func startLive(t *testing.T) *liveIVR {
 	t.Cleanup(svc.Close)
 	l.svc = svc
 	return l
-}
-
-// sendEvent sends one RFC 4733 key press as a real phone does: a start
-// packet with the marker bit, continuations every 50 ms, three end packets.
-func sendEvent(t *testing.T, c *siptest.Caller, to netip.AddrPort, pt uint8, key byte, seq *uint16, ts uint32) {
-	t.Helper()
-	send := func(marker, end bool, dur uint16) {
-		*seq++
-		require.NoError(t, c.SendRTP(to, rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: *seq, Timestamp: ts, SSRC: 0xCAFE, Marker: marker}, dtmf.AppendEvent(nil, key, end, 10, dur)))
-	}
-	send(true, false, 400)
-	for d := uint16(800); d <= 1600; d += 400 {
-		time.Sleep(50 * time.Millisecond)
-		send(false, false, d)
-	}
-	for i := 0; i < 3; i++ {
-		send(false, true, 1600)
-	}
 }
 
 func TestLiveCallPromptDigitRefer(t *testing.T) {
@@ -211,47 +161,6 @@ func TestLiveCallPromptDigitRefer(t *testing.T) {
 	assert.Regexp(t, `msg="call ended" .*reason=transferred.* rtp_sent=[1-9]\d* rtp_received=[1-9]\d* lost=0 jitter=`, l.logs.String())
 }
 
-// toneIn names which of the candidate frequencies dominates 8 kHz audio.
-func toneIn(pcm []int16, candidates ...float64) float64 {
-	best, bestP := 0.0, 0.0
-	for _, f := range candidates {
-		k := 2 * math.Cos(2*math.Pi*f/8000)
-		var s1, s2 float64
-		for _, x := range pcm {
-			s := float64(x) + k*s1 - s2
-			s2, s1 = s1, s
-		}
-		if p := s1*s1 + s2*s2 - k*s1*s2; p > bestP {
-			best, bestP = f, p
-		}
-	}
-	return best
-}
-
-// heard lists the tones of the packets received, merging repeats:
-// e.g. [440 1000 300 1000].
-func heard(pkts []siptest.Packet) []float64 {
-	var out []float64
-	for _, p := range pkts {
-		pcm := make([]int16, len(p.Payload))
-		silent := true
-		for i, b := range p.Payload {
-			pcm[i] = g711.DecodeUlawFrame(b)
-			if pcm[i] > 100 || pcm[i] < -100 {
-				silent = false
-			}
-		}
-		if silent {
-			continue
-		}
-		f := toneIn(pcm, 440, 1000, 700, 300)
-		if len(out) == 0 || out[len(out)-1] != f {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 	l := startLive(t)
 	c, err := siptest.NewCaller("udp")
@@ -324,4 +233,26 @@ func TestBundledExampleAnswersWithItsPrompts(t *testing.T) {
 	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, "<sip:sales@127.0.0.1:5070>", ref.GetHeader("Refer-To").Value())
+}
+
+func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
+	l := startLive(t)
+	c, err := siptest.NewCaller("tcp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, l.svc.sip.Addr("tcp"), "100")
+	require.NoError(t, err)
+	remote := call.Media
+	var seq uint16
+	time.Sleep(900 * time.Millisecond)
+	sendEvent(t, c, remote, 101, '2', &seq, 1000) // support menu
+	time.Sleep(500 * time.Millisecond)
+	sendEvent(t, c, remote, 101, '1', &seq, 9000)
+	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, "<sip:support@pbx.example.net>", ref.GetHeader("Refer-To").Value())
+	// Heard: greeting, main menu (cut by 2), the support menu (cut by 1).
+	assert.Equal(t, []float64{440, 1000, 700}, heard(c.Packets()))
 }

@@ -8,13 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/emiago/sipgo/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ivrd/ivrd/sip/siptest"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -110,26 +106,4 @@ func TestServeRefusesInvalidConfigAndReloadKeepsGoodOne(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "unknown prompt")
 	assert.True(t, svc.calls.Route("200"), "the running configuration stays")
-}
-
-func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
-	l := startLive(t)
-	c, err := siptest.NewCaller("tcp")
-	require.NoError(t, err)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	call, err := c.Call(ctx, l.svc.sip.Addr("tcp"), "100")
-	require.NoError(t, err)
-	remote := call.Media
-	var seq uint16
-	time.Sleep(900 * time.Millisecond)
-	sendEvent(t, c, remote, 101, '2', &seq, 1000) // support menu
-	time.Sleep(500 * time.Millisecond)
-	sendEvent(t, c, remote, 101, '1', &seq, 9000)
-	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
-	require.NoError(t, err)
-	assert.Equal(t, "<sip:support@pbx.example.net>", ref.GetHeader("Refer-To").Value())
-	// Heard: greeting, main menu (cut by 2), the support menu (cut by 1).
-	assert.Equal(t, []float64{440, 1000, 700}, heard(c.Packets()))
 }
