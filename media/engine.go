@@ -55,7 +55,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	for i := 0; i < cfg.Pacers; i++ {
 		p, err := newPacer()
 		if err != nil {
-			e.Close()
+			e.Close() // stops the pacers already started
 			return nil, err
 		}
 		e.pacers = append(e.pacers, p)
@@ -64,18 +64,17 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 }
 
 // Close stops the pacers. Sessions should be closed first.
-func (e *Engine) Close() error {
+func (e *Engine) Close() {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		return nil
+		return
 	}
 	e.closed = true
 	e.mu.Unlock()
 	for _, p := range e.pacers {
 		p.stop()
 	}
-	return nil
 }
 
 // bindPort takes the next free even port and the odd one above it (RTCP)
@@ -102,7 +101,7 @@ func (e *Engine) bindPort() (rtpConn, rtcpConn *net.UDPConn, port int, err error
 		}
 		rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port+1))))
 		if err != nil {
-			rtpConn.Close()
+			_ = rtpConn.Close() // never used: the pair is skipped
 			continue
 		}
 		e.inUse[port] = true

@@ -176,7 +176,7 @@ func (s *Session) SendEvent(payload []byte, start bool) {
 	}
 	h := s.hdr
 	h.PayloadType, h.Timestamp, h.Marker = s.params.EventPT, s.evTS, start
-	h.MarshalTo(s.evPkt[:headerLen])
+	_, _ = h.MarshalTo(s.evPkt[:headerLen]) // a 12-byte header always fits the buffer
 	n := headerLen + copy(s.evPkt[headerLen:], payload)
 	s.hdr.SequenceNumber++
 	s.sentRTP, s.octets = true, s.octets+uint32(n-headerLen)
@@ -230,7 +230,7 @@ func (s *Session) sendFrame() {
 	send := s.params.Send && s.params.Remote.IsValid()
 	var remote netip.AddrPort
 	if send {
-		s.hdr.MarshalTo(s.pkt[:headerLen])
+		_, _ = s.hdr.MarshalTo(s.pkt[:headerLen]) // a 12-byte header always fits the buffer
 		remote = s.params.Remote
 		s.hdr.SequenceNumber++
 		s.hdr.Marker = false
@@ -404,7 +404,7 @@ func (s *Session) Remote() netip.AddrPort {
 }
 
 // Close stops sending and receiving and frees the port. Idempotent.
-func (s *Session) Close() error {
+func (s *Session) Close() {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		started := s.started
@@ -423,13 +423,14 @@ func (s *Session) Close() error {
 		if pacer != nil {
 			pacer.remove(s)
 		}
-		s.conn.Close()
-		s.rtcpConn.Close()
+		// Closing is what ends the receive loops; a close error leaves
+		// nothing to do but free the port.
+		_ = s.conn.Close()
+		_ = s.rtcpConn.Close()
 		if started {
 			<-s.recvDone
 			<-s.rtcpDone
 		}
 		s.engine.freePort(s.port)
 	})
-	return nil
 }

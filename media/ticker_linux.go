@@ -26,7 +26,7 @@ func newTicker() (ticker, error) {
 		Value:    unix.Timespec{Nsec: 1_000_000},
 	}
 	if err := unix.TimerfdSettime(fd, 0, &spec, nil); err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd) // the settime error is the one to report
 		return nil, fmt.Errorf("media: timerfd settime: %w", err)
 	}
 	return &timerfdTicker{f: os.NewFile(uintptr(fd), "timerfd")}, nil

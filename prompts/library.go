@@ -98,7 +98,7 @@ func decodeFile(fsys fs.FS, name string) ([]int16, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing is lost if closing fails
 	rs, ok := f.(io.ReadSeeker)
 	if !ok {
 		return nil, errors.New("file is not seekable")

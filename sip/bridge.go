@@ -220,8 +220,10 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 	}
 	l.dlg = dlg
 	if err := l.startMedia(dlg.InviteResponse.Body()); err != nil && !early {
-		dlg.Ack(context.Background())
-		dlg.Bye(context.Background())
+		// Not usable: acknowledge and end it at once. Either failing
+		// leaves the far end to time the call out; the error below says why.
+		_ = dlg.Ack(context.Background())
+		_ = dlg.Bye(context.Background())
 		return fail(fmt.Errorf("bridge: answer: %w", err))
 	}
 	if err := dlg.Ack(ctx); err != nil {
@@ -244,7 +246,9 @@ func (c *Call) connect(l *leg) *Bridged {
 func (l *leg) drop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	l.dlg.Bye(ctx)
+	if err := l.dlg.Bye(ctx); err != nil {
+		l.call.Log.Warn("bridge: bye to a fork that answered late failed", "err", err)
+	}
 	l.bridge.Close()
 	l.media.Close()
 }
@@ -346,7 +350,9 @@ func (l *leg) reoffer(dir Direction) {
 	}
 	ack := sip.NewRequest(sip.ACK, l.dlg.InviteResponse.Contact().Address)
 	ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
-	l.dlg.WriteRequest(ack)
+	if err := l.dlg.WriteRequest(ack); err != nil {
+		c.Log.Warn("bridge: ACK to far end's re-INVITE answer failed", "err", err)
+	}
 	if err := l.startMedia(res.Body()); err != nil {
 		c.Log.Warn("bridge: far end's re-INVITE answer", "err", err)
 	}
@@ -398,7 +404,9 @@ func (c *Call) reoffer(dir Direction) {
 	}
 	ack := sip.NewRequest(sip.ACK, c.dlg.InviteRequest.Contact().Address)
 	ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
-	c.dlg.WriteRequest(ack)
+	if err := c.dlg.WriteRequest(ack); err != nil {
+		c.Log.Warn("ACK to caller's re-INVITE answer failed", "err", err)
+	}
 	if ans, err := ParseSDP(res.Body()); err == nil {
 		if mc, err := Negotiate(ans, []audio.Codec{c.choice.Codec}); err == nil {
 			c.Media.Update(mc.params(ans.Direction.reverse().weSend()))

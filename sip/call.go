@@ -233,7 +233,7 @@ func (c *Call) end(cause EndCause) {
 		c.Media.Close()
 	}
 	if c.dlg != nil {
-		c.dlg.Close()
+		_ = c.dlg.Close() // drops sipgo's state of the dialog; nothing to undo
 	}
 	c.srv.forget(c.dialogID)
 	if !served {

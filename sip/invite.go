@@ -195,13 +195,17 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	if !s.remember(c.dialogID, c) {
 		sess.Close()
 		code, reason, hdrs := rejection(ErrServerClosing)
-		dlg.Respond(code, reason, nil, hdrs...)
+		if err := dlg.Respond(code, reason, nil, hdrs...); err != nil {
+			log.Warn("sip: send response failed", "code", code, "err", err)
+		}
 		return
 	}
 	log.Info("call incoming", "from", c.Caller, "to", dialled, "transport", lst.network, "source", req.Source(), "trunk", trunk)
 
 	if s.cfg.RingTime > 0 {
-		dlg.Respond(180, "Ringing", nil, &c.contact)
+		if err := dlg.Respond(180, "Ringing", nil, &c.contact); err != nil {
+			log.Warn("sip: send 180 failed", "err", err)
+		}
 		select {
 		case <-time.After(s.cfg.RingTime):
 		case <-dlg.Context().Done():

@@ -148,7 +148,7 @@ func (s *Server) Start(ctx context.Context) error {
 			return fmt.Errorf("sip: %w", err)
 		}
 		if err := s.bind(spec); err != nil {
-			s.Close()
+			_ = s.Close() // the listeners bound so far; the bind error is the one to report
 			return err
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Server) bind(spec listenSpec) error {
 		}
 		lst.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
 		lst.closer = pc
-		go s.srv.ServeUDP(pc)
+		go s.serve("udp", func() error { return s.srv.ServeUDP(pc) })
 	case "tcp":
 		ln, err := net.Listen("tcp", spec.addr.String())
 		if err != nil {
@@ -173,7 +173,7 @@ func (s *Server) bind(spec listenSpec) error {
 		}
 		lst.addr = ln.Addr().(*net.TCPAddr).AddrPort()
 		lst.closer = ln
-		go s.srv.ServeTCP(ln)
+		go s.serve("tcp", func() error { return s.srv.ServeTCP(ln) })
 	}
 	lst.addr = netip.AddrPortFrom(lst.addr.Addr().Unmap(), lst.addr.Port())
 	lst.dlgUA = &sipgo.DialogUA{Client: s.client, ContactHDR: s.contactFor(lst, lst.addr.Addr()), RewriteContact: true}
@@ -182,6 +182,18 @@ func (s *Server) bind(spec listenSpec) error {
 	s.mu.Unlock()
 	s.log.Info("listening", "transport", spec.network, "addr", lst.addr.String())
 	return nil
+}
+
+// serve runs one listener's loop; its end is only news when the server
+// was not closing it.
+func (s *Server) serve(network string, loop func() error) {
+	err := loop()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if err != nil && !closed && !errors.Is(err, net.ErrClosed) {
+		s.log.Error("sip: listener stopped", "transport", network, "err", err)
+	}
 }
 
 // Addr is the bound address of the first listener of a transport.
@@ -234,7 +246,7 @@ func (s *Server) Close() error {
 	s.wg.Wait()
 	s.mu.Lock()
 	for _, l := range s.listeners {
-		l.closer.Close()
+		_ = l.closer.Close() // stops its serve loop; the process is shutting the listener down
 	}
 	s.mu.Unlock()
 	return s.ua.Close()

@@ -162,7 +162,9 @@ func (s *service) Start(ctx context.Context) error {
 
 // Close hangs up every call and stops.
 func (s *service) Close() {
-	s.sip.Close()
+	if err := s.sip.Close(); err != nil {
+		s.log.Warn("closing SIP", "err", err)
+	}
 	s.engine.Close()
 }
 

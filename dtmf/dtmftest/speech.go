@@ -28,7 +28,7 @@ func Espeak(voice, text string) ([]int16, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a temporary directory
 	name := filepath.Join(dir, "speech.wav")
 	if out, err := exec.Command("espeak-ng", "-v", voice, "-w", name, text).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("espeak-ng -v %s: %w: %s", voice, err, out)
