@@ -62,7 +62,7 @@ func parseScript(s string) ([]step, error) {
 		}
 		for i := 0; i < len(part); i++ {
 			c := part[i]
-			if !isKey(c) && !(c >= 'A' && c <= 'D') {
+			if !isKey(c) && (c < 'A' || c > 'D') {
 				return nil, fmt.Errorf("script: %q is not a key (0-9 * # A-D) in %q", c, part)
 			}
 		}
@@ -82,7 +82,6 @@ type simulator struct {
 	timerAt  time.Duration
 	results  []Event // hand-off outcomes, due now
 	trace    []SimEvent
-	hungUp   bool
 	maxSteps int
 }
 

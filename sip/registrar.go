@@ -3,6 +3,7 @@ package sip
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -191,7 +192,7 @@ func (r *registrar) update(ext string, req *sip.Request) error {
 		v := strings.TrimSpace(h.Value())
 		if v == "*" {
 			if def != 0 {
-				return fmt.Errorf("Contact: * needs Expires: 0")
+				return errors.New("contact * needs Expires: 0")
 			}
 			delete(r.bindings, ext)
 			continue
