@@ -22,7 +22,6 @@ type Call struct {
 	Caller  string // From user
 	Dialled string // the number that selected the handler
 	Trunk   string // the trunk the call came in on ("" if none)
-	Invite  *sip.Request
 	// Media is the call's RTP session: sip starts it and applies every
 	// re-negotiation; what is played and where received audio goes is the
 	// owner's (media.Session.Play, SetDigits, Listen, Bridge).

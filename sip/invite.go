@@ -167,7 +167,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	lst := s.listenerFor(req)
 	c := &Call{
-		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Invite: req, Trunk: trunk,
+		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Trunk: trunk,
 		sessID: rand.Uint64N(1 << 62), timer: st, choice: choice, lateOffer: offer == nil,
 	}
 	if from := req.From(); from != nil {
