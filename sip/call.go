@@ -35,7 +35,6 @@ type Call struct {
 	ourAddr  netip.Addr
 	contact  sip.ContactHeader
 	sessID   uint64
-	start    time.Time
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -150,7 +149,6 @@ func (c *Call) dialogHeaders(withSDP bool) []sip.Header {
 // answer sends the 200 OK and waits for the ACK (sipgo retransmits the
 // 2xx until it comes).
 func (c *Call) answer() error {
-	c.start = time.Now()
 	res := sip.NewResponseFromRequest(c.dlg.InviteRequest, 200, "OK", c.ourSDP())
 	for _, h := range c.dialogHeaders(true) {
 		res.AppendHeader(h)
