@@ -51,6 +51,9 @@ type Server struct {
 	Media Media     `yaml:"media"`
 	API   API       `yaml:"api"`
 	Store string    `yaml:"store"`
+	// DrainTimeout (ivrd addition): on SIGTERM, how long calls in progress
+	// may go on while no new ones are taken; then the rest get BYE.
+	DrainTimeout Duration `yaml:"drain_timeout"`
 }
 
 // SIPServer configures listeners.
@@ -163,7 +166,13 @@ const (
 )
 
 // applyDefaults fills what the file left out.
+// DefaultDrainTimeout is how long a draining server lets calls go on.
+const DefaultDrainTimeout = 60 * time.Second
+
 func (c *Config) applyDefaults() {
+	if c.Server.DrainTimeout == 0 {
+		c.Server.DrainTimeout = Duration(DefaultDrainTimeout)
+	}
 	s := &c.Server
 	if len(s.SIP.Listen) == 0 {
 		s.SIP.Listen = []string{"udp://0.0.0.0:5060", "tcp://0.0.0.0:5060"}

@@ -20,6 +20,7 @@ var (
 	ErrBadSessionTimer  = errors.New("bad Session-Expires")
 	ErrUnsupportedBody  = errors.New("body is not application/sdp")
 	ErrServerClosing    = errors.New("server is shutting down")
+	ErrDraining         = errors.New("server is draining: calls in progress finish, new ones go elsewhere")
 	ErrBadInviteRequest = errors.New("malformed INVITE")
 )
 
@@ -70,7 +71,7 @@ func rejection(err error) (code int, reason string, hdrs []sip.Header) {
 		return 400, "Bad SDP", []sip.Header{warn(399)}
 	case errors.Is(err, ErrNoCommonCodec):
 		return 488, "Not Acceptable Here", []sip.Header{warn(304)}
-	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing):
+	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing), errors.Is(err, ErrDraining):
 		return 503, "Service Unavailable", []sip.Header{sip.NewHeader("Retry-After", "5")}
 	case errors.Is(err, ErrBadInviteRequest):
 		return 400, "Bad Request", []sip.Header{warn(399)}

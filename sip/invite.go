@@ -115,6 +115,9 @@ func (s *Server) refuse(tx sip.ServerTransaction, req *sip.Request, log *slog.Lo
 // allocated for it: the source, the extensions it requires, its session
 // timer, the number dialled and its SDP offer (nil: a late offer).
 func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTimer, offer *SessionDescription, choice MediaChoice, err error) {
+	if s.draining.Load() {
+		return "", "", st, nil, choice, ErrDraining
+	}
 	if s.cfg.Admit != nil {
 		src, _ := netip.ParseAddrPort(req.Source())
 		var ok bool

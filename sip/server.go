@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -61,6 +62,7 @@ type Server struct {
 	reg       *registrar
 	wg        sync.WaitGroup
 	closed    bool
+	draining  atomic.Bool // new calls refused, OPTIONS 503: the node is leaving
 }
 
 // NewServer prepares a server; Start binds it.
@@ -367,7 +369,24 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, r
 	}
 }
 
+// Drain stops taking calls: new INVITEs and OPTIONS get 503 with
+// Retry-After (a proxy's dispatcher sends its calls elsewhere), calls in
+// progress go on. Close ends those.
+func (s *Server) Drain() {
+	if !s.draining.Swap(true) {
+		s.log.Info("draining: no new calls", "calls", s.ActiveCalls())
+	}
+}
+
+// Draining reports whether Drain was called.
+func (s *Server) Draining() bool { return s.draining.Load() }
+
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if s.draining.Load() {
+		code, reason, hdrs := rejection(ErrDraining)
+		s.respond(tx, req, code, reason, nil, hdrs...)
+		return
+	}
 	// Trunks poll OPTIONS as a health check: answer it whatever the load.
 	s.respond(tx, req, 200, "OK", nil,
 		sip.NewHeader("Allow", allowHeader),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -133,4 +134,13 @@ func heard(pkts []siptest.Packet) []float64 {
 		}
 	}
 	return out
+}
+
+// freeUDPPort finds a loopback UDP port nobody holds right now.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }

@@ -28,7 +28,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "configuration file (default: the bundled example IVR on 127.0.0.1:5060)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ivrd serve [--config FILE] [--log-level LEVEL]\n\nAnswers calls for the IVRs in FILE. SIGHUP reloads FILE; SIGINT/SIGTERM stop.\n\n")
+		fmt.Fprint(stderr, "Usage: ivrd serve [--config FILE] [--log-level LEVEL]\n\nAnswers calls for the IVRs in FILE. SIGHUP reloads FILE. SIGINT/SIGTERM drain: no new calls,\ncalls in progress go on up to server.drain_timeout, then get BYE; a second signal stops at once.\n\n")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
@@ -39,9 +39,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ivrd: %v\n", err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := svc.Start(ctx); err != nil {
+	stop := make(chan os.Signal, 2)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	if err := svc.Start(context.Background()); err != nil {
 		fmt.Fprintf(stderr, "ivrd: %v\n", err)
 		return 1
 	}
@@ -49,7 +50,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	for {
 		select {
-		case <-ctx.Done():
+		case <-stop:
+			force := make(chan struct{})
+			go func() { <-stop; close(force) }()
+			svc.drain(svc.snap.Load().Config.Server.DrainTimeout.D(), force)
 			svc.log.Info("shutting down")
 			svc.Close()
 			return 0

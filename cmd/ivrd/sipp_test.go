@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,15 +14,6 @@ import (
 
 	"github.com/ivrd/ivrd/sip/siptest"
 )
-
-// freeUDPPort finds a loopback UDP port nobody holds right now.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
 
 // TestSippCallPressesOneAndIsReferred places the bench/sipp/ivr_call.xml
 // call against a live ivrd: INVITE, ACK, RFC 4733 '1' from the pcap sipp
