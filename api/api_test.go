@@ -317,7 +317,9 @@ func wav16k(t *testing.T, pcm []int16) []byte {
 	return b
 }
 
-func putLE32(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) }
+func putLE32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
 
 func TestValidateAndSimulate(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
