@@ -32,18 +32,54 @@ import (
 // The file's process settings (server, prompts_dir, voicemail_dir) become
 // the store's Base, with dir and prompts (the names on disk or bundled).
 func (s *Store) Import(ctx context.Context, who string, data []byte, dir string, prompts []string) (WriteResult, error) {
-	if _, err := ivr.Parse(data); err != nil {
+	base, edits, err := parseFile(data, dir, prompts)
+	if err != nil {
 		return WriteResult{}, err
+	}
+	// Drop the edits whose file content is what was imported last time.
+	_, metas, err := s.loadStateMeta(ctx, s.db)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	kept := edits[:0]
+	for _, e := range edits {
+		if m, ok := metas[e.kind][e.id]; ok && m.fileHash == *e.fileHash {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].kind+Kind(kept[i].id) < kept[j].kind+Kind(kept[j].id) })
+	old := s.getBase()
+	s.SetBase(base)
+	res, err := s.write(ctx, who, "import", kept)
+	if err != nil {
+		s.SetBase(old) // a refused file changes nothing, its settings included
+	}
+	return res, err
+}
+
+// BaseFromFile is the Base a configuration file gives (its settings, its
+// folder, the prompts on disk), for reading the store without importing.
+func BaseFromFile(data []byte, dir string, prompts []string) (Base, error) {
+	base, _, err := parseFile(data, dir, prompts)
+	return base, err
+}
+
+// parseFile splits a configuration file into its Base and one edit per
+// resource, each with the hash of its file content.
+func parseFile(data []byte, dir string, prompts []string) (Base, []edit, error) {
+	if _, err := ivr.Parse(data); err != nil {
+		return Base{}, nil, err
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return WriteResult{}, fmt.Errorf("config: %w", err)
+		return Base{}, nil, fmt.Errorf("config: %w", err)
 	}
 	doc := map[string]any{}
 	if len(root.Content) == 1 {
 		m, ok := nodeToAny(root.Content[0]).(map[string]any)
 		if !ok {
-			return WriteResult{}, fmt.Errorf("config: the file is not a mapping")
+			return Base{}, nil, fmt.Errorf("config: the file is not a mapping")
 		}
 		doc = m
 	}
@@ -59,11 +95,11 @@ func (s *Store) Import(ctx context.Context, who string, data []byte, dir string,
 		for i, item := range list {
 			body, ok := coerceScalars(item, kind.modelType()).(map[string]any)
 			if !ok {
-				return WriteResult{}, fmt.Errorf("config: %s[%d]: want a mapping", kind, i)
+				return Base{}, nil, fmt.Errorf("config: %s[%d]: want a mapping", kind, i)
 			}
 			id, err := CheckBody(kind, body)
 			if err != nil {
-				return WriteResult{}, fmt.Errorf("config: %s[%d]: %w", kind, i, err)
+				return Base{}, nil, fmt.Errorf("config: %s[%d]: %w", kind, i, err)
 			}
 			canon, _ := json.Marshal(body)
 			sum := sha256.Sum256(canon)
@@ -71,21 +107,7 @@ func (s *Store) Import(ctx context.Context, who string, data []byte, dir string,
 			edits = append(edits, edit{kind: kind, id: id, body: body, fileHash: &hash})
 		}
 	}
-	s.SetBase(base)
-	// Drop the edits whose file content is what was imported last time.
-	_, metas, err := s.loadStateMeta(ctx, s.db)
-	if err != nil {
-		return WriteResult{}, err
-	}
-	kept := edits[:0]
-	for _, e := range edits {
-		if m, ok := metas[e.kind][e.id]; ok && m.fileHash == *e.fileHash {
-			continue
-		}
-		kept = append(kept, e)
-	}
-	sort.Slice(kept, func(i, j int) bool { return kept[i].kind+Kind(kept[i].id) < kept[j].kind+Kind(kept[j].id) })
-	return s.write(ctx, who, "import", kept)
+	return base, edits, nil
 }
 
 // ExportYAML is the store's configuration as a YAML file `ivrd validate`
