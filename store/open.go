@@ -61,6 +61,13 @@ func Open(ctx context.Context, storeURL string, opt Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
+		// The file holds trunk and extension passwords: only its owner
+		// reads it (SQLite would create it 0644).
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		f.Close()
 		// WAL lets readers run beside the writer; _txlock=immediate takes
 		// the write lock at BEGIN, so two writers queue (busy_timeout)
 		// instead of one failing when it upgrades a read lock.
