@@ -3,7 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -215,4 +224,62 @@ func writeWAVTo(b *bytes.Buffer, pcm []int16) error {
 	data, err := os.ReadFile(f.Name())
 	b.Write(data)
 	return err
+}
+
+// With tls_cert and tls_key the API speaks HTTPS only.
+func TestAPIOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, certFile, keyFile)
+	path := writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+  api:
+    tls_cert: CERT
+    tls_key: KEY
+    tokens: [{ name: ops, token: "tls-token-0123456789", scope: read }]
+prompts_dir: "PROMPTS"
+ivrs:
+  - { id: main, extensions: ["100"], prompt: beep }
+`, "CERT", certFile, "KEY", keyFile)
+	svc, err := newService(path, io.Discard, "warn")
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(context.Background()))
+	defer svc.Close()
+	_, err = os.Stat(filepath.Join(dataDir(path), "api-token"))
+	assert.True(t, os.IsNotExist(err), "with a token in the file, none is created")
+
+	pool := x509.NewCertPool()
+	certPEM, err := os.ReadFile(certFile)
+	require.NoError(t, err)
+	require.True(t, pool.AppendCertsFromPEM(certPEM))
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	req, _ := http.NewRequest("GET", "https://"+svc.ctl.ln.Addr().String()+"/api/v1/ivrs", nil)
+	req.Header.Set("Authorization", "Bearer tls-token-0123456789")
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	// Plain HTTP to the TLS port is refused.
+	plain, err := client.Get("http://" + svc.ctl.ln.Addr().String() + "/api/v1/ivrs")
+	require.NoError(t, err)
+	plain.Body.Close()
+	assert.Equal(t, 400, plain.StatusCode)
+}
+
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	kder, err := x509.MarshalECPrivateKey(key)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
 }
