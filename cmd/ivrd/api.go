@@ -35,6 +35,7 @@ type control struct {
 	log   *slog.Logger
 	st    *store.Store
 	api   *api.Server
+	rec   *recorder                       // call records into the store (records.go)
 	base  atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
 	apply func(*call.Snapshot)            // swaps the service's snapshot
 
@@ -114,6 +115,7 @@ func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error
 	if n, err := st.MarkInterrupted(ctx, nodeName()); err == nil && n > 0 {
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
+	c.rec = newRecorder(st, log)
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log})
 	return c, snap, nil
 }
@@ -280,6 +282,7 @@ func (c *control) close() {
 		c.srv.Shutdown(ctx)
 		cancel()
 	}
+	c.rec.close()
 	c.st.Close()
 }
 

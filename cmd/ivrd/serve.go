@@ -97,7 +97,8 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		ctl.close()
 		return nil, err
 	}
-	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: ms.Digits, Log: log})
+	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: ms.Digits, Log: log,
+		Records: ctl.rec.ended}) // call records into the store (records.go)
 	s.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
@@ -112,7 +113,7 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 			}
 			return x.Password, true
 		},
-	}, s.engine, s.calls, log)
+	}, s.engine, ctl.rec.wrap(s.calls), log) // started rows first (records.go)
 	if err != nil {
 		s.engine.Close()
 		ctl.close()
