@@ -78,8 +78,20 @@ type Media struct {
 
 // API configures the management HTTP server.
 type API struct {
-	Listen string   `yaml:"listen"`
-	Tokens []string `yaml:"tokens"`
+	Listen string     `yaml:"listen"`
+	Tokens []APIToken `yaml:"tokens"`
+	// TLSCert and TLSKey (PEM files) make the API listen with TLS.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+}
+
+// APIToken is one bearer token the API accepts: the token itself, or only
+// its SHA-256 (hex) so the file holds no secret.
+type APIToken struct {
+	Name        string `yaml:"name"`
+	Token       string `yaml:"token"`
+	TokenSHA256 string `yaml:"token_sha256"`
+	Scope       string `yaml:"scope"` // read | write
 }
 
 // Trunk is a SIP trunk.
@@ -196,7 +208,7 @@ func (c *Config) applyDefaults() {
 		s.API.Listen = "127.0.0.1:8080"
 	}
 	if s.Store == "" {
-		s.Store = "sqlite://ivrd.db"
+		s.Store = "sqlite://data/ivrd.db"
 	}
 	for _, m := range c.IVRs {
 		if m == nil {

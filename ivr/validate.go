@@ -120,6 +120,7 @@ func (v *validator) server() {
 	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
 		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
 	}
+	v.apiTokens()
 	if scheme, _, _ := strings.Cut(s.Store, "://"); scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql" {
 		v.errf("server.store", "%q: want sqlite://FILE or postgres://...", s.Store)
 	}
@@ -441,4 +442,46 @@ func nameOr(name string, i int) string {
 		return name
 	}
 	return strconv.Itoa(i)
+}
+
+// apiTokens checks server.api.tokens: each named once, with exactly one of
+// token or token_sha256 (64 hex digits), scope read or write.
+func (v *validator) apiTokens() {
+	seen := map[string]bool{}
+	a := v.c.Server.API
+	for i, t := range a.Tokens {
+		path := fmt.Sprintf("server.api.tokens[%s]", nameOr(t.Name, i))
+		if t.Name == "" {
+			v.errf(path, "name is required")
+		} else if seen[t.Name] {
+			v.errf(path, "duplicate token name %q", t.Name)
+		}
+		seen[t.Name] = true
+		switch {
+		case (t.Token == "") == (t.TokenSHA256 == ""):
+			v.errf(path, "give exactly one of token or token_sha256")
+		case t.TokenSHA256 != "" && !isHex64(t.TokenSHA256):
+			v.errf(path+".token_sha256", "want the 64 hex digits of a SHA-256")
+		case t.Token != "" && len(t.Token) < 8:
+			v.errf(path+".token", "too short: use at least 8 characters (16 random bytes are better)")
+		}
+		if t.Scope != "read" && t.Scope != "write" {
+			v.errf(path+".scope", "%q: want read or write", t.Scope)
+		}
+	}
+	if (a.TLSCert == "") != (a.TLSKey == "") {
+		v.errf("server.api", "tls_cert and tls_key go together")
+	}
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,7 +1,18 @@
-// Package store keeps what ivrd must remember after a call: for now
-// voicemail messages, as 8 kHz WAV files with a JSON sidecar each in a
-// directory.
+// Package store is what ivrd remembers: the configuration resources
+// (trunks, extensions, schedules, IVRs) with a version each, uploaded
+// prompts, API tokens (hashed), the audit log, call records and the
+// webhook outbox, in an embedded SQLite file (modernc.org/sqlite, pure Go)
+// or in PostgreSQL (pgx) for several nodes; and voicemail messages as WAV
+// files in a directory.
 //
-// It must not import sip, media, ivr or call: it knows nothing of SIP or
-// menus, and stores what it is handed.
+// The store is the single source of truth for the configuration at run
+// time: every write is validated as a whole configuration with
+// ivr.Validate inside the transaction that makes it, so the store never
+// holds a configuration `ivrd validate` would refuse. Subscribers hear the
+// new configuration version after each change.
+//
+// store must not import api, sip, media or call: it knows nothing of HTTP,
+// SIP or calls beyond the record of one. It imports ivr only for the
+// configuration model and its validation, and audio/prompts for prompt
+// samples.
 package store

@@ -22,6 +22,9 @@ Usage:
                                   list recorded voicemail messages
   ivrd prompt [--out DIR] FILE... check prompt files: length, level, clipping
   ivrd dtmf [--codec C] FILE...   list the keys pressed in recordings
+  ivrd token create|revoke|list   API tokens kept in the store
+  ivrd config export [--config FILE]
+                                  print the store's configuration as YAML
   ivrd version                    print the version
 
 Run "ivrd COMMAND --help" for a command's flags.
@@ -49,6 +52,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runPrompt(args[1:], stdout, stderr)
 	case "dtmf":
 		return runDTMF(args[1:], stdout, stderr)
+	case "token":
+		return runToken(args[1:], stdout, stderr)
+	case "config":
+		return runConfig(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "ivrd %s\n", version)
 		return 0

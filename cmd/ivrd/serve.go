@@ -15,7 +15,6 @@ import (
 	"syscall"
 
 	"github.com/ivrd/ivrd/call"
-	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/prompts"
@@ -73,37 +72,7 @@ type service struct {
 	engine *media.Engine
 	sip    *sip.Server
 	calls  *call.Handler
-}
-
-// loadSnapshot reads, validates and loads prompts for a config path ("" =
-// the bundled example with the bundled prompts).
-func loadSnapshot(path string) (*call.Snapshot, error) {
-	var cfg *ivr.Config
-	var err error
-	if path == "" {
-		cfg, err = ivr.Parse(examples.Main)
-	} else {
-		cfg, err = ivr.Load(path)
-	}
-	if err != nil {
-		return nil, err
-	}
-	lib := prompts.Builtin()
-	if dir := cfg.PromptsPath(); dir != "" {
-		if lib, err = prompts.LoadDir(dir); err != nil {
-			return nil, err
-		}
-	}
-	if probs := ivr.Validate(cfg, lib.Names()); ivr.HasErrors(probs) {
-		var b strings.Builder
-		for _, p := range probs {
-			if !p.Warning {
-				fmt.Fprintf(&b, "\n  %s", p)
-			}
-		}
-		return nil, fmt.Errorf("configuration has errors:%s", b.String())
-	}
-	return &call.Snapshot{Config: cfg, Prompts: lib}, nil
+	ctl    *control // the store and the management API (api.go)
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
@@ -119,19 +88,21 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := loadSnapshot(path)
+	ctl, snap, err := openControl(path, log) // the file imported into the store
 	if err != nil {
 		return nil, err
 	}
-	s := &service{path: path, log: log}
+	s := &service{path: path, log: log, ctl: ctl}
 	s.snap.Store(snap)
 	cfg := snap.Config
 	ms := cfg.MediaSettings()
 	s.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log})
 	if err != nil {
+		ctl.close()
 		return nil, err
 	}
-	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: ms.Digits, Log: log})
+	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: ms.Digits, Log: log,
+		Records: ctl.rec.ended}) // call records into the store (records.go)
 	s.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
@@ -146,9 +117,10 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 			}
 			return x.Password, true
 		},
-	}, s.engine, s.calls, log)
+	}, s.engine, ctl.rec.wrap(s.calls), log) // started rows first (records.go)
 	if err != nil {
 		s.engine.Close()
+		ctl.close()
 		return nil, err
 	}
 	return s, nil
@@ -157,6 +129,9 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 // Start binds the listeners.
 func (s *service) Start(ctx context.Context) error {
 	if err := s.sip.Start(ctx); err != nil {
+		return err
+	}
+	if err := s.ctl.start(s.snap.Store, s.snap.Load().Config); err != nil {
 		return err
 	}
 	snap := s.snap.Load()
@@ -170,12 +145,13 @@ func (s *service) Close() {
 		s.log.Warn("closing SIP", "err", err)
 	}
 	s.engine.Close()
+	s.ctl.close()
 }
 
 // Reload swaps in a new configuration for new calls; on any error the
 // running one stays.
 func (s *service) Reload() error {
-	snap, err := loadSnapshot(s.path)
+	snap, err := s.ctl.reload() // the file imported into the store again
 	if err != nil {
 		return err
 	}

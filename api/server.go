@@ -1,0 +1,146 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/store"
+)
+
+// Body limits: configuration bodies are small; a prompt upload may be a
+// few minutes of 48 kHz stereo WAV.
+const (
+	DefaultMaxBody   = 1 << 20
+	DefaultMaxUpload = 32 << 20
+)
+
+// Config is what the API needs from the server.
+type Config struct {
+	Store *store.Store
+	// Tokens from server.api.tokens (SetTokens replaces them on reload).
+	Tokens []ivr.APIToken
+	// BasePrompts is the prompt set from prompts_dir or the bundled one;
+	// stored prompts are added to it.
+	BasePrompts func() *prompts.Library
+	Log         *slog.Logger
+	MaxBody     int64
+	MaxUpload   int64
+	// FailLimit failed authentications per FailWindow from one address
+	// are allowed; more get 429 until the window has passed.
+	FailLimit  int
+	FailWindow time.Duration
+}
+
+// Server is the HTTP handler of the management API.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	st     *store.Store
+	tokens atomic.Pointer[[]configToken]
+	fails  *throttle
+	mux    *http.ServeMux
+}
+
+// New builds the API handler.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.FailLimit <= 0 {
+		cfg.FailLimit = 20
+	}
+	if cfg.FailWindow <= 0 {
+		cfg.FailWindow = time.Minute
+	}
+	if cfg.BasePrompts == nil {
+		cfg.BasePrompts = prompts.Builtin
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, st: cfg.Store, fails: newThrottle(cfg.FailLimit, cfg.FailWindow), mux: http.NewServeMux()}
+	s.SetTokens(cfg.Tokens)
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	for _, k := range store.Kinds {
+		h := &resourceHandler{s: s, kind: k}
+		base := "/api/v1/" + string(k)
+		m.HandleFunc("GET "+base, h.list)
+		m.HandleFunc("POST "+base, h.create)
+		m.HandleFunc("GET "+base+"/{id}", h.get)
+		m.HandleFunc("PUT "+base+"/{id}", h.put)
+		m.HandleFunc("PATCH "+base+"/{id}", h.patch)
+		m.HandleFunc("DELETE "+base+"/{id}", h.delete)
+	}
+	m.HandleFunc("GET /api/v1/prompts", s.listPrompts)
+	m.HandleFunc("POST /api/v1/prompts", s.uploadPrompt)
+	m.HandleFunc("GET /api/v1/prompts/{name}", s.getPrompt)
+	m.HandleFunc("PUT /api/v1/prompts/{name}", s.uploadPrompt)
+	m.HandleFunc("DELETE /api/v1/prompts/{name}", s.deletePrompt)
+	m.HandleFunc("GET /api/v1/prompts/{name}/audio", s.promptAudio)
+	m.HandleFunc("POST /api/v1/validate", s.validate)
+	m.HandleFunc("POST /api/v1/simulate", s.simulate)
+	m.HandleFunc("GET /api/v1/audit", s.audit)
+	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// ServeHTTP authenticates, bounds the body, and recovers from a handler
+// panic with a 500 (a bug must not take the server down).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("api handler panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			writeError(w, http.StatusInternalServerError, "internal", "internal error")
+		}
+	}()
+	who, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	limit := s.cfg.MaxBody
+	if isUpload(r) {
+		limit = s.cfg.MaxUpload
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	r = r.WithContext(context.WithValue(r.Context(), whoKey{}, who))
+	s.mux.ServeHTTP(w, r)
+}
+
+func isUpload(r *http.Request) bool {
+	p := r.URL.Path
+	return (r.Method == http.MethodPut || r.Method == http.MethodPost) && len(p) >= len("/api/v1/prompts") && p[:len("/api/v1/prompts")] == "/api/v1/prompts"
+}
+
+type whoKey struct{}
+
+// who is the name of the token that made the request (for the audit log).
+func who(r *http.Request) string {
+	w, _ := r.Context().Value(whoKey{}).(string)
+	return w
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}

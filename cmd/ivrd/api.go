@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ivrd/ivrd/api"
+	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/store"
+)
+
+// apiListenOverride, when set, replaces server.api.listen: the tests set
+// 127.0.0.1:0 so that no test binds 8080 (TestMain in api_test.go).
+var apiListenOverride string
+
+// control is serve's store and management API: the configuration file is
+// imported into the store at start and on SIGHUP; the store is then the
+// only source of the running configuration, and every change to it (the
+// file, the API, another node) becomes a new snapshot for new calls.
+type control struct {
+	path  string // config file ("" = the bundled example)
+	log   *slog.Logger
+	st    *store.Store
+	api   *api.Server
+	rec   *recorder                       // call records into the store (records.go)
+	base  atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
+	apply func(*call.Snapshot)            // swaps the service's snapshot
+
+	mu      sync.Mutex // serialises snapshot rebuilds
+	version int64      // configuration version of the running snapshot
+
+	srv    *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// fileSource reads the configuration file (or the bundled example) and
+// loads its prompts: what is imported into the store.
+func fileSource(path string) (data []byte, cfg *ivr.Config, lib *prompts.Library, err error) {
+	if path == "" {
+		data = examples.Main
+	} else if data, err = os.ReadFile(path); err != nil {
+		return nil, nil, nil, fmt.Errorf("config: %w", err)
+	}
+	if cfg, err = ivr.Parse(data); err != nil {
+		if path != "" {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, nil, nil, err
+	}
+	if path != "" {
+		cfg.Dir = filepath.Dir(path)
+	}
+	lib = prompts.Builtin()
+	if dir := cfg.PromptsPath(); dir != "" {
+		if lib, err = prompts.LoadDir(dir); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return data, cfg, lib, nil
+}
+
+// openStore opens server.store, resolving a relative SQLite path against
+// the config file's folder (the working directory without a file).
+func openStore(ctx context.Context, path string, cfg *ivr.Config, log *slog.Logger) (*store.Store, error) {
+	dir := ""
+	if path != "" {
+		dir = filepath.Dir(path)
+	}
+	return store.Open(ctx, cfg.Server.Store, store.Options{Dir: dir, Log: log})
+}
+
+// dataDir is where serve keeps its own files (the first-start API token):
+// "data" beside the config file, or in the working directory.
+func dataDir(path string) string {
+	if path == "" {
+		return "data"
+	}
+	return filepath.Join(filepath.Dir(path), "data")
+}
+
+// openControl opens the store, imports the file into it and returns the
+// snapshot new calls start with.
+func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, cfg, _, err := fileSource(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, path, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &control{path: path, log: log, st: st}
+	snap, err := c.importFile(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if n, err := st.MarkInterrupted(ctx, nodeName()); err == nil && n > 0 {
+		log.Warn("calls cut off by the last stop", "calls", n)
+	}
+	c.rec = newRecorder(st, log)
+	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log})
+	return c, snap, nil
+}
+
+func nodeName() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "ivrd"
+	}
+	return h
+}
+
+// importFile applies the file to the store (see store.Import for what
+// wins) and builds the snapshot from the store.
+func (c *control) importFile(ctx context.Context) (*call.Snapshot, error) {
+	data, cfg, lib, err := fileSource(c.path)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.st.Import(ctx, "file", data, cfg.Dir, lib.Names())
+	if err != nil {
+		return nil, err
+	}
+	c.base.Store(lib)
+	if c.api != nil {
+		c.api.SetTokens(cfg.Server.API.Tokens)
+	}
+	if res.Changed {
+		c.log.Info("configuration file imported into the store", "changed", len(res.Resources), "config_version", res.Version)
+	}
+	return c.snapshot(ctx)
+}
+
+// snapshot builds the running configuration from the store.
+func (c *control) snapshot(ctx context.Context) (*call.Snapshot, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cfg, version, err := c.st.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lib, err := c.st.PromptLibrary(ctx, c.base.Load())
+	if err != nil {
+		return nil, err
+	}
+	c.version = version
+	return &call.Snapshot{Config: cfg, Prompts: lib}, nil
+}
+
+// start serves the API and follows the store: a change made here is
+// heard at once; one made by another node sharing a PostgreSQL store is
+// seen by polling the version every 500 ms.
+func (c *control) start(apply func(*call.Snapshot), cfg *ivr.Config) error {
+	c.apply = apply
+	if err := c.ensureToken(cfg); err != nil {
+		return err
+	}
+	addr := cfg.Server.API.Listen
+	if apiListenOverride != "" {
+		addr = apiListenOverride
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("server.api.listen %s: %w", addr, err)
+	}
+	c.ln = ln
+	c.srv = &http.Server{Handler: c.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
+	tlsOn := cfg.Server.API.TLSCert != ""
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(resolve(c.path, cfg.Server.API.TLSCert), resolve(c.path, cfg.Server.API.TLSKey))
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("server.api tls: %w", err)
+		}
+		c.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	go func() {
+		var err error
+		if tlsOn {
+			err = c.srv.ServeTLS(ln, "", "")
+		} else {
+			err = c.srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.log.Error("api server stopped", "err", err)
+		}
+	}()
+	scheme := "http"
+	if tlsOn {
+		scheme = "https"
+	}
+	c.log.Info("management API listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1", "store", c.st.Backend())
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel, c.done = cancel, make(chan struct{})
+	go c.follow(ctx)
+	return nil
+}
+
+func resolve(cfgPath, p string) string {
+	if p == "" || filepath.IsAbs(p) || cfgPath == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(cfgPath), p)
+}
+
+// follow rebuilds the snapshot whenever the configuration version moves.
+func (c *control) follow(ctx context.Context) {
+	defer close(c.done)
+	changes, unsubscribe := c.st.Subscribe()
+	defer unsubscribe()
+	poll := time.NewTicker(500 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+		case <-poll.C:
+			if c.st.Backend() != "postgres" {
+				continue
+			}
+			v, err := c.st.ConfigVersion(ctx)
+			c.mu.Lock()
+			same := err != nil || v == c.version
+			c.mu.Unlock()
+			if same {
+				continue
+			}
+		}
+		c.refresh(ctx)
+	}
+}
+
+// refresh swaps in a snapshot of the store's current configuration.
+func (c *control) refresh(ctx context.Context) {
+	snap, err := c.snapshot(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.log.Error("configuration changed in the store but could not be loaded; keeping the running one", "err", err)
+		}
+		return
+	}
+	c.apply(snap)
+	c.log.Info("configuration applied from the store", "config_version", c.version, "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
+}
+
+// reload is SIGHUP: import the file again; on any error the running
+// configuration stays.
+func (c *control) reload() (*call.Snapshot, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return c.importFile(ctx)
+}
+
+func (c *control) close() {
+	if c.cancel != nil {
+		c.cancel()
+		<-c.done
+	}
+	if c.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c.srv.Shutdown(ctx)
+		cancel()
+	}
+	c.rec.close()
+	c.st.Close()
+}
+
+// ensureToken: with no token in the file and none in the store (a first
+// start), create a write token, keep only its hash in the store, and
+// write the token to data/api-token (0600) for the operator to read.
+func (c *control) ensureToken(cfg *ivr.Config) error {
+	if len(cfg.Server.API.Tokens) > 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	list, err := c.st.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		if t.RevokedAt == nil {
+			return nil
+		}
+	}
+	dir := dataDir(c.path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	file := filepath.Join(dir, "api-token")
+	tok, _, err := c.st.CreateToken(ctx, "admin", "write")
+	if err != nil {
+		return fmt.Errorf("creating the first API token: %w", err)
+	}
+	if err := os.WriteFile(file, []byte(tok+"\n"), 0o600); err != nil {
+		c.st.RevokeToken(ctx, "admin")
+		return fmt.Errorf("writing the first API token: %w", err)
+	}
+	c.log.Info("created the first API token (write scope); read it with: cat "+file, "file", file)
+	return nil
+}

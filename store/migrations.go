@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// migration is one schema step. Steps are only ever appended: a store
+// remembers in schema_migrations which it has, and Open applies the rest
+// in order, in one transaction.
+type migration struct {
+	version int
+	sql     string // statements separated by ";\n"; {{BLOB}}, {{SERIAL}} per dialect
+}
+
+var migrations = []migration{
+	{1, `
+CREATE TABLE config_state (
+	id INTEGER PRIMARY KEY,
+	version BIGINT NOT NULL
+);
+INSERT INTO config_state (id, version) VALUES (1, 0);
+-- One row per trunk, extension, schedule or IVR: its JSON body as
+-- written (the YAML model's fields), its version (the ETag), and the hash of
+-- the file content it was last imported from.
+CREATE TABLE resources (
+	kind TEXT NOT NULL,
+	id TEXT NOT NULL,
+	body TEXT NOT NULL,
+	version BIGINT NOT NULL,
+	file_hash TEXT NOT NULL DEFAULT '',
+	updated_at BIGINT NOT NULL,
+	PRIMARY KEY (kind, id)
+);
+-- Uploaded prompts, already converted: 8 kHz mono 16-bit little-endian.
+CREATE TABLE prompts (
+	name TEXT PRIMARY KEY,
+	pcm {{BLOB}} NOT NULL,
+	samples BIGINT NOT NULL,
+	peak_dbfs DOUBLE PRECISION NOT NULL,
+	level_dbm0 DOUBLE PRECISION NOT NULL,
+	version BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE TABLE api_tokens (
+	id {{SERIAL}},
+	name TEXT NOT NULL,
+	hash TEXT NOT NULL UNIQUE,
+	scope TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	revoked_at BIGINT
+);
+CREATE TABLE audit_log (
+	id {{SERIAL}},
+	at BIGINT NOT NULL,
+	who TEXT NOT NULL,
+	action TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	resource_id TEXT NOT NULL,
+	before_version BIGINT NOT NULL,
+	after_version BIGINT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+-- One row per call, inserted at the INVITE (state 'started') and completed
+-- when it ends ('ended'); a row still 'started' when its node opens the
+-- store again was cut off by a crash and becomes 'interrupted'. Lists are
+-- JSON text (keys, transfers, quality): read whole, never queried inside.
+CREATE TABLE call_records (
+	call_id TEXT PRIMARY KEY,
+	node TEXT NOT NULL,
+	state TEXT NOT NULL,
+	from_user TEXT NOT NULL,
+	to_user TEXT NOT NULL,
+	source TEXT NOT NULL,
+	source_name TEXT NOT NULL DEFAULT '',
+	invite_at BIGINT NOT NULL,
+	answer_at BIGINT,
+	end_at BIGINT,
+	ivr TEXT NOT NULL DEFAULT '',
+	path TEXT NOT NULL DEFAULT '',
+	keys TEXT NOT NULL DEFAULT '[]',
+	invalid INTEGER NOT NULL DEFAULT 0,
+	timeouts INTEGER NOT NULL DEFAULT 0,
+	schedule_branch TEXT NOT NULL DEFAULT '',
+	transfers TEXT NOT NULL DEFAULT '[]',
+	voicemail TEXT NOT NULL DEFAULT '',
+	outcome TEXT NOT NULL DEFAULT '',
+	end_reason TEXT NOT NULL DEFAULT '',
+	ended_by TEXT NOT NULL DEFAULT '',
+	quality TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX call_records_invite ON call_records (invite_at);
+CREATE INDEX call_records_ivr ON call_records (ivr, invite_at);
+-- Events waiting for webhook delivery (issue 11); kept until delivered.
+CREATE TABLE webhook_outbox (
+	id {{SERIAL}},
+	event_id TEXT NOT NULL UNIQUE,
+	call_id TEXT NOT NULL DEFAULT '',
+	type TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at BIGINT NOT NULL,
+	delivered_at BIGINT,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (delivered_at, next_attempt_at)`},
+}
+
+// migrate applies the migrations this store has not had yet. On
+// PostgreSQL an advisory lock keeps two nodes starting together from
+// applying the same step twice; SQLite's BEGIN IMMEDIATE does the same.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect.name() == "postgres" {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7412001)`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("schema_migrations: %w", err)
+		}
+		var have int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+			return err
+		}
+		if have > migrations[len(migrations)-1].version {
+			return fmt.Errorf("the store's schema is version %d, newer than this ivrd knows (%d): run a newer ivrd",
+				have, migrations[len(migrations)-1].version)
+		}
+		for _, m := range migrations {
+			if m.version <= have {
+				continue
+			}
+			for _, stmt := range strings.Split(s.dialect.types().Replace(m.sql), ";\n") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %d: %w", m.version, err)
+				}
+			}
+			if _, err := s.exec(ctx, tx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, time.Now().UnixMilli()); err != nil {
+				return err
+			}
+			s.log.Info("store migrated", "version", m.version, "backend", s.dialect.name())
+		}
+		return nil
+	})
+}
+
+// SchemaVersion is the newest migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
