@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -256,7 +257,7 @@ func TestPromptsUploadListDownload(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		// A 16 kHz WAV of a -20 dBm0 tone, one second.
 		tone := prompts.Tone("t", 1000, 0, -20, 1000, 0)
-		pcm16k := prompts.Resample(tone.PCM, 8000, 16000)
+		pcm16k := audio.Resample(tone.PCM, 8000, 16000)
 		wav := wav16k(t, pcm16k)
 
 		r := e.do(req{method: "PUT", path: "/api/v1/prompts/hello", ctype: "audio/wav", body: wav})
@@ -287,10 +288,10 @@ func TestPromptsUploadListDownload(t *testing.T) {
 		r = e.do(req{method: "GET", path: "/api/v1/prompts/hello/audio"})
 		require.Equal(t, 200, r.Status)
 		require.Equal(t, "audio/wav", r.Header.Get("Content-Type"))
-		pcm, err := prompts.Decode("x.wav", bytes.NewReader(r.Body))
+		pcm, err := audio.Decode("x.wav", bytes.NewReader(r.Body))
 		require.NoError(t, err)
 		require.InDelta(t, 8000, len(pcm), 160)
-		require.InDelta(t, -20, prompts.MeasureLevel(pcm).ActiveDBm0, 1.5)
+		require.InDelta(t, -20, audio.MeasureLevel(pcm).ActiveDBm0, 1.5)
 
 		// Used by a menu, it cannot be deleted.
 		r = e.send("PATCH", "/api/v1/ivrs/main", `{"greeting":"hello"}`)
@@ -310,7 +311,7 @@ func wav16k(t *testing.T, pcm []int16) []byte {
 	t.Helper()
 	var s seekBuffer
 	// WriteWAV writes 8 kHz; patch the rate fields for a 16 kHz file.
-	require.NoError(t, prompts.WriteWAV(&s, pcm))
+	require.NoError(t, audio.WriteWAV(&s, pcm))
 	b := s.b
 	putLE32(b[24:], 16000)
 	putLE32(b[28:], 32000)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store"
 )
@@ -37,7 +38,7 @@ func storedView(p store.PromptInfo) promptView {
 }
 
 func fileView(p *prompts.Prompt) promptView {
-	lv := prompts.MeasureLevel(p.PCM)
+	lv := audio.MeasureLevel(p.PCM)
 	v := promptView{Name: p.Name, Source: "file", DurationMs: p.Duration().Milliseconds(), PeakDBFS: round1(lv.PeakDBFS)}
 	if !math.IsInf(lv.ActiveDBm0, -1) {
 		l := round1(lv.ActiveDBm0)
@@ -99,7 +100,7 @@ func (s *Server) promptAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf seekBuffer
-	if err := prompts.WriteWAV(&buf, pcm); err != nil {
+	if err := audio.WriteWAV(&buf, pcm); err != nil {
 		s.storeError(w, r, err)
 		return
 	}
@@ -158,7 +159,7 @@ func (s *Server) uploadPrompt(w http.ResponseWriter, r *http.Request) {
 	if raw {
 		file = name + ".pcm"
 	}
-	pcm, err := prompts.Decode(file, bytes.NewReader(data))
+	pcm, err := audio.Decode(file, bytes.NewReader(data))
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, "bad_audio", fmt.Sprintf("prompt %q: %v", name, err))
 		return

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -48,7 +49,7 @@ func (s *Store) PutPrompt(ctx context.Context, who, name string, pcm []int16, if
 	if len(pcm) == 0 {
 		return PromptInfo{}, fmt.Errorf("prompt %q has no audio: %w", name, ErrBadInput)
 	}
-	lv := prompts.MeasureLevel(pcm)
+	lv := audio.MeasureLevel(pcm)
 	info := PromptInfo{Name: name, Samples: int64(len(pcm)), PeakDBFS: lv.PeakDBFS, ActiveDBm0: lv.ActiveDBm0}
 	if math.IsInf(info.ActiveDBm0, -1) {
 		info.ActiveDBm0 = silenceDBm0

@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -218,7 +219,7 @@ func writeWAVTo(b *bytes.Buffer, pcm []int16) error {
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	if err := prompts.WriteWAV(f, pcm); err != nil {
+	if err := audio.WriteWAV(f, pcm); err != nil {
 		return err
 	}
 	data, err := os.ReadFile(f.Name())

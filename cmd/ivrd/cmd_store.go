@@ -11,7 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/store"
 )
 
@@ -166,7 +166,7 @@ func exportPrompts(ctx context.Context, st *store.Store, dir string) error {
 		if err != nil {
 			return err
 		}
-		err = prompts.WriteWAV(f, pcm)
+		err = audio.WriteWAV(f, pcm)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

@@ -10,14 +10,12 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"sync/atomic"
 	"syscall"
 
 	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
-	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip"
 )
 
