@@ -249,6 +249,7 @@ func buildOpenAPI() obj {
 	paths["/api/v1/audit"] = obj{"get": op("the audit log, newest first", obj{"200": response("entries", obj{"type": "object",
 		"properties": obj{"items": obj{"type": "array", "items": ref("AuditEntry")}, "next_before": obj{"type": "integer"}}})},
 		obj{"parameters": []any{queryParam("limit", "1-500", obj{"type": "integer"}), queryParam("before", "entries older than this id", obj{"type": "integer"})}})}
+	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	return obj{
 		"openapi": "3.0.3",

@@ -97,6 +97,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/simulate", s.simulate)
 	m.HandleFunc("GET /api/v1/audit", s.audit)
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
+	m.HandleFunc("GET /api/v1/whoami", s.whoami) // whoami.go
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
