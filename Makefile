@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-short race fuzz bench load vet fmt clean lint
+.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-screenshots
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
@@ -55,3 +55,19 @@ clean:
 # dependencies stay out of ivrd's go.mod).
 lint:
 	$(GO) tool -modfile=tools/go.mod golangci-lint run ./...
+
+# The web UI's one third-party file, the graph layout library, vendored
+# unmodified from the npm registry (needs npm only to re-fetch; the build
+# and the tests never do). npm pack checks the registry's integrity hash.
+DAGRE_VERSION ?= 3.1.3
+UI_VENDOR     := ui/static/vendor/dagre
+ui-vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent @dagrejs/dagre@$(DAGRE_VERSION) >/dev/null && \
+	  tar xzf dagrejs-dagre-$(DAGRE_VERSION).tgz && cd - >/dev/null && \
+	  cp $$tmp/package/dist/dagre.esm.js $$tmp/package/LICENSE $(UI_VENDOR)/ && \
+	  echo "@dagrejs/dagre $(DAGRE_VERSION) (npm, MIT): dist/dagre.esm.js, LICENSE" > $(UI_VENDOR)/VERSION && \
+	  rm -rf $$tmp && sha256sum $(UI_VENDOR)/dagre.esm.js
+
+# The README's two screenshots of the web UI, from its browser test.
+ui-screenshots:
+	IVRD_UI_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestUIEndToEnd' ./cmd/ivrd/

@@ -182,7 +182,7 @@ func (c *control) start(apply func(*call.Snapshot), cfg *ivr.Config) error {
 		return fmt.Errorf("server.api.listen %s: %w", addr, err)
 	}
 	c.ln = ln
-	c.srv = &http.Server{Handler: c.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+	c.srv = &http.Server{Handler: withUI(c.api), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
 	tlsOn := cfg.Server.API.TLSCert != ""

@@ -1,0 +1,249 @@
+// The side panel: what the selected node or edge is, and for a write
+// token the form that edits it. Edits go to a draft of the menu (the
+// flowchart follows it at once); Save sends the draft with If-Match, so
+// a change someone else made meanwhile is reported (412), never
+// overwritten, and a draft that would not validate (422) is kept with
+// its problems shown on the chart.
+
+import * as api from './api.js';
+import {h, fill, field} from './dom.js';
+import {keyOrder} from './model.js';
+import {destEditor} from './destedit.js';
+import {picker, uploadForm, play} from './prompts.js';
+import {scheduleForm, scheduleList} from './schedules.js';
+
+const keyPath = /^ivrs\[([^\]]*)\]\.(keys\.([^.]+)|on_failure)/;
+
+export class Editor {
+  constructor(app, panel) {
+    this.app = app;
+    this.panel = panel;
+    this.conflict = new Map(); // ivr id -> message of a refused save
+    this.pick = null; // retarget by clicking: the key waiting for a menu
+  }
+
+  // show draws the panel for a selection ({node} or {edge}, or null).
+  show(sel) {
+    const app = this.app;
+    if (this.pick && sel && sel.node) {
+      const n = app.graph.nodes.get(sel.node);
+      const p = this.pick;
+      this.pick = null;
+      if (n && (n.type === 'menu' || n.type === 'gate') && n.ivr) {
+        this.edit(p.ivr, (m) => { m.keys[p.key] = {ivr: n.ivr}; });
+        app.status('Key ' + p.key + ' of ' + p.ivr + ' now goes to menu ' + n.ivr + ' (not saved yet).');
+        return this.menu(p.ivr, {key: p.key});
+      }
+      app.status('Not a menu: key ' + p.key + ' unchanged.');
+    }
+    if (!sel) return this.overview();
+    if (sel.edge) {
+      const e = app.graph.edges.find((x) => x.id === sel.edge);
+      if (!e) return this.overview();
+      if (e.path.startsWith('schedules[')) return this.schedule(/^schedules\[([^\]]*)\]/.exec(e.path)[1]);
+      const m = keyPath.exec(e.path);
+      if (m) return this.menu(m[1], {key: m[3], failure: !m[3]});
+      if (e.ivr) return this.menu(e.ivr, {});
+      const from = app.graph.nodes.get(e.from);
+      return from && from.ivr ? this.menu(from.ivr, {}) : this.overview();
+    }
+    const n = app.graph.nodes.get(sel.node);
+    if (!n) return this.overview();
+    if (n.schedule) return this.schedule(n.schedule);
+    if (n.type === 'menu') return this.menu(n.ivr, {});
+    const m = keyPath.exec(n.path || '');
+    if (m) return this.menu(m[1], {key: m[3], failure: !m[3]});
+    return this.info(n);
+  }
+
+  overview() {
+    const app = this.app;
+    fill(this.panel, h('h2', {}, 'IVR ' + (app.root || '')),
+      h('p', {class: 'muted'}, 'Choose a menu, a key or a schedule on the chart (click, or Tab to it and press Enter).'),
+      app.canWrite ? h('p', {class: 'muted'}, 'Edits show on the chart at once and are sent when you press Save.') : h('p', {class: 'muted'}, 'This token can read only: no edit controls.'),
+      this.problemList(app.problems));
+  }
+
+  info(n) {
+    fill(this.panel, h('h2', {}, n.title), h('ul', {class: 'list'}, n.lines.map((l) => h('li', {}, l))));
+  }
+
+  problemList(problems, prefix) {
+    const ps = (problems || []).filter((p) => !prefix || p.path.startsWith(prefix));
+    if (!ps.length) return null;
+    return h('ul', {class: 'problems', 'aria-label': 'Problems'}, ps.map((p) => h('li', {class: p.warning ? 'warning' : ''}, h('code', {}, p.path), ' ', p.message)));
+  }
+
+  // edit changes the draft of menu id with f and redraws.
+  edit(id, f) {
+    const app = this.app;
+    if (!app.drafts.has(id)) app.drafts.set(id, structuredClone(app.cfg.ivrs.get(id)));
+    const d = app.drafts.get(id);
+    if (!d.keys) d.keys = {};
+    f(d);
+    app.redraw();
+  }
+
+  // menu is the form of one menu; focus says which key (or the failure
+  // path) the selection was about.
+  menu(id, focus) {
+    const app = this.app;
+    const m = app.ivr(id);
+    if (!m) return this.overview();
+    this.current = {ivr: id, focus};
+    const ro = !app.canWrite;
+    const redo = (opts) => this.menu(id, opts || focus);
+    const num = (name, label, min, max, def) => {
+      const inp = h('input', {id: 'm-' + name, type: 'number', min, max, value: m[name] || '', placeholder: String(def), disabled: ro});
+      inp.addEventListener('change', () => this.edit(id, (d) => { if (inp.value === '') delete d[name]; else d[name] = Number(inp.value); }));
+      return field(label, inp);
+    };
+    const dur = (name, label, def) => {
+      const inp = h('input', {id: 'm-' + name, type: 'text', value: m[name] || '', placeholder: def, size: 5, disabled: ro, pattern: '[0-9.]+(ms|s|m)'});
+      inp.addEventListener('change', () => this.edit(id, (d) => { if (!inp.value.trim()) delete d[name]; else d[name] = inp.value.trim(); }));
+      return field(label, inp);
+    };
+    const text = (name, label) => {
+      const inp = h('input', {id: 'm-' + name, type: 'text', value: m[name] || '', disabled: ro});
+      inp.addEventListener('change', () => this.edit(id, (d) => { if (!inp.value.trim()) delete d[name]; else d[name] = inp.value.trim(); }));
+      return field(label, inp);
+    };
+    const prompt = (name, label) => picker(app, label, m[name] || '', (v) => this.edit(id, (d) => { if (v) d[name] = v; else delete d[name]; }), {id: 'm-' + name});
+
+    const rows = Object.keys(m.keys || {}).sort(keyOrder).map((k, i) => {
+      const keyIn = h('input', {id: 'k-' + i + '-key', class: 'key', type: 'text', value: k, maxlength: 7, 'aria-label': 'key', disabled: ro});
+      keyIn.addEventListener('change', () => {
+        const nk = keyIn.value.trim();
+        if (!nk || nk === k) { keyIn.value = k; return; }
+        if (m.keys[nk]) { app.status('Key ' + nk + ' is already used in ' + id + '.', 'error'); keyIn.value = k; return; }
+        this.edit(id, (d) => { d.keys[nk] = d.keys[k]; delete d.keys[k]; });
+        redo({key: nk});
+      });
+      const dest = destEditor(app, m.keys[k], (nd, again) => {
+        this.edit(id, (d) => { d.keys[k] = nd; });
+        if (again) redo({key: k});
+      }, {label: 'key ' + k, idBase: 'k-' + i});
+      const pick = h('button', {type: 'button', class: 'edit-only', title: 'Then click a menu on the chart', 'aria-label': 'Point key ' + k + ' at a menu chosen on the chart'}, 'pick');
+      pick.addEventListener('click', () => {
+        this.pick = {ivr: id, key: k};
+        app.status('Click (or Enter on) the menu key ' + k + ' of ' + id + ' should go to.');
+        app.graph && document.getElementById('chart').focus();
+      });
+      const rm = h('button', {type: 'button', class: 'danger edit-only', 'aria-label': 'Remove key ' + k}, '✕');
+      rm.addEventListener('click', () => { this.edit(id, (d) => { delete d.keys[k]; }); redo({}); });
+      const bad = app.problems.some((p) => p.path === 'ivrs[' + id + '].keys.' + k || p.path.startsWith('ivrs[' + id + '].keys.' + k + '.'));
+      return h('tr', {class: [focus.key === k ? 'selected' : '', bad ? 'problem' : ''].join(' '), 'data-key': k},
+        h('td', {}, keyIn), h('td', {}, h('div', {class: 'picker'}, dest)), h('td', {class: 'edit-only'}, pick, rm));
+    });
+    const add = h('button', {type: 'button', class: 'edit-only', id: 'add-key'}, 'Add key');
+    add.addEventListener('click', () => {
+      const free = [...'123456789*0#'].find((c) => !(m.keys || {})[c]);
+      if (!free) { app.status('Every key is used.', 'error'); return; }
+      this.edit(id, (d) => { d.keys[free] = 'hangup'; });
+      redo({key: free});
+      document.getElementById('k-' + Object.keys(app.ivr(id).keys).sort(keyOrder).indexOf(free) + '-kind')?.focus();
+    });
+    const failure = destEditor(app, m.on_failure === undefined ? null : m.on_failure, (nd, again) => {
+      this.edit(id, (d) => { if (nd === 'hangup') delete d.on_failure; else d.on_failure = nd; });
+      if (again) redo({failure: true});
+    }, {label: 'on failure', idBase: 'fail'});
+
+    const schedSel = h('select', {id: 'm-schedule', disabled: ro}, h('option', {value: ''}, '(always open)'),
+      [...app.cfg.schedules.keys()].map((s) => h('option', {value: s}, s)));
+    schedSel.value = m.schedule || '';
+    schedSel.addEventListener('change', () => this.edit(id, (d) => { if (schedSel.value) d.schedule = schedSel.value; else delete d.schedule; }));
+    const transfer = h('select', {id: 'm-transfer', disabled: ro}, ['refer', 'bridge', 'auto'].map((t) => h('option', {value: t}, t)));
+    transfer.value = m.transfer || 'refer';
+    transfer.addEventListener('change', () => this.edit(id, (d) => { d.transfer = transfer.value; }));
+
+    const dirty = app.drafts.has(id);
+    const save = h('button', {type: 'button', class: 'primary edit-only', id: 'save', disabled: !dirty}, 'Save');
+    save.addEventListener('click', () => this.save(id));
+    const revert = h('button', {type: 'button', class: 'edit-only', id: 'revert', disabled: !dirty}, 'Discard changes');
+    revert.addEventListener('click', () => { app.drafts.delete(id); this.conflict.delete(id); app.showProblems([]); app.redraw(); redo(); });
+    const conflict = this.conflict.get(id);
+
+    fill(this.panel,
+      h('h2', {}, 'Menu ', h('code', {}, id)),
+      h('div', {class: 'actions'}, save, revert, dirty ? h('span', {class: 'dirty'}, '● unsaved changes') : null,
+        h('span', {class: 'muted'}, 'version ' + (app.cfg.ivrs.get(id) || {}).version)),
+      conflict ? h('div', {class: 'error', role: 'alert', id: 'conflict'}, conflict, ' ', this.theirsButton(id)) : null,
+      this.problemList(app.problems, 'ivrs[' + id + ']'),
+      text('name', 'Name'),
+      h('h3', {}, 'Keys'),
+      h('table', {class: 'keys'}, h('tbody', {}, rows)), add,
+      h('h3', {}, 'When the caller fails'),
+      h('p', {class: 'muted'}, 'After ' + (m.max_invalid || 3) + ' invalid keys or ' + (m.prompt_repeat || 3) + ' prompts without a key:'),
+      h('div', {class: 'picker', id: 'failure-row'}, failure),
+      h('h3', {}, 'Prompts'),
+      prompt('greeting', 'Greeting (once per call)'), prompt('prompt', 'Menu prompt'),
+      prompt('invalid_prompt', 'Invalid key'), prompt('timeout_prompt', 'No key'),
+      h('h3', {}, 'Timing'),
+      h('div', {class: 'row'}, num('prompt_repeat', 'Repeats', 1, 5, 3), dur('response_timeout', 'Wait for a key', '5s'),
+        dur('digit_timeout', 'Between digits', '3s'), num('max_invalid', 'Invalid keys', 1, 10, 3)),
+      h('h3', {}, 'Hours and hand-off'),
+      field('Schedule', schedSel), field('Transfer', transfer),
+      h('p', {class: 'muted'}, 'Dialled as: ' + ((m.extensions || []).join(', ') || '(only from other menus)')),
+      app.canWrite ? uploadForm(app, () => redo()) : null);
+    if (focus.key !== undefined) {
+      const row = this.panel.querySelector(`tr[data-key="${CSS.escape(focus.key)}"]`);
+      row?.scrollIntoView({block: 'nearest'});
+    }
+  }
+
+  theirsButton(id) {
+    const b = h('button', {type: 'button', id: 'load-theirs'}, 'Load their version (drops my changes)');
+    b.addEventListener('click', async () => {
+      const r = await api.call('GET', '/ivrs/' + encodeURIComponent(id));
+      this.app.cfg.ivrs.set(id, r.body);
+      this.app.drafts.delete(id);
+      this.conflict.delete(id);
+      this.app.redraw();
+      this.menu(id, {});
+    });
+    return b;
+  }
+
+  async save(id) {
+    const app = this.app;
+    const draft = app.drafts.get(id);
+    const orig = app.cfg.ivrs.get(id);
+    if (!draft || !orig) return;
+    app.status('Saving ' + id + '…');
+    try {
+      const r = await api.call('PUT', '/ivrs/' + encodeURIComponent(id), {body: api.withoutMeta(draft), etag: api.etagOf(orig)});
+      app.cfg.ivrs.set(id, r.body);
+      app.drafts.delete(id);
+      this.conflict.delete(id);
+      app.showProblems([]);
+      app.redraw();
+      app.status('Saved menu ' + id + ' (version ' + r.body.version + '). New calls get it now.', 'ok');
+    } catch (e) {
+      if (e.status === 422) {
+        app.showProblems(e.problems);
+        app.status('Not saved: ' + e.problems.length + ' problem' + (e.problems.length === 1 ? '' : 's') + ' (marked on the chart). ' + e.problems.map((p) => p.path + ': ' + p.message).join('; '), 'error');
+      } else if (e.status === 412) {
+        this.conflict.set(id, 'Not saved: someone else changed menu ' + id + ' since you opened it (you had version ' + orig.version + '). Your changes are still here; nothing was overwritten.');
+        app.status('Not saved: ' + id + ' was changed by someone else meanwhile.', 'error');
+      } else {
+        app.status('Not saved: ' + e.message, 'error');
+      }
+    }
+    this.menu(id, (this.current && this.current.focus) || {});
+  }
+
+  schedule(sid) { scheduleForm(this, sid); }
+  showSchedules() { scheduleList(this); }
+
+  showPrompts() {
+    const app = this.app;
+    fill(this.panel, h('h2', {}, 'Prompts'),
+      h('ul', {class: 'list', id: 'prompt-list'}, app.prompts.map((p) => {
+        const b = h('button', {type: 'button', 'aria-label': 'Play ' + p}, '▶');
+        b.addEventListener('click', () => play(p));
+        return h('li', {}, h('span', {class: 'grow'}, p), b);
+      })),
+      app.canWrite ? uploadForm(app, () => this.showPrompts()) : null);
+  }
+}
+

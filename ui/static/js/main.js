@@ -1,0 +1,196 @@
+// The page: login, loading the configuration, the IVR picker and the
+// wiring between the flowchart, the side panel, the simulation and the
+// live overlay.
+
+import * as api from './api.js';
+import {h, fill} from './dom.js';
+import {buildGraph, entryIVRs, owners} from './model.js';
+import {Chart, markers} from './render.js';
+import {Editor} from './editor.js';
+import {Simulator} from './simulate.js';
+import {Overlay} from './overlay.js';
+
+const $ = (id) => document.getElementById(id);
+
+// app is the state the parts share.
+const app = {
+  who: null, // {name, scope}
+  cfg: {ivrs: new Map(), schedules: new Map(), trunks: new Map(), extensions: new Map()},
+  prompts: [],
+  drafts: new Map(), // ivr id -> edited copy not yet saved
+  problems: [], // the last 422's problems
+  root: '',
+  graph: null,
+  selected: null,
+  get canWrite() { return this.who && this.who.scope === 'write'; },
+};
+
+let chart, editor, sim, overlay;
+
+// ivr is the menu as shown: the draft when there is one.
+app.ivr = (id) => app.drafts.get(id) || app.cfg.ivrs.get(id);
+
+// shownConfig is the configuration with the drafts in place.
+app.shownConfig = () => {
+  const ivrs = new Map(app.cfg.ivrs);
+  for (const [id, d] of app.drafts) ivrs.set(id, d);
+  return {...app.cfg, ivrs};
+};
+
+app.status = (msg, kind) => {
+  const el = $('status');
+  el.className = kind || '';
+  el.textContent = msg || '';
+};
+
+// redraw lays the graph out again (after an edit) and puts the marks back.
+app.redraw = ({fit} = {}) => {
+  app.graph = buildGraph(app.shownConfig(), app.root);
+  chart.draw(app.graph, {fit});
+  app.showProblems(app.problems);
+  if (app.selected) markSelected(app.selected);
+  sim.reapply();
+  overlay.reapply();
+};
+
+app.showProblems = (problems) => {
+  app.problems = problems || [];
+  const nodes = new Map();
+  const edges = [];
+  for (const p of app.problems) {
+    const o = owners(app.graph, p.path);
+    edges.push(...o.edges);
+    for (const n of o.nodes) nodes.set(n, (nodes.get(n) || []).concat(p));
+  }
+  chart.mark('problem', [...nodes.keys(), ...edges]);
+  for (const n of app.graph.nodes.keys()) {
+    const ps = nodes.get(n);
+    chart.badge(n, 'problem', ps ? '⚠ ' + ps.length : '', ps ? ps.map((p) => p.path + ': ' + p.message).join('\n') : '');
+  }
+};
+
+function markSelected(sel) {
+  chart.mark('selected', [sel.node || sel.edge].filter(Boolean));
+}
+
+app.select = (sel) => {
+  app.selected = sel;
+  markSelected(sel);
+  editor.show(sel);
+};
+
+app.reload = async () => {
+  const [ivrs, schedules, trunks, extensions] = await Promise.all(['ivrs', 'schedules', 'trunks', 'extensions'].map(api.list));
+  app.cfg = {
+    ivrs: new Map(ivrs.map((x) => [x.id, x])),
+    schedules: new Map(schedules.map((x) => [x.id, x])),
+    trunks: new Map(trunks.map((x) => [x.name, x])),
+    extensions: new Map(extensions.map((x) => [x.number, x])),
+  };
+  await app.reloadPrompts();
+};
+
+app.reloadPrompts = async () => {
+  app.prompts = (await api.call('GET', '/prompts')).body.items.map((p) => p.name).sort();
+};
+
+function fillPicker() {
+  const pick = $('ivr-pick');
+  const entries = entryIVRs(app.cfg).map((m) => m.id);
+  const others = [...app.cfg.ivrs.keys()].filter((id) => !entries.includes(id));
+  fill(pick,
+    h('optgroup', {label: 'Dialled'}, entries.map((id) => h('option', {value: id}, id + (app.cfg.ivrs.get(id).name && app.cfg.ivrs.get(id).name !== id ? ' — ' + app.cfg.ivrs.get(id).name : '')))),
+    others.length ? h('optgroup', {label: 'Submenus'}, others.map((id) => h('option', {value: id}, id))) : null);
+  if (!app.cfg.ivrs.has(app.root)) app.root = entries[0] || others[0] || '';
+  pick.value = app.root;
+}
+
+async function start() {
+  $('login').hidden = true;
+  $('app').hidden = false;
+  document.body.classList.toggle('readonly', !app.canWrite);
+  $('who').textContent = app.who.name + ' (' + (app.canWrite ? 'can edit' : 'read only') + ')';
+  await app.reload();
+  fillPicker();
+  app.redraw({fit: true});
+  if (!app.root) app.status('No IVR yet.' + (app.canWrite ? ' Create one through the API or the file.' : ''));
+  editor.show(null);
+}
+
+function showLogin(msg) {
+  $('app').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = msg || '';
+  $('token').focus();
+}
+
+async function login(tok) {
+  try {
+    app.who = (await api.call('GET', '/whoami', {tok})).body;
+  } catch (e) {
+    api.clearToken();
+    showLogin(e.status === 401 ? 'That token is not valid.' : e.status === 429 ? 'Too many failed attempts; wait a minute.' : 'Sign-in failed: ' + e.message);
+    return;
+  }
+  api.setToken(tok);
+  try {
+    await start();
+  } catch (e) {
+    app.status('Loading failed: ' + e.message, 'error');
+  }
+}
+
+function wire() {
+  const svg = $('chart');
+  svg.append(markers());
+  chart = new Chart(svg, (sel) => app.select(sel));
+  editor = new Editor(app, $('panel'));
+  sim = new Simulator(app, $('sim'), chart);
+  overlay = new Overlay(app, chart);
+  api.whenUnauthorized(() => showLogin('The token stopped working (revoked?). Sign in again.'));
+
+  $('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    login($('token').value.trim());
+  });
+  $('btn-logout').addEventListener('click', () => {
+    api.clearToken();
+    overlay.stop();
+    app.drafts.clear();
+    app.who = null;
+    showLogin('');
+  });
+  $('ivr-pick').addEventListener('change', (e) => {
+    app.root = e.target.value;
+    app.selected = null;
+    sim.clear();
+    app.redraw({fit: true});
+    editor.show(null);
+  });
+  $('btn-fit').addEventListener('click', () => chart.fit());
+  $('btn-zoom-in').addEventListener('click', () => chart.zoom(1.25));
+  $('btn-zoom-out').addEventListener('click', () => chart.zoom(0.8));
+  $('btn-dir').addEventListener('click', (e) => {
+    chart.rankdir = chart.rankdir === 'TB' ? 'LR' : 'TB';
+    e.target.setAttribute('aria-pressed', String(chart.rankdir === 'LR'));
+    app.redraw({fit: true});
+  });
+  $('btn-sched').addEventListener('click', () => editor.showSchedules());
+  $('btn-prompts').addEventListener('click', () => editor.showPrompts());
+  $('btn-sim').addEventListener('click', (e) => {
+    const on = sim.toggle();
+    e.target.setAttribute('aria-pressed', String(on));
+    chart.fit(); // the canvas changed size
+  });
+  $('btn-live').addEventListener('click', (e) => {
+    const on = overlay.toggle();
+    e.target.setAttribute('aria-pressed', String(on));
+  });
+  window.addEventListener('beforeunload', (e) => { if (app.drafts.size) e.preventDefault(); });
+  window.addEventListener('resize', () => chart.fit());
+
+  const tok = api.token();
+  if (tok) login(tok); else showLogin('');
+}
+
+wire();

@@ -1,0 +1,79 @@
+// Prompts: a picker of the names the server knows, playing one in the
+// page, and uploading a new one. The audio is fetched with the token and
+// given to <audio> as an object URL (an <audio src> could not send the
+// Authorization header).
+
+import * as api from './api.js';
+import {h, field} from './dom.js';
+
+let lastURL = '';
+
+export async function play(name, statusEl) {
+  const player = document.getElementById('player');
+  try {
+    const r = await api.call('GET', '/prompts/' + encodeURIComponent(name) + '/audio');
+    if (lastURL) URL.revokeObjectURL(lastURL);
+    lastURL = URL.createObjectURL(r.body);
+    player.src = lastURL;
+    player.hidden = false;
+    player.dataset.prompt = name;
+    // Autoplay may be refused until the user has interacted; the
+    // controls are then there to press.
+    await player.play().catch(() => {});
+    if (statusEl) statusEl.textContent = 'Playing ' + name;
+  } catch (e) {
+    if (statusEl) statusEl.textContent = 'Cannot play ' + name + ': ' + e.message;
+  }
+}
+
+// picker is a select of prompt names (with "none" when optional) and a
+// play button; onChange gets the new name ('' for none).
+export function picker(app, label, value, onChange, {optional = true, id} = {}) {
+  const names = app.prompts.slice();
+  if (value && !names.includes(value)) names.unshift(value); // unknown: kept, validation will say
+  const sel = h('select', {id, 'aria-label': label},
+    optional ? h('option', {value: ''}, '(none)') : null,
+    names.map((n) => h('option', {value: n}, n + (app.prompts.includes(n) ? '' : ' (missing)'))));
+  sel.value = value || '';
+  sel.disabled = !app.canWrite;
+  sel.addEventListener('change', () => onChange(sel.value));
+  const btn = h('button', {type: 'button', class: 'play', 'aria-label': 'Play ' + label, title: 'Play'}, '▶');
+  btn.addEventListener('click', () => { if (sel.value) play(sel.value); });
+  const wrap = h('div', {class: 'picker'}, sel, btn);
+  return label ? fieldWrap(label, sel, wrap) : wrap;
+}
+
+// fieldWrap labels control (inside wrap, beside its play button).
+function fieldWrap(label, control, wrap) {
+  const f = field(label, control);
+  f.replaceChild(wrap, control);
+  wrap.prepend(control);
+  return f;
+}
+
+// uploadForm uploads a WAV under a name (PUT /prompts/NAME), then
+// refreshes the list; done gets the name.
+export function uploadForm(app, done) {
+  const name = h('input', {type: 'text', placeholder: 'name, e.g. sales-welcome', pattern: '[A-Za-z0-9._-]+', spellcheck: 'false'});
+  const file = h('input', {type: 'file', accept: 'audio/wav,audio/x-wav,.wav'});
+  const msg = h('p', {class: 'muted', role: 'status'});
+  const btn = h('button', {type: 'button'}, 'Upload');
+  file.addEventListener('change', () => {
+    if (!name.value && file.files[0]) name.value = file.files[0].name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
+  });
+  btn.addEventListener('click', async () => {
+    const f = file.files[0];
+    if (!f || !name.value) { msg.textContent = 'Choose a WAV file and a name.'; return; }
+    msg.textContent = 'Uploading…';
+    try {
+      await api.call('PUT', '/prompts/' + encodeURIComponent(name.value), {body: f, raw: true, type: 'audio/wav'});
+      await app.reloadPrompts();
+      msg.textContent = 'Uploaded ' + name.value + '.';
+      if (done) done(name.value);
+    } catch (e) {
+      msg.textContent = 'Upload failed: ' + e.message;
+    }
+  });
+  return h('div', {class: 'upload edit-only'}, h('h3', {}, 'Upload a prompt'),
+    field('Name', name), field('WAV file', file), btn, msg);
+}

@@ -1,0 +1,226 @@
+// The flowchart: dagre lays the graph out, this draws it as SVG and gives
+// it zoom, pan and fit. Nodes and edges are focusable buttons (Tab, Enter,
+// Space); what they do when chosen is the caller's (onSelect).
+
+import dagre from '../vendor/dagre/dagre.esm.js';
+import {s, activate} from './dom.js';
+
+const CHAR = 6.6; // average width of a 12px sans-serif character
+const LINE = 15;
+const MAXCH = 38;
+
+function clip(t) { return t.length > MAXCH ? t.slice(0, MAXCH - 1) + '…' : t; }
+
+function nodeSize(n) {
+  const widest = Math.max(n.title.length * 1.1, ...n.lines.map((l) => clip(l).length));
+  const w = Math.max(n.type === 'end' ? 90 : 130, Math.min(290, Math.ceil(widest * CHAR) + 24));
+  const h = 26 + n.lines.length * LINE + (n.lines.length ? 6 : 0);
+  return {w, h};
+}
+
+// Chart owns one SVG element and what is drawn in it.
+export class Chart {
+  constructor(svg, onSelect) {
+    this.svg = svg;
+    this.onSelect = onSelect;
+    this.view = {k: 1, x: 0, y: 0};
+    this.els = new Map(); // node or edge id -> <g>
+    this.rankdir = 'TB';
+    this.installPanZoom();
+  }
+
+  // draw lays out and draws graph; the view is kept unless fit is asked.
+  draw(graph, {fit} = {}) {
+    this.graph = graph;
+    const g = new dagre.graphlib.Graph({multigraph: true});
+    g.setGraph({rankdir: this.rankdir, nodesep: 28, ranksep: 56, edgesep: 14, marginx: 24, marginy: 24});
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const n of graph.nodes.values()) {
+      const {w, h} = nodeSize(n);
+      g.setNode(n.id, {width: w, height: h});
+    }
+    for (const e of graph.edges) {
+      const lw = e.label ? Math.ceil(e.label.length * 7) + 14 : 0;
+      g.setEdge(e.from, e.to, {width: lw, height: e.label ? 18 : 0, labelpos: 'c', minlen: e.type === 'entry' ? 1 : 1}, e.id);
+    }
+    dagre.layout(g);
+    this.size = {w: g.graph().width || 0, h: g.graph().height || 0};
+
+    const vp = s('g', {class: 'viewport'});
+    const edgeLayer = s('g', {class: 'edges'});
+    const labelLayer = s('g', {class: 'labels'});
+    const nodeLayer = s('g', {class: 'nodes'});
+    vp.append(edgeLayer, nodeLayer, labelLayer);
+    this.els.clear();
+    for (const e of graph.edges) {
+      const pos = g.edge({v: e.from, w: e.to, name: e.id});
+      const el = this.drawEdge(e, pos);
+      edgeLayer.append(el.path);
+      if (el.label) labelLayer.append(el.label);
+    }
+    for (const n of graph.nodes.values()) {
+      const pos = g.node(n.id);
+      nodeLayer.append(this.drawNode(n, pos));
+    }
+    this.svg.querySelector('.viewport')?.remove();
+    this.svg.append(vp);
+    this.vp = vp;
+    if (fit) this.fit(); else this.apply();
+  }
+
+  drawNode(n, pos) {
+    const w = pos.width, hgt = pos.height;
+    const label = n.title + (n.lines.length ? ': ' + n.lines.join('; ') : '');
+    const el = s('g', {class: 'node t-' + n.type + (n.kind ? ' k-' + n.kind : ''), tabindex: 0, role: 'button',
+      'aria-label': label, 'data-id': n.id, 'data-path': n.path || '', 'data-ivr': n.ivr || '',
+      transform: `translate(${pos.x - w / 2},${pos.y - hgt / 2})`});
+    const rx = n.type === 'end' ? hgt / 2 : n.type === 'gate' ? 2 : 8;
+    el.append(s('title', {}, label));
+    el.append(s('rect', {class: 'box', width: w, height: hgt, rx}));
+    el.append(s('text', {class: 'title', x: 10, y: 18}, clip(n.title)));
+    n.lines.forEach((l, i) => el.append(s('text', {class: 'line', x: 10, y: 36 + i * LINE}, clip(l))));
+    el.append(s('g', {class: 'badges', transform: `translate(${w - 4},-8)`}));
+    activate(el, () => this.onSelect({node: n.id}));
+    this.els.set(n.id, el);
+    return el;
+  }
+
+  drawEdge(e, pos) {
+    const pts = pos.points || [];
+    const d = smooth(pts);
+    const title = (e.label ? e.label + ': ' : '') + e.type + ' ' + this.graph.nodes.get(e.from).title + ' → ' + this.graph.nodes.get(e.to).title;
+    const path = s('g', {class: 'edge t-' + e.type, 'data-id': e.id, 'data-path': e.path || '', 'data-key': e.key || '', 'data-to': e.to},
+      s('path', {class: 'hit', d}),
+      s('path', {class: 'line', d, 'marker-end': 'url(#arrow-' + e.type + ')'}));
+    let label = null;
+    if (e.label) {
+      const w = Math.ceil(e.label.length * 7) + 12;
+      label = s('g', {class: 'elabel t-' + e.type, tabindex: 0, role: 'button', 'aria-label': title, 'data-edge': e.id,
+        'data-key': e.key || '', 'data-path': e.path || '', transform: `translate(${pos.x - w / 2},${pos.y - 9})`},
+      s('title', {}, title),
+      s('rect', {width: w, height: 18, rx: 9}),
+      s('text', {x: w / 2, y: 13, 'text-anchor': 'middle'}, e.label));
+      activate(label, () => this.onSelect({edge: e.id}));
+    }
+    path.addEventListener('click', () => this.onSelect({edge: e.id}));
+    this.els.set(e.id, path);
+    if (label) this.els.set(e.id + ':label', label);
+    return {path, label};
+  }
+
+  // mark sets a class on the elements of the given node and edge ids,
+  // taking it off every other.
+  mark(cls, ids) {
+    const want = new Set();
+    for (const id of ids) {
+      for (const k of [id, id + ':label']) if (this.els.has(k)) want.add(this.els.get(k));
+    }
+    this.svg.querySelectorAll('.' + cls).forEach((el) => { if (!want.has(el)) el.classList.remove(cls); });
+    want.forEach((el) => el.classList.add(cls));
+  }
+
+  // badge puts a small text tag (validation, live figures) on a node.
+  badge(nodeId, group, text, title) {
+    const el = this.els.get(nodeId);
+    if (!el) return;
+    const b = el.querySelector('.badges');
+    b.querySelectorAll('.b-' + group).forEach((x) => x.remove());
+    if (!text) return;
+    const n = b.children.length;
+    const w = Math.ceil(text.length * 6.6) + 10;
+    b.append(s('g', {class: 'badge b-' + group, transform: `translate(${-w - n * 4},${n * 20})`},
+      s('title', {}, title || text), s('rect', {width: w, height: 17, rx: 8}), s('text', {x: w / 2, y: 12.5, 'text-anchor': 'middle'}, text)));
+  }
+
+  // edgeNote appends a live figure to an edge's label (a key's share).
+  edgeNote(edgeId, text) {
+    const el = this.els.get(edgeId + ':label');
+    if (!el) return;
+    el.querySelectorAll('.note').forEach((x) => x.remove());
+    if (!text) return;
+    const w = Number(el.querySelector('rect').getAttribute('width'));
+    el.append(s('text', {class: 'note', x: w + 3, y: 13}, text));
+  }
+
+  focus(id) {
+    const el = this.els.get(id + ':label') || this.els.get(id);
+    if (el && el.focus) el.focus({preventScroll: true});
+  }
+
+  // --- zoom, pan, fit ---
+
+  apply() {
+    if (this.vp) this.vp.setAttribute('transform', `translate(${this.view.x},${this.view.y}) scale(${this.view.k})`);
+  }
+
+  fit() {
+    const r = this.svg.getBoundingClientRect();
+    if (!this.size || !r.width || !this.size.w) return;
+    const k = Math.min(1.4, Math.max(0.15, Math.min(r.width / this.size.w, r.height / this.size.h) * 0.96));
+    this.view = {k, x: (r.width - this.size.w * k) / 2, y: Math.max(0, (r.height - this.size.h * k) / 2)};
+    this.apply();
+  }
+
+  zoom(factor, cx, cy) {
+    const r = this.svg.getBoundingClientRect();
+    if (cx === undefined) { cx = r.width / 2; cy = r.height / 2; }
+    const k = Math.min(4, Math.max(0.1, this.view.k * factor));
+    const f = k / this.view.k;
+    this.view = {k, x: cx - (cx - this.view.x) * f, y: cy - (cy - this.view.y) * f};
+    this.apply();
+  }
+
+  pan(dx, dy) { this.view.x += dx; this.view.y += dy; this.apply(); }
+
+  installPanZoom() {
+    const svg = this.svg;
+    svg.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const r = svg.getBoundingClientRect();
+      this.zoom(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+    }, {passive: false});
+    let drag = null;
+    svg.addEventListener('pointerdown', (e) => {
+      if (e.target.closest('.node, .elabel, .edge')) return;
+      drag = {x: e.clientX, y: e.clientY, id: e.pointerId};
+      svg.setPointerCapture(e.pointerId);
+      svg.classList.add('panning');
+    });
+    svg.addEventListener('pointermove', (e) => {
+      if (!drag || e.pointerId !== drag.id) return;
+      this.pan(e.clientX - drag.x, e.clientY - drag.y);
+      drag.x = e.clientX; drag.y = e.clientY;
+    });
+    const end = () => { drag = null; svg.classList.remove('panning'); };
+    svg.addEventListener('pointerup', end);
+    svg.addEventListener('pointercancel', end);
+    // The canvas itself takes the keyboard: arrows pan, + and - zoom, 0 fits.
+    svg.addEventListener('keydown', (e) => {
+      if (e.target !== svg) return;
+      const step = 60;
+      const acts = {ArrowLeft: () => this.pan(step, 0), ArrowRight: () => this.pan(-step, 0), ArrowUp: () => this.pan(0, step),
+        ArrowDown: () => this.pan(0, -step), '+': () => this.zoom(1.2), '=': () => this.zoom(1.2), '-': () => this.zoom(1 / 1.2), 0: () => this.fit()};
+      if (acts[e.key]) { e.preventDefault(); acts[e.key](); }
+    });
+  }
+}
+
+// smooth draws dagre's points as one curve through their midpoints.
+function smooth(p) {
+  if (!p.length) return '';
+  if (p.length < 3) return 'M' + p.map((q) => q.x + ',' + q.y).join('L');
+  let d = `M${p[0].x},${p[0].y}`;
+  for (let i = 1; i < p.length - 1; i++) {
+    const mx = (p[i].x + p[i + 1].x) / 2, my = (p[i].y + p[i + 1].y) / 2;
+    d += `Q${p[i].x},${p[i].y} ${i === p.length - 2 ? p[i + 1].x : mx},${i === p.length - 2 ? p[i + 1].y : my}`;
+  }
+  return d;
+}
+
+// markers are the arrowheads, one colour per edge type (CSS colours the
+// lines; a marker does not inherit the stroke).
+export function markers() {
+  const types = ['entry', 'key', 'failure', 'timeout', 'overflow', 'then', 'open', 'closed'];
+  return s('defs', {}, types.map((t) => s('marker', {id: 'arrow-' + t, class: 'm-' + t, viewBox: '0 0 10 10', refX: 9, refY: 5,
+    markerUnits: 'userSpaceOnUse', markerWidth: 11, markerHeight: 11, orient: 'auto-start-reverse'}, s('path', {d: 'M0,0L10,5L0,10z'}))));
+}

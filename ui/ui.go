@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed static
+var static embed.FS
+
+// csp keeps the page to its own origin: no CDN, no inline script, no
+// request anywhere but this server (blob: is the prompt player's audio,
+// fetched with the token and handed to <audio> as an object URL).
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+
+// Handler serves the UI under prefix (e.g. "/ui"): prefix itself
+// redirects to prefix+"/", which is the page; the assets are below it.
+// The assets are public (they hold no data); the page asks for a token
+// before it shows anything.
+func Handler(prefix string) http.Handler {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic("ui: embedded assets: " + err.Error()) // a build defect
+	}
+	files := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if r.URL.Path == prefix {
+			http.Redirect(w, r, prefix+"/", http.StatusMovedPermanently)
+			return
+		}
+		rest, ok := strings.CutPrefix(r.URL.Path, prefix+"/")
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		rest = path.Clean("/" + rest)
+		if strings.HasSuffix(rest, "/") && rest != "/" {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		// The assets change with the binary; revalidating is cheap
+		// (embedded files have no modification time, so no 304 either,
+		// but they are small) and an upgrade is never half-cached.
+		h.Set("Cache-Control", "no-cache")
+		if rest != "/" {
+			if fi, err := fs.Stat(sub, rest[1:]); err != nil || fi.IsDir() {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = rest
+		files.ServeHTTP(w, r2)
+	})
+}
