@@ -162,14 +162,18 @@ func (b *browser) waitFor(what, js string) {
 }
 
 // screenshot writes a PNG of the page to docs/screenshots/NAME when
-// IVRD_UI_SCREENSHOTS=1, else into the test's temporary folder.
+// IVRD_UI_SCREENSHOTS=1, into $IVRD_UI_ARTIFACTS when set, else into the
+// test's temporary folder.
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(b.t, err)
-	dir := b.t.TempDir()
+	dir := os.Getenv("IVRD_UI_ARTIFACTS")
+	if dir == "" {
+		dir = b.t.TempDir()
+	}
 	if os.Getenv("IVRD_UI_SCREENSHOTS") == "1" {
 		dir = filepath.Join("..", "..", "docs", "screenshots")
 		require.NoError(b.t, os.MkdirAll(dir, 0o755))

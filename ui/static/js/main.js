@@ -171,8 +171,9 @@ function wire() {
   $('btn-zoom-in').addEventListener('click', () => chart.zoom(1.25));
   $('btn-zoom-out').addEventListener('click', () => chart.zoom(0.8));
   $('btn-dir').addEventListener('click', (e) => {
-    chart.rankdir = chart.rankdir === 'TB' ? 'LR' : 'TB';
-    e.target.setAttribute('aria-pressed', String(chart.rankdir === 'LR'));
+    const next = {auto: 'TB', TB: 'LR', LR: 'auto'}[chart.rankdir];
+    chart.rankdir = next;
+    e.target.textContent = 'Layout: ' + {auto: 'auto', TB: 'top down', LR: 'left to right'}[next];
     app.redraw({fit: true});
   });
   $('btn-sched').addEventListener('click', () => editor.showSchedules());

@@ -127,6 +127,9 @@ export function buildGraph(cfg, rootId) {
     }
     // Failure: max_invalid wrong keys, or prompt_repeat silences; both go
     // to on_failure (hang up when it is not set).
+    // Without on_failure the call hangs up: said in the node rather than
+    // drawn, which keeps a large tree readable.
+    if (m.on_failure === undefined || m.on_failure === null) return arrive;
     const fp = p + '.on_failure';
     const to = dest(menuId, m.on_failure, fp, {type: 'failure', label: '✗ ' + (m.max_invalid || 3) + ' invalid', ivr: id, failure: true}, m);
     edge(menuId, to, {type: 'timeout', label: '… ' + (m.prompt_repeat || 3) + ' no key', ivr: id, path: fp, failure: true});
@@ -202,6 +205,7 @@ function menuLines(m) {
   out.push('×' + (m.prompt_repeat || 3) + ' · wait ' + (m.response_timeout || '5s') + ' · digits ' + (m.digit_timeout || '3s'));
   if (m.schedule) out.push('schedule: ' + m.schedule);
   if ((m.extensions || []).length) out.push('☎ ' + m.extensions.join(', '));
+  if (m.on_failure === undefined || m.on_failure === null) out.push('on failure: hang up');
   return out;
 }
 

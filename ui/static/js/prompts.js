@@ -54,10 +54,10 @@ function fieldWrap(label, control, wrap) {
 // uploadForm uploads a WAV under a name (PUT /prompts/NAME), then
 // refreshes the list; done gets the name.
 export function uploadForm(app, done) {
-  const name = h('input', {type: 'text', placeholder: 'name, e.g. sales-welcome', pattern: '[A-Za-z0-9._-]+', spellcheck: 'false'});
-  const file = h('input', {type: 'file', accept: 'audio/wav,audio/x-wav,.wav'});
-  const msg = h('p', {class: 'muted', role: 'status'});
-  const btn = h('button', {type: 'button'}, 'Upload');
+  const name = h('input', {id: 'up-name', type: 'text', placeholder: 'name, e.g. sales-welcome', pattern: '[A-Za-z0-9._-]+', spellcheck: 'false'});
+  const file = h('input', {id: 'up-file', type: 'file', accept: 'audio/wav,audio/x-wav,.wav'});
+  const msg = h('p', {class: 'muted', role: 'status', id: 'up-msg'});
+  const btn = h('button', {type: 'button', id: 'up-btn'}, 'Upload');
   file.addEventListener('change', () => {
     if (!name.value && file.files[0]) name.value = file.files[0].name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
   });
@@ -69,6 +69,8 @@ export function uploadForm(app, done) {
       await api.call('PUT', '/prompts/' + encodeURIComponent(name.value), {body: f, raw: true, type: 'audio/wav'});
       await app.reloadPrompts();
       msg.textContent = 'Uploaded ' + name.value + '.';
+      // The panel may be drawn again by done: the page's status keeps it.
+      app.status('Uploaded prompt ' + name.value + '.', 'ok');
       if (done) done(name.value);
     } catch (e) {
       msg.textContent = 'Upload failed: ' + e.message;

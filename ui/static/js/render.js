@@ -25,15 +25,14 @@ export class Chart {
     this.onSelect = onSelect;
     this.view = {k: 1, x: 0, y: 0};
     this.els = new Map(); // node or edge id -> <g>
-    this.rankdir = 'TB';
+    this.rankdir = 'auto'; // or TB, LR
     this.installPanZoom();
   }
 
-  // draw lays out and draws graph; the view is kept unless fit is asked.
-  draw(graph, {fit} = {}) {
-    this.graph = graph;
+  // layout runs dagre on graph in one direction.
+  layout(graph, dir) {
     const g = new dagre.graphlib.Graph({multigraph: true});
-    g.setGraph({rankdir: this.rankdir, nodesep: 28, ranksep: 56, edgesep: 14, marginx: 24, marginy: 24});
+    g.setGraph({rankdir: dir, nodesep: 28, ranksep: dir === 'LR' ? 70 : 56, edgesep: 14, marginx: 24, marginy: 24});
     g.setDefaultEdgeLabel(() => ({}));
     for (const n of graph.nodes.values()) {
       const {w, h} = nodeSize(n);
@@ -41,10 +40,36 @@ export class Chart {
     }
     for (const e of graph.edges) {
       const lw = e.label ? Math.ceil(e.label.length * 7) + 14 : 0;
-      g.setEdge(e.from, e.to, {width: lw, height: e.label ? 18 : 0, labelpos: 'c', minlen: e.type === 'entry' ? 1 : 1}, e.id);
+      g.setEdge(e.from, e.to, {width: lw, height: e.label ? 18 : 0, labelpos: 'c'}, e.id);
     }
     dagre.layout(g);
-    this.size = {w: g.graph().width || 0, h: g.graph().height || 0};
+    return g;
+  }
+
+  // fitScale is the zoom at which a layout of size fits the canvas.
+  fitScale(size) {
+    const r = this.svg.getBoundingClientRect();
+    if (!r.width || !size.w) return 1;
+    return Math.min(r.width / size.w, r.height / size.h) * 0.96;
+  }
+
+  // draw lays out and draws graph; the view is kept unless fit is asked.
+  // With rankdir 'auto' the direction that fits the canvas at the larger
+  // scale wins: a wide menu reads better left to right, a deep one top
+  // down.
+  draw(graph, {fit} = {}) {
+    this.graph = graph;
+    let best = null;
+    for (const dir of this.rankdir === 'auto' ? ['TB', 'LR'] : [this.rankdir]) {
+      const lg = this.layout(graph, dir);
+      const size = {w: lg.graph().width || 0, h: lg.graph().height || 0};
+      const k = this.fitScale(size);
+      if (!best || k > best.k * 1.05) best = {g: lg, size, k, dir};
+    }
+    const g = best.g;
+    this.dir = best.dir;
+    this.size = best.size;
+    this.entry = g.node('entry');
 
     const vp = s('g', {class: 'viewport'});
     const edgeLayer = s('g', {class: 'edges'});
@@ -65,7 +90,7 @@ export class Chart {
     this.svg.querySelector('.viewport')?.remove();
     this.svg.append(vp);
     this.vp = vp;
-    if (fit) this.fit(); else this.apply();
+    if (fit) this.home(); else this.apply();
   }
 
   drawNode(n, pos) {
@@ -153,11 +178,25 @@ export class Chart {
     if (this.vp) this.vp.setAttribute('transform', `translate(${this.view.x},${this.view.y}) scale(${this.view.k})`);
   }
 
+  // fit shows the whole graph, however small that makes it.
   fit() {
     const r = this.svg.getBoundingClientRect();
     if (!this.size || !r.width || !this.size.w) return;
-    const k = Math.min(1.4, Math.max(0.15, Math.min(r.width / this.size.w, r.height / this.size.h) * 0.96));
+    const k = Math.min(1.4, Math.max(0.05, this.fitScale(this.size)));
     this.view = {k, x: (r.width - this.size.w * k) / 2, y: Math.max(0, (r.height - this.size.h * k) / 2)};
+    this.apply();
+  }
+
+  // home is the first view of a graph: all of it when that stays
+  // readable, else a readable scale with the call's entry in view (the
+  // rest is a pan or a Fit away).
+  home() {
+    const READABLE = 0.6;
+    const r = this.svg.getBoundingClientRect();
+    if (!this.size || !r.width || this.fitScale(this.size) >= READABLE || !this.entry) return this.fit();
+    const k = READABLE;
+    const e = this.entry;
+    this.view = this.dir === 'LR' ? {k, x: 16, y: r.height / 2 - e.y * k} : {k, x: r.width / 2 - e.x * k, y: 16};
     this.apply();
   }
 
@@ -199,7 +238,7 @@ export class Chart {
       if (e.target !== svg) return;
       const step = 60;
       const acts = {ArrowLeft: () => this.pan(step, 0), ArrowRight: () => this.pan(-step, 0), ArrowUp: () => this.pan(0, step),
-        ArrowDown: () => this.pan(0, -step), '+': () => this.zoom(1.2), '=': () => this.zoom(1.2), '-': () => this.zoom(1 / 1.2), 0: () => this.fit()};
+        ArrowDown: () => this.pan(0, -step), '+': () => this.zoom(1.2), '=': () => this.zoom(1.2), '-': () => this.zoom(1 / 1.2), 0: () => this.fit(), Home: () => this.home()};
       if (acts[e.key]) { e.preventDefault(); acts[e.key](); }
     });
   }
