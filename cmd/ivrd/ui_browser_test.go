@@ -161,10 +161,10 @@ func (b *browser) waitFor(what, js string) {
 	require.NoError(b.t, err, "waiting for %s (console: %v)", what, b.consoleErrors())
 }
 
-// screenshot writes a PNG of the page to docs/screenshots/NAME when
-// IVRD_UI_SCREENSHOTS=1, into $IVRD_UI_ARTIFACTS when set, else into the
-// test's temporary folder.
-func (b *browser) screenshot(name string) string {
+// screenshot writes a PNG of the page into $IVRD_UI_ARTIFACTS when set,
+// else into the test's temporary folder; the README's pictures (readme)
+// go to docs/screenshots/NAME when IVRD_UI_SCREENSHOTS=1.
+func (b *browser) screenshot(name string, readme bool) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
@@ -174,7 +174,7 @@ func (b *browser) screenshot(name string) string {
 	if dir == "" {
 		dir = b.t.TempDir()
 	}
-	if os.Getenv("IVRD_UI_SCREENSHOTS") == "1" {
+	if readme && os.Getenv("IVRD_UI_SCREENSHOTS") == "1" {
 		dir = filepath.Join("..", "..", "docs", "screenshots")
 		require.NoError(b.t, os.MkdirAll(dir, 0o755))
 	}

@@ -75,7 +75,7 @@ func TestUIEndToEnd(t *testing.T) {
 	var to string
 	b.eval(`(() => { const e = document.querySelector('#chart .edge[data-path="ivrs[main].keys.2"]'); return e && e.dataset.to; })()`, &to)
 	assert.Equal(t, "menu:support", to)
-	b.screenshot("graph.png")
+	b.screenshot("graph.png", true)
 
 	// Retarget key 1 by clicking its label and typing the new URI; save.
 	b.click(`#chart .elabel[data-path="ivrs[main].keys.1"]`)
@@ -156,7 +156,7 @@ func TestUIEndToEnd(t *testing.T) {
 	b.eval(`[...document.querySelectorAll('#chart .node.hl')].map(e => e.dataset.id)`, &current)
 	assert.Equal(t, []string{"d:ivrs[support].keys.1"}, current, "the last step is the hand-off")
 	assert.Contains(t, b.text("#sim-trace"), "refer → sip:tech@127.0.0.1:5070")
-	b.screenshot("simulation.png")
+	b.screenshot("simulation.png", true)
 
 	// The live overlay on a server without the endpoints: a note.
 	b.click("#btn-live")

@@ -57,7 +57,7 @@ func TestUILargeGraphAndSchedules(t *testing.T) {
 		return out;
 	})()`, &overlaps)
 	assert.Empty(t, overlaps)
-	b.screenshot("large.png")
+	b.screenshot("large.png", false)
 
 	// The schedule gate in front of the store: open, closed, holiday.
 	var labels []string
