@@ -158,4 +158,3 @@ func TestUILiveOverlay(t *testing.T) {
 	assert.Zero(t, left, "the figures go when the overlay is off")
 	assert.Empty(t, b.consoleErrors(), "the browser console")
 }
-
