@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"go/build"
 	"io"
 	"io/fs"
 	"net/http"
@@ -78,5 +79,16 @@ func TestModulesStaySmall(t *testing.T) {
 	for _, f := range files {
 		b, _ := fs.ReadFile(static, f)
 		assert.LessOrEqual(t, strings.Count(string(b), "\n"), 600, f)
+	}
+}
+
+// The package imports only the standard library (doc.go): the UI can
+// never reach around the API.
+func TestImportsOnlyTheStandardLibrary(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	require.NoError(t, err)
+	for _, imp := range pkg.Imports {
+		first, _, _ := strings.Cut(imp, "/")
+		assert.NotContains(t, first, ".", "ui imports %s", imp)
 	}
 }

@@ -137,6 +137,18 @@ func TestUIEndToEnd(t *testing.T) {
 	b.click("#load-theirs")
 	b.waitFor("their version", `document.getElementById('m-name').value === 'Changed elsewhere'`)
 
+	// Add a key, then remove it; point key 7 at the support menu by
+	// clicking "pick" and then the menu on the chart; discard.
+	b.click("#add-key")
+	b.waitFor("the new key's edge", `!!document.querySelector('#chart .elabel[data-path="ivrs[main].keys.3"]')`)
+	b.click(`#panel button[aria-label="Remove key 3"]`)
+	b.waitFor("the key gone", `!document.querySelector('#chart .elabel[data-path="ivrs[main].keys.3"]')`)
+	b.click(`#panel button[aria-label="Point key 7 at a menu chosen on the chart"]`)
+	b.click(`#chart .node[data-id="menu:support"]`)
+	b.waitFor("key 7 retargeted", `document.querySelector('#chart .edge[data-path="ivrs[main].keys.7"]')?.dataset.to === 'menu:support'`)
+	b.click("#revert")
+	b.waitFor("the draft dropped", `document.querySelector('#chart .edge[data-path="ivrs[main].keys.7"]')?.dataset.to === 'd:ivrs[main].keys.7'`)
+
 	// Keyboard: Tab to a node and press Enter.
 	b.run("focus support", chromedp.Focus(chromedp.CSS(`#chart .node[data-id="menu:support"]`)), chromedp.KeyEvent(kb.Enter))
 	b.waitFor("the support form", `document.querySelector('#panel h2')?.textContent === 'Menu support'`)

@@ -76,6 +76,19 @@ func TestUILargeGraphAndSchedules(t *testing.T) {
 	assert.Subset(t, lit, []string{"entry", "gate:store", "holiday:store", "edge schedules[office].holidays", "d:schedules[office].closed.then"})
 	assert.NotContains(t, lit, "menu:store", "closed: the menu is not reached")
 	assert.Contains(t, b.text("#sim-trace"), "closed: holiday Christmas")
+
+	// A Monday morning, key 0 with every hand-off failing: extension 101,
+	// then its overflow, voicemail.
+	b.typeInto("#sim-input", "0")
+	b.run("the time", chromedp.SetValue(chromedp.CSS("#sim-at"), "2026-11-30T10:00"))
+	b.click("#sim-fails")
+	b.click("#sim-run")
+	b.waitFor("the simulation", `document.getElementById('sim').classList.contains('sim-done')`)
+	lit = nil
+	b.eval(`[...document.querySelectorAll('#chart .visited')].map(e => e.classList.contains('edge') ? 'edge ' + e.dataset.path : e.dataset.id || 'label')`, &lit)
+	assert.Subset(t, lit, []string{"gate:store", "menu:store", "edge schedules[office].open", "edge ivrs[store].keys.0",
+		"d:ivrs[store].keys.0", "edge ivrs[store].keys.0.overflow", "d:ivrs[store].keys.0.overflow"})
+	assert.NotContains(t, lit, "holiday:store")
 	b.click("#btn-sim")
 
 	// A holiday added in the schedule form and saved.
