@@ -111,6 +111,7 @@ func TestUIEndToEnd(t *testing.T) {
 	code, body, _ := apiCall(t, svc, tok, "GET", "/api/v1/ivrs/main", "", nil)
 	require.Equal(t, 200, code)
 	assert.NotContains(t, string(body), "30s", "nothing was applied")
+	b.screenshot("problem.png", false)
 	b.click("#revert")
 
 	// A key pointed at a missing extension: the problem is on its edge.

@@ -96,6 +96,7 @@ func TestUILargeGraphAndSchedules(t *testing.T) {
 	b.waitFor("the schedule form", `document.querySelector('#panel h2')?.textContent === 'Schedule office'`)
 	b.click("#add-holiday")
 	b.typeInto("#h-2-name", "Inventory")
+	b.screenshot("schedule.png", false)
 	b.click("#s-save")
 	b.waitFor("the save", `document.getElementById('status').textContent.startsWith('Saved schedule office')`)
 	code, body, _ := apiCall(t, svc, tok, "GET", "/api/v1/schedules/office", "", nil)

@@ -22,6 +22,13 @@ export class Editor {
     this.pick = null; // retarget by clicking: the key waiting for a menu
   }
 
+  // cancelPick leaves "pick a menu" mode (Escape).
+  cancelPick() {
+    if (!this.pick) return;
+    this.pick = null;
+    this.app.status('Key unchanged.');
+  }
+
   // show draws the panel for a selection ({node} or {edge}, or null).
   show(sel) {
     const app = this.app;
@@ -127,7 +134,7 @@ export class Editor {
       pick.addEventListener('click', () => {
         this.pick = {ivr: id, key: k};
         app.status('Click (or Enter on) the menu key ' + k + ' of ' + id + ' should go to.');
-        app.graph && document.getElementById('chart').focus();
+        document.getElementById('chart').focus(); // Tab on from there to the menu
       });
       const rm = h('button', {type: 'button', class: 'danger edit-only', 'aria-label': 'Remove key ' + k}, '✕');
       rm.addEventListener('click', () => { this.edit(id, (d) => { delete d.keys[k]; }); redo({}); });

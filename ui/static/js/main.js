@@ -181,7 +181,7 @@ function wire() {
   $('btn-sim').addEventListener('click', (e) => {
     const on = sim.toggle();
     e.target.setAttribute('aria-pressed', String(on));
-    chart.fit(); // the canvas changed size
+    chart.home(); // the canvas changed size
   });
   $('btn-live').addEventListener('click', (e) => {
     const on = overlay.toggle();
@@ -189,6 +189,7 @@ function wire() {
   });
   window.addEventListener('beforeunload', (e) => { if (app.drafts.size) e.preventDefault(); });
   window.addEventListener('resize', () => chart.fit());
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') editor.cancelPick(); });
 
   const tok = api.token();
   if (tok) login(tok); else showLogin('');

@@ -57,12 +57,12 @@ export function scheduleForm(ed, sid) {
   const hol = (s.holidays || []).map((x, i) => {
     const date = h('input', {id: `h-${i}-date`, type: 'date', value: x.date || '', 'aria-label': 'holiday date', disabled: ro});
     date.addEventListener('change', () => { x.date = date.value; redo(); });
-    const name = h('input', {id: `h-${i}-name`, type: 'text', value: x.name || '', 'aria-label': 'holiday name', size: 10, disabled: ro});
+    const name = h('input', {id: `h-${i}-name`, type: 'text', value: x.name || '', 'aria-label': 'holiday name', placeholder: 'name', disabled: ro});
     name.addEventListener('change', () => { x.name = name.value; redo(); });
     const pr = picker(app, '', x.prompt || '', (v) => { if (v) x.prompt = v; else delete x.prompt; redo(); }, {id: `h-${i}-prompt`});
     const rm = h('button', {type: 'button', class: 'danger edit-only', 'aria-label': 'Remove holiday ' + (x.name || x.date)}, '✕');
     rm.addEventListener('click', () => { s.holidays.splice(i, 1); redo(); });
-    return h('tr', {}, h('td', {}, date), h('td', {}, name), h('td', {}, pr), h('td', {}, rm));
+    return h('div', {class: 'holiday'}, date, name, rm, pr);
   });
   const addHol = h('button', {type: 'button', class: 'edit-only', id: 'add-holiday'}, 'Add holiday');
   addHol.addEventListener('click', () => {
@@ -99,7 +99,7 @@ export function scheduleForm(ed, sid) {
     field('Time zone', tz),
     field('Open hours, one range a line', open, 'e.g. mon-fri 09:00-17:00, sat 10:00-12:00'),
     h('h3', {}, 'Holidays (closed all day)'),
-    h('table', {class: 'keys'}, h('tbody', {}, hol)), addHol,
+    h('div', {class: 'holidays'}, hol), addHol,
     h('h3', {}, 'When closed'),
-    closedPrompt, h('div', {class: 'picker'}, then));
+    closedPrompt, h('p', {class: 'muted'}, 'then:'), h('div', {class: 'picker'}, then));
 }
