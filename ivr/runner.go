@@ -30,6 +30,8 @@ type Runner struct {
 	done   chan struct{}
 	timer  *time.Timer
 	rec    record
+
+	maxMenuTime time.Duration // MaxMenuTime; shorter in tests
 }
 
 // record sums a call up for its last log line, the "call record" an
@@ -81,7 +83,7 @@ func NewRunner(e *Executor, c Call, log *slog.Logger) *Runner {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Runner{e: e, c: c, log: log, events: make(chan Event, 64), done: make(chan struct{})}
+	return &Runner{e: e, c: c, log: log, events: make(chan Event, 64), done: make(chan struct{}), maxMenuTime: MaxMenuTime}
 }
 
 // Digit reports a key press.
@@ -112,6 +114,9 @@ func (r *Runner) Run(ctx context.Context) (err error) {
 			err = fmt.Errorf("ivr: menu failed: %v", p)
 		}
 	}()
+	// The executor has no clock: the menu time limit is this timer's.
+	limit := time.AfterFunc(r.maxMenuTime, func() { r.post(MenuTimeUp{}) })
+	defer limit.Stop()
 	r.apply(r.e.Handle(Started{}))
 	for !r.e.Done() {
 		select {

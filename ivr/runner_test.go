@@ -237,3 +237,19 @@ func (l *syncLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// The runner's clock ends a call that stays in the menus too long (here a
+// greeting that never ends), stopping what plays.
+func TestRunnerEndsACallAtTheMenuTimeLimit(t *testing.T) {
+	f := newFakeCall("welcome", "menu")
+	c, err := Parse([]byte(runnerConfig))
+	require.NoError(t, err)
+	m, _ := c.IVRFor("100")
+	r := NewRunner(NewExecutor(c, m, "alice", time.Now()), f, slog.New(slog.NewTextHandler(&f.log, nil)))
+	r.maxMenuTime = 20 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background()) }()
+	f.expect(t, "play welcome", "stop", "hangup menu time limit")
+	require.NoError(t, waitRun(t, done))
+	assert.Contains(t, f.record(), `outcome="hangup menu time limit"`)
+}
