@@ -41,6 +41,9 @@ type validator struct {
 	out     []Problem
 	from    string              // the menu or schedule being checked
 	edges   map[string][]string // menu or schedule -> menus it can lead to
+	// autoEdges: node -> moves a call makes from it without a key (see
+	// cycles.go).
+	autoEdges map[string][]autoEdge
 }
 
 func (v *validator) errf(path, format string, a ...any) {
@@ -67,13 +70,14 @@ func Validate(c *Config, promptNames []string) []Problem {
 func (c *Config) Validate() []Problem { return validate(c, nil) }
 
 func validate(c *Config, prompts map[string]bool) []Problem {
-	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}}
+	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{}}
 	v.server()
 	v.trunks()
 	v.extensions()
 	v.schedules()
 	v.ivrs()
 	v.reachable()
+	v.cycles()
 	return v.out
 }
 
@@ -203,6 +207,7 @@ func (v *validator) schedules() {
 		v.prompt(path+".closed.prompt", s.Closed.Prompt)
 		v.from = "schedule " + s.ID
 		v.dest(path+".closed.then", s.Closed.Then, nil)
+		v.auto(scheduleNode(s.ID), path+".closed.then", s.Closed.Then, nil)
 	}
 }
 
@@ -302,6 +307,7 @@ func (v *validator) ivr(path string, m *IVR) {
 	}
 	v.from = m.ID
 	v.dest(path+".on_failure", m.OnFailure, m)
+	v.auto(ivrNode(m.ID), path+".on_failure", m.OnFailure, m)
 	if d := replays(m.OnFailure); d != "" {
 		v.errf(path+".on_failure", "%q replays this menu with its counters spent: the call would never end (use back, top, an ivr or hangup)", d)
 	}
