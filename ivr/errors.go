@@ -24,13 +24,16 @@ func (e *ConfigError) Error() string {
 	msgs := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		msgs[i] = p.String()
+		if p.Path == "config" {
+			msgs[i] = p.Msg // the whole file: "config: config: ..." says nothing more
+		}
 	}
 	return "config: " + strings.Join(msgs, "\n  ")
 }
 
 // Is lets errors.Is(err, ErrEmptyConfig) find an empty file.
 func (e *ConfigError) Is(target error) bool {
-	return target == ErrEmptyConfig && len(e.Problems) == 1 && e.Problems[0].Msg == ErrEmptyConfig.Error()
+	return target == ErrEmptyConfig && len(e.Problems) == 1 && strings.HasPrefix(e.Problems[0].Msg, ErrEmptyConfig.Error())
 }
 
 // Reasons the executor gives in Hangup when it ends a call itself, besides

@@ -30,6 +30,7 @@ type Executor struct {
 	stack    []*IVR
 	attempts int // timeouts used from prompt_repeat
 	invalids int // invalid entries used from max_invalid
+	errors   int // both together, for max_errors
 	greeted  map[string]bool
 
 	phase     phase
@@ -172,7 +173,7 @@ func (e *Executor) enterNow(m *IVR) []Action {
 		}
 	}
 	e.cur = m
-	e.attempts, e.invalids = 0, 0
+	e.attempts, e.invalids, e.errors = 0, 0, 0
 	e.entry = ""
 	acts := []Action{Note{Event: "enter", IVR: m.ID}}
 	if m.Greeting != "" && !e.greeted[m.ID] {
@@ -409,6 +410,10 @@ func (e *Executor) invalid(entry string) []Action {
 	e.invalids++
 	e.pending = e.pending[:0] // what was typed after a wrong entry is not trusted
 	acts := []Action{Note{Event: "invalid", IVR: e.cur.ID, Digits: entry}}
+	e.errors++
+	if e.tooManyErrors() {
+		return append(acts, e.failure()...)
+	}
 	if e.invalids >= e.cur.MaxInvalid {
 		return append(acts, e.play(e.cur.InvalidPrompt, false, e.failure)...)
 	}
@@ -424,12 +429,25 @@ func (e *Executor) timerFired() []Action {
 	case phaseResponse:
 		e.attempts++
 		acts := []Action{Note{Event: "timeout", IVR: e.cur.ID}}
+		e.errors++
+		if e.tooManyErrors() {
+			return append(acts, e.failure()...)
+		}
 		if e.attempts >= e.cur.PromptRepeat {
 			return append(acts, e.play(e.cur.TimeoutPrompt, false, e.failure)...)
 		}
 		return append(acts, e.play(e.cur.TimeoutPrompt, false, e.attempt)...)
 	}
 	return nil
+}
+
+// tooManyErrors: max_errors, when set, counts timeouts and invalid
+// entries together (Wazo's "the third error hangs up"). Reaching it runs
+// on_failure at once, without the invalid or timeout prompt: Wazo's
+// dp-ivr-example checks its counter before playing the invalid-choice
+// sound, and plays only the error sound the third time.
+func (e *Executor) tooManyErrors() bool {
+	return e.cur.MaxErrors > 0 && e.errors >= e.cur.MaxErrors
 }
 
 func (e *Executor) failure() []Action {

@@ -1,0 +1,192 @@
+package ivr
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The server, trunks and extensions sections: what the SIP and media
+// layers are started with, and the numbers calls are routed by.
+
+func (v *validator) server() {
+	s := v.c.Server
+	for i, l := range s.SIP.Listen {
+		u, err := url.Parse(l)
+		path := fmt.Sprintf("server.sip.listen[%d]", i)
+		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") {
+			v.errf(path, "%q: want udp://HOST:PORT or tcp://HOST:PORT", l)
+			continue
+		}
+		if _, err := netip.ParseAddrPort(u.Host); err != nil {
+			v.errf(path, "%q: bad address: %v", l, err)
+		}
+	}
+	if a := s.SIP.ExternalAddress; a != "" {
+		if _, err := netip.ParseAddr(a); err != nil {
+			v.errf("server.sip.external_address", "%q is not an IP address", a)
+		}
+	}
+	// RTP takes even ports and RTCP the odd one above: the range starts
+	// even and holds at least one pair.
+	lo, hi, ok := strings.Cut(s.Media.RTPPorts, "-")
+	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	switch {
+	case !ok || err1 != nil || err2 != nil:
+		v.errf("server.media.rtp_ports", "%q: want LOW-HIGH, e.g. \"10000-19999\"", s.Media.RTPPorts)
+	case l < 1024 || h > 65535 || h <= l:
+		v.errf("server.media.rtp_ports", "%q: want 1024 <= LOW < HIGH <= 65535", s.Media.RTPPorts)
+	case l%2 != 0:
+		v.errf("server.media.rtp_ports", "%q: RTP ports are even (RTCP takes the odd one above): start the range on an even port", s.Media.RTPPorts)
+	case (h-l+1)/2 < MinRTPCalls:
+		v.errf("server.media.rtp_ports", "%q has room for %d call (each takes an even RTP port and the RTCP port above): want room for at least %d, e.g. \"10000-10099\" for 50",
+			s.Media.RTPPorts, (h-l+1)/2, MinRTPCalls)
+	}
+	for i, c := range s.Media.Codecs {
+		if u := strings.ToUpper(c); u != "PCMU" && u != "PCMA" {
+			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA)", c)
+		}
+	}
+	for i, d := range s.Media.DTMF {
+		if l := strings.ToLower(d); l != "rfc4733" && l != "inband" && l != "info" {
+			v.errf(fmt.Sprintf("server.media.dtmf[%d]", i), "unknown DTMF method %q (rfc4733, inband, info)", d)
+		}
+	}
+	switch s.Media.Inband {
+	case "auto", "always", "never":
+	default:
+		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
+	}
+	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
+		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
+	}
+	if scheme, _, _ := strings.Cut(s.Store, "://"); scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql" {
+		v.errf("server.store", "%q: want sqlite://FILE or postgres://...", s.Store)
+	}
+}
+
+func (v *validator) trunks() {
+	seen := map[string]bool{}
+	for i, t := range v.c.Trunks {
+		path := fmt.Sprintf("trunks[%s]", nameOr(t.Name, i))
+		if t.Name == "" {
+			v.errf(path, "name is required")
+		} else if seen[t.Name] {
+			v.errf(path, "duplicate trunk name %q", t.Name)
+		}
+		seen[t.Name] = true
+		if !strings.HasPrefix(t.URI, "sip:") && !strings.HasPrefix(t.URI, "sips:") {
+			v.errf(path+".uri", "%q: want a sip: URI", t.URI)
+		} else if why := sipURIProblem(t.URI); why != "" {
+			v.errf(path+".uri", "bad SIP URI %q: %s", t.URI, why)
+		}
+		if t.Strip < 0 {
+			v.errf(path+".strip", "must not be negative")
+		}
+		for j, n := range t.InboundFrom {
+			if _, err := netip.ParsePrefix(n); err != nil {
+				if _, err := netip.ParseAddr(n); err != nil {
+					v.errf(fmt.Sprintf("%s.inbound_from[%d]", path, j), "%q is not an address or CIDR network", n)
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) extensions() {
+	seen := map[string]bool{}
+	for i, x := range v.c.Extensions {
+		path := fmt.Sprintf("extensions[%s]", nameOr(x.Number, i))
+		if !dialable(x.Number) {
+			v.errf(path, "number %q must be dialable digits", x.Number)
+		}
+		if seen[x.Number] {
+			v.errf(path, "duplicate extension %q", x.Number)
+		}
+		seen[x.Number] = true
+		// Calls are routed to menus first: the extension would never
+		// be reached by dialling it.
+		if m, ok := v.c.IVRFor(x.Number); ok && x.Number != "" {
+			v.errf(path, "number %q is also an extension of ivr %q: calls to it reach the menu, never this extension", x.Number, m.ID)
+		}
+		if x.Contact != "" && !strings.HasPrefix(x.Contact, "sip:") {
+			v.errf(path+".contact", "%q: want a sip: URI", x.Contact)
+		} else if why := sipURIProblem(x.Contact); x.Contact != "" && why != "" {
+			v.errf(path+".contact", "bad SIP URI %q: %s", x.Contact, why)
+		}
+	}
+}
+
+// MinRTPCalls is the fewest calls server.media.rtp_ports must have room
+// for: a range for one call refuses the second caller (503) while the
+// first is still on, which is never what a server is for.
+const MinRTPCalls = 2
+
+// dialable: what a caller can key in: digits (at least one), * and #, and
+// + only in front.
+func dialable(n string) bool {
+	digits := 0
+	for i := 0; i < len(n); i++ {
+		switch c := n[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '*' || c == '#':
+		case c == '+' && i == 0:
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// sipURIProblem says what is wrong with a SIP URI, with or without its
+// sip:/sips: scheme ("" when nothing is): a host is required, a user
+// part if there is an @, a port if there is a colon after the host.
+func sipURIProblem(s string) string {
+	if strings.ContainsAny(s, " \t<>\"") {
+		return "spaces, quotes or <> are not part of a URI"
+	}
+	rest := s
+	for _, scheme := range []string{"sip:", "sips:"} {
+		if len(rest) >= len(scheme) && strings.EqualFold(rest[:len(scheme)], scheme) {
+			rest = rest[len(scheme):]
+			break
+		}
+	}
+	if i := strings.IndexAny(rest, ";?"); i >= 0 {
+		rest = rest[:i] // parameters and headers
+	}
+	host := rest
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		if i == 0 {
+			return "nothing before the @ (want user@host)"
+		}
+		host = rest[i+1:]
+	}
+	if strings.HasPrefix(host, "[") { // [IPv6]:port
+		end := strings.Index(host, "]")
+		if end < 0 {
+			return "unclosed [ in the host"
+		}
+		if _, err := netip.ParseAddr(host[1:end]); err != nil {
+			return fmt.Sprintf("%q is not an IPv6 address", host[1:end])
+		}
+		host = "h" + host[end+1:]
+	}
+	name, port, hasPort := strings.Cut(host, ":")
+	if name == "" {
+		return "no host (want sip:user@host or sip:host)"
+	}
+	if strings.Trim(strings.ToLower(name), "abcdefghijklmnopqrstuvwxyz0123456789.-_") != "" {
+		return fmt.Sprintf("%q is not a host name or address", name)
+	}
+	if hasPort {
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return fmt.Sprintf("port %q is not 1-65535", port)
+		}
+	}
+	return ""
+}
