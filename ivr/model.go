@@ -72,8 +72,19 @@ type Media struct {
 
 // API configures the management HTTP server.
 type API struct {
-	Listen string   `yaml:"listen"`
-	Tokens []string `yaml:"tokens"`
+	Listen  string     `yaml:"listen"`
+	Tokens  []APIToken `yaml:"tokens"`
+	TLSCert string     `yaml:"tls_cert"`
+	TLSKey  string     `yaml:"tls_key"`
+}
+
+// APIToken is one credential of the management API: the token itself or
+// its SHA-256 (hex), and what it may do.
+type APIToken struct {
+	Name        string `yaml:"name"`
+	Token       string `yaml:"token"`
+	TokenSHA256 string `yaml:"token_sha256"`
+	Scope       string `yaml:"scope"` // read | write; default read
 }
 
 // Trunk is a SIP trunk.

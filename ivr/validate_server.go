@@ -63,6 +63,7 @@ func (v *validator) server() {
 	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
 		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
 	}
+	v.apiTokens(s.API)
 	if scheme, _, _ := strings.Cut(s.Store, "://"); scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql" {
 		v.errf("server.store", "%q: want sqlite://FILE or postgres://...", s.Store)
 	}
@@ -189,4 +190,48 @@ func sipURIProblem(s string) string {
 		}
 	}
 	return ""
+}
+
+// apiTokens checks the management API's credentials: each names itself,
+// has a token or its SHA-256 (not both), and a known scope; TLS needs a
+// certificate and its key.
+func (v *validator) apiTokens(api API) {
+	names := map[string]bool{}
+	for i, t := range api.Tokens {
+		path := fmt.Sprintf("server.api.tokens[%s]", nameOr(t.Name, i))
+		if t.Name == "" {
+			v.errf(path, "name is required (it is how logs tell tokens apart)")
+		} else if names[t.Name] {
+			v.errf(path, "duplicate token name %q", t.Name)
+		}
+		names[t.Name] = true
+		switch {
+		case t.Token == "" && t.TokenSHA256 == "":
+			v.errf(path, "want token or token_sha256")
+		case t.Token != "" && t.TokenSHA256 != "":
+			v.errf(path, "want token or token_sha256, not both")
+		case t.TokenSHA256 != "" && !isHex(t.TokenSHA256, 64):
+			v.errf(path+".token_sha256", "want 64 hex digits (sha256sum of the token)")
+		}
+		switch t.Scope {
+		case "", "read", "write":
+		default:
+			v.errf(path+".scope", "%q: want read or write", t.Scope)
+		}
+	}
+	if (api.TLSCert == "") != (api.TLSKey == "") {
+		v.errf("server.api", "tls_cert and tls_key go together")
+	}
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
