@@ -175,3 +175,19 @@ ivrs:
 	require.ErrorAs(t, err, &ce)
 	assert.Len(t, ce.Problems, len(probs))
 }
+
+// server.api.tokens as the contract writes them: mappings, not strings.
+func TestAPITokens(t *testing.T) {
+	y := strings.Replace(validBase, `server: {`, `server: { api: { tokens: [
+    { name: admin, token: "change-me", scope: write },
+    { name: grafana, token_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", scope: read },
+    { name: bad, token: x, token_sha256: "abc", scope: admin },
+    { token_sha256: "xyz" } ], tls_cert: /etc/ivrd/cert.pem },`, 1)
+	assert.Equal(t, []string{
+		`server.api.tokens[bad]: want token or token_sha256, not both`,
+		`server.api.tokens[bad].scope: "admin": want read or write`,
+		`server.api.tokens[3]: name is required (it is how logs tell tokens apart)`,
+		`server.api.tokens[3].token_sha256: want 64 hex digits (sha256sum of the token)`,
+		`server.api: tls_cert and tls_key go together`,
+	}, strs(problemsOf(t, y)))
+}
