@@ -42,6 +42,11 @@ func Decode(data []byte) (*Config, []Problem) {
 	w := &walker{lines: map[int]string{}, leaves: map[int][]leaf{}}
 	w.walk(doc, reflect.TypeOf(Config{}), "", 0)
 	probs = append(probs, w.out...)
+	if w.visits > maxWalk {
+		// Decoding would build the whole expansion (yaml's own alias
+		// limit does not hold across our UnmarshalYAML methods).
+		return nil, append(probs, Problem{Path: "config", Msg: fmt.Sprintf("aliases expand to more than %d values: not a configuration", maxWalk)})
+	}
 	var c Config
 	if err := doc.Decode(&c); err != nil {
 		if te, ok := err.(*yaml.TypeError); ok {
@@ -169,12 +174,16 @@ func nodeKind(n *yaml.Node) string {
 // walker finds the fields a file has that the model does not, following
 // the model's yaml tags, and remembers the path written on each line.
 type walker struct {
+	visits int
 	out    []Problem
 	lines  map[int]string // line of a value -> its path, for type errors
 	leaves map[int][]leaf // line -> the scalar values written on it
 }
 
 type leaf struct{ path, value string }
+
+// maxWalk bounds the nodes walked: far more than any real file has.
+const maxWalk = 200000
 
 var (
 	durationType    = reflect.TypeOf(Duration(0))
@@ -186,8 +195,11 @@ var (
 var listKeys = map[string]string{"ivrs": "id", "schedules": "id", "trunks": "name", "extensions": "number"}
 
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
-	if depth > 50 {
-		return // aliases nested this deep are not a configuration
+	// Aliases can make a small file a huge tree (a "billion laughs"):
+	// no configuration is that deep or that big, and yaml's decoder
+	// reports the excessive aliasing itself.
+	if w.visits++; depth > 50 || w.visits > maxWalk {
+		return
 	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias

@@ -2,6 +2,7 @@ package ivr
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -190,4 +191,17 @@ func TestAPITokens(t *testing.T) {
 		`server.api.tokens[3].token_sha256: want 64 hex digits (sha256sum of the token)`,
 		`server.api: tls_cert and tls_key go together`,
 	}, strs(problemsOf(t, y)))
+}
+
+// A file whose aliases expand to billions of values ("billion laughs")
+// is refused before decoding builds them: each level below names the one
+// before twice.
+func TestAliasBombIsRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("ivrs:\n  - id: main\n    extensions: [\"1\"]\n    keys:\n      \"1\": &d0 { uri: \"a@b\" }\n")
+	for i := 1; i < 40; i++ {
+		fmt.Fprintf(&b, "      \"%d\": &d%d { play: x, then: *d%d, overflow: *d%d }\n", i%10, i, i-1, i-1)
+	}
+	_, err := Parse([]byte(b.String()))
+	assert.ErrorContains(t, err, "aliases expand to more than 200000 values: not a configuration")
 }
