@@ -3,6 +3,7 @@ package ivr
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // A loop no key is needed for is the one configuration mistake that keeps
@@ -105,6 +106,20 @@ func (v *validator) reportCycle(node string, back autoEdge, stack []autoEdge, re
 		}
 	}
 	moves := append(append([]autoEdge{}, stack[j+1:]...), back)
+	// A loop through closed branches runs only while every schedule on
+	// it is closed: a day menu closed into a night menu closed into the
+	// day menu is fine when their hours never leave both closed.
+	var scheds []*Schedule
+	for _, mv := range moves {
+		if id, ok := strings.CutPrefix(mv.to, "schedule "); ok {
+			if s := v.c.ScheduleByID(id); s != nil {
+				scheds = append(scheds, s)
+			}
+		}
+	}
+	if len(scheds) > 0 && !closedTogether(scheds) {
+		return
+	}
 	var members []string
 	var b strings.Builder
 	b.WriteString(back.to)
@@ -163,6 +178,60 @@ func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
+		}
+	}
+	return false
+}
+
+// closedTogether reports whether there is a time when every schedule is
+// closed. Holidays can fall on any day, so a schedule with holidays
+// counts as closed at any time; weekly hours are sampled minute by minute
+// over a winter and a summer week (daylight saving time moves them
+// against each other).
+func closedTogether(scheds []*Schedule) bool {
+	type hours struct {
+		loc    *time.Location
+		ranges []openRange
+	}
+	var weekly []hours
+	for _, s := range scheds {
+		if len(s.Holidays) > 0 {
+			continue // closed on a holiday, whatever the others do then
+		}
+		if len(s.Open) == 0 {
+			return false // always open
+		}
+		loc, err := location(s.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		h := hours{loc: loc}
+		for _, spec := range s.Open {
+			if r, err := parseOpen(spec); err == nil {
+				h.ranges = append(h.ranges, r)
+			}
+		}
+		weekly = append(weekly, h)
+	}
+	for _, week := range []time.Time{time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 6, 0, 0, 0, 0, time.UTC)} {
+		for m := 0; m < 7*24*60; m++ {
+			t := week.Add(time.Duration(m) * time.Minute)
+			closed := true
+			for _, h := range weekly {
+				local := t.In(h.loc)
+				for _, r := range h.ranges {
+					if r.contains(local) {
+						closed = false
+						break
+					}
+				}
+				if !closed {
+					break
+				}
+			}
+			if closed {
+				return true
+			}
 		}
 	}
 	return false

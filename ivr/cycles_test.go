@@ -3,6 +3,7 @@ package ivr
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -85,4 +86,28 @@ ivrs:
 	// usual night menu.
 	night := strings.Replace(closedLoop, "  - id: night\n    schedule: office\n", "  - id: night\n", 1)
 	assert.Empty(t, errorsOf(t, night))
+}
+
+// A day menu closed into a night menu closed into the day menu loops
+// only if both schedules can be closed at once.
+func TestClosedBranchesThroughTwoSchedules(t *testing.T) {
+	y := `
+schedules:
+  - { id: day, timezone: UTC, open: ["daily 08:00-20:00"], closed: { then: { ivr: night } } }
+  - { id: night, timezone: UTC, open: ["20:00-08:00"], closed: { then: { ivr: main } } }
+ivrs:
+  - { id: main, extensions: ["100"], schedule: day, prompt: menu, keys: { "1": hangup } }
+  - { id: night, schedule: night, prompt: menu, keys: { "1": hangup } }
+`
+	assert.Empty(t, errorsOf(t, y), "complementary hours: one of them is always open")
+	gap := strings.Replace(y, "20:00-08:00", "21:00-08:00", 1)
+	assert.Equal(t, []string{
+		"ivrs[main].schedule: a call loops here forever without a key (ivr main -> ivrs[main].schedule -> schedule day -> schedules[day].closed.then -> ivr night -> ivrs[night].schedule -> schedule night -> schedules[night].closed.then -> ivr main): end the loop with a hand-off, voicemail or hangup",
+	}, errorsOf(t, gap), "20:00-21:00 both are closed")
+	holiday := strings.Replace(y, `open: ["20:00-08:00"],`, `open: ["20:00-08:00"], holidays: [{ date: "2026-12-25" }],`, 1)
+	assert.Len(t, errorsOf(t, holiday), 1, "on the night schedule's holiday the day one may be closed too")
+	// At run time the hop limit ends it in the gap.
+	c := parseNoCheck(t, gap)
+	got := sim(t, c, "100", "", time.Date(2026, 11, 24, 20, 30, 0, 0, time.UTC), false)
+	assert.Contains(t, got, "hangup loop limit")
 }
