@@ -165,6 +165,8 @@ func nodeKind(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
 	case yaml.ScalarNode:
 		return fmt.Sprintf("the value %q", n.Value)
 	}
@@ -263,7 +265,14 @@ func (w *walker) fields(n *yaml.Node, path string, depth int, what string, known
 		if path != "" {
 			kp = path + "." + k.Value
 		}
+		if kp == "" || k.Kind != yaml.ScalarNode {
+			kp = strings.TrimPrefix(path+".", ".") + fmt.Sprintf("line %d", k.Line) // no name to show
+		}
 		ft, ok := known(k.Value)
+		if !ok && k.Kind != yaml.ScalarNode {
+			w.out = append(w.out, Problem{Path: kp, Msg: fmt.Sprintf("line %d: %s used as a key: want a %s name", k.Line, nodeKind(k), what)})
+			continue
+		}
 		if !ok {
 			msg := fmt.Sprintf("line %d: unknown %s %q", k.Line, what, k.Value)
 			if s := didYouMean(k.Value, names); s != "" {
