@@ -122,9 +122,12 @@ func (v *validator) prompt(path, name string) {
 
 func (v *validator) ivrs() {
 	if len(v.c.IVRs) == 0 {
-		// An error, not a warning: a truncated file reloaded by SIGHUP
-		// would otherwise answer every call 404.
-		v.errf("ivrs", "no ivrs: every call would be refused")
+		// A warning, not an error: with the store, menus can come from
+		// the API, and a configuration is built one resource at a time
+		// (a trunk before the menu that uses it). An empty file is an
+		// error (ErrEmptyConfig), and a SIGHUP with a truncated file
+		// deletes nothing from the store.
+		v.warnf("ivrs", "no ivrs: every call would be refused")
 	}
 	ids := map[string]bool{}
 	dialled := map[string]string{}

@@ -194,21 +194,13 @@ func TestValidationWarnings(t *testing.T) {
 		warn(t, strings.Replace(validBase, `    timezone: "Europe/Paris"`+"\n", "", 1),
 			`schedules[office].timezone: warning: no time zone: open hours and holidays are read in UTC`)
 	})
+	t.Run("no ivrs", func(t *testing.T) {
+		warn(t, "trunks: []\n", "ivrs: warning: no ivrs: every call would be refused")
+	})
 	t.Run("menu without keys", func(t *testing.T) {
 		warn(t, strings.Replace(validBase, `keys: { "8": back }`, `on_failure: back`, 1),
 			`ivrs[sub].keys: warning: no keys, direct_dial or dial_out: callers can only wait for on_failure`)
 	})
-}
-
-// No menus at all used to be a warning; it is an error now (issue 13,
-// point 9): a truncated file reloaded by SIGHUP must be refused, not
-// answer every call 404.
-func TestNoIVRsIsAnError(t *testing.T) {
-	var got []string
-	for _, p := range problemsOf(t, "trunks: []\n") {
-		got = append(got, p.String())
-	}
-	assert.Contains(t, got, "ivrs: no ivrs: every call would be refused")
 }
 
 func TestConfigValidateMethodSkipsPrompts(t *testing.T) {
