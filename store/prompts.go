@@ -27,7 +27,7 @@ type PromptInfo struct {
 
 // Duration is the playing time.
 func (p PromptInfo) Duration() time.Duration {
-	return time.Duration(p.Samples) * time.Second / prompts.SampleRate
+	return time.Duration(p.Samples) * time.Second / audio.SampleRate
 }
 
 // promptName is what a prompt may be called: it is also a file name.
