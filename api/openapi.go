@@ -28,7 +28,7 @@ func OpenAPI() []byte { return openapiDoc() }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(openapiDoc())
+	_, _ = w.Write(openapiDoc()) // a client gone mid-answer has no one to tell
 }
 
 type obj = map[string]any
@@ -45,10 +45,10 @@ func schemaOf(t reflect.Type, secret string) obj {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch {
-	case t == durationType:
+	switch t {
+	case durationType:
 		return obj{"type": "string", "description": "a Go duration", "example": "5s"}
-	case t == destinationType:
+	case destinationType:
 		return ref("Destination")
 	}
 	switch t.Kind() {

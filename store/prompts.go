@@ -154,7 +154,7 @@ func (s *Store) Prompts(ctx context.Context) ([]PromptInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
 	var out []PromptInfo
 	for rows.Next() {
 		var p PromptInfo

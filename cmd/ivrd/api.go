@@ -109,7 +109,7 @@ func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error
 	c := &control{path: path, log: log, st: st}
 	snap, err := c.importFile(ctx)
 	if err != nil {
-		st.Close()
+		_ = st.Close() // the import's error is the one to report
 		return nil, nil, err
 	}
 	if n, err := st.MarkInterrupted(ctx, nodeName()); err == nil && n > 0 {
@@ -279,11 +279,15 @@ func (c *control) close() {
 	}
 	if c.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c.srv.Shutdown(ctx)
+		if err := c.srv.Shutdown(ctx); err != nil {
+			c.log.Warn("api server shutdown", "err", err)
+		}
 		cancel()
 	}
 	c.rec.close()
-	c.st.Close()
+	if err := c.st.Close(); err != nil {
+		c.log.Warn("closing the store", "err", err)
+	}
 }
 
 // ensureToken: with no token in the file and none in the store (a first
@@ -314,7 +318,7 @@ func (c *control) ensureToken(cfg *ivr.Config) error {
 		return fmt.Errorf("creating the first API token: %w", err)
 	}
 	if err := os.WriteFile(file, []byte(tok+"\n"), 0o600); err != nil {
-		c.st.RevokeToken(ctx, "admin")
+		_ = c.st.RevokeToken(ctx, "admin") // best effort: the write error is the one to report
 		return fmt.Errorf("writing the first API token: %w", err)
 	}
 	c.log.Info("created the first API token (write scope); read it with: cat "+file, "file", file)
