@@ -27,6 +27,7 @@ import (
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
+	"github.com/ivrd/ivrd/store"
 )
 
 // TestMain keeps every test's management API off the default port 8080:
@@ -123,6 +124,26 @@ func TestAPIChangeReachesNextCallNotRunningOne(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "<sip:newsales@pbx.example.net>", ref.GetHeader("Refer-To").Value(), "the next call gets the new menu")
 	assert.Contains(t, l.logs.String(), `msg=audit who=admin action=update kind=ivrs id=main before_version=1 after_version=2`)
+
+	// Call 1 hangs up; its record is in the store once the call is over.
+	require.NoError(t, call1.Dialog.Bye(ctx))
+	id := call1.Dialog.InviteRequest.CallID().Value()
+	var rec store.CallRecord
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		rec, err = l.svc.ctl.st.Call(ctx, id)
+		if err == nil && rec.State == "ended" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no ended record for call 1 (last: %+v, %v)", rec, err)
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.Equal(t, "main", rec.IVR)
+	assert.Equal(t, "main", rec.Path)
+	assert.Equal(t, "caller hung up", rec.EndReason)
+	assert.Equal(t, "caller", rec.EndedBy)
+	assert.Contains(t, string(rec.Keys), `"key":"1"`)
+	assert.Contains(t, string(rec.Transfers), `sales@pbx.example.net`)
 }
 
 // Restart with the same store: what the API made is still there, and the
