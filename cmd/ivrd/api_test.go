@@ -11,12 +11,14 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,9 +27,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/store"
+	"github.com/ivrd/ivrd/store/storetest"
 )
 
 // TestMain keeps every test's management API off the default port 8080:
@@ -304,4 +308,40 @@ func writeSelfSigned(t *testing.T, certFile, keyFile string) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
 	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
+}
+
+// Two nodes sharing one PostgreSQL store: a change made through one
+// node's API reaches the other node's new calls (it polls the version).
+func TestTwoNodesSharePostgresStore(t *testing.T) {
+	url := storetest.Postgres(t)
+	cfgText := strings.Replace(`
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+  store: "STORE"
+  api: { tokens: [{ name: ops, token: "node-token-0123456789", scope: write }] }
+prompts_dir: "PROMPTS"
+ivrs:
+  - { id: main, extensions: ["100"], prompt: beep, keys: { "1": { uri: "sip:a@127.0.0.1:5070" } } }
+`, "STORE", url, 1)
+	var nodes [2]*control
+	var latest [2]atomic.Pointer[call.Snapshot]
+	for i := range nodes {
+		path := writeConfig(t, cfgText)
+		ctl, snap, err := openControl(path, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		latest[i].Store(snap)
+		require.NoError(t, ctl.start(latest[i].Store, snap.Config))
+		t.Cleanup(ctl.close)
+		nodes[i] = ctl
+	}
+	svc := &service{ctl: nodes[0]}
+	code, body, _ := apiCall(t, svc, "node-token-0123456789", "PATCH", "/api/v1/ivrs/main", "application/json",
+		[]byte(`{"keys":{"1":{"uri":"sip:b@127.0.0.1:5070"}}}`))
+	require.Equal(t, 200, code, string(body))
+	deadline := time.Now().Add(10 * time.Second)
+	for latest[1].Load().Config.IVRByID("main").Keys["1"].Target != "sip:b@127.0.0.1:5070" {
+		require.True(t, time.Now().Before(deadline), "node 2 never saw node 1's change")
+		time.Sleep(50 * time.Millisecond)
+	}
 }
