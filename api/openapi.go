@@ -249,14 +249,23 @@ func buildOpenAPI() obj {
 	paths["/api/v1/audit"] = obj{"get": op("the audit log, newest first", obj{"200": response("entries", obj{"type": "object",
 		"properties": obj{"items": obj{"type": "array", "items": ref("AuditEntry")}, "next_before": obj{"type": "integer"}}})},
 		obj{"parameters": []any{queryParam("limit", "1-500", obj{"type": "integer"}), queryParam("before", "entries older than this id", obj{"type": "integer"})}})}
+	yeastarOp := func(summary string) obj {
+		return obj{"post": obj{"summary": summary + " (Yeastar's API: HTTP 200 with status Success or Failed, errcode, errmsg)",
+			"security":    []any{obj{"yeastarToken": []any{}}},
+			"requestBody": obj{"content": jsonContent(obj{"type": "object"})},
+			"responses":   obj{"200": response("status, and for a query the ivr list", obj{"type": "object"})}}}
+	}
+	paths[yeastarQuery] = yeastarOp("query IVRs by number (ivrid: \"6500,6501\"; none: all)")
+	paths[yeastarUpdate] = yeastarOp("update an IVR by number: ivrnumber, ivrname, promptrepeat 1-5, responsetimeout 1-10, digittimeout 1-10, dialext")
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "ivrd management API", "version": "1",
 			"description": "Configuration of ivrd's IVRs, schedules, trunks, extensions and prompts. Every change is validated as a whole configuration (422 with every problem) and reaches new calls within a second."},
-		"servers":    []any{obj{"url": "/"}},
-		"security":   []any{obj{"bearer": []any{}}},
-		"paths":      paths,
-		"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}}},
+		"servers":  []any{obj{"url": "/"}},
+		"security": []any{obj{"bearer": []any{}}},
+		"paths":    paths,
+		"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"},
+			"yeastarToken": obj{"type": "apiKey", "in": "query", "name": "token"}}},
 	}
 }
