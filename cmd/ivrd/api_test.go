@@ -330,8 +330,8 @@ ivrs:
 		path := writeConfig(t, cfgText)
 		ctl, snap, err := openControl(path, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
-		latest[i].Store(snap)
-		require.NoError(t, ctl.start(latest[i].Store, snap.Config))
+		ctl.attach(latest[i].Store, snap)
+		require.NoError(t, ctl.start(snap.Config))
 		t.Cleanup(ctl.close)
 		nodes[i] = ctl
 	}
