@@ -55,11 +55,17 @@ func needsWrite(r *http.Request) bool {
 
 // authError answers a refused request in the shape its API uses.
 func authError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
-	if isYeastar(r) {
+	switch {
+	case isYeastar(r):
 		writeYeastarError(w, yeastarAuthCode, msg)
-		return
+	case isZendesk(r):
+		if status == http.StatusUnauthorized {
+			msg = "Couldn't authenticate you"
+		}
+		writeZendeskError(w, status, code, msg)
+	default:
+		writeError(w, status, code, msg)
 	}
-	writeError(w, status, code, msg)
 }
 
 // authenticate checks the bearer token: 401 without a valid one, 403 for a
@@ -78,6 +84,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		// The Yeastar API passes its token in the query (?token=).
 		auth = r.URL.Query().Get("token")
 		tok, ok = auth, auth != ""
+	}
+	if isZendesk(r) && strings.HasPrefix(auth, "Basic ") {
+		// Zendesk's basic auth: "{email}/token" and the API token.
+		user, pass, basic := r.BasicAuth()
+		tok, ok = pass, basic && strings.HasSuffix(user, "/token") && pass != ""
 	}
 	if !ok || tok == "" {
 		if auth != "" {

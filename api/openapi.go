@@ -257,6 +257,24 @@ func buildOpenAPI() obj {
 	}
 	paths[yeastarQuery] = yeastarOp("query IVRs by number (ivrid: \"6500,6501\"; none: all)")
 	paths[yeastarUpdate] = yeastarOp("update an IVR by number: ivrnumber, ivrname, promptrepeat 1-5, responsetimeout 1-10, digittimeout 1-10, dialext")
+	zdOp := func(summary string) obj {
+		return obj{"summary": summary + " (Zendesk Talk's IVR routes API; basic auth {email}/token:{api_token})",
+			"security":  []any{obj{"zendeskBasic": []any{}}},
+			"responses": obj{"default": response("Zendesk's shapes: ivrs, ivr_routes, ivr_route; errors {error, description}", obj{"type": "object"})}}
+	}
+	zdWrite := func(summary string) obj {
+		o := zdOp(summary)
+		o["requestBody"] = obj{"content": jsonContent(obj{"type": "object"})}
+		return o
+	}
+	paths[zdBase] = obj{"get": zdOp("list IVRs with their menus and routes")}
+	intParam := func(name string) obj {
+		return obj{"name": name, "in": "path", "required": true, "schema": obj{"type": "integer"}}
+	}
+	paths[zdBase+"/{ivr_id}/menus/{menu_id}/routes"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id")},
+		"get": zdOp("list a menu's routes (per_page, page)"), "post": zdWrite("create a route")}
+	paths[zdBase+"/{ivr_id}/menus/{menu_id}/routes/{route_id}"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id"), intParam("route_id")},
+		"get": zdOp("show a route"), "put": zdWrite("update a route"), "delete": zdOp("delete a route (204)")}
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	return obj{
 		"openapi": "3.0.3",
@@ -266,6 +284,7 @@ func buildOpenAPI() obj {
 		"security": []any{obj{"bearer": []any{}}},
 		"paths":    paths,
 		"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"},
-			"yeastarToken": obj{"type": "apiKey", "in": "query", "name": "token"}}},
+			"yeastarToken": obj{"type": "apiKey", "in": "query", "name": "token"},
+			"zendeskBasic": obj{"type": "http", "scheme": "basic"}}},
 	}
 }
