@@ -93,7 +93,7 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		return nil, err
 	}
 	s := &service{path: path, log: log, ctl: ctl}
-	s.snap.Store(snap)
+	ctl.attach(s.snap.Store, snap) // store changes swap s.snap from now on
 	cfg := snap.Config
 	ms := cfg.MediaSettings()
 	s.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log})
@@ -131,7 +131,7 @@ func (s *service) Start(ctx context.Context) error {
 	if err := s.sip.Start(ctx); err != nil {
 		return err
 	}
-	if err := s.ctl.start(s.snap.Store, s.snap.Load().Config); err != nil {
+	if err := s.ctl.start(s.snap.Load().Config); err != nil {
 		return err
 	}
 	snap := s.snap.Load()
@@ -173,11 +173,10 @@ func (s *service) Reload() error {
 			return fmt.Errorf("%w: %s", errRestartNeeded, strings.Join(changed, ", "))
 		}
 	}
-	snap, err := s.ctl.reload() // the file imported into the store again
+	snap, err := s.ctl.reload() // the file imported into the store again, installed
 	if err != nil {
 		return err
 	}
-	s.snap.Store(snap)
 	s.log.Info("configuration reloaded", "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
 	return nil
 }
