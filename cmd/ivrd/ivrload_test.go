@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ivrd/ivrd/bench/ivrload"
+)
+
+// TestIvrloadAgainstLiveIVR drives a live ivrd with the load generator:
+// every call hears the menu, presses 1 and is transferred by REFER
+// (ivrload answers 202, sends NOTIFY 200, and gets ivrd's BYE), with each
+// of the three key methods.
+func TestIvrloadAgainstLiveIVR(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		calls  int
+		te     uint8
+	}{
+		{"rfc4733", 20, 101},
+		{"inband", 5, 0}, // inband: auto listens when no telephone-event was negotiated
+		{"info", 5, 101},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			l := startLive(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			res, err := ivrload.Run(ctx, ivrload.Config{
+				Target: l.svc.sip.Addr("udp").String(), To: "100",
+				Calls: tc.calls, Rate: 20, Hold: 6 * time.Second,
+				Digit: '1', DigitAfter: 3500 * time.Millisecond, DigitMethod: tc.method,
+				TelephoneEvent: tc.te, Workers: 1,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log(res.Summary())
+			if res.Failed != 0 || res.Succeeded != tc.calls {
+				t.Fatalf("failures: %v", res.Failures)
+			}
+			if res.Digit == nil || res.Digit.Pressed != tc.calls || res.Digit.Actions != tc.calls {
+				t.Fatalf("key pressed %+v: every call should press it and be referred", res.Digit)
+			}
+			if res.RTP.Streams != tc.calls || res.RTP.StreamsSilent != 0 || res.RTP.Lost != 0 || res.RTP.BadPackets != 0 {
+				t.Fatalf("audio: %+v", res.RTP)
+			}
+			// ivrd sends a packet every 20 ms: the average rate, not the
+			// timing of any packet, is what this checks.
+			if res.RTP.PPS < 40 || res.RTP.PPS > 60 {
+				t.Fatalf("%.1f packets per second per call, want about 50", res.RTP.PPS)
+			}
+		})
+	}
+}
