@@ -3,10 +3,14 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-short race fuzz bench load vet fmt clean
+.PHONY: build ivrload run test test-short race fuzz bench load bench-load vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
+
+# The load generator (cmd/ivrload): see README, "Load testing your IVR".
+ivrload:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
 
 # Serves the bundled example IVR (examples/main.yaml, embedded) on
 # 127.0.0.1:5060 UDP and TCP with the bundled prompts.
@@ -36,11 +40,17 @@ fuzz:
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./media/ ./dtmf/ ./bench/
+	$(GO) test -run '^$$' -bench . -benchmem ./media/ ./dtmf/ ./bench/ ./bench/ivrload/
 
 # Load test with sipp: CALLS concurrent calls for SECONDS (see bench/load.sh).
 load: build
 	bench/load.sh
+
+# The pinned capacity sweep of issue 12 with ivrload: ivrd on CPU 0,
+# ivrload on CPU 1, SIZES concurrent calls held HOLD seconds each
+# (see bench/sweep.sh); the table goes to bench/out/sweep.md.
+bench-load:
+	bench/sweep.sh
 
 vet:
 	$(GO) vet ./...

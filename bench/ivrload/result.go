@@ -249,3 +249,29 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, " self_cpu=%.1f%% (%.3f ms/call-s) self_late_p99=%.2fms", r.SelfCPU.Percent, r.SelfCPU.MsPerCallSecond, r.Pacing.LateP99Ms)
 	return b.String()
 }
+
+// MarkdownTable renders runs as the capacity sweep's table, one row per
+// run, in the order given.
+func MarkdownTable(runs []*Result) string {
+	var b strings.Builder
+	b.WriteString("| calls | target CPU (one core) | CPU ms per call-second | RTP loss | p99 abs(Δt − 20 ms) | p999 | max gap | failed | ivrload CPU |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range runs {
+		cpu, per := "-", "-"
+		if t := r.TargetCPU; t != nil {
+			cpu, per = fmt.Sprintf("%.1f %%", t.Percent), fmt.Sprintf("%.2f", t.MsPerCallSecond)
+		}
+		failed := fmt.Sprint(r.Failed)
+		if r.Failed > 0 {
+			reasons := make([]string, 0, len(r.Failures))
+			for k, v := range r.Failures {
+				reasons = append(reasons, fmt.Sprintf("%s: %d", k, v))
+			}
+			sort.Strings(reasons)
+			failed += " (" + strings.Join(reasons, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %.3f %% | %.2f ms | %.2f ms | %.1f ms | %s | %.1f %% |\n",
+			r.Placed, cpu, per, r.RTP.LossPct, r.RTP.ErrP99Ms, r.RTP.ErrP999Ms, r.RTP.MaxGapMs, failed, r.SelfCPU.Percent)
+	}
+	return b.String()
+}

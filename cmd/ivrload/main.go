@@ -28,6 +28,7 @@ const usage = `ivrload — load test a SIP IVR
   ivrload --target HOST:PORT [--to 100] --calls N --rate R --hold 30s
           [--digit 1 --digit-after 5s --digit-method rfc4733|inband|info --expect refer|bye|bridge|none]
           [--pid PID] [--json FILE]
+  ivrload table FILE.json...      the runs' JSON results as a markdown table
 
 Every call: INVITE with SDP (PCMU, telephone-event), ACK, 50 packets/s of
 caller audio from its own RTP port, the key if asked, BYE at the end of the
@@ -36,6 +37,9 @@ hold. The audio received back is measured with kernel timestamps.
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "table" {
+		return runTable(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("ivrload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
@@ -128,5 +132,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if res.Failed > 0 {
 		return 1
 	}
+	return 0
+}
+
+// runTable prints the markdown table of earlier runs' --json files.
+func runTable(files []string, stdout, stderr io.Writer) int {
+	var runs []*ivrload.Result
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		r := new(ivrload.Result)
+		if err := json.Unmarshal(b, r); err != nil {
+			fmt.Fprintf(stderr, "ivrload: %s: %v\n", f, err)
+			return 1
+		}
+		runs = append(runs, r)
+	}
+	fmt.Fprint(stdout, ivrload.MarkdownTable(runs))
 	return 0
 }
