@@ -13,6 +13,7 @@ import (
 // cpuWindow holds CPU-time samples of the target and of this process at
 // the measuring window's edges.
 type cpuWindow struct {
+	load0, load1   string // /proc/loadavg's 1-minute figure: how busy the machine was
 	at0, at1       time.Time
 	self0, self1   time.Duration
 	target0        time.Duration
@@ -23,6 +24,7 @@ type cpuWindow struct {
 
 func (c *cpuWindow) begin(pid int) {
 	c.at0 = time.Now()
+	c.load0 = loadAvg()
 	c.self0 = selfCPU()
 	if pid > 0 {
 		c.target0, c.targetErr = procCPU(pid)
@@ -31,6 +33,7 @@ func (c *cpuWindow) begin(pid int) {
 
 func (c *cpuWindow) end(pid int) {
 	c.at1 = time.Now()
+	c.load1 = loadAvg()
 	c.self1 = selfCPU()
 	if pid > 0 && c.targetErr == nil {
 		c.target1, c.targetErr = procCPU(pid)
@@ -79,4 +82,18 @@ func parseProcStat(b []byte) (time.Duration, error) {
 		return 0, fmt.Errorf("ivrload: /proc stat: bad utime/stime")
 	}
 	return time.Duration(u+s) * time.Second / clockTicks, nil
+}
+
+// loadAvg is the machine's 1-minute load average, "" when unknown. Other
+// processes on the cores share them with the target: a figure taken on a
+// busy machine says so.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := bytes.Fields(b); len(f) > 0 {
+		return string(f[0])
+	}
+	return ""
 }

@@ -28,6 +28,7 @@ type Result struct {
 	SelfCPU     CPUResult      `json:"self_cpu"`
 	Pacing      PacingResult   `json:"pacing"`
 	TargetError string         `json:"target_cpu_error,omitempty"`
+	LoadAvg     [2]string      `json:"loadavg_1min"` // at the window's start and end
 }
 
 // WindowResult is the stretch the RTP and CPU figures cover.
@@ -174,6 +175,7 @@ func (r *runner) result(calls []*sipCall, win window, whole bool, cpu *cpuWindow
 		res.Digit = d
 	}
 
+	res.LoadAvg = [2]string{cpu.load0, cpu.load1}
 	cpuSec := cpu.at1.Sub(cpu.at0).Seconds()
 	share := func(d time.Duration) CPUResult {
 		c := CPUResult{}
@@ -246,7 +248,7 @@ func (r *Result) Summary() string {
 	if t := r.TargetCPU; t != nil {
 		fmt.Fprintf(&b, " target_cpu=%.1f%% (%.3f ms/call-s)", t.Percent, t.MsPerCallSecond)
 	}
-	fmt.Fprintf(&b, " self_cpu=%.1f%% (%.3f ms/call-s) self_late_p99=%.2fms", r.SelfCPU.Percent, r.SelfCPU.MsPerCallSecond, r.Pacing.LateP99Ms)
+	fmt.Fprintf(&b, " self_cpu=%.1f%% (%.3f ms/call-s) self_late_p99=%.2fms loadavg=%s/%s", r.SelfCPU.Percent, r.SelfCPU.MsPerCallSecond, r.Pacing.LateP99Ms, r.LoadAvg[0], r.LoadAvg[1])
 	return b.String()
 }
 
@@ -254,8 +256,8 @@ func (r *Result) Summary() string {
 // run, in the order given.
 func MarkdownTable(runs []*Result) string {
 	var b strings.Builder
-	b.WriteString("| calls | target CPU (one core) | CPU ms per call-second | RTP loss | p99 abs(Δt − 20 ms) | p999 | max gap | failed | ivrload CPU |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| calls | target CPU (one core) | CPU ms per call-second | RTP loss | p99 abs(Δt − 20 ms) | p999 | max gap | failed | ivrload CPU | load avg |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range runs {
 		cpu, per := "-", "-"
 		if t := r.TargetCPU; t != nil {
@@ -270,8 +272,8 @@ func MarkdownTable(runs []*Result) string {
 			sort.Strings(reasons)
 			failed += " (" + strings.Join(reasons, ", ") + ")"
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %.3f %% | %.2f ms | %.2f ms | %.1f ms | %s | %.1f %% |\n",
-			r.Placed, cpu, per, r.RTP.LossPct, r.RTP.ErrP99Ms, r.RTP.ErrP999Ms, r.RTP.MaxGapMs, failed, r.SelfCPU.Percent)
+		fmt.Fprintf(&b, "| %d | %s | %s | %.3f %% | %.2f ms | %.2f ms | %.1f ms | %s | %.1f %% | %s-%s |\n",
+			r.Placed, cpu, per, r.RTP.LossPct, r.RTP.ErrP99Ms, r.RTP.ErrP999Ms, r.RTP.MaxGapMs, failed, r.SelfCPU.Percent, r.LoadAvg[0], r.LoadAvg[1])
 	}
 	return b.String()
 }
