@@ -259,8 +259,10 @@ func (c *sipCall) remoteTarget() sip.Uri {
 	return c.d.InviteRequest.Recipient
 }
 
+// hangUp sends our BYE; also when the run was interrupted, so that an
+// interrupted run does not leave calls up on the target.
 func (c *sipCall) hangUp(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, c.r.cfg.SetupTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.r.cfg.SetupTimeout)
 	defer cancel()
 	if err := c.d.Bye(ctx); err != nil {
 		c.failf("%s", statusOf("BYE", err))

@@ -268,6 +268,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if whole {
 		win = window{from: t0.UnixNano(), to: end.UnixNano()}
 	}
+	if ctx.Err() != nil { // interrupted: the window ends with the run
+		win.to = min(win.to, end.UnixNano())
+		win.from = min(win.from, win.to)
+	}
 	return r.result(calls, win, whole, &cpu), nil
 }
 
