@@ -41,23 +41,25 @@ type WindowResult struct {
 
 // RTPResult sums up the audio received in the window, over all calls.
 type RTPResult struct {
-	Streams        int     `json:"streams"`
-	Packets        uint64  `json:"packets"`
-	Lost           uint64  `json:"lost"`
-	LossPct        float64 `json:"loss_pct"`
-	StreamsLossy   int     `json:"streams_with_loss"`
-	StreamsSilent  int     `json:"streams_silent"` // answered calls that got nothing in the window
-	PPS            float64 `json:"packets_per_second_per_call"`
-	ErrP50Ms       float64 `json:"err_p50_ms"` // |inter-arrival − 20 ms|
-	ErrP99Ms       float64 `json:"err_p99_ms"`
-	ErrP999Ms      float64 `json:"err_p999_ms"`
-	ErrMaxMs       float64 `json:"err_max_ms"`
-	MaxGapMs       float64 `json:"max_gap_ms"`
-	Intervals      uint64  `json:"intervals"`
-	Sent           uint64  `json:"sent"` // whole run
-	SendErrors     uint64  `json:"send_errors"`
-	BadPackets     uint64  `json:"bad_packets"`
-	NewSourceCalls int     `json:"calls_with_new_ssrc"`
+	Streams        int       `json:"streams"`
+	Packets        uint64    `json:"packets"`
+	Lost           uint64    `json:"lost"`
+	LossPct        float64   `json:"loss_pct"`
+	StreamsLossy   int       `json:"streams_with_loss"`
+	StreamsSilent  int       `json:"streams_silent"` // answered calls that got nothing in the window
+	PPS            float64   `json:"packets_per_second_per_call"`
+	ErrP50Ms       float64   `json:"err_p50_ms"` // |inter-arrival − 20 ms|
+	ErrP99Ms       float64   `json:"err_p99_ms"`
+	ErrP999Ms      float64   `json:"err_p999_ms"`
+	ErrMaxMs       float64   `json:"err_max_ms"`
+	MaxGapMs       float64   `json:"max_gap_ms"`
+	MaxGapEnd      time.Time `json:"max_gap_end"` // when the longest gap ended
+	GapsOver100ms  int       `json:"streams_with_gap_over_100ms"`
+	Intervals      uint64    `json:"intervals"`
+	Sent           uint64    `json:"sent"` // whole run
+	SendErrors     uint64    `json:"send_errors"`
+	BadPackets     uint64    `json:"bad_packets"`
+	NewSourceCalls int       `json:"calls_with_new_ssrc"`
 }
 
 // DigitResult is the key press and what it caused.
@@ -146,7 +148,12 @@ func (r *runner) result(calls []*sipCall, win window, whole bool, cpu *cpuWindow
 			res.RTP.Lost += l
 			res.RTP.StreamsLossy++
 		}
-		res.RTP.MaxGapMs = max(res.RTP.MaxGapMs, float64(rx.maxGap)/1e6)
+		if g := float64(rx.maxGap) / 1e6; g > res.RTP.MaxGapMs {
+			res.RTP.MaxGapMs, res.RTP.MaxGapEnd = g, time.Unix(0, rx.maxGapAt).UTC()
+		}
+		if rx.maxGap > int64(100*time.Millisecond) {
+			res.RTP.GapsOver100ms++
+		}
 		if o.digitSent != 0 && o.actionAt != 0 {
 			lat = append(lat, time.Duration(o.actionAt-o.digitSent))
 		}

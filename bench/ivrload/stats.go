@@ -75,6 +75,7 @@ type stream struct {
 	started    bool
 	inWindow   bool // a packet inside the window was seen
 	maxGap     int64
+	maxGapAt   int64 // when the longest gap ended, ns
 	ssrc       uint32
 	newSSRCAt  int64 // first packet from another SSRC (a bridge, a re-INVITE), ns
 	total      uint64
@@ -121,7 +122,9 @@ func (s *stream) packet(b []byte, at int64, win *window, err *histogram) {
 	s.lastSeq = h.seq
 	gap := at - s.lastAt
 	if win.contains(at) && win.contains(s.lastAt) {
-		s.maxGap = max(s.maxGap, gap)
+		if gap > s.maxGap {
+			s.maxGap, s.maxGapAt = gap, at
+		}
 		if ext == s.lastExt+1 {
 			err.add(gap - int64(20*time.Millisecond))
 		}
