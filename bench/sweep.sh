@@ -23,6 +23,12 @@ OUT=${OUT:-bench/out}
 # NICE=-10 (root) favours ivrd and ivrload over other work on a shared
 # machine (CFS weight ~9x), so a busy neighbour skews the figures less.
 NICE=${NICE:-0}
+# RT=1 (root) runs both under SCHED_RR priority 10 instead: on a machine
+# whose other work cannot be stopped, the closest to having the two cores
+# to themselves (the kernel still keeps 5 % of each core for the rest).
+RT=${RT:-0}
+sched=(nice -n "$NICE")
+[ "$RT" = 1 ] && sched=(chrt -r 10)
 mkdir -p "$OUT"
 
 command -v taskset >/dev/null || { echo "sweep.sh: taskset missing (util-linux)" >&2; exit 1; }
@@ -42,13 +48,16 @@ listening() { grep -qi ":$(printf '%04X' "$1") 00000000:0000" /proc/net/udp; }
 
 files=()
 for n in $SIZES; do
-  nice -n "$NICE" taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$OUT/sweep-$n-ivrd.log" 2>&1 &
+  if listening "$SIP_PORT"; then echo "sweep.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
+  "${sched[@]}" taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$OUT/sweep-$n-ivrd.log" 2>&1 &
   IVRD=$!
   for _ in $(seq 50); do listening "$SIP_PORT" && break; sleep 0.1; done
-  listening "$SIP_PORT" || { echo "sweep.sh: ivrd did not start (see $OUT/sweep-$n-ivrd.log)" >&2; exit 1; }
+  if ! listening "$SIP_PORT" || ! kill -0 "$IVRD" 2>/dev/null; then
+    echo "sweep.sh: ivrd did not start (see $OUT/sweep-$n-ivrd.log)" >&2; exit 1
+  fi
   ramp=$(( (n + RATE - 1) / RATE ))
-  echo "sweep: $n calls, hold ${HOLD}s, ${RATE}/s, nice $NICE" >&2
-  timeout $((HOLD + ramp + 60)) nice -n "$NICE" taskset -c "$LOAD_CPU" ./bin/ivrload --target 127.0.0.1:${SIP_PORT} --to 100 \
+  echo "sweep: $n calls, hold ${HOLD}s, ${RATE}/s, ${sched[*]}" >&2
+  timeout $((HOLD + ramp + 60)) "${sched[@]}" taskset -c "$LOAD_CPU" ./bin/ivrload --target 127.0.0.1:${SIP_PORT} --to 100 \
     --calls "$n" --rate "$RATE" --hold "${HOLD}s" --rtp-ports 40000-49999 \
     --pid "$IVRD" --json "$OUT/sweep-$n.json" >&2 || echo "sweep: ivrload reported failures at $n calls" >&2
   stop_ivrd
