@@ -70,6 +70,12 @@ type workerOp struct {
 // worker owns many calls' RTP sockets: it sends their audio on a fixed
 // tick and reads whatever arrived through one epoll set, one recvmmsg per
 // ready socket. Nothing here allocates per packet.
+//
+// Sending is one sendto per packet: each call must send from its own
+// port (that is what a phone does, and what the target's per-call
+// sockets expect), and sendmmsg batches only datagrams of one socket, of
+// which a call has one per 20 ms. The cost is the kernel's (on loopback,
+// the receiver's delivery runs inside our sendto), ~1.6 µs a packet.
 type worker struct {
 	epfd   int
 	win    window
