@@ -80,6 +80,7 @@ type stream struct {
 	newSSRCAt  int64 // first packet from another SSRC (a bridge, a re-INVITE), ns
 	total      uint64
 	badPackets uint64
+	rtcp       uint64
 }
 
 // packet accounts one received datagram. err receives |Δt − 20 ms| for
@@ -88,6 +89,13 @@ func (s *stream) packet(b []byte, at int64, win *window, err *histogram) {
 	h, ok := parseRTP(b)
 	if !ok || at == 0 {
 		s.badPackets++
+		return
+	}
+	if h.pt >= 64 && h.pt <= 95 {
+		// RTCP (RFC 5761 4: its packet types read as payload types
+		// 64-95): a target sends its reports to our RTP port + 1, which
+		// with kernel-chosen ports may be another call's RTP socket.
+		s.rtcp++
 		return
 	}
 	s.total++

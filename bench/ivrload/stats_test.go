@@ -72,3 +72,18 @@ func TestHistogramQuantiles(t *testing.T) {
 		t.Fatalf("max %v", q)
 	}
 }
+
+// TestStreamIgnoresRTCP: a sender report landing on an RTP socket is not
+// a new source and costs no loss.
+func TestStreamIgnoresRTCP(t *testing.T) {
+	all := window{0, 1<<63 - 1}
+	var s stream
+	var h histogram
+	s.packet(pkt(10, 1), 1e9, &all, &h)
+	sr := []byte{0x80, 200, 0, 6, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	s.packet(sr, 1e9+1e7, &all, &h)
+	s.packet(pkt(11, 1), 1e9+2e7, &all, &h)
+	if s.rtcp != 1 || s.newSSRCAt != 0 || s.lost() != 0 || s.received != 2 {
+		t.Fatalf("rtcp %d newSSRC %d lost %d received %d", s.rtcp, s.newSSRCAt, s.lost(), s.received)
+	}
+}

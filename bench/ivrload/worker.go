@@ -51,6 +51,8 @@ type mediaCall struct {
 	sent      uint64
 	sendErrs  uint64
 
+	tableIdx int // index in the worker's table
+
 	digitSent atomic.Int64 // Unix ns the key's first packet left (read by the call's goroutine)
 	removed   chan struct{}
 }
@@ -142,6 +144,7 @@ func (w *worker) attach(c *mediaCall) {
 	} else {
 		w.calls = append(w.calls, c)
 	}
+	c.tableIdx = idx
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(idx)}
 	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, c.sock.fd, &ev); err != nil {
 		c.sendErrs++ // counted; the call gets no receive statistics
@@ -149,12 +152,9 @@ func (w *worker) attach(c *mediaCall) {
 }
 
 func (w *worker) detach(c *mediaCall) {
-	for i, x := range w.calls {
-		if x == c {
-			w.calls[i] = nil
-			w.free = append(w.free, i)
-			break
-		}
+	if c.tableIdx < len(w.calls) && w.calls[c.tableIdx] == c {
+		w.calls[c.tableIdx] = nil
+		w.free = append(w.free, c.tableIdx)
 	}
 	unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.sock.fd, nil)
 	w.readCall(c) // what arrived up to now still counts
