@@ -59,6 +59,7 @@ type RTPResult struct {
 	Sent           uint64    `json:"sent"` // whole run
 	SendErrors     uint64    `json:"send_errors"`
 	BadPackets     uint64    `json:"bad_packets"`
+	RTCPPackets    uint64    `json:"rtcp_on_rtp_ports"` // the target's reports that reached an RTP socket (ignored)
 	NewSourceCalls int       `json:"calls_with_new_ssrc"`
 }
 
@@ -129,6 +130,7 @@ func (r *runner) result(calls []*sipCall, win window, whole bool, cpu *cpuWindow
 		res.RTP.Sent += o.m.sent
 		res.RTP.SendErrors += o.m.sendErrs
 		res.RTP.BadPackets += rx.badPackets
+		res.RTP.RTCPPackets += rx.rtcp
 		if rx.newSSRCAt != 0 {
 			res.RTP.NewSourceCalls++
 		}
