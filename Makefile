@@ -3,12 +3,13 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build ivrload run test test-short race fuzz bench load bench-load vet fmt clean
+.PHONY: build run test test-short race fuzz bench load vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
 
 # The load generator (cmd/ivrload): see README, "Load testing your IVR".
+.PHONY: ivrload bench-load
 ivrload:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
 
@@ -40,7 +41,7 @@ fuzz:
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./media/ ./dtmf/ ./bench/ ./bench/ivrload/
+	$(GO) test -run '^$$' -bench . -benchmem ./media/ ./dtmf/ ./bench/
 
 # Load test with sipp: CALLS concurrent calls for SECONDS (see bench/load.sh).
 load: build

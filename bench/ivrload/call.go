@@ -94,7 +94,7 @@ func (c *sipCall) run(ctx context.Context) {
 	defer r.calls.Delete(callID)
 	if err := d.WaitAnswer(setupCtx, sipgo.AnswerOptions{}); err != nil {
 		c.failf("%s", statusOf("INVITE", err))
-		d.Close()
+		_ = d.Close()
 		return
 	}
 	c.out.setup = time.Since(start)

@@ -5,20 +5,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/zaf/g711"
-
-	"github.com/ivrd/ivrd/dtmf"
 )
 
 // Config is one load run.
@@ -41,7 +42,7 @@ type Config struct {
 	RTPPortMin     int           // RTP ports to use (0: any the kernel gives)
 	RTPPortMax     int           //
 	TelephoneEvent uint8         // payload type offered for RFC 4733 (0: not offered)
-	Audio          string        // caller audio: noise (default), silence or speech
+	Audio          string        // caller audio: noise (default) or silence
 	Workers        int           // media workers (default: GOMAXPROCS)
 	Settle         time.Duration // after the ramp, before measuring (default 1 s)
 	SetupTimeout   time.Duration // for each SIP transaction (default 10 s)
@@ -95,8 +96,12 @@ func (c *Config) fill() error {
 			return fmt.Errorf("ivrload: the key (after %v) must come before the hold (%v) ends", c.DigitAfter, c.Hold)
 		}
 	}
-	if c.Audio == "" {
+	switch c.Audio {
+	case "":
 		c.Audio = "noise"
+	case "noise", "silence":
+	default:
+		return fmt.Errorf("ivrload: audio %q: want noise or silence", c.Audio)
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
@@ -142,7 +147,7 @@ func (r *runner) logf(format string, a ...any) {
 		return
 	}
 	r.logMu.Lock()
-	fmt.Fprintf(r.cfg.Log, "ivrload: "+format+"\n", a...)
+	_, _ = fmt.Fprintf(r.cfg.Log, "ivrload: "+format+"\n", a...) // progress only
 	r.logMu.Unlock()
 }
 
@@ -172,7 +177,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer ua.Close()
+	defer func() { _ = ua.Close() }()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
 	if err != nil {
@@ -182,9 +187,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ivrload: SIP socket: %w", err)
 	}
-	defer pc.Close()
+	defer func() { _ = pc.Close() }()
 	sipPort := pc.LocalAddr().(*net.UDPAddr).Port
-	go srv.ServeUDP(pc)
+	go func() { _ = srv.ServeUDP(pc) }() // ends with an error when pc closes
 	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname(cfg.LocalIP.String()), sipgo.WithClientPort(sipPort), sipgo.WithClientLogger(quiet))
 	if err != nil {
 		return nil, err
@@ -296,28 +301,28 @@ func (r *runner) handle(srv *sipgo.Server) {
 	route := func(req *sip.Request, tx sip.ServerTransaction) {
 		v, ok := r.calls.Load(req.CallID().Value())
 		if !ok {
-			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 			return
 		}
 		c := v.(*sipCall)
 		switch req.Method {
 		case sip.BYE:
 			if c.d != nil {
-				c.d.ReadBye(req, tx)
+				_ = c.d.ReadBye(req, tx)
 			} else {
-				tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+				_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 			}
 		case sip.REFER:
-			tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil))
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil))
 		case sip.INVITE:
 			// A re-INVITE (hold, a bridge's media change): accept with
 			// our unchanged offer.
 			res := sip.NewResponseFromRequest(req, 200, "OK", c.sdp)
 			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 			res.AppendHeader(&r.contact)
-			tx.Respond(res)
+			_ = tx.Respond(res)
 		default:
-			tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 		}
 		select {
 		case c.events <- req:
@@ -359,35 +364,46 @@ func (p *portPool) open(ip netip.Addr) (*rtpSocket, error) {
 func callerAudio(kind string) []byte {
 	const n = 8000
 	out := make([]byte, n)
-	switch kind {
-	case "silence":
+	if kind == "silence" {
 		for i := range out {
 			out[i] = 0xff
 		}
-	case "speech":
-		pcm := dtmf.Signal{}.Speechlike(1000, -20, rand.New(rand.NewPCG(1, 2))).PCM()
-		for i := range out {
-			out[i] = g711.EncodeUlawFrame(pcm[i])
-		}
-	default:
-		rng := rand.New(rand.NewPCG(3, 4))
-		rms := dtmf.Amplitude(-45) / 1.4142
-		for i := range out {
-			out[i] = g711.EncodeUlawFrame(int16(rng.NormFloat64() * rms))
-		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	rms := amplitude(-45) / math.Sqrt2
+	for i := range out {
+		out[i] = g711.EncodeUlawFrame(int16(rng.NormFloat64() * rms))
 	}
 	return out
 }
 
-// keyTone is the key as keyFrames PCMU frames (-10 dBm0 per tone), made by
-// the dtmf package's generator.
+// The keypad's row and column frequencies (ITU-T Q.23).
+var (
+	keyRows = [4]float64{697, 770, 852, 941}
+	keyCols = [4]float64{1209, 1336, 1477, 1633}
+	keypad  = [4]string{"123A", "456B", "789C", "*0#D"}
+)
+
+// amplitude is the peak of a sine at level dBm0 in 16-bit G.711 terms
+// (ITU-T G.711: a full-scale sine is +3.14 dBm0).
+func amplitude(dBm0 float64) float64 { return 32767 * math.Pow(10, (dBm0-3.14)/20) }
+
+// keyTone is the key as keyFrames PCMU frames: its two tones at -10 dBm0
+// each, a clean press any Q.24 receiver takes.
 func keyTone(key byte) []byte {
-	spec := dtmf.Nominal(key)
-	spec.Ms = keyFrames * 20
-	pcm := dtmf.Signal{}.Tone(spec).PCM()
+	key = byte(unicode.ToUpper(rune(key)))
+	var lo, hi float64
+	for r, row := range keypad {
+		if c := strings.IndexByte(row, key); c >= 0 {
+			lo, hi = keyRows[r], keyCols[c]
+		}
+	}
+	a := amplitude(-10)
 	out := make([]byte, keyFrames*frameBytes)
 	for i := range out {
-		out[i] = g711.EncodeUlawFrame(pcm[i])
+		t := float64(i) / 8000
+		out[i] = g711.EncodeUlawFrame(int16(a*math.Sin(2*math.Pi*lo*t) + a*math.Sin(2*math.Pi*hi*t)))
 	}
 	return out
 }

@@ -2,7 +2,6 @@ package ivrload
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"unsafe"
@@ -30,16 +29,16 @@ func openRTPSocket(ip netip.Addr, port uint16) (*rtpSocket, error) {
 		return nil, err
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd)
 		return nil, fmt.Errorf("ivrload: SO_TIMESTAMPNS: %w", err)
 	}
 	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: ip.As4(), Port: int(port)}); err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd)
 		return nil, err
 	}
 	sa, err := unix.Getsockname(fd)
 	if err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd)
 		return nil, err
 	}
 	return &rtpSocket{fd: fd, port: uint16(sa.(*unix.SockaddrInet4).Port)}, nil
@@ -72,7 +71,7 @@ func (s *rtpSocket) send(b []byte) error {
 	return nil
 }
 
-func (s *rtpSocket) close() { unix.Close(s.fd) }
+func (s *rtpSocket) close() { _ = unix.Close(s.fd) }
 
 // mmsghdr is struct mmsghdr of recvmmsg(2) (x/sys/unix has no wrapper).
 type mmsghdr struct {
@@ -129,8 +128,6 @@ func (b *recvBatch) packet(i int) ([]byte, int64) {
 	m := &b.msgs[i]
 	return b.bufs[i][:m.n], cmsgTimestamp(b.ctls[i][:m.hdr.Controllen])
 }
-
-var errNoTimestamps = errors.New("ivrload: the kernel gave no receive timestamps")
 
 // cmsgTimestamp finds SCM_TIMESTAMPNS in a control-message buffer
 // (struct cmsghdr: length, level, type, then the data aligned to the word

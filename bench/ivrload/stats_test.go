@@ -1,8 +1,11 @@
 package ivrload
 
 import (
+	"math"
 	"testing"
 	"time"
+
+	"github.com/zaf/g711"
 )
 
 func pkt(seq uint16, ssrc uint32) []byte {
@@ -85,5 +88,35 @@ func TestStreamIgnoresRTCP(t *testing.T) {
 	s.packet(pkt(11, 1), 1e9+2e7, &all, &h)
 	if s.rtcp != 1 || s.newSSRCAt != 0 || s.lost() != 0 || s.received != 2 {
 		t.Fatalf("rtcp %d newSSRC %d lost %d received %d", s.rtcp, s.newSSRCAt, s.lost(), s.received)
+	}
+}
+
+// power is the Goertzel power of f in µ-law audio.
+func power(ulaw []byte, f float64) float64 {
+	k := 2 * math.Cos(2*math.Pi*f/8000)
+	var s1, s2 float64
+	for _, b := range ulaw {
+		s := float64(g711.DecodeUlawFrame(b)) + k*s1 - s2
+		s2, s1 = s1, s
+	}
+	return s1*s1 + s2*s2 - k*s1*s2
+}
+
+// TestKeyToneIsTheKeysPair: each key's tone holds its row and column
+// frequencies, far above every other keypad frequency.
+func TestKeyToneIsTheKeysPair(t *testing.T) {
+	for r, row := range keypad {
+		for c := range row {
+			tone := keyTone(row[c])
+			want := power(tone, keyRows[r])
+			if p := power(tone, keyCols[c]); p < want/2 || p > want*2 {
+				t.Fatalf("%c: column tone %g, row tone %g", row[c], p, want)
+			}
+			for _, f := range append(keyRows[:], keyCols[:]...) {
+				if f != keyRows[r] && f != keyCols[c] && power(tone, f) > want/100 {
+					t.Fatalf("%c: %g Hz at %g of the row tone", row[c], f, power(tone, f)/want)
+				}
+			}
+		}
 	}
 }

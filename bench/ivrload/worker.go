@@ -156,8 +156,8 @@ func (w *worker) detach(c *mediaCall) {
 		w.calls[c.tableIdx] = nil
 		w.free = append(w.free, c.tableIdx)
 	}
-	unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.sock.fd, nil)
-	w.readCall(c) // what arrived up to now still counts
+	_ = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, c.sock.fd, nil) // the close below drops it anyway
+	w.readCall(c)                                                 // what arrived up to now still counts
 	c.sock.close()
 	close(c.removed)
 }
@@ -171,7 +171,7 @@ func (w *worker) run(ctx context.Context, phase time.Duration) {
 				w.detach(c)
 			}
 		}
-		unix.Close(w.epfd)
+		_ = unix.Close(w.epfd)
 	}()
 	start := time.Now().Add(phase)
 	var n int64

@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("ivrload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.Usage = func() { sayf(stderr, "%s", usage); fs.PrintDefaults() }
 	var cfg ivrload.Config
 	fs.StringVar(&cfg.Target, "target", "127.0.0.1:5060", "SIP server, host:port (UDP)")
 	fs.StringVar(&cfg.To, "to", "100", "number called (Request-URI user)")
@@ -58,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.SIPPort, "sip-port", 0, "our SIP port (default: any)")
 	ports := fs.String("rtp-ports", "", "RTP port range LO-HI (default: any the kernel gives)")
 	te := fs.Int("telephone-event", 101, "payload type offered for RFC 4733 events (0: offer none)")
-	fs.StringVar(&cfg.Audio, "audio", "noise", "caller audio: noise (-45 dBm0), silence or speech")
+	fs.StringVar(&cfg.Audio, "audio", "noise", "caller audio: noise (-45 dBm0) or silence")
 	fs.IntVar(&cfg.Workers, "workers", 0, "media workers (default GOMAXPROCS)")
 	fs.DurationVar(&cfg.Settle, "settle", time.Second, "wait after the ramp before measuring")
 	fs.DurationVar(&cfg.SetupTimeout, "timeout", 10*time.Second, "per SIP transaction")
@@ -72,12 +72,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ivrload: unexpected argument %q\n", fs.Arg(0))
+		sayf(stderr, "ivrload: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
 	if *digit != "" {
 		if len(*digit) != 1 {
-			fmt.Fprintln(stderr, "ivrload: --digit takes one key")
+			say(stderr, "ivrload: --digit takes one key")
 			return 2
 		}
 		cfg.Digit = (*digit)[0]
@@ -85,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *local != "" {
 		a, err := netip.ParseAddr(*local)
 		if err != nil {
-			fmt.Fprintf(stderr, "ivrload: --local-ip: %v\n", err)
+			sayf(stderr, "ivrload: --local-ip: %v\n", err)
 			return 2
 		}
 		cfg.LocalIP = a
@@ -95,13 +95,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		a, err1 := strconv.Atoi(lo)
 		b, err2 := strconv.Atoi(hi)
 		if !ok || err1 != nil || err2 != nil || a <= 0 || b < a || b > 65535 {
-			fmt.Fprintf(stderr, "ivrload: --rtp-ports %q: want LO-HI\n", *ports)
+			sayf(stderr, "ivrload: --rtp-ports %q: want LO-HI\n", *ports)
 			return 2
 		}
 		cfg.RTPPortMin, cfg.RTPPortMax = a, b
 	}
 	if *te < 0 || *te > 127 || (*te != 0 && *te < 96) {
-		fmt.Fprintln(stderr, "ivrload: --telephone-event: 96-127, or 0 for none")
+		say(stderr, "ivrload: --telephone-event: 96-127, or 0 for none")
 		return 2
 	}
 	cfg.TelephoneEvent = uint8(*te)
@@ -118,14 +118,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	res, err := ivrload.Run(ctx, cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		say(stderr, err)
 		return 1
 	}
-	fmt.Fprintln(stdout, res.Summary())
+	say(stdout, res.Summary())
 	if *jsonPath != "" {
 		b, _ := json.MarshalIndent(res, "", "  ")
 		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
-			fmt.Fprintln(stderr, err)
+			say(stderr, err)
 			return 1
 		}
 	}
@@ -141,16 +141,21 @@ func runTable(files []string, stdout, stderr io.Writer) int {
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
+			say(stderr, err)
 			return 1
 		}
 		r := new(ivrload.Result)
 		if err := json.Unmarshal(b, r); err != nil {
-			fmt.Fprintf(stderr, "ivrload: %s: %v\n", f, err)
+			sayf(stderr, "ivrload: %s: %v\n", f, err)
 			return 1
 		}
 		runs = append(runs, r)
 	}
-	fmt.Fprint(stdout, ivrload.MarkdownTable(runs))
+	sayf(stdout, "%s", ivrload.MarkdownTable(runs))
 	return 0
 }
+
+// say and sayf write the command's output; a failed write to the terminal
+// has no one left to be reported to.
+func say(w io.Writer, a ...any)                 { _, _ = fmt.Fprintln(w, a...) }
+func sayf(w io.Writer, format string, a ...any) { _, _ = fmt.Fprintf(w, format, a...) }
