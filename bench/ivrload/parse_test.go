@@ -93,7 +93,7 @@ func TestParseAnswer(t *testing.T) {
 }
 
 func FuzzParseAnswer(f *testing.F) {
-	f.Add([]byte(offer(netip.MustParseAddr("127.0.0.1"), 40000, 101, 1)))
+	f.Add(offer(netip.MustParseAddr("127.0.0.1"), 40000, 101, 1))
 	f.Add([]byte("v=0\nc=IN IP4 1.2.3.4/127\nm=audio 5/2 RTP/AVP 0\na=rtpmap:127 telephone-event/48000\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := parseAnswer(b)
