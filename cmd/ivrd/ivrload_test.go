@@ -51,3 +51,34 @@ func TestIvrloadAgainstLiveIVR(t *testing.T) {
 		})
 	}
 }
+
+// TestIvrloadHangupKeyAndRefusals: '#' on the live menu hangs up (ivrload
+// expects ivrd's BYE and times it), and calls to a number no IVR answers
+// come back as failures by SIP status.
+func TestIvrloadHangupKeyAndRefusals(t *testing.T) {
+	l := startLive(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	target := l.svc.sip.Addr("udp").String()
+	res, err := ivrload.Run(ctx, ivrload.Config{
+		Target: target, To: "100", Calls: 5, Rate: 20, Hold: 8 * time.Second,
+		Digit: '#', DigitAfter: 2 * time.Second, Expect: ivrload.ExpectBye,
+		TelephoneEvent: 101, Workers: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Summary())
+	if res.Failed != 0 || res.Digit == nil || res.Digit.Actions != 5 {
+		t.Fatalf("# should end every call with ivrd's BYE: %v %+v", res.Failures, res.Digit)
+	}
+
+	res, err = ivrload.Run(ctx, ivrload.Config{Target: target, To: "999", Calls: 3, Rate: 20, Hold: time.Second, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Summary())
+	if res.Failed != 3 || res.Failures["INVITE 404"] != 3 || res.Answered != 0 {
+		t.Fatalf("calls to an unknown number: %+v", res.Failures)
+	}
+}
