@@ -92,7 +92,7 @@ func (c *sipCall) run(ctx context.Context) {
 	callID := d.InviteRequest.CallID().Value()
 	r.calls.Store(callID, c)
 	defer r.calls.Delete(callID)
-	if err := d.WaitAnswer(setupCtx, sipgo.AnswerOptions{}); err != nil {
+	if err := d.WaitAnswer(setupCtx, sipgo.AnswerOptions{Username: cfg.AuthUser, Password: cfg.AuthPassword}); err != nil {
 		c.failf("%s", statusOf("INVITE", err))
 		_ = d.Close()
 		return

@@ -28,6 +28,10 @@ type Config struct {
 	To     string // user part of the Request-URI: the IVR's number
 	From   string // our user part
 
+	// AuthUser and AuthPassword answer a 401/407 digest challenge to the
+	// INVITE, as a trunk or a registered phone would.
+	AuthUser, AuthPassword string
+
 	Calls int           // calls placed in all
 	Rate  float64       // calls started per second
 	Hold  time.Duration // how long each call stays up (from its 200) unless the target ends it

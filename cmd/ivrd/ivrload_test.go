@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ivrd/ivrd/bench/ivrload"
+	"github.com/ivrd/ivrd/sip/siptest"
 )
 
 // TestIvrloadAgainstLiveIVR drives a live ivrd with the load generator:
@@ -80,5 +82,35 @@ func TestIvrloadHangupKeyAndRefusals(t *testing.T) {
 	t.Log(res.Summary())
 	if res.Failed != 3 || res.Failures["INVITE 404"] != 3 || res.Answered != 0 {
 		t.Fatalf("calls to an unknown number: %+v", res.Failures)
+	}
+}
+
+// TestIvrloadAnswersDigestChallenges: a server that challenges INVITEs
+// (here the test far end, as a carrier trunk does) takes ivrload's calls
+// with the right credentials and refuses them with wrong ones, reported
+// by status.
+func TestIvrloadAnswersDigestChallenges(t *testing.T) {
+	far := siptest.NewFarEnd(t, "answer")
+	far.Username, far.Password = "load", "s3cret"
+	target := strings.TrimPrefix(far.URI(), "sip:agent@")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := ivrload.Run(ctx, ivrload.Config{Target: target, To: "agent", Calls: 2, Rate: 10, Hold: time.Second,
+		AuthUser: "load", AuthPassword: "s3cret", Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Summary())
+	if res.Failed != 0 || res.Answered != 2 {
+		t.Fatalf("with credentials: %v", res.Failures)
+	}
+	res, err = ivrload.Run(ctx, ivrload.Config{Target: target, To: "agent", Calls: 2, Rate: 10, Hold: time.Second,
+		AuthUser: "load", AuthPassword: "wrong", Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(res.Summary())
+	if res.Failures["INVITE 401"] != 2 {
+		t.Fatalf("with a wrong password: %v", res.Failures)
 	}
 }

@@ -47,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Target, "target", "127.0.0.1:5060", "SIP server, host:port (UDP)")
 	fs.StringVar(&cfg.To, "to", "100", "number called (Request-URI user)")
 	fs.StringVar(&cfg.From, "from", "ivrload", "our user name")
+	fs.StringVar(&cfg.AuthUser, "auth-user", "", "user name for a digest challenge to the INVITE")
+	fs.StringVar(&cfg.AuthPassword, "auth-password", os.Getenv("IVRLOAD_PASSWORD"), "its password (default $IVRLOAD_PASSWORD)")
 	fs.IntVar(&cfg.Calls, "calls", 10, "calls placed in all")
 	fs.Float64Var(&cfg.Rate, "rate", 10, "calls started per second")
 	fs.DurationVar(&cfg.Hold, "hold", 10*time.Second, "how long each call stays up after its 200")
