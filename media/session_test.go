@@ -57,12 +57,6 @@ func (p *peer) packets() []rtp.Packet {
 	return append([]rtp.Packet(nil), p.pkts...)
 }
 
-func (p *peer) reset() {
-	p.mu.Lock()
-	p.pkts, p.at = nil, nil
-	p.mu.Unlock()
-}
-
 func testEngine(t *testing.T, ports int) *Engine {
 	return testEngineRTCP(t, ports, 0)
 }
