@@ -29,6 +29,9 @@ type Options struct {
 	// log lines), on the call's goroutine: it must not block for long.
 	Records func(*Record)
 	Log     *slog.Logger
+	// MaxMenuTime ends a call that stays in the menus this long (hand-offs
+	// and recordings do not count); 0: ivr.MaxMenuTime.
+	MaxMenuTime time.Duration
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
@@ -41,6 +44,9 @@ type Handler struct {
 func NewHandler(opt Options) *Handler {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
+	}
+	if opt.MaxMenuTime <= 0 {
+		opt.MaxMenuTime = ivr.MaxMenuTime
 	}
 	return &Handler{opt: opt, log: opt.Log}
 }
