@@ -97,11 +97,11 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/validate", s.validate)
 	m.HandleFunc("POST /api/v1/simulate", s.simulate)
 	m.HandleFunc("GET /api/v1/audit", s.audit)
+	m.HandleFunc("GET /api/v1/whoami", s.whoami) // whoami.go
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	m.HandleFunc("POST "+yeastarQuery, s.yeastarQuery) // yeastar.go: the seed's own API
 	m.HandleFunc("POST "+yeastarUpdate, s.yeastarUpdate)
 	s.zendeskRoutes(m) // zendesk.go: the seed's own API
-	m.HandleFunc("GET /api/v1/whoami", s.whoami) // whoami.go
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
