@@ -149,7 +149,7 @@ func TestUILiveOverlay(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ivr": "main", "calls": 10, "answered": 10, "mean_menu_ms": 8000,
-			"keys": [{"key": "1", "presses": 6, "share": 0.6}, {"key": "2", "presses": 4, "share": 0.4}],
+			"keys": [{"key": "1", "presses": 6, "share": 0.4615}, {"key": "2", "presses": 4, "share": 0.3077}, {"key": "7", "presses": 3, "share": 0.2308}],
 			"menus": [{"menu": "main", "entered": 10, "abandoned": 1, "abandon_rate": 0.1}, {"menu": "support", "entered": 4, "abandoned": 0, "abandon_rate": 0}],
 			"transfers": [{"dest": "uri sip:tech@127.0.0.1:5070", "tried": 4, "succeeded": 3, "success_rate": 0.75}]}`))
 	})
@@ -163,7 +163,13 @@ func TestUILiveOverlay(t *testing.T) {
 	b.waitFor("the figures", `!!document.querySelector('#chart .node[data-id="menu:support"] .b-live')`)
 	assert.Equal(t, "☎ 2", strings.TrimSpace(b.text(`#chart .node[data-id="menu:support"] .b-live text`)))
 	assert.Equal(t, "drop 10%", b.text(`#chart .node[data-id="menu:main"] .b-drop text`))
-	assert.Equal(t, "60%", b.text(`#chart .elabel[data-path="ivrs[main].keys.1"] .note`))
+	// Keys 1 and 2 are also support's: their shares are listed, not put
+	// on main's edges; 7 and # are main's only.
+	assert.Equal(t, "23%", b.text(`#chart .elabel[data-path="ivrs[main].keys.7"] .note`))
+	var onOne int
+	b.eval(`document.querySelectorAll('#chart .elabel[data-path="ivrs[main].keys.1"] .note').length`, &onOne)
+	assert.Zero(t, onOne)
+	assert.Contains(t, b.text("#live-note"), "keys pressed: 1 46% · 2 31% · 7 23%")
 	assert.Equal(t, "✓ 75% of 4", b.text(`#chart .node[data-id="d:ivrs[support].keys.1"] .b-live text`))
 	assert.Contains(t, b.text("#live-note"), "2 calls now · 10 in the period")
 	b.click("#btn-live")

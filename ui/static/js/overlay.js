@@ -67,8 +67,10 @@ export class Overlay {
     if (calls) delete this.notes.calls;
     if (stats) delete this.notes.stats;
     const notes = Object.values(this.notes);
+    const shares = (stats && stats.keys || []).map((k) => k.key + ' ' + pct(k.share)).join(' · ');
     this.note.textContent = notes.length ? notes.join(' ') :
-      (calls.length + ' call' + (calls.length === 1 ? '' : 's') + ' now · ' + stats.calls + ' in the period');
+      (calls.length + ' call' + (calls.length === 1 ? '' : 's') + ' now · ' + stats.calls + ' in the period' +
+        (shares ? ' · keys pressed: ' + shares : ''));
     this.reapply();
   }
 
@@ -102,11 +104,15 @@ export class Overlay {
         this.chart.badge(n.id, 'live', t ? '✓ ' + pct(t.success_rate) + ' of ' + t.tried : '', t ? t.succeeded + ' of ' + t.tried + ' hand-offs succeeded' : '');
       }
     }
-    // The stats count every key pressed in a call to this IVR; they are
-    // shown on the first menu's keys, where most presses are.
+    // The stats count the keys pressed in calls to this IVR, in whichever
+    // menu: a key's share goes on an edge only where the key is no other
+    // menu's in this chart, so a figure is never put on the wrong menu.
+    // The live box lists them all.
+    const owners = new Map();
+    for (const e of g.edges) if (e.type === 'key' && e.key !== undefined) owners.set(e.key, (owners.get(e.key) || 0) + 1);
     for (const e of g.edges) {
       if (e.type !== 'key' || e.key === undefined) continue;
-      const k = e.ivr === g.root ? keys.get(e.key) : null;
+      const k = owners.get(e.key) === 1 ? keys.get(e.key) : null;
       this.chart.edgeNote(e.id, k ? pct(k.share) : '');
     }
   }
