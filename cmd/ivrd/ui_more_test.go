@@ -178,3 +178,21 @@ func TestUILiveOverlay(t *testing.T) {
 	assert.Zero(t, left, "the figures go when the overlay is off")
 	assert.Empty(t, b.consoleErrors(), "the browser console")
 }
+
+// A server with no IVR yet: the page says so, draws nothing, complains
+// of nothing.
+func TestUIWithoutIVRs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	b := newBrowser(t)
+	svc := startConfig(t, writeConfig(t, "server:\n  sip:\n    listen: [\"udp://127.0.0.1:0\"]\n  media:\n    rtp_ports: \"RTP_RANGE\"\n"))
+	b.run("open the UI", chromedp.Navigate("http://"+svc.ctl.ln.Addr().String()+"/ui/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	b.typeInto("#token", firstToken(t, svc))
+	b.click("#login-btn")
+	b.waitFor("the note", `document.getElementById('status').textContent.startsWith('No IVR yet.')`)
+	var n int
+	b.eval(`document.querySelectorAll('#chart .node').length`, &n)
+	assert.Zero(t, n)
+	assert.Empty(t, b.consoleErrors(), "the browser console")
+}

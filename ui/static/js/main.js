@@ -45,7 +45,8 @@ app.status = (msg, kind) => {
 
 // redraw lays the graph out again (after an edit) and puts the marks back.
 app.redraw = ({fit} = {}) => {
-  app.graph = buildGraph(app.shownConfig(), app.root);
+  // No IVR yet: an empty chart, not an "unknown menu".
+  app.graph = app.root ? buildGraph(app.shownConfig(), app.root) : {nodes: new Map(), edges: [], root: ''};
   chart.draw(app.graph, {fit});
   app.showProblems(app.problems);
   if (app.selected) markSelected(app.selected);

@@ -49,7 +49,7 @@ export class Chart {
   // fitScale is the zoom at which a layout of size fits the canvas.
   fitScale(size) {
     const r = this.svg.getBoundingClientRect();
-    if (!r.width || !size.w) return 1;
+    if (!r.width || !size.w || !size.h) return 1;
     return Math.min(r.width / size.w, r.height / size.h) * 0.96;
   }
 
@@ -62,7 +62,9 @@ export class Chart {
     let best = null;
     for (const dir of this.rankdir === 'auto' ? ['TB', 'LR'] : [this.rankdir]) {
       const lg = this.layout(graph, dir);
-      const size = {w: lg.graph().width || 0, h: lg.graph().height || 0};
+      // An empty graph has no finite size: call it 0 so nothing divides by it.
+      const fin = (x) => (Number.isFinite(x) && x > 0 ? x : 0);
+      const size = {w: fin(lg.graph().width), h: fin(lg.graph().height)};
       const k = this.fitScale(size);
       if (!best || k > best.k * 1.05) best = {g: lg, size, k, dir};
     }
@@ -181,7 +183,7 @@ export class Chart {
   // fit shows the whole graph, however small that makes it.
   fit() {
     const r = this.svg.getBoundingClientRect();
-    if (!this.size || !r.width || !this.size.w) return;
+    if (!this.size || !r.width || !this.size.w || !this.size.h) return;
     const k = Math.min(1.4, Math.max(0.05, this.fitScale(this.size)));
     this.view = {k, x: (r.width - this.size.w * k) / 2, y: Math.max(0, (r.height - this.size.h * k) / 2)};
     this.apply();
