@@ -150,7 +150,17 @@ func TestUIEndToEnd(t *testing.T) {
 	b.click("#revert")
 	b.waitFor("the draft dropped", `document.querySelector('#chart .edge[data-path="ivrs[main].keys.7"]')?.dataset.to === 'd:ivrs[main].keys.7'`)
 
-	// Keyboard: Tab to a node and press Enter.
+	// Keyboard: from the canvas, Tab goes to the call's entry, then to the
+	// first menu; Enter on a node opens it.
+	b.run("tab into the chart", chromedp.Focus(chromedp.CSS("#chart")), chromedp.KeyEvent(kb.Tab))
+	var focused string
+	b.eval(`document.activeElement.dataset.id`, &focused)
+	assert.Equal(t, "entry", focused)
+	b.run("tab on", chromedp.KeyEvent(kb.Tab))
+	b.eval(`document.activeElement.dataset.id`, &focused)
+	assert.Equal(t, "menu:main", focused)
+	b.run("space opens it", chromedp.KeyEvent(" "))
+	b.waitFor("the main form", `document.querySelector('#panel h2')?.textContent === 'Menu main'`)
 	b.run("focus support", chromedp.Focus(chromedp.CSS(`#chart .node[data-id="menu:support"]`)), chromedp.KeyEvent(kb.Enter))
 	b.waitFor("the support form", `document.querySelector('#panel h2')?.textContent === 'Menu support'`)
 
