@@ -69,7 +69,7 @@ func (u *rawUDP) final(timeout time.Duration) string {
 func rawRequest(method, ruri, local, callID string, cseq int, extra []string, body string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s SIP/2.0\r\n", method, ruri)
-	fmt.Fprintf(&b, "Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%d\r\n", local, callID, cseq)
+	fmt.Fprintf(&b, "Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%d-%s\r\n", local, callID, cseq, method)
 	fmt.Fprintf(&b, "From: <sip:attacker@%s>;tag=f-%s\r\n", local, callID)
 	to := strings.TrimPrefix(ruri, "sip:")
 	fmt.Fprintf(&b, "To: <sip:%s>\r\n", to)
