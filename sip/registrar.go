@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -40,6 +41,9 @@ type registrar struct {
 	// decoy is the password checked for a user that has none, so that an
 	// unknown user costs the same work as a wrong password.
 	decoy string
+	// checks counts digests verified (what a password guesser gets) and
+	// requests all REGISTERs handled, for figures.
+	checks, requests atomic.Int64
 }
 
 func newRegistrar() *registrar {
@@ -72,6 +76,7 @@ func (r *registrar) clock() time.Time {
 // a wrong password is, so REGISTER does not tell which extensions exist.
 func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	r := s.reg
+	r.requests.Add(1)
 	ext := req.To().Address.User // checked: To is there
 	src := sourceAddr(req)
 	now := r.clock()
@@ -106,6 +111,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	if !known {
 		password = r.decoy
 	}
+	r.checks.Add(1)
 	good := known && cred.Username == ext && cred.Realm == realm && digestMatches(cred, password)
 	if !good {
 		r.fails.fail(src, ext, now)

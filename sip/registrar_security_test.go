@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -215,4 +217,54 @@ func TestSvwarLearnsNothing(t *testing.T) {
 	if _, ok := rows["1001"]; ok {
 		assert.Equal(t, rows["1001"], rows["1000"], "1001 stands out from 1000")
 	}
+}
+
+// rawRegister registers ext with password from u's address, answering
+// the challenge by hand; it returns the final status.
+func rawRegister(t *testing.T, u *rawUDP, dst netip.AddrPort, ext, password string) int {
+	t.Helper()
+	ruri := "sip:127.0.0.1"
+	msg := func(cseq int, auth string) string {
+		extra := []string{"Expires: 60"}
+		if auth != "" {
+			extra = append(extra, "Authorization: "+auth)
+		}
+		m := rawRequest("REGISTER", ruri, u.local(), "rawreg-"+ext+"-"+u.local(), cseq, extra, "")
+		return strings.Replace(m, "To: <sip:127.0.0.1>", "To: <sip:"+ext+"@127.0.0.1>", 1)
+	}
+	u.send(dst, msg(1, ""))
+	res := u.final(3 * time.Second)
+	if codeOf(res) != 401 {
+		return codeOf(res)
+	}
+	chal, err := digest.ParseChallenge(headerOf(res, "WWW-Authenticate"))
+	require.NoError(t, err)
+	cred, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: ruri, Username: ext, Password: password})
+	require.NoError(t, err)
+	u.send(dst, msg(2, cred.String()))
+	return codeOf(u.final(3 * time.Second))
+}
+
+// TestSvcrackGetsFiveGuessesAMinute runs sipvicious' svcrack at an
+// extension from one address: the server checks at most maxFailures of
+// its guesses in the (sub-minute) run, and the right password from
+// another address is taken meanwhile.
+func TestSvcrackGetsFiveGuessesAMinute(t *testing.T) {
+	if _, err := exec.LookPath("svcrack"); err != nil {
+		t.Skip("svcrack not installed (apt-get install sipvicious)")
+	}
+	r, _ := registrarRig(t, nil)
+	dst := r.srv.Addr("udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	start := time.Now()
+	out, _ := exec.CommandContext(ctx, "svcrack", "-u1001", "-r1-100000", "-b", "127.0.0.2",
+		"-p", fmt.Sprint(dst.Port()), "127.0.0.1").CombinedOutput()
+	checks := r.srv.reg.checks.Load()
+	t.Logf("svcrack for %s: %d REGISTERs, %d guesses checked\n%s", time.Since(start).Round(time.Second),
+		r.srv.reg.requests.Load(), checks, out)
+	assert.LessOrEqual(t, checks, int64(maxFailures), "guesses checked from one address in under a minute")
+	assert.NotContains(t, string(out), "alice-secret")
+	assert.Equal(t, 200, rawRegister(t, newRawUDP(t, "127.0.0.9"), dst, "1001", "alice-secret"),
+		"the right password from another address")
 }
