@@ -111,10 +111,12 @@ func newLimiter(cfg Limits, admit func(netip.Addr) (string, bool)) *limiter {
 
 // packet reports whether a datagram from src may be read.
 func (l *limiter) packet(src netip.Addr, now time.Time) bool {
-	if l.cfg.PacketRate < 0 || l.trunk(src) {
+	if l.cfg.PacketRate < 0 || l.packets.take(src, now) {
 		return true
 	}
-	return l.packets.take(src, now)
+	// Asked only over the limit: Admit is not free, and most datagrams
+	// are within it.
+	return l.trunk(src)
 }
 
 // admitCall decides on a new call from src before anything is allocated
