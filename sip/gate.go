@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -12,6 +13,8 @@ import (
 // are checked: it refuses what no handler should see, before a handler
 // allocates anything (an RTP port, a dialog) for it.
 //   - a SIP version other than 2.0 gets 505 (RFC 3261 21.5.7);
+//   - a request over a stream transport from a source over its packet
+//     rate gets 503 (UDP datagrams over it never get this far);
 //   - a new call from a source over its limits gets 503 with Retry-After.
 func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, h sipgo.RequestHandler) {
 	if req.SipVersion != "SIP/2.0" {
@@ -23,6 +26,11 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, h sipgo.Reques
 				s.badLog.Warn("sip: send response failed", "code", 505, "err", err)
 			}
 		}
+		return
+	}
+	if !strings.EqualFold(req.Transport(), "UDP") && req.Method != sip.ACK && !s.limits.packet(sourceAddr(req), time.Now()) {
+		s.badLog.Warn("sip: requests refused: source over its rate", "source", req.Source(), "code", 503)
+		s.respond(tx, req, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "1"))
 		return
 	}
 	if req.Method == sip.INVITE && !req.To().Params.Has("tag") {

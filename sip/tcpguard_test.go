@@ -129,3 +129,21 @@ func TestTCPConnectionsPerSourceCapped(t *testing.T) {
 		return !closedWithin(c, 200*time.Millisecond)
 	})
 }
+
+// TestTCPRequestsCountTowardTheSourceRate: requests over TCP spend the
+// same per-source budget as UDP datagrams, and are answered 503 over it.
+func TestTCPRequestsCountTowardTheSourceRate(t *testing.T) {
+	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.Limits.PacketRate, c.Limits.PacketBurst = 0.01, 3 })
+	c := dialFrom(t, "127.0.0.6", r.srv.Addr("tcp").String())
+	var codes []int
+	buf := make([]byte, 4096)
+	for i := 0; i < 5; i++ {
+		_, err := c.Write([]byte(tcpOptions(c.LocalAddr().String(), 30+i)))
+		require.NoError(t, err)
+		c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		n, err := c.Read(buf)
+		require.NoError(t, err)
+		codes = append(codes, codeOf(string(buf[:n])))
+	}
+	assert.Equal(t, []int{200, 200, 200, 503, 503}, codes)
+}
