@@ -3,6 +3,7 @@ package sip
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -197,7 +198,7 @@ func (r *registrar) update(ext string, req *sip.Request) error {
 		v := strings.TrimSpace(h.Value())
 		if v == "*" {
 			if def != 0 {
-				return fmt.Errorf("Contact: * needs Expires: 0")
+				return errors.New("a Contact of * needs Expires: 0")
 			}
 			delete(r.bindings, ext)
 			continue

@@ -42,7 +42,7 @@ func (g *tcpGuard) Accept() (net.Conn, error) {
 		src := sourceOf(c.RemoteAddr())
 		if !g.admit(src, lim.TCPConnections) {
 			g.srv.badLog.Warn("sip: tcp connection refused: source has too many open", "source", src.String(), "limit", lim.TCPConnections)
-			c.Close()
+			_ = c.Close() // refused: nothing was read or written
 			continue
 		}
 		return &guardedConn{Conn: c, guard: g, src: src, message: lim.TCPMessageTimeout, idle: lim.TCPIdleTimeout}, nil
@@ -101,7 +101,7 @@ func (c *guardedConn) SetReadDeadline(t time.Time) error {
 
 func (c *guardedConn) SetDeadline(t time.Time) error {
 	c.libDeadline = t
-	return c.Conn.SetWriteDeadline(t)
+	return c.SetWriteDeadline(t)
 }
 
 func (c *guardedConn) Read(b []byte) (int, error) {
@@ -131,7 +131,8 @@ func (c *guardedConn) Read(b []byte) (int, error) {
 	}
 	if err != nil && why != "" && errors.Is(err, os.ErrDeadlineExceeded) {
 		c.guard.srv.badLog.Info("sip: tcp connection closed", "reason", why, "source", c.RemoteAddr().String())
-		c.Close()
+		// The read already failed; a close error adds nothing to act on.
+		_ = c.Close()
 		return n, errClosedByGuard
 	}
 	return n, err

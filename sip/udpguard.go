@@ -36,7 +36,9 @@ func (g *udpGuard) ReadFrom(p []byte) (int, net.Addr, error) {
 		if info, fault := datagramFault(p[:n]); fault != "" {
 			g.srv.badLog.Info("sip: request with a bad Content-Length refused", "source", addr.String(), "err", fault, "code", 400)
 			if res := badRequest(info, fault); res != nil {
-				g.PacketConn.WriteTo(res, addr)
+				if _, err := g.WriteTo(res, addr); err != nil {
+					g.srv.badLog.Warn("sip: send response failed", "code", 400, "err", err)
+				}
 			}
 			continue
 		}
