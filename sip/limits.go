@@ -124,18 +124,17 @@ func (l *limiter) packet(src netip.Addr, now time.Time) bool {
 // over (answered and ACKed, or failed). Otherwise why says which limit
 // it met and retry how long to wait.
 func (l *limiter) admitCall(src netip.Addr, now time.Time) (release func(), why string, retry time.Duration) {
-	if l.trunk(src) {
-		return func() {}, "", 0
-	}
-	if l.cfg.InviteRate > 0 && !l.invites.take(src, now) {
+	// A trunk's calls are counted (busy asks) but never refused.
+	limited := !l.trunk(src)
+	if limited && l.cfg.InviteRate > 0 && !l.invites.take(src, now) {
 		return nil, refusedInviteRate, max(time.Second, time.Duration(float64(time.Second)/l.cfg.InviteRate))
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.cfg.CallsInSetup > 0 && l.setup[src] >= l.cfg.CallsInSetup {
+	if limited && l.cfg.CallsInSetup > 0 && l.setup[src] >= l.cfg.CallsInSetup {
 		return nil, refusedSetup, 5 * time.Second
 	}
-	if l.cfg.Calls > 0 && l.setup[src]+l.calls[src] >= l.cfg.Calls {
+	if limited && l.cfg.Calls > 0 && l.setup[src]+l.calls[src] >= l.cfg.Calls {
 		return nil, refusedCalls, 30 * time.Second
 	}
 	l.setup[src]++
@@ -145,11 +144,15 @@ func (l *limiter) admitCall(src netip.Addr, now time.Time) (release func(), why 
 
 // callRunning counts an answered call from src until ctx ends.
 func (l *limiter) callRunning(ctx context.Context, src netip.Addr) {
-	if l.trunk(src) {
-		return
-	}
 	l.add(l.calls, src, 1)
 	context.AfterFunc(ctx, func() { l.add(l.calls, src, -1) })
+}
+
+// busy reports whether src has calls, in setup or answered.
+func (l *limiter) busy(src netip.Addr) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.setup[src]+l.calls[src] > 0
 }
 
 func (l *limiter) add(m map[netip.Addr]int, src netip.Addr, d int) {

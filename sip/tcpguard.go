@@ -105,6 +105,26 @@ func (c *guardedConn) SetDeadline(t time.Time) error {
 }
 
 func (c *guardedConn) Read(b []byte) (int, error) {
+	for {
+		n, idle, err := c.read(b)
+		// A caller's connection stays while it has a call: our BYE or
+		// re-INVITE may need it to cross the caller's NAT.
+		if idle && c.guard.srv.limits.busy(c.src) {
+			continue
+		}
+		if idle {
+			c.guard.srv.badLog.Info("sip: tcp connection closed", "reason", "idle", "source", c.RemoteAddr().String())
+			// The read already failed; a close error adds nothing to act on.
+			_ = c.Close()
+			return n, errClosedByGuard
+		}
+		return n, err
+	}
+}
+
+// read is one Read under our deadlines; idle reports that the idle one
+// ended it (the caller decides), an incomplete message closes here.
+func (c *guardedConn) read(b []byte) (n int, idle bool, err error) {
 	now := time.Now()
 	ours, why := time.Time{}, ""
 	if c.framer.inMessage() {
@@ -119,9 +139,9 @@ func (c *guardedConn) Read(b []byte) (int, error) {
 		deadline, why = c.libDeadline, ""
 	}
 	if err := c.Conn.SetReadDeadline(deadline); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	n, err := c.Conn.Read(b)
+	n, err = c.Conn.Read(b)
 	if n > 0 {
 		was := c.framer.started
 		c.framer.feed(b[:n])
@@ -130,12 +150,15 @@ func (c *guardedConn) Read(b []byte) (int, error) {
 		}
 	}
 	if err != nil && why != "" && errors.Is(err, os.ErrDeadlineExceeded) {
+		if why == "idle" && n == 0 {
+			return 0, true, err
+		}
 		c.guard.srv.badLog.Info("sip: tcp connection closed", "reason", why, "source", c.RemoteAddr().String())
 		// The read already failed; a close error adds nothing to act on.
 		_ = c.Close()
-		return n, errClosedByGuard
+		return n, false, errClosedByGuard
 	}
-	return n, err
+	return n, false, err
 }
 
 func (c *guardedConn) Close() error {

@@ -147,3 +147,47 @@ func TestTCPRequestsCountTowardTheSourceRate(t *testing.T) {
 	}
 	assert.Equal(t, []int{200, 200, 200, 503, 503}, codes)
 }
+
+// TestTCPConnectionOfACallOutlivesTheIdleTimeout: a caller's connection
+// is not closed for idleness while its call goes on (our BYE may need it
+// to cross the caller's NAT); once the call is over, it is.
+func TestTCPConnectionOfACallOutlivesTheIdleTimeout(t *testing.T) {
+	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.Limits.TCPIdleTimeout = time.Second })
+	conn := dialFrom(t, "127.0.0.1", r.srv.Addr("tcp").String())
+	local := conn.LocalAddr().String()
+	tcp := func(method string, cseq int, to, body string) string {
+		m := rawRequest(method, "sip:100@127.0.0.1;transport=tcp", local, "tcp-call", cseq, nil, body)
+		m = strings.Replace(m, "SIP/2.0/UDP", "SIP/2.0/TCP", 1)
+		if to != "" {
+			m = strings.Replace(m, "To: <sip:100@127.0.0.1;transport=tcp>", "To: "+to, 1)
+		}
+		return m
+	}
+	final := func() string {
+		buf := make([]byte, 8192)
+		for {
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, err := conn.Read(buf)
+			require.NoError(t, err)
+			for _, m := range strings.SplitAfter(string(buf[:n]), "\r\n\r\n") {
+				if codeOf(m) >= 200 {
+					return m
+				}
+			}
+		}
+	}
+	_, err := conn.Write([]byte(tcp("INVITE", 1, "", audioOffer("127.0.0.1", 41010))))
+	require.NoError(t, err)
+	res := final()
+	require.Equal(t, 200, codeOf(res), res)
+	to := headerOf(res, "To")
+	_, err = conn.Write([]byte(tcp("ACK", 1, to, "")))
+	require.NoError(t, err)
+	r.nextCall()
+
+	assert.False(t, closedWithin(conn, 2500*time.Millisecond), "kept open past the idle timeout while the call lasts")
+	_, err = conn.Write([]byte(tcp("BYE", 2, to, "")))
+	require.NoError(t, err)
+	assert.Equal(t, 200, codeOf(final()), "the caller hangs up on the same connection")
+	assert.True(t, closedWithin(conn, 10*time.Second), "idle without a call: closed")
+}
