@@ -37,11 +37,18 @@ type headInfo struct {
 	badLength bool
 	// reply are the raw header lines a response copies (Via, From, To,
 	// Call-ID, CSeq), in order, folded continuations included.
-	reply     []string
-	toTagged  bool
-	cseqFound bool
-	ack       bool // CSeq method ACK: never answered
+	reply      []string
+	has        map[string]bool // which of them came, by full lower-case name
+	toTagged   bool
+	cseqFound  bool
+	cseqMethod string
+	ack        bool // CSeq method ACK: never answered
+	// authorization: the request carries credentials.
+	authorization bool
 }
+
+// compactNames maps compact header names to full ones (RFC 3261 7.3.3).
+var compactNames = map[string]string{"v": "via", "f": "from", "t": "to", "i": "call-id", "l": "content-length"}
 
 // replyHeaders are the headers a response copies from its request
 // (RFC 3261 8.2.6.2), by full and compact name.
@@ -51,7 +58,7 @@ var replyHeaders = map[string]bool{"via": true, "v": true, "from": true, "f": tr
 // scanHead reads the start line and headers of head (up to the blank
 // line, which need not be there).
 func scanHead(head []byte) headInfo {
-	info := headInfo{contentLength: -1}
+	info := headInfo{contentLength: -1, has: map[string]bool{}}
 	lines := strings.Split(string(head), "\r\n")
 	info.startLine = lines[0]
 	last := -1 // index in info.reply of the header a folded line continues
@@ -72,23 +79,31 @@ func scanHead(head []byte) headInfo {
 		}
 		name = strings.ToLower(strings.TrimSpace(name))
 		value = strings.TrimSpace(value)
-		switch name {
-		case "content-length", "l":
+		full := name
+		if f, ok := compactNames[name]; ok {
+			full = f
+		}
+		switch full {
+		case "content-length":
 			n, err := strconv.Atoi(value)
 			if err != nil || n < 0 || (info.contentLength >= 0 && n != info.contentLength) {
 				info.badLength = true
 				continue
 			}
 			info.contentLength = n
-		case "to", "t":
+		case "to":
 			info.toTagged = hasTagParam(value)
 		case "cseq":
 			info.cseqFound = true
 			_, method, _ := strings.Cut(value, " ")
-			info.ack = strings.EqualFold(strings.TrimSpace(method), "ACK")
+			info.cseqMethod = strings.ToUpper(strings.TrimSpace(method))
+			info.ack = info.cseqMethod == "ACK"
+		case "authorization":
+			info.authorization = true
 		}
 		if replyHeaders[name] {
 			info.reply = append(info.reply, line)
+			info.has[full] = true
 			last = len(info.reply) - 1
 		}
 	}

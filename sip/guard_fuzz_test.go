@@ -9,26 +9,29 @@ import (
 	"github.com/ivrd/ivrd/audio"
 )
 
-// FuzzDatagramFault: any datagram is judged without panicking, and a 400
-// written for it is one response with a status line and no stray CRLF
-// pair before its end.
+// FuzzDatagramFault: any datagram is judged without panicking, and a
+// stateless response written for it (400, or the 401 to a REGISTER) is
+// one response with a status line and no stray CRLF pair before its end.
 func FuzzDatagramFault(f *testing.F) {
 	f.Add([]byte("OPTIONS sip:a SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: <sip:a>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 9\r\n\r\nv=0\r\n"))
 	f.Add([]byte("INVITE sip:a SIP/2.0\r\nv: x\r\n folded\r\nl: abc\r\nl: 3\r\ncseq: 1 ACK\r\n\r\n"))
 	f.Add([]byte("SIP/2.0 200 OK\r\nContent-Length: 99\r\n\r\n"))
 	f.Add([]byte("\r\n\r\n"))
+	f.Add([]byte("REGISTER sip:a SIP/2.0\r\nVia: SIP/2.0/UDP h;rport;branch=z9hG4bKx, SIP/2.0/UDP g\r\nf: <sip:a>;tag=1\r\nt: <sip:a>\r\ni: x\r\nCSeq: 1 REGISTER\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		src := netip.MustParseAddrPort("192.0.2.1:5060")
 		info, fault := datagramFault(data)
+		res := badRequest(info, fault, src)
 		if fault == "" {
-			return
+			// What a REGISTER without credentials would be answered.
+			res = statelessResponse(info, "401 Unauthorized", []string{"WWW-Authenticate: Digest"}, src)
 		}
-		res := badRequest(info, fault)
 		if res == nil {
 			return
 		}
 		s := string(res)
-		if !strings.HasPrefix(s, "SIP/2.0 400 ") || strings.Index(s, "\r\n\r\n") != len(s)-4 {
-			t.Fatalf("bad 400: %q", s)
+		if !strings.HasPrefix(s, "SIP/2.0 4") || strings.Index(s, "\r\n\r\n") != len(s)-4 {
+			t.Fatalf("bad stateless response: %q", s)
 		}
 	})
 }

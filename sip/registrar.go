@@ -162,13 +162,37 @@ func qopOf(c *digest.Credentials) []string {
 	return []string{c.QOP}
 }
 
-// challenge answers 401 with a nonce signed for src: nothing is stored.
-func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, src netip.Addr, now time.Time, stale bool) {
+// challengeDatagram answers a REGISTER without credentials that came
+// alone in a datagram, before sipgo makes a transaction for it (one it
+// would keep 32 s): nil for anything else. Over UDP a retransmission
+// simply gets another challenge; over TCP sipgo keeps nothing, and the
+// handler challenges.
+func (s *Server) challengeDatagram(info headInfo, src netip.AddrPort) []byte {
+	f := strings.Fields(info.startLine)
+	if len(f) != 3 || f[0] != "REGISTER" || f[2] != "SIP/2.0" || info.cseqMethod != "REGISTER" || info.authorization {
+		return nil
+	}
+	for _, h := range []string{"via", "from", "to", "call-id", "cseq"} {
+		if !info.has[h] {
+			return nil // checked answers what is missing
+		}
+	}
+	s.reg.requests.Add(1)
+	return statelessResponse(info, "401 Unauthorized", []string{"WWW-Authenticate: " + s.challengeValue(src.Addr(), s.reg.clock(), false)}, src)
+}
+
+// challengeValue is a WWW-Authenticate value with a nonce for src.
+func (s *Server) challengeValue(src netip.Addr, now time.Time, stale bool) string {
 	v := fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5`, realm, s.reg.nonces.issue(src, now))
 	if stale {
 		v += ", stale=true"
 	}
-	s.respond(tx, req, 401, "Unauthorized", nil, sip.NewHeader("WWW-Authenticate", v))
+	return v
+}
+
+// challenge answers 401 with a nonce signed for src: nothing is stored.
+func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, src netip.Addr, now time.Time, stale bool) {
+	s.respond(tx, req, 401, "Unauthorized", nil, sip.NewHeader("WWW-Authenticate", s.challengeValue(src, now, stale)))
 }
 
 // sourceAddr is the IP a request came from (the zero Addr if unknown).
