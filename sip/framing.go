@@ -134,8 +134,8 @@ func isRequestLine(line string) bool { return !strings.HasPrefix(line, "SIP/") }
 // is not a number leaves the body undefined. "" when nothing is.
 func datagramFault(data []byte) (headInfo, string) {
 	end := headEnd(data)
-	if end < 0 || end > maxHead {
-		return headInfo{}, ""
+	if end < 0 || end > maxHead || bytes.HasPrefix(data, []byte("SIP/")) {
+		return headInfo{}, "" // no head, or a response: sipgo's to judge
 	}
 	info := scanHead(data[:end])
 	if !isRequestLine(info.startLine) {
