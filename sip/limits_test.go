@@ -28,6 +28,7 @@ func TestInviteFloodFromOneSourceLeavesRoomForOthers(t *testing.T) {
 			audioOffer("127.0.0.2", 40000+2*i)))
 	}
 	final := map[string]int{} // by Call-ID: retransmitted 200s count once
+	okTo := map[string]string{} // the To (with tag) of each 200, to end those calls
 	noRetry := 0
 	for {
 		m := flood.read(1500 * time.Millisecond)
@@ -39,6 +40,9 @@ func TestInviteFloodFromOneSourceLeavesRoomForOthers(t *testing.T) {
 			continue
 		}
 		final[headerOf(m, "Call-ID")] = code
+		if code == 200 {
+			okTo[headerOf(m, "Call-ID")] = headerOf(m, "To")
+		}
 		if code == 503 && headerOf(m, "Retry-After") == "" {
 			noRetry++
 		}
@@ -52,6 +56,17 @@ func TestInviteFloodFromOneSourceLeavesRoomForOthers(t *testing.T) {
 			refused++
 		}
 	}
+	// The answered ones hold RTP ports until ACKed (or for 32 s): end
+	// them, so that the tests after this one find their ports free.
+	defer func() {
+		for id, to := range okTo {
+			ack := rawRequest("ACK", "sip:100@127.0.0.1", flood.local(), id, 1, nil, "")
+			flood.send(dst, strings.Replace(ack, "To: <sip:100@127.0.0.1>", "To: "+to, 1))
+			bye := rawRequest("BYE", "sip:100@127.0.0.1", flood.local(), id, 2, nil, "")
+			flood.send(dst, strings.Replace(bye, "To: <sip:100@127.0.0.1>", "To: "+to, 1))
+		}
+		waitFor(t, "the flood's calls ended", func() bool { return r.srv.ActiveCalls() == 0 })
+	}()
 	t.Logf("flood of %d INVITEs from one address: %d answered, %d refused 503", n, answered, refused)
 	assert.LessOrEqual(t, answered, defaultCallsInSetup, "no more calls in setup than the limit")
 	assert.GreaterOrEqual(t, refused, n-defaultInviteBurst, "the rest refused")
