@@ -113,7 +113,8 @@ func (c *Call) ourSDP() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p := SDPParams{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr,
-		Port: int(c.Media.LocalAddr().Port()), EventPT: c.choice.EventPT, Direction: c.choice.Direction}
+		Port: int(c.Media.LocalAddr().Port()), EventPT: c.choice.EventPT, Direction: c.choice.Direction,
+		Lines: c.choice.Lines} // sdp.go: every offered m= line answered
 	if c.lateOffer && !c.haveAnswer {
 		p.Codecs = c.srv.cfg.Codecs
 		p.EventPT = 101

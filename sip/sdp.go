@@ -60,6 +60,24 @@ type SessionDescription struct {
 	Direction Direction
 	Ptime     int
 	RTCP      netip.AddrPort // from a=rtcp (RFC 3605); zero: RTP port + 1
+	// Lines are all the offer's m= lines, which an answer repeats in
+	// order (RFC 3264 section 6), the audio stream we use among them.
+	Lines MediaLines
+}
+
+// MediaLines lists the m= lines of an offer, one a line: "media proto
+// format" for a stream we refuse (answered with port 0), "*" for the audio
+// stream we answer. A string, not a slice, so that a MediaChoice stays
+// comparable; "" (an offer we make) means our audio line alone.
+type MediaLines string
+
+// ourAudio stands for the audio m= line in MediaLines.
+const ourAudio = "*"
+
+// refusedLine is the m= line answering an offered one we refuse: the
+// same media and transport, port 0, one of its formats (RFC 3264 6).
+func refusedLine(fields []string) string {
+	return fields[0] + " 0 " + fields[2] + " " + fields[3]
 }
 
 // ParseSDP reads an SDP body. It rejects bodies without a usable audio
@@ -80,6 +98,7 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 		order    []uint8
 		sessDir  Direction
 		mediaDir Direction
+		lines    []string
 	)
 	for i, raw := range strings.Split(string(body), "\n") {
 		line := strings.TrimRight(raw, "\r")
@@ -98,11 +117,14 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 			if len(fields) < 4 {
 				return nil, fmt.Errorf("sdp: line %d: m= line needs media, port, proto and formats", i+1)
 			}
-			// Only the first audio stream is used; others are ignored.
+			// Only the first audio stream is used; the others are
+			// refused in the answer.
 			if fields[0] != "audio" || sd.Formats != nil {
+				lines = append(lines, refusedLine(fields))
 				section = atOther
 				continue
 			}
+			lines = append(lines, ourAudio)
 			section = atAudio
 			port, err := strconv.Atoi(strings.SplitN(fields[1], "/", 2)[0])
 			if err != nil || port < 0 || port > 65535 {
@@ -181,6 +203,9 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 			m = staticPayload(pt)
 		}
 		sd.Formats = append(sd.Formats, m)
+	}
+	if len(lines) > 1 {
+		sd.Lines = MediaLines(strings.Join(lines, "\n"))
 	}
 	sd.Addr = media
 	if !sd.Addr.IsValid() {
@@ -287,6 +312,10 @@ func staticPayload(pt uint8) rtpMap {
 // ErrNoCommonCodec means the offer has none of our codecs (answer 488).
 var ErrNoCommonCodec = errors.New("sdp: no common codec")
 
+// ErrAddressFamily means the offer's audio is on an IPv6 address: media
+// binds IPv4 only, so such a call could never hear us (answer 488).
+var ErrAddressFamily = errors.New("sdp: IPv6 media address (media is IPv4 only)")
+
 // MediaChoice is the outcome of offer/answer: what we send and receive.
 type MediaChoice struct {
 	Remote    netip.AddrPort
@@ -294,6 +323,7 @@ type MediaChoice struct {
 	Codec     audio.Codec
 	EventPT   uint8 // 0: no telephone-event
 	Direction Direction
+	Lines     MediaLines // the offer's m= lines, for the answer
 }
 
 // Negotiate picks, in the order of our preference list, the first codec the
@@ -303,6 +333,9 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	var mc MediaChoice
 	if offer.Port == 0 {
 		return mc, fmt.Errorf("%w: audio stream disabled (port 0)", ErrNoCommonCodec)
+	}
+	if a := offer.Addr; a.Is6() && !a.Is4In6() {
+		return mc, ErrAddressFamily
 	}
 	found := false
 	for _, c := range prefs {
@@ -328,6 +361,7 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	mc.Remote = netip.AddrPortFrom(offer.Addr, uint16(offer.Port))
 	mc.RTCP = offer.RTCP
 	mc.Direction = offer.Direction.reverse()
+	mc.Lines = offer.Lines
 	return mc, nil
 }
 
@@ -351,6 +385,9 @@ type SDPParams struct {
 	Codecs    []audio.Codec // one in an answer, our whole list in an offer
 	EventPT   uint8
 	Direction Direction
+	// Lines, in an answer, are the offer's m= lines: ours is written in
+	// its place, the others refused with port 0.
+	Lines MediaLines
 }
 
 // Marshal writes an SDP body (RFC 4566).
@@ -362,12 +399,28 @@ func (p SDPParams) Marshal() []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "v=0\r\no=ivrd %d %d IN %s %s\r\ns=ivrd\r\nc=IN %s %s\r\nt=0 0\r\n",
 		p.SessionID, p.Version, ipv, p.Addr, ipv, p.Addr)
-	fmt.Fprintf(&b, "m=audio %d RTP/AVP", p.Port)
+	lines := []string{ourAudio}
+	if p.Lines != "" {
+		lines = strings.Split(string(p.Lines), "\n")
+	}
+	for _, l := range lines {
+		if l == ourAudio {
+			p.writeAudio(&b)
+		} else {
+			fmt.Fprintf(&b, "m=%s\r\n", l)
+		}
+	}
+	return []byte(b.String())
+}
+
+// writeAudio writes our audio m= line and its attributes.
+func (p SDPParams) writeAudio(b *strings.Builder) {
+	fmt.Fprintf(b, "m=audio %d RTP/AVP", p.Port)
 	for _, c := range p.Codecs {
-		fmt.Fprintf(&b, " %d", c)
+		fmt.Fprintf(b, " %d", c)
 	}
 	if p.EventPT != 0 {
-		fmt.Fprintf(&b, " %d", p.EventPT)
+		fmt.Fprintf(b, " %d", p.EventPT)
 	}
 	b.WriteString("\r\n")
 	for _, c := range p.Codecs {
@@ -375,15 +428,14 @@ func (p SDPParams) Marshal() []byte {
 		if c == audio.PCMA {
 			name = "PCMA"
 		}
-		fmt.Fprintf(&b, "a=rtpmap:%d %s/8000\r\n", c, name)
+		fmt.Fprintf(b, "a=rtpmap:%d %s/8000\r\n", c, name)
 	}
 	if p.EventPT != 0 {
-		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", p.EventPT, p.EventPT)
+		fmt.Fprintf(b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", p.EventPT, p.EventPT)
 	}
 	dir := p.Direction
 	if dir == "" {
 		dir = SendRecv
 	}
-	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
-	return []byte(b.String())
+	fmt.Fprintf(b, "a=ptime:20\r\na=%s\r\n", dir)
 }
