@@ -27,7 +27,7 @@ func TestInviteFloodFromOneSourceLeavesRoomForOthers(t *testing.T) {
 		flood.send(dst, rawRequest("INVITE", "sip:100@127.0.0.1", flood.local(), fmt.Sprintf("flood-inv-%d", i), 1, nil,
 			audioOffer("127.0.0.2", 40000+2*i)))
 	}
-	final := map[string]int{} // by Call-ID: retransmitted 200s count once
+	final := map[string]int{}   // by Call-ID: retransmitted 200s count once
 	okTo := map[string]string{} // the To (with tag) of each 200, to end those calls
 	noRetry := 0
 	for {
