@@ -85,8 +85,8 @@ func FuzzSDPAnswerLines(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ans := SDPParams{Addr: netip.MustParseAddr("127.0.0.1"), Port: 4000, Codecs: []audio.Codec{mc.Codec},
-			Direction: mc.Direction, Lines: mc.Lines}.Marshal()
+		ans := SessionDescription{Addr: netip.MustParseAddr("127.0.0.1"), Port: 4000,
+			Direction: mc.Direction, Lines: mc.Lines}.WithMedia([]audio.Codec{mc.Codec}, 0).Marshal()
 		count := func(s string) int {
 			n := 0
 			for _, l := range strings.Split(s, "\n") {

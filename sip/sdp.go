@@ -51,9 +51,12 @@ const (
 	atOther
 )
 
-// SessionDescription is the part of an SDP body ivrd cares about: the first
-// audio stream.
+// SessionDescription is the part of an SDP body ivrd cares about: the
+// first audio stream. ParseSDP reads one from a peer's body; Marshal
+// writes ivrd's own (WithMedia fills its formats from our codecs).
 type SessionDescription struct {
+	SessionID uint64 // o= session id and version (written; not kept when parsing)
+	Version   uint64
 	Addr      netip.Addr // connection address (media level wins over session level)
 	Port      int        // 0: stream rejected
 	Formats   []rtpMap   // in m= line order
@@ -376,36 +379,38 @@ func codecMatches(f rtpMap, c audio.Codec) bool {
 	return f.Name == name && f.Clock == 8000
 }
 
-// SDPParams describe the SDP ivrd writes.
-type SDPParams struct {
-	SessionID uint64
-	Version   uint64
-	Addr      netip.Addr
-	Port      int
-	Codecs    []audio.Codec // one in an answer, our whole list in an offer
-	EventPT   uint8
-	Direction Direction
-	// Lines, in an answer, are the offer's m= lines: ours is written in
-	// its place, the others refused with port 0.
-	Lines MediaLines
+// WithMedia sets the formats ivrd offers or answers: codecs (one in an
+// answer, our whole list in an offer) and telephone-event at eventPT (0:
+// none), in that order.
+func (d SessionDescription) WithMedia(codecs []audio.Codec, eventPT uint8) SessionDescription {
+	d.Formats = make([]rtpMap, 0, len(codecs)+1)
+	for _, c := range codecs {
+		d.Formats = append(d.Formats, rtpMap{PT: c.PayloadType(), Name: c.String(), Clock: c.ClockRate()})
+	}
+	if eventPT != 0 {
+		d.Formats = append(d.Formats, rtpMap{PT: eventPT, Name: "TELEPHONE-EVENT", Clock: 8000})
+	}
+	return d
 }
 
-// Marshal writes an SDP body (RFC 4566).
-func (p SDPParams) Marshal() []byte {
+// Marshal writes the description as an SDP body (RFC 4566): in an answer
+// (Lines set), every offered m= line in its place, ours with our formats
+// and the others refused with port 0.
+func (d SessionDescription) Marshal() []byte {
 	ipv := "IP4"
-	if p.Addr.Is6() && !p.Addr.Is4In6() {
+	if d.Addr.Is6() && !d.Addr.Is4In6() {
 		ipv = "IP6"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "v=0\r\no=ivrd %d %d IN %s %s\r\ns=ivrd\r\nc=IN %s %s\r\nt=0 0\r\n",
-		p.SessionID, p.Version, ipv, p.Addr, ipv, p.Addr)
+		d.SessionID, d.Version, ipv, d.Addr, ipv, d.Addr)
 	lines := []string{ourAudio}
-	if p.Lines != "" {
-		lines = strings.Split(string(p.Lines), "\n")
+	if d.Lines != "" {
+		lines = strings.Split(string(d.Lines), "\n")
 	}
 	for _, l := range lines {
 		if l == ourAudio {
-			p.writeAudio(&b)
+			d.writeAudio(&b)
 		} else {
 			fmt.Fprintf(&b, "m=%s\r\n", l)
 		}
@@ -414,26 +419,20 @@ func (p SDPParams) Marshal() []byte {
 }
 
 // writeAudio writes our audio m= line and its attributes.
-func (p SDPParams) writeAudio(b *strings.Builder) {
-	fmt.Fprintf(b, "m=audio %d RTP/AVP", p.Port)
-	for _, c := range p.Codecs {
-		fmt.Fprintf(b, " %d", c)
-	}
-	if p.EventPT != 0 {
-		fmt.Fprintf(b, " %d", p.EventPT)
+func (d SessionDescription) writeAudio(b *strings.Builder) {
+	fmt.Fprintf(b, "m=audio %d RTP/AVP", d.Port)
+	for _, f := range d.Formats {
+		fmt.Fprintf(b, " %d", f.PT)
 	}
 	b.WriteString("\r\n")
-	for _, c := range p.Codecs {
-		name := "PCMU"
-		if c == audio.PCMA {
-			name = "PCMA"
+	for _, f := range d.Formats {
+		if f.Name == "TELEPHONE-EVENT" {
+			fmt.Fprintf(b, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-16\r\n", f.PT, f.Clock, f.PT)
+			continue
 		}
-		fmt.Fprintf(b, "a=rtpmap:%d %s/8000\r\n", c, name)
+		fmt.Fprintf(b, "a=rtpmap:%d %s/%d\r\n", f.PT, f.Name, f.Clock)
 	}
-	if p.EventPT != 0 {
-		fmt.Fprintf(b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", p.EventPT, p.EventPT)
-	}
-	dir := p.Direction
+	dir := d.Direction
 	if dir == "" {
 		dir = SendRecv
 	}
