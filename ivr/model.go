@@ -65,6 +65,23 @@ type SIPServer struct {
 	// AllowUnknownSources (ivrd addition): when some trunk lists
 	// inbound_from, calls from anywhere else get 403 unless this is true.
 	AllowUnknownSources bool `yaml:"allow_unknown_sources"`
+	// Limits (ivrd addition) bound what one source address may take;
+	// sources a trunk's inbound_from names are exempt. 0: the default,
+	// negative: off.
+	Limits SourceLimits `yaml:"limits"`
+}
+
+// SourceLimits are server.sip.limits, per source IP address.
+type SourceLimits struct {
+	PacketRate        float64  `yaml:"packet_rate"`
+	PacketBurst       int      `yaml:"packet_burst"`
+	InviteRate        float64  `yaml:"invite_rate"`
+	InviteBurst       int      `yaml:"invite_burst"`
+	CallsInSetup      int      `yaml:"calls_in_setup"`
+	Calls             int      `yaml:"calls"`
+	TCPConnections    int      `yaml:"tcp_connections"`
+	TCPMessageTimeout Duration `yaml:"tcp_message_timeout"`
+	TCPIdleTimeout    Duration `yaml:"tcp_idle_timeout"`
 }
 
 // Media configures RTP and digit methods.

@@ -32,6 +32,8 @@ type Config struct {
 	Admit func(source netip.Addr) (trunk string, ok bool)
 	// Credentials gives the password of an extension that may REGISTER.
 	Credentials func(extension string) (password string, ok bool)
+	// Limits bound what one source address may take (limits.go).
+	Limits Limits
 }
 
 func (c *Config) defaults() {
@@ -47,6 +49,7 @@ func (c *Config) defaults() {
 	if c.ReferTimeout == 0 {
 		c.ReferTimeout = 10 * time.Second
 	}
+	c.Limits.defaults()
 }
 
 // listenSpec is one parsed Listen entry.

@@ -43,6 +43,9 @@ const liveConfig = `
 server:
   sip:
     listen: ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"]
+    # The load-generator tests call from one address many times at once:
+    # one source, over the per-source defaults (README, "Security").
+    limits: { invite_rate: 200, invite_burst: 200, calls_in_setup: 100, calls: 200 }
   media:
     rtp_ports: "RTP_RANGE"
 prompts_dir: "PROMPTS"

@@ -109,6 +109,7 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		UserAgent:    cfg.Server.SIP.UserAgent,
 		Codecs:       ms.Codecs,
 		RingTime:     cfg.Server.SIP.RingTime.D(),
+		Limits:       sipLimits(cfg.Server.SIP.Limits),
 		Admit:        func(a netip.Addr) (string, bool) { return s.snap.Load().Config.AdmitSource(a) },
 		Credentials: func(ext string) (string, bool) {
 			x := s.snap.Load().Config.ExtensionByNumber(ext)
@@ -203,4 +204,11 @@ func rtpBindIP(cfg *ivr.Config) netip.Addr {
 		return netip.IPv4Unspecified()
 	}
 	return ip
+}
+
+// sipLimits carries server.sip.limits over to the SIP layer.
+func sipLimits(l ivr.SourceLimits) sip.Limits {
+	return sip.Limits{PacketRate: l.PacketRate, PacketBurst: l.PacketBurst, InviteRate: l.InviteRate, InviteBurst: l.InviteBurst,
+		CallsInSetup: l.CallsInSetup, Calls: l.Calls, TCPConnections: l.TCPConnections,
+		TCPMessageTimeout: l.TCPMessageTimeout.D(), TCPIdleTimeout: l.TCPIdleTimeout.D()}
 }
