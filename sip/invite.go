@@ -151,7 +151,10 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 			return "", "", st, nil, choice, &SDPError{Err: err}
 		}
 		if choice, err = Negotiate(offer, s.cfg.Codecs); err != nil {
-			return "", "", st, nil, choice, fmt.Errorf("%w (want PCMU or PCMA)", err)
+			if errors.Is(err, ErrNoCommonCodec) {
+				err = fmt.Errorf("%w (want PCMU or PCMA)", err)
+			}
+			return "", "", st, nil, choice, err
 		}
 	}
 	return trunk, dialled, st, offer, choice, nil
