@@ -31,6 +31,7 @@ type rig struct {
 	srv          *ivrdsip.Server
 	records      chan *call.Record
 	voicemailDir string
+	live         *call.Live
 }
 
 func newRig(t *testing.T, yaml string) *rig {
@@ -53,6 +54,7 @@ func newRig(t *testing.T, yaml string) *rig {
 		Records:  func(rec *call.Record) { r.records <- rec },
 		Log:      log,
 	})
+	r.live = h.Live()
 	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []audio.Codec{audio.PCMU, audio.PCMA}}, engine, h, log)
 	require.NoError(t, err)
 	require.NoError(t, r.srv.Start(context.Background()))
