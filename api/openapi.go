@@ -250,6 +250,7 @@ func buildOpenAPI() obj {
 		"properties": obj{"items": obj{"type": "array", "items": ref("AuditEntry")}, "next_before": obj{"type": "integer"}}})},
 		obj{"parameters": []any{queryParam("limit", "1-500", obj{"type": "integer"}), queryParam("before", "entries older than this id", obj{"type": "integer"})}})}
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
+	addCallPaths(paths, schemas) // live calls, history, stats (openapi_calls.go)
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "ivrd management API", "version": "1",

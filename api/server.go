@@ -33,6 +33,10 @@ type Config struct {
 	Log         *slog.Logger
 	MaxBody     int64
 	MaxUpload   int64
+	// Calls, when set, is the running server's calls (live calls,
+	// hang-up, transfer: calls.go); Node names this node in them.
+	Calls CallControl
+	Node  string
 	// FailLimit failed authentications per FailWindow from one address
 	// are allowed; more get 429 until the window has passed.
 	FailLimit  int
@@ -97,6 +101,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/simulate", s.simulate)
 	m.HandleFunc("GET /api/v1/audit", s.audit)
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
+	s.callRoutes() // live calls, history, stats (calls.go, history.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

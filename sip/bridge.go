@@ -380,6 +380,7 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(&c.contact)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	go c.reoffer(offer.Direction)
+	c.srv.sent("INVITE", res.StatusCode)
 	respondUntilAck(c.ctx, tx, res, &l.reinviteAck, c.Log)
 }
 

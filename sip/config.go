@@ -32,6 +32,10 @@ type Config struct {
 	Admit func(source netip.Addr) (trunk string, ok bool)
 	// Credentials gives the password of an extension that may REGISTER.
 	Credentials func(extension string) (password string, ok bool)
+	// OnResponse, when set, hears every response ivrd sends (its
+	// request's method and the status code), on the goroutine sending
+	// it: it must not block. Metrics count them (sip/observe.go).
+	OnResponse func(method string, code int)
 }
 
 func (c *Config) defaults() {

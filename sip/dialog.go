@@ -133,6 +133,7 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	for _, h := range c.dialogHeaders(true) {
 		res.AppendHeader(h)
 	}
+	c.srv.sent("INVITE", res.StatusCode)
 	respondUntilAck(c.ctx, tx, res, &c.reinviteAck, c.Log)
 }
 

@@ -36,6 +36,7 @@ type control struct {
 	st    *store.Store
 	api   *api.Server
 	rec   *recorder                       // call records into the store (records.go)
+	obs   *observer                       // live calls, metrics, health (observe.go)
 	base  atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
 	apply func(*call.Snapshot)            // swaps the service's snapshot
 
@@ -76,12 +77,12 @@ func fileSource(path string) (data []byte, cfg *ivr.Config, lib *prompts.Library
 
 // openStore opens server.store, resolving a relative SQLite path against
 // the config file's folder (the working directory without a file).
-func openStore(ctx context.Context, path string, cfg *ivr.Config, log *slog.Logger) (*store.Store, error) {
+func openStore(ctx context.Context, path string, cfg *ivr.Config, log *slog.Logger, hook func(string, time.Duration)) (*store.Store, error) {
 	dir := ""
 	if path != "" {
 		dir = filepath.Dir(path)
 	}
-	return store.Open(ctx, cfg.Server.Store, store.Options{Dir: dir, Log: log})
+	return store.Open(ctx, cfg.Server.Store, store.Options{Dir: dir, Log: log, QueryHook: hook})
 }
 
 // dataDir is where serve keeps its own files (the first-start API token):
@@ -95,18 +96,18 @@ func dataDir(path string) string {
 
 // openControl opens the store, imports the file into it and returns the
 // snapshot new calls start with.
-func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error) {
+func openControl(path string, log *slog.Logger, obs *observer) (*control, *call.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, cfg, _, err := fileSource(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(ctx, path, cfg, log)
+	st, err := openStore(ctx, path, cfg, log, obs.metrics.StoreQuery)
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &control{path: path, log: log, st: st}
+	c := &control{path: path, log: log, st: st, obs: obs}
 	snap, err := c.importFile(ctx)
 	if err != nil {
 		st.Close()
@@ -116,7 +117,8 @@ func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
 	c.rec = newRecorder(st, log)
-	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log})
+	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
+		Calls: liveControl{live: obs.live, node: nodeName()}, Node: nodeName()}) // live calls (observe.go)
 	return c, snap, nil
 }
 
@@ -182,7 +184,7 @@ func (c *control) start(apply func(*call.Snapshot), cfg *ivr.Config) error {
 		return fmt.Errorf("server.api.listen %s: %w", addr, err)
 	}
 	c.ln = ln
-	c.srv = &http.Server{Handler: c.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+	c.srv = &http.Server{Handler: c.obs.handler(c.api), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
 	tlsOn := cfg.Server.API.TLSCert != ""
