@@ -107,8 +107,8 @@ func (r *recorder) ended(cr *call.Record) {
 		Method string `json:"method"`
 	}
 	type transfer struct {
-		Dest   string `json:"dest"`
-		Method string `json:"method,omitempty"`
+		Dest     string `json:"dest"`
+		Method   string `json:"method,omitempty"`
 		Error    string `json:"error,omitempty"`
 		AtMs     int64  `json:"at_ms"`
 		Operator bool   `json:"operator,omitempty"` // asked through the API
