@@ -76,6 +76,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.schedules()
 	v.ivrs()
 	v.reachable()
+	v.webhooks() // webhooks.go
 	return v.out
 }
 

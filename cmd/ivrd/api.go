@@ -20,6 +20,7 @@ import (
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store"
+	"github.com/ivrd/ivrd/webhook"
 )
 
 // apiListenOverride, when set, replaces server.api.listen: the tests set
@@ -35,10 +36,15 @@ type control struct {
 	log   *slog.Logger
 	st    *store.Store
 	api   *api.Server
-	rec   *recorder                       // call records into the store (records.go)
-	obs   *observer                       // live calls, metrics, health (observe.go)
-	base  atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
-	apply func(*call.Snapshot)            // swaps the service's snapshot
+	rec   *recorder           // call records into the store (records.go)
+	obs   *observer           // live calls, metrics, health (observe.go)
+	hooks *webhook.Dispatcher // call events to the webhooks (webhooks.go)
+	// retention is server.store_retention_days of the running snapshot
+	// (retention.go).
+	retention atomic.Int64
+	swept     chan struct{}
+	base      atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
+	apply     func(*call.Snapshot)            // swaps the service's snapshot
 
 	mu      sync.Mutex // serialises snapshot rebuilds
 	version int64      // configuration version of the running snapshot
@@ -117,6 +123,9 @@ func openControl(path string, log *slog.Logger, obs *observer) (*control, *call.
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
 	c.rec = newRecorder(st, log)
+	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: nodeName(), Log: log, OnDelivery: obs.metrics.WebhookDelivery,
+		RetryMin: webhookRetryMin, RetryMax: webhookRetryMax})
+	obs.hooks = append(obs.hooks, func(ev call.Event) { c.hooks.Publish(webhookEvent(ev, nodeName())) })
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
 		Calls: liveControl{live: obs.live, node: nodeName()}, Node: nodeName()}) // live calls (observe.go)
 	return c, snap, nil
@@ -164,6 +173,10 @@ func (c *control) snapshot(ctx context.Context) (*call.Snapshot, error) {
 		return nil, err
 	}
 	c.version = version
+	c.retention.Store(int64(cfg.Server.StoreRetentionDays))
+	if c.hooks != nil {
+		c.hooks.SetTargets(cfg.Webhooks)
+	}
 	return &call.Snapshot{Config: cfg, Prompts: lib}, nil
 }
 
@@ -213,8 +226,9 @@ func (c *control) start(apply func(*call.Snapshot), cfg *ivr.Config) error {
 	}
 	c.log.Info("management API listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1", "store", c.st.Backend())
 	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done = cancel, make(chan struct{})
+	c.cancel, c.done, c.swept = cancel, make(chan struct{}), make(chan struct{})
 	go c.follow(ctx)
+	go c.sweep(ctx, c.swept) // retention.go
 	return nil
 }
 
@@ -278,6 +292,7 @@ func (c *control) close() {
 	if c.cancel != nil {
 		c.cancel()
 		<-c.done
+		<-c.swept
 	}
 	if c.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -285,6 +300,7 @@ func (c *control) close() {
 		cancel()
 	}
 	c.rec.close()
+	c.hooks.Close() // what calls published is in the outbox; the rest is sent after the next start
 	c.st.Close()
 }
 

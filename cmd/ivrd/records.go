@@ -101,6 +101,17 @@ func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
 
 // ended is call.Options.Records: the finished call's record, queued.
 func (r *recorder) ended(cr *call.Record) {
+	rec := storeRecord(cr, r.node)
+	r.enqueue(cr.CallID, func(ctx context.Context) {
+		if err := r.st.CallEnded(ctx, rec); err != nil {
+			r.log.Error("call record (end)", "call_id", rec.CallID, "err", err)
+		}
+	})
+}
+
+// storeRecord is a finished call's record as the store keeps it and the
+// call.ended webhook carries it.
+func storeRecord(cr *call.Record, node string) store.CallRecord {
 	type key struct {
 		Key    string `json:"key"`
 		AtMs   int64  `json:"at_ms"`
@@ -125,7 +136,7 @@ func (r *recorder) ended(cr *call.Record) {
 	kj, _ := json.Marshal(keys)
 	tj, _ := json.Marshal(transfers)
 	qj, _ := json.Marshal(quality)
-	rec := store.CallRecord{CallID: cr.CallID, Node: r.node, From: cr.From, To: cr.To, Source: cr.Source, SourceName: cr.Trunk,
+	rec := store.CallRecord{CallID: cr.CallID, Node: node, State: "ended", From: cr.From, To: cr.To, Source: cr.Source, SourceName: cr.Trunk,
 		InviteAt: cr.Answered, IVR: cr.IVR, Path: strings.Join(cr.Path, ">"), Keys: kj, Invalid: cr.Invalid,
 		Timeouts: cr.Timeouts, ScheduleBranch: cr.ScheduleBranch, Transfers: tj, Voicemail: cr.Voicemail, Outcome: cr.Outcome,
 		EndReason: cr.Reason.String(), EndedBy: cr.Side.String(), Quality: qj}
@@ -140,9 +151,5 @@ func (r *recorder) ended(cr *call.Record) {
 		e := cr.Ended
 		rec.EndAt = &e
 	}
-	r.enqueue(cr.CallID, func(ctx context.Context) {
-		if err := r.st.CallEnded(ctx, rec); err != nil {
-			r.log.Error("call record (end)", "call_id", rec.CallID, "err", err)
-		}
-	})
+	return rec
 }
