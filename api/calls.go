@@ -162,7 +162,7 @@ func parseTransfer(body []byte) (*ivr.Destination, ivr.TransferMethod, error) {
 		return nil, "", errors.New("body: trunk goes only with external")
 	}
 	if d.Kind == ivr.KindURI && !validSIPURI(d.Target) {
-		return nil, "", fmt.Errorf("body: uri %q: want sip:user@host or sips:...", d.Target)
+		return nil, "", fmt.Errorf("body: uri %q: want sip:user@host or sips:user@host", d.Target)
 	}
 	method := ivr.TransferMethod(t.Method)
 	switch method {

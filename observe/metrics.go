@@ -67,10 +67,10 @@ func NewMetrics(g Gauges) *Metrics {
 	m.rtpLoss = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ivrd_rtp_loss_ratio",
 		Help: "Packet loss ratio per call at its end: in (ours), out (the caller's RTCP).", Buckets: []float64{0, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5}}, dirs)
 	m.rtpJitter = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ivrd_rtp_jitter_seconds",
-		Help: "Interarrival jitter per call at its end (RFC 3550): in (ours), out (the caller's RTCP).",
+		Help:    "Interarrival jitter per call at its end (RFC 3550): in (ours), out (the caller's RTCP).",
 		Buckets: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16}}, dirs)
 	m.rtt = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ivrd_rtp_rtt_seconds",
-		Help: "Round-trip time per call at its end, from RTCP (calls without a report are not counted).",
+		Help:    "Round-trip time per call at its end, from RTCP (calls without a report are not counted).",
 		Buckets: []float64{0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8}})
 	m.mos = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ivrd_call_mos",
 		Help: "E-model (ITU-T G.107) MOS estimate per call at its end.", Buckets: []float64{1, 2, 2.5, 3, 3.5, 3.8, 4, 4.2, 4.4, 4.5}}, dirs)

@@ -117,7 +117,7 @@ func (s *Store) CallHistory(ctx context.Context, f CallFilter) ([]CallRecord, st
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var out []CallRecord
 	for rows.Next() {
 		r, err := scanCall(rows)

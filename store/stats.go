@@ -67,7 +67,7 @@ func (s *Store) Stats(ctx context.Context, ivr string, from, to time.Time) (IVRS
 	if err != nil {
 		return st, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var calls []CallRecord
 	for rows.Next() {
 		r, err := scanCall(rows)

@@ -53,7 +53,7 @@ func (s *Store) PendingWebhooks(ctx context.Context, node, target string, limit 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var out []WebhookRow
 	for rows.Next() {
 		var r WebhookRow
