@@ -40,6 +40,7 @@ type Metrics struct {
 	apiRequests  *prometheus.CounterVec
 	apiDuration  *prometheus.HistogramVec
 	webhooks     *prometheus.CounterVec
+	pacerLate    prometheus.Histogram
 }
 
 // NewMetrics registers the collectors (and Go's and the process's).
@@ -82,7 +83,10 @@ func NewMetrics(g Gauges) *Metrics {
 		Help: "HTTP request latency on the API listener, by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ivrd_webhook_deliveries_total",
 		Help: "Webhook delivery attempts, by result (ok, failed)."}, []string{"result"})
-	for _, c := range []prometheus.Collector{m.callsSetUp, m.callsEnded, m.callDuration, m.sipResponses, m.digits, m.transfers,
+	m.pacerLate = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ivrd_pacer_lateness_seconds",
+		Help: "How late the RTP pacer sent a 20 ms frame (empty until media reports it: see PacerLateness).",
+		Buckets: []float64{0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05}})
+	for _, c := range []prometheus.Collector{m.pacerLate, m.callsSetUp, m.callsEnded, m.callDuration, m.sipResponses, m.digits, m.transfers,
 		m.rtpPackets, m.rtpLoss, m.rtpJitter, m.rtt, m.mos, m.storeQuery, m.apiRequests, m.apiDuration, m.webhooks} {
 		f(c)
 	}
@@ -133,6 +137,13 @@ func (m *Metrics) SIPResponse(method string, code int) {
 func (m *Metrics) StoreQuery(verb string, d time.Duration) {
 	m.storeQuery.WithLabelValues(verb).Observe(d.Seconds())
 }
+
+// PacerLateness observes how late one pacer tick was. It is the hook for
+// media's pacer (being rewritten as this is written): a callback such as
+// media.EngineConfig.OnTick(late time.Duration), wired in cmd/ivrd to
+// this method, would fill ivrd_pacer_lateness_seconds without media
+// importing prometheus. Sample (one tick in N) if it runs per frame.
+func (m *Metrics) PacerLateness(late time.Duration) { m.pacerLate.Observe(late.Seconds()) }
 
 // WebhookDelivery counts one delivery attempt.
 func (m *Metrics) WebhookDelivery(ok bool) {
