@@ -110,6 +110,7 @@ func (r *run) guarded(f func()) {
 // writes its record: the call is hung up if it is not yet, the reason is
 // taken from what ended it, then the two last log lines.
 func (r *run) finish() {
+	r.refuseRequests()
 	r.c.Media.SetDigits(nil)
 	r.c.Media.Listen(nil)
 	r.c.OnInfoDigit(func(byte) {})

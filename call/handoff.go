@@ -131,6 +131,19 @@ func (r *run) bridge(out sip.Outbound) error {
 	return nil
 }
 
+// refuseRequests answers an operator's request still queued when the
+// menu is over (the call left it some other way meanwhile).
+func (r *run) refuseRequests() {
+	for {
+		select {
+		case req := <-r.live.requests:
+			req.done <- ErrNotInMenu
+		default:
+			return
+		}
+	}
+}
+
 // answerOperator tells an operator waiting on a transfer how it went,
 // once (done has room for the one answer).
 func (r *run) answerOperator(err error) {
