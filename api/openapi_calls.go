@@ -72,6 +72,17 @@ func addCallPaths(paths, schemas obj) {
 		obj{"parameters": hp})}
 	paths["/api/v1/calls/history/{id}"] = obj{"parameters": []any{callIDParam},
 		"get": op("one call's record", obj{"200": response("the record", ref("CallRecord"))}, nil)}
+	// Served beside the API on its listener (cmd/ivrd), without a token.
+	checks := obj{"type": "object", "required": []any{"status"}, "properties": obj{
+		"status": obj{"type": "string", "enum": []any{"alive", "ready", "not ready"}},
+		"checks": obj{"type": "array", "items": obj{"type": "object", "required": []any{"name", "ok"}, "properties": obj{
+			"name": str, "ok": obj{"type": "boolean"}, "detail": str}}}}}
+	paths["/healthz"] = obj{"get": obj{"summary": "alive: the process serves HTTP (no token)", "security": []any{},
+		"responses": obj{"200": response("alive", checks)}}}
+	paths["/readyz"] = obj{"get": obj{"summary": "ready for new calls: store reachable, SIP listeners bound, not draining, a free RTP port pair (no token)",
+		"security": []any{}, "responses": obj{"200": response("ready", checks), "503": response("not ready, with every check", checks)}}}
+	paths["/metrics"] = obj{"get": obj{"summary": "Prometheus metrics, text format (no token)", "security": []any{},
+		"responses": obj{"200": obj{"description": "the metrics", "content": obj{"text/plain": obj{"schema": str}}}}}}
 	paths["/api/v1/ivrs/{id}/stats"] = obj{"parameters": []any{idParam},
 		"get": op("an IVR's calls in a time range: answered, each key's share, abandon rate per menu, transfer success per destination, mean time in menu",
 			obj{"200": response("the stats", ref("IVRStats"))},

@@ -19,11 +19,14 @@ type Quality struct {
 	MOSIn, MOSOut  float64
 }
 
-// QualityOf sums up a session's statistics.
+// QualityOf sums up a session's statistics. A MOS is 0 where there is
+// nothing to estimate from (no packet received; no RTCP report).
 func QualityOf(st media.Stats) Quality {
 	q := Quality{Sent: st.Sent, Received: st.Received, Lost: st.Lost, Jitter: st.Jitter,
 		PeerLost: st.PeerLost, PeerJitter: st.PeerJitter, RTT: st.RTT}
-	q.MOSIn = MOS(lossRatio(st.Lost, st.Received), st.Jitter, st.RTT)
+	if st.Received > 0 { // no audio heard: no estimate (0)
+		q.MOSIn = MOS(lossRatio(st.Lost, st.Received), st.Jitter, st.RTT)
+	}
 	if st.RTCPReceived > 0 {
 		q.MOSOut = MOS(lossRatio(st.PeerLost, st.Sent), st.PeerJitter, st.RTT)
 	}
