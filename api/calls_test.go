@@ -72,8 +72,16 @@ func TestLiveCallRoutes(t *testing.T) {
 	assert.Equal(t, "c1", items[0].(map[string]any)["call_id"])
 	r = e.do(req{method: "GET", path: "/api/v1/calls", token: readToken})
 	assert.Equal(t, 200, r.Status, "a read token lists calls")
+	e.srv.cfg.Node = "n1"
+	require.NoError(t, e.st.CallStarted(context.Background(), store.CallRecord{CallID: "far", Node: "n2", From: "bob", To: "100",
+		Source: "trunk", InviteAt: time.Now(), IVR: "main"}))
+	require.NoError(t, e.st.CallStarted(context.Background(), store.CallRecord{CallID: "c1", Node: "n1", InviteAt: time.Now()}))
 	r = e.do(req{method: "GET", path: "/api/v1/calls?scope=cluster"})
 	assert.Equal(t, 200, r.Status, string(r.Body))
+	items = r.JSON(t)["items"].([]any)
+	require.Len(t, items, 2, "this node's call once, and the other node's started row")
+	assert.Equal(t, "far", items[1].(map[string]any)["call_id"])
+	assert.Equal(t, "started", items[1].(map[string]any)["state"])
 	r = e.do(req{method: "GET", path: "/api/v1/calls?scope=planet", badRequest: true})
 	assert.Equal(t, 400, r.Status)
 

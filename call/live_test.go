@@ -81,3 +81,36 @@ func TestLiveTransferRefusedThenBridged(t *testing.T) {
 	assert.Empty(t, rec.Transfers[1].Err)
 	assert.ErrorIs(t, r.live.Transfer(ctx, "no-such-call", dest, ivr.TransferBridge), call.ErrNoSuchCall)
 }
+
+// TestCallEventsInOrder: a call that presses 1 and is bridged emits its
+// events in the order they happened, the digit with its method.
+func TestCallEventsInOrder(t *testing.T) {
+	r, _, far := bridgeCall(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, far.Dialog().Bye(ctx))
+	rec := r.record(t)
+	var got []call.EventType
+	var digit, finished call.Event
+	for ev := range r.events {
+		assert.Equal(t, rec.CallID, ev.CallID)
+		assert.Equal(t, "main", ev.IVR)
+		got = append(got, ev.Type)
+		switch ev.Type {
+		case call.EventDigit:
+			digit = ev
+		case call.EventTransferFinished:
+			finished = ev
+		}
+		if ev.Type == call.EventCallEnded {
+			assert.Same(t, rec, ev.Record)
+			break
+		}
+	}
+	assert.Equal(t, []call.EventType{call.EventCallStarted, call.EventMenuEntered, call.EventDigit,
+		call.EventTransferStarted, call.EventTransferFinished, call.EventCallEnded}, got)
+	assert.Equal(t, byte('1'), digit.Key)
+	assert.Equal(t, "main", digit.Menu)
+	assert.Equal(t, ivr.TransferBridge, finished.TransferMethod)
+	assert.Empty(t, finished.Err)
+}

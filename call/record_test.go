@@ -32,6 +32,7 @@ type rig struct {
 	records      chan *call.Record
 	voicemailDir string
 	live         *call.Live
+	events       chan call.Event
 }
 
 func newRig(t *testing.T, yaml string) *rig {
@@ -47,11 +48,17 @@ func newRig(t *testing.T, yaml string) *rig {
 	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: 1})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir}
+	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64)}
 	h := call.NewHandler(call.Options{
 		Snapshot: func() *call.Snapshot { return snap },
 		Digits:   ivr.DigitMethods{RFC4733: true, Inband: true, Info: true, InbandMode: ivr.InbandAuto},
 		Records:  func(rec *call.Record) { r.records <- rec },
+		Events: func(ev call.Event) {
+			select {
+			case r.events <- ev:
+			default: // a test that does not read them
+			}
+		},
 		Log:      log,
 	})
 	r.live = h.Live()
