@@ -59,7 +59,7 @@ func newRig(t *testing.T, yaml string) *rig {
 			default: // a test that does not read them
 			}
 		},
-		Log:      log,
+		Log: log,
 	})
 	r.live = h.Live()
 	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []audio.Codec{audio.PCMU, audio.PCMA}}, engine, h, log)
