@@ -114,3 +114,33 @@ func TestCallEventsInOrder(t *testing.T) {
 	assert.Equal(t, ivr.TransferBridge, finished.TransferMethod)
 	assert.Empty(t, finished.Err)
 }
+
+// TestRecordScheduleBranch: a call on a holiday takes the schedule's
+// closed branch, and its record says so.
+func TestRecordScheduleBranch(t *testing.T) {
+	today := time.Now().UTC().Format("2006-01-02")
+	r := newRig(t, `
+schedules:
+  - id: office
+    timezone: UTC
+    open: ["mon-sun 00:00-23:59"]
+    holidays: [{ date: "`+today+`", name: "Test day" }]
+    closed: { prompt: beep, then: hangup }
+ivrs:
+  - id: main
+    extensions: ["100"]
+    schedule: office
+    prompt: beep
+    keys: { "1": hangup }
+`)
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = c.Call(ctx, r.srv.Addr("udp"), "100")
+	require.NoError(t, err)
+	rec := r.record(t)
+	assert.Equal(t, "holiday Test day", rec.ScheduleBranch)
+	assert.Equal(t, call.EndMenuHangup, rec.Reason)
+}

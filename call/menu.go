@@ -203,6 +203,9 @@ func (r *run) note(a ivr.Note) {
 		r.emit(Event{Type: EventMenuEntered, Menu: a.IVR})
 	case ivr.StepClosed:
 		r.rec.ScheduleBranch = "closed"
+		if a.Detail != "" {
+			r.rec.ScheduleBranch = a.Detail // "closed" or "holiday NAME"
+		}
 	case ivr.StepInvalid:
 		r.rec.Invalid++
 	case ivr.StepTimeout:

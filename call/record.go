@@ -31,8 +31,8 @@ type Record struct {
 	Voicemail string // the message's id when one was recorded
 	Outcome   string // what the menu did last ("transfer uri sales@pbx done")
 	MenuTime  time.Duration
-	// ScheduleBranch is "open" or "closed" when a menu with a schedule
-	// was reached (the last one decides), "" otherwise.
+	// ScheduleBranch is "open", "closed" or "holiday NAME" when a menu
+	// with a schedule was reached (the last one decides), "" otherwise.
 	ScheduleBranch string
 
 	Reason EndReason
