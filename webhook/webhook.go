@@ -218,7 +218,9 @@ func (d *Dispatcher) deliverer() {
 
 // deliverTarget sends what is due for one target. A call whose event is
 // waiting for a retry gets nothing newer meanwhile (order per call);
-// other calls' events go on.
+// other calls' events go on. A failure ends the round: a receiver that is
+// down (or slow to time out) costs one attempt per round, not one per
+// call waiting.
 func (d *Dispatcher) deliverTarget(t ivr.Webhook) {
 	for d.ctx.Err() == nil {
 		rows, err := d.st.PendingWebhooks(d.ctx, d.opt.Node, t.URL, 500)
@@ -250,7 +252,7 @@ func (d *Dispatcher) deliverTarget(t ivr.Webhook) {
 				if err := d.st.WebhookFailed(d.ctx, r.ID, attempts, next, err.Error()); err != nil && d.ctx.Err() == nil {
 					d.log.Warn("webhook outbox update", "err", err)
 				}
-				continue
+				return
 			}
 			sent++
 			// Not d.ctx: a delivery made just before Close must still be
