@@ -56,6 +56,8 @@ func (l *leg) onAck(*sip.Request, sip.ServerTransaction) { l.reinviteAck.fire() 
 func (l *leg) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err := l.dlg.ReadBye(req, tx); err != nil {
 		l.call.srv.respond(tx, req, 200, "OK", nil)
+	} else {
+		l.call.srv.sent("BYE", 200) // sipgo answered it
 	}
 	l.end()
 }

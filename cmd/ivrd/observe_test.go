@@ -144,6 +144,7 @@ func TestMetricsTotalsEqualRecords(t *testing.T) {
 	assert.Equal(t, 0.0, metricSum(t, text, "ivrd_calls_active"))
 	assert.Equal(t, float64(total), metricSum(t, text, "ivrd_rtp_packets_count")/2, "one observation per direction per call")
 	assert.GreaterOrEqual(t, metricSum(t, text, `ivrd_sip_responses_total{class="2xx",method="INVITE"}`), float64(n))
+	assert.Equal(t, float64(n), metricSum(t, text, `ivrd_sip_responses_total{class="2xx",method="BYE"}`), "the callers' BYEs")
 	assert.Greater(t, metricSum(t, text, "ivrd_store_query_seconds_count"), 0.0)
 	assert.NotContains(t, string(text), "caller@", "no URI is a label")
 }
