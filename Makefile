@@ -8,6 +8,11 @@ LDFLAGS := -X main.version=$(VERSION)
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
 
+# The load generator (cmd/ivrload): see README, "Load testing your IVR".
+.PHONY: ivrload bench-load
+ivrload:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
+
 # Serves the bundled example IVR (examples/main.yaml, embedded) on
 # 127.0.0.1:5060 UDP and TCP with the bundled prompts.
 run: build
@@ -41,6 +46,12 @@ bench:
 # Load test with sipp: CALLS concurrent calls for SECONDS (see bench/load.sh).
 load: build
 	bench/load.sh
+
+# The pinned capacity sweep of issue 12 with ivrload: ivrd on CPU 0,
+# ivrload on CPU 1, SIZES concurrent calls held HOLD seconds each
+# (see bench/sweep.sh); the table goes to bench/out/sweep.md.
+bench-load:
+	bench/sweep.sh
 
 vet:
 	$(GO) vet ./...

@@ -40,13 +40,32 @@ func (s *Server) SetTokens(list []ivr.APIToken) {
 	s.tokens.Store(&out)
 }
 
-// needsWrite: everything but reading and the two side-effect-free POSTs.
+// needsWrite: everything but reading and the side-effect-free POSTs.
 func needsWrite(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return false
 	}
-	return r.URL.Path != "/api/v1/validate" && r.URL.Path != "/api/v1/simulate"
+	switch r.URL.Path {
+	case "/api/v1/validate", "/api/v1/simulate", yeastarQuery:
+		return false
+	}
+	return true
+}
+
+// authError answers a refused request in the shape its API uses.
+func authError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	switch {
+	case isYeastar(r):
+		writeYeastarError(w, yeastarAuthCode, msg)
+	case isZendesk(r):
+		if status == http.StatusUnauthorized {
+			msg = "Couldn't authenticate you"
+		}
+		writeZendeskError(w, status, code, msg)
+	default:
+		writeError(w, status, code, msg)
+	}
 }
 
 // authenticate checks the bearer token: 401 without a valid one, 403 for a
@@ -56,17 +75,27 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 	ip := clientIP(r)
 	if wait := s.fails.blocked(ip); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-		writeError(w, http.StatusTooManyRequests, "too_many_failures", "too many failed authentications from this address; try again later")
+		authError(w, r, http.StatusTooManyRequests, "too_many_failures", "too many failed authentications from this address; try again later")
 		return "", false
 	}
 	auth := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(auth, "Bearer ")
+	if isYeastar(r) && auth == "" {
+		// The Yeastar API passes its token in the query (?token=).
+		auth = r.URL.Query().Get("token")
+		tok, ok = auth, auth != ""
+	}
+	if isZendesk(r) && strings.HasPrefix(auth, "Basic ") {
+		// Zendesk's basic auth: "{email}/token" and the API token.
+		user, pass, basic := r.BasicAuth()
+		tok, ok = pass, basic && strings.HasSuffix(user, "/token") && pass != ""
+	}
 	if !ok || tok == "" {
 		if auth != "" {
 			s.fails.fail(ip)
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ivrd"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "an API token is required: Authorization: Bearer TOKEN")
+		authError(w, r, http.StatusUnauthorized, "unauthorized", "an API token is required: Authorization: Bearer TOKEN")
 		return "", false
 	}
 	name, scope, found := s.lookup(r, strings.TrimSpace(tok))
@@ -74,11 +103,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		s.fails.fail(ip)
 		s.log.Warn("api authentication failed", "remote", ip, "path", r.URL.Path)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ivrd", error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "the API token is not valid (unknown or revoked)")
+		authError(w, r, http.StatusUnauthorized, "unauthorized", "the API token is not valid (unknown or revoked)")
 		return "", false
 	}
 	if needsWrite(r) && scope != "write" {
-		writeError(w, http.StatusForbidden, "forbidden", "token "+strconv.Quote(name)+" has scope "+scope+"; this request needs a write token")
+		authError(w, r, http.StatusForbidden, "forbidden", "token "+strconv.Quote(name)+" has scope "+scope+"; this request needs a write token")
 		return "", false
 	}
 	return name, true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -25,6 +26,9 @@ func FuzzAPIRequest(f *testing.F) {
 	f.Add(uint8(3), "", `{"ivr":"main","input":"wait:1s,2,1"}`)
 	f.Add(uint8(4), "", `{"ivrs":[{"id":"a","prompt":"welcome","extensions":["1"]}]}`)
 	f.Add(uint8(5), "pstn", `{"uri":"sip:gw","password":"x","strip":1}`)
+	f.Add(uint8(7), "", `{"ivrid":"100,200"}`)
+	f.Add(uint8(8), "", `{"ivrid":"100","responsetimeout":"8","dialext":"on"}`)
+	f.Add(uint8(9), "", `{"ivr_route":{"keypress":"5","action":"phone_number","options":{"phone_number":"+15551234567"}}}`)
 	f.Add(uint8(6), "office", `{"timezone":"Europe/Paris","open":["mon-fri 09:00-17:00"],"holidays":[{"date":"2026-12-25"}]}`)
 	dir := f.TempDir()
 	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dir, "fuzz.db"), store.Options{})
@@ -38,7 +42,7 @@ func FuzzAPIRequest(f *testing.F) {
 	srv := New(Config{Store: st, Tokens: []ivr.APIToken{{Name: "admin", Token: writeToken, Scope: "write"}}})
 	f.Fuzz(func(t *testing.T, route uint8, id, body string) {
 		method, path := "POST", "/api/v1/ivrs"
-		switch route % 7 {
+		switch route % 10 {
 		case 1:
 			method, path = "PATCH", "/api/v1/ivrs/"
 		case 2:
@@ -51,6 +55,13 @@ func FuzzAPIRequest(f *testing.F) {
 			method, path = "PUT", "/api/v1/trunks/"
 		case 6:
 			method, path = "PUT", "/api/v1/schedules/"
+		case 7:
+			path = yeastarQuery
+		case 8:
+			path = yeastarUpdate
+		case 9:
+			// The example's main menu in the Zendesk routes API.
+			path = fmt.Sprintf("%s/%d/menus/%d/routes", zdBase, zdID("ivr", "main"), zdID("ivr", "main"))
 		}
 		if method != "POST" {
 			if id == "" || !validPathSegment(id) {

@@ -107,7 +107,7 @@ func (s *Server) promptAudio(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+".wav"))
 	w.WriteHeader(http.StatusOK)
-	w.Write(buf.b)
+	_, _ = w.Write(buf.b) // a client gone mid-download has no one to tell
 }
 
 // uploadPrompt takes a prompt as the raw body (audio/wav, or audio/L16 /

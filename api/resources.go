@@ -88,7 +88,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, allow ...string) (map[stri
 	ct := r.Header.Get("Content-Type")
 	if ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || slices.Contains(allow, mt)) {
+		if err != nil || (mt != "application/json" && !slices.Contains(allow, mt)) {
 			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type",
 				fmt.Sprintf("Content-Type %q: want application/json", ct))
 			return nil, false

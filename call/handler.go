@@ -35,6 +35,9 @@ type Options struct {
 	// (Handler.Live returns it).
 	Live *Live
 	Log  *slog.Logger
+	// MaxMenuTime ends a call that stays in the menus this long (hand-offs
+	// and recordings do not count); 0: ivr.MaxMenuTime.
+	MaxMenuTime time.Duration
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
@@ -50,6 +53,9 @@ func NewHandler(opt Options) *Handler {
 	}
 	if opt.Live == nil {
 		opt.Live = NewLive()
+	}
+	if opt.MaxMenuTime <= 0 {
+		opt.MaxMenuTime = ivr.MaxMenuTime
 	}
 	return &Handler{opt: opt, log: opt.Log}
 }

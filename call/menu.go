@@ -94,6 +94,9 @@ func (r *run) menu(m *ivr.IVR) {
 	r.exec = ivr.NewExecutor(r.snap.Config, m, r.c.Caller, time.Now())
 	defer r.stopTimer()
 	defer func() { r.rec.MenuTime = time.Since(r.rec.Answered) }()
+	// The executor has no clock: the menu time limit is this timer's.
+	limit := time.NewTimer(r.h.opt.MaxMenuTime)
+	defer limit.Stop()
 	r.apply(r.exec.Handle(ivr.Started{}))
 	for !r.exec.Done() && !r.left {
 		if len(r.queued) > 0 {
@@ -131,6 +134,8 @@ func (r *run) menu(m *ivr.IVR) {
 		case <-timerC:
 			r.timer = nil
 			r.apply(r.exec.Handle(ivr.TimerFired{ID: r.timerID}))
+		case <-limit.C:
+			r.apply(r.exec.Handle(ivr.MenuTimeUp{}))
 		}
 	}
 }

@@ -132,3 +132,16 @@ func keysOf(rec *call.Record) string {
 	}
 	return string(b)
 }
+
+// A call that stays in the menus past the menu time limit is ended by
+// ivrd, what plays stopped (moved from the ivr runner's tests).
+func TestMenuTimeLimitEndsTheCall(t *testing.T) {
+	r := newRigWith(t, scenarioMenu, func(o *call.Options) { o.MaxMenuTime = 400 * time.Millisecond })
+	c, _ := dial(t, r)
+	_, err := c.WaitRequest(sip.BYE, 5*time.Second)
+	require.NoError(t, err, "ivrd hangs up at the limit")
+	rec := r.record(t)
+	assert.Equal(t, "hangup menu time limit", rec.Outcome)
+	assert.Equal(t, call.EndMenuHangup, rec.Reason)
+	assert.Equal(t, call.SideIVRD, rec.Side)
+}

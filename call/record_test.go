@@ -37,6 +37,12 @@ type rig struct {
 
 func newRig(t *testing.T, yaml string) *rig {
 	t.Helper()
+	return newRigWith(t, yaml, nil)
+}
+
+// newRigWith lets a test change the handler's options.
+func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
+	t.Helper()
 	cfg, err := ivr.Parse([]byte(yaml))
 	require.NoError(t, err)
 	cfg.VoicemailDir = t.TempDir()
@@ -49,7 +55,7 @@ func newRig(t *testing.T, yaml string) *rig {
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64)}
-	h := call.NewHandler(call.Options{
+	o := call.Options{
 		Snapshot: func() *call.Snapshot { return snap },
 		Digits:   ivr.DigitMethods{RFC4733: true, Inband: true, Info: true, InbandMode: ivr.InbandAuto},
 		Records:  func(rec *call.Record) { r.records <- rec },
@@ -60,7 +66,11 @@ func newRig(t *testing.T, yaml string) *rig {
 			}
 		},
 		Log: log,
-	})
+	}
+	if opts != nil {
+		opts(&o)
+	}
+	h := call.NewHandler(o)
 	r.live = h.Live()
 	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []audio.Codec{audio.PCMU, audio.PCMA}}, engine, h, log)
 	require.NoError(t, err)

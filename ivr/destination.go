@@ -70,22 +70,24 @@ type destinationFields struct {
 
 // UnmarshalYAML reads a bare word (repeat, back, top, menu, hangup) or a
 // mapping with exactly one of uri, external, extension, ivr, play/prompt,
-// voicemail.
+// voicemail. Its errors are yaml.TypeErrors, so that decoding goes on
+// and reports the file's other problems too; unknown fields are
+// reported by Decode's walk of the file.
 func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	d.Line = n.Line
 	if n.Kind == yaml.ScalarNode {
 		k, ok := words[strings.ToLower(strings.TrimSpace(n.Value))]
 		if !ok {
-			return fmt.Errorf("line %d: unknown destination %q (want repeat, back, top, menu, hangup or a mapping)", n.Line, n.Value)
+			return typeErr("line %d: unknown destination %q (want repeat, back, top, menu, hangup or a mapping)", n.Line, n.Value)
 		}
 		d.Kind = k
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: a destination is a word or a mapping", n.Line)
+		return typeErr("line %d: a destination is a word or a mapping", n.Line)
 	}
 	var f destinationFields
-	if err := decodeStrict(n, &f); err != nil {
+	if err := n.Decode(&f); err != nil {
 		return err
 	}
 	set := 0
@@ -105,7 +107,7 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return fmt.Errorf("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	return nil
@@ -116,14 +118,9 @@ var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": tr
 	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
 	"ring_timeout": true, "overflow": true}
 
-// decodeStrict decodes a destination mapping, rejecting unknown fields.
-func decodeStrict(n *yaml.Node, v *destinationFields) error {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; !destinationKeys[k.Value] {
-			return fmt.Errorf("line %d: unknown destination field %q", k.Line, k.Value)
-		}
-	}
-	return n.Decode(v)
+// typeErr is an error yaml's decoder collects and carries on after.
+func typeErr(format string, a ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf(format, a...)}}
 }
 
 // String is a short human form.

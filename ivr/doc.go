@@ -34,4 +34,12 @@
 //     never do. A key or an extension wins over a dial-out number.
 //   - A multi-digit entry ends when nothing longer could mean something
 //     else; otherwise after digit_timeout or at the terminator.
+//   - max_errors (an addition) counts timeouts and invalid entries
+//     together; reaching it runs on_failure without the invalid or
+//     timeout prompt, as Wazo's dialplan does.
+//   - Every call ends: validate rejects loops a call can make without a
+//     key (cycles.go), and the executor hangs up anyway after
+//     MaxHopsWithoutKey menus in a row without a key or MaxMenuTime in
+//     the menus. Menus are entered as steps of a loop in Handle, never
+//     by recursion.
 package ivr

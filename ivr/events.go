@@ -19,6 +19,10 @@ type (
 	TransferResult struct{ Err error }
 	// HungUp: the caller went away.
 	HungUp struct{}
+	// MenuTimeUp: the call has been in the menus for MaxMenuTime. The
+	// driver sends it (the executor has no clock); the call ends with
+	// ReasonMenuTimeLimit, or when a hand-off in progress fails.
+	MenuTimeUp struct{}
 )
 
 func (Started) isEvent()        {}
@@ -27,6 +31,7 @@ func (PlaybackDone) isEvent()   {}
 func (TimerFired) isEvent()     {}
 func (TransferResult) isEvent() {}
 func (HungUp) isEvent()         {}
+func (MenuTimeUp) isEvent()     {}
 
 // Action is something the driver must do.
 type Action interface{ isAction() }
@@ -62,7 +67,7 @@ type (
 	// Hangup ends the call.
 	Hangup struct{ Reason string }
 	// Note records a step of the call for logs and traces (enter, invalid,
-	// timeout, closed, transfer_failed); nothing to do.
+	// timeout, closed, transfer_failed, limit); nothing to do.
 	Note struct {
 		Event  Step
 		IVR    string
@@ -97,6 +102,7 @@ const (
 	StepTransfer       Step = "transfer"
 	StepTransferFailed Step = "transfer_failed"
 	StepHangup         Step = "hangup"
+	StepLimit          Step = "limit" // a loop or time limit ended the call
 )
 
 // TransferMethod is how a call is handed on.

@@ -30,6 +30,7 @@ type Executor struct {
 	stack    []*IVR
 	attempts int // timeouts used from prompt_repeat
 	invalids int // invalid entries used from max_invalid
+	errors   int // both together, for max_errors
 	greeted  map[string]bool
 
 	phase     phase
@@ -46,6 +47,16 @@ type Executor struct {
 	reason  string // why the call will end, for Hangup
 	handoff *Destination
 	allow   map[*IVR][]*dialPattern
+
+	// next is the step to take once the current one has returned its
+	// actions: entering a menu, or what follows an empty prompt. Handle
+	// runs it in a loop, so a chain of menus that plays nothing (a
+	// schedule's closed branch entering a menu behind the same schedule)
+	// is iterated and stopped by the hop limit, never recursed into
+	// until the stack overflows.
+	next   func() []Action
+	hops   int  // menus entered since the caller last pressed a key
+	timeUp bool // MenuTimeUp came during a hand-off: end if it fails
 }
 
 // NewExecutor starts a call in menu ivr. start is the call's start time
@@ -67,13 +78,40 @@ func (e *Executor) Handle(ev Event) []Action {
 	if e.phase == phaseDone {
 		return nil
 	}
+	acts := e.handle(ev)
+	for e.next != nil && e.phase != phaseDone {
+		step := e.next
+		e.next = nil
+		acts = append(acts, step()...)
+	}
+	e.next = nil
+	return acts
+}
+
+// later queues the step that follows the current one (see next).
+func (e *Executor) later(step func() []Action) []Action {
+	if e.next != nil {
+		panic("ivr: two steps queued at once")
+	}
+	e.next = step
+	return nil
+}
+
+func (e *Executor) handle(ev Event) []Action {
 	switch ev := ev.(type) {
 	case Started:
 		return e.begin()
 	case HungUp:
 		e.phase = phaseDone
 		return nil
+	case MenuTimeUp:
+		if e.phase == phaseHandoff {
+			e.timeUp = true // the hand-off may still take the call away
+			return nil
+		}
+		return e.limit(ReasonMenuTimeLimit)
 	case DigitPressed:
+		e.hops = 0
 		return e.digit(ev.Key)
 	case PlaybackDone:
 		if e.phase != phasePlaying || ev.ID != e.playID {
@@ -97,6 +135,10 @@ func (e *Executor) Handle(ev Event) []Action {
 			e.phase = phaseDone
 			return nil
 		}
+		if e.timeUp {
+			e.phase = phaseIdle
+			return e.limit(ReasonMenuTimeLimit)
+		}
 		return e.handoffFailed(ev.Err)
 	}
 	return nil
@@ -114,7 +156,16 @@ func (e *Executor) begin() []Action {
 // time the call reaches it. A menu with a schedule that is closed at the
 // call's start runs the schedule's closed handling instead, so a submenu
 // (a department) can keep its own hours.
+//
+// It runs as the next step (see next) and counts towards the hop limit.
 func (e *Executor) enter(m *IVR) []Action {
+	return e.later(func() []Action { return e.enterNow(m) })
+}
+
+func (e *Executor) enterNow(m *IVR) []Action {
+	if e.hops++; e.hops > MaxHopsWithoutKey {
+		return e.limit(ReasonLoopLimit)
+	}
 	e.reason = ""
 	if sch := e.cfg.ScheduleByID(m.Schedule); sch != nil {
 		if open, holiday := sch.IsOpen(e.start); !open {
@@ -122,7 +173,7 @@ func (e *Executor) enter(m *IVR) []Action {
 		}
 	}
 	e.cur = m
-	e.attempts, e.invalids = 0, 0
+	e.attempts, e.invalids, e.errors = 0, 0, 0
 	e.entry = ""
 	acts := []Action{Note{Event: StepEnter, IVR: m.ID}}
 	if m.Greeting != "" && !e.greeted[m.ID] {
@@ -167,10 +218,10 @@ func (e *Executor) afterPrompt() []Action {
 }
 
 // play emits a Play and remembers what follows it; an empty prompt
-// continues at once.
+// continues at once, as the next step.
 func (e *Executor) play(prompt string, barge bool, then func() []Action) []Action {
 	if prompt == "" {
-		return then()
+		return e.later(then)
 	}
 	e.playID++
 	e.phase, e.playing, e.playBarge, e.afterPlay = phasePlaying, prompt, barge, then
@@ -359,6 +410,10 @@ func (e *Executor) invalid(entry string) []Action {
 	e.invalids++
 	e.pending = e.pending[:0] // what was typed after a wrong entry is not trusted
 	acts := []Action{Note{Event: StepInvalid, IVR: e.cur.ID, Digits: entry}}
+	e.errors++
+	if e.tooManyErrors() {
+		return append(acts, e.failure()...)
+	}
 	if e.invalids >= e.cur.MaxInvalid {
 		return append(acts, e.play(e.cur.InvalidPrompt, false, e.failure)...)
 	}
@@ -374,12 +429,25 @@ func (e *Executor) timerFired() []Action {
 	case phaseResponse:
 		e.attempts++
 		acts := []Action{Note{Event: StepTimeout, IVR: e.cur.ID}}
+		e.errors++
+		if e.tooManyErrors() {
+			return append(acts, e.failure()...)
+		}
 		if e.attempts >= e.cur.PromptRepeat {
 			return append(acts, e.play(e.cur.TimeoutPrompt, false, e.failure)...)
 		}
 		return append(acts, e.play(e.cur.TimeoutPrompt, false, e.attempt)...)
 	}
 	return nil
+}
+
+// tooManyErrors: max_errors, when set, counts timeouts and invalid
+// entries together (Wazo's "the third error hangs up"). Reaching it runs
+// on_failure at once, without the invalid or timeout prompt: Wazo's
+// dp-ivr-example checks its counter before playing the invalid-choice
+// sound, and plays only the error sound the third time.
+func (e *Executor) tooManyErrors() bool {
+	return e.cur.MaxErrors > 0 && e.errors >= e.cur.MaxErrors
 }
 
 func (e *Executor) failure() []Action {
@@ -472,6 +540,23 @@ func (e *Executor) push(next *IVR) {
 	if e.cur != nil && e.cur != next {
 		e.stack = append(e.stack, e.cur)
 	}
+}
+
+// limit ends the call at a run-time bound (hop limit, menu time), with
+// what is playing stopped and the timer disarmed.
+func (e *Executor) limit(reason string) []Action {
+	acts := e.cancelTimer()
+	if e.phase == phasePlaying {
+		acts = append(acts, StopPlayback{ID: e.playID, Prompt: e.playing})
+		e.playing, e.afterPlay = "", nil
+	}
+	id := ""
+	if e.cur != nil {
+		id = e.cur.ID
+	}
+	e.reason = reason
+	acts = append(acts, Note{Event: StepLimit, IVR: id, Detail: reason})
+	return append(acts, e.hangup()...)
 }
 
 func (e *Executor) hangup() []Action {

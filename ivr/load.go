@@ -1,34 +1,24 @@
 package ivr
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
-// Parse reads a configuration, applies defaults and rejects unknown
-// fields and malformed values with their line numbers. It does not
-// validate references: see Validate.
+// Parse reads a configuration and applies defaults. Any problem in
+// reading it (an empty file, unknown fields, values of the wrong kind,
+// unquoted # or * keys) fails it with a *ConfigError listing them all,
+// each with its path and line. It does not validate references: see
+// Validate.
 func Parse(data []byte) (*Config, error) {
-	if err := unquotedKeys(data); err != nil {
-		return nil, err
+	c, probs := Decode(data)
+	if len(probs) > 0 {
+		return nil, &ConfigError{Problems: probs}
 	}
-	var c Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	c.applyDefaults()
-	c.parseMedia()
-	return &c, nil
+	return c, nil
 }
 
 // Load reads and parses a file; prompts_dir is taken relative to it.
@@ -43,6 +33,21 @@ func Load(path string) (*Config, error) {
 	}
 	c.Dir = filepath.Dir(path)
 	return c, nil
+}
+
+// LoadAll reads a file as Decode does: what could be read (nil if
+// nothing) and every problem met reading it. err is for a file that
+// cannot be read at all.
+func LoadAll(path string) (*Config, []Problem, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	c, probs := Decode(data)
+	if c != nil {
+		c.Dir = filepath.Dir(path)
+	}
+	return c, probs, nil
 }
 
 // PromptsPath is prompts_dir resolved against the file's folder ("" when
@@ -72,17 +77,14 @@ func (c *Config) VoicemailPath() string {
 // alias.
 var keyTrap = regexp.MustCompile(`^\s*[#*]\s*:`)
 
-func unquotedKeys(data []byte) error {
-	var msgs []string
+func unquotedKeys(data []byte) []Problem {
+	var out []Problem
 	for i, line := range strings.Split(string(data), "\n") {
 		if keyTrap.MatchString(line) {
 			k := strings.TrimSpace(line)[:1]
-			msgs = append(msgs, fmt.Sprintf("line %d: quote the key %s (write \"%s\": ...): YAML reads a bare %s as %s",
-				i+1, k, k, k, map[string]string{"#": "a comment", "*": "an alias"}[k]))
+			out = append(out, Problem{Path: fmt.Sprintf("line %d", i+1), Msg: fmt.Sprintf("quote the key %s (write \"%s\": ...): YAML reads a bare %s as %s",
+				k, k, k, map[string]string{"#": "a comment", "*": "an alias"}[k])})
 		}
 	}
-	if msgs != nil {
-		return fmt.Errorf("config: %s", strings.Join(msgs, "\n  "))
-	}
-	return nil
+	return out
 }

@@ -1,7 +1,6 @@
 package ivr
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 
@@ -15,11 +14,11 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	var s string
 	if err := n.Decode(&s); err != nil {
-		return fmt.Errorf("line %d: want a duration like \"5s\"", n.Line)
+		return typeErr("line %d: want a duration like \"5s\"", n.Line)
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("line %d: bad duration %q", n.Line, s)
+		return typeErr("line %d: bad duration %q (want a duration like \"5s\" or \"1500ms\")", n.Line, s)
 	}
 	*d = Duration(v)
 	return nil
@@ -71,6 +70,23 @@ type SIPServer struct {
 	// AllowUnknownSources (ivrd addition): when some trunk lists
 	// inbound_from, calls from anywhere else get 403 unless this is true.
 	AllowUnknownSources bool `yaml:"allow_unknown_sources"`
+	// Limits (ivrd addition) bound what one source address may take;
+	// sources a trunk's inbound_from names are exempt. 0: the default,
+	// negative: off.
+	Limits SourceLimits `yaml:"limits"`
+}
+
+// SourceLimits are server.sip.limits, per source IP address.
+type SourceLimits struct {
+	PacketRate        float64  `yaml:"packet_rate"`
+	PacketBurst       int      `yaml:"packet_burst"`
+	InviteRate        float64  `yaml:"invite_rate"`
+	InviteBurst       int      `yaml:"invite_burst"`
+	CallsInSetup      int      `yaml:"calls_in_setup"`
+	Calls             int      `yaml:"calls"`
+	TCPConnections    int      `yaml:"tcp_connections"`
+	TCPMessageTimeout Duration `yaml:"tcp_message_timeout"`
+	TCPIdleTimeout    Duration `yaml:"tcp_idle_timeout"`
 }
 
 // Media configures RTP and digit methods.
@@ -83,20 +99,19 @@ type Media struct {
 
 // API configures the management HTTP server.
 type API struct {
-	Listen string     `yaml:"listen"`
-	Tokens []APIToken `yaml:"tokens"`
-	// TLSCert and TLSKey (PEM files) make the API listen with TLS.
-	TLSCert string `yaml:"tls_cert"`
-	TLSKey  string `yaml:"tls_key"`
+	Listen  string     `yaml:"listen"`
+	Tokens  []APIToken `yaml:"tokens"`
+	TLSCert string     `yaml:"tls_cert"`
+	TLSKey  string     `yaml:"tls_key"`
 }
 
-// APIToken is one bearer token the API accepts: the token itself, or only
-// its SHA-256 (hex) so the file holds no secret.
+// APIToken is one credential of the management API: the token itself or
+// its SHA-256 (hex), and what it may do.
 type APIToken struct {
 	Name        string `yaml:"name"`
 	Token       string `yaml:"token"`
 	TokenSHA256 string `yaml:"token_sha256"`
-	Scope       string `yaml:"scope"` // read | write
+	Scope       string `yaml:"scope"` // read | write; default read
 }
 
 // Trunk is a SIP trunk.
@@ -149,28 +164,62 @@ type DialOut struct {
 
 // IVR is one menu.
 type IVR struct {
-	ID              string                  `yaml:"id"`
-	Name            string                  `yaml:"name"`
-	Tenant          string                  `yaml:"tenant"`
-	Extensions      []string                `yaml:"extensions"`
-	AnswerDelay     Duration                `yaml:"answer_delay"`
-	Greeting        string                  `yaml:"greeting"`
-	Prompt          string                  `yaml:"prompt"`
-	BargeIn         *bool                   `yaml:"barge_in"`
-	PromptRepeat    int                     `yaml:"prompt_repeat"`
-	ResponseTimeout Duration                `yaml:"response_timeout"`
-	DigitTimeout    Duration                `yaml:"digit_timeout"`
-	MaxInvalid      int                     `yaml:"max_invalid"`
-	InvalidPrompt   string                  `yaml:"invalid_prompt"`
-	TimeoutPrompt   string                  `yaml:"timeout_prompt"`
-	OnFailure       *Destination            `yaml:"on_failure"`
-	DirectDial      bool                    `yaml:"direct_dial"`
-	Terminator      string                  `yaml:"terminator"`
-	DialOut         *DialOut                `yaml:"dial_out"`
-	Schedule        string                  `yaml:"schedule"`
-	Transfer        TransferMethod          `yaml:"transfer"`
-	Keys            map[string]*Destination `yaml:"keys"`
+	ID              string   `yaml:"id"`
+	Name            string   `yaml:"name"`
+	Tenant          string   `yaml:"tenant"`
+	Extensions      []string `yaml:"extensions"`
+	AnswerDelay     Duration `yaml:"answer_delay"`
+	Greeting        string   `yaml:"greeting"`
+	Prompt          string   `yaml:"prompt"`
+	BargeIn         *bool    `yaml:"barge_in"`
+	PromptRepeat    int      `yaml:"prompt_repeat"`
+	ResponseTimeout Duration `yaml:"response_timeout"`
+	DigitTimeout    Duration `yaml:"digit_timeout"`
+	MaxInvalid      int      `yaml:"max_invalid"`
+	// MaxErrors (ivrd addition), when set, counts invalid entries and
+	// timeouts together: on_failure runs at that many errors of either
+	// kind (Wazo's "the third error hangs up"), or earlier when
+	// prompt_repeat or max_invalid runs out. 0: off.
+	MaxErrors     int                     `yaml:"max_errors"`
+	InvalidPrompt string                  `yaml:"invalid_prompt"`
+	TimeoutPrompt string                  `yaml:"timeout_prompt"`
+	OnFailure     *Destination            `yaml:"on_failure"`
+	DirectDial    bool                    `yaml:"direct_dial"`
+	Terminator    string                  `yaml:"terminator"`
+	DialOut       *DialOut                `yaml:"dial_out"`
+	Schedule      string                  `yaml:"schedule"`
+	Transfer      TransferMethod          `yaml:"transfer"`
+	Keys          map[string]*Destination `yaml:"keys"`
+
+	// set holds the fields the file wrote, so that an explicit 0 (an
+	// error) is told from a field left out (the default).
+	set        map[string]bool
+	decodeErrs []string
 }
+
+// UnmarshalYAML decodes a menu and notes which fields were written.
+func (m *IVR) UnmarshalYAML(n *yaml.Node) error {
+	type plain IVR // the same fields without this method
+	m.set = map[string]bool{}
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		m.set[n.Content[i].Value] = true
+	}
+	set := m.set
+	err := n.Decode((*plain)(m))
+	m.set = set
+	// A wrong value must not drop the whole menu (yaml drops list items
+	// whose decoding fails): the errors are kept for Decode to report,
+	// and the menu is validated with the rest.
+	if te, ok := err.(*yaml.TypeError); ok {
+		m.decodeErrs = te.Errors
+		return nil
+	}
+	return err
+}
+
+// written reports whether the file set the field (false for menus built
+// in code).
+func (m *IVR) written(field string) bool { return m.set[field] }
 
 // Defaults for what a file leaves out.
 const (
@@ -223,16 +272,18 @@ func (c *Config) applyDefaults() {
 			t := true
 			m.BargeIn = &t
 		}
-		if m.PromptRepeat == 0 {
+		// A 0 the file wrote stays, for validate to reject: it would
+		// otherwise silently mean the default.
+		if m.PromptRepeat == 0 && !m.written("prompt_repeat") {
 			m.PromptRepeat = DefaultPromptRepeat
 		}
-		if m.ResponseTimeout == 0 {
+		if m.ResponseTimeout == 0 && !m.written("response_timeout") {
 			m.ResponseTimeout = Duration(DefaultResponseTimeout)
 		}
-		if m.DigitTimeout == 0 {
+		if m.DigitTimeout == 0 && !m.written("digit_timeout") {
 			m.DigitTimeout = Duration(DefaultDigitTimeout)
 		}
-		if m.MaxInvalid == 0 {
+		if m.MaxInvalid == 0 && !m.written("max_invalid") {
 			m.MaxInvalid = DefaultMaxInvalid
 		}
 		if m.Terminator == "" {

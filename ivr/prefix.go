@@ -124,3 +124,20 @@ func (d *dialPattern) canGrow(prefix string) bool {
 	}
 	return false
 }
+
+// anyNumberProbes are numbers no sensible allow list passes all of:
+// short codes, an international call from Europe and from the US, a
+// premium-rate number, and the longest number ivrd dials.
+var anyNumberProbes = []string{"0", "1", "9", "00", "011", "0044207946000", "011447911123456", "19005550100",
+	"90012345678", "12345678901234567890"}
+
+// allowsAnything reports whether the pattern passes every probe: ".*",
+// "[0-9]+", "\d{1,20}" and the like, a dial-out to anywhere.
+func (d *dialPattern) allowsAnything() bool {
+	for _, n := range anyNumberProbes {
+		if !d.allows(n) {
+			return false
+		}
+	}
+	return true
+}

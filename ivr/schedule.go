@@ -107,7 +107,9 @@ func (s *Schedule) IsOpen(t time.Time) (bool, *Holiday) {
 	local := t.In(loc)
 	date := local.Format("2006-01-02")
 	for i := range s.Holidays {
-		if s.Holidays[i].Date == date {
+		from, to, err := holidayDates(s.Holidays[i].Date)
+		// Dates in this form compare as strings.
+		if err == nil && from <= date && date <= to {
 			return false, &s.Holidays[i]
 		}
 	}
@@ -121,4 +123,27 @@ func (s *Schedule) IsOpen(t time.Time) (bool, *Holiday) {
 		}
 	}
 	return false, nil
+}
+
+// holidayDates reads a holiday's date: one day ("2026-12-25") or an
+// inclusive range ("2026-12-24..2026-12-26", as Wazo and PBXes take
+// them). It returns the first and last day.
+func holidayDates(spec string) (from, to string, err error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(spec), "..")
+	if !isRange {
+		if _, err := time.Parse("2006-01-02", a); err != nil {
+			return "", "", fmt.Errorf("%q: want YYYY-MM-DD", spec)
+		}
+		return a, a, nil
+	}
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	_, err1 := time.Parse("2006-01-02", a)
+	_, err2 := time.Parse("2006-01-02", b)
+	switch {
+	case err1 != nil || err2 != nil:
+		return "", "", fmt.Errorf("%q: want YYYY-MM-DD..YYYY-MM-DD (first and last day)", spec)
+	case b < a:
+		return "", "", fmt.Errorf("%q: the range ends before it starts", spec)
+	}
+	return a, b, nil
 }

@@ -62,7 +62,7 @@ func parseScript(s string) ([]step, error) {
 		}
 		for i := 0; i < len(part); i++ {
 			c := part[i]
-			if !isKey(c) && (c < 'A' || c > 'D') {
+			if !isKey(c) && !(c >= 'A' && c <= 'D') {
 				return nil, fmt.Errorf("script: %q is not a key (0-9 * # A-D) in %q", c, part)
 			}
 		}
@@ -83,6 +83,7 @@ type simulator struct {
 	results  []Event // hand-off outcomes, due now
 	trace    []SimEvent
 	maxSteps int
+	limitAt  time.Duration // when MenuTimeUp is due; < 0 once sent
 }
 
 // Simulate runs one call through the menus without a network and returns
@@ -99,7 +100,7 @@ func Simulate(cfg *Config, opt SimOptions) ([]SimEvent, error) {
 	if opt.At.IsZero() {
 		opt.At = time.Now()
 	}
-	s := &simulator{e: NewExecutor(cfg, menu, opt.From, opt.At), opt: opt, maxSteps: 10000}
+	s := &simulator{e: NewExecutor(cfg, menu, opt.From, opt.At), opt: opt, maxSteps: 100000, limitAt: MaxMenuTime}
 	s.emit(SimEvent{Event: StepAnswer, IVR: menu.ID})
 	s.handle(Started{})
 	for _, st := range steps {
@@ -152,14 +153,21 @@ func (s *simulator) next(limit time.Duration) bool {
 	default:
 		return false
 	}
+	// The menu time limit, as Runner's timer would send it.
+	if s.limitAt >= 0 && s.limitAt < at {
+		at, ev = s.limitAt, MenuTimeUp{}
+	}
 	if limit >= 0 && at > limit {
 		return false
 	}
 	s.now = at
-	if _, ok := ev.(PlaybackDone); ok {
+	switch ev.(type) {
+	case PlaybackDone:
 		s.play = nil
-	} else {
+	case TimerFired:
 		s.timer = nil
+	case MenuTimeUp:
+		s.limitAt = -1
 	}
 	s.handle(ev)
 	return true

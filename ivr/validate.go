@@ -2,14 +2,10 @@ package ivr
 
 import (
 	"fmt"
-	"net/netip"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ivrd/ivrd/audio"
 )
 
 // Problem is one thing wrong with a configuration, at a path like
@@ -43,6 +39,11 @@ type validator struct {
 	out     []Problem
 	from    string              // the menu or schedule being checked
 	edges   map[string][]string // menu or schedule -> menus it can lead to
+	// autoEdges: node -> moves a call makes from it without a key (see
+	// cycles.go).
+	autoEdges map[string][]autoEdge
+	// greetingWarned: voicemail boxes already warned about.
+	greetingWarned map[string]bool
 }
 
 func (v *validator) errf(path, format string, a ...any) {
@@ -69,105 +70,16 @@ func Validate(c *Config, promptNames []string) []Problem {
 func (c *Config) Validate() []Problem { return validate(c, nil) }
 
 func validate(c *Config, prompts map[string]bool) []Problem {
-	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}}
+	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{}, greetingWarned: map[string]bool{}}
 	v.server()
 	v.trunks()
 	v.extensions()
 	v.schedules()
 	v.ivrs()
 	v.reachable()
+	v.cycles()
 	v.webhooks() // webhooks.go
 	return v.out
-}
-
-func (v *validator) server() {
-	s := v.c.Server
-	for i, l := range s.SIP.Listen {
-		u, err := url.Parse(l)
-		path := fmt.Sprintf("server.sip.listen[%d]", i)
-		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") {
-			v.errf(path, "%q: want udp://HOST:PORT or tcp://HOST:PORT", l)
-			continue
-		}
-		if _, err := netip.ParseAddrPort(u.Host); err != nil {
-			v.errf(path, "%q: bad address: %v", l, err)
-		}
-	}
-	if a := s.SIP.ExternalAddress; a != "" {
-		if _, err := netip.ParseAddr(a); err != nil {
-			v.errf("server.sip.external_address", "%q is not an IP address", a)
-		}
-	}
-	// RTP takes even ports and RTCP the odd one above: the range starts
-	// even and holds at least one pair.
-	if _, _, err := parsePortRange(s.Media.RTPPorts); err != nil {
-		v.errf("server.media.rtp_ports", "%s", err)
-	}
-	for i, c := range s.Media.Codecs {
-		if _, err := audio.ParseCodec(c); err != nil {
-			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA)", c)
-		}
-	}
-	for i, d := range s.Media.DTMF {
-		if l := strings.ToLower(d); l != "rfc4733" && l != "inband" && l != "info" {
-			v.errf(fmt.Sprintf("server.media.dtmf[%d]", i), "unknown DTMF method %q (rfc4733, inband, info)", d)
-		}
-	}
-	switch InbandMode(s.Media.Inband) {
-	case InbandAuto, InbandAlways, InbandNever:
-	default:
-		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
-	}
-	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
-		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
-	}
-	v.apiTokens()
-	if scheme, _, _ := strings.Cut(s.Store, "://"); scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql" {
-		v.errf("server.store", "%q: want sqlite://FILE or postgres://...", s.Store)
-	}
-}
-
-func (v *validator) trunks() {
-	seen := map[string]bool{}
-	for i, t := range v.c.Trunks {
-		path := fmt.Sprintf("trunks[%s]", nameOr(t.Name, i))
-		if t.Name == "" {
-			v.errf(path, "name is required")
-		} else if seen[t.Name] {
-			v.errf(path, "duplicate trunk name %q", t.Name)
-		}
-		seen[t.Name] = true
-		if !strings.HasPrefix(t.URI, "sip:") && !strings.HasPrefix(t.URI, "sips:") {
-			v.errf(path+".uri", "%q: want a sip: URI", t.URI)
-		}
-		if t.Strip < 0 {
-			v.errf(path+".strip", "must not be negative")
-		}
-		for j, n := range t.InboundFrom {
-			if _, err := netip.ParsePrefix(n); err != nil {
-				if _, err := netip.ParseAddr(n); err != nil {
-					v.errf(fmt.Sprintf("%s.inbound_from[%d]", path, j), "%q is not an address or CIDR network", n)
-				}
-			}
-		}
-	}
-}
-
-func (v *validator) extensions() {
-	seen := map[string]bool{}
-	for i, x := range v.c.Extensions {
-		path := fmt.Sprintf("extensions[%s]", nameOr(x.Number, i))
-		if x.Number == "" || strings.Trim(x.Number, "0123456789*#+") != "" {
-			v.errf(path, "number %q must be dialable digits", x.Number)
-		}
-		if seen[x.Number] {
-			v.errf(path, "duplicate extension %q", x.Number)
-		}
-		seen[x.Number] = true
-		if x.Contact != "" && !strings.HasPrefix(x.Contact, "sip:") {
-			v.errf(path+".contact", "%q: want a sip: URI", x.Contact)
-		}
-	}
 }
 
 func (v *validator) schedules() {
@@ -191,14 +103,15 @@ func (v *validator) schedules() {
 			}
 		}
 		for j, h := range s.Holidays {
-			if _, err := time.Parse("2006-01-02", h.Date); err != nil {
-				v.errf(fmt.Sprintf("%s.holidays[%d].date", path, j), "%q: want YYYY-MM-DD", h.Date)
+			if _, _, err := holidayDates(h.Date); err != nil {
+				v.errf(fmt.Sprintf("%s.holidays[%d].date", path, j), "%v", err)
 			}
 			v.prompt(fmt.Sprintf("%s.holidays[%d].prompt", path, j), h.Prompt)
 		}
 		v.prompt(path+".closed.prompt", s.Closed.Prompt)
 		v.from = "schedule " + s.ID
 		v.dest(path+".closed.then", s.Closed.Then, nil)
+		v.auto(scheduleNode(s.ID), path+".closed.then", s.Closed.Then, nil)
 	}
 }
 
@@ -210,6 +123,11 @@ func (v *validator) prompt(path, name string) {
 
 func (v *validator) ivrs() {
 	if len(v.c.IVRs) == 0 {
+		// A warning, not an error: with the store, menus can come from
+		// the API, and a configuration is built one resource at a time
+		// (a trunk before the menu that uses it). An empty file is an
+		// error (ErrEmptyConfig), and a SIGHUP with a truncated file
+		// deletes nothing from the store.
 		v.warnf("ivrs", "no ivrs: every call would be refused")
 	}
 	ids := map[string]bool{}
@@ -227,6 +145,9 @@ func (v *validator) ivrs() {
 		}
 		ids[m.ID] = true
 		for j, e := range m.Extensions {
+			if !dialledName(e) {
+				v.errf(fmt.Sprintf("%s.extensions[%d]", path, j), "%q: want the number (or name, like \"s\") callers dial: digits, letters, + * # . - _, nothing else", e)
+			}
 			if other, dup := dialled[e]; dup {
 				v.errf(fmt.Sprintf("%s.extensions[%d]", path, j), "%q already reaches ivr %q", e, other)
 			}
@@ -271,7 +192,12 @@ func (v *validator) ivr(path string, m *IVR) {
 	v.prompt(path+".prompt", m.Prompt)
 	v.prompt(path+".invalid_prompt", m.InvalidPrompt)
 	v.prompt(path+".timeout_prompt", m.TimeoutPrompt)
-	if m.PromptRepeat < 1 || m.PromptRepeat > 5 {
+	// An explicit 0 is an error, not the default: "repeat 0 times" has
+	// no meaning a caller could hear, and silently playing it 3 times
+	// surprised an operator.
+	if m.PromptRepeat == 0 {
+		v.errf(path+".prompt_repeat", "0 is out of range 1-5 (the menu plays at least once; leave prompt_repeat out for %d)", DefaultPromptRepeat)
+	} else if m.PromptRepeat < 1 || m.PromptRepeat > 5 {
 		v.errf(path+".prompt_repeat", "%d is out of range 1-5", m.PromptRepeat)
 	}
 	if d := m.ResponseTimeout.D(); d < time.Second || d > 10*time.Second {
@@ -283,6 +209,7 @@ func (v *validator) ivr(path string, m *IVR) {
 	if m.MaxInvalid < 1 || m.MaxInvalid > 10 {
 		v.errf(path+".max_invalid", "%d is out of range 1-10", m.MaxInvalid)
 	}
+	v.maxErrors(path, m)
 	if m.AnswerDelay.D() < 0 || m.AnswerDelay.D() > 10*time.Second {
 		v.errf(path+".answer_delay", "%v is out of range 0-10s", m.AnswerDelay.D())
 	}
@@ -298,6 +225,7 @@ func (v *validator) ivr(path string, m *IVR) {
 	}
 	v.from = m.ID
 	v.dest(path+".on_failure", m.OnFailure, m)
+	v.auto(ivrNode(m.ID), path+".on_failure", m.OnFailure, m)
 	if d := replays(m.OnFailure); d != "" {
 		v.errf(path+".on_failure", "%q replays this menu with its counters spent: the call would never end (use back, top, an ivr or hangup)", d)
 	}
@@ -311,6 +239,7 @@ func (v *validator) ivr(path string, m *IVR) {
 		if len(m.DialOut.Allow) == 0 {
 			v.errf(path+".dial_out.allow", "dial_out needs at least one allow pattern (toll-fraud guard)")
 		}
+		v.referThroughTrunk(path+".dial_out", m.DialOut.Trunk, m.Transfer)
 		for j, pat := range m.DialOut.Allow {
 			jp := fmt.Sprintf("%s.dial_out.allow[%d]", path, j)
 			p, err := compileDialPattern(pat)
@@ -318,6 +247,8 @@ func (v *validator) ivr(path string, m *IVR) {
 				v.errf(jp, "bad regular expression %q: %v", pat, err)
 			} else if !p.canGrow("") {
 				v.warnf(jp, "%q matches no all-digit number: nothing can be dialled with it", pat)
+			} else if p.allowsAnything() {
+				v.errf(jp, "%q lets callers dial any number, premium and international ones included (toll fraud): list the numbers you mean, e.g. \"1[2-9][0-9]{9}\"", pat)
 			}
 		}
 	}
@@ -365,17 +296,25 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	}
 	switch d.Kind {
 	case KindURI:
-		if d.Target == "" || strings.ContainsAny(d.Target, " \t<>") {
-			v.errf(path, "bad SIP URI %q", d.Target)
+		if d.Target == "" {
+			v.errf(path, "bad SIP URI %q: empty", d.Target)
+		} else if why := sipURIProblem(d.Target); why != "" {
+			v.errf(path, "bad SIP URI %q: %s", d.Target, why)
 		}
 	case KindExternal:
-		if d.Target == "" || strings.Trim(d.Target, "+0123456789") != "" || strings.LastIndex(d.Target, "+") > 0 {
+		if !isDialNumber(strings.TrimPrefix(d.Target, "+")) {
 			v.errf(path, "external number %q must be digits (optionally +)", d.Target)
 		}
 		if d.Trunk == "" {
 			v.errf(path, "external needs a trunk")
 		} else if v.c.TrunkByName(d.Trunk) == nil {
 			v.errf(path, "unknown trunk %q", d.Trunk)
+		} else {
+			method := d.Transfer
+			if method == "" && m != nil {
+				method = m.Transfer
+			}
+			v.referThroughTrunk(path, d.Trunk, method)
 		}
 	case KindExtension:
 		if v.c.ExtensionByNumber(d.Target) == nil {
@@ -384,6 +323,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	case KindVoicemail:
 		if v.c.ExtensionByNumber(d.Target) == nil {
 			v.errf(path, "unknown voicemail box %q (voicemail boxes are extensions)", d.Target)
+		} else {
+			v.voicemailGreeting(path, d.Target)
 		}
 	case KindIVR:
 		if v.c.IVRByID(d.Target) == nil {
@@ -443,46 +384,4 @@ func nameOr(name string, i int) string {
 		return name
 	}
 	return strconv.Itoa(i)
-}
-
-// apiTokens checks server.api.tokens: each named once, with exactly one of
-// token or token_sha256 (64 hex digits), scope read or write.
-func (v *validator) apiTokens() {
-	seen := map[string]bool{}
-	a := v.c.Server.API
-	for i, t := range a.Tokens {
-		path := fmt.Sprintf("server.api.tokens[%s]", nameOr(t.Name, i))
-		if t.Name == "" {
-			v.errf(path, "name is required")
-		} else if seen[t.Name] {
-			v.errf(path, "duplicate token name %q", t.Name)
-		}
-		seen[t.Name] = true
-		switch {
-		case (t.Token == "") == (t.TokenSHA256 == ""):
-			v.errf(path, "give exactly one of token or token_sha256")
-		case t.TokenSHA256 != "" && !isHex64(t.TokenSHA256):
-			v.errf(path+".token_sha256", "want the 64 hex digits of a SHA-256")
-		case t.Token != "" && len(t.Token) < 8:
-			v.errf(path+".token", "too short: use at least 8 characters (16 random bytes are better)")
-		}
-		if t.Scope != "read" && t.Scope != "write" {
-			v.errf(path+".scope", "%q: want read or write", t.Scope)
-		}
-	}
-	if (a.TLSCert == "") != (a.TLSKey == "") {
-		v.errf("server.api", "tls_cert and tls_key go together")
-	}
-}
-
-func isHex64(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-			return false
-		}
-	}
-	return true
 }

@@ -148,8 +148,8 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 		ms.Close()
 		return nil, e
 	}
-	offer := SDPParams{SessionID: c.sessID + 1, Addr: c.ourAddr, Port: int(ms.LocalAddr().Port()),
-		Codecs: c.srv.cfg.Codecs, EventPT: 101, Direction: SendRecv}.Marshal()
+	offer := SessionDescription{SessionID: c.sessID + 1, Addr: c.ourAddr, Port: int(ms.LocalAddr().Port()),
+		Direction: SendRecv}.WithMedia(c.srv.cfg.Codecs, 101).Marshal()
 	fromUser := o.FromUser
 	if fromUser == "" {
 		fromUser = c.Caller
@@ -338,8 +338,8 @@ func (c *Call) bridgeFork(ctx context.Context, o Outbound) (*Bridged, error) {
 // direction (hold, unhold) and applies the far end's answer.
 func (l *leg) reoffer(dir Direction) {
 	c := l.call
-	offer := SDPParams{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
-		Port: int(l.media.LocalAddr().Port()), Codecs: c.srv.cfg.Codecs, EventPT: 101, Direction: dir}.Marshal()
+	offer := SessionDescription{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
+		Port: int(l.media.LocalAddr().Port()), Direction: dir}.WithMedia(c.srv.cfg.Codecs, 101).Marshal()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req := sip.NewRequest(sip.INVITE, l.dlg.InviteResponse.Contact().Address)
@@ -376,8 +376,8 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	l.media.Update(mc.params(mc.Direction.weSend()))
-	answer := SDPParams{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
-		Port: int(l.media.LocalAddr().Port()), Codecs: []audio.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}.Marshal()
+	answer := SessionDescription{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
+		Port: int(l.media.LocalAddr().Port()), Direction: mc.Direction}.WithMedia([]audio.Codec{mc.Codec}, mc.EventPT).Marshal()
 	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
 	res.AppendHeader(&c.contact)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -391,8 +391,8 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 func (c *Call) reoffer(dir Direction) {
 	c.mu.Lock()
 	c.sdpVersion++
-	p := SDPParams{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr, Port: int(c.Media.LocalAddr().Port()),
-		Codecs: []audio.Codec{c.choice.Codec}, EventPT: c.choice.EventPT, Direction: dir}
+	p := SessionDescription{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr, Port: int(c.Media.LocalAddr().Port()),
+		Direction: dir}.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT)
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()

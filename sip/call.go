@@ -112,16 +112,14 @@ const maxEarlyInfo = 32
 func (c *Call) ourSDP() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p := SDPParams{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr,
-		Port: int(c.Media.LocalAddr().Port()), EventPT: c.choice.EventPT, Direction: c.choice.Direction}
+	d := SessionDescription{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr,
+		Port: int(c.Media.LocalAddr().Port()), Direction: c.choice.Direction,
+		Lines: c.choice.Lines} // sdp.go: every offered m= line answered
 	if c.lateOffer && !c.haveAnswer {
-		p.Codecs = c.srv.cfg.Codecs
-		p.EventPT = 101
-		p.Direction = SendRecv
-	} else {
-		p.Codecs = []audio.Codec{c.choice.Codec}
+		d.Direction = SendRecv
+		return d.WithMedia(c.srv.cfg.Codecs, 101).Marshal()
 	}
-	return p.Marshal()
+	return d.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT).Marshal()
 }
 
 // dialogHeaders are the headers of our 2xx to INVITE and UPDATE: Contact,

@@ -32,6 +32,8 @@ type Config struct {
 	Admit func(source netip.Addr) (trunk string, ok bool)
 	// Credentials gives the password of an extension that may REGISTER.
 	Credentials func(extension string) (password string, ok bool)
+	// Limits bound what one source address may take (limits.go).
+	Limits Limits
 	// OnResponse, when set, hears every response ivrd sends (its
 	// request's method and the status code), on the goroutine sending
 	// it: it must not block. Metrics count them (sip/observe.go).
@@ -51,6 +53,7 @@ func (c *Config) defaults() {
 	if c.ReferTimeout == 0 {
 		c.ReferTimeout = 10 * time.Second
 	}
+	c.Limits.defaults()
 }
 
 // listenSpec is one parsed Listen entry.

@@ -69,6 +69,8 @@ func rejection(err error) (code int, reason string, hdrs []sip.Header) {
 		return 415, "Unsupported Media Type", []sip.Header{sip.NewHeader("Accept", "application/sdp")}
 	case errors.As(err, &sdpErr):
 		return 400, "Bad SDP", []sip.Header{warn(399)}
+	case errors.Is(err, ErrAddressFamily): // sdp.go: IPv6 media, IPv4 only here
+		return 488, "Not Acceptable Here", []sip.Header{warn(301)}
 	case errors.Is(err, ErrNoCommonCodec):
 		return 488, "Not Acceptable Here", []sip.Header{warn(304)}
 	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing), errors.Is(err, ErrDraining):

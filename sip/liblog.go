@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
@@ -26,7 +27,13 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.WithGroup(n), h.min} }
 
-var libLogOnce sync.Once
+var (
+	libLogOnce sync.Once
+	// libSink is where sipgo's package-level records go: the handler of
+	// the server made last (one per process, but tests make many and
+	// must see what their own server's sipgo logs).
+	libSink atomic.Pointer[slog.Handler]
+)
 
 // Bad input from the network is logged, but at most this often per message.
 const (
@@ -34,12 +41,46 @@ const (
 	badInputWindow = 10 * time.Second
 )
 
-// quietLibrary routes sipgo's package-level logger into ours, errors only.
+// quietLibrary routes sipgo's package-level logger into ours, errors
+// only, at most badInputBurst lines per message and window; log's handler
+// cuts what came from the network (logsafe.go).
 func quietLibrary(log *slog.Logger) {
+	var h slog.Handler = minLevel{newRateLimited(log.Handler(), badInputBurst, badInputWindow), slog.LevelError}
+	libSink.Store(&h)
 	libLogOnce.Do(func() {
-		limited := newRateLimited(log.Handler(), badInputBurst, badInputWindow)
-		sipgosip.SetDefaultLogger(slog.New(minLevel{limited, slog.LevelError}).With("component", "sipgo"))
+		sipgosip.SetDefaultLogger(slog.New(sinkHandler{}).With("component", "sipgo"))
 	})
+}
+
+// sinkHandler hands records to the current libSink. sipgo derives its
+// loggers (With) once, at start, so the attributes are kept here and
+// applied to whichever sink is current when a record comes.
+type sinkHandler struct {
+	ops []func(slog.Handler) slog.Handler
+}
+
+func (h sinkHandler) sink() slog.Handler {
+	out := *libSink.Load()
+	for _, op := range h.ops {
+		out = op(out)
+	}
+	return out
+}
+
+func (h sinkHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return (*libSink.Load()).Enabled(ctx, l)
+}
+
+func (h sinkHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.sink().Handle(ctx, r)
+}
+
+func (h sinkHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return sinkHandler{append(h.ops[:len(h.ops):len(h.ops)], func(x slog.Handler) slog.Handler { return x.WithAttrs(a) })}
+}
+
+func (h sinkHandler) WithGroup(n string) slog.Handler {
+	return sinkHandler{append(h.ops[:len(h.ops):len(h.ops)], func(x slog.Handler) slog.Handler { return x.WithGroup(n) })}
 }
 
 // rateLimited passes on at most burst records with the same message per

@@ -2,13 +2,14 @@ package sip
 
 import (
 	"crypto/rand"
-	"encoding/hex"
+	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -21,11 +22,7 @@ const (
 	minExpires     = 60 * time.Second
 	maxExpires     = 7200 * time.Second
 	nonceLife      = 5 * time.Minute
-	// A source that fails this many times within failWindow is refused
-	// without a challenge until the window passes: password guessing.
-	maxFailures = 5
-	failWindow  = time.Minute
-	realm       = "ivrd"
+	realm          = "ivrd"
 )
 
 type binding struct {
@@ -34,17 +31,25 @@ type binding struct {
 }
 
 // registrar keeps the contacts of extensions that REGISTER with digest
-// authentication.
+// authentication. It keeps nothing for a challenge (nonces are signed, not
+// stored) and a bounded table of failures.
 type registrar struct {
 	mu       sync.Mutex
-	bindings map[string][]binding   // by extension
-	nonces   map[string]time.Time   // issued nonce -> expiry
-	failures map[string][]time.Time // by source IP
+	bindings map[string][]binding // by extension
 	now      func() time.Time
+	nonces   *nonceSigner
+	fails    *lockout
+	// decoy is the password checked for a user that has none, so that an
+	// unknown user costs the same work as a wrong password.
+	decoy string
+	// checks counts digests verified (what a password guesser gets) and
+	// requests all REGISTERs handled, for figures.
+	checks, requests atomic.Int64
 }
 
 func newRegistrar() *registrar {
-	return &registrar{bindings: map[string][]binding{}, nonces: map[string]time.Time{}, failures: map[string][]time.Time{}, now: time.Now}
+	return &registrar{bindings: map[string][]binding{}, now: time.Now, nonces: newNonceSigner(nonceLife),
+		fails: newLockout(maxFailures, maxSourceFailures, failWindow, lockTableSize), decoy: rand.Text()}
 }
 
 // Contacts are an extension's registered, unexpired contacts.
@@ -61,93 +66,93 @@ func (s *Server) Contacts(ext string) []string {
 	return out
 }
 
-func newNonce() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func (r *registrar) throttled(ip string) bool {
+func (r *registrar) clock() time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	cut := r.now().Add(-failWindow)
-	recent := r.failures[ip][:0]
-	for _, t := range r.failures[ip] {
-		if t.After(cut) {
-			recent = append(recent, t)
-		}
-	}
-	r.failures[ip] = recent
-	return len(recent) >= maxFailures
+	return r.now()
 }
 
-func (r *registrar) fail(ip string) {
-	r.mu.Lock()
-	r.failures[ip] = append(r.failures[ip], r.now())
-	r.mu.Unlock()
-}
-
+// onRegister answers every user alike until a digest is checked: an
+// unknown user is challenged like a known one and then refused exactly as
+// a wrong password is, so REGISTER does not tell which extensions exist.
 func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	r := s.reg
-	to := req.To()
-	if to == nil || s.cfg.Credentials == nil {
-		s.respond(tx, req, 404, "Not Found", nil)
-		return
-	}
-	ext := to.Address.User
-	password, ok := s.cfg.Credentials(ext)
-	if !ok {
-		s.respond(tx, req, 404, "Not Found", nil)
-		return
-	}
-	ip, _, _ := net.SplitHostPort(req.Source())
-	log := s.log.With("extension", ext, "source", req.Source())
-	if r.throttled(ip) {
-		log.Warn("register refused: too many failures from this address")
-		s.respond(tx, req, 403, "Forbidden", nil, sip.NewHeader("Retry-After", strconv.Itoa(int(failWindow/time.Second))))
-		return
-	}
+	r.requests.Add(1)
+	ext := req.To().Address.User // checked: To is there
+	src := sourceAddr(req)
+	now := r.clock()
 	h := req.GetHeader("Authorization")
 	if h == nil {
-		s.challenge(tx, req, false)
+		s.challenge(tx, req, src, now, false)
 		return
 	}
 	cred, err := digest.ParseCredentials(h.Value())
 	if err != nil {
-		r.fail(ip)
+		r.fails.fail(src, ext, now)
+		s.badLog.Info("register refused: unreadable Authorization", "source", req.Source())
 		s.respond(tx, req, 400, "Bad Authorization", nil)
 		return
 	}
-	r.mu.Lock()
-	exp, known := r.nonces[cred.Nonce]
-	r.mu.Unlock()
-	if !known || exp.Before(r.now()) {
-		s.challenge(tx, req, true) // an old nonce: ask again, no failure
+	state := r.nonces.check(cred.Nonce, src, now)
+	if state == nonceBad {
+		s.challenge(tx, req, src, now, false) // not our nonce: no verdict, no count
 		return
 	}
-	chal := &digest.Challenge{Realm: realm, Nonce: cred.Nonce, Algorithm: "MD5", QOP: qopOf(cred)}
-	want, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: cred.URI, Username: ext, Password: password,
-		Cnonce: cred.Cnonce, Count: cred.Nc})
-	if err != nil || cred.Username != ext || want.Response != cred.Response {
-		r.fail(ip)
-		log.Warn("register refused: wrong credentials", "code", 403)
+	if locked, wait := r.fails.locked(src, ext, now); locked {
+		// Not even checked: a locked-out guesser learns nothing more.
+		s.badLog.Warn("register refused: too many failures", "extension", ext, "source", req.Source())
+		secs := int((wait + time.Second - 1) / time.Second)
+		s.respond(tx, req, 403, "Forbidden", nil, sip.NewHeader("Retry-After", strconv.Itoa(secs)))
+		return
+	}
+	password, known := "", false
+	if s.cfg.Credentials != nil {
+		password, known = s.cfg.Credentials(ext)
+	}
+	if !known {
+		password = r.decoy
+	}
+	r.checks.Add(1)
+	good := known && cred.Username == ext && cred.Realm == realm && digestMatches(cred, password)
+	if !good {
+		r.fails.fail(src, ext, now)
+		s.badLog.Warn("register refused: wrong credentials", "extension", ext, "source", req.Source(), "code", 403)
 		s.respond(tx, req, 403, "Forbidden", nil)
 		return
 	}
+	if state == nonceStale {
+		s.challenge(tx, req, src, now, true) // right password, old nonce
+		return
+	}
+	r.fails.succeed(src, ext)
 	if err := r.update(ext, req); err != nil {
 		s.respond(tx, req, 400, "Bad Request", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
 		return
 	}
-	contacts := s.Contacts(ext)
-	hdrs := make([]sip.Header, 0, len(contacts))
 	r.mu.Lock()
+	hdrs := make([]sip.Header, 0, len(r.bindings[ext]))
 	for _, b := range r.bindings[ext] {
 		left := int(b.expires.Sub(r.now()) / time.Second)
 		hdrs = append(hdrs, sip.NewHeader("Contact", fmt.Sprintf("<%s>;expires=%d", b.contact, left)))
 	}
 	r.mu.Unlock()
-	log.Info("registered", "contacts", len(contacts))
+	s.log.Info("registered", "extension", ext, "source", req.Source(), "contacts", len(hdrs))
 	s.respond(tx, req, 200, "OK", nil, hdrs...)
+}
+
+// digestMatches checks an MD5 digest response (RFC 2617, qop auth or none)
+// against password, in constant time.
+func digestMatches(cred *digest.Credentials, password string) bool {
+	if cred.Algorithm != "" && !strings.EqualFold(cred.Algorithm, "MD5") {
+		return false
+	}
+	chal := &digest.Challenge{Realm: realm, Nonce: cred.Nonce, Algorithm: "MD5", QOP: qopOf(cred)}
+	want, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: cred.URI, Username: cred.Username,
+		Password: password, Cnonce: cred.Cnonce, Count: cred.Nc})
+	if err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) == 1
 }
 
 func qopOf(c *digest.Credentials) []string {
@@ -157,21 +162,46 @@ func qopOf(c *digest.Credentials) []string {
 	return []string{c.QOP}
 }
 
-func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, stale bool) {
-	n := newNonce()
-	s.reg.mu.Lock()
-	for k, exp := range s.reg.nonces {
-		if exp.Before(s.reg.now()) {
-			delete(s.reg.nonces, k)
+// challengeDatagram answers a REGISTER without credentials that came
+// alone in a datagram, before sipgo makes a transaction for it (one it
+// would keep 32 s): nil for anything else. Over UDP a retransmission
+// simply gets another challenge; over TCP sipgo keeps nothing, and the
+// handler challenges.
+func (s *Server) challengeDatagram(info headInfo, src netip.AddrPort) []byte {
+	f := strings.Fields(info.startLine)
+	if len(f) != 3 || f[0] != "REGISTER" || f[2] != "SIP/2.0" || info.cseqMethod != "REGISTER" || info.authorization {
+		return nil
+	}
+	for _, h := range []string{"via", "from", "to", "call-id", "cseq"} {
+		if !info.has[h] {
+			return nil // checked answers what is missing
 		}
 	}
-	s.reg.nonces[n] = s.reg.now().Add(nonceLife)
-	s.reg.mu.Unlock()
-	v := fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5`, realm, n)
+	s.reg.requests.Add(1)
+	return statelessResponse(info, "401 Unauthorized", []string{"WWW-Authenticate: " + s.challengeValue(src.Addr(), s.reg.clock(), false)}, src)
+}
+
+// challengeValue is a WWW-Authenticate value with a nonce for src.
+func (s *Server) challengeValue(src netip.Addr, now time.Time, stale bool) string {
+	v := fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5`, realm, s.reg.nonces.issue(src, now))
 	if stale {
 		v += ", stale=true"
 	}
-	s.respond(tx, req, 401, "Unauthorized", nil, sip.NewHeader("WWW-Authenticate", v))
+	return v
+}
+
+// challenge answers 401 with a nonce signed for src: nothing is stored.
+func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, src netip.Addr, now time.Time, stale bool) {
+	s.respond(tx, req, 401, "Unauthorized", nil, sip.NewHeader("WWW-Authenticate", s.challengeValue(src, now, stale)))
+}
+
+// sourceAddr is the IP a request came from (the zero Addr if unknown).
+func sourceAddr(req *sip.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
 
 // update applies a REGISTER's Contact headers: add or refresh, expires=0
@@ -192,7 +222,7 @@ func (r *registrar) update(ext string, req *sip.Request) error {
 		v := strings.TrimSpace(h.Value())
 		if v == "*" {
 			if def != 0 {
-				return errors.New("contact * needs Expires: 0")
+				return errors.New("a Contact of * needs Expires: 0")
 			}
 			delete(r.bindings, ext)
 			continue

@@ -79,7 +79,9 @@ func TestRegisterExpiryAndUnregister(t *testing.T) {
 	require.Equal(t, 200, register(t, r, cl, "1001", "alice-secret", "*", 0).StatusCode)
 	assert.Empty(t, r.srv.Contacts("1001"))
 
-	assert.Equal(t, 404, register(t, r, cl, "9999", "x", "<sip:x@127.0.0.1>", 60).StatusCode)
+	// An unknown user is challenged and refused like a wrong password
+	// (issue 13 point 5: it used to get 404, telling svwar who exists).
+	assert.Equal(t, 403, register(t, r, cl, "9999", "x", "<sip:x@127.0.0.1>", 60).StatusCode)
 }
 
 func TestRegisterWrongPasswordRefusedAndThrottled(t *testing.T) {

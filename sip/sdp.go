@@ -51,15 +51,36 @@ const (
 	atOther
 )
 
-// SessionDescription is the part of an SDP body ivrd cares about: the first
-// audio stream.
+// SessionDescription is the part of an SDP body ivrd cares about: the
+// first audio stream. ParseSDP reads one from a peer's body; Marshal
+// writes ivrd's own (WithMedia fills its formats from our codecs).
 type SessionDescription struct {
+	SessionID uint64 // o= session id and version (written; not kept when parsing)
+	Version   uint64
 	Addr      netip.Addr // connection address (media level wins over session level)
 	Port      int        // 0: stream rejected
 	Formats   []rtpMap   // in m= line order
 	Direction Direction
 	Ptime     int
 	RTCP      netip.AddrPort // from a=rtcp (RFC 3605); zero: RTP port + 1
+	// Lines are all the offer's m= lines, which an answer repeats in
+	// order (RFC 3264 section 6), the audio stream we use among them.
+	Lines MediaLines
+}
+
+// MediaLines lists the m= lines of an offer, one a line: "media proto
+// format" for a stream we refuse (answered with port 0), "*" for the audio
+// stream we answer. A string, not a slice, so that a MediaChoice stays
+// comparable; "" (an offer we make) means our audio line alone.
+type MediaLines string
+
+// ourAudio stands for the audio m= line in MediaLines.
+const ourAudio = "*"
+
+// refusedLine is the m= line answering an offered one we refuse: the
+// same media and transport, port 0, one of its formats (RFC 3264 6).
+func refusedLine(fields []string) string {
+	return fields[0] + " 0 " + fields[2] + " " + fields[3]
 }
 
 // ParseSDP reads an SDP body. It rejects bodies without a usable audio
@@ -80,6 +101,7 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 		order    []uint8
 		sessDir  Direction
 		mediaDir Direction
+		lines    []string
 	)
 	for i, raw := range strings.Split(string(body), "\n") {
 		line := strings.TrimRight(raw, "\r")
@@ -98,11 +120,14 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 			if len(fields) < 4 {
 				return nil, fmt.Errorf("sdp: line %d: m= line needs media, port, proto and formats", i+1)
 			}
-			// Only the first audio stream is used; others are ignored.
+			// Only the first audio stream is used; the others are
+			// refused in the answer.
 			if fields[0] != "audio" || sd.Formats != nil {
+				lines = append(lines, refusedLine(fields))
 				section = atOther
 				continue
 			}
+			lines = append(lines, ourAudio)
 			section = atAudio
 			port, err := strconv.Atoi(strings.SplitN(fields[1], "/", 2)[0])
 			if err != nil || port < 0 || port > 65535 {
@@ -181,6 +206,9 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 			m = staticPayload(pt)
 		}
 		sd.Formats = append(sd.Formats, m)
+	}
+	if len(lines) > 1 {
+		sd.Lines = MediaLines(strings.Join(lines, "\n"))
 	}
 	sd.Addr = media
 	if !sd.Addr.IsValid() {
@@ -287,6 +315,10 @@ func staticPayload(pt uint8) rtpMap {
 // ErrNoCommonCodec means the offer has none of our codecs (answer 488).
 var ErrNoCommonCodec = errors.New("sdp: no common codec")
 
+// ErrAddressFamily means the offer's audio is on an IPv6 address: media
+// binds IPv4 only, so such a call could never hear us (answer 488).
+var ErrAddressFamily = errors.New("sdp: IPv6 media address (media is IPv4 only)")
+
 // MediaChoice is the outcome of offer/answer: what we send and receive.
 type MediaChoice struct {
 	Remote    netip.AddrPort
@@ -294,6 +326,7 @@ type MediaChoice struct {
 	Codec     audio.Codec
 	EventPT   uint8 // 0: no telephone-event
 	Direction Direction
+	Lines     MediaLines // the offer's m= lines, for the answer
 }
 
 // Negotiate picks, in the order of our preference list, the first codec the
@@ -303,6 +336,9 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	var mc MediaChoice
 	if offer.Port == 0 {
 		return mc, fmt.Errorf("%w: audio stream disabled (port 0)", ErrNoCommonCodec)
+	}
+	if a := offer.Addr; a.Is6() && !a.Is4In6() {
+		return mc, ErrAddressFamily
 	}
 	found := false
 	for _, c := range prefs {
@@ -328,6 +364,7 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	mc.Remote = netip.AddrPortFrom(offer.Addr, uint16(offer.Port))
 	mc.RTCP = offer.RTCP
 	mc.Direction = offer.Direction.reverse()
+	mc.Lines = offer.Lines
 	return mc, nil
 }
 
@@ -342,48 +379,62 @@ func codecMatches(f rtpMap, c audio.Codec) bool {
 	return f.Name == name && f.Clock == 8000
 }
 
-// SDPParams describe the SDP ivrd writes.
-type SDPParams struct {
-	SessionID uint64
-	Version   uint64
-	Addr      netip.Addr
-	Port      int
-	Codecs    []audio.Codec // one in an answer, our whole list in an offer
-	EventPT   uint8
-	Direction Direction
+// WithMedia sets the formats ivrd offers or answers: codecs (one in an
+// answer, our whole list in an offer) and telephone-event at eventPT (0:
+// none), in that order.
+func (d SessionDescription) WithMedia(codecs []audio.Codec, eventPT uint8) SessionDescription {
+	d.Formats = make([]rtpMap, 0, len(codecs)+1)
+	for _, c := range codecs {
+		d.Formats = append(d.Formats, rtpMap{PT: c.PayloadType(), Name: c.String(), Clock: c.ClockRate()})
+	}
+	if eventPT != 0 {
+		d.Formats = append(d.Formats, rtpMap{PT: eventPT, Name: "TELEPHONE-EVENT", Clock: 8000})
+	}
+	return d
 }
 
-// Marshal writes an SDP body (RFC 4566).
-func (p SDPParams) Marshal() []byte {
+// Marshal writes the description as an SDP body (RFC 4566): in an answer
+// (Lines set), every offered m= line in its place, ours with our formats
+// and the others refused with port 0.
+func (d SessionDescription) Marshal() []byte {
 	ipv := "IP4"
-	if p.Addr.Is6() && !p.Addr.Is4In6() {
+	if d.Addr.Is6() && !d.Addr.Is4In6() {
 		ipv = "IP6"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "v=0\r\no=ivrd %d %d IN %s %s\r\ns=ivrd\r\nc=IN %s %s\r\nt=0 0\r\n",
-		p.SessionID, p.Version, ipv, p.Addr, ipv, p.Addr)
-	fmt.Fprintf(&b, "m=audio %d RTP/AVP", p.Port)
-	for _, c := range p.Codecs {
-		fmt.Fprintf(&b, " %d", c)
+		d.SessionID, d.Version, ipv, d.Addr, ipv, d.Addr)
+	lines := []string{ourAudio}
+	if d.Lines != "" {
+		lines = strings.Split(string(d.Lines), "\n")
 	}
-	if p.EventPT != 0 {
-		fmt.Fprintf(&b, " %d", p.EventPT)
+	for _, l := range lines {
+		if l == ourAudio {
+			d.writeAudio(&b)
+		} else {
+			fmt.Fprintf(&b, "m=%s\r\n", l)
+		}
+	}
+	return []byte(b.String())
+}
+
+// writeAudio writes our audio m= line and its attributes.
+func (d SessionDescription) writeAudio(b *strings.Builder) {
+	fmt.Fprintf(b, "m=audio %d RTP/AVP", d.Port)
+	for _, f := range d.Formats {
+		fmt.Fprintf(b, " %d", f.PT)
 	}
 	b.WriteString("\r\n")
-	for _, c := range p.Codecs {
-		name := "PCMU"
-		if c == audio.PCMA {
-			name = "PCMA"
+	for _, f := range d.Formats {
+		if f.Name == "TELEPHONE-EVENT" {
+			fmt.Fprintf(b, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-16\r\n", f.PT, f.Clock, f.PT)
+			continue
 		}
-		fmt.Fprintf(&b, "a=rtpmap:%d %s/8000\r\n", c, name)
+		fmt.Fprintf(b, "a=rtpmap:%d %s/%d\r\n", f.PT, f.Name, f.Clock)
 	}
-	if p.EventPT != 0 {
-		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", p.EventPT, p.EventPT)
-	}
-	dir := p.Direction
+	dir := d.Direction
 	if dir == "" {
 		dir = SendRecv
 	}
-	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
-	return []byte(b.String())
+	fmt.Fprintf(b, "a=ptime:20\r\na=%s\r\n", dir)
 }

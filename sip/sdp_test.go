@@ -129,8 +129,8 @@ func TestParseSDPRTCPAttribute(t *testing.T) {
 }
 
 func TestMarshalAnswerRoundTrips(t *testing.T) {
-	p := SDPParams{SessionID: 7, Version: 1, Addr: netip.MustParseAddr("127.0.0.1"), Port: 20000,
-		Codecs: []audio.Codec{audio.PCMA}, EventPT: 96, Direction: RecvOnly}
+	p := SessionDescription{SessionID: 7, Version: 1, Addr: netip.MustParseAddr("127.0.0.1"), Port: 20000,
+		Direction: RecvOnly}.WithMedia([]audio.Codec{audio.PCMA}, 96)
 	body := p.Marshal()
 	assert.Contains(t, string(body), "a=ptime:20\r\n")
 	assert.Contains(t, string(body), "a=fmtp:96 0-16\r\n")
@@ -161,7 +161,7 @@ func FuzzParseSDP(f *testing.F) {
 			t.Fatalf("negotiated codec %d", mc.Codec)
 		}
 		// Our answer to anything we accepted must itself parse.
-		ans := SDPParams{Addr: netip.MustParseAddr("127.0.0.1"), Port: 1, Codecs: []audio.Codec{mc.Codec}, EventPT: mc.EventPT, Direction: mc.Direction}
+		ans := SessionDescription{Addr: netip.MustParseAddr("127.0.0.1"), Port: 1, Direction: mc.Direction}.WithMedia([]audio.Codec{mc.Codec}, mc.EventPT)
 		if _, err := ParseSDP(ans.Marshal()); err != nil {
 			t.Fatalf("our answer does not parse: %v", err)
 		}

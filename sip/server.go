@@ -60,6 +60,7 @@ type Server struct {
 	listeners []*listener
 	dialogs   map[string]dialog // callers' calls and bridges' outbound legs, by dialog id
 	reg       *registrar
+	limits    *limiter // per-source limits (limits.go)
 	wg        sync.WaitGroup
 	closed    bool
 	draining  atomic.Bool // new calls refused, OPTIONS 503: the node is leaving
@@ -71,6 +72,7 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, log *slog.Logger) (*
 	if log == nil {
 		log = slog.Default()
 	}
+	log = safeLogger(log) // network strings cut, keys once (logsafe.go)
 	quietLibrary(log)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent))
 	if err != nil {
@@ -88,6 +90,9 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, log *slog.Logger) (*
 	s := &Server{cfg: cfg, log: log, engine: engine, handler: h,
 		ua: ua, srv: srv, client: client, dialogs: map[string]dialog{}, reg: newRegistrar()}
 	s.badLog = slog.New(newRateLimited(log.Handler(), badInputBurst, badInputWindow))
+	s.limits = newLimiter(cfg.Limits, cfg.Admit) // limits.go
+	s.handler = countCalls(s.handler, s.limits)  // gate.go
+	srv.OnCancel(s.checked(s.onCancel))          // gate.go: 481
 	srv.OnInvite(s.checked(s.onInvite))
 	srv.OnAck(s.checked(s.onAck))
 	srv.OnBye(s.checked(s.onBye))
@@ -128,7 +133,7 @@ func (s *Server) checked(h sipgo.RequestHandler) sipgo.RequestHandler {
 			missing = "CSeq"
 		}
 		if missing == "" {
-			h(req, tx)
+			s.gate(req, tx, h) // gate.go: version, per-source limits
 			return
 		}
 		s.badLog.Warn("sip: request without a "+missing+" header rejected", "method", string(req.Method), "from", req.Source())
@@ -167,7 +172,7 @@ func (s *Server) bind(spec listenSpec) error {
 		}
 		lst.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
 		lst.closer = pc
-		go s.serve("udp", func() error { return s.srv.ServeUDP(pc) })
+		go s.serve("udp", func() error { return s.srv.ServeUDP(s.guardUDP(pc)) }) // udpguard.go
 	case "tcp":
 		ln, err := net.Listen("tcp", spec.addr.String())
 		if err != nil {
@@ -175,7 +180,7 @@ func (s *Server) bind(spec listenSpec) error {
 		}
 		lst.addr = ln.Addr().(*net.TCPAddr).AddrPort()
 		lst.closer = ln
-		go s.serve("tcp", func() error { return s.srv.ServeTCP(ln) })
+		go s.serve("tcp", func() error { return s.srv.ServeTCP(s.guardTCP(ln)) }) // tcpguard.go
 	}
 	lst.addr = netip.AddrPortFrom(lst.addr.Addr().Unmap(), lst.addr.Port())
 	lst.dlgUA = &sipgo.DialogUA{Client: s.client, ContactHDR: s.contactFor(lst, lst.addr.Addr()), RewriteContact: true}

@@ -36,7 +36,7 @@ func (s *Store) Audit(ctx context.Context, before int64, limit int) ([]AuditEntr
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
 	var out []AuditEntry
 	for rows.Next() {
 		var e AuditEntry

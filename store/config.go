@@ -187,7 +187,7 @@ func (s *Store) Config(ctx context.Context) (*ivr.Config, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // read-only: nothing to undo
 	var version int64
 	if err := tx.QueryRowContext(ctx, `SELECT version FROM config_state WHERE id = 1`).Scan(&version); err != nil {
 		return nil, 0, err

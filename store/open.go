@@ -98,14 +98,14 @@ func Open(ctx context.Context, storeURL string, opt Options) (*Store, error) {
 		db.SetMaxOpenConns(8)
 		s.db, s.dialect = db, postgresDialect{}
 	default:
-		return nil, fmt.Errorf("store %q: want sqlite://FILE or postgres://...", storeURL)
+		return nil, fmt.Errorf("store %q: want sqlite://FILE or postgres://USER:PASS@HOST/DB", storeURL)
 	}
 	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
+		_ = s.db.Close() // the error that matters is the ping's
 		return nil, fmt.Errorf("store %s: %w", redact(storeURL), err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.db.Close()
+		_ = s.db.Close() // the error that matters is the migration's
 		return nil, fmt.Errorf("store %s: %w", redact(storeURL), err)
 	}
 	return s, nil
@@ -207,7 +207,7 @@ func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 		return err
 	}
 	if err := f(tx); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback() // f's error is the one to report
 		return err
 	}
 	return tx.Commit()

@@ -27,7 +27,7 @@ type PromptInfo struct {
 
 // Duration is the playing time.
 func (p PromptInfo) Duration() time.Duration {
-	return time.Duration(p.Samples) * time.Second / prompts.SampleRate
+	return time.Duration(p.Samples) * time.Second / audio.SampleRate
 }
 
 // promptName is what a prompt may be called: it is also a file name.
@@ -154,7 +154,7 @@ func (s *Store) Prompts(ctx context.Context) ([]PromptInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
 	var out []PromptInfo
 	for rows.Next() {
 		var p PromptInfo

@@ -71,7 +71,7 @@ func (s *Store) List(ctx context.Context, kind Kind) ([]Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
 	var out []Resource
 	for rows.Next() {
 		r := Resource{Kind: kind}
@@ -153,7 +153,7 @@ func (s *Store) loadStateMeta(ctx context.Context, q querier) (state, map[Kind]m
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
 	for rows.Next() {
 		var kind, id, body, hash string
 		var version int64
@@ -179,7 +179,7 @@ func (s *Store) storedPromptNames(ctx context.Context, q querier) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
 	var names []string
 	for rows.Next() {
 		var n string

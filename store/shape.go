@@ -51,8 +51,8 @@ func checkShape(v any, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch {
-	case t == durationType:
+	switch t {
+	case durationType:
 		s, ok := v.(string)
 		if !ok {
 			return &ShapeError{path, fmt.Sprintf("want a duration string like \"5s\", got %s", jsonType(v))}
@@ -61,7 +61,7 @@ func checkShape(v any, t reflect.Type, path string) error {
 			return &ShapeError{path, fmt.Sprintf("bad duration %q (want e.g. \"5s\", \"1500ms\")", s)}
 		}
 		return nil
-	case t == destinationType:
+	case destinationType:
 		return checkDestination(v, path)
 	}
 	switch t.Kind() {

@@ -36,18 +36,21 @@ type control struct {
 	log   *slog.Logger
 	st    *store.Store
 	api   *api.Server
-	rec   *recorder           // call records into the store (records.go)
-	obs   *observer           // live calls, metrics, health (observe.go)
-	hooks *webhook.Dispatcher // call events to the webhooks (webhooks.go)
+	rec   *recorder                       // call records into the store (records.go)
+	obs   *observer                       // live calls, metrics, health (observe.go)
+	hooks *webhook.Dispatcher             // call events to the webhooks (webhooks.go)
+	base  atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
+	apply func(*call.Snapshot)            // swaps the service's snapshot (attach)
 	// retention is server.store_retention_days of the running snapshot
 	// (retention.go).
 	retention atomic.Int64
 	swept     chan struct{}
-	base      atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
-	apply     func(*call.Snapshot)            // swaps the service's snapshot
 
-	mu      sync.Mutex // serialises snapshot rebuilds
-	version int64      // configuration version of the running snapshot
+	// mu makes building a snapshot and installing it one step: builds
+	// run one at a time and each reads the newest configuration, so a
+	// snapshot installed is never older than the one it replaces.
+	mu      sync.Mutex
+	version int64 // configuration version of the installed snapshot
 
 	srv    *http.Server
 	ln     net.Listener
@@ -116,7 +119,7 @@ func openControl(path string, log *slog.Logger, obs *observer) (*control, *call.
 	c := &control{path: path, log: log, st: st, obs: obs}
 	snap, err := c.importFile(ctx)
 	if err != nil {
-		st.Close()
+		_ = st.Close() // the import's error is the one to report
 		return nil, nil, err
 	}
 	if n, err := st.MarkInterrupted(ctx, nodeName()); err == nil && n > 0 {
@@ -139,8 +142,17 @@ func nodeName() string {
 	return h
 }
 
+// attach gives the control the service's snapshot setter and installs
+// the first snapshot.
+func (c *control) attach(apply func(*call.Snapshot), first *call.Snapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.apply = apply
+	apply(first)
+}
+
 // importFile applies the file to the store (see store.Import for what
-// wins) and builds the snapshot from the store.
+// wins) and builds and installs the snapshot from the store.
 func (c *control) importFile(ctx context.Context) (*call.Snapshot, error) {
 	data, cfg, lib, err := fileSource(c.path)
 	if err != nil {
@@ -157,11 +169,12 @@ func (c *control) importFile(ctx context.Context) (*call.Snapshot, error) {
 	if res.Changed {
 		c.log.Info("configuration file imported into the store", "changed", len(res.Resources), "config_version", res.Version)
 	}
-	return c.snapshot(ctx)
+	return c.install(ctx)
 }
 
-// snapshot builds the running configuration from the store.
-func (c *control) snapshot(ctx context.Context) (*call.Snapshot, error) {
+// install builds the running configuration from the store and hands it
+// to the service (once attached).
+func (c *control) install(ctx context.Context) (*call.Snapshot, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cfg, version, err := c.st.Config(ctx)
@@ -177,14 +190,17 @@ func (c *control) snapshot(ctx context.Context) (*call.Snapshot, error) {
 	if c.hooks != nil {
 		c.hooks.SetTargets(cfg.Webhooks)
 	}
-	return &call.Snapshot{Config: cfg, Prompts: lib}, nil
+	snap := &call.Snapshot{Config: cfg, Prompts: lib}
+	if c.apply != nil {
+		c.apply(snap)
+	}
+	return snap, nil
 }
 
 // start serves the API and follows the store: a change made here is
 // heard at once; one made by another node sharing a PostgreSQL store is
 // seen by polling the version every 500 ms.
-func (c *control) start(apply func(*call.Snapshot), cfg *ivr.Config) error {
-	c.apply = apply
+func (c *control) start(cfg *ivr.Config) error {
 	if err := c.ensureToken(cfg); err != nil {
 		return err
 	}
@@ -269,19 +285,24 @@ func (c *control) follow(ctx context.Context) {
 
 // refresh swaps in a snapshot of the store's current configuration.
 func (c *control) refresh(ctx context.Context) {
-	snap, err := c.snapshot(ctx)
+	snap, err := c.install(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.log.Error("configuration changed in the store but could not be loaded; keeping the running one", "err", err)
 		}
 		return
 	}
-	c.apply(snap)
-	c.log.Info("configuration applied from the store", "config_version", c.version, "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
+	c.log.Info("configuration applied from the store", "config_version", c.configVersion(), "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
 }
 
-// reload is SIGHUP: import the file again; on any error the running
-// configuration stays.
+func (c *control) configVersion() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version
+}
+
+// reload is SIGHUP: import the file again and install the result; on any
+// error the running configuration stays.
 func (c *control) reload() (*call.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -296,12 +317,16 @@ func (c *control) close() {
 	}
 	if c.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c.srv.Shutdown(ctx)
+		if err := c.srv.Shutdown(ctx); err != nil {
+			c.log.Warn("api server shutdown", "err", err)
+		}
 		cancel()
 	}
 	c.rec.close()
 	c.hooks.Close() // what calls published is in the outbox; the rest is sent after the next start
-	c.st.Close()
+	if err := c.st.Close(); err != nil {
+		c.log.Warn("closing the store", "err", err)
+	}
 }
 
 // ensureToken: with no token in the file and none in the store (a first
@@ -332,7 +357,7 @@ func (c *control) ensureToken(cfg *ivr.Config) error {
 		return fmt.Errorf("creating the first API token: %w", err)
 	}
 	if err := os.WriteFile(file, []byte(tok+"\n"), 0o600); err != nil {
-		c.st.RevokeToken(ctx, "admin")
+		_ = c.st.RevokeToken(ctx, "admin") // best effort: the write error is the one to report
 		return fmt.Errorf("writing the first API token: %w", err)
 	}
 	c.log.Info("created the first API token (write scope); read it with: cat "+file, "file", file)

@@ -11,12 +11,14 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,8 +27,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
+	"github.com/ivrd/ivrd/store"
+	"github.com/ivrd/ivrd/store/storetest"
 )
 
 // TestMain keeps every test's management API off the default port 8080:
@@ -123,6 +128,26 @@ func TestAPIChangeReachesNextCallNotRunningOne(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "<sip:newsales@pbx.example.net>", ref.GetHeader("Refer-To").Value(), "the next call gets the new menu")
 	assert.Contains(t, l.logs.String(), `msg=audit who=admin action=update kind=ivrs id=main before_version=1 after_version=2`)
+
+	// Call 1 hangs up; its record is in the store once the call is over.
+	require.NoError(t, call1.Dialog.Bye(ctx))
+	id := call1.Dialog.InviteRequest.CallID().Value()
+	var rec store.CallRecord
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		rec, err = l.svc.ctl.st.Call(ctx, id)
+		if err == nil && rec.State == "ended" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no ended record for call 1 (last: %+v, %v)", rec, err)
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.Equal(t, "main", rec.IVR)
+	assert.Equal(t, "main", rec.Path)
+	assert.Equal(t, "caller hung up", rec.EndReason)
+	assert.Equal(t, "caller", rec.EndedBy)
+	assert.Contains(t, string(rec.Keys), `"key":"1"`)
+	assert.Contains(t, string(rec.Transfers), `sales@pbx.example.net`)
 }
 
 // Restart with the same store: what the API made is still there, and the
@@ -283,4 +308,40 @@ func writeSelfSigned(t *testing.T, certFile, keyFile string) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
 	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
+}
+
+// Two nodes sharing one PostgreSQL store: a change made through one
+// node's API reaches the other node's new calls (it polls the version).
+func TestTwoNodesSharePostgresStore(t *testing.T) {
+	url := storetest.Postgres(t)
+	cfgText := strings.Replace(`
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+  store: "STORE"
+  api: { tokens: [{ name: ops, token: "node-token-0123456789", scope: write }] }
+prompts_dir: "PROMPTS"
+ivrs:
+  - { id: main, extensions: ["100"], prompt: beep, keys: { "1": { uri: "sip:a@127.0.0.1:5070" } } }
+`, "STORE", url, 1)
+	var nodes [2]*control
+	var latest [2]atomic.Pointer[call.Snapshot]
+	for i := range nodes {
+		path := writeConfig(t, cfgText)
+		ctl, snap, err := openControl(path, slog.New(slog.DiscardHandler), newObserver())
+		require.NoError(t, err)
+		ctl.attach(latest[i].Store, snap)
+		require.NoError(t, ctl.start(snap.Config))
+		t.Cleanup(ctl.close)
+		nodes[i] = ctl
+	}
+	svc := &service{ctl: nodes[0]}
+	code, body, _ := apiCall(t, svc, "node-token-0123456789", "PATCH", "/api/v1/ivrs/main", "application/json",
+		[]byte(`{"keys":{"1":{"uri":"sip:b@127.0.0.1:5070"}}}`))
+	require.Equal(t, 200, code, string(body))
+	deadline := time.Now().Add(10 * time.Second)
+	for latest[1].Load().Config.IVRByID("main").Keys["1"].Target != "sip:b@127.0.0.1:5070" {
+		require.True(t, time.Now().Before(deadline), "node 2 never saw node 1's change")
+		time.Sleep(50 * time.Millisecond)
+	}
 }

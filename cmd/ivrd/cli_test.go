@@ -106,4 +106,13 @@ func TestServeRefusesInvalidConfigAndReloadKeepsGoodOne(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "unknown prompt")
 	assert.True(t, svc.calls.Route("200"), "the running configuration stays")
+	// A file that changes a setting bound at start is refused, naming it,
+	// and nothing of it applies (not even its new number).
+	changed := strings.Replace(strings.Replace(good, `["100"]`, `["100", "300"]`, 1), "33000-33099", "33200-33299", 1)
+	require.NoError(t, os.WriteFile(path, []byte(changed), 0o644))
+	err = svc.Reload()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "server.media.rtp_ports")
+	assert.Contains(t, err.Error(), "restart")
+	assert.False(t, svc.calls.Route("300"), "nothing of the refused file applies")
 }

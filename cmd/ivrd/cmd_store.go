@@ -29,7 +29,7 @@ func storeFor(ctx context.Context, path string) (*store.Store, error) {
 	}
 	base, err := store.BaseFromFile(data, cfg.Dir, lib.Names())
 	if err != nil {
-		st.Close()
+		_ = st.Close() // the error that matters is BaseFromFile's
 		return nil, err
 	}
 	st.SetBase(base)
@@ -69,7 +69,7 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ivrd token: %v\n", err)
 		return 1
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // read, or one committed write: nothing left to lose
 	switch sub {
 	case "create":
 		tok, _, err := st.CreateToken(ctx, *name, *scope)
@@ -102,7 +102,9 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Scope, t.CreatedAt.Format(time.RFC3339), rev)
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return 1
+		}
 	}
 	return 0
 }
@@ -133,7 +135,7 @@ func runConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ivrd config: %v\n", err)
 		return 1
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }() // read, or one committed write: nothing left to lose
 	y, err := st.ExportYAML(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "ivrd config: %v\n", err)
@@ -145,7 +147,10 @@ func runConfig(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	stdout.Write(y)
+	if _, err := stdout.Write(y); err != nil {
+		fmt.Fprintf(stderr, "ivrd config: %v\n", err)
+		return 1
+	}
 	return 0
 }
 

@@ -23,9 +23,17 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	path := fs.Arg(0)
-	cfg, err := ivr.Load(path)
+	// A typo must not hide the file's other problems: what could be
+	// read is validated too, and everything is reported at once.
+	cfg, probs, err := ivr.LoadAll(path)
 	if err != nil {
 		fmt.Fprintln(stdout, err)
+		return 1
+	}
+	if cfg == nil {
+		for _, p := range probs {
+			fmt.Fprintf(stdout, "%s: %s\n", path, p)
+		}
 		return 1
 	}
 	lib, err := promptsFor(cfg)
@@ -33,7 +41,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, err)
 		return 1
 	}
-	probs := ivr.Validate(cfg, lib.Names())
+	probs = append(probs, ivr.Validate(cfg, lib.Names())...)
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,4 +144,22 @@ func freeUDPPort(t *testing.T) int {
 	require.NoError(t, err)
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// waitHeard waits (bounded) until the tones the caller heard, in order,
+// are want: a test acts on what the caller hears, not on the clock.
+func waitHeard(t *testing.T, c *siptest.Caller, want ...float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := heard(c.Packets())
+		if slices.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) || (len(got) > len(want)) {
+			require.Equal(t, want, got, "tones heard")
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -93,7 +95,7 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		return nil, err
 	}
 	s := &service{path: path, log: log, ctl: ctl, obs: obs}
-	s.snap.Store(snap)
+	ctl.attach(s.snap.Store, snap) // store changes swap s.snap from now on
 	cfg := snap.Config
 	ms := cfg.MediaSettings()
 	s.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log})
@@ -110,6 +112,7 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		UserAgent:    cfg.Server.SIP.UserAgent,
 		Codecs:       ms.Codecs,
 		RingTime:     cfg.Server.SIP.RingTime.D(),
+		Limits:       sipLimits(cfg.Server.SIP.Limits),
 		Admit:        func(a netip.Addr) (string, bool) { return s.snap.Load().Config.AdmitSource(a) },
 		OnResponse:   obs.metrics.SIPResponse,
 		Credentials: func(ext string) (string, bool) {
@@ -135,7 +138,7 @@ func (s *service) Start(ctx context.Context) error {
 	if err := s.sip.Start(ctx); err != nil {
 		return err
 	}
-	if err := s.ctl.start(s.snap.Store, s.snap.Load().Config); err != nil {
+	if err := s.ctl.start(s.snap.Load().Config); err != nil {
 		return err
 	}
 	snap := s.snap.Load()
@@ -155,14 +158,38 @@ func (s *service) Close() {
 // Reload swaps in a new configuration for new calls; on any error the
 // running one stays.
 func (s *service) Reload() error {
-	snap, err := s.ctl.reload() // the file imported into the store again
+	if s.path != "" {
+		// Settings bound at start (listeners, ports, codecs, the store...)
+		// cannot change under running calls: a file that changes them is
+		// refused whole, naming them, rather than half applied.
+		next, err := ivr.Load(s.path)
+		if err != nil {
+			return err
+		}
+		if changed := ivr.RestartNeeded(s.snap.Load().Config, next); len(changed) > 0 {
+			// The file's own errors come first: they are what to fix.
+			if probs := ivr.Validate(next, s.snap.Load().Prompts.Names()); ivr.HasErrors(probs) {
+				var b strings.Builder
+				for _, p := range probs {
+					if !p.Warning {
+						fmt.Fprintf(&b, "\n  %s", p)
+					}
+				}
+				return fmt.Errorf("configuration has errors:%s", b.String())
+			}
+			return fmt.Errorf("%w: %s", errRestartNeeded, strings.Join(changed, ", "))
+		}
+	}
+	snap, err := s.ctl.reload() // the file imported into the store again, installed
 	if err != nil {
 		return err
 	}
-	s.snap.Store(snap)
 	s.log.Info("configuration reloaded", "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
 	return nil
 }
+
+// errRestartNeeded refuses a reload that changes settings bound at start.
+var errRestartNeeded = errors.New("these settings take effect only on a restart; reload refused, nothing changed")
 
 // rtpBindIP binds RTP where SIP listens when every listener names one
 // address (127.0.0.1 for the example), else on all addresses.
@@ -183,4 +210,11 @@ func rtpBindIP(cfg *ivr.Config) netip.Addr {
 		return netip.IPv4Unspecified()
 	}
 	return ip
+}
+
+// sipLimits carries server.sip.limits over to the SIP layer.
+func sipLimits(l ivr.SourceLimits) sip.Limits {
+	return sip.Limits{PacketRate: l.PacketRate, PacketBurst: l.PacketBurst, InviteRate: l.InviteRate, InviteBurst: l.InviteBurst,
+		CallsInSetup: l.CallsInSetup, Calls: l.Calls, TCPConnections: l.TCPConnections,
+		TCPMessageTimeout: l.TCPMessageTimeout.D(), TCPIdleTimeout: l.TCPIdleTimeout.D()}
 }

@@ -42,7 +42,7 @@ func Postgres(t testing.TB) string {
 				admin, adminURL = db, c
 				break
 			}
-			db.Close()
+			_ = db.Close() // unreachable anyway
 		}
 		lastErr = err
 	}
@@ -51,12 +51,14 @@ func Postgres(t testing.TB) string {
 	}
 	name := fmt.Sprintf("ivrd_test_%d_%d", os.Getpid(), seq.Add(1))
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
+		_ = admin.Close()
 		t.Skipf("PostgreSQL reachable but cannot create a database: %v", err)
 	}
 	t.Cleanup(func() {
-		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		admin.Close()
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("dropping test database %s: %v", name, err)
+		}
+		_ = admin.Close()
 	})
 	u := adminURL
 	if strings.Contains(u, "/postgres?") {

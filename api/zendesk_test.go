@@ -1,0 +1,142 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// zendesk calls the Zendesk routes with basic auth {email}/token:{token},
+// as the seed's code samples do.
+func (e *env) zendesk(method, path, token, body string) (int, map[string]any) {
+	t := e.t
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = bytes.NewReader([]byte(body))
+	}
+	req, err := http.NewRequest(method, e.ts.URL+path, rd)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("agent@example.com/token", token)
+	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var m map[string]any
+	if resp.StatusCode != http.StatusNoContent {
+		require.NoError(t, json.Unmarshal(data, &m), string(data))
+	}
+	return resp.StatusCode, m
+}
+
+func TestZendeskRoutes(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		r := e.send("PUT", "/api/v1/trunks/pstn", `{"uri":"sip:gw.example.net"}`)
+		require.Equal(t, 201, r.Status, string(r.Body))
+
+		// Find the ids the routes API needs, as a Zendesk client does.
+		code, m := e.zendesk("GET", zdBase+".json", writeToken, "")
+		require.Equal(t, 200, code, m)
+		var ivrID, mainMenu, supportMenu float64
+		for _, iv := range m["ivrs"].([]any) {
+			ivm := iv.(map[string]any)
+			if ivm["name"] != "Example main menu" {
+				continue
+			}
+			ivrID = ivm["id"].(float64)
+			for _, mn := range ivm["menus"].([]any) {
+				mm := mn.(map[string]any)
+				if mm["default"] == true {
+					mainMenu = mm["id"].(float64)
+				} else if mm["name"] == "Support" {
+					supportMenu = mm["id"].(float64)
+				}
+			}
+		}
+		require.NotZero(t, ivrID)
+		require.NotZero(t, mainMenu)
+		require.NotZero(t, supportMenu, "the submenu a key leads to is one of the IVR's menus")
+		routes := fmt.Sprintf("%s/%d/menus/%d/routes", zdBase, int64(ivrID), int64(mainMenu))
+
+		code, m = e.zendesk("GET", routes+".json", readToken, "")
+		require.Equal(t, 200, code, m)
+		require.EqualValues(t, 4, m["count"])
+		require.Nil(t, m["next_page"])
+
+		// Create: a phone number goes out through the trunk; a menu key.
+		code, m = e.zendesk("POST", routes+".json", writeToken, `{"ivr_route": {"keypress": "3", "action": "phone_number", "options": {"phone_number": "+15551234567"}}}`)
+		require.Equal(t, 201, code, m)
+		rt := m["ivr_route"].(map[string]any)
+		require.Equal(t, "phone_number", rt["action"])
+		native := e.get("/api/v1/ivrs/main").JSON(t)["keys"].(map[string]any)["3"]
+		require.Equal(t, map[string]any{"external": "+15551234567", "trunk": "pstn"}, native, "visible through the native API")
+		code, m = e.zendesk("POST", routes, writeToken, fmt.Sprintf(`{"ivr_route": {"keypress": "4", "action": "menu", "options": {"menu_id": %d}}}`, int64(supportMenu)))
+		require.Equal(t, 201, code, m)
+		require.Equal(t, "Support", m["ivr_route"].(map[string]any)["option_text"])
+
+		// Update and show the route by its id.
+		route := fmt.Sprintf("%s/%d.json", routes, int64(rt["id"].(float64)))
+		code, m = e.zendesk("PUT", route, writeToken, `{"ivr_route": {"action": "phone_number", "options": {"phone_number": "15550000000"}}}`)
+		require.Equal(t, 200, code, m)
+		code, m = e.zendesk("GET", route, readToken, "")
+		require.Equal(t, 200, code, m)
+		require.Equal(t, map[string]any{"phone_number": "15550000000"}, m["ivr_route"].(map[string]any)["options"])
+
+		// Pagination: count, a full next_page URL, then null.
+		code, m = e.zendesk("GET", routes+".json?per_page=4", readToken, "")
+		require.Equal(t, 200, code, m)
+		require.EqualValues(t, 6, m["count"])
+		require.Len(t, m["ivr_routes"], 4)
+		next := m["next_page"].(string)
+		require.True(t, strings.HasPrefix(next, e.ts.URL+routes+".json?"), next)
+		code, m = e.zendesk("GET", strings.TrimPrefix(next, e.ts.URL), readToken, "")
+		require.Equal(t, 200, code, m)
+		require.Len(t, m["ivr_routes"], 2)
+		require.Nil(t, m["next_page"])
+		require.NotNil(t, m["previous_page"])
+
+		// The seed's own example (a group) has no ivrd equivalent: 422 says so.
+		code, m = e.zendesk("POST", routes+".json", writeToken, `{"ivr_route": {"action": "group", "keypress": "1", "options": {"group_ids": [10001]}}}`)
+		require.Equal(t, 422, code)
+		require.Equal(t, "RecordInvalid", m["error"])
+		require.Contains(t, m["description"], "no ivrd equivalent")
+		for _, c := range []struct {
+			body, want string
+		}{
+			{fmt.Sprintf(`{"ivr_route": {"keypress": "1", "action": "menu", "options": {"menu_id": %d}}}`, int64(supportMenu)), "already has a route"},
+			{fmt.Sprintf(`{"ivr_route": {"keypress": "x", "action": "menu", "options": {"menu_id": %d}}}`, int64(supportMenu)), "keypress"},
+			{`{"ivr_route": {"keypress": "5", "action": "menu", "options": {"menu_id": 12345}}}`, "no such menu"},
+			{`{"ivr_route": {"keypress": "5", "action": "phone_number", "options": {"phone_number": "call me"}}}`, "want a phone number"},
+			{`{"ivr_route": {"keypress": "5", "action": "textback", "options": {"sms_text": "hi"}}}`, "no ivrd equivalent"},
+		} {
+			code, m = e.zendesk("POST", routes, writeToken, c.body)
+			require.Equal(t, 422, code, c.body)
+			require.Contains(t, m["description"], c.want, c.body)
+		}
+		code, _ = e.zendesk("POST", routes, writeToken, `{"route": {}}`)
+		require.Equal(t, 400, code)
+		code, _ = e.zendesk("POST", routes, readToken, `{"ivr_route": {"keypress": "5", "action": "menu", "options": {"menu_id": 1}}}`)
+		require.Equal(t, 403, code)
+		code, m = e.zendesk("GET", routes, "bad-token", "")
+		require.Equal(t, 401, code)
+		require.Equal(t, "Couldn't authenticate you", m["description"])
+		code, _ = e.zendesk("GET", fmt.Sprintf("%s/%d/menus/%d/routes", zdBase, 99, int64(mainMenu)), readToken, "")
+		require.Equal(t, 404, code)
+
+		// Delete: 204, and the key is gone from the native view.
+		code, _ = e.zendesk("DELETE", route, writeToken, "")
+		require.Equal(t, 204, code)
+		require.NotContains(t, e.get("/api/v1/ivrs/main").JSON(t)["keys"], "3")
+		code, _ = e.zendesk("GET", route, readToken, "")
+		require.Equal(t, 404, code)
+	})
+}

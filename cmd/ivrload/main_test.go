@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ivrd/ivrd/bench/ivrload"
+)
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"--digit", "12"},
+		{"--rtp-ports", "5000"},
+		{"--rtp-ports", "6000-5000"},
+		{"--telephone-event", "50"},
+		{"--local-ip", "nope"},
+		{"extra"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errb.String())
+		}
+	}
+}
+
+func TestConfigErrorsExitOne(t *testing.T) {
+	var out, errb bytes.Buffer
+	// the key must come before the hold ends
+	code := run([]string{"--target", "127.0.0.1:9", "--digit", "1", "--digit-after", "5s", "--hold", "2s"}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "before the hold") {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+}
+
+func TestTableFromJSON(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for i, n := range []int{400, 1000} {
+		r := ivrload.Result{Placed: n, Failures: map[string]int{}, TargetCPU: &ivrload.CPUResult{Percent: 25, MsPerCallSecond: 0.6}}
+		if i == 1 {
+			r.Failed, r.Failures["INVITE 503"] = 3, 3
+		}
+		b, _ := json.Marshal(r)
+		f := filepath.Join(dir, "r.json"+string(rune('a'+i)))
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"table"}, files...), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[2], "| 400 | 25.0 % | 0.60 |") || !strings.Contains(lines[3], "3 (INVITE 503: 3)") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+}
