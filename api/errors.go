@@ -8,6 +8,12 @@ import (
 	"github.com/ivrd/ivrd/store"
 )
 
+// Errors a CallControl returns for the API to answer 404 and 409.
+var (
+	ErrNoSuchCall = errors.New("no such call in progress")
+	ErrNotInMenu  = errors.New("the call is not in its menu (already handed off, or another request is under way)")
+)
+
 // apiError is every error body: a stable code, a sentence, and for a
 // configuration that does not validate, every problem with its path.
 type apiError struct {

@@ -277,6 +277,7 @@ func buildOpenAPI() obj {
 		"get": zdOp("show a route"), "put": zdWrite("update a route"), "delete": zdOp("delete a route (204)")}
 	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
+	addCallPaths(paths, schemas) // live calls, history, stats (openapi_calls.go)
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "ivrd management API", "version": "1",

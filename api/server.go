@@ -34,6 +34,10 @@ type Config struct {
 	Log         *slog.Logger
 	MaxBody     int64
 	MaxUpload   int64
+	// Calls, when set, is the running server's calls (live calls,
+	// hang-up, transfer: calls.go); Node names this node in them.
+	Calls CallControl
+	Node  string
 	// FailLimit failed authentications per FailWindow from one address
 	// are allowed; more get 429 until the window has passed.
 	FailLimit  int
@@ -102,6 +106,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+yeastarQuery, s.yeastarQuery) // yeastar.go: the seed's own API
 	m.HandleFunc("POST "+yeastarUpdate, s.yeastarUpdate)
 	s.zendeskRoutes(m) // zendesk.go: the seed's own API
+	s.callRoutes()     // live calls, history, stats (calls.go, history.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

@@ -9,3 +9,9 @@ var (
 	ErrUnknownTrunk     = errors.New("unknown trunk")
 	ErrUnsupportedDest  = errors.New("destination kind not supported")
 )
+
+// Live call requests that cannot be carried out (the API answers 404, 409).
+var (
+	ErrNoSuchCall = errors.New("no such call in progress")
+	ErrNotInMenu  = errors.New("the call is not in its menu (already handed off, or another request is under way)")
+)

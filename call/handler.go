@@ -28,7 +28,13 @@ type Options struct {
 	// Records, when set, gets every finished call's record (after its
 	// log lines), on the call's goroutine: it must not block for long.
 	Records func(*Record)
-	Log     *slog.Logger
+	// Events, when set, hears every call's events (Event), on the call's
+	// goroutine: it must not block (webhooks and metrics queue).
+	Events func(Event)
+	// Live is the registry calls in progress enter; nil: a new one
+	// (Handler.Live returns it).
+	Live *Live
+	Log  *slog.Logger
 	// MaxMenuTime ends a call that stays in the menus this long (hand-offs
 	// and recordings do not count); 0: ivr.MaxMenuTime.
 	MaxMenuTime time.Duration
@@ -45,11 +51,17 @@ func NewHandler(opt Options) *Handler {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
+	if opt.Live == nil {
+		opt.Live = NewLive()
+	}
 	if opt.MaxMenuTime <= 0 {
 		opt.MaxMenuTime = ivr.MaxMenuTime
 	}
 	return &Handler{opt: opt, log: opt.Log}
 }
+
+// Live is the registry of this handler's calls in progress.
+func (h *Handler) Live() *Live { return h.opt.Live }
 
 // Route implements sip.Handler: does a dialled number reach an IVR?
 func (h *Handler) Route(dialled string) bool {
@@ -65,12 +77,20 @@ func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
 	rec := &Record{CallID: c.ID, From: c.Caller, To: c.Dialled, Trunk: c.Trunk, Answered: time.Now()}
 	r := &run{h: h, c: c, ctx: ctx, snap: snap, rec: rec, events: make(chan input, eventQueue)}
 	menu, ok := snap.Config.IVRFor(c.Dialled)
+	if ok {
+		rec.IVR = menu.ID
+	}
+	rec.Source = source(snap.Config, c)
+	r.live = &liveEntry{c: c, from: c.Caller, to: c.Dialled, trunk: c.Trunk, answered: rec.Answered,
+		requests: make(chan liveRequest, 1), ivr: rec.IVR, menu: rec.IVR, state: StateMenu}
+	h.opt.Live.add(r.live)
+	defer h.opt.Live.remove(c.ID)
+	r.emit(Event{Type: EventCallStarted, From: c.Caller, To: c.Dialled, Trunk: c.Trunk})
 	if !ok {
 		// A reload between the INVITE and now removed the number.
 		r.endBy(EndNoIVR, SideIVRD)
 		c.Hangup()
 	} else {
-		rec.IVR = menu.ID
 		r.log = c.Log.With("ivr", menu.ID)
 		r.listen()
 		r.guarded(func() { r.menu(menu) })
@@ -96,6 +116,7 @@ func (r *run) guarded(f func()) {
 // writes its record: the call is hung up if it is not yet, the reason is
 // taken from what ended it, then the two last log lines.
 func (r *run) finish() {
+	r.refuseRequests()
 	r.c.Media.SetDigits(nil)
 	r.c.Media.Listen(nil)
 	r.c.OnInfoDigit(func(byte) {})
@@ -106,6 +127,9 @@ func (r *run) finish() {
 		r.c.Hangup()
 	}
 	<-r.c.Context().Done()
+	if r.operatorEnded() {
+		r.endBy(EndOperatorHangup, SideIVRD)
+	}
 	if r.rec.Reason == EndUnknown {
 		r.rec.Reason, r.rec.Side = reasonFromSIP(r.c.EndCause())
 	}
@@ -118,6 +142,7 @@ func (r *run) finish() {
 	if r.h.opt.Records != nil {
 		r.h.opt.Records(r.rec)
 	}
+	r.emit(Event{Type: EventCallEnded, Record: r.rec})
 }
 
 // reasonFromSIP names an end the menu did not choose.
@@ -139,9 +164,32 @@ func reasonFromSIP(cause sip.EndCause) (EndReason, Side) {
 	return EndUnknown, SideUnknown
 }
 
-// endBy sets the record's end once: the first decision is the one kept.
+// endBy sets the record's end once: the first decision is the one kept,
+// except that an operator's hang-up (through the API) names itself even
+// where the menu or a bridge, seeing the BYE it caused, would decide.
 func (r *run) endBy(reason EndReason, side Side) {
+	if r.operatorEnded() {
+		reason, side = EndOperatorHangup, SideIVRD
+	}
 	if r.rec.Reason == EndUnknown {
 		r.rec.Reason, r.rec.Side = reason, side
 	}
+}
+
+// operatorEnded: the API hung the call up and it was our BYE that ended it
+// (not the caller's, which may have crossed it).
+func (r *run) operatorEnded() bool {
+	return r.live != nil && r.live.operator.Load() && r.c.Context().Err() != nil && r.c.EndCause() == sip.EndHungUp
+}
+
+// source says where a call came from: a trunk (admitted as one), a
+// configured extension calling in, or unknown.
+func source(cfg *ivr.Config, c *sip.Call) string {
+	switch {
+	case c.Trunk != "":
+		return "trunk"
+	case c.Caller != "" && cfg.ExtensionByNumber(c.Caller) != nil:
+		return "extension"
+	}
+	return "unknown"
 }

@@ -15,18 +15,62 @@ import (
 // own goroutine and queues its outcome for the executor. A bridge is
 // waited for until one side hangs up; a REFER until its final NOTIFY.
 func (r *run) handOff(dest *ivr.Destination, method ivr.TransferMethod) {
+	err := r.tryHandOff(dest, method, false)
+	r.dropTypedAhead()
+	r.queued = append(r.queued, ivr.TransferResult{Err: err})
+}
+
+// tryHandOff runs one hand-off and keeps it in the record, the registry of
+// live calls and the events; operator says the API asked for it.
+func (r *run) tryHandOff(dest *ivr.Destination, method ivr.TransferMethod, operator bool) error {
 	start := time.Since(r.rec.Answered)
+	state := StateTransferring
+	if dest.Kind == ivr.KindVoicemail {
+		state = StateVoicemail
+	}
+	r.live.set("", state)
+	r.emit(Event{Type: EventTransferStarted, Dest: dest.String(), TransferMethod: method, Operator: operator})
 	err := r.transfer(dest, method)
-	t := Transfer{Dest: dest.String(), Method: method, At: start}
+	t := Transfer{Dest: dest.String(), Method: method, At: start, Operator: operator}
+	fin := Event{Type: EventTransferFinished, Dest: dest.String(), TransferMethod: method, Operator: operator}
 	if err != nil {
-		t.Err = err.Error()
+		t.Err, fin.Err = err.Error(), err.Error()
 		r.log.Info("transfer failed", "dest", dest.String(), "method", method, "err", err)
 	} else if !strings.HasSuffix(r.rec.Outcome, " done") {
 		r.rec.Outcome += " done"
 	}
 	r.rec.Transfers = append(r.rec.Transfers, t)
+	r.emit(fin)
+	r.live.set("", StateMenu)
+	return err
+}
+
+// operatorTransfer carries out a transfer asked for through the API, in
+// the menu loop (the only goroutine that may touch the call). The prompt
+// is cut; if the hand-off fails the menu goes on as if the prompt had
+// ended (its timer, if any, still runs), and the operator hears why.
+func (r *run) operatorTransfer(req liveRequest) {
+	r.log.Info("operator transfer", "dest", req.dest.String(), "method", req.method)
+	stopped := r.playing
+	if stopped {
+		r.c.Media.StopPlayback()
+		r.playing = false
+	}
+	prev := r.rec.Outcome
+	r.rec.Outcome = "transfer " + req.dest.String() + " (operator)"
+	r.opDone = req.done
+	err := r.tryHandOff(req.dest, req.method, true)
+	r.answerOperator(err)
+	if err == nil {
+		r.left = true
+		r.exec.Handle(ivr.HungUp{}) // the executor's call is over; nothing it says now is carried out
+		return
+	}
+	r.rec.Outcome = prev
 	r.dropTypedAhead()
-	r.queued = append(r.queued, ivr.TransferResult{Err: err})
+	if stopped {
+		r.queued = append(r.queued, ivr.PlaybackDone{ID: r.playID})
+	}
 }
 
 // transfer hands the call on. nil means the call has left the menu: a
@@ -73,6 +117,8 @@ func (r *run) bridge(out sip.Outbound) error {
 	if err != nil {
 		return err
 	}
+	r.live.set("", StateBridged)
+	r.answerOperator(nil) // an operator's bridge is done once joined, not when over
 	switch b.Wait() {
 	case sip.FarEndEnded:
 		r.endBy(EndBridgeEnded, SideFarEnd)
@@ -83,6 +129,28 @@ func (r *run) bridge(out sip.Outbound) error {
 		r.endBy(EndBridgeEnded, SideCaller)
 	}
 	return nil
+}
+
+// refuseRequests answers an operator's request still queued when the
+// menu is over (the call left it some other way meanwhile).
+func (r *run) refuseRequests() {
+	for {
+		select {
+		case req := <-r.live.requests:
+			req.done <- ErrNotInMenu
+		default:
+			return
+		}
+	}
+}
+
+// answerOperator tells an operator waiting on a transfer how it went,
+// once (done has room for the one answer).
+func (r *run) answerOperator(err error) {
+	if r.opDone != nil {
+		r.opDone <- err
+		r.opDone = nil
+	}
 }
 
 // outbound turns a destination into the leg to place.

@@ -37,6 +37,12 @@ type run struct {
 
 	timer   *time.Timer
 	timerID int
+
+	live    *liveEntry // this call in the registry of calls in progress
+	playID  int        // the prompt playing, while playing is set
+	playing bool
+	left    bool       // an operator's transfer took the call out of the menu
+	opDone  chan error // the operator's transfer waiting for its outcome
 }
 
 // listen connects the call's digit sources to the menu: RFC 4733 and
@@ -92,7 +98,7 @@ func (r *run) menu(m *ivr.IVR) {
 	limit := time.NewTimer(r.h.opt.MaxMenuTime)
 	defer limit.Stop()
 	r.apply(r.exec.Handle(ivr.Started{}))
-	for !r.exec.Done() {
+	for !r.exec.Done() && !r.left {
 		if len(r.queued) > 0 {
 			ev := r.queued[0]
 			r.queued = r.queued[1:]
@@ -113,10 +119,18 @@ func (r *run) menu(m *ivr.IVR) {
 			}
 			return
 		case in := <-r.events:
-			if d, ok := in.ev.(ivr.DigitPressed); ok {
-				r.rec.Keys = append(r.rec.Keys, Key{Key: d.Key, Method: in.method, At: in.at})
+			switch ev := in.ev.(type) {
+			case ivr.DigitPressed:
+				r.rec.Keys = append(r.rec.Keys, Key{Key: ev.Key, Method: in.method, At: in.at})
+				r.emit(Event{Type: EventDigit, Menu: r.currentMenu(), Key: ev.Key, Method: in.method})
+			case ivr.PlaybackDone:
+				if ev.ID == r.playID {
+					r.playing = false
+				}
 			}
 			r.apply(r.exec.Handle(in.ev))
+		case req := <-r.live.requests:
+			r.operatorTransfer(req)
 		case <-timerC:
 			r.timer = nil
 			r.apply(r.exec.Handle(ivr.TimerFired{ID: r.timerID}))
@@ -141,6 +155,7 @@ func (r *run) apply(acts []ivr.Action) {
 			r.play(a)
 		case ivr.StopPlayback:
 			r.c.Media.StopPlayback()
+			r.playing = false
 			r.log.Info("stop", "prompt", a.Prompt)
 		case ivr.StartTimer:
 			r.stopTimer()
@@ -176,6 +191,7 @@ func (r *run) play(a ivr.Play) {
 		return
 	}
 	id := a.ID
+	r.playID, r.playing = id, true
 	r.c.Media.Play(p, func() { r.post(ivr.PlaybackDone{ID: id}) })
 	r.log.Info("play", "prompt", a.Prompt, "barge_in", a.BargeIn)
 }
@@ -185,6 +201,16 @@ func (r *run) note(a ivr.Note) {
 	switch a.Event {
 	case ivr.StepEnter:
 		r.rec.Path = append(r.rec.Path, a.IVR)
+		r.live.set(a.IVR, "")
+		if m := r.snap.Config.IVRByID(a.IVR); m != nil && m.Schedule != "" {
+			r.rec.ScheduleBranch = "open"
+		}
+		r.emit(Event{Type: EventMenuEntered, Menu: a.IVR})
+	case ivr.StepClosed:
+		r.rec.ScheduleBranch = "closed"
+		if a.Detail != "" {
+			r.rec.ScheduleBranch = a.Detail // "closed" or "holiday NAME"
+		}
 	case ivr.StepInvalid:
 		r.rec.Invalid++
 	case ivr.StepTimeout:
@@ -210,4 +236,12 @@ func (r *run) dropTypedAhead() {
 			return
 		}
 	}
+}
+
+// currentMenu is the menu the call is in: the last one entered.
+func (r *run) currentMenu() string {
+	if n := len(r.rec.Path); n > 0 {
+		return r.rec.Path[n-1]
+	}
+	return r.rec.IVR
 }

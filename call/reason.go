@@ -16,6 +16,7 @@ const (
 	EndShutdown                   // the server stopped
 	EndSessionExpired             // the caller's session refresh never came (RFC 4028)
 	EndSignallingFailed           // our session refresh failed, or the answer had no usable SDP
+	EndOperatorHangup             // an operator hung the call up (DELETE /api/v1/calls/{id})
 )
 
 var endReasonNames = [...]string{
@@ -30,6 +31,7 @@ var endReasonNames = [...]string{
 	EndShutdown:         "server shutdown",
 	EndSessionExpired:   "session timer expired",
 	EndSignallingFailed: "signalling failed",
+	EndOperatorHangup:   "operator hung up",
 }
 
 func (r EndReason) String() string {

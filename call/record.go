@@ -17,6 +17,7 @@ type Record struct {
 	From   string // caller (From user)
 	To     string // the number dialled
 	Trunk  string // the trunk it came in on ("" for none)
+	Source string // "trunk", "extension" (the caller is a configured extension) or "unknown"
 	IVR    string // the IVR the number reached
 
 	Answered time.Time
@@ -30,6 +31,9 @@ type Record struct {
 	Voicemail string // the message's id when one was recorded
 	Outcome   string // what the menu did last ("transfer uri sales@pbx done")
 	MenuTime  time.Duration
+	// ScheduleBranch is "open", "closed" or "holiday NAME" when a menu
+	// with a schedule was reached (the last one decides), "" otherwise.
+	ScheduleBranch string
 
 	Reason EndReason
 	Side   Side
@@ -49,6 +53,8 @@ type Transfer struct {
 	Method ivr.TransferMethod // "" for voicemail
 	Err    string             // "" when it succeeded
 	At     time.Duration
+	// Operator: asked for through the API, not by the menu.
+	Operator bool
 }
 
 // keys is the keys pressed, as a string.

@@ -31,6 +31,8 @@ type rig struct {
 	srv          *ivrdsip.Server
 	records      chan *call.Record
 	voicemailDir string
+	live         *call.Live
+	events       chan call.Event
 }
 
 func newRig(t *testing.T, yaml string) *rig {
@@ -52,17 +54,24 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: 1})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir}
+	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64)}
 	o := call.Options{
 		Snapshot: func() *call.Snapshot { return snap },
 		Digits:   ivr.DigitMethods{RFC4733: true, Inband: true, Info: true, InbandMode: ivr.InbandAuto},
 		Records:  func(rec *call.Record) { r.records <- rec },
-		Log:      log,
+		Events: func(ev call.Event) {
+			select {
+			case r.events <- ev:
+			default: // a test that does not read them
+			}
+		},
+		Log: log,
 	}
 	if opts != nil {
 		opts(&o)
 	}
 	h := call.NewHandler(o)
+	r.live = h.Live()
 	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []audio.Codec{audio.PCMU, audio.PCMA}}, engine, h, log)
 	require.NoError(t, err)
 	require.NoError(t, r.srv.Start(context.Background()))

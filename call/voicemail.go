@@ -86,6 +86,7 @@ func (r *run) voicemail(box string) error {
 		return err
 	}
 	r.rec.Voicemail = msg.ID
+	r.emit(Event{Type: EventVoicemailRecorded, Voicemail: msg.ID, Box: box})
 	r.log.Info("voicemail recorded", "box", box, "duration", msg.Duration.String(), "ended_by", reason, "file", msg.File)
 	if reason != "hangup" {
 		if p, ok := lib.Get("goodbye"); ok {

@@ -37,6 +37,8 @@ type Config struct {
 	Extensions   []Extension `yaml:"extensions"`
 	Schedules    []Schedule  `yaml:"schedules"`
 	IVRs         []*IVR      `yaml:"ivrs"`
+	// Webhooks (ivrd addition) receive call events (webhooks.go).
+	Webhooks []Webhook `yaml:"webhooks"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -53,6 +55,9 @@ type Server struct {
 	// DrainTimeout (ivrd addition): on SIGTERM, how long calls in progress
 	// may go on while no new ones are taken; then the rest get BYE.
 	DrainTimeout Duration `yaml:"drain_timeout"`
+	// StoreRetentionDays (ivrd addition): call records and delivered
+	// webhook events older than this many days are deleted; 0 keeps them.
+	StoreRetentionDays int `yaml:"store_retention_days"`
 }
 
 // SIPServer configures listeners.

@@ -78,6 +78,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.ivrs()
 	v.reachable()
 	v.cycles()
+	v.webhooks() // webhooks.go
 	return v.out
 }
 

@@ -56,6 +56,8 @@ func (l *leg) onAck(*sip.Request, sip.ServerTransaction) { l.reinviteAck.fire() 
 func (l *leg) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err := l.dlg.ReadBye(req, tx); err != nil {
 		l.call.srv.respond(tx, req, 200, "OK", nil)
+	} else {
+		l.call.srv.sent("BYE", 200) // sipgo answered it
 	}
 	l.end()
 }
@@ -380,6 +382,7 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(&c.contact)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	go c.reoffer(offer.Direction)
+	c.srv.sent("INVITE", res.StatusCode)
 	respondUntilAck(c.ctx, tx, res, &l.reinviteAck, c.Log)
 }
 

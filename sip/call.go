@@ -151,6 +151,7 @@ func (c *Call) answer() error {
 	for _, h := range c.dialogHeaders(true) {
 		res.AppendHeader(h)
 	}
+	c.srv.sent("INVITE", 200)
 	return c.dlg.WriteResponse(res)
 }
 

@@ -34,6 +34,10 @@ type Config struct {
 	Credentials func(extension string) (password string, ok bool)
 	// Limits bound what one source address may take (limits.go).
 	Limits Limits
+	// OnResponse, when set, hears every response ivrd sends (its
+	// request's method and the status code), on the goroutine sending
+	// it: it must not block. Metrics count them (sip/observe.go).
+	OnResponse func(method string, code int)
 }
 
 func (c *Config) defaults() {

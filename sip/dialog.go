@@ -56,6 +56,8 @@ func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err := c.dlg.ReadBye(req, tx); err != nil {
 		c.srv.respond(tx, req, 500, "Server Internal Error", nil)
 		c.Log.Warn("bye", "err", err)
+	} else {
+		c.srv.sent("BYE", 200) // sipgo answered it
 	}
 	c.end(EndCallerBye)
 }
@@ -133,6 +135,7 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	for _, h := range c.dialogHeaders(true) {
 		res.AppendHeader(h)
 	}
+	c.srv.sent("INVITE", res.StatusCode)
 	respondUntilAck(c.ctx, tx, res, &c.reinviteAck, c.Log)
 }
 

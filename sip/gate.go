@@ -22,6 +22,7 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, h sipgo.Reques
 		if req.Method != sip.ACK {
 			res := sip.NewResponseFromRequest(req, 505, "Version Not Supported", nil)
 			res.SipVersion = "SIP/2.0"
+			s.sent(string(req.Method), 505)
 			if err := tx.Respond(res); err != nil {
 				s.badLog.Warn("sip: send response failed", "code", 505, "err", err)
 			}

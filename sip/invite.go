@@ -201,6 +201,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	if !s.remember(c.dialogID, c) {
 		sess.Close()
 		code, reason, hdrs := rejection(ErrServerClosing)
+		s.sent("INVITE", code)
 		if err := dlg.Respond(code, reason, nil, hdrs...); err != nil {
 			log.Warn("sip: send response failed", "code", code, "err", err)
 		}
@@ -209,6 +210,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	log.Info("call incoming", "from", c.Caller, "to", dialled, "transport", lst.network, "source", req.Source(), "trunk", trunk)
 
 	if s.cfg.RingTime > 0 {
+		s.sent("INVITE", 180)
 		if err := dlg.Respond(180, "Ringing", nil, &c.contact); err != nil {
 			log.Warn("sip: send 180 failed", "err", err)
 		}

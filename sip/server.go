@@ -369,6 +369,7 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, r
 	for _, h := range hdrs {
 		res.AppendHeader(h)
 	}
+	s.sent(string(req.Method), code)
 	if err := tx.Respond(res); err != nil {
 		s.log.Warn("sip: send response failed", "code", code, "method", string(req.Method), "err", err)
 	}

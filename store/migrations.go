@@ -108,6 +108,27 @@ CREATE TABLE webhook_outbox (
 	last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox (delivered_at, next_attempt_at)`},
+	// 2: the outbox as the webhooks use it (webhooks.go): one row per event
+	// and target, delivered by the node that wrote it, in id order. The
+	// table of step 1 was never written to, so it is replaced whole.
+	{2, `
+DROP TABLE webhook_outbox;
+CREATE TABLE webhook_outbox (
+	id {{SERIAL}},
+	event_id TEXT NOT NULL,
+	target TEXT NOT NULL,
+	node TEXT NOT NULL,
+	call_id TEXT NOT NULL DEFAULT '',
+	type TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at BIGINT NOT NULL,
+	delivered_at BIGINT,
+	last_error TEXT NOT NULL DEFAULT '',
+	UNIQUE (event_id, target)
+);
+CREATE INDEX webhook_outbox_pending ON webhook_outbox (node, target, id) WHERE delivered_at IS NULL`},
 }
 
 // migrate applies the migrations this store has not had yet. On

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	_ "modernc.org/sqlite"             // database/sql driver "sqlite", pure Go
@@ -25,6 +26,8 @@ type Store struct {
 	url     string
 	log     *slog.Logger
 
+	hook func(verb string, d time.Duration) // Options.QueryHook
+
 	mu   sync.Mutex // guards base and subs
 	base Base
 	subs map[int]chan int64
@@ -37,6 +40,10 @@ type Options struct {
 	// "" means the working directory.
 	Dir string
 	Log *slog.Logger
+	// QueryHook, when set, hears each statement's verb (SELECT, INSERT,
+	// UPDATE, DELETE, other) and how long the database took (metrics:
+	// observe.go); store imports no metrics library.
+	QueryHook func(verb string, d time.Duration)
 }
 
 // Open connects to the store named by a server.store URL (sqlite://FILE,
@@ -47,7 +54,7 @@ func Open(ctx context.Context, storeURL string, opt Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{url: storeURL, log: log, subs: map[int]chan int64{}}
+	s := &Store{url: storeURL, log: log, subs: map[int]chan int64{}, hook: opt.QueryHook}
 	scheme, rest, ok := strings.Cut(storeURL, "://")
 	switch {
 	case ok && scheme == "sqlite":
@@ -179,14 +186,17 @@ type querier interface {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
+	defer s.timed(query)()
 	return q.ExecContext(ctx, s.dialect.rebind(query), args...)
 }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	defer s.timed(query)()
 	return q.QueryContext(ctx, s.dialect.rebind(query), args...)
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	defer s.timed(query)()
 	return q.QueryRowContext(ctx, s.dialect.rebind(query), args...)
 }
 

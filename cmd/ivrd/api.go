@@ -20,6 +20,7 @@ import (
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store"
+	"github.com/ivrd/ivrd/webhook"
 )
 
 // apiListenOverride, when set, replaces server.api.listen: the tests set
@@ -36,8 +37,14 @@ type control struct {
 	st    *store.Store
 	api   *api.Server
 	rec   *recorder                       // call records into the store (records.go)
+	obs   *observer                       // live calls, metrics, health (observe.go)
+	hooks *webhook.Dispatcher             // call events to the webhooks (webhooks.go)
 	base  atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
 	apply func(*call.Snapshot)            // swaps the service's snapshot (attach)
+	// retention is server.store_retention_days of the running snapshot
+	// (retention.go).
+	retention atomic.Int64
+	swept     chan struct{}
 
 	// mu makes building a snapshot and installing it one step: builds
 	// run one at a time and each reads the newest configuration, so a
@@ -79,12 +86,12 @@ func fileSource(path string) (data []byte, cfg *ivr.Config, lib *prompts.Library
 
 // openStore opens server.store, resolving a relative SQLite path against
 // the config file's folder (the working directory without a file).
-func openStore(ctx context.Context, path string, cfg *ivr.Config, log *slog.Logger) (*store.Store, error) {
+func openStore(ctx context.Context, path string, cfg *ivr.Config, log *slog.Logger, hook func(string, time.Duration)) (*store.Store, error) {
 	dir := ""
 	if path != "" {
 		dir = filepath.Dir(path)
 	}
-	return store.Open(ctx, cfg.Server.Store, store.Options{Dir: dir, Log: log})
+	return store.Open(ctx, cfg.Server.Store, store.Options{Dir: dir, Log: log, QueryHook: hook})
 }
 
 // dataDir is where serve keeps its own files (the first-start API token):
@@ -98,18 +105,18 @@ func dataDir(path string) string {
 
 // openControl opens the store, imports the file into it and returns the
 // snapshot new calls start with.
-func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error) {
+func openControl(path string, log *slog.Logger, obs *observer) (*control, *call.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, cfg, _, err := fileSource(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(ctx, path, cfg, log)
+	st, err := openStore(ctx, path, cfg, log, obs.metrics.StoreQuery)
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &control{path: path, log: log, st: st}
+	c := &control{path: path, log: log, st: st, obs: obs}
 	snap, err := c.importFile(ctx)
 	if err != nil {
 		_ = st.Close() // the import's error is the one to report
@@ -119,7 +126,11 @@ func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
 	c.rec = newRecorder(st, log)
-	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log})
+	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: nodeName(), Log: log, OnDelivery: obs.metrics.WebhookDelivery,
+		RetryMin: webhookRetryMin, RetryMax: webhookRetryMax})
+	obs.hooks = append(obs.hooks, func(ev call.Event) { c.hooks.Publish(webhookEvent(ev, nodeName())) })
+	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
+		Calls: liveControl{live: obs.live, node: nodeName()}, Node: nodeName()}) // live calls (observe.go)
 	return c, snap, nil
 }
 
@@ -175,6 +186,10 @@ func (c *control) install(ctx context.Context) (*call.Snapshot, error) {
 		return nil, err
 	}
 	c.version = version
+	c.retention.Store(int64(cfg.Server.StoreRetentionDays))
+	if c.hooks != nil {
+		c.hooks.SetTargets(cfg.Webhooks)
+	}
 	snap := &call.Snapshot{Config: cfg, Prompts: lib}
 	if c.apply != nil {
 		c.apply(snap)
@@ -198,7 +213,7 @@ func (c *control) start(cfg *ivr.Config) error {
 		return fmt.Errorf("server.api.listen %s: %w", addr, err)
 	}
 	c.ln = ln
-	c.srv = &http.Server{Handler: c.api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+	c.srv = &http.Server{Handler: c.obs.handler(c.api), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
 	c.srv.Handler = withUI(c.srv.Handler) // the web UI at /ui (ui.go)
@@ -228,8 +243,9 @@ func (c *control) start(cfg *ivr.Config) error {
 	}
 	c.log.Info("management API listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1", "store", c.st.Backend())
 	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done = cancel, make(chan struct{})
+	c.cancel, c.done, c.swept = cancel, make(chan struct{}), make(chan struct{})
 	go c.follow(ctx)
+	go c.sweep(ctx, c.swept) // retention.go
 	return nil
 }
 
@@ -298,6 +314,7 @@ func (c *control) close() {
 	if c.cancel != nil {
 		c.cancel()
 		<-c.done
+		<-c.swept
 	}
 	if c.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -307,6 +324,7 @@ func (c *control) close() {
 		cancel()
 	}
 	c.rec.close()
+	c.hooks.Close() // what calls published is in the outbox; the rest is sent after the next start
 	if err := c.st.Close(); err != nil {
 		c.log.Warn("closing the store", "err", err)
 	}

@@ -23,7 +23,7 @@ func storeFor(ctx context.Context, path string) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, path, cfg, nil)
+	st, err := openStore(ctx, path, cfg, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,10 @@ Usage:
   ivrd prompt [--out DIR] FILE... check prompt files: length, level, clipping
   ivrd dtmf [--codec C] FILE...   list the keys pressed in recordings
   ivrd token create|revoke|list   API tokens kept in the store
+  ivrd calls [--api ADDR] [--token T|FILE]
+                                  list the calls in progress (hangup ID, transfer ID URI)
+  ivrd cdr [--limit N] [--ivr ID] [--caller N] ...
+                                  print call records, newest first
   ivrd config export [--config FILE]
                                   print the store's configuration as YAML
   ivrd version                    print the version
@@ -56,6 +60,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runToken(args[1:], stdout, stderr)
 	case "config":
 		return runConfig(args[1:], stdout, stderr)
+	case "calls":
+		return runCalls(args[1:], stdout, stderr)
+	case "cdr":
+		return runCDR(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "ivrd %s\n", version)
 		return 0

@@ -24,6 +24,9 @@ type recorder struct {
 	log  *slog.Logger
 	q    chan func(context.Context)
 	done chan struct{}
+	// isExtension says whether a caller is a configured extension (the
+	// started row's source); nil: none is.
+	isExtension func(caller string) bool
 
 	mu     sync.Mutex // guards closed: a call ending late must not send on a closed queue
 	closed bool
@@ -85,6 +88,8 @@ func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
 		SourceName: c.Trunk, InviteAt: time.Now()}
 	if c.Trunk != "" {
 		rec.Source = "trunk"
+	} else if rh.r.isExtension != nil && c.Caller != "" && rh.r.isExtension(c.Caller) {
+		rec.Source = "extension"
 	}
 	rh.r.enqueue(c.ID, func(ctx context.Context) {
 		if err := rh.r.st.CallStarted(ctx, rec); err != nil {
@@ -96,16 +101,28 @@ func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
 
 // ended is call.Options.Records: the finished call's record, queued.
 func (r *recorder) ended(cr *call.Record) {
+	rec := storeRecord(cr, r.node)
+	r.enqueue(cr.CallID, func(ctx context.Context) {
+		if err := r.st.CallEnded(ctx, rec); err != nil {
+			r.log.Error("call record (end)", "call_id", rec.CallID, "err", err)
+		}
+	})
+}
+
+// storeRecord is a finished call's record as the store keeps it and the
+// call.ended webhook carries it.
+func storeRecord(cr *call.Record, node string) store.CallRecord {
 	type key struct {
 		Key    string `json:"key"`
 		AtMs   int64  `json:"at_ms"`
 		Method string `json:"method"`
 	}
 	type transfer struct {
-		Dest   string `json:"dest"`
-		Method string `json:"method,omitempty"`
-		Error  string `json:"error,omitempty"`
-		AtMs   int64  `json:"at_ms"`
+		Dest     string `json:"dest"`
+		Method   string `json:"method,omitempty"`
+		Error    string `json:"error,omitempty"`
+		AtMs     int64  `json:"at_ms"`
+		Operator bool   `json:"operator,omitempty"` // asked through the API
 	}
 	keys := make([]key, 0, len(cr.Keys))
 	for _, k := range cr.Keys {
@@ -113,21 +130,18 @@ func (r *recorder) ended(cr *call.Record) {
 	}
 	transfers := make([]transfer, 0, len(cr.Transfers))
 	for _, t := range cr.Transfers {
-		transfers = append(transfers, transfer{Dest: t.Dest, Method: string(t.Method), Error: t.Err, AtMs: t.At.Milliseconds()})
+		transfers = append(transfers, transfer{Dest: t.Dest, Method: string(t.Method), Error: t.Err, AtMs: t.At.Milliseconds(), Operator: t.Operator})
 	}
-	st := cr.Media
-	quality := map[string]any{"sent": st.Sent, "received": st.Received, "lost": st.Lost,
-		"jitter_ms": float64(st.Jitter.Microseconds()) / 1000, "peer_lost": st.PeerLost,
-		"peer_jitter_ms": float64(st.PeerJitter.Microseconds()) / 1000, "rtt_ms": float64(st.RTT.Microseconds()) / 1000}
+	quality := apiQuality(call.QualityOf(cr.Media)) // both ways, with E-model MOS (observe.go)
 	kj, _ := json.Marshal(keys)
 	tj, _ := json.Marshal(transfers)
 	qj, _ := json.Marshal(quality)
-	rec := store.CallRecord{CallID: cr.CallID, Node: r.node, From: cr.From, To: cr.To, Source: "unknown", SourceName: cr.Trunk,
+	rec := store.CallRecord{CallID: cr.CallID, Node: node, State: "ended", From: cr.From, To: cr.To, Source: cr.Source, SourceName: cr.Trunk,
 		InviteAt: cr.Answered, IVR: cr.IVR, Path: strings.Join(cr.Path, ">"), Keys: kj, Invalid: cr.Invalid,
-		Timeouts: cr.Timeouts, Transfers: tj, Voicemail: cr.Voicemail, Outcome: cr.Outcome,
+		Timeouts: cr.Timeouts, ScheduleBranch: cr.ScheduleBranch, Transfers: tj, Voicemail: cr.Voicemail, Outcome: cr.Outcome,
 		EndReason: cr.Reason.String(), EndedBy: cr.Side.String(), Quality: qj}
-	if cr.Trunk != "" {
-		rec.Source = "trunk"
+	if rec.Source == "" {
+		rec.Source = "unknown"
 	}
 	if !cr.Answered.IsZero() {
 		a := cr.Answered
@@ -137,9 +151,5 @@ func (r *recorder) ended(cr *call.Record) {
 		e := cr.Ended
 		rec.EndAt = &e
 	}
-	r.enqueue(cr.CallID, func(ctx context.Context) {
-		if err := r.st.CallEnded(ctx, rec); err != nil {
-			r.log.Error("call record (end)", "call_id", rec.CallID, "err", err)
-		}
-	})
+	return rec
 }

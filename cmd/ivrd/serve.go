@@ -72,7 +72,8 @@ type service struct {
 	engine *media.Engine
 	sip    *sip.Server
 	calls  *call.Handler
-	ctl    *control // the store and the management API (api.go)
+	ctl    *control  // the store and the management API (api.go)
+	obs    *observer // live calls, metrics, health (observe.go)
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
@@ -88,11 +89,12 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctl, snap, err := openControl(path, log) // the file imported into the store
+	obs := newObserver()                          // live calls, metrics, health (observe.go)
+	ctl, snap, err := openControl(path, log, obs) // the file imported into the store
 	if err != nil {
 		return nil, err
 	}
-	s := &service{path: path, log: log, ctl: ctl}
+	s := &service{path: path, log: log, ctl: ctl, obs: obs}
 	ctl.attach(s.snap.Store, snap) // store changes swap s.snap from now on
 	cfg := snap.Config
 	ms := cfg.MediaSettings()
@@ -102,7 +104,8 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		return nil, err
 	}
 	s.calls = call.NewHandler(call.Options{Snapshot: s.snap.Load, Digits: ms.Digits, Log: log,
-		Records: ctl.rec.ended}) // call records into the store (records.go)
+		Records: ctl.rec.ended,              // call records into the store (records.go)
+		Events:  obs.event, Live: obs.live}) // metrics, webhooks, live calls (observe.go)
 	s.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
@@ -111,6 +114,7 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		RingTime:     cfg.Server.SIP.RingTime.D(),
 		Limits:       sipLimits(cfg.Server.SIP.Limits),
 		Admit:        func(a netip.Addr) (string, bool) { return s.snap.Load().Config.AdmitSource(a) },
+		OnResponse:   obs.metrics.SIPResponse,
 		Credentials: func(ext string) (string, bool) {
 			x := s.snap.Load().Config.ExtensionByNumber(ext)
 			if x == nil || x.Password == "" {
@@ -124,6 +128,8 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 		ctl.close()
 		return nil, err
 	}
+	ctl.rec.isExtension = func(n string) bool { return s.snap.Load().Config.ExtensionByNumber(n) != nil }
+	obs.svc.Store(s)
 	return s, nil
 }
 

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/store"
+)
+
+// httpGet fetches a path of the service's API listener with no token.
+func httpGet(t *testing.T, svc *service, path string) (int, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", "http://"+svc.ctl.ln.Addr().String()+path, nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, buf.Bytes()
+}
+
+// metricSum adds up every sample of a metric family (all label sets).
+func metricSum(t *testing.T, text []byte, name string) float64 {
+	t.Helper()
+	sum := 0.0
+	sc := bufio.NewScanner(bytes.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		require.NoError(t, err, line)
+		sum += v
+	}
+	return sum
+}
+
+func TestOperatorListsAndHangsUpALiveCall(t *testing.T) {
+	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
+	tok := firstToken(t, svc)
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	answered, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	id := answered.Dialog.InviteRequest.CallID().Value()
+
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	require.Eventually(t, func() bool {
+		code, body, _ := apiCall(t, svc, tok, "GET", "/api/v1/calls", "", nil)
+		require.Equal(t, http.StatusOK, code, string(body))
+		require.NoError(t, json.Unmarshal(body, &list))
+		return len(list.Items) == 1
+	}, 5*time.Second, 20*time.Millisecond, "the call is listed")
+	lc := list.Items[0]
+	assert.Equal(t, id, lc["call_id"])
+	assert.Equal(t, "main", lc["ivr"])
+	assert.Equal(t, "main", lc["menu"])
+	assert.Equal(t, "menu", lc["state"])
+	assert.Equal(t, "PCMU", lc["codec"])
+
+	// The CLI prints the same call from the API.
+	var out, errOut bytes.Buffer
+	tokenFile := filepath.Join(dataDir(svc.path), "api-token")
+	require.Equal(t, 0, run([]string{"calls", "--api", svc.ctl.ln.Addr().String(), "--token", tokenFile}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), id)
+	assert.Contains(t, out.String(), "1 active call(s)")
+
+	code, body, _ := apiCall(t, svc, tok, "DELETE", "/api/v1/calls/"+id, "", nil)
+	require.Equal(t, http.StatusNoContent, code, string(body))
+	_, err = c.WaitRequest(sip.BYE, 5*time.Second)
+	require.NoError(t, err, "the caller gets BYE")
+
+	var rec map[string]any
+	require.Eventually(t, func() bool {
+		code, body, _ := apiCall(t, svc, tok, "GET", "/api/v1/calls/history/"+id, "", nil)
+		if code != http.StatusOK {
+			return false
+		}
+		require.NoError(t, json.Unmarshal(body, &rec))
+		return rec["state"] == "ended"
+	}, 5*time.Second, 20*time.Millisecond, "the record is written")
+	assert.Equal(t, "operator hung up", rec["end_reason"])
+	assert.Equal(t, "ivrd", rec["ended_by"])
+
+	code, body, _ = apiCall(t, svc, tok, "DELETE", "/api/v1/calls/"+id, "", nil)
+	assert.Equal(t, http.StatusNotFound, code, string(body))
+
+	out.Reset()
+	require.Equal(t, 0, run([]string{"cdr", "--api", svc.ctl.ln.Addr().String(), "--token", tok}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "operator hung up")
+}
+
+// TestMetricsTotalsEqualRecords: after N calls, the counters of calls set
+// up and ended each equal the number of call records in the store.
+func TestMetricsTotalsEqualRecords(t *testing.T) {
+	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
+	const n = 5
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for i := 0; i < n; i++ {
+		c := newCaller(t)
+		answered, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+		require.NoError(t, err)
+		time.Sleep(50 * time.Millisecond) // some RTP both ways
+		require.NoError(t, answered.Dialog.Bye(ctx))
+	}
+	require.Eventually(t, func() bool { return svc.obs.live.Len() == 0 }, 10*time.Second, 20*time.Millisecond)
+	var records int64
+	require.Eventually(t, func() bool {
+		rows, _, err := svc.ctl.st.CallHistory(ctx, storeFilterEnded())
+		require.NoError(t, err)
+		records = int64(len(rows))
+		return records == n
+	}, 10*time.Second, 20*time.Millisecond, "every call has its record")
+	total, err := svc.ctl.st.CountCalls(ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(n), total)
+
+	code, text := httpGet(t, svc, "/metrics")
+	require.Equal(t, http.StatusOK, code, "/metrics needs no token")
+	assert.Equal(t, float64(total), metricSum(t, text, "ivrd_calls_total"))
+	assert.Equal(t, float64(total), metricSum(t, text, "ivrd_calls_setup_total"))
+	assert.Equal(t, 0.0, metricSum(t, text, "ivrd_calls_active"))
+	assert.Equal(t, float64(total), metricSum(t, text, "ivrd_rtp_packets_count")/2, "one observation per direction per call")
+	assert.GreaterOrEqual(t, metricSum(t, text, `ivrd_sip_responses_total{class="2xx",method="INVITE"}`), float64(n))
+	assert.Equal(t, float64(n), metricSum(t, text, `ivrd_sip_responses_total{class="2xx",method="BYE"}`), "the callers' BYEs")
+	assert.Greater(t, metricSum(t, text, "ivrd_store_query_seconds_count"), 0.0)
+	assert.NotContains(t, string(text), "caller@", "no URI is a label")
+}
+
+func TestReadyzFollowsDraining(t *testing.T) {
+	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
+	code, body := httpGet(t, svc, "/readyz")
+	require.Equal(t, http.StatusOK, code, string(body))
+	code, _ = httpGet(t, svc, "/healthz")
+	require.Equal(t, http.StatusOK, code)
+	svc.sip.Drain()
+	code, body = httpGet(t, svc, "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code, string(body))
+	assert.Contains(t, string(body), "not_draining")
+	assert.Equal(t, http.StatusServiceUnavailable, options(t, svc.sip.Addr("udp")), "OPTIONS says the same")
+	code, _ = httpGet(t, svc, "/healthz")
+	assert.Equal(t, http.StatusOK, code, "alive while draining")
+}
+
+func storeFilterEnded() store.CallFilter { return store.CallFilter{State: "ended", Limit: 1000} }

@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCallHistoryRetentionAndOutbox(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s, err := Open(ctx, url, Options{})
+		require.NoError(t, err)
+		defer s.Close()
+		old := time.Now().Add(-40 * 24 * time.Hour)
+		for i, at := range []time.Time{old, old.Add(time.Hour), time.Now().Add(-time.Hour)} {
+			end := at.Add(time.Minute)
+			require.NoError(t, s.CallEnded(ctx, CallRecord{CallID: fmt.Sprintf("c%d", i), Node: "n", From: "a", To: "100",
+				Source: "unknown", InviteAt: at, AnswerAt: &at, EndAt: &end, IVR: "main", Keys: json.RawMessage(`[{"key":"5"}]`)}))
+		}
+		require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: "live", Node: "n", InviteAt: old}))
+		rows, next, err := s.CallHistory(ctx, CallFilter{Key: "5", Limit: 2})
+		require.NoError(t, err)
+		assert.Len(t, rows, 2)
+		assert.NotEmpty(t, next)
+		_, _, err = s.CallHistory(ctx, CallFilter{Outcome: "50%_"})
+		require.NoError(t, err, "LIKE wildcards are escaped")
+
+		n, err := s.PruneCalls(ctx, time.Now().Add(-30*24*time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n, "the two old ended calls; never the one still started")
+		left, err := s.CountCalls(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), left)
+
+		// The outbox: rows in order, a retry's duplicate skipped, delivered
+		// rows no longer pending.
+		var in []WebhookRow
+		for i := 0; i < 3; i++ {
+			in = append(in, WebhookRow{EventID: fmt.Sprintf("e%d", i), Target: "http://x", Node: "n", CallID: "c", Type: "digit",
+				Payload: []byte(`{}`), Created: time.Now(), NextAt: time.Now()})
+		}
+		require.NoError(t, s.EnqueueWebhooks(ctx, in))
+		require.NoError(t, s.EnqueueWebhooks(ctx, in[:1]))
+		p, err := s.PendingWebhooks(ctx, "n", "http://x", 10)
+		require.NoError(t, err)
+		require.Len(t, p, 3)
+		assert.Equal(t, "e0", p[0].EventID)
+		require.NoError(t, s.WebhookFailed(ctx, p[0].ID, 1, time.Now().Add(time.Minute), "503"))
+		require.NoError(t, s.WebhookDelivered(ctx, p[1].ID, 1))
+		p, err = s.PendingWebhooks(ctx, "n", "http://x", 10)
+		require.NoError(t, err)
+		require.Len(t, p, 2)
+		assert.Equal(t, 1, p[0].Attempts)
+		other, err := s.PendingWebhooks(ctx, "other-node", "http://x", 10)
+		require.NoError(t, err)
+		assert.Empty(t, other)
+		n, err = s.PruneWebhooks(ctx, time.Now().Add(time.Minute))
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), n)
+	})
+}

@@ -1,0 +1,312 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/store"
+)
+
+// Event is one call event as receivers get it (the JSON body).
+type Event struct {
+	ID      string    `json:"id"` // unique: receivers deduplicate by it
+	Type    string    `json:"type"`
+	Created time.Time `json:"created_at"`
+	Node    string    `json:"node"`
+	CallID  string    `json:"call_id"`
+	Data    any       `json:"data"`
+}
+
+// NewID is a random event id (128 bits, hex).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// Options tune a Dispatcher; zero values take the defaults.
+type Options struct {
+	Node       string
+	Log        *slog.Logger
+	Client     *http.Client  // default: 10 s timeout
+	RetryMin   time.Duration // first retry after this (default 1 s), doubling
+	RetryMax   time.Duration // up to this (default 5 min)
+	Poll       time.Duration // how often the outbox is looked at without news (default 1 s)
+	QueueSize  int           // events waiting to be written (default 10000)
+	OnDelivery func(ok bool) // metrics
+}
+
+// Dispatcher takes events from calls (Publish, never blocking), writes
+// them to the outbox, and delivers the outbox to each target.
+type Dispatcher struct {
+	st   *store.Store
+	opt  Options
+	log  *slog.Logger
+	in   chan Event
+	wake chan struct{}
+
+	mu      sync.Mutex // guards targets and closed
+	targets []ivr.Webhook
+	closed  bool // a call ending late must not send on a closed queue
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New starts a dispatcher for targets (SetTargets replaces them).
+func New(st *store.Store, targets []ivr.Webhook, opt Options) *Dispatcher {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Client == nil {
+		opt.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opt.RetryMin <= 0 {
+		opt.RetryMin = time.Second
+	}
+	if opt.RetryMax <= 0 {
+		opt.RetryMax = 5 * time.Minute
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = time.Second
+	}
+	if opt.QueueSize <= 0 {
+		opt.QueueSize = 10000
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &Dispatcher{st: st, opt: opt, log: opt.Log, in: make(chan Event, opt.QueueSize), wake: make(chan struct{}, 1),
+		targets: targets, ctx: ctx, cancel: cancel}
+	d.wg.Add(2)
+	go d.writer()
+	go d.deliverer()
+	return d
+}
+
+// SetTargets replaces the webhooks (a reload). Rows already written for a
+// target no longer configured stay in the outbox until the retention.
+func (d *Dispatcher) SetTargets(t []ivr.Webhook) {
+	d.mu.Lock()
+	d.targets = t
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) currentTargets() []ivr.Webhook {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.targets
+}
+
+// Publish queues an event; it never blocks (a call's goroutine calls it).
+// With the queue full (the store far behind) the event is dropped and
+// logged.
+func (d *Dispatcher) Publish(ev Event) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.targets) == 0 {
+		return
+	}
+	if d.closed {
+		d.log.Warn("webhook event not written: shutting down", "type", ev.Type, "call_id", ev.CallID)
+		return
+	}
+	select {
+	case d.in <- ev:
+	default:
+		d.log.Error("webhook event dropped: the outbox writer is too far behind", "type", ev.Type, "call_id", ev.CallID)
+	}
+}
+
+// Close writes what is queued to the outbox and stops delivering; what is
+// not delivered yet is sent after the next start.
+func (d *Dispatcher) Close() {
+	d.mu.Lock()
+	if !d.closed {
+		d.closed = true
+		close(d.in)
+	}
+	d.mu.Unlock()
+	d.wg.Wait()
+}
+
+// writer moves published events into the outbox, a batch per
+// transaction, one row per target that wants the event.
+func (d *Dispatcher) writer() {
+	defer d.wg.Done()
+	defer d.cancel() // the outbox holds everything: delivery stops
+	for ev := range d.in {
+		batch := []Event{ev}
+	more:
+		for len(batch) < 200 {
+			select {
+			case e, ok := <-d.in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, e)
+			default:
+				break more
+			}
+		}
+		d.write(batch)
+	}
+}
+
+func (d *Dispatcher) write(batch []Event) {
+	targets := d.currentTargets()
+	var rows []store.WebhookRow
+	for _, ev := range batch {
+		body, err := json.Marshal(ev)
+		if err != nil {
+			d.log.Error("webhook event not encodable", "type", ev.Type, "err", err)
+			continue
+		}
+		for _, t := range targets {
+			if t.Wants(ev.Type) {
+				rows = append(rows, store.WebhookRow{EventID: ev.ID, Target: t.URL, Node: d.opt.Node, CallID: ev.CallID,
+					Type: ev.Type, Payload: body, Created: ev.Created, NextAt: ev.Created})
+			}
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := d.st.EnqueueWebhooks(ctx, rows)
+		cancel()
+		if err == nil {
+			break
+		}
+		if attempt == 4 {
+			d.log.Error("webhook events lost: the outbox could not be written", "events", len(batch), "err", err)
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+	}
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deliverer sends each target's outbox, oldest first, until Close.
+func (d *Dispatcher) deliverer() {
+	defer d.wg.Done()
+	tick := time.NewTicker(d.opt.Poll)
+	defer tick.Stop()
+	for {
+		for _, t := range d.currentTargets() {
+			d.deliverTarget(t)
+		}
+		select {
+		case <-d.ctx.Done():
+			return
+		case <-d.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// deliverTarget sends what is due for one target. A call whose event is
+// waiting for a retry gets nothing newer meanwhile (order per call);
+// other calls' events go on. A failure ends the round: a receiver that is
+// down (or slow to time out) costs one attempt per round, not one per
+// call waiting.
+func (d *Dispatcher) deliverTarget(t ivr.Webhook) {
+	for d.ctx.Err() == nil {
+		rows, err := d.st.PendingWebhooks(d.ctx, d.opt.Node, t.URL, 500)
+		if err != nil {
+			if d.ctx.Err() == nil {
+				d.log.Warn("webhook outbox unreadable", "err", err)
+			}
+			return
+		}
+		sent := 0
+		blocked := map[string]bool{}
+		now := time.Now()
+		for _, r := range rows {
+			if d.ctx.Err() != nil {
+				return
+			}
+			if blocked[r.CallID] {
+				continue
+			}
+			if r.NextAt.After(now) {
+				blocked[r.CallID] = true
+				continue
+			}
+			if err := d.send(t, r); err != nil {
+				blocked[r.CallID] = true
+				attempts := r.Attempts + 1
+				next := time.Now().Add(backoff(d.opt.RetryMin, d.opt.RetryMax, attempts))
+				d.log.Info("webhook delivery failed", "url", t.URL, "type", r.Type, "event_id", r.EventID, "attempt", attempts, "err", err)
+				if err := d.st.WebhookFailed(d.ctx, r.ID, attempts, next, err.Error()); err != nil && d.ctx.Err() == nil {
+					d.log.Warn("webhook outbox update", "err", err)
+				}
+				return
+			}
+			sent++
+			// Not d.ctx: a delivery made just before Close must still be
+			// marked, or it would be sent again after the restart.
+			uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := d.st.WebhookDelivered(uctx, r.ID, r.Attempts+1); err != nil {
+				d.log.Warn("webhook outbox update", "err", err)
+			}
+			cancel()
+		}
+		if sent == 0 || len(rows) < 500 {
+			return
+		}
+	}
+}
+
+// backoff doubles from min per attempt up to max.
+func backoff(min, max time.Duration, attempts int) time.Duration {
+	d := min
+	for i := 1; i < attempts && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	return d
+}
+
+// send POSTs one row; any answer but 2xx is a failure.
+func (d *Dispatcher) send(t ivr.Webhook, r store.WebhookRow) error {
+	ctx, cancel := context.WithTimeout(d.ctx, 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(r.Payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "ivrd-webhook")
+	req.Header.Set("X-Ivrd-Event", r.Type)
+	req.Header.Set("X-Ivrd-Event-Id", r.EventID)
+	req.Header.Set("X-Ivrd-Attempt", strconv.Itoa(r.Attempts+1))
+	req.Header.Set(SignatureHeader, Sign(t.Secret, time.Now(), r.Payload))
+	resp, err := d.opt.Client.Do(req)
+	ok := err == nil && resp.StatusCode/100 == 2
+	if d.opt.OnDelivery != nil {
+		d.opt.OnDelivery(ok)
+	}
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	resp.Body.Close()
+	if !ok {
+		return fmt.Errorf("%s answered %s", t.URL, resp.Status)
+	}
+	return nil
+}
