@@ -27,6 +27,9 @@ type Config struct {
 	RingTime time.Duration
 	// ReferTimeout bounds the wait for the final NOTIFY after a 202.
 	ReferTimeout time.Duration
+	// AckTimeout bounds the wait for the ACK of our 200 to INVITE; a call
+	// never ACKed is released then (its RTP port freed). 0: 8 s.
+	AckTimeout time.Duration
 	// Admit decides whether a new call from source may come in, and as
 	// which trunk ("" for none). nil admits everyone.
 	Admit func(source netip.Addr) (trunk string, ok bool)
@@ -49,6 +52,9 @@ func (c *Config) defaults() {
 	}
 	if c.MinSE == 0 {
 		c.MinSE = 90 * time.Second // RFC 4028's floor; tests may set less
+	}
+	if c.AckTimeout <= 0 {
+		c.AckTimeout = 8 * time.Second
 	}
 	if c.ReferTimeout == 0 {
 		c.ReferTimeout = 10 * time.Second

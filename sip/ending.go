@@ -17,6 +17,7 @@ const (
 	EndRefreshFailed                  // RFC 4028: our refresh was refused or unanswered
 	EndShutdown                       // the server is stopping
 	EndInternalError                  // the handler failed (a bug); the call was hung up
+	EndNoAck                          // our 200 was never ACKed: the call was released
 )
 
 var endCauseNames = [...]string{
@@ -31,6 +32,7 @@ var endCauseNames = [...]string{
 	EndRefreshFailed:  "session refresh failed",
 	EndShutdown:       "server shutdown",
 	EndInternalError:  "internal error",
+	EndNoAck:          "no ack",
 }
 
 // String is the cause as the call's log lines say it.

@@ -222,8 +222,11 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
-	if err := c.answer(); err != nil {
-		if errors.Is(err, sip.ErrTransactionCanceled) || dlg.Context().Err() != nil {
+	if err := c.answerAcked(s.cfg.AckTimeout); err != nil {
+		if errors.Is(err, errNoAck) {
+			log.Warn("no ACK for our 200: call released", "ack_timeout", s.cfg.AckTimeout.String())
+			c.end(EndNoAck)
+		} else if errors.Is(err, sip.ErrTransactionCanceled) || dlg.Context().Err() != nil {
 			log.Info("call cancelled", "code", 487)
 			c.end(EndCancelled)
 		} else {
@@ -256,4 +259,24 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		}()
 		s.handler.Serve(c.ctx, c)
 	}()
+}
+
+// errNoAck is a 200 to INVITE whose ACK did not come in time.
+var errNoAck = errors.New("no ACK for the 200 to INVITE")
+
+// answerAcked sends the 200 and waits at most wait for its ACK. An INVITE
+// never ACKed (a spoofed source, a scanner) gives its RTP port back then,
+// not after the 32 s the 2xx may be repeated for; the repeats stop when
+// the dialog is released.
+func (c *Call) answerAcked(wait time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- c.answer() }()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return errNoAck
+	}
 }

@@ -658,3 +658,25 @@ func (r *rig) noCall(t *testing.T, why string) {
 	default:
 	}
 }
+
+// TestUnackedInviteReleasesItsPort: a caller that never ACKs our 200 (a
+// spoofed source, a scanner) holds its RTP port only until AckTimeout, and
+// the next caller gets that port, not a 503.
+func TestUnackedInviteReleasesItsPort(t *testing.T) {
+	pair := freePortPair(t)
+	r := newRig(t, func(c *Config, e *media.EngineConfig) {
+		e.PortMin, e.PortMax = pair, pair+1
+		c.AckTimeout = 500 * time.Millisecond
+	})
+	c := r.caller("udp")
+	_, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0)) // 200 comes; no ACK is sent
+	require.NoError(t, err)
+	inUse := func() int { n, _ := r.engine.Ports(); return n }
+	require.Equal(t, 1, inUse(), "the unACKed call holds the one port pair")
+	waitFor(t, "port given back", func() bool { return inUse() == 0 && r.srv.ActiveCalls() == 0 })
+	c2 := r.caller("udp")
+	d2, err := c2.Invite(ctx5(t), r.srv.Addr("udp"), "100", c2.Offer("", 0))
+	require.NoError(t, err, "the next caller gets the port")
+	require.NoError(t, d2.Ack(ctx5(t)))
+	require.NoError(t, d2.Bye(ctx5(t)))
+}
