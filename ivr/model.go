@@ -37,6 +37,9 @@ type Config struct {
 	Extensions   []Extension `yaml:"extensions"`
 	Schedules    []Schedule  `yaml:"schedules"`
 	IVRs         []*IVR      `yaml:"ivrs"`
+	// Prompts (ivrd addition) are prompts written as text, spoken by
+	// espeak-ng when the configuration is loaded (prompts_text.go).
+	Prompts []SpokenPrompt `yaml:"prompts"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`

@@ -72,6 +72,7 @@ func (c *Config) Validate() []Problem { return validate(c, nil) }
 func validate(c *Config, prompts map[string]bool) []Problem {
 	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{}, greetingWarned: map[string]bool{}}
 	v.server()
+	v.spokenPrompts()
 	v.trunks()
 	v.extensions()
 	v.schedules()

@@ -74,6 +74,12 @@ func fileSource(path string) (data []byte, cfg *ivr.Config, lib *prompts.Library
 			return nil, nil, nil, err
 		}
 	}
+	// Spoken prompts are rendered here, at load and reload time: a
+	// prompt that cannot be spoken refuses the file, naming it.
+	lib, probs := addSpoken(speakerFor(path, false), cfg, lib)
+	if len(probs) > 0 {
+		return nil, nil, nil, problemsError(probs)
+	}
 	return data, cfg, lib, nil
 }
 
@@ -147,7 +153,7 @@ func (c *control) importFile(ctx context.Context) (*call.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.st.Import(ctx, "file", data, cfg.Dir, lib.Names())
+	res, err := c.st.Import(ctx, "file", data, cfg.Dir, lib.AllNames())
 	if err != nil {
 		return nil, err
 	}

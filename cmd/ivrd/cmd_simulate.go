@@ -41,7 +41,8 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	}
 	// Simulate only what serve would run: errors refuse, warnings go to
 	// stderr so stdout stays one JSON object per line.
-	probs := ivr.Validate(cfg, lib.Names())
+	lib, probs := addSpoken(speakerFor(*cfgPath, true), cfg, lib)
+	probs = append(probs, ivr.Validate(cfg, lib.AllNames())...)
 	for _, p := range probs {
 		fmt.Fprintln(stderr, p)
 	}
