@@ -37,7 +37,7 @@ func (p SpokenPrompt) Label() string {
 func (c *Config) Spoken() []prompts.Spoken {
 	out := make([]prompts.Spoken, 0, len(c.Prompts))
 	for _, p := range c.Prompts {
-		out = append(out, prompts.Spoken{Name: p.Name, Language: p.Language, Text: p.Say, Voice: p.Voice})
+		out = append(out, prompts.Spoken{Name: p.Name, Language: c.callLanguage(p.Language), Text: p.Say, Voice: p.Voice})
 	}
 	return out
 }
@@ -82,7 +82,11 @@ func (v *validator) spokenPrompts() {
 			v.errf(path+".language", "%q: want a language code like es, fr, pt-br", p.Language)
 		}
 		if v.prompts != nil && p.Name != "" {
-			v.prompts[label] = true
+			known := p.Name
+			if l := v.c.callLanguage(p.Language); l != "" {
+				known = l + "/" + p.Name
+			}
+			v.prompts[known] = true
 		}
 	}
 }

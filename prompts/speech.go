@@ -59,9 +59,10 @@ func (s Spoken) VoiceFor() string {
 }
 
 // Speaker renders text with espeak-ng, run as a subprocess with a
-// timeout. Renders are cached by voice and text, in memory and (with
-// CacheDir) on disk, so a reload or a restart does not speak the same
-// text again. Safe for concurrent use.
+// timeout. Renders are cached by voice and text, in memory (for the
+// whole process, every Speaker) and (with CacheDir) on disk, so a reload
+// or a restart does not speak the same text again. Safe for concurrent
+// use.
 type Speaker struct {
 	// Binary is the program; "" looks espeak-ng up in PATH at each render
 	// (so installing it needs no restart).
@@ -70,10 +71,14 @@ type Speaker struct {
 	Timeout time.Duration
 	// CacheDir, when set, keeps rendered audio as raw 8 kHz files.
 	CacheDir string
-
-	mu  sync.Mutex
-	mem map[string][]int16
 }
+
+// memCache is every render of the process by cacheKey: the same text in
+// the same voice is the same audio, whichever configuration asked.
+var memCache = struct {
+	sync.Mutex
+	m map[string][]int16
+}{m: map[string][]int16{}}
 
 // Speak renders text with voice to 8 kHz samples, normalised to the
 // level of the bundled prompts. espeak-ng must be installed even when the
@@ -197,11 +202,17 @@ func cacheKey(voice, text string) string {
 }
 
 func (s *Speaker) cached(key string) ([]int16, bool) {
-	s.mu.Lock()
-	pcm, ok := s.mem[key]
-	s.mu.Unlock()
-	if ok || s.CacheDir == "" {
-		return pcm, ok
+	memCache.Lock()
+	pcm, ok := memCache.m[key]
+	memCache.Unlock()
+	if ok {
+		if s.CacheDir != "" {
+			s.keepOnDisk(key, pcm) // a new cache folder gets what memory has
+		}
+		return pcm, true
+	}
+	if s.CacheDir == "" {
+		return nil, false
 	}
 	data, err := os.ReadFile(filepath.Join(s.CacheDir, key+".pcm"))
 	if err != nil || len(data) < 2 || len(data)%2 != 0 {
@@ -211,24 +222,28 @@ func (s *Speaker) cached(key string) ([]int16, bool) {
 	for i := range pcm {
 		pcm[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
 	}
-	s.remember(key, pcm)
+	remember(key, pcm)
 	return pcm, true
 }
 
-func (s *Speaker) remember(key string, pcm []int16) {
-	s.mu.Lock()
-	if s.mem == nil {
-		s.mem = map[string][]int16{}
-	}
-	s.mem[key] = pcm
-	s.mu.Unlock()
+func remember(key string, pcm []int16) {
+	memCache.Lock()
+	memCache.m[key] = pcm
+	memCache.Unlock()
 }
 
 // keep caches a render; a disk cache that cannot be written only costs
 // speaking the text again next time.
 func (s *Speaker) keep(key string, pcm []int16) {
-	s.remember(key, pcm)
-	if s.CacheDir == "" {
+	remember(key, pcm)
+	if s.CacheDir != "" {
+		s.keepOnDisk(key, pcm)
+	}
+}
+
+func (s *Speaker) keepOnDisk(key string, pcm []int16) {
+	file := filepath.Join(s.CacheDir, key+".pcm")
+	if _, err := os.Stat(file); err == nil {
 		return
 	}
 	if err := os.MkdirAll(s.CacheDir, 0o750); err != nil {
@@ -244,7 +259,7 @@ func (s *Speaker) keep(key string, pcm []int16) {
 	}
 	_, werr := tmp.Write(data)
 	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), filepath.Join(s.CacheDir, key+".pcm")) != nil {
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
 		_ = os.Remove(tmp.Name()) // best effort: a stray temp file
 	}
 }
@@ -254,15 +269,63 @@ func (s *Speaker) keep(key string, pcm []int16) {
 // prompt that cannot be spoken is reported, each as a *SpeechError; the
 // library returned then holds the others.
 func (s *Speaker) AddSpoken(lib *Library, list []Spoken) (*Library, []error) {
+	// A few espeak-ng processes at once: each is a short, single-threaded
+	// job, and a language's number fragments are a hundred of them.
+	pcms, fails := make([][]int16, len(list)), make([]error, len(list))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(renderWorkers, len(list)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				pcms[i], fails[i] = s.Speak(list[i].Text, list[i].VoiceFor())
+			}
+		}()
+	}
+	for i := range list {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 	var errs []error
 	out := lib.clone()
-	for _, sp := range list {
-		pcm, err := s.Speak(sp.Text, sp.VoiceFor())
-		if err != nil {
-			errs = append(errs, &SpeechError{Name: sp.Name, Language: sp.Language, Err: err})
+	for i, sp := range list {
+		if fails[i] != nil {
+			errs = append(errs, &SpeechError{Name: sp.Name, Language: sp.Language, Err: fails[i]})
 			continue
 		}
-		out.put(sp.Language, New(sp.Name, pcm))
+		out.put(sp.Language, New(sp.Name, pcms[i]))
 	}
 	return out, errs
+}
+
+// renderWorkers is how many espeak-ng processes run at once.
+const renderWorkers = 4
+
+// AddNumberFragments returns lib with the number fragments SayNumber
+// needs spoken for each language in langs ("" the default set) where no
+// fragment of that name is recorded. They are not part of any
+// configuration, so a failure (no espeak-ng) is returned for the caller
+// to log, and lib is returned with what could be spoken.
+func (s *Speaker) AddNumberFragments(lib *Library, langs []string) (*Library, error) {
+	var todo []Spoken
+	for _, lang := range langs {
+		for _, sp := range SpokenNumberFragments(lang) {
+			if !lib.Has(lang, sp.Name) {
+				todo = append(todo, sp)
+			}
+		}
+	}
+	if len(todo) == 0 {
+		return lib, nil
+	}
+	if _, err := s.binary(); err != nil {
+		return lib, err
+	}
+	out, errs := s.AddSpoken(lib, todo)
+	if len(errs) > 0 {
+		return out, errs[0]
+	}
+	return out, nil
 }

@@ -153,6 +153,7 @@ func (c *control) importFile(ctx context.Context) (*call.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	lib = c.numberFragments(cfg, lib)
 	res, err := c.st.Import(ctx, "file", data, cfg.Dir, lib.AllNames())
 	if err != nil {
 		return nil, err

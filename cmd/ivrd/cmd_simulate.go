@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ivrd/ivrd/ivr"
@@ -51,7 +52,14 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	}
 	opt := ivr.SimOptions{To: *to, From: *from, Script: *input, TransferFails: *fail,
 		Duration: func(name string) (time.Duration, bool) {
-			p, ok := lib.Get(name)
+			lang, prompt, inLang := strings.Cut(name, "/") // "es/welcome": that language's own
+			if !inLang {
+				lang, prompt = "", name
+			}
+			if inLang && !lib.Has(lang, prompt) {
+				return 0, false
+			}
+			p, ok := lib.Lookup(lang, prompt)
 			if !ok {
 				return 0, false
 			}

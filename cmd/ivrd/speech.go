@@ -56,3 +56,16 @@ func problemsError(probs []ivr.Problem) error {
 	}
 	return errors.New(strings.Join(lines, "\n  "))
 }
+
+// numberFragments adds the spoken number fragments (number-0 ...) that
+// prompts' SayNumber and SayDigits play, for the default set and every
+// language, where none is recorded. Nothing in the configuration names
+// them, so without espeak-ng this is a log line, not an error.
+func (c *control) numberFragments(cfg *ivr.Config, lib *prompts.Library) *prompts.Library {
+	langs := append([]string{""}, cfg.Languages()...)
+	out, err := speakerFor(c.path, false).AddNumberFragments(lib, langs)
+	if err != nil {
+		c.log.Warn("number fragments (number-0 ...) not spoken: numbers are said only from recorded ones", "err", err)
+	}
+	return out
+}
