@@ -216,6 +216,9 @@ func buildOpenAPI() obj {
 		"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}},
 		"multipart/form-data": obj{"schema": obj{"type": "object", "properties": obj{
 			"file": obj{"type": "string", "format": "binary"}, "name": obj{"type": "string"}}}},
+		// Text spoken by espeak-ng at upload (PUT with the name in the path).
+		"application/json": obj{"schema": obj{"type": "object", "required": []any{"say"}, "additionalProperties": false,
+			"properties": obj{"say": obj{"type": "string"}, "voice": obj{"type": "string"}}}},
 	}}
 	promptWritten := response("the stored prompt", ref("Prompt"))
 	paths["/api/v1/prompts"] = obj{

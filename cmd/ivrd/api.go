@@ -125,7 +125,8 @@ func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
 	c.rec = newRecorder(st, log)
-	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log})
+	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
+		Speaker: speakerFor(path, false)}) // prompts uploaded as text
 	return c, snap, nil
 }
 
