@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ivrd/ivrd/audio"
 )
@@ -91,6 +92,21 @@ func sortedNames(m map[string]*Prompt, prefix string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// DurationOf is the playing time of a prompt named as AllNames and the
+// simulator name them: "welcome" in the default set, "es/welcome" in
+// Spanish's own set (no fallback: the simulator falls back itself).
+func (l *Library) DurationOf(qualified string) (time.Duration, bool) {
+	lang, name, ok := strings.Cut(qualified, "/")
+	if !ok {
+		lang, name = "", qualified
+	}
+	if !l.Has(lang, name) {
+		return 0, false
+	}
+	p, _ := l.Lookup(lang, name)
+	return p.Duration(), true
 }
 
 // Len is the number of prompts in the default set.

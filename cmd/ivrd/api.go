@@ -44,6 +44,9 @@ type control struct {
 	// snapshot installed is never older than the one it replaces.
 	mu      sync.Mutex
 	version int64 // configuration version of the installed snapshot
+	// fragmentsWarned: the log has said once that numbers cannot be
+	// spoken (speech.go).
+	fragmentsWarned bool
 
 	srv    *http.Server
 	ln     net.Listener
@@ -154,7 +157,6 @@ func (c *control) importFile(ctx context.Context) (*call.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	lib = c.numberFragments(cfg, lib)
 	res, err := c.st.Import(ctx, "file", data, cfg.Dir, lib.AllNames())
 	if err != nil {
 		return nil, err
@@ -182,6 +184,7 @@ func (c *control) install(ctx context.Context) (*call.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	lib = c.numberFragments(cfg, lib) // for the languages this configuration has now
 	c.version = version
 	snap := &call.Snapshot{Config: cfg, Prompts: lib}
 	if c.apply != nil {

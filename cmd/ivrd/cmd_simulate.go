@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/ivrd/ivrd/ivr"
@@ -51,20 +50,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	opt := ivr.SimOptions{To: *to, From: *from, Script: *input, TransferFails: *fail,
-		Duration: func(name string) (time.Duration, bool) {
-			lang, prompt, inLang := strings.Cut(name, "/") // "es/welcome": that language's own
-			if !inLang {
-				lang, prompt = "", name
-			}
-			if inLang && !lib.Has(lang, prompt) {
-				return 0, false
-			}
-			p, ok := lib.Lookup(lang, prompt)
-			if !ok {
-				return 0, false
-			}
-			return p.Duration(), true
-		}}
+		Duration: lib.DurationOf}
 	if *at != "" {
 		if opt.At, err = time.Parse(time.RFC3339, *at); err != nil {
 			fmt.Fprintf(stderr, "--at %q: want RFC 3339, e.g. 2026-12-25T10:00:00-05:00\n", *at)

@@ -78,3 +78,28 @@ func TestSetLanguageKeyOnACall(t *testing.T) {
 	waitHeard(t, c, 440, 1000, 300)
 	assert.NotContains(t, heard(c.Packets()), 700.0, "the greeting is not replayed")
 }
+
+// serve's snapshot can say numbers in every language calls switch to:
+// the fragments are spoken at start where none is recorded.
+func TestServedSnapshotSaysNumbers(t *testing.T) {
+	needEspeak(t)
+	lib := startLanguages(t).snap.Load().Prompts
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want []string
+	}{
+		{"", 3, []string{"number-3"}},
+		{"", 42, []string{"number-40", "number-2"}},
+		{"es", 21, []string{"number-21"}},
+	} {
+		got, err := lib.SayNumber(tc.lang, tc.n)
+		require.NoError(t, err)
+		var names []string
+		for _, p := range got {
+			names = append(names, p.Name)
+			assert.Greater(t, p.Duration(), 100*time.Millisecond)
+		}
+		assert.Equal(t, tc.want, names, "%s %d", tc.lang, tc.n)
+	}
+}
