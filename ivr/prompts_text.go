@@ -33,10 +33,16 @@ func (p SpokenPrompt) Label() string {
 }
 
 // Spoken is the configuration's spoken prompts as the prompts package
-// renders them.
+// renders them. Entries validate rejects (no name or text, a voice or
+// language that is not a name) are left out: they are reported once, at
+// their field, and never reach espeak-ng.
 func (c *Config) Spoken() []prompts.Spoken {
 	out := make([]prompts.Spoken, 0, len(c.Prompts))
 	for _, p := range c.Prompts {
+		if !promptNamePattern.MatchString(p.Name) || strings.TrimSpace(p.Say) == "" ||
+			p.Voice != "" && !prompts.ValidVoice(p.Voice) || p.Language != "" && !prompts.ValidLanguage(p.Language) {
+			continue
+		}
 		out = append(out, prompts.Spoken{Name: p.Name, Language: c.callLanguage(p.Language), Text: p.Say, Voice: p.Voice})
 	}
 	return out

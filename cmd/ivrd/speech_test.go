@@ -174,6 +174,7 @@ ivrs:
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, `prompts[bad]: cannot speak this prompt: speech synthesis failed: espeak-ng -v xx-nonexistent: Error: The specified espeak-ng voice does not exist.`)
 	assert.Contains(t, out, `prompts[worse].voice: "--help" is not an espeak-ng voice name`)
+	assert.NotContains(t, out, `prompts[worse]: cannot speak`, "reported once, at the voice")
 	// es/fine exists only in Spanish: the default set has no "fine".
 	assert.Contains(t, out, `ivrs[main].invalid_prompt: unknown prompt "fine"`)
 }
