@@ -104,3 +104,14 @@ func TestSpokenNumberFragments(t *testing.T) {
 	es, _ := lib.Lookup("es", "number-3")
 	assert.NotEqual(t, en.PCM, es.PCM, "tres, not three")
 }
+
+func TestJoinPlaysPartsInTurn(t *testing.T) {
+	a := New("a", tone(1000, 8000, 0.02, 8000))
+	b := New("b", tone(500, 8000, 0.04, 8000))
+	j := Join("you-have-3", a, b, a)
+	assert.Equal(t, "you-have-3", j.Name)
+	assert.Equal(t, a.Frames()*2+b.Frames(), j.Frames())
+	assert.Equal(t, append(append(append([]byte{}, a.PCMU...), b.PCMU...), a.PCMU...), j.PCMU)
+	assert.Equal(t, b.PCMA, j.PCMA[len(a.PCMA):len(a.PCMA)+len(b.PCMA)])
+	assert.Equal(t, 1, Join("empty").Frames(), "one silent frame, as New gives")
+}
