@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
@@ -177,4 +178,40 @@ ivrs:
 	assert.NotContains(t, out, `prompts[worse]: cannot speak`, "reported once, at the voice")
 	// es/fine exists only in Spanish: the default set has no "fine".
 	assert.Contains(t, out, `ivrs[main].invalid_prompt: unknown prompt "fine"`)
+}
+
+// The store carries spoken prompts and languages: what serve imported,
+// `ivrd config export` writes back, and the export validates.
+func TestExportCarriesSpokenPromptsAndLanguages(t *testing.T) {
+	needEspeak(t)
+	path := writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+prompts_dir: "PROMPTS"
+language: en
+prompts:
+  - { name: hello, say: "Hello." }
+  - { name: hello, language: es, say: "Hola." }
+ivrs:
+  - id: main
+    extensions: ["100"]
+    greeting: hello
+    prompt: beep
+    keys:
+      "9": { set_language: es, then: { ivr: main-es } }
+  - { id: main-es, language: es, prompt: hello }
+`)
+	svc := startConfig(t, path)
+	_, ok := svc.snap.Load().Prompts.Lookup("es", "hello")
+	require.True(t, ok)
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"config", "export", "--config", path}, &out, &errb), errb.String())
+	for _, want := range []string{"language: en", "say: Hola.", "set_language: es", "language: es"} {
+		assert.Contains(t, out.String(), want)
+	}
+	exported := filepath.Join(filepath.Dir(path), "exported.yaml") // beside beep.wav, its prompts_dir
+	require.NoError(t, os.WriteFile(exported, out.Bytes(), 0o644))
+	var vout bytes.Buffer
+	assert.Equal(t, 0, run([]string{"validate", exported}, &vout, &vout), vout.String()+"\n"+out.String())
 }
