@@ -74,11 +74,6 @@ func (e *Executor) Done() bool { return e.phase == phaseDone }
 // Current is the menu the caller is in.
 func (e *Executor) Current() *IVR { return e.cur }
 
-// Language is the call's language: the prompt set its prompts play from
-// ("" the default set). The call package asks it for what it says
-// itself (prompts' SayNumber).
-func (e *Executor) Language() string { return e.lang }
-
 // Handle feeds one event and returns what to do.
 func (e *Executor) Handle(ev Event) []Action {
 	if e.phase == phaseDone {
@@ -503,16 +498,7 @@ func (e *Executor) run(d *Destination) []Action {
 		}
 		return e.play(d.Target, false, func() []Action { return e.run(then) })
 	case KindSetLanguage:
-		e.lang = e.cfg.callLanguage(d.Target)
-		then := d.Then
-		if then == nil {
-			then = &Destination{Kind: KindMenu}
-		}
-		id := ""
-		if e.cur != nil {
-			id = e.cur.ID
-		}
-		return append([]Action{Note{Event: StepLanguage, IVR: id, Detail: d.Target}}, e.run(then)...)
+		return e.setLanguage(d)
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}

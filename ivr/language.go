@@ -16,6 +16,26 @@ import (
 // from the default set when the language has no version of it, as
 // Asterisk falls back to its default sounds.
 
+// Language is the call's language: the prompt set its prompts play from
+// ("" the default set). The call package asks it for what it says
+// itself (voicemail, prompts' SayNumber).
+func (e *Executor) Language() string { return e.lang }
+
+// setLanguage switches the call's language, then goes on to d.Then
+// (default: this menu again, now heard in that language).
+func (e *Executor) setLanguage(d *Destination) []Action {
+	e.lang = e.cfg.callLanguage(d.Target)
+	then := d.Then
+	if then == nil {
+		then = &Destination{Kind: KindMenu}
+	}
+	id := ""
+	if e.cur != nil {
+		id = e.cur.ID
+	}
+	return append([]Action{Note{Event: StepLanguage, IVR: id, Detail: d.Target}}, e.run(then)...)
+}
+
 // callLanguage is the language set a call in lang plays from: "" (the
 // default set) for the configuration's own language.
 func (c *Config) callLanguage(lang string) string {
