@@ -103,3 +103,18 @@ func TestServedSnapshotSaysNumbers(t *testing.T) {
 		assert.Equal(t, tc.want, names, "%s %d", tc.lang, tc.n)
 	}
 }
+
+// validate warns about each prompt a language lacks, at the place it is
+// first named, and accepts the file (calls fall back to the default set).
+func TestValidateNamesPromptsMissingInALanguage(t *testing.T) {
+	path := writeConfig(t, languageCallConfig)
+	dir := filepath.Dir(path)
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "es"), 0o755))
+	writeTone(t, filepath.Join(dir, "welcome.wav"), 440, 200*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "main-choices.wav"), 1000, 200*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "es", "welcome.wav"), 700, 200*time.Millisecond)
+	code, out, _ := runCLI("validate", path)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, `ivrs[main].prompt: warning: prompt "main-choices" has no es version (no es/main-choices.wav in prompts_dir, no prompts entry with language: es): callers in es hear the default one`)
+	assert.NotContains(t, out, `prompt "welcome" has no es version`)
+}
