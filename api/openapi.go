@@ -144,7 +144,8 @@ func buildOpenAPI() obj {
 				"uri": obj{"type": "string"}, "external": obj{"type": "string"}, "trunk": obj{"type": "string"},
 				"extension": obj{"type": "string"}, "ivr": obj{"type": "string"}, "play": obj{"type": "string"},
 				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
-				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination")}},
+				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination"),
+				"set_language": obj{"type": "string", "example": "es"}}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
 			"type": "object", "required": []any{"code", "message"}, "properties": obj{

@@ -41,3 +41,20 @@ func TestPromptUploadedAsTextWithoutEspeak(t *testing.T) {
 		require.Contains(t, string(r.Body), "espeak-ng is not installed")
 	})
 }
+
+// Languages go through the API as through the file: a menu's language
+// and a set_language key are stored, and a bad code is refused.
+func TestLanguagesThroughTheAPI(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		r := e.send("PATCH", "/api/v1/ivrs/main", `{"language": "en", "keys": {"9": {"set_language": "es", "then": "menu"}}}`)
+		require.Equal(t, 200, r.Status, string(r.Body))
+		r = e.get("/api/v1/ivrs/main")
+		require.Contains(t, string(r.Body), `"set_language": "es"`)
+		r = e.send("POST", "/api/v1/simulate", `{"ivr":"main","input":"wait:1s,9"}`)
+		require.Equal(t, 200, r.Status, string(r.Body))
+		require.Contains(t, string(r.Body), `"event": "language"`)
+		r = e.send("PATCH", "/api/v1/ivrs/main", `{"keys": {"8": {"set_language": "../x"}}}`)
+		require.Equal(t, 422, r.Status, string(r.Body))
+		require.Contains(t, string(r.Body), "want a language code")
+	})
+}
