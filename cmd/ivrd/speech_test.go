@@ -215,3 +215,11 @@ ivrs:
 	var vout bytes.Buffer
 	assert.Equal(t, 0, run([]string{"validate", exported}, &vout, &vout), vout.String()+"\n"+out.String())
 }
+
+// The bilingual example speaks every prompt, in English and Spanish.
+func TestBilingualExampleSpeaks(t *testing.T) {
+	needEspeak(t)
+	code, out, _ := runCLI("validate", "../../examples/bilingual.yaml")
+	assert.Equal(t, 0, code, out)
+	assert.NotContains(t, out, "warning", "every prompt has its Spanish version")
+}
