@@ -144,7 +144,8 @@ func buildOpenAPI() obj {
 				"uri": obj{"type": "string"}, "external": obj{"type": "string"}, "trunk": obj{"type": "string"},
 				"extension": obj{"type": "string"}, "ivr": obj{"type": "string"}, "play": obj{"type": "string"},
 				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
-				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination")}},
+				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination"),
+				"set_language": obj{"type": "string", "example": "es"}}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
 			"type": "object", "required": []any{"code", "message"}, "properties": obj{
@@ -216,6 +217,9 @@ func buildOpenAPI() obj {
 		"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}},
 		"multipart/form-data": obj{"schema": obj{"type": "object", "properties": obj{
 			"file": obj{"type": "string", "format": "binary"}, "name": obj{"type": "string"}}}},
+		// Text spoken by espeak-ng at upload (PUT with the name in the path).
+		"application/json": obj{"schema": obj{"type": "object", "required": []any{"say"}, "additionalProperties": false,
+			"properties": obj{"say": obj{"type": "string"}, "voice": obj{"type": "string"}}}},
 	}}
 	promptWritten := response("the stored prompt", ref("Prompt"))
 	paths["/api/v1/prompts"] = obj{

@@ -129,13 +129,16 @@ func (s *Server) uploadPrompt(w http.ResponseWriter, r *http.Request) {
 	var data []byte
 	raw := mt == "audio/l16" || mt == "audio/pcm"
 	switch mt {
+	case "application/json":
+		s.speakPrompt(w, r, name, v)
+		return
 	case "multipart/form-data":
 		data, name, err = readMultipart(r, params["boundary"], name)
 	case "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/l16", "audio/pcm", "application/octet-stream":
 		data, err = io.ReadAll(r.Body)
 	default:
 		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type",
-			fmt.Sprintf("Content-Type %q: send audio/wav, audio/L16 (raw 16-bit 8 kHz) or multipart/form-data with a \"file\" part", r.Header.Get("Content-Type")))
+			fmt.Sprintf("Content-Type %q: send audio/wav, audio/L16 (raw 16-bit 8 kHz), multipart/form-data with a \"file\" part, or application/json {\"say\": TEXT}", r.Header.Get("Content-Type")))
 		return
 	}
 	if err != nil {
@@ -164,6 +167,11 @@ func (s *Server) uploadPrompt(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "bad_audio", fmt.Sprintf("prompt %q: %v", name, err))
 		return
 	}
+	s.putPrompt(w, r, name, pcm, v)
+}
+
+// putPrompt stores 8 kHz audio under name and answers with it.
+func (s *Server) putPrompt(w http.ResponseWriter, r *http.Request, name string, pcm []int16, v int64) {
 	info, err := s.st.PutPrompt(r.Context(), who(r), name, pcm, v)
 	if err != nil {
 		s.storeError(w, r, err)

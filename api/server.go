@@ -31,9 +31,12 @@ type Config struct {
 	// BasePrompts is the prompt set from prompts_dir or the bundled one;
 	// stored prompts are added to it.
 	BasePrompts func() *prompts.Library
-	Log         *slog.Logger
-	MaxBody     int64
-	MaxUpload   int64
+	// Speaker speaks prompts uploaded as text (JSON {"say": ...}); nil:
+	// espeak-ng from PATH, cached in memory.
+	Speaker   *prompts.Speaker
+	Log       *slog.Logger
+	MaxBody   int64
+	MaxUpload int64
 	// Calls, when set, is the running server's calls (live calls,
 	// hang-up, transfer: calls.go); Node names this node in them.
 	Calls CallControl
@@ -73,6 +76,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.BasePrompts == nil {
 		cfg.BasePrompts = prompts.Builtin
+	}
+	if cfg.Speaker == nil {
+		cfg.Speaker = &prompts.Speaker{}
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, st: cfg.Store, fails: newThrottle(cfg.FailLimit, cfg.FailWindow), mux: http.NewServeMux()}
 	s.SetTokens(cfg.Tokens)

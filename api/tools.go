@@ -22,7 +22,7 @@ func (s *Server) promptNames(r *http.Request) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := s.cfg.BasePrompts().Names()
+	names := s.cfg.BasePrompts().AllNames() // "es/welcome": for the per-language check
 	for _, p := range stored {
 		names = append(names, p.Name)
 	}
@@ -145,13 +145,7 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	opt.Duration = func(name string) (time.Duration, bool) {
-		p, ok := lib.Get(name)
-		if !ok {
-			return 0, false
-		}
-		return p.Duration(), true
-	}
+	opt.Duration = lib.DurationOf // "es/welcome" for a call in Spanish
 	trace, err := ivr.Simulate(cfg, opt)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())

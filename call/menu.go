@@ -183,7 +183,7 @@ func (r *run) apply(acts []ivr.Action) {
 
 // play starts a prompt; its end comes back as an event.
 func (r *run) play(a ivr.Play) {
-	p, ok := r.snap.Prompts.Get(a.Prompt)
+	p, ok := r.snap.Prompts.Lookup(a.Language, a.Prompt) // the call's language, else the default set
 	if !ok {
 		// validate reports missing prompts; a call carries on without one.
 		r.log.Warn("prompt missing, skipped", "prompt", a.Prompt)
@@ -193,6 +193,10 @@ func (r *run) play(a ivr.Play) {
 	id := a.ID
 	r.playID, r.playing = id, true
 	r.c.Media.Play(p, func() { r.post(ivr.PlaybackDone{ID: id}) })
+	if a.Language != "" {
+		r.log.Info("play", "prompt", a.Prompt, "barge_in", a.BargeIn, "language", a.Language)
+		return
+	}
 	r.log.Info("play", "prompt", a.Prompt, "barge_in", a.BargeIn)
 }
 

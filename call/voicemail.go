@@ -54,12 +54,11 @@ func (rc *recorder) listen(pcm []int16) {
 // voicemail plays the box's greeting and a beep, records until #, 5 s of
 // silence, 120 s or hang-up, stores the message, and says goodbye.
 func (r *run) voicemail(box string) error {
-	lib := r.snap.Prompts
 	greeting := "voicemail-" + box
-	if _, ok := lib.Get(greeting); !ok {
+	if _, ok := r.prompt(greeting); !ok {
 		greeting = "voicemail-default"
 	}
-	if p, ok := lib.Get(greeting); ok {
+	if p, ok := r.prompt(greeting); ok {
 		if err := r.playAndWait(p); err != nil {
 			return err
 		}
@@ -89,7 +88,7 @@ func (r *run) voicemail(box string) error {
 	r.emit(Event{Type: EventVoicemailRecorded, Voicemail: msg.ID, Box: box})
 	r.log.Info("voicemail recorded", "box", box, "duration", msg.Duration.String(), "ended_by", reason, "file", msg.File)
 	if reason != "hangup" {
-		if p, ok := lib.Get("goodbye"); ok {
+		if p, ok := r.prompt("goodbye"); ok {
 			_ = r.playAndWait(p) // the caller may hang up during it: the message is kept
 		}
 		r.endBy(EndVoicemail, SideIVRD)

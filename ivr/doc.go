@@ -42,4 +42,9 @@
 //     MaxHopsWithoutKey menus in a row without a key or MaxMenuTime in
 //     the menus. Menus are entered as steps of a loop in Handle, never
 //     by recursion.
+//   - A call has one language (language.go), kept by its executor and
+//     given with each Play: a menu's language switches it on entry,
+//     set_language for the rest of the call; prompts missing in a
+//     language fall back to the default set (a validate warning, as
+//     Asterisk falls back to its default sounds).
 package ivr

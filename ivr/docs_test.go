@@ -12,7 +12,9 @@ import (
 
 // The configuration reference's examples are real: each parses, and the
 // complete one validates with the bundled prompts, warning only that
-// box 1001 has no greeting of its own.
+// box 1001 has no greeting of its own (and, in the languages example,
+// that the bundled set has no Spanish files, which the example's
+// prompts_dir has).
 func TestConfigurationReferenceExamples(t *testing.T) {
 	doc, err := os.ReadFile("../docs/configuration.md")
 	require.NoError(t, err)
@@ -24,7 +26,7 @@ func TestConfigurationReferenceExamples(t *testing.T) {
 		require.NoError(t, err, "example %d", i)
 		var errs []string
 		for _, p := range Validate(c, bundled) {
-			if !p.Warning || !strings.Contains(p.Msg, "hear voicemail-default") {
+			if !p.Warning || !strings.Contains(p.Msg, "hear voicemail-default") && !strings.Contains(p.Msg, "callers in es hear the default one") {
 				errs = append(errs, p.String())
 			}
 		}
@@ -40,7 +42,7 @@ func TestConfigurationReferenceExamples(t *testing.T) {
 func settingNames() []string {
 	names := map[string]bool{}
 	for _, t := range []any{Config{}, Server{}, SIPServer{}, Media{}, API{}, APIToken{}, Trunk{}, Extension{},
-		Schedule{}, Holiday{}, Closed{}, DialOut{}, IVR{}} {
+		Schedule{}, Holiday{}, Closed{}, DialOut{}, IVR{}, SpokenPrompt{}} {
 		for _, n := range yamlFields(t) {
 			names[n] = true
 		}

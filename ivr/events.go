@@ -43,6 +43,10 @@ type (
 		ID      int
 		Prompt  string
 		BargeIn bool
+		// Language is the call's language: play Prompt from that
+		// language's set, falling back to the default set ("": the
+		// default set).
+		Language string
 	}
 	// StopPlayback cuts the prompt being played (no PlaybackDone follows).
 	StopPlayback struct {
@@ -102,7 +106,8 @@ const (
 	StepTransfer       Step = "transfer"
 	StepTransferFailed Step = "transfer_failed"
 	StepHangup         Step = "hangup"
-	StepLimit          Step = "limit" // a loop or time limit ended the call
+	StepLimit          Step = "limit"    // a loop or time limit ended the call
+	StepLanguage       Step = "language" // the call's prompts switched language
 )
 
 // TransferMethod is how a call is handed on.

@@ -27,6 +27,7 @@ type Executor struct {
 	caller string
 
 	cur      *IVR
+	lang     string // the call's language ("" the default set), language.go
 	stack    []*IVR
 	attempts int // timeouts used from prompt_repeat
 	invalids int // invalid entries used from max_invalid
@@ -167,6 +168,9 @@ func (e *Executor) enterNow(m *IVR) []Action {
 		return e.limit(ReasonLoopLimit)
 	}
 	e.reason = ""
+	if m.Language != "" {
+		e.lang = e.cfg.callLanguage(m.Language) // before a closed prompt: it is this menu's too
+	}
 	if sch := e.cfg.ScheduleByID(m.Schedule); sch != nil {
 		if open, holiday := sch.IsOpen(e.start); !open {
 			return e.closed(m, sch, holiday)
@@ -225,7 +229,7 @@ func (e *Executor) play(prompt string, barge bool, then func() []Action) []Actio
 	}
 	e.playID++
 	e.phase, e.playing, e.playBarge, e.afterPlay = phasePlaying, prompt, barge, then
-	return []Action{Play{ID: e.playID, Prompt: prompt, BargeIn: barge}}
+	return []Action{Play{ID: e.playID, Prompt: prompt, BargeIn: barge, Language: e.lang}}
 }
 
 func (e *Executor) startTimer(d time.Duration) Action {
@@ -493,6 +497,8 @@ func (e *Executor) run(d *Destination) []Action {
 			then = &Destination{Kind: KindMenu}
 		}
 		return e.play(d.Target, false, func() []Action { return e.run(then) })
+	case KindSetLanguage:
+		return e.setLanguage(d)
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}

@@ -39,6 +39,12 @@ type Config struct {
 	IVRs         []*IVR      `yaml:"ivrs"`
 	// Webhooks (ivrd addition) receive call events (webhooks.go).
 	Webhooks []Webhook `yaml:"webhooks"`
+	// Prompts (ivrd addition) are prompts written as text, spoken by
+	// espeak-ng when the configuration is loaded (prompts_text.go).
+	Prompts []SpokenPrompt `yaml:"prompts"`
+	// Language (ivrd addition) is the language of prompts_dir's own
+	// files: a call in it plays them directly (language.go).
+	Language string `yaml:"language"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -190,6 +196,9 @@ type IVR struct {
 	Schedule      string                  `yaml:"schedule"`
 	Transfer      TransferMethod          `yaml:"transfer"`
 	Keys          map[string]*Destination `yaml:"keys"`
+	// Language (ivrd addition): entering this menu switches the call's
+	// prompts to this language (language.go).
+	Language string `yaml:"language"`
 
 	// set holds the fields the file wrote, so that an explicit 0 (an
 	// error) is told from a field left out (the default).

@@ -15,7 +15,9 @@ type SimOptions struct {
 	From   string    // caller
 	At     time.Time // call start (schedules)
 	Script string    // "1,wait:3s,1001#"
-	// Duration gives a prompt's playing time (from the real files).
+	// Duration gives a prompt's playing time (from the real files). For a
+	// call in a language it is asked for "lang/prompt" first, then, as a
+	// real call falls back, for prompt.
 	Duration func(prompt string) (time.Duration, bool)
 	// TransferFails makes every hand-off fail, to trace failure paths.
 	TransferFails bool
@@ -23,17 +25,19 @@ type SimOptions struct {
 
 // SimEvent is one line of a simulation trace.
 type SimEvent struct {
-	TMs     int64          `json:"t_ms"`
-	Event   Step           `json:"event"`
-	IVR     string         `json:"ivr,omitempty"`
-	Prompt  string         `json:"prompt,omitempty"`
-	BargeIn *bool          `json:"barge_in,omitempty"`
-	Digit   string         `json:"digit,omitempty"`
-	Digits  string         `json:"digits,omitempty"`
-	Dest    *Destination   `json:"dest,omitempty"`
-	Method  TransferMethod `json:"method,omitempty"`
-	Reason  string         `json:"reason,omitempty"`
-	Detail  string         `json:"detail,omitempty"`
+	TMs     int64  `json:"t_ms"`
+	Event   Step   `json:"event"`
+	IVR     string `json:"ivr,omitempty"`
+	Prompt  string `json:"prompt,omitempty"`
+	BargeIn *bool  `json:"barge_in,omitempty"`
+	// Language is the call's language on play events (none: the default set).
+	Language string         `json:"language,omitempty"`
+	Digit    string         `json:"digit,omitempty"`
+	Digits   string         `json:"digits,omitempty"`
+	Dest     *Destination   `json:"dest,omitempty"`
+	Method   TransferMethod `json:"method,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+	Detail   string         `json:"detail,omitempty"`
 }
 
 // step is one parsed script item.
@@ -195,10 +199,16 @@ func (s *simulator) apply(acts []Action) {
 		switch a := a.(type) {
 		case Play:
 			barge := a.BargeIn
-			s.emit(SimEvent{Event: StepPlay, Prompt: a.Prompt, BargeIn: &barge})
+			s.emit(SimEvent{Event: StepPlay, Prompt: a.Prompt, BargeIn: &barge, Language: a.Language})
 			var d time.Duration
 			if s.opt.Duration != nil {
-				d, _ = s.opt.Duration(a.Prompt) // a missing prompt is skipped, as on a real call
+				ok := false
+				if a.Language != "" {
+					d, ok = s.opt.Duration(a.Language + "/" + a.Prompt)
+				}
+				if !ok {
+					d, _ = s.opt.Duration(a.Prompt) // a missing prompt is skipped, as on a real call
+				}
 			}
 			p := a
 			s.play, s.playEnd = &p, s.now+d

@@ -44,6 +44,10 @@ type validator struct {
 	autoEdges map[string][]autoEdge
 	// greetingWarned: voicemail boxes already warned about.
 	greetingWarned map[string]bool
+	// used: prompt name -> where it is first named (usedOrder: in file
+	// order), for the per-language check (language.go).
+	used      map[string]string
+	usedOrder []string
 }
 
 func (v *validator) errf(path, format string, a ...any) {
@@ -72,6 +76,8 @@ func (c *Config) Validate() []Problem { return validate(c, nil) }
 func validate(c *Config, prompts map[string]bool) []Problem {
 	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{}, greetingWarned: map[string]bool{}}
 	v.server()
+	v.language("language", c.Language)
+	v.spokenPrompts()
 	v.trunks()
 	v.extensions()
 	v.schedules()
@@ -79,6 +85,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.reachable()
 	v.cycles()
 	v.webhooks() // webhooks.go
+	v.languagePrompts()
 	return v.out
 }
 
@@ -116,6 +123,7 @@ func (v *validator) schedules() {
 }
 
 func (v *validator) prompt(path, name string) {
+	v.promptUsed(path, name)
 	if name != "" && v.prompts != nil && !v.prompts[name] {
 		v.errf(path, "unknown prompt %q (no %s.wav or %s.pcm in prompts_dir)", name, name, name)
 	}
@@ -192,6 +200,7 @@ func (v *validator) ivr(path string, m *IVR) {
 	v.prompt(path+".prompt", m.Prompt)
 	v.prompt(path+".invalid_prompt", m.InvalidPrompt)
 	v.prompt(path+".timeout_prompt", m.TimeoutPrompt)
+	v.language(path+".language", m.Language)
 	// An explicit 0 is an error, not the default: "repeat 0 times" has
 	// no meaning a caller could hear, and silently playing it 3 times
 	// surprised an operator.
@@ -334,6 +343,12 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	case KindPlay:
 		v.prompt(path+".play", d.Target)
 		v.dest(path+".then", d.Then, m)
+	case KindSetLanguage:
+		if d.Target == "" {
+			v.errf(path+".set_language", "want a language code like es")
+		}
+		v.language(path+".set_language", d.Target)
+		v.dest(path+".then", d.Then, m)
 	case KindBack, KindTop, KindRepeat, KindMenu:
 		if m == nil {
 			v.errf(path, "%q only makes sense inside a menu", d.Kind)
@@ -343,8 +358,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d.Trunk != "" && d.Kind != KindExternal {
 		v.errf(path+".trunk", "trunk only applies to external numbers")
 	}
-	if d.Then != nil && d.Kind != KindPlay {
-		v.errf(path+".then", "then only follows play")
+	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage {
+		v.errf(path+".then", "then only follows play or set_language")
 	}
 	if !d.HandsOff() || d.Kind == KindVoicemail {
 		if d.Transfer != "" {
@@ -370,7 +385,7 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 // after any recorded answers, when it would restart the same menu. (A
 // play without then ends the call there: nothing to go back to.)
 func replays(d *Destination) string {
-	for d != nil && d.Kind == KindPlay {
+	for d != nil && (d.Kind == KindPlay || d.Kind == KindSetLanguage) {
 		d = d.Then
 	}
 	if d != nil && (d.Kind == KindRepeat || d.Kind == KindMenu) {

@@ -6,6 +6,14 @@
 // PCMA) at load time. A Library is immutable after loading and shared by
 // every call. Tone and Ringback build prompts from generated tones.
 //
+// A Library has a default set and one set per language (a prompts_dir
+// subfolder named by its code, es/welcome.wav); Lookup falls back from a
+// language to the default set. Spoken prompts (text) are rendered by a
+// Speaker, espeak-ng run as a subprocess with a timeout, at load or
+// upload time only, cached by voice and text in memory and on disk.
+// SayNumber and SayDigits give the number-N fragments that say a number
+// in a language, and Join plays a sequence as one prompt.
+//
 // Reading files, resampling, G.711 and codec identity are package audio's:
 // prompts calls audio.Decode and audio.EncodeG711.
 //

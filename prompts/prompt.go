@@ -50,3 +50,24 @@ func (p *Prompt) Payload(c audio.Codec) []byte {
 	}
 	return p.PCMU
 }
+
+// Join is one prompt playing parts in turn ("you have" + SayNumber(3) +
+// "new messages"), so a call plays a sequence as one prompt: one start,
+// one end, barge-in as for any prompt. Parts are whole frames already,
+// so their encoded audio is only copied, never encoded again.
+func Join(name string, parts ...*Prompt) *Prompt {
+	n := 0
+	for _, p := range parts {
+		n += len(p.PCM)
+	}
+	if n == 0 {
+		return New(name, nil)
+	}
+	out := &Prompt{Name: name, PCM: make([]int16, 0, n), PCMU: make([]byte, 0, n), PCMA: make([]byte, 0, n)}
+	for _, p := range parts {
+		out.PCM = append(out.PCM, p.PCM...)
+		out.PCMU = append(out.PCMU, p.PCMU...)
+		out.PCMA = append(out.PCMA, p.PCMA...)
+	}
+	return out
+}

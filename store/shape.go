@@ -38,7 +38,8 @@ var (
 // are destinations.
 var destinationFields = map[string]string{"uri": "string", "external": "string", "trunk": "string",
 	"extension": "string", "ivr": "string", "play": "string", "prompt": "string", "voicemail": "string",
-	"transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination"}
+	"transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
+	"set_language": "string"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store

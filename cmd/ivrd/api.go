@@ -51,6 +51,9 @@ type control struct {
 	// snapshot installed is never older than the one it replaces.
 	mu      sync.Mutex
 	version int64 // configuration version of the installed snapshot
+	// fragmentsWarned: the log has said once that numbers cannot be
+	// spoken (speech.go).
+	fragmentsWarned bool
 
 	srv    *http.Server
 	ln     net.Listener
@@ -80,6 +83,12 @@ func fileSource(path string) (data []byte, cfg *ivr.Config, lib *prompts.Library
 		if lib, err = prompts.LoadDir(dir); err != nil {
 			return nil, nil, nil, err
 		}
+	}
+	// Spoken prompts are rendered here, at load and reload time: a
+	// prompt that cannot be spoken refuses the file, naming it.
+	lib, probs := addSpoken(speakerFor(path, false), cfg, lib)
+	if len(probs) > 0 {
+		return nil, nil, nil, problemsError(probs)
 	}
 	return data, cfg, lib, nil
 }
@@ -130,7 +139,8 @@ func openControl(path string, log *slog.Logger, obs *observer) (*control, *call.
 		RetryMin: webhookRetryMin, RetryMax: webhookRetryMax})
 	obs.hooks = append(obs.hooks, func(ev call.Event) { c.hooks.Publish(webhookEvent(ev, nodeName())) })
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
-		Calls: liveControl{live: obs.live, node: nodeName()}, Node: nodeName()}) // live calls (observe.go)
+		Calls: liveControl{live: obs.live, node: nodeName()}, Node: nodeName(), // live calls (observe.go)
+		Speaker: speakerFor(path, false)}) // prompts uploaded as text
 	return c, snap, nil
 }
 
@@ -158,7 +168,7 @@ func (c *control) importFile(ctx context.Context) (*call.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.st.Import(ctx, "file", data, cfg.Dir, lib.Names())
+	res, err := c.st.Import(ctx, "file", data, cfg.Dir, lib.AllNames())
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +195,7 @@ func (c *control) install(ctx context.Context) (*call.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	lib = c.numberFragments(cfg, lib) // for the languages this configuration has now
 	c.version = version
 	c.retention.Store(int64(cfg.Server.StoreRetentionDays))
 	if c.hooks != nil {

@@ -41,7 +41,8 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	}
 	// Simulate only what serve would run: errors refuse, warnings go to
 	// stderr so stdout stays one JSON object per line.
-	probs := ivr.Validate(cfg, lib.Names())
+	lib, probs := addSpoken(speakerFor(*cfgPath, true), cfg, lib)
+	probs = append(probs, ivr.Validate(cfg, lib.AllNames())...)
 	for _, p := range probs {
 		fmt.Fprintln(stderr, p)
 	}
@@ -49,13 +50,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	opt := ivr.SimOptions{To: *to, From: *from, Script: *input, TransferFails: *fail,
-		Duration: func(name string) (time.Duration, bool) {
-			p, ok := lib.Get(name)
-			if !ok {
-				return 0, false
-			}
-			return p.Duration(), true
-		}}
+		Duration: lib.DurationOf}
 	if *at != "" {
 		if opt.At, err = time.Parse(time.RFC3339, *at); err != nil {
 			fmt.Fprintf(stderr, "--at %q: want RFC 3339, e.g. 2026-12-25T10:00:00-05:00\n", *at)

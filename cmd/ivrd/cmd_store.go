@@ -27,7 +27,7 @@ func storeFor(ctx context.Context, path string) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := store.BaseFromFile(data, cfg.Dir, lib.Names())
+	base, err := store.BaseFromFile(data, cfg.Dir, lib.AllNames())
 	if err != nil {
 		_ = st.Close() // the error that matters is BaseFromFile's
 		return nil, err

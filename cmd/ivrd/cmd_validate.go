@@ -41,7 +41,9 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, err)
 		return 1
 	}
-	probs = append(probs, ivr.Validate(cfg, lib.Names())...)
+	lib, spoken := addSpoken(speakerFor(path, true), cfg, lib)
+	probs = append(probs, spoken...)
+	probs = append(probs, ivr.Validate(cfg, lib.AllNames())...)
 	for _, p := range probs {
 		fmt.Fprintln(stdout, p)
 	}

@@ -168,7 +168,7 @@ func (s *service) Reload() error {
 		}
 		if changed := ivr.RestartNeeded(s.snap.Load().Config, next); len(changed) > 0 {
 			// The file's own errors come first: they are what to fix.
-			if probs := ivr.Validate(next, s.snap.Load().Prompts.Names()); ivr.HasErrors(probs) {
+			if probs := ivr.Validate(next, s.snap.Load().Prompts.AllNames()); ivr.HasErrors(probs) {
 				var b strings.Builder
 				for _, p := range probs {
 					if !p.Warning {
