@@ -53,6 +53,10 @@ type Server struct {
 	// DrainTimeout (ivrd addition): on SIGTERM, how long calls in progress
 	// may go on while no new ones are taken; then the rest get BYE.
 	DrainTimeout Duration `yaml:"drain_timeout"`
+	// NodeID (ivrd addition) names this node in call records and in the
+	// store's node list when several nodes share one PostgreSQL store;
+	// default: the host name. Each node needs its own.
+	NodeID string `yaml:"node_id"`
 }
 
 // SIPServer configures listeners.
@@ -241,6 +245,9 @@ func (c *Config) applyDefaults() {
 	}
 	if s.Store == "" {
 		s.Store = "sqlite://data/ivrd.db"
+	}
+	if s.NodeID == "" {
+		s.NodeID = defaultNodeID()
 	}
 	for _, m := range c.IVRs {
 		if m == nil {

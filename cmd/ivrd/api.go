@@ -32,6 +32,7 @@ var apiListenOverride string
 // file, the API, another node) becomes a new snapshot for new calls.
 type control struct {
 	path  string // config file ("" = the bundled example)
+	node  string // server.node_id
 	log   *slog.Logger
 	st    *store.Store
 	api   *api.Server
@@ -42,10 +43,11 @@ type control struct {
 	mu      sync.Mutex // serialises snapshot rebuilds
 	version int64      // configuration version of the running snapshot
 
-	srv    *http.Server
-	ln     net.Listener
-	cancel context.CancelFunc
-	done   chan struct{}
+	srv       *http.Server
+	ln        net.Listener
+	cancel    context.CancelFunc
+	done      chan struct{}
+	nodesDone chan struct{} // watchNodes (cluster.go) ended
 }
 
 // fileSource reads the configuration file (or the bundled example) and
@@ -106,27 +108,26 @@ func openControl(path string, log *slog.Logger) (*control, *call.Snapshot, error
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &control{path: path, log: log, st: st}
+	c := &control{path: path, log: log, st: st, node: nodeName(cfg)}
 	snap, err := c.importFile(ctx)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	if n, err := st.MarkInterrupted(ctx, nodeName()); err == nil && n > 0 {
+	if n, err := st.MarkInterrupted(ctx, c.node); err == nil && n > 0 {
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
-	c.rec = newRecorder(st, log)
+	// Before any call is taken, so that no other node's sweep finds this
+	// node's first calls under a stale heartbeat (cluster.go).
+	c.beat(ctx)
+	c.rec = newRecorder(st, c.node, log)
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log})
 	return c, snap, nil
 }
 
-func nodeName() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "ivrd"
-	}
-	return h
-}
+// nodeName is server.node_id (the host name by default): what call
+// records and the store's node list call this node.
+func nodeName(cfg *ivr.Config) string { return cfg.Server.NodeID }
 
 // importFile applies the file to the store (see store.Import for what
 // wins) and builds the snapshot from the store.
@@ -166,8 +167,10 @@ func (c *control) snapshot(ctx context.Context) (*call.Snapshot, error) {
 }
 
 // start serves the API and follows the store: a change made here is
-// heard at once; one made by another node sharing a PostgreSQL store is
-// seen by polling the version every 500 ms.
+// heard at once; one made by another node sharing a PostgreSQL store
+// arrives by LISTEN/NOTIFY (store/listen.go) as soon as it commits, and
+// polling the version every 500 ms catches what a lost notification
+// connection missed.
 func (c *control) start(apply func(*call.Snapshot), cfg *ivr.Config) error {
 	c.apply = apply
 	if err := c.ensureToken(cfg); err != nil {
@@ -211,8 +214,9 @@ func (c *control) start(apply func(*call.Snapshot), cfg *ivr.Config) error {
 	}
 	c.log.Info("management API listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1", "store", c.st.Backend())
 	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done = cancel, make(chan struct{})
+	c.cancel, c.done, c.nodesDone = cancel, make(chan struct{}), make(chan struct{})
 	go c.follow(ctx)
+	go func() { defer close(c.nodesDone); c.watchNodes(ctx) }()
 	return nil
 }
 
@@ -234,7 +238,16 @@ func (c *control) follow(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-changes:
+		case v, ok := <-changes:
+			if !ok {
+				return
+			}
+			c.mu.Lock()
+			same := v == c.version
+			c.mu.Unlock()
+			if same {
+				continue // our own change, heard again through NOTIFY
+			}
 		case <-poll.C:
 			if c.st.Backend() != "postgres" {
 				continue
@@ -276,6 +289,7 @@ func (c *control) close() {
 	if c.cancel != nil {
 		c.cancel()
 		<-c.done
+		<-c.nodesDone
 	}
 	if c.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -283,6 +297,7 @@ func (c *control) close() {
 		cancel()
 	}
 	c.rec.close()
+	c.leave() // after the last records: nothing of this node is left 'started'
 	c.st.Close()
 }
 
