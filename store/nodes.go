@@ -34,7 +34,7 @@ func (s *Store) SweepLost(ctx context.Context, self string, staleAfter time.Dura
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // rows.Err below reports a failed read
 	lost := map[string]int{}
 	for rows.Next() {
 		var node string

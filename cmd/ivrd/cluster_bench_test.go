@@ -35,8 +35,8 @@ func TestClusterThroughput(t *testing.T) {
 	}
 	hz := clockTicks(t)
 	var report strings.Builder
-	fmt.Fprintln(&report, "| nodes | offered | attempted | successful | failed | retransmissions | successful/s | Kamailio CPU | Kamailio CPU per call | nodes' CPU |")
-	fmt.Fprintln(&report, "|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(&report, "| nodes | offered | attempted | successful | failed | retransmissions | successful/s | Kamailio CPU | Kamailio CPU per call | nodes' CPU | load average before | failures seen |")
+	fmt.Fprintln(&report, "|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range []int{1, 2, 3} {
 		t.Run(fmt.Sprintf("%d nodes", n), func(t *testing.T) {
 			c := needCluster(t)
@@ -44,6 +44,7 @@ func TestClusterThroughput(t *testing.T) {
 			c.startKamailio()
 			for _, rate := range rates {
 				const seconds = 10
+				load := loadAverage(t)
 				kam0, nodes0 := c.cpuTicks(t)
 				start := time.Now()
 				run := c.sipp("proxy_load_call.xml", float64(rate), rate*seconds, "-d", "1000", "-l", strconv.Itoa(rate*4))
@@ -57,13 +58,40 @@ func TestClusterThroughput(t *testing.T) {
 				if ok > 0 {
 					perCall = kamSec / float64(ok) * 1e6
 				}
-				fmt.Fprintf(&report, "| %d | %d/s | %d | %d | %d | %d | %.0f | %.1f %% | %.0f µs | %.1f %% |\n",
-					n, rate, rate*seconds, ok, failed, retrans, float64(ok)/wall, 100*kamSec/wall, perCall, 100*nodeSec/wall)
+				fmt.Fprintf(&report, "| %d | %d/s | %d | %d | %d | %d | %.0f | %.1f %% | %.0f µs | %.1f %% | %s | %s |\n",
+					n, rate, rate*seconds, ok, failed, retrans, float64(ok)/wall, 100*kamSec/wall, perCall, 100*nodeSec/wall,
+					load, failureKinds(run.stat+".err"))
 				time.Sleep(2 * time.Second) // the last calls' records written
 			}
 		})
 	}
 	t.Logf("CPU as %% of one core over the run's wall time (sipp included in the wall time: ramp and the last calls' hold)\n%s", report.String())
+}
+
+// loadAverage is the 1-minute load average: the machine is shared, and
+// what else ran shows in it.
+func loadAverage(t *testing.T) string {
+	data, err := os.ReadFile("/proc/loadavg")
+	require.NoError(t, err)
+	return strings.Fields(string(data))[0]
+}
+
+// failureKinds counts the kinds of failure in sipp's error file.
+func failureKinds(path string) string {
+	data, _ := os.ReadFile(path)
+	s := string(data)
+	var out []string
+	for _, k := range []struct{ name, pattern string }{
+		{"receive timeout", "receive timeout"},
+		{"503", "received 'SIP/2.0 503"},
+		{"408", "received 'SIP/2.0 408"},
+		{"unexpected message (the 503s included)", "unexpected message"},
+	} {
+		if n := strings.Count(s, k.pattern); n > 0 {
+			out = append(out, fmt.Sprintf("%s: %d", k.name, n))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // cpuTicks is the user+system time so far of Kamailio (every process of
