@@ -60,6 +60,7 @@ type cluster struct {
 	kamLog  string
 	sippBin string
 	pcap    string
+	farURI  string // the bridge menu's far end (set before startNodes)
 }
 
 // needCluster skips, saying what is missing, unless kamailio, sipp (and
@@ -83,7 +84,7 @@ func needCluster(t *testing.T) *cluster {
 		t.Skip("sip-tester's dtmf_2833_1.pcap not found")
 	}
 	dbURL := storetest.Postgres(t) // skips without a server
-	c := &cluster{t: t, dir: t.TempDir(), dbURL: dbURL, sippBin: sipp, pcap: pcap}
+	c := &cluster{t: t, dir: t.TempDir(), dbURL: dbURL, sippBin: sipp, pcap: pcap, farURI: "sip:nobody@127.0.0.1:9"}
 	c.db, err = sql.Open("pgx", dbURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.db.Close() })
@@ -143,6 +144,13 @@ ivrs:
     transfer: refer
     keys:
       "1": { uri: "sales@127.0.0.1:5070" }
+  - id: bridge
+    extensions: ["300"]
+    prompt: beep
+    prompt_repeat: 5
+    transfer: bridge
+    keys:
+      "2": { uri: "FARURI" }
   - id: probe
     extensions: ["200"]
     greeting: low
@@ -163,7 +171,7 @@ func (c *cluster) startNodes(n int) {
 		nd.api = "http://" + apiAddr + "/api/v1"
 		nd.cfg = filepath.Join(c.dir, nd.id+".yaml")
 		text := strings.NewReplacer("NODE", nd.id, "SIPADDR", nd.sip, "APIADDR", apiAddr, "TOKEN", clusterToken,
-			"STORE", c.dbURL, "PROMPTS", c.prompts).Replace(nodeConfig)
+			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI).Replace(nodeConfig)
 		require.NoError(c.t, os.WriteFile(nd.cfg, []byte(text), 0o600))
 		nd.logf = filepath.Join(c.dir, nd.id+".log")
 		c.startNode(nd)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/sip/siptest"
 )
 
 // TestClusterBehindKamailio runs issue 15's acceptance on one machine:
@@ -19,11 +21,14 @@ import (
 // one PostgreSQL database, sipp and a test caller calling through Kamailio.
 // The steps share the cluster and run in order: calls spread over the
 // nodes; a menu changed through node 1's API is what calls on node 3 hear
-// a second later; node 2 killed with SIGKILL under load loses only its own
+// a second later; a bridge works with the caller's leg through Kamailio;
+// node 2 killed with SIGKILL under load loses only its own
 // calls, each settled as interrupted by a survivor, and new calls all
 // succeed afterwards; node 3 drained with SIGTERM under load drops none.
 func TestClusterBehindKamailio(t *testing.T) {
 	c := needCluster(t)
+	far := siptest.NewFarEnd(t, "answer")
+	c.farURI = far.URI()
 	c.startNodes(3)
 	c.startKamailio()
 	n1, n2, n3 := c.nodes[0], c.nodes[1], c.nodes[2]
@@ -69,6 +74,35 @@ func TestClusterBehindKamailio(t *testing.T) {
 			onNode3 = node == n3.id
 		}
 		require.True(t, onNode3, "no call of six reached node 3 through kamailio")
+	})
+
+	t.Run("a bridge through kamailio", func(t *testing.T) {
+		// The caller's leg passes through Kamailio, the node calls the far
+		// end itself; audio flows both ways and the caller's BYE, routed
+		// by Kamailio, ends both legs.
+		caller := newCaller(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		call, err := caller.Call(ctx, mustAddrPort(t, c.kamAddr), "300")
+		require.NoError(t, err)
+		var seq uint16
+		time.Sleep(300 * time.Millisecond)
+		sendEvent(t, caller, call.Media, 101, '2', &seq, 1000)
+		deadline := time.Now().Add(5 * time.Second)
+		for far.Dialog() == nil && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		require.NotNil(t, far.Dialog(), "the far end was called")
+		time.Sleep(800 * time.Millisecond)
+		caller.ResetPackets()
+		time.Sleep(300 * time.Millisecond)
+		require.Contains(t, heard(caller.Packets()), 1000.0, "the far end's 1 kHz tone reaches the caller through the bridge")
+		require.NoError(t, call.Dialog.Bye(ctx))
+		select {
+		case <-far.Bye:
+		case <-time.After(5 * time.Second):
+			t.Fatal("far end got no BYE after the caller's BYE through kamailio")
+		}
 	})
 
 	t.Run("SIGKILL loses only the killed node's calls", func(t *testing.T) {
