@@ -26,11 +26,47 @@ func TestNotifyReachesOtherNode(t *testing.T) {
 
 	res, err := a.Put(context.Background(), "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
 	require.NoError(t, err)
+	committed := time.Now()
 	select {
 	case v := <-changes:
 		require.Equal(t, res.Version, v, "node B hears the version node A wrote")
+		t.Logf("node B heard the change %s after node A's commit", time.Since(committed))
 	case <-time.After(time.Second):
 		t.Fatal("node B heard nothing of node A's change within 1 s")
+	}
+}
+
+// TestListenerReconnects: the listening connection killed by the server
+// (a PostgreSQL restart, a proxy's idle timeout) is opened again, and the
+// next change is heard through it.
+func TestListenerReconnects(t *testing.T) {
+	url := storetest.Postgres(t)
+	a, b := openTest(t, url), openTest(t, url)
+	importExample(t, a)
+	changes, unsubscribe := b.Subscribe()
+	defer unsubscribe()
+	drainUntilQuiet(changes, 300*time.Millisecond)
+
+	ctx := context.Background()
+	res, err := a.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`)
+	require.NoError(t, err)
+	n, _ := res.RowsAffected()
+	require.EqualValues(t, 2, n, "both stores' listening connections found and ended")
+	// The reconnect announces the version it finds: wait for it, so that
+	// the change below is not made before the new LISTEN.
+	select {
+	case <-changes:
+	case <-time.After(listenRetry + 5*time.Second):
+		t.Fatal("node B's listener did not come back")
+	}
+	put, err := a.Put(ctx, "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
+	require.NoError(t, err)
+	select {
+	case v := <-changes:
+		require.Equal(t, put.Version, v)
+	case <-time.After(time.Second):
+		t.Fatal("no notification through the new connection within 1 s")
 	}
 }
 
