@@ -83,7 +83,8 @@ func failureKinds(path string) string {
 	var out []string
 	for _, k := range []struct{ name, pattern string }{
 		{"receive timeout", "receive timeout"},
-		{"503", "received 'SIP/2.0 503"},
+		{"503 from Kamailio", "received 'SIP/2.0 503 No Node Available"},
+		{"503 from a node", "received 'SIP/2.0 503 Service Unavailable"},
 		{"408", "received 'SIP/2.0 408"},
 		{"unexpected message (the 503s included)", "unexpected message"},
 	} {
