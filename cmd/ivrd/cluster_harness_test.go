@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -309,7 +310,7 @@ func (c *cluster) sipp(scenario string, rate float64, calls int, extra ...string
 		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freePortOn(c.t, "127.0.0.1") &^ 1),
 		"-r", strconv.FormatFloat(rate, 'f', -1, 64), "-m", strconv.Itoa(calls),
 		"-recv_timeout", "12000", "-timeout", "120s", "-nostdin", "-trace_stat", "-stf", r.stat,
-		"-trace_err", "-error_file", r.stat + ".err"}, extra...)
+		"-trace_err", "-error_file", r.stat + ".err", "-trace_logs", "-log_file", r.stat + ".log"}, extra...)
 	args = append(args, c.kamAddr)
 	out, err := os.Create(r.out)
 	require.NoError(c.t, err)
@@ -340,6 +341,30 @@ func (r *sippRun) wait(t *testing.T, limit time.Duration) (ok, failed int) {
 		t.Logf("sipp's errors (%s):\n%s", r.stat+".err", tailFile(r.stat+".err", 4000))
 	}
 	return ok, failed
+}
+
+// failedCalls are the Call-IDs of the calls logged as placed but not as
+// completed (bench/sipp/proxy_call.xml logs both).
+func (r *sippRun) failedCalls(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(r.stat + ".log")
+	require.NoError(t, err)
+	placed, completed := map[string]bool{}, map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if id, ok := strings.CutPrefix(strings.TrimSpace(line), "placed "); ok {
+			placed[id] = true
+		}
+		if id, ok := strings.CutPrefix(strings.TrimSpace(line), "completed "); ok {
+			completed[id] = true
+		}
+	}
+	var failed []string
+	for id := range placed {
+		if !completed[id] {
+			failed = append(failed, id)
+		}
+	}
+	return failed
 }
 
 // sippCounts reads SuccessfulCall(C) and FailedCall(C) from the last
@@ -392,6 +417,37 @@ func (c *cluster) records() map[string]map[string]int {
 			out[node] = map[string]int{}
 		}
 		out[node][state] = n
+	}
+	require.NoError(c.t, rows.Err())
+	return out
+}
+
+// record is one call's node and state ("", "" when there is none).
+func (c *cluster) record(callID string) (node, state string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.db.QueryRowContext(ctx, `SELECT node, state FROM call_records WHERE call_id = $1`, callID).Scan(&node, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ""
+	}
+	require.NoError(c.t, err)
+	return node, state
+}
+
+// interrupted lists the Call-IDs of a node's interrupted calls.
+func (c *cluster) interrupted(node string) map[string]bool {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rows, err := c.db.QueryContext(ctx, `SELECT call_id FROM call_records WHERE node = $1 AND state = 'interrupted'`, node)
+	require.NoError(c.t, err)
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		require.NoError(c.t, rows.Scan(&id))
+		out[id] = true
 	}
 	require.NoError(c.t, rows.Err())
 	return out

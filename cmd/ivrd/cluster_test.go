@@ -124,9 +124,24 @@ func TestClusterBehindKamailio(t *testing.T) {
 		}
 		c.waitSettled(t, "node-1", "node-3")
 		after := c.records()
-		lost := after["node-2"]["interrupted"] - before["node-2"]["interrupted"]
-		assert.Positive(t, lost, "node 2 carried calls when killed")
-		assert.Equal(t, failed, lost, "the calls that failed are the ones node 2 carried, each with an interrupted record")
+		failedIDs := load.failedCalls(t)
+		require.Len(t, failedIDs, failed, "the calls sipp logged as not completed are the failed ones")
+		assert.NotEmpty(t, failedIDs, "node 2 carried calls when killed")
+		// Every failed call was node 2's, and a survivor recorded it lost.
+		for _, id := range failedIDs {
+			node, state := c.record(id)
+			assert.Equal(t, "node-2", node, "failed call %s", id)
+			assert.Equal(t, "interrupted", state, "failed call %s", id)
+		}
+		// A call node 2 finished just before the kill may have lost its
+		// end with it (records are written after the call, from a queue):
+		// it is marked interrupted though the caller saw it complete.
+		// Say so rather than hide it; it is not a lost call.
+		for id := range c.interrupted("node-2") {
+			if !slices.Contains(failedIDs, id) {
+				t.Logf("call %s completed at the caller, but node 2 was killed before writing its end: recorded interrupted", id)
+			}
+		}
 		for _, id := range []string{"node-1", "node-3"} {
 			assert.Equal(t, before[id]["interrupted"], after[id]["interrupted"], "no call on %s lost", id)
 		}
