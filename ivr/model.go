@@ -64,6 +64,10 @@ type Server struct {
 	// StoreRetentionDays (ivrd addition): call records and delivered
 	// webhook events older than this many days are deleted; 0 keeps them.
 	StoreRetentionDays int `yaml:"store_retention_days"`
+	// NodeID (ivrd addition) names this node in call records and in the
+	// store's node list when several nodes share one PostgreSQL store;
+	// default: the host name. Each node needs its own.
+	NodeID string `yaml:"node_id"`
 }
 
 // SIPServer configures listeners.
@@ -272,6 +276,9 @@ func (c *Config) applyDefaults() {
 	}
 	if s.Store == "" {
 		s.Store = "sqlite://data/ivrd.db"
+	}
+	if s.NodeID == "" {
+		s.NodeID = defaultNodeID()
 	}
 	for _, m := range c.IVRs {
 		if m == nil {

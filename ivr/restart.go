@@ -26,6 +26,7 @@ var restartSettings = []struct {
 	{"server.media.inband", func(c *Config) any { return c.Server.Media.Inband }},
 	{"server.api.listen", func(c *Config) any { return c.Server.API.Listen }},
 	{"server.store", func(c *Config) any { return c.Server.Store }},
+	{"server.node_id", func(c *Config) any { return c.Server.NodeID }},
 }
 
 // RestartNeeded names the settings that differ between the running

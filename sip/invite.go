@@ -188,7 +188,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	c.Media = sess
 	s.respond(tx, req, 100, "Trying", nil)
 
-	dlg, err := lst.dlgUA.ReadInvite(req, tx)
+	dlg, err := dialogUAFor(lst, req).ReadInvite(req, tx)
 	if err != nil {
 		sess.Close()
 		s.refuse(tx, req, log, fmt.Errorf("%w: %v", ErrBadInviteRequest, err))

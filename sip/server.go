@@ -42,6 +42,9 @@ type listener struct {
 	addr    netip.AddrPort
 	closer  interface{ Close() error }
 	dlgUA   *sipgo.DialogUA
+	// dlgUAProxied serves INVITEs a proxy forwarded without
+	// record-routing (proxy.go).
+	dlgUAProxied *sipgo.DialogUA
 }
 
 // Server answers calls on its listeners.
@@ -184,6 +187,7 @@ func (s *Server) bind(spec listenSpec) error {
 	}
 	lst.addr = netip.AddrPortFrom(lst.addr.Addr().Unmap(), lst.addr.Port())
 	lst.dlgUA = &sipgo.DialogUA{Client: s.client, ContactHDR: s.contactFor(lst, lst.addr.Addr()), RewriteContact: true}
+	lst.dlgUAProxied = &sipgo.DialogUA{Client: s.client, ContactHDR: s.contactFor(lst, lst.addr.Addr())}
 	s.mu.Lock()
 	s.listeners = append(s.listeners, lst)
 	s.mu.Unlock()
@@ -393,7 +397,14 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, code, reason, nil, hdrs...)
 		return
 	}
-	// Trunks poll OPTIONS as a health check: answer it whatever the load.
+	// No free RTP port: a new call would get 503, so the health check
+	// says so too and a proxy's dispatcher (OPTIONS probing) sends the
+	// next calls to another node until one ends here.
+	if s.engine != nil && s.engine.Full() {
+		code, reason, hdrs := rejection(media.ErrNoPorts)
+		s.respond(tx, req, code, reason, nil, hdrs...)
+		return
+	}
 	s.respond(tx, req, 200, "OK", nil,
 		sip.NewHeader("Allow", allowHeader),
 		sip.NewHeader("Accept", acceptHeader),

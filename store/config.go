@@ -220,7 +220,8 @@ func (s *Store) ConfigVersion(ctx context.Context) (int64, error) {
 }
 
 // Subscribe delivers the new configuration version after each change made
-// through this Store (Watch adds changes made by other nodes). Only the
+// through this Store and, on PostgreSQL, by any node sharing it (listen.go:
+// LISTEN/NOTIFY). Only the
 // latest version waits in the channel: a slow reader skips to it.
 func (s *Store) Subscribe() (<-chan int64, func()) {
 	ch := make(chan int64, 1)

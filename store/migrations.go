@@ -14,6 +14,8 @@ import (
 type migration struct {
 	version int
 	sql     string // statements separated by ";\n"; {{BLOB}}, {{SERIAL}} per dialect
+	// postgres holds statements run only on PostgreSQL, after sql.
+	postgres string
 }
 
 var migrations = []migration{
@@ -107,7 +109,7 @@ CREATE TABLE webhook_outbox (
 	delivered_at BIGINT,
 	last_error TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX webhook_outbox_due ON webhook_outbox (delivered_at, next_attempt_at)`},
+CREATE INDEX webhook_outbox_due ON webhook_outbox (delivered_at, next_attempt_at)`, ""},
 	// 2: the outbox as the webhooks use it (webhooks.go): one row per event
 	// and target, delivered by the node that wrote it, in id order. The
 	// table of step 1 was never written to, so it is replaced whole.
@@ -128,7 +130,19 @@ CREATE TABLE webhook_outbox (
 	last_error TEXT NOT NULL DEFAULT '',
 	UNIQUE (event_id, target)
 );
-CREATE INDEX webhook_outbox_pending ON webhook_outbox (node, target, id) WHERE delivered_at IS NULL`},
+CREATE INDEX webhook_outbox_pending ON webhook_outbox (node, target, id) WHERE delivered_at IS NULL`, ""},
+	// Several nodes on one store (cluster.go): each node's heartbeat, and
+	// on PostgreSQL a NOTIFY on every configuration change, sent by the
+	// database itself so that no writer (API, import, a future one) can
+	// forget it; it is delivered when the change commits.
+	{3, `
+CREATE TABLE cluster_nodes (
+	node TEXT PRIMARY KEY,
+	started_at BIGINT NOT NULL,
+	seen_at BIGINT NOT NULL
+)`, `
+CREATE FUNCTION ivrd_config_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('` + configChannel + `', NEW.version::text); RETURN NEW; END $$;
+CREATE TRIGGER config_state_notify AFTER UPDATE OF version ON config_state FOR EACH ROW EXECUTE FUNCTION ivrd_config_notify()`},
 }
 
 // migrate applies the migrations this store has not had yet. On
@@ -156,7 +170,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			if m.version <= have {
 				continue
 			}
-			for _, stmt := range strings.Split(s.dialect.types().Replace(m.sql), ";\n") {
+			text := m.sql
+			if s.dialect.name() == "postgres" && m.postgres != "" {
+				text += ";\n" + m.postgres
+			}
+			for _, stmt := range strings.Split(s.dialect.types().Replace(text), ";\n") {
 				if strings.TrimSpace(stmt) == "" {
 					continue
 				}

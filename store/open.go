@@ -32,6 +32,8 @@ type Store struct {
 	base Base
 	subs map[int]chan int64
 	next int
+
+	listener *listener // PostgreSQL: LISTEN for other nodes' changes (listen.go)
 }
 
 // Options tune Open.
@@ -108,11 +110,15 @@ func Open(ctx context.Context, storeURL string, opt Options) (*Store, error) {
 		_ = s.db.Close() // the error that matters is the migration's
 		return nil, fmt.Errorf("store %s: %w", redact(storeURL), err)
 	}
+	if s.dialect.name() == "postgres" {
+		s.startListener()
+	}
 	return s, nil
 }
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.listener.stop()
 	s.mu.Lock()
 	for id, ch := range s.subs {
 		close(ch)

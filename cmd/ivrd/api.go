@@ -33,6 +33,7 @@ var apiListenOverride string
 // file, the API, another node) becomes a new snapshot for new calls.
 type control struct {
 	path  string // config file ("" = the bundled example)
+	node  string // server.node_id
 	log   *slog.Logger
 	st    *store.Store
 	api   *api.Server
@@ -55,10 +56,11 @@ type control struct {
 	// spoken (speech.go).
 	fragmentsWarned bool
 
-	srv    *http.Server
-	ln     net.Listener
-	cancel context.CancelFunc
-	done   chan struct{}
+	srv       *http.Server
+	ln        net.Listener
+	cancel    context.CancelFunc
+	done      chan struct{}
+	nodesDone chan struct{} // watchNodes (cluster.go) ended
 }
 
 // fileSource reads the configuration file (or the bundled example) and
@@ -125,32 +127,31 @@ func openControl(path string, log *slog.Logger, obs *observer) (*control, *call.
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &control{path: path, log: log, st: st, obs: obs}
+	c := &control{path: path, log: log, st: st, obs: obs, node: nodeName(cfg)}
 	snap, err := c.importFile(ctx)
 	if err != nil {
 		_ = st.Close() // the import's error is the one to report
 		return nil, nil, err
 	}
-	if n, err := st.MarkInterrupted(ctx, nodeName()); err == nil && n > 0 {
+	if n, err := st.MarkInterrupted(ctx, c.node); err == nil && n > 0 {
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
-	c.rec = newRecorder(st, log)
-	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: nodeName(), Log: log, OnDelivery: obs.metrics.WebhookDelivery,
+	// Before any call is taken, so that no other node's sweep finds this
+	// node's first calls under a stale heartbeat (cluster.go).
+	c.beat(ctx)
+	c.rec = newRecorder(st, c.node, log)
+	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: c.node, Log: log, OnDelivery: obs.metrics.WebhookDelivery,
 		RetryMin: webhookRetryMin, RetryMax: webhookRetryMax})
-	obs.hooks = append(obs.hooks, func(ev call.Event) { c.hooks.Publish(webhookEvent(ev, nodeName())) })
+	obs.hooks = append(obs.hooks, func(ev call.Event) { c.hooks.Publish(webhookEvent(ev, c.node)) })
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
-		Calls: liveControl{live: obs.live, node: nodeName()}, Node: nodeName(), // live calls (observe.go)
+		Calls: liveControl{live: obs.live, node: c.node}, Node: c.node, // live calls (observe.go)
 		Speaker: speakerFor(path, false)}) // prompts uploaded as text
 	return c, snap, nil
 }
 
-func nodeName() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "ivrd"
-	}
-	return h
-}
+// nodeName is server.node_id (the host name by default): what call
+// records and the store's node list call this node.
+func nodeName(cfg *ivr.Config) string { return cfg.Server.NodeID }
 
 // attach gives the control the service's snapshot setter and installs
 // the first snapshot.
@@ -209,8 +210,10 @@ func (c *control) install(ctx context.Context) (*call.Snapshot, error) {
 }
 
 // start serves the API and follows the store: a change made here is
-// heard at once; one made by another node sharing a PostgreSQL store is
-// seen by polling the version every 500 ms.
+// heard at once; one made by another node sharing a PostgreSQL store
+// arrives by LISTEN/NOTIFY (store/listen.go) as soon as it commits, and
+// polling the version every 500 ms catches what a lost notification
+// connection missed.
 func (c *control) start(cfg *ivr.Config) error {
 	if err := c.ensureToken(cfg); err != nil {
 		return err
@@ -254,9 +257,10 @@ func (c *control) start(cfg *ivr.Config) error {
 	}
 	c.log.Info("management API listening", "url", scheme+"://"+ln.Addr().String()+"/api/v1", "store", c.st.Backend())
 	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel, c.done, c.swept = cancel, make(chan struct{}), make(chan struct{})
+	c.cancel, c.done, c.swept, c.nodesDone = cancel, make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go c.follow(ctx)
 	go c.sweep(ctx, c.swept) // retention.go
+	go func() { defer close(c.nodesDone); c.watchNodes(ctx) }()
 	return nil
 }
 
@@ -278,7 +282,16 @@ func (c *control) follow(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-changes:
+		case v, ok := <-changes:
+			if !ok {
+				return
+			}
+			c.mu.Lock()
+			same := v == c.version
+			c.mu.Unlock()
+			if same {
+				continue // our own change, heard again through NOTIFY
+			}
 		case <-poll.C:
 			if c.st.Backend() != "postgres" {
 				continue
@@ -326,6 +339,7 @@ func (c *control) close() {
 		c.cancel()
 		<-c.done
 		<-c.swept
+		<-c.nodesDone
 	}
 	if c.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -336,6 +350,7 @@ func (c *control) close() {
 	}
 	c.rec.close()
 	c.hooks.Close() // what calls published is in the outbox; the rest is sent after the next start
+	c.leave()       // after the last records: nothing of this node is left 'started'
 	if err := c.st.Close(); err != nil {
 		c.log.Warn("closing the store", "err", err)
 	}

@@ -32,8 +32,8 @@ type recorder struct {
 	closed bool
 }
 
-func newRecorder(st *store.Store, log *slog.Logger) *recorder {
-	r := &recorder{st: st, node: nodeName(), log: log, q: make(chan func(context.Context), 4096), done: make(chan struct{})}
+func newRecorder(st *store.Store, node string, log *slog.Logger) *recorder {
+	r := &recorder{st: st, node: node, log: log, q: make(chan func(context.Context), 4096), done: make(chan struct{})}
 	go r.run()
 	return r
 }

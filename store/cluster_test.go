@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/store/storetest"
+)
+
+// TestNotifyReachesOtherNode: two nodes on one PostgreSQL database; a
+// change made through node A is delivered to node B's subscription by
+// LISTEN/NOTIFY well within a second, without B polling anything.
+func TestNotifyReachesOtherNode(t *testing.T) {
+	url := storetest.Postgres(t)
+	a, b := openTest(t, url), openTest(t, url)
+	importExample(t, a)
+	changes, unsubscribe := b.Subscribe()
+	defer unsubscribe()
+	// The listener passes the current version on when it connects: let
+	// that go by.
+	drainUntilQuiet(changes, 300*time.Millisecond)
+
+	res, err := a.Put(context.Background(), "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
+	require.NoError(t, err)
+	committed := time.Now()
+	select {
+	case v := <-changes:
+		require.Equal(t, res.Version, v, "node B hears the version node A wrote")
+		t.Logf("node B heard the change %s after node A's commit", time.Since(committed))
+	case <-time.After(time.Second):
+		t.Fatal("node B heard nothing of node A's change within 1 s")
+	}
+}
+
+// TestListenerReconnects: the listening connection killed by the server
+// (a PostgreSQL restart, a proxy's idle timeout) is opened again, and the
+// next change is heard through it.
+func TestListenerReconnects(t *testing.T) {
+	url := storetest.Postgres(t)
+	a, b := openTest(t, url), openTest(t, url)
+	importExample(t, a)
+	changes, unsubscribe := b.Subscribe()
+	defer unsubscribe()
+	drainUntilQuiet(changes, 300*time.Millisecond)
+
+	ctx := context.Background()
+	res, err := a.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`)
+	require.NoError(t, err)
+	n, _ := res.RowsAffected()
+	require.EqualValues(t, 2, n, "both stores' listening connections found and ended")
+	// The reconnect announces the version it finds: wait for it, so that
+	// the change below is not made before the new LISTEN.
+	select {
+	case <-changes:
+	case <-time.After(listenRetry + 5*time.Second):
+		t.Fatal("node B's listener did not come back")
+	}
+	put, err := a.Put(ctx, "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
+	require.NoError(t, err)
+	select {
+	case v := <-changes:
+		require.Equal(t, put.Version, v)
+	case <-time.After(time.Second):
+		t.Fatal("no notification through the new connection within 1 s")
+	}
+}
+
+func drainUntilQuiet(ch <-chan int64, quiet time.Duration) {
+	for {
+		select {
+		case <-ch:
+		case <-time.After(quiet):
+			return
+		}
+	}
+}
+
+// TestPromptUploadedOnOneNodePlaysOnAnother: prompts live in the
+// database, so a prompt uploaded through node A is in node B's library,
+// sample for sample.
+func TestPromptUploadedOnOneNodePlaysOnAnother(t *testing.T) {
+	url := storetest.Postgres(t)
+	a, b := openTest(t, url), openTest(t, url)
+	importExample(t, a)
+	pcm := make([]int16, 8000)
+	for i := range pcm {
+		pcm[i] = int16((i % 40) * 300)
+	}
+	_, err := a.PutPrompt(context.Background(), "t", "sales-welcome", pcm, 0)
+	require.NoError(t, err)
+	lib, err := b.PromptLibrary(context.Background(), prompts.Builtin())
+	require.NoError(t, err)
+	p, ok := lib.Get("sales-welcome")
+	require.True(t, ok, "node B's library has the prompt node A stored")
+	require.Equal(t, pcm, p.PCM, "the same samples")
+}
+
+// TestSweepSettlesOnlyLostNodes: a node whose heartbeat is older than
+// the limit has its 'started' calls marked interrupted; a live node's
+// calls, the sweeper's own and calls already ended are left alone.
+func TestSweepSettlesOnlyLostNodes(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		for _, n := range []string{"a", "b", "c"} {
+			require.NoError(t, s.Heartbeat(ctx, n))
+		}
+		// b went silent a minute ago; a is the sweeper; c is alive.
+		_, err := s.exec(ctx, s.db, `UPDATE cluster_nodes SET seen_at = ? WHERE node = 'b'`, time.Now().Add(-time.Minute).UnixMilli())
+		require.NoError(t, err)
+		start := func(id, node string) {
+			require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: id, Node: node, From: "1", To: "100", Source: "unknown", InviteAt: time.Now()}))
+		}
+		start("b1", "b")
+		start("b2", "b")
+		start("c1", "c")
+		start("a1", "a")
+		start("b3", "b")
+		end := time.Now()
+		require.NoError(t, s.CallEnded(ctx, CallRecord{CallID: "b3", Node: "b", EndAt: &end, EndReason: "caller hung up"}))
+
+		lost, err := s.SweepLost(ctx, "a", 10*time.Second)
+		require.NoError(t, err)
+		require.Equal(t, map[string]int{"b": 2}, lost)
+		for id, want := range map[string]string{"b1": "interrupted", "b2": "interrupted", "b3": "ended", "c1": "started", "a1": "started"} {
+			r, err := s.Call(ctx, id)
+			require.NoError(t, err)
+			require.Equal(t, want, r.State, id)
+		}
+		r, _ := s.Call(ctx, "b1")
+		require.Equal(t, "node lost", r.EndReason)
+		require.NotNil(t, r.EndAt)
+
+		// A second sweep (another survivor) finds nothing left to settle.
+		lost, err = s.SweepLost(ctx, "c", 10*time.Second)
+		require.NoError(t, err)
+		require.Empty(t, lost)
+
+		// A node that leaves cleanly is no longer watched.
+		require.NoError(t, s.LeaveCluster(ctx, "b"))
+		start("b4", "b")
+		lost, err = s.SweepLost(ctx, "a", 10*time.Second)
+		require.NoError(t, err)
+		require.Empty(t, lost)
+	})
+}
