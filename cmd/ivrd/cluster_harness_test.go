@@ -137,6 +137,10 @@ server:
   store: "STORE"
   drain_timeout: 30s
 prompts_dir: "PROMPTS"
+# Every call comes from Kamailio: listed as a trunk's source, it is
+# exempt from the per-source limits (README, "Running several nodes").
+trunks:
+  - { name: proxy, uri: "sip:127.0.0.1", inbound_from: ["127.0.0.1"] }
 ivrs:
   - id: main
     extensions: ["100"]
