@@ -326,11 +326,15 @@ func (s *Session) receiveRTCPLoop() {
 		if err := parseRTCP(pkt, &rep); err != nil {
 			return err
 		}
-		s.rtcpReceived.Add(1)
 		now := time.Now()
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.rtcpRemote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		if !s.latch.acceptRTCP(&s.params, from.Addr()) {
+			s.rtcpForeign.Add(1)
+			return nil
+		}
+		s.rtcpReceived.Add(1)
+		s.rtcpRemote = unmap(from)
 		if rep.HasSR {
 			s.lastSRNTP, s.lastSRAt = rep.NTPMid, now
 		}

@@ -25,11 +25,21 @@ type Params struct {
 	Codec   audio.Codec
 	EventPT uint8 // 0: none
 	Send    bool  // false while the peer holds the call: no audio sent
+	// SignalIP is where the call's SIP signalling comes from. Media is
+	// accepted (latched) only from Remote's IP or this one: a caller
+	// behind NAT sends from its public address, which its SDP does not
+	// know but its SIP source shows. Invalid: Remote's IP only (in
+	// Update: the one Start was given).
+	SignalIP netip.Addr
 }
 
 // Stats count a session's traffic and what RTCP says of its quality.
 type Stats struct {
 	Sent, Received, Malformed, UnknownPT uint64
+	// Foreign counts RTP packets dropped because they came from a source
+	// that is not the peer (another IP, or another port once latched):
+	// injected key presses and hijack attempts.
+	Foreign uint64
 
 	Lost       int64         // peer's packets we did not get (RTCP reception report)
 	Jitter     time.Duration // interarrival jitter of the peer's packets
@@ -38,6 +48,7 @@ type Stats struct {
 	RTT        time.Duration // round trip, from the peer's report on our SR; 0 if unknown
 
 	RTCPSent, RTCPReceived, RTCPMalformed uint64
+	RTCPForeign                           uint64 // RTCP from an address other than the peer's, dropped
 }
 
 const headerLen = 12
@@ -55,7 +66,7 @@ type Session struct {
 
 	mu       sync.Mutex
 	params   Params
-	latched  bool
+	latch    latch
 	started  bool
 	closed   bool
 	hdr      rtp.Header
@@ -82,10 +93,10 @@ type Session struct {
 	peer       reportBlock // the peer's last report on our stream
 	rtt        time.Duration
 
-	sent, received, malformed, unknownPT  atomic.Uint64
-	rtcpSent, rtcpReceived, rtcpMalformed atomic.Uint64
-	closeOnce                             sync.Once
-	recvDone, rtcpDone                    chan struct{}
+	sent, received, malformed, unknownPT, foreign      atomic.Uint64
+	rtcpSent, rtcpReceived, rtcpMalformed, rtcpForeign atomic.Uint64
+	closeOnce                                          sync.Once
+	recvDone, rtcpDone                                 chan struct{}
 }
 
 // NewSession binds the next free even port. What it receives goes
@@ -115,6 +126,7 @@ func (s *Session) Start(p Params) {
 	}
 	s.started = true
 	s.params = p
+	s.latch.reset(p)
 	s.hdr.PayloadType = uint8(p.Codec)
 	if iv := s.engine.cfg.RTCPInterval; iv > 0 {
 		s.rtcpTimer = time.AfterFunc(rtcpDelay(iv), s.rtcpTick)
@@ -133,11 +145,16 @@ func (s *Session) Start(p Params) {
 func (s *Session) Update(p Params) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p.Remote != s.params.Remote {
-		s.latched = false
-	}
 	if p.Send && !s.params.Send {
 		s.newSpurt = true
+	}
+	if !p.SignalIP.IsValid() {
+		p.SignalIP = s.params.SignalIP // a dialog's signalling source stays
+	}
+	if unmap(p.Remote) != s.latch.sdp || p.SignalIP != s.params.SignalIP {
+		s.latch.reset(p) // the media moved: learn the source again
+	} else if s.latch.latched {
+		p.Remote = s.params.Remote // keep sending where the peer really is
 	}
 	s.params = p
 	s.hdr.PayloadType = uint8(p.Codec)
@@ -284,8 +301,7 @@ func survive(log *slog.Logger, what string, loop func()) (ok bool) {
 	return true
 }
 
-// receiveLoop latches the remote address to the first packet's source
-// (symmetric RTP) and demultiplexes by payload type.
+// receiveLoop hands every datagram to handleRTP.
 func (s *Session) receiveLoop() {
 	pcm := make([]int16, 1500)
 	var h rtp.Header
@@ -294,22 +310,25 @@ func (s *Session) receiveLoop() {
 	})
 }
 
-// handleRTP takes one datagram from the peer: the receive hot path, which
-// allocates nothing (h and pcm are the loop's, reused).
+// handleRTP takes one datagram: the receive hot path, which allocates
+// nothing (h and pcm are the loop's, reused). Only the peer's packets get
+// past the latch (see latch); the rest are counted and dropped before
+// anything reads their payload.
 func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm []int16) error {
 	payload, err := splitRTP(h, pkt)
 	if err != nil {
 		return err
 	}
-	s.received.Add(1)
 	arrival := int64(time.Since(s.epoch) * prompts.SampleRate / time.Second)
 	s.mu.Lock()
+	if !s.latch.accept(&s.params, from, h.SequenceNumber, arrival) {
+		s.mu.Unlock()
+		s.foreign.Add(1)
+		return nil
+	}
+	s.received.Add(1)
 	eventPT := s.params.EventPT
 	s.recv.packet(h.SSRC, h.SequenceNumber, h.Timestamp, arrival, eventPT == 0 || h.PayloadType != eventPT)
-	if !s.latched {
-		s.latched = true
-		s.params.Remote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	}
 	s.mu.Unlock()
 	switch {
 	case eventPT != 0 && h.PayloadType == eventPT:
@@ -380,7 +399,9 @@ func splitRTP(h *rtp.Header, pkt []byte) ([]byte, error) {
 // Stats returns the session's counters.
 func (s *Session) Stats() Stats {
 	st := Stats{Sent: s.sent.Load(), Received: s.received.Load(), Malformed: s.malformed.Load(), UnknownPT: s.unknownPT.Load(),
-		RTCPSent: s.rtcpSent.Load(), RTCPReceived: s.rtcpReceived.Load(), RTCPMalformed: s.rtcpMalformed.Load()}
+		Foreign:  s.foreign.Load(),
+		RTCPSent: s.rtcpSent.Load(), RTCPReceived: s.rtcpReceived.Load(), RTCPMalformed: s.rtcpMalformed.Load(),
+		RTCPForeign: s.rtcpForeign.Load()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.Lost = max(0, int64(s.recv.lost())) // duplicates make RFC 3550's count negative
