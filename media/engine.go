@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"runtime"
 	"sync"
@@ -53,7 +52,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, log: cfg.Log, inUse: map[int]bool{}}
 	for i := 0; i < cfg.Pacers; i++ {
-		p, err := newPacer()
+		p, err := newPacer(cfg.Log)
 		if err != nil {
 			e.Close() // stops the pacers already started
 			return nil, err
@@ -83,7 +82,7 @@ func (e *Engine) Close() {
 // RTP to (issue 13). A few random draws find a free pair while the range
 // is mostly free; after them a scan from a random start finds the last
 // free pairs of a nearly full range.
-func (e *Engine) bindPort() (rtpConn, rtcpConn *net.UDPConn, port int, err error) {
+func (e *Engine) bindPort() (rtpSock, rtcpSock *udpSock, port int, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -95,13 +94,13 @@ func (e *Engine) bindPort() (rtpConn, rtcpConn *net.UDPConn, port int, err error
 		if e.inUse[port] || port+1 > 65535 {
 			return false
 		}
-		rtpConn, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port))))
+		rtpSock, err = listenUDP(netip.AddrPortFrom(e.cfg.BindIP, uint16(port)))
 		if err != nil {
 			return false
 		}
-		rtcpConn, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port+1))))
+		rtcpSock, err = listenUDP(netip.AddrPortFrom(e.cfg.BindIP, uint16(port+1)))
 		if err != nil {
-			_ = rtpConn.Close() // never used: the pair is skipped
+			_ = rtpSock.close() // never used: the pair is skipped
 			return false
 		}
 		e.inUse[port] = true
@@ -109,13 +108,13 @@ func (e *Engine) bindPort() (rtpConn, rtcpConn *net.UDPConn, port int, err error
 	}
 	for range randomDraws {
 		if try(rand.IntN(count)) {
-			return rtpConn, rtcpConn, port, nil
+			return rtpSock, rtcpSock, port, nil
 		}
 	}
 	start := rand.IntN(count)
 	for i := range count {
 		if try((start + i) % count) {
-			return rtpConn, rtcpConn, port, nil
+			return rtpSock, rtcpSock, port, nil
 		}
 	}
 	return nil, nil, 0, ErrNoPorts

@@ -1,13 +1,8 @@
 package media
 
 import (
-	"errors"
-	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,13 +48,13 @@ type Stats struct {
 
 const headerLen = 12
 
-// Session is one call's RTP stream: sent by a pacer, received by its own
-// goroutine (a blocking read per socket is the cheapest receive the Go
-// runtime offers without a shared socket).
+// Session is one call's RTP stream, sent and received by its pacer (on
+// Linux one loop does both; see loop_linux.go).
 type Session struct {
 	engine *Engine
 	pacer  *pacer
-	conn   *net.UDPConn
+	sock   *udpSock // RTP
+	rx     rxState  // the receive side's state, per system
 	port   int
 	local  netip.AddrPort
 	in     input
@@ -79,7 +74,7 @@ type Session struct {
 	evPkt    [headerLen + 64]byte
 
 	// RTCP, guarded by mu
-	rtcpConn   *net.UDPConn
+	rtcpSock   *udpSock
 	rtcpTimer  *time.Timer
 	rtcpRemote netip.AddrPort // latched to the peer's RTCP source
 	rtcpBuf    [256]byte
@@ -96,19 +91,17 @@ type Session struct {
 	sent, received, malformed, unknownPT, foreign      atomic.Uint64
 	rtcpSent, rtcpReceived, rtcpMalformed, rtcpForeign atomic.Uint64
 	closeOnce                                          sync.Once
-	recvDone, rtcpDone                                 chan struct{}
 }
 
 // NewSession binds the next free even port. What it receives goes
 // nowhere until SetDigits, Listen or a Bridge routes it.
 func (e *Engine) NewSession() (*Session, error) {
-	conn, rtcpConn, port, err := e.bindPort()
+	sock, rtcpSock, port, err := e.bindPort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{engine: e, conn: conn, rtcpConn: rtcpConn, port: port,
-		recvDone: make(chan struct{}), rtcpDone: make(chan struct{}), epoch: time.Now(),
-		local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
+	s := &Session{engine: e, sock: sock, rtcpSock: rtcpSock, port: port, epoch: time.Now(), local: sock.localAddr()}
+	s.rx.init()
 	s.cname = "ivrd@" + s.local.String()
 	s.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(), Marker: true}
 	return s, nil
@@ -137,8 +130,9 @@ func (s *Session) Start(p Params) {
 	s.pacer = s.engine.leastLoaded()
 	s.pacer.add(s)
 	s.mu.Unlock()
-	go s.receive()
-	go s.receiveRTCP()
+	// Outside the lock: the receive side takes session locks while it
+	// holds its own (see pacer.watch).
+	s.pacer.watch(s)
 }
 
 // Update applies re-negotiated media; sequence, timestamp and SSRC carry on.
@@ -198,7 +192,7 @@ func (s *Session) SendEvent(payload []byte, start bool) {
 	s.hdr.SequenceNumber++
 	s.sentRTP, s.octets = true, s.octets+uint32(n-headerLen)
 	remote := s.params.Remote
-	_, err := s.conn.WriteToUDPAddrPort(s.evPkt[:n], remote)
+	err := s.sock.writeTo(s.evPkt[:n], remote)
 	s.mu.Unlock()
 	if err == nil {
 		s.sent.Add(1)
@@ -245,22 +239,20 @@ func (s *Session) sendFrame() {
 		s.hdr.Marker, s.newSpurt = true, false
 	}
 	send := s.params.Send && s.params.Remote.IsValid()
-	var remote netip.AddrPort
 	if send {
 		_, _ = s.hdr.MarshalTo(s.pkt[:headerLen]) // a 12-byte header always fits the buffer
-		remote = s.params.Remote
 		s.hdr.SequenceNumber++
 		s.hdr.Marker = false
 		s.sentRTP, s.octets = true, s.octets+prompts.FrameSamples
+		// Under the lock: Close closes the socket only after closed is
+		// set, so this never writes to a closed (or reused) descriptor.
+		if s.sock.writeTo(s.pkt[:], s.params.Remote) == nil {
+			s.sent.Add(1)
+		}
 	}
 	// The clock runs on while held, so the stream resumes continuous.
 	s.hdr.Timestamp += prompts.FrameSamples
 	s.mu.Unlock()
-	if send {
-		if _, err := s.conn.WriteToUDPAddrPort(s.pkt[:], remote); err == nil {
-			s.sent.Add(1)
-		}
-	}
 	if done != nil {
 		go done()
 	}
@@ -271,43 +263,6 @@ func fillSilence(b []byte, c audio.Codec) {
 	for i := range b {
 		b[i] = v
 	}
-}
-
-// receive reads the socket until Close. A panic below it (in a DigitSink)
-// is logged and the loop goes on: one bad packet must not end the process.
-func (s *Session) receive() {
-	defer close(s.recvDone)
-	for panics := 0; !survive(s.engine.log, "RTP receive", s.receiveLoop); panics++ {
-		if panics == maxPanics {
-			s.engine.log.Error("media: RTP receive keeps panicking; no longer listening", "local", s.local.String())
-			return
-		}
-	}
-}
-
-// maxPanics bounds how often a receive loop is restarted after a panic.
-const maxPanics = 10
-
-// survive runs loop and reports whether it returned normally; a panic is
-// logged with its stack and reported as false.
-func survive(log *slog.Logger, what string, loop func()) (ok bool) {
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("media: "+what+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			ok = false
-		}
-	}()
-	loop()
-	return true
-}
-
-// receiveLoop hands every datagram to handleRTP.
-func (s *Session) receiveLoop() {
-	pcm := make([]int16, 1500)
-	var h rtp.Header
-	readPackets(s.engine.log, s.conn, "RTP", &s.malformed, func(pkt []byte, from netip.AddrPort) error {
-		return s.handleRTP(pkt, from, &h, pcm)
-	})
 }
 
 // handleRTP takes one datagram: the receive hot path, which allocates
@@ -341,31 +296,6 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 		s.unknownPT.Add(1)
 	}
 	return nil
-}
-
-// readPackets reads conn until it is closed and hands each datagram to
-// handle (pkt is reused after it returns). One handle rejects is counted
-// in bad and logged, at most every 10 s: a stream of garbage is not a
-// stream of log lines.
-func readPackets(log *slog.Logger, conn *net.UDPConn, kind string, bad *atomic.Uint64, handle func(pkt []byte, from netip.AddrPort) error) {
-	buf := make([]byte, 1500)
-	var lastWarn time.Time
-	for {
-		n, from, err := conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		if err := handle(buf[:n], from); err != nil {
-			bad.Add(1)
-			if time.Since(lastWarn) > 10*time.Second {
-				lastWarn = time.Now()
-				log.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", n, "err", err)
-			}
-		}
-	}
 }
 
 // splitRTP parses an RTP packet's header into h and returns its payload
@@ -442,16 +372,14 @@ func (s *Session) Close() {
 		pacer := s.pacer
 		s.mu.Unlock()
 		if pacer != nil {
-			pacer.remove(s)
+			pacer.remove(s) // after this, nothing reads the sockets
 		}
-		// Closing is what ends the receive loops; a close error leaves
-		// nothing to do but free the port.
-		_ = s.conn.Close()
-		_ = s.rtcpConn.Close()
-		if started {
-			<-s.recvDone
-			<-s.rtcpDone
-		}
+		// Every writer checks closed under the lock first, so nothing
+		// writes to them either. A close error leaves nothing to do but
+		// free the port.
+		_ = s.sock.close()
+		_ = s.rtcpSock.close()
+		s.rx.wait(started)
 		s.engine.freePort(s.port)
 	})
 }

@@ -1,0 +1,273 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/pion/rtp"
+	"golang.org/x/sys/unix"
+)
+
+// On Linux a pacer is one loop on its own OS thread that waits in
+// epoll_wait for its 1 ms timerfd and for every socket of its sessions,
+// sends each millisecond's frames with a sendto apiece and reads each
+// ready socket with one recvmmsg. Nothing here goes through the Go
+// netpoller or wakes a goroutine per packet: a packet costs its system
+// call and its handling, not a scheduler round trip, and the tick is not
+// queued behind hundreds of receive goroutines (issue 12's profile).
+// Received packets are handled on the loop (handleRTP, handleRTCP: digit
+// detection, recording, bridge relay), so those must not block.
+
+type pacerSys struct {
+	epfd, timer, wake int // epoll instance, 1 ms timerfd, eventfd for stop
+
+	// rx is held by the loop while it reads and handles sockets, and by
+	// watch/unwatch: once unwatch returns, the loop has let go of them.
+	rx    sync.Mutex
+	socks map[int32]watched // by file descriptor
+}
+
+type watched struct {
+	s    *Session
+	rtcp bool
+}
+
+// rxState: a session's panics on the receive side (counted by the loop,
+// under pacerSys.rx).
+type rxState struct {
+	panics int
+}
+
+func (*rxState) init()     {}
+func (*rxState) wait(bool) {}
+
+func newPacer(log *slog.Logger) (*pacer, error) {
+	p := &pacer{log: log}
+	sys := &p.sys
+	sys.socks = map[int32]watched{}
+	sys.epfd, sys.timer, sys.wake = -1, -1, -1
+	fail := func(what string, err error) (*pacer, error) {
+		for _, fd := range []int{sys.epfd, sys.timer, sys.wake} {
+			if fd >= 0 {
+				_ = unix.Close(fd) // never used
+			}
+		}
+		return nil, fmt.Errorf("media: %s: %w", what, err)
+	}
+	var err error
+	if sys.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return fail("epoll", err)
+	}
+	if sys.timer, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
+		return fail("timerfd", err)
+	}
+	spec := unix.ItimerSpec{Interval: unix.Timespec{Nsec: 1_000_000}, Value: unix.Timespec{Nsec: 1_000_000}}
+	if err = unix.TimerfdSettime(sys.timer, 0, &spec, nil); err != nil {
+		return fail("timerfd settime", err)
+	}
+	if sys.wake, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		return fail("eventfd", err)
+	}
+	for _, fd := range []int{sys.timer, sys.wake} {
+		if err = unix.EpollCtl(sys.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}); err != nil {
+			return fail("epoll_ctl", err)
+		}
+	}
+	p.wg.Add(1)
+	go p.run()
+	return p, nil
+}
+
+func (p *pacer) stop() {
+	one := [8]byte{1}
+	_, _ = unix.Write(p.sys.wake, one[:]) // cannot fail but by overflow, which also wakes
+	p.wg.Wait()
+	_ = unix.Close(p.sys.epfd) // nothing is left to report to
+	_ = unix.Close(p.sys.timer)
+	_ = unix.Close(p.sys.wake)
+}
+
+// watch registers s's sockets with the loop, unless s is already closed
+// (a Close racing with Start: Close sets closed before it unwatches).
+func (p *pacer) watch(s *Session) {
+	p.sys.rx.Lock()
+	defer p.sys.rx.Unlock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return
+	}
+	for _, w := range []watched{{s, false}, {s, true}} {
+		fd := w.sock().fd
+		if err := unix.EpollCtl(p.sys.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}); err != nil {
+			p.log.Error("media: cannot receive on a session's socket", "local", s.local.String(), "err", err)
+			continue
+		}
+		p.sys.socks[int32(fd)] = w
+	}
+}
+
+// unwatch takes s's sockets out of the loop; when it returns the loop no
+// longer reads them, so they may be closed.
+func (p *pacer) unwatch(s *Session) {
+	p.sys.rx.Lock()
+	defer p.sys.rx.Unlock()
+	p.unwatchLocked(s)
+}
+
+func (p *pacer) unwatchLocked(s *Session) {
+	for _, sock := range []*udpSock{s.sock, s.rtcpSock} {
+		if w, ok := p.sys.socks[int32(sock.fd)]; ok && w.s == s {
+			delete(p.sys.socks, int32(sock.fd))
+			_ = unix.EpollCtl(p.sys.epfd, unix.EPOLL_CTL_DEL, sock.fd, nil) // only fails if never added
+		}
+	}
+}
+
+func (w watched) sock() *udpSock {
+	if w.rtcp {
+		return w.s.rtcpSock
+	}
+	return w.s.sock
+}
+
+// rxBatch is the loop's receive memory, allocated once: recvmmsg headers,
+// buffers and source addresses, and what handling a packet needs.
+type rxBatch struct {
+	hdrs  [rxBatchSize]mmsghdr
+	iovs  [rxBatchSize]unix.Iovec
+	names [rxBatchSize]unix.RawSockaddrInet6
+	bufs  [rxBatchSize][1500]byte
+	h     rtp.Header
+	pcm   []int16
+	rep   rtcpReport
+	warn  time.Time // last malformed-packet log line
+}
+
+// rxBatchSize datagrams per recvmmsg: a socket rarely holds more than one
+// or two 20 ms packets when the loop comes by every millisecond.
+const rxBatchSize = 8
+
+// mmsghdr is struct mmsghdr (x/sys has no Recvmmsg).
+type mmsghdr struct {
+	hdr unix.Msghdr
+	len uint32
+	_   [4]byte
+}
+
+func newRxBatch() *rxBatch {
+	b := &rxBatch{pcm: make([]int16, 1500)}
+	for i := range b.hdrs {
+		b.iovs[i].Base = &b.bufs[i][0]
+		b.iovs[i].SetLen(len(b.bufs[i]))
+		b.hdrs[i].hdr.Name = (*byte)(unsafe.Pointer(&b.names[i]))
+		b.hdrs[i].hdr.Iov = &b.iovs[i]
+		b.hdrs[i].hdr.Iovlen = 1
+	}
+	return b
+}
+
+// run is the loop. It keeps its OS thread: it spends its life in
+// epoll_wait, and a thread of its own returns from it without waiting
+// for another goroutine's thread to hand one over.
+func (p *pacer) run() {
+	defer p.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	events := make([]unix.EpollEvent, 256)
+	rx := newRxBatch()
+	var tick [8]byte
+	for {
+		n, err := unix.EpollWait(p.sys.epfd, events, -1)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			p.log.Error("media: epoll_wait failed; the pacer stops", "err", err)
+			return
+		}
+		// The clock first: sending on time is what the callers hear.
+		for _, ev := range events[:n] {
+			switch int(ev.Fd) {
+			case p.sys.timer:
+				if _, err := unix.Read(p.sys.timer, tick[:]); err == nil {
+					for k := min(*(*uint64)(unsafe.Pointer(&tick)), maxCatchUp); k > 0; k-- {
+						p.serve()
+					}
+				}
+			case p.sys.wake:
+				return
+			}
+		}
+		p.sys.rx.Lock()
+		for _, ev := range events[:n] {
+			if w, ok := p.sys.socks[ev.Fd]; ok {
+				p.drain(w, rx)
+			}
+		}
+		p.sys.rx.Unlock()
+	}
+}
+
+// drain reads what one socket holds (up to a batch; epoll is level
+// triggered, so the rest is read on the next turn) and hands it on.
+func (p *pacer) drain(w watched, rx *rxBatch) {
+	for i := range rx.hdrs {
+		rx.hdrs[i].hdr.Namelen = unix.SizeofSockaddrInet6
+		rx.hdrs[i].len = 0
+	}
+	r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(w.sock().fd), uintptr(unsafe.Pointer(&rx.hdrs[0])), rxBatchSize,
+		unix.MSG_DONTWAIT, 0, 0)
+	if e != 0 {
+		return // EAGAIN: another reader was first; nothing else is expected
+	}
+	for i := 0; i < int(r); i++ {
+		pkt := rx.bufs[i][:rx.hdrs[i].len]
+		p.deliver(w, pkt, sockaddrAddr(&rx.names[i]), rx)
+	}
+}
+
+// deliver handles one datagram. A panic below it (in a DigitSink) is
+// logged and the loop goes on: one bad packet must not end the process,
+// nor silence the other calls; a session that keeps panicking is no
+// longer listened to.
+func (p *pacer) deliver(w watched, pkt []byte, from netip.AddrPort, rx *rxBatch) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.log.Error("media: receive panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if w.s.rx.panics++; w.s.rx.panics >= maxPanics {
+				p.log.Error("media: receive keeps panicking; no longer listening", "local", w.s.local.String())
+				p.unwatchLocked(w.s)
+			}
+		}
+	}()
+	var err error
+	if w.rtcp {
+		err = w.s.handleRTCP(pkt, from, &rx.rep)
+	} else {
+		err = w.s.handleRTP(pkt, from, &rx.h, rx.pcm)
+	}
+	if err != nil {
+		kind := "RTP"
+		if w.rtcp {
+			kind = "RTCP"
+			w.s.rtcpMalformed.Add(1)
+		} else {
+			w.s.malformed.Add(1)
+		}
+		// One line per 10 s and loop: a stream of garbage is not a
+		// stream of log lines.
+		if now := time.Now(); now.Sub(rx.warn) > 10*time.Second {
+			rx.warn = now
+			p.log.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", len(pkt), "err", err)
+		}
+	}
+}
