@@ -1,0 +1,164 @@
+package media
+
+import (
+	"net/netip"
+	"os"
+	"runtime"
+	"testing"
+
+	"github.com/pion/rtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/audio"
+)
+
+// TestNoGoroutinePerSession: the point of the loop (issue 12) is that a
+// call costs no goroutine of its own, so none is woken per packet.
+func TestNoGoroutinePerSession(t *testing.T) {
+	e := testEngine(t, 100)
+	before := runtime.NumGoroutine()
+	p := newPeer(t)
+	for i := 0; i < 100; i++ {
+		s, err := e.NewSession()
+		require.NoError(t, err)
+		defer s.Close()
+		s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
+	}
+	// 100 RTCP timers may each be running a report just now; far fewer
+	// than the 200 receive goroutines 100 sessions used to take.
+	assert.Less(t, runtime.NumGoroutine()-before, 50)
+	eventually(t, "every session sends", func() bool { return len(p.packets()) > 300 })
+}
+
+// loopRig is a session that is not started, so no loop reads its
+// sockets: the test drives the receive path itself through drain, the
+// loop's read of one ready socket, with a real datagram on loopback.
+type loopRig struct {
+	s    *Session
+	pc   *pacer
+	rx   *rxBatch
+	from *udpSock
+}
+
+func newLoopRig(t testing.TB, sink DigitSink) *loopRig {
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 27000 + (os.Getpid()%40)*20, PortMax: 27999, Pacers: 1, RTCPInterval: -1})
+	require.NoError(t, err)
+	s, err := e.NewSession()
+	require.NoError(t, err)
+	from, err := listenUDP(netip.MustParseAddrPort("127.0.0.1:0"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close(); e.Close(); _ = from.close() })
+	s.SetDigits(sink)
+	peer := netip.MustParseAddrPort("127.0.0.1:9")
+	s.mu.Lock()
+	s.params = Params{Remote: peer, Codec: audio.PCMU, EventPT: 101, Send: true}
+	s.latch.reset(s.params)
+	s.mu.Unlock()
+	return &loopRig{s: s, pc: e.pacers[0], rx: newRxBatch(), from: from}
+}
+
+// recv sends pkt to the session's RTP (or RTCP) port and runs the loop's
+// read of that socket.
+func (r *loopRig) recv(pkt []byte, rtcp bool) {
+	to := r.s.local
+	w := watched{r.s, rtcp}
+	if rtcp {
+		to = netip.AddrPortFrom(to.Addr(), to.Port()+1)
+	}
+	_ = r.from.writeTo(pkt, to)
+	r.pc.drain(w, r.rx)
+}
+
+func TestLoopReceiveAllocatesNothing(t *testing.T) {
+	rec := &recorder{last: make([]int16, 0, 160)}
+	r := newLoopRig(t, rec)
+	audioPkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	event, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 7}, Payload: []byte{5, 10, 1, 0}}).Marshal()
+	rr := appendSenderReport(nil, 7, false, 0, 0, 0, 0, &reportBlock{SSRC: r.s.hdr.SSRC, Lost: 1})
+	r.recv(audioPkt, false) // latches
+	seq := uint16(0)
+	allocs := testing.AllocsPerRun(200, func() {
+		seq++
+		audioPkt[2], audioPkt[3] = byte(seq>>8), byte(seq)
+		r.recv(audioPkt, false)
+		r.recv(event, false)
+		r.recv(rr, true)
+	})
+	assert.Zero(t, allocs)
+	rec.mu.Lock()
+	assert.Equal(t, 202, rec.audio, "every audio packet read and delivered")
+	assert.Equal(t, 201, rec.events, "every event read and delivered")
+	rec.mu.Unlock()
+	assert.Equal(t, uint64(201), r.s.Stats().RTCPReceived)
+}
+
+// TestRelayAllocatesNothing: a bridged caller's audio and key presses
+// cross to the far leg (decode, relay, re-encode, event re-sent).
+func TestRelayAllocatesNothing(t *testing.T) {
+	r := newLoopRig(t, nil)
+	far, err := r.s.engine.NewSession()
+	require.NoError(t, err)
+	defer far.Close()
+	sink := newPeer(t)
+	far.mu.Lock()
+	far.params = Params{Remote: sink.addr(), Codec: audio.PCMA, EventPT: 96, Send: true}
+	far.hdr.PayloadType = uint8(audio.PCMA)
+	far.mu.Unlock()
+	br := NewBridge(r.s, far)
+	br.Connect()
+	defer br.Close()
+	audioPkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	event, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 7, Timestamp: 99}, Payload: []byte{5, 10, 1, 0}}).Marshal()
+	seq := uint16(0)
+	allocs := testing.AllocsPerRun(200, func() {
+		seq++
+		audioPkt[2], audioPkt[3] = byte(seq>>8), byte(seq)
+		r.recv(audioPkt, false)
+		r.recv(event, false)
+		far.sendFrame()
+	})
+	assert.Zero(t, allocs)
+	eventually(t, "relayed audio and events at the far end", func() bool {
+		pcma, ev := 0, 0
+		for _, p := range sink.packets() {
+			switch p.PayloadType {
+			case 8:
+				pcma++
+			case 96:
+				ev++
+			}
+		}
+		return pcma >= 50 && ev >= 50 // of 201 each: the sink's buffer overflows
+	})
+}
+
+func TestSendEventAndRTCPAllocateNothing(t *testing.T) {
+	e := testEngine(t, 2)
+	p := newPeer(t)
+	s, err := e.NewSession()
+	require.NoError(t, err)
+	defer s.Close()
+	s.mu.Lock()
+	s.params = Params{Remote: p.addr(), Codec: audio.PCMU, EventPT: 101, Send: true}
+	s.mu.Unlock()
+	payload := []byte{5, 10, 1, 0}
+	assert.Zero(t, testing.AllocsPerRun(200, func() { s.SendEvent(payload, true) }))
+	assert.Zero(t, testing.AllocsPerRun(200, func() { s.sendRTCP(false) }))
+}
+
+// BenchmarkLoopReceive is the loop's receive path for one audio packet
+// that is already in the socket: recvmmsg, source address, latch,
+// statistics, G.711 decode, delivery. (Each op also sends the packet
+// from a test socket: one sendto.)
+func BenchmarkLoopReceive(b *testing.B) {
+	r := newLoopRig(b, &recorder{last: make([]int16, 0, 160)})
+	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	r.recv(pkt, false)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pkt[2], pkt[3] = byte(i>>8), byte(i)
+		r.recv(pkt, false)
+	}
+}
