@@ -1,6 +1,7 @@
 package media
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -186,9 +187,11 @@ func newRxBatch() *rxBatch {
 	return b
 }
 
-// run is the loop. It keeps its OS thread: it spends its life in
-// epoll_wait, and a thread of its own returns from it without waiting
-// for another goroutine's thread to hand one over.
+// run is the loop. It keeps its OS thread, which spends its life in
+// epoll_wait or in the loop's work, so the runtime neither moves it nor
+// parks other goroutines' work on it. Coming back from the wait still
+// takes a P: with GOMAXPROCS 1 and the P busy with SIP, a tick can wait
+// for the running goroutine's time slice (see bench/RESULTS.md).
 func (p *pacer) run() {
 	defer p.wg.Done()
 	runtime.LockOSThread()
@@ -213,7 +216,7 @@ func (p *pacer) run() {
 		}
 		// The clock first: sending on time is what the callers hear.
 		if _, err := unix.Read(p.sys.timer, tick[:]); err == nil {
-			for k := min(*(*uint64)(unsafe.Pointer(&tick)), maxCatchUp); k > 0; k-- {
+			for k := min(binary.NativeEndian.Uint64(tick[:]), maxCatchUp); k > 0; k-- {
 				p.serve()
 			}
 		}
