@@ -2,11 +2,11 @@ package media
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
-	"runtime"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -16,8 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// On Linux a pacer is one loop on its own OS thread woken by its 1 ms
-// timerfd, and only by it: each tick it sends that millisecond's frames
+// On Linux a pacer is one loop woken by its 1 ms timerfd, and only by it: each tick it sends that millisecond's frames
 // with a sendto apiece, then asks epoll (without waiting) which of its
 // sessions' sockets hold packets and reads each with one recvmmsg.
 // Nothing here goes through the Go netpoller or wakes a goroutine per
@@ -31,10 +30,8 @@ import (
 // detection, recording, bridge relay), so those must not block.
 
 type pacerSys struct {
-	clock int // epoll instance the loop sleeps in: timer and wake
-	epfd  int // epoll instance of the sockets, polled once a tick
-	timer int // 1 ms timerfd
-	wake  int // eventfd that stops the loop
+	epfd  int      // epoll instance of the sockets, polled once a tick
+	timer *os.File // 1 ms timerfd, read through the Go netpoller
 
 	// rx is held by the loop while it reads and handles sockets, and by
 	// watch/unwatch: once unwatch returns, the loop has let go of them.
@@ -60,50 +57,32 @@ func newPacer(log *slog.Logger) (*pacer, error) {
 	p := &pacer{log: log}
 	sys := &p.sys
 	sys.socks = map[int32]watched{}
-	sys.clock, sys.epfd, sys.timer, sys.wake = -1, -1, -1, -1
-	fail := func(what string, err error) (*pacer, error) {
-		for _, fd := range []int{sys.clock, sys.epfd, sys.timer, sys.wake} {
-			if fd >= 0 {
-				_ = unix.Close(fd) // never used
-			}
-		}
-		return nil, fmt.Errorf("media: %s: %w", what, err)
-	}
 	var err error
-	if sys.clock, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return fail("epoll", err)
-	}
 	if sys.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return fail("epoll", err)
+		return nil, fmt.Errorf("media: epoll: %w", err)
 	}
-	if sys.timer, err = unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC); err != nil {
-		return fail("timerfd", err)
+	timer, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		_ = unix.Close(sys.epfd) // never used
+		return nil, fmt.Errorf("media: timerfd: %w", err)
 	}
 	spec := unix.ItimerSpec{Interval: unix.Timespec{Nsec: 1_000_000}, Value: unix.Timespec{Nsec: 1_000_000}}
-	if err = unix.TimerfdSettime(sys.timer, 0, &spec, nil); err != nil {
-		return fail("timerfd settime", err)
+	if err = unix.TimerfdSettime(timer, 0, &spec, nil); err != nil {
+		_ = unix.Close(sys.epfd) // never used
+		_ = unix.Close(timer)
+		return nil, fmt.Errorf("media: timerfd settime: %w", err)
 	}
-	if sys.wake, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
-		return fail("eventfd", err)
-	}
-	for _, fd := range []int{sys.timer, sys.wake} {
-		if err = unix.EpollCtl(sys.clock, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}); err != nil {
-			return fail("epoll_ctl", err)
-		}
-	}
+	sys.timer = os.NewFile(uintptr(timer), "timerfd")
 	p.wg.Add(1)
 	go p.run()
 	return p, nil
 }
 
+// stop ends the loop: closing the timer ends its wait.
 func (p *pacer) stop() {
-	one := [8]byte{1}
-	_, _ = unix.Write(p.sys.wake, one[:]) // cannot fail but by overflow, which also wakes
+	_ = p.sys.timer.Close() // the loop's read fails and it returns
 	p.wg.Wait()
-	_ = unix.Close(p.sys.clock) // nothing is left to report to
-	_ = unix.Close(p.sys.epfd)
-	_ = unix.Close(p.sys.timer)
-	_ = unix.Close(p.sys.wake)
+	_ = unix.Close(p.sys.epfd) // nothing is left to report to
 }
 
 // watch registers s's sockets with the loop, unless s is already closed
@@ -187,38 +166,26 @@ func newRxBatch() *rxBatch {
 	return b
 }
 
-// run is the loop. It keeps its OS thread, which spends its life in
-// epoll_wait or in the loop's work, so the runtime neither moves it nor
-// parks other goroutines' work on it. Coming back from the wait still
-// takes a P: with GOMAXPROCS 1 and the P busy with SIP, a tick can wait
-// for the running goroutine's time slice (see bench/RESULTS.md).
+// run is the loop. It sleeps in a read of the timerfd through the Go
+// netpoller: one goroutine wake-up per millisecond, whatever the number
+// of calls. (Sleeping in epoll_wait on a locked thread instead was
+// measured to cost more: the runtime takes the P away from a thread
+// blocked in a system call and hands it to another thread, two to three
+// times the futex and nanosleep calls; see bench/RESULTS.md.) The
+// sockets stay out of the netpoller: they are polled once a tick, so no
+// packet wakes anything.
 func (p *pacer) run() {
 	defer p.wg.Done()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var clock [2]unix.EpollEvent
 	events := make([]unix.EpollEvent, 512)
 	rx := newRxBatch()
 	var tick [8]byte
 	for {
-		n, err := unix.EpollWait(p.sys.clock, clock[:], -1)
-		if err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			p.log.Error("media: epoll_wait failed; the pacer stops", "err", err)
-			return
-		}
-		for _, ev := range clock[:n] {
-			if int(ev.Fd) == p.sys.wake {
-				return
-			}
+		if _, err := io.ReadFull(p.sys.timer, tick[:]); err != nil {
+			return // closed by stop
 		}
 		// The clock first: sending on time is what the callers hear.
-		if _, err := unix.Read(p.sys.timer, tick[:]); err == nil {
-			for k := min(binary.NativeEndian.Uint64(tick[:]), maxCatchUp); k > 0; k-- {
-				p.serve()
-			}
+		for k := min(binary.NativeEndian.Uint64(tick[:]), maxCatchUp); k > 0; k-- {
+			p.serve()
 		}
 		p.receive(events, rx)
 	}
