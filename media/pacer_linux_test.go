@@ -11,6 +11,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/ivrd/ivrd/audio"
 )
@@ -186,4 +187,29 @@ func BenchmarkLoopReceive(b *testing.B) {
 		pkt[2], pkt[3] = byte(i>>8), byte(i)
 		r.recv(pkt, false)
 	}
+}
+
+// FuzzSockaddr: any peer address written for sendto reads back as itself
+// from the kernel's layout recvmmsg fills, in both socket families.
+func FuzzSockaddr(f *testing.F) {
+	f.Add([]byte{127, 0, 0, 1}, uint16(5004), false)
+	f.Add(netip.MustParseAddr("2001:db8::1").AsSlice(), uint16(65535), true)
+	f.Add([]byte{192, 0, 2, 10}, uint16(0), true)
+	f.Fuzz(func(t *testing.T, ip []byte, port uint16, v6 bool) {
+		a, ok := netip.AddrFromSlice(ip)
+		if !ok {
+			return
+		}
+		to := netip.AddrPortFrom(a.Unmap(), port)
+		var sa unix.RawSockaddrInet6
+		if putSockaddr(&sa, to, v6) == 0 {
+			if v6 || to.Addr().Is4() {
+				t.Fatalf("%s refused by a v6=%v socket", to, v6)
+			}
+			return
+		}
+		if got := sockaddrAddr(&sa); got != to {
+			t.Fatalf("wrote %s, read %s", to, got)
+		}
+	})
 }
