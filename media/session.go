@@ -49,7 +49,7 @@ type Stats struct {
 const headerLen = 12
 
 // Session is one call's RTP stream, sent and received by its pacer (on
-// Linux one loop does both; see loop_linux.go).
+// Linux one loop does both; see pacer_linux.go).
 type Session struct {
 	engine *Engine
 	pacer  *pacer
@@ -93,7 +93,7 @@ type Session struct {
 	closeOnce                                          sync.Once
 }
 
-// NewSession binds the next free even port. What it receives goes
+// NewSession binds a free even port drawn at random. What it receives goes
 // nowhere until SetDigits, Listen or a Bridge routes it.
 func (e *Engine) NewSession() (*Session, error) {
 	sock, rtcpSock, port, err := e.bindPort()
