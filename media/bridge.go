@@ -29,7 +29,7 @@ type bridgeSide struct {
 	// suppressChoosing drops the tail of the caller's press that chose the
 	// bridge (caller -> far end only).
 	suppressChoosing bool
-	// Touched only by the source session's receive goroutine.
+	// Touched only by the source session's receiving side.
 	lastTS uint32
 	seen   bool
 }

@@ -1,17 +1,30 @@
-// Package media moves a call's audio: RTP sessions on pion/rtp, a pool of
-// even UDP ports, one pacing scheduler that sends every outbound stream's
-// 20 ms frames, and a receive loop per session that decodes G.711 (with
-// package audio's tables). Each session also keeps RTCP on the odd port
-// above its RTP port: sender/receiver reports every few seconds and on
-// close (with BYE), and the peer's reports read for loss, jitter and
+// Package media moves a call's audio: RTP sessions on pion/rtp's header
+// code, a pool of even UDP ports handed out at random, and pacers that
+// send every outbound stream's 20 ms frames and receive what comes in.
+// On Linux a pacer is one loop on its own OS thread waiting in epoll for
+// a 1 ms timerfd and for the non-blocking RTP and RTCP sockets of its
+// sessions (pacer_linux.go): no goroutine per session, none woken per
+// packet, one sendto per sent packet and one recvmmsg per ready socket.
+// Elsewhere a ticker goroutine sends and a goroutine per socket reads
+// (pacer_other.go). Each session also keeps RTCP on the odd port above
+// its RTP port: sender/receiver reports every few seconds and on close
+// (with BYE), and the peer's reports read for loss, jitter and
 // round-trip time (Session.Stats).
+//
+// Media is taken only from the peer (latch.go): a session learns the
+// peer's real source (symmetric RTP) only from the SDP address's IP or
+// the SIP signalling source's (Params.SignalIP), drops and counts
+// everything from other sources (Stats.Foreign, RTCPForeign), and moves
+// to a new source only on a sustained stream after the old one fell
+// silent. A stranger can neither press a call's keys nor take its audio.
 //
 // It owns where received media goes: to a DigitSink (SetDigits: the
 // call's digit collector), to a listener (Listen: voicemail recording),
 // or, while two sessions are joined by a Bridge, re-encoded into the
 // other leg's stream (its own SSRC, sequence, timestamps and codec) with
 // RFC 4733 events re-sent at the other leg's payload type. The tail of
-// the key press that chose a bridge is kept from the far end.
+// the key press that chose a bridge is kept from the far end. These run
+// on the receiving loop and must not block.
 //
 // It must not import sip, ivr, call or dtmf: it knows nothing of SIP,
 // menus or what a digit means. It sends the frames it is given (prompts,

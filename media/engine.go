@@ -3,7 +3,7 @@ package media
 import (
 	"fmt"
 	"log/slog"
-	"net"
+	"math/rand/v2"
 	"net/netip"
 	"runtime"
 	"sync"
@@ -27,7 +27,6 @@ type Engine struct {
 
 	mu     sync.Mutex
 	inUse  map[int]bool
-	next   int
 	closed bool
 }
 
@@ -51,9 +50,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	e := &Engine{cfg: cfg, log: cfg.Log, inUse: map[int]bool{}, next: cfg.PortMin}
+	e := &Engine{cfg: cfg, log: cfg.Log, inUse: map[int]bool{}}
 	for i := 0; i < cfg.Pacers; i++ {
-		p, err := newPacer()
+		p, err := newPacer(cfg.Log)
 		if err != nil {
 			e.Close() // stops the pacers already started
 			return nil, err
@@ -77,38 +76,52 @@ func (e *Engine) Close() {
 	}
 }
 
-// bindPort takes the next free even port and the odd one above it (RTCP)
-// and binds both, skipping pairs some other program holds.
-func (e *Engine) bindPort() (rtpConn, rtcpConn *net.UDPConn, port int, err error) {
+// bindPort binds a free even port chosen at random and the odd one above
+// it (RTCP), skipping pairs some other program holds. Random, not in
+// order: a port handed out next is a port a stranger can guess and send
+// RTP to (issue 13). A few random draws find a free pair while the range
+// is mostly free; after them a scan from a random start finds the last
+// free pairs of a nearly full range.
+func (e *Engine) bindPort() (rtpSock, rtcpSock *udpSock, port int, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, nil, 0, ErrEngineClosed
 	}
 	count := (e.cfg.PortMax-e.cfg.PortMin)/2 + 1
-	for i := 0; i < count; i++ {
-		port := e.next
-		e.next += 2
-		if e.next > e.cfg.PortMax {
-			e.next = e.cfg.PortMin
-		}
+	try := func(i int) bool {
+		port = e.cfg.PortMin + 2*i
 		if e.inUse[port] || port+1 > 65535 {
-			continue
+			return false
 		}
-		rtpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port))))
+		rtpSock, err = listenUDP(netip.AddrPortFrom(e.cfg.BindIP, uint16(port)))
 		if err != nil {
-			continue
+			return false
 		}
-		rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(e.cfg.BindIP, uint16(port+1))))
+		rtcpSock, err = listenUDP(netip.AddrPortFrom(e.cfg.BindIP, uint16(port+1)))
 		if err != nil {
-			_ = rtpConn.Close() // never used: the pair is skipped
-			continue
+			_ = rtpSock.close() // never used: the pair is skipped
+			return false
 		}
 		e.inUse[port] = true
-		return rtpConn, rtcpConn, port, nil
+		return true
+	}
+	for range randomDraws {
+		if try(rand.IntN(count)) {
+			return rtpSock, rtcpSock, port, nil
+		}
+	}
+	start := rand.IntN(count)
+	for i := range count {
+		if try((start + i) % count) {
+			return rtpSock, rtcpSock, port, nil
+		}
 	}
 	return nil, nil, 0, ErrNoPorts
 }
+
+// randomDraws is how many random pairs bindPort tries before it scans.
+const randomDraws = 16
 
 func (e *Engine) freePort(port int) {
 	e.mu.Lock()

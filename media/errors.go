@@ -19,3 +19,6 @@ var (
 	errRTCPShort   = errors.New("RTCP packet shorter than its 4-byte header")
 	errRTCPVersion = errors.New("RTCP version is not 2")
 )
+
+// errAddrFamily: an IPv6 peer for a socket bound to an IPv4 address.
+var errAddrFamily = errors.New("media: peer address of another family than the RTP socket")

@@ -8,7 +8,8 @@ import (
 
 // DigitSink is where a session's received audio and telephone-events go
 // for digit detection. A dtmf.Collector is one. Calls come from the
-// session's receive goroutine; pcm is reused after the call returns.
+// session's receiving side (its pacer's loop on Linux: do not block);
+// pcm is reused after the call returns.
 type DigitSink interface {
 	TelephoneEvent(h *rtp.Header, payload []byte)
 	Audio(pcm []int16)
@@ -23,7 +24,7 @@ type input struct {
 	digits DigitSink
 	listen func(pcm []int16)
 	out    *bridgeSide // non-nil while this session's media goes to another leg
-	// Touched only by the receive goroutine: the telephone-event last
+	// Touched only by the receiving side: the telephone-event last
 	// heard here, so the end packets of the press that chose a bridge are
 	// not replayed to the far end as a press of its own.
 	lastEventTS uint32

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"log/slog"
 	"sync"
 	"sync/atomic"
 )
@@ -12,33 +13,19 @@ import (
 const slots = 20
 
 // pacer sends the next frame of every stream it owns, each stream once per
-// 20 ms in its own 1 ms slot, from one goroutine woken by a 1 ms tick.
+// 20 ms in its own 1 ms slot, and receives what its sessions' sockets get.
+// How it is woken and how it reads is the system's (pacer_linux.go: one
+// epoll loop on its own thread; pacer_other.go: a ticker goroutine and a
+// reading goroutine per socket).
 type pacer struct {
+	log   *slog.Logger
 	mu    sync.Mutex
 	slot  [slots][]*Session
 	count atomic.Int32
-	tick  ticker
-	done  chan struct{}
 	wg    sync.WaitGroup
 	pos   int // next slot to serve
 	batch []*Session
-}
-
-// ticker delivers the number of 1 ms periods elapsed since the last wait.
-type ticker interface {
-	wait() (uint64, error)
-	close()
-}
-
-func newPacer() (*pacer, error) {
-	t, err := newTicker()
-	if err != nil {
-		return nil, err
-	}
-	p := &pacer{tick: t, done: make(chan struct{})}
-	p.wg.Add(1)
-	go p.run()
-	return p, nil
+	sys   pacerSys
 }
 
 func (p *pacer) load() int { return int(p.count.Load()) }
@@ -57,7 +44,10 @@ func (p *pacer) add(s *Session) {
 	p.count.Add(1)
 }
 
+// remove stops sending s's frames and reading its sockets: once it
+// returns, the pacer touches neither again.
 func (p *pacer) remove(s *Session) {
+	p.unwatch(s)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := range p.slot {
@@ -78,26 +68,9 @@ func (p *pacer) remove(s *Session) {
 // one whole period, so a late pacer sends what it owes but never floods.
 const maxCatchUp = slots
 
-func (p *pacer) run() {
-	defer p.wg.Done()
-	for {
-		n, err := p.tick.wait()
-		select {
-		case <-p.done:
-			return
-		default:
-		}
-		if err != nil {
-			continue
-		}
-		if n > maxCatchUp {
-			n = maxCatchUp
-		}
-		for ; n > 0; n-- {
-			p.serve()
-		}
-	}
-}
+// maxPanics bounds how often a session's receiving survives a panic below
+// it (in a DigitSink) before it stops listening.
+const maxPanics = 10
 
 // serve sends one frame for every stream of the current slot. The slot is
 // copied under the lock and sent outside it, so adding a stream never
@@ -111,10 +84,4 @@ func (p *pacer) serve() {
 		s.sendFrame()
 		p.batch[i] = nil
 	}
-}
-
-func (p *pacer) stop() {
-	close(p.done)
-	p.tick.close()
-	p.wg.Wait()
 }

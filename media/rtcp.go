@@ -303,49 +303,43 @@ func (s *Session) sendRTCP(bye bool) {
 	if bye {
 		pkt = appendBye(pkt, ssrc)
 	}
-	_, err := s.rtcpConn.WriteToUDPAddrPort(pkt, remote)
+	err := s.rtcpSock.writeTo(pkt, remote)
 	s.mu.Unlock()
 	if err == nil {
 		s.rtcpSent.Add(1)
 	}
 }
 
-// receiveRTCP reads the peer's reports until Close.
-func (s *Session) receiveRTCP() {
-	defer close(s.rtcpDone)
-	for panics := 0; !survive(s.engine.log, "RTCP receive", s.receiveRTCPLoop); panics++ {
-		if panics == maxPanics {
-			return
+// handleRTCP takes one datagram on the RTCP port: the peer's reports,
+// for loss, jitter and round-trip time. It allocates nothing (rep is the
+// receive loop's).
+func (s *Session) handleRTCP(pkt []byte, from netip.AddrPort, rep *rtcpReport) error {
+	if err := parseRTCP(pkt, rep); err != nil {
+		return err
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.latch.acceptRTCP(&s.params, from.Addr()) {
+		s.rtcpForeign.Add(1)
+		return nil
+	}
+	s.rtcpReceived.Add(1)
+	s.rtcpRemote = unmap(from)
+	if rep.HasSR {
+		s.lastSRNTP, s.lastSRAt = rep.NTPMid, now
+	}
+	for _, b := range rep.Blocks[:rep.NBlocks] {
+		if b.SSRC != s.hdr.SSRC {
+			continue
+		}
+		s.peer = b
+		if b.LSR != 0 {
+			// RTT = arrival - LSR - DLSR, all in 1/65536 s (RFC 3550 6.4.1)
+			if rtt := uint32(ntpTime(now)>>16) - b.LSR - b.DLSR; rtt < 1<<31 {
+				s.rtt = time.Duration(rtt) * time.Second / 65536
+			}
 		}
 	}
-}
-
-func (s *Session) receiveRTCPLoop() {
-	var rep rtcpReport
-	readPackets(s.engine.log, s.rtcpConn, "RTCP", &s.rtcpMalformed, func(pkt []byte, from netip.AddrPort) error {
-		if err := parseRTCP(pkt, &rep); err != nil {
-			return err
-		}
-		s.rtcpReceived.Add(1)
-		now := time.Now()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.rtcpRemote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		if rep.HasSR {
-			s.lastSRNTP, s.lastSRAt = rep.NTPMid, now
-		}
-		for _, b := range rep.Blocks[:rep.NBlocks] {
-			if b.SSRC != s.hdr.SSRC {
-				continue
-			}
-			s.peer = b
-			if b.LSR != 0 {
-				// RTT = arrival - LSR - DLSR, all in 1/65536 s (RFC 3550 6.4.1)
-				if rtt := uint32(ntpTime(now)>>16) - b.LSR - b.DLSR; rtt < 1<<31 {
-					s.rtt = time.Duration(rtt) * time.Second / 65536
-				}
-			}
-		}
-		return nil
-	})
+	return nil
 }

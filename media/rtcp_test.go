@@ -253,6 +253,10 @@ func TestDuplicatesAreNotNegativeLoss(t *testing.T) {
 	var h rtp.Header
 	pcm := make([]int16, 1500)
 	from := netip.MustParseAddrPort("127.0.0.1:4000")
+	s.mu.Lock()
+	s.params.Remote = from
+	s.latch.reset(s.params)
+	s.mu.Unlock()
 	for i := 0; i < 3; i++ { // an end packet sent three times with one number
 		require.NoError(t, s.handleRTP(pkt, from, &h, pcm))
 	}

@@ -1,13 +1,8 @@
 package media
 
 import (
-	"errors"
-	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,11 +20,21 @@ type Params struct {
 	Codec   audio.Codec
 	EventPT uint8 // 0: none
 	Send    bool  // false while the peer holds the call: no audio sent
+	// SignalIP is where the call's SIP signalling comes from. Media is
+	// accepted (latched) only from Remote's IP or this one: a caller
+	// behind NAT sends from its public address, which its SDP does not
+	// know but its SIP source shows. Invalid: Remote's IP only (in
+	// Update: the one Start was given).
+	SignalIP netip.Addr
 }
 
 // Stats count a session's traffic and what RTCP says of its quality.
 type Stats struct {
 	Sent, Received, Malformed, UnknownPT uint64
+	// Foreign counts RTP packets dropped because they came from a source
+	// that is not the peer (another IP, or another port once latched):
+	// injected key presses and hijack attempts.
+	Foreign uint64
 
 	Lost       int64         // peer's packets we did not get (RTCP reception report)
 	Jitter     time.Duration // interarrival jitter of the peer's packets
@@ -38,24 +43,25 @@ type Stats struct {
 	RTT        time.Duration // round trip, from the peer's report on our SR; 0 if unknown
 
 	RTCPSent, RTCPReceived, RTCPMalformed uint64
+	RTCPForeign                           uint64 // RTCP from an address other than the peer's, dropped
 }
 
 const headerLen = 12
 
-// Session is one call's RTP stream: sent by a pacer, received by its own
-// goroutine (a blocking read per socket is the cheapest receive the Go
-// runtime offers without a shared socket).
+// Session is one call's RTP stream, sent and received by its pacer (on
+// Linux one loop does both; see pacer_linux.go).
 type Session struct {
 	engine *Engine
 	pacer  *pacer
-	conn   *net.UDPConn
+	sock   *udpSock // RTP
+	rx     rxState  // the receive side's state, per system
 	port   int
 	local  netip.AddrPort
 	in     input
 
 	mu       sync.Mutex
 	params   Params
-	latched  bool
+	latch    latch
 	started  bool
 	closed   bool
 	hdr      rtp.Header
@@ -68,7 +74,7 @@ type Session struct {
 	evPkt    [headerLen + 64]byte
 
 	// RTCP, guarded by mu
-	rtcpConn   *net.UDPConn
+	rtcpSock   *udpSock
 	rtcpTimer  *time.Timer
 	rtcpRemote netip.AddrPort // latched to the peer's RTCP source
 	rtcpBuf    [256]byte
@@ -82,22 +88,20 @@ type Session struct {
 	peer       reportBlock // the peer's last report on our stream
 	rtt        time.Duration
 
-	sent, received, malformed, unknownPT  atomic.Uint64
-	rtcpSent, rtcpReceived, rtcpMalformed atomic.Uint64
-	closeOnce                             sync.Once
-	recvDone, rtcpDone                    chan struct{}
+	sent, received, malformed, unknownPT, foreign      atomic.Uint64
+	rtcpSent, rtcpReceived, rtcpMalformed, rtcpForeign atomic.Uint64
+	closeOnce                                          sync.Once
 }
 
-// NewSession binds the next free even port. What it receives goes
+// NewSession binds a free even port drawn at random. What it receives goes
 // nowhere until SetDigits, Listen or a Bridge routes it.
 func (e *Engine) NewSession() (*Session, error) {
-	conn, rtcpConn, port, err := e.bindPort()
+	sock, rtcpSock, port, err := e.bindPort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{engine: e, conn: conn, rtcpConn: rtcpConn, port: port,
-		recvDone: make(chan struct{}), rtcpDone: make(chan struct{}), epoch: time.Now(),
-		local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
+	s := &Session{engine: e, sock: sock, rtcpSock: rtcpSock, port: port, epoch: time.Now(), local: sock.localAddr()}
+	s.rx.init()
 	s.cname = "ivrd@" + s.local.String()
 	s.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32(), Marker: true}
 	return s, nil
@@ -115,6 +119,7 @@ func (s *Session) Start(p Params) {
 	}
 	s.started = true
 	s.params = p
+	s.latch.reset(p)
 	s.hdr.PayloadType = uint8(p.Codec)
 	if iv := s.engine.cfg.RTCPInterval; iv > 0 {
 		s.rtcpTimer = time.AfterFunc(rtcpDelay(iv), s.rtcpTick)
@@ -125,19 +130,25 @@ func (s *Session) Start(p Params) {
 	s.pacer = s.engine.leastLoaded()
 	s.pacer.add(s)
 	s.mu.Unlock()
-	go s.receive()
-	go s.receiveRTCP()
+	// Outside the lock: the receive side takes session locks while it
+	// holds its own (see pacer.watch).
+	s.pacer.watch(s)
 }
 
 // Update applies re-negotiated media; sequence, timestamp and SSRC carry on.
 func (s *Session) Update(p Params) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p.Remote != s.params.Remote {
-		s.latched = false
-	}
 	if p.Send && !s.params.Send {
 		s.newSpurt = true
+	}
+	if !p.SignalIP.IsValid() {
+		p.SignalIP = s.params.SignalIP // a dialog's signalling source stays
+	}
+	if unmap(p.Remote) != s.latch.sdp || p.SignalIP != s.params.SignalIP {
+		s.latch.reset(p) // the media moved: learn the source again
+	} else if s.latch.latched {
+		p.Remote = s.params.Remote // keep sending where the peer really is
 	}
 	s.params = p
 	s.hdr.PayloadType = uint8(p.Codec)
@@ -181,7 +192,7 @@ func (s *Session) SendEvent(payload []byte, start bool) {
 	s.hdr.SequenceNumber++
 	s.sentRTP, s.octets = true, s.octets+uint32(n-headerLen)
 	remote := s.params.Remote
-	_, err := s.conn.WriteToUDPAddrPort(s.evPkt[:n], remote)
+	err := s.sock.writeTo(s.evPkt[:n], remote)
 	s.mu.Unlock()
 	if err == nil {
 		s.sent.Add(1)
@@ -228,22 +239,20 @@ func (s *Session) sendFrame() {
 		s.hdr.Marker, s.newSpurt = true, false
 	}
 	send := s.params.Send && s.params.Remote.IsValid()
-	var remote netip.AddrPort
 	if send {
 		_, _ = s.hdr.MarshalTo(s.pkt[:headerLen]) // a 12-byte header always fits the buffer
-		remote = s.params.Remote
 		s.hdr.SequenceNumber++
 		s.hdr.Marker = false
 		s.sentRTP, s.octets = true, s.octets+prompts.FrameSamples
+		// Under the lock: Close closes the socket only after closed is
+		// set, so this never writes to a closed (or reused) descriptor.
+		if s.sock.writeTo(s.pkt[:], s.params.Remote) == nil {
+			s.sent.Add(1)
+		}
 	}
 	// The clock runs on while held, so the stream resumes continuous.
 	s.hdr.Timestamp += prompts.FrameSamples
 	s.mu.Unlock()
-	if send {
-		if _, err := s.conn.WriteToUDPAddrPort(s.pkt[:], remote); err == nil {
-			s.sent.Add(1)
-		}
-	}
 	if done != nil {
 		go done()
 	}
@@ -256,60 +265,25 @@ func fillSilence(b []byte, c audio.Codec) {
 	}
 }
 
-// receive reads the socket until Close. A panic below it (in a DigitSink)
-// is logged and the loop goes on: one bad packet must not end the process.
-func (s *Session) receive() {
-	defer close(s.recvDone)
-	for panics := 0; !survive(s.engine.log, "RTP receive", s.receiveLoop); panics++ {
-		if panics == maxPanics {
-			s.engine.log.Error("media: RTP receive keeps panicking; no longer listening", "local", s.local.String())
-			return
-		}
-	}
-}
-
-// maxPanics bounds how often a receive loop is restarted after a panic.
-const maxPanics = 10
-
-// survive runs loop and reports whether it returned normally; a panic is
-// logged with its stack and reported as false.
-func survive(log *slog.Logger, what string, loop func()) (ok bool) {
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("media: "+what+" panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			ok = false
-		}
-	}()
-	loop()
-	return true
-}
-
-// receiveLoop latches the remote address to the first packet's source
-// (symmetric RTP) and demultiplexes by payload type.
-func (s *Session) receiveLoop() {
-	pcm := make([]int16, 1500)
-	var h rtp.Header
-	readPackets(s.engine.log, s.conn, "RTP", &s.malformed, func(pkt []byte, from netip.AddrPort) error {
-		return s.handleRTP(pkt, from, &h, pcm)
-	})
-}
-
-// handleRTP takes one datagram from the peer: the receive hot path, which
-// allocates nothing (h and pcm are the loop's, reused).
+// handleRTP takes one datagram: the receive hot path, which allocates
+// nothing (h and pcm are the loop's, reused). Only the peer's packets get
+// past the latch (see latch); the rest are counted and dropped before
+// anything reads their payload.
 func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm []int16) error {
 	payload, err := splitRTP(h, pkt)
 	if err != nil {
 		return err
 	}
-	s.received.Add(1)
 	arrival := int64(time.Since(s.epoch) * prompts.SampleRate / time.Second)
 	s.mu.Lock()
+	if !s.latch.accept(&s.params, from, h.SequenceNumber, arrival) {
+		s.mu.Unlock()
+		s.foreign.Add(1)
+		return nil
+	}
+	s.received.Add(1)
 	eventPT := s.params.EventPT
 	s.recv.packet(h.SSRC, h.SequenceNumber, h.Timestamp, arrival, eventPT == 0 || h.PayloadType != eventPT)
-	if !s.latched {
-		s.latched = true
-		s.params.Remote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	}
 	s.mu.Unlock()
 	switch {
 	case eventPT != 0 && h.PayloadType == eventPT:
@@ -322,31 +296,6 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 		s.unknownPT.Add(1)
 	}
 	return nil
-}
-
-// readPackets reads conn until it is closed and hands each datagram to
-// handle (pkt is reused after it returns). One handle rejects is counted
-// in bad and logged, at most every 10 s: a stream of garbage is not a
-// stream of log lines.
-func readPackets(log *slog.Logger, conn *net.UDPConn, kind string, bad *atomic.Uint64, handle func(pkt []byte, from netip.AddrPort) error) {
-	buf := make([]byte, 1500)
-	var lastWarn time.Time
-	for {
-		n, from, err := conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		if err := handle(buf[:n], from); err != nil {
-			bad.Add(1)
-			if time.Since(lastWarn) > 10*time.Second {
-				lastWarn = time.Now()
-				log.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", n, "err", err)
-			}
-		}
-	}
 }
 
 // splitRTP parses an RTP packet's header into h and returns its payload
@@ -380,7 +329,9 @@ func splitRTP(h *rtp.Header, pkt []byte) ([]byte, error) {
 // Stats returns the session's counters.
 func (s *Session) Stats() Stats {
 	st := Stats{Sent: s.sent.Load(), Received: s.received.Load(), Malformed: s.malformed.Load(), UnknownPT: s.unknownPT.Load(),
-		RTCPSent: s.rtcpSent.Load(), RTCPReceived: s.rtcpReceived.Load(), RTCPMalformed: s.rtcpMalformed.Load()}
+		Foreign:  s.foreign.Load(),
+		RTCPSent: s.rtcpSent.Load(), RTCPReceived: s.rtcpReceived.Load(), RTCPMalformed: s.rtcpMalformed.Load(),
+		RTCPForeign: s.rtcpForeign.Load()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.Lost = max(0, int64(s.recv.lost())) // duplicates make RFC 3550's count negative
@@ -421,16 +372,14 @@ func (s *Session) Close() {
 		pacer := s.pacer
 		s.mu.Unlock()
 		if pacer != nil {
-			pacer.remove(s)
+			pacer.remove(s) // after this, nothing reads the sockets
 		}
-		// Closing is what ends the receive loops; a close error leaves
-		// nothing to do but free the port.
-		_ = s.conn.Close()
-		_ = s.rtcpConn.Close()
-		if started {
-			<-s.recvDone
-			<-s.rtcpDone
-		}
+		// Every writer checks closed under the lock first, so nothing
+		// writes to them either. A close error leaves nothing to do but
+		// free the port.
+		_ = s.sock.close()
+		_ = s.rtcpSock.close()
+		s.rx.wait(started)
 		s.engine.freePort(s.port)
 	})
 }

@@ -324,12 +324,13 @@ func TestReceiveAllocatesNothing(t *testing.T) {
 	require.NoError(t, err)
 	s.SetDigits(rec)
 	defer s.Close()
+	from := netip.MustParseAddrPort("127.0.0.1:4000")
 	s.mu.Lock()
-	s.params = Params{Codec: audio.PCMU, EventPT: 101, Send: true}
+	s.params = Params{Remote: from, Codec: audio.PCMU, EventPT: 101, Send: true}
+	s.latch.reset(s.params)
 	s.mu.Unlock()
 	audio, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
 	event, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 7}, Payload: []byte{5, 10, 1, 0}}).Marshal()
-	from := netip.MustParseAddrPort("127.0.0.1:4000")
 	var h rtp.Header
 	pcm := make([]int16, 1500)
 	seq := uint16(0)
@@ -429,9 +430,10 @@ func BenchmarkHandleRTP(b *testing.B) {
 	require.NoError(b, err)
 	s.SetDigits(&recorder{last: make([]int16, 0, 160)})
 	defer s.Close()
-	s.params = Params{Codec: audio.PCMU, EventPT: 101, Send: true}
-	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
 	from := netip.MustParseAddrPort("127.0.0.1:4000")
+	s.params = Params{Remote: from, Codec: audio.PCMU, EventPT: 101, Send: true}
+	s.latch.reset(s.params)
+	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
 	var h rtp.Header
 	pcm := make([]int16, 1500)
 	b.ReportAllocs()

@@ -167,7 +167,12 @@ func (c *Call) startMedia() {
 	c.started = true
 	ch := c.choice
 	c.mu.Unlock()
-	c.Media.Start(ch.params(ch.Direction.weSend()))
+	p := ch.params(ch.Direction.weSend())
+	// The caller's media is accepted from its SIP source's IP too: behind
+	// NAT its SDP address is a private one.
+	src, _ := netip.ParseAddrPort(c.dlg.InviteRequest.Source())
+	p.SignalIP = src.Addr()
+	c.Media.Start(p)
 }
 
 func (c *Call) setBridged(l *leg) {

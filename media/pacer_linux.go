@@ -1,0 +1,269 @@
+package media
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/pion/rtp"
+	"golang.org/x/sys/unix"
+)
+
+// On Linux a pacer is one loop woken by its 1 ms timerfd, and only by it: each tick it sends that millisecond's frames
+// with a sendto apiece, then asks epoll (without waiting) which of its
+// sessions' sockets hold packets and reads each with one recvmmsg.
+// Nothing here goes through the Go netpoller or wakes a goroutine per
+// packet, and the loop itself wakes 1,000 times a second however many
+// packets arrive (waking on socket readiness too was measured to wake it
+// for nearly every packet at a few hundred calls): a packet costs its
+// system call and its handling, the tick is not queued behind hundreds
+// of receive goroutines (issue 12's profile), and a received packet
+// waits at most 1 ms, well inside any jitter buffer.
+// Received packets are handled on the loop (handleRTP, handleRTCP: digit
+// detection, recording, bridge relay), so those must not block.
+
+type pacerSys struct {
+	epfd  int      // epoll instance of the sockets, polled once a tick
+	timer *os.File // 1 ms timerfd, read through the Go netpoller
+
+	// rx is held by the loop while it reads and handles sockets, and by
+	// watch/unwatch: once unwatch returns, the loop has let go of them.
+	rx    sync.Mutex
+	socks map[int32]watched // by file descriptor
+}
+
+type watched struct {
+	s    *Session
+	rtcp bool
+}
+
+// rxState: a session's panics on the receive side (counted by the loop,
+// under pacerSys.rx).
+type rxState struct {
+	panics int
+}
+
+func (*rxState) init()     {}
+func (*rxState) wait(bool) {}
+
+func newPacer(log *slog.Logger) (*pacer, error) {
+	p := &pacer{log: log}
+	sys := &p.sys
+	sys.socks = map[int32]watched{}
+	var err error
+	if sys.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("media: epoll: %w", err)
+	}
+	timer, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		_ = unix.Close(sys.epfd) // never used
+		return nil, fmt.Errorf("media: timerfd: %w", err)
+	}
+	spec := unix.ItimerSpec{Interval: unix.Timespec{Nsec: 1_000_000}, Value: unix.Timespec{Nsec: 1_000_000}}
+	if err = unix.TimerfdSettime(timer, 0, &spec, nil); err != nil {
+		_ = unix.Close(sys.epfd) // never used
+		_ = unix.Close(timer)
+		return nil, fmt.Errorf("media: timerfd settime: %w", err)
+	}
+	sys.timer = os.NewFile(uintptr(timer), "timerfd")
+	p.wg.Add(1)
+	go p.run()
+	return p, nil
+}
+
+// stop ends the loop: closing the timer ends its wait.
+func (p *pacer) stop() {
+	_ = p.sys.timer.Close() // the loop's read fails and it returns
+	p.wg.Wait()
+	_ = unix.Close(p.sys.epfd) // nothing is left to report to
+}
+
+// watch registers s's sockets with the loop, unless s is already closed
+// (a Close racing with Start: Close sets closed before it unwatches).
+func (p *pacer) watch(s *Session) {
+	p.sys.rx.Lock()
+	defer p.sys.rx.Unlock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return
+	}
+	for _, w := range []watched{{s, false}, {s, true}} {
+		fd := w.sock().fd
+		if err := unix.EpollCtl(p.sys.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}); err != nil {
+			p.log.Error("media: cannot receive on a session's socket", "local", s.local.String(), "err", err)
+			continue
+		}
+		p.sys.socks[int32(fd)] = w
+	}
+}
+
+// unwatch takes s's sockets out of the loop; when it returns the loop no
+// longer reads them, so they may be closed.
+func (p *pacer) unwatch(s *Session) {
+	p.sys.rx.Lock()
+	defer p.sys.rx.Unlock()
+	p.unwatchLocked(s)
+}
+
+func (p *pacer) unwatchLocked(s *Session) {
+	for _, sock := range []*udpSock{s.sock, s.rtcpSock} {
+		if w, ok := p.sys.socks[int32(sock.fd)]; ok && w.s == s {
+			delete(p.sys.socks, int32(sock.fd))
+			_ = unix.EpollCtl(p.sys.epfd, unix.EPOLL_CTL_DEL, sock.fd, nil) // only fails if never added
+		}
+	}
+}
+
+func (w watched) sock() *udpSock {
+	if w.rtcp {
+		return w.s.rtcpSock
+	}
+	return w.s.sock
+}
+
+// rxBatch is the loop's receive memory, allocated once: recvmmsg headers,
+// buffers and source addresses, and what handling a packet needs.
+type rxBatch struct {
+	hdrs  [rxBatchSize]mmsghdr
+	iovs  [rxBatchSize]unix.Iovec
+	names [rxBatchSize]unix.RawSockaddrInet6
+	bufs  [rxBatchSize][1500]byte
+	h     rtp.Header
+	pcm   []int16
+	rep   rtcpReport
+	warn  time.Time // last malformed-packet log line
+}
+
+// rxBatchSize datagrams per recvmmsg: a socket rarely holds more than one
+// or two 20 ms packets when the loop comes by every millisecond.
+const rxBatchSize = 8
+
+// mmsghdr is struct mmsghdr (x/sys has no Recvmmsg).
+type mmsghdr struct {
+	hdr unix.Msghdr
+	len uint32
+	_   [4]byte
+}
+
+func newRxBatch() *rxBatch {
+	b := &rxBatch{pcm: make([]int16, 1500)}
+	for i := range b.hdrs {
+		b.iovs[i].Base = &b.bufs[i][0]
+		b.iovs[i].SetLen(len(b.bufs[i]))
+		b.hdrs[i].hdr.Name = (*byte)(unsafe.Pointer(&b.names[i]))
+		b.hdrs[i].hdr.Iov = &b.iovs[i]
+		b.hdrs[i].hdr.Iovlen = 1
+	}
+	return b
+}
+
+// run is the loop. It sleeps in a read of the timerfd through the Go
+// netpoller: one goroutine wake-up per millisecond, whatever the number
+// of calls. (Sleeping in epoll_wait on a locked thread instead was
+// measured to cost more: the runtime takes the P away from a thread
+// blocked in a system call and hands it to another thread, two to three
+// times the futex and nanosleep calls; see bench/RESULTS.md.) The
+// sockets stay out of the netpoller: they are polled once a tick, so no
+// packet wakes anything.
+func (p *pacer) run() {
+	defer p.wg.Done()
+	events := make([]unix.EpollEvent, 512)
+	rx := newRxBatch()
+	var tick [8]byte
+	for {
+		if _, err := io.ReadFull(p.sys.timer, tick[:]); err != nil {
+			return // closed by stop
+		}
+		// The clock first: sending on time is what the callers hear.
+		for k := min(binary.NativeEndian.Uint64(tick[:]), maxCatchUp); k > 0; k-- {
+			p.serve()
+		}
+		p.receive(events, rx)
+	}
+}
+
+// receive reads every socket that holds packets now. A full events
+// array (more ready sockets than it holds) is read again at once: epoll
+// is level triggered, so what was not reported is reported next.
+func (p *pacer) receive(events []unix.EpollEvent, rx *rxBatch) {
+	p.sys.rx.Lock()
+	defer p.sys.rx.Unlock()
+	for {
+		n, err := unix.EpollWait(p.sys.epfd, events, 0)
+		if err != nil || n == 0 {
+			return
+		}
+		for _, ev := range events[:n] {
+			if w, ok := p.sys.socks[ev.Fd]; ok {
+				p.drain(w, rx)
+			}
+		}
+		if n < len(events) {
+			return
+		}
+	}
+}
+
+// drain reads what one socket holds (up to a batch; epoll is level
+// triggered, so the rest is read on the next turn) and hands it on.
+func (p *pacer) drain(w watched, rx *rxBatch) {
+	for i := range rx.hdrs {
+		rx.hdrs[i].hdr.Namelen = unix.SizeofSockaddrInet6
+		rx.hdrs[i].len = 0
+	}
+	r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(w.sock().fd), uintptr(unsafe.Pointer(&rx.hdrs[0])), rxBatchSize,
+		unix.MSG_DONTWAIT, 0, 0)
+	if e != 0 {
+		return // EAGAIN: another reader was first; nothing else is expected
+	}
+	for i := 0; i < int(r); i++ {
+		pkt := rx.bufs[i][:rx.hdrs[i].len]
+		p.deliver(w, pkt, sockaddrAddr(&rx.names[i]), rx)
+	}
+}
+
+// deliver handles one datagram. A panic below it (in a DigitSink) is
+// logged and the loop goes on: one bad packet must not end the process,
+// nor silence the other calls; a session that keeps panicking is no
+// longer listened to.
+func (p *pacer) deliver(w watched, pkt []byte, from netip.AddrPort, rx *rxBatch) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.log.Error("media: receive panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if w.s.rx.panics++; w.s.rx.panics >= maxPanics {
+				p.log.Error("media: receive keeps panicking; no longer listening", "local", w.s.local.String())
+				p.unwatchLocked(w.s)
+			}
+		}
+	}()
+	var err error
+	if w.rtcp {
+		err = w.s.handleRTCP(pkt, from, &rx.rep)
+	} else {
+		err = w.s.handleRTP(pkt, from, &rx.h, rx.pcm)
+	}
+	if err != nil {
+		kind := "RTP"
+		if w.rtcp {
+			kind = "RTCP"
+			w.s.rtcpMalformed.Add(1)
+		} else {
+			w.s.malformed.Add(1)
+		}
+		// One line per 10 s and loop: a stream of garbage is not a
+		// stream of log lines.
+		if now := time.Now(); now.Sub(rx.warn) > 10*time.Second {
+			rx.warn = now
+			p.log.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", len(pkt), "err", err)
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package media
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/ivrd/ivrd/audio"
+)
+
+// TestNoGoroutinePerSession: the point of the loop (issue 12) is that a
+// call costs no goroutine of its own, so none is woken per packet.
+func TestNoGoroutinePerSession(t *testing.T) {
+	e := testEngine(t, 100)
+	before := runtime.NumGoroutine()
+	p := newPeer(t)
+	for i := 0; i < 100; i++ {
+		s, err := e.NewSession()
+		require.NoError(t, err)
+		defer s.Close()
+		s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
+	}
+	// 100 RTCP timers may each be running a report just now; far fewer
+	// than the 200 receive goroutines 100 sessions used to take.
+	assert.Less(t, runtime.NumGoroutine()-before, 50)
+	eventually(t, "every session sends", func() bool { return len(p.packets()) > 300 })
+}
+
+// loopRig is a session that is not started, so no loop reads its
+// sockets: the test drives the receive path itself through drain, the
+// loop's read of one ready socket, with a real datagram on loopback.
+type loopRig struct {
+	s    *Session
+	pc   *pacer
+	rx   *rxBatch
+	from *udpSock
+}
+
+func newLoopRig(t testing.TB, sink DigitSink) *loopRig {
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 27000 + (os.Getpid()%40)*20, PortMax: 27999, Pacers: 1, RTCPInterval: -1})
+	require.NoError(t, err)
+	s, err := e.NewSession()
+	require.NoError(t, err)
+	from, err := listenUDP(netip.MustParseAddrPort("127.0.0.1:0"))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close(); e.Close(); _ = from.close() })
+	s.SetDigits(sink)
+	peer := netip.MustParseAddrPort("127.0.0.1:9")
+	s.mu.Lock()
+	s.params = Params{Remote: peer, Codec: audio.PCMU, EventPT: 101, Send: true}
+	s.latch.reset(s.params)
+	s.mu.Unlock()
+	return &loopRig{s: s, pc: e.pacers[0], rx: newRxBatch(), from: from}
+}
+
+// recv sends pkt to the session's RTP (or RTCP) port and runs the loop's
+// read of that socket.
+func (r *loopRig) recv(pkt []byte, rtcp bool) {
+	to := r.s.local
+	w := watched{r.s, rtcp}
+	if rtcp {
+		to = netip.AddrPortFrom(to.Addr(), to.Port()+1)
+	}
+	_ = r.from.writeTo(pkt, to)
+	r.pc.drain(w, r.rx)
+}
+
+func TestLoopReceiveAllocatesNothing(t *testing.T) {
+	rec := &recorder{last: make([]int16, 0, 160)}
+	r := newLoopRig(t, rec)
+	audioPkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	event, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 7}, Payload: []byte{5, 10, 1, 0}}).Marshal()
+	rr := appendSenderReport(nil, 7, false, 0, 0, 0, 0, &reportBlock{SSRC: r.s.hdr.SSRC, Lost: 1})
+	r.recv(audioPkt, false) // latches
+	seq := uint16(0)
+	allocs := testing.AllocsPerRun(200, func() {
+		seq++
+		audioPkt[2], audioPkt[3] = byte(seq>>8), byte(seq)
+		r.recv(audioPkt, false)
+		r.recv(event, false)
+		r.recv(rr, true)
+	})
+	assert.Zero(t, allocs)
+	rec.mu.Lock()
+	assert.Equal(t, 202, rec.audio, "every audio packet read and delivered")
+	assert.Equal(t, 201, rec.events, "every event read and delivered")
+	rec.mu.Unlock()
+	assert.Equal(t, uint64(201), r.s.Stats().RTCPReceived)
+}
+
+// TestRelayAllocatesNothing: a bridged caller's audio and key presses
+// cross to the far leg (decode, relay, re-encode, event re-sent).
+func TestRelayAllocatesNothing(t *testing.T) {
+	r := newLoopRig(t, nil)
+	far, err := r.s.engine.NewSession()
+	require.NoError(t, err)
+	defer far.Close()
+	sink := newQuietSink(t)
+	far.mu.Lock()
+	far.params = Params{Remote: sink.addr(), Codec: audio.PCMA, EventPT: 96, Send: true}
+	far.hdr.PayloadType = uint8(audio.PCMA)
+	far.mu.Unlock()
+	br := NewBridge(r.s, far)
+	br.Connect()
+	defer br.Close()
+	audioPkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	event, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SSRC: 7, Timestamp: 99}, Payload: []byte{5, 10, 1, 0}}).Marshal()
+	seq := uint16(0)
+	allocs := testing.AllocsPerRun(50, func() {
+		seq++
+		audioPkt[2], audioPkt[3] = byte(seq>>8), byte(seq)
+		r.recv(audioPkt, false)
+		r.recv(event, false)
+		far.sendFrame()
+	})
+	assert.Zero(t, allocs)
+	pts := sink.payloadTypes()
+	assert.GreaterOrEqual(t, pts[8], 50, "relayed audio, PCMA at the far end")
+	assert.GreaterOrEqual(t, pts[96], 50, "relayed key presses, at the far end's payload type")
+}
+
+// quietSink is a socket that reads nothing until asked: a reading
+// goroutine would allocate during testing.AllocsPerRun, which counts the
+// whole process.
+type quietSink struct{ conn *net.UDPConn }
+
+func newQuietSink(t *testing.T) *quietSink {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetReadBuffer(4 << 20)
+	return &quietSink{conn: c}
+}
+
+func (q *quietSink) addr() netip.AddrPort { return q.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// payloadTypes counts what has arrived by payload type.
+func (q *quietSink) payloadTypes() map[uint8]int {
+	got := map[uint8]int{}
+	buf := make([]byte, 1500)
+	for {
+		_ = q.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, err := q.conn.Read(buf)
+		if err != nil {
+			return got
+		}
+		if n >= 2 {
+			got[buf[1]&0x7F]++
+		}
+	}
+}
+
+func TestSendEventAndRTCPAllocateNothing(t *testing.T) {
+	e := testEngine(t, 2)
+	p := newQuietSink(t)
+	s, err := e.NewSession()
+	require.NoError(t, err)
+	defer s.Close()
+	s.mu.Lock()
+	s.params = Params{Remote: p.addr(), Codec: audio.PCMU, EventPT: 101, Send: true}
+	s.mu.Unlock()
+	payload := []byte{5, 10, 1, 0}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { s.SendEvent(payload, true) }))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { s.sendRTCP(false) }))
+	assert.Equal(t, 101, p.payloadTypes()[101], "every event sent")
+}
+
+// BenchmarkLoopReceive is the loop's receive path for one audio packet
+// that is already in the socket: recvmmsg, source address, latch,
+// statistics, G.711 decode, delivery. (Each op also sends the packet
+// from a test socket: one sendto.)
+func BenchmarkLoopReceive(b *testing.B) {
+	r := newLoopRig(b, &recorder{last: make([]int16, 0, 160)})
+	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}).Marshal()
+	r.recv(pkt, false)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pkt[2], pkt[3] = byte(i>>8), byte(i)
+		r.recv(pkt, false)
+	}
+}
+
+// FuzzSockaddr: any peer address written for sendto reads back as itself
+// from the kernel's layout recvmmsg fills, in both socket families.
+func FuzzSockaddr(f *testing.F) {
+	f.Add([]byte{127, 0, 0, 1}, uint16(5004), false)
+	f.Add(netip.MustParseAddr("2001:db8::1").AsSlice(), uint16(65535), true)
+	f.Add([]byte{192, 0, 2, 10}, uint16(0), true)
+	f.Fuzz(func(t *testing.T, ip []byte, port uint16, v6 bool) {
+		a, ok := netip.AddrFromSlice(ip)
+		if !ok {
+			return
+		}
+		to := netip.AddrPortFrom(a.Unmap(), port)
+		var sa unix.RawSockaddrInet6
+		if putSockaddr(&sa, to, v6) == 0 {
+			if v6 || to.Addr().Is4() {
+				t.Fatalf("%s refused by a v6=%v socket", to, v6)
+			}
+			return
+		}
+		if got := sockaddrAddr(&sa); got != to {
+			t.Fatalf("wrote %s, read %s", to, got)
+		}
+	})
+}
