@@ -89,6 +89,8 @@ func resourceSchema(k store.Kind) obj {
 		t = reflect.TypeOf(ivr.Extension{})
 	case store.Schedules:
 		t = reflect.TypeOf(ivr.Schedule{})
+	case store.Groups:
+		t = reflect.TypeOf(ivr.Group{})
 	default:
 		t = reflect.TypeOf(ivr.IVR{})
 	}
@@ -143,7 +145,7 @@ func buildOpenAPI() obj {
 			obj{"type": "object", "additionalProperties": false, "properties": obj{
 				"uri": obj{"type": "string"}, "external": obj{"type": "string"}, "trunk": obj{"type": "string"},
 				"extension": obj{"type": "string"}, "ivr": obj{"type": "string"}, "play": obj{"type": "string"},
-				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
+				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "group": obj{"type": "string"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
 				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination")}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{

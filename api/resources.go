@@ -36,6 +36,7 @@ var filters = map[store.Kind]map[string]func(body map[string]any, want string) b
 	store.Trunks:     {},
 	store.Extensions: {"name": fieldIs("name")},
 	store.Schedules:  {"timezone": fieldIs("timezone")},
+	store.Groups:     {"strategy": fieldIs("strategy")},
 }
 
 func fieldIs(f string) func(map[string]any, string) bool {

@@ -33,8 +33,11 @@ func (r *run) handOff(dest *ivr.Destination, method ivr.TransferMethod) {
 // REFER was accepted (our side is hung up), a bridge ran to its end, or a
 // message was recorded.
 func (r *run) transfer(dest *ivr.Destination, method ivr.TransferMethod) error {
-	if dest.Kind == ivr.KindVoicemail {
+	switch dest.Kind {
+	case ivr.KindVoicemail:
 		return r.voicemail(dest.Target)
+	case ivr.KindGroup:
+		return r.ringGroup(dest.Target)
 	}
 	out, err := r.outbound(dest)
 	if err != nil {
@@ -73,6 +76,11 @@ func (r *run) bridge(out sip.Outbound) error {
 	if err != nil {
 		return err
 	}
+	return r.waitBridge(b)
+}
+
+// waitBridge waits for a bridged call to end and records who ended it.
+func (r *run) waitBridge(b *sip.Bridged) error {
 	switch b.Wait() {
 	case sip.FarEndEnded:
 		r.endBy(EndBridgeEnded, SideFarEnd)

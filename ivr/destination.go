@@ -24,6 +24,7 @@ const (
 	KindTop       Kind = "top"
 	KindMenu      Kind = "menu"
 	KindHangup    Kind = "hangup"
+	KindGroup     Kind = "group" // ring group (ivrd addition)
 )
 
 // Destination is where a key, a failure or a closed schedule sends the call.
@@ -44,7 +45,7 @@ type Destination struct {
 // HandsOff reports whether the destination transfers the call away.
 func (d *Destination) HandsOff() bool {
 	switch d.Kind {
-	case KindURI, KindExternal, KindExtension, KindVoicemail:
+	case KindURI, KindExternal, KindExtension, KindVoicemail, KindGroup:
 		return true
 	}
 	return false
@@ -63,6 +64,7 @@ type destinationFields struct {
 	Prompt      *string        `yaml:"prompt"` // on_failure: {prompt, then}
 	Then        *Destination   `yaml:"then"`
 	Voicemail   *string        `yaml:"voicemail"`
+	Group       *string        `yaml:"group"`
 	Transfer    TransferMethod `yaml:"transfer"`
 	RingTimeout Duration       `yaml:"ring_timeout"`
 	Overflow    *Destination   `yaml:"overflow"`
@@ -103,11 +105,12 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	pick(f.IVR, KindIVR)
 	pick(f.Play, KindPlay)
 	pick(f.Voicemail, KindVoicemail)
+	pick(f.Group, KindGroup)
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	return nil
@@ -116,7 +119,7 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 // destinationKeys are the fields a destination mapping may have.
 var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": true, "extension": true,
 	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
-	"ring_timeout": true, "overflow": true}
+	"ring_timeout": true, "overflow": true, "group": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

@@ -496,6 +496,11 @@ func (e *Executor) run(d *Destination) []Action {
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
+	case KindGroup:
+		// A group forks or hunts: only a B2BUA can, so it is bridged
+		// whatever the menu's transfer says.
+		e.startHandoff(d)
+		return []Action{Transfer{Dest: d, Method: TransferBridge}}
 	case KindURI, KindExternal, KindExtension:
 		e.startHandoff(d)
 		method := d.Transfer

@@ -37,6 +37,8 @@ type Config struct {
 	Extensions   []Extension `yaml:"extensions"`
 	Schedules    []Schedule  `yaml:"schedules"`
 	IVRs         []*IVR      `yaml:"ivrs"`
+	// Groups (ivrd addition) are ring groups: see group.go.
+	Groups []Group `yaml:"groups"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -242,6 +244,7 @@ func (c *Config) applyDefaults() {
 	if s.Store == "" {
 		s.Store = "sqlite://data/ivrd.db"
 	}
+	c.groupDefaults()
 	for _, m := range c.IVRs {
 		if m == nil {
 			continue

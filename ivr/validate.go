@@ -74,6 +74,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.server()
 	v.trunks()
 	v.extensions()
+	v.groups()
 	v.schedules()
 	v.ivrs()
 	v.reachable()
@@ -325,6 +326,10 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		} else {
 			v.voicemailGreeting(path, d.Target)
 		}
+	case KindGroup:
+		if v.c.GroupByID(d.Target) == nil {
+			v.errf(path, "unknown group %q", d.Target)
+		}
 	case KindIVR:
 		if v.c.IVRByID(d.Target) == nil {
 			v.errf(path, "unknown ivr %q", d.Target)
@@ -345,7 +350,9 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d.Then != nil && d.Kind != KindPlay {
 		v.errf(path+".then", "then only follows play")
 	}
-	if !d.HandsOff() || d.Kind == KindVoicemail {
+	if d.Kind == KindGroup {
+		v.groupDest(path, d)
+	} else if !d.HandsOff() || d.Kind == KindVoicemail {
 		if d.Transfer != "" {
 			v.errf(path+".transfer", "transfer only applies to uri, external and extension")
 		}

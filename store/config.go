@@ -20,12 +20,13 @@ type Kind string
 const (
 	Trunks     Kind = "trunks"
 	Extensions Kind = "extensions"
+	Groups     Kind = "groups" // ring groups
 	Schedules  Kind = "schedules"
 	IVRs       Kind = "ivrs"
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{Trunks, Extensions, Schedules, IVRs}
+var Kinds = []Kind{Trunks, Extensions, Groups, Schedules, IVRs}
 
 // ParseKind accepts a kind's name.
 func ParseKind(s string) (Kind, bool) {
@@ -64,6 +65,8 @@ func (k Kind) modelType() reflect.Type {
 		return reflect.TypeOf(ivr.Extension{})
 	case Schedules:
 		return reflect.TypeOf(ivr.Schedule{})
+	case Groups:
+		return reflect.TypeOf(ivr.Group{})
 	}
 	return reflect.TypeOf(ivr.IVR{})
 }
