@@ -39,6 +39,7 @@ type Handler struct {
 	opt      Options
 	log      *slog.Logger
 	rotation rotation // rotate groups' positions (group.go)
+	pins     pinGuard // wrong voicemail PINs per box (pinguard.go)
 }
 
 // NewHandler makes the call owner the SIP server hands calls to.

@@ -38,6 +38,8 @@ func (r *run) transfer(dest *ivr.Destination, method ivr.TransferMethod) error {
 		return r.voicemail(dest.Target)
 	case ivr.KindGroup:
 		return r.ringGroup(dest.Target)
+	case ivr.KindVoicemailCheck:
+		return r.voicemailCheck(dest.Target)
 	}
 	out, err := r.outbound(dest)
 	if err != nil {

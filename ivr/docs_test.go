@@ -40,7 +40,7 @@ func TestConfigurationReferenceExamples(t *testing.T) {
 func settingNames() []string {
 	names := map[string]bool{}
 	for _, t := range []any{Config{}, Server{}, SIPServer{}, Media{}, API{}, APIToken{}, Trunk{}, Extension{},
-		Schedule{}, Holiday{}, Closed{}, DialOut{}, IVR{}, Group{}} {
+		Schedule{}, Holiday{}, Closed{}, DialOut{}, IVR{}, Group{}, VoicemailBox{}} {
 		for _, n := range yamlFields(t) {
 			names[n] = true
 		}

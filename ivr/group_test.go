@@ -72,3 +72,55 @@ func TestGroupSimulated(t *testing.T) {
 	assert.Contains(t, out.String(), `"event":"transfer_failed"`)
 	assert.Contains(t, out.String(), `"event":"transfer","dest":{"type":"voicemail","target":"1001"},"method":"voicemail"}`)
 }
+
+const boxBase = validBase + `voicemail_boxes:
+  - { box: "1001", pin: "4321", greeting: menu, notify: ["1002"] }
+`
+
+func TestVoicemailBoxesValidate(t *testing.T) {
+	y := strings.Replace(boxBase, `"1": { uri: "sip:a@pbx" }`, `"1": { voicemail_check: "1001" }`, 1)
+	y = strings.Replace(y, `"2": { external: "+15551234567", trunk: pstn }`, `"2": { voicemail_check: "*" }`, 1)
+	assert.Empty(t, problemsOf(t, y))
+	c, err := Parse([]byte(y))
+	require.NoError(t, err)
+	b := c.VoicemailBoxByID("1001")
+	require.NotNil(t, b)
+	assert.Equal(t, DefaultPINAttempts, b.MaxAttempts)
+	assert.True(t, b.CheckPIN("4321"))
+	assert.False(t, b.CheckPIN("1234"))
+	assert.False(t, b.CheckPIN(""))
+	b.PIN = HashPIN("1001", "4321")
+	assert.True(t, strings.HasPrefix(b.PIN, "sha256:"))
+	assert.True(t, b.CheckPIN("4321"), "a hashed PIN checks the same")
+	assert.NotEqual(t, HashPIN("1002", "4321"), b.PIN, "the box salts the hash")
+	assert.Equal(t, []string{"1002"}, c.MWIExtensions("1001"))
+	assert.Equal(t, []string{"1002"}, c.MWIExtensions("1002"))
+
+	cases := []struct{ from, to, want string }{
+		{`"1": { uri: "sip:a@pbx" }`, `"1": { voicemail_check: "1002" }`, `ivrs[main].keys.1: unknown voicemail box "1002": voicemail_check needs a voicemail_boxes entry with a pin`},
+		{`pin: "4321"`, `pin: "12"`, `voicemail_boxes[1001].pin: want 4-12 digits`},
+		{`notify: ["1002"]`, `notify: ["1009"]`, `voicemail_boxes[1001].notify[0]: unknown extension "1009"`},
+		{`greeting: menu`, `greeting: nope`, `voicemail_boxes[1001].greeting: unknown prompt "nope"`},
+		{`greeting: menu`, `greeting: menu, max_attempts: 11`, `voicemail_boxes[1001].max_attempts: 11 is out of range 1-10`},
+		{`"1": { uri: "sip:a@pbx" }`, `"1": { voicemail_check: "1001", transfer: bridge }`, `ivrs[main].keys.1.transfer: transfer only applies to uri, external and extension`},
+	}
+	for _, tc := range cases {
+		var got []string
+		for _, p := range problemsOf(t, strings.Replace(boxBase, tc.from, tc.to, 1)) {
+			got = append(got, p.String())
+		}
+		assert.True(t, hasPrefixIn(got, tc.want), "%s -> %v", tc.to, got)
+	}
+}
+
+func TestVoicemailCheckSimulated(t *testing.T) {
+	y := strings.Replace(boxBase, `"1": { uri: "sip:a@pbx" }`, `"1": { voicemail_check: "1001" }`, 1)
+	y = strings.Replace(y, "    schedule: office\n", "", 1)
+	c, err := Parse([]byte(y))
+	require.NoError(t, err)
+	tr, err := Simulate(c, SimOptions{To: "100", Script: "1"})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, WriteTrace(&out, tr))
+	assert.Contains(t, out.String(), `{"t_ms":0,"event":"transfer","dest":{"type":"voicemail_check","target":"1001"},"method":"voicemail_check"}`+"\n")
+}

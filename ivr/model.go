@@ -39,6 +39,9 @@ type Config struct {
 	IVRs         []*IVR      `yaml:"ivrs"`
 	// Groups (ivrd addition) are ring groups: see group.go.
 	Groups []Group `yaml:"groups"`
+	// VoicemailBoxes (ivrd addition): PINs, greetings and lamps of the
+	// boxes checked by phone (voicemail_box.go).
+	VoicemailBoxes []VoicemailBox `yaml:"voicemail_boxes"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -245,6 +248,7 @@ func (c *Config) applyDefaults() {
 		s.Store = "sqlite://data/ivrd.db"
 	}
 	c.groupDefaults()
+	c.boxDefaults()
 	for _, m := range c.IVRs {
 		if m == nil {
 			continue

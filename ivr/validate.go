@@ -75,6 +75,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.trunks()
 	v.extensions()
 	v.groups()
+	v.voicemailBoxes()
 	v.schedules()
 	v.ivrs()
 	v.reachable()
@@ -320,9 +321,11 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		if v.c.ExtensionByNumber(d.Target) == nil {
 			v.errf(path, "unknown extension %q", d.Target)
 		}
+	case KindVoicemailCheck:
+		v.voicemailCheckDest(path, d)
 	case KindVoicemail:
-		if v.c.ExtensionByNumber(d.Target) == nil {
-			v.errf(path, "unknown voicemail box %q (voicemail boxes are extensions)", d.Target)
+		if !v.c.IsVoicemailBox(d.Target) {
+			v.errf(path, "unknown voicemail box %q (a box is an extension, a group or a voicemail_boxes entry)", d.Target)
 		} else {
 			v.voicemailGreeting(path, d.Target)
 		}
@@ -352,7 +355,7 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	}
 	if d.Kind == KindGroup {
 		v.groupDest(path, d)
-	} else if !d.HandsOff() || d.Kind == KindVoicemail {
+	} else if !d.HandsOff() || d.Kind == KindVoicemail || d.Kind == KindVoicemailCheck {
 		if d.Transfer != "" {
 			v.errf(path+".transfer", "transfer only applies to uri, external and extension")
 		}

@@ -21,12 +21,14 @@ const (
 	Trunks     Kind = "trunks"
 	Extensions Kind = "extensions"
 	Groups     Kind = "groups" // ring groups
-	Schedules  Kind = "schedules"
-	IVRs       Kind = "ivrs"
+	// VoicemailBoxes are the PINs and greetings of boxes checked by phone.
+	VoicemailBoxes Kind = "voicemail_boxes"
+	Schedules      Kind = "schedules"
+	IVRs           Kind = "ivrs"
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{Trunks, Extensions, Groups, Schedules, IVRs}
+var Kinds = []Kind{Trunks, Extensions, Groups, VoicemailBoxes, Schedules, IVRs}
 
 // ParseKind accepts a kind's name.
 func ParseKind(s string) (Kind, bool) {
@@ -41,6 +43,8 @@ func (k Kind) IDField() string {
 		return "name"
 	case Extensions:
 		return "number"
+	case VoicemailBoxes:
+		return "box"
 	}
 	return "id"
 }
@@ -51,11 +55,19 @@ func (k Kind) Secret() string {
 	if k == Trunks || k == Extensions {
 		return "password"
 	}
+	if k == VoicemailBoxes {
+		return "pin"
+	}
 	return ""
 }
 
 // Singular is "ivr", "trunk", ... for messages.
-func (k Kind) Singular() string { return string(k[:len(k)-1]) }
+func (k Kind) Singular() string {
+	if k == VoicemailBoxes {
+		return "voicemail_box"
+	}
+	return string(k[:len(k)-1])
+}
 
 func (k Kind) modelType() reflect.Type {
 	switch k {
@@ -67,6 +79,8 @@ func (k Kind) modelType() reflect.Type {
 		return reflect.TypeOf(ivr.Schedule{})
 	case Groups:
 		return reflect.TypeOf(ivr.Group{})
+	case VoicemailBoxes:
+		return reflect.TypeOf(ivr.VoicemailBox{})
 	}
 	return reflect.TypeOf(ivr.IVR{})
 }
@@ -127,6 +141,11 @@ func CheckBody(kind Kind, body map[string]any) (string, error) {
 	id, _ := body[kind.IDField()].(string)
 	if id == "" {
 		return "", &ShapeError{kind.IDField(), "required"}
+	}
+	// A PIN is stored hashed, whether it came from the file or the API
+	// (hashing is deterministic: a file's unchanged box stays unchanged).
+	if pin, ok := body["pin"].(string); ok && kind == VoicemailBoxes {
+		body["pin"] = ivr.HashPIN(id, pin)
 	}
 	return id, nil
 }
