@@ -131,6 +131,7 @@ func (w zdWorld) route(menu, key string, dest any) map[string]any {
 		case d["external"] != nil:
 			rt["action"], rt["options"], rt["option_text"] = "phone_number", map[string]any{"phone_number": str(d, "external")}, str(d, "external")
 		case d["group"] != nil && w.groupRoute(rt, d):
+		case d["voicemail"] != nil && w.groupVoicemailRoute(rt, d):
 		default:
 			for _, k := range []string{"uri", "extension", "play", "prompt", "voicemail"} {
 				if v := str(d, k); v != "" {
@@ -313,7 +314,7 @@ func readRoute(w http.ResponseWriter, r *http.Request) (zdRouteIn, bool) {
 }
 
 // destination turns a Zendesk action into an ivrd destination. Actions
-// with no ivrd equivalent (textback, Zendesk's group voicemail)
+// with no ivrd equivalent (textback)
 // are refused with a 422 saying so, rather than stored and ignored.
 func (world zdWorld) destination(top string, action string, raw json.RawMessage, trunks []store.Resource) (any, error) {
 	var opts struct {
@@ -360,7 +361,9 @@ func (world zdWorld) destination(top string, action string, raw json.RawMessage,
 		return map[string]any{"external": *opts.PhoneNumber, "trunk": trunk}, nil
 	case "group":
 		return world.groupDestination(opts.GroupIDs)
-	case "textback", "voicemail":
+	case "voicemail":
+		return world.groupVoicemail(opts.GroupIDs)
+	case "textback":
 		return nil, fmt.Errorf("action %q has no ivrd equivalent yet (ivrd routes to menus and phone numbers); use the native API for other destinations", action)
 	}
 	return nil, fmt.Errorf("action %q: want menu, phone_number, group, voicemail or textback", action)

@@ -89,3 +89,31 @@ func (world zdWorld) groupName(id string) string {
 	}
 	return id
 }
+
+// groupVoicemail is Zendesk's voicemail action: a message for the
+// group's box (every ring group is a voicemail box).
+func (world zdWorld) groupVoicemail(ids []int64) (any, error) {
+	if len(ids) != 1 {
+		return nil, errors.New("action voicemail needs options.group_ids with one group (ivrd records the message in that group's box)")
+	}
+	id, ok := world.groupByZdID(ids[0])
+	if !ok {
+		return nil, fmt.Errorf("options.group_ids[0]: %d: no such group (create it with POST /api/v1/groups)", ids[0])
+	}
+	return map[string]any{"voicemail": id}, nil
+}
+
+// groupVoicemailRoute shows a group's box as Zendesk's voicemail action.
+func (world zdWorld) groupVoicemailRoute(rt map[string]any, d map[string]any) bool {
+	box, _ := d["voicemail"].(string)
+	if len(d) != 1 {
+		return false // an overflow or a transfer: ivrd's own form shows it
+	}
+	for _, g := range world.groups {
+		if g.ID == box {
+			rt["action"], rt["options"], rt["option_text"] = "voicemail", map[string]any{"group_ids": []any{zdGroupID(box)}}, world.groupName(box)
+			return true
+		}
+	}
+	return false
+}

@@ -124,6 +124,13 @@ func TestZendeskRoutes(t *testing.T) {
 			e.get("/api/v1/ivrs/main").JSON(t)["keys"].(map[string]any)["6"], "the second group is the first's overflow")
 		code, _ = e.zendesk("DELETE", fmt.Sprintf("%s/%d.json", routes, int64(grt["id"].(float64))), writeToken, "")
 		require.Equal(t, 204, code)
+		// Zendesk's group voicemail: a message in the group's box.
+		code, m = e.zendesk("POST", routes+".json", writeToken, `{"ivr_route": {"action": "voicemail", "keypress": "6", "options": {"group_ids": [10001]}}}`)
+		require.Equal(t, 201, code, m)
+		require.Equal(t, map[string]any{"group_ids": []any{10001.0}}, m["ivr_route"].(map[string]any)["options"])
+		require.Equal(t, map[string]any{"voicemail": "10001"}, e.get("/api/v1/ivrs/main").JSON(t)["keys"].(map[string]any)["6"])
+		code, _ = e.zendesk("DELETE", fmt.Sprintf("%s/%d.json", routes, int64(m["ivr_route"].(map[string]any)["id"].(float64))), writeToken, "")
+		require.Equal(t, 204, code)
 		for _, c := range []struct {
 			body, want string
 		}{

@@ -93,28 +93,40 @@ func (r *run) waitKey(timeout time.Duration) (byte, error) {
 // (it interrupted the prompt). * starts the entry again. Whatever the
 // caller types, the result is at most max digits.
 func (r *run) readDigits(first byte, maxLen int, timeout time.Duration) (string, error) {
-	var entry []byte
-	add := func(k byte) bool {
-		switch {
-		case k == '#':
-			return true
-		case k == '*':
-			entry = entry[:0]
-		case k >= '0' && k <= '9':
-			entry = append(entry, k)
-		}
-		return len(entry) >= maxLen
-	}
-	if first != 0 && add(first) {
-		return string(entry), nil
+	e := keyEntry{max: maxLen}
+	if first != 0 && e.add(first) {
+		return e.String(), nil
 	}
 	for {
 		k, err := r.waitKey(timeout)
 		if err != nil || k == 0 {
-			return string(entry), err
+			return e.String(), err
 		}
-		if add(k) {
-			return string(entry), nil
+		if e.add(k) {
+			return e.String(), nil
 		}
 	}
 }
+
+// keyEntry is a box number or PIN being typed: digits only, at most max
+// of them, * clears, # ends. Anything else a phone sends (A-D, flash) is
+// ignored.
+type keyEntry struct {
+	buf []byte
+	max int
+}
+
+// add takes one key and reports whether the entry is complete.
+func (e *keyEntry) add(k byte) bool {
+	switch {
+	case k == '#':
+		return true
+	case k == '*':
+		e.buf = e.buf[:0]
+	case k >= '0' && k <= '9' && len(e.buf) < e.max:
+		e.buf = append(e.buf, k)
+	}
+	return len(e.buf) >= e.max
+}
+
+func (e *keyEntry) String() string { return string(e.buf) }

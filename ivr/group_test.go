@@ -124,3 +124,11 @@ func TestVoicemailCheckSimulated(t *testing.T) {
 	require.NoError(t, WriteTrace(&out, tr))
 	assert.Contains(t, out.String(), `{"t_ms":0,"event":"transfer","dest":{"type":"voicemail_check","target":"1001"},"method":"voicemail_check"}`+"\n")
 }
+
+func TestGroupsVoicemailExample(t *testing.T) {
+	c := loadExample(t, "groups-voicemail.yaml")
+	got := simExample(t, c, "100", "wait:4s,1", parisWeekday)
+	assert.Contains(t, got, "transfer group sales/bridge")
+	got = simExample(t, c, "100", "wait:4s,*", parisWeekday)
+	assert.Contains(t, got, "transfer voicemail_check */voicemail_check")
+}
