@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,10 +23,10 @@ import (
 // 300 Hz tone except these.
 var vmTones = map[string]float64{
 	"vm-password": 400, "vm-incorrect": 600, "vm-locked": 900,
-	"vm-youhave": 1200, "num-1": 1400, "vm-new": 1600, "vm-message": 1800,
+	"vm-youhave": 1200, "num-1": 1400, "vm-new": 1600, "vm-message": 1800, "vm-deleted": 1500,
 }
 
-var vmCandidates = []float64{300, 400, 500, 600, 700, 900, 1000, 1200, 1400, 1600, 1800}
+var vmCandidates = []float64{300, 400, 500, 600, 700, 900, 1000, 1200, 1400, 1500, 1600, 1700, 1800}
 
 const vmConf = `
 server:
@@ -237,4 +238,64 @@ func TestVoicemailWrongPINsLockOut(t *testing.T) {
 	waitTones(t, c, "the box is locked", 900)
 	waitBye(t, c, "locked out")
 	require.NotContains(t, vmHeard(c), 1200.0, "no message count for a locked box")
+}
+
+// leaveMessage calls, presses 6 and records a second of freq.
+func leaveMessage(t *testing.T, svc *service, freq float64, seq *uint16, ts *uint32) {
+	t.Helper()
+	c, call := callIVR(t, svc)
+	keys(t, c, call, seq, ts, "6")
+	waitTones(t, c, "the beep before recording", 1000)
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, c.SendTone(call.Media, freq, 50, seq))
+	keys(t, c, call, seq, ts, "#")
+	waitBye(t, c, "goodbye after the message")
+}
+
+// TestVoicemailDeleteAndRecordGreeting: with two messages, the owner
+// deletes the first (7), hears the second, records a greeting from the
+// options menu (0, 1); the next caller hears that greeting before the
+// beep.
+func TestVoicemailDeleteAndRecordGreeting(t *testing.T) {
+	svc, vmDir := startVoicemail(t)
+	var seq uint16
+	var ts uint32
+	leaveMessage(t, svc, 1000, &seq, &ts)
+	leaveMessage(t, svc, 700, &seq, &ts)
+
+	c, call := callIVR(t, svc)
+	keys(t, c, call, &seq, &ts, "7")
+	waitTones(t, c, "the PIN prompt", 400)
+	keys(t, c, call, &seq, &ts, "4321#")
+	waitTones(t, c, "you have 2 new messages", 1200, 300, 1600)
+	keys(t, c, call, &seq, &ts, "1")
+	waitTones(t, c, "the first message", 1000)
+	keys(t, c, call, &seq, &ts, "7")
+	waitTones(t, c, "deleted, then the second message", 1000, 1500, 700)
+	keys(t, c, call, &seq, &ts, "#0")
+	c.ResetPackets()
+	keys(t, c, call, &seq, &ts, "1")
+	waitTones(t, c, "the beep before recording the greeting", 1000)
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, c.SendTone(call.Media, 1700, 50, &seq))
+	keys(t, c, call, &seq, &ts, "#")
+	time.Sleep(500 * time.Millisecond) // "greeting saved", then the main menu
+	keys(t, c, call, &seq, &ts, "#")
+	waitBye(t, c, "goodbye")
+
+	msgs, err := (store.Voicemail{Dir: vmDir}).List("1001")
+	require.NoError(t, err)
+	require.Len(t, msgs, 1, "the first message is deleted")
+	got, err := (store.Voicemail{Dir: vmDir}).Audio(msgs[0])
+	require.NoError(t, err)
+	require.Equal(t, 700.0, toneIn(got[:4000], vmCandidates...), "the second one stays")
+	_, err = os.Stat(filepath.Join(vmDir, "1001", "greeting.wav"))
+	require.NoError(t, err, "the greeting is saved")
+
+	c, call = callIVR(t, svc)
+	keys(t, c, call, &seq, &ts, "6")
+	waitTones(t, c, "the recorded greeting, then the beep", 1700, 1000)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, call.Dialog.Bye(ctx))
 }
