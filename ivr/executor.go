@@ -496,14 +496,9 @@ func (e *Executor) run(d *Destination) []Action {
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
-	case KindVoicemailCheck:
-		e.startHandoff(d)
-		return []Action{Transfer{Dest: d, Method: MethodVoicemailCheck}}
-	case KindGroup:
-		// A group forks or hunts: only a B2BUA can, so it is bridged
-		// whatever the menu's transfer says.
-		e.startHandoff(d)
-		return []Action{Transfer{Dest: d, Method: TransferBridge}}
+	case KindGroup, KindVoicemailCheck:
+		e.startHandoff(d) // their own way, whatever the menu's transfer (ownMethod)
+		return []Action{Transfer{Dest: d, Method: ownMethod[d.Kind]}}
 	case KindURI, KindExternal, KindExtension:
 		e.startHandoff(d)
 		method := d.Transfer

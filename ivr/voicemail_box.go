@@ -182,3 +182,8 @@ func (v *validator) voicemailCheckDest(path string, d *Destination) {
 // MethodVoicemailCheck is how a voicemail_check hand-off shows in traces:
 // the call stays with ivrd (not a transfer: method of the file).
 const MethodVoicemailCheck TransferMethod = "voicemail_check"
+
+// ownMethod is how the hand-offs that ignore the menu's transfer go: a
+// group forks or hunts, which only a B2BUA can (bridged); a voicemail
+// check keeps the call.
+var ownMethod = map[Kind]TransferMethod{KindGroup: TransferBridge, KindVoicemailCheck: MethodVoicemailCheck}

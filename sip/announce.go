@@ -14,6 +14,9 @@ func (l *leg) announce(ctx context.Context, p *prompts.Prompt) {
 	if p == nil {
 		return
 	}
+	// Known from now on, so that a BYE during the announcement ends the
+	// leg (connect would register it anyway).
+	l.call.srv.remember(l.dlg.ID, l)
 	done := make(chan struct{})
 	l.media.Play(p, func() { close(done) })
 	select {
