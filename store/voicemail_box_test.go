@@ -1,11 +1,17 @@
 package store
 
 import (
+	"context"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
 )
 
 func TestVoicemailNewOldDeleteGreeting(t *testing.T) {
@@ -39,4 +45,36 @@ func TestVoicemailNewOldDeleteGreeting(t *testing.T) {
 	n, o, _ = v.Counts("1001")
 	assert.Equal(t, [2]int{1, 1}, [2]int{n, o}, "the greeting is not a message")
 	assert.Error(t, v.SaveGreeting("../x", pcm))
+}
+
+// A file's PIN is stored hashed; importing the same file again changes
+// nothing; the export validates and keeps the hash.
+func TestImportHashesPINs(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		file, err := os.ReadFile("../examples/groups-voicemail.yaml")
+		require.NoError(t, err)
+		_, err = s.Import(ctx, "file", file, "", prompts.Builtin().Names())
+		require.NoError(t, err)
+		r, err := s.Get(ctx, VoicemailBoxes, "301")
+		require.NoError(t, err)
+		pin, _ := r.Body["pin"].(string)
+		require.True(t, strings.HasPrefix(pin, "sha256:"), pin)
+		v1, _ := s.ConfigVersion(ctx)
+		_, err = s.Import(ctx, "file", file, "", prompts.Builtin().Names())
+		require.NoError(t, err)
+		v2, _ := s.ConfigVersion(ctx)
+		assert.Equal(t, v1, v2, "the same file again changes nothing")
+		cfg, _, err := s.Config(ctx)
+		require.NoError(t, err)
+		assert.True(t, cfg.VoicemailBoxByID("301").CheckPIN("1357"))
+		assert.Equal(t, "sales", cfg.GroupByID("sales").ID)
+		out, err := s.ExportYAML(ctx)
+		require.NoError(t, err)
+		assert.NotContains(t, string(out), "1357")
+		c, err := ivr.Parse(out)
+		require.NoError(t, err)
+		assert.False(t, ivr.HasErrors(ivr.Validate(c, prompts.Builtin().Names())), "the export validates")
+	})
 }
