@@ -224,6 +224,21 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 		require.Equal(t, 200, r.Status, string(r.Body))
 		cfg, _, _ := e.st.Config(t.Context())
 		require.Equal(t, "alice-pw", cfg.ExtensionByNumber("1001").Password)
+
+		// A voicemail PIN is stored hashed and never returned.
+		r = e.send("POST", "/api/v1/voicemail_boxes", `{"box":"1001","pin":"4321","max_attempts":2}`)
+		require.Equal(t, 201, r.Status, string(r.Body))
+		require.NotContains(t, string(r.Body), "4321")
+		require.Equal(t, true, r.JSON(t)["pin_set"])
+		require.NotContains(t, string(e.get("/api/v1/voicemail_boxes/1001").Body), "sha256")
+		r = e.send("PATCH", "/api/v1/voicemail_boxes/1001", `{"max_attempts":3}`)
+		require.Equal(t, 200, r.Status, string(r.Body))
+		cfg, _, _ = e.st.Config(t.Context())
+		box := cfg.VoicemailBoxByID("1001")
+		require.True(t, strings.HasPrefix(box.PIN, "sha256:"), "stored hashed: %s", box.PIN)
+		require.True(t, box.CheckPIN("4321"), "a PATCH without the PIN keeps it")
+		r = e.send("POST", "/api/v1/voicemail_boxes", `{"box":"1001x","pin":"12"}`)
+		require.Equal(t, 422, r.Status, string(r.Body))
 	})
 }
 

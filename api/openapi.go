@@ -89,6 +89,10 @@ func resourceSchema(k store.Kind) obj {
 		t = reflect.TypeOf(ivr.Extension{})
 	case store.Schedules:
 		t = reflect.TypeOf(ivr.Schedule{})
+	case store.Groups:
+		t = reflect.TypeOf(ivr.Group{})
+	case store.VoicemailBoxes:
+		t = reflect.TypeOf(ivr.VoicemailBox{})
 	default:
 		t = reflect.TypeOf(ivr.IVR{})
 	}
@@ -96,8 +100,8 @@ func resourceSchema(k store.Kind) obj {
 	props := s["properties"].(obj)
 	props["version"] = obj{"type": "integer", "readOnly": true, "description": "the resource's version; its ETag"}
 	props["updated_at"] = obj{"type": "string", "format": "date-time", "readOnly": true}
-	if k.Secret() != "" {
-		props["password_set"] = obj{"type": "boolean", "readOnly": true, "description": "whether a password is stored (it is never returned)"}
+	if sec := k.Secret(); sec != "" {
+		props[sec+"_set"] = obj{"type": "boolean", "readOnly": true, "description": "whether a " + sec + " is stored (it is never returned)"}
 	}
 	return s
 }
@@ -143,7 +147,7 @@ func buildOpenAPI() obj {
 			obj{"type": "object", "additionalProperties": false, "properties": obj{
 				"uri": obj{"type": "string"}, "external": obj{"type": "string"}, "trunk": obj{"type": "string"},
 				"extension": obj{"type": "string"}, "ivr": obj{"type": "string"}, "play": obj{"type": "string"},
-				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
+				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "group": obj{"type": "string"}, "voicemail_check": obj{"type": "string"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
 				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination"),
 				"set_language": obj{"type": "string", "example": "es"}}},
 		}},

@@ -23,7 +23,7 @@ type resourceHandler struct {
 
 // readOnly are the fields responses add; a body sent back with them is
 // accepted and they are ignored.
-var readOnly = []string{"version", "updated_at", "password_set"}
+var readOnly = []string{"version", "updated_at", "password_set", "pin_set"}
 
 // filters are each kind's list query parameters besides limit, cursor
 // and id_prefix: a field of the resource and how it matches.
@@ -33,9 +33,11 @@ var filters = map[store.Kind]map[string]func(body map[string]any, want string) b
 		"schedule":  fieldIs("schedule"),
 		"extension": listHas("extensions"),
 	},
-	store.Trunks:     {},
-	store.Extensions: {"name": fieldIs("name")},
-	store.Schedules:  {"timezone": fieldIs("timezone")},
+	store.Trunks:         {},
+	store.Extensions:     {"name": fieldIs("name")},
+	store.Schedules:      {"timezone": fieldIs("timezone")},
+	store.Groups:         {"strategy": fieldIs("strategy")},
+	store.VoicemailBoxes: {},
 }
 
 func fieldIs(f string) func(map[string]any, string) bool {
@@ -59,7 +61,7 @@ func (h *resourceHandler) present(r store.Resource) map[string]any {
 	if sec := h.kind.Secret(); sec != "" {
 		v, _ := out[sec].(string)
 		delete(out, sec)
-		out["password_set"] = v != ""
+		out[sec+"_set"] = v != "" // password_set, pin_set
 	}
 	out["version"] = r.Version
 	out["updated_at"] = r.UpdatedAt.Format(time.RFC3339Nano)

@@ -138,7 +138,7 @@ func yeastarView(body map[string]any) (yeastarIVR, bool) {
 	v := yeastarIVR{IVRNumber: num, IVRName: str("name", str("id", num)), Prompt: str("prompt", "[Default]"),
 		PromptRepeat: str("prompt_repeat", "3"), ResponseTimeout: secs("response_timeout", 5*time.Second),
 		DigitTimeout: secs("digit_timeout", 3*time.Second), DialExt: onOff(body["direct_dial"] == true),
-		DialToCheckVoicemail: "off"}
+		DialToCheckVoicemail: onOff(hasVMCheck(body))}
 	if d, ok := body["dial_out"].(map[string]any); ok {
 		v.DialOutboundRoutes = "on"
 		v.SelectedRouters, _ = d["trunk"].(string)
@@ -230,8 +230,8 @@ func (s *Server) yeastarUpdate(w http.ResponseWriter, r *http.Request) {
 			}
 			patch["direct_dial"] = v == "on"
 		case "dialtocheckvoicemail":
-			if v != "off" {
-				writeYeastarError(w, yeastarBadParam, "dialtocheckvoicemail: checking voicemail from the menu is not supported by ivrd (only off)")
+			if v != "on" && v != "off" {
+				writeYeastarError(w, yeastarBadParam, fmt.Sprintf("dialtocheckvoicemail %q: want on or off", v))
 				return
 			}
 		default:
@@ -253,6 +253,12 @@ func (s *Server) yeastarUpdate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		body := mergePatch(res.Body, patch)
+		if v, ok := in["dialtocheckvoicemail"]; ok {
+			if err := setVMCheck(body, v == "on"); err != nil {
+				writeYeastarError(w, yeastarBadParam, err.Error())
+				return
+			}
+		}
 		if n, ok := in["ivrnumber"]; ok {
 			exts, _ := body["extensions"].([]any)
 			for i, e := range exts {

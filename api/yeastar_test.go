@@ -57,6 +57,16 @@ func TestYeastarQueryAndUpdate(t *testing.T) {
 		require.EqualValues(t, 2, native["prompt_repeat"])
 		require.Equal(t, true, native["direct_dial"])
 
+		// dialtocheckvoicemail: the * key checks voicemail (box, then PIN).
+		_, m = e.yeastar(yeastarUpdate, writeToken, `{"ivrid":"6501","dialtocheckvoicemail":"on"}`)
+		require.Equal(t, "Success", m["status"], m)
+		require.Equal(t, map[string]any{"voicemail_check": "*"}, e.get("/api/v1/ivrs/y6500").JSON(t)["keys"].(map[string]any)["*"])
+		_, m = e.yeastar(yeastarQuery, readToken, `{"ivrid": "6501"}`)
+		require.Equal(t, "on", m["ivr"].([]any)[0].(map[string]any)["dialtocheckvoicemail"])
+		_, m = e.yeastar(yeastarUpdate, writeToken, `{"ivrid":"6501","dialtocheckvoicemail":"off"}`)
+		require.Equal(t, "Success", m["status"], m)
+		require.NotContains(t, e.get("/api/v1/ivrs/y6500").JSON(t)["keys"], "*")
+
 		// The seed's ranges, unknown IVRs, tokens.
 		for _, c := range []struct {
 			body string
@@ -68,7 +78,7 @@ func TestYeastarQueryAndUpdate(t *testing.T) {
 			{`{"ivrid":"6501","dialext":"yes"}`, yeastarBadParam, "on or off"},
 			{`{"ivrid":"6501","colour":"red"}`, yeastarBadParam, "unknown parameter"},
 			{`{"ivrid":"6501","ivrnumber":"100"}`, yeastarBadParam, `"100" already reaches`},
-			{`{"ivrid":"6501","dialtocheckvoicemail":"on"}`, yeastarBadParam, "not supported"},
+			{`{"ivrid":"6501","dialtocheckvoicemail":"maybe"}`, yeastarBadParam, "want on or off"},
 			{`{"ivrid":"9999","ivrname":"x"}`, yeastarNotFound, "no IVR"},
 			{`{"ivrid":["6501"]}`, yeastarBadParam, "want a string"},
 			{`{"ivrid":`, yeastarBadParam, "malformed JSON"},

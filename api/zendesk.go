@@ -59,8 +59,9 @@ func (s *Server) zendeskRoutes(m *http.ServeMux) {
 
 // zdWorld is every IVR, for resolving ids.
 type zdWorld struct {
-	all  []store.Resource
-	byID map[string]store.Resource
+	all    []store.Resource
+	byID   map[string]store.Resource
+	groups []store.Resource // ring groups: Zendesk's group_ids
 }
 
 func (s *Server) zdLoad(r *http.Request) (zdWorld, error) {
@@ -68,6 +69,9 @@ func (s *Server) zdLoad(r *http.Request) (zdWorld, error) {
 	w := zdWorld{all: all, byID: map[string]store.Resource{}}
 	for _, res := range all {
 		w.byID[res.ID] = res
+	}
+	if err == nil {
+		w.groups, err = s.st.List(r.Context(), store.Groups)
 	}
 	return w, err
 }
@@ -126,6 +130,8 @@ func (w zdWorld) route(menu, key string, dest any) map[string]any {
 			}
 		case d["external"] != nil:
 			rt["action"], rt["options"], rt["option_text"] = "phone_number", map[string]any{"phone_number": str(d, "external")}, str(d, "external")
+		case d["group"] != nil && w.groupRoute(rt, d):
+		case d["voicemail"] != nil && w.groupVoicemailRoute(rt, d):
 		default:
 			for _, k := range []string{"uri", "extension", "play", "prompt", "voicemail"} {
 				if v := str(d, k); v != "" {
@@ -308,12 +314,13 @@ func readRoute(w http.ResponseWriter, r *http.Request) (zdRouteIn, bool) {
 }
 
 // destination turns a Zendesk action into an ivrd destination. Actions
-// with no ivrd equivalent (group, textback, Zendesk's group voicemail)
+// with no ivrd equivalent (textback)
 // are refused with a 422 saying so, rather than stored and ignored.
 func (world zdWorld) destination(top string, action string, raw json.RawMessage, trunks []store.Resource) (any, error) {
 	var opts struct {
 		MenuID      *int64  `json:"menu_id"`
 		PhoneNumber *string `json:"phone_number"`
+		GroupIDs    []int64 `json:"group_ids"`
 	}
 	if len(bytes.TrimSpace(raw)) > 0 && string(raw) != "null" {
 		dec := json.NewDecoder(bytes.NewReader(raw))
@@ -352,7 +359,11 @@ func (world zdWorld) destination(top string, action string, raw json.RawMessage,
 			return nil, errors.New("phone_number needs a trunk: set dial_out.trunk on the IVR (or configure exactly one trunk)")
 		}
 		return map[string]any{"external": *opts.PhoneNumber, "trunk": trunk}, nil
-	case "group", "textback", "voicemail":
+	case "group":
+		return world.groupDestination(opts.GroupIDs)
+	case "voicemail":
+		return world.groupVoicemail(opts.GroupIDs)
+	case "textback":
 		return nil, fmt.Errorf("action %q has no ivrd equivalent yet (ivrd routes to menus and phone numbers); use the native API for other destinations", action)
 	}
 	return nil, fmt.Errorf("action %q: want menu, phone_number, group, voicemail or textback", action)

@@ -104,11 +104,33 @@ func TestZendeskRoutes(t *testing.T) {
 		require.Nil(t, m["next_page"])
 		require.NotNil(t, m["previous_page"])
 
-		// The seed's own example (a group) has no ivrd equivalent: 422 says so.
-		code, m = e.zendesk("POST", routes+".json", writeToken, `{"ivr_route": {"action": "group", "keypress": "1", "options": {"group_ids": [10001]}}}`)
+		// The seed's own example (a group): 422 until the ring group
+		// 10001 exists, then a route to it.
+		code, m = e.zendesk("POST", routes+".json", writeToken, `{"ivr_route": {"action": "group", "keypress": "6", "options": {"group_ids": [10001]}}}`)
 		require.Equal(t, 422, code)
 		require.Equal(t, "RecordInvalid", m["error"])
-		require.Contains(t, m["description"], "no ivrd equivalent")
+		require.Contains(t, m["description"], "10001: no such group")
+		r = e.send("POST", "/api/v1/groups", `{"id": "10001", "name": "Support Group", "members": ["sip:desk@pbx.example.net"]}`)
+		require.Equal(t, 201, r.Status, string(r.Body))
+		r = e.send("POST", "/api/v1/groups", `{"id": "sales", "members": ["sip:sales@pbx.example.net"], "strategy": "rotate"}`)
+		require.Equal(t, 201, r.Status, string(r.Body))
+		code, m = e.zendesk("POST", routes+".json", writeToken, fmt.Sprintf(`{"ivr_route": {"action": "group", "keypress": "6", "options": {"group_ids": [10001, %d]}}}`, zdGroupID("sales")))
+		require.Equal(t, 201, code, m)
+		grt := m["ivr_route"].(map[string]any)
+		require.Equal(t, "group", grt["action"])
+		require.Equal(t, "Support Group", grt["option_text"])
+		require.Equal(t, []any{10001.0, float64(zdGroupID("sales"))}, grt["options"].(map[string]any)["group_ids"])
+		require.Equal(t, map[string]any{"group": "10001", "overflow": map[string]any{"group": "sales"}},
+			e.get("/api/v1/ivrs/main").JSON(t)["keys"].(map[string]any)["6"], "the second group is the first's overflow")
+		code, _ = e.zendesk("DELETE", fmt.Sprintf("%s/%d.json", routes, int64(grt["id"].(float64))), writeToken, "")
+		require.Equal(t, 204, code)
+		// Zendesk's group voicemail: a message in the group's box.
+		code, m = e.zendesk("POST", routes+".json", writeToken, `{"ivr_route": {"action": "voicemail", "keypress": "6", "options": {"group_ids": [10001]}}}`)
+		require.Equal(t, 201, code, m)
+		require.Equal(t, map[string]any{"group_ids": []any{10001.0}}, m["ivr_route"].(map[string]any)["options"])
+		require.Equal(t, map[string]any{"voicemail": "10001"}, e.get("/api/v1/ivrs/main").JSON(t)["keys"].(map[string]any)["6"])
+		code, _ = e.zendesk("DELETE", fmt.Sprintf("%s/%d.json", routes, int64(m["ivr_route"].(map[string]any)["id"].(float64))), writeToken, "")
+		require.Equal(t, 204, code)
 		for _, c := range []struct {
 			body, want string
 		}{

@@ -8,6 +8,9 @@ var (
 	ErrNotRegistered    = errors.New("extension is not registered")
 	ErrUnknownTrunk     = errors.New("unknown trunk")
 	ErrUnsupportedDest  = errors.New("destination kind not supported")
+	ErrUnknownGroup     = errors.New("unknown group")
+	ErrNoMember         = errors.New("no group member is reachable (none registered)")
+	ErrGroupNoAnswer    = errors.New("no group member answered")
 )
 
 // Live call requests that cannot be carried out (the API answers 404, 409).

@@ -42,8 +42,10 @@ type Options struct {
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
 type Handler struct {
-	opt Options
-	log *slog.Logger
+	opt      Options
+	log      *slog.Logger
+	rotation rotation // rotate groups' positions (group.go)
+	pins     pinGuard // wrong voicemail PINs per box (pinguard.go)
 }
 
 // NewHandler makes the call owner the SIP server hands calls to.

@@ -77,8 +77,13 @@ func (r *run) operatorTransfer(req liveRequest) {
 // REFER was accepted (our side is hung up), a bridge ran to its end, or a
 // message was recorded.
 func (r *run) transfer(dest *ivr.Destination, method ivr.TransferMethod) error {
-	if dest.Kind == ivr.KindVoicemail {
+	switch dest.Kind {
+	case ivr.KindVoicemail:
 		return r.voicemail(dest.Target)
+	case ivr.KindGroup:
+		return r.ringGroup(dest.Target)
+	case ivr.KindVoicemailCheck:
+		return r.voicemailCheck(dest.Target)
 	}
 	out, err := r.outbound(dest)
 	if err != nil {
@@ -117,6 +122,11 @@ func (r *run) bridge(out sip.Outbound) error {
 	if err != nil {
 		return err
 	}
+	return r.waitBridge(b)
+}
+
+// waitBridge waits for a bridged call to end and records who ended it.
+func (r *run) waitBridge(b *sip.Bridged) error {
 	r.live.set("", StateBridged)
 	r.answerOperator(nil) // an operator's bridge is done once joined, not when over
 	switch b.Wait() {

@@ -30,13 +30,14 @@ type recorder struct {
 	quietFor  time.Duration
 	silenceCh chan struct{}
 	fired     bool
+	limit     time.Duration // longest recording
 }
 
 func (rc *recorder) listen(pcm []int16) {
 	rms := audio.RMS(pcm)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if len(rc.pcm) >= int(maxMessage/time.Second)*audio.SampleRate {
+	if len(rc.pcm) >= int(rc.limit/time.Second)*audio.SampleRate {
 		return // the limit is reached; the call's goroutine stops us
 	}
 	rc.pcm = append(rc.pcm, pcm...)
@@ -52,34 +53,19 @@ func (rc *recorder) listen(pcm []int16) {
 }
 
 // voicemail plays the box's greeting and a beep, records until #, 5 s of
-// silence, 120 s or hang-up, stores the message, and says goodbye.
+// silence, 120 s or hang-up, stores the message, tells the box's phones
+// (MWI) and says goodbye.
 func (r *run) voicemail(box string) error {
-	greeting := "voicemail-" + box
-	if _, ok := r.prompt(greeting); !ok {
-		greeting = "voicemail-default"
-	}
-	if p, ok := r.prompt(greeting); ok {
+	if p := r.boxGreeting(box); p != nil {
 		if err := r.playAndWait(p); err != nil {
 			return err
 		}
 	}
-	if err := r.playAndWait(beep); err != nil {
+	start := time.Now()
+	pcm, reason, err := r.record(maxMessage)
+	if err != nil {
 		return err
 	}
-	// Keys pressed before the beep (a # that chose this menu entry, say)
-	// must not end the recording before it starts.
-	r.dropTypedAhead()
-	rec := &recorder{silenceCh: make(chan struct{})}
-	start := time.Now()
-	r.c.Media.Listen(rec.listen)
-	reason := r.waitRecording(rec)
-	r.c.Media.Listen(nil)
-	rec.mu.Lock()
-	pcm := rec.pcm
-	if reason == "silence" {
-		pcm = pcm[:max(0, len(pcm)-int(maxSilence/time.Second)*audio.SampleRate)] // drop the trailing silence
-	}
-	rec.mu.Unlock()
 	msg := &store.Message{Box: box, Caller: r.c.Caller, CallID: r.c.ID, Time: start, Reason: reason}
 	if err := (store.Voicemail{Dir: r.snap.Config.VoicemailPath()}).Save(msg, pcm); err != nil {
 		return err
@@ -87,6 +73,7 @@ func (r *run) voicemail(box string) error {
 	r.rec.Voicemail = msg.ID
 	r.emit(Event{Type: EventVoicemailRecorded, Voicemail: msg.ID, Box: box})
 	r.log.Info("voicemail recorded", "box", box, "duration", msg.Duration.String(), "ended_by", reason, "file", msg.File)
+	r.notifyMWI(box)
 	if reason != "hangup" {
 		if p, ok := r.prompt("goodbye"); ok {
 			_ = r.playAndWait(p) // the caller may hang up during it: the message is kept
@@ -97,10 +84,52 @@ func (r *run) voicemail(box string) error {
 	return nil
 }
 
+// boxGreeting is what callers to box hear before the beep: the box's
+// greeting prompt, else the one its owner recorded by phone, else
+// voicemail-BOX, else voicemail-default (nil: only the beep).
+func (r *run) boxGreeting(box string) *prompts.Prompt {
+	if b := r.snap.Config.VoicemailBoxByID(box); b != nil && b.Greeting != "" {
+		if p, ok := r.prompt(b.Greeting); ok {
+			return p
+		}
+	}
+	if pcm, ok := (store.Voicemail{Dir: r.snap.Config.VoicemailPath()}).Greeting(box); ok {
+		return prompts.New("greeting "+box, pcm)
+	}
+	for _, name := range []string{"voicemail-" + box, "voicemail-default"} {
+		if p, ok := r.prompt(name); ok {
+			return p
+		}
+	}
+	return nil
+}
+
+// record plays the beep and records the caller until #, 5 s of silence
+// (trimmed), limit or hang-up; it returns the audio and what ended it.
+func (r *run) record(limit time.Duration) ([]int16, string, error) {
+	if err := r.playAndWait(beep); err != nil {
+		return nil, "", err
+	}
+	// Keys pressed before the beep (a # that chose this menu entry, say)
+	// must not end the recording before it starts.
+	r.dropTypedAhead()
+	rec := &recorder{silenceCh: make(chan struct{}), limit: limit}
+	r.c.Media.Listen(rec.listen)
+	reason := r.waitRecording(rec, limit)
+	r.c.Media.Listen(nil)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	pcm := rec.pcm
+	if reason == "silence" {
+		pcm = pcm[:max(0, len(pcm)-int(maxSilence/time.Second)*audio.SampleRate)] // drop the trailing silence
+	}
+	return pcm, reason, nil
+}
+
 // waitRecording waits for what ends a message: the caller's #, silence,
 // the length limit or the caller hanging up.
-func (r *run) waitRecording(rec *recorder) string {
-	limit := time.NewTimer(maxMessage)
+func (r *run) waitRecording(rec *recorder, longest time.Duration) string {
+	limit := time.NewTimer(longest)
 	defer limit.Stop()
 	for {
 		select {

@@ -27,6 +27,10 @@ const (
 	// KindSetLanguage (ivrd addition) switches the call's prompts to a
 	// language, then goes on to Then (default: this menu again).
 	KindSetLanguage Kind = "set_language"
+	KindGroup       Kind = "group" // ring group (ivrd addition)
+	// KindVoicemailCheck lets the caller log in to a box and listen to
+	// its messages (ivrd addition; Yeastar's dialtocheckvoicemail).
+	KindVoicemailCheck Kind = "voicemail_check"
 )
 
 // Destination is where a key, a failure or a closed schedule sends the call.
@@ -47,7 +51,7 @@ type Destination struct {
 // HandsOff reports whether the destination transfers the call away.
 func (d *Destination) HandsOff() bool {
 	switch d.Kind {
-	case KindURI, KindExternal, KindExtension, KindVoicemail:
+	case KindURI, KindExternal, KindExtension, KindVoicemail, KindGroup, KindVoicemailCheck:
 		return true
 	}
 	return false
@@ -67,6 +71,8 @@ type destinationFields struct {
 	Then        *Destination   `yaml:"then"`
 	Voicemail   *string        `yaml:"voicemail"`
 	SetLanguage *string        `yaml:"set_language"`
+	Group       *string        `yaml:"group"`
+	VMCheck     *string        `yaml:"voicemail_check"`
 	Transfer    TransferMethod `yaml:"transfer"`
 	RingTimeout Duration       `yaml:"ring_timeout"`
 	Overflow    *Destination   `yaml:"overflow"`
@@ -108,11 +114,13 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	pick(f.Play, KindPlay)
 	pick(f.Voicemail, KindVoicemail)
 	pick(f.SetLanguage, KindSetLanguage)
+	pick(f.Group, KindGroup)
+	pick(f.VMCheck, KindVoicemailCheck)
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail, set_language (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	return nil
@@ -121,7 +129,8 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 // destinationKeys are the fields a destination mapping may have.
 var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": true, "extension": true,
 	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
-	"ring_timeout": true, "overflow": true, "set_language": true}
+	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
+	"voicemail_check": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

@@ -502,6 +502,9 @@ func (e *Executor) run(d *Destination) []Action {
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
+	case KindGroup, KindVoicemailCheck:
+		e.startHandoff(d) // their own way, whatever the menu's transfer (ownMethod)
+		return []Action{Transfer{Dest: d, Method: ownMethod[d.Kind]}}
 	case KindURI, KindExternal, KindExtension:
 		e.startHandoff(d)
 		method := d.Transfer

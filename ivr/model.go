@@ -45,6 +45,11 @@ type Config struct {
 	// Language (ivrd addition) is the language of prompts_dir's own
 	// files: a call in it plays them directly (language.go).
 	Language string `yaml:"language"`
+	// Groups (ivrd addition) are ring groups: see group.go.
+	Groups []Group `yaml:"groups"`
+	// VoicemailBoxes (ivrd addition): PINs, greetings and lamps of the
+	// boxes checked by phone (voicemail_box.go).
+	VoicemailBoxes []VoicemailBox `yaml:"voicemail_boxes"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -280,6 +285,8 @@ func (c *Config) applyDefaults() {
 	if s.NodeID == "" {
 		s.NodeID = defaultNodeID()
 	}
+	c.groupDefaults()
+	c.boxDefaults()
 	for _, m := range c.IVRs {
 		if m == nil {
 			continue

@@ -221,7 +221,7 @@ func (s *simulator) apply(acts []Action) {
 		case CancelTimer:
 			s.timer = nil
 		case Transfer:
-			s.emit(SimEvent{Event: StepTransfer, Dest: s.asSent(a.Dest), Method: a.Method})
+			s.emit(SimEvent{Event: StepTransfer, Dest: s.asSent(a.Dest), Method: a.Method, Detail: s.e.cfg.groupDetail(a.Dest)})
 			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
 		case Voicemail:
 			s.emit(SimEvent{Event: StepTransfer, Dest: &Destination{Kind: KindVoicemail, Target: a.Box}, Method: "voicemail"})

@@ -80,6 +80,8 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.spokenPrompts()
 	v.trunks()
 	v.extensions()
+	v.groups()
+	v.voicemailBoxes()
 	v.schedules()
 	v.ivrs()
 	v.reachable()
@@ -329,11 +331,17 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		if v.c.ExtensionByNumber(d.Target) == nil {
 			v.errf(path, "unknown extension %q", d.Target)
 		}
+	case KindVoicemailCheck:
+		v.voicemailCheckDest(path, d)
 	case KindVoicemail:
-		if v.c.ExtensionByNumber(d.Target) == nil {
-			v.errf(path, "unknown voicemail box %q (voicemail boxes are extensions)", d.Target)
+		if !v.c.IsVoicemailBox(d.Target) {
+			v.errf(path, "unknown voicemail box %q (a box is an extension, a group or a voicemail_boxes entry)", d.Target)
 		} else {
 			v.voicemailGreeting(path, d.Target)
+		}
+	case KindGroup:
+		if v.c.GroupByID(d.Target) == nil {
+			v.errf(path, "unknown group %q", d.Target)
 		}
 	case KindIVR:
 		if v.c.IVRByID(d.Target) == nil {
@@ -361,7 +369,9 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage {
 		v.errf(path+".then", "then only follows play or set_language")
 	}
-	if !d.HandsOff() || d.Kind == KindVoicemail {
+	if d.Kind == KindGroup {
+		v.groupDest(path, d)
+	} else if !d.HandsOff() || d.Kind == KindVoicemail || d.Kind == KindVoicemailCheck {
 		if d.Transfer != "" {
 			v.errf(path+".transfer", "transfer only applies to uri, external and extension")
 		}

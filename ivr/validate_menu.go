@@ -28,6 +28,9 @@ func (v *validator) maxErrors(path string, m *IVR) {
 // of its own, naming what callers will hear instead (the same choice
 // the voicemail recorder makes).
 func (v *validator) voicemailGreeting(path, box string) {
+	if b := v.c.VoicemailBoxByID(box); b != nil && b.Greeting != "" {
+		return // the box names its greeting (validated with the box)
+	}
 	own := "voicemail-" + box
 	if v.prompts == nil || v.prompts[own] || v.greetingWarned[box] {
 		return

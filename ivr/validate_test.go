@@ -96,7 +96,7 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 		{"unknown schedule", `schedule: office`, `schedule: weekends`,
 			`ivrs[main].schedule: unknown schedule "weekends"`},
 		{"unknown voicemail box", `{ voicemail: "1001" }`, `{ voicemail: "1999" }`,
-			`ivrs[main].keys.5: unknown voicemail box "1999" (voicemail boxes are extensions)`},
+			`ivrs[main].keys.5: unknown voicemail box "1999" (a box is an extension, a group or a voicemail_boxes entry)`},
 		{"external without trunk", `{ external: "+15551234567", trunk: pstn }`, `{ external: "+15551234567" }`,
 			`ivrs[main].keys.2: external needs a trunk`},
 		{"external not a number", `{ external: "+15551234567", trunk: pstn }`, `{ external: "1+555", trunk: pstn }`,

@@ -28,6 +28,9 @@ type Outbound struct {
 	// extension's registered contacts): the first to answer wins, the
 	// others are cancelled.
 	Fork []string
+	// Announce, when set, is played to the far end that answers before
+	// the caller is connected (a ring group's announcement).
+	Announce *prompts.Prompt
 }
 
 // BridgeError is an outbound leg that did not answer.
@@ -121,6 +124,7 @@ func (c *Call) Bridge(ctx context.Context, o Outbound) (*Bridged, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.announce(ctx, o.Announce)
 	return c.connect(l), nil
 }
 
@@ -331,6 +335,7 @@ func (c *Call) bridgeFork(ctx context.Context, o Outbound) (*Bridged, error) {
 		}
 		return nil, firstErr
 	}
+	winner.announce(ctx, o.Announce)
 	return c.connect(winner), nil
 }
 

@@ -22,6 +22,7 @@ var (
 	ErrServerClosing    = errors.New("server is shutting down")
 	ErrDraining         = errors.New("server is draining: calls in progress finish, new ones go elsewhere")
 	ErrBadInviteRequest = errors.New("malformed INVITE")
+	ErrNotListening     = errors.New("no SIP listener to send from")
 )
 
 // SDPError is an offer that could not be parsed.

@@ -20,12 +20,15 @@ type Kind string
 const (
 	Trunks     Kind = "trunks"
 	Extensions Kind = "extensions"
-	Schedules  Kind = "schedules"
-	IVRs       Kind = "ivrs"
+	Groups     Kind = "groups" // ring groups
+	// VoicemailBoxes are the PINs and greetings of boxes checked by phone.
+	VoicemailBoxes Kind = "voicemail_boxes"
+	Schedules      Kind = "schedules"
+	IVRs           Kind = "ivrs"
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{Trunks, Extensions, Schedules, IVRs}
+var Kinds = []Kind{Trunks, Extensions, Groups, VoicemailBoxes, Schedules, IVRs}
 
 // ParseKind accepts a kind's name.
 func ParseKind(s string) (Kind, bool) {
@@ -40,6 +43,8 @@ func (k Kind) IDField() string {
 		return "name"
 	case Extensions:
 		return "number"
+	case VoicemailBoxes:
+		return "box"
 	}
 	return "id"
 }
@@ -50,11 +55,19 @@ func (k Kind) Secret() string {
 	if k == Trunks || k == Extensions {
 		return "password"
 	}
+	if k == VoicemailBoxes {
+		return "pin"
+	}
 	return ""
 }
 
 // Singular is "ivr", "trunk", ... for messages.
-func (k Kind) Singular() string { return string(k[:len(k)-1]) }
+func (k Kind) Singular() string {
+	if k == VoicemailBoxes {
+		return "voicemail_box"
+	}
+	return string(k[:len(k)-1])
+}
 
 func (k Kind) modelType() reflect.Type {
 	switch k {
@@ -64,6 +77,10 @@ func (k Kind) modelType() reflect.Type {
 		return reflect.TypeOf(ivr.Extension{})
 	case Schedules:
 		return reflect.TypeOf(ivr.Schedule{})
+	case Groups:
+		return reflect.TypeOf(ivr.Group{})
+	case VoicemailBoxes:
+		return reflect.TypeOf(ivr.VoicemailBox{})
 	}
 	return reflect.TypeOf(ivr.IVR{})
 }
@@ -124,6 +141,11 @@ func CheckBody(kind Kind, body map[string]any) (string, error) {
 	id, _ := body[kind.IDField()].(string)
 	if id == "" {
 		return "", &ShapeError{kind.IDField(), "required"}
+	}
+	// A PIN is stored hashed, whether it came from the file or the API
+	// (hashing is deterministic: a file's unchanged box stays unchanged).
+	if pin, ok := body["pin"].(string); ok && kind == VoicemailBoxes {
+		body["pin"] = ivr.HashPIN(id, pin)
 	}
 	return id, nil
 }

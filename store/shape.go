@@ -38,7 +38,7 @@ var (
 // are destinations.
 var destinationFields = map[string]string{"uri": "string", "external": "string", "trunk": "string",
 	"extension": "string", "ivr": "string", "play": "string", "prompt": "string", "voicemail": "string",
-	"transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
+	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
 	"set_language": "string"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
@@ -166,7 +166,7 @@ func checkDestination(v any, path string) error {
 			targets = 1
 		}
 		if targets != 1 {
-			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail (has %d)", targets)}
+			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check (has %d)", targets)}
 		}
 		return nil
 	}

@@ -23,6 +23,9 @@ type Message struct {
 	Duration time.Duration `json:"duration_ns"`
 	Reason   string        `json:"ended_by"` // "#", "silence", "limit", "hangup"
 	File     string        `json:"file"`     // WAV path, relative to the box directory
+	// Old: the owner has listened to it (Asterisk's Old folder); new
+	// messages light the phone's lamp.
+	Old bool `json:"old,omitempty"`
 }
 
 // Voicemail stores messages under Dir/<box>/.

@@ -17,7 +17,7 @@ func runVoicemail(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "configuration file (its voicemail_dir); default: ./voicemail")
 	box := fs.String("box", "", "only this mailbox")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ivrd voicemail list [--config FILE] [--box NUMBER]\n\nLists recorded messages: box, time, caller, duration, how it ended, file.\n\n")
+		fmt.Fprint(stderr, "Usage: ivrd voicemail list [--config FILE] [--box NUMBER]\n\nLists recorded messages: box, time, new or old, caller, duration, how it ended, file.\n\n")
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "list" {
@@ -42,7 +42,11 @@ func runVoicemail(args []string, stdout, stderr io.Writer) int {
 	}
 	msgs, err := store.Voicemail{Dir: dir}.List(*box)
 	for _, m := range msgs {
-		fmt.Fprintf(stdout, "%s  %s  from %-12s %6.1fs  ended by %-7s  %s\n", m.Box, m.Time.Format(time.RFC3339), m.Caller,
+		state := "new"
+		if m.Old {
+			state = "old"
+		}
+		fmt.Fprintf(stdout, "%s  %s  %s  from %-12s %6.1fs  ended by %-7s  %s\n", m.Box, m.Time.Format(time.RFC3339), state, m.Caller,
 			m.Duration.Seconds(), m.Reason, filepath.Join(dir, m.Box, m.File))
 	}
 	if err != nil {
