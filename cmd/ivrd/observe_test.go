@@ -165,3 +165,23 @@ func TestReadyzFollowsDraining(t *testing.T) {
 }
 
 func storeFilterEnded() store.CallFilter { return store.CallFilter{State: "ended", Limit: 1000} }
+
+// TestNoRecordsSwitch: serve --no-records (for measuring what recording
+// costs) answers calls as usual and writes no record.
+func TestNoRecordsSwitch(t *testing.T) {
+	recordCalls = false
+	t.Cleanup(func() { recordCalls = true })
+	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := newCaller(t)
+	answered, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(c.Packets()) > 5 }, 10*time.Second, 20*time.Millisecond, "the call is served")
+	require.NoError(t, answered.Dialog.Bye(ctx))
+	require.Eventually(t, func() bool { return svc.obs.live.Len() == 0 }, 10*time.Second, 20*time.Millisecond)
+	time.Sleep(200 * time.Millisecond) // a record would be queued by now
+	total, err := svc.ctl.st.CountCalls(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, total, "no record was written")
+}

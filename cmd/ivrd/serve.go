@@ -26,6 +26,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "configuration file (default: the bundled example IVR on 127.0.0.1:5060)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	noRecords := fs.Bool("no-records", false, "write no call records to the store (only to measure what recording costs)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: ivrd serve [--config FILE] [--log-level LEVEL]\n\nAnswers calls for the IVRs in FILE. SIGHUP reloads FILE. SIGINT/SIGTERM drain: no new calls,\ncalls in progress go on up to server.drain_timeout, then get BYE; a second signal stops at once.\n\n")
 		fs.PrintDefaults()
@@ -33,6 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
+	recordCalls = !*noRecords
 	svc, err := newService(*cfgPath, stderr, *level)
 	if err != nil {
 		fmt.Fprintf(stderr, "ivrd: %v\n", err)
