@@ -94,6 +94,10 @@ func (r *Record) endAttrs() []any {
 	attrs := []any{"reason", r.Reason.String(), "ended_by", r.Side.String(), "duration", dur.String(),
 		"rtp_sent", st.Sent, "rtp_received", st.Received, "lost", st.Lost,
 		"jitter", st.Jitter.Round(100 * time.Microsecond).String()}
+	if st.Foreign > 0 || st.RTCPForeign > 0 {
+		// Packets from strangers, dropped: someone probing or injecting.
+		attrs = append(attrs, "rtp_foreign", st.Foreign, "rtcp_foreign", st.RTCPForeign)
+	}
 	if st.RTCPReceived > 0 {
 		attrs = append(attrs, "peer_lost", st.PeerLost, "peer_jitter", st.PeerJitter.Round(100*time.Microsecond).String(),
 			"rtt", st.RTT.Round(100*time.Microsecond).String())
