@@ -65,7 +65,7 @@ ivrs:
 // P-Asserted-Identity from the trunk, audio bridged.
 func TestTrunkDialOutWithDigestAuth(t *testing.T) {
 	far := siptest.NewFarEnd(t, "answer")
-	far.Username, far.Password = "acme", "s3cret"
+	far.RequireAuth("acme", "s3cret")
 	svc := startConfig(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }

@@ -91,7 +91,7 @@ func TestIvrloadHangupKeyAndRefusals(t *testing.T) {
 // by status.
 func TestIvrloadAnswersDigestChallenges(t *testing.T) {
 	far := siptest.NewFarEnd(t, "answer")
-	far.Username, far.Password = "load", "s3cret"
+	far.RequireAuth("load", "s3cret")
 	target := strings.TrimPrefix(far.URI(), "sip:agent@")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -24,9 +24,10 @@ type FarEnd struct {
 	addr netip.AddrPort
 	rtp  *net.UDPConn
 	mode string // answer, busy, noanswer, early
-	// Username and Password, when set, make the phone challenge the
-	// INVITE (401, digest) and accept only these credentials.
-	Username, Password string
+	// username and password, set by RequireAuth, make the phone
+	// challenge the INVITE (401, digest) and accept only these
+	// credentials. Under mu: the handler reads them on sipgo's goroutines.
+	username, password string
 	// Invites are the INVITEs received (after authentication, if any).
 	Invites chan *sip.Request
 	mu      sync.Mutex
@@ -55,7 +56,7 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 	require.NoError(t, err)
 	go f.readRTP()
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
-		if f.Username != "" && !f.authorized(req) {
+		if user, _ := f.auth(); user != "" && !f.authorized(req) {
 			res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
 			res.AppendHeader(sip.NewHeader("WWW-Authenticate", `Digest realm="far", nonce="c0ffee42", algorithm=MD5`))
 			tx.Respond(res)
@@ -228,11 +229,26 @@ func (f *FarEnd) authorized(req *sip.Request) bool {
 	if h == nil {
 		return false
 	}
+	user, pass := f.auth()
 	cred, err := digest.ParseCredentials(h.Value())
-	if err != nil || cred.Username != f.Username {
+	if err != nil || cred.Username != user {
 		return false
 	}
 	chal := &digest.Challenge{Realm: "far", Nonce: "c0ffee42", Algorithm: "MD5"}
-	want, err := digest.Digest(chal, digest.Options{Method: "INVITE", URI: cred.URI, Username: f.Username, Password: f.Password})
+	want, err := digest.Digest(chal, digest.Options{Method: "INVITE", URI: cred.URI, Username: user, Password: pass})
 	return err == nil && want.Response == cred.Response
+}
+
+// RequireAuth makes the phone challenge INVITEs and accept only these
+// digest credentials.
+func (f *FarEnd) RequireAuth(user, password string) {
+	f.mu.Lock()
+	f.username, f.password = user, password
+	f.mu.Unlock()
+}
+
+func (f *FarEnd) auth() (user, password string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.username, f.password
 }
