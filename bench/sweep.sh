@@ -27,6 +27,8 @@ NICE=${NICE:-0}
 # whose other work cannot be stopped, the closest to having the two cores
 # to themselves (the kernel still keeps 5 % of each core for the rest).
 RT=${RT:-0}
+# IVRD_ARGS adds flags to ivrd serve (e.g. --no-records, to measure what
+# writing call records costs).
 sched=(nice -n "$NICE")
 [ "$RT" = 1 ] && sched=(chrt -r 10)
 mkdir -p "$OUT"
@@ -49,7 +51,7 @@ listening() { grep -qi ":$(printf '%04X' "$1") 00000000:0000" /proc/net/udp; }
 files=()
 for n in $SIZES; do
   if listening "$SIP_PORT"; then echo "sweep.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
-  "${sched[@]}" taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$OUT/sweep-$n-ivrd.log" 2>&1 &
+  "${sched[@]}" taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn ${IVRD_ARGS:-} > "$OUT/sweep-$n-ivrd.log" 2>&1 &
   IVRD=$!
   for _ in $(seq 50); do listening "$SIP_PORT" && break; sleep 0.1; done
   if ! listening "$SIP_PORT" || ! kill -0 "$IVRD" 2>/dev/null; then
