@@ -70,21 +70,21 @@ var words = map[string]Kind{"repeat": KindRepeat, "back": KindBack, "top": KindT
 
 // destinationFields is the mapping form.
 type destinationFields struct {
-	URI         *string        `yaml:"uri"`
-	External    *string        `yaml:"external"`
-	Trunk       string         `yaml:"trunk"`
-	Extension   *string        `yaml:"extension"`
-	IVR         *string        `yaml:"ivr"`
-	Play        *string        `yaml:"play"`
-	Prompt      *string        `yaml:"prompt"` // on_failure: {prompt, then}
-	Then        *Destination   `yaml:"then"`
-	Voicemail   *string        `yaml:"voicemail"`
-	SetLanguage *string        `yaml:"set_language"`
-	Group       *string        `yaml:"group"`
-	VMCheck     *string        `yaml:"voicemail_check"`
-	Transfer    TransferMethod `yaml:"transfer"`
-	RingTimeout Duration       `yaml:"ring_timeout"`
-	Overflow    *Destination   `yaml:"overflow"`
+	URI         *string           `yaml:"uri"`
+	External    *string           `yaml:"external"`
+	Trunk       string            `yaml:"trunk"`
+	Extension   *string           `yaml:"extension"`
+	IVR         *string           `yaml:"ivr"`
+	Play        *string           `yaml:"play"`
+	Prompt      *string           `yaml:"prompt"` // on_failure: {prompt, then}
+	Then        *Destination      `yaml:"then"`
+	Voicemail   *string           `yaml:"voicemail"`
+	SetLanguage *string           `yaml:"set_language"`
+	Group       *string           `yaml:"group"`
+	VMCheck     *string           `yaml:"voicemail_check"`
+	Transfer    TransferMethod    `yaml:"transfer"`
+	RingTimeout Duration          `yaml:"ring_timeout"`
+	Overflow    *Destination      `yaml:"overflow"`
 	Webhook     *string           `yaml:"webhook"`
 	Event       string            `yaml:"event"`
 	Data        map[string]string `yaml:"data"`
