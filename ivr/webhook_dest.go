@@ -48,9 +48,25 @@ func (e *Executor) notify(d *Destination) []Action {
 	}
 	acts := []Action{
 		Note{Event: StepWebhook, IVR: id, Digits: e.chosen, Detail: d.EventName() + " to " + webhookLabel(d.Target)},
-		Notify{Webhook: d.Target, Event: d.EventName(), IVR: id, Digits: e.chosen, Data: maps.Clone(d.Data)},
+		Notify{Webhook: d.Target, Event: d.EventName(), IVR: id, Digits: e.chosen, Data: e.fill(d.Data)},
 	}
 	return append(acts, e.run(then)...)
+}
+
+// CallerField is a data value the caller's number replaces when the
+// event is sent (Zendesk's textback needs the number to text).
+const CallerField = "${caller}"
+
+// fill copies data (a driver keeping it cannot change the config) with
+// the call's values put in.
+func (e *Executor) fill(data map[string]string) map[string]string {
+	out := maps.Clone(data)
+	for k, v := range out {
+		if v == CallerField {
+			out[k] = e.caller
+		}
+	}
+	return out
 }
 
 func webhookLabel(target string) string {
@@ -119,7 +135,11 @@ func (v *validator) webhookDest(path string, d *Destination) {
 		v.errf(path+".event", "%q is a call event: a route must not pose as one", d.Event)
 	}
 	if len(v.c.Webhooks) == 0 {
-		v.warnf(path, "no webhooks: are configured: the %s event goes nowhere", name)
+		why := ""
+		if name == "zendesk.textback" {
+			why = " (ivrd sends no SMS itself: a webhook receiver must)"
+		}
+		v.warnf(path, "no webhooks: are configured: the %s event goes nowhere%s", name, why)
 		return
 	}
 	targets := v.c.Webhooks
