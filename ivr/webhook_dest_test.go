@@ -96,3 +96,34 @@ func TestExecutorNotifies(t *testing.T) {
 	n.Data["queue"] = "changed"
 	assert.Equal(t, "sales", c.IVRByID("main").Keys["2"].Data["queue"])
 }
+
+// A textback route (as the Zendesk API stores it) with no webhook to
+// carry it: a warning that says no SMS is sent; the caller's number is
+// put into data when the event is sent.
+func TestTextbackWithoutWebhooks(t *testing.T) {
+	y := `
+server: { media: { rtp_ports: "10000-19999" } }
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: menu
+    keys:
+      "4": { webhook: "", event: zendesk.textback, data: { sms_message: "hi", caller: "${caller}" } }
+`
+	var got []string
+	for _, p := range problemsOf(t, y) {
+		got = append(got, p.String())
+	}
+	assert.Equal(t, []string{`ivrs[main].keys.4: warning: no webhooks: are configured: the zendesk.textback event goes nowhere (ivrd sends no SMS itself: a webhook receiver must)`}, got)
+	c, err := Parse([]byte(y))
+	require.NoError(t, err)
+	e := NewExecutor(c, c.IVRByID("main"), "+15551234567", parisWeekday)
+	e.Handle(Started{})
+	for _, a := range e.Handle(DigitPressed{Key: '4'}) {
+		if n, ok := a.(Notify); ok {
+			assert.Equal(t, map[string]string{"sms_message": "hi", "caller": "+15551234567"}, n.Data)
+			return
+		}
+	}
+	t.Fatal("no Notify")
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/webhook"
 )
@@ -156,4 +159,69 @@ func TestWebhookRouteThen(t *testing.T) {
 	assert.Equal(t, "3", data["key"])
 	assert.Equal(t, map[string]any{}, data["data"])
 	require.Eventually(t, func() bool { return svc.obs.live.Len() == 0 }, 10*time.Second, 20*time.Millisecond, "then: hangup ends the call")
+}
+
+// Zendesk's textback through the API of a served ivrd: the route is
+// created, shown back as textback, and a call pressing its key makes
+// the webhook receive zendesk.textback with the SMS text, the number id
+// and the caller's number; the caller hears the menu again.
+func TestZendeskTextbackOnACall(t *testing.T) {
+	svc, crm, _ := startWebhookRoute(t)
+	token := firstToken(t, svc)
+	code, body, _ := apiCall(t, svc, token, "GET", "/api/v2/channels/voice/ivr.json", "", nil)
+	require.Equal(t, 200, code, string(body))
+	var list struct {
+		IVRs []struct {
+			ID    int64 `json:"id"`
+			Menus []struct {
+				ID      int64 `json:"id"`
+				Default bool  `json:"default"`
+			} `json:"menus"`
+		} `json:"ivrs"`
+	}
+	require.NoError(t, json.Unmarshal(body, &list))
+	require.Len(t, list.IVRs, 1)
+	routes := fmt.Sprintf("/api/v2/channels/voice/ivr/%d/menus/%d/routes", list.IVRs[0].ID, list.IVRs[0].Menus[0].ID)
+	code, body, _ = apiCall(t, svc, token, "POST", routes+".json", "application/json",
+		[]byte(`{"ivr_route": {"action": "textback", "keypress": "4", "options": {"sms_text": "Book online: https://example.com", "textback_phone_number_id": 360000123}}}`))
+	require.Equal(t, 201, code, string(body))
+	var created struct {
+		Route map[string]any `json:"ivr_route"`
+	}
+	require.NoError(t, json.Unmarshal(body, &created))
+	code, body, _ = apiCall(t, svc, token, "GET", fmt.Sprintf("%s/%d.json", routes, int64(created.Route["id"].(float64))), "", nil)
+	require.Equal(t, 200, code, string(body))
+	var shown struct {
+		Route map[string]any `json:"ivr_route"`
+	}
+	require.NoError(t, json.Unmarshal(body, &shown))
+	assert.Equal(t, "textback", shown.Route["action"])
+	assert.Equal(t, map[string]any{"sms_text": "Book online: https://example.com", "textback_phone_number_id": 360000123.0}, shown.Route["options"])
+	assert.Contains(t, shown.Route["ivrd_note"], "ivrd sends no SMS")
+	waitConfig(t, svc, func(s *service) bool {
+		d := s.snap.Load().Config.IVRByID("main").Keys["4"]
+		return d != nil && d.Kind == ivr.KindWebhook
+	})
+
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
+	require.NoError(t, err)
+	waitHeard(t, c, 440, 1000)
+	require.Eventually(t, func() bool { return tonePackets(c, 1000) >= 14 }, 4*time.Second, 20*time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	before := tonePackets(c, 1000)
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '4', &seq, 8000)
+	require.Eventually(t, func() bool { return tonePackets(c, 1000) >= before+14 }, 4*time.Second, 20*time.Millisecond, "the menu plays again")
+
+	ev := eventOf(t, crm, "zendesk.textback")
+	from := eventOf(t, crm, "call.started").Data.(map[string]any)["from"].(string)
+	require.NotEmpty(t, from)
+	data := ev.Data.(map[string]any)
+	assert.Equal(t, "4", data["key"])
+	assert.Equal(t, map[string]any{"sms_message": "Book online: https://example.com", "phone_number_id": "360000123", "caller": from},
+		data["data"])
+	require.NoError(t, call.Dialog.Bye(ctx))
 }
