@@ -149,7 +149,10 @@ func buildOpenAPI() obj {
 				"extension": obj{"type": "string"}, "ivr": obj{"type": "string"}, "play": obj{"type": "string"},
 				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "group": obj{"type": "string"}, "voicemail_check": obj{"type": "string"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
 				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination"),
-				"set_language": obj{"type": "string", "example": "es"}}},
+				"set_language": obj{"type": "string", "example": "es"},
+				"webhook":      obj{"type": "string", "description": "a webhooks entry's name or url; empty: every webhook"},
+				"event":        obj{"type": "string", "example": "crm.callback"},
+				"data":         obj{"type": "object", "additionalProperties": obj{"type": "string"}}}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
 			"type": "object", "required": []any{"code", "message"}, "properties": obj{

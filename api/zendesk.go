@@ -132,12 +132,16 @@ func (w zdWorld) route(menu, key string, dest any) map[string]any {
 			rt["action"], rt["options"], rt["option_text"] = "phone_number", map[string]any{"phone_number": str(d, "external")}, str(d, "external")
 		case d["group"] != nil && w.groupRoute(rt, d):
 		case d["voicemail"] != nil && w.groupVoicemailRoute(rt, d):
+		case d["webhook"] != nil && textbackRoute(rt, d):
 		default:
-			for _, k := range []string{"uri", "extension", "play", "prompt", "voicemail"} {
+			for _, k := range []string{"uri", "extension", "play", "prompt", "voicemail", "webhook"} {
 				if v := str(d, k); v != "" {
 					rt["action"], rt["option_text"] = k, v
 					break
 				}
+			}
+			if rt["action"] == nil && d["webhook"] != nil { // webhook: "" (every webhook)
+				rt["action"] = "webhook"
 			}
 			rt["options"] = map[string]any{"ivrd": d}
 		}
@@ -313,9 +317,8 @@ func readRoute(w http.ResponseWriter, r *http.Request) (zdRouteIn, bool) {
 	return zdRouteIn{}, false
 }
 
-// destination turns a Zendesk action into an ivrd destination. Actions
-// with no ivrd equivalent (textback)
-// are refused with a 422 saying so, rather than stored and ignored.
+// destination turns a Zendesk action into an ivrd destination; textback
+// becomes a webhook destination (zendesk_textback.go).
 func (world zdWorld) destination(top string, action string, raw json.RawMessage, trunks []store.Resource) (any, error) {
 	var opts struct {
 		MenuID      *int64  `json:"menu_id"`
@@ -364,7 +367,7 @@ func (world zdWorld) destination(top string, action string, raw json.RawMessage,
 	case "voicemail":
 		return world.groupVoicemail(opts.GroupIDs)
 	case "textback":
-		return nil, fmt.Errorf("action %q has no ivrd equivalent yet (ivrd routes to menus and phone numbers); use the native API for other destinations", action)
+		return textbackDestination(raw)
 	}
 	return nil, fmt.Errorf("action %q: want menu, phone_number, group, voicemail or textback", action)
 }

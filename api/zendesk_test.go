@@ -131,6 +131,25 @@ func TestZendeskRoutes(t *testing.T) {
 		require.Equal(t, map[string]any{"voicemail": "10001"}, e.get("/api/v1/ivrs/main").JSON(t)["keys"].(map[string]any)["6"])
 		code, _ = e.zendesk("DELETE", fmt.Sprintf("%s/%d.json", routes, int64(m["ivr_route"].(map[string]any)["id"].(float64))), writeToken, "")
 		require.Equal(t, 204, code)
+		// Zendesk's textback: stored as a webhook carrying the text, the
+		// number id and the caller; shown back as textback, with a note
+		// that ivrd sends a webhook, not an SMS.
+		code, m = e.zendesk("POST", routes+".json", writeToken,
+			`{"ivr_route": {"action": "textback", "keypress": "6", "options": {"sms_text": "Book online: https://example.com", "textback_phone_number_id": 360000123}}}`)
+		require.Equal(t, 201, code, m)
+		tb := m["ivr_route"].(map[string]any)
+		require.Equal(t, "textback", tb["action"])
+		require.Equal(t, map[string]any{"sms_text": "Book online: https://example.com", "textback_phone_number_id": 360000123.0}, tb["options"])
+		require.Contains(t, tb["ivrd_note"], "ivrd sends no SMS")
+		require.Equal(t, map[string]any{"webhook": "", "event": "zendesk.textback", "data": map[string]any{
+			"sms_message": "Book online: https://example.com", "phone_number_id": "360000123", "caller": "${caller}"}},
+			e.get("/api/v1/ivrs/main").JSON(t)["keys"].(map[string]any)["6"])
+		tbRoute := fmt.Sprintf("%s/%d.json", routes, int64(tb["id"].(float64)))
+		code, m = e.zendesk("GET", tbRoute, readToken, "")
+		require.Equal(t, 200, code, m)
+		require.Equal(t, tb, m["ivr_route"], "GET shows what POST answered")
+		code, _ = e.zendesk("DELETE", tbRoute, writeToken, "")
+		require.Equal(t, 204, code)
 		for _, c := range []struct {
 			body, want string
 		}{
@@ -138,7 +157,8 @@ func TestZendeskRoutes(t *testing.T) {
 			{fmt.Sprintf(`{"ivr_route": {"keypress": "x", "action": "menu", "options": {"menu_id": %d}}}`, int64(supportMenu)), "keypress"},
 			{`{"ivr_route": {"keypress": "5", "action": "menu", "options": {"menu_id": 12345}}}`, "no such menu"},
 			{`{"ivr_route": {"keypress": "5", "action": "phone_number", "options": {"phone_number": "call me"}}}`, "want a phone number"},
-			{`{"ivr_route": {"keypress": "5", "action": "textback", "options": {"sms_text": "hi"}}}`, "no ivrd equivalent"},
+			{`{"ivr_route": {"keypress": "5", "action": "textback", "options": {}}}`, "needs options.sms_text"},
+			{`{"ivr_route": {"keypress": "5", "action": "textback", "options": {"sms_text": "hi", "textback_phone_number_id": -3}}}`, "want a positive integer"},
 		} {
 			code, m = e.zendesk("POST", routes, writeToken, c.body)
 			require.Equal(t, 422, code, c.body)

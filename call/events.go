@@ -19,6 +19,9 @@ const (
 	EventTransferFinished  EventType = "transfer.finished"
 	EventVoicemailRecorded EventType = "voicemail.recorded"
 	EventCallEnded         EventType = "call.ended"
+	// EventRouteWebhook: the caller reached a webhook destination. Its
+	// Name is the type receivers see (route.webhook or the route's own).
+	EventRouteWebhook EventType = "route.webhook"
 )
 
 // Event is one thing that happened to a call. Only the fields of its type
@@ -44,6 +47,12 @@ type Event struct {
 	Voicemail, Box string // voicemail.recorded
 
 	Record *Record // call.ended: the whole record
+
+	// route.webhook (with From, To, Menu): the event's type, the
+	// webhooks: entry it goes to ("" every one), the entry pressed and
+	// the route's configured data.
+	Name, Webhook, Digits string
+	Data                  map[string]string
 }
 
 // emit hands an event to Options.Events; it runs on the call's goroutine

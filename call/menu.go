@@ -177,6 +177,10 @@ func (r *run) apply(acts []ivr.Action) {
 			r.c.Hangup()
 		case ivr.Note:
 			r.note(a)
+		case ivr.Notify:
+			// Queued, never awaited: the menu goes on at once.
+			r.emit(Event{Type: EventRouteWebhook, Name: a.Event, Webhook: a.Webhook, Menu: a.IVR, Digits: a.Digits,
+				Data: a.Data, From: r.rec.From, To: r.rec.To})
 		}
 	}
 }

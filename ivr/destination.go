@@ -31,6 +31,10 @@ const (
 	// KindVoicemailCheck lets the caller log in to a box and listen to
 	// its messages (ivrd addition; Yeastar's dialtocheckvoicemail).
 	KindVoicemailCheck Kind = "voicemail_check"
+	// KindWebhook (ivrd addition) publishes a signed event to the
+	// webhooks: entry named by Target (all of them when empty), then goes
+	// on to Then (default: this menu again). See webhook_dest.go.
+	KindWebhook Kind = "webhook"
 )
 
 // Destination is where a key, a failure or a closed schedule sends the call.
@@ -44,6 +48,11 @@ type Destination struct {
 	Transfer    TransferMethod // "" = the menu's
 	RingTimeout Duration       // bridge: how long the far end may ring
 	Overflow    *Destination
+
+	// For webhook: the event's type ("" = route.webhook) and the fields
+	// it carries under data.config.
+	Event string
+	Data  map[string]string
 
 	Line int // where it was written, for messages
 }
@@ -61,21 +70,24 @@ var words = map[string]Kind{"repeat": KindRepeat, "back": KindBack, "top": KindT
 
 // destinationFields is the mapping form.
 type destinationFields struct {
-	URI         *string        `yaml:"uri"`
-	External    *string        `yaml:"external"`
-	Trunk       string         `yaml:"trunk"`
-	Extension   *string        `yaml:"extension"`
-	IVR         *string        `yaml:"ivr"`
-	Play        *string        `yaml:"play"`
-	Prompt      *string        `yaml:"prompt"` // on_failure: {prompt, then}
-	Then        *Destination   `yaml:"then"`
-	Voicemail   *string        `yaml:"voicemail"`
-	SetLanguage *string        `yaml:"set_language"`
-	Group       *string        `yaml:"group"`
-	VMCheck     *string        `yaml:"voicemail_check"`
-	Transfer    TransferMethod `yaml:"transfer"`
-	RingTimeout Duration       `yaml:"ring_timeout"`
-	Overflow    *Destination   `yaml:"overflow"`
+	URI         *string           `yaml:"uri"`
+	External    *string           `yaml:"external"`
+	Trunk       string            `yaml:"trunk"`
+	Extension   *string           `yaml:"extension"`
+	IVR         *string           `yaml:"ivr"`
+	Play        *string           `yaml:"play"`
+	Prompt      *string           `yaml:"prompt"` // on_failure: {prompt, then}
+	Then        *Destination      `yaml:"then"`
+	Voicemail   *string           `yaml:"voicemail"`
+	SetLanguage *string           `yaml:"set_language"`
+	Group       *string           `yaml:"group"`
+	VMCheck     *string           `yaml:"voicemail_check"`
+	Transfer    TransferMethod    `yaml:"transfer"`
+	RingTimeout Duration          `yaml:"ring_timeout"`
+	Overflow    *Destination      `yaml:"overflow"`
+	Webhook     *string           `yaml:"webhook"`
+	Event       string            `yaml:"event"`
+	Data        map[string]string `yaml:"data"`
 }
 
 // UnmarshalYAML reads a bare word (repeat, back, top, menu, hangup) or a
@@ -116,13 +128,15 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	pick(f.SetLanguage, KindSetLanguage)
 	pick(f.Group, KindGroup)
 	pick(f.VMCheck, KindVoicemailCheck)
+	pick(f.Webhook, KindWebhook)
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language, webhook (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
+	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
 	return nil
 }
 
@@ -130,7 +144,7 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": true, "extension": true,
 	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
-	"voicemail_check": true}
+	"voicemail_check": true, "webhook": true, "event": true, "data": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

@@ -47,4 +47,7 @@
 //     set_language for the rest of the call; prompts missing in a
 //     language fall back to the default set (a validate warning, as
 //     Asterisk falls back to its default sounds).
+//   - A webhook destination (webhook_dest.go) is a Notify action and the
+//     next step at once: the driver queues the event for the webhook
+//     outbox and never reports back, so ivr stays free of the network.
 package ivr

@@ -45,6 +45,7 @@ type Executor struct {
 
 	pending []byte // digits typed and not yet used
 	entry   string // the entry being collected
+	chosen  string // the last entry acted on (webhook events carry it)
 	reason  string // why the call will end, for Hangup
 	handoff *Destination
 	allow   map[*IVR][]*dialPattern
@@ -344,7 +345,7 @@ func (e *Executor) finish() []Action {
 }
 
 func (e *Executor) choose(d *Destination, entry string) []Action {
-	e.entry = ""
+	e.entry, e.chosen = "", entry
 	if d == nil {
 		return e.invalid(entry)
 	}
@@ -499,6 +500,8 @@ func (e *Executor) run(d *Destination) []Action {
 		return e.play(d.Target, false, func() []Action { return e.run(then) })
 	case KindSetLanguage:
 		return e.setLanguage(d)
+	case KindWebhook:
+		return e.notify(d)
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}

@@ -357,6 +357,9 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		}
 		v.language(path+".set_language", d.Target)
 		v.dest(path+".then", d.Then, m)
+	case KindWebhook:
+		v.webhookDest(path, d)
+		v.dest(path+".then", d.Then, m)
 	case KindBack, KindTop, KindRepeat, KindMenu:
 		if m == nil {
 			v.errf(path, "%q only makes sense inside a menu", d.Kind)
@@ -366,8 +369,11 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d.Trunk != "" && d.Kind != KindExternal {
 		v.errf(path+".trunk", "trunk only applies to external numbers")
 	}
-	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage {
-		v.errf(path+".then", "then only follows play or set_language")
+	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage && d.Kind != KindWebhook {
+		v.errf(path+".then", "then only follows play, set_language or webhook")
+	}
+	if (d.Event != "" || d.Data != nil) && d.Kind != KindWebhook {
+		v.errf(path, "event and data only apply to webhook")
 	}
 	if d.Kind == KindGroup {
 		v.groupDest(path, d)
@@ -395,7 +401,7 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 // after any recorded answers, when it would restart the same menu. (A
 // play without then ends the call there: nothing to go back to.)
 func replays(d *Destination) string {
-	for d != nil && (d.Kind == KindPlay || d.Kind == KindSetLanguage) {
+	for d != nil && (d.Kind == KindPlay || d.Kind == KindSetLanguage || d.Kind == KindWebhook) {
 		d = d.Then
 	}
 	if d != nil && (d.Kind == KindRepeat || d.Kind == KindMenu) {

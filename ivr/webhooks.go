@@ -9,7 +9,9 @@ import (
 // Webhook (ivrd addition, top-level webhooks:) is a URL that receives
 // call events as signed JSON POSTs.
 type Webhook struct {
-	URL string `yaml:"url"`
+	// Name lets a webhook destination target this entry (or its URL).
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
 	// Secret keys the HMAC-SHA256 signature of every delivery.
 	Secret string `yaml:"secret"`
 	// Events filters what is sent; empty: every event.
@@ -18,7 +20,7 @@ type Webhook struct {
 
 // WebhookEvents are the event types a webhook can ask for.
 var WebhookEvents = []string{"call.started", "menu.entered", "digit", "transfer.started", "transfer.finished",
-	"voicemail.recorded", "call.ended"}
+	"voicemail.recorded", "call.ended", RouteWebhookEvent}
 
 // Wants says whether the webhook takes events of type t.
 func (w Webhook) Wants(t string) bool { return len(w.Events) == 0 || slices.Contains(w.Events, t) }
@@ -28,6 +30,8 @@ func (v *validator) webhooks() {
 	if d := v.c.Server.StoreRetentionDays; d < 0 {
 		v.errf("server.store_retention_days", "%d: want 0 (keep forever) or more days", d)
 	}
+	v.webhookNames()
+	routeEvents := v.c.routeEvents()
 	seen := map[string]bool{}
 	for i, w := range v.c.Webhooks {
 		path := fmt.Sprintf("webhooks[%d]", i)
@@ -42,8 +46,8 @@ func (v *validator) webhooks() {
 			v.errf(path+".secret", "want a secret of at least 16 characters (it signs every delivery)")
 		}
 		for j, e := range w.Events {
-			if !slices.Contains(WebhookEvents, e) {
-				v.errf(fmt.Sprintf("%s.events[%d]", path, j), "unknown event %q (%v)", e, WebhookEvents)
+			if !slices.Contains(WebhookEvents, e) && !routeEvents[e] {
+				v.errf(fmt.Sprintf("%s.events[%d]", path, j), "unknown event %q (%v or a webhook route's event)", e, WebhookEvents)
 			}
 		}
 		if u != nil && u.Scheme == "http" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1" {

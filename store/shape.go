@@ -39,7 +39,7 @@ var (
 var destinationFields = map[string]string{"uri": "string", "external": "string", "trunk": "string",
 	"extension": "string", "ivr": "string", "play": "string", "prompt": "string", "voicemail": "string",
 	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
-	"set_language": "string"}
+	"set_language": "string", "webhook": "string", "event": "string", "data": "data"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store
@@ -153,11 +153,15 @@ func checkDestination(v any, path string) error {
 				if err := checkShape(d[k], durationType, join(path, k)); err != nil {
 					return err
 				}
+			case "data": // a webhook's fields: strings by name
+				if err := checkShape(d[k], reflect.TypeFor[map[string]string](), join(path, k)); err != nil {
+					return err
+				}
 			default:
 				if _, ok := d[k].(string); !ok && d[k] != nil {
 					return &ShapeError{join(path, k), "want a string, got " + jsonType(d[k])}
 				}
-				if k != "trunk" && k != "transfer" && k != "prompt" {
+				if k != "trunk" && k != "transfer" && k != "prompt" && k != "event" {
 					targets++
 				}
 			}
@@ -166,7 +170,7 @@ func checkDestination(v any, path string) error {
 			targets = 1
 		}
 		if targets != 1 {
-			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check (has %d)", targets)}
+			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language, webhook (has %d)", targets)}
 		}
 		return nil
 	}

@@ -26,6 +26,9 @@ type Event struct {
 	Node    string    `json:"node"`
 	CallID  string    `json:"call_id"`
 	Data    any       `json:"data"`
+	// Target limits the event to the webhook of that name or URL (a
+	// route's webhook destination); "" sends it to every webhook.
+	Target string `json:"-"`
 }
 
 // NewID is a random event id (128 bits, hex).
@@ -173,7 +176,7 @@ func (d *Dispatcher) write(batch []Event) {
 			continue
 		}
 		for _, t := range targets {
-			if t.Wants(ev.Type) {
+			if t.Wants(ev.Type) && (ev.Target == "" || ev.Target == t.Name || ev.Target == t.URL) {
 				rows = append(rows, store.WebhookRow{EventID: ev.ID, Target: t.URL, Node: d.opt.Node, CallID: ev.CallID,
 					Type: ev.Type, Payload: body, Created: ev.Created, NextAt: ev.Created})
 			}

@@ -32,6 +32,13 @@ func webhookEvent(ev call.Event, node string) webhook.Event {
 				data["result"], data["error"] = "failed", ev.Err
 			}
 		}
+	case call.EventRouteWebhook:
+		// The route's own type, to the webhooks: entry it names.
+		out.Type, out.Target = ev.Name, ev.Webhook
+		data["from"], data["to"], data["menu"], data["key"], data["data"] = ev.From, ev.To, ev.Menu, ev.Digits, ev.Data
+		if ev.Data == nil {
+			data["data"] = map[string]string{}
+		}
 	case call.EventVoicemailRecorded:
 		data["box"], data["message"] = ev.Box, ev.Voicemail
 	case call.EventCallEnded:
