@@ -109,30 +109,11 @@ func (s *Store) MarkInterrupted(ctx context.Context, node string) (int64, error)
 
 // Call returns one call record.
 func (s *Store) Call(ctx context.Context, callID string) (CallRecord, error) {
-	var r CallRecord
-	var invite int64
-	var answer, end sql.NullInt64
-	var keys, transfers, quality string
-	err := s.queryRow(ctx, s.db, `SELECT call_id, node, state, from_user, to_user, source, source_name, invite_at, answer_at, end_at,
+	r, err := scanCall(s.queryRow(ctx, s.db, `SELECT call_id, node, state, from_user, to_user, source, source_name, invite_at, answer_at, end_at,
 		ivr, path, keys, invalid, timeouts, schedule_branch, transfers, voicemail, outcome, end_reason, ended_by, quality
-		FROM call_records WHERE call_id = ?`, callID).Scan(&r.CallID, &r.Node, &r.State, &r.From, &r.To, &r.Source, &r.SourceName,
-		&invite, &answer, &end, &r.IVR, &r.Path, &keys, &r.Invalid, &r.Timeouts, &r.ScheduleBranch, &transfers, &r.Voicemail,
-		&r.Outcome, &r.EndReason, &r.EndedBy, &quality)
+		FROM call_records WHERE call_id = ?`, callID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("call %q: %w", callID, ErrNotFound)
 	}
-	if err != nil {
-		return r, err
-	}
-	r.InviteAt = time.UnixMilli(invite).UTC()
-	if answer.Valid {
-		t := time.UnixMilli(answer.Int64).UTC()
-		r.AnswerAt = &t
-	}
-	if end.Valid {
-		t := time.UnixMilli(end.Int64).UTC()
-		r.EndAt = &t
-	}
-	r.Keys, r.Transfers, r.Quality = json.RawMessage(keys), json.RawMessage(transfers), json.RawMessage(quality)
-	return r, nil
+	return r, err
 }

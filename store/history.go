@@ -144,7 +144,12 @@ func likePrefix(p string) string {
 	return r.Replace(p) + "%"
 }
 
-func scanCall(rows *sql.Rows) (CallRecord, error) {
+// rowScanner is a *sql.Row or *sql.Rows: one call record is read from
+// either the same way.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanCall reads one call record in callColumns' order.
+func scanCall(rows rowScanner) (CallRecord, error) {
 	var r CallRecord
 	var invite int64
 	var answer, end sql.NullInt64
