@@ -24,6 +24,7 @@ server:
   sip: { listen: ["udp://127.0.0.1:SIP_PORT"] }
   media: { rtp_ports: "RTP_RANGE" }
   drain_timeout: DRAIN
+  api: { listen: "127.0.0.1:0" } # the binary test's process too: never the default 8080
 prompts_dir: "PROMPTS"
 ivrs:
   - id: main
