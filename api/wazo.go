@@ -28,8 +28,13 @@ func writeWazoError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, []string{msg})
 }
 
+// wazoInputError writes confd's sentence: Go error strings are lower
+// case without a full stop, confd's messages are sentences.
 func wazoInputError(w http.ResponseWriter, field, msg string) {
-	writeWazoError(w, http.StatusBadRequest, fmt.Sprintf("Input Error - field '%s': %s", field, msg))
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	writeWazoError(w, http.StatusBadRequest, fmt.Sprintf("Input Error - field '%s': %s.", field, msg))
 }
 
 func (s *Server) wazoRoutes(m *http.ServeMux) {
@@ -86,14 +91,29 @@ func decodeWazoSchedule(data []byte) (wazoSchedule, string, error) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te):
-		return ws, te.Field, fmt.Errorf("Not a valid %s.", te.Type)
+		return ws, te.Field, fmt.Errorf("not a valid %s (got %s)", wazoType(te.Type.Kind().String()), te.Value)
 	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return ws, f, errors.New("Unknown field.")
+		return ws, f, errors.New("unknown field")
 	case err != nil:
-		return ws, "_schema", fmt.Errorf("Invalid JSON: %v", err)
+		return ws, "_schema", fmt.Errorf("invalid JSON: %v", err)
 	}
 	return ws, "", nil
+}
+
+// wazoType names a Go kind the way a JSON user reads it.
+func wazoType(kind string) string {
+	switch kind {
+	case "slice":
+		return "list"
+	case "struct", "ptr", "map":
+		return "object"
+	case "bool":
+		return "boolean"
+	case "int", "int64":
+		return "integer"
+	}
+	return kind
 }
 
 // intList reads a list of integers in [lo, hi] (items or "a-b" ranges);
@@ -104,20 +124,20 @@ func intList(raw []json.RawMessage, lo, hi int) ([]int, error) {
 		var n int
 		if json.Unmarshal(r, &n) == nil {
 			if n < lo || n > hi {
-				return nil, fmt.Errorf("%d is not between %d and %d.", n, lo, hi)
+				return nil, fmt.Errorf("%d is not between %d and %d", n, lo, hi)
 			}
 			out = append(out, n)
 			continue
 		}
 		var s string
 		if json.Unmarshal(r, &s) != nil {
-			return nil, fmt.Errorf("%s: want an integer or a range \"a-b\".", r)
+			return nil, fmt.Errorf("%s: want an integer or a range \"a-b\"", r)
 		}
 		a, b, _ := strings.Cut(s, "-")
 		x, err1 := strconv.Atoi(strings.TrimSpace(a))
 		y, err2 := strconv.Atoi(strings.TrimSpace(b))
 		if err1 != nil || err2 != nil || x < lo || y > hi || x > y {
-			return nil, fmt.Errorf("%q: want a range \"a-b\" between %d and %d.", s, lo, hi)
+			return nil, fmt.Errorf("%q: want a range \"a-b\" between %d and %d", s, lo, hi)
 		}
 		for i := x; i <= y; i++ {
 			out = append(out, i)
@@ -144,26 +164,26 @@ var wazoDays = []string{"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 // field that cannot be represented and why.
 func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (string, bool)) (map[string]any, string, error) {
 	if ws.Name == "" {
-		return nil, "name", errors.New("Missing data for required field.")
+		return nil, "name", errors.New("missing data for required field")
 	}
 	if ws.Enabled != nil && !*ws.Enabled {
-		return nil, "enabled", errors.New("ivrd cannot store a disabled schedule; detach it from the incall instead.")
+		return nil, "enabled", errors.New("ivrd cannot store a disabled schedule; detach it from the incall instead")
 	}
 	tz := ws.Timezone
 	if tz == "" {
 		tz = "UTC"
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
-		return nil, "timezone", fmt.Errorf("unknown time zone %q.", tz)
+		return nil, "timezone", fmt.Errorf("unknown time zone %q", tz)
 	}
 	var open []any
 	for i, p := range ws.OpenPeriods {
 		f := fmt.Sprintf("open_periods[%d].", i)
 		if !wazoClock(p.HoursStart) || p.HoursStart == "24:00" {
-			return nil, f + "hours_start", fmt.Errorf("%q: want HH:MM, 00:00 to 23:59.", p.HoursStart)
+			return nil, f + "hours_start", fmt.Errorf("%q: want HH:MM, 00:00 to 23:59", p.HoursStart)
 		}
 		if !wazoClock(p.HoursEnd) || p.HoursEnd == p.HoursStart {
-			return nil, f + "hours_end", fmt.Errorf("%q: want HH:MM, 00:00 to 24:00, not the start.", p.HoursEnd)
+			return nil, f + "hours_end", fmt.Errorf("%q: want HH:MM, 00:00 to 24:00, not the start", p.HoursEnd)
 		}
 		days, err := intList(p.WeekDays, 1, 7)
 		if err != nil {
@@ -185,13 +205,13 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 	for i, p := range ws.ExceptionalPeriods {
 		f := fmt.Sprintf("exceptional_periods[%d].", i)
 		if (p.HoursStart != "" && p.HoursStart != "00:00") || (p.HoursEnd != "" && p.HoursEnd != "23:59" && p.HoursEnd != "24:00") {
-			return nil, f + "hours_start", errors.New("ivrd closes whole days only: leave hours out or use 00:00-23:59.")
+			return nil, f + "hours_start", errors.New("ivrd closes whole days only: leave hours out or use 00:00-23:59")
 		}
 		if wd, err := intList(p.WeekDays, 1, 7); err != nil || len(wd) != 7 {
 			return nil, f + "week_days", errOr(err, "ivrd's closed days are dates: week-day rules cannot be represented.")
 		}
 		if len(p.MonthDays) == 0 && len(p.Months) == 0 {
-			return nil, f + "months", errors.New("an exceptional period needs months or month_days (closing every day is not a schedule).")
+			return nil, f + "months", errors.New("an exceptional period needs months or month_days (closing every day is not a schedule)")
 		}
 		mdays, err := intList(p.MonthDays, 1, 31)
 		if err != nil {
@@ -208,7 +228,7 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 				h["prompt"] = d.Filename
 			case "hangup", "none":
 			default:
-				return nil, f + "destination.type", fmt.Errorf("%q: an exceptional period plays a sound then follows closed_destination (sound, hangup, none).", d.Type)
+				return nil, f + "destination.type", fmt.Errorf("%q: an exceptional period plays a sound then follows closed_destination (sound, hangup, none)", d.Type)
 			}
 		}
 		// Wazo's periods recur every year; ivrd's holidays are dates, so
@@ -224,22 +244,22 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		switch d.Type {
 		case "sound":
 			if d.Filename == "" {
-				return nil, "closed_destination.filename", errors.New("Missing data for required field.")
+				return nil, "closed_destination.filename", errors.New("missing data for required field")
 			}
 			closed["prompt"], closed["then"] = d.Filename, "hangup"
 		case "hangup", "none":
 			closed["then"] = "hangup"
 		case "ivr":
 			if d.IVRID == nil {
-				return nil, "closed_destination.ivr_id", errors.New("Missing data for required field.")
+				return nil, "closed_destination.ivr_id", errors.New("missing data for required field")
 			}
 			target, ok := ivrByID(*d.IVRID)
 			if !ok {
-				return nil, "closed_destination.ivr_id", fmt.Errorf("IVR was not found ('id': %d); GET /incalls shows ivr_id.", *d.IVRID)
+				return nil, "closed_destination.ivr_id", fmt.Errorf("IVR was not found ('id': %d); GET /incalls shows ivr_id", *d.IVRID)
 			}
 			closed["then"] = map[string]any{"ivr": target}
 		default:
-			return nil, "closed_destination.type", fmt.Errorf("%q: ivrd maps sound, hangup, none and ivr.", d.Type)
+			return nil, "closed_destination.type", fmt.Errorf("%q: ivrd maps sound, hangup, none and ivr", d.Type)
 		}
 	}
 	out := map[string]any{"id": id, "timezone": tz, "closed": closed}
