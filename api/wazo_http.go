@@ -200,7 +200,7 @@ func (s *Server) wazoFind(w http.ResponseWriter, r *http.Request, scheds []store
 			return res, true
 		}
 	}
-	writeWazoError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - Schedule was not found ('id': %q)", raw))
+	writeWazoError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - Schedule was not found ('id': %s)", raw))
 	return store.Resource{}, false
 }
 
@@ -393,7 +393,7 @@ func (s *Server) wazoIncallSchedule(w http.ResponseWriter, r *http.Request, atta
 		}
 	}
 	if target == "" {
-		writeWazoError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - Incall was not found ('id': %q)", incall))
+		writeWazoError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - Incall was not found ('id': %s)", incall))
 		return
 	}
 	sched, ok := s.wazoFind(w, r, scheds)
