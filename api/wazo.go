@@ -225,6 +225,9 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		if d := p.Destination; d != nil {
 			switch d.Type {
 			case "sound":
+				if d.Filename == "" {
+					return nil, f + "destination.filename", errors.New("missing data for required field")
+				}
 				h["prompt"] = d.Filename
 			case "hangup", "none":
 			default:
@@ -260,6 +263,20 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 			closed["then"] = map[string]any{"ivr": target}
 		default:
 			return nil, "closed_destination.type", fmt.Errorf("%q: ivrd maps sound, hangup, none and ivr", d.Type)
+		}
+	}
+	// ivrd plays a holiday's own sound, or else the closed sound, then
+	// follows closed.then. Wazo's exceptional period plays its own
+	// destination only (none by default), so it maps only when what ivrd
+	// would do is the same: nothing after the sound but hanging up, and no
+	// closed sound played where the period has none.
+	for i, p := range ws.ExceptionalPeriods {
+		f := fmt.Sprintf("exceptional_periods[%d].destination", i)
+		if then, _ := closed["then"].(string); then != "hangup" && closed["then"] != nil {
+			return nil, f, errors.New("after an exceptional period's sound ivrd follows closed_destination; with closed_destination ivr the periods cannot be represented (make closed_destination sound or hangup)")
+		}
+		if (p.Destination == nil || p.Destination.Type != "sound") && closed["prompt"] != nil {
+			return nil, f, errors.New("without a sound of its own, ivrd would play closed_destination's sound on this day; give the period a destination of type sound, or make closed_destination hangup")
 		}
 	}
 	out := map[string]any{"id": id, "timezone": tz, "closed": closed}

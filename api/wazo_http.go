@@ -154,7 +154,7 @@ func wazoView(res store.Resource, ivrs []store.Resource) map[string]any {
 		if str(iv.Body, "schedule") != res.ID {
 			continue
 		}
-		if n, ok := incallNumber(iv.Body); ok {
+		for _, n := range incallNumbers(iv.Body) {
 			incalls = append(incalls, map[string]any{"id": n, "extensions": []any{map[string]any{"exten": strconv.FormatInt(n, 10)}}})
 		}
 	}
@@ -164,16 +164,22 @@ func wazoView(res store.Resource, ivrs []store.Resource) map[string]any {
 		"ivrd_id": res.ID, "ivrd_notes": wazoNotes}
 }
 
-// incallNumber is the first all-digit extension of an IVR: its incall id.
-func incallNumber(body map[string]any) (int64, bool) {
+// incallNumbers are an IVR's all-digit extensions: each is an incall, its
+// id the number (the IVR's other numbers, "s" or "+44…", are not).
+func incallNumbers(body map[string]any) []int64 {
+	var out []int64
 	exts, _ := body["extensions"].([]any)
 	for _, e := range exts {
 		s, _ := e.(string)
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
-			return n, true
+			out = append(out, n)
 		}
 	}
-	return 0, false
+	return out
+}
+
+func hasIncall(body map[string]any, incall string) bool {
+	return slices.ContainsFunc(incallNumbers(body), func(n int64) bool { return strconv.FormatInt(n, 10) == incall })
 }
 
 func (s *Server) wazoLoad(w http.ResponseWriter, r *http.Request) ([]store.Resource, []store.Resource, bool) {
@@ -289,7 +295,7 @@ func (s *Server) wazoStoreError(w http.ResponseWriter, r *http.Request, err erro
 		writeWazoError(w, http.StatusBadRequest, "Input Error - "+err.Error())
 	case errors.Is(err, store.ErrNotFound):
 		writeWazoError(w, http.StatusNotFound, "Resource Not Found - "+err.Error())
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrExists):
 		writeWazoError(w, http.StatusConflict, "Conflict - another change was made at the same time; try again")
 	default:
 		s.storeError(w, r, err)
@@ -359,16 +365,15 @@ func (s *Server) wazoListIncalls(w http.ResponseWriter, r *http.Request) {
 	}
 	items := []any{}
 	for _, iv := range ivrs {
-		n, ok := incallNumber(iv.Body)
-		if !ok {
-			continue
-		}
 		sch := []any{}
 		if sid := str(iv.Body, "schedule"); sid != "" && slices.ContainsFunc(scheds, func(res store.Resource) bool { return res.ID == sid }) {
 			sch = append(sch, map[string]any{"id": scheduleID(sid), "name": sid})
 		}
-		items = append(items, map[string]any{"id": n, "extensions": []any{map[string]any{"exten": strconv.FormatInt(n, 10)}},
-			"destination": map[string]any{"type": "ivr", "ivr_id": zdID("ivr", iv.ID)}, "schedules": sch, "ivrd_ivr": iv.ID})
+		// The schedule is the IVR's: every number of it shows it.
+		for _, n := range incallNumbers(iv.Body) {
+			items = append(items, map[string]any{"id": n, "extensions": []any{map[string]any{"exten": strconv.FormatInt(n, 10)}},
+				"destination": map[string]any{"type": "ivr", "ivr_id": zdID("ivr", iv.ID)}, "schedules": sch, "ivrd_ivr": iv.ID})
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items)})
 }
@@ -388,7 +393,7 @@ func (s *Server) wazoIncallSchedule(w http.ResponseWriter, r *http.Request, atta
 	incall := r.PathValue("incall")
 	var target string
 	for _, iv := range ivrs {
-		if n, ok := incallNumber(iv.Body); ok && strconv.FormatInt(n, 10) == incall {
+		if hasIncall(iv.Body, incall) {
 			target = iv.ID
 		}
 	}
@@ -401,7 +406,7 @@ func (s *Server) wazoIncallSchedule(w http.ResponseWriter, r *http.Request, atta
 		return
 	}
 	err := s.setIVRSchedules(r, func(body map[string]any) bool {
-		if n, ok := incallNumber(body); !ok || strconv.FormatInt(n, 10) != incall {
+		if !hasIncall(body, incall) {
 			return false
 		}
 		if attach {

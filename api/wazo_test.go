@@ -156,6 +156,10 @@ func TestWazoBadInput(t *testing.T) {
 			{`{"name": "x", "closed_destination": {"type": "ivr", "ivr_id": 1}}`, "IVR was not found"},
 			{`{"name": "x", "closed_destination": {"type": "sound", "filename": "no-such-prompt"}}`, "no-such-prompt"},
 			{`{"name": "x", "enabled": false}`, "field 'enabled'"},
+			{`{"name": "x", "exceptional_periods": [{"months": [5], "month_days": [1]}], "closed_destination": {"type": "sound", "filename": "closed"}}`,
+				"field 'exceptional_periods[0].destination': Without a sound of its own"},
+			{`{"name": "x", "exceptional_periods": [{"months": [5], "month_days": [1], "destination": {"type": "sound", "filename": "holiday"}}], "closed_destination": {"type": "ivr", "ivr_id": ` + fmt.Sprint(zdID("ivr", "support")) + `}}`,
+				"field 'exceptional_periods[0].destination': After an exceptional period's sound ivrd follows closed_destination"},
 			{`{"name": "x"`, "Invalid JSON"},
 		} {
 			r := e.wazoBad("POST", "/schedules", writeToken, c.body)
@@ -170,6 +174,23 @@ func TestWazoBadInput(t *testing.T) {
 		require.Equal(t, 201, r.Status, string(r.Body))
 		require.Equal(t, []any{"mon,tue,wed,sun 20:00-06:00"}, e.get("/api/v1/schedules/night").JSON(t)["open"])
 		sid := fmt.Sprint(int64(r.JSON(t)["id"].(float64)))
+
+		// Every number of an IVR is an incall; the schedule is the IVR's.
+		require.Equal(t, 201, e.send("POST", "/api/v1/ivrs", `{"id":"two","extensions":["6500","6501"],"prompt":"main-choices","keys":{"1":"hangup"}}`).Status)
+		require.Equal(t, 204, e.wazo("PUT", "/incalls/6501/schedules/"+sid, writeToken, "").Status)
+		require.Equal(t, "night", e.get("/api/v1/ivrs/two").JSON(t)["schedule"])
+		for _, it := range e.wazo("GET", "/incalls", readToken, "").JSON(t)["items"].([]any) {
+			if m := it.(map[string]any); m["ivrd_ivr"] == "two" {
+				require.Equal(t, []any{map[string]any{"id": float64(scheduleID("night")), "name": "night"}}, m["schedules"], m["id"])
+			}
+		}
+
+		// closed_destination ivr: the IVR GET /incalls shows as ivr_id.
+		r = e.wazo("POST", "/schedules", writeToken, `{"name": "Weekend", "open_periods": [{"hours_start": "09:00", "hours_end": "17:00", "week_days": ["1-5"]}], "closed_destination": {"type": "ivr", "ivr_id": `+fmt.Sprint(zdID("ivr", "support"))+`}}`)
+		require.Equal(t, 201, r.Status, string(r.Body))
+		require.Equal(t, map[string]any{"type": "ivr", "ivr_id": float64(zdID("ivr", "support"))}, r.JSON(t)["closed_destination"])
+		require.Equal(t, map[string]any{"then": map[string]any{"ivr": "support"}}, e.get("/api/v1/schedules/weekend").JSON(t)["closed"])
+		require.Contains(t, string(e.wazo("GET", "/incalls", readToken, "").Body), fmt.Sprintf(`"ivr_id": %d`, zdID("ivr", "support")))
 
 		// Unknown ids, tokens.
 		require.Contains(t, string(e.wazo("PUT", "/incalls/9999/schedules/"+sid, writeToken, "").Body), "Incall was not found")
