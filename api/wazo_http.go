@@ -237,7 +237,7 @@ var notID = regexp.MustCompile(`[^a-z0-9_-]+`)
 func (s *Server) wazoCreateSchedule(w http.ResponseWriter, r *http.Request) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.storeError(w, r, err) // too large: 413
+		writeWazoError(w, http.StatusRequestEntityTooLarge, "Input Error - the body is too large or could not be read: "+err.Error())
 		return
 	}
 	ws, field, err := decodeWazoSchedule(data)

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,6 +204,9 @@ func TestWazoBadInput(t *testing.T) {
 		require.Equal(t, 403, e.wazo("POST", "/schedules", readToken, officeHours).Status)
 		require.Equal(t, 401, e.wazo("GET", "/schedules", "wrong-token", "").Status)
 		require.Equal(t, 401, e.do(req{method: "GET", path: wazoBase + "/schedules", token: "-"}).Status)
+		r = e.wazoBad("POST", "/schedules", writeToken, `{"name":"`+strings.Repeat("x", DefaultMaxBody)+`"}`)
+		require.Equal(t, 413, r.Status)
+		require.Contains(t, wazoList(t, r)[0], "too large")
 		require.NotContains(t, e.get("/api/v1/ivrs/main").JSON(t), "schedule", "refused requests changed nothing")
 	})
 }
@@ -230,11 +234,21 @@ func FuzzWazoSchedule(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// What was stored reads back as the same open periods (hours and
+		// days), and every holiday is a date or a range of dates.
 		open, _ := body["open"].([]any)
-		for _, o := range open {
+		for i, o := range open {
 			p := openPeriod(o.(string))
-			if len(p["week_days"].([]int)) == 0 {
-				t.Fatalf("open range %q has no days", o)
+			want, _ := intList(ws.OpenPeriods[i].WeekDays, 1, 7)
+			if p["hours_start"] != ws.OpenPeriods[i].HoursStart || p["hours_end"] != ws.OpenPeriods[i].HoursEnd || !slices.Equal(p["week_days"].([]int), want) {
+				t.Fatalf("open range %q reads back as %v, not %+v", o, p, ws.OpenPeriods[i])
+			}
+		}
+		hs, _ := body["holidays"].([]any)
+		for _, h := range hs {
+			from, to, _ := strings.Cut(h.(map[string]any)["date"].(string), "..")
+			if _, err := time.Parse("2006-01-02", from); err != nil || (to != "" && to < from) {
+				t.Fatalf("holiday %v", h)
 			}
 		}
 	})
