@@ -16,7 +16,7 @@ import (
 
 // wazoNotes says, in every schedule answer, what the mapping changed: a
 // Wazo user reading the answer learns it without reading ivrd's README.
-const wazoNotes = "ivrd: name is the ivrd schedule id; exceptional periods recur every year in Wazo and are stored as dated holidays for this year and the next four; they close whole days, play their sound, then follow closed_destination"
+const wazoNotes = "ivrd: name is the ivrd schedule id; exceptional periods recur every year in Wazo and are stored as dated holidays for this year and the next four; they close whole days, play their sound, then follow closed_destination; holidays made through the native API are shown by the month and day of their first year"
 
 var dayNum = map[string]int{"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
@@ -68,9 +68,9 @@ func allInts(lo, hi int) []int {
 func exceptionalPeriods(body map[string]any, closed map[string]any) []any {
 	hs, _ := body["holidays"].([]any)
 	type group struct {
-		year          string
-		months, mdays []int
-		prompt        string
+		year   string
+		pairs  []int // month*100 + day
+		prompt string
 	}
 	var order []string
 	groups := map[string]*group{}
@@ -100,23 +100,52 @@ func exceptionalPeriods(body map[string]any, closed map[string]any) []any {
 			continue
 		}
 		for d := a; !d.After(b); d = d.AddDate(0, 0, 1) {
-			g.months = append(g.months, int(d.Month()))
-			g.mdays = append(g.mdays, d.Day())
+			g.pairs = append(g.pairs, int(d.Month())*100+d.Day())
 		}
 	}
 	out := []any{}
 	for _, k := range order {
 		g := groups[k]
-		slices.Sort(g.months)
-		slices.Sort(g.mdays)
 		dest := map[string]any{"type": "hangup"}
 		if g.prompt != "" {
 			dest = map[string]any{"type": "sound", "filename": g.prompt}
 		} else if p := str(closed, "prompt"); p != "" {
 			dest = map[string]any{"type": "sound", "filename": p}
 		}
-		out = append(out, map[string]any{"hours_start": "00:00", "hours_end": "23:59", "week_days": allInts(1, 7),
-			"month_days": slices.Compact(g.mdays), "months": slices.Compact(g.months), "destination": dest})
+		for _, md := range monthsByDays(g.pairs) {
+			out = append(out, map[string]any{"hours_start": "00:00", "hours_end": "23:59", "week_days": allInts(1, 7),
+				"month_days": md[1], "months": md[0], "destination": dest})
+		}
+	}
+	return out
+}
+
+// monthsByDays writes (month, day) pairs as Wazo periods (months × month
+// days): one period when the pairs are exactly such a product (what this
+// API stores), else one per month, so that a holiday across a month's end
+// is not shown as more days than it closes.
+func monthsByDays(pairs []int) [][2][]int {
+	slices.Sort(pairs)
+	pairs = slices.Compact(pairs)
+	var months, days []int
+	for _, p := range pairs {
+		months, days = append(months, p/100), append(days, p%100)
+	}
+	slices.Sort(months)
+	slices.Sort(days)
+	months, days = slices.Compact(months), slices.Compact(days)
+	if len(months)*len(days) == len(pairs) {
+		return [][2][]int{{months, days}}
+	}
+	var out [][2][]int
+	for _, m := range months {
+		var md []int
+		for _, p := range pairs {
+			if p/100 == m {
+				md = append(md, p%100)
+			}
+		}
+		out = append(out, [2][]int{{m}, md})
 	}
 	return out
 }

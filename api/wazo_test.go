@@ -253,3 +253,16 @@ func FuzzWazoSchedule(f *testing.F) {
 		}
 	})
 }
+
+// A native holiday across a month's end is shown as the days it closes,
+// not as months × days.
+func TestWazoViewHolidayAcrossMonths(t *testing.T) {
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/x.db")
+	r := e.send("POST", "/api/v1/schedules", `{"id":"ny","timezone":"UTC","holidays":[{"date":"2026-12-30..2027-01-02","name":"New Year"}]}`)
+	require.Equal(t, 201, r.Status, string(r.Body))
+	got := e.wazo("GET", "/schedules/"+fmt.Sprint(scheduleID("ny")), readToken, "").JSON(t)["exceptional_periods"].([]any)
+	require.Len(t, got, 2)
+	require.Equal(t, []any{30.0, 31.0}, got[1].(map[string]any)["month_days"])
+	require.Equal(t, []any{12.0}, got[1].(map[string]any)["months"])
+	require.Equal(t, []any{1.0, 2.0}, got[0].(map[string]any)["month_days"])
+}
