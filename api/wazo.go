@@ -163,9 +163,6 @@ var wazoDays = []string{"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 // mapping is a Wazo schedule turned into an ivrd schedule body, or the
 // field that cannot be represented and why.
 func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (string, bool)) (map[string]any, string, error) {
-	if ws.Name == "" {
-		return nil, "name", errors.New("missing data for required field")
-	}
 	if ws.Enabled != nil && !*ws.Enabled {
 		return nil, "enabled", errors.New("ivrd cannot store a disabled schedule; detach it from the incall instead")
 	}
@@ -199,7 +196,13 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		for j, d := range days {
 			names[j] = wazoDays[d]
 		}
-		open = append(open, strings.Join(names, ",")+" "+p.HoursStart+"-"+p.HoursEnd)
+		end := p.HoursEnd
+		if end == "23:59" {
+			// Wazo's way to say "to the end of the day" (its hours stop at
+			// 23:59); ivrd's ranges end before their end minute.
+			end = "24:00"
+		}
+		open = append(open, strings.Join(names, ",")+" "+p.HoursStart+"-"+end)
 	}
 	var holidays []any
 	for i, p := range ws.ExceptionalPeriods {
@@ -243,6 +246,9 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		}
 	}
 	closed := map[string]any{}
+	if ws.ClosedDestination == nil {
+		return nil, "closed_destination", errors.New("missing data for required field")
+	}
 	if d := ws.ClosedDestination; d != nil {
 		switch d.Type {
 		case "sound":

@@ -16,7 +16,7 @@ import (
 
 // wazoNotes says, in every schedule answer, what the mapping changed: a
 // Wazo user reading the answer learns it without reading ivrd's README.
-const wazoNotes = "ivrd: name is the ivrd schedule id; exceptional periods recur every year in Wazo and are stored as dated holidays for this year and the next four; they close whole days, play their sound, then follow closed_destination; holidays made through the native API are shown by the month and day of their first year"
+const wazoNotes = "ivrd: name is the ivrd schedule id; hours_end 23:59 is the end of the day; exceptional periods recur every year in Wazo and are stored as dated holidays for this year and the next four; they close whole days, play their sound, then follow closed_destination; holidays made through the native API are shown by the month and day of their first year"
 
 var dayNum = map[string]int{"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
@@ -49,6 +49,9 @@ func openPeriod(spec string) map[string]any {
 	var start, end string
 	if len(f) == 2 {
 		start, end, _ = strings.Cut(f[1], "-")
+	}
+	if end == "24:00" {
+		end = "23:59" // as confd writes the end of the day
 	}
 	return map[string]any{"hours_start": start, "hours_end": end, "week_days": days,
 		"month_days": allInts(1, 31), "months": allInts(1, 12)}
@@ -466,7 +469,7 @@ func addWazoPaths(paths, schemas obj) {
 		"month_days": ints, "months": ints, "destination": ref("WazoDestination")}}
 	schemas["WazoDestination"] = dest
 	schemas["WazoPeriod"] = period
-	schemas["WazoScheduleRequest"] = obj{"type": "object", "required": []any{"name"}, "additionalProperties": false, "properties": obj{
+	schemas["WazoScheduleRequest"] = obj{"type": "object", "required": []any{"closed_destination"}, "additionalProperties": false, "properties": obj{
 		"name": obj{"type": "string"}, "timezone": obj{"type": "string"}, "enabled": obj{"type": "boolean"},
 		"open_periods":        obj{"type": "array", "items": ref("WazoPeriod")},
 		"exceptional_periods": obj{"type": "array", "items": ref("WazoPeriod")}, "closed_destination": ref("WazoDestination")}}

@@ -143,7 +143,7 @@ func TestWazoBadInput(t *testing.T) {
 		for _, c := range []struct{ body, want string }{
 			{`{"name": 5}`, "field 'name': Not a valid string"},
 			{`{"name": "x", "colour": "red"}`, "field 'colour': Unknown field"},
-			{`{"timezone": "UTC"}`, "field 'name': Missing data"},
+			{`{"name": "x", "timezone": "UTC"}`, "field 'closed_destination': Missing data"},
 			{`{"name": "x", "timezone": "Mars/Olympus"}`, "field 'timezone'"},
 			{`{"name": "x", "open_periods": [{"hours_start": "25:00", "hours_end": "26:00"}]}`, "field 'open_periods[0].hours_start'"},
 			{`{"name": "x", "open_periods": [{"hours_start": "08:00", "hours_end": "8pm"}]}`, "field 'open_periods[0].hours_end'"},
@@ -175,6 +175,12 @@ func TestWazoBadInput(t *testing.T) {
 		require.Equal(t, 201, r.Status, string(r.Body))
 		require.Equal(t, []any{"mon,tue,wed,sun 20:00-06:00"}, e.get("/api/v1/schedules/night").JSON(t)["open"])
 		sid := fmt.Sprint(int64(r.JSON(t)["id"].(float64)))
+
+		// No name (confd allows it), and 23:59, confd's end of the day.
+		r = e.wazo("POST", "/schedules", writeToken, `{"open_periods": [{"hours_start": "00:00", "hours_end": "23:59", "week_days": [6, 7]}], "closed_destination": {"type": "none"}}`)
+		require.Equal(t, 201, r.Status, string(r.Body))
+		require.Equal(t, "23:59", r.JSON(t)["open_periods"].([]any)[0].(map[string]any)["hours_end"])
+		require.Equal(t, []any{"sat,sun 00:00-24:00"}, e.get("/api/v1/schedules/schedule").JSON(t)["open"])
 
 		// Every number of an IVR is an incall; the schedule is the IVR's.
 		require.Equal(t, 201, e.send("POST", "/api/v1/ivrs", `{"id":"two","extensions":["6500","6501"],"prompt":"main-choices","keys":{"1":"hangup"}}`).Status)
@@ -240,7 +246,11 @@ func FuzzWazoSchedule(f *testing.F) {
 		for i, o := range open {
 			p := openPeriod(o.(string))
 			want, _ := intList(ws.OpenPeriods[i].WeekDays, 1, 7)
-			if p["hours_start"] != ws.OpenPeriods[i].HoursStart || p["hours_end"] != ws.OpenPeriods[i].HoursEnd || !slices.Equal(p["week_days"].([]int), want) {
+			wantEnd := ws.OpenPeriods[i].HoursEnd
+			if wantEnd == "24:00" {
+				wantEnd = "23:59" // both mean the end of the day
+			}
+			if p["hours_start"] != ws.OpenPeriods[i].HoursStart || p["hours_end"] != wantEnd || !slices.Equal(p["week_days"].([]int), want) {
 				t.Fatalf("open range %q reads back as %v, not %+v", o, p, ws.OpenPeriods[i])
 			}
 		}
