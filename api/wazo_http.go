@@ -423,10 +423,10 @@ func (s *Server) wazoIncallSchedule(w http.ResponseWriter, r *http.Request, atta
 		return
 	}
 	incall := r.PathValue("incall")
-	var target string
+	var target, current string
 	for _, iv := range ivrs {
 		if hasIncall(iv.Body, incall) {
-			target = iv.ID
+			target, current = iv.ID, str(iv.Body, "schedule")
 		}
 	}
 	if target == "" {
@@ -435,6 +435,11 @@ func (s *Server) wazoIncallSchedule(w http.ResponseWriter, r *http.Request, atta
 	}
 	sched, ok := s.wazoFind(w, r, scheds)
 	if !ok {
+		return
+	}
+	if attach && current != "" {
+		// confd refuses a second schedule on an incall (detach first).
+		writeWazoError(w, http.StatusBadRequest, fmt.Sprintf("Resource Error - Incall is associated with a Schedule ('incall_id': %s, 'schedule_id': %d)", incall, scheduleID(current)))
 		return
 	}
 	err := s.setIVRSchedules(r, func(body map[string]any) bool {

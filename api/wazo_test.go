@@ -98,6 +98,9 @@ func TestWazoScheduleOnIncall(t *testing.T) {
 		require.Contains(t, fmt.Sprint(incalls["items"]), "exten:100")
 		r = e.wazo("PUT", "/incalls/100/schedules/"+sid, writeToken, "")
 		require.Equal(t, 204, r.Status, string(r.Body))
+		r = e.wazo("PUT", "/incalls/100/schedules/"+sid, writeToken, "")
+		require.Equal(t, 400, r.Status, "confd refuses a second association")
+		require.Contains(t, wazoList(t, r)[0], "Incall is associated with a Schedule")
 
 		// The native API sees it.
 		native := e.get("/api/v1/ivrs/main").JSON(t)
