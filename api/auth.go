@@ -63,6 +63,8 @@ func authError(w http.ResponseWriter, r *http.Request, status int, code, msg str
 			msg = "Couldn't authenticate you"
 		}
 		writeZendeskError(w, status, code, msg)
+	case isWazo(r):
+		writeWazoError(w, status, msg)
 	default:
 		writeError(w, status, code, msg)
 	}
@@ -83,6 +85,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 	if isYeastar(r) && auth == "" {
 		// The Yeastar API passes its token in the query (?token=).
 		auth = r.URL.Query().Get("token")
+		tok, ok = auth, auth != ""
+	}
+	if isWazo(r) && auth == "" {
+		// Wazo's confd takes its token in X-Auth-Token.
+		auth = r.Header.Get("X-Auth-Token")
 		tok, ok = auth, auth != ""
 	}
 	if isZendesk(r) && strings.HasPrefix(auth, "Basic ") {

@@ -289,6 +289,7 @@ func buildOpenAPI() obj {
 	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas) // live calls, history, stats (openapi_calls.go)
+	addWazoPaths(paths, schemas) // Wazo confd schedules (wazo_http.go)
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "ivrd management API", "version": "1",
@@ -298,6 +299,7 @@ func buildOpenAPI() obj {
 		"paths":    paths,
 		"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"},
 			"yeastarToken": obj{"type": "apiKey", "in": "query", "name": "token"},
-			"zendeskBasic": obj{"type": "http", "scheme": "basic"}}},
+			"zendeskBasic": obj{"type": "http", "scheme": "basic"},
+			"wazoToken":    obj{"type": "apiKey", "in": "header", "name": "X-Auth-Token"}}},
 	}
 }

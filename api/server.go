@@ -112,6 +112,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+yeastarQuery, s.yeastarQuery) // yeastar.go: the seed's own API
 	m.HandleFunc("POST "+yeastarUpdate, s.yeastarUpdate)
 	s.zendeskRoutes(m) // zendesk.go: the seed's own API
+	s.wazoRoutes(m)    // wazo.go, wazo_http.go: Wazo confd's schedules and incalls
 	s.callRoutes()     // live calls, history, stats (calls.go, history.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
