@@ -17,6 +17,10 @@ type EngineConfig struct {
 	Pacers           int           // pacing goroutines; 0 = GOMAXPROCS
 	RTCPInterval     time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
 	Log              *slog.Logger  // nil: slog.Default()
+	// OnLate, when set, hears how late each pacer tick woke against its
+	// 1 ms schedule (the metrics' pacer lateness); it runs on the pacer
+	// loop, so it must be quick and must not block.
+	OnLate func(late time.Duration)
 }
 
 // Engine owns the port pool and the pacers shared by every session.
@@ -52,7 +56,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, log: cfg.Log, inUse: map[int]bool{}}
 	for i := 0; i < cfg.Pacers; i++ {
-		p, err := newPacer(cfg.Log)
+		p, err := newPacer(cfg.Log, cfg.OnLate)
 		if err != nil {
 			e.Close() // stops the pacers already started
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // slots is the number of 1 ms slots in one 20 ms packet period. Streams
@@ -19,6 +20,7 @@ const slots = 20
 // reading goroutine per socket).
 type pacer struct {
 	log   *slog.Logger
+	late  lateness
 	mu    sync.Mutex
 	slot  [slots][]*Session
 	count atomic.Int32
@@ -84,4 +86,22 @@ func (p *pacer) serve() {
 		s.sendFrame()
 		p.batch[i] = nil
 	}
+}
+
+// lateness follows a pacer's 1 ms schedule from when its clock was armed:
+// each wake-up is compared with when the ticks counted so far were due.
+type lateness struct {
+	report func(time.Duration) // nil: nobody listens
+	epoch  time.Time
+	ticks  int64
+}
+
+// tick counts k periods elapsed and reports how late this wake-up is.
+func (l *lateness) tick(k int64) {
+	if l.report == nil {
+		return
+	}
+	l.ticks += k
+	late := time.Since(l.epoch.Add(time.Duration(l.ticks) * time.Millisecond))
+	l.report(max(late, 0))
 }

@@ -53,8 +53,8 @@ type rxState struct {
 func (*rxState) init()     {}
 func (*rxState) wait(bool) {}
 
-func newPacer(log *slog.Logger) (*pacer, error) {
-	p := &pacer{log: log}
+func newPacer(log *slog.Logger, onLate func(time.Duration)) (*pacer, error) {
+	p := &pacer{log: log, late: lateness{report: onLate}}
 	sys := &p.sys
 	sys.socks = map[int32]watched{}
 	var err error
@@ -67,6 +67,7 @@ func newPacer(log *slog.Logger) (*pacer, error) {
 		return nil, fmt.Errorf("media: timerfd: %w", err)
 	}
 	spec := unix.ItimerSpec{Interval: unix.Timespec{Nsec: 1_000_000}, Value: unix.Timespec{Nsec: 1_000_000}}
+	p.late.epoch = time.Now()
 	if err = unix.TimerfdSettime(timer, 0, &spec, nil); err != nil {
 		_ = unix.Close(sys.epfd) // never used
 		_ = unix.Close(timer)
@@ -184,7 +185,9 @@ func (p *pacer) run() {
 			return // closed by stop
 		}
 		// The clock first: sending on time is what the callers hear.
-		for k := min(binary.NativeEndian.Uint64(tick[:]), maxCatchUp); k > 0; k-- {
+		n := binary.NativeEndian.Uint64(tick[:])
+		p.late.tick(int64(n))
+		for k := min(n, maxCatchUp); k > 0; k-- {
 			p.serve()
 		}
 		p.receive(events, rx)

@@ -43,9 +43,10 @@ func (r *rxState) wait(started bool) {
 	}
 }
 
-func newPacer(log *slog.Logger) (*pacer, error) {
-	p := &pacer{log: log}
+func newPacer(log *slog.Logger, onLate func(time.Duration)) (*pacer, error) {
+	p := &pacer{log: log, late: lateness{report: onLate}}
 	p.sys = pacerSys{tick: time.NewTicker(time.Millisecond), last: time.Now(), done: make(chan struct{})}
+	p.late.epoch = p.sys.last
 	p.wg.Add(1)
 	go p.run()
 	return p, nil
@@ -60,6 +61,7 @@ func (p *pacer) run() {
 		case now := <-p.sys.tick.C:
 			n := int(now.Sub(p.sys.last) / time.Millisecond)
 			p.sys.last = p.sys.last.Add(time.Duration(n) * time.Millisecond)
+			p.late.tick(int64(n))
 			for n = min(n, maxCatchUp); n > 0; n-- {
 				p.serve()
 			}

@@ -84,7 +84,7 @@ func NewMetrics(g Gauges) *Metrics {
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ivrd_webhook_deliveries_total",
 		Help: "Webhook delivery attempts, by result (ok, failed)."}, []string{"result"})
 	m.pacerLate = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ivrd_pacer_lateness_seconds",
-		Help:    "How late the RTP pacer sent a 20 ms frame (empty until media reports it: see PacerLateness).",
+		Help:    "How late each RTP pacer tick (1 ms schedule) woke: frames go out then.",
 		Buckets: []float64{0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05}})
 	for _, c := range []prometheus.Collector{m.pacerLate, m.callsSetUp, m.callsEnded, m.callDuration, m.sipResponses, m.digits, m.transfers,
 		m.rtpPackets, m.rtpLoss, m.rtpJitter, m.rtt, m.mos, m.storeQuery, m.apiRequests, m.apiDuration, m.webhooks} {
@@ -138,11 +138,9 @@ func (m *Metrics) StoreQuery(verb string, d time.Duration) {
 	m.storeQuery.WithLabelValues(verb).Observe(d.Seconds())
 }
 
-// PacerLateness observes how late one pacer tick was. It is the hook for
-// media's pacer (being rewritten as this is written): a callback such as
-// media.EngineConfig.OnTick(late time.Duration), wired in cmd/ivrd to
-// this method, would fill ivrd_pacer_lateness_seconds without media
-// importing prometheus. Sample (one tick in N) if it runs per frame.
+// PacerLateness observes how late one pacer tick was: media's
+// EngineConfig.OnLate, wired in cmd/ivrd, so media imports no prometheus.
+// It runs once a millisecond per pacer, not per frame.
 func (m *Metrics) PacerLateness(late time.Duration) { m.pacerLate.Observe(late.Seconds()) }
 
 // WebhookDelivery counts one delivery attempt.

@@ -146,6 +146,7 @@ func TestMetricsTotalsEqualRecords(t *testing.T) {
 	assert.GreaterOrEqual(t, metricSum(t, text, `ivrd_sip_responses_total{class="2xx",method="INVITE"}`), float64(n))
 	assert.Equal(t, float64(n), metricSum(t, text, `ivrd_sip_responses_total{class="2xx",method="BYE"}`), "the callers' BYEs")
 	assert.Greater(t, metricSum(t, text, "ivrd_store_query_seconds_count"), 0.0)
+	assert.Greater(t, metricSum(t, text, "ivrd_pacer_lateness_seconds_count"), 0.0, "the pacers report their lateness")
 	assert.NotContains(t, string(text), "caller@", "no URI is a label")
 }
 

@@ -100,7 +100,8 @@ func newService(path string, logOut io.Writer, level string) (*service, error) {
 	ctl.attach(s.snap.Store, snap) // store changes swap s.snap from now on
 	cfg := snap.Config
 	ms := cfg.MediaSettings()
-	s.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log})
+	s.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log,
+		OnLate: obs.metrics.PacerLateness}) // ivrd_pacer_lateness_seconds
 	if err != nil {
 		ctl.close()
 		return nil, err
