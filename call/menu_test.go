@@ -145,3 +145,23 @@ func TestMenuTimeLimitEndsTheCall(t *testing.T) {
 	assert.Equal(t, call.EndMenuHangup, rec.Reason)
 	assert.Equal(t, call.SideIVRD, rec.Side)
 }
+
+// An invalid key, then silence: the failure path hangs up, and the record
+// counts one invalid entry and one timeout.
+func TestMenuInvalidThenTimeoutFailure(t *testing.T) {
+	r := newRig(t, scenarioMenu)
+	c, a := dial(t, r)
+	var seq uint16
+	time.Sleep(250 * time.Millisecond) // the greeting (200 ms)
+	press(t, c, a.Media, '5', &seq, 1000)
+	_, err := c.WaitRequest(sip.BYE, 10*time.Second)
+	require.NoError(t, err, "the failure path hangs up")
+	rec := r.record(t)
+	assert.Equal(t, "5", keysOf(rec))
+	assert.Equal(t, 1, rec.Invalid)
+	assert.Equal(t, 1, rec.Timeouts)
+	assert.Empty(t, rec.Transfers)
+	assert.Equal(t, "hangup failure", rec.Outcome)
+	assert.Equal(t, call.EndMenuHangup, rec.Reason)
+	assert.Equal(t, call.SideIVRD, rec.Side)
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/sip/siptest"
@@ -46,6 +47,12 @@ func TestSippCallPressesOneAndIsReferred(t *testing.T) {
 		t.Fatalf("sipp failed: %v\n%s", err, tail(string(out), 3000))
 	}
 	require.Contains(t, string(out), "Successful call")
+	// The call record says what sipp did: pressed 1 over RFC 4733, was
+	// referred, and the transfer is why the call ended.
+	require.Eventually(t, func() bool { return strings.Contains(l.logs.String(), `msg="call ended"`) }, 5*time.Second, 10*time.Millisecond)
+	assert.Regexp(t, `msg="call record" call_id=\S+ ivr=main path=main keys=1 invalid=0 timeouts=0 failed_transfers=0 outcome="transfer uri sales@pbx.example.net done"`, l.logs.String())
+	assert.Regexp(t, `msg=digit .*key=1 method=rfc4733`, l.logs.String())
+	assert.Regexp(t, `msg="call ended" .*reason=transferred ended_by=ivrd`, l.logs.String())
 }
 
 func tail(s string, n int) string {
