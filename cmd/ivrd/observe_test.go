@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -185,4 +187,62 @@ func TestNoRecordsSwitch(t *testing.T) {
 	total, err := svc.ctl.st.CountCalls(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, total, "no record was written")
+}
+
+// TestSippLoadEveryCallHasOneRecord: 500 sipp calls (15 at once: the test
+// config's RTP range holds 20) against a served ivrd: every call has
+// exactly one ended record in the store, and the metrics' call total is
+// that count (issue 11's load acceptance).
+func TestSippLoadEveryCallHasOneRecord(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
+	}
+	if testing.Short() {
+		t.Skip("a 500-call load")
+	}
+	svc := startConfig(t, writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+  drain_timeout: 30s
+prompts_dir: "PROMPTS"
+# sipp is one source placing many calls: listed as a trunk's source, it is
+# exempt from the per-source limits (README, "Security").
+trunks:
+  - { name: load, uri: "sip:127.0.0.1:5070", inbound_from: ["127.0.0.1"] }
+ivrs:
+  - { id: main, extensions: ["100"], prompt: beep, prompt_repeat: 5, response_timeout: 10s }
+`))
+	const calls = 500
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	cmd := exec.CommandContext(ctx, sipp, "-sf", "../../bench/sipp/load_call.xml", "-s", "100",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-r", "100", "-l", "15", "-m", strconv.Itoa(calls), "-d", "500", "-timeout", "90s", "-timeout_error",
+		"-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-nostdin", svc.sip.Addr("udp").String())
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "sipp: %s", tail(string(out), 2000))
+	stat, err := os.ReadFile(filepath.Join(dir, "stat.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(stat)), "\n")
+	fields := strings.Split(lines[len(lines)-1], ";")
+	require.Equal(t, strconv.Itoa(calls), fields[15], "sipp's successful calls")
+
+	var records int
+	require.Eventually(t, func() bool {
+		rows, _, err := svc.ctl.st.CallHistory(ctx, storeFilterEnded())
+		if err != nil {
+			return false
+		}
+		records = len(rows)
+		return records >= calls && svc.obs.live.Len() == 0
+	}, 30*time.Second, 50*time.Millisecond, "every call's record is written")
+	total, err := svc.ctl.st.CountCalls(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(calls), total, "exactly one record a call")
+	code, text := httpGet(t, svc, "/metrics")
+	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, float64(total), metricSum(t, text, "ivrd_calls_total"), "the metrics count the calls the records do")
 }
