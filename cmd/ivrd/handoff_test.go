@@ -10,9 +10,11 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/go-audio/wav"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/sip/siptest"
+	"github.com/ivrd/ivrd/store"
 )
 
 // TestAutoTransferFallsBackToBridge: the caller's phone refuses REFER
@@ -58,6 +60,17 @@ ivrs:
 	case <-time.After(3 * time.Second):
 		t.Fatal("far end got no BYE")
 	}
+	// The record: one hand-off (auto: the REFER refused, the bridge taken),
+	// the bridged call ended by the caller.
+	id := call.Dialog.InviteRequest.CallID().Value()
+	var rec store.CallRecord
+	require.Eventually(t, func() bool {
+		rec, err = svc.ctl.st.Call(ctx, id)
+		return err == nil && rec.State == "ended"
+	}, 10*time.Second, 50*time.Millisecond, "the call's record is written")
+	assert.Contains(t, string(rec.Transfers), `"auto"`)
+	assert.Equal(t, "bridge ended", rec.EndReason)
+	assert.Equal(t, "caller", rec.EndedBy)
 }
 
 // TestTrunkDialOutWithDigestAuth: a dial-out number goes out through the

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/sip/siptest"
+	"github.com/ivrd/ivrd/store"
 )
 
 // TestSippCallPressesOneAndIsReferred places the bench/sipp/ivr_call.xml
@@ -171,6 +172,20 @@ ivrs:
 				time.Sleep(100 * time.Millisecond)
 			}
 			require.Equal(t, 1, svc.sip.ActiveCalls(), "the caller is still connected")
+			// The call's record: the bridge to sipp tried and failed with
+			// sipp's answer, the overflow menu entered, the caller's BYE.
+			require.NoError(t, call.Dialog.Bye(ctx))
+			id := call.Dialog.InviteRequest.CallID().Value()
+			var rec store.CallRecord
+			require.Eventually(t, func() bool {
+				rec, err = svc.ctl.st.Call(ctx, id)
+				return err == nil && rec.State == "ended"
+			}, 10*time.Second, 50*time.Millisecond, "the call's record is written")
+			assert.Equal(t, "main>second", rec.Path)
+			want := map[string]string{"uas_busy.xml": "486", "uas_noanswer.xml": "408"}[scenario]
+			assert.Contains(t, string(rec.Transfers), want, "the failed bridge and its SIP result")
+			assert.Equal(t, "caller hung up", rec.EndReason)
+			assert.Equal(t, "caller", rec.EndedBy)
 		})
 	}
 }
