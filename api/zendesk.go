@@ -423,22 +423,54 @@ func checkUnsupported(in zdRouteIn) error {
 	return nil
 }
 
-func (s *Server) zdCreateRoute(w http.ResponseWriter, r *http.Request) {
-	world, menu, _, ok := s.locate(w, r, false)
+// routeWrite is what a route's create or update request carries, read
+// and checked once before the write: the menu, the route's keypress (on
+// update), the body, the trunks numbers go out through, and the IVR.
+type routeWrite struct {
+	menu, key string
+	in        zdRouteIn
+	trunks    []store.Resource
+	top       string
+}
+
+// readRouteWrite locates the route's menu (and the route itself when
+// wantRoute) and reads the body; false once the answer has been written.
+func (s *Server) readRouteWrite(w http.ResponseWriter, r *http.Request, wantRoute bool) (routeWrite, bool) {
+	world, menu, key, ok := s.locate(w, r, wantRoute)
 	if !ok {
-		return
+		return routeWrite{}, false
 	}
 	in, ok := readRoute(w, r)
 	if !ok {
-		return
+		return routeWrite{}, false
 	}
 	trunks, err := s.trunks(r)
 	if err != nil {
 		s.zdStoreError(w, r, err)
+		return routeWrite{}, false
+	}
+	return routeWrite{menu: menu, key: key, in: in, trunks: trunks, top: topOf(world, r)}, true
+}
+
+// freeKeypress checks that k is a Zendesk keypress no route of the menu
+// uses yet.
+func freeKeypress(keys map[string]any, k string) error {
+	if !slices.Contains(zdKeypresses, k) {
+		return errors.New(`keypress: want "0"-"9", "*", "#" or "default"`)
+	}
+	if _, taken := keys[k]; taken {
+		return fmt.Errorf("keypress %q already has a route in this menu", k)
+	}
+	return nil
+}
+
+func (s *Server) zdCreateRoute(w http.ResponseWriter, r *http.Request) {
+	rw, ok := s.readRouteWrite(w, r, false)
+	if !ok {
 		return
 	}
-	top := topOf(world, r)
-	s.writeRoute(w, r, menu, http.StatusCreated, func(world zdWorld, keys map[string]any) (string, error) {
+	in, trunks, top := rw.in, rw.trunks, rw.top
+	s.writeRoute(w, r, rw.menu, http.StatusCreated, func(world zdWorld, keys map[string]any) (string, error) {
 		if err := checkUnsupported(in); err != nil {
 			return "", err
 		}
@@ -449,11 +481,11 @@ func (s *Server) zdCreateRoute(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return "", err
 		}
-		if in.Keypress == nil || !slices.Contains(zdKeypresses, *in.Keypress) {
+		if in.Keypress == nil {
 			return "", errors.New(`keypress: want "0"-"9", "*", "#" or "default"`)
 		}
-		if _, taken := keys[*in.Keypress]; taken {
-			return "", fmt.Errorf("keypress %q already has a route in this menu", *in.Keypress)
+		if err := freeKeypress(keys, *in.Keypress); err != nil {
+			return "", err
 		}
 		keys[*in.Keypress] = d
 		return *in.Keypress, nil
@@ -472,21 +504,12 @@ func topOf(world zdWorld, r *http.Request) string {
 }
 
 func (s *Server) zdUpdateRoute(w http.ResponseWriter, r *http.Request) {
-	world, menu, key, ok := s.locate(w, r, true)
+	rw, ok := s.readRouteWrite(w, r, true)
 	if !ok {
 		return
 	}
-	in, ok := readRoute(w, r)
-	if !ok {
-		return
-	}
-	trunks, err := s.trunks(r)
-	if err != nil {
-		s.zdStoreError(w, r, err)
-		return
-	}
-	top := topOf(world, r)
-	s.writeRoute(w, r, menu, http.StatusOK, func(world zdWorld, keys map[string]any) (string, error) {
+	in, trunks, top, key := rw.in, rw.trunks, rw.top, rw.key
+	s.writeRoute(w, r, rw.menu, http.StatusOK, func(world zdWorld, keys map[string]any) (string, error) {
 		if err := checkUnsupported(in); err != nil {
 			return "", err
 		}
@@ -506,11 +529,8 @@ func (s *Server) zdUpdateRoute(w http.ResponseWriter, r *http.Request) {
 		}
 		newKey := key
 		if in.Keypress != nil && *in.Keypress != key {
-			if !slices.Contains(zdKeypresses, *in.Keypress) {
-				return "", errors.New(`keypress: want "0"-"9", "*", "#" or "default"`)
-			}
-			if _, taken := keys[*in.Keypress]; taken {
-				return "", fmt.Errorf("keypress %q already has a route in this menu", *in.Keypress)
+			if err := freeKeypress(keys, *in.Keypress); err != nil {
+				return "", err
 			}
 			delete(keys, key)
 			newKey = *in.Keypress
