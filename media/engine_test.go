@@ -9,16 +9,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestPacersReportTheirLateness: every pacer tells OnLate how late each
-// tick woke (the metrics' pacer lateness), a figure that is never
-// negative; the engine reports from its own clock, without sessions.
+// TestPacersReportTheirLateness: every pacer calls OnLate for its ticks
+// (the metrics' pacer lateness), from its own clock, without sessions.
 func TestPacersReportTheirLateness(t *testing.T) {
 	var mu sync.Mutex
-	var got []time.Duration
+	reports := 0
 	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 20000, PortMax: 20009, Pacers: 2, RTCPInterval: -1,
-		OnLate: func(d time.Duration) {
+		OnLate: func(time.Duration) {
 			mu.Lock()
-			got = append(got, d)
+			reports++
 			mu.Unlock()
 		}})
 	require.NoError(t, err)
@@ -26,11 +25,20 @@ func TestPacersReportTheirLateness(t *testing.T) {
 	eventually(t, "ticks reported", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(got) >= 20
+		return reports >= 20
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	for _, d := range got {
-		require.GreaterOrEqual(t, d, time.Duration(0))
-	}
+}
+
+// TestLatenessIsMeasuredAgainstTheSchedule: a wake-up is late by how far
+// the clock is past the tick it counts, never negative when early.
+func TestLatenessIsMeasuredAgainstTheSchedule(t *testing.T) {
+	var got []time.Duration
+	l := lateness{report: func(d time.Duration) { got = append(got, d) }, epoch: time.Now().Add(-10 * time.Millisecond)}
+	l.tick(3) // due 7 ms ago
+	require.GreaterOrEqual(t, got[0], 7*time.Millisecond)
+	l.epoch = time.Now().Add(time.Hour) // ticks not yet due: not late
+	l.tick(1)
+	require.Equal(t, time.Duration(0), got[1])
+	silent := lateness{epoch: time.Now()}
+	silent.tick(1) // nobody listens: nothing to do, and no panic
 }
