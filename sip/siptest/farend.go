@@ -31,8 +31,9 @@ type FarEnd struct {
 	// Invites are the INVITEs received (after authentication, if any).
 	Invites chan *sip.Request
 	mu      sync.Mutex
-	dlg     *sipgo.DialogServerSession // from the INVITE on, for ACK and BYE
-	settled *sipgo.DialogServerSession // once answered: for the test's own requests
+	dlg     *sipgo.DialogServerSession            // the latest call's, from its INVITE on
+	dialogs map[string]*sipgo.DialogServerSession // every call's, by Call-ID: for its ACK and BYE
+	settled *sipgo.DialogServerSession            // once answered: for the test's own requests
 	peer    netip.AddrPort
 	got     []rtp.Packet
 	Bye     chan struct{} // a BYE arrived
@@ -83,6 +84,10 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 		}
 		f.mu.Lock()
 		f.dlg = dlg
+		if f.dialogs == nil {
+			f.dialogs = map[string]*sipgo.DialogServerSession{}
+		}
+		f.dialogs[callID(req)] = dlg
 		f.mu.Unlock()
 		if ap, err := MediaAddr(req.Body()); err == nil {
 			f.mu.Lock()
@@ -111,7 +116,7 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 	})
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
 		f.mu.Lock()
-		d := f.dlg
+		d := f.dialogs[callID(req)]
 		f.mu.Unlock()
 		if d != nil {
 			d.ReadAck(req, tx)
@@ -119,12 +124,17 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 	})
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		f.mu.Lock()
-		d := f.dlg
+		d := f.dialogs[callID(req)]
 		f.mu.Unlock()
 		if d != nil {
 			d.ReadBye(req, tx)
 		}
-		f.Bye <- struct{}{}
+		// Tests wait for one BYE; a phone with several calls must not
+		// stop answering when nobody reads the others.
+		select {
+		case f.Bye <- struct{}{}:
+		default:
+		}
 	})
 	t.Cleanup(func() {
 		close(f.stopRTP)
@@ -251,4 +261,11 @@ func (f *FarEnd) auth() (user, password string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.username, f.password
+}
+
+func callID(req *sip.Request) string {
+	if h := req.CallID(); h != nil {
+		return h.Value()
+	}
+	return ""
 }
