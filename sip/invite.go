@@ -151,9 +151,6 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 			return "", "", st, nil, choice, &SDPError{Err: err}
 		}
 		if choice, err = Negotiate(offer, s.cfg.Codecs); err != nil {
-			if errors.Is(err, ErrNoCommonCodec) {
-				err = fmt.Errorf("%w (want PCMU or PCMA)", err)
-			}
 			return "", "", st, nil, choice, err
 		}
 	}

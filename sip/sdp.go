@@ -353,7 +353,11 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 		}
 	}
 	if !found {
-		return mc, ErrNoCommonCodec
+		names := make([]string, len(prefs))
+		for i, c := range prefs {
+			names[i] = c.String()
+		}
+		return mc, fmt.Errorf("%w (want %s)", ErrNoCommonCodec, strings.Join(names, " or "))
 	}
 	for _, f := range offer.Formats {
 		if f.Name == "TELEPHONE-EVENT" && f.Clock == 8000 {

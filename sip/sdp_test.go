@@ -50,6 +50,9 @@ func TestNegotiateNoCommonCodec(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Negotiate(sd, ourCodecs)
 	assert.ErrorIs(t, err, ErrNoCommonCodec)
+	assert.ErrorContains(t, err, "want PCMU or PCMA", "the refusal names the codecs configured")
+	_, err = Negotiate(sd, []audio.Codec{audio.PCMA})
+	assert.ErrorContains(t, err, "(want PCMA)")
 }
 
 func TestNegotiateMirrorsHoldDirections(t *testing.T) {
