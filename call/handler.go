@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip"
@@ -106,7 +107,7 @@ func (r *run) guarded(f func()) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("menu failed", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			r.rec.Outcome = "hangup internal error"
+			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeHangup, Detail: "internal error"}
 			r.endBy(EndInternalError, SideIVRD)
 			r.c.Hangup()
 		}
@@ -186,12 +187,12 @@ func (r *run) operatorEnded() bool {
 
 // source says where a call came from: a trunk (admitted as one), a
 // configured extension calling in, or unknown.
-func source(cfg *ivr.Config, c *sip.Call) string {
+func source(cfg *ivr.Config, c *sip.Call) cdr.Source {
 	switch {
 	case c.Trunk != "":
-		return "trunk"
+		return cdr.SourceTrunk
 	case c.Caller != "" && cfg.ExtensionByNumber(c.Caller) != nil:
-		return "extension"
+		return cdr.SourceExtension
 	}
-	return "unknown"
+	return cdr.SourceUnknown
 }

@@ -178,7 +178,7 @@ func TestRecordCallerHangsUpInMenu(t *testing.T) {
 	rec := r.record(t)
 	assert.Equal(t, call.EndCallerHangup, rec.Reason)
 	assert.Equal(t, call.SideCaller, rec.Side)
-	assert.Equal(t, "caller hung up", rec.Outcome)
+	assert.Equal(t, "caller hung up", rec.Outcome.String())
 }
 
 // TestVoicemailAfterAnEarlierHash: a # pressed before the beep (here the

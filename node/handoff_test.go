@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/store"
 )
@@ -63,14 +64,11 @@ ivrs:
 	// The record: one hand-off (auto: the REFER refused, the bridge taken),
 	// the bridged call ended by the caller.
 	id := call.Dialog.InviteRequest.CallID().Value()
-	var rec store.CallRecord
-	require.Eventually(t, func() bool {
-		rec, err = svc.ctl.st.Call(ctx, id)
-		return err == nil && rec.State == "ended"
-	}, 10*time.Second, 50*time.Millisecond, "the call's record is written")
-	assert.Contains(t, string(rec.Transfers), `"auto"`)
-	assert.Equal(t, "bridge ended", rec.EndReason)
-	assert.Equal(t, "caller", rec.EndedBy)
+	rec := endedRecord(t, svc, id)
+	require.Len(t, rec.Transfers, 1, "one hand-off")
+	assert.Equal(t, "auto", rec.Transfers[0].Method)
+	assert.Equal(t, cdr.EndBridgeEnded, rec.EndReason)
+	assert.Equal(t, cdr.EndedByCaller, rec.EndedBy)
 }
 
 // TestTrunkDialOutWithDigestAuth: a dial-out number goes out through the

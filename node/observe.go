@@ -10,6 +10,7 @@ import (
 
 	"github.com/ivrd/ivrd/api"
 	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/observe"
 )
@@ -118,17 +119,18 @@ func (lc liveControl) LiveCalls() []api.LiveCall {
 	out := make([]api.LiveCall, 0, len(list))
 	now := time.Now()
 	for _, c := range list {
-		q := call.QualityOf(c.Media)
+		qual := quality(call.QualityOf(c.Media))
 		out = append(out, api.LiveCall{CallID: c.CallID, Node: lc.node, From: c.From, To: c.To, Trunk: c.Trunk, IVR: c.IVR,
 			Menu: c.Menu, State: string(c.State), AnsweredAt: c.Answered.UTC(), DurationMs: now.Sub(c.Answered).Milliseconds(),
-			Codec: c.Codec, Quality: apiQuality(q)})
+			Codec: c.Codec, Quality: &qual})
 	}
 	return out
 }
 
-func apiQuality(q call.Quality) *api.Quality {
+// quality is a call's media quality as records and the API give it.
+func quality(q call.Quality) cdr.Quality {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return &api.Quality{Sent: q.Sent, Received: q.Received, Lost: q.Lost, JitterMs: ms(q.Jitter), PeerLost: q.PeerLost,
+	return cdr.Quality{Sent: q.Sent, Received: q.Received, Lost: q.Lost, JitterMs: ms(q.Jitter), PeerLost: q.PeerLost,
 		PeerJitterMs: ms(q.PeerJitter), RTTMs: ms(q.RTT), MOSIn: q.MOSIn, MOSOut: q.MOSOut}
 }
 
