@@ -16,7 +16,9 @@ const (
 )
 
 // Enum lists the states (the OpenAPI schema's enum, the API's check).
-func (State) Enum() []string { return []string{string(StateStarted), string(StateEnded), string(StateInterrupted)} }
+func (State) Enum() []string {
+	return []string{string(StateStarted), string(StateEnded), string(StateInterrupted)}
+}
 
 // Source is where a call came from.
 type Source string
