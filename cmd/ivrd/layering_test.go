@@ -45,6 +45,7 @@ func TestPackagesImportOneWay(t *testing.T) {
 		"call":          {mod + "/api", mod + "/cmd"},
 		"cmd/ivrload":   {mod + "/sip", mod + "/media", mod + "/ivr", mod + "/call"},
 		"cdr":           append([]string{mod}, network...),
+		"asterisk":      append([]string{mod}, network...),
 	}
 	testPeers := []string{mod + "/dtmf/dtmftest", mod + "/sip/siptest", mod + "/node/nodetest", mod + "/store/storetest"}
 	seen := 0
