@@ -13,6 +13,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -42,7 +43,12 @@ type bridgeHandler struct {
 	gate     chan struct{} // when set, bridging waits for it to close
 }
 
+// newBridgeHandler bridges to out; like the call owner, it gives every
+// bridge ringback (the tone the caller hears while the far end rings).
 func newBridgeHandler(out Outbound) *bridgeHandler {
+	if out.Ringback == nil {
+		out.Ringback = prompts.Ringback()
+	}
 	return &bridgeHandler{out: out, result: make(chan error, 1), ends: make(chan BridgeEnd, 1), calls: make(chan *Call, 1)}
 }
 
