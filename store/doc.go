@@ -14,5 +14,7 @@
 // store must not import api, sip, media or call: it knows nothing of HTTP,
 // SIP or calls beyond the record of one. It imports ivr only for the
 // configuration model and its validation, and audio/prompts for prompt
-// samples.
+// samples. Its consumers declare the few methods they need as interfaces
+// of their own (webhook.Outbox, call.Voicemail), which *Store and
+// Voicemail implement.
 package store
