@@ -39,6 +39,10 @@ type Options struct {
 	// MaxMenuTime ends a call that stays in the menus this long (hand-offs
 	// and recordings do not count); 0: ivr.MaxMenuTime.
 	MaxMenuTime time.Duration
+	// Voicemail is where a configuration's messages are deposited and
+	// checked, asked for with the configuration each call started with;
+	// nil: store.Voicemail in the configuration's voicemail_dir.
+	Voicemail func(cfg *ivr.Config) Voicemail
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
@@ -59,6 +63,9 @@ func NewHandler(opt Options) *Handler {
 	}
 	if opt.MaxMenuTime <= 0 {
 		opt.MaxMenuTime = ivr.MaxMenuTime
+	}
+	if opt.Voicemail == nil {
+		opt.Voicemail = voicemailIn
 	}
 	return &Handler{opt: opt, log: opt.Log}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip"
 )
 
@@ -164,10 +165,14 @@ func (r *run) answerOperator(err error) {
 	}
 }
 
+// ringback is what a caller hears while a bridge's far end rings: sip
+// says when, the call owner what.
+var ringback = prompts.Ringback()
+
 // outbound turns a destination into the leg to place.
 func (r *run) outbound(dest *ivr.Destination) (sip.Outbound, error) {
 	cfg := r.snap.Config
-	out := sip.Outbound{RingTimeout: dest.RingTimeout.D()}
+	out := sip.Outbound{RingTimeout: dest.RingTimeout.D(), Ringback: ringback}
 	switch dest.Kind {
 	case ivr.KindURI:
 		out.URI = dest.Target
