@@ -77,10 +77,16 @@ func New(opts Options) (*Node, error) {
 	cfg := snap.Config
 	ms := cfg.MediaSettings()
 	n.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log,
-		OnLate: obs.metrics.PacerLateness}) // ivrd_pacer_lateness_seconds
+		OnLate:           obs.metrics.PacerLateness, // ivrd_pacer_lateness_seconds
+		RealtimePriority: cfg.Server.Media.PacerPriority()})
 	if err != nil {
 		ctl.close()
 		return nil, err
+	}
+	if sched, rt := n.engine.Scheduling(); rt {
+		log.Info("media pacers at real-time priority", "scheduling", sched)
+	} else if sched != "" {
+		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
 		Records: ctl.rec.ended,              // call records into the store (records.go)

@@ -42,6 +42,18 @@ func newObserver() *observer {
 			s := o.node.Load()
 			return s != nil && s.sip.Draining()
 		},
+		Overloaded: func() bool {
+			s := o.node.Load()
+			return s != nil && s.engine.Overloaded()
+		},
+		Realtime: func() bool {
+			s := o.node.Load()
+			if s == nil {
+				return false
+			}
+			_, rt := s.engine.Scheduling()
+			return rt
+		},
 	})
 	o.health = &observe.Health{
 		PingStore: func(ctx context.Context) error {
@@ -58,6 +70,10 @@ func newObserver() *observer {
 		Draining: func() bool {
 			s := o.node.Load()
 			return s == nil || s.sip.Draining()
+		},
+		Overloaded: func() bool {
+			s := o.node.Load()
+			return s != nil && s.engine.Overloaded()
 		},
 		Capacity: func() int {
 			s := o.node.Load()
