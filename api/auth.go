@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 )
@@ -58,11 +59,11 @@ func authError(w http.ResponseWriter, r *http.Request, status int, code, msg str
 	switch {
 	case isYeastar(r):
 		writeYeastarError(w, yeastarAuthCode, msg)
-	case isZendesk(r):
+	case zendesk.Owns(r):
 		if status == http.StatusUnauthorized {
 			msg = "Couldn't authenticate you"
 		}
-		writeZendeskError(w, status, code, msg)
+		zendesk.WriteError(w, status, code, msg)
 	case isWazo(r):
 		writeWazoError(w, status, msg)
 	default:
@@ -92,7 +93,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		auth = r.Header.Get("X-Auth-Token")
 		tok, ok = auth, auth != ""
 	}
-	if isZendesk(r) && strings.HasPrefix(auth, "Basic ") {
+	if zendesk.Owns(r) && strings.HasPrefix(auth, "Basic ") {
 		// Zendesk's basic auth: "{email}/token" and the API token.
 		user, pass, basic := r.BasicAuth()
 		tok, ok = pass, basic && strings.HasSuffix(user, "/token") && pass != ""

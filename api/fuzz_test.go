@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
@@ -61,7 +62,7 @@ func FuzzAPIRequest(f *testing.F) {
 			path = yeastarUpdate
 		case 9:
 			// The example's main menu in the Zendesk routes API.
-			path = fmt.Sprintf("%s/%d/menus/%d/routes", zdBase, zdID("ivr", "main"), zdID("ivr", "main"))
+			path = fmt.Sprintf("%s/%d/menus/%d/routes", zendesk.Base, zdID("ivr", "main"), zdID("ivr", "main"))
 		}
 		if method != "POST" {
 			if id == "" || !validPathSegment(id) {

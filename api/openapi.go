@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 )
@@ -278,14 +279,14 @@ func buildOpenAPI() obj {
 		o["requestBody"] = obj{"content": jsonContent(obj{"type": "object"})}
 		return o
 	}
-	paths[zdBase] = obj{"get": zdOp("list IVRs with their menus and routes")}
+	paths[zendesk.Base] = obj{"get": zdOp("list IVRs with their menus and routes")}
 	intParam := func(name string) obj {
 		return obj{"name": name, "in": "path", "required": true, "schema": obj{"type": "integer"}}
 	}
-	paths[zdBase+"/{ivr_id}/menus/{menu_id}/routes"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id")},
+	paths[zendesk.Base+"/{ivr_id}/menus/{menu_id}/routes"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id")},
 		"get": zdOp("list a menu's routes (per_page, page)"), "post": zdWrite("create a route")}
-	paths[zdBase+"/{ivr_id}/menus/{menu_id}/routes/{route_id}"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id"), intParam("route_id")},
-		"get": zdOp("show a route"), "put": zdWrite("update a route"), "delete": zdOp("delete a route (204)")}
+	paths[zendesk.Base+"/{ivr_id}/menus/{menu_id}/routes/{route_id}"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id"), intParam("route_id")},
+		"get": zdOp("show a route"), "put": zdWrite("update a route"), "delete": zdOp("delete a route (200 with the deleted ivr_route)")}
 	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas) // live calls, history, stats (openapi_calls.go)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivrd/ivrd/api/edit"
 	"github.com/ivrd/ivrd/store"
 )
 
@@ -252,30 +253,15 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id := r.PathValue("id")
-	for attempt := 0; ; attempt++ {
-		cur, err := h.s.st.Get(r.Context(), h.kind, id)
-		if err != nil {
-			h.s.storeError(w, r, err)
-			return
-		}
-		if v != 0 && cur.Version != v {
-			writeError(w, http.StatusPreconditionFailed, "version_conflict",
-				fmt.Sprintf("%s %q is at version %d, not %d", h.kind.Singular(), id, cur.Version, v))
-			return
-		}
-		body := mergePatch(cur.Body, patch)
-		res, err := h.s.st.Put(r.Context(), who(r), h.kind, id, body, cur.Version)
-		if errors.Is(err, store.ErrConflict) && v == 0 && attempt < 10 {
-			continue
-		}
-		if err != nil {
-			h.s.storeError(w, r, err)
-			return
-		}
-		h.written(w, res, http.StatusOK)
+	res, err := edit.Update(r.Context(), h.s.st, who(r), h.kind, r.PathValue("id"), v, func(body *map[string]any) error {
+		*body = mergePatch(*body, patch)
+		return nil
+	})
+	if err != nil {
+		h.s.storeError(w, r, err)
 		return
 	}
+	h.written(w, res, http.StatusOK)
 }
 
 // mergePatch merges patch into target. A destination (a key's value,
