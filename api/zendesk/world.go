@@ -60,17 +60,13 @@ func routeID(menu string, m *edit.IVR, key string) int64 {
 // firstRouteID is where new route ids start (the seed's ids are 10001 on).
 const firstRouteID = 10001
 
-// nextRouteID is one more than every stored route id of every menu.
-func (w *world) nextRouteID() int64 {
-	next := int64(firstRouteID)
-	for _, it := range w.ivrs {
-		for _, info := range it.Body.KeyInfo {
-			if info != nil && info.ID >= next {
-				next = info.ID + 1
-			}
-		}
-	}
-	return next
+// newRouteID is a route id never given before: the configuration's
+// version grows with every write and this write makes one route, so
+// firstRouteID plus the version before the write is new. A deleted
+// route's id is not given again.
+func (a *API) newRouteID(r *http.Request) (int64, error) {
+	v, err := a.st.ConfigVersion(r.Context())
+	return firstRouteID + v, err
 }
 
 // keepIDs stores the id every key of m shows, so that ids a client has

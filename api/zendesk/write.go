@@ -263,11 +263,11 @@ func (a *API) createRoute(w http.ResponseWriter, r *http.Request) {
 			m.Keys = map[string]*edit.Destination{}
 		}
 		m.Keys[k] = d
-		next := wld.nextRouteID()
-		for _, info := range m.KeyInfo {
-			next = max(next, info.ID+1)
+		id, err := a.newRouteID(r)
+		if err != nil {
+			return "", err
 		}
-		m.KeyInfo[k] = &edit.KeyInfo{ID: next, Tags: o.Tags}
+		m.KeyInfo[k] = &edit.KeyInfo{ID: id, Tags: o.Tags}
 		return k, nil
 	})
 }

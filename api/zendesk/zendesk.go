@@ -1,6 +1,7 @@
 package zendesk
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +19,12 @@ const Base = "/api/v2/channels/voice/ivr"
 // Owns reports whether the request is for this API.
 func Owns(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Base) }
 
-// Store is what the API needs of the store.
-type Store = edit.Writer
+// Store is what the API needs of the store: resources, and the
+// configuration's version, which new route ids are made from.
+type Store interface {
+	edit.Writer
+	ConfigVersion(ctx context.Context) (int64, error)
+}
 
 // Config is what the API is built from.
 type Config struct {

@@ -1,6 +1,7 @@
 package zendesk_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -179,4 +180,11 @@ func TestZendeskRoutes(t *testing.T) {
 		code, _ = zd(e, "GET", route, readToken, "")
 		require.Equal(t, 404, code)
 	})
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(data)
 }
