@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ivrd/ivrd/api/yeastar"
 	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
@@ -48,7 +49,7 @@ func needsWrite(r *http.Request) bool {
 		return false
 	}
 	switch r.URL.Path {
-	case "/api/v1/validate", "/api/v1/simulate", yeastarQuery:
+	case "/api/v1/validate", "/api/v1/simulate", yeastar.QueryPath:
 		return false
 	}
 	return true
@@ -57,8 +58,8 @@ func needsWrite(r *http.Request) bool {
 // authError answers a refused request in the shape its API uses.
 func authError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	switch {
-	case isYeastar(r):
-		writeYeastarError(w, yeastarAuthCode, msg)
+	case yeastar.Owns(r):
+		yeastar.AuthError(w, r, status, msg)
 	case zendesk.Owns(r):
 		if status == http.StatusUnauthorized {
 			msg = "Couldn't authenticate you"
@@ -83,7 +84,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 	}
 	auth := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(auth, "Bearer ")
-	if isYeastar(r) && auth == "" {
+	if yeastar.Owns(r) && auth == "" {
 		// The Yeastar API passes its token in the query (?token=).
 		auth = r.URL.Query().Get("token")
 		tok, ok = auth, auth != ""

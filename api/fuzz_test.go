@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ivrd/ivrd/api/yeastar"
 	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/ivr"
@@ -57,9 +58,9 @@ func FuzzAPIRequest(f *testing.F) {
 		case 6:
 			method, path = "PUT", "/api/v1/schedules/"
 		case 7:
-			path = yeastarQuery
+			path = yeastar.QueryPath
 		case 8:
-			path = yeastarUpdate
+			path = yeastar.UpdatePath
 		case 9:
 			// The example's main menu in the Zendesk routes API.
 			path = fmt.Sprintf("%s/%d/menus/%d/routes", zendesk.Base, zdID("ivr", "main"), zdID("ivr", "main"))

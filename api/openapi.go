@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ivrd/ivrd/api/yeastar"
 	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
@@ -262,13 +263,13 @@ func buildOpenAPI() obj {
 		"properties": obj{"items": obj{"type": "array", "items": ref("AuditEntry")}, "next_before": obj{"type": "integer"}}})},
 		obj{"parameters": []any{queryParam("limit", "1-500", obj{"type": "integer"}), queryParam("before", "entries older than this id", obj{"type": "integer"})}})}
 	yeastarOp := func(summary string) obj {
-		return obj{"post": obj{"summary": summary + " (Yeastar's API: HTTP 200 with status Success or Failed, errcode, errmsg)",
+		return obj{"post": obj{"summary": summary + " (Yeastar's API: HTTP 200 with status Success, or Failed with errno, a string code of Yeastar's table, and ivrd_message)",
 			"security":    []any{obj{"yeastarToken": []any{}}},
 			"requestBody": obj{"content": jsonContent(obj{"type": "object"})},
 			"responses":   obj{"200": response("status, and for a query the ivr list", obj{"type": "object"})}}}
 	}
-	paths[yeastarQuery] = yeastarOp("query IVRs by number (ivrid: \"6500,6501\"; none: all)")
-	paths[yeastarUpdate] = yeastarOp("update an IVR by number: ivrnumber, ivrname, promptrepeat 1-5, responsetimeout 1-10, digittimeout 1-10, dialext")
+	paths[yeastar.QueryPath] = yeastarOp("query IVRs by number (ivrid: \"6500,6501\": each number asked for; none: all)")
+	paths[yeastar.UpdatePath] = yeastarOp("update an IVR by number: ivrnumber, ivrname, promptrepeat 1-5, responsetimeout 1-10, digittimeout 1-10, dialext, dialtocheckvoicemail; a query result is taken back (its read-only fields when unchanged)")
 	zdOp := func(summary string) obj {
 		return obj{"summary": summary + " (Zendesk Talk's IVR routes API; basic auth {email}/token:{api_token})",
 			"security":  []any{obj{"zendeskBasic": []any{}}},

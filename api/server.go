@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ivrd/ivrd/api/yeastar"
 	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
@@ -110,8 +111,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/audit", s.audit)
 	m.HandleFunc("GET /api/v1/whoami", s.whoami) // whoami.go
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
-	m.HandleFunc("POST "+yeastarQuery, s.yeastarQuery) // yeastar.go: the seed's own API
-	m.HandleFunc("POST "+yeastarUpdate, s.yeastarUpdate)
+	yeastar.New(yeastar.Config{Store: s.st, Log: s.log, Who: who}).Routes(m) // api/yeastar: the seed's own API
 	zendesk.New(zendesk.Config{Store: s.st, Log: s.log, Who: who}).Routes(m) // api/zendesk: the seed's own API
 	s.wazoRoutes(m)                                                          // wazo.go, wazo_http.go: Wazo confd's schedules and incalls
 	s.callRoutes()                                                           // live calls, history, stats (calls.go, history.go)
