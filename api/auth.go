@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ivrd/ivrd/api/wazo"
 	"github.com/ivrd/ivrd/api/yeastar"
 	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
@@ -65,8 +66,8 @@ func authError(w http.ResponseWriter, r *http.Request, status int, code, msg str
 			msg = "Couldn't authenticate you"
 		}
 		zendesk.WriteError(w, status, code, msg)
-	case isWazo(r):
-		writeWazoError(w, status, msg)
+	case wazo.Owns(r):
+		wazo.WriteError(w, status, msg)
 	default:
 		writeError(w, status, code, msg)
 	}
@@ -89,7 +90,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		auth = r.URL.Query().Get("token")
 		tok, ok = auth, auth != ""
 	}
-	if isWazo(r) && auth == "" {
+	if wazo.Owns(r) && auth == "" {
 		// Wazo's confd takes its token in X-Auth-Token.
 		auth = r.Header.Get("X-Auth-Token")
 		tok, ok = auth, auth != ""

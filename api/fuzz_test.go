@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ivrd/ivrd/api/edit"
 	"github.com/ivrd/ivrd/api/yeastar"
 	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/examples"
@@ -63,7 +64,7 @@ func FuzzAPIRequest(f *testing.F) {
 			path = yeastar.UpdatePath
 		case 9:
 			// The example's main menu in the Zendesk routes API.
-			path = fmt.Sprintf("%s/%d/menus/%d/routes", zendesk.Base, zdID("ivr", "main"), zdID("ivr", "main"))
+			path = fmt.Sprintf("%s/%d/menus/%d/routes", zendesk.Base, edit.IntID("ivr", "main"), edit.IntID("ivr", "main"))
 		}
 		if method != "POST" {
 			if id == "" || !validPathSegment(id) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ivrd/ivrd/api/wazo"
 	"github.com/ivrd/ivrd/api/yeastar"
 	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
@@ -290,8 +291,8 @@ func buildOpenAPI() obj {
 		"get": zdOp("show a route"), "put": zdWrite("update a route"), "delete": zdOp("delete a route (200 with the deleted ivr_route)")}
 	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
-	addCallPaths(paths, schemas) // live calls, history, stats (openapi_calls.go)
-	addWazoPaths(paths, schemas) // Wazo confd schedules (wazo_http.go)
+	addCallPaths(paths, schemas)    // live calls, history, stats (openapi_calls.go)
+	wazo.AddOpenAPI(paths, schemas) // Wazo confd schedules (api/wazo)
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "ivrd management API", "version": "1",

@@ -11,9 +11,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/api"
@@ -30,11 +35,13 @@ const (
 	ReadToken  = "read-token-0123456789"
 )
 
-// Env is one API server with the example configuration imported.
+// Env is one API server with the example configuration imported, and
+// the OpenAPI router Request checks requests and answers with.
 type Env struct {
-	T     *testing.T
-	Store *store.Store
-	URL   string
+	T      *testing.T
+	Store  *store.Store
+	URL    string
+	router routers.Router
 }
 
 // Backends runs f against SQLite and PostgreSQL (skipped when no server).
@@ -59,7 +66,13 @@ func New(t *testing.T, url string) *Env {
 	}, FailLimit: 50, FailWindow: time.Minute})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &Env{T: t, Store: st, URL: ts.URL}
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()), "the OpenAPI document is valid OpenAPI 3")
+	doc.Servers = openapi3.Servers{{URL: ts.URL}}
+	router, err := legacy.NewRouter(doc)
+	require.NoError(t, err)
+	return &Env{T: t, Store: st, URL: ts.URL, router: router}
 }
 
 // Do sends a request; auth sets its credentials. It returns the status
@@ -107,4 +120,68 @@ func Object(t *testing.T, data []byte) map[string]any {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(data, &m), string(data))
 	return m
+}
+
+// Req is a request Request sends.
+type Req struct {
+	Method, Path string
+	Header       map[string]string
+	Body         string
+	// BadRequest: the request is deliberately outside the OpenAPI
+	// document (wrong types, unknown fields); only the answer is checked.
+	BadRequest bool
+}
+
+// Reply is an answer, read whole.
+type Reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the answer as an object.
+func (r Reply) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	return Object(t, r.Body)
+}
+
+// Request sends r and checks the request and the answer against the
+// OpenAPI document.
+func (e *Env) Request(r Req) Reply {
+	t := e.T
+	t.Helper()
+	hreq, err := http.NewRequest(r.Method, e.URL+r.Path, strings.NewReader(r.Body))
+	require.NoError(t, err)
+	if r.Body != "" {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range r.Header {
+		hreq.Header.Set(k, v)
+	}
+	route, params, rerr := e.router.FindRoute(hreq)
+	var in *openapi3filter.RequestValidationInput
+	if rerr == nil {
+		in = &openapi3filter.RequestValidationInput{Request: hreq, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+		if !r.BadRequest {
+			require.NoError(t, openapi3filter.ValidateRequest(context.Background(), in), "request %s %s outside the OpenAPI document", r.Method, r.Path)
+			hreq.Body = io.NopCloser(strings.NewReader(r.Body)) // the validator read it
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(hreq.WithContext(ctx))
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	out := Reply{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	if in != nil {
+		rin := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode,
+			Header: resp.Header, Body: io.NopCloser(bytes.NewReader(data)),
+			Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+		require.NoError(t, openapi3filter.ValidateResponse(context.Background(), rin),
+			"response to %s %s (%d) outside the OpenAPI document: %s", r.Method, r.Path, resp.StatusCode, data)
+	}
+	return out
 }
