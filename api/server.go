@@ -114,7 +114,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	yeastar.New(yeastar.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/yeastar: the seed's own API
 	zendesk.New(zendesk.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/zendesk: the seed's own API
-	wazo.New(wazo.Config{Store: s.st, Log: s.log, Who: who, Internal: s.storeError}).Routes(m) // wazo.go, wazo_http.go: Wazo confd's schedules and incalls
+	wazo.New(wazo.Config{Store: s.st, Log: s.log, Who: who, Internal: s.storeError}).Routes(m) // api/wazo: Wazo confd's schedules and incalls
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
