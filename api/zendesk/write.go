@@ -176,23 +176,30 @@ func (a *API) write(w http.ResponseWriter, r *http.Request, menu string, status 
 	var key string
 	var wld *world
 	var final edit.IVR
-	_, err := edit.Update(r.Context(), a.st, a.who(r), store.IVRs, menu, 0, func(m *edit.IVR) error {
-		var err error
-		if wld, err = a.load(r); err != nil {
-			return err
-		}
-		keepIDs(menu, m)
-		if key, err = change(wld, m); err != nil {
-			return err
-		}
-		for k, info := range m.KeyInfo { // no empty entries
-			if info.ID == 0 && len(info.Tags) == 0 {
-				delete(m.KeyInfo, k)
+	update := func() error {
+		_, err := edit.Update(r.Context(), a.st, a.who(r), store.IVRs, menu, 0, func(m *edit.IVR) error {
+			var err error
+			if wld, err = a.load(r); err != nil {
+				return err
 			}
-		}
-		final = *m
-		return nil
-	})
+			keepIDs(menu, m)
+			if key, err = change(wld, m); err != nil {
+				return err
+			}
+			for k, info := range m.KeyInfo { // no empty entries
+				if info.ID == 0 && len(info.Tags) == 0 {
+					delete(m.KeyInfo, k)
+				}
+			}
+			final = *m
+			return nil
+		})
+		return err
+	}
+	err := update()
+	for try := 0; try < 3 && idClash(err); try++ {
+		err = update() // a create in another menu took the same new id: take the next
+	}
 	if err != nil {
 		a.storeError(w, r, err)
 		return
@@ -360,4 +367,20 @@ func (a *API) deleteRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, one{gone})
+}
+
+// idClash reports a write refused because a route id it gave is taken
+// (two creates in different menus at once read the same configuration
+// version).
+func idClash(err error) bool {
+	var verr *store.ValidationError
+	if !errors.As(err, &verr) {
+		return false
+	}
+	for _, p := range verr.Problems {
+		if strings.Contains(p.Path, ".key_info.") && strings.Contains(p.Msg, "is already the id of") {
+			return true
+		}
+	}
+	return false
 }
