@@ -19,6 +19,7 @@ import (
 // resourceHandler serves one kind's CRUD routes.
 type resourceHandler struct {
 	s    *Server
+	st   edit.Resources
 	kind store.Kind
 }
 
@@ -144,7 +145,7 @@ func (h *resourceHandler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		after = string(b)
 	}
-	all, err := h.s.st.List(r.Context(), h.kind)
+	all, err := h.st.List(r.Context(), h.kind)
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -181,7 +182,7 @@ func (h *resourceHandler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *resourceHandler) get(w http.ResponseWriter, r *http.Request) {
-	res, err := h.s.st.Get(r.Context(), h.kind, r.PathValue("id"))
+	res, err := h.st.Get(r.Context(), h.kind, r.PathValue("id"))
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -209,7 +210,7 @@ func (h *resourceHandler) create(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.s.st.Create(r.Context(), who(r), h.kind, body)
+	res, err := h.st.Create(r.Context(), who(r), h.kind, body)
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -227,7 +228,7 @@ func (h *resourceHandler) put(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.s.st.Put(r.Context(), who(r), h.kind, r.PathValue("id"), body, v)
+	res, err := h.st.Put(r.Context(), who(r), h.kind, r.PathValue("id"), body, v)
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -253,7 +254,7 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := edit.Update(r.Context(), h.s.st, who(r), h.kind, r.PathValue("id"), v, func(body *map[string]any) error {
+	res, err := edit.Update(r.Context(), h.st, who(r), h.kind, r.PathValue("id"), v, func(body *map[string]any) error {
 		*body = mergePatch(*body, patch)
 		return nil
 	})
@@ -300,7 +301,7 @@ func (h *resourceHandler) delete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	if _, err := h.s.st.Delete(r.Context(), who(r), h.kind, r.PathValue("id"), v); err != nil {
+	if _, err := h.st.Delete(r.Context(), who(r), h.kind, r.PathValue("id"), v); err != nil {
 		h.s.storeError(w, r, err)
 		return
 	}

@@ -92,7 +92,7 @@ func New(cfg Config) *Server {
 func (s *Server) routes() {
 	m := s.mux
 	for _, k := range store.Kinds {
-		h := &resourceHandler{s: s, kind: k}
+		h := &resourceHandler{s: s, st: s.st, kind: k}
 		base := "/api/v1/" + string(k)
 		m.HandleFunc("GET "+base, h.list)
 		m.HandleFunc("POST "+base, h.create)

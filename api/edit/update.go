@@ -22,6 +22,13 @@ type Writer interface {
 	Put(ctx context.Context, who string, kind store.Kind, id string, body map[string]any, ifMatch int64) (store.WriteResult, error)
 }
 
+// Resources creates and deletes resources too.
+type Resources interface {
+	Writer
+	Create(ctx context.Context, who string, kind store.Kind, body map[string]any) (store.WriteResult, error)
+	Delete(ctx context.Context, who string, kind store.Kind, id string, ifMatch int64) (store.WriteResult, error)
+}
+
 // Attempts bounds Update's re-reads: a write that loses this many races
 // in a row reports the conflict.
 const Attempts = 10

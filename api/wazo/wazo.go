@@ -1,7 +1,6 @@
 package wazo
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ivrd/ivrd/api/edit"
-	"github.com/ivrd/ivrd/store"
 )
 
 // Base is where confd's routes are served.
@@ -18,12 +16,9 @@ const Base = "/api/confd/1.1"
 // Owns reports whether the request is for this API.
 func Owns(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Base+"/") }
 
-// Store is what the API needs of the store.
-type Store interface {
-	edit.Writer
-	Create(ctx context.Context, who string, kind store.Kind, body map[string]any) (store.WriteResult, error)
-	Delete(ctx context.Context, who string, kind store.Kind, id string, ifMatch int64) (store.WriteResult, error)
-}
+// Store is what the API needs of the store: schedules are created and
+// deleted, IVRs changed.
+type Store = edit.Resources
 
 // Config is what the API is built from.
 type Config struct {
