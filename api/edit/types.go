@@ -3,6 +3,7 @@ package edit
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 
 	"github.com/ivrd/ivrd/ivr"
@@ -88,6 +89,8 @@ type Closed struct {
 
 // Destination is a stored destination: a bare word (Word: "hangup",
 // "repeat", "back", "top", "menu") or a mapping with one target field.
+// Fields this type does not name (a destination kind added to the model
+// later) are kept in Extra and written back as they were.
 type Destination struct {
 	Word string `json:"-"`
 
@@ -110,6 +113,8 @@ type Destination struct {
 	Data        map[string]string `json:"data,omitempty"`
 	Then        *Destination      `json:"then,omitempty"`
 	Overflow    *Destination      `json:"overflow,omitempty"`
+
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // destinationFields is Destination without its JSON methods.
@@ -120,23 +125,58 @@ func (d Destination) MarshalJSON() ([]byte, error) {
 	if d.Word != "" {
 		return json.Marshal(d.Word)
 	}
-	return json.Marshal(destinationFields(d))
+	data, err := json.Marshal(destinationFields(d))
+	if err != nil || len(d.Extra) == 0 {
+		return data, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, err
+	}
+	for k, v := range d.Extra {
+		fields[k] = v
+	}
+	return json.Marshal(fields)
 }
 
-// UnmarshalJSON reads a word or a mapping (unknown fields refused).
+// UnmarshalJSON reads a word or a mapping.
 func (d *Destination) UnmarshalJSON(data []byte) error {
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '"' {
 		*d = Destination{}
 		return json.Unmarshal(t, &d.Word)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var f destinationFields
-	if err := dec.Decode(&f); err != nil {
+	if err := json.Unmarshal(data, &f); err != nil {
 		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return err
+	}
+	known := knownDestinationFields()
+	for k, v := range all {
+		if !known[k] {
+			if f.Extra == nil {
+				f.Extra = map[string]json.RawMessage{}
+			}
+			f.Extra[k] = v
+		}
 	}
 	*d = Destination(f)
 	return nil
+}
+
+// knownDestinationFields are the JSON names Destination has fields for.
+func knownDestinationFields() map[string]bool {
+	t := reflect.TypeFor[destinationFields]()
+	out := make(map[string]bool, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "-" {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // Str is a pointer to s, for a destination's target fields.

@@ -44,7 +44,7 @@ func textbackDestination(o optionsIn) (*edit.Destination, error) {
 // textbackRoute shows a textback webhook as Zendesk's textback action;
 // false for any other webhook destination.
 func textbackRoute(rt *Route, d *edit.Destination) bool {
-	if d.Event != textbackEvent || d.Data == nil || d.Then != nil || d.Target() != "" {
+	if d.Event != textbackEvent || d.Data == nil || d.Then != nil || d.Target() != "" || len(d.Extra) > 0 {
 		return false
 	}
 	o := Options{SMSText: d.Data["sms_message"]}

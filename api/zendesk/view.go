@@ -87,6 +87,9 @@ func (w *world) route(menu string, m *edit.IVR, key string) Route {
 	if !w.describe(&rt, d) {
 		rt = Route{ID: rt.ID, Keypress: key, OverflowOptions: []Overflow{}, IvrdDestination: d,
 			OptionText: string(d.Kind()) + " " + d.Target()}
+		if d.Kind() == "" {
+			rt.OptionText = "ivrd destination" // a kind this API does not know: see ivrd_destination
+		}
 		if d.Kind() == ivr.KindHangup || d.Kind() == ivr.KindRepeat || d.Kind() == ivr.KindBack || d.Kind() == ivr.KindTop || d.Kind() == ivr.KindMenu {
 			rt.OptionText = string(d.Kind())
 		}
@@ -103,7 +106,7 @@ func (w *world) route(menu string, m *edit.IVR, key string) Route {
 // plain reports whether d has no field but its target (and overflow when
 // allowed): only such destinations have a Zendesk form.
 func plain(d *edit.Destination, overflow bool) bool {
-	return d.Then == nil && d.Transfer == "" && d.RingTimeout == "" && d.Event == "" && d.Data == nil &&
+	return d.Then == nil && d.Transfer == "" && d.RingTimeout == "" && d.Event == "" && d.Data == nil && len(d.Extra) == 0 &&
 		(overflow || d.Overflow == nil)
 }
 
