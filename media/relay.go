@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	"github.com/ivrd/ivrd/audio"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // relayDepth is the relay's jitter allowance in 20 ms frames: beyond it the
@@ -18,7 +17,7 @@ const relayDepth = 6
 // timestamps, and PCMU on one side meets PCMA on the other.
 type Relay struct {
 	mu     sync.Mutex
-	frames [relayDepth][prompts.FrameSamples]int16
+	frames [relayDepth][frameSamples]int16
 	head   int // next frame to send
 	count  int // complete frames queued
 	fill   int // samples in the frame being filled
@@ -37,7 +36,7 @@ func (r *Relay) Push(pcm []int16) {
 		n := copy(r.frames[tail][r.fill:], pcm)
 		pcm = pcm[n:]
 		r.fill += n
-		if r.fill == prompts.FrameSamples {
+		if r.fill == frameSamples {
 			r.count++
 			r.fill = 0
 		}

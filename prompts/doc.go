@@ -17,5 +17,10 @@
 // Reading files, resampling, G.711 and codec identity are package audio's:
 // prompts calls audio.Decode and audio.EncodeG711.
 //
-// It must not import anything that knows RTP, sockets or menus.
+// What a spoken prompt is and the rules for language and voice names are
+// package spoken's (Spoken is spoken.Prompt), shared with the
+// configuration's validation.
+//
+// It must not import anything that knows RTP, sockets or menus: of ivrd
+// it imports audio and spoken only.
 package prompts

@@ -14,7 +14,7 @@
 // It must not import ivrd's sip, media, call or ivr packages: it is a
 // client that has to work against any SIP server, and sharing code with
 // the server under test would hide interoperability bugs. It imports no
-// ivrd package at all (its in-band key tones are its own), which
-// TestImportsNoServerPackage checks.
+// ivrd package at all, directly or through a dependency (its in-band key
+// tones are its own), which the module's layering test checks.
 // Linux only (epoll, recvmmsg, SO_TIMESTAMPNS), IPv4 media.
 package ivrload
