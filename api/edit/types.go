@@ -58,6 +58,7 @@ type KeyInfo struct {
 type Group struct {
 	ID            string   `json:"id"`
 	Name          string   `json:"name,omitempty"`
+	Number        string   `json:"number,omitempty"`
 	Members       []string `json:"members,omitempty"`
 	Strategy      string   `json:"strategy,omitempty"`
 	Timeout       string   `json:"timeout,omitempty"`
@@ -105,6 +106,7 @@ type Destination struct {
 	VoicemailCheck *string `json:"voicemail_check,omitempty"`
 	SetLanguage    *string `json:"set_language,omitempty"`
 	Webhook        *string `json:"webhook,omitempty"`
+	Internal       *string `json:"internal,omitempty"`
 
 	Trunk       string            `json:"trunk,omitempty"`
 	Transfer    string            `json:"transfer,omitempty"`
@@ -226,5 +228,6 @@ type target struct {
 func (d *Destination) targets() []target {
 	return []target{{ivr.KindURI, d.URI}, {ivr.KindExternal, d.External}, {ivr.KindExtension, d.Extension},
 		{ivr.KindIVR, d.IVR}, {ivr.KindPlay, d.Play}, {ivr.KindVoicemail, d.Voicemail}, {ivr.KindGroup, d.Group},
-		{ivr.KindVoicemailCheck, d.VoicemailCheck}, {ivr.KindSetLanguage, d.SetLanguage}, {ivr.KindWebhook, d.Webhook}}
+		{ivr.KindVoicemailCheck, d.VoicemailCheck}, {ivr.KindSetLanguage, d.SetLanguage}, {ivr.KindWebhook, d.Webhook},
+		{ivr.KindInternal, d.Internal}}
 }
