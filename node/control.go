@@ -79,6 +79,13 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 		_ = st.Close() // the import's error is the one to report
 		return nil, nil, err
 	}
+	// Messages left in voicemail_dir by an ivrd that kept them as files
+	// move into the store once (the files stay where they are).
+	if n, err := st.Mailboxes().Import(snap.Config.VoicemailPath(), log); err != nil {
+		log.Warn("voicemail files not imported into the store", "dir", snap.Config.VoicemailPath(), "err", err)
+	} else if n > 0 {
+		log.Info("voicemail messages imported into the store", "messages", n, "from", snap.Config.VoicemailPath())
+	}
 	if n, err := st.MarkInterrupted(ctx, c.node); err == nil && n > 0 {
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
