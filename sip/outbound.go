@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -106,4 +107,23 @@ func transportOf(uri sip.Uri) string {
 		return "tls"
 	}
 	return "udp"
+}
+
+// invite sends an INVITE to uri over the transport the URI asks for
+// (sips: and ;transport=tls take TLS), from that transport's listener
+// and with its Contact; from (the caller's listener) when the server has
+// no listener of that transport.
+func (s *Server) invite(ctx context.Context, from *listener, uri sip.Uri, body []byte, hdrs []sip.Header) (*sipgo.DialogClientSession, error) {
+	network := transportOf(uri)
+	lst := s.listenerOf(network)
+	if lst == nil {
+		lst = from
+	}
+	req := sip.NewRequest(sip.INVITE, uri)
+	req.SetBody(body)
+	req.SetTransport(strings.ToUpper(network))
+	for _, h := range hdrs {
+		req.AppendHeader(h)
+	}
+	return lst.dlgUA.WriteInvite(ctx, req)
 }

@@ -44,8 +44,8 @@ type listener struct {
 	// it: requests given it as their local address leave from this
 	// socket (outbound.go).
 	udpLocal sip.Addr
-	closer  interface{ Close() error }
-	dlgUA   *sipgo.DialogUA
+	closer   interface{ Close() error }
+	dlgUA    *sipgo.DialogUA
 	// dlgUAProxied serves INVITEs a proxy forwarded without
 	// record-routing (proxy.go).
 	dlgUAProxied *sipgo.DialogUA
@@ -72,8 +72,8 @@ type Server struct {
 	closed    bool
 	draining  atomic.Bool // new calls refused, OPTIONS 503: the node is leaving
 
-	tls   *tlsState     // certificate of tls:// listeners, outbound TLS dials (tls.go)
-	trunk *trunkTable   // trunks' TLS settings and registrations (trunks.go)
+	tls   *tlsState   // certificate of tls:// listeners, outbound TLS dials (tls.go)
+	trunk *trunkTable // trunks' TLS settings and registrations (trunks.go)
 }
 
 // NewServer prepares a server; Start binds it.
@@ -105,8 +105,8 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, log *slog.Logger) (*
 	client.TxRequester = outbound{s}
 	s.badLog = slog.New(newRateLimited(log.Handler(), badInputBurst, badInputWindow))
 	s.limits = newLimiter(cfg.Limits, s.admitSource) // limits.go; trunks.go
-	s.handler = countCalls(s.handler, s.limits)  // gate.go
-	srv.OnCancel(s.checked(s.onCancel))          // gate.go: 481
+	s.handler = countCalls(s.handler, s.limits)      // gate.go
+	srv.OnCancel(s.checked(s.onCancel))              // gate.go: 481
 	srv.OnInvite(s.checked(s.onInvite))
 	srv.OnAck(s.checked(s.onAck))
 	srv.OnBye(s.checked(s.onBye))
