@@ -201,7 +201,13 @@ func (s *Server) bind(spec listenSpec) error {
 		lst.addr = ua.AddrPort()
 		lst.udpLocal = sip.Addr{IP: ua.IP, Port: ua.Port, Hostname: ua.IP.String()}
 		lst.closer = pc
-		go s.serve("udp", func() error { return s.srv.ServeUDP(s.guardUDP(pc)) }) // udpguard.go
+		guarded := s.guardUDP(pc) // udpguard.go
+		// In sipgo's pool now, not when its serve loop gets going: a
+		// request sent at once (a registration) leaves from this socket
+		// too. The loop files its own entry for the same socket.
+		s.ua.TransportLayer().Pool("udp").Add(lst.udpLocal.String(),
+			&sip.UDPConnection{PacketConn: guarded, PacketAddr: guarded.LocalAddr().String(), Listener: true})
+		go s.serve("udp", func() error { return s.srv.ServeUDP(guarded) })
 	case "tcp":
 		ln, err := net.Listen("tcp", spec.addr.String())
 		if err != nil {
