@@ -19,7 +19,7 @@ import (
 // noCalls routes nothing: the registrar peer only takes REGISTERs.
 type noCalls struct{}
 
-func (noCalls) Route(string) bool                 { return false }
+func (noCalls) Route(string) bool                  { return false }
 func (noCalls) Serve(ctx context.Context, _ *Call) { <-ctx.Done() }
 
 // newRegistrarPeer is a second ivrd signalling server acting as a trunk
