@@ -44,6 +44,15 @@ func (o outbound) Request(ctx context.Context, req *sip.Request) (sip.ClientTran
 // destination is in sipgo's pool (tls.go).
 func (s *Server) prepareOutgoing(ctx context.Context, req *sip.Request) error {
 	network := strings.ToLower(req.Transport())
+	if want := transportOf(req.Recipient); network == "udp" && want != "udp" && req.Route() == nil {
+		// sipgo takes a sips: URI without a transport parameter as UDP;
+		// RFC 3261 (26.2) says TLS.
+		network = want
+		req.SetTransport(strings.ToUpper(want))
+		if via := req.Via(); via != nil {
+			via.Transport = strings.ToUpper(want)
+		}
+	}
 	lst := s.listenerOf(network)
 	if network == "tls" {
 		if err := s.tlsPrepare(ctx, req); err != nil {
