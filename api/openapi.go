@@ -286,7 +286,8 @@ func buildOpenAPI() obj {
 		"get": zdOp("list a menu's routes (per_page, page)"), "post": zdWrite("create a route")}
 	paths[zdBase+"/{ivr_id}/menus/{menu_id}/routes/{route_id}"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id"), intParam("route_id")},
 		"get": zdOp("show a route"), "put": zdWrite("update a route"), "delete": zdOp("delete a route (204)")}
-	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
+	paths["/api/v1/whoami"] = whoamiPath()             // whoami.go
+	paths["/api/v1/trunks/status"] = trunkStatusPath() // trunk_status.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas) // live calls, history, stats (openapi_calls.go)
 	addWazoPaths(paths, schemas) // Wazo confd schedules (wazo_http.go)
