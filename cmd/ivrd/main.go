@@ -64,6 +64,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCalls(args[1:], stdout, stderr)
 	case "cdr":
 		return runCDR(args[1:], stdout, stderr)
+	case "trunks":
+		return runTrunks(args[1:], stdout, stderr) // cmd_trunks.go
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "ivrd %s\n", version)
 		return 0
