@@ -207,3 +207,29 @@ func TestBackoffAndRefreshBounds(t *testing.T) {
 		assert.True(t, refreshIn(2*time.Second) <= time.Second, "a tiny grant is refreshed before it ends")
 	}
 }
+
+// A registrar granting 2 s gets the refresh before the 2 s are over: the
+// same Call-ID, the next CSeq, the same contact.
+func TestRegistrationRefreshedBeforeExpiry(t *testing.T) {
+	reg := newRawUDP(t, "127.0.0.1")
+	r := newRigWith(t, func(c *Config, _ *media.EngineConfig) {
+		c.Trunks = []Trunk{{Name: "p", Registration: &Registration{Registrar: "sip:" + reg.addr().String(), Username: "u"}}}
+	}, allCalls{calls: make(chan *Call, 1)})
+	first, from := reg.readFrom(5 * time.Second)
+	require.True(t, strings.HasPrefix(first, "REGISTER "), "got %q", first)
+	reg.send(from, rawAnswer(first, 200, "OK", fmt.Sprintf("Contact: %s;expires=2", headerOf(first, "Contact"))))
+	waitFor(t, "registered", func() bool { return registrationState(r.srv, "p").Status == RegRegistered })
+	st := registrationState(r.srv, "p")
+	assert.True(t, st.NextAttempt.Before(st.Expires), "the refresh is planned before the binding expires: %v, %v", st.NextAttempt, st.Expires)
+	second, _ := reg.readFrom(5 * time.Second)
+	require.True(t, strings.HasPrefix(second, "REGISTER "), "got %q", second)
+	assert.Equal(t, headerOf(first, "Call-ID"), headerOf(second, "Call-ID"))
+	assert.Equal(t, headerOf(first, "Contact"), headerOf(second, "Contact"))
+	var n1, n2 int
+	_, err := fmt.Sscanf(headerOf(first, "CSeq"), "%d REGISTER", &n1)
+	require.NoError(t, err)
+	_, err = fmt.Sscanf(headerOf(second, "CSeq"), "%d REGISTER", &n2)
+	require.NoError(t, err)
+	assert.Equal(t, n1+1, n2)
+	reg.send(from, rawAnswer(second, 200, "OK", fmt.Sprintf("Contact: %s;expires=600", headerOf(second, "Contact"))))
+}
