@@ -290,3 +290,27 @@ func TestRegistrationOverTLS(t *testing.T) {
 	require.Len(t, contacts, 1)
 	assert.Equal(t, fmt.Sprintf("sip:acme@%s;transport=tls", r.srv.Addr("tls")), contacts[0])
 }
+
+// The TCP connection limit per source holds on tls:// listeners, counting
+// connections still in their handshake.
+func TestTLSConnectionLimitPerSource(t *testing.T) {
+	ca := newTestCA(t)
+	srv, err := NewServer(Config{Listen: []string{"tls://127.0.0.1:0"}, TLS: ca.valid(t, "srv"),
+		Limits: Limits{TCPConnections: 1}}, nil, noCalls{}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	require.NoError(t, srv.Start(context.Background()))
+	t.Cleanup(func() { srv.Close() })
+	first, err := net.Dial("tcp", srv.Addr("tls").String()) // never says hello: holds its place
+	require.NoError(t, err)
+	t.Cleanup(func() { first.Close() })
+	second, err := net.Dial("tcp", srv.Addr("tls").String())
+	require.NoError(t, err)
+	t.Cleanup(func() { second.Close() })
+	_ = second.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = second.Read(make([]byte, 1))
+	assert.True(t, errors.Is(err, io.EOF) || isReset(err), "the second connection is refused: %v", err)
+	// The first is still open: a verified handshake goes through on it.
+	tc := tls.Client(first, &tls.Config{RootCAs: ca.pool(), ServerName: "127.0.0.1"})
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	require.NoError(t, tc.Handshake())
+}
