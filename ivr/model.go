@@ -89,6 +89,8 @@ type SIPServer struct {
 	// sources a trunk's inbound_from names are exempt. 0: the default,
 	// negative: off.
 	Limits SourceLimits `yaml:"limits"`
+	// TLS (ivrd addition): certificate and key of tls:// listeners.
+	TLS SIPTLS `yaml:"tls"`
 }
 
 // SourceLimits are server.sip.limits, per source IP address.
@@ -157,6 +159,13 @@ type Trunk struct {
 	Strip       int      `yaml:"strip"`
 	Prefix      string   `yaml:"prefix"`
 	InboundFrom []string `yaml:"inbound_from"`
+	// Register and RegistrationBlock (ivrd addition): register: true, or
+	// a block under either name, has ivrd REGISTER with the trunk
+	// (trunk_transport.go).
+	Register          TrunkRegistration `yaml:"register"`
+	RegistrationBlock TrunkRegistration `yaml:"registration"`
+	// TLS (ivrd addition): how the trunk's certificate is checked.
+	TLS TrunkTLS `yaml:"tls"`
 }
 
 // Extension is an internal extension.

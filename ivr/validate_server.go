@@ -18,14 +18,15 @@ func (v *validator) server() {
 	for i, l := range s.SIP.Listen {
 		u, err := url.Parse(l)
 		path := fmt.Sprintf("server.sip.listen[%d]", i)
-		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") {
-			v.errf(path, "%q: want udp://HOST:PORT or tcp://HOST:PORT", l)
+		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp" && u.Scheme != "tls") {
+			v.errf(path, "%q: want udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT", l)
 			continue
 		}
 		if _, err := netip.ParseAddrPort(u.Host); err != nil {
 			v.errf(path, "%q: bad address: %v", l, err)
 		}
 	}
+	v.sipTLS(s.SIP) // trunk_transport.go
 	if a := s.SIP.ExternalAddress; a != "" {
 		if _, err := netip.ParseAddr(a); err != nil {
 			v.errf("server.sip.external_address", "%q is not an IP address", a)
@@ -70,6 +71,7 @@ func (v *validator) server() {
 
 func (v *validator) trunks() {
 	seen := map[string]bool{}
+	contacts := map[string]string{} // contact user registered -> trunk
 	for i, t := range v.c.Trunks {
 		path := fmt.Sprintf("trunks[%s]", nameOr(t.Name, i))
 		if t.Name == "" {
@@ -86,6 +88,13 @@ func (v *validator) trunks() {
 		if t.Strip < 0 {
 			v.errf(path+".strip", "must not be negative")
 		}
+		if cu := v.registration(path, t); cu != "" { // trunk_transport.go
+			if other, dup := contacts[cu]; dup {
+				v.errf(path, "registers contact user %q as trunk %q does: calls to it could not tell the trunks apart (set contact_user)", cu, other)
+			}
+			contacts[cu] = t.Name
+		}
+		v.trunkTLS(path, t)
 		for j, n := range t.InboundFrom {
 			if _, err := netip.ParsePrefix(n); err != nil {
 				if _, err := netip.ParseAddr(n); err != nil {

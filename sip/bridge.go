@@ -180,7 +180,7 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 	defer stop()
 
 	c.Log.Info("bridge dialing", "uri", uri.String())
-	dlg, err := c.lst.dlgUA.Invite(rctx, uri, offer, hdrs...)
+	dlg, err := c.srv.invite(rctx, c.lst, uri, offer, hdrs)
 	if err != nil {
 		return fail(fmt.Errorf("bridge: invite %s: %w", uri.String(), err))
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -121,12 +120,9 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 	if s.engine != nil && s.engine.Overloaded() {
 		return "", "", st, nil, choice, ErrOverloaded
 	}
-	if s.cfg.Admit != nil {
-		src, _ := netip.ParseAddrPort(req.Source())
-		var ok bool
-		if trunk, ok = s.cfg.Admit(src.Addr().Unmap()); !ok {
-			return "", "", st, nil, choice, ErrUnknownSource
-		}
+	var ok bool
+	if trunk, ok = s.admitInvite(req); !ok { // trunks.go
+		return "", "", st, nil, choice, ErrUnknownSource
 	}
 	if bad := unsupportedRequire(req); len(bad) > 0 {
 		return "", "", st, nil, choice, &UnsupportedError{Options: bad}
