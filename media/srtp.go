@@ -218,3 +218,7 @@ func (st *srtpState) unprotectRTCP(pkt []byte, h *rtcp.Header) ([]byte, error) {
 func srtpFailure(err error) (unauthenticated bool) {
 	return errors.Is(err, srtp.ErrFailedToVerifyAuthTag)
 }
+
+// LocalKey is our master key and salt, for the SDP that gives them to the
+// peer (SDES). Never log it.
+func (k SRTPKeys) LocalKey() []byte { return []byte(k.local) }
