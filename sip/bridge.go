@@ -57,7 +57,7 @@ type leg struct {
 	bridge      *media.Bridge // routes this leg's media to and from the caller's
 	done        chan struct{} // closed when the far end hangs up
 	endOnce     sync.Once
-	reinviteAck ackWaiter // the far end's ACK for our 200 to its re-INVITE
+	reinviteAck ackWaiter  // the far end's ACK for our 200 to its re-INVITE
 	srtp        srtpTerms  // this leg's SRTP mode and key rules
 	sdes        *sdesOffer // the crypto of our INVITE's offer
 
