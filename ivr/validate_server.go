@@ -59,6 +59,9 @@ func (v *validator) server() {
 	default:
 		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
 	}
+	if _, err := ParseSRTPMode(s.Media.SRTP); err != nil {
+		v.errf("server.media.srtp", "%s", err)
+	}
 	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
 		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
 	}
@@ -85,6 +88,9 @@ func (v *validator) trunks() {
 		}
 		if t.Strip < 0 {
 			v.errf(path+".strip", "must not be negative")
+		}
+		if _, err := ParseSRTPMode(t.SRTP); err != nil {
+			v.errf(path+".srtp", "%s", err)
 		}
 		for j, n := range t.InboundFrom {
 			if _, err := netip.ParsePrefix(n); err != nil {

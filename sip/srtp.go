@@ -50,10 +50,13 @@ func (m SRTPMode) String() string {
 }
 
 // SRTPPolicy is Config.SRTP: the mode for calls (Mode, or a trunk's own
-// in Trunks), and whether SDES keys may travel over unencrypted SIP.
+// from TrunkMode), and whether SDES keys may travel over unencrypted SIP.
 type SRTPPolicy struct {
-	Mode   SRTPMode
-	Trunks map[string]SRTPMode // by trunk name; not changed once serving
+	Mode SRTPMode
+	// TrunkMode, when set, gives a trunk's own mode (ok false: Mode). It
+	// is asked for each new call, so it may follow a reloaded
+	// configuration; it must not block.
+	TrunkMode func(trunk string) (mode SRTPMode, ok bool)
 	// InsecureSignalling allows SDES keys over UDP and TCP, where anyone
 	// on the path can read them (labs, or a trusted private network).
 	InsecureSignalling bool
@@ -61,8 +64,10 @@ type SRTPPolicy struct {
 
 // ModeFor is the mode of a call on trunk ("": no trunk).
 func (p SRTPPolicy) ModeFor(trunk string) SRTPMode {
-	if m, ok := p.Trunks[trunk]; ok && trunk != "" {
-		return m
+	if p.TrunkMode != nil && trunk != "" {
+		if m, ok := p.TrunkMode(trunk); ok {
+			return m
+		}
 	}
 	return p.Mode
 }
