@@ -371,3 +371,32 @@ func TestSRTPRefusalsGet488WithAWarning(t *testing.T) {
 		})
 	}
 }
+
+// TestSRTPKeysNeverLogged: a whole SRTP call, answered, re-INVITEd and
+// hung up, logs the suite but neither the caller's key nor ivrd's.
+func TestSRTPKeysNeverLogged(t *testing.T) {
+	r, logs := newLoggedRig(t, func(c *Config, _ *media.EngineConfig) {
+		c.SRTP = SRTPPolicy{Mode: SRTPOptional, InsecureSignalling: true}
+	})
+	c := r.caller("udp")
+	key := []byte("0123456789abcdefghijklmnopqrst")
+	offerBody := savpOffer(c.Offer("", 0, 101), media.AESCM128HMACSHA1_80, key)
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", offerBody)
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	call := r.nextCall()
+	sd, err := ParseSDP(d.InviteResponse.Body())
+	require.NoError(t, err)
+	require.Len(t, sd.Crypto, 1)
+	res := reinvite(t, d, []byte(strings.Replace(string(offerBody), "sendrecv", "sendonly", 1)))
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, sd.Crypto, func() CryptoLines { s, _ := ParseSDP(res.Body()); return s.Crypto }(), "our key stays across the re-INVITE")
+	require.NoError(t, d.Bye(ctx5(t)))
+	waitFor(t, "call end", func() bool { return call.EndCause() != EndNotYet })
+	text := strings.Join(logs.lines(), "\n")
+	assert.Contains(t, text, "AES_CM_128_HMAC_SHA1_80", "the suite is logged")
+	ivrdKey := strings.TrimPrefix(strings.Fields(sd.Crypto[0])[2], "inline:")
+	for _, secret := range []string{base64.StdEncoding.EncodeToString(key), ivrdKey, ivrdKey[:16]} {
+		assert.NotContains(t, text, secret)
+	}
+}
