@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 	"github.com/stretchr/testify/assert"
@@ -399,4 +400,41 @@ func TestSRTPKeysNeverLogged(t *testing.T) {
 	for _, secret := range []string{base64.StdEncoding.EncodeToString(key), ivrdKey, ivrdKey[:16]} {
 		assert.NotContains(t, text, secret)
 	}
+}
+
+// TestLateOfferWithSRTP: an INVITE without SDP gets our offer in the 200:
+// RTP/SAVP with a key per suite when SRTP is required; the ACK's answer
+// picks one, and our stream is protected with the key offered under that
+// tag.
+func TestLateOfferWithSRTP(t *testing.T) {
+	r := newRig(t, func(c *Config, _ *media.EngineConfig) {
+		c.SRTP = SRTPPolicy{Mode: SRTPRequired, InsecureSignalling: true}
+	})
+	c := r.caller("udp")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", nil)
+	require.NoError(t, err)
+	ours, err := ParseSDP(d.InviteResponse.Body())
+	require.NoError(t, err)
+	assert.Equal(t, "RTP/SAVP", ours.Proto)
+	require.Len(t, ours.Crypto, 3)
+	gcm, err := ParseCrypto(ours.Crypto[1])
+	require.NoError(t, err)
+	require.Equal(t, media.AEADAES128GCM, gcm.Suite)
+
+	phoneKey := []byte("0123456789abcdefghijklmnopqr")
+	answer := strings.Replace(string(c.Offer("", 0, 101)), " RTP/AVP ", " RTP/SAVP ", 1)
+	answer = strings.Replace(answer, "a=ptime:20", fmt.Sprintf("a=crypto:%d AEAD_AES_128_GCM inline:%s\r\na=ptime:20", gcm.Tag, base64.StdEncoding.EncodeToString(phoneKey)), 1)
+	ack := sip.NewRequest(sip.ACK, d.InviteResponse.Contact().Address)
+	ack.SetBody([]byte(answer))
+	ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	require.NoError(t, d.WriteAck(ctx5(t), ack))
+	call := r.nextCall()
+	assert.Equal(t, media.AEADAES128GCM, call.Negotiated().SRTP.Profile)
+	waitFor(t, "SRTP from ivrd", func() bool { return len(c.Packets()) >= 3 })
+	rx := pionCtx(t, media.AEADAES128GCM, gcm.key)
+	p := c.Packets()[0]
+	raw, _ := (&rtp.Packet{Header: p.Header, Payload: p.Payload}).Marshal()
+	_, err = rx.DecryptRTP(nil, raw, nil)
+	require.NoError(t, err, "protected with the GCM key we offered under that tag")
+	require.NoError(t, d.Bye(ctx5(t)))
 }
