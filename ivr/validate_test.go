@@ -236,3 +236,17 @@ func TestSRTPSettingsParsedPerServerAndTrunk(t *testing.T) {
 	assert.Equal(t, SRTPRequired, m.TrunkSRTP(c.Trunks[0]), "a trunk's own mode")
 	assert.Equal(t, SRTPOptional, m.TrunkSRTP(c.Trunks[1]), "else the server's")
 }
+
+func TestSRTPWithoutTLSWarns(t *testing.T) {
+	withSRTP := strings.Replace(validBase, `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", srtp: required`, 1)
+	ps := problemsOf(t, withSRTP)
+	require.Len(t, ps, 1)
+	assert.True(t, ps[0].Warning)
+	assert.Contains(t, ps[0].String(), "server.media.srtp: warning: required, but SIP is not on TLS")
+	insecure := strings.Replace(withSRTP, "srtp: required", "srtp: required, srtp_insecure_signalling: true", 1)
+	assert.Empty(t, problemsOf(t, insecure), "keys over UDP allowed explicitly")
+	trunk := strings.Replace(validBase, `uri: "sip:gw.example.net" }]`, `uri: "sip:gw.example.net", srtp: optional }]`, 1)
+	ps = problemsOf(t, trunk)
+	require.Len(t, ps, 1)
+	assert.Contains(t, ps[0].String(), "trunks[pstn].srtp: warning: optional, but SIP is not on TLS")
+}
