@@ -300,3 +300,26 @@ func BenchmarkSRTPHandleRTP(b *testing.B) {
 		})
 	}
 }
+
+// TestSRTPPeerWithMKI: a peer whose key came with an MKI (a=crypto
+// "|1:4") puts it in every packet; the session reads past it.
+func TestSRTPPeerWithMKI(t *testing.T) {
+	local, remote := make([]byte, 30), make([]byte, 30)
+	_, _ = rand.Read(local)
+	_, _ = rand.Read(remote)
+	mki := []byte{0, 0, 0, 1}
+	k, err := NewSRTPKeys(AESCM128HMACSHA1_80, local, remote, mki)
+	require.NoError(t, err)
+	st, err := newSRTPState(k)
+	require.NoError(t, err)
+	peer, err := srtp.CreateContext(remote[:16], remote[16:], srtp.ProtectionProfileAes128CmHmacSha1_80, srtp.MasterKeyIndicator(mki))
+	require.NoError(t, err)
+	plain, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 5, SequenceNumber: 1}, Payload: []byte("hello")}).Marshal()
+	sealed, err := peer.EncryptRTP(nil, plain, nil)
+	require.NoError(t, err)
+	require.Len(t, sealed, len(plain)+4+10, "the MKI and the tag")
+	var h rtp.Header
+	got, err := st.unprotectRTP(sealed, &h)
+	require.NoError(t, err)
+	assert.Equal(t, plain, got)
+}
