@@ -15,14 +15,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/media"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // promptHandler answers every call with a 1 kHz tone prompt and hands
 // the call to the test.
 type promptHandler struct {
-	prompt *prompts.Prompt
+	prompt media.Clip
 	calls  chan *Call
 }
 
@@ -37,7 +37,7 @@ func (h *promptHandler) Serve(ctx context.Context, c *Call) {
 // toneNear is the energy of freq in pcm (8 kHz) relative to the whole:
 // near 1 for a pure tone at freq (Goertzel).
 func toneNear(pcm []int16, freq float64) float64 {
-	k := 2 * math.Cos(2*math.Pi*freq/prompts.SampleRate)
+	k := 2 * math.Cos(2*math.Pi*freq/audio.SampleRate)
 	var s1, s2, total float64
 	for _, v := range pcm {
 		x := float64(v)
@@ -65,11 +65,7 @@ func TestBaresipSRTPMandatoryHearsThePrompt(t *testing.T) {
 	if _, err := os.Stat("/usr/lib/baresip/modules/srtp.so"); err != nil {
 		t.Skip("baresip's srtp module is not installed")
 	}
-	pcm := make([]int16, 10*prompts.SampleRate)
-	for i := range pcm {
-		pcm[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/prompts.SampleRate))
-	}
-	h := &promptHandler{prompt: prompts.New("tone", pcm), calls: make(chan *Call, 1)}
+	h := &promptHandler{prompt: newToneClip(1000, 0, -10, 10000, 0), calls: make(chan *Call, 1)}
 	r := newRigWith(t, func(c *Config, _ *media.EngineConfig) {
 		c.SRTP = SRTPPolicy{Mode: SRTPRequired, InsecureSignalling: true}
 	}, h)
@@ -155,8 +151,8 @@ snd_path %s
 	window := rate / 5 // 200 ms
 	for i := 0; i+window <= len(got); i += window {
 		w := got[i : i+window]
-		if rate != prompts.SampleRate { // resample by picking: enough for a tone check
-			step := rate / prompts.SampleRate
+		if rate != audio.SampleRate { // resample by picking: enough for a tone check
+			step := rate / audio.SampleRate
 			picked := make([]int16, 0, len(w)/max(step, 1))
 			for j := 0; j < len(w); j += max(step, 1) {
 				picked = append(picked, w[j])
