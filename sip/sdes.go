@@ -77,7 +77,7 @@ func ParseCrypto(val string) (CryptoAttr, error) {
 		return bad(false, "want a tag, a crypto suite and key parameters")
 	}
 	if !isDigits(fields[0], 9) {
-		return bad(false, "tag %q is not 1 to 9 digits", trimForError(fields[0]))
+		return bad(false, "the tag is not 1 to 9 digits") // not quoted: a garbled line may hold a key there
 	}
 	tag, _ := strconv.Atoi(fields[0])
 	suiteName := fields[1]

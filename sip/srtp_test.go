@@ -52,7 +52,7 @@ func TestParseCrypto(t *testing.T) {
 	}{
 		{"", "a=crypto: want a tag", false},
 		{"1 AES_CM_128_HMAC_SHA1_80", "a=crypto:1: want a tag, a crypto suite and key parameters", false},
-		{"x AES_CM_128_HMAC_SHA1_80 inline:" + testKey, "tag \"x\"", false},
+		{"x AES_CM_128_HMAC_SHA1_80 inline:" + testKey, "a=crypto: the tag is not 1 to 9 digits", false},
 		{"1 AES_256_CM_HMAC_SHA1_80 inline:" + testKey, "a=crypto:1 AES_256_CM_HMAC_SHA1_80: unsupported crypto suite", true},
 		{"1 F8_128_HMAC_SHA1_80 inline:" + testKey, "unsupported crypto suite", true},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:%%%%", "a=crypto:1 AES_CM_128_HMAC_SHA1_80: key is not base64", false},
