@@ -90,6 +90,17 @@ func FuzzParseCrypto(f *testing.F) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("%q: error %v is not a CryptoError", val, err)
 			}
+			// The inline key is never quoted (unless the same text
+			// also stands elsewhere in the line, as a tag, suite or
+			// session parameter).
+			_, after, ok := strings.Cut(val, "inline:")
+			key, _, _ := strings.Cut(after, "|")
+			if f := strings.Fields(key); len(f) > 0 {
+				key = f[0]
+			}
+			if ok && len(key) >= 8 && strings.Count(val, key) == 1 && strings.Contains(err.Error(), key) {
+				t.Fatalf("%q: error quotes the key: %v", val, err)
+			}
 			return
 		}
 		if len(a.key) != a.Suite.KeyLen() || a.Tag < 0 {
