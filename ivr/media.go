@@ -31,6 +31,39 @@ type MediaSettings struct {
 	PortMin, PortMax int           // RTP port range (even ports; RTCP on the odd one above)
 	Codecs           []audio.Codec // in preference order
 	Digits           DigitMethods
+	SRTP             SRTPMode // server.media.srtp
+	// SRTPInsecureSignalling: SDES keys may go over UDP/TCP SIP too.
+	SRTPInsecureSignalling bool
+}
+
+// SRTPMode is server.media.srtp or a trunk's srtp.
+type SRTPMode string
+
+// The modes.
+const (
+	SRTPOff      SRTPMode = "off"      // plain RTP; RTP/SAVP offers refused
+	SRTPOptional SRTPMode = "optional" // SRTP when the peer offers keys
+	SRTPRequired SRTPMode = "required" // SRTP or no call
+)
+
+// ParseSRTPMode reads a mode ("" is off).
+func ParseSRTPMode(s string) (SRTPMode, error) {
+	switch m := SRTPMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case "":
+		return SRTPOff, nil
+	case SRTPOff, SRTPOptional, SRTPRequired:
+		return m, nil
+	}
+	return SRTPOff, fmt.Errorf("%q: want off, optional or required", s)
+}
+
+// TrunkSRTP is the SRTP mode of calls on trunk t: its own, else the
+// server's.
+func (s MediaSettings) TrunkSRTP(t Trunk) SRTPMode {
+	if m, err := ParseSRTPMode(t.SRTP); err == nil && t.SRTP != "" {
+		return m
+	}
+	return s.SRTP
 }
 
 // MediaSettings is the configuration's parsed server.media (parsed now
@@ -64,6 +97,8 @@ func (m Media) parse() MediaSettings {
 		}
 	}
 	s.Digits.InbandMode = InbandMode(strings.ToLower(m.Inband))
+	s.SRTP, _ = ParseSRTPMode(m.SRTP)
+	s.SRTPInsecureSignalling = m.SRTPInsecureSignalling
 	return s
 }
 

@@ -117,6 +117,11 @@ type Media struct {
 	// the right to it (LimitRTPRIO or CAP_SYS_NICE) they run at normal
 	// priority, said once in the log.
 	RealtimePriority *int `yaml:"realtime_priority"`
+	// SRTP: off | optional | required (SRTPMode); a trunk's own srtp wins.
+	SRTP string `yaml:"srtp"`
+	// SRTPInsecureSignalling lets SDES keys travel over UDP and TCP SIP,
+	// where anyone on the path reads them.
+	SRTPInsecureSignalling bool `yaml:"srtp_insecure_signalling"`
 }
 
 // DefaultRealtimePriority is the pacers' SCHED_FIFO priority when
@@ -165,7 +170,8 @@ type Trunk struct {
 	Register          TrunkRegistration `yaml:"register"`
 	RegistrationBlock TrunkRegistration `yaml:"registration"`
 	// TLS (ivrd addition): how the trunk's certificate is checked.
-	TLS TrunkTLS `yaml:"tls"`
+	TLS  TrunkTLS `yaml:"tls"`
+	SRTP string   `yaml:"srtp"` // "": server.media.srtp
 }
 
 // Extension is an internal extension.

@@ -60,6 +60,10 @@ func (v *validator) server() {
 	default:
 		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
 	}
+	if _, err := ParseSRTPMode(s.Media.SRTP); err != nil {
+		v.errf("server.media.srtp", "%s", err)
+	}
+	v.srtpSignalling()
 	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
 		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
 	}
@@ -67,6 +71,32 @@ func (v *validator) server() {
 	if scheme, _, _ := strings.Cut(s.Store, "://"); scheme != "sqlite" && scheme != "postgres" && scheme != "postgresql" {
 		v.errf("server.store", "%q: want sqlite://FILE or postgres://...", s.Store)
 	}
+}
+
+// srtpSignalling warns when SRTP is asked for but its keys could never
+// be exchanged: SDES keys go only over TLS unless
+// srtp_insecure_signalling, and no tls:// listener is configured.
+func (v *validator) srtpSignalling() {
+	s := v.c.Server
+	if s.Media.SRTPInsecureSignalling {
+		return
+	}
+	for _, l := range s.SIP.Listen {
+		if strings.HasPrefix(strings.ToLower(l), "tls://") {
+			return
+		}
+	}
+	path, mode := "server.media.srtp", s.Media.SRTP
+	for _, t := range v.c.Trunks {
+		if m, _ := ParseSRTPMode(t.SRTP); m != SRTPOff && mode == "" {
+			path, mode = fmt.Sprintf("trunks[%s].srtp", t.Name), t.SRTP
+		}
+	}
+	if m, err := ParseSRTPMode(mode); err != nil || m == SRTPOff {
+		return
+	}
+	v.warnf(path, "%s, but SIP is not on TLS and srtp_insecure_signalling is off: SDES keys are taken only over TLS, "+
+		"so calls get plain RTP (optional) or 488 (required); add a tls:// listener, or set server.media.srtp_insecure_signalling", mode)
 }
 
 func (v *validator) trunks() {
@@ -95,6 +125,9 @@ func (v *validator) trunks() {
 			contacts[cu] = t.Name
 		}
 		v.trunkTLS(path, t)
+		if _, err := ParseSRTPMode(t.SRTP); err != nil {
+			v.errf(path+".srtp", "%s", err)
+		}
 		for j, n := range t.InboundFrom {
 			if _, err := netip.ParsePrefix(n); err != nil {
 				if _, err := netip.ParseAddr(n); err != nil {

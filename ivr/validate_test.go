@@ -61,6 +61,10 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 			`server.media.dtmf[0]: unknown DTMF method "rfc2833" (rfc4733, inband, info)`},
 		{"inband mode", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", inband: sometimes`,
 			`server.media.inband: "sometimes": want auto, always or never`},
+		{"srtp mode", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", srtp: mandatory`,
+			`server.media.srtp: "mandatory": want off, optional or required`},
+		{"trunk srtp mode", `uri: "sip:gw.example.net" }]`, `uri: "sip:gw.example.net", srtp: yes }]`,
+			`trunks[pstn].srtp: "yes": want off, optional or required`},
 		{"listen host name", `server: {`, `server: { sip: { listen: ["udp://localhost:5060"] },`,
 			`server.sip.listen[0]: "udp://localhost:5060": bad address: ParseAddr("localhost"): unable to parse IP`},
 		{"api listen", `server: {`, `server: { api: { listen: "8080" },`,
@@ -218,4 +222,31 @@ func TestParseNamesUnquotedHashAndStarKeys(t *testing.T) {
 	c, err := Parse([]byte("ivrs:\n  - id: m\n    keys:\n      \"#\": hangup # ends the call\n      1: repeat\n# a comment\n"))
 	require.NoError(t, err)
 	assert.Len(t, c.IVRs[0].Keys, 2, "quoted keys and unquoted digits are fine")
+}
+
+func TestSRTPSettingsParsedPerServerAndTrunk(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(strings.Replace(validBase, `rtp_ports: "10000-19999"`,
+		`rtp_ports: "10000-19999", srtp: optional, srtp_insecure_signalling: true`, 1),
+		`uri: "sip:gw.example.net" }]`, `uri: "sip:gw.example.net", srtp: required }, { name: plain, uri: "sip:gw2.example.net" }]`, 1)))
+	require.NoError(t, err)
+	assert.Empty(t, Validate(c, []string{"menu", "voicemail-1001"}))
+	m := c.MediaSettings()
+	assert.Equal(t, SRTPOptional, m.SRTP)
+	assert.True(t, m.SRTPInsecureSignalling)
+	assert.Equal(t, SRTPRequired, m.TrunkSRTP(c.Trunks[0]), "a trunk's own mode")
+	assert.Equal(t, SRTPOptional, m.TrunkSRTP(c.Trunks[1]), "else the server's")
+}
+
+func TestSRTPWithoutTLSWarns(t *testing.T) {
+	withSRTP := strings.Replace(validBase, `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", srtp: required`, 1)
+	ps := problemsOf(t, withSRTP)
+	require.Len(t, ps, 1)
+	assert.True(t, ps[0].Warning)
+	assert.Contains(t, ps[0].String(), "server.media.srtp: warning: required, but SIP is not on TLS")
+	insecure := strings.Replace(withSRTP, "srtp: required", "srtp: required, srtp_insecure_signalling: true", 1)
+	assert.Empty(t, problemsOf(t, insecure), "keys over UDP allowed explicitly")
+	trunk := strings.Replace(validBase, `uri: "sip:gw.example.net" }]`, `uri: "sip:gw.example.net", srtp: optional }]`, 1)
+	ps = problemsOf(t, trunk)
+	require.Len(t, ps, 1)
+	assert.Contains(t, ps[0].String(), "trunks[pstn].srtp: warning: optional, but SIP is not on TLS")
 }

@@ -11,6 +11,13 @@
 // (with BYE), and the peer's reports read for loss, jitter and
 // round-trip time (Session.Stats).
 //
+// A session given SRTP keys (Params.SRTP, srtp.go) protects what it sends
+// and authenticates what it receives, RTP and RTCP (RFC 3711, on
+// pion/srtp), in place in its own buffers: nothing is allocated per
+// packet. Packets that fail authentication or are replayed are counted
+// and dropped before the latch or anything else sees them. Each session
+// has its own keys, so a bridge joins an SRTP leg to a plain one.
+//
 // Media is taken only from the peer (latch.go): a session learns the
 // peer's real source (symmetric RTP) only from the SDP address's IP or
 // the SIP signalling source's (Params.SignalIP), drops and counts

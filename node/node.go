@@ -102,7 +102,8 @@ func New(opts Options) (*Node, error) {
 		RingTime:     cfg.Server.SIP.RingTime.D(),
 		Limits:       sipLimits(cfg.Server.SIP.Limits),
 		TLS:          sip.TLSFiles{CertFile: resolve(path, cfg.Server.SIP.TLS.Cert), KeyFile: resolve(path, cfg.Server.SIP.TLS.Key)},
-		Trunks:       sipTrunks(cfg), // registrations and TLS checks (trunks.go)
+		Trunks:       sipTrunks(cfg),                   // registrations and TLS checks (trunks.go)
+		SRTP:         call.SRTPPolicy(ms, n.snap.Load), // server.media.srtp and each trunk's
 		Admit:        func(a netip.Addr) (string, bool) { return n.snap.Load().Config.AdmitSource(a) },
 		OnResponse:   obs.metrics.SIPResponse,
 		Credentials: func(ext string) (string, bool) {

@@ -21,6 +21,9 @@ type Config struct {
 	ExternalAddr string
 	UserAgent    string
 	Codecs       []audio.Codec // preference order
+	// SRTP says which calls' media is encrypted and whether SDES keys may
+	// go over unencrypted SIP (srtp.go).
+	SRTP SRTPPolicy
 	// MinSE is the smallest session interval we accept (RFC 4028: >= 90 s).
 	MinSE time.Duration
 	// RingTime, when set, sends 180 Ringing and waits that long before

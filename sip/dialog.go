@@ -39,6 +39,8 @@ func (c *Call) onAck(req *sip.Request, tx sip.ServerTransaction) {
 			c.Log.Warn("late offer: bad SDP answer in ACK", "err", err)
 		} else if mc, err := Negotiate(ans, c.srv.cfg.Codecs); err != nil {
 			c.Log.Warn("late offer: answer has none of our codecs", "err", err)
+		} else if err := c.lateSDES.accept(ans, &mc); err != nil {
+			c.Log.Warn("late offer: answer's SRTP not usable", "err", err)
 		} else {
 			mc.Direction = ans.Direction.reverse()
 			c.mu.Lock()
@@ -72,9 +74,13 @@ func (c *Call) offerUpdate(body []byte) (code int, err error) {
 	}
 	c.mu.Lock()
 	prefs := append([]audio.Codec{c.choice.Codec}, c.srv.cfg.Codecs...)
+	prevKeys := c.choice.SRTP
 	c.mu.Unlock()
 	mc, err := Negotiate(offer, prefs)
 	if err != nil {
+		return 488, err
+	}
+	if err := answerSRTP(offer, c.srtp, prevKeys, &mc); err != nil {
 		return 488, err
 	}
 	c.mu.Lock()

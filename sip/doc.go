@@ -16,6 +16,12 @@
 // Trunks that register are kept registered by a client per trunk
 // (register.go, trunks.go), whose calls are admitted as that trunk.
 //
+// It negotiates SRTP with SDES keys (srtp.go, sdes.go): RTP/SAVP and
+// RTP/AVP offers with a=crypto attributes, answered or refused (488) as
+// Config.SRTP says, keys taken and given only over encrypted signalling
+// unless allowed otherwise; the bridge legs it places offer keys as
+// Outbound.SRTP asks.
+//
 // It is signalling only. It allocates a call's RTP session from package
 // media (a port is needed for the SDP), starts it and applies each
 // re-negotiation, and joins two sessions with media.Bridge; where received

@@ -46,6 +46,7 @@ type Config struct {
 	RTPPortMin     int           // RTP ports to use (0: any the kernel gives)
 	RTPPortMax     int           //
 	TelephoneEvent uint8         // payload type offered for RFC 4733 (0: not offered)
+	SRTP           string        // SRTP suite offered: aes_cm_80, aes_cm_32, gcm ("": plain RTP)
 	Audio          string        // caller audio: noise (default) or silence
 	Workers        int           // media workers (default: GOMAXPROCS)
 	Settle         time.Duration // after the ramp, before measuring (default 1 s)
@@ -106,6 +107,11 @@ func (c *Config) fill() error {
 	case "noise", "silence":
 	default:
 		return fmt.Errorf("ivrload: audio %q: want noise or silence", c.Audio)
+	}
+	if c.SRTP != "" {
+		if _, ok := srtpSuites[c.SRTP]; !ok {
+			return fmt.Errorf("ivrload: srtp %q: want aes_cm_80, aes_cm_32 or gcm", c.SRTP)
+		}
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)

@@ -7,8 +7,13 @@ import (
 	"strings"
 )
 
-// offer is our SDP offer: PCMU, and telephone-event at pt (0: none).
-func offer(ip netip.Addr, port uint16, pt uint8, sessID uint64) []byte {
+// offer is our SDP offer: PCMU, and telephone-event at pt (0: none);
+// RTP/SAVP with keys' a=crypto line when keys are given.
+func offer(ip netip.Addr, port uint16, pt uint8, sessID uint64, keys *callKeys) []byte {
+	proto := "RTP/AVP"
+	if keys != nil {
+		proto = "RTP/SAVP"
+	}
 	fmts := "0"
 	te := ""
 	if pt != 0 {
@@ -16,8 +21,8 @@ func offer(ip netip.Addr, port uint16, pt uint8, sessID uint64) []byte {
 		te = fmt.Sprintf("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", pt, pt)
 	}
 	return fmt.Appendf(nil, "v=0\r\no=ivrload %d %d IN IP4 %s\r\ns=ivrload\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP %s\r\na=rtpmap:0 PCMU/8000\r\n%sa=ptime:20\r\na=sendrecv\r\n",
-		sessID, sessID, ip, ip, port, fmts, te)
+		"m=audio %d %s %s\r\na=rtpmap:0 PCMU/8000\r\n%s%sa=ptime:20\r\na=sendrecv\r\n",
+		sessID, sessID, ip, ip, port, proto, fmts, te, keys.cryptoAttr())
 }
 
 // answer is what we need of the target's SDP answer.
@@ -25,6 +30,7 @@ type answer struct {
 	media   netip.AddrPort // where to send RTP (session or media c= line)
 	pcmu    bool           // PCMU accepted
 	eventPT uint8          // telephone-event payload type, 0 if none
+	crypto  string         // the first a=crypto value ("": none)
 }
 
 // parseAnswer reads the first audio stream of an SDP answer. It is
@@ -77,6 +83,10 @@ func parseAnswer(sdp []byte) (answer, error) {
 				sessIP = ip
 			}
 		case 'a':
+			if c, ok := strings.CutPrefix(val, "crypto:"); ok && inAudio && a.crypto == "" {
+				a.crypto = c
+				continue
+			}
 			if !inAudio || !strings.HasPrefix(val, "rtpmap:") {
 				continue
 			}
