@@ -230,6 +230,19 @@ func (e *G722Encoder) Encode(dst []byte, pcm []int16) int {
 	return n
 }
 
+// EncodeNarrow encodes 8 kHz audio, one byte per sample, and returns the
+// number of bytes written: min(len(dst), len(pcm)). The samples go
+// straight into the lower sub-band (the 0-4 kHz half a QMF would have
+// made) and the higher band codes silence: the far end's decoder plays
+// narrowband audio, for the cost of the two ADPCM coders alone.
+func (e *G722Encoder) EncodeNarrow(dst []byte, pcm []int16) int {
+	n := min(len(dst), len(pcm))
+	for k, s := range pcm[:n] {
+		dst[k] = e.encodeBands(int32(s)>>1, 0)
+	}
+	return n
+}
+
 // encodeBands codes one sample of each sub-band (15-bit signals) into one
 // byte: the higher band's 2 bits over the lower band's 6. The ITU test
 // sequences drive it directly, the QMF bypassed.
@@ -315,6 +328,25 @@ func (d *G722Decoder) Decode(dst []int16, payload []byte) int {
 		dst[2*k+1] = int16(sat16(even >> 11))
 	}
 	return 2 * n
+}
+
+// DecodeNarrow decodes payload to 8 kHz audio, one sample per byte, and
+// returns the number of samples written: min(len(dst), len(payload)). The
+// lower sub-band is the QMF's half-band split of the caller's 16 kHz
+// audio (0-4 kHz at 8 kHz), so it is what a narrowband consumer (the
+// digit detector, a G.711 leg) wants, without the receive QMF's work.
+// The QMF's history is still kept, so Decode can follow seamlessly.
+func (d *G722Decoder) DecodeNarrow(dst []int16, payload []byte) int {
+	n := min(len(dst), len(payload))
+	x := &d.x
+	for k, code := range payload[:n] {
+		rl, rh := d.decodeBands(code)
+		copy(x[:qmfHistory-2], x[2:])
+		x[qmfHistory-2] = rl + rh
+		x[qmfHistory-1] = rl - rh
+		dst[k] = int16(rl << 1) // 15-bit band signal back to 16 bits
+	}
+	return n
 }
 
 // decodeBands reconstructs one sample of each sub-band (15-bit) from one

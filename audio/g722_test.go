@@ -198,6 +198,92 @@ func TestG722NoAllocations(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		e.Encode(code, pcm)
 		d.Decode(out, code)
+		e.EncodeNarrow(code, pcm[:G722FrameBytes])
+		d.DecodeNarrow(out, code)
 	})
 	require.Zero(t, allocs)
+}
+
+// toneAt measures a tone at f in pcm (rate Hz), skipping the first 50
+// ms: its amplitude, and the share of the signal's power it holds.
+func toneAt(pcm []int16, rate int, f float64) (amp, purity float64) {
+	pcm = pcm[rate/20:]
+	var c, s, total float64
+	for i, v := range pcm {
+		w := 2 * math.Pi * f * float64(i) / float64(rate)
+		c += float64(v) * math.Cos(w)
+		s += float64(v) * math.Sin(w)
+		total += float64(v) * float64(v)
+	}
+	n := float64(len(pcm))
+	amp = 2 * math.Hypot(c, s) / n
+	return amp, (amp * amp / 2) / (total / n)
+}
+
+// The narrow paths meet G.711's world: a wideband caller's audio read at
+// 8 kHz (for digits, or a G.711 leg) and 8 kHz audio sent as G.722 to a
+// wideband decoder keep a tone's frequency and level (the lower sub-band
+// lags the 16 kHz signal by a fraction of a sample, so a sample-by-sample
+// SNR would measure that lag, not the audio).
+func TestG722NarrowPaths(t *testing.T) {
+	for _, f := range []float64{697, 941, 1209, 1633, 3000} {
+		tone16 := sine16k(f, 8000, G722SampleRate)
+		var e G722Encoder
+		code := make([]byte, len(tone16)/2)
+		e.Encode(code, tone16)
+		var d G722Decoder
+		got8 := make([]int16, len(code))
+		require.Equal(t, len(code), d.DecodeNarrow(got8, code))
+		amp, purity := toneAt(got8, SampleRate, f)
+		t.Logf("%v Hz at 16 kHz read at 8 kHz: amplitude %.0f of 8000, purity %.4f", f, amp, purity)
+		require.InDelta(t, 8000, amp, 8000*0.11, "%v Hz read narrow: level within 1 dB", f)
+		require.Greater(t, purity, 0.99, "%v Hz read narrow", f)
+
+		tone8 := Resample(tone16, G722SampleRate, SampleRate)
+		var en G722Encoder
+		code = make([]byte, len(tone8))
+		require.Equal(t, len(tone8), en.EncodeNarrow(code, tone8))
+		var dw G722Decoder
+		got16 := make([]int16, 2*len(code))
+		dw.Decode(got16, code)
+		amp, purity = toneAt(got16, G722SampleRate, f)
+		t.Logf("%v Hz at 8 kHz sent narrow, decoded at 16 kHz: amplitude %.0f, purity %.4f", f, amp, purity)
+		require.InDelta(t, 8000, amp, 8000*0.11, "%v Hz sent narrow: level within 1 dB", f)
+		require.Greater(t, purity, 0.99, "%v Hz sent narrow", f)
+	}
+}
+
+// G722's silence byte decodes to silence after speech, once the
+// predictor has let go of it (within 50 ms).
+func TestG722SilenceByte(t *testing.T) {
+	var d G722Decoder
+	var e G722Encoder
+	speech := speechLike(G722SampleRate / 2)
+	code := make([]byte, len(speech)/2)
+	e.Encode(code, speech)
+	d.Decode(make([]int16, len(speech)), code)
+	quiet := make([]byte, G722FrameBytes*10)
+	for i := range quiet {
+		quiet[i] = G722.SilenceByte()
+	}
+	out := make([]int16, 2*len(quiet))
+	d.Decode(out, quiet)
+	for i, s := range out[len(out)/2:] {
+		require.LessOrEqual(t, abs16(s), int16(40), "sample %d: silence should be below -58 dBFS", i)
+	}
+}
+
+// The receive path of a G.722 call that is not bridged: 20 ms read at
+// 8 kHz for the digit detector.
+func BenchmarkG722DecodeNarrow20ms(b *testing.B) {
+	pcm := speechLike(G722FrameSamples)
+	var e G722Encoder
+	code := make([]byte, G722FrameBytes)
+	e.Encode(code, pcm)
+	var d G722Decoder
+	dst := make([]int16, G722FrameBytes)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.DecodeNarrow(dst, code)
+	}
 }
