@@ -20,6 +20,10 @@ type Config struct {
 	ExternalAddr string
 	UserAgent    string
 	Codecs       []audio.Codec // preference order
+	// TrunkCodecs, when set, gives a trunk's own codec preference (its
+	// configuration's codecs list) for calls admitted as that trunk; nil
+	// or an empty list: Codecs.
+	TrunkCodecs func(trunk string) []audio.Codec
 	// MinSE is the smallest session interval we accept (RFC 4028: >= 90 s).
 	MinSE time.Duration
 	// RingTime, when set, sends 180 Ringing and waits that long before
