@@ -139,6 +139,10 @@ type Trunk struct {
 	Strip       int      `yaml:"strip"`
 	Prefix      string   `yaml:"prefix"`
 	InboundFrom []string `yaml:"inbound_from"`
+	// Codecs (ivrd addition) is the trunk's own codec preference (PCMU,
+	// PCMA, G722), for calls it brings in and calls placed through it;
+	// empty: server.media.codecs.
+	Codecs []string `yaml:"codecs"`
 }
 
 // Extension is an internal extension.

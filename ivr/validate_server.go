@@ -43,7 +43,7 @@ func (v *validator) server() {
 	}
 	for i, c := range s.Media.Codecs {
 		if _, err := audio.ParseCodec(c); err != nil {
-			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA)", c)
+			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA, G722)", c)
 		}
 	}
 	for i, d := range s.Media.DTMF {
@@ -82,6 +82,11 @@ func (v *validator) trunks() {
 		}
 		if t.Strip < 0 {
 			v.errf(path+".strip", "must not be negative")
+		}
+		for j, c := range t.Codecs {
+			if _, err := audio.ParseCodec(c); err != nil {
+				v.errf(fmt.Sprintf("%s.codecs[%d]", path, j), "unsupported codec %q (PCMU, PCMA, G722)", c)
+			}
 		}
 		for j, n := range t.InboundFrom {
 			if _, err := netip.ParsePrefix(n); err != nil {
