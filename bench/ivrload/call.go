@@ -79,7 +79,7 @@ func (c *sipCall) run(ctx context.Context) {
 			sock.close()
 		}
 	}()
-	c.sdp = offer(cfg.LocalIP, sock.port, cfg.eventPT(), uint64(c.idx)+1)
+	c.sdp = offer(cfg.LocalIP, sock.port, cfg.eventPT(), uint64(c.idx)+1, cfg.Codec)
 	setupCtx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
 	defer cancel()
 	start := time.Now()
@@ -116,7 +116,13 @@ func (c *sipCall) run(ctx context.Context) {
 		return
 	}
 
-	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, removed: make(chan struct{})}
+	if (cfg.Codec == CodecG722 && !ans.g722) || (cfg.Codec == CodecPCMU && !ans.pcmu) {
+		c.failf("codec not accepted")
+		r.logf("call %d: the answer does not take %s", c.idx, cfg.Codec)
+		c.hangUp(ctx)
+		return
+	}
+	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, audioPT: payloadType(cfg.Codec), removed: make(chan struct{})}
 	var digitAt time.Time
 	if cfg.Digit != 0 {
 		digitAt = c.out.answeredAt.Add(cfg.DigitAfter)
