@@ -77,7 +77,7 @@ func (r *run) ringGroup(id string) error {
 	if len(members) == 0 {
 		return fmt.Errorf("%w: group %s", ErrNoMember, g.ID)
 	}
-	out := sip.Outbound{}
+	out := sip.Outbound{Ringback: ringback}
 	if g.Announce != "" {
 		if p, ok := r.snap.Prompts.Get(g.Announce); ok {
 			out.Announce = p

@@ -80,7 +80,7 @@ func TestMenuTypeAheadInvalidThenTransfer(t *testing.T) {
 	assert.Equal(t, "91", keysOf(rec))
 	assert.Equal(t, 1, rec.Invalid)
 	assert.Equal(t, 0, rec.Timeouts)
-	assert.Equal(t, "transfer uri sip:sales@pbx done", rec.Outcome)
+	assert.Equal(t, "transfer uri sip:sales@pbx done", rec.Outcome.String())
 	assert.Equal(t, call.EndTransferred, rec.Reason)
 }
 
@@ -101,7 +101,7 @@ func TestMenuFailedTransferTimeoutAndFailure(t *testing.T) {
 	assert.Equal(t, 1, rec.Timeouts)
 	require.Len(t, rec.Transfers, 1)
 	assert.NotEmpty(t, rec.Transfers[0].Err)
-	assert.Equal(t, "hangup failure", rec.Outcome)
+	assert.Equal(t, "hangup failure", rec.Outcome.String())
 	assert.Equal(t, call.EndMenuHangup, rec.Reason)
 	assert.Equal(t, call.SideIVRD, rec.Side)
 }
@@ -121,7 +121,7 @@ func TestMenuSkipsMissingPromptsAndStopsOnHangup(t *testing.T) {
 	rec := r.record(t)
 	assert.Equal(t, []string{"main", "sub"}, rec.Path)
 	assert.Equal(t, "2", keysOf(rec))
-	assert.Equal(t, "caller hung up", rec.Outcome)
+	assert.Equal(t, "caller hung up", rec.Outcome.String())
 	assert.Equal(t, call.EndCallerHangup, rec.Reason)
 }
 
@@ -141,7 +141,7 @@ func TestMenuTimeLimitEndsTheCall(t *testing.T) {
 	_, err := c.WaitRequest(sip.BYE, 5*time.Second)
 	require.NoError(t, err, "ivrd hangs up at the limit")
 	rec := r.record(t)
-	assert.Equal(t, "hangup menu time limit", rec.Outcome)
+	assert.Equal(t, "hangup menu time limit", rec.Outcome.String())
 	assert.Equal(t, call.EndMenuHangup, rec.Reason)
 	assert.Equal(t, call.SideIVRD, rec.Side)
 }
@@ -161,7 +161,7 @@ func TestMenuInvalidThenTimeoutFailure(t *testing.T) {
 	assert.Equal(t, 1, rec.Invalid)
 	assert.Equal(t, 1, rec.Timeouts)
 	assert.Empty(t, rec.Transfers)
-	assert.Equal(t, "hangup failure", rec.Outcome)
+	assert.Equal(t, "hangup failure", rec.Outcome.String())
 	assert.Equal(t, call.EndMenuHangup, rec.Reason)
 	assert.Equal(t, call.SideIVRD, rec.Side)
 }

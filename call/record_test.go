@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,7 +21,6 @@ import (
 	"github.com/ivrd/ivrd/prompts"
 	ivrdsip "github.com/ivrd/ivrd/sip"
 	"github.com/ivrd/ivrd/sip/siptest"
-	"github.com/ivrd/ivrd/store"
 )
 
 // rig is a SIP server whose calls the call package owns; every finished
@@ -178,42 +176,5 @@ func TestRecordCallerHangsUpInMenu(t *testing.T) {
 	rec := r.record(t)
 	assert.Equal(t, call.EndCallerHangup, rec.Reason)
 	assert.Equal(t, call.SideCaller, rec.Side)
-	assert.Equal(t, "caller hung up", rec.Outcome)
-}
-
-// TestVoicemailAfterAnEarlierHash: a # pressed before the beep (here the
-// key that chose voicemail) does not end the recording at once, and the
-// record says ivrd ended the call after the message.
-func TestVoicemailAfterAnEarlierHash(t *testing.T) {
-	r := newRig(t, `
-ivrs:
-  - id: main
-    extensions: ["100"]
-    prompt: beep
-    keys: { "#": { voicemail: "1001" } }
-`)
-	c, err := siptest.NewCaller("udp")
-	require.NoError(t, err)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	answered, err := c.Call(ctx, r.srv.Addr("udp"), "100")
-	require.NoError(t, err)
-	var seq uint16
-	press(t, c, answered.Media, '#', &seq, 1000)
-	press(t, c, answered.Media, '#', &seq, 2000) // typed ahead during the greeting
-	// The caller speaks for a second after the beep, then presses #.
-	time.Sleep(1500 * time.Millisecond)
-	require.NoError(t, c.SendTone(answered.Media, 440, 50, &seq))
-	press(t, c, answered.Media, '#', &seq, 90000)
-	_, err = c.WaitRequest(sip.BYE, 10*time.Second)
-	require.NoError(t, err, "ivrd hangs up after the goodbye")
-	rec := r.record(t)
-	assert.Equal(t, call.EndVoicemail, rec.Reason)
-	assert.Equal(t, call.SideIVRD, rec.Side)
-	require.NotEmpty(t, rec.Voicemail)
-	msgs, err := store.Voicemail{Dir: r.voicemailDir}.List("1001")
-	require.NoError(t, err)
-	require.Len(t, msgs, 1)
-	assert.Greater(t, msgs[0].Duration, 500*time.Millisecond, "the message holds the caller's speech, not 0 s")
+	assert.Equal(t, "caller hung up", rec.Outcome.String())
 }

@@ -110,6 +110,24 @@ type Media struct {
 	Codecs   []string `yaml:"codecs"`
 	DTMF     []string `yaml:"dtmf"`
 	Inband   string   `yaml:"inband"`
+	// RealtimePriority (ivrd addition) is the SCHED_FIFO priority the
+	// media pacer threads ask for (1-49; absent: 10; 0: none). Without
+	// the right to it (LimitRTPRIO or CAP_SYS_NICE) they run at normal
+	// priority, said once in the log.
+	RealtimePriority *int `yaml:"realtime_priority"`
+}
+
+// DefaultRealtimePriority is the pacers' SCHED_FIFO priority when
+// server.media.realtime_priority is absent: above every normal thread,
+// below the kernel's own real-time work (which runs at 50 and up).
+const DefaultRealtimePriority = 10
+
+// PacerPriority is server.media.realtime_priority with its default.
+func (m Media) PacerPriority() int {
+	if m.RealtimePriority == nil {
+		return DefaultRealtimePriority
+	}
+	return *m.RealtimePriority
 }
 
 // API configures the management HTTP server.

@@ -24,6 +24,7 @@ var restartSettings = []struct {
 	{"server.media.codecs", func(c *Config) any { return upper(c.Server.Media.Codecs) }},
 	{"server.media.dtmf", func(c *Config) any { return lower(c.Server.Media.DTMF) }},
 	{"server.media.inband", func(c *Config) any { return c.Server.Media.Inband }},
+	{"server.media.realtime_priority", func(c *Config) any { return c.Server.Media.PacerPriority() }},
 	{"server.api.listen", func(c *Config) any { return c.Server.API.Listen }},
 	{"server.store", func(c *Config) any { return c.Server.Store }},
 	{"server.node_id", func(c *Config) any { return c.Server.NodeID }},

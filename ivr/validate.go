@@ -84,6 +84,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.voicemailBoxes()
 	v.schedules()
 	v.ivrs()
+	v.numbering() // internal.go
 	v.reachable()
 	v.cycles()
 	v.webhooks() // webhooks.go
@@ -306,6 +307,9 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		return
 	}
 	switch d.Kind {
+	case KindInternal:
+		v.internalDest(path, d, m)
+		return
 	case KindURI:
 		if d.Target == "" {
 			v.errf(path, "bad SIP URI %q: empty", d.Target)

@@ -31,6 +31,9 @@ func (v *validator) server() {
 			v.errf("server.sip.external_address", "%q is not an IP address", a)
 		}
 	}
+	if p := s.Media.PacerPriority(); p < 0 || p > 49 {
+		v.errf("server.media.realtime_priority", "%d: want 1-49 (SCHED_FIFO, below the kernel's own threads), or 0 for none", p)
+	}
 	// RTP takes even ports and RTCP the odd one above: the range starts
 	// even and holds at least one pair.
 	l, h, err := parsePortRange(s.Media.RTPPorts)

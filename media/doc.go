@@ -35,8 +35,9 @@
 // the key press that chose a bridge is kept from the far end. These run
 // on the receiving loop and must not block.
 //
-// It must not import sip, ivr, call or dtmf: it knows nothing of SIP,
-// menus or what a digit means. It sends the frames it is given (prompts,
-// relayed audio, or silence) and hands on what arrives. Logs go to the
-// logger in EngineConfig.
+// It must not import sip, ivr, call, dtmf or prompts: it knows nothing of
+// SIP, menus, what a digit means or which sound is which. It sends the
+// frames it is given (a Clip: a prompt, ringback; relayed audio; or
+// silence) and hands on what arrives. Logs go to the logger in
+// EngineConfig.
 package media

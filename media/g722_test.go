@@ -86,15 +86,15 @@ func TestG722SessionPlaysWidebandPrompt(t *testing.T) {
 		t.Fatal("prompt never finished")
 	}
 	var pkts []rtp.Packet
-	start := 0
+	start := -1
 	eventually(t, "the prompt's packets", func() bool {
 		pkts = p.packets()
-		for i := 1; i < len(pkts); i++ {
-			if pkts[i].Marker { // the prompt's first packet
+		for i := range pkts {
+			if pkts[i].Marker { // the last marker is the prompt's first packet (the stream's, if it began with it)
 				start = i
 			}
 		}
-		return start > 0 && len(pkts) >= start+prompt.Frames()
+		return start >= 0 && len(pkts) >= start+prompt.Frames()
 	})
 	pkts = pkts[start : start+prompt.Frames()]
 	for i, pkt := range pkts {

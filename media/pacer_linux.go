@@ -53,7 +53,7 @@ type rxState struct {
 func (*rxState) init()     {}
 func (*rxState) wait(bool) {}
 
-func newPacer(log *slog.Logger, onLate func(time.Duration)) (*pacer, error) {
+func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, error) {
 	p := &pacer{log: log, late: lateness{report: onLate}}
 	sys := &p.sys
 	sys.socks = map[int32]watched{}
@@ -75,7 +75,15 @@ func newPacer(log *slog.Logger, onLate func(time.Duration)) (*pacer, error) {
 	}
 	sys.timer = os.NewFile(uintptr(timer), "timerfd")
 	p.wg.Add(1)
-	go p.run()
+	scheduled := make(chan struct{})
+	go func() {
+		if prio > 0 {
+			p.sched, p.realtime = realtime(prio)
+		}
+		close(scheduled)
+		p.run()
+	}()
+	<-scheduled
 	return p, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	"github.com/ivrd/ivrd/audio"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // relayDepth is the relay's jitter allowance in 20 ms frames: beyond it the
@@ -44,7 +43,7 @@ func (r *Relay) push(pcm []int16, wide bool) {
 	if wide != r.wide {
 		r.wide, r.head, r.count, r.fill = wide, 0, 0, 0
 	}
-	size := prompts.FrameSamples
+	size := frameSamples
 	if wide {
 		size = wideFrame
 	}
@@ -80,11 +79,11 @@ func (r *Relay) pop(dst []byte, c audio.Codec, g *audio.G722Encoder) bool {
 	case c == audio.G722 && r.wide:
 		g.Encode(dst, frame[:])
 	case c == audio.G722:
-		g.EncodeNarrow(dst, frame[:prompts.FrameSamples])
+		g.EncodeNarrow(dst, frame[:frameSamples])
 	case r.wide:
 		return false
 	default:
-		audio.EncodeG711(dst, frame[:prompts.FrameSamples], c)
+		audio.EncodeG711(dst, frame[:frameSamples], c)
 	}
 	return true
 }

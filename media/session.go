@@ -10,7 +10,6 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/ivrd/ivrd/audio"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // Params are a session's negotiated media.
@@ -65,7 +64,7 @@ type Session struct {
 	started  bool
 	closed   bool
 	hdr      rtp.Header
-	pkt      [headerLen + prompts.FrameSamples]byte
+	pkt      [headerLen + frameSamples]byte
 	playing  []byte // remaining payload of the current prompt
 	onDone   func()
 	newSpurt bool
@@ -177,7 +176,7 @@ func (s *Session) useCodec(c audio.Codec) {
 
 // Play replaces the current playback with p. onDone runs once, in its own
 // goroutine, when the last frame has been sent; never when stopped.
-func (s *Session) Play(p *prompts.Prompt, onDone func()) {
+func (s *Session) Play(p Clip, onDone func()) {
 	// The payload is found outside the lock: a prompt made at call time
 	// is encoded for G.722 on first use, which must not hold up the
 	// pacer.
@@ -274,7 +273,7 @@ func (s *Session) sendFrame() {
 		_, _ = s.hdr.MarshalTo(s.pkt[:headerLen]) // a 12-byte header always fits the buffer
 		s.hdr.SequenceNumber++
 		s.hdr.Marker = false
-		s.sentRTP, s.octets = true, s.octets+prompts.FrameSamples
+		s.sentRTP, s.octets = true, s.octets+frameSamples
 		// Under the lock: Close closes the socket only after closed is
 		// set, so this never writes to a closed (or reused) descriptor.
 		if s.sock.writeTo(s.pkt[:], s.params.Remote) == nil {
@@ -282,7 +281,7 @@ func (s *Session) sendFrame() {
 		}
 	}
 	// The clock runs on while held, so the stream resumes continuous.
-	s.hdr.Timestamp += prompts.FrameSamples
+	s.hdr.Timestamp += frameSamples
 	s.mu.Unlock()
 	if done != nil {
 		go done()
@@ -305,7 +304,7 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 	if err != nil {
 		return err
 	}
-	arrival := int64(time.Since(s.epoch) * prompts.SampleRate / time.Second)
+	arrival := int64(time.Since(s.epoch) * audio.SampleRate / time.Second)
 	s.mu.Lock()
 	if !s.latch.accept(&s.params, from, h.SequenceNumber, arrival) {
 		s.mu.Unlock()
@@ -380,7 +379,7 @@ func (s *Session) Stats() Stats {
 
 // tsDuration converts RTP timestamp units (8 kHz) to a duration.
 func tsDuration(units float64) time.Duration {
-	return time.Duration(units * float64(time.Second) / prompts.SampleRate)
+	return time.Duration(units * float64(time.Second) / audio.SampleRate)
 }
 
 // Remote is where audio goes now (after latching, the peer's real source).

@@ -15,6 +15,8 @@ type Health struct {
 	Listening func() bool
 	// Draining is sip.Server.Draining: the state OPTIONS answers 503 in.
 	Draining func() bool
+	// Overloaded is media.Engine.Overloaded: OPTIONS answers 503 then too.
+	Overloaded func() bool
 	// Capacity is how many more calls the server can take (free RTP
 	// port pairs); nil: unlimited.
 	Capacity func() int
@@ -75,6 +77,13 @@ func (h *Health) Checks(ctx context.Context) []Check {
 		c := Check{Name: "not_draining", OK: !h.Draining()}
 		if !c.OK {
 			c.Detail = "draining: no new calls (SIP OPTIONS answers 503)"
+		}
+		out = append(out, c)
+	}
+	if h.Overloaded != nil {
+		c := Check{Name: "not_overloaded", OK: !h.Overloaded()}
+		if !c.OK {
+			c.Detail = "the media pacers keep waking late: new calls are refused (SIP 503) until they catch up"
 		}
 		out = append(out, c)
 	}

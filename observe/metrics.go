@@ -18,6 +18,11 @@ type Gauges struct {
 	ActiveCalls func() int
 	Ports       func() (inUse, total int) // the RTP port pool
 	Draining    func() bool
+	// Overloaded is media.Engine.Overloaded: the pacers keep waking late
+	// and new calls are refused.
+	Overloaded func() bool
+	// Realtime: the media pacers run at real-time priority.
+	Realtime func() bool
 }
 
 // Metrics holds every collector. Labels are bounded sets only: no call
@@ -104,6 +109,26 @@ func NewMetrics(g Gauges) *Metrics {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},
 			func() float64 {
 				if g.Draining() {
+					return 1
+				}
+				return 0
+			}))
+	}
+	if g.Realtime != nil {
+		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_pacer_realtime",
+			Help: "1 when the media pacer threads run at SCHED_FIFO priority (server.media.realtime_priority), 0 at normal priority."},
+			func() float64 {
+				if g.Realtime() {
+					return 1
+				}
+				return 0
+			}))
+	}
+	if g.Overloaded != nil {
+		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_media_overloaded",
+			Help: "1 while the media pacers keep waking late: new calls and OPTIONS get 503."},
+			func() float64 {
+				if g.Overloaded() {
 					return 1
 				}
 				return 0

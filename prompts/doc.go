@@ -23,5 +23,10 @@
 // audio's: prompts calls audio.DecodeNative, audio.Resample, EncodeG711
 // and the G.722 encoder.
 //
-// It must not import anything that knows RTP, sockets or menus.
+// What a spoken prompt is and the rules for language and voice names are
+// package spoken's (Spoken is spoken.Prompt), shared with the
+// configuration's validation.
+//
+// It must not import anything that knows RTP, sockets or menus: of ivrd
+// it imports audio and spoken only.
 package prompts

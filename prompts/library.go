@@ -8,11 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ivrd/ivrd/spoken"
 )
 
 // Library holds loaded prompts by name: a default set and, for each
@@ -153,13 +154,6 @@ func (l *Library) put(lang string, p *Prompt) {
 	l.byLang[lang][p.Name] = p
 }
 
-// languageCode is what a language set may be called: an ISO 639 code with
-// optional region or variant ("es", "pt-br", "en_GB", "yue").
-var languageCode = regexp.MustCompile(`^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$`)
-
-// ValidLanguage says whether s can name a language (and its folder).
-func ValidLanguage(s string) bool { return len(s) <= 20 && languageCode.MatchString(s) }
-
 // LoadDir loads every .wav and .pcm file in dir, and each language's in
 // the subfolder named by its code (prompts/es/welcome.wav is welcome in
 // Spanish). Other subfolders are ignored. Every bad file is reported,
@@ -181,7 +175,7 @@ func LoadFS(fsys fs.FS, dir string) (*Library, error) {
 	lib := &Library{byName: map[string]*Prompt{}}
 	errs := loadSet(fsys, dir, "", entries, lib)
 	for _, e := range entries {
-		if !e.IsDir() || !ValidLanguage(e.Name()) {
+		if !e.IsDir() || !spoken.ValidLanguage(e.Name()) {
 			continue
 		}
 		sub := path.Join(dir, e.Name())

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/media"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // Outbound describes a call leg ivrd places for a bridge.
@@ -28,9 +27,13 @@ type Outbound struct {
 	// extension's registered contacts): the first to answer wins, the
 	// others are cancelled.
 	Fork []string
+	// Ringback, when set, is played to the caller, again and again, while
+	// the far end rings (180 without early media; a fork from the start).
+	// What it sounds like is the call owner's choice.
+	Ringback media.Clip
 	// Announce, when set, is played to the far end that answers before
 	// the caller is connected (a ring group's announcement).
-	Announce *prompts.Prompt
+	Announce media.Clip
 	// Codecs is the codec preference offered to the far end (a trunk's
 	// codecs list); nil: the server's.
 	Codecs []audio.Codec
@@ -189,9 +192,8 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 		return fail(fmt.Errorf("bridge: invite %s: %w", uri.String(), err))
 	}
 	var early bool
-	ringback := prompts.Ringback()
 	var loop func()
-	loop = func() { c.Media.Play(ringback, loop) }
+	loop = func() { c.Media.Play(o.Ringback, loop) }
 	err = dlg.WaitAnswer(rctx, sipgo.AnswerOptions{
 		Username: o.Username,
 		Password: o.Password,
@@ -211,7 +213,9 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 				return nil
 			}
 			if !early && res.StatusCode == 180 && !c.Media.Playing() {
-				loop()
+				if o.Ringback != nil {
+					loop()
+				}
 				c.Log.Info("bridge ringing")
 			}
 			return nil
@@ -308,11 +312,12 @@ func (c *Call) bridgeFork(ctx context.Context, o Outbound) (*Bridged, error) {
 		err error
 	}
 	results := make(chan result, len(o.Fork))
-	ringback := prompts.Ringback()
-	var loop func()
-	loop = func() { c.Media.Play(ringback, loop) }
-	loop()
-	defer c.Media.StopPlayback()
+	if o.Ringback != nil {
+		var loop func()
+		loop = func() { c.Media.Play(o.Ringback, loop) }
+		loop()
+		defer c.Media.StopPlayback()
+	}
 	for _, uri := range o.Fork {
 		one := o
 		one.Fork, one.URI = nil, uri

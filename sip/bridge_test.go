@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zaf/g711"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -42,7 +43,31 @@ type bridgeHandler struct {
 	gate     chan struct{} // when set, bridging waits for it to close
 }
 
+// toneClip is a generated tone as a media.Clip: the sound a call owner
+// hands a bridge for its ringback.
+type toneClip struct{ pcmu, pcma []byte }
+
+func newToneClip(f1, f2, dBm0 float64, onMs, offMs int) toneClip {
+	pcm := audio.Tone(f1, f2, dBm0, onMs, offMs)
+	c := toneClip{pcmu: make([]byte, len(pcm)), pcma: make([]byte, len(pcm))}
+	audio.EncodeG711(c.pcmu, pcm, audio.PCMU)
+	audio.EncodeG711(c.pcma, pcm, audio.PCMA)
+	return c
+}
+
+func (c toneClip) Payload(codec audio.Codec) []byte {
+	if codec == audio.PCMA {
+		return c.pcma
+	}
+	return c.pcmu
+}
+
+// newBridgeHandler bridges to out; like the call owner, it gives every
+// bridge ringback (the tone the caller hears while the far end rings).
 func newBridgeHandler(out Outbound) *bridgeHandler {
+	if out.Ringback == nil {
+		out.Ringback = newToneClip(440, 480, -19, 2000, 4000)
+	}
 	return &bridgeHandler{out: out, result: make(chan error, 1), ends: make(chan BridgeEnd, 1), calls: make(chan *Call, 1)}
 }
 

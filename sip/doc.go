@@ -15,8 +15,11 @@
 // media (a port is needed for the SDP), starts it and applies each
 // re-negotiation, and joins two sessions with media.Bridge; where received
 // audio and key presses go is the call owner's business (Call.Media,
-// Call.OnInfoDigit). It hands the answered call to a Handler and reports
+// Call.OnInfoDigit), and so is every sound: a bridge plays the ringback
+// and the announcement its Outbound carries (media.Clip), at the moments
+// the signalling sets. It hands the answered call to a Handler and reports
 // how it ended (EndCause, BridgeEnd).
 //
-// It must not import ivr or call: it knows nothing of menus.
+// It must not import ivr or call (it knows nothing of menus), prompts (it
+// makes no sound of its own) or store.
 package sip

@@ -118,6 +118,9 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 	if s.draining.Load() {
 		return "", "", st, nil, choice, ErrDraining
 	}
+	if s.engine != nil && s.engine.Overloaded() {
+		return "", "", st, nil, choice, ErrOverloaded
+	}
 	if s.cfg.Admit != nil {
 		src, _ := netip.ParseAddrPort(req.Source())
 		var ok bool

@@ -405,6 +405,11 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, code, reason, nil, hdrs...)
 		return
 	}
+	if s.engine != nil && s.engine.Overloaded() {
+		code, reason, hdrs := rejection(ErrOverloaded)
+		s.respond(tx, req, code, reason, nil, hdrs...)
+		return
+	}
 	s.respond(tx, req, 200, "OK", nil,
 		sip.NewHeader("Allow", allowHeader),
 		sip.NewHeader("Accept", acceptHeader),

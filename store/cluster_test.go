@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store/storetest"
 )
@@ -114,7 +115,7 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		_, err := s.exec(ctx, s.db, `UPDATE cluster_nodes SET seen_at = ? WHERE node = 'b'`, time.Now().Add(-time.Minute).UnixMilli())
 		require.NoError(t, err)
 		start := func(id, node string) {
-			require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: id, Node: node, From: "1", To: "100", Source: "unknown", InviteAt: time.Now()}))
+			require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: id, Node: node, From: "1", To: "100", Source: cdr.SourceUnknown, InviteAt: time.Now()}))
 		}
 		start("b1", "b")
 		start("b2", "b")
@@ -122,7 +123,7 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		start("a1", "a")
 		start("b3", "b")
 		end := time.Now()
-		require.NoError(t, s.CallEnded(ctx, CallRecord{CallID: "b3", Node: "b", EndAt: &end, EndReason: "caller hung up"}))
+		require.NoError(t, s.CallEnded(ctx, cdr.Record{CallID: "b3", Node: "b", EndAt: &end, EndReason: cdr.EndCallerHangup}))
 
 		lost, err := s.SweepLost(ctx, "a", 10*time.Second)
 		require.NoError(t, err)
@@ -130,10 +131,10 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		for id, want := range map[string]string{"b1": "interrupted", "b2": "interrupted", "b3": "ended", "c1": "started", "a1": "started"} {
 			r, err := s.Call(ctx, id)
 			require.NoError(t, err)
-			require.Equal(t, want, r.State, id)
+			require.Equal(t, want, string(r.State), id)
 		}
 		r, _ := s.Call(ctx, "b1")
-		require.Equal(t, "node lost", r.EndReason)
+		require.Equal(t, cdr.EndNodeLost, r.EndReason)
 		require.NotNil(t, r.EndAt)
 
 		// A second sweep (another survivor) finds nothing left to settle.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store/storetest"
@@ -314,20 +315,20 @@ func TestCallRecordsCrashSafe(t *testing.T) {
 		ctx := context.Background()
 		s := openTest(t, url)
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: "a", Node: "n1", From: "200", To: "100", Source: "unknown", InviteAt: now}))
-		require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: "b", Node: "n1", From: "201", To: "100", Source: "unknown", InviteAt: now}))
+		require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: "a", Node: "n1", From: "200", To: "100", Source: cdr.SourceUnknown, InviteAt: now}))
+		require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: "b", Node: "n1", From: "201", To: "100", Source: cdr.SourceUnknown, InviteAt: now}))
 		end := now.Add(time.Minute)
-		require.NoError(t, s.CallEnded(ctx, CallRecord{CallID: "a", IVR: "main", Path: "main>support", EndAt: &end, EndReason: "caller hung up", EndedBy: "caller"}))
+		require.NoError(t, s.CallEnded(ctx, cdr.Record{CallID: "a", IVR: "main", Path: cdr.Path{"main", "support"}, EndAt: &end, EndReason: cdr.EndCallerHangup, EndedBy: cdr.EndedByCaller}))
 		// The process "crashed" with b in progress: reopening settles it.
 		n, err := s.MarkInterrupted(ctx, "n1")
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
 		a, err := s.Call(ctx, "a")
 		require.NoError(t, err)
-		require.Equal(t, "ended", a.State)
-		require.Equal(t, "main>support", a.Path)
+		require.Equal(t, cdr.StateEnded, a.State)
+		require.Equal(t, cdr.Path{"main", "support"}, a.Path)
 		b, err := s.Call(ctx, "b")
 		require.NoError(t, err)
-		require.Equal(t, "interrupted", b.State)
+		require.Equal(t, cdr.StateInterrupted, b.State)
 	})
 }

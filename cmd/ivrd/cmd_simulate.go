@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/node"
+	"github.com/ivrd/ivrd/prompts"
 )
 
 func runSimulate(args []string, stdout, stderr io.Writer) int {
@@ -41,7 +43,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	}
 	// Simulate only what serve would run: errors refuse, warnings go to
 	// stderr so stdout stays one JSON object per line.
-	lib, probs := addSpoken(speakerFor(*cfgPath, true), cfg, lib)
+	lib, probs := node.AddSpoken(&prompts.Speaker{}, cfg, lib)
 	probs = append(probs, ivr.Validate(cfg, lib.AllNames())...)
 	for _, p := range probs {
 		fmt.Fprintln(stderr, p)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/node"
+	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store"
 )
 
@@ -19,11 +21,11 @@ import (
 // data/ivrd.db, without --config) with that file's settings as its base,
 // importing nothing.
 func storeFor(ctx context.Context, path string) (*store.Store, error) {
-	data, cfg, lib, err := fileSource(path)
+	data, cfg, lib, err := node.FileSource(path, &prompts.Speaker{CacheDir: filepath.Join(node.DataDir(path), "speech")})
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, path, cfg, nil, nil)
+	st, err := node.OpenStore(ctx, path, cfg, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/node"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -41,7 +42,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, err)
 		return 1
 	}
-	lib, spoken := addSpoken(speakerFor(path, true), cfg, lib)
+	lib, spoken := node.AddSpoken(&prompts.Speaker{}, cfg, lib)
 	probs = append(probs, spoken...)
 	probs = append(probs, ivr.Validate(cfg, lib.AllNames())...)
 	for _, p := range probs {

@@ -31,6 +31,7 @@ func TestBaresipG722HearsWidebandPromptAndPressesAKey(t *testing.T) {
 		t.Skip("baresip's g722 module is missing (/usr/lib/baresip/modules/g722.so)")
 	}
 	srv := startIvrd(t, buildIvrd(t))
+	srv.waitAcceptingCalls(t)
 
 	dir := t.TempDir()
 	bsPort, consPort := freePort(t), freePort(t)

@@ -195,3 +195,33 @@ func rms(pcm []int16) float64 {
 	}
 	return math.Sqrt(s / float64(len(pcm)))
 }
+
+// waitAcceptingCalls waits until ivrd answers OPTIONS with 200: it
+// answers 503 while its media engine is overloaded (a busy test machine
+// makes its pacers wake late), and calls placed then would be refused.
+func (s *server) waitAcceptingCalls(t *testing.T) {
+	t.Helper()
+	conn, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", s.sipPort))
+	require.NoError(t, err)
+	defer func() { _ = conn.Close() }()
+	local := conn.LocalAddr().String()
+	last := ""
+	for i := 0; i < 60; i++ {
+		msg := fmt.Sprintf("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-wb-%d\r\n"+
+			"From: <sip:probe@%s>;tag=wb\r\nTo: <sip:127.0.0.1:%d>\r\nCall-ID: wideband-probe-%d\r\nCSeq: %d OPTIONS\r\n"+
+			"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", s.sipPort, local, i, local, s.sipPort, i, i+1)
+		_, err := conn.Write([]byte(msg))
+		require.NoError(t, err)
+		buf := make([]byte, 2048)
+		_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := conn.Read(buf)
+		if err == nil {
+			last, _, _ = strings.Cut(string(buf[:n]), "\r\n")
+			if strings.HasPrefix(last, "SIP/2.0 200") {
+				return
+			}
+		}
+		time.Sleep(500 * time.Millisecond) // between probes of a server that said 503
+	}
+	t.Fatalf("ivrd never accepted calls (last answer to OPTIONS: %q):\n%s", last, tail(s.log.String(), 2000))
+}

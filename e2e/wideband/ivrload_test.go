@@ -22,6 +22,7 @@ func TestG722CallsPressKeys(t *testing.T) {
 		te     uint8
 	}{{"rfc4733", 101}, {"inband", 0}} {
 		t.Run(tc.method, func(t *testing.T) {
+			srv.waitAcceptingCalls(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			const calls = 3

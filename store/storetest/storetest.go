@@ -1,5 +1,3 @@
-// Package storetest gives tests of the store and of what is built on it
-// a PostgreSQL database of their own. Test code only.
 package storetest
 
 import (

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/ivrd/ivrd/node"
+	"github.com/ivrd/ivrd/node/nodetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sayConfig greets with a spoken prompt, then (no key) ends the call.
+const sayConfig = `
+server:
+  sip:
+    listen: ["udp://127.0.0.1:0"]
+  media:
+    rtp_ports: "RTP_RANGE"
+prompts_dir: "PROMPTS"
+prompts:
+  - name: hello
+    say: "SAY_TEXT"
+ivrs:
+  - id: main
+    extensions: ["100"]
+    greeting: hello
+    response_timeout: 1s
+    prompt_repeat: 1
+    keys:
+      "#": hangup
+`
+
+const sayText = "Thank you for calling the spoken prompt test. Please hold."
+
+// validate names the spoken prompt espeak-ng cannot speak, and so does
+// serve, which refuses the file.
+func TestValidateWithoutEspeak(t *testing.T) {
+	path := nodetest.WriteConfig(t, sayConfig, "SAY_TEXT", sayText)
+	empty := t.TempDir()
+	t.Setenv("PATH", empty) // no espeak-ng anywhere
+	code, out, _ := runCLI("validate", path)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, `prompts[hello]: cannot speak this prompt: espeak-ng is not installed (apt-get install espeak-ng)`)
+	assert.NotContains(t, out, `unknown prompt "hello"`, "one problem, at the prompt's own place")
+
+	_, err := node.New(node.Options{ConfigPath: path})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `prompts[hello]: cannot speak this prompt: espeak-ng is not installed`)
+}
+
+// A voice espeak-ng does not have, or a voice that would be an option,
+// is an error at the prompt.
+func TestValidateBadVoice(t *testing.T) {
+	needEspeak(t)
+	path := nodetest.WriteConfig(t, `
+prompts_dir: "PROMPTS"
+prompts:
+  - { name: bad, say: "Hello", voice: "xx-nonexistent" }
+  - { name: worse, say: "Hello", voice: "--help" }
+  - { name: fine, say: "Hello", language: es }
+ivrs:
+  - id: main
+    extensions: ["100"]
+    greeting: bad
+    prompt: worse
+    invalid_prompt: fine
+    keys:
+      "#": hangup
+`)
+	code, out, _ := runCLI("validate", path)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, `prompts[bad]: cannot speak this prompt: speech synthesis failed: espeak-ng -v xx-nonexistent: Error: The specified espeak-ng voice does not exist.`)
+	assert.Contains(t, out, `prompts[worse].voice: "--help" is not an espeak-ng voice name`)
+	assert.NotContains(t, out, `prompts[worse]: cannot speak`, "reported once, at the voice")
+	// es/fine exists only in Spanish: the default set has no "fine".
+	assert.Contains(t, out, `ivrs[main].invalid_prompt: unknown prompt "fine"`)
+}

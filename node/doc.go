@@ -1,0 +1,22 @@
+// Package node is ivrd's application layer: one running server built
+// from typed Options (New), with no package-level state. It wires SIP
+// (sip), media (media) and the call owner (call) to what a deployment
+// keeps and watches:
+//
+//   - the configuration: the file imported into the store at start and
+//     on Reload, and every later change followed (LISTEN/NOTIFY on
+//     PostgreSQL, a version poll as a safety net) and swapped in as a new
+//     snapshot for new calls (control.go);
+//   - the management API and web UI on one listener, with its first-start
+//     token (control.go, ui.go);
+//   - call records, written through one queue so that no call waits for
+//     the database (records.go); webhooks fed from call events
+//     (webhooks.go); metrics, health and the API's view of live calls
+//     (observe.go);
+//   - the cluster heartbeat and lost-node sweep (cluster.go), retention
+//     (retention.go), drain (drain.go), spoken prompts (speech.go).
+//
+// cmd/ivrd only parses flags, handles signals and formats output. node
+// must not be imported by any package but cmd/ivrd and tests; it holds
+// no call or menu behaviour of its own (that is call's and ivr's).
+package node

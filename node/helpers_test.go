@@ -1,0 +1,139 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/cdr"
+	"github.com/ivrd/ivrd/node/nodetest"
+	"github.com/ivrd/ivrd/sip/siptest"
+)
+
+func writeConfig(t *testing.T, text string, repl ...string) string {
+	t.Helper()
+	return nodetest.WriteConfig(t, text, repl...)
+}
+
+func newCaller(t *testing.T) *siptest.Caller {
+	t.Helper()
+	c, err := siptest.NewCaller("udp")
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	return c
+}
+
+// testOptions are a test node's Options: its management API on
+// 127.0.0.1:0, so that no test needs the default port 8080 free, and
+// webhook retries after 20 ms up to 200 ms, so that a test sees a
+// receiver's recovery within its bounds.
+func testOptions(path string, w io.Writer, level string) Options {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		panic(err)
+	}
+	return Options{ConfigPath: path, Log: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), APIListen: "127.0.0.1:0",
+		WebhookRetryMin: 20 * time.Millisecond, WebhookRetryMax: 200 * time.Millisecond}
+}
+
+// newService builds a test node (not started).
+func newService(path string, w io.Writer, level string) (*Node, error) {
+	return New(testOptions(path, w, level))
+}
+
+func startConfig(t *testing.T, path string, opts ...func(*Options)) *Node {
+	t.Helper()
+	o := testOptions(path, os.Stderr, "warn")
+	for _, f := range opts {
+		f(&o)
+	}
+	svc, err := New(o)
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(context.Background()))
+	t.Cleanup(svc.Close)
+	return svc
+}
+
+// writeTone writes an 8 kHz 16-bit mono WAV holding a sine of freq Hz.
+func writeTone(t *testing.T, path string, freq float64, dur time.Duration) []int16 {
+	t.Helper()
+	return nodetest.WriteTone(t, path, freq, dur)
+}
+
+// syncBuffer collects the service's log lines from its goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// sendEvent sends one RFC 4733 key press as a real phone does
+// (nodetest.SendEvent).
+func sendEvent(t *testing.T, c *siptest.Caller, to netip.AddrPort, pt uint8, key byte, seq *uint16, ts uint32) {
+	t.Helper()
+	nodetest.SendEvent(t, c, to, pt, key, seq, ts)
+}
+
+func toneIn(pcm []int16, candidates ...float64) float64 { return nodetest.ToneIn(pcm, candidates...) }
+
+func heard(pkts []siptest.Packet) []float64 { return nodetest.Heard(pkts) }
+
+// freeUDPPort finds a loopback UDP port nobody holds right now.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// waitHeard waits (bounded) until the tones the caller heard, in order,
+// are want: a test acts on what the caller hears, not on the clock.
+func waitHeard(t *testing.T, c *siptest.Caller, want ...float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := heard(c.Packets())
+		if slices.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) || (len(got) > len(want)) {
+			require.Equal(t, want, got, "tones heard")
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// endedRecord waits (bounded) for a call's record to be complete in the
+// store and returns it.
+func endedRecord(t *testing.T, svc *Node, id string) cdr.Record {
+	t.Helper()
+	var rec cdr.Record
+	var err error
+	require.Eventually(t, func() bool {
+		rec, err = svc.ctl.st.Call(context.Background(), id)
+		return err == nil && rec.State == cdr.StateEnded
+	}, 15*time.Second, 20*time.Millisecond, "no ended record for call %s (last: %+v, %v)", id, rec, err)
+	return rec
+}
+
+// transferDests lists each hand-off's destination and error, one a line.
+func transferDests(rec cdr.Record) string {
+	var b strings.Builder
+	for _, tr := range rec.Transfers {
+		fmt.Fprintf(&b, "%s %s %s\n", tr.Dest, tr.Method, tr.Error)
+	}
+	return b.String()
+}

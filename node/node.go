@@ -1,0 +1,223 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/sip"
+)
+
+// Options is everything a Node is built from besides its configuration
+// file. The zero value serves the bundled example with the defaults a
+// deployment gets.
+type Options struct {
+	// ConfigPath is the configuration file; "" serves the bundled
+	// example IVR (examples/main.yaml) with the bundled prompts.
+	ConfigPath string
+	// Log receives the node's log; nil discards it.
+	Log *slog.Logger
+	// Version is the build's version, said in the start log line.
+	Version string
+	// NoRecords writes no call records to the store. Only for measuring
+	// what recording costs: a node run for callers always records.
+	NoRecords bool
+	// APIListen, when set, replaces server.api.listen (tests bind
+	// 127.0.0.1:0 so that none needs port 8080 free).
+	APIListen string
+	// WebhookRetryMin and WebhookRetryMax bound the webhook retry delay
+	// (zero: the webhook package's defaults, 1 s doubling to 5 min).
+	WebhookRetryMin, WebhookRetryMax time.Duration
+}
+
+// Node is one running ivrd: SIP, media and the call owner wired to the
+// store, the management API, call records, webhooks, metrics and the
+// cluster.
+type Node struct {
+	opts    Options
+	path    string
+	log     *slog.Logger
+	speaker *prompts.Speaker // spoken prompts, cached under data/speech for the node's life
+	snap    atomic.Pointer[call.Snapshot]
+	engine  *media.Engine
+	sip     *sip.Server
+	calls   *call.Handler
+	ctl     *control  // the store and the management API (control.go)
+	obs     *observer // live calls, metrics, health (observe.go)
+}
+
+// New opens the store, imports the configuration file into it and builds
+// the node; Start binds its listeners.
+func New(opts Options) (*Node, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	path := opts.ConfigPath
+	n := &Node{opts: opts, path: path, log: log, speaker: &prompts.Speaker{CacheDir: filepath.Join(DataDir(path), "speech")}}
+	obs := newObserver()                                           // live calls, metrics, health (observe.go)
+	ctl, snap, err := openControl(path, log, obs, n.speaker, opts) // the file imported into the store
+	if err != nil {
+		return nil, err
+	}
+	n.ctl, n.obs = ctl, obs
+	ctl.attach(n.snap.Store, snap) // store changes swap n.snap from now on
+	cfg := snap.Config
+	ms := cfg.MediaSettings()
+	n.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log,
+		OnLate:           obs.metrics.PacerLateness, // ivrd_pacer_lateness_seconds
+		RealtimePriority: cfg.Server.Media.PacerPriority()})
+	if err != nil {
+		ctl.close()
+		return nil, err
+	}
+	if sched, rt := n.engine.Scheduling(); rt {
+		log.Info("media pacers at real-time priority", "scheduling", sched)
+	} else if sched != "" {
+		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
+	}
+	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
+		Records: ctl.rec.ended,              // call records into the store (records.go)
+		Events:  obs.event, Live: obs.live}) // metrics, webhooks, live calls (observe.go)
+	n.sip, err = sip.NewServer(sip.Config{
+		Listen:       cfg.Server.SIP.Listen,
+		ExternalAddr: cfg.Server.SIP.ExternalAddress,
+		UserAgent:    cfg.Server.SIP.UserAgent,
+		Codecs:       ms.Codecs,
+		RingTime:     cfg.Server.SIP.RingTime.D(),
+		Limits:       sipLimits(cfg.Server.SIP.Limits),
+		Admit:        func(a netip.Addr) (string, bool) { return n.snap.Load().Config.AdmitSource(a) },
+		OnResponse:   obs.metrics.SIPResponse,
+		Credentials: func(ext string) (string, bool) {
+			x := n.snap.Load().Config.ExtensionByNumber(ext)
+			if x == nil || x.Password == "" {
+				return "", false
+			}
+			return x.Password, true
+		},
+	}, n.engine, ctl.rec.wrap(n.calls), log) // started rows first (records.go)
+	if err != nil {
+		n.engine.Close()
+		ctl.close()
+		return nil, err
+	}
+	ctl.rec.isExtension = func(num string) bool { return n.snap.Load().Config.ExtensionByNumber(num) != nil }
+	obs.node.Store(n)
+	return n, nil
+}
+
+// Start binds the listeners.
+func (n *Node) Start(ctx context.Context) error {
+	if err := n.sip.Start(ctx); err != nil {
+		return err
+	}
+	if err := n.ctl.start(n.snap.Load().Config); err != nil {
+		return err
+	}
+	snap := n.snap.Load()
+	n.log.Info("ivrd serving", "version", n.opts.Version, "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
+	return nil
+}
+
+// Close hangs up every call and stops.
+func (n *Node) Close() {
+	if err := n.sip.Close(); err != nil {
+		n.log.Warn("closing SIP", "err", err)
+	}
+	n.engine.Close()
+	n.ctl.close()
+}
+
+// Reload swaps in a new configuration for new calls; on any error the
+// running one stays.
+func (n *Node) Reload() error {
+	if n.path != "" {
+		// Settings bound at start (listeners, ports, codecs, the store...)
+		// cannot change under running calls: a file that changes them is
+		// refused whole, naming them, rather than half applied.
+		next, err := ivr.Load(n.path)
+		if err != nil {
+			return err
+		}
+		if changed := ivr.RestartNeeded(n.snap.Load().Config, next); len(changed) > 0 {
+			// The file's own errors come first: they are what to fix.
+			if probs := ivr.Validate(next, n.snap.Load().Prompts.AllNames()); ivr.HasErrors(probs) {
+				var b strings.Builder
+				for _, p := range probs {
+					if !p.Warning {
+						fmt.Fprintf(&b, "\n  %s", p)
+					}
+				}
+				return fmt.Errorf("configuration has errors:%s", b.String())
+			}
+			return fmt.Errorf("%w: %s", ErrRestartNeeded, strings.Join(changed, ", "))
+		}
+	}
+	snap, err := n.ctl.reload() // the file imported into the store again, installed
+	if err != nil {
+		return err
+	}
+	n.log.Info("configuration reloaded", "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
+	return nil
+}
+
+// ErrRestartNeeded refuses a reload that changes settings bound at start.
+var ErrRestartNeeded = errors.New("these settings take effect only on a restart; reload refused, nothing changed")
+
+// DrainTimeout is server.drain_timeout of the running configuration.
+func (n *Node) DrainTimeout() time.Duration { return n.snap.Load().Config.Server.DrainTimeout.D() }
+
+// Log is the node's logger.
+func (n *Node) Log() *slog.Logger { return n.log }
+
+// APIAddr is the management API's bound address (nil before Start).
+func (n *Node) APIAddr() net.Addr {
+	if n.ctl.ln == nil {
+		return nil
+	}
+	return n.ctl.ln.Addr()
+}
+
+// SIPAddr is the bound address of the SIP listener of a transport
+// ("udp", "tcp"); invalid when there is none.
+func (n *Node) SIPAddr(transport string) netip.AddrPort { return n.sip.Addr(transport) }
+
+// rtpBindIP binds RTP where SIP listens when every listener names one
+// address (127.0.0.1 for the example), else on all addresses.
+func rtpBindIP(cfg *ivr.Config) netip.Addr {
+	var ip netip.Addr
+	for _, l := range cfg.Server.SIP.Listen {
+		u, err := url.Parse(l)
+		if err != nil {
+			return netip.IPv4Unspecified()
+		}
+		ap, err := netip.ParseAddrPort(u.Host)
+		if err != nil || (ip.IsValid() && ap.Addr() != ip) {
+			return netip.IPv4Unspecified()
+		}
+		ip = ap.Addr()
+	}
+	if !ip.IsValid() {
+		return netip.IPv4Unspecified()
+	}
+	return ip
+}
+
+// sipLimits carries server.sip.limits over to the SIP layer.
+func sipLimits(l ivr.SourceLimits) sip.Limits {
+	return sip.Limits{PacketRate: l.PacketRate, PacketBurst: l.PacketBurst, InviteRate: l.InviteRate, InviteBurst: l.InviteBurst,
+		CallsInSetup: l.CallsInSetup, Calls: l.Calls, TCPConnections: l.TCPConnections,
+		TCPMessageTimeout: l.TCPMessageTimeout.D(), TCPIdleTimeout: l.TCPIdleTimeout.D()}
+}
