@@ -116,7 +116,9 @@ func (c *sipCall) run(ctx context.Context) {
 		return
 	}
 
-	if (cfg.Codec == CodecG722 && !ans.g722) || (cfg.Codec == CodecPCMU && !ans.pcmu) {
+	// A G.722 load must be a G.722 load; a PCMU call goes on whatever the
+	// answer says, as it always has (a lenient far end may answer PCMA).
+	if cfg.Codec == CodecG722 && !ans.g722 {
 		c.failf("codec not accepted")
 		r.logf("call %d: the answer does not take %s", c.idx, cfg.Codec)
 		c.hangUp(ctx)
