@@ -233,8 +233,9 @@ func (e *G722Encoder) Encode(dst []byte, pcm []int16) int {
 // EncodeNarrow encodes 8 kHz audio, one byte per sample, and returns the
 // number of bytes written: min(len(dst), len(pcm)). The samples go
 // straight into the lower sub-band (the 0-4 kHz half a QMF would have
-// made) and the higher band codes silence: the far end's decoder plays
-// narrowband audio, for the cost of the two ADPCM coders alone.
+// made) and the higher band codes silence, its coder running on so that
+// its state stays the far decoder's: the far end hears narrowband audio,
+// for the cost of the two ADPCM coders without the QMF.
 func (e *G722Encoder) EncodeNarrow(dst []byte, pcm []int16) int {
 	n := min(len(dst), len(pcm))
 	for k, s := range pcm[:n] {
@@ -247,9 +248,13 @@ func (e *G722Encoder) EncodeNarrow(dst []byte, pcm []int16) int {
 // byte: the higher band's 2 bits over the lower band's 6. The ITU test
 // sequences drive it directly, the QMF bypassed.
 func (e *G722Encoder) encodeBands(xl, xh int32) byte {
-	low, high := &e.low, &e.high
+	return e.encodeHigh(xh) | e.encodeLow(xl)
+}
+
+// encodeLow codes one lower sub-band sample into the code's low 6 bits.
+func (e *G722Encoder) encodeLow(xl int32) byte {
+	low := &e.low
 	low.start(32)
-	high.start(8)
 
 	// Lower band: SUBTRA, QUANTL (6 bits), INVQAL on its top 4 bits.
 	el := sat16(xl - low.s)
@@ -272,10 +277,18 @@ func (e *G722Encoder) encodeBands(xl, xh int32) byte {
 	low.logScale(g722WL[g722RL42[il4]], lowNBMax)
 	low.scale(lowShift)
 	low.adapt(dl)
+	return byte(il)
+}
+
+// encodeHigh codes one higher sub-band sample into the code's top 2
+// bits.
+func (e *G722Encoder) encodeHigh(xh int32) byte {
+	high := &e.high
+	high.start(8)
 
 	// Higher band: SUBTRA, QUANTH (2 bits), INVQAH.
 	eh := sat16(xh - high.s)
-	wd = eh
+	wd := eh
 	if eh < 0 {
 		wd = -(eh + 1)
 	}
@@ -291,8 +304,7 @@ func (e *G722Encoder) encodeBands(xl, xh int32) byte {
 	high.logScale(g722WH[g722RH2[ih]], highNBMax)
 	high.scale(highShift)
 	high.adapt(dh)
-
-	return byte(ih<<6 | il)
+	return byte(ih << 6)
 }
 
 // G722Decoder decodes G.722 at 64 kbit/s to 16 kHz audio, keeping the
@@ -334,8 +346,11 @@ func (d *G722Decoder) Decode(dst []int16, payload []byte) int {
 // returns the number of samples written: min(len(dst), len(payload)). The
 // lower sub-band is the QMF's half-band split of the caller's 16 kHz
 // audio (0-4 kHz at 8 kHz), so it is what a narrowband consumer (the
-// digit detector, a G.711 leg) wants, without the receive QMF's work.
-// The QMF's history is still kept, so Decode can follow seamlessly.
+// digit detector, a G.711 leg) wants, without the receive QMF's
+// filtering. The higher band is still decoded and the QMF's history kept
+// (an adaptive decoder that skipped codes would take some 300 ms to fall
+// back in step with the encoder), so Decode can follow seamlessly when a
+// bridge to a wideband leg begins.
 func (d *G722Decoder) DecodeNarrow(dst []int16, payload []byte) int {
 	n := min(len(dst), len(payload))
 	x := &d.x
@@ -352,9 +367,14 @@ func (d *G722Decoder) DecodeNarrow(dst []int16, payload []byte) int {
 // decodeBands reconstructs one sample of each sub-band (15-bit) from one
 // code byte (the ITU test sequences drive it directly).
 func (d *G722Decoder) decodeBands(code byte) (rl, rh int32) {
-	low, high := &d.low, &d.high
+	return d.decodeLow(code), d.decodeHigh(code)
+}
+
+// decodeLow reconstructs the lower sub-band's sample from a code byte's
+// low 6 bits.
+func (d *G722Decoder) decodeLow(code byte) (rl int32) {
+	low := &d.low
 	low.start(32)
-	high.start(8)
 
 	// Lower band: INVQBL with all 6 bits for the output (block 5L,
 	// RECONS, LIMIT); the adaptation sees only the top 4 (INVQAL), as
@@ -366,6 +386,14 @@ func (d *G722Decoder) decodeBands(code byte) (rl, rh int32) {
 	low.logScale(g722WL[g722RL42[il4]], lowNBMax)
 	low.scale(lowShift)
 	low.adapt(dl)
+	return rl
+}
+
+// decodeHigh reconstructs the higher sub-band's sample from a code
+// byte's top 2 bits.
+func (d *G722Decoder) decodeHigh(code byte) (rh int32) {
+	high := &d.high
+	high.start(8)
 
 	// Higher band: INVQAH, RECONS, LIMIT.
 	ih := int32(code >> 6)
@@ -374,5 +402,5 @@ func (d *G722Decoder) decodeBands(code byte) (rl, rh int32) {
 	high.logScale(g722WH[g722RH2[ih]], highNBMax)
 	high.scale(highShift)
 	high.adapt(dh)
-	return rl, rh
+	return rh
 }

@@ -287,3 +287,28 @@ func BenchmarkG722DecodeNarrow20ms(b *testing.B) {
 		d.DecodeNarrow(dst, code)
 	}
 }
+
+// A decoder read narrow and then in full (a bridge to a wideband leg
+// began) plays what a decoder that decoded everything plays: its state
+// was kept exact, so there is no transient.
+func TestG722NarrowThenWideSettles(t *testing.T) {
+	pcm := sine16k(1000, 6000, G722SampleRate)
+	for i, v := range sine16k(5000, 6000, len(pcm)) {
+		pcm[i] += v
+	}
+	var e G722Encoder
+	code := make([]byte, len(pcm)/2)
+	e.Encode(code, pcm)
+	var full, switched G722Decoder
+	want := make([]int16, len(pcm))
+	full.Decode(want, code)
+	half := len(code) / 2
+	switched.DecodeNarrow(make([]int16, half), code[:half])
+	got := make([]int16, len(pcm)-2*half)
+	switched.Decode(got, code[half:])
+	worst := 0
+	for i := range got {
+		worst = max(worst, int(abs16(got[i]-want[2*half+i])))
+	}
+	require.Zero(t, worst, "the switched decoder plays exactly what the full one does")
+}
