@@ -3,6 +3,7 @@ package wideband
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/go-audio/wav"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // TestBaresipG722HearsWidebandPromptAndPressesAKey: baresip, a real
@@ -30,7 +33,7 @@ func TestBaresipG722HearsWidebandPromptAndPressesAKey(t *testing.T) {
 	if _, err := os.Stat("/usr/lib/baresip/modules/g722.so"); err != nil {
 		t.Skip("baresip's g722 module is missing (/usr/lib/baresip/modules/g722.so)")
 	}
-	srv := startIvrd(t, buildIvrd(t))
+	srv := startIvrd(t, buildIvrd(t), "auto")
 	srv.waitAcceptingCalls(t)
 
 	dir := t.TempDir()
@@ -118,4 +121,77 @@ snd_path %s
 	}
 	t.Logf("1 kHz/5 kHz amplitude per loud 100 ms window: %v", seen)
 	require.GreaterOrEqual(t, windows, 10, "at least a second of the prompt in wideband: 1 kHz/5 kHz amplitudes per window %v (want ~%v each)", seen, toneAmp)
+}
+
+// TestBaresipG722InbandKey: ivrd's G.722 decoder meets another encoder.
+// baresip (G.722 only) sends a recording: silence, then key 4's tone
+// pair, at 16 kHz. ivrd decodes baresip's G.722, its in-band detector
+// hears the 4 (inband: always, so the telephone-event baresip offers
+// does not switch it off), and the menu transfers the call by REFER.
+func TestBaresipG722InbandKey(t *testing.T) {
+	bin, err := exec.LookPath("baresip")
+	if err != nil {
+		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
+	}
+	if _, err := os.Stat("/usr/lib/baresip/modules/g722.so"); err != nil {
+		t.Skip("baresip's g722 module is missing (/usr/lib/baresip/modules/g722.so)")
+	}
+	srv := startIvrd(t, buildIvrd(t), "always")
+	srv.waitAcceptingCalls(t)
+
+	dir := t.TempDir()
+	writeKeyRecording(t, filepath.Join(dir, "key4.wav"))
+	bsPort := freePort(t)
+	conf := fmt.Sprintf(`poll_method epoll
+sip_listen 127.0.0.1:%d
+net_interface 127.0.0.1
+module_path /usr/lib/baresip/modules
+module g722.so
+module aufile.so
+module aubridge.so
+module menu.so
+module account.so
+audio_player aubridge,nowhere
+audio_source aufile,%s/key4.wav
+audio_alert aubridge,nowhere
+`, bsPort, dir)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "accounts"), []byte(fmt.Sprintf("<sip:alice@127.0.0.1:%d>;regint=0\n", bsPort)), 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "30", "-e", fmt.Sprintf("/dial sip:100@127.0.0.1:%d", srv.sipPort))
+	log := &syncBuffer{}
+	bs.Stdout, bs.Stderr = log, log
+	require.NoError(t, bs.Start())
+	exited := make(chan struct{})
+	go func() { _ = bs.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = bs.Process.Kill()
+		<-exited
+	})
+	waitFor(t, "call established", 15*time.Second, func() bool { return strings.Contains(log.String(), "Call established") }, log.String)
+	require.Contains(t, srv.log.String(), "codec=G722", "ivrd answered in G.722")
+	waitFor(t, "transfer", 15*time.Second, func() bool { return strings.Contains(log.String(), "transferring call") }, func() string {
+		return log.String() + "\n--- ivrd:\n" + tail(srv.log.String(), 2000)
+	})
+	require.Contains(t, srv.log.String(), "key=4 method=inband", "heard in the audio, through ivrd's G.722 decoder")
+	require.Equal(t, 1, strings.Count(srv.log.String(), "msg=digit "), "one digit heard:\n%s", tail(srv.log.String(), 3000))
+}
+
+// writeKeyRecording writes a 16 kHz WAV: 1.5 s of silence, key 4 (770 and
+// 1209 Hz at -10 dBm0 each) for 150 ms, then 10 s of silence.
+func writeKeyRecording(t *testing.T, path string) {
+	t.Helper()
+	const rate = 16000
+	pcm := make([]int16, rate*23/2+rate*15/100)
+	amp := 32767 * math.Pow(10, (-10-3.14)/20)
+	start := rate * 3 / 2
+	for i := start; i < start+rate*15/100; i++ {
+		ts := float64(i-start) / rate
+		pcm[i] = int16(amp*math.Sin(2*math.Pi*770*ts) + amp*math.Sin(2*math.Pi*1209*ts))
+	}
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, audio.WriteWAVAt(f, pcm, rate))
+	require.NoError(t, f.Close())
 }

@@ -120,9 +120,9 @@ type server struct {
 
 // startIvrd writes a configuration (a menu at 100 whose prompt is the
 // wideband test prompt, key 4 transferring by REFER to
-// sip:sales@127.0.0.1:5070, G722 preferred) and serves it; the process
-// is stopped when the test ends.
-func startIvrd(t *testing.T, bin string) *server {
+// sip:sales@127.0.0.1:5070, G722 preferred, in-band detection as inband
+// says) and serves it; the process is stopped when the test ends.
+func startIvrd(t *testing.T, bin, inband string) *server {
 	t.Helper()
 	dir := t.TempDir()
 	prompts := filepath.Join(dir, "prompts")
@@ -132,7 +132,7 @@ func startIvrd(t *testing.T, bin string) *server {
 	rtpBase := 42000 + (os.Getpid()%100)*40
 	cfg := fmt.Sprintf(`server:
   sip: { listen: ["udp://127.0.0.1:%d"] }
-  media: { rtp_ports: "%d-%d", codecs: [G722, PCMU, PCMA], inband: auto }
+  media: { rtp_ports: "%d-%d", codecs: [G722, PCMU, PCMA], inband: %s }
   api: { listen: "127.0.0.1:%d" }
   store: "sqlite://%s/ivrd.db"
 prompts_dir: %q
@@ -147,7 +147,7 @@ ivrs:
     transfer: refer
     keys:
       "4": { uri: "sip:sales@127.0.0.1:5070" }
-`, sipPort, rtpBase, rtpBase+39, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
+`, sipPort, rtpBase, rtpBase+39, inband, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
 	path := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
 	log := &syncBuffer{}

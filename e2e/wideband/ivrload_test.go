@@ -16,7 +16,7 @@ import (
 // each call by REFER: pressed as RFC 4733 events, and in-band, where the
 // digit detector hears the tones through ivrd's G.722 decoder.
 func TestG722CallsPressKeys(t *testing.T) {
-	srv := startIvrd(t, buildIvrd(t))
+	srv := startIvrd(t, buildIvrd(t), "auto")
 	for _, tc := range []struct {
 		method string
 		te     uint8
