@@ -3,6 +3,9 @@ package prompts
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,6 +121,19 @@ func Load(name, file string, r io.ReadSeeker) (*Prompt, error) {
 		return nil, fmt.Errorf("%w: audio too short: %d samples at %d Hz is not one sample at 8 kHz", audio.ErrMalformed, len(pcm), rate)
 	}
 	return NewAt(name, pcm, rate), nil
+}
+
+// LoadFile reads the audio file at path as serve loads a prompt (named
+// by the file's base name without its extension): what `ivrd prompt`
+// reports on, codec by codec (Codecs).
+func LoadFile(path string) (*Prompt, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }() // read-only: nothing is lost if closing fails
+	base := filepath.Base(path)
+	return Load(strings.TrimSuffix(base, filepath.Ext(base)), base, f)
 }
 
 func frames8k(samples int) int {

@@ -66,6 +66,13 @@ func TestWidebandPromptKeepsItsBand(t *testing.T) {
 	// 6 kHz does not exist at 8 kHz; had it aliased it would sit at 2 kHz.
 	assert.Less(t, amplitudeAt(narrow, SampleRate, 2000), 100.0, "no 6 kHz alias at 2 kHz in G.711")
 
+	fromFile, err := LoadFile(filepath.Join(dir, "wide.wav"))
+	require.NoError(t, err)
+	assert.Equal(t, "wide", fromFile.Name)
+	assert.Equal(t, p.Codecs(), fromFile.Codecs(), "ivrd prompt reports what serve loads")
+	_, err = LoadFile(filepath.Join(dir, "missing.wav"))
+	require.Error(t, err)
+
 	sum := p.Codecs()
 	require.Len(t, sum, 3)
 	assert.Equal(t, "PCMU: 8 kHz narrowband (300-3400 Hz), from the 48 kHz source, 4000 bytes", sum[0].String())
