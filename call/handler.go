@@ -43,6 +43,9 @@ type Options struct {
 	// checked, asked for with the configuration each call started with;
 	// nil: store.Voicemail in the configuration's voicemail_dir.
 	Voicemail func(cfg *ivr.Config) Voicemail
+	// Shared keeps PIN lockouts and ring group rotation for the whole
+	// cluster (shared.go); nil: per node, in memory.
+	Shared Shared
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.

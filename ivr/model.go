@@ -199,6 +199,12 @@ type DialOut struct {
 	Allow []string `yaml:"allow"`
 }
 
+// KeyInfo is one key's entry in IVR.KeyInfo.
+type KeyInfo struct {
+	ID   int64    `yaml:"id"`
+	Tags []string `yaml:"tags"`
+}
+
 // IVR is one menu.
 type IVR struct {
 	ID              string   `yaml:"id"`
@@ -230,6 +236,11 @@ type IVR struct {
 	// Language (ivrd addition): entering this menu switches the call's
 	// prompts to this language (language.go).
 	Language string `yaml:"language"`
+	// KeyInfo (ivrd addition) is what the vendor APIs keep about a key
+	// beyond where it leads, by key: a stable integer id (Zendesk's route
+	// id, which stays with the route when its keypress changes) and tags
+	// (Zendesk's options.tags). Calls do not use it.
+	KeyInfo map[string]*KeyInfo `yaml:"key_info"`
 
 	// set holds the fields the file wrote, so that an explicit 0 (an
 	// error) is told from a field left out (the default).

@@ -9,48 +9,59 @@ import (
 // a pacer that keeps waking late sends every call's frames late (callers
 // hear it as jitter, then gaps), whatever the machine, its other load or
 // the codecs in use. Each pacer judges windows of overloadWindow ticks:
-// a window in which more than overloadEnter of the ticks woke later than
-// overloadLate (a missed tick, made up by catching up, counts as late)
-// puts it in overload; it leaves only after a window with fewer than
-// overloadLeave late ticks (hysteresis, so that the SIP layer's answer
-// does not flap at the edge). While any pacer is in overload the SIP
+// overloadWindows windows in a row in which more than overloadEnter of
+// the ticks woke later than overloadLate (a missed tick, made up by
+// catching up, counts as late) put it in overload; it leaves after one
+// window with fewer than overloadLeave late ticks (hysteresis, so that
+// the SIP layer's answer does not flap at the edge). The thresholds are
+// well past ordinary jitter (a phone's jitter buffer holds 40-60 ms): a
+// busy moment of the host is not overload, frames half a packet late for
+// seconds on end are. While any pacer is in overload the SIP
 // layer refuses new calls and OPTIONS with 503 (sip.ErrOverloaded): the
 // calls already up keep their quality, and a proxy sends new ones
 // elsewhere.
 const (
-	overloadWindow = 1000 // ticks: one second
-	overloadLate   = 4 * time.Millisecond
-	overloadEnter  = 0.02 // share of late ticks that enters overload
-	overloadLeave  = 0.005
+	overloadWindow  = 1000 // ticks: one second
+	overloadWindows = 2    // late windows in a row that enter overload
+	overloadLate    = 10 * time.Millisecond
+	overloadEnter   = 0.05 // share of late ticks that makes a window late
+	overloadLeave   = 0.01
 )
 
 // loadWindow counts one pacer's late ticks. add runs on the pacer's
 // loop only; over is read from any goroutine.
 type loadWindow struct {
 	ticks, late int64
+	lateWindows int // late windows in a row
 	over        atomic.Bool
 }
 
 func (w *loadWindow) add(k int64, late time.Duration) {
 	w.ticks += k
-	switch {
-	case k > 1:
-		w.late += k - 1 // the ticks this wake-up missed were all late
-		if late > overloadLate {
-			w.late++
+	// This wake-up served k ticks: the last was due late ago, each one
+	// before it a millisecond earlier. A wake-up covering two ticks is
+	// common and harmless (the timer fired just after a tick was due);
+	// only the ticks served later than overloadLate count.
+	for i := int64(0); i < k; i++ {
+		if late+time.Duration(i)*time.Millisecond > overloadLate {
+			w.late += k - i
+			break
 		}
-	case late > overloadLate:
-		w.late++
 	}
 	if w.ticks < overloadWindow {
 		return
 	}
 	share := float64(w.late) / float64(w.ticks)
+	if share > overloadEnter {
+		w.lateWindows++
+	} else {
+		w.lateWindows = 0
+	}
 	if w.over.Load() {
 		if share < overloadLeave {
 			w.over.Store(false)
 		}
-	} else if share > overloadEnter {
+	} else if w.lateWindows >= overloadWindows {
 		w.over.Store(true)
 	}
 	w.ticks, w.late = 0, 0

@@ -89,6 +89,7 @@ func New(opts Options) (*Node, error) {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
+		Shared:  ctl.st,                     // PIN lockouts and group rotation for the whole cluster
 		Records: ctl.rec.ended,              // call records into the store (records.go)
 		Events:  obs.event, Live: obs.live}) // metrics, webhooks, live calls (observe.go)
 	n.sip, err = sip.NewServer(sip.Config{

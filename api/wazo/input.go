@@ -1,67 +1,31 @@
-package api
+package wazo
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ivrd/ivrd/api/edit"
 )
 
-// Wazo confd's schedules (the seed's "IVR with a schedule": POST
-// /schedules, PUT /incalls/{incall_id}/schedules/{schedule_id}), on the
-// same schedules and IVRs as the native API. A Wazo schedule is an ivrd
-// schedule: its integer id is derived from the ivrd id (FNV-1a, as the
-// Zendesk ids are), so native schedules are listed too and ids survive a
-// restart. An incall is an IVR a number reaches; its id is that number
-// (digits only), which is what a Wazo user dials and reads in GET
-// /incalls. Errors are confd's: a JSON list of sentences naming the field.
-const wazoBase = "/api/confd/1.1"
-
-func isWazo(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, wazoBase+"/") }
-
-func writeWazoError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, []string{msg})
-}
-
-// wazoInputError writes confd's sentence: Go error strings are lower
-// case without a full stop, confd's messages are sentences.
-func wazoInputError(w http.ResponseWriter, field, msg string) {
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	writeWazoError(w, http.StatusBadRequest, fmt.Sprintf("Input Error - field '%s': %s.", field, msg))
-}
-
-func (s *Server) wazoRoutes(m *http.ServeMux) {
-	m.HandleFunc("GET "+wazoBase+"/schedules", s.wazoListSchedules)
-	m.HandleFunc("POST "+wazoBase+"/schedules", s.wazoCreateSchedule)
-	m.HandleFunc("GET "+wazoBase+"/schedules/{id}", s.wazoGetSchedule)
-	m.HandleFunc("DELETE "+wazoBase+"/schedules/{id}", s.wazoDeleteSchedule)
-	m.HandleFunc("GET "+wazoBase+"/incalls", s.wazoListIncalls)
-	m.HandleFunc("PUT "+wazoBase+"/incalls/{incall}/schedules/{id}", s.wazoAttach)
-	m.HandleFunc("DELETE "+wazoBase+"/incalls/{incall}/schedules/{id}", s.wazoDetach)
-}
-
-func scheduleID(id string) int64 { return zdID("schedule", id) }
-
-// wazoPeriod is an open or exceptional period as confd takes it. Days,
+// periodIn is an open or exceptional period as confd takes it. Days,
 // month days and months are lists of integers; a string "1-5" is taken
 // for a range too.
-type wazoPeriod struct {
+type periodIn struct {
 	HoursStart  string            `json:"hours_start"`
 	HoursEnd    string            `json:"hours_end"`
 	WeekDays    []json.RawMessage `json:"week_days"`
 	MonthDays   []json.RawMessage `json:"month_days"`
 	Months      []json.RawMessage `json:"months"`
-	Destination *wazoDestination  `json:"destination,omitempty"`
+	Destination *Destination      `json:"destination,omitempty"`
 }
 
-type wazoDestination struct {
+type Destination struct {
 	Type     string `json:"type"`
 	Filename string `json:"filename,omitempty"`
 	Skip     *bool  `json:"skip,omitempty"`
@@ -70,18 +34,18 @@ type wazoDestination struct {
 	IVRID    *int64 `json:"ivr_id,omitempty"`
 }
 
-type wazoSchedule struct {
-	Name               string           `json:"name"`
-	Timezone           string           `json:"timezone"`
-	OpenPeriods        []wazoPeriod     `json:"open_periods"`
-	ExceptionalPeriods []wazoPeriod     `json:"exceptional_periods"`
-	ClosedDestination  *wazoDestination `json:"closed_destination"`
-	Enabled            *bool            `json:"enabled"`
+type scheduleIn struct {
+	Name               string       `json:"name"`
+	Timezone           string       `json:"timezone"`
+	OpenPeriods        []periodIn   `json:"open_periods"`
+	ExceptionalPeriods []periodIn   `json:"exceptional_periods"`
+	ClosedDestination  *Destination `json:"closed_destination"`
+	Enabled            *bool        `json:"enabled"`
 }
 
-// decodeWazoSchedule reads a POST body strictly; the error names the field.
-func decodeWazoSchedule(data []byte) (wazoSchedule, string, error) {
-	var ws wazoSchedule
+// decodeSchedule reads a POST body strictly; the error names the field.
+func decodeSchedule(data []byte) (scheduleIn, string, error) {
+	var ws scheduleIn
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&ws)
@@ -91,7 +55,7 @@ func decodeWazoSchedule(data []byte) (wazoSchedule, string, error) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te):
-		return ws, te.Field, fmt.Errorf("not a valid %s (got %s)", wazoType(te.Type.Kind().String()), te.Value)
+		return ws, te.Field, fmt.Errorf("not a valid %s (got %s)", jsonKind(te.Type.Kind().String()), te.Value)
 	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return ws, f, errors.New("unknown field")
@@ -101,8 +65,8 @@ func decodeWazoSchedule(data []byte) (wazoSchedule, string, error) {
 	return ws, "", nil
 }
 
-// wazoType names a Go kind the way a JSON user reads it.
-func wazoType(kind string) string {
+// jsonKind names a Go kind the way a JSON user reads it.
+func jsonKind(kind string) string {
 	switch kind {
 	case "slice":
 		return "list"
@@ -152,17 +116,17 @@ func intList(raw []json.RawMessage, lo, hi int) ([]int, error) {
 	return slices.Compact(out), nil
 }
 
-func wazoClock(s string) bool {
+func isClock(s string) bool {
 	t, err := time.Parse("15:04", s)
 	return (err == nil && len(s) == 5 && t.Format("15:04") == s) || s == "24:00"
 }
 
 // Wazo numbers week days 1 (Monday) to 7 (Sunday).
-var wazoDays = []string{"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+var dayNames = []string{"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
-// mapping is a Wazo schedule turned into an ivrd schedule body, or the
-// field that cannot be represented and why.
-func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (string, bool)) (map[string]any, string, error) {
+// toIVRD is a Wazo schedule turned into an ivrd schedule, or the field
+// that cannot be represented and why.
+func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (string, bool)) (*edit.Schedule, string, error) {
 	if ws.Enabled != nil && !*ws.Enabled {
 		return nil, "enabled", errors.New("ivrd cannot store a disabled schedule; detach it from the incall instead")
 	}
@@ -173,13 +137,13 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 	if _, err := time.LoadLocation(tz); err != nil {
 		return nil, "timezone", fmt.Errorf("unknown time zone %q", tz)
 	}
-	var open []any
+	var open []string
 	for i, p := range ws.OpenPeriods {
 		f := fmt.Sprintf("open_periods[%d].", i)
-		if !wazoClock(p.HoursStart) || p.HoursStart == "24:00" {
+		if !isClock(p.HoursStart) || p.HoursStart == "24:00" {
 			return nil, f + "hours_start", fmt.Errorf("%q: want HH:MM, 00:00 to 23:59", p.HoursStart)
 		}
-		if !wazoClock(p.HoursEnd) || p.HoursEnd == p.HoursStart {
+		if !isClock(p.HoursEnd) || p.HoursEnd == p.HoursStart {
 			return nil, f + "hours_end", fmt.Errorf("%q: want HH:MM, 00:00 to 24:00, not the start", p.HoursEnd)
 		}
 		days, err := intList(p.WeekDays, 1, 7)
@@ -194,7 +158,7 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		}
 		names := make([]string, len(days))
 		for j, d := range days {
-			names[j] = wazoDays[d]
+			names[j] = dayNames[d]
 		}
 		end := p.HoursEnd
 		if end == "23:59" {
@@ -204,7 +168,7 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		}
 		open = append(open, strings.Join(names, ",")+" "+p.HoursStart+"-"+end)
 	}
-	var holidays []any
+	var holidays []edit.Holiday
 	for i, p := range ws.ExceptionalPeriods {
 		f := fmt.Sprintf("exceptional_periods[%d].", i)
 		if (p.HoursStart != "" && p.HoursStart != "00:00") || (p.HoursEnd != "" && p.HoursEnd != "23:59" && p.HoursEnd != "24:00") {
@@ -224,14 +188,14 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		if err != nil {
 			return nil, f + "months", err
 		}
-		h := map[string]any{"name": fmt.Sprintf("exceptional period %d", i+1)}
+		h := edit.Holiday{Name: fmt.Sprintf("exceptional period %d", i+1)}
 		if d := p.Destination; d != nil {
 			switch d.Type {
 			case "sound":
 				if d.Filename == "" {
 					return nil, f + "destination.filename", errors.New("missing data for required field")
 				}
-				h["prompt"] = d.Filename
+				h.Prompt = d.Filename
 			case "hangup", "none":
 			default:
 				return nil, f + "destination.type", fmt.Errorf("%q: an exceptional period plays a sound then follows closed_destination (sound, hangup, none)", d.Type)
@@ -240,12 +204,12 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 		// Wazo's periods recur every year; ivrd's holidays are dates, so
 		// the rule is written out for this year and the next four.
 		for _, date := range expandDates(months, mdays, now.Year(), 5) {
-			hd := maps(h)
-			hd["date"] = date
+			hd := h
+			hd.Date = date
 			holidays = append(holidays, hd)
 		}
 	}
-	closed := map[string]any{}
+	var closed edit.Closed
 	if ws.ClosedDestination == nil {
 		return nil, "closed_destination", errors.New("missing data for required field")
 	}
@@ -255,9 +219,9 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 			if d.Filename == "" {
 				return nil, "closed_destination.filename", errors.New("missing data for required field")
 			}
-			closed["prompt"], closed["then"] = d.Filename, "hangup"
+			closed.Prompt, closed.Then = d.Filename, &edit.Destination{Word: "hangup"}
 		case "hangup", "none":
-			closed["then"] = "hangup"
+			closed.Then = &edit.Destination{Word: "hangup"}
 		case "ivr":
 			if d.IVRID == nil {
 				return nil, "closed_destination.ivr_id", errors.New("missing data for required field")
@@ -266,7 +230,7 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 			if !ok {
 				return nil, "closed_destination.ivr_id", fmt.Errorf("IVR was not found ('id': %d); GET /incalls shows ivr_id", *d.IVRID)
 			}
-			closed["then"] = map[string]any{"ivr": target}
+			closed.Then = &edit.Destination{IVR: edit.Str(target)}
 		default:
 			return nil, "closed_destination.type", fmt.Errorf("%q: ivrd maps sound, hangup, none and ivr", d.Type)
 		}
@@ -278,22 +242,14 @@ func (ws wazoSchedule) toIVRD(id string, now time.Time, ivrByID func(int64) (str
 	// closed sound played where the period has none.
 	for i, p := range ws.ExceptionalPeriods {
 		f := fmt.Sprintf("exceptional_periods[%d].destination", i)
-		if then, _ := closed["then"].(string); then != "hangup" && closed["then"] != nil {
+		if closed.Then != nil && closed.Then.Word != "hangup" {
 			return nil, f, errors.New("after an exceptional period's sound ivrd follows closed_destination; with closed_destination ivr the periods cannot be represented (make closed_destination sound or hangup)")
 		}
-		if (p.Destination == nil || p.Destination.Type != "sound") && closed["prompt"] != nil {
+		if (p.Destination == nil || p.Destination.Type != "sound") && closed.Prompt != "" {
 			return nil, f, errors.New("without a sound of its own, ivrd would play closed_destination's sound on this day; give the period a destination of type sound, or make closed_destination hangup")
 		}
 	}
-	out := map[string]any{"id": id, "timezone": tz, "closed": closed}
-	// Empty lists are left out: the native API shows an absent field, not null.
-	if len(open) > 0 {
-		out["open"] = open
-	}
-	if len(holidays) > 0 {
-		out["holidays"] = holidays
-	}
-	return out, "", nil
+	return &edit.Schedule{ID: id, Timezone: tz, Open: open, Holidays: holidays, Closed: closed}, "", nil
 }
 
 func errOr(err error, msg string) error {
@@ -301,14 +257,6 @@ func errOr(err error, msg string) error {
 		return err
 	}
 	return errors.New(msg)
-}
-
-func maps(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m)+1)
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // expandDates writes months × month days as dates, consecutive days of a

@@ -1,34 +1,51 @@
-package api
+package wazo_test
 
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/api"
+	"github.com/ivrd/ivrd/api/apitest"
+	"github.com/ivrd/ivrd/api/wazo"
 )
 
+const (
+	writeToken = apitest.WriteToken
+	readToken  = apitest.ReadToken
+)
+
+type env struct{ *apitest.Env }
+
+type reply = apitest.Reply
+
+func backends(t *testing.T, f func(t *testing.T, e env)) {
+	apitest.Backends(t, func(t *testing.T, e *apitest.Env) { f(t, env{e}) })
+}
+
 // wazo calls confd's routes with X-Auth-Token, as Wazo's users do.
-func (e *env) wazo(method, path, token, body string) reply {
-	return e.wazoReq(req{method: method, path: wazoBase + path}, token, body)
+func (e env) wazo(method, path, token, body string) reply {
+	return e.Request(apitest.Req{Method: method, Path: wazo.Base + path, Header: map[string]string{"X-Auth-Token": token}, Body: body})
 }
 
 // wazoBad sends a body the OpenAPI document itself refuses (the server
 // must refuse it too).
-func (e *env) wazoBad(method, path, token, body string) reply {
-	return e.wazoReq(req{method: method, path: wazoBase + path, badRequest: true}, token, body)
+func (e env) wazoBad(method, path, token, body string) reply {
+	return e.Request(apitest.Req{Method: method, Path: wazo.Base + path, Header: map[string]string{"X-Auth-Token": token}, Body: body, BadRequest: true})
 }
 
-func (e *env) wazoReq(r req, token, body string) reply {
-	r.token, r.header = "-", map[string]string{"X-Auth-Token": token}
-	if body != "" {
-		r.body = []byte(body)
-	}
-	return e.do(r)
+// native calls the native API with the write token.
+func (e env) native(method, path, body string) reply {
+	return e.Request(apitest.Req{Method: method, Path: path, Header: map[string]string{"Authorization": "Bearer " + writeToken}, Body: body})
 }
+
+func (e env) get(path string) reply { return e.native("GET", path, "") }
+
+func (e env) send(method, path, body string) reply { return e.native(method, path, body) }
 
 func wazoList(t *testing.T, r reply) []any {
 	t.Helper()
@@ -37,21 +54,10 @@ func wazoList(t *testing.T, r reply) []any {
 	return l
 }
 
-// officeHours is the seed's "IVR with a schedule": open on workdays, a
-// sound when closed, and Christmas as an exceptional closed period.
-const officeHours = `{
-  "name": "Office hours",
-  "timezone": "Europe/Paris",
-  "open_periods": [{"hours_start": "08:00", "hours_end": "18:00", "week_days": [1, 2, 3, 4, 5]}],
-  "exceptional_periods": [{"month_days": [24, 25, 26], "months": [12], "destination": {"type": "sound", "filename": "holiday"}}],
-  "closed_destination": {"type": "sound", "filename": "closed"},
-  "enabled": true
-}`
-
 // simulate runs a call to number at the given time and returns the
 // prompts played.
-func (e *env) simulatePrompts(number, at string) []string {
-	t := e.t
+func (e env) simulatePrompts(number, at string) []string {
+	t := e.T
 	r := e.send("POST", "/api/v1/simulate", fmt.Sprintf(`{"to":%q,"at":%q,"input":"wait:1s"}`, number, at))
 	require.Equal(t, 200, r.Status, string(r.Body))
 	var out []string
@@ -64,13 +70,13 @@ func (e *env) simulatePrompts(number, at string) []string {
 }
 
 func TestWazoScheduleOnIncall(t *testing.T) {
-	backends(t, func(t *testing.T, e *env) {
+	backends(t, func(t *testing.T, e env) {
 		year := time.Now().Year()
 		// Before: main (number 100) answers on a Saturday.
 		saturday := fmt.Sprintf("%d-01-%02dT11:00:00+01:00", year+1, firstWeekday(year+1, time.Saturday))
 		require.NotContains(t, e.simulatePrompts("100", saturday), "closed")
 
-		r := e.wazo("POST", "/schedules", writeToken, officeHours)
+		r := e.wazo("POST", "/schedules", writeToken, wazo.SeedOfficeHours)
 		require.Equal(t, 201, r.Status, string(r.Body))
 		s := r.JSON(t)
 		id, ok := s["id"].(float64)
@@ -142,7 +148,7 @@ func firstWeekday(year int, wd time.Weekday) int {
 }
 
 func TestWazoBadInput(t *testing.T) {
-	backends(t, func(t *testing.T, e *env) {
+	backends(t, func(t *testing.T, e env) {
 		for _, c := range []struct{ body, want string }{
 			{`{"name": 5}`, "field 'name': Not a valid string"},
 			{`{"name": "x", "colour": "red"}`, "field 'colour': Unknown field"},
@@ -162,7 +168,7 @@ func TestWazoBadInput(t *testing.T) {
 			{`{"name": "x", "enabled": false}`, "field 'enabled'"},
 			{`{"name": "x", "exceptional_periods": [{"months": [5], "month_days": [1]}], "closed_destination": {"type": "sound", "filename": "closed"}}`,
 				"field 'exceptional_periods[0].destination': Without a sound of its own"},
-			{`{"name": "x", "exceptional_periods": [{"months": [5], "month_days": [1], "destination": {"type": "sound", "filename": "holiday"}}], "closed_destination": {"type": "ivr", "ivr_id": ` + fmt.Sprint(zdID("ivr", "support")) + `}}`,
+			{`{"name": "x", "exceptional_periods": [{"months": [5], "month_days": [1], "destination": {"type": "sound", "filename": "holiday"}}], "closed_destination": {"type": "ivr", "ivr_id": ` + fmt.Sprint(wazo.IVRID("support")) + `}}`,
 				"field 'exceptional_periods[0].destination': After an exceptional period's sound ivrd follows closed_destination"},
 			{`{"name": "x"`, "Invalid JSON"},
 		} {
@@ -191,16 +197,16 @@ func TestWazoBadInput(t *testing.T) {
 		require.Equal(t, "night", e.get("/api/v1/ivrs/two").JSON(t)["schedule"])
 		for _, it := range e.wazo("GET", "/incalls", readToken, "").JSON(t)["items"].([]any) {
 			if m := it.(map[string]any); m["ivrd_ivr"] == "two" {
-				require.Equal(t, []any{map[string]any{"id": float64(scheduleID("night")), "name": "night"}}, m["schedules"], m["id"])
+				require.Equal(t, []any{map[string]any{"id": float64(wazo.ScheduleID("night")), "name": "night"}}, m["schedules"], m["id"])
 			}
 		}
 
 		// closed_destination ivr: the IVR GET /incalls shows as ivr_id.
-		r = e.wazo("POST", "/schedules", writeToken, `{"name": "Weekend", "open_periods": [{"hours_start": "09:00", "hours_end": "17:00", "week_days": ["1-5"]}], "closed_destination": {"type": "ivr", "ivr_id": `+fmt.Sprint(zdID("ivr", "support"))+`}}`)
+		r = e.wazo("POST", "/schedules", writeToken, `{"name": "Weekend", "open_periods": [{"hours_start": "09:00", "hours_end": "17:00", "week_days": ["1-5"]}], "closed_destination": {"type": "ivr", "ivr_id": `+fmt.Sprint(wazo.IVRID("support"))+`}}`)
 		require.Equal(t, 201, r.Status, string(r.Body))
-		require.Equal(t, map[string]any{"type": "ivr", "ivr_id": float64(zdID("ivr", "support"))}, r.JSON(t)["closed_destination"])
+		require.Equal(t, map[string]any{"type": "ivr", "ivr_id": float64(wazo.IVRID("support"))}, r.JSON(t)["closed_destination"])
 		require.Equal(t, map[string]any{"then": map[string]any{"ivr": "support"}}, e.get("/api/v1/schedules/weekend").JSON(t)["closed"])
-		require.Contains(t, string(e.wazo("GET", "/incalls", readToken, "").Body), fmt.Sprintf(`"ivr_id": %d`, zdID("ivr", "support")))
+		require.Contains(t, string(e.wazo("GET", "/incalls", readToken, "").Body), fmt.Sprintf(`"ivr_id": %d`, wazo.IVRID("support")))
 
 		// Unknown ids, tokens.
 		require.Contains(t, string(e.wazo("PUT", "/incalls/9999/schedules/"+sid, writeToken, "").Body), "Incall was not found")
@@ -210,10 +216,10 @@ func TestWazoBadInput(t *testing.T) {
 		require.Contains(t, string(r.Body), "Schedule was not found")
 		require.Equal(t, 404, e.wazo("DELETE", "/schedules/abc", writeToken, "").Status)
 		require.Equal(t, 403, e.wazo("PUT", "/incalls/100/schedules/"+sid, readToken, "").Status)
-		require.Equal(t, 403, e.wazo("POST", "/schedules", readToken, officeHours).Status)
+		require.Equal(t, 403, e.wazo("POST", "/schedules", readToken, wazo.SeedOfficeHours).Status)
 		require.Equal(t, 401, e.wazo("GET", "/schedules", "wrong-token", "").Status)
-		require.Equal(t, 401, e.do(req{method: "GET", path: wazoBase + "/schedules", token: "-"}).Status)
-		r = e.wazoBad("POST", "/schedules", writeToken, `{"name":"`+strings.Repeat("x", DefaultMaxBody)+`"}`)
+		require.Equal(t, 401, e.Request(apitest.Req{Method: "GET", Path: wazo.Base + "/schedules"}).Status)
+		r = e.wazoBad("POST", "/schedules", writeToken, `{"name":"`+strings.Repeat("x", api.DefaultMaxBody)+`"}`)
 		require.Equal(t, 413, r.Status)
 		require.Contains(t, wazoList(t, r)[0], "too large")
 		require.NotContains(t, e.get("/api/v1/ivrs/main").JSON(t), "schedule", "refused requests changed nothing")
@@ -228,52 +234,13 @@ func toStrings(l []any) []string {
 	return out
 }
 
-// FuzzWazoSchedule: no body makes the decoder or the mapping panic, and
-// a body accepted maps to open ranges ivrd reads.
-func FuzzWazoSchedule(f *testing.F) {
-	f.Add([]byte(officeHours))
-	f.Add([]byte(`{"name":"x","open_periods":[{"hours_start":"20:00","hours_end":"06:00","week_days":["1-3",7]}]}`))
-	f.Add([]byte(`{"name":"x","exceptional_periods":[{"months":[2],"month_days":[28,29,30]}]}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ws, _, err := decodeWazoSchedule(data)
-		if err != nil {
-			return
-		}
-		body, _, err := ws.toIVRD("x", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), func(int64) (string, bool) { return "main", true })
-		if err != nil {
-			return
-		}
-		// What was stored reads back as the same open periods (hours and
-		// days), and every holiday is a date or a range of dates.
-		open, _ := body["open"].([]any)
-		for i, o := range open {
-			p := openPeriod(o.(string))
-			want, _ := intList(ws.OpenPeriods[i].WeekDays, 1, 7)
-			wantEnd := ws.OpenPeriods[i].HoursEnd
-			if wantEnd == "24:00" {
-				wantEnd = "23:59" // both mean the end of the day
-			}
-			if p["hours_start"] != ws.OpenPeriods[i].HoursStart || p["hours_end"] != wantEnd || !slices.Equal(p["week_days"].([]int), want) {
-				t.Fatalf("open range %q reads back as %v, not %+v", o, p, ws.OpenPeriods[i])
-			}
-		}
-		hs, _ := body["holidays"].([]any)
-		for _, h := range hs {
-			from, to, _ := strings.Cut(h.(map[string]any)["date"].(string), "..")
-			if _, err := time.Parse("2006-01-02", from); err != nil || (to != "" && to < from) {
-				t.Fatalf("holiday %v", h)
-			}
-		}
-	})
-}
-
 // A native holiday across a month's end is shown as the days it closes,
 // not as months × days.
 func TestWazoViewHolidayAcrossMonths(t *testing.T) {
-	e := newEnv(t, "sqlite://"+t.TempDir()+"/x.db")
+	e := env{apitest.New(t, "sqlite://"+t.TempDir()+"/x.db")}
 	r := e.send("POST", "/api/v1/schedules", `{"id":"ny","timezone":"UTC","holidays":[{"date":"2026-12-30..2027-01-02","name":"New Year"}]}`)
 	require.Equal(t, 201, r.Status, string(r.Body))
-	got := e.wazo("GET", "/schedules/"+fmt.Sprint(scheduleID("ny")), readToken, "").JSON(t)["exceptional_periods"].([]any)
+	got := e.wazo("GET", "/schedules/"+fmt.Sprint(wazo.ScheduleID("ny")), readToken, "").JSON(t)["exceptional_periods"].([]any)
 	require.Len(t, got, 2)
 	require.Equal(t, []any{30.0, 31.0}, got[1].(map[string]any)["month_days"])
 	require.Equal(t, []any{12.0}, got[1].(map[string]any)["months"])
