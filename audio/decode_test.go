@@ -158,3 +158,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// Wideband files keep their rate (up to 48 kHz) for the codecs that can
+// carry it; Decode still gives 8 kHz.
+func TestDecodeNativeKeepsTheRate(t *testing.T) {
+	for _, tc := range []struct{ rate, want int }{{8000, 8000}, {16000, 16000}, {44100, 44100}, {48000, 48000}, {96000, 48000}} {
+		src := tone(6000, tc.rate, 0.25, 8000)
+		if tc.rate == 8000 {
+			src = tone(1000, tc.rate, 0.25, 8000)
+		}
+		pcm, rate, err := DecodeNative("x.wav", bytes.NewReader(wavBytes(wavPCM, tc.rate, 1, 16, le16(src))))
+		require.NoError(t, err, tc.rate)
+		assert.Equal(t, tc.want, rate, tc.rate)
+		assert.InDelta(t, len(src)*tc.want/tc.rate, len(pcm), 2, tc.rate)
+		if tc.rate == tc.want {
+			assert.Equal(t, src, pcm, "kept as it was: %d Hz", tc.rate)
+		}
+	}
+	pcm, rate, err := DecodeNative("x.pcm", bytes.NewReader(le16(tone(1000, 8000, 0.1, 8000))))
+	require.NoError(t, err)
+	assert.Equal(t, 8000, rate)
+	assert.Len(t, pcm, 800)
+}

@@ -48,9 +48,18 @@ func TestParseCodec(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Equal(t, want, c, name)
 	}
-	_, err := ParseCodec("G722")
+	for _, name := range []string{"G722", "g.722"} {
+		c, err := ParseCodec(name)
+		require.NoError(t, err, name)
+		assert.Equal(t, G722, c)
+	}
+	_, err := ParseCodec("G729")
 	assert.ErrorIs(t, err, ErrUnknownCodec)
-	assert.ErrorContains(t, err, `"G722"`)
+	assert.ErrorContains(t, err, `"G729"`)
+	assert.Equal(t, "G722", G722.String())
+	assert.Equal(t, uint8(9), G722.PayloadType())
+	assert.Equal(t, 8000, G722.ClockRate(), "RFC 3551: G.722's RTP clock is 8000")
+	assert.Equal(t, 16000, G722.AudioRate())
 	assert.Equal(t, "PCMU", PCMU.String())
 	assert.Equal(t, "PCMA", PCMA.String())
 	assert.Equal(t, uint8(8), PCMA.PayloadType())

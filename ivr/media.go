@@ -117,3 +117,25 @@ func parsePortRange(s string) (lo, hi int, err error) {
 	}
 	return lo, hi, nil
 }
+
+// CodecList is the trunk's codecs, parsed (names that do not parse are
+// left out: Validate reports them); nil when it has none of its own.
+func (t *Trunk) CodecList() []audio.Codec {
+	var out []audio.Codec
+	for _, name := range t.Codecs {
+		if c, err := audio.ParseCodec(name); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TrunkCodecs is the codec preference of the trunk called name: its own
+// list, or nil (use server.media.codecs) for a trunk without one or an
+// unknown name.
+func (c *Config) TrunkCodecs(name string) []audio.Codec {
+	if t := c.TrunkByName(name); t != nil {
+		return t.CodecList()
+	}
+	return nil
+}

@@ -172,6 +172,10 @@ type Trunk struct {
 	// TLS (ivrd addition): how the trunk's certificate is checked.
 	TLS  TrunkTLS `yaml:"tls"`
 	SRTP string   `yaml:"srtp"` // "": server.media.srtp
+	// Codecs (ivrd addition) is the trunk's own codec preference (PCMU,
+	// PCMA, G722), for calls it brings in and calls placed through it;
+	// empty: server.media.codecs.
+	Codecs []string `yaml:"codecs"`
 }
 
 // Extension is an internal extension.

@@ -47,7 +47,7 @@ func (v *validator) server() {
 	}
 	for i, c := range s.Media.Codecs {
 		if _, err := audio.ParseCodec(c); err != nil {
-			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA)", c)
+			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA, G722)", c)
 		}
 	}
 	for i, d := range s.Media.DTMF {
@@ -127,6 +127,11 @@ func (v *validator) trunks() {
 		v.trunkTLS(path, t)
 		if _, err := ParseSRTPMode(t.SRTP); err != nil {
 			v.errf(path+".srtp", "%s", err)
+		}
+		for j, c := range t.Codecs {
+			if _, err := audio.ParseCodec(c); err != nil {
+				v.errf(fmt.Sprintf("%s.codecs[%d]", path, j), "unsupported codec %q (PCMU, PCMA, G722)", c)
+			}
 		}
 		for j, n := range t.InboundFrom {
 			if _, err := netip.ParsePrefix(n); err != nil {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // validBase is a small valid config; each case below breaks one rule.
@@ -56,7 +58,9 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 		{"reversed rtp range", `rtp_ports: "10000-19999"`, `rtp_ports: "20000-10000"`,
 			`server.media.rtp_ports: "20000-10000": want 1024 <= LOW < HIGH <= 65535`},
 		{"codec", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", codecs: [PCMU, opus]`,
-			`server.media.codecs[1]: unsupported codec "opus" (PCMU, PCMA)`},
+			`server.media.codecs[1]: unsupported codec "opus" (PCMU, PCMA, G722)`},
+		{"trunk codec", `uri: "sip:gw.example.net" }`, `uri: "sip:gw.example.net", codecs: [G722, G729] }`,
+			`trunks[pstn].codecs[1]: unsupported codec "G729" (PCMU, PCMA, G722)`},
 		{"dtmf method", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", dtmf: [rfc2833]`,
 			`server.media.dtmf[0]: unknown DTMF method "rfc2833" (rfc4733, inband, info)`},
 		{"inband mode", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", inband: sometimes`,
@@ -249,4 +253,20 @@ func TestSRTPWithoutTLSWarns(t *testing.T) {
 	ps = problemsOf(t, trunk)
 	require.Len(t, ps, 1)
 	assert.Contains(t, ps[0].String(), "trunks[pstn].srtp: warning: optional, but SIP is not on TLS")
+}
+
+// A trunk's codecs list is its own preference; without one (or for a
+// name that is no trunk) the server's applies.
+func TestTrunkCodecs(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(validBase, `uri: "sip:gw.example.net" }`,
+		`uri: "sip:gw.example.net", codecs: [g722, PCMA] }, { name: plain, uri: "sip:gw2.example.net" }`, 1)))
+	require.NoError(t, err)
+	assert.Empty(t, Validate(c, []string{"menu", "voicemail-1001"}))
+	assert.Equal(t, []audio.Codec{audio.G722, audio.PCMA}, c.TrunkCodecs("pstn"))
+	assert.Nil(t, c.TrunkCodecs("plain"))
+	assert.Nil(t, c.TrunkCodecs("nope"))
+	c, err = Parse([]byte(strings.Replace(validBase, `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", codecs: [G722, PCMU]`, 1)))
+	require.NoError(t, err)
+	assert.Empty(t, Validate(c, []string{"menu", "voicemail-1001"}))
+	assert.Equal(t, []audio.Codec{audio.G722, audio.PCMU}, c.MediaSettings().Codecs)
 }

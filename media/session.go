@@ -77,10 +77,13 @@ type Session struct {
 	onDone   func()
 	newSpurt bool
 	relay    *Relay // when set, audio comes from the other leg of a bridge
-	evTS     uint32 // timestamp of the telephone-event being sent
-	evPkt    [headerLen + 64 + srtpOverhead]byte
-	srtp     *srtpState // nil: plain RTP
-	srtpErr  error      // keys that would not load: nothing is sent or taken in clear
+	// txG722 encodes relayed audio for a G.722 leg (nil until the session
+	// speaks G.722; prompts come encoded already).
+	txG722  *audio.G722Encoder
+	evTS    uint32 // timestamp of the telephone-event being sent
+	evPkt   [headerLen + 64 + srtpOverhead]byte
+	srtp    *srtpState // nil: plain RTP
+	srtpErr error      // keys that would not load: nothing is sent or taken in clear
 
 	// RTCP, guarded by mu
 	rtcpSock   *udpSock
@@ -96,6 +99,12 @@ type Session struct {
 	lastSRAt   time.Time
 	peer       reportBlock // the peer's last report on our stream
 	rtt        time.Duration
+
+	// rxG722 decodes the peer's G.722; touched only by the receiving side.
+	rxG722 *audio.G722Decoder
+	// wide: this session sends G.722, so a G.722 leg bridged to it may
+	// relay 16 kHz audio.
+	wide atomic.Bool
 
 	sent, received, malformed, unknownPT, foreign      atomic.Uint64
 	srtpAuthFailed, srtpRejected, srtcpFailed          atomic.Uint64
@@ -132,6 +141,7 @@ func (s *Session) Start(p Params) {
 	s.setKeys(p.SRTP)
 	s.latch.reset(p)
 	s.hdr.PayloadType = uint8(p.Codec)
+	s.useCodec(p.Codec)
 	if iv := s.engine.cfg.RTCPInterval; iv > 0 {
 		s.rtcpTimer = time.AfterFunc(rtcpDelay(iv), s.rtcpTick)
 	}
@@ -164,6 +174,17 @@ func (s *Session) Update(p Params) {
 	s.params = p
 	s.setKeys(p.SRTP)
 	s.hdr.PayloadType = uint8(p.Codec)
+	s.useCodec(p.Codec)
+}
+
+// useCodec readies what sending c needs (under mu): the relay's G.722
+// encoder, once per session, never per packet.
+func (s *Session) useCodec(c audio.Codec) {
+	wide := c == audio.G722
+	if wide && s.txG722 == nil {
+		s.txG722 = new(audio.G722Encoder)
+	}
+	s.wide.Store(wide)
 }
 
 // setKeys moves the session to keys (see srtpState.rekey). Keys that do
@@ -182,8 +203,18 @@ func (s *Session) setKeys(k SRTPKeys) {
 // Play replaces the current playback with p. onDone runs once, in its own
 // goroutine, when the last frame has been sent; never when stopped.
 func (s *Session) Play(p Clip, onDone func()) {
+	// The payload is found outside the lock: a prompt made at call time
+	// is encoded for G.722 on first use, which must not hold up the
+	// pacer.
 	s.mu.Lock()
-	s.playing = p.Payload(s.params.Codec)
+	c := s.params.Codec
+	s.mu.Unlock()
+	payload := p.Payload(c)
+	s.mu.Lock()
+	if s.params.Codec != c { // re-negotiated meanwhile
+		payload = p.Payload(s.params.Codec)
+	}
+	s.playing = payload
 	s.onDone = onDone
 	s.newSpurt = true
 	s.mu.Unlock()
@@ -260,7 +291,7 @@ func (s *Session) sendFrame() {
 		if len(s.playing) == 0 {
 			done, s.onDone = s.onDone, nil
 		}
-	} else if s.relay == nil || !s.relay.pop(payload, s.params.Codec) {
+	} else if s.relay == nil || !s.relay.pop(payload, s.params.Codec, s.txG722) {
 		fillSilence(payload, s.params.Codec)
 	}
 	if s.newSpurt {
@@ -337,6 +368,11 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 		out := pcm[:len(payload)]
 		audio.DecodeG711(out, payload, audio.Codec(h.PayloadType))
 		s.in.audio(out)
+	case h.PayloadType == audio.G722.PayloadType():
+		if s.rxG722 == nil {
+			s.rxG722 = new(audio.G722Decoder) // once per session
+		}
+		s.in.g722(s.rxG722, payload, pcm)
 	default:
 		s.unknownPT.Add(1)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
@@ -104,6 +105,7 @@ func New(opts Options) (*Node, error) {
 		TLS:          sip.TLSFiles{CertFile: resolve(path, cfg.Server.SIP.TLS.Cert), KeyFile: resolve(path, cfg.Server.SIP.TLS.Key)},
 		Trunks:       sipTrunks(cfg),                   // registrations and TLS checks (trunks.go)
 		SRTP:         call.SRTPPolicy(ms, n.snap.Load), // server.media.srtp and each trunk's
+		TrunkCodecs:  func(name string) []audio.Codec { return n.snap.Load().Config.TrunkCodecs(name) },
 		Admit:        func(a netip.Addr) (string, bool) { return n.snap.Load().Config.AdmitSource(a) },
 		OnResponse:   obs.metrics.SIPResponse,
 		Credentials: func(ext string) (string, bool) {

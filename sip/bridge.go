@@ -39,6 +39,9 @@ type Outbound struct {
 	// offered only over sips:/transport=tls, or with
 	// SRTPPolicy.InsecureSignalling.
 	SRTP SRTPMode
+	// Codecs is the codec preference offered to the far end (a trunk's
+	// codecs list); nil: the server's.
+	Codecs []audio.Codec
 }
 
 // BridgeError is an outbound leg that did not answer.
@@ -57,9 +60,10 @@ type leg struct {
 	bridge      *media.Bridge // routes this leg's media to and from the caller's
 	done        chan struct{} // closed when the far end hangs up
 	endOnce     sync.Once
-	reinviteAck ackWaiter  // the far end's ACK for our 200 to its re-INVITE
-	srtp        srtpTerms  // this leg's SRTP mode and key rules
-	sdes        *sdesOffer // the crypto of our INVITE's offer
+	reinviteAck ackWaiter     // the far end's ACK for our 200 to its re-INVITE
+	codecs      []audio.Codec // offered to and accepted from the far end
+	srtp        srtpTerms     // this leg's SRTP mode and key rules
+	sdes        *sdesOffer    // the crypto of our INVITE's offer
 
 	mu     sync.Mutex
 	choice MediaChoice // what the far end's last answer settled on
@@ -150,7 +154,10 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 	if err := sip.ParseUri(uriText, &uri); err != nil {
 		return nil, fmt.Errorf("bridge: bad URI %q: %w", o.URI, err)
 	}
-	l := &leg{call: c, done: make(chan struct{})}
+	l := &leg{call: c, done: make(chan struct{}), codecs: o.Codecs}
+	if len(l.codecs) == 0 {
+		l.codecs = c.srv.cfg.Codecs
+	}
 	l.srtp = srtpTerms{mode: o.SRTP, keysAllowed: SecureTransport(uriTransport(&uri)) || c.srv.cfg.SRTP.InsecureSignalling}
 	sdes, err := newSDESOffer(l.srtp)
 	if err != nil {
@@ -172,7 +179,7 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 		return nil, e
 	}
 	offer := sdes.describe(SessionDescription{SessionID: c.sessID + 1, Addr: c.ourAddr, Port: int(ms.LocalAddr().Port()),
-		Direction: SendRecv}.WithMedia(c.srv.cfg.Codecs, 101)).Marshal()
+		Direction: SendRecv}.WithMedia(l.codecs, 101)).Marshal()
 	fromUser := o.FromUser
 	if fromUser == "" {
 		fromUser = c.Caller
@@ -286,7 +293,7 @@ func (l *leg) startMedia(body []byte, sdes *sdesOffer) error {
 	if err != nil {
 		return err
 	}
-	mc, err := Negotiate(sd, l.call.srv.cfg.Codecs)
+	mc, err := Negotiate(sd, l.codecs)
 	if err != nil {
 		return err
 	}
@@ -388,7 +395,7 @@ func (l *leg) reoffer(dir Direction) {
 	sdes := reofferOf(l.choice)
 	l.mu.Unlock()
 	offer := sdes.describe(SessionDescription{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
-		Port: int(l.media.LocalAddr().Port()), Direction: dir}.WithMedia(c.srv.cfg.Codecs, 101)).Marshal()
+		Port: int(l.media.LocalAddr().Port()), Direction: dir}.WithMedia(l.codecs, 101)).Marshal()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req := sip.NewRequest(sip.INVITE, l.dlg.InviteResponse.Contact().Address)
@@ -419,7 +426,7 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.srv.respond(tx, req, 400, "Bad SDP", nil)
 		return
 	}
-	mc, err := Negotiate(offer, c.srv.cfg.Codecs)
+	mc, err := Negotiate(offer, l.codecs)
 	if err != nil {
 		c.srv.respond(tx, req, 488, "Not Acceptable Here", nil)
 		return

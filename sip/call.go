@@ -122,7 +122,7 @@ func (c *Call) ourSDP() []byte {
 		Lines: c.choice.Lines} // sdp.go: every offered m= line answered
 	if c.lateOffer && !c.haveAnswer {
 		d.Direction = SendRecv
-		return c.lateSDES.describe(d.WithMedia(c.srv.cfg.Codecs, 101)).Marshal()
+		return c.lateSDES.describe(d.WithMedia(c.codecs(), 101)).Marshal()
 	}
 	return d.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT).WithSRTP(c.choice).Marshal()
 }
@@ -250,11 +250,22 @@ func (c *Call) end(cause EndCause) {
 }
 
 func codecName(c audio.Codec) string {
-	if c == audio.PCMA {
-		return "PCMA"
-	}
-	if c == audio.PCMU {
-		return "PCMU"
+	switch c {
+	case audio.PCMU, audio.PCMA, audio.G722:
+		return c.String()
 	}
 	return strconv.Itoa(int(c))
 }
+
+// codecsFor is the codec preference for a call admitted as trunk.
+func (s *Server) codecsFor(trunk string) []audio.Codec {
+	if trunk != "" && s.cfg.TrunkCodecs != nil {
+		if cs := s.cfg.TrunkCodecs(trunk); len(cs) > 0 {
+			return cs
+		}
+	}
+	return s.cfg.Codecs
+}
+
+// codecs is the call's codec preference: its trunk's, else the server's.
+func (c *Call) codecs() []audio.Codec { return c.srv.codecsFor(c.Trunk) }

@@ -24,6 +24,10 @@ type Config struct {
 	// SRTP says which calls' media is encrypted and whether SDES keys may
 	// go over unencrypted SIP (srtp.go).
 	SRTP SRTPPolicy
+	// TrunkCodecs, when set, gives a trunk's own codec preference (its
+	// configuration's codecs list) for calls admitted as that trunk; nil
+	// or an empty list: Codecs.
+	TrunkCodecs func(trunk string) []audio.Codec
 	// MinSE is the smallest session interval we accept (RFC 4028: >= 90 s).
 	MinSE time.Duration
 	// RingTime, when set, sends 180 Ringing and waits that long before

@@ -151,7 +151,7 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 		if offer, err = ParseSDP(req.Body()); err != nil {
 			return "", "", st, nil, choice, &SDPError{Err: err}
 		}
-		if choice, err = Negotiate(offer, s.cfg.Codecs); err != nil {
+		if choice, err = Negotiate(offer, s.codecsFor(trunk)); err != nil {
 			return "", "", st, nil, choice, err
 		}
 		if err = answerSRTP(offer, s.cfg.SRTP.terms(trunk, req.Transport()), media.SRTPKeys{}, &choice); err != nil {

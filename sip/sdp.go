@@ -387,15 +387,17 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	return mc, nil
 }
 
+// codecMatches says whether an offered format is codec c, by name and
+// clock rate (G722/8000, as RFC 3551 has it; a G722/16000 some phones
+// write is the same codec, and its static payload type says so).
 func codecMatches(f rtpMap, c audio.Codec) bool {
-	name := "PCMU"
-	if c == audio.PCMA {
-		name = "PCMA"
-	}
 	if f.Name == "" { // no rtpmap for a dynamic number: only static ones match
 		return false
 	}
-	return f.Name == name && f.Clock == 8000
+	if f.Name != c.String() {
+		return false
+	}
+	return f.Clock == c.ClockRate() || (c == audio.G722 && f.Clock == audio.G722SampleRate)
 }
 
 // WithMedia sets the formats ivrd offers or answers: codecs (one in an

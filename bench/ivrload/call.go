@@ -86,7 +86,7 @@ func (c *sipCall) run(ctx context.Context) {
 			return
 		}
 	}
-	c.sdp = offer(cfg.LocalIP, sock.port, cfg.eventPT(), uint64(c.idx)+1, keys)
+	c.sdp = offer(cfg.LocalIP, sock.port, cfg.eventPT(), uint64(c.idx)+1, cfg.Codec, keys)
 	setupCtx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
 	defer cancel()
 	start := time.Now()
@@ -131,7 +131,15 @@ func (c *sipCall) run(ctx context.Context) {
 		}
 	}
 
-	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, removed: make(chan struct{}), keys: keys}
+	// A G.722 load must be a G.722 load; a PCMU call goes on whatever the
+	// answer says, as it always has (a lenient far end may answer PCMA).
+	if cfg.Codec == CodecG722 && !ans.g722 {
+		c.failf("codec not accepted")
+		r.logf("call %d: the answer does not take %s", c.idx, cfg.Codec)
+		c.hangUp(ctx)
+		return
+	}
+	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, audioPT: payloadType(cfg.Codec), removed: make(chan struct{}), keys: keys}
 	var digitAt time.Time
 	if cfg.Digit != 0 {
 		digitAt = c.out.answeredAt.Add(cfg.DigitAfter)

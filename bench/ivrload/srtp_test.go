@@ -35,7 +35,7 @@ func TestSRTPOfferAnswerAndStream(t *testing.T) {
 	for suite := range srtpSuites {
 		t.Run(suite, func(t *testing.T) {
 			caller, target := keyedPair(t, suite)
-			sdp := string(offer(loopback, 40000, 101, 1, caller))
+			sdp := string(offer(loopback, 40000, 101, 1, CodecPCMU, caller))
 			if !strings.Contains(sdp, "m=audio 40000 RTP/SAVP 0 101\r\n") || !strings.Contains(sdp, "a=crypto:1 "+caller.suite.sdpName+" inline:") {
 				t.Fatalf("offer:\n%s", sdp)
 			}

@@ -34,12 +34,13 @@ const (
 type mediaCall struct {
 	sock      *rtpSocket
 	ssrc      uint32
-	audio     []byte // caller audio, PCMU, a loop of whole frames (shared)
+	audio     []byte // caller audio in the codec, a loop of whole frames (shared)
+	audioPT   uint8  // the codec's payload type
 	digitAt   int64  // Unix ns when the worker presses the key (0: it does not)
 	method    string
 	eventCode byte
 	eventPT   uint8
-	tone      []byte    // the key as PCMU frames, for in-band (shared)
+	tone      []byte    // the key as frames in the codec, for in-band (shared)
 	keys      *callKeys // SRTP (nil: plain RTP)
 
 	// ---- the worker's
@@ -212,7 +213,7 @@ func (w *worker) sendSlot(s int, now int64) {
 func (w *worker) sendFrame(c *mediaCall, now int64) {
 	pkt := w.pkt[:12+frameBytes]
 	marker := !c.sentFirst
-	pt := uint8(0)
+	pt := c.audioPT
 	ts := c.ts
 	c.ts += frameBytes
 	keyDue := c.digitAt != 0 && now >= c.digitAt

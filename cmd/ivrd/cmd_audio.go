@@ -95,6 +95,13 @@ func runPrompt(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, " (warning: very loud)")
 		}
 		fmt.Fprintln(stdout)
+		// What each codec's callers get of it (G.722 from the file's own
+		// rate, G.711 from 8 kHz).
+		if p, err := prompts.LoadFile(name); err == nil {
+			for _, c := range p.Codecs() {
+				fmt.Fprintf(stdout, "  %s\n", c)
+			}
+		}
 		if *out != "" {
 			return writePrompt(*out, name, pcm)
 		}

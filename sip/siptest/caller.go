@@ -186,6 +186,8 @@ func (c *Caller) Offer(direction string, pts ...int) []byte {
 			attrs.WriteString("a=rtpmap:0 PCMU/8000\r\n")
 		case pt == 8:
 			attrs.WriteString("a=rtpmap:8 PCMA/8000\r\n")
+		case pt == 9:
+			attrs.WriteString("a=rtpmap:9 G722/8000\r\n")
 		case pt >= 96:
 			fmt.Fprintf(&attrs, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", pt, pt)
 		}
