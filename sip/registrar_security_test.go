@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -214,28 +216,59 @@ func TestLockoutBacksOffAndStaysBounded(t *testing.T) {
 	assert.LessOrEqual(t, l.size(), 64)
 }
 
-// TestSvwarLearnsNothing runs sipvicious' svwar over a range holding an
-// extension with a password: it must not single it out.
-func TestSvwarLearnsNothing(t *testing.T) {
-	if _, err := exec.LookPath("svwar"); err != nil {
-		t.Skip("svwar not installed (apt-get install sipvicious)")
-	}
-	r, _ := registrarRig(t, nil)
-	port := fmt.Sprint(r.srv.Addr("udp").Port())
-	out, _ := exec.CommandContext(ctx30(t), "svwar", "-e1000-1010", "-p", port, "127.0.0.1").CombinedOutput()
-	t.Logf("svwar:\n%s", out)
-	assert.NotContains(t, string(out), "| 1001 ", "svwar found the extension with a password")
-	// Forced past its sanity check, it sees every extension alike.
-	out, _ = exec.CommandContext(ctx30(t), "svwar", "--force", "-e1000-1010", "-p", port, "127.0.0.1").CombinedOutput()
-	t.Logf("svwar --force:\n%s", out)
-	rows := map[string]string{}
-	for _, line := range strings.Split(string(out), "\n") {
-		if f := strings.Split(line, "|"); len(f) == 4 {
-			rows[strings.TrimSpace(f[1])] = strings.TrimSpace(f[2])
+// runSipvicious runs one of sipvicious' tools (Debian names them svwar,
+// svcrack; pip installs sipvicious_svwar, sipvicious_svcrack) to its end
+// and returns what it printed. It skips when the tool is not installed,
+// and fails the test when the tool does not run to its end: an error exit,
+// a timeout, or an exception it caught and logged (it exits 0 after one).
+func runSipvicious(t *testing.T, tool string, args ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath(tool)
+	if err != nil {
+		if bin, err = exec.LookPath("sipvicious_" + tool); err != nil {
+			t.Skipf("%s not installed (apt-get install sipvicious; .ci/run does)", tool)
 		}
 	}
-	if _, ok := rows["1001"]; ok {
-		assert.Equal(t, rows["1001"], rows["1000"], "1001 stands out from 1000")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	t.Logf("%s %s:\n%s", tool, strings.Join(args, " "), out)
+	require.NoError(t, err, "%s did not run to its end", tool)
+	require.NotContains(t, string(out), "Unhandled exception", "%s failed", tool)
+	return string(out)
+}
+
+// sipviciousRows reads the result table sipvicious prints when it finds
+// something ("| 1001 | reqauth |"): first column to second.
+func sipviciousRows(out string) map[string]string {
+	rows := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Split(line, "|"); len(f) == 4 {
+			key := strings.TrimSpace(f[1])
+			if key != "Extension" && !strings.HasPrefix(key, "---") {
+				rows[key] = strings.TrimSpace(f[2])
+			}
+		}
+	}
+	return rows
+}
+
+// TestSvwarLearnsNothing runs sipvicious' svwar over a range holding an
+// extension with a password: it must find nothing, whether it stops at
+// its own sanity check (every extension, existing or not, is challenged)
+// or is forced past it.
+func TestSvwarLearnsNothing(t *testing.T) {
+	r, _ := registrarRig(t, nil)
+	port := fmt.Sprint(r.srv.Addr("udp").Port())
+	for _, args := range [][]string{
+		{"-e1000-1010", "-p", port, "127.0.0.1"},
+		{"--force", "-e1000-1010", "-p", port, "127.0.0.1"},
+	} {
+		before := r.srv.reg.requests.Load()
+		out := runSipvicious(t, "svwar", args...)
+		assert.Greater(t, r.srv.reg.requests.Load(), before, "svwar %v reached the registrar", args)
+		assert.Empty(t, sipviciousRows(out), "svwar %v found extensions", args)
+		assert.Contains(t, out, "found nothing", "svwar %v", args)
 	}
 }
 
@@ -266,25 +299,33 @@ func rawRegister(t *testing.T, u *rawUDP, dst netip.AddrPort, ext, password stri
 }
 
 // TestSvcrackGetsFiveGuessesAMinute runs sipvicious' svcrack at an
-// extension from one address: the server checks at most maxFailures of
-// its guesses in the (sub-minute) run, and the right password from
-// another address is taken meanwhile.
+// extension from one address with a dictionary that holds the right
+// password after 40 wrong ones: the server checks at most maxFailures of
+// its guesses, svcrack runs to its end without finding the password, and
+// the right password from another address is taken meanwhile. (The
+// guesses checked are the evidence: sipvicious 0.3.3 writes qop=auth into
+// a digest it computed without qop when the challenge offers none, so it
+// could not log in with the right password even unthrottled; the password
+// is in the dictionary for a sipvicious that gets this right.)
 func TestSvcrackGetsFiveGuessesAMinute(t *testing.T) {
-	if _, err := exec.LookPath("svcrack"); err != nil {
-		t.Skip("svcrack not installed (apt-get install sipvicious)")
-	}
 	r, _ := registrarRig(t, nil)
 	dst := r.srv.Addr("udp")
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
-	defer cancel()
-	start := time.Now()
-	out, _ := exec.CommandContext(ctx, "svcrack", "-u1001", "-r1-100000", "-b", "127.0.0.2",
-		"-p", fmt.Sprint(dst.Port()), "127.0.0.1").CombinedOutput()
+	var dict strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&dict, "guess-%d\n", i)
+	}
+	dict.WriteString("alice-secret\n")
+	dictFile := filepath.Join(t.TempDir(), "passwords.txt")
+	require.NoError(t, os.WriteFile(dictFile, []byte(dict.String()), 0o600))
+	out := runSipvicious(t, "svcrack", "-u1001", "-d", dictFile, "-b", "127.0.0.2",
+		"-p", fmt.Sprint(dst.Port()), "127.0.0.1")
 	checks := r.srv.reg.checks.Load()
-	t.Logf("svcrack for %s: %d REGISTERs, %d guesses checked\n%s", time.Since(start).Round(time.Second),
-		r.srv.reg.requests.Load(), checks, out)
-	assert.LessOrEqual(t, checks, int64(maxFailures), "guesses checked from one address in under a minute")
-	assert.NotContains(t, string(out), "alice-secret")
+	t.Logf("svcrack: %d REGISTERs, %d guesses checked", r.srv.reg.requests.Load(), checks)
+	assert.Positive(t, checks, "svcrack's guesses reached the registrar")
+	assert.LessOrEqual(t, checks, int64(maxFailures), "guesses checked from one address")
+	assert.Empty(t, sipviciousRows(out), "svcrack found a password")
+	assert.NotContains(t, out, "alice-secret")
+	assert.Contains(t, out, "found nothing")
 	assert.Equal(t, 200, rawRegister(t, newRawUDP(t, "127.0.0.9"), dst, "1001", "alice-secret"),
 		"the right password from another address")
 }
