@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -93,15 +92,10 @@ func (r *rig) record(t *testing.T) *call.Record {
 	}
 }
 
-// press sends one RFC 4733 key press (start, continuation, three ends).
+// press sends one RFC 4733 key press, paced as a phone sends it.
 func press(t *testing.T, c *siptest.Caller, to netip.AddrPort, key byte, seq *uint16, ts uint32) {
 	t.Helper()
-	for i, end := range []bool{false, false, true, true, true} {
-		*seq++
-		h := rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: *seq, Timestamp: ts, SSRC: 0xBEEF, Marker: i == 0}
-		require.NoError(t, c.SendRTP(to, h, dtmf.AppendEvent(nil, key, end, 10, uint16(400*(i+1)))))
-		time.Sleep(20 * time.Millisecond)
-	}
+	require.NoError(t, c.PressKey(to, siptest.KeyPress{Key: key, PayloadType: 101, Timestamp: ts, SSRC: 0xBEEF}, seq))
 }
 
 const bridgeMenu = `

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zaf/g711"
 
-	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -113,10 +112,7 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	// A key press relayed as an event with the far end's payload type 96.
-	for i, end := range []bool{false, false, true, true, true} {
-		seq++
-		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: 99999, SSRC: 9, Marker: i == 0}, dtmf.AppendEvent(nil, '7', end, 10, uint16(160*(i+1)))))
-	}
+	require.NoError(t, c.PressKey(call.Media, siptest.KeyPress{Key: '7', PayloadType: 101, Timestamp: 99999, SSRC: 9}, &seq))
 	time.Sleep(200 * time.Millisecond)
 	var heardAudio, heardEvent bool
 	var lastSeq uint16
@@ -167,7 +163,7 @@ func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 	var seq uint16
 	event := func(key byte, ts uint32, i int, end bool) {
 		seq++
-		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 9, Marker: i == 0}, dtmf.AppendEvent(nil, key, end, 10, uint16(160*(i+1)))))
+		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 9, Marker: i == 0}, siptest.EventPayload(key, end, 10, uint16(160*(i+1)))))
 	}
 	event('3', 5000, 0, false)
 	event('3', 5000, 1, false)
