@@ -27,6 +27,7 @@ func (e *env) yeastar(route, token, body string) (int, map[string]any) {
 }
 
 func TestYeastarQueryAndUpdate(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.send("POST", "/api/v1/ivrs", `{"id":"y6500","name":"6500","extensions":["6500"],"prompt":"main-choices","keys":{"1":"hangup"}}`)
 		require.Equal(t, 201, r.Status, string(r.Body))

@@ -39,6 +39,7 @@ func (e *env) zendesk(method, path, token, body string) (int, map[string]any) {
 }
 
 func TestZendeskRoutes(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.send("PUT", "/api/v1/trunks/pstn", `{"uri":"sip:gw.example.net"}`)
 		require.Equal(t, 201, r.Status, string(r.Body))

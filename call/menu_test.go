@@ -67,6 +67,7 @@ func notifyRefer(t *testing.T, a *siptest.Answered, frag string) {
 // A key typed during the greeting answers the menu when it ends (9:
 // invalid), then 1 transfers; the record has both keys.
 func TestMenuTypeAheadInvalidThenTransfer(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16
@@ -87,6 +88,7 @@ func TestMenuTypeAheadInvalidThenTransfer(t *testing.T) {
 // A refused transfer plays the invalid prompt and the menu again; a
 // silent caller then times out and the failure path hangs up.
 func TestMenuFailedTransferTimeoutAndFailure(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	c.SetReferResponse(486)
@@ -109,6 +111,7 @@ func TestMenuFailedTransferTimeoutAndFailure(t *testing.T) {
 // A missing prompt (the submenu's greeting) is skipped; the caller hangs
 // up in the submenu.
 func TestMenuSkipsMissingPromptsAndStopsOnHangup(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16
@@ -136,6 +139,7 @@ func keysOf(rec *call.Record) string {
 // A call that stays in the menus past the menu time limit is ended by
 // ivrd, what plays stopped (moved from the ivr runner's tests).
 func TestMenuTimeLimitEndsTheCall(t *testing.T) {
+	t.Parallel()
 	r := newRigWith(t, scenarioMenu, func(o *call.Options) { o.MaxMenuTime = 400 * time.Millisecond })
 	c, _ := dial(t, r)
 	_, err := c.WaitRequest(sip.BYE, 5*time.Second)
@@ -149,6 +153,7 @@ func TestMenuTimeLimitEndsTheCall(t *testing.T) {
 // An invalid key, then silence: the failure path hangs up, and the record
 // counts one invalid entry and one timeout.
 func TestMenuInvalidThenTimeoutFailure(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16

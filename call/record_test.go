@@ -49,8 +49,10 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 		With(prompts.Tone("voicemail-default", 600, 600, -10, 300, 0)).
 		With(prompts.Tone("goodbye", 700, 700, -10, 300, 0))
 	snap := &call.Snapshot{Config: cfg, Prompts: lib}
-	base := 27000 + (os.Getpid()%100)*20
-	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: 1})
+	// 100 pairs shared by the rigs of tests running in parallel (a pair
+	// one holds fails to bind for the others, which draw another).
+	base := 27000 + (os.Getpid()%10)*200
+	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 199, Pacers: 1})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64)}
@@ -127,6 +129,7 @@ func bridgeCall(t *testing.T) (*rig, *siptest.Answered, *siptest.FarEnd) {
 }
 
 func TestRecordAfterBridgeFarEndHangsUpFirst(t *testing.T) {
+	t.Parallel()
 	r, _, far := bridgeCall(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -144,6 +147,7 @@ func TestRecordAfterBridgeFarEndHangsUpFirst(t *testing.T) {
 }
 
 func TestRecordAfterBridgeCallerHangsUpFirst(t *testing.T) {
+	t.Parallel()
 	r, answered, far := bridgeCall(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -159,6 +163,7 @@ func TestRecordAfterBridgeCallerHangsUpFirst(t *testing.T) {
 }
 
 func TestRecordCallerHangsUpInMenu(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, fmt.Sprintf(bridgeMenu, "sip:nobody@127.0.0.1:9"))
 	c, err := siptest.NewCaller("udp")
 	require.NoError(t, err)
@@ -179,6 +184,7 @@ func TestRecordCallerHangsUpInMenu(t *testing.T) {
 // key that chose voicemail) does not end the recording at once, and the
 // record says ivrd ended the call after the message.
 func TestVoicemailAfterAnEarlierHash(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, `
 ivrs:
   - id: main

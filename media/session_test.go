@@ -62,12 +62,14 @@ func testEngine(t *testing.T, ports int) *Engine {
 }
 
 // testEngineRTCP is an engine with room for sessions RTP/RTCP port pairs
-// (and slack for ports other test processes hold) reporting every
-// interval (0: the default).
+// reporting every interval (0: the default). The engines of tests running
+// in parallel share one range, so it has 320 pairs of slack: for them and
+// for ports other test processes hold (a pair someone holds fails to
+// bind, and the engine draws another).
 func testEngineRTCP(t *testing.T, sessions int, interval time.Duration) *Engine {
 	// Below the ranges the sip and cmd tests use (30000 and up).
-	base := 20000 + (os.Getpid()%20)*500
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + sessions*2 + 39,
+	base := 20000 + (os.Getpid()%10)*500
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + sessions*2 + 639,
 		Pacers: 2, RTCPInterval: interval})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
@@ -94,6 +96,7 @@ func testPrompt(frames int) *prompts.Prompt {
 }
 
 func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	p := newPeer(t)
 	s, err := e.NewSession()
@@ -137,6 +140,7 @@ func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
 // load: each packet's timestamp is 160 above the last (how fast they are
 // sent is measured by bench's BenchmarkPacing, not asserted here).
 func TestPacketsAre20msApartInStreamTimeAndStopPlayback(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	p := newPeer(t)
 	s, err := e.NewSession()
@@ -161,6 +165,7 @@ func TestPacketsAre20msApartInStreamTimeAndStopPlayback(t *testing.T) {
 }
 
 func TestHoldSendsNothingAndResumeIsContinuous(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	p := newPeer(t)
 	s, err := e.NewSession()
@@ -211,6 +216,7 @@ func (r *recorder) TelephoneEvent(h *rtp.Header, payload []byte) {
 }
 
 func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	rec := &recorder{}
 	s, err := e.NewSession()
@@ -281,6 +287,7 @@ func TestPortPoolExhaustionAndReuse(t *testing.T) {
 // arrives, with its own SSRC and a timestamp that keeps 20 ms a packet.
 // (Rates under load are the pacing benchmark's: bench/pacing_test.go.)
 func TestManySessionsEachSendTheirOwnStream(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -400,6 +407,7 @@ func (p *panicky) Audio(pcm []int16) {
 }
 
 func TestReceiverPanicDoesNotStopTheSession(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 2)
 	rx := &panicky{}
 	s, err := e.NewSession()

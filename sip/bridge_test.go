@@ -93,6 +93,7 @@ func bridgeRig(t *testing.T, out Outbound, gate ...chan struct{}) (*rig, *bridge
 }
 
 func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	r, h := bridgeRig(t, Outbound{URI: far.URI()})
 	c := r.caller("udp")
@@ -153,6 +154,7 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 // still sounding (its end packets arrive) when the far end answers; the
 // far end must not get it as a key press, but must get the next one.
 func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	gate := make(chan struct{})
 	r, h := bridgeRig(t, Outbound{URI: far.URI()}, gate)
@@ -194,6 +196,7 @@ func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 }
 
 func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {
+	t.Parallel()
 	r, h, c, _, far := bridged(t, "answer", Outbound{}, true)
 	h.mu.Lock()
 	call := h.last
@@ -207,6 +210,7 @@ func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {
 }
 
 func TestBridgeCallerByeEndsBridgeOnCallerSide(t *testing.T) {
+	t.Parallel()
 	_, h, _, answered, far := bridged(t, "answer", Outbound{}, true)
 	h.mu.Lock()
 	call := h.last
@@ -233,6 +237,7 @@ func waitEnd(t *testing.T, h *bridgeHandler) BridgeEnd {
 }
 
 func TestBridgeBusyAndNoAnswer(t *testing.T) {
+	t.Parallel()
 	busy := siptest.NewFarEnd(t, "busy")
 	r, h := bridgeRig(t, Outbound{URI: busy.URI()})
 	c := r.caller("udp")
@@ -270,6 +275,7 @@ func TestBridgeBusyAndNoAnswer(t *testing.T) {
 }
 
 func TestBridgeEarlyMediaRelayedBeforeAnswer(t *testing.T) {
+	t.Parallel()
 	_, h, c, _, _ := bridged(t, "early", Outbound{}, false)
 	time.Sleep(400 * time.Millisecond) // 183 came, 200 not yet
 	var early bool
@@ -283,6 +289,7 @@ func TestBridgeEarlyMediaRelayedBeforeAnswer(t *testing.T) {
 }
 
 func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
+	t.Parallel()
 	_, _, c, call, far := bridged(t, "answer", Outbound{}, true)
 	<-far.Invites // the initial INVITE
 	res := reinvite(t, call.Dialog, c.Offer("sendonly", 0, 101))
@@ -296,6 +303,7 @@ func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
 }
 
 func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
+	t.Parallel()
 	_, h, _, call, quiet := bridged(t, "noanswer", Outbound{RingTimeout: 20 * time.Second}, false)
 	time.Sleep(300 * time.Millisecond) // ringing
 	require.NoError(t, call.Dialog.Bye(ctx5(t)))
@@ -308,6 +316,7 @@ func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
 }
 
 func TestBridgeFarEndHoldReflectedToCaller(t *testing.T) {
+	t.Parallel()
 	_, _, c, _, far := bridged(t, "answer", Outbound{}, true)
 	d := far.Dialog()
 	req := sip.NewRequest(sip.INVITE, d.InviteRequest.Contact().Address)

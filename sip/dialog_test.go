@@ -14,6 +14,7 @@ import (
 )
 
 func TestReinviteHoldStopsAudioAndResumeContinues(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0, 101))
@@ -37,6 +38,7 @@ func TestReinviteHoldStopsAudioAndResumeContinues(t *testing.T) {
 }
 
 func TestSessionTimerRefreshAndExpiry(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.MinSE = time.Second })
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0),
@@ -70,6 +72,7 @@ func TestSessionTimerRefreshAndExpiry(t *testing.T) {
 }
 
 func TestInfoDigitsAndMalformedInfo(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
@@ -118,6 +121,7 @@ func TestInfoDigitsAndMalformedInfo(t *testing.T) {
 }
 
 func TestRecordRouteHonouredOnOurBye(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	// A fake proxy socket: ivrd's in-dialog requests must go there.
 	proxy, err := net.ListenPacket("udp", "127.0.0.1:0")

@@ -107,6 +107,7 @@ func headerNames(res *sip.Response) []string {
 // password gets the same refusal (issue 13 point 5: svwar told them apart
 // by 404 against 401).
 func TestRegisterUnknownUserLooksLikeKnown(t *testing.T) {
+	t.Parallel()
 	r, cl := registrarRig(t, nil)
 	dst := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(r.srv.Addr("udp").Port())}
 	type answers struct{ challenge, refusal *sip.Response }
@@ -143,6 +144,7 @@ func TestRegisterUnknownUserLooksLikeKnown(t *testing.T) {
 // for a wrong one); a lockout holds one user from one address only, and
 // the right password is taken again once its window has passed.
 func TestRegisterNonceStaleAndLockoutEnds(t *testing.T) {
+	t.Parallel()
 	r, cl := registrarRig(t, nil)
 	dst := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(r.srv.Addr("udp").Port())}
 	newReq := func(ext string) *sip.Request {
@@ -192,6 +194,7 @@ func TestRegisterNonceStaleAndLockoutEnds(t *testing.T) {
 // TestLockoutBacksOffAndStaysBounded: each lockout in a row is twice as
 // long (up to a ceiling) and the table never grows past its size.
 func TestLockoutBacksOffAndStaysBounded(t *testing.T) {
+	t.Parallel()
 	l := newLockout(3, 100, time.Minute, 64)
 	src := netip.MustParseAddr("192.0.2.1")
 	now := time.Unix(1e9, 0)
@@ -335,6 +338,7 @@ func TestSvcrackGetsFiveGuessesAMinute(t *testing.T) {
 // 8.2.6.2, RFC 3581): the Via stamped with where the request came from,
 // From, a tagged To, Call-ID, CSeq.
 func TestStatelessChallengeIsAProperResponse(t *testing.T) {
+	t.Parallel()
 	r, _ := registrarRig(t, nil)
 	u := newRawUDP(t, "127.0.0.1")
 	msg := strings.Replace(rawRequest("REGISTER", "sip:127.0.0.1", u.local(), "stateless-1", 7, nil, ""),

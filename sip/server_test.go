@@ -90,8 +90,10 @@ func newRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) *rig {
 // call to rig.nextCall), set before the server starts.
 func newRigWith(t *testing.T, mutate func(*Config, *media.EngineConfig), handler Handler) *rig {
 	t.Helper()
-	ecfg := media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 30000 + (os.Getpid()%500)*40, Pacers: 1}
-	ecfg.PortMax = ecfg.PortMin + 39
+	// 100 pairs: rigs of tests running in parallel share the range (a
+	// pair one holds fails to bind for the others, which draw another).
+	ecfg := media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 30000 + (os.Getpid()%100)*200, Pacers: 1}
+	ecfg.PortMax = ecfg.PortMin + 199
 	cfg := Config{Listen: []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}}
 	if mutate != nil {
 		mutate(&cfg, &ecfg)
@@ -157,6 +159,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestCallAnsweredMediaFlowsAndCallerBye(t *testing.T) {
+	t.Parallel()
 	for _, network := range []string{"udp", "tcp"} {
 		t.Run(network, func(t *testing.T) {
 			r := newRig(t, nil)
@@ -194,6 +197,7 @@ func TestCallAnsweredMediaFlowsAndCallerBye(t *testing.T) {
 }
 
 func TestInviteRejections(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	cases := []struct {
@@ -229,6 +233,7 @@ func TestInviteRejections(t *testing.T) {
 }
 
 func TestCancelBeforeAnswerGets487(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.RingTime = 3 * time.Second })
 	c := r.caller("udp")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -247,6 +252,7 @@ func TestCancelBeforeAnswerGets487(t *testing.T) {
 }
 
 func TestLateOfferAnswerInAck(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", nil)
@@ -278,6 +284,7 @@ func reinvite(t *testing.T, d *sipgo.DialogClientSession, sdp []byte) *sip.Respo
 }
 
 func TestRequestsOutsideDialogGet481AndOptions200(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	ua, _ := sipgo.NewUA()
 	defer ua.Close()
@@ -408,6 +415,7 @@ func rawInvite(t *testing.T, conn net.Conn, callID string, sdp []byte, repeat in
 }
 
 func TestRetransmittedInviteMakesOneCall(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	conn, err := net.Dial("udp", r.srv.Addr("udp").String())
@@ -421,6 +429,7 @@ func TestRetransmittedInviteMakesOneCall(t *testing.T) {
 }
 
 func TestServerHangupSendsBye(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
@@ -438,6 +447,7 @@ func TestServerHangupSendsBye(t *testing.T) {
 // together, so callers that have vanished (never answering) cost one
 // short wait in all, not one each.
 func TestShutdownHangsUpEveryCallAtOnce(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	var live []*siptest.Caller
 	for i := 0; i < 6; i++ {

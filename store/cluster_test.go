@@ -15,6 +15,7 @@ import (
 // change made through node A is delivered to node B's subscription by
 // LISTEN/NOTIFY well within a second, without B polling anything.
 func TestNotifyReachesOtherNode(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
@@ -40,6 +41,7 @@ func TestNotifyReachesOtherNode(t *testing.T) {
 // (a PostgreSQL restart, a proxy's idle timeout) is opened again, and the
 // next change is heard through it.
 func TestListenerReconnects(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
@@ -84,6 +86,7 @@ func drainUntilQuiet(ch <-chan int64, quiet time.Duration) {
 // database, so a prompt uploaded through node A is in node B's library,
 // sample for sample.
 func TestPromptUploadedOnOneNodePlaysOnAnother(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
@@ -104,6 +107,7 @@ func TestPromptUploadedOnOneNodePlaysOnAnother(t *testing.T) {
 // the limit has its 'started' calls marked interrupted; a live node's
 // calls, the sweeper's own and calls already ended are left alone.
 func TestSweepSettlesOnlyLostNodes(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)

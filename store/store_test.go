@@ -54,6 +54,7 @@ func body(t *testing.T, js string) map[string]any {
 }
 
 func TestMigrationsAndReopen(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -78,6 +79,7 @@ func TestMigrationsAndReopen(t *testing.T) {
 }
 
 func TestCRUDVersionsAndConflicts(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -114,6 +116,7 @@ func TestCRUDVersionsAndConflicts(t *testing.T) {
 }
 
 func TestInvalidChangeIsRefusedWhole(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -145,6 +148,7 @@ func TestInvalidChangeIsRefusedWhole(t *testing.T) {
 }
 
 func TestSecretsKeptWhenOmitted(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -163,6 +167,7 @@ func TestSecretsKeptWhenOmitted(t *testing.T) {
 // Writers racing on one resource with If-Match: each update either lands
 // or reports a conflict; none is lost silently.
 func TestConcurrentWritersNoLostUpdate(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -205,6 +210,7 @@ func TestConcurrentWritersNoLostUpdate(t *testing.T) {
 }
 
 func TestSubscribeHearsChanges(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -223,6 +229,7 @@ func TestSubscribeHearsChanges(t *testing.T) {
 }
 
 func TestImportFileEditWinsUnchangedFileKeepsAPIEdit(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -246,6 +253,7 @@ func TestImportFileEditWinsUnchangedFileKeepsAPIEdit(t *testing.T) {
 }
 
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -265,6 +273,7 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -284,6 +293,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestPrompts(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -310,6 +320,7 @@ func TestPrompts(t *testing.T) {
 }
 
 func TestCallRecordsCrashSafe(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)

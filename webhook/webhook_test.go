@@ -24,6 +24,7 @@ import (
 // every third request still ends up with each event once, each call's in
 // the order published, and only the events its filter asks for.
 func TestFlakyReceiverGetsEveryEventInOrderPerCall(t *testing.T) {
+	t.Parallel()
 	// Each backend's URL is made with the subtest's own t: a skip for a
 	// missing PostgreSQL must end that subtest, not its parent.
 	for name, url := range map[string]func(t *testing.T) string{
