@@ -192,7 +192,9 @@ func TestRelatchOnlyOnASustainedStreamAfterSilence(t *testing.T) {
 	assert.Zero(t, ev, "no key from the other port")
 	assert.Equal(t, caller.addr(), s.Remote())
 
-	time.Sleep(300 * time.Millisecond) // the caller falls silent
+	// The caller falls silent for a while: the scenario (the latch reads
+	// the wall clock), not a wait.
+	time.Sleep(300 * time.Millisecond)
 	moved.send(t, s.LocalAddr(), 0, relatchPackets)
 	eventually(t, "re-latched", func() bool { return s.Remote() == moved.addr() })
 	a, _ := rec.counts()
