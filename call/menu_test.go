@@ -72,7 +72,7 @@ func TestMenuTypeAheadInvalidThenTransfer(t *testing.T) {
 	c, a := dial(t, r)
 	var seq uint16
 	press(t, c, a.Media, '9', &seq, 1000) // during the greeting: kept
-	time.Sleep(700 * time.Millisecond)    // greeting, invalid prompt, menu prompt begins
+	r.waitPlays(t, 3, "greeting, invalid prompt, menu prompt begins")
 	press(t, c, a.Media, '1', &seq, 9000)
 	_, err := c.WaitRequest(sip.REFER, 5*time.Second)
 	require.NoError(t, err)
@@ -93,7 +93,7 @@ func TestMenuFailedTransferTimeoutAndFailure(t *testing.T) {
 	c, a := dial(t, r)
 	c.SetReferResponse(486)
 	var seq uint16
-	time.Sleep(250 * time.Millisecond)
+	r.waitPlays(t, 2, "greeting, menu prompt begins")
 	press(t, c, a.Media, '1', &seq, 1000)
 	_, err := c.WaitRequest(sip.BYE, 10*time.Second)
 	require.NoError(t, err, "the failure path hangs up")
@@ -115,9 +115,9 @@ func TestMenuSkipsMissingPromptsAndStopsOnHangup(t *testing.T) {
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16
-	time.Sleep(250 * time.Millisecond)
+	r.waitPlays(t, 2, "greeting, menu prompt begins")
 	press(t, c, a.Media, '2', &seq, 1000)
-	time.Sleep(300 * time.Millisecond)
+	r.waitEvent(t, "the submenu entered", func(ev call.Event) bool { return ev.Type == call.EventMenuEntered && ev.Menu == "sub" })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, a.Dialog.Bye(ctx))
@@ -157,7 +157,7 @@ func TestMenuInvalidThenTimeoutFailure(t *testing.T) {
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16
-	time.Sleep(250 * time.Millisecond) // the greeting (200 ms)
+	r.waitPlays(t, 2, "greeting, menu prompt begins")
 	press(t, c, a.Media, '5', &seq, 1000)
 	_, err := c.WaitRequest(sip.BYE, 10*time.Second)
 	require.NoError(t, err, "the failure path hangs up")

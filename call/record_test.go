@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"os"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
@@ -32,6 +34,55 @@ type rig struct {
 	voicemailDir string
 	live         *call.Live
 	events       chan call.Event
+	plays        chan string // the prompts the calls begin, in order (the "play" log line)
+}
+
+// playWatch passes Warn and above to the test's log, and hands the
+// prompt of each "play" line the call logs to plays.
+type playWatch struct {
+	slog.Handler
+	plays chan<- string
+}
+
+func (h playWatch) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h playWatch) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Message == "play" {
+		rec.Attrs(func(a slog.Attr) bool {
+			if a.Key == "prompt" {
+				select {
+				case h.plays <- a.Value.String():
+				default: // a test that does not read them
+				}
+			}
+			return true
+		})
+	}
+	if rec.Level < slog.LevelWarn {
+		return nil
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h playWatch) WithAttrs(as []slog.Attr) slog.Handler {
+	return playWatch{h.Handler.WithAttrs(as), h.plays}
+}
+
+func (h playWatch) WithGroup(name string) slog.Handler {
+	return playWatch{h.Handler.WithGroup(name), h.plays}
+}
+
+// waitPlays waits until the calls have begun n more prompts.
+func (r *rig) waitPlays(t *testing.T, n int, what string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for i := 0; i < n; i++ {
+		select {
+		case <-r.plays:
+		case <-timeout:
+			t.Fatalf("%s: %d of %d prompts begun in 10 s", what, i, n)
+		}
+	}
 }
 
 func newRig(t *testing.T, yaml string) *rig {
@@ -54,8 +105,9 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 	base := 27000 + (os.Getpid()%10)*200
 	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 199, Pacers: 1})
 	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64)}
+	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64),
+		plays: make(chan string, 64)}
+	log := slog.New(playWatch{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), r.plays})
 	o := call.Options{
 		Snapshot: func() *call.Snapshot { return snap },
 		Digits:   ivr.DigitMethods{RFC4733: true, Inband: true, Info: true, InbandMode: ivr.InbandAuto},
@@ -81,6 +133,22 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 		engine.Close()
 	})
 	return r
+}
+
+// waitEvent reads the call's events until one matches, failing after 10 s.
+func (r *rig) waitEvent(t *testing.T, what string, match func(call.Event) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-r.events:
+			if match(ev) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no event: %s", what)
+		}
+	}
 }
 
 func (r *rig) record(t *testing.T) *call.Record {
@@ -124,7 +192,9 @@ func bridgeCall(t *testing.T) (*rig, *siptest.Answered, *siptest.FarEnd) {
 	var seq uint16
 	press(t, c, answered.Media, '1', &seq, 1000)
 	require.Eventually(t, func() bool { return far.Dialog() != nil }, 5*time.Second, 20*time.Millisecond, "the far end was called")
-	time.Sleep(200 * time.Millisecond) // the far end's answer is ACKed and the legs joined
+	// ivrd sends the far end audio once it has ACKed the answer and
+	// joined the legs.
+	require.Eventually(t, func() bool { return len(far.Packets()) > 0 }, 5*time.Second, 10*time.Millisecond, "the legs joined")
 	return r, answered, far
 }
 
@@ -172,7 +242,7 @@ func TestRecordCallerHangsUpInMenu(t *testing.T) {
 	defer cancel()
 	answered, err := c.Call(ctx, r.srv.Addr("udp"), "100")
 	require.NoError(t, err)
-	time.Sleep(100 * time.Millisecond)
+	r.waitEvent(t, "the menu entered", func(ev call.Event) bool { return ev.Type == call.EventMenuEntered })
 	require.NoError(t, answered.Dialog.Bye(ctx))
 	rec := r.record(t)
 	assert.Equal(t, call.EndCallerHangup, rec.Reason)
@@ -203,7 +273,8 @@ ivrs:
 	press(t, c, answered.Media, '#', &seq, 1000)
 	press(t, c, answered.Media, '#', &seq, 2000) // typed ahead during the greeting
 	// The caller speaks for a second after the beep, then presses #.
-	time.Sleep(1500 * time.Millisecond)
+	require.Eventually(t, func() bool { return toneEnded(c.Packets(), 1000) }, 10*time.Second, 10*time.Millisecond,
+		"the voicemail beep (1 kHz) played and ended")
 	require.NoError(t, c.SendTone(answered.Media, 440, 50, &seq))
 	press(t, c, answered.Media, '#', &seq, 90000)
 	_, err = c.WaitRequest(sip.BYE, 10*time.Second)
@@ -216,4 +287,33 @@ ivrs:
 	require.NoError(t, err)
 	require.Len(t, msgs, 1)
 	assert.Greater(t, msgs[0].Duration, 500*time.Millisecond, "the message holds the caller's speech, not 0 s")
+}
+
+// toneEnded reports whether the packets hold a stretch of a freq Hz tone
+// followed by a packet without it.
+func toneEnded(pkts []siptest.Packet, freq float64) bool {
+	heard := false
+	for _, p := range pkts {
+		on := p.Header.PayloadType == 0 && hasTone(p.Payload, freq)
+		if heard && !on {
+			return true
+		}
+		heard = heard || on
+	}
+	return false
+}
+
+// hasTone reports whether a PCMU frame is loud and mostly freq Hz
+// (Goertzel's power at freq against the frame's energy).
+func hasTone(payload []byte, freq float64) bool {
+	k := 2 * math.Cos(2*math.Pi*freq/8000)
+	var s1, s2, energy float64
+	for _, b := range payload {
+		x := float64(g711.DecodeUlawFrame(b))
+		energy += x * x
+		s := x + k*s1 - s2
+		s2, s1 = s1, s
+	}
+	power := (s1*s1 + s2*s2 - k*s1*s2) / float64(len(payload)) * 2
+	return energy/float64(len(payload)) > 1e5 && power > 0.5*energy
 }
