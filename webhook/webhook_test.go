@@ -68,12 +68,19 @@ func TestFlakyReceiverGetsEveryEventInOrderPerCall(t *testing.T) {
 				d.Publish(ev)
 				d.Publish(Event{ID: NewID(), Type: "menu.entered", Created: time.Now(), CallID: call}) // filtered out
 			}
+			// Every event arrived and the outbox has nothing left to send;
+			// then Close waits for the senders, so nothing more can come.
 			require.Eventually(t, func() bool {
 				mu.Lock()
-				defer mu.Unlock()
-				return len(got) >= 20
+				distinct := map[string]bool{}
+				for _, ev := range got {
+					distinct[ev.ID] = true
+				}
+				mu.Unlock()
+				backlog, err := st.WebhookBacklog(context.Background())
+				return err == nil && backlog == 0 && len(distinct) == 20
 			}, 20*time.Second, 10*time.Millisecond)
-			time.Sleep(50 * time.Millisecond) // nothing more comes
+			d.Close()
 			mu.Lock()
 			defer mu.Unlock()
 			require.Len(t, got, 20, "each event once")

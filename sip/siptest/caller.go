@@ -309,7 +309,7 @@ func (c *Caller) SendTone(to netip.AddrPort, freq float64, frames int, seq *uint
 		if err := c.SendRTP(to, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: *seq, Timestamp: uint32(*seq) * 160, SSRC: 0x5e4d}, payload); err != nil {
 			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // real-time pacing, as a phone sends: not a wait
 	}
 	return nil
 }
