@@ -32,9 +32,12 @@ test:
 test-short:
 	$(GO) test -short -count=1 ./...
 
-# Every test again under the race detector (needs a C compiler: cgo).
+# The unit and package tests again under the race detector (needs a C
+# compiler: cgo). The heavy system tests (external peers, load, browsers)
+# skip themselves in a -race build (internal/testenv.SkipUnderRace): they
+# run once, in make test.
 race:
-	$(GO) test -race -count=1 -timeout 9m ./...
+	$(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 9m ./...
 
 # A short run of every fuzz target (FUZZTIME per target).
 FUZZTIME ?= 10s

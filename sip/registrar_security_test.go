@@ -21,6 +21,8 @@ import (
 	"github.com/icholy/digest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // registerFlood sends n REGISTERs without credentials from each of the
@@ -70,6 +72,7 @@ func registerFlood(t *testing.T, dst netip.AddrPort, addrs []string, n int) (cha
 // before sipgo makes a transaction (kept 32 s) for it. Another address is
 // still challenged.
 func TestRegisterFloodKeepsHeapBounded(t *testing.T) {
+	testenv.SkipUnderRace(t, "40,000 REGISTERs, and a heap the detector's shadow memory would blur")
 	r, _ := registrarRig(t, nil)
 	dst := r.srv.Addr("udp")
 	const n = 20000
@@ -261,6 +264,7 @@ func sipviciousRows(out string) map[string]string {
 // its own sanity check (every extension, existing or not, is challenged)
 // or is forced past it.
 func TestSvwarLearnsNothing(t *testing.T) {
+	testenv.SkipUnderRace(t, "an external scanner against the registrar the package tests already race-check")
 	r, _ := registrarRig(t, nil)
 	port := fmt.Sprint(r.srv.Addr("udp").Port())
 	for _, args := range [][]string{
@@ -311,6 +315,7 @@ func rawRegister(t *testing.T, u *rawUDP, dst netip.AddrPort, ext, password stri
 // could not log in with the right password even unthrottled; the password
 // is in the dictionary for a sipvicious that gets this right.)
 func TestSvcrackGetsFiveGuessesAMinute(t *testing.T) {
+	testenv.SkipUnderRace(t, "an external password guesser against the registrar the package tests already race-check")
 	r, _ := registrarRig(t, nil)
 	dst := r.srv.Addr("udp")
 	var dict strings.Builder
