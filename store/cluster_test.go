@@ -50,6 +50,14 @@ func TestListenerReconnects(t *testing.T) {
 	drainUntilQuiet(changes, 300*time.Millisecond)
 
 	ctx := context.Background()
+	// Both stores' listeners are connected and listening before they are
+	// cut (under load a listener may still be connecting).
+	require.Eventually(t, func() bool {
+		var n int
+		err := a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`).Scan(&n)
+		return err == nil && n == 2
+	}, 10*time.Second, 10*time.Millisecond, "both stores listening")
 	res, err := a.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`)
 	require.NoError(t, err)
