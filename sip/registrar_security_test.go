@@ -265,6 +265,7 @@ func sipviciousRows(out string) map[string]string {
 // or is forced past it.
 func TestSvwarLearnsNothing(t *testing.T) {
 	testenv.SkipUnderRace(t, "an external scanner against the registrar the package tests already race-check")
+	t.Parallel() // sipvicious binds the next free port when 5060 is taken
 	r, _ := registrarRig(t, nil)
 	port := fmt.Sprint(r.srv.Addr("udp").Port())
 	for _, args := range [][]string{
@@ -307,7 +308,7 @@ func rawRegister(t *testing.T, u *rawUDP, dst netip.AddrPort, ext, password stri
 
 // TestSvcrackGetsFiveGuessesAMinute runs sipvicious' svcrack at an
 // extension from one address with a dictionary that holds the right
-// password after 40 wrong ones: the server checks at most maxFailures of
+// password after 3*maxFailures wrong ones: the server checks at most maxFailures of
 // its guesses, svcrack runs to its end without finding the password, and
 // the right password from another address is taken meanwhile. (The
 // guesses checked are the evidence: sipvicious 0.3.3 writes qop=auth into
@@ -316,10 +317,11 @@ func rawRegister(t *testing.T, u *rawUDP, dst netip.AddrPort, ext, password stri
 // is in the dictionary for a sipvicious that gets this right.)
 func TestSvcrackGetsFiveGuessesAMinute(t *testing.T) {
 	testenv.SkipUnderRace(t, "an external password guesser against the registrar the package tests already race-check")
+	t.Parallel() // sipvicious binds the next free port when 5060 is taken
 	r, _ := registrarRig(t, nil)
 	dst := r.srv.Addr("udp")
 	var dict strings.Builder
-	for i := 0; i < 40; i++ {
+	for i := 0; i < 3*maxFailures; i++ {
 		fmt.Fprintf(&dict, "guess-%d\n", i)
 	}
 	dict.WriteString("alice-secret\n")
