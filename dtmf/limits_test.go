@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // Q.24-style receiver limits. Every case runs all 16 keys through a µ-law
@@ -237,7 +238,7 @@ func TestTalkOffSpeechlike(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 9))
 	minutes := 60
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // the detector runs on one goroutine: an hour under -race finds no more than five minutes
 		minutes = 5
 	}
 	false_ := 0
@@ -254,6 +255,7 @@ func TestTalkOffSpeechlike(t *testing.T) {
 // TestTalkOffEspeak runs real synthetic speech when espeak-ng is installed.
 func TestTalkOffEspeak(t *testing.T) {
 	t.Parallel()
+	testenv.SkipUnderRace(t, "minutes of espeak-ng speech through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: the synthetic speech-like test covers talk-off")
 	}
@@ -353,6 +355,7 @@ func BenchmarkEventDecoder(b *testing.B) {
 // voices) at an active level 10 dB below the tone pair.
 func TestTalkDownEspeak(t *testing.T) {
 	t.Parallel()
+	testenv.SkipUnderRace(t, "espeak-ng speech in six voices through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: TestTalkDown covers talk-down on generated speech")
 	}
@@ -405,7 +408,7 @@ func TestTalkOffMusic(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 4))
 	minutes := 30
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // as TestTalkOffSpeechlike
 		minutes = 3
 	}
 	false_ := 0
