@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/netip"
 	"os"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
@@ -294,26 +292,11 @@ ivrs:
 func toneEnded(pkts []siptest.Packet, freq float64) bool {
 	heard := false
 	for _, p := range pkts {
-		on := p.Header.PayloadType == 0 && hasTone(p.Payload, freq)
+		on := p.Header.PayloadType == 0 && siptest.HasTone(p.Payload, false, freq)
 		if heard && !on {
 			return true
 		}
 		heard = heard || on
 	}
 	return false
-}
-
-// hasTone reports whether a PCMU frame is loud and mostly freq Hz
-// (Goertzel's power at freq against the frame's energy).
-func hasTone(payload []byte, freq float64) bool {
-	k := 2 * math.Cos(2*math.Pi*freq/8000)
-	var s1, s2, energy float64
-	for _, b := range payload {
-		x := float64(g711.DecodeUlawFrame(b))
-		energy += x * x
-		s := x + k*s1 - s2
-		s2, s1 = s1, s
-	}
-	power := (s1*s1 + s2*s2 - k*s1*s2) / float64(len(payload)) * 2
-	return energy/float64(len(payload)) > 1e5 && power > 0.5*energy
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/zaf/g711"
 )
 
 // TestEventPayload: the bytes RFC 4733 section 2.3 lays out: event code,
@@ -15,4 +16,23 @@ func TestEventPayload(t *testing.T) {
 	assert.Equal(t, []byte{10, 0, 0, 0}, EventPayload('*', false, 0, 0))
 	assert.Equal(t, byte(15), EventPayload('D', false, 0, 0)[0])
 	assert.Panics(t, func() { EventPayload('x', false, 0, 0) })
+}
+
+// TestHasTone: a 1 kHz frame is a 1 kHz tone and not a 440 Hz one, in
+// either law; silence is no tone.
+func TestHasTone(t *testing.T) {
+	t.Parallel()
+	ulaw, alaw := make([]byte, 160), make([]byte, 160)
+	for i := range ulaw {
+		v := int16(8000 * SinTable(i%8))
+		ulaw[i], alaw[i] = g711.EncodeUlawFrame(v), g711.EncodeAlawFrame(v)
+	}
+	assert.True(t, HasTone(ulaw, false, FarEndToneHz))
+	assert.True(t, HasTone(alaw, true, FarEndToneHz))
+	assert.False(t, HasTone(ulaw, false, 440))
+	silence := make([]byte, 160)
+	for i := range silence {
+		silence[i] = 0xFF
+	}
+	assert.False(t, HasTone(silence, false, FarEndToneHz))
 }
