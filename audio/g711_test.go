@@ -12,6 +12,7 @@ import (
 // The tables must agree with the reference conversions for every input:
 // a table slip would be heard on every call.
 func TestG711TablesMatchReferenceForEveryValue(t *testing.T) {
+	t.Parallel()
 	for v := math.MinInt16; v <= math.MaxInt16; v++ {
 		s := int16(v)
 		require.Equal(t, g711.EncodeUlawFrame(s), EncodeSample(s, PCMU), "µ-law encode %d", s)
@@ -24,6 +25,7 @@ func TestG711TablesMatchReferenceForEveryValue(t *testing.T) {
 }
 
 func TestG711BufferFunctionsStopAtTheShorterSlice(t *testing.T) {
+	t.Parallel()
 	pcm := []int16{0, 1000, -1000, 32767, -32768}
 	for _, c := range []Codec{PCMU, PCMA} {
 		enc := make([]byte, 3)
@@ -36,6 +38,7 @@ func TestG711BufferFunctionsStopAtTheShorterSlice(t *testing.T) {
 }
 
 func TestSilenceByteDecodesToZero(t *testing.T) {
+	t.Parallel()
 	for _, c := range []Codec{PCMU, PCMA} {
 		assert.Equal(t, c.SilenceByte(), EncodeSample(0, c), c.String())
 		assert.InDelta(t, 0, DecodeSample(c.SilenceByte(), c), 8, c.String())
@@ -43,6 +46,7 @@ func TestSilenceByteDecodesToZero(t *testing.T) {
 }
 
 func TestParseCodec(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]Codec{"PCMU": PCMU, "pcmu": PCMU, "PCMA": PCMA, " pcma ": PCMA} {
 		c, err := ParseCodec(name)
 		require.NoError(t, err, name)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // Q.24-style receiver limits. Every case runs all 16 keys through a µ-law
@@ -41,6 +42,7 @@ func runLimit(t *testing.T, c limitCase, codec func([]int16) []int16) {
 }
 
 func TestLimitsFrequency(t *testing.T) {
+	t.Parallel()
 	cases := []limitCase{
 		{"low +1.5%", spec(50, -10, -10, 0.015, 0), true},
 		{"low -1.5%", spec(50, -10, -10, -0.015, 0), true},
@@ -66,6 +68,7 @@ func TestLimitsFrequency(t *testing.T) {
 }
 
 func TestLimitsTwist(t *testing.T) {
+	t.Parallel()
 	for _, c := range []limitCase{
 		{"normal twist 8 dB", spec(50, -6, -14, 0, 0), true},
 		{"reverse twist 4 dB", spec(50, -12, -8, 0, 0), true},
@@ -84,6 +87,7 @@ func TestLimitsTwist(t *testing.T) {
 }
 
 func TestLimitsLevel(t *testing.T) {
+	t.Parallel()
 	for _, c := range []limitCase{
 		{"0 dBm0 per tone", spec(50, 0, 0, 0, 0), true},
 		{"-25 dBm0 per tone", spec(50, -25, -25, 0, 0), true},
@@ -99,6 +103,7 @@ func TestLimitsLevel(t *testing.T) {
 }
 
 func TestLimitsDuration(t *testing.T) {
+	t.Parallel()
 	for _, c := range []limitCase{
 		{"40 ms", spec(40, -10, -10, 0, 0), true},
 		{"20 ms", spec(20, -10, -10, 0, 0), false},
@@ -119,6 +124,7 @@ func TestLimitsDuration(t *testing.T) {
 }
 
 func TestLimitsPauseAndInterruption(t *testing.T) {
+	t.Parallel()
 	for off := 0; off < blockLen; off += 9 {
 		s := dtmftest.Signal{}.Silence(20)
 		s = append(s, make(dtmftest.Signal, off)...)
@@ -133,6 +139,7 @@ func TestLimitsPauseAndInterruption(t *testing.T) {
 }
 
 func TestLimitsNoise(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 7))
 	errors, total := 0, 0
 	for round := 0; round < 25; round++ {
@@ -161,6 +168,7 @@ func TestLimitsNoise(t *testing.T) {
 // lowest SNR at which all 1000 are heard and nothing else. ivrd must do
 // better: 6 dB.
 func TestNoiseAcceptableSNR(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1234567, 0))
 	var s dtmftest.Signal
 	for i := 0; i < 1000; i++ {
@@ -192,6 +200,7 @@ func editDistance(a, b string) int {
 }
 
 func TestLimitsEchoAndClipping(t *testing.T) {
+	t.Parallel()
 	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
 		s = s.Silence(50).Tone(dtmftest.Nominal(allKeys[i]))
@@ -207,6 +216,7 @@ func TestLimitsEchoAndClipping(t *testing.T) {
 }
 
 func TestNetworkTonesMakeNoDigits(t *testing.T) {
+	t.Parallel()
 	tones := map[string]dtmftest.Signal{
 		"dial tone 350+440":    dtmftest.Signal{}.Dual(350, 440, -13, -13, 3000),
 		"busy 480+620":         dtmftest.Signal{}.Dual(480, 620, -13, -13, 3000),
@@ -225,9 +235,10 @@ func TestNetworkTonesMakeNoDigits(t *testing.T) {
 }
 
 func TestTalkOffSpeechlike(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 9))
 	minutes := 60
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // the detector runs on one goroutine: an hour under -race finds no more than five minutes
 		minutes = 5
 	}
 	false_ := 0
@@ -243,6 +254,8 @@ func TestTalkOffSpeechlike(t *testing.T) {
 
 // TestTalkOffEspeak runs real synthetic speech when espeak-ng is installed.
 func TestTalkOffEspeak(t *testing.T) {
+	t.Parallel()
+	testenv.SkipUnderRace(t, "minutes of espeak-ng speech through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: the synthetic speech-like test covers talk-off")
 	}
@@ -265,6 +278,7 @@ func TestTalkOffEspeak(t *testing.T) {
 // below the tone pair. Each round has its own speech; the share of keys
 // heard (and that no key is invented) is the figure.
 func TestTalkDown(t *testing.T) {
+	t.Parallel()
 	for _, ms := range []int{60, 100} {
 		rng := rand.New(rand.NewPCG(5, uint64(ms)))
 		heard, extra, total := 0, 0, 0
@@ -282,6 +296,7 @@ func TestTalkDown(t *testing.T) {
 }
 
 func TestDetectionLatency(t *testing.T) {
+	t.Parallel()
 	var lat []int
 	for off := 0; off < 160; off += 5 {
 		pcm := dtmftest.Ulaw(dtmftest.Signal{}.Silence(20).Tone(dtmftest.ToneSpec{Key: '1', Ms: 100, LowDBm0: -10, HighDBm0: -10}).PCM())
@@ -339,6 +354,8 @@ func BenchmarkEventDecoder(b *testing.B) {
 // TestTalkDownEspeak: presses over synthetic speech (espeak-ng, several
 // voices) at an active level 10 dB below the tone pair.
 func TestTalkDownEspeak(t *testing.T) {
+	t.Parallel()
+	testenv.SkipUnderRace(t, "espeak-ng speech in six voices through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: TestTalkDown covers talk-down on generated speech")
 	}
@@ -388,9 +405,10 @@ func heardInOrder(got, want string) int {
 }
 
 func TestTalkOffMusic(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 4))
 	minutes := 30
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // as TestTalkOffSpeechlike
 		minutes = 3
 	}
 	false_ := 0
@@ -494,6 +512,7 @@ func benchFrames(b *testing.B, pcm []int16) {
 // frequency, and not when it sits near the twist and frequency limits too
 // — where voices that mimic keys sit, and where keypads send clean tones.
 func TestPurityNeededAtTheLimits(t *testing.T) {
+	t.Parallel()
 	under := func(ts dtmftest.ToneSpec, otherDBm0 float64) string {
 		s := dtmftest.Signal{}.Silence(40).Tone(ts).Silence(80)
 		other := dtmftest.Signal{}.Silence(40).Sine(2100, otherDBm0, ts.Ms).Silence(80)

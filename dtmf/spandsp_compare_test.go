@@ -65,6 +65,7 @@ func (s *spandspRx) detect(t *testing.T, pcm []int16) (string, int) {
 }
 
 func TestSpandspComparison(t *testing.T) {
+	t.Parallel()
 	sp := newSpandspRx(t)
 	both := func(pcm []int16) (string, string) {
 		b, _ := sp.detect(t, pcm)

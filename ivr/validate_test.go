@@ -45,10 +45,12 @@ func problemsOf(t *testing.T, yaml string) []Problem {
 }
 
 func TestValidBaseIsClean(t *testing.T) {
+	t.Parallel()
 	assert.Empty(t, problemsOf(t, validBase))
 }
 
 func TestValidationRulesOnePerCase(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, from, to string // edit of validBase
 		want           string // the full Problem.String()
@@ -171,6 +173,7 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 }
 
 func TestValidationWarnings(t *testing.T) {
+	t.Parallel()
 	warn := func(t *testing.T, y, want string) {
 		t.Helper()
 		probs := problemsOf(t, y)
@@ -212,6 +215,7 @@ func TestValidationWarnings(t *testing.T) {
 }
 
 func TestConfigValidateMethodSkipsPrompts(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(strings.ReplaceAll(validBase, "prompt: menu", "prompt: elsewhere")))
 	require.NoError(t, err)
 	assert.Empty(t, c.Validate())
@@ -219,6 +223,7 @@ func TestConfigValidateMethodSkipsPrompts(t *testing.T) {
 }
 
 func TestParseNamesUnquotedHashAndStarKeys(t *testing.T) {
+	t.Parallel()
 	_, err := Parse([]byte("ivrs:\n  - id: m\n    keys:\n      \"1\": hangup\n      #: hangup\n      *: repeat\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `line 5: quote the key # (write "#": ...): YAML reads a bare # as a comment`)
