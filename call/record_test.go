@@ -245,17 +245,3 @@ func TestRecordCallerHangsUpInMenu(t *testing.T) {
 	assert.Equal(t, call.SideCaller, rec.Side)
 	assert.Equal(t, "caller hung up", rec.Outcome.String())
 }
-
-// toneEnded reports whether the packets hold a stretch of a freq Hz tone
-// followed by a packet without it.
-func toneEnded(pkts []siptest.Packet, freq float64) bool {
-	heard := false
-	for _, p := range pkts {
-		on := p.Header.PayloadType == 0 && siptest.HasTone(p.Payload, false, freq)
-		if heard && !on {
-			return true
-		}
-		heard = heard || on
-	}
-	return false
-}
