@@ -224,9 +224,15 @@ func TestBridgeTranscodesG711AndG722(t *testing.T) {
 	caller, far, callerPhone, farPhone := bridgePair(t, audio.PCMU, audio.G722)
 	n0Far, n0Caller := len(farPhone.packets()), len(callerPhone.packets())
 
-	sendPaced(t, callerPhone, caller.LocalAddr(), g711Packets(tone(1000, 8000, 8000/2, 6000), audio.PCMU))
+	// Each phone's audio is judged once all of it has crossed (the last
+	// packets may still be on their way when the sender is done).
+	sent := g711Packets(tone(1000, 8000, 8000/2, 6000), audio.PCMU)
+	sendPaced(t, callerPhone, caller.LocalAddr(), sent)
+	require.Eventually(t, func() bool { return len(farPhone.packets())-n0Far >= len(sent) }, 5*time.Second, 5*time.Millisecond)
 	atFar := heardSince(farPhone, n0Far, 9)
-	sendPaced(t, farPhone, far.LocalAddr(), g722Packets(tone(600, 16000, 16000/2, 6000), 5))
+	back := g722Packets(tone(600, 16000, 16000/2, 6000), 5)
+	sendPaced(t, farPhone, far.LocalAddr(), back)
+	require.Eventually(t, func() bool { return len(callerPhone.packets())-n0Caller >= len(back) }, 5*time.Second, 5*time.Millisecond)
 
 	require.NotEmpty(t, atFar, "the G.722 phone got G.722")
 	assert.InDelta(t, 6000, amplitudeAt(atFar, 16000, 1000), 1000, "the PCMU caller's 1 kHz, heard in G.722")
@@ -240,7 +246,10 @@ func TestBridgeTranscodesG711AndG722(t *testing.T) {
 func TestBridgeKeepsWidebandBetweenG722Legs(t *testing.T) {
 	caller, _, callerPhone, farPhone := bridgePair(t, audio.G722, audio.G722)
 	n0 := len(farPhone.packets())
-	sendPaced(t, callerPhone, caller.LocalAddr(), g722Packets(twoTone16k(16000/2), 5))
+	sent := g722Packets(twoTone16k(16000/2), 5)
+	sendPaced(t, callerPhone, caller.LocalAddr(), sent)
+	require.Eventually(t, func() bool { return len(farPhone.packets())-n0 >= len(sent) }, 5*time.Second, 5*time.Millisecond,
+		"every packet crossed the bridge")
 	heard := heardSince(farPhone, n0, 9)
 	require.NotEmpty(t, heard)
 	assert.InDelta(t, 5000, amplitudeAt(heard, 16000, 6000), 1500, "6 kHz crossed the bridge")
