@@ -109,7 +109,7 @@ func TestLimitsDuration(t *testing.T) {
 		runLimit(t, c, dtmftest.Alaw)
 	}
 	// Alignment matters for short tones: try every offset within a block.
-	for off := 0; off < blockLen; off += 7 {
+	for off := 0; off < narrowband.blockLen; off += 7 {
 		s := dtmftest.Signal{}.Silence(20)
 		s = append(s, make(dtmftest.Signal, off)...)
 		s = s.Tone(dtmftest.ToneSpec{Key: '5', Ms: 40, LowDBm0: -10, HighDBm0: -10}).Silence(40)
@@ -119,7 +119,7 @@ func TestLimitsDuration(t *testing.T) {
 }
 
 func TestLimitsPauseAndInterruption(t *testing.T) {
-	for off := 0; off < blockLen; off += 9 {
+	for off := 0; off < narrowband.blockLen; off += 9 {
 		s := dtmftest.Signal{}.Silence(20)
 		s = append(s, make(dtmftest.Signal, off)...)
 		// 40 ms pause between two presses of the same key: two digits.
