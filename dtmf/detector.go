@@ -308,7 +308,7 @@ func (d *Detector) endBlock() (byte, bool) {
 			return 0, false
 		}
 		d.current, d.miss, d.peak = k, 0, power
-		d.start, d.heldEnd = d.runStart+d.t.startLead, d.pos
+		d.start, d.heldEnd = d.runStart-d.t.startLead, d.pos
 		return k, true
 	}
 	return 0, false

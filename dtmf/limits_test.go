@@ -28,20 +28,37 @@ func spec(ms int, lo, hi, loShift, hiShift float64) func(byte) dtmftest.ToneSpec
 
 func runLimit(t *testing.T, c limitCase, codec func([]int16) []int16) {
 	t.Helper()
+	runLimitAt(t, 8000, c, codec)
+}
+
+// runLimitAt runs a case at rate: 8000 through codec, 16000 linear (the
+// wideband codecs are not G.711).
+func runLimitAt(t *testing.T, rate int, c limitCase, codec func([]int16) []int16) {
+	t.Helper()
 	for i := 0; i < len(allKeys); i++ {
 		k := allKeys[i]
-		s := dtmftest.Signal{}.Silence(60).Tone(c.spec(k)).Silence(80)
-		got := detectKeys(codec(s.PCM()))
+		s := dtmftest.At(rate).Silence(60).Tone(c.spec(k)).Silence(80)
+		got := detectKeysAt(rate, codec(s.PCM()))
 		if c.want {
-			assert.Equal(t, string(k), got, "%s: key %c", c.name, k)
+			assert.Equal(t, string(k), got, "%d Hz, %s: key %c", rate, c.name, k)
 		} else {
-			assert.Empty(t, got, "%s: key %c", c.name, k)
+			assert.Empty(t, got, "%d Hz, %s: key %c", rate, c.name, k)
 		}
 	}
 }
 
+func linear(pcm []int16) []int16 { return pcm }
+
 func TestLimitsFrequency(t *testing.T) {
-	cases := []limitCase{
+	for _, c := range frequencyCases {
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
+	}
+}
+
+// The Q.24 tables, shared by the 8 and 16 kHz tests.
+var (
+	frequencyCases = []limitCase{
 		{"low +1.5%", spec(50, -10, -10, 0.015, 0), true},
 		{"low -1.5%", spec(50, -10, -10, -0.015, 0), true},
 		{"high +1.5%", spec(50, -10, -10, 0, 0.015), true},
@@ -59,14 +76,7 @@ func TestLimitsFrequency(t *testing.T) {
 		{"low -5%", spec(50, -10, -10, -0.05, 0), false},
 		{"high +5%", spec(50, -10, -10, 0, 0.05), false},
 	}
-	for _, c := range cases {
-		runLimit(t, c, dtmftest.Ulaw)
-		runLimit(t, c, dtmftest.Alaw)
-	}
-}
-
-func TestLimitsTwist(t *testing.T) {
-	for _, c := range []limitCase{
+	twistCases = []limitCase{
 		{"normal twist 8 dB", spec(50, -6, -14, 0, 0), true},
 		{"reverse twist 4 dB", spec(50, -12, -8, 0, 0), true},
 		{"normal twist 8 dB and 1.5% off", spec(50, -6, -14, 0.015, 0.015), true},
@@ -77,14 +87,8 @@ func TestLimitsTwist(t *testing.T) {
 		{"reverse twist 4 dB, strong tone at 0", spec(50, -4, 0, 0, 0), true},
 		{"normal twist 16 dB", spec(50, -2, -18, 0, 0), false},
 		{"reverse twist 12 dB", spec(50, -20, -8, 0, 0), false},
-	} {
-		runLimit(t, c, dtmftest.Ulaw)
-		runLimit(t, c, dtmftest.Alaw)
 	}
-}
-
-func TestLimitsLevel(t *testing.T) {
-	for _, c := range []limitCase{
+	levelCases = []limitCase{
 		{"0 dBm0 per tone", spec(50, 0, 0, 0, 0), true},
 		{"-25 dBm0 per tone", spec(50, -25, -25, 0, 0), true},
 		{"-30 dBm0 per tone", spec(50, -30, -30, 0, 0), true},
@@ -92,19 +96,31 @@ func TestLimitsLevel(t *testing.T) {
 		{"-50 dBm0 per tone", spec(50, -50, -50, 0, 0), false},
 		{"-55 dBm0 per tone", spec(50, -55, -55, 0, 0), false},
 		{"-60 dBm0 per tone", spec(50, -60, -60, 0, 0), false},
-	} {
+	}
+	durationCases = []limitCase{
+		{"40 ms", spec(40, -10, -10, 0, 0), true},
+		{"20 ms", spec(20, -10, -10, 0, 0), false},
+		{"15 ms", spec(15, -10, -10, 0, 0), false},
+		{"10 ms", spec(10, -10, -10, 0, 0), false},
+	}
+)
+
+func TestLimitsTwist(t *testing.T) {
+	for _, c := range twistCases {
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
+	}
+}
+
+func TestLimitsLevel(t *testing.T) {
+	for _, c := range levelCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
 	}
 }
 
 func TestLimitsDuration(t *testing.T) {
-	for _, c := range []limitCase{
-		{"40 ms", spec(40, -10, -10, 0, 0), true},
-		{"20 ms", spec(20, -10, -10, 0, 0), false},
-		{"15 ms", spec(15, -10, -10, 0, 0), false},
-		{"10 ms", spec(10, -10, -10, 0, 0), false},
-	} {
+	for _, c := range durationCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
 	}
