@@ -28,6 +28,16 @@ const maxFileBytes = 10 * 60 * 48000 * 2 * 2
 // returns 8 kHz mono samples. Errors say what is wrong with the file and
 // wrap ErrMalformed or ErrUnsupported.
 func Decode(name string, r io.ReadSeeker) (pcm []int16, err error) {
+	return DecodeAt(name, r, SampleRate)
+}
+
+// DecodeAt is Decode to mono samples at rate (8000 or 16000: the DTMF
+// detector's wideband mode reads files at 16 kHz). A raw .pcm file is
+// taken to be at rate already.
+func DecodeAt(name string, r io.ReadSeeker, rate int) (pcm []int16, err error) {
+	if rate != SampleRate && rate != 16000 {
+		return nil, unsupported("unsupported output rate %d Hz (8000 or 16000)", rate)
+	}
 	if strings.EqualFold(filepath.Ext(name), ".pcm") {
 		return decodeRaw(r)
 	}
@@ -38,7 +48,7 @@ func Decode(name string, r io.ReadSeeker) (pcm []int16, err error) {
 			pcm, err = nil, malformed("malformed WAV (%v)", p)
 		}
 	}()
-	return decodeWAV(r)
+	return decodeWAV(r, rate)
 }
 
 func decodeRaw(r io.Reader) ([]int16, error) {
@@ -99,7 +109,7 @@ func checkChunks(r io.ReadSeeker) error {
 	return err
 }
 
-func decodeWAV(r io.ReadSeeker) ([]int16, error) {
+func decodeWAV(r io.ReadSeeker, outRate int) ([]int16, error) {
 	if err := checkChunks(r); err != nil {
 		return nil, malformed("not a readable WAV file: %v", err)
 	}
@@ -121,7 +131,7 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 	if rate < 4000 || rate > 192000 {
 		return nil, unsupported("unsupported sample rate %d Hz", rate)
 	}
-	if SampleRate/gcd(rate, SampleRate) > 1000 {
+	if outRate/gcd(rate, outRate) > 1000 {
 		// Odd rates need thousands of filter phases; no real prompt uses one.
 		return nil, unsupported("unsupported sample rate %d Hz; use a common rate (8000, 16000, 22050, 44100, 48000)", rate)
 	}
@@ -176,7 +186,7 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 		}
 		mono[i] = int16(sum / chans) // downmix: average keeps the level of a centred source
 	}
-	out := Resample(mono, rate, SampleRate)
+	out := Resample(mono, rate, outRate)
 	if len(out) == 0 {
 		return nil, malformed("audio too short: %d samples at %d Hz is not one sample at 8 kHz", frames, rate)
 	}

@@ -4,7 +4,8 @@
 // (EncodeG711, DecodeG711 into caller buffers, table-driven, no
 // allocation per packet; RoundTrip for what a line does to audio), audio
 // files (Decode: WAV in 16-bit PCM at any rate, mono or stereo, µ-law or
-// A-law, and raw 16-bit 8 kHz .pcm, to 8 kHz mono; WriteWAV), the one
+// A-law, and raw 16-bit 8 kHz .pcm, to 8 kHz mono; DecodeAt to 16 kHz
+// for wideband listeners; WriteWAV), the one
 // resampler (Resample, a Kaiser-windowed sinc low-pass), level measurement
 // (MeasureLevel: peak, active speech level in dBm0, clipping; RMS; the
 // dBm0 reference Amplitude) and tone generation (Tone).

@@ -206,6 +206,23 @@ func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
 	return Event{}, consumed
 }
 
+// Finish ends the stream: it returns a KeyDown still pending, then the
+// KeyUp of a press still held when the audio stopped (ending where it was
+// last heard), then NoEvent. The detector is then idle, as after a pause.
+func (d *Detector) Finish() Event {
+	if d.pending.Kind != NoEvent {
+		ev := d.pending
+		d.pending = Event{}
+		return ev
+	}
+	if d.current == 0 {
+		return Event{}
+	}
+	ev := Event{Kind: KeyUp, Key: d.current, Start: d.at(d.start), End: d.at(d.heldEnd - d.t.endLag)}
+	d.last, d.lastPk, d.since, d.current = d.current, d.peak, 0, 0
+	return ev
+}
+
 // at converts a sample position to time since the stream began.
 func (d *Detector) at(sample int64) time.Duration {
 	return time.Duration(max(sample, 0) * int64(time.Second) / int64(d.t.rate))
