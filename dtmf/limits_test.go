@@ -420,10 +420,15 @@ func TestTalkOffMusic(t *testing.T) {
 // BenchmarkDetectorLimits measures the figures the detector reaches (not
 // a speed benchmark): run with -bench DetectorLimits -benchtime 1x.
 func BenchmarkDetectorLimits(b *testing.B) {
+	b.Run("8kHz-ulaw", func(b *testing.B) { benchLimits(b, 8000, dtmftest.Ulaw) })
+	b.Run("16kHz-linear", func(b *testing.B) { benchLimits(b, 16000, linear) })
+}
+
+func benchLimits(b *testing.B, rate int, codec func([]int16) []int16) {
 	heardAll := func(sp func(byte) dtmftest.ToneSpec) bool {
 		for i := 0; i < len(allKeys); i++ {
 			k := allKeys[i]
-			if detectKeys(dtmftest.Ulaw(dtmftest.Signal{}.Silence(60).Tone(sp(k)).Silence(80).PCM())) != string(k) {
+			if detectKeysAt(rate, codec(dtmftest.At(rate).Silence(60).Tone(sp(k)).Silence(80).PCM())) != string(k) {
 				return false
 			}
 		}
@@ -493,15 +498,33 @@ func BenchmarkDetectorFrameSpeech(b *testing.B) {
 	benchFrames(b, dtmftest.Ulaw(dtmftest.Signal{}.Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM()))
 }
 
+// BenchmarkDetectorFrameSpeech16k is the same talking at 16 kHz (a 20 ms
+// frame is 320 samples: about twice the work).
+func BenchmarkDetectorFrameSpeech16k(b *testing.B) {
+	benchFramesAt(b, 16000, dtmftest.At(16000).Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM())
+}
+
+// BenchmarkDetectorFrameMix16k: BenchmarkDetectorFrameMix at 16 kHz.
+func BenchmarkDetectorFrameMix16k(b *testing.B) {
+	s := dtmftest.At(16000)
+	for i := 0; i < len(allKeys); i++ {
+		s = s.Tone(dtmftest.Nominal(allKeys[i])).Silence(50)
+	}
+	benchFramesAt(b, 16000, s.PCM())
+}
+
 // benchFrames feeds one detector pcm's 20 ms frames round and round.
-func benchFrames(b *testing.B, pcm []int16) {
-	frames := len(pcm) / 160
-	d := NewDetector()
+func benchFrames(b *testing.B, pcm []int16) { benchFramesAt(b, 8000, pcm) }
+
+func benchFramesAt(b *testing.B, rate int, pcm []int16) {
+	n := rate / 50
+	frames := len(pcm) / n
+	d, _ := NewDetectorRate(rate)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := i % frames
-		d.Frame(pcm[f*160 : f*160+160])
+		d.Frame(pcm[f*n : f*n+n])
 	}
 }
 
