@@ -67,7 +67,7 @@ list=work/files.tsv
 	# Music.
 	find src/wesnoth-1.16-music -name '*.ogg' | sed 's#^#music-wesnoth\t#'
 	find src/planetblupi-music-ogg -name '*.ogg' | sed 's#^#music-planetblupi\t#'
-	find src/drascula-music -name '*.ogg' | sed 's#^#music-drascula\t#'
+	find src/drascula-music -type f -name '*.ogg' | sed 's#^#music-drascula\t#'
 	find src/fillets-ng-data/usr/share/games/fillets-ng/music -name '*.ogg' | sed 's#^#music-fillets\t#'
 	find src/hedgewars-data/usr/share/games/hedgewars/Data/Music -name '*.ogg' | sed 's#^#music-hedgewars\t#'
 	# Noise: sound effects (animals, machines, bubbles, explosions, clicks).
@@ -75,24 +75,27 @@ list=work/files.tsv
 	find src/hedgewars-data/usr/share/games/hedgewars/Data/Sounds -maxdepth 1 -name '*.ogg' | sed 's#^#noise-effects\t#'
 	find src/fillets-ng-data/usr/share/games/fillets-ng/sound/share -maxdepth 1 -name '*.ogg' | sed 's#^#noise-effects\t#'
 	find src/sound-icons -name '*.wav' | sed 's#^#noise-effects\t#'
-} | LC_ALL=C sort -u >"$list"
+} | LC_ALL=C sort -u >"$list.all"
+# The same recording twice (a symlink or a copy) counts once: each line
+# gets its file's checksum and a checksum seen before is dropped.
+cut -f2 "$list.all" | xargs -d '\n' sha256sum | cut -d' ' -f1 | paste "$list.all" - |
+	awk -F'\t' '!seen[$3]++' >"$list"
 
 # 3. Every file to 16 kHz mono with 0.3 s of silence after it (in
-# parallel), then each part concatenated in list order.
-convert_one() { # index path
-	out=work/pcm/$1.s16
+# parallel, cached by content), then each part concatenated in list order.
+convert_one() { # path sha256
+	out=work/pcm/$2.s16
 	if [ ! -s "$out" ]; then
-		sox -q "$2" -t raw -r 16000 -e signed -b 16 -c 1 "$out.tmp" pad 0 0.3 && mv "$out.tmp" "$out"
+		sox -q "$1" -t raw -r 16000 -e signed -b 16 -c 1 "$out.tmp" pad 0 0.3 && mv "$out.tmp" "$out"
 	fi
 }
 export -f convert_one
 mkdir -p work/pcm
-cut -f2 "$list" | awk '{printf "%d\t%s\n", NR, $0}' |
-	xargs -P "$jobs" -d '\n' -n 1 bash -c 'IFS=$'"'"'\t'"'"' read -r i p <<<"$1"; convert_one "$i" "$p"' _
+cut -f2,3 "$list" | xargs -P "$jobs" -d '\n' -n 1 bash -c 'IFS=$'"'"'\t'"'"' read -r p h <<<"$1"; convert_one "$p" "$h"' _
 
-cut -f1 "$list" | uniq | while read -r part; do
+cut -f1 "$list" | LC_ALL=C sort -u | while read -r part; do
 	[ -s "parts/$part.s16" ] && continue
-	awk -F'\t' -v p="$part" '$1 == p {print "work/pcm/" NR ".s16"}' "$list" | xargs cat >"parts/$part.s16.tmp"
+	awk -F'\t' -v p="$part" '$1 == p {print "work/pcm/" $3 ".s16"}' "$list" | xargs cat >"parts/$part.s16.tmp"
 	mv "parts/$part.s16.tmp" "parts/$part.s16"
 done
 
@@ -106,9 +109,12 @@ for variant in "" "+m3" "+f3"; do
 	[ "$variant" = "+f3" ] && name=espeak-female
 	[ -s "parts/$name.s16" ] && continue
 	: >"parts/$name.s16.tmp"
+	grep -v -x "$name" work/espeak-clips.tmp >work/espeak-clips.tmp2 2>/dev/null || true
+	mv work/espeak-clips.tmp2 work/espeak-clips.tmp
 	espeak-ng --voices | awk 'NR > 1 {print $2}' | LC_ALL=C sort -u | while read -r lang; do
 		espeak-ng -v "$lang$variant" -w work/espeak.wav "$text" 2>/dev/null || continue
 		sox -q work/espeak.wav -t raw -r 16000 -e signed -b 16 -c 1 - pad 0 0.3 >>"parts/$name.s16.tmp"
+		echo "$name" >>work/espeak-clips.tmp
 	done
 	mv "parts/$name.s16.tmp" "parts/$name.s16"
 done
@@ -121,18 +127,25 @@ if [ ! -s parts/noise-generated.s16 ]; then
 	mv parts/noise-generated.s16.tmp parts/noise-generated.s16
 fi
 
-# 6. The 8 kHz µ-law version of every part, and the manifest.
-printf 'part\tkind\tlanguage\thours\tsha256_8k_ulaw\tsha256_16k\n' >MANIFEST.tsv
+# 6. The 8 kHz µ-law version of every part (-G: gain lowered where the
+# band filter would clip), and the manifest. Hours leave out the 0.3 s
+# gaps put between clips.
+printf 'part\tkind\tlanguage\thours\tclips\tsha256_8k_ulaw\tsha256_16k\n' >MANIFEST.tsv
 for s16 in parts/*.s16; do
 	part=$(basename "$s16" .s16)
 	ul=parts/$part.ul
-	[ -s "$ul" ] || { sox -q -t raw -r 16000 -e signed -b 16 -c 1 "$s16" -t raw -r 8000 -e u-law -c 1 "$ul.tmp" sinc 300-3400 && mv "$ul.tmp" "$ul"; }
+	[ -s "$ul" ] || { sox -q -G -t raw -r 16000 -e signed -b 16 -c 1 "$s16" -t raw -r 8000 -e u-law -c 1 "$ul.tmp" sinc 300-3400 && mv "$ul.tmp" "$ul"; }
 	kind=${part%%-*}
 	lang=-
 	case $part in speech-*) lang=${part#speech-} ;; espeak-*) kind=espeak lang=all ;; esac
-	hours=$(awk -v b="$(stat -c %s "$ul")" 'BEGIN {printf "%.3f", b / 8000 / 3600}')
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$part" "$kind" "$lang" "$hours" \
+	case $part in
+	espeak-*) clips=$(grep -c -x "$part" work/espeak-clips.tmp || true) ;;
+	noise-generated) clips=0 ;;
+	*) clips=$(awk -F'\t' -v p="$part" '$1 == p' "$list" | wc -l) ;;
+	esac
+	hours=$(awk -v b="$(stat -c %s "$ul")" -v c="$clips" 'BEGIN {printf "%.3f", (b / 8000 - 0.3 * c) / 3600}')
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$part" "$kind" "$lang" "$hours" "$clips" \
 		"$(sha256sum "$ul" | cut -d' ' -f1)" "$(sha256sum "$s16" | cut -d' ' -f1)" >>MANIFEST.tsv
 done
-column -t -s $'\t' MANIFEST.tsv | cut -c1-60
+column -t -s $'\t' MANIFEST.tsv | cut -c1-70
 echo "corpus ready in $cache (DTMF_CORPUS=$cache)"
