@@ -18,10 +18,9 @@ const (
 	maxHalf  = maxBlock / 2
 )
 
+// The keypad: row tones (freqs[0:4]) and column tones (freqs[4:8]).
 var (
-	rowFreqs = [4]float64{697, 770, 852, 941}
-	colFreqs = [4]float64{1209, 1336, 1477, 1633}
-	keypad   = [4][4]byte{
+	keypad = [4][4]byte{
 		{'1', '2', '3', 'A'},
 		{'4', '5', '6', 'B'},
 		{'7', '8', '9', 'C'},
