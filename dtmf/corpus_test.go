@@ -200,37 +200,45 @@ func TestCorpusTalkDown(t *testing.T) {
 	dir := corpusDir(t)
 	for _, rate := range []int{8000, 16000} {
 		for _, ms := range []int{60, 100} {
-			heard, extra, total := 0, 0, 0
-			for _, p := range corpusParts(t, dir) {
-				if p.kind != "speech" {
-					continue
-				}
-				speech := readPart(t, dir, p.name, rate, 20*60*rate) // its first 20 minutes
-				// One round of 16 keys per 3.4 s of speech, skipping quiet stretches.
-				for off := 0; off+4*rate < len(speech) && total < 100_000; off += 4 * rate {
-					keys := dtmftest.At(rate)
-					for i := 0; i < len(allKeys); i++ {
-						keys = keys.Silence(100).Tone(dtmftest.ToneSpec{Key: allKeys[i], Ms: ms, LowDBm0: -10, HighDBm0: -10})
-					}
-					keys = keys.Silence(100)
-					chunk := speech[off : off+len(keys.Samples)]
-					if audio.MeasureLevel(chunk).ActiveDBm0 < -50 {
-						continue
-					}
-					over := dtmftest.ScaleActive(chunk, -17)
-					pcm := keys.Mix(dtmftest.Audio{Rate: rate, Samples: over}).PCM()
-					if rate == 8000 {
-						pcm = dtmftest.Ulaw(pcm)
-					}
-					got := detectKeysAt(rate, pcm)
-					h := heardInOrder(got, allKeys)
-					heard, extra, total = heard+h, extra+len(got)-h, total+len(allKeys)
-				}
-			}
+			r := rate
+			heard, extra, total := corpusTalkDown(t, dir, rate, ms, func(pcm []int16) string { return detectKeysAt(r, pcm) })
 			missed := 100 * float64(total-heard) / float64(total)
 			t.Logf("%d Hz, %d ms presses over real speech at +10 dB: %d of %d heard, %.2f%% missed, %d extra", rate, ms, heard, total, missed, extra)
 		}
 	}
+}
+
+// corpusTalkDown mixes every key (ms long, -10 dBm0 per tone) into
+// stretches of the corpus's recorded speech scaled to -17 dBm0 active
+// level, µ-law at 8 kHz, and counts what detect hears.
+func corpusTalkDown(t testing.TB, dir string, rate, ms int, detect func([]int16) string) (heard, extra, total int) {
+	for _, p := range corpusParts(t, dir) {
+		if p.kind != "speech" {
+			continue
+		}
+		speech := readPart(t, dir, p.name, rate, 20*60*rate) // its first 20 minutes
+		// One round of 16 keys per 4 s of speech, skipping quiet stretches.
+		for off := 0; off+4*rate < len(speech); off += 4 * rate {
+			keys := dtmftest.At(rate)
+			for i := 0; i < len(allKeys); i++ {
+				keys = keys.Silence(100).Tone(dtmftest.ToneSpec{Key: allKeys[i], Ms: ms, LowDBm0: -10, HighDBm0: -10})
+			}
+			keys = keys.Silence(100)
+			chunk := speech[off : off+len(keys.Samples)]
+			if audio.MeasureLevel(chunk).ActiveDBm0 < -50 {
+				continue
+			}
+			over := dtmftest.ScaleActive(chunk, -17)
+			pcm := keys.Mix(dtmftest.Audio{Rate: rate, Samples: over}).PCM()
+			if rate == 8000 {
+				pcm = dtmftest.Ulaw(pcm)
+			}
+			got := detect(pcm)
+			h := heardInOrder(got, allKeys)
+			heard, extra, total = heard+h, extra+len(got)-h, total+len(allKeys)
+		}
+	}
+	return heard, extra, total
 }
 
 // readPart reads about the first limit samples of a part at rate.

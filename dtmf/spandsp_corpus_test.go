@@ -42,3 +42,16 @@ func TestSpandspCorpusTalkOff(t *testing.T) {
 		t.Logf("TOTAL %-8s %7.2f h: ivrd %.0f (%.2f/h) spandsp %.0f (%.2f/h)", k, s[0], s[1], s[1]/s[0], s[2], s[2]/s[0])
 	}
 }
+
+// TestSpandspCorpusTalkDown: TestCorpusTalkDown's 8 kHz material through
+// both detectors.
+func TestSpandspCorpusTalkDown(t *testing.T) {
+	dir := corpusDir(t)
+	sp := newSpandspRx(t)
+	for _, ms := range []int{60, 100} {
+		ha, xa, total := corpusTalkDown(t, dir, 8000, ms, func(pcm []int16) string { return detectKeysAt(8000, pcm) })
+		hb, xb, _ := corpusTalkDown(t, dir, 8000, ms, func(pcm []int16) string { s, _ := sp.detect(t, pcm); return s })
+		t.Logf("talk-down %d ms over real speech at +10 dB: ivrd %d/%d (%.2f%% missed, +%d extra) spandsp %d/%d (%.2f%% missed, +%d extra)",
+			ms, ha, total, 100*float64(total-ha)/float64(total), xa, hb, total, 100*float64(total-hb)/float64(total), xb)
+	}
+}
