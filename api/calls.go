@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 )
@@ -31,17 +32,7 @@ type LiveCall struct {
 // Quality is a call's media quality so far, both ways: "in" is what the
 // caller sends us (our receive statistics), "out" what we send (the
 // caller's RTCP reports). MOS values are E-model estimates (1-4.5).
-type Quality struct {
-	Sent         uint64  `json:"sent"`
-	Received     uint64  `json:"received"`
-	Lost         int64   `json:"lost"`
-	JitterMs     float64 `json:"jitter_ms"`
-	PeerLost     int64   `json:"peer_lost"`
-	PeerJitterMs float64 `json:"peer_jitter_ms"`
-	RTTMs        float64 `json:"rtt_ms"`
-	MOSIn        float64 `json:"mos_in"`
-	MOSOut       float64 `json:"mos_out"`
-}
+type Quality = cdr.Quality
 
 // CallControl is the running server's calls, as the API may see and move
 // them; cmd/ivrd gives it (api never touches a call itself).

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 )
@@ -61,6 +62,7 @@ func (f *fakeCalls) TransferCall(_ context.Context, id string, dest *ivr.Destina
 }
 
 func TestLiveCallRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite://"+t.TempDir()+"/ivrd.db")
 	fake := &fakeCalls{}
 	e.srv.cfg.Calls = fake
@@ -73,9 +75,9 @@ func TestLiveCallRoutes(t *testing.T) {
 	r = e.do(req{method: "GET", path: "/api/v1/calls", token: readToken})
 	assert.Equal(t, 200, r.Status, "a read token lists calls")
 	e.srv.cfg.Node = "n1"
-	require.NoError(t, e.st.CallStarted(context.Background(), store.CallRecord{CallID: "far", Node: "n2", From: "bob", To: "100",
-		Source: "trunk", InviteAt: time.Now(), IVR: "main"}))
-	require.NoError(t, e.st.CallStarted(context.Background(), store.CallRecord{CallID: "c1", Node: "n1", InviteAt: time.Now()}))
+	require.NoError(t, e.st.CallStarted(context.Background(), cdr.Record{CallID: "far", Node: "n2", From: "bob", To: "100",
+		Source: cdr.SourceTrunk, InviteAt: time.Now(), IVR: "main"}))
+	require.NoError(t, e.st.CallStarted(context.Background(), cdr.Record{CallID: "c1", Node: "n1", InviteAt: time.Now()}))
 	r = e.do(req{method: "GET", path: "/api/v1/calls?scope=cluster"})
 	assert.Equal(t, 200, r.Status, string(r.Body))
 	items = r.JSON(t)["items"].([]any)
@@ -121,19 +123,20 @@ func seedCalls(t *testing.T, st *store.Store, n int) time.Time {
 	for i := 0; i < n; i++ {
 		at := base.Add(time.Duration(i) * time.Hour)
 		end := at.Add(30 * time.Second)
-		rec := store.CallRecord{CallID: fmt.Sprintf("call-%02d", i), Node: "n1", From: fmt.Sprintf("caller%d", i%3), To: "100",
-			Source: "unknown", InviteAt: at, AnswerAt: &at, EndAt: &end, IVR: "main", Path: "main",
-			Keys: json.RawMessage(`[]`), Transfers: json.RawMessage(`[]`), Outcome: "caller hung up",
-			EndReason: "caller hung up", EndedBy: "caller", Quality: json.RawMessage(`{"mos_in":4.41}`)}
+		rec := cdr.Record{CallID: fmt.Sprintf("call-%02d", i), Node: "n1", From: fmt.Sprintf("caller%d", i%3), To: "100",
+			Source: cdr.SourceUnknown, InviteAt: at, AnswerAt: &at, EndAt: &end, IVR: "main", Path: cdr.Path{"main"},
+			Outcome:   cdr.Outcome{Kind: cdr.OutcomeCallerHungUp},
+			EndReason: cdr.EndCallerHangup, EndedBy: cdr.EndedByCaller, Quality: cdr.Quality{MOSIn: 4.41}}
 		if i%2 == 1 {
-			rec.Path = "main>sales"
-			rec.Keys = json.RawMessage(`[{"key":"1","at_ms":2000,"method":"rfc4733"}]`)
-			ok := `{"dest":"uri sip:sales@pbx","method":"refer","at_ms":3000}`
+			rec.Path = cdr.Path{"main", "sales"}
+			rec.Keys = []cdr.Key{{Key: "1", AtMs: 2000, Method: "rfc4733"}}
+			ok := cdr.Transfer{Dest: "uri sip:sales@pbx", Method: "refer", AtMs: 3000}
 			if i%4 == 3 {
-				ok = `{"dest":"uri sip:sales@pbx","method":"refer","error":"603","at_ms":3000}`
+				ok.Error = "603"
 			}
-			rec.Transfers = json.RawMessage(`[` + ok + `]`)
-			rec.Outcome, rec.EndReason, rec.EndedBy = "transfer uri sip:sales@pbx done", "transferred", "ivrd"
+			rec.Transfers = []cdr.Transfer{ok}
+			rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeTransfer, Detail: "uri sip:sales@pbx", Done: true}
+			rec.EndReason, rec.EndedBy = cdr.EndTransferred, cdr.EndedByIVRD
 		}
 		require.NoError(t, st.CallEnded(context.Background(), rec))
 	}
@@ -141,6 +144,7 @@ func seedCalls(t *testing.T, st *store.Store, n int) time.Time {
 }
 
 func TestCallHistoryRoutes(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		base := seedCalls(t, e.st, 7)
 		// Pages of 3, newest first, through the cursor.
@@ -174,7 +178,7 @@ func TestCallHistoryRoutes(t *testing.T) {
 		assert.Equal(t, 2, count("from="+base.Add(time.Hour).Format(time.RFC3339)+"&to="+base.Add(3*time.Hour).Format(time.RFC3339)))
 		assert.Equal(t, 0, count("ivr=sales"))
 
-		for _, bad := range []string{"from=yesterday", "limit=0", "key=12", "format=xml", "color=red", "cursor=zz", "state=lost"} {
+		for _, bad := range []string{"from=yesterday", "limit=0", "key=12", "format=xml", "color=red", "cursor=zz", "state=lost", "outcome=trans", "end_reason=bored"} {
 			r := e.do(req{method: "GET", path: "/api/v1/calls/history?" + bad, badRequest: true})
 			assert.Equal(t, 400, r.Status, bad)
 		}
@@ -188,7 +192,7 @@ func TestCallHistoryRoutes(t *testing.T) {
 		require.Equal(t, 200, r.Status)
 		lines = strings.Split(strings.TrimSpace(string(r.Body)), "\n")
 		require.Len(t, lines, 7)
-		var first store.CallRecord
+		var first cdr.Record
 		require.NoError(t, json.Unmarshal([]byte(lines[0]), &first))
 		assert.Equal(t, "call-06", first.CallID)
 

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/store"
 )
 
@@ -18,7 +18,7 @@ var historyParams = map[string]string{
 	"from":       "calls whose INVITE came at or after this time (RFC 3339 or YYYY-MM-DD)",
 	"to":         "calls whose INVITE came before this time (RFC 3339 or YYYY-MM-DD)",
 	"ivr":        "calls that reached this IVR",
-	"outcome":    "calls whose outcome starts with this (transfer, voicemail, hangup, caller hung up)",
+	"outcome":    "calls whose outcome is of this kind (transfer, voicemail, hangup, caller hung up, ended)",
 	"end_reason": "calls that ended for this reason (caller hung up, operator hung up, transferred, ...)",
 	"caller":     "calls from this caller (the From user)",
 	"key":        "calls where this key was pressed (0-9 * # A-D)",
@@ -70,14 +70,17 @@ func parseHistoryQuery(q url.Values) (store.CallFilter, string, error) {
 		}
 		f.Limit = n
 	}
-	if v := q.Get("key"); v != "" && (len(v) != 1 || !strings.Contains("0123456789*#ABCD", v)) {
+	if v := q.Get("key"); v != "" && !cdr.ValidKey(v) {
 		return f, "", fmt.Errorf("key %q: want one of 0-9 * # A-D", v)
 	}
-	if v := q.Get("state"); v != "" && v != "started" && v != "ended" && v != "interrupted" {
-		return f, "", fmt.Errorf("state %q: want started, ended or interrupted", v)
+	f.Outcome, f.EndReason, f.State = cdr.OutcomeKind(q.Get("outcome")), cdr.EndReason(q.Get("end_reason")), cdr.State(q.Get("state"))
+	for _, err := range []error{check("state", f.State), check("outcome", f.Outcome), check("end_reason", f.EndReason)} {
+		if err != nil {
+			return f, "", err
+		}
 	}
-	f.IVR, f.Outcome, f.EndReason, f.Caller = q.Get("ivr"), q.Get("outcome"), q.Get("end_reason"), q.Get("caller")
-	f.Key, f.Node, f.State, f.Cursor = q.Get("key"), q.Get("node"), q.Get("state"), q.Get("cursor")
+	f.IVR, f.Caller = q.Get("ivr"), q.Get("caller")
+	f.Key, f.Node, f.Cursor = q.Get("key"), q.Get("node"), q.Get("cursor")
 	format := q.Get("format")
 	switch format {
 	case "", "json":
@@ -102,7 +105,7 @@ func (s *Server) callHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if items == nil {
-			items = []store.CallRecord{}
+			items = []cdr.Record{}
 		}
 		out := map[string]any{"items": items}
 		if next != "" {
@@ -114,62 +117,91 @@ func (s *Server) callHistory(w http.ResponseWriter, r *http.Request) {
 	s.exportHistory(w, r, f, format)
 }
 
-// csvHeader is the export's columns; lists and quality stay JSON text.
-var csvHeader = []string{"call_id", "node", "state", "from", "to", "source", "source_name", "invite_at", "answer_at", "end_at",
-	"ivr", "path", "keys", "invalid", "timeouts", "schedule_branch", "transfers", "voicemail", "outcome", "end_reason", "ended_by", "quality"}
-
-func timeCell(t *time.Time) string {
-	if t == nil {
-		return ""
+// check is cdr.Check for an optional filter ("" is no filter).
+func check[T interface {
+	~string
+	cdr.Enumerated
+}](name string, v T) error {
+	if v == "" {
+		return nil
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return cdr.Check(name, v)
 }
 
-// exportHistory streams every record the filter matches, page by page
-// (the first bad page ends the body early: the status is already sent).
+// exportTrailer names what went wrong after the status was sent.
+const exportTrailer = "X-Ivrd-Export-Error"
+
+// exportHistory streams every record the filter matches, page by page.
+// A store error on the first page is an error answer; one on a later
+// page (the 200 is already sent) is logged, named in the trailer, and the
+// response is aborted, so that the client sees a broken transfer and not
+// a complete-looking file. A failed write (the client went away) is
+// logged and ends the export.
 func (s *Server) exportHistory(w http.ResponseWriter, r *http.Request, f store.CallFilter, format string) {
 	if f.Limit == 0 {
 		f.Limit = 1000
 	}
-	first, next, err := s.st.CallHistory(r.Context(), f)
+	page, next, err := s.st.CallHistory(r.Context(), f)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	var cw *csv.Writer
-	var enc *json.Encoder
+	w.Header().Set("Trailer", exportTrailer)
+	write := jsonlWriter(w)
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="calls.csv"`)
-		cw = csv.NewWriter(w)
-		_ = cw.Write(csvHeader)
+		write = csvWriter(w)
+		if err := write(nil); err != nil { // the header
+			s.log.Warn("call history export: write failed", "err", err)
+			return
+		}
 	} else {
 		w.Header().Set("Content-Type", "application/x-ndjson")
-		enc = json.NewEncoder(w)
 	}
-	page := first
 	for {
-		for _, c := range page {
-			if cw != nil {
-				_ = cw.Write([]string{c.CallID, c.Node, c.State, c.From, c.To, c.Source, c.SourceName, c.InviteAt.UTC().Format(time.RFC3339Nano),
-					timeCell(c.AnswerAt), timeCell(c.EndAt), c.IVR, c.Path, string(c.Keys), strconv.Itoa(c.Invalid), strconv.Itoa(c.Timeouts),
-					c.ScheduleBranch, string(c.Transfers), c.Voicemail, c.Outcome, c.EndReason, c.EndedBy, string(c.Quality)})
-			} else if err := enc.Encode(c); err != nil {
-				return // the client went away
+		for i := range page {
+			if err := write(&page[i]); err != nil {
+				s.log.Warn("call history export: write failed", "err", err, "call_id", page[i].CallID)
+				return
 			}
-		}
-		if cw != nil {
-			cw.Flush()
 		}
 		if next == "" || r.Context().Err() != nil {
 			return
 		}
 		f.Cursor = next
 		if page, next, err = s.st.CallHistory(r.Context(), f); err != nil {
-			s.log.Error("call history export", "err", err)
-			return
+			s.log.Error("call history export: the store failed after the first page; the response is cut off", "err", err)
+			w.Header().Set(exportTrailer, err.Error())
+			panic(http.ErrAbortHandler)
 		}
 	}
+}
+
+// csvWriter writes one record a call (nil: the header), flushed so that
+// an error is seen at the record that caused it.
+func csvWriter(w http.ResponseWriter) func(*cdr.Record) error {
+	cw := csv.NewWriter(w)
+	return func(rec *cdr.Record) error {
+		row := cdr.CSVHeader()
+		if rec != nil {
+			var err error
+			if row, err = rec.CSVRow(); err != nil {
+				return err
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+}
+
+// jsonlWriter writes one JSON record a line.
+func jsonlWriter(w http.ResponseWriter) func(*cdr.Record) error {
+	enc := json.NewEncoder(w)
+	return func(rec *cdr.Record) error { return enc.Encode(rec) }
 }
 
 func (s *Server) getCallRecord(w http.ResponseWriter, r *http.Request) {

@@ -1,30 +1,25 @@
 package api
 
+import (
+	"reflect"
+
+	"github.com/ivrd/ivrd/cdr"
+)
+
 // The OpenAPI part of the calls routes (calls.go, history.go): live
 // calls, hang-up, transfer, the history with its exports, and the stats.
 
 func addCallPaths(paths, schemas obj) {
-	str, integer, number := obj{"type": "string"}, obj{"type": "integer"}, obj{"type": "number"}
+	str, integer := obj{"type": "string"}, obj{"type": "integer"}
 	when := obj{"type": "string", "format": "date-time"}
-	nullableWhen := obj{"type": "string", "format": "date-time", "nullable": true}
-	schemas["Quality"] = obj{"type": "object", "description": "media quality both ways; mos_in/mos_out are ITU-T G.107 E-model estimates",
-		"properties": obj{"sent": integer, "received": integer, "lost": integer, "jitter_ms": number, "peer_lost": integer,
-			"peer_jitter_ms": number, "rtt_ms": number, "mos_in": number, "mos_out": number}}
+	quality := jsonSchemaOf(reflect.TypeFor[cdr.Quality]())
+	quality["description"] = "media quality both ways; mos_in/mos_out are ITU-T G.107 E-model estimates"
+	schemas["Quality"] = quality
 	schemas["LiveCall"] = obj{"type": "object", "required": []any{"call_id", "state", "answered_at", "duration_ms"}, "properties": obj{
 		"call_id": str, "node": str, "from": str, "to": str, "trunk": str, "ivr": str, "menu": str,
 		"state":       obj{"type": "string", "enum": []any{"menu", "transferring", "bridged", "voicemail", "started"}},
 		"answered_at": when, "duration_ms": integer, "codec": str, "quality": ref("Quality")}}
-	schemas["CallRecord"] = obj{"type": "object", "required": []any{"call_id", "state", "invite_at"}, "properties": obj{
-		"call_id": str, "node": str, "state": obj{"type": "string", "enum": []any{"started", "ended", "interrupted"}},
-		"from": str, "to": str, "source": obj{"type": "string", "enum": []any{"trunk", "extension", "unknown"}}, "source_name": str,
-		"invite_at": when, "answer_at": nullableWhen, "end_at": nullableWhen, "ivr": str, "path": str,
-		"keys": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
-			"key": str, "at_ms": integer, "method": str}}},
-		"invalid": integer, "timeouts": integer, "schedule_branch": str,
-		"transfers": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
-			"dest": str, "method": str, "error": str, "at_ms": integer, "operator": obj{"type": "boolean"}}}},
-		"voicemail": str, "outcome": str, "end_reason": str, "ended_by": str,
-		"quality": obj{"type": "object", "additionalProperties": true}}}
+	schemas["CallRecord"] = jsonSchemaOf(reflect.TypeFor[cdr.Record]())
 	schemas["TransferRequest"] = obj{"type": "object", "additionalProperties": false,
 		"description": "exactly one of uri, extension, external (with trunk) or voicemail",
 		"properties": obj{"uri": str, "extension": str, "external": str, "trunk": str, "voicemail": str,

@@ -8,6 +8,16 @@
 // each call's events (events.go) to whoever cmd/ivrd connects (metrics,
 // webhooks).
 //
-// It is the only package that joins sip, media, dtmf and ivr. It must not
-// be imported by any of them; cmd/ivrd wires it in as the sip.Handler.
+// Voicemail is deposited and checked through the Voicemail interface,
+// asked of Options.Voicemail with each call's configuration
+// (store.Voicemail, files under voicemail_dir, by default): call takes
+// the store's message type, never a *store.Store. It chooses every sound
+// a call hears, ringback and announcements included: sip only plays the
+// ones a bridge's Outbound carries.
+//
+// Of the library packages it is the only one that joins sip, media, dtmf
+// and ivr (the commands that wire the server aside). It must not be
+// imported by any of them, and must not import api, webhook or observe:
+// those hear it through Options (Records, Events) that cmd/ivrd connects,
+// wiring it in as the sip.Handler.
 package call

@@ -77,7 +77,7 @@ func (r *run) ringGroup(id string) error {
 	if len(members) == 0 {
 		return fmt.Errorf("%w: group %s", ErrNoMember, g.ID)
 	}
-	out := sip.Outbound{}
+	out := sip.Outbound{Ringback: ringback}
 	if g.Announce != "" {
 		if p, ok := r.snap.Prompts.Get(g.Announce); ok {
 			out.Announce = p
@@ -94,7 +94,7 @@ func (r *run) ringGroup(id string) error {
 	}
 	start := 0
 	if g.Strategy == ivr.StrategyRotate {
-		start = r.h.rotation.take(g.ID, len(members))
+		start = r.h.rotationStart(g.ID, len(members))
 	}
 	var last error
 	for i := range members {

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip"
@@ -38,6 +39,13 @@ type Options struct {
 	// MaxMenuTime ends a call that stays in the menus this long (hand-offs
 	// and recordings do not count); 0: ivr.MaxMenuTime.
 	MaxMenuTime time.Duration
+	// Voicemail is where a configuration's messages are deposited and
+	// checked, asked for with the configuration each call started with;
+	// nil: store.Voicemail in the configuration's voicemail_dir.
+	Voicemail func(cfg *ivr.Config) Voicemail
+	// Shared keeps PIN lockouts and ring group rotation for the whole
+	// cluster (shared.go); nil: per node, in memory.
+	Shared Shared
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
@@ -58,6 +66,9 @@ func NewHandler(opt Options) *Handler {
 	}
 	if opt.MaxMenuTime <= 0 {
 		opt.MaxMenuTime = ivr.MaxMenuTime
+	}
+	if opt.Voicemail == nil {
+		opt.Voicemail = voicemailIn
 	}
 	return &Handler{opt: opt, log: opt.Log}
 }
@@ -106,7 +117,7 @@ func (r *run) guarded(f func()) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("menu failed", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			r.rec.Outcome = "hangup internal error"
+			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeHangup, Detail: "internal error"}
 			r.endBy(EndInternalError, SideIVRD)
 			r.c.Hangup()
 		}
@@ -186,12 +197,12 @@ func (r *run) operatorEnded() bool {
 
 // source says where a call came from: a trunk (admitted as one), a
 // configured extension calling in, or unknown.
-func source(cfg *ivr.Config, c *sip.Call) string {
+func source(cfg *ivr.Config, c *sip.Call) cdr.Source {
 	switch {
 	case c.Trunk != "":
-		return "trunk"
+		return cdr.SourceTrunk
 	case c.Caller != "" && cfg.ExtensionByNumber(c.Caller) != nil:
-		return "extension"
+		return cdr.SourceExtension
 	}
-	return "unknown"
+	return cdr.SourceUnknown
 }

@@ -7,7 +7,9 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip"
 )
 
@@ -36,8 +38,8 @@ func (r *run) tryHandOff(dest *ivr.Destination, method ivr.TransferMethod, opera
 	if err != nil {
 		t.Err, fin.Err = err.Error(), err.Error()
 		r.log.Info("transfer failed", "dest", dest.String(), "method", method, "err", err)
-	} else if !strings.HasSuffix(r.rec.Outcome, " done") {
-		r.rec.Outcome += " done"
+	} else {
+		r.rec.Outcome.Done = true
 	}
 	r.rec.Transfers = append(r.rec.Transfers, t)
 	r.emit(fin)
@@ -57,7 +59,7 @@ func (r *run) operatorTransfer(req liveRequest) {
 		r.playing = false
 	}
 	prev := r.rec.Outcome
-	r.rec.Outcome = "transfer " + req.dest.String() + " (operator)"
+	r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeTransfer, Detail: req.dest.String(), Operator: true}
 	r.opDone = req.done
 	err := r.tryHandOff(req.dest, req.method, true)
 	r.answerOperator(err)
@@ -163,10 +165,14 @@ func (r *run) answerOperator(err error) {
 	}
 }
 
+// ringback is what a caller hears while a bridge's far end rings: sip
+// says when, the call owner what.
+var ringback = prompts.Ringback()
+
 // outbound turns a destination into the leg to place.
 func (r *run) outbound(dest *ivr.Destination) (sip.Outbound, error) {
 	cfg := r.snap.Config
-	out := sip.Outbound{RingTimeout: dest.RingTimeout.D()}
+	out := sip.Outbound{RingTimeout: dest.RingTimeout.D(), Ringback: ringback}
 	switch dest.Kind {
 	case ivr.KindURI:
 		out.URI = dest.Target
@@ -189,6 +195,9 @@ func (r *run) outbound(dest *ivr.Destination) (sip.Outbound, error) {
 		}
 		out.URI = sip.TrunkURI(t.URI, t.NumberAsSent(dest.Target))
 		out.Username, out.Password, out.FromUser = t.Username, t.Password, t.FromUser
+		// The trunk's SRTP mode (validated at load, so it parses).
+		out.SRTP, _ = sip.ParseSRTPMode(string(cfg.MediaSettings().TrunkSRTP(*t)))
+		out.Codecs = t.CodecList() // the trunk's own preference, if it has one
 		if t.FromUser != "" {
 			out.Headers = append(out.Headers, sipgo.NewHeader("P-Asserted-Identity", "<sip:"+t.FromUser+"@"+hostOnly(t.URI)+">"))
 		}

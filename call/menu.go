@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/sip"
@@ -113,9 +114,9 @@ func (r *run) menu(m *ivr.IVR) {
 		case <-r.ctx.Done():
 			r.exec.Handle(ivr.HungUp{})
 			r.c.Media.StopPlayback()
-			r.rec.Outcome = "caller hung up"
+			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeCallerHungUp}
 			if cause := r.c.EndCause(); !cause.ByCaller() {
-				r.rec.Outcome = "ended: " + cause.String()
+				r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeEnded, Detail: cause.String()}
 			}
 			return
 		case in := <-r.events:
@@ -164,15 +165,15 @@ func (r *run) apply(acts []ivr.Action) {
 			r.stopTimer()
 		case ivr.Transfer:
 			r.log.Info("transfer", "dest", a.Dest.String(), "method", a.Method)
-			r.rec.Outcome = "transfer " + a.Dest.String()
+			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeTransfer, Detail: a.Dest.String()}
 			r.handOff(a.Dest, a.Method)
 		case ivr.Voicemail:
 			r.log.Info("voicemail", "box", a.Box)
-			r.rec.Outcome = "voicemail " + a.Box
+			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeVoicemail, Detail: a.Box}
 			r.handOff(&ivr.Destination{Kind: ivr.KindVoicemail, Target: a.Box}, "")
 		case ivr.Hangup:
 			r.log.Info("menu hangup", "reason", a.Reason)
-			r.rec.Outcome = "hangup " + a.Reason
+			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeHangup, Detail: a.Reason}
 			r.endBy(EndMenuHangup, SideIVRD)
 			r.c.Hangup()
 		case ivr.Note:

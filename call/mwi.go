@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/ivrd/ivrd/sip"
-	"github.com/ivrd/ivrd/store"
 )
 
 // mwiTimeout bounds one NOTIFY: a phone that went away must not hold
@@ -16,7 +15,7 @@ const mwiTimeout = 5 * time.Second
 // (RFC 3842), in the background: the lamp is news, not part of the call.
 func (r *run) notifyMWI(box string) {
 	cfg := r.snap.Config
-	newMsgs, oldMsgs, err := (store.Voicemail{Dir: cfg.VoicemailPath()}).Counts(box)
+	newMsgs, oldMsgs, err := r.mailboxes().Counts(box)
 	if err != nil {
 		r.log.Warn("mwi: counting messages", "box", box, "err", err)
 	}

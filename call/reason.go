@@ -1,5 +1,7 @@
 package call
 
+import "github.com/ivrd/ivrd/cdr"
+
 // EndReason is why a call ended, as its record says it.
 type EndReason int
 
@@ -19,27 +21,39 @@ const (
 	EndOperatorHangup             // an operator hung the call up (DELETE /api/v1/calls/{id})
 )
 
-var endReasonNames = [...]string{
-	EndUnknown:          "unknown",
-	EndCallerHangup:     "caller hung up",
-	EndMenuHangup:       "menu hung up",
-	EndTransferred:      "transferred",
-	EndBridgeEnded:      "bridge ended",
-	EndVoicemail:        "voicemail recorded",
-	EndNoIVR:            "no ivr",
-	EndInternalError:    "internal error",
-	EndShutdown:         "server shutdown",
-	EndSessionExpired:   "session timer expired",
-	EndSignallingFailed: "signalling failed",
-	EndOperatorHangup:   "operator hung up",
+// Record is the reason as a call record names it (package cdr holds the
+// names; this enum is the call owner's own, for its switches).
+func (r EndReason) Record() cdr.EndReason {
+	switch r {
+	case EndUnknown:
+		return cdr.EndUnknown
+	case EndCallerHangup:
+		return cdr.EndCallerHangup
+	case EndMenuHangup:
+		return cdr.EndMenuHangup
+	case EndTransferred:
+		return cdr.EndTransferred
+	case EndBridgeEnded:
+		return cdr.EndBridgeEnded
+	case EndVoicemail:
+		return cdr.EndVoicemail
+	case EndNoIVR:
+		return cdr.EndNoIVR
+	case EndInternalError:
+		return cdr.EndInternalError
+	case EndShutdown:
+		return cdr.EndShutdown
+	case EndSessionExpired:
+		return cdr.EndSessionExpired
+	case EndSignallingFailed:
+		return cdr.EndSignallingFailed
+	case EndOperatorHangup:
+		return cdr.EndOperatorHangup
+	}
+	return cdr.EndUnknown
 }
 
-func (r EndReason) String() string {
-	if r < 0 || int(r) >= len(endReasonNames) {
-		return "unknown"
-	}
-	return endReasonNames[r]
-}
+func (r EndReason) String() string { return string(r.Record()) }
 
 // MarshalText writes the reason as its name (JSON, logs).
 func (r EndReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
@@ -55,14 +69,22 @@ const (
 	SideFarEnd       // the far end of a bridge
 )
 
-var sideNames = [...]string{SideUnknown: "unknown", SideCaller: "caller", SideIVRD: "ivrd", SideFarEnd: "far end"}
-
-func (s Side) String() string {
-	if s < 0 || int(s) >= len(sideNames) {
-		return "unknown"
+// Record is the side as a call record names it.
+func (s Side) Record() cdr.EndedBy {
+	switch s {
+	case SideUnknown:
+		return cdr.EndedByUnknown
+	case SideCaller:
+		return cdr.EndedByCaller
+	case SideIVRD:
+		return cdr.EndedByIVRD
+	case SideFarEnd:
+		return cdr.EndedByFarEnd
 	}
-	return sideNames[s]
+	return cdr.EndedByUnknown
 }
+
+func (s Side) String() string { return string(s.Record()) }
 
 // MarshalText writes the side as its name (JSON, logs).
 func (s Side) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

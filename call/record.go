@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
@@ -17,7 +18,7 @@ type Record struct {
 	From   string // caller (From user)
 	To     string // the number dialled
 	Trunk  string // the trunk it came in on ("" for none)
-	Source string // "trunk", "extension" (the caller is a configured extension) or "unknown"
+	Source cdr.Source
 	IVR    string // the IVR the number reached
 
 	Answered time.Time
@@ -28,8 +29,8 @@ type Record struct {
 	Invalid   int
 	Timeouts  int
 	Transfers []Transfer
-	Voicemail string // the message's id when one was recorded
-	Outcome   string // what the menu did last ("transfer uri sales@pbx done")
+	Voicemail string      // the message's id when one was recorded
+	Outcome   cdr.Outcome // what the menu did last
 	MenuTime  time.Duration
 	// ScheduleBranch is "open", "closed" or "holiday NAME" when a menu
 	// with a schedule was reached (the last one decides), "" otherwise.
@@ -80,7 +81,7 @@ func (r *Record) failedTransfers() int {
 // menuAttrs is the record's "call record" log line: the menu's view.
 func (r *Record) menuAttrs() []any {
 	return []any{"path", strings.Join(r.Path, ">"), "keys", r.keys(), "invalid", r.Invalid, "timeouts", r.Timeouts,
-		"failed_transfers", r.failedTransfers(), "outcome", r.Outcome, "menu_time", r.MenuTime.Round(time.Millisecond).String()}
+		"failed_transfers", r.failedTransfers(), "outcome", r.Outcome.String(), "menu_time", r.MenuTime.Round(time.Millisecond).String()}
 }
 
 // endAttrs is the call's last log line: why and by whom it ended, how
@@ -97,6 +98,11 @@ func (r *Record) endAttrs() []any {
 	if st.Foreign > 0 || st.RTCPForeign > 0 {
 		// Packets from strangers, dropped: someone probing or injecting.
 		attrs = append(attrs, "rtp_foreign", st.Foreign, "rtcp_foreign", st.RTCPForeign)
+	}
+	if st.SRTPAuthFailed > 0 || st.SRTPRejected > 0 || st.SRTCPFailed > 0 {
+		// SRTP packets that did not authenticate (another key, forged)
+		// or were replayed, dropped.
+		attrs = append(attrs, "srtp_auth_failed", st.SRTPAuthFailed, "srtp_rejected", st.SRTPRejected, "srtcp_failed", st.SRTCPFailed)
 	}
 	if st.RTCPReceived > 0 {
 		attrs = append(attrs, "peer_lost", st.PeerLost, "peer_jitter", st.PeerJitter.Round(100*time.Microsecond).String(),

@@ -71,18 +71,19 @@ func (r *run) vmLogin(target string) (string, bool, error) {
 			return "", false, err
 		}
 		b := cfg.VoicemailBoxByID(box)
-		if b != nil && r.h.pins.locked(box, time.Now()) {
+		pins := r.h.pinGuard()
+		if b != nil && pins.locked(box, time.Now()) {
 			r.log.Warn("voicemail login refused: box locked", "box", box)
 			_, err := r.say("vm-locked")
 			return "", false, err
 		}
 		if b.CheckPIN(pin) {
-			r.h.pins.succeeded(box)
+			pins.succeeded(box)
 			r.log.Info("voicemail login", "box", box)
 			return box, true, nil
 		}
 		if b != nil {
-			r.h.pins.failed(box, b.LockoutAfter, b.Lockout.D(), time.Now())
+			pins.failed(box, b.LockoutAfter, b.Lockout.D(), time.Now())
 		}
 		r.log.Info("voicemail login failed", "box", box, "attempt", attempt+1)
 		if _, err := r.say("vm-incorrect"); err != nil {
@@ -94,7 +95,7 @@ func (r *run) vmLogin(target string) (string, bool, error) {
 
 // mailbox says the counts and runs the main menu until # or silence.
 func (r *run) mailbox(box string) error {
-	vm := store.Voicemail{Dir: r.snap.Config.VoicemailPath()}
+	vm := r.mailboxes()
 	newMsgs, oldMsgs, err := vm.Counts(box)
 	if err != nil {
 		r.log.Warn("voicemail: reading messages", "box", box, "err", err)
@@ -130,7 +131,7 @@ func (r *run) mailbox(box string) error {
 
 // listenMessages plays the new messages (else the old ones) with their
 // envelopes and takes the message keys.
-func (r *run) listenMessages(vm store.Voicemail, box string) error {
+func (r *run) listenMessages(vm Voicemail, box string) error {
 	all, err := vm.List(box)
 	if err != nil {
 		r.log.Warn("voicemail: reading messages", "box", box, "err", err)
@@ -195,7 +196,7 @@ func (r *run) listenMessages(vm store.Voicemail, box string) error {
 
 // playMessage says the envelope and plays the message; a key stops
 // either and is returned. A new message becomes old once it starts.
-func (r *run) playMessage(vm store.Voicemail, n int, m *store.Message) (byte, error) {
+func (r *run) playMessage(vm Voicemail, n int, m *store.Message) (byte, error) {
 	if k, err := r.say(envelope(fragments{}, n, *m)...); k != 0 || err != nil {
 		return k, err
 	}
@@ -216,7 +217,7 @@ func (r *run) playMessage(vm store.Voicemail, n int, m *store.Message) (byte, er
 }
 
 // options is the mailbox options menu: record a greeting.
-func (r *run) options(vm store.Voicemail, box string) error {
+func (r *run) options(vm Voicemail, box string) error {
 	k, err := r.say("vm-options")
 	if err == nil && k == 0 {
 		k, err = r.waitKey(menuTimeout)

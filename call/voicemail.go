@@ -67,7 +67,7 @@ func (r *run) voicemail(box string) error {
 		return err
 	}
 	msg := &store.Message{Box: box, Caller: r.c.Caller, CallID: r.c.ID, Time: start, Reason: reason}
-	if err := (store.Voicemail{Dir: r.snap.Config.VoicemailPath()}).Save(msg, pcm); err != nil {
+	if err := r.mailboxes().Save(msg, pcm); err != nil {
 		return err
 	}
 	r.rec.Voicemail = msg.ID
@@ -93,7 +93,7 @@ func (r *run) boxGreeting(box string) *prompts.Prompt {
 			return p
 		}
 	}
-	if pcm, ok := (store.Voicemail{Dir: r.snap.Config.VoicemailPath()}).Greeting(box); ok {
+	if pcm, ok := r.mailboxes().Greeting(box); ok {
 		return prompts.New("greeting "+box, pcm)
 	}
 	for _, name := range []string{"voicemail-" + box, "voicemail-default"} {

@@ -40,6 +40,7 @@ func detectEvents(t testing.TB, rate int, pcm []int16) []Event {
 // start, and start and end land within 4 ms of where the tone began and
 // stopped, whatever the alignment of the tone to the detector's blocks.
 func TestPressTimes(t *testing.T) {
+	t.Parallel()
 	for _, rate := range []int{8000, 16000} {
 		var startErr, endErr []float64
 		for off := 0; off < 160; off += 3 {

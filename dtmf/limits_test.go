@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // Q.24-style receiver limits. Every case runs all 16 keys through a µ-law
@@ -50,6 +51,7 @@ func runLimitAt(t *testing.T, rate int, c limitCase, codec func([]int16) []int16
 func linear(pcm []int16) []int16 { return pcm }
 
 func TestLimitsFrequency(t *testing.T) {
+	t.Parallel()
 	for _, c := range frequencyCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
@@ -106,6 +108,7 @@ var (
 )
 
 func TestLimitsTwist(t *testing.T) {
+	t.Parallel()
 	for _, c := range twistCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
@@ -113,6 +116,7 @@ func TestLimitsTwist(t *testing.T) {
 }
 
 func TestLimitsLevel(t *testing.T) {
+	t.Parallel()
 	for _, c := range levelCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
@@ -120,6 +124,7 @@ func TestLimitsLevel(t *testing.T) {
 }
 
 func TestLimitsDuration(t *testing.T) {
+	t.Parallel()
 	for _, c := range durationCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
@@ -135,6 +140,7 @@ func TestLimitsDuration(t *testing.T) {
 }
 
 func TestLimitsPauseAndInterruption(t *testing.T) {
+	t.Parallel()
 	for off := 0; off < narrowband.blockLen; off += 9 {
 		s := dtmftest.Signal{}.Silence(20)
 		s = append(s, make(dtmftest.Signal, off)...)
@@ -149,6 +155,7 @@ func TestLimitsPauseAndInterruption(t *testing.T) {
 }
 
 func TestLimitsNoise(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 7))
 	errors, total := 0, 0
 	for round := 0; round < 25; round++ {
@@ -177,6 +184,7 @@ func TestLimitsNoise(t *testing.T) {
 // lowest SNR at which all 1000 are heard and nothing else. ivrd must do
 // better: 6 dB.
 func TestNoiseAcceptableSNR(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1234567, 0))
 	var s dtmftest.Signal
 	for i := 0; i < 1000; i++ {
@@ -208,6 +216,7 @@ func editDistance(a, b string) int {
 }
 
 func TestLimitsEchoAndClipping(t *testing.T) {
+	t.Parallel()
 	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
 		s = s.Silence(50).Tone(dtmftest.Nominal(allKeys[i]))
@@ -223,6 +232,7 @@ func TestLimitsEchoAndClipping(t *testing.T) {
 }
 
 func TestNetworkTonesMakeNoDigits(t *testing.T) {
+	t.Parallel()
 	tones := map[string]dtmftest.Signal{
 		"dial tone 350+440":    dtmftest.Signal{}.Dual(350, 440, -13, -13, 3000),
 		"busy 480+620":         dtmftest.Signal{}.Dual(480, 620, -13, -13, 3000),
@@ -241,9 +251,10 @@ func TestNetworkTonesMakeNoDigits(t *testing.T) {
 }
 
 func TestTalkOffSpeechlike(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 9))
 	minutes := 60
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // the detector runs on one goroutine: an hour under -race finds no more than five minutes
 		minutes = 5
 	}
 	false_ := 0
@@ -259,6 +270,8 @@ func TestTalkOffSpeechlike(t *testing.T) {
 
 // TestTalkOffEspeak runs real synthetic speech when espeak-ng is installed.
 func TestTalkOffEspeak(t *testing.T) {
+	t.Parallel()
+	testenv.SkipUnderRace(t, "minutes of espeak-ng speech through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: the synthetic speech-like test covers talk-off")
 	}
@@ -281,6 +294,7 @@ func TestTalkOffEspeak(t *testing.T) {
 // below the tone pair. Each round has its own speech; the share of keys
 // heard (and that no key is invented) is the figure.
 func TestTalkDown(t *testing.T) {
+	t.Parallel()
 	for _, ms := range []int{60, 100} {
 		rng := rand.New(rand.NewPCG(5, uint64(ms)))
 		heard, extra, total := 0, 0, 0
@@ -298,6 +312,7 @@ func TestTalkDown(t *testing.T) {
 }
 
 func TestDetectionLatency(t *testing.T) {
+	t.Parallel()
 	var lat []int
 	for off := 0; off < 160; off += 5 {
 		pcm := dtmftest.Ulaw(dtmftest.Signal{}.Silence(20).Tone(dtmftest.ToneSpec{Key: '1', Ms: 100, LowDBm0: -10, HighDBm0: -10}).PCM())
@@ -355,6 +370,8 @@ func BenchmarkEventDecoder(b *testing.B) {
 // TestTalkDownEspeak: presses over synthetic speech (espeak-ng, several
 // voices) at an active level 10 dB below the tone pair.
 func TestTalkDownEspeak(t *testing.T) {
+	t.Parallel()
+	testenv.SkipUnderRace(t, "espeak-ng speech in six voices through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: TestTalkDown covers talk-down on generated speech")
 	}
@@ -404,9 +421,10 @@ func heardInOrder(got, want string) int {
 }
 
 func TestTalkOffMusic(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 4))
 	minutes := 30
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // as TestTalkOffSpeechlike
 		minutes = 3
 	}
 	false_ := 0
@@ -533,6 +551,7 @@ func benchFramesAt(b *testing.B, rate int, pcm []int16) {
 // frequency, and not when it sits near the twist and frequency limits too
 // — where voices that mimic keys sit, and where keypads send clean tones.
 func TestPurityNeededAtTheLimits(t *testing.T) {
+	t.Parallel()
 	under := func(ts dtmftest.ToneSpec, otherDBm0 float64) string {
 		s := dtmftest.Signal{}.Silence(40).Tone(ts).Silence(80)
 		other := dtmftest.Signal{}.Silence(40).Sine(2100, otherDBm0, ts.Ms).Silence(80)

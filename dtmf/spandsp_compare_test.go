@@ -71,6 +71,7 @@ func (s *spandspRx) detectFile(t *testing.T, raw string) (string, int) {
 }
 
 func TestSpandspComparison(t *testing.T) {
+	t.Parallel()
 	sp := newSpandspRx(t)
 	both := func(pcm []int16) (string, string) {
 		b, _ := sp.detect(t, pcm)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // The Q.24-style limits again at 16 kHz (G.722 and Opus calls): the same
@@ -17,6 +18,7 @@ import (
 const wb = 16000
 
 func TestWidebandLimitsTables(t *testing.T) {
+	t.Parallel()
 	for _, table := range [][]limitCase{frequencyCases, twistCases, levelCases, durationCases} {
 		for _, c := range table {
 			runLimitAt(t, wb, c, linear)
@@ -25,6 +27,7 @@ func TestWidebandLimitsTables(t *testing.T) {
 }
 
 func TestWidebandShortTonesAndPausesAtEveryAlignment(t *testing.T) {
+	t.Parallel()
 	for off := 0; off < wideband.blockLen; off += 11 {
 		s := dtmftest.At(wb).Silence(20).Pad(off)
 		s = s.Tone(dtmftest.ToneSpec{Key: '5', Ms: 40, LowDBm0: -10, HighDBm0: -10}).Silence(40)
@@ -41,6 +44,7 @@ func TestWidebandShortTonesAndPausesAtEveryAlignment(t *testing.T) {
 }
 
 func TestWidebandNoise(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 7))
 	errors, total := 0, 0
 	for round := 0; round < 25; round++ {
@@ -65,6 +69,7 @@ func TestWidebandNoise(t *testing.T) {
 }
 
 func TestWidebandEchoClippingAndNetworkTones(t *testing.T) {
+	t.Parallel()
 	s := dtmftest.At(wb)
 	for i := 0; i < len(allKeys); i++ {
 		s = s.Silence(50).Tone(dtmftest.Nominal(allKeys[i]))
@@ -90,9 +95,10 @@ func TestWidebandEchoClippingAndNetworkTones(t *testing.T) {
 }
 
 func TestWidebandTalkOffAndTalkDown(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 9))
 	minutes := 30
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // as TestTalkOffSpeechlike
 		minutes = 5
 	}
 	speech, music := 0, 0
@@ -124,7 +130,7 @@ func TestWidebandTalkOffAndTalkDown(t *testing.T) {
 	}
 }
 
-func TestWidebandAnyFrameLengthAndNoAllocations(t *testing.T) {
+func TestWidebandAnyFrameLengthAndNoAllocations(t *testing.T) { // not parallel: it counts allocations
 	s := dtmftest.At(wb)
 	for i := 0; i < len(allKeys); i++ {
 		s = s.Silence(47).Tone(dtmftest.Nominal(allKeys[i]))

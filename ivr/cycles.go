@@ -36,6 +36,9 @@ func scheduleNode(id string) string { return "schedule " + id }
 // where it leads; m is the menu it belongs to (nil in closed handling).
 func (v *validator) auto(from, path string, d *Destination, m *IVR) {
 	for d != nil {
+		if r := v.c.ResolveInternal(d); r != nil && d.Kind == KindInternal {
+			d = r
+		}
 		switch d.Kind {
 		case KindIVR:
 			v.autoEdges[from] = append(v.autoEdges[from], autoEdge{ivrNode(d.Target), path})

@@ -86,6 +86,7 @@ type destinationFields struct {
 	RingTimeout Duration          `yaml:"ring_timeout"`
 	Overflow    *Destination      `yaml:"overflow"`
 	Webhook     *string           `yaml:"webhook"`
+	Internal    *string           `yaml:"internal"`
 	Event       string            `yaml:"event"`
 	Data        map[string]string `yaml:"data"`
 }
@@ -129,11 +130,12 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	pick(f.Group, KindGroup)
 	pick(f.VMCheck, KindVoicemailCheck)
 	pick(f.Webhook, KindWebhook)
+	pick(f.Internal, KindInternal)
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language, webhook (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, voicemail_check, set_language, webhook (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
@@ -144,7 +146,7 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": true, "extension": true,
 	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
-	"voicemail_check": true, "webhook": true, "event": true, "data": true}
+	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

@@ -6,9 +6,13 @@
 //
 // It imports no network, SIP or media package and owns no clock or
 // goroutine in the executor: package call drives it on a real call, and
-// Simulate drives it on a virtual clock. Prompt files
-// belong to package prompts; validation and the simulator take their names
-// and durations as plain values.
+// Simulate drives it on a virtual clock. Prompt files belong to package
+// prompts, which ivr must not import: validation and the simulator take
+// prompt names and durations as plain values, the spoken prompts go out
+// as plain values (Config.Spoken), and the names a language and a voice
+// may have are package spoken's rules. Of ivrd it imports audio (codec
+// names) and spoken only; sip, media, dtmf, call, prompts and store must
+// not be imported.
 //
 // Where the contract is silent, ivr does what Asterisk/FreeSWITCH callers
 // expect:

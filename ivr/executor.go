@@ -463,6 +463,7 @@ func (e *Executor) failure() []Action {
 
 // run carries out a destination.
 func (e *Executor) run(d *Destination) []Action {
+	d = e.cfg.ResolveInternal(d) // an internal number: its owner's destination
 	if d == nil {
 		return e.hangup()
 	}

@@ -35,6 +35,9 @@ const (
 type Group struct {
 	ID   string `yaml:"id"`
 	Name string `yaml:"name"`
+	// Number (optional) is the group's internal number: an internal
+	// destination of that number rings the group.
+	Number string `yaml:"number"`
 	// Members are extension numbers (their registered phones, or static
 	// contact) and SIP URIs ("sip:...").
 	Members  []string `yaml:"members"`
@@ -97,6 +100,9 @@ func (v *validator) groups() {
 			v.errf(path, "id %q: want letters, digits, + * # . - _", g.ID)
 		}
 		seen[g.ID] = true
+		if g.Number != "" && !isDialNumber(g.Number) {
+			v.errf(path+".number", "number %q must be digits", g.Number)
+		}
 		if len(g.Members) == 0 {
 			v.errf(path+".members", "a group needs at least one member (an extension number or a sip: URI)")
 		}

@@ -3,7 +3,7 @@ package ivr
 import (
 	"sort"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/spoken"
 )
 
 // Languages, as Asterisk's CHANNEL(language) and FusionPBX's per-menu
@@ -88,7 +88,7 @@ func (c *Config) Languages() []string {
 
 // language checks a language code written at path.
 func (v *validator) language(path, lang string) {
-	if lang != "" && !prompts.ValidLanguage(lang) {
+	if lang != "" && !spoken.ValidLanguage(lang) {
 		v.errf(path, "%q: want a language code like es, fr, pt-br (also the name of its folder in prompts_dir)", lang)
 	}
 }
@@ -119,7 +119,7 @@ func (v *validator) languagePrompts() {
 		return
 	}
 	for _, lang := range v.c.Languages() {
-		if !prompts.ValidLanguage(lang) {
+		if !spoken.ValidLanguage(lang) {
 			continue // reported where it is written
 		}
 		for _, name := range v.usedOrder {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/spoken"
 )
 
 // SpokenPrompt (ivrd addition) is a prompt written as text in the
@@ -32,18 +32,18 @@ func (p SpokenPrompt) Label() string {
 	return p.Language + "/" + p.Name
 }
 
-// Spoken is the configuration's spoken prompts as the prompts package
-// renders them. Entries validate rejects (no name or text, a voice or
+// Spoken is the configuration's spoken prompts as plain values, for
+// whoever renders them (the prompts package's Speaker). Entries validate rejects (no name or text, a voice or
 // language that is not a name) are left out: they are reported once, at
 // their field, and never reach espeak-ng.
-func (c *Config) Spoken() []prompts.Spoken {
-	out := make([]prompts.Spoken, 0, len(c.Prompts))
+func (c *Config) Spoken() []spoken.Prompt {
+	out := make([]spoken.Prompt, 0, len(c.Prompts))
 	for _, p := range c.Prompts {
 		if !promptNamePattern.MatchString(p.Name) || strings.TrimSpace(p.Say) == "" ||
-			p.Voice != "" && !prompts.ValidVoice(p.Voice) || p.Language != "" && !prompts.ValidLanguage(p.Language) {
+			p.Voice != "" && !spoken.ValidVoice(p.Voice) || p.Language != "" && !spoken.ValidLanguage(p.Language) {
 			continue
 		}
-		out = append(out, prompts.Spoken{Name: p.Name, Language: c.callLanguage(p.Language), Text: p.Say, Voice: p.Voice})
+		out = append(out, spoken.Prompt{Name: p.Name, Language: c.callLanguage(p.Language), Text: p.Say, Voice: p.Voice})
 	}
 	return out
 }
@@ -78,13 +78,13 @@ func (v *validator) spokenPrompts() {
 		switch text := strings.TrimSpace(p.Say); {
 		case text == "":
 			v.errf(path+".say", "say is required: the text espeak-ng speaks")
-		case utf8.RuneCountInString(text) > prompts.MaxSpokenText:
-			v.errf(path+".say", "%d characters is more than %d", utf8.RuneCountInString(text), prompts.MaxSpokenText)
+		case utf8.RuneCountInString(text) > spoken.MaxText:
+			v.errf(path+".say", "%d characters is more than %d", utf8.RuneCountInString(text), spoken.MaxText)
 		}
-		if p.Voice != "" && !prompts.ValidVoice(p.Voice) {
+		if p.Voice != "" && !spoken.ValidVoice(p.Voice) {
 			v.errf(path+".voice", "%q is not an espeak-ng voice name (e.g. en-us, es, fr, en+f3; `espeak-ng --voices` lists them)", p.Voice)
 		}
-		if p.Language != "" && !prompts.ValidLanguage(p.Language) {
+		if p.Language != "" && !spoken.ValidLanguage(p.Language) {
 			v.errf(path+".language", "%q: want a language code like es, fr, pt-br", p.Language)
 		}
 		if v.prompts != nil && p.Name != "" {

@@ -2,6 +2,8 @@ package ivr
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,6 +86,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.voicemailBoxes()
 	v.schedules()
 	v.ivrs()
+	v.numbering() // internal.go
 	v.reachable()
 	v.cycles()
 	v.webhooks() // webhooks.go
@@ -164,10 +167,33 @@ func (v *validator) ivrs() {
 			dialled[e] = m.ID
 		}
 	}
+	keyIDs := map[int64]string{} // key_info ids are unique across menus
 	for i, m := range v.c.IVRs {
 		if m != nil {
-			v.ivr(fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i)), m)
+			path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
+			v.ivr(path, m)
+			v.keyInfo(path, m, keyIDs)
 		}
+	}
+}
+
+// keyInfo checks the ids the vendor APIs keep for keys: positive, and
+// each naming one key of one menu (a client holds them across edits).
+func (v *validator) keyInfo(path string, m *IVR, seen map[int64]string) {
+	for _, k := range slices.Sorted(maps.Keys(m.KeyInfo)) {
+		info := m.KeyInfo[k]
+		if info == nil || info.ID == 0 {
+			continue
+		}
+		p := path + ".key_info." + k + ".id"
+		if info.ID < 0 {
+			v.errf(p, "%d: want a positive integer", info.ID)
+			continue
+		}
+		if other, dup := seen[info.ID]; dup {
+			v.errf(p, "%d is already the id of %s", info.ID, other)
+		}
+		seen[info.ID] = fmt.Sprintf("key %s of ivr %q", k, m.ID)
 	}
 }
 
@@ -306,6 +332,9 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		return
 	}
 	switch d.Kind {
+	case KindInternal:
+		v.internalDest(path, d, m)
+		return
 	case KindURI:
 		if d.Target == "" {
 			v.errf(path, "bad SIP URI %q: empty", d.Target)

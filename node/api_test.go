@@ -28,10 +28,10 @@ import (
 
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
-	"github.com/ivrd/ivrd/store"
 	"github.com/ivrd/ivrd/store/storetest"
 )
 
@@ -104,22 +104,14 @@ func TestAPIChangeReachesNextCallNotRunningOne(t *testing.T) {
 	// Call 1 hangs up; its record is in the store once the call is over.
 	require.NoError(t, call1.Dialog.Bye(ctx))
 	id := call1.Dialog.InviteRequest.CallID().Value()
-	var rec store.CallRecord
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		rec, err = l.svc.ctl.st.Call(ctx, id)
-		if err == nil && rec.State == "ended" {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "no ended record for call 1 (last: %+v, %v)", rec, err)
-		time.Sleep(50 * time.Millisecond)
-	}
+	rec := endedRecord(t, l.svc, id)
 	assert.Equal(t, "main", rec.IVR)
-	assert.Equal(t, "main", rec.Path)
-	assert.Equal(t, "caller hung up", rec.EndReason)
-	assert.Equal(t, "caller", rec.EndedBy)
-	assert.Contains(t, string(rec.Keys), `"key":"1"`)
-	assert.Contains(t, string(rec.Transfers), `sales@pbx.example.net`)
+	assert.Equal(t, cdr.Path{"main"}, rec.Path)
+	assert.Equal(t, cdr.EndCallerHangup, rec.EndReason)
+	assert.Equal(t, cdr.EndedByCaller, rec.EndedBy)
+	require.Len(t, rec.Keys, 1)
+	assert.Equal(t, "1", rec.Keys[0].Key)
+	assert.Contains(t, transferDests(rec), `sales@pbx.example.net`)
 }
 
 // Restart with the same store: what the API made is still there, and the
@@ -258,7 +250,7 @@ ivrs:
 	var latest [2]atomic.Pointer[call.Snapshot]
 	for i := range nodes {
 		path := writeConfig(t, cfgText)
-		ctl, snap, err := openControl(path, slog.New(slog.DiscardHandler), newObserver(), &prompts.Speaker{}, testOptions(path, io.Discard, "warn"))
+		ctl, snap, err := openControl(path, slog.New(slog.DiscardHandler), newObserver(), &prompts.Speaker{}, testOptions(path, io.Discard, "warn"), nil)
 		require.NoError(t, err)
 		ctl.attach(latest[i].Store, snap)
 		require.NoError(t, ctl.start(snap.Config))

@@ -3,18 +3,21 @@ package node
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -111,4 +114,26 @@ func waitHeard(t *testing.T, c *siptest.Caller, want ...float64) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// endedRecord waits (bounded) for a call's record to be complete in the
+// store and returns it.
+func endedRecord(t *testing.T, svc *Node, id string) cdr.Record {
+	t.Helper()
+	var rec cdr.Record
+	var err error
+	require.Eventually(t, func() bool {
+		rec, err = svc.ctl.st.Call(context.Background(), id)
+		return err == nil && rec.State == cdr.StateEnded
+	}, 15*time.Second, 20*time.Millisecond, "no ended record for call %s (last: %+v, %v)", id, rec, err)
+	return rec
+}
+
+// transferDests lists each hand-off's destination and error, one a line.
+func transferDests(rec cdr.Record) string {
+	var b strings.Builder
+	for _, tr := range rec.Transfers {
+		fmt.Fprintf(&b, "%s %s %s\n", tr.Dest, tr.Method, tr.Error)
+	}
+	return b.String()
 }

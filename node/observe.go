@@ -10,6 +10,7 @@ import (
 
 	"github.com/ivrd/ivrd/api"
 	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/observe"
 )
@@ -41,6 +42,25 @@ func newObserver() *observer {
 			s := o.node.Load()
 			return s != nil && s.sip.Draining()
 		},
+		Overloaded: func() bool {
+			s := o.node.Load()
+			return s != nil && s.engine.Overloaded()
+		},
+		Realtime: func() bool {
+			s := o.node.Load()
+			if s == nil {
+				return false
+			}
+			_, rt := s.engine.Scheduling()
+			return rt
+		},
+		Trunks: o.trunkGauges,
+		TLSHandshakeFailures: func() uint64 {
+			if s := o.node.Load(); s != nil {
+				return s.sip.TLSHandshakeFailures()
+			}
+			return 0
+		},
 	})
 	o.health = &observe.Health{
 		PingStore: func(ctx context.Context) error {
@@ -58,6 +78,11 @@ func newObserver() *observer {
 			s := o.node.Load()
 			return s == nil || s.sip.Draining()
 		},
+		Overloaded: func() bool {
+			s := o.node.Load()
+			return s != nil && s.engine.Overloaded()
+		},
+		Trunks: o.trunkGauges,
 		Capacity: func() int {
 			s := o.node.Load()
 			if s == nil {
@@ -118,17 +143,18 @@ func (lc liveControl) LiveCalls() []api.LiveCall {
 	out := make([]api.LiveCall, 0, len(list))
 	now := time.Now()
 	for _, c := range list {
-		q := call.QualityOf(c.Media)
+		qual := quality(call.QualityOf(c.Media))
 		out = append(out, api.LiveCall{CallID: c.CallID, Node: lc.node, From: c.From, To: c.To, Trunk: c.Trunk, IVR: c.IVR,
 			Menu: c.Menu, State: string(c.State), AnsweredAt: c.Answered.UTC(), DurationMs: now.Sub(c.Answered).Milliseconds(),
-			Codec: c.Codec, Quality: apiQuality(q)})
+			Codec: c.Codec, Quality: &qual})
 	}
 	return out
 }
 
-func apiQuality(q call.Quality) *api.Quality {
+// quality is a call's media quality as records and the API give it.
+func quality(q call.Quality) cdr.Quality {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return &api.Quality{Sent: q.Sent, Received: q.Received, Lost: q.Lost, JitterMs: ms(q.Jitter), PeerLost: q.PeerLost,
+	return cdr.Quality{Sent: q.Sent, Received: q.Received, Lost: q.Lost, JitterMs: ms(q.Jitter), PeerLost: q.PeerLost,
 		PeerJitterMs: ms(q.PeerJitter), RTTMs: ms(q.RTT), MOSIn: q.MOSIn, MOSOut: q.MOSOut}
 }
 
@@ -148,4 +174,13 @@ func apiCallError(err error) error {
 		return api.ErrNotInMenu
 	}
 	return err
+}
+
+// trunkGauges is every registering trunk's state (none before the node
+// is built).
+func (o *observer) trunkGauges() []observe.TrunkGauge {
+	if n := o.node.Load(); n != nil {
+		return trunkStates{n}.gauges()
+	}
+	return nil
 }

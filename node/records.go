@@ -2,13 +2,12 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/sip"
 	"github.com/ivrd/ivrd/store"
 )
@@ -92,12 +91,12 @@ type recordingHandler struct {
 func (rh recordingHandler) Route(dialled string) bool { return rh.h.Route(dialled) }
 
 func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
-	rec := store.CallRecord{CallID: c.ID, Node: rh.r.node, From: c.Caller, To: c.Dialled, Source: "unknown",
-		SourceName: c.Trunk, InviteAt: time.Now()}
+	rec := cdr.Record{CallID: c.ID, Node: rh.r.node, State: cdr.StateStarted, From: c.Caller, To: c.Dialled,
+		Source: cdr.SourceUnknown, SourceName: c.Trunk, InviteAt: time.Now()}
 	if c.Trunk != "" {
-		rec.Source = "trunk"
+		rec.Source = cdr.SourceTrunk
 	} else if rh.r.isExtension != nil && c.Caller != "" && rh.r.isExtension(c.Caller) {
-		rec.Source = "extension"
+		rec.Source = cdr.SourceExtension
 	}
 	rh.r.enqueue(c.ID, func(ctx context.Context) {
 		if err := rh.r.st.CallStarted(ctx, rec); err != nil {
@@ -112,7 +111,7 @@ func (r *recorder) ended(cr *call.Record) {
 	if !r.on {
 		return
 	}
-	rec := storeRecord(cr, r.node)
+	rec := record(cr, r.node)
 	r.enqueue(cr.CallID, func(ctx context.Context) {
 		if err := r.st.CallEnded(ctx, rec); err != nil {
 			r.log.Error("call record (end)", "call_id", rec.CallID, "err", err)
@@ -120,39 +119,27 @@ func (r *recorder) ended(cr *call.Record) {
 	})
 }
 
-// storeRecord is a finished call's record as the store keeps it and the
+// record is a finished call's record as the store keeps it and the
 // call.ended webhook carries it.
-func storeRecord(cr *call.Record, node string) store.CallRecord {
-	type key struct {
-		Key    string `json:"key"`
-		AtMs   int64  `json:"at_ms"`
-		Method string `json:"method"`
-	}
-	type transfer struct {
-		Dest     string `json:"dest"`
-		Method   string `json:"method,omitempty"`
-		Error    string `json:"error,omitempty"`
-		AtMs     int64  `json:"at_ms"`
-		Operator bool   `json:"operator,omitempty"` // asked through the API
-	}
-	keys := make([]key, 0, len(cr.Keys))
+func record(cr *call.Record, node string) cdr.Record {
+	keys := make([]cdr.Key, 0, len(cr.Keys))
 	for _, k := range cr.Keys {
-		keys = append(keys, key{Key: string(k.Key), AtMs: k.At.Milliseconds(), Method: k.Method.String()})
+		keys = append(keys, cdr.Key{Key: string(k.Key), AtMs: k.At.Milliseconds(), Method: k.Method.String()})
 	}
-	transfers := make([]transfer, 0, len(cr.Transfers))
+	transfers := make([]cdr.Transfer, 0, len(cr.Transfers))
 	for _, t := range cr.Transfers {
-		transfers = append(transfers, transfer{Dest: t.Dest, Method: string(t.Method), Error: t.Err, AtMs: t.At.Milliseconds(), Operator: t.Operator})
+		transfers = append(transfers, cdr.Transfer{Dest: t.Dest, Method: string(t.Method), Error: t.Err, AtMs: t.At.Milliseconds(), Operator: t.Operator})
 	}
-	quality := apiQuality(call.QualityOf(cr.Media)) // both ways, with E-model MOS (observe.go)
-	kj, _ := json.Marshal(keys)
-	tj, _ := json.Marshal(transfers)
-	qj, _ := json.Marshal(quality)
-	rec := store.CallRecord{CallID: cr.CallID, Node: node, State: "ended", From: cr.From, To: cr.To, Source: cr.Source, SourceName: cr.Trunk,
-		InviteAt: cr.Answered, IVR: cr.IVR, Path: strings.Join(cr.Path, ">"), Keys: kj, Invalid: cr.Invalid,
-		Timeouts: cr.Timeouts, ScheduleBranch: cr.ScheduleBranch, Transfers: tj, Voicemail: cr.Voicemail, Outcome: cr.Outcome,
-		EndReason: cr.Reason.String(), EndedBy: cr.Side.String(), Quality: qj}
+	rec := cdr.Record{CallID: cr.CallID, Node: node, State: cdr.StateEnded, From: cr.From, To: cr.To, Source: cr.Source,
+		SourceName: cr.Trunk, InviteAt: cr.Answered, IVR: cr.IVR, Path: cdr.Path(cr.Path), Keys: keys, Invalid: cr.Invalid,
+		Timeouts: cr.Timeouts, ScheduleBranch: cr.ScheduleBranch, Transfers: transfers, Voicemail: cr.Voicemail,
+		Outcome: cr.Outcome, EndReason: cr.Reason.Record(), EndedBy: cr.Side.Record(),
+		Quality: quality(call.QualityOf(cr.Media))} // both ways, with E-model MOS (observe.go)
 	if rec.Source == "" {
-		rec.Source = "unknown"
+		rec.Source = cdr.SourceUnknown
+	}
+	if rec.Path == nil {
+		rec.Path = cdr.Path{}
 	}
 	if !cr.Answered.IsZero() {
 		a := cr.Answered

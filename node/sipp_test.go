@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
-	"github.com/ivrd/ivrd/store"
 )
 
 // TestSippCallPressesOneAndIsReferred places the bench/sipp/ivr_call.xml
@@ -172,16 +172,12 @@ ivrs:
 			// sipp's answer, the overflow menu entered, the caller's BYE.
 			require.NoError(t, call.Dialog.Bye(ctx))
 			id := call.Dialog.InviteRequest.CallID().Value()
-			var rec store.CallRecord
-			require.Eventually(t, func() bool {
-				rec, err = svc.ctl.st.Call(ctx, id)
-				return err == nil && rec.State == "ended"
-			}, 10*time.Second, 50*time.Millisecond, "the call's record is written")
-			assert.Equal(t, "main>second", rec.Path)
+			rec := endedRecord(t, svc, id)
+			assert.Equal(t, cdr.Path{"main", "second"}, rec.Path)
 			want := map[string]string{"uas_busy.xml": "486", "uas_noanswer.xml": "408"}[scenario]
-			assert.Contains(t, string(rec.Transfers), want, "the failed bridge and its SIP result")
-			assert.Equal(t, "caller hung up", rec.EndReason)
-			assert.Equal(t, "caller", rec.EndedBy)
+			assert.Contains(t, transferDests(rec), want, "the failed bridge and its SIP result")
+			assert.Equal(t, cdr.EndCallerHangup, rec.EndReason)
+			assert.Equal(t, cdr.EndedByCaller, rec.EndedBy)
 		})
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/sip/siptest"
-	"github.com/ivrd/ivrd/store"
 )
 
 // wazoCall sends one confd request the Wazo way (X-Auth-Token only).
@@ -70,16 +69,7 @@ func TestWazoScheduleClosesNextCall(t *testing.T) {
 	assert.True(t, n >= 5 && n < 25, "heard %d packets: the 200 ms closed sound, not the greeting and menu", n)
 
 	id := call.Dialog.InviteRequest.CallID().Value()
-	var rec store.CallRecord
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		rec, err = l.svc.ctl.st.Call(ctx, id)
-		if err == nil && rec.State == "ended" {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "no ended record (last: %+v, %v)", rec, err)
-		time.Sleep(50 * time.Millisecond)
-	}
+	rec := endedRecord(t, l.svc, id)
 	assert.Equal(t, "closed", rec.ScheduleBranch)
 
 	// Detached the Wazo way: the next call gets the menu again.

@@ -37,7 +37,7 @@ func webhookEvent(ev call.Event, node string) webhook.Event {
 		data["box"], data["message"] = ev.Box, ev.Voicemail
 	case call.EventCallEnded:
 		if ev.Record != nil {
-			out.Data = storeRecord(ev.Record, node)
+			out.Data = record(ev.Record, node)
 			return out
 		}
 	}

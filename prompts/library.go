@@ -8,13 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/spoken"
 )
 
 // Library holds loaded prompts by name: a default set and, for each
@@ -155,13 +154,6 @@ func (l *Library) put(lang string, p *Prompt) {
 	l.byLang[lang][p.Name] = p
 }
 
-// languageCode is what a language set may be called: an ISO 639 code with
-// optional region or variant ("es", "pt-br", "en_GB", "yue").
-var languageCode = regexp.MustCompile(`^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$`)
-
-// ValidLanguage says whether s can name a language (and its folder).
-func ValidLanguage(s string) bool { return len(s) <= 20 && languageCode.MatchString(s) }
-
 // LoadDir loads every .wav and .pcm file in dir, and each language's in
 // the subfolder named by its code (prompts/es/welcome.wav is welcome in
 // Spanish). Other subfolders are ignored. Every bad file is reported,
@@ -183,7 +175,7 @@ func LoadFS(fsys fs.FS, dir string) (*Library, error) {
 	lib := &Library{byName: map[string]*Prompt{}}
 	errs := loadSet(fsys, dir, "", entries, lib)
 	for _, e := range entries {
-		if !e.IsDir() || !ValidLanguage(e.Name()) {
+		if !e.IsDir() || !spoken.ValidLanguage(e.Name()) {
 			continue
 		}
 		sub := path.Join(dir, e.Name())
@@ -214,18 +206,18 @@ func loadSet(fsys fs.FS, dir, lang string, entries []fs.DirEntry, lib *Library) 
 			errs = append(errs, fmt.Errorf("prompts: %s: another file is already named %q", label(e.Name()), name))
 			continue
 		}
-		pcm, err := decodeFile(fsys, path.Join(dir, e.Name()))
+		p, err := loadFile(fsys, path.Join(dir, e.Name()), name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("prompts: %s: %w", label(e.Name()), err))
 			continue
 		}
-		lib.put(lang, New(name, pcm))
+		lib.put(lang, p)
 	}
 	return errs
 }
 
-func decodeFile(fsys fs.FS, name string) ([]int16, error) {
-	f, err := fsys.Open(name)
+func loadFile(fsys fs.FS, file, name string) (*Prompt, error) {
+	f, err := fsys.Open(file)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +226,7 @@ func decodeFile(fsys fs.FS, name string) ([]int16, error) {
 	if !ok {
 		return nil, errors.New("file is not seekable")
 	}
-	return audio.Decode(name, rs)
+	return Load(name, file, rs)
 }
 
 //go:embed builtin/*.wav

@@ -10,53 +10,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/spoken"
 )
 
-// Spoken is a prompt written as text: rendered once by espeak-ng into the
-// same 8 kHz frames as a recorded file, when the configuration is loaded
-// (never while a call waits).
-type Spoken struct {
-	Name     string
-	Language string // "" for the default set; else the language set it belongs to
-	Text     string
-	Voice    string // espeak-ng voice; "" = Language's, or DefaultVoice
-}
-
-// DefaultVoice speaks prompts that name neither a voice nor a language:
-// the voice the bundled prompts were made with.
-const DefaultVoice = "en-us"
+// Spoken is a prompt written as text (spoken.Prompt: its language, voice
+// and the rules for their names are package spoken's, which the
+// configuration checks by too).
+type Spoken = spoken.Prompt
 
 // Limits on what is handed to espeak-ng.
 const (
-	MaxSpokenText       = 4000             // characters: minutes of speech, more than any prompt
 	DefaultSpeakTimeout = 20 * time.Second // one render; espeak-ng takes milliseconds
 	speechRate          = 150              // words per minute, as prompts/builtin/generate.sh
 )
-
-// voiceName is what an espeak-ng voice may be called ("en-us", "es",
-// "en+f3", "mb/mb-en1"): never a flag, never a path out of its folder.
-var voiceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)?$`)
-
-// ValidVoice says whether v can name an espeak-ng voice.
-func ValidVoice(v string) bool { return len(v) <= 40 && voiceName.MatchString(v) }
-
-// VoiceFor is the voice a spoken prompt is rendered with.
-func (s Spoken) VoiceFor() string {
-	switch {
-	case s.Voice != "":
-		return s.Voice
-	case s.Language != "":
-		return s.Language
-	}
-	return DefaultVoice
-}
 
 // Speaker renders text with espeak-ng, run as a subprocess with a
 // timeout. Renders are cached by voice and text, in memory (for the
@@ -93,11 +65,11 @@ func (s *Speaker) Speak(text, voice string) ([]int16, error) {
 	switch {
 	case text == "":
 		return nil, fmt.Errorf("%w: no text to say", ErrSpeech)
-	case utf8.RuneCountInString(text) > MaxSpokenText:
-		return nil, fmt.Errorf("%w: text longer than %d characters", ErrSpeech, MaxSpokenText)
+	case utf8.RuneCountInString(text) > spoken.MaxText:
+		return nil, fmt.Errorf("%w: text longer than %d characters", ErrSpeech, spoken.MaxText)
 	case !utf8.ValidString(text):
 		return nil, fmt.Errorf("%w: text is not UTF-8", ErrSpeech)
-	case !ValidVoice(voice):
+	case !spoken.ValidVoice(voice):
 		return nil, fmt.Errorf("%w: %q is not a voice name (want e.g. en-us, es, fr, en+f3)", ErrSpeech, voice)
 	}
 	key := cacheKey(voice, text)

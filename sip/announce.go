@@ -3,14 +3,14 @@ package sip
 import (
 	"context"
 
-	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/media"
 )
 
 // announce plays p to the far end of an answered leg, before the caller
 // is connected: the member of a ring group hears which line the call came
 // in on. It returns early when either side hangs up; connect then sees
 // the far end gone (or the caller's context ended) as usual.
-func (l *leg) announce(ctx context.Context, p *prompts.Prompt) {
+func (l *leg) announce(ctx context.Context, p media.Clip) {
 	if p == nil {
 		return
 	}

@@ -1,6 +1,7 @@
 // Package sip is ivrd's signalling layer, built on emiago/sipgo.
 //
-// It owns the SIP listeners (UDP and TCP), the INVITE server side of each
+// It owns the SIP listeners (UDP, TCP and TLS, tls.go: the certificate
+// reloaded whole, handshakes under the TCP guard), the INVITE server side of each
 // call (screening: source, Require, session timer, number, SDP offer,
 // refused through one mapping from reason to status in errors.go;
 // offer/answer, ACK, BYE, CANCEL, re-INVITE and UPDATE, session timers),
@@ -9,14 +10,27 @@
 // bridges to far ends it calls (trunks with digest auth, forks to an
 // extension's contacts). Callers' dialogs and bridges' outbound legs are
 // kept in one registry, and both answer re-INVITEs through one
-// repeat-until-ACK helper.
+// repeat-until-ACK helper. Every request it sends goes through one door
+// (outbound.go): from the listener of its transport, with a routable Via
+// and rport, over a checked TLS connection where the URI asks for TLS.
+// Trunks that register are kept registered by a client per trunk
+// (register.go, trunks.go), whose calls are admitted as that trunk.
+//
+// It negotiates SRTP with SDES keys (srtp.go, sdes.go): RTP/SAVP and
+// RTP/AVP offers with a=crypto attributes, answered or refused (488) as
+// Config.SRTP says, keys taken and given only over encrypted signalling
+// unless allowed otherwise; the bridge legs it places offer keys as
+// Outbound.SRTP asks.
 //
 // It is signalling only. It allocates a call's RTP session from package
 // media (a port is needed for the SDP), starts it and applies each
 // re-negotiation, and joins two sessions with media.Bridge; where received
 // audio and key presses go is the call owner's business (Call.Media,
-// Call.OnInfoDigit). It hands the answered call to a Handler and reports
+// Call.OnInfoDigit), and so is every sound: a bridge plays the ringback
+// and the announcement its Outbound carries (media.Clip), at the moments
+// the signalling sets. It hands the answered call to a Handler and reports
 // how it ended (EndCause, BridgeEnd).
 //
-// It must not import ivr or call: it knows nothing of menus.
+// It must not import ivr or call (it knows nothing of menus), prompts (it
+// makes no sound of its own) or store.
 package sip

@@ -7,43 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ivrd/ivrd/cdr"
 )
 
-// CallRecord is one call as issue 11 lists it. The call owner inserts it
-// when the INVITE arrives (CallStarted) and completes it when the call
-// ends (CallEnded): a process killed in between leaves a 'started' row,
-// which MarkInterrupted settles when that node opens the store again.
-type CallRecord struct {
-	CallID         string          `json:"call_id"`
-	Node           string          `json:"node"`
-	State          string          `json:"state"` // started | ended | interrupted
-	From           string          `json:"from"`
-	To             string          `json:"to"`
-	Source         string          `json:"source"`      // trunk | extension | unknown
-	SourceName     string          `json:"source_name"` // the trunk or extension
-	InviteAt       time.Time       `json:"invite_at"`
-	AnswerAt       *time.Time      `json:"answer_at,omitempty"`
-	EndAt          *time.Time      `json:"end_at,omitempty"`
-	IVR            string          `json:"ivr"`
-	Path           string          `json:"path"` // menus, "main>support"
-	Keys           json.RawMessage `json:"keys"` // [{key, at, method}]
-	Invalid        int             `json:"invalid"`
-	Timeouts       int             `json:"timeouts"`
-	ScheduleBranch string          `json:"schedule_branch"`
-	Transfers      json.RawMessage `json:"transfers"` // [{dest, method, result, at}]
-	Voicemail      string          `json:"voicemail"`
-	Outcome        string          `json:"outcome"`
-	EndReason      string          `json:"end_reason"`
-	EndedBy        string          `json:"ended_by"`
-	Quality        json.RawMessage `json:"quality"` // both directions: packets, loss, jitter, rtt, mos
-}
-
-func rawOr(r json.RawMessage, empty string) string {
-	if len(r) == 0 {
-		return empty
-	}
-	return string(r)
-}
+// Call records are cdr.Record, the one record type. The call owner
+// inserts a call's row when the INVITE arrives (CallStarted) and
+// completes it when the call ends (CallEnded): a process killed in
+// between leaves a 'started' row, which MarkInterrupted settles when that
+// node opens the store again (or SweepLost, on another node). The lists
+// and the quality are kept as JSON text of their typed values, read whole;
+// what filters look at has columns of its own (outcome_kind, key_set).
 
 func msPtr(t *time.Time) any {
 	if t == nil {
@@ -52,25 +26,64 @@ func msPtr(t *time.Time) any {
 	return t.UnixMilli()
 }
 
+// listsJSON is a record's keys, transfers and quality as stored.
+func listsJSON(r *cdr.Record) (keys, transfers, quality string, err error) {
+	k, err := json.Marshal(nonNilList(r.Keys))
+	if err != nil {
+		return "", "", "", err
+	}
+	t, err := json.Marshal(nonNilList(r.Transfers))
+	if err != nil {
+		return "", "", "", err
+	}
+	q, err := json.Marshal(r.Quality)
+	if err != nil {
+		return "", "", "", err
+	}
+	return string(k), string(t), string(q), nil
+}
+
+func nonNilList[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // CallStarted inserts the 'started' row of a call.
-func (s *Store) CallStarted(ctx context.Context, r CallRecord) error {
+func (s *Store) CallStarted(ctx context.Context, r cdr.Record) error {
 	if r.CallID == "" {
 		return fmt.Errorf("call record without a call id: %w", ErrBadInput)
 	}
 	_, err := s.exec(ctx, s.db, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)
 		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?)`,
-		r.CallID, r.Node, r.From, r.To, r.Source, r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
+		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
 	return err
 }
 
 // CallEnded completes a call's row (inserting it if CallStarted never ran).
-func (s *Store) CallEnded(ctx context.Context, r CallRecord) error {
+func (s *Store) CallEnded(ctx context.Context, r cdr.Record) error {
+	keys, transfers, quality, err := listsJSON(&r)
+	if err != nil {
+		return fmt.Errorf("call record %s: %w", r.CallID, err)
+	}
+	o := r.Outcome
+	args := []any{msPtr(r.AnswerAt), msPtr(r.EndAt), r.IVR, r.Path.String(), keys, r.KeySet(), r.Invalid, r.Timeouts,
+		r.ScheduleBranch, transfers, r.Voicemail, o.String(), string(o.Kind), o.Detail, boolInt(o.Done), boolInt(o.Operator),
+		string(r.EndReason), string(r.EndedBy), quality, r.CallID}
+	const update = `UPDATE call_records SET state = 'ended', answer_at = ?, end_at = ?, ivr = ?, path = ?, keys = ?, key_set = ?,
+			invalid = ?, timeouts = ?, schedule_branch = ?, transfers = ?, voicemail = ?, outcome = ?, outcome_kind = ?,
+			outcome_detail = ?, outcome_done = ?, outcome_operator = ?, end_reason = ?, ended_by = ?, quality = ?
+			WHERE call_id = ?`
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		args := []any{msPtr(r.AnswerAt), msPtr(r.EndAt), r.IVR, r.Path, rawOr(r.Keys, "[]"), r.Invalid, r.Timeouts,
-			r.ScheduleBranch, rawOr(r.Transfers, "[]"), r.Voicemail, r.Outcome, r.EndReason, r.EndedBy, rawOr(r.Quality, "{}")}
-		res, err := s.exec(ctx, tx, `UPDATE call_records SET state = 'ended', answer_at = ?, end_at = ?, ivr = ?, path = ?, keys = ?,
-			invalid = ?, timeouts = ?, schedule_branch = ?, transfers = ?, voicemail = ?, outcome = ?, end_reason = ?, ended_by = ?, quality = ?
-			WHERE call_id = ?`, append(args, r.CallID)...)
+		res, err := s.exec(ctx, tx, update, args...)
 		if err != nil {
 			return err
 		}
@@ -80,18 +93,16 @@ func (s *Store) CallEnded(ctx context.Context, r CallRecord) error {
 		if err := s.CallStartedTx(ctx, tx, r); err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, tx, `UPDATE call_records SET state = 'ended', answer_at = ?, end_at = ?, ivr = ?, path = ?, keys = ?,
-			invalid = ?, timeouts = ?, schedule_branch = ?, transfers = ?, voicemail = ?, outcome = ?, end_reason = ?, ended_by = ?, quality = ?
-			WHERE call_id = ?`, append(args, r.CallID)...)
+		_, err = s.exec(ctx, tx, update, args...)
 		return err
 	})
 }
 
 // CallStartedTx is CallStarted inside a transaction.
-func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r CallRecord) error {
+func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
 	_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)
 		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?)`,
-		r.CallID, r.Node, r.From, r.To, r.Source, r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
+		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
 	return err
 }
 
@@ -99,8 +110,8 @@ func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r CallRecord) err
 // without ending them (a crash): they become 'interrupted', ended by
 // "ivrd", at the time of this call. It returns how many there were.
 func (s *Store) MarkInterrupted(ctx context.Context, node string) (int64, error) {
-	res, err := s.exec(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = 'ivrd stopped during the call', ended_by = 'ivrd', end_at = ?
-		WHERE node = ? AND state = 'started'`, time.Now().UnixMilli(), node)
+	res, err := s.exec(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
+		WHERE node = ? AND state = 'started'`, string(cdr.EndInterrupted), string(cdr.EndedByIVRD), time.Now().UnixMilli(), node)
 	if err != nil {
 		return 0, err
 	}
@@ -108,10 +119,8 @@ func (s *Store) MarkInterrupted(ctx context.Context, node string) (int64, error)
 }
 
 // Call returns one call record.
-func (s *Store) Call(ctx context.Context, callID string) (CallRecord, error) {
-	r, err := scanCall(s.queryRow(ctx, s.db, `SELECT call_id, node, state, from_user, to_user, source, source_name, invite_at, answer_at, end_at,
-		ivr, path, keys, invalid, timeouts, schedule_branch, transfers, voicemail, outcome, end_reason, ended_by, quality
-		FROM call_records WHERE call_id = ?`, callID))
+func (s *Store) Call(ctx context.Context, callID string) (cdr.Record, error) {
+	r, err := scanCall(s.queryRow(ctx, s.db, `SELECT `+callColumns+` FROM call_records WHERE call_id = ?`, callID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("call %q: %w", callID, ErrNotFound)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store/storetest"
 )
@@ -15,67 +16,84 @@ import (
 // change made through node A is delivered to node B's subscription by
 // LISTEN/NOTIFY well within a second, without B polling anything.
 func TestNotifyReachesOtherNode(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
 	changes, unsubscribe := b.Subscribe()
 	defer unsubscribe()
-	// The listener passes the current version on when it connects: let
-	// that go by.
-	drainUntilQuiet(changes, 300*time.Millisecond)
+	waitListeners(t, a, nil)
 
 	res, err := a.Put(context.Background(), "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
 	require.NoError(t, err)
 	committed := time.Now()
-	select {
-	case v := <-changes:
-		require.Equal(t, res.Version, v, "node B hears the version node A wrote")
-		t.Logf("node B heard the change %s after node A's commit", time.Since(committed))
-	case <-time.After(time.Second):
-		t.Fatal("node B heard nothing of node A's change within 1 s")
-	}
+	waitVersion(t, changes, res.Version, "node B hears the version node A wrote")
+	t.Logf("node B heard the change %s after node A's commit", time.Since(committed))
 }
 
 // TestListenerReconnects: the listening connection killed by the server
 // (a PostgreSQL restart, a proxy's idle timeout) is opened again, and the
 // next change is heard through it.
 func TestListenerReconnects(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
 	changes, unsubscribe := b.Subscribe()
 	defer unsubscribe()
-	drainUntilQuiet(changes, 300*time.Millisecond)
 
 	ctx := context.Background()
+	before := waitListeners(t, a, nil)
 	res, err := a.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`)
 	require.NoError(t, err)
 	n, _ := res.RowsAffected()
 	require.EqualValues(t, 2, n, "both stores' listening connections found and ended")
-	// The reconnect announces the version it finds: wait for it, so that
-	// the change below is not made before the new LISTEN.
-	select {
-	case <-changes:
-	case <-time.After(listenRetry + 5*time.Second):
-		t.Fatal("node B's listener did not come back")
-	}
+	// Both listen again, on new connections, before the change is made.
+	waitListeners(t, a, before)
 	put, err := a.Put(ctx, "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
 	require.NoError(t, err)
-	select {
-	case v := <-changes:
-		require.Equal(t, put.Version, v)
-	case <-time.After(time.Second):
-		t.Fatal("no notification through the new connection within 1 s")
-	}
+	waitVersion(t, changes, put.Version, "the change heard through the new connection")
 }
 
-func drainUntilQuiet(ch <-chan int64, quiet time.Duration) {
+// waitListeners waits until both stores of the test's database listen for
+// changes on connections other than those in old, and returns their
+// backends' pids.
+func waitListeners(t *testing.T, s *Store, old map[int]bool) map[int]bool {
+	t.Helper()
+	var pids map[int]bool
+	require.Eventually(t, func() bool {
+		rows, err := s.db.QueryContext(context.Background(), `SELECT pid FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`)
+		if err != nil {
+			return false
+		}
+		defer rows.Close()
+		pids = map[int]bool{}
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil && !old[pid] {
+				pids[pid] = true
+			}
+		}
+		return rows.Err() == nil && len(pids) == 2
+	}, listenRetry+10*time.Second, 10*time.Millisecond, "both stores listening")
+	return pids
+}
+
+// waitVersion reads announcements until want comes: a listener announces
+// the version it finds when it connects, so an older one may come first.
+func waitVersion(t *testing.T, changes <-chan int64, want int64, what string) {
+	t.Helper()
+	timeout := time.After(time.Second)
 	for {
 		select {
-		case <-ch:
-		case <-time.After(quiet):
-			return
+		case v := <-changes:
+			if v == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("%s: version %d not announced within 1 s", what, want)
 		}
 	}
 }
@@ -84,6 +102,7 @@ func drainUntilQuiet(ch <-chan int64, quiet time.Duration) {
 // database, so a prompt uploaded through node A is in node B's library,
 // sample for sample.
 func TestPromptUploadedOnOneNodePlaysOnAnother(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
@@ -104,6 +123,7 @@ func TestPromptUploadedOnOneNodePlaysOnAnother(t *testing.T) {
 // the limit has its 'started' calls marked interrupted; a live node's
 // calls, the sweeper's own and calls already ended are left alone.
 func TestSweepSettlesOnlyLostNodes(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -114,7 +134,7 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		_, err := s.exec(ctx, s.db, `UPDATE cluster_nodes SET seen_at = ? WHERE node = 'b'`, time.Now().Add(-time.Minute).UnixMilli())
 		require.NoError(t, err)
 		start := func(id, node string) {
-			require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: id, Node: node, From: "1", To: "100", Source: "unknown", InviteAt: time.Now()}))
+			require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: id, Node: node, From: "1", To: "100", Source: cdr.SourceUnknown, InviteAt: time.Now()}))
 		}
 		start("b1", "b")
 		start("b2", "b")
@@ -122,7 +142,7 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		start("a1", "a")
 		start("b3", "b")
 		end := time.Now()
-		require.NoError(t, s.CallEnded(ctx, CallRecord{CallID: "b3", Node: "b", EndAt: &end, EndReason: "caller hung up"}))
+		require.NoError(t, s.CallEnded(ctx, cdr.Record{CallID: "b3", Node: "b", EndAt: &end, EndReason: cdr.EndCallerHangup}))
 
 		lost, err := s.SweepLost(ctx, "a", 10*time.Second)
 		require.NoError(t, err)
@@ -130,10 +150,10 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		for id, want := range map[string]string{"b1": "interrupted", "b2": "interrupted", "b3": "ended", "c1": "started", "a1": "started"} {
 			r, err := s.Call(ctx, id)
 			require.NoError(t, err)
-			require.Equal(t, want, r.State, id)
+			require.Equal(t, want, string(r.State), id)
 		}
 		r, _ := s.Call(ctx, "b1")
-		require.Equal(t, "node lost", r.EndReason)
+		require.Equal(t, cdr.EndNodeLost, r.EndReason)
 		require.NotNil(t, r.EndAt)
 
 		// A second sweep (another survivor) finds nothing left to settle.

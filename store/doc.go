@@ -12,7 +12,10 @@
 // new configuration version after each change.
 //
 // store must not import api, sip, media or call: it knows nothing of HTTP,
-// SIP or calls beyond the record of one. It imports ivr only for the
-// configuration model and its validation, and audio/prompts for prompt
-// samples.
+// SIP or calls beyond the record of one (cdr.Record, the one record
+// type, whose typed parts it keeps as columns). It imports ivr only for
+// the configuration model and its validation, audio/prompts for prompt
+// samples, and cdr. Its consumers declare the few methods they need as interfaces
+// of their own (webhook.Outbox, call.Voicemail), which *Store and
+// Voicemail implement.
 package store

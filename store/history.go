@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ivrd/ivrd/cdr"
 )
 
 // CallFilter selects call records for the history: every set field must
@@ -16,12 +18,12 @@ import (
 type CallFilter struct {
 	From, To  time.Time // [From, To); zero: unbounded
 	IVR       string
-	Outcome   string // the outcome starts with this ("transfer", "hangup")
-	EndReason string // exactly
-	Caller    string // the From user, exactly
-	Key       string // a key pressed (one of 0-9 * # A-D)
+	Outcome   cdr.OutcomeKind // the outcome is of this kind
+	EndReason cdr.EndReason   // exactly
+	Caller    string          // the From user, exactly
+	Key       string          // a key pressed (one of 0-9 * # A-D)
 	Node      string
-	State     string // started | ended | interrupted
+	State     cdr.State
 	Limit     int    // 1-1000; 0: 100
 	Cursor    string // next_cursor of the previous page
 }
@@ -51,19 +53,30 @@ func (c historyCursor) encode() string {
 }
 
 const callColumns = `call_id, node, state, from_user, to_user, source, source_name, invite_at, answer_at, end_at,
-	ivr, path, keys, invalid, timeouts, schedule_branch, transfers, voicemail, outcome, end_reason, ended_by, quality`
+	ivr, path, keys, invalid, timeouts, schedule_branch, transfers, voicemail, outcome_kind, outcome_detail, outcome_done,
+	outcome_operator, end_reason, ended_by, quality`
 
 // CallHistory returns one page of call records, newest first, and the
 // cursor of the next page ("" at the end).
-func (s *Store) CallHistory(ctx context.Context, f CallFilter) ([]CallRecord, string, error) {
+func (s *Store) CallHistory(ctx context.Context, f CallFilter) ([]cdr.Record, string, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	if f.Limit > 1000 {
 		return nil, "", fmt.Errorf("limit %d: at most 1000: %w", f.Limit, ErrBadInput)
 	}
-	if f.Key != "" && (len(f.Key) != 1 || !strings.Contains("0123456789*#ABCD", f.Key)) {
+	if f.Key != "" && !cdr.ValidKey(f.Key) {
 		return nil, "", fmt.Errorf("key %q: want one of 0-9 * # A-D: %w", f.Key, ErrBadInput)
+	}
+	if f.Outcome != "" {
+		if err := cdr.Check("outcome", f.Outcome); err != nil {
+			return nil, "", fmt.Errorf("%w: %w", err, ErrBadInput)
+		}
+	}
+	if f.State != "" {
+		if err := cdr.Check("state", f.State); err != nil {
+			return nil, "", fmt.Errorf("%w: %w", err, ErrBadInput)
+		}
 	}
 	var where []string
 	var args []any
@@ -81,24 +94,24 @@ func (s *Store) CallHistory(ctx context.Context, f CallFilter) ([]CallRecord, st
 		add("ivr = ?", f.IVR)
 	}
 	if f.Outcome != "" {
-		add(`outcome LIKE ? ESCAPE '\'`, likePrefix(f.Outcome))
+		add("outcome_kind = ?", string(f.Outcome))
 	}
 	if f.EndReason != "" {
-		add("end_reason = ?", f.EndReason)
+		add("end_reason = ?", string(f.EndReason))
 	}
 	if f.Caller != "" {
 		add("from_user = ?", f.Caller)
 	}
 	if f.Key != "" {
-		// keys is JSON text written by ivrd ([{"key":"1",...}]): a
-		// substring test is exact for one key.
-		add("keys LIKE ?", `%"key":"`+f.Key+`"%`)
+		// key_set holds each key pressed once, one character a key (and
+		// no key is a LIKE wildcard): a substring test is exact.
+		add("key_set LIKE ?", "%"+f.Key+"%")
 	}
 	if f.Node != "" {
 		add("node = ?", f.Node)
 	}
 	if f.State != "" {
-		add("state = ?", f.State)
+		add("state = ?", string(f.State))
 	}
 	if f.Cursor != "" {
 		c, err := decodeHistoryCursor(f.Cursor)
@@ -118,7 +131,7 @@ func (s *Store) CallHistory(ctx context.Context, f CallFilter) ([]CallRecord, st
 		return nil, "", err
 	}
 	defer func() { _ = rows.Close() }()
-	var out []CallRecord
+	var out []cdr.Record
 	for rows.Next() {
 		r, err := scanCall(rows)
 		if err != nil {
@@ -138,28 +151,28 @@ func (s *Store) CallHistory(ctx context.Context, f CallFilter) ([]CallRecord, st
 	return out, next, nil
 }
 
-// likePrefix escapes LIKE's wildcards in p and matches what starts with it.
-func likePrefix(p string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(p) + "%"
-}
-
 // rowScanner is a *sql.Row or *sql.Rows: one call record is read from
 // either the same way.
 type rowScanner interface{ Scan(dest ...any) error }
 
-// scanCall reads one call record in callColumns' order.
-func scanCall(rows rowScanner) (CallRecord, error) {
-	var r CallRecord
+// scanCall reads one call record in callColumns' order. A list that does
+// not read back as its type is an error naming the call: the store wrote
+// it from the same type, so it means the row was changed from outside.
+func scanCall(rows rowScanner) (cdr.Record, error) {
+	var r cdr.Record
 	var invite int64
 	var answer, end sql.NullInt64
-	var keys, transfers, quality string
-	err := rows.Scan(&r.CallID, &r.Node, &r.State, &r.From, &r.To, &r.Source, &r.SourceName,
-		&invite, &answer, &end, &r.IVR, &r.Path, &keys, &r.Invalid, &r.Timeouts, &r.ScheduleBranch, &transfers, &r.Voicemail,
-		&r.Outcome, &r.EndReason, &r.EndedBy, &quality)
+	var state, source, path, keys, transfers, kind, endReason, endedBy, quality string
+	var done, operator int
+	err := rows.Scan(&r.CallID, &r.Node, &state, &r.From, &r.To, &source, &r.SourceName,
+		&invite, &answer, &end, &r.IVR, &path, &keys, &r.Invalid, &r.Timeouts, &r.ScheduleBranch, &transfers, &r.Voicemail,
+		&kind, &r.Outcome.Detail, &done, &operator, &endReason, &endedBy, &quality)
 	if err != nil {
 		return r, err
 	}
+	r.State, r.Source, r.Path = cdr.State(state), cdr.Source(source), cdr.ParsePath(path)
+	r.Outcome.Kind, r.Outcome.Done, r.Outcome.Operator = cdr.OutcomeKind(kind), done != 0, operator != 0
+	r.EndReason, r.EndedBy = cdr.EndReason(endReason), cdr.EndedBy(endedBy)
 	r.InviteAt = time.UnixMilli(invite).UTC()
 	if answer.Valid {
 		t := time.UnixMilli(answer.Int64).UTC()
@@ -169,7 +182,16 @@ func scanCall(rows rowScanner) (CallRecord, error) {
 		t := time.UnixMilli(end.Int64).UTC()
 		r.EndAt = &t
 	}
-	r.Keys, r.Transfers, r.Quality = json.RawMessage(keys), json.RawMessage(transfers), json.RawMessage(quality)
+	r.Keys, r.Transfers = []cdr.Key{}, []cdr.Transfer{}
+	if err := json.Unmarshal([]byte(keys), &r.Keys); err != nil {
+		return r, fmt.Errorf("call record %s: keys: %w", r.CallID, err)
+	}
+	if err := json.Unmarshal([]byte(transfers), &r.Transfers); err != nil {
+		return r, fmt.Errorf("call record %s: transfers: %w", r.CallID, err)
+	}
+	if err := json.Unmarshal([]byte(quality), &r.Quality); err != nil {
+		return r, fmt.Errorf("call record %s: quality: %w", r.CallID, err)
+	}
 	return r, nil
 }
 

@@ -2,16 +2,17 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestCallHistoryRetentionAndOutbox(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s, err := Open(ctx, url, Options{})
@@ -20,16 +21,20 @@ func TestCallHistoryRetentionAndOutbox(t *testing.T) {
 		old := time.Now().Add(-40 * 24 * time.Hour)
 		for i, at := range []time.Time{old, old.Add(time.Hour), time.Now().Add(-time.Hour)} {
 			end := at.Add(time.Minute)
-			require.NoError(t, s.CallEnded(ctx, CallRecord{CallID: fmt.Sprintf("c%d", i), Node: "n", From: "a", To: "100",
-				Source: "unknown", InviteAt: at, AnswerAt: &at, EndAt: &end, IVR: "main", Keys: json.RawMessage(`[{"key":"5"}]`)}))
+			require.NoError(t, s.CallEnded(ctx, cdr.Record{CallID: fmt.Sprintf("c%d", i), Node: "n", From: "a", To: "100",
+				Source: cdr.SourceUnknown, InviteAt: at, AnswerAt: &at, EndAt: &end, IVR: "main", Keys: []cdr.Key{{Key: "5"}}}))
 		}
-		require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: "live", Node: "n", InviteAt: old}))
+		require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: "live", Node: "n", InviteAt: old}))
 		rows, next, err := s.CallHistory(ctx, CallFilter{Key: "5", Limit: 2})
 		require.NoError(t, err)
 		assert.Len(t, rows, 2)
 		assert.NotEmpty(t, next)
 		_, _, err = s.CallHistory(ctx, CallFilter{Outcome: "50%_"})
-		require.NoError(t, err, "LIKE wildcards are escaped")
+		require.ErrorIs(t, err, ErrBadInput, "an outcome kind no record can have is refused, naming the kinds")
+		assert.Contains(t, err.Error(), `"transfer"`)
+		rows, _, err = s.CallHistory(ctx, CallFilter{Key: "#"})
+		require.NoError(t, err)
+		assert.Empty(t, rows, "no call pressed #")
 
 		n, err := s.PruneCalls(ctx, time.Now().Add(-30*24*time.Hour))
 		require.NoError(t, err)

@@ -143,6 +143,68 @@ CREATE TABLE cluster_nodes (
 )`, `
 CREATE FUNCTION ivrd_config_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('` + configChannel + `', NEW.version::text); RETURN NEW; END $$;
 CREATE TRIGGER config_state_notify AFTER UPDATE OF version ON config_state FOR EACH ROW EXECUTE FUNCTION ivrd_config_notify()`},
+	// 4: the call record's typed parts as columns (cdr.Record): the
+	// outcome's kind, detail and flags, and the set of keys pressed, so
+	// that filters compare columns instead of searching JSON text. Rows
+	// written before are converted once here, from their one-line outcome
+	// and their keys list.
+	{4, `
+ALTER TABLE call_records ADD COLUMN outcome_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE call_records ADD COLUMN outcome_detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE call_records ADD COLUMN outcome_done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE call_records ADD COLUMN outcome_operator INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE call_records ADD COLUMN key_set TEXT NOT NULL DEFAULT '';
+UPDATE call_records SET key_set = CASE WHEN keys LIKE '%"key":"0"%' THEN '0' ELSE '' END || CASE WHEN keys LIKE '%"key":"1"%' THEN '1' ELSE '' END || CASE WHEN keys LIKE '%"key":"2"%' THEN '2' ELSE '' END || CASE WHEN keys LIKE '%"key":"3"%' THEN '3' ELSE '' END || CASE WHEN keys LIKE '%"key":"4"%' THEN '4' ELSE '' END || CASE WHEN keys LIKE '%"key":"5"%' THEN '5' ELSE '' END || CASE WHEN keys LIKE '%"key":"6"%' THEN '6' ELSE '' END || CASE WHEN keys LIKE '%"key":"7"%' THEN '7' ELSE '' END || CASE WHEN keys LIKE '%"key":"8"%' THEN '8' ELSE '' END || CASE WHEN keys LIKE '%"key":"9"%' THEN '9' ELSE '' END || CASE WHEN keys LIKE '%"key":"*"%' THEN '*' ELSE '' END || CASE WHEN keys LIKE '%"key":"#"%' THEN '#' ELSE '' END || CASE WHEN keys LIKE '%"key":"A"%' THEN 'A' ELSE '' END || CASE WHEN keys LIKE '%"key":"B"%' THEN 'B' ELSE '' END || CASE WHEN keys LIKE '%"key":"C"%' THEN 'C' ELSE '' END || CASE WHEN keys LIKE '%"key":"D"%' THEN 'D' ELSE '' END;
+UPDATE call_records SET outcome_done = 1 WHERE outcome LIKE '% done';
+UPDATE call_records SET outcome_operator = 1 WHERE outcome LIKE '% (operator)%';
+UPDATE call_records SET outcome_kind = CASE
+	WHEN outcome = 'caller hung up' THEN 'caller hung up'
+	WHEN outcome LIKE 'transfer %' THEN 'transfer'
+	WHEN outcome LIKE 'voicemail %' THEN 'voicemail'
+	WHEN outcome LIKE 'hangup%' THEN 'hangup'
+	WHEN outcome = '' THEN ''
+	ELSE 'ended' END;
+UPDATE call_records SET outcome_detail = CASE
+	WHEN outcome_kind IN ('transfer', 'voicemail', 'hangup') AND length(outcome) > length(outcome_kind) THEN substr(outcome, length(outcome_kind) + 2)
+	WHEN outcome LIKE 'ended: %' THEN substr(outcome, 8)
+	WHEN outcome_kind = 'ended' THEN outcome
+	ELSE '' END;
+UPDATE call_records SET outcome_detail = substr(outcome_detail, 1, length(outcome_detail) - 5) WHERE outcome_done = 1 AND outcome_detail LIKE '% done';
+UPDATE call_records SET outcome_detail = substr(outcome_detail, 1, length(outcome_detail) - 11) WHERE outcome_operator = 1 AND outcome_detail LIKE '% (operator)';
+CREATE INDEX call_records_outcome ON call_records (outcome_kind, invite_at)`, ""},
+	// 5: state a cluster shares for calls (shared.go): each voicemail
+	// box's wrong-PIN count and lockout, each rotate group's next member.
+	{5, `
+CREATE TABLE pin_guard (
+	box TEXT PRIMARY KEY,
+	fails INTEGER NOT NULL DEFAULT 0,
+	locked_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE group_rotation (
+	group_id TEXT PRIMARY KEY,
+	taken BIGINT NOT NULL DEFAULT 0
+)`, ""},
+	// 6: voicemail in the store (voicemail_db.go): every node plays every
+	// message and greeting; 8 kHz mono 16-bit little-endian audio.
+	{6, `
+CREATE TABLE voicemail_messages (
+	box TEXT NOT NULL,
+	id TEXT NOT NULL,
+	caller TEXT NOT NULL DEFAULT '',
+	call_id TEXT NOT NULL DEFAULT '',
+	at BIGINT NOT NULL,
+	duration_ms BIGINT NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	old INTEGER NOT NULL DEFAULT 0,
+	pcm {{BLOB}} NOT NULL,
+	PRIMARY KEY (box, id)
+);
+CREATE INDEX voicemail_messages_at ON voicemail_messages (box, at);
+CREATE TABLE voicemail_greetings (
+	box TEXT PRIMARY KEY,
+	pcm {{BLOB}} NOT NULL,
+	updated_at BIGINT NOT NULL
+)`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On

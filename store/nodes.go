@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/ivrd/ivrd/cdr"
 )
 
 // Heartbeat records that node is alive now (and when it started, the
@@ -28,9 +30,9 @@ func (s *Store) LeaveCluster(ctx context.Context, node string) error {
 // settle each call once. It returns the calls settled, by node.
 func (s *Store) SweepLost(ctx context.Context, self string, staleAfter time.Duration) (map[string]int, error) {
 	now := time.Now()
-	rows, err := s.query(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = 'node lost', ended_by = 'ivrd', end_at = ?
+	rows, err := s.query(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
 		WHERE state = 'started' AND node <> ? AND node IN (SELECT node FROM cluster_nodes WHERE seen_at < ?)
-		RETURNING node`, now.UnixMilli(), self, now.Add(-staleAfter).UnixMilli())
+		RETURNING node`, string(cdr.EndNodeLost), string(cdr.EndedByIVRD), now.UnixMilli(), self, now.Add(-staleAfter).UnixMilli())
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
+
+	"github.com/ivrd/ivrd/cdr"
 )
 
 // IVRStats sums up the calls that reached one IVR in a time range.
@@ -68,7 +68,7 @@ func (s *Store) Stats(ctx context.Context, ivr string, from, to time.Time) (IVRS
 		return st, err
 	}
 	defer func() { _ = rows.Close() }()
-	var calls []CallRecord
+	var calls []cdr.Record
 	for rows.Next() {
 		r, err := scanCall(rows)
 		if err != nil {
@@ -86,19 +86,7 @@ func (s *Store) Stats(ctx context.Context, ivr string, from, to time.Time) (IVRS
 	return st, nil
 }
 
-// recordKey and recordTransfer are the JSON of a record's lists, as
-// cmd/ivrd writes them.
-type recordKey struct {
-	Key string `json:"key"`
-}
-
-type recordTransfer struct {
-	Dest  string `json:"dest"`
-	Error string `json:"error"`
-	AtMs  int64  `json:"at_ms"`
-}
-
-func sum(st *IVRStats, calls []CallRecord) {
+func sum(st *IVRStats, calls []cdr.Record) {
 	keys := map[string]int{}
 	totalKeys := 0
 	menus := map[string]*MenuStats{}
@@ -106,17 +94,13 @@ func sum(st *IVRStats, calls []CallRecord) {
 	var menuMs, menuN int64
 	for _, c := range calls {
 		st.Calls++
-		var ks []recordKey
-		var ts []recordTransfer
-		_ = json.Unmarshal(c.Keys, &ks) // a malformed list counts as none
-		_ = json.Unmarshal(c.Transfers, &ts)
-		for _, k := range ks {
+		for _, k := range c.Keys {
 			keys[k.Key]++
 			totalKeys++
 		}
 		handedOff := false
 		firstOK := int64(-1)
-		for _, t := range ts {
+		for _, t := range c.Transfers {
 			d := dests[t.Dest]
 			if d == nil {
 				d = &TransferStats{Dest: t.Dest}
@@ -131,10 +115,7 @@ func sum(st *IVRStats, calls []CallRecord) {
 				}
 			}
 		}
-		path := []string{}
-		if c.Path != "" {
-			path = strings.Split(c.Path, ">")
-		}
+		path := c.Path
 		seen := map[string]bool{}
 		for _, m := range path {
 			if seen[m] {
@@ -148,7 +129,7 @@ func sum(st *IVRStats, calls []CallRecord) {
 			}
 			ms.Entered++
 		}
-		if len(path) > 0 && !handedOff && c.EndedBy == "caller" {
+		if len(path) > 0 && !handedOff && c.EndedBy == cdr.EndedByCaller {
 			menus[path[len(path)-1]].Abandoned++
 		}
 		if c.AnswerAt == nil {

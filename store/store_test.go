@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store/storetest"
@@ -54,6 +55,7 @@ func body(t *testing.T, js string) map[string]any {
 }
 
 func TestMigrationsAndReopen(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -78,6 +80,7 @@ func TestMigrationsAndReopen(t *testing.T) {
 }
 
 func TestCRUDVersionsAndConflicts(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -114,6 +117,7 @@ func TestCRUDVersionsAndConflicts(t *testing.T) {
 }
 
 func TestInvalidChangeIsRefusedWhole(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -145,6 +149,7 @@ func TestInvalidChangeIsRefusedWhole(t *testing.T) {
 }
 
 func TestSecretsKeptWhenOmitted(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -163,6 +168,7 @@ func TestSecretsKeptWhenOmitted(t *testing.T) {
 // Writers racing on one resource with If-Match: each update either lands
 // or reports a conflict; none is lost silently.
 func TestConcurrentWritersNoLostUpdate(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -205,6 +211,7 @@ func TestConcurrentWritersNoLostUpdate(t *testing.T) {
 }
 
 func TestSubscribeHearsChanges(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -223,6 +230,7 @@ func TestSubscribeHearsChanges(t *testing.T) {
 }
 
 func TestImportFileEditWinsUnchangedFileKeepsAPIEdit(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -246,6 +254,7 @@ func TestImportFileEditWinsUnchangedFileKeepsAPIEdit(t *testing.T) {
 }
 
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -265,6 +274,7 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -284,6 +294,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestPrompts(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -310,24 +321,25 @@ func TestPrompts(t *testing.T) {
 }
 
 func TestCallRecordsCrashSafe(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: "a", Node: "n1", From: "200", To: "100", Source: "unknown", InviteAt: now}))
-		require.NoError(t, s.CallStarted(ctx, CallRecord{CallID: "b", Node: "n1", From: "201", To: "100", Source: "unknown", InviteAt: now}))
+		require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: "a", Node: "n1", From: "200", To: "100", Source: cdr.SourceUnknown, InviteAt: now}))
+		require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: "b", Node: "n1", From: "201", To: "100", Source: cdr.SourceUnknown, InviteAt: now}))
 		end := now.Add(time.Minute)
-		require.NoError(t, s.CallEnded(ctx, CallRecord{CallID: "a", IVR: "main", Path: "main>support", EndAt: &end, EndReason: "caller hung up", EndedBy: "caller"}))
+		require.NoError(t, s.CallEnded(ctx, cdr.Record{CallID: "a", IVR: "main", Path: cdr.Path{"main", "support"}, EndAt: &end, EndReason: cdr.EndCallerHangup, EndedBy: cdr.EndedByCaller}))
 		// The process "crashed" with b in progress: reopening settles it.
 		n, err := s.MarkInterrupted(ctx, "n1")
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
 		a, err := s.Call(ctx, "a")
 		require.NoError(t, err)
-		require.Equal(t, "ended", a.State)
-		require.Equal(t, "main>support", a.Path)
+		require.Equal(t, cdr.StateEnded, a.State)
+		require.Equal(t, cdr.Path{"main", "support"}, a.Path)
 		b, err := s.Call(ctx, "b")
 		require.NoError(t, err)
-		require.Equal(t, "interrupted", b.State)
+		require.Equal(t, cdr.StateInterrupted, b.State)
 	})
 }

@@ -5,7 +5,9 @@
 // loses nothing already written; delivery never runs on a call's
 // goroutine.
 //
-// webhook imports store (the outbox) and ivr (the configuration's
-// Webhook entries) only. It must not import call, sip or media: cmd/ivrd
+// It reaches the store only through Outbox, the four outbox methods it
+// needs (*store.Store is one). Of ivrd it imports store (the outbox's
+// row type) and ivr (the configuration's Webhook entries) only: it must
+// not import call, sip, media or observe, and whoever wires the server
 // turns call events into Events.
 package webhook

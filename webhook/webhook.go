@@ -50,10 +50,26 @@ type Options struct {
 	OnDelivery func(ok bool) // metrics
 }
 
+// Outbox is what a Dispatcher needs of the store: the webhook outbox,
+// written before anything is sent and read back per node and target.
+// *store.Store is one.
+type Outbox interface {
+	// EnqueueWebhooks adds rows in order, in one transaction; a row
+	// already there (same event and target) is skipped.
+	EnqueueWebhooks(ctx context.Context, rows []store.WebhookRow) error
+	// PendingWebhooks is up to limit undelivered rows of node for
+	// target, oldest first.
+	PendingWebhooks(ctx context.Context, node, target string, limit int) ([]store.WebhookRow, error)
+	// WebhookDelivered marks a row delivered after attempts.
+	WebhookDelivered(ctx context.Context, id int64, attempts int) error
+	// WebhookFailed records a failed attempt and when to try again.
+	WebhookFailed(ctx context.Context, id int64, attempts int, next time.Time, reason string) error
+}
+
 // Dispatcher takes events from calls (Publish, never blocking), writes
 // them to the outbox, and delivers the outbox to each target.
 type Dispatcher struct {
-	st   *store.Store
+	st   Outbox
 	opt  Options
 	log  *slog.Logger
 	in   chan Event
@@ -68,8 +84,9 @@ type Dispatcher struct {
 	wg     sync.WaitGroup
 }
 
-// New starts a dispatcher for targets (SetTargets replaces them).
-func New(st *store.Store, targets []ivr.Webhook, opt Options) *Dispatcher {
+// New starts a dispatcher for targets (SetTargets replaces them) that
+// keeps its events in st.
+func New(st Outbox, targets []ivr.Webhook, opt Options) *Dispatcher {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}

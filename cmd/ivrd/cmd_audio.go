@@ -12,6 +12,7 @@ import (
 
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/dtmf"
+	"github.com/ivrd/ivrd/prompts"
 )
 
 // runDTMF finds key presses in recordings, with the detector calls use:
@@ -172,6 +173,13 @@ func runPrompt(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, " (warning: very loud)")
 		}
 		fmt.Fprintln(stdout)
+		// What each codec's callers get of it (G.722 from the file's own
+		// rate, G.711 from 8 kHz).
+		if p, err := prompts.LoadFile(name); err == nil {
+			for _, c := range p.Codecs() {
+				fmt.Fprintf(stdout, "  %s\n", c)
+			}
+		}
 		if *out != "" {
 			return writePrompt(*out, name, pcm)
 		}
@@ -197,15 +205,34 @@ func eachAudioFile(names []string, stderr io.Writer, f func(name string, pcm []i
 	return status
 }
 
-func decodeFile(name string) ([]int16, error) { return decodeFileAt(name, audio.SampleRate) }
-
-func decodeFileAt(name string, rate int) ([]int16, error) {
+func decodeFile(name string) ([]int16, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return audio.DecodeAt(name, f, rate)
+	return audio.Decode(name, f)
+}
+
+// decodeFileAt decodes a file at rate: a WAV resampled from its own
+// rate, a raw .pcm taken to be at rate already.
+func decodeFileAt(name string, rate int) ([]int16, error) {
+	if rate == audio.SampleRate {
+		return decodeFile(name)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pcm, native, err := audio.DecodeNative(name, f)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(filepath.Ext(name), ".pcm") {
+		return pcm, nil
+	}
+	return audio.Resample(pcm, native, rate), nil
 }
 
 func writePrompt(dir, name string, pcm []int16) error {

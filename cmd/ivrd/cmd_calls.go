@@ -12,6 +12,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ivrd/ivrd/api"
+	"github.com/ivrd/ivrd/cdr"
 )
 
 // apiClient is the CLI's side of the API: `ivrd calls` and `ivrd cdr`
@@ -80,24 +83,6 @@ func (c *apiClient) do(method, path string, body io.Reader, out any) error {
 	return json.Unmarshal(data, out)
 }
 
-type cliLiveCall struct {
-	CallID     string    `json:"call_id"`
-	Node       string    `json:"node"`
-	From       string    `json:"from"`
-	To         string    `json:"to"`
-	IVR        string    `json:"ivr"`
-	Menu       string    `json:"menu"`
-	State      string    `json:"state"`
-	AnsweredAt time.Time `json:"answered_at"`
-	DurationMs int64     `json:"duration_ms"`
-	Codec      string    `json:"codec"`
-	Quality    *struct {
-		Lost     int64   `json:"lost"`
-		JitterMs float64 `json:"jitter_ms"`
-		MOSIn    float64 `json:"mos_in"`
-	} `json:"quality"`
-}
-
 func runCalls(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("calls", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -150,7 +135,7 @@ func (c *apiClient) listCalls(w io.Writer, cluster bool) error {
 	if cluster {
 		path += "?scope=cluster"
 	}
-	var out struct{ Items []cliLiveCall }
+	var out struct{ Items []api.LiveCall }
 	if err := c.do("GET", path, nil, &out); err != nil {
 		return err
 	}
@@ -175,25 +160,6 @@ func dash(s string) string {
 	return s
 }
 
-type cliRecord struct {
-	CallID    string     `json:"call_id"`
-	State     string     `json:"state"`
-	From      string     `json:"from"`
-	To        string     `json:"to"`
-	InviteAt  time.Time  `json:"invite_at"`
-	AnswerAt  *time.Time `json:"answer_at"`
-	EndAt     *time.Time `json:"end_at"`
-	IVR       string     `json:"ivr"`
-	Path      string     `json:"path"`
-	Keys      []struct{ Key string }
-	Outcome   string `json:"outcome"`
-	EndReason string `json:"end_reason"`
-	EndedBy   string `json:"ended_by"`
-	Quality   struct {
-		MOSIn float64 `json:"mos_in"`
-	} `json:"quality"`
-}
-
 func runCDR(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cdr", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -202,7 +168,7 @@ func runCDR(args []string, stdout, stderr io.Writer) int {
 	q := map[string]*string{}
 	for _, f := range []struct{ name, help string }{
 		{"ivr", "only calls that reached this IVR"}, {"caller", "only calls from this caller"},
-		{"end_reason", "only calls that ended for this reason"}, {"outcome", "only calls whose outcome starts with this"},
+		{"end_reason", "only calls that ended for this reason"}, {"outcome", "only calls whose outcome is of this kind (transfer, voicemail, hangup, caller hung up, ended)"},
 		{"key", "only calls where this key was pressed"}, {"from", "from this time (RFC 3339 or YYYY-MM-DD)"},
 		{"to", "before this time (RFC 3339 or YYYY-MM-DD)"},
 	} {
@@ -233,7 +199,7 @@ func runCDR(args []string, stdout, stderr io.Writer) int {
 }
 
 func (c *apiClient) printCDR(w io.Writer, v url.Values) error {
-	var out struct{ Items []cliRecord }
+	var out struct{ Items []cdr.Record }
 	if err := c.do("GET", "/api/v1/calls/history?"+v.Encode(), nil, &out); err != nil {
 		return err
 	}
@@ -248,8 +214,8 @@ func (c *apiClient) printCDR(w io.Writer, v url.Values) error {
 		if r.AnswerAt != nil && r.EndAt != nil {
 			dur = r.EndAt.Sub(*r.AnswerAt).Round(time.Second).String()
 		}
-		reason := r.EndReason
-		if r.State == "started" {
+		reason := string(r.EndReason)
+		if r.State == cdr.StateStarted {
 			reason = "(in progress)"
 		}
 		mos := "-"
@@ -257,7 +223,7 @@ func (c *apiClient) printCDR(w io.Writer, v url.Values) error {
 			mos = fmt.Sprintf("%.2f", r.Quality.MOSIn)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.InviteAt.Local().Format("2006-01-02 15:04:05"), r.CallID,
-			dash(r.From), dash(r.To), dash(r.IVR), dash(r.Path), dash(keys), dur, dash(r.Outcome), dash(reason), dash(r.EndedBy), mos)
+			dash(r.From), dash(r.To), dash(r.IVR), dash(r.Path.String()), dash(keys), dur, dash(r.Outcome.String()), dash(reason), dash(string(r.EndedBy)), mos)
 	}
 	if len(out.Items) == 0 {
 		fmt.Fprintln(tw, "no call records")

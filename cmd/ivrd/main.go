@@ -27,6 +27,8 @@ Usage:
                                   list the calls in progress (hangup ID, transfer ID URI)
   ivrd cdr [--limit N] [--ivr ID] [--caller N] ...
                                   print call records, newest first
+  ivrd import asterisk [--pbx HOST] [--prompts DIR] FILE...
+                                  translate an Asterisk dialplan IVR to ivrd YAML
   ivrd config export [--config FILE]
                                   print the store's configuration as YAML
   ivrd version                    print the version
@@ -64,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCalls(args[1:], stdout, stderr)
 	case "cdr":
 		return runCDR(args[1:], stdout, stderr)
+	case "import":
+		return runImport(args[1:], stdout, stderr)
+	case "trunks":
+		return runTrunks(args[1:], stdout, stderr) // cmd_trunks.go
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "ivrd %s\n", version)
 		return 0
