@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
@@ -189,4 +190,21 @@ func TestCollectorConcurrentFeeds(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 50, count[RFC4733])
 	assert.Equal(t, 50, count[Info])
+}
+
+func TestCollectorWidebandAudio(t *testing.T) {
+	var got []Digit
+	cfg := DefaultConfig(false)
+	cfg.AudioRate = 16000
+	c := NewCollector(cfg, func(d Digit) { got = append(got, d) })
+	require.True(t, c.ListensInband())
+	s := dtmftest.At(16000).Silence(40).Tone(dtmftest.Nominal('7')).Silence(100).PCM()
+	for i := 0; i+320 <= len(s); i += 320 {
+		c.Audio(s[i : i+320])
+	}
+	require.Len(t, got, 1)
+	assert.Equal(t, byte('7'), got[0].Key)
+
+	cfg.AudioRate = 48000
+	assert.False(t, NewCollector(cfg, func(Digit) {}).ListensInband(), "48 kHz frames: resample first")
 }
