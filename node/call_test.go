@@ -3,10 +3,8 @@ package node
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -79,8 +78,7 @@ func startLive(t *testing.T) *liveIVR {
 	writeTone(t, filepath.Join(dir, "main-choices.wav"), 1000, 800*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "support-choices.wav"), 700, 800*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "invalid.wav"), 300, 200*time.Millisecond)
-	base := 31000 + (os.Getpid()%400)*50
-	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base)+"-"+strconv.Itoa(base+49)).Replace(liveConfig)
+	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", nodetest.RTPRange(t)).Replace(liveConfig)
 	cfgPath := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(text), 0o644))
 	l.logs = &syncBuffer{}
@@ -196,10 +194,9 @@ func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 // transfers to sales by REFER.
 func TestBundledExampleAnswersWithItsPrompts(t *testing.T) {
 	dir := t.TempDir()
-	base := 34000 + (os.Getpid()%100)*40
 	text := strings.NewReplacer(
 		"udp://127.0.0.1:5060", "udp://127.0.0.1:0", "tcp://127.0.0.1:5060", "tcp://127.0.0.1:0",
-		`"20000-20999"`, fmt.Sprintf(`"%d-%d"`, base, base+39),
+		`"20000-20999"`, `"`+nodetest.RTPRange(t)+`"`,
 	).Replace(string(examples.Main))
 	require.NotEqual(t, string(examples.Main), text)
 	path := filepath.Join(dir, "main.yaml")
@@ -252,9 +249,9 @@ func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
 	require.NoError(t, err)
 	remote := call.Media
 	var seq uint16
-	time.Sleep(900 * time.Millisecond)
+	waitHeard(t, c, 440, 1000)                    // the greeting, then the main menu
 	sendEvent(t, c, remote, 101, '2', &seq, 1000) // support menu
-	time.Sleep(500 * time.Millisecond)
+	waitHeard(t, c, 440, 1000, 700)               // the support menu plays
 	sendEvent(t, c, remote, 101, '1', &seq, 9000)
 	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
 	require.NoError(t, err)

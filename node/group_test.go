@@ -21,7 +21,7 @@ func groupCall(t *testing.T, svc *Node) (*siptest.Caller, *siptest.Answered) {
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
 	return c, call
 }
@@ -57,11 +57,8 @@ func noInvite(t *testing.T, f *siptest.FarEnd, what string) {
 // waitTone waits (bounded) for the caller to hear the far end's 1 kHz.
 func waitTone(t *testing.T, c *siptest.Caller, what string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && !containsTone(heard(c.Packets()), 1000) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	require.True(t, containsTone(heard(c.Packets()), 1000), what)
+	waitUntil(t, 10*time.Second, func() bool { return containsTone(heard(c.Packets()), 1000) },
+		func() string { return fmt.Sprintf("%s: heard %v", what, heard(c.Packets())) })
 }
 
 // farHeard is the tones a phone received (PCMA), merging repeats.

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/cdr"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/store"
 )
@@ -41,20 +42,14 @@ ivrs:
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
 	_, err = c.WaitRequest(sip.REFER, 3*time.Second)
 	require.NoError(t, err, "REFER first")
 	// Then the far end rings and answers, and its audio reaches the caller.
-	deadline := time.Now().Add(5 * time.Second)
-	for far.Dialog() == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	require.NotNil(t, far.Dialog(), "the far end was called")
-	time.Sleep(800 * time.Millisecond)
-	c.ResetPackets()
-	time.Sleep(300 * time.Millisecond)
-	require.Contains(t, heard(c.Packets()), 1000.0, "the far end's 1 kHz tone reaches the caller through the bridge")
+	waitInvite(t, far, "the far end")
+	require.NotNil(t, far.Dialog(), "the far end answered")
+	waitTone(t, c, "the far end's 1 kHz tone reaches the caller through the bridge")
 	require.NoError(t, call.Dialog.Bye(ctx))
 	select {
 	case <-far.Bye:
@@ -97,7 +92,7 @@ ivrs:
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	for i, k := range "12125551234" {
 		sendEvent(t, c, call.Media, 101, byte(k), &seq, uint32(1000+i*2000))
 	}
@@ -110,11 +105,7 @@ ivrs:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the trunk got no authenticated INVITE")
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) && !containsTone(heard(c.Packets()), 1000) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	require.True(t, containsTone(heard(c.Packets()), 1000), "bridged audio from the trunk")
+	waitTone(t, c, "bridged audio from the trunk")
 }
 
 func TestInboundFromUnknownSourceRefused(t *testing.T) {
@@ -165,9 +156,9 @@ ivrs:
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16 = 10
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	sendEvent(t, c, call.Media, 101, '6', &seq, 1000)
-	time.Sleep(800 * time.Millisecond) // the beep
+	nodetest.WaitToneOver(t, c, 1000) // the beep: recording starts after it
 	require.NoError(t, c.SendTone(call.Media, 1000, 50, &seq))
 	sendEvent(t, c, call.Media, 101, '#', &seq, 900000)
 	_, err = c.WaitRequest(sip.BYE, 5*time.Second)

@@ -102,18 +102,26 @@ func freeUDPPort(t *testing.T) int {
 // are want: a test acts on what the caller hears, not on the clock.
 func waitHeard(t *testing.T, c *siptest.Caller, want ...float64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	nodetest.WaitUntil(t, 10*time.Second, func() bool {
 		got := heard(c.Packets())
-		if slices.Equal(got, want) {
-			return
-		}
-		if time.Now().After(deadline) || (len(got) > len(want)) {
+		if len(got) > len(want) {
 			require.Equal(t, want, got, "tones heard")
-			return
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return slices.Equal(got, want)
+	}, func() string { return fmt.Sprintf("tones heard: %v, want %v", heard(c.Packets()), want) })
+}
+
+// waitPrompt waits until the caller hears its menu's prompt: the menu
+// listens for keys from then on (nodetest.WaitPrompt).
+func waitPrompt(t *testing.T, c *siptest.Caller) {
+	t.Helper()
+	nodetest.WaitPrompt(t, c)
+}
+
+// waitUntil polls cond until it holds (nodetest.WaitUntil).
+func waitUntil(t *testing.T, within time.Duration, cond func() bool, why func() string) {
+	t.Helper()
+	nodetest.WaitUntil(t, within, cond, why)
 }
 
 // endedRecord waits (bounded) for a call's record to be complete in the
@@ -136,4 +144,22 @@ func transferDests(rec cdr.Record) string {
 		fmt.Fprintf(&b, "%s %s %s\n", tr.Dest, tr.Method, tr.Error)
 	}
 	return b.String()
+}
+
+// startLogged starts a test node whose info log the test reads, to wait
+// on what the node says it did.
+func startLogged(t *testing.T, path string) (*Node, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	svc := startConfig(t, path, func(o *Options) {
+		o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	return svc, logs
+}
+
+// waitLogCount waits (bounded) until the log has n lines holding s.
+func waitLogCount(t *testing.T, logs *syncBuffer, s string, n int) {
+	t.Helper()
+	waitUntil(t, 10*time.Second, func() bool { return strings.Count(logs.String(), s) >= n },
+		func() string { return fmt.Sprintf("%d of %q wanted in the log:\n%s", n, s, nodetest.Tail(logs.String(), 3000)) })
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,16 +15,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/node/nodetest"
 )
 
 // startExample serves the bundled example (examples/main.yaml) as `make
 // run` does, on free loopback ports.
 func startExample(t *testing.T) *Node {
 	t.Helper()
-	base := 35000 + (os.Getpid()%100)*40
 	text := strings.NewReplacer(
 		"udp://127.0.0.1:5060", "udp://127.0.0.1:0", "tcp://127.0.0.1:5060", "tcp://127.0.0.1:0",
-		`"20000-20999"`, fmt.Sprintf(`"%d-%d"`, base, base+39),
+		`"20000-20999"`, `"`+nodetest.RTPRange(t)+`"`,
 	).Replace(string(examples.Main))
 	path := filepath.Join(t.TempDir(), "main.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))

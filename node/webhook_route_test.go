@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/webhook"
 )
@@ -49,16 +49,10 @@ func startWebhookRoute(t *testing.T) (*Node, *receiver, *receiver) {
 	crm, other := &receiver{}, &receiver{}
 	crm.up.Store(true)
 	other.up.Store(true)
-	for _, rv := range []*receiver{crm, other} {
-		srv := httptest.NewServer(rv)
-		t.Cleanup(srv.Close)
-		if rv == crm {
-			t.Setenv("IVRD_TEST_CRM", srv.URL)
-		} else {
-			t.Setenv("IVRD_TEST_OTHER", srv.URL)
-		}
-	}
-	path := writeConfig(t, webhookRouteConfig, "CRM_URL", os.Getenv("IVRD_TEST_CRM")+"/hook", "OTHER_URL", os.Getenv("IVRD_TEST_OTHER")+"/hook")
+	crmSrv, otherSrv := httptest.NewServer(crm), httptest.NewServer(other)
+	t.Cleanup(crmSrv.Close)
+	t.Cleanup(otherSrv.Close)
+	path := writeConfig(t, webhookRouteConfig, "CRM_URL", crmSrv.URL+"/hook", "OTHER_URL", otherSrv.URL+"/hook")
 	dir := filepath.Dir(path)
 	writeTone(t, filepath.Join(dir, "welcome.wav"), 440, 300*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "main-choices.wav"), 1000, 300*time.Millisecond)
@@ -107,8 +101,7 @@ func TestWebhookRouteOnACall(t *testing.T) {
 	waitHeard(t, c, 440, 1000)
 	// Press once the menu has played whole, so that its replay is told
 	// apart by its packets.
-	require.Eventually(t, func() bool { return tonePackets(c, 1000) >= 14 }, 4*time.Second, 20*time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
+	nodetest.WaitToneOver(t, c, 1000)
 	before := tonePackets(c, 1000)
 	var seq uint16
 	sendEvent(t, c, call.Media, 101, '2', &seq, 8000)
@@ -207,8 +200,7 @@ func TestZendeskTextbackOnACall(t *testing.T) {
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	waitHeard(t, c, 440, 1000)
-	require.Eventually(t, func() bool { return tonePackets(c, 1000) >= 14 }, 4*time.Second, 20*time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
+	nodetest.WaitToneOver(t, c, 1000)
 	before := tonePackets(c, 1000)
 	var seq uint16
 	sendEvent(t, c, call.Media, 101, '4', &seq, 8000)

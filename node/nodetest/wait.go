@@ -1,0 +1,135 @@
+package nodetest
+
+import (
+	"fmt"
+	"hash/fnv"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ivrd/ivrd/sip/siptest"
+	"github.com/zaf/g711"
+)
+
+// RTP port ranges handed to test nodes: rtpSlots ranges of rtpSlotSize
+// ports from rtpFirstPort, below Linux's ephemeral ports (32768 up), which
+// the callers and far ends of the tests bind.
+const (
+	rtpFirstPort = 16000
+	rtpSlotSize  = 100
+	rtpSlots     = 160
+)
+
+// RTPRange is the RTP port range ("min-max", 50 pairs) of the test's
+// nodes, chosen from the test's name and the process id: tests running
+// in parallel, in this process or another package's, get different
+// ranges, so that none exhausts another's. Two that happen to share one
+// still work: the media engine skips ports in use.
+func RTPRange(t testing.TB) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(t.Name())) // a hash's Write never fails
+	base := rtpFirstPort + int((h.Sum32()+uint32(os.Getpid()))%rtpSlots)*rtpSlotSize
+	return fmt.Sprintf("%d-%d", base, base+rtpSlotSize-1)
+}
+
+// WaitUntil waits, polling every 20 ms, until cond holds, and fails the
+// test with why() (evaluated then, so it can show a log as it is at the
+// end) when within passes first.
+func WaitUntil(t testing.TB, within time.Duration, cond func() bool, why func() string) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			if cond() {
+				return
+			}
+			t.Fatalf("after %s: %s", within, why())
+		}
+	}
+}
+
+// Loud reports whether a µ-law packet carries sound rather than silence.
+func Loud(p siptest.Packet) bool {
+	for _, b := range p.Payload {
+		if s := g711.DecodeUlawFrame(b); s > 100 || s < -100 {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitPrompt waits (bounded) until the caller hears sound: the call's
+// first prompt is playing, so its menu is listening for keys.
+func WaitPrompt(t testing.TB, c *siptest.Caller) {
+	t.Helper()
+	WaitUntil(t, 10*time.Second, func() bool {
+		for _, p := range c.Packets() {
+			if Loud(p) {
+				return true
+			}
+		}
+		return false
+	}, func() string { return fmt.Sprintf("the caller heard no prompt (%d packets, all silent)", len(c.Packets())) })
+}
+
+// WaitToneOver waits (bounded) until the caller has heard a tone of freq
+// and then two packets of silence: the prompt has played to its end, so
+// what the server does after it (record, listen) has begun. Each packet's
+// tone is the nearest of candidates (Heard's when none are given).
+func WaitToneOver(t testing.TB, c *siptest.Caller, freq float64, candidates ...float64) {
+	t.Helper()
+	if len(candidates) == 0 {
+		candidates = heardCandidates()
+	}
+	WaitUntil(t, 15*time.Second, func() bool {
+		heardIt, quiet := false, 0
+		for _, p := range c.Packets() {
+			switch {
+			case !Loud(p):
+				quiet++
+			case ToneIn(ulaw(p.Payload), candidates...) == freq:
+				heardIt, quiet = true, 0
+			default:
+				quiet = 0
+			}
+		}
+		return heardIt && quiet >= 2
+	}, func() string { return fmt.Sprintf("no %v Hz tone played to its end; heard %v", freq, Heard(c.Packets())) })
+}
+
+// ulaw decodes a µ-law payload.
+func ulaw(payload []byte) []int16 {
+	pcm := make([]int16, len(payload))
+	for i, b := range payload {
+		pcm[i] = g711.DecodeUlawFrame(b)
+	}
+	return pcm
+}
+
+// WaitUDPBound waits (bounded) until some socket holds the loopback UDP
+// port, as the kernel lists it in /proc/net/udp: a peer started as a
+// process (sipp) is ready for packets. It reads the table rather than
+// binding the port, which would take it from the peer; it skips the test
+// where the table cannot be read.
+func WaitUDPBound(t testing.TB, port int) {
+	t.Helper()
+	want := fmt.Sprintf(":%04X", port)
+	WaitUntil(t, 10*time.Second, func() bool {
+		table, err := os.ReadFile("/proc/net/udp")
+		if err != nil {
+			t.Skipf("cannot see when the peer has bound UDP port %d: %v", port, err)
+		}
+		for _, line := range strings.Split(string(table), "\n")[1:] {
+			if f := strings.Fields(line); len(f) > 1 && strings.HasSuffix(f[1], want) {
+				return true
+			}
+		}
+		return false
+	}, func() string { return fmt.Sprintf("nothing bound UDP port %d", port) })
+}
