@@ -161,5 +161,7 @@ func startLogged(t *testing.T, path string) (*Node, *syncBuffer) {
 func waitLogCount(t *testing.T, logs *syncBuffer, s string, n int) {
 	t.Helper()
 	waitUntil(t, 10*time.Second, func() bool { return strings.Count(logs.String(), s) >= n },
-		func() string { return fmt.Sprintf("%d of %q wanted in the log:\n%s", n, s, nodetest.Tail(logs.String(), 3000)) })
+		func() string {
+			return fmt.Sprintf("%d of %q wanted in the log:\n%s", n, s, nodetest.Tail(logs.String(), 3000))
+		})
 }

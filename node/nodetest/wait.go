@@ -75,7 +75,9 @@ func WaitPrompt(t testing.TB, c *siptest.Caller) {
 			}
 		}
 		return false
-	}, func() string { return fmt.Sprintf("the caller heard no prompt (%d packets, all silent)", len(c.Packets())) })
+	}, func() string {
+		return fmt.Sprintf("the caller heard no prompt (%d packets, all silent)", len(c.Packets()))
+	})
 }
 
 // WaitToneOver waits (bounded) until the caller has heard a tone of freq
@@ -100,7 +102,9 @@ func WaitToneOver(t testing.TB, c *siptest.Caller, freq float64, candidates ...f
 			}
 		}
 		return heardIt && quiet >= 2
-	}, func() string { return fmt.Sprintf("no %v Hz tone played to its end; heard %v", freq, Heard(c.Packets())) })
+	}, func() string {
+		return fmt.Sprintf("no %v Hz tone played to its end; heard %v", freq, Heard(c.Packets()))
+	})
 }
 
 // ulaw decodes a µ-law payload.
