@@ -91,6 +91,7 @@ func startLive(t *testing.T) *liveIVR {
 }
 
 func TestLiveCallPromptDigitRefer(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	c, err := siptest.NewCaller("udp")
 	require.NoError(t, err)
@@ -161,6 +162,7 @@ func TestLiveCallPromptDigitRefer(t *testing.T) {
 }
 
 func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	c, err := siptest.NewCaller("udp")
 	require.NoError(t, err)
@@ -193,6 +195,7 @@ func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 // 5060 and 20000): a call to 100 hears the bundled greeting, and 1
 // transfers to sales by REFER.
 func TestBundledExampleAnswersWithItsPrompts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	text := strings.NewReplacer(
 		"udp://127.0.0.1:5060", "udp://127.0.0.1:0", "tcp://127.0.0.1:5060", "tcp://127.0.0.1:0",
@@ -239,6 +242,7 @@ func TestBundledExampleAnswersWithItsPrompts(t *testing.T) {
 }
 
 func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	c, err := siptest.NewCaller("tcp")
 	require.NoError(t, err)

@@ -54,6 +54,7 @@ func options(t *testing.T, to netip.AddrPort) int {
 // progress goes on and ends as the caller likes; new INVITEs and OPTIONS
 // get 503; the drain is over when the last call ends.
 func TestDrainLetsCallsFinishAndRefusesNewOnes(t *testing.T) {
+	t.Parallel()
 	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
 	addr := svc.sip.Addr("udp")
 	c := newCaller(t)
@@ -91,6 +92,7 @@ func TestDrainLetsCallsFinishAndRefusesNewOnes(t *testing.T) {
 // TestDrainTimeoutHangsUpTheRest: a call still up when the drain timeout
 // passes is hung up by ivrd (the caller gets BYE).
 func TestDrainTimeoutHangsUpTheRest(t *testing.T) {
+	t.Parallel()
 	svc, err := newService(writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "1s"), os.Stderr, "warn")
 	require.NoError(t, err)
 	require.NoError(t, svc.Start(context.Background()))
@@ -109,6 +111,7 @@ func TestDrainTimeoutHangsUpTheRest(t *testing.T) {
 // calls and waits for the one in progress; when it hangs up, ivrd exits 0.
 // A second run shows a second SIGTERM ending a drain at once.
 func TestSIGTERMDrainsTheProcess(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the ivrd binary")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -49,13 +50,8 @@ audio_alert aubridge,nowhere
 	bs.Stdin = strings.NewReader("")
 	require.NoError(t, bs.Start())
 	t.Cleanup(func() { _ = bs.Process.Kill(); _ = bs.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for len(svc.sip.Contacts(ext)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("baresip did not register:\n%s", log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, 15*time.Second, func() bool { return len(svc.sip.Contacts(ext)) > 0 },
+		func() string { return "baresip did not register:\n" + log.String() })
 	return log
 }
 
@@ -64,6 +60,8 @@ audio_alert aubridge,nowhere
 // automatically, the ringing phone gets CANCEL, and the caller hears
 // baresip's tone through the bridge.
 func TestGroupRingAllBaresipAnswers(t *testing.T) {
+	testenv.SkipUnderRace(t, "a real baresip phone")
+	t.Parallel()
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
 	}
@@ -86,11 +84,6 @@ ivrs:
 	c, _ := groupCall(t, svc)
 	waitInvite(t, quiet, "member 1002")
 	waitCancel(t, quiet, "member 1002, once baresip answered")
-	deadline := time.Now().Add(10 * time.Second)
-	for !containsTone(heard(c.Packets()), 1000) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no audio from baresip:\n%s", log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitUntil(t, 10*time.Second, func() bool { return containsTone(heard(c.Packets()), 1000) },
+		func() string { return "no audio from baresip:\n" + log.String() })
 }

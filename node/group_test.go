@@ -103,6 +103,7 @@ ivrs:
 // registered and is skipped); the second answers, hears the announcement,
 // and is bridged; the first gets CANCEL.
 func TestGroupRingAllSecondAnswers(t *testing.T) {
+	t.Parallel()
 	far1, far2 := siptest.NewFarEnd(t, "noanswer"), siptest.NewFarEnd(t, "answer")
 	svc := startConfig(t, writeConfig(t, groupConf, "FAR1", far1.URI(), "FAR2", far2.URI(),
 		"GROUP", `{ id: sales, members: ["203", "201", "202"], strategy: ringall, announce: beep }`,
@@ -118,6 +119,7 @@ func TestGroupRingAllSecondAnswers(t *testing.T) {
 // TestGroupSequentialSkipsSilentMember: the first member rings for its
 // member_timeout and is cancelled; the second is called and answers.
 func TestGroupSequentialSkipsSilentMember(t *testing.T) {
+	t.Parallel()
 	far1, far2 := siptest.NewFarEnd(t, "noanswer"), siptest.NewFarEnd(t, "answer")
 	svc := startConfig(t, writeConfig(t, groupConf, "FAR1", far1.URI(), "FAR2", far2.URI(),
 		"GROUP", `{ id: sales, members: ["201", "202"], strategy: sequential, member_timeout: 1s, timeout: 20s }`,
@@ -133,6 +135,7 @@ func TestGroupSequentialSkipsSilentMember(t *testing.T) {
 // TestGroupRotateAcrossCalls: three calls to a rotate group of three
 // answering URIs each start at the next member.
 func TestGroupRotateAcrossCalls(t *testing.T) {
+	t.Parallel()
 	fars := []*siptest.FarEnd{siptest.NewFarEnd(t, "answer"), siptest.NewFarEnd(t, "answer"), siptest.NewFarEnd(t, "answer")}
 	svc := startConfig(t, writeConfig(t, groupConf, "FAR1", fars[0].URI(), "FAR2", fars[1].URI(),
 		"GROUP", fmt.Sprintf(`{ id: desk, members: ["%s", "%s", "%s"], strategy: rotate }`, fars[0].URI(), fars[1].URI(), fars[2].URI()),
@@ -160,6 +163,7 @@ func TestGroupRotateAcrossCalls(t *testing.T) {
 // TestGroupTimeoutOverflows: nobody answers within the group's timeout:
 // the ringing member is cancelled and the destination's overflow runs.
 func TestGroupTimeoutOverflows(t *testing.T) {
+	t.Parallel()
 	far1, over := siptest.NewFarEnd(t, "noanswer"), siptest.NewFarEnd(t, "answer")
 	path := writeConfig(t, groupConf, "FAR1", far1.URI(), "FAR2", "sip:202@127.0.0.1:9",
 		"GROUP", `{ id: sales, members: ["201"], timeout: 2s }`,

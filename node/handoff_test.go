@@ -22,6 +22,7 @@ import (
 // TestAutoTransferFallsBackToBridge: the caller's phone refuses REFER
 // (603), so transfer: auto bridges the call to the destination instead.
 func TestAutoTransferFallsBackToBridge(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	svc := startConfig(t, writeConfig(t, `
 server:
@@ -70,6 +71,7 @@ ivrs:
 // trunk: strip/prefix applied, digest challenge answered, caller id and
 // P-Asserted-Identity from the trunk, audio bridged.
 func TestTrunkDialOutWithDigestAuth(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	far.RequireAuth("acme", "s3cret")
 	svc := startConfig(t, writeConfig(t, `
@@ -109,6 +111,7 @@ ivrs:
 }
 
 func TestInboundFromUnknownSourceRefused(t *testing.T) {
+	t.Parallel()
 	conf := `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
@@ -138,6 +141,7 @@ ivrs:
 // beep the caller plays a 1 kHz tone for a second and presses #; the
 // message is a WAV of that tone, listed by `ivrd voicemail list`.
 func TestVoicemailRecordsTheCaller(t *testing.T) {
+	t.Parallel()
 	vmDir := t.TempDir()
 	path := writeConfig(t, `
 server:

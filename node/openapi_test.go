@@ -58,6 +58,7 @@ func checkedGet(t *testing.T, svc *Node, path, token string) (int, []byte) {
 }
 
 func TestServeRoutesMatchTheOpenAPIDocument(t *testing.T) {
+	t.Parallel()
 	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
 	tok := firstToken(t, svc)
 	c := newCaller(t)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 )
 
@@ -36,6 +37,8 @@ func startExample(t *testing.T) *Node {
 // a validation problem on its node and a conflicting save refused, run a
 // simulation and see its path, and no console error on the way.
 func TestUIEndToEnd(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}

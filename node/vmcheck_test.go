@@ -141,6 +141,7 @@ func waitBye(t *testing.T, c *siptest.Caller, what string) {
 // listens to it (the audio it receives is the recording), and the lamp
 // goes out.
 func TestVoicemailLeaveAndCheck(t *testing.T) {
+	t.Parallel()
 	svc, vmDir := startVoicemail(t)
 	ph := registerPhone(t, svc, "1001", "alice-secret")
 
@@ -220,6 +221,7 @@ func bestMatch(c *siptest.Caller, recorded []int16) float64 {
 // (max_attempts 2); the third wrong one, in a second call, locks the box
 // (lockout_after 3), and the right PIN is then refused.
 func TestVoicemailWrongPINsLockOut(t *testing.T) {
+	t.Parallel()
 	svc, _ := startVoicemail(t)
 	var seq uint16
 	var ts uint32
@@ -259,6 +261,7 @@ func leaveMessage(t *testing.T, svc *Node, freq float64, seq *uint16, ts *uint32
 // options menu (0, 1); the next caller hears that greeting before the
 // beep.
 func TestVoicemailDeleteAndRecordGreeting(t *testing.T) {
+	t.Parallel()
 	svc, vmDir := startVoicemail(t)
 	var seq uint16
 	var ts uint32

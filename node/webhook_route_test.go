@@ -92,6 +92,7 @@ func eventOf(t *testing.T, rv *receiver, typ string) webhook.Event {
 // event, signed, with the call's numbers, menu, key and configured data;
 // the other webhook does not; the caller hears the menu again.
 func TestWebhookRouteOnACall(t *testing.T) {
+	t.Parallel()
 	svc, crm, other := startWebhookRoute(t)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -135,6 +136,7 @@ func TestWebhookRouteOnACall(t *testing.T) {
 // then: the caller goes where it says; the event type defaults to
 // route.webhook.
 func TestWebhookRouteThen(t *testing.T) {
+	t.Parallel()
 	svc, crm, _ := startWebhookRoute(t)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -157,6 +159,7 @@ func TestWebhookRouteThen(t *testing.T) {
 // the webhook receive zendesk.textback with the SMS text, the number id
 // and the caller's number; the caller hears the menu again.
 func TestZendeskTextbackOnACall(t *testing.T) {
+	t.Parallel()
 	svc, crm, _ := startWebhookRoute(t)
 	token := firstToken(t, svc)
 	code, body, _ := apiCall(t, svc, token, "GET", "/api/v2/channels/voice/ivr.json", "", nil)
