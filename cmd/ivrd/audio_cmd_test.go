@@ -23,6 +23,7 @@ func writeWAVFile(t *testing.T, path string, pcm []int16) {
 }
 
 func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var s dtmftest.Signal
 	for _, k := range []byte("159#") {
@@ -58,6 +59,7 @@ func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
 }
 
 func TestPromptCommandReportsAndConverts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	quiet := dtmftest.Signal{}.Sine(400, -45, 1500).PCM()
 	loud := dtmftest.Signal{}.Sine(400, 6, 500).PCM()

@@ -22,6 +22,7 @@ func imports(imp, pkg string) bool {
 // binary. Only non-test imports are read (go list's Imports); a forbidden
 // one is an error naming both ends.
 func TestPackagesImportOneWay(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "github.com/ivrd/ivrd/...").CombinedOutput()
 	require.NoError(t, err, string(out))
 	const mod = "github.com/ivrd/ivrd"
