@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/internal/testenv"
+	"github.com/ivrd/ivrd/node/nodetest"
 )
 
 // TestBaresipExtensionEndToEnd: baresip, a real softphone, registers as
@@ -32,7 +33,7 @@ func TestBaresipExtensionEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
 	}
-	ivrdPort := freeUDPPort(t)
+	ivrdPort := nodetest.Port(t, 0)
 	svc := startConfig(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:IVRDPORT"] }
@@ -45,7 +46,7 @@ ivrs:
 
 	dir := t.TempDir()
 	writeTone(t, filepath.Join(dir, "tone.wav"), 1000, 20*time.Second)
-	bsPort := freeUDPPort(t)
+	bsPort := nodetest.Port(t, 1)
 	conf := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1
@@ -142,7 +143,7 @@ func TestBaresipCallsAndPressesAKey(t *testing.T) {
 	if err != nil {
 		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
 	}
-	ivrdPort := freeUDPPort(t)
+	ivrdPort := nodetest.Port(t, 0)
 	ivrdLog := &syncBuffer{}
 	svc, err := newService(writeConfig(t, `
 server:
@@ -157,7 +158,7 @@ ivrs:
 	t.Cleanup(svc.Close)
 
 	dir := t.TempDir()
-	bsPort, consPort := freeUDPPort(t), freeUDPPort(t)
+	bsPort, consPort := nodetest.Port(t, 1), nodetest.Port(t, 2)
 	conf := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1

@@ -17,6 +17,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/node/nodetest"
 )
 
 const drainConfig = `
@@ -121,7 +123,7 @@ func TestSIGTERMDrainsTheProcess(t *testing.T) {
 
 	for _, second := range []bool{false, true} {
 		t.Run(fmt.Sprintf("second_signal=%v", second), func(t *testing.T) {
-			port := freeUDPPort(t)
+			port := nodetest.Port(t, 0)
 			cfg := writeConfig(t, drainConfig, "SIP_PORT", fmt.Sprint(port), "DRAIN", "60s")
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()

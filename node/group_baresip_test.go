@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/internal/testenv"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -38,7 +39,7 @@ module account.so
 audio_player aubridge,nowhere
 audio_source aufile,%s/tone.wav
 audio_alert aubridge,nowhere
-`, freeUDPPort(t), dir)
+`, nodetest.Port(t, 1), dir)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644))
 	acct := fmt.Sprintf("<sip:%s@127.0.0.1:%d;transport=udp>;auth_pass=%s;answermode=auto;regint=300\n", ext, ivrdPort, password)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "accounts"), []byte(acct), 0o644))
@@ -66,7 +67,7 @@ func TestGroupRingAllBaresipAnswers(t *testing.T) {
 		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
 	}
 	quiet := siptest.NewFarEnd(t, "noanswer")
-	ivrdPort := freeUDPPort(t)
+	ivrdPort := nodetest.Port(t, 0)
 	svc := startConfig(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:IVRDPORT"] }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/netip"
 	"os"
 	"slices"
@@ -88,15 +87,6 @@ func sendEvent(t *testing.T, c *siptest.Caller, to netip.AddrPort, pt uint8, key
 func toneIn(pcm []int16, candidates ...float64) float64 { return nodetest.ToneIn(pcm, candidates...) }
 
 func heard(pkts []siptest.Packet) []float64 { return nodetest.Heard(pkts) }
-
-// freeUDPPort finds a loopback UDP port nobody holds right now.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
 
 // waitHeard waits (bounded) until the tones the caller heard, in order,
 // are want: a test acts on what the caller hears, not on the clock.

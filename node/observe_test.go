@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/internal/testenv"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/store"
 )
 
@@ -217,7 +218,7 @@ ivrs:
 	defer cancel()
 	dir := t.TempDir()
 	cmd := exec.CommandContext(ctx, sipp, "-sf", "../bench/sipp/load_call.xml", "-s", "100",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(nodetest.Port(t, 0)), "-mi", "127.0.0.1", "-mp", strconv.Itoa(nodetest.Port(t, 1)),
 		"-r", "100", "-l", "15", "-m", strconv.Itoa(calls), "-d", "500", "-timeout", "90s", "-timeout_error",
 		"-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-nostdin", svc.sip.Addr("udp").String())
 	out, err := cmd.CombinedOutput()

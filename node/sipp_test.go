@@ -42,8 +42,8 @@ func TestSippCallPressesOneAndIsReferred(t *testing.T) {
 	defer cancel()
 	addr := l.svc.sip.Addr("udp")
 	cmd := exec.CommandContext(ctx, sipp, "-sf", path, "-s", "100", "-m", "1",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(nodetest.Port(t, 0)),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(nodetest.Port(t, 1)),
 		"-timeout", "20s", "-timeout_error", "-nostdin",
 		addr.String())
 	out, err := cmd.CombinedOutput()
@@ -71,11 +71,11 @@ func TestSippTrunkDemandsDigestAuth(t *testing.T) {
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
 	}
-	trunkPort := freeUDPPort(t)
+	trunkPort := nodetest.Port(t, 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sipp, "-sf", "../bench/sipp/trunk_auth_uas.xml", "-m", "1",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(trunkPort), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(trunkPort), "-mi", "127.0.0.1", "-mp", strconv.Itoa(nodetest.Port(t, 1)),
 		"-rtp_echo", "-timeout", "25s", "-timeout_error", "-nostdin")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -130,7 +130,7 @@ func TestSippFarEndBusyAndNoAnswerRunOverflow(t *testing.T) {
 	}
 	for _, scenario := range []string{"uas_busy.xml", "uas_noanswer.xml"} {
 		t.Run(scenario, func(t *testing.T) {
-			farPort := freeUDPPort(t)
+			farPort := nodetest.Port(t, 0)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, sipp, "-sf", "../bench/sipp/"+scenario, "-m", "1",

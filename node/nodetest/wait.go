@@ -12,25 +12,46 @@ import (
 	"github.com/zaf/g711"
 )
 
-// RTP port ranges handed to test nodes: rtpSlots ranges of rtpSlotSize
-// ports from rtpFirstPort, below Linux's ephemeral ports (32768 up), which
-// the callers and far ends of the tests bind.
+// Port blocks handed to tests: portSlots blocks of portSlotSize ports
+// from portFirst, below Linux's ephemeral ports (32768 up), which the
+// callers, far ends and HTTP clients of the tests bind: a port of a block
+// is taken by no socket bound to port 0. The first rtpPorts of a block are
+// the test's RTP range, the rest its fixed ports (Port).
 const (
-	rtpFirstPort = 16000
-	rtpSlotSize  = 100
-	rtpSlots     = 160
+	portFirst    = 16000
+	portSlotSize = 100
+	portSlots    = 160
+	rtpPorts     = 80
 )
 
-// RTPRange is the RTP port range ("min-max", 50 pairs) of the test's
-// nodes, chosen from the test's name and the process id: tests running
-// in parallel, in this process or another package's, get different
-// ranges, so that none exhausts another's. Two that happen to share one
-// still work: the media engine skips ports in use.
-func RTPRange(t testing.TB) string {
+// portBase is the first port of the test's block, chosen from the test's
+// name and the process id: tests running in parallel, in this process or
+// another package's, get different blocks. Two that happen to share one
+// still run (the media engine skips RTP ports in use).
+func portBase(t testing.TB) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(t.Name())) // a hash's Write never fails
-	base := rtpFirstPort + int((h.Sum32()+uint32(os.Getpid()))%rtpSlots)*rtpSlotSize
-	return fmt.Sprintf("%d-%d", base, base+rtpSlotSize-1)
+	return portFirst + int((h.Sum32()+uint32(os.Getpid()))%portSlots)*portSlotSize
+}
+
+// RTPRange is the RTP port range ("min-max", 40 pairs) of the test's
+// nodes.
+func RTPRange(t testing.TB) string {
+	base := portBase(t)
+	return fmt.Sprintf("%d-%d", base, base+rtpPorts-1)
+}
+
+// Port is the test's n-th fixed port (n from 0 to 9), an even one: it and
+// the odd one above are the test's, over UDP and TCP, for a peer that
+// must be told its port before it starts (baresip binds SIP over UDP, TCP
+// and TLS on its port and the next, sipp its media port and the next).
+// Outside the ephemeral range, no socket bound to port 0 takes it between
+// the test's choice and the peer's bind.
+func Port(t testing.TB, n int) int {
+	if n < 0 || 2*n+1 >= portSlotSize-rtpPorts {
+		t.Fatalf("nodetest.Port: no fixed port %d (0 to %d)", n, (portSlotSize-rtpPorts)/2-1)
+	}
+	return portBase(t) + rtpPorts + 2*n
 }
 
 // WaitUntil waits, polling every 20 ms, until cond holds, and fails the
