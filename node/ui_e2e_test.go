@@ -192,11 +192,18 @@ func TestUIEndToEnd(t *testing.T) {
 	// A read-only token sees the graph and no edit controls.
 	rtok, _, err := svc.ctl.st.CreateToken(context.Background(), "viewer", "read")
 	require.NoError(t, err)
+	// The chart of the session signed out stays in the page until the new
+	// session has loaded its graph and drawn it anew (and reset the
+	// panel): mark it, and click only on the new one.
+	var marked bool
+	b.eval(`(document.querySelector('#chart .viewport').dataset.old = '1') === '1'`, &marked)
+	require.True(t, marked)
 	b.click("#btn-logout")
 	b.typeInto("#token", rtok)
 	b.click("#login-btn")
-	b.run("sign in read-only", chromedp.WaitVisible(chromedp.CSS(`#chart .node[data-id="menu:main"]`)))
-	b.click(`#chart .node[data-id="menu:main"]`)
+	const readOnlyMain = `#chart .viewport:not([data-old]) .node[data-id="menu:main"]`
+	b.run("sign in read-only", chromedp.WaitVisible(chromedp.CSS(readOnlyMain)))
+	b.click(readOnlyMain)
 	b.waitFor("the read-only form", `document.querySelector('#panel h2')?.textContent === 'Menu main'`)
 	var editable bool
 	b.eval(`[...document.querySelectorAll('#save, #add-key, .edit-only')].some(e => e.offsetParent !== null) ||
