@@ -1,6 +1,9 @@
 // Package nodetest holds what tests of a whole running node share: a
 // configuration file written into a test's folder with a beep prompt
-// beside it, a tone WAV, and one request to the management API. It is
+// beside it, a tone WAV, one request to the management API, the test's
+// own RTP range and fixed ports (so that tests run in parallel), and
+// waits on what a caller observes (a prompt heard, a tone played to its
+// end, a peer's port bound) instead of sleeps. It is
 // a test peer: production code must not import it, and it must not
 // import node (node's own tests use it).
 package nodetest
