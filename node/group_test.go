@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zaf/g711"
 
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -57,7 +58,7 @@ func noInvite(t *testing.T, f *siptest.FarEnd, what string) {
 // waitTone waits (bounded) for the caller to hear the far end's 1 kHz.
 func waitTone(t *testing.T, c *siptest.Caller, what string) {
 	t.Helper()
-	waitUntil(t, 10*time.Second, func() bool { return containsTone(heard(c.Packets()), 1000) },
+	waitUntil(t, nodetest.Patience, func() bool { return containsTone(heard(c.Packets()), 1000) },
 		func() string { return fmt.Sprintf("%s: heard %v", what, heard(c.Packets())) })
 }
 

@@ -92,7 +92,7 @@ func heard(pkts []siptest.Packet) []float64 { return nodetest.Heard(pkts) }
 // are want: a test acts on what the caller hears, not on the clock.
 func waitHeard(t *testing.T, c *siptest.Caller, want ...float64) {
 	t.Helper()
-	nodetest.WaitUntil(t, 10*time.Second, func() bool {
+	nodetest.WaitUntil(t, nodetest.Patience, func() bool {
 		got := heard(c.Packets())
 		if len(got) > len(want) {
 			require.Equal(t, want, got, "tones heard")
@@ -150,7 +150,7 @@ func startLogged(t *testing.T, path string) (*Node, *syncBuffer) {
 // waitLogCount waits (bounded) until the log has n lines holding s.
 func waitLogCount(t *testing.T, logs *syncBuffer, s string, n int) {
 	t.Helper()
-	waitUntil(t, 10*time.Second, func() bool { return strings.Count(logs.String(), s) >= n },
+	waitUntil(t, nodetest.Patience, func() bool { return strings.Count(logs.String(), s) >= n },
 		func() string {
 			return fmt.Sprintf("%d of %q wanted in the log:\n%s", n, s, nodetest.Tail(logs.String(), 3000))
 		})

@@ -87,7 +87,7 @@ func vmHeard(c *siptest.Caller) []float64 {
 // (other tones may come between).
 func waitTones(t *testing.T, c *siptest.Caller, what string, want ...float64) {
 	t.Helper()
-	waitUntil(t, 15*time.Second, func() bool { return subsequence(vmHeard(c), want) },
+	waitUntil(t, nodetest.Patience, func() bool { return subsequence(vmHeard(c), want) },
 		func() string { return fmt.Sprintf("%s: heard %v, want %v in order", what, vmHeard(c), want) })
 }
 

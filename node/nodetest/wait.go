@@ -54,6 +54,12 @@ func Port(t testing.TB, n int) int {
 	return portBase(t) + rtpPorts + 2*n
 }
 
+// Patience bounds a wait for what a call should do next (a prompt, a
+// tone, a log line). Generous: it costs nothing when the call does it,
+// and -race on a loaded two-core machine makes a call's steps five to
+// twenty times slower.
+const Patience = 30 * time.Second
+
 // WaitUntil waits, polling every 20 ms, until cond holds, and fails the
 // test with why() (evaluated then, so it can show a log as it is at the
 // end) when within passes first.
@@ -89,7 +95,7 @@ func Loud(p siptest.Packet) bool {
 // first prompt is playing, so its menu is listening for keys.
 func WaitPrompt(t testing.TB, c *siptest.Caller) {
 	t.Helper()
-	WaitUntil(t, 10*time.Second, func() bool {
+	WaitUntil(t, Patience, func() bool {
 		for _, p := range c.Packets() {
 			if Loud(p) {
 				return true
@@ -110,7 +116,7 @@ func WaitToneOver(t testing.TB, c *siptest.Caller, freq float64, candidates ...f
 	if len(candidates) == 0 {
 		candidates = heardCandidates()
 	}
-	WaitUntil(t, 15*time.Second, func() bool {
+	WaitUntil(t, Patience, func() bool {
 		heardIt, quiet := false, 0
 		for _, p := range c.Packets() {
 			switch {
