@@ -61,7 +61,7 @@ func TestClusterThroughput(t *testing.T) {
 				fmt.Fprintf(&report, "| %d | %d/s | %d | %d | %d | %d | %.0f | %.1f %% | %.0f µs | %.1f %% | %s | %s |\n",
 					n, rate, rate*seconds, ok, failed, retrans, float64(ok)/wall, 100*kamSec/wall, perCall, 100*nodeSec/wall,
 					load, failureKinds(run.stat+".err"))
-				time.Sleep(2 * time.Second) // the last calls' records written
+				c.waitSettled(t, c.nodeIDs()...) // the last calls' records written
 			}
 		})
 	}

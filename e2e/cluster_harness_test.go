@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/store/storetest"
 )
@@ -69,6 +71,7 @@ type cluster struct {
 // its DTMF pcap) and a PostgreSQL server are all there.
 func needCluster(t *testing.T) *cluster {
 	t.Helper()
+	testenv.SkipUnderRace(t, "a Kamailio cluster of ivrd processes under sipp load")
 	if testing.Short() {
 		t.Skip("-short: the Kamailio cluster test starts real processes")
 	}
@@ -239,13 +242,10 @@ func (c *cluster) startKamailio() {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-done
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for !c.optionsAnswered(c.kamAddr) {
-		if time.Now().After(deadline) {
-			c.t.Fatalf("kamailio did not answer OPTIONS on %s within 15 s\n%s", c.kamAddr, tailFile(c.kamLog, 3000))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	nodetest.WaitUntil(c.t, 15*time.Second, func() bool { return c.optionsAnswered(c.kamAddr) },
+		func() string {
+			return fmt.Sprintf("kamailio did not answer OPTIONS on %s\n%s", c.kamAddr, tailFile(c.kamLog, 3000))
+		})
 }
 
 // optionsAnswered sends one OPTIONS to addr and says whether a 200 came.
@@ -271,22 +271,18 @@ func (c *cluster) optionsAnswered(addr string) bool {
 // waitLog waits until a node's log has a line containing s.
 func (c *cluster) waitLog(nd *clusterNode, s string, limit time.Duration) {
 	c.t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
+	nodetest.WaitUntil(c.t, limit, func() bool {
 		data, _ := os.ReadFile(nd.logf)
 		if strings.Contains(string(data), s) {
-			return
+			return true
 		}
 		select {
 		case <-nd.done:
 			c.t.Fatalf("%s exited (%v) before logging %q:\n%s", nd.id, nd.err, s, tailFile(nd.logf, 3000))
 		default:
 		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("%q not in %s within %s:\n%s", s, nd.logf, limit, tailFile(nd.logf, 3000))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return false
+	}, func() string { return fmt.Sprintf("%q not in %s:\n%s", s, nd.logf, tailFile(nd.logf, 3000)) })
 }
 
 func tailFile(path string, n int) string {
@@ -425,6 +421,26 @@ func (c *cluster) records() map[string]map[string]int {
 	}
 	require.NoError(c.t, rows.Err())
 	return out
+}
+
+// configVersion is the shared store's configuration version.
+func (c *cluster) configVersion() int64 {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var v int64
+	require.NoError(c.t, c.db.QueryRowContext(ctx, `SELECT version FROM config_state WHERE id = 1`).Scan(&v))
+	return v
+}
+
+// carrying waits (bounded) until each node named has a call in progress
+// (a record 'started'): the load reaches them.
+func (c *cluster) carrying(t *testing.T, nodes ...string) {
+	t.Helper()
+	nodetest.WaitUntil(t, 20*time.Second, func() bool {
+		rec := c.records()
+		return !slices.ContainsFunc(nodes, func(n string) bool { return rec[n]["started"] == 0 })
+	}, func() string { return fmt.Sprintf("not every one of %v carries a call: %v", nodes, c.records()) })
 }
 
 // record is one call's node and state ("", "" when there is none).

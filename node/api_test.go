@@ -50,18 +50,14 @@ func firstToken(t *testing.T, svc *Node) string {
 // waitConfig waits (bounded) until the snapshot new calls get satisfies ok.
 func waitConfig(t *testing.T, svc *Node, ok func(*Node) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok(svc) {
-		if time.Now().After(deadline) {
-			t.Fatal("the API change never reached new calls")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitUntil(t, 10*time.Second, func() bool { return ok(svc) },
+		func() string { return "the API change never reached new calls" })
 }
 
 // The acceptance test of issue 10: a menu changed through the API while a
 // call is in it; that call keeps its menu, the next call gets the new one.
 func TestAPIChangeReachesNextCallNotRunningOne(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	tok := firstToken(t, l.svc)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -118,6 +114,7 @@ func TestAPIChangeReachesNextCallNotRunningOne(t *testing.T) {
 // same file imported again does not undo it (the export of the same is
 // cmd/ivrd's TestConfigExportValidatesAfterAPIEdits).
 func TestStoreSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	path := writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
@@ -176,6 +173,7 @@ func writeWAVTo(b *bytes.Buffer, pcm []int16) error {
 
 // With tls_cert and tls_key the API speaks HTTPS only.
 func TestAPIOverTLS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writeSelfSigned(t, certFile, keyFile)
@@ -235,6 +233,7 @@ func writeSelfSigned(t *testing.T, certFile, keyFile string) {
 // Two nodes sharing one PostgreSQL store: a change made through one
 // node's API reaches the other node's new calls (it polls the version).
 func TestTwoNodesSharePostgresStore(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	cfgText := strings.Replace(`
 server:

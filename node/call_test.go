@@ -3,10 +3,8 @@ package node
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -79,8 +78,7 @@ func startLive(t *testing.T) *liveIVR {
 	writeTone(t, filepath.Join(dir, "main-choices.wav"), 1000, 800*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "support-choices.wav"), 700, 800*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "invalid.wav"), 300, 200*time.Millisecond)
-	base := 31000 + (os.Getpid()%400)*50
-	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base)+"-"+strconv.Itoa(base+49)).Replace(liveConfig)
+	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", nodetest.RTPRange(t)).Replace(liveConfig)
 	cfgPath := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(text), 0o644))
 	l.logs = &syncBuffer{}
@@ -93,6 +91,7 @@ func startLive(t *testing.T) *liveIVR {
 }
 
 func TestLiveCallPromptDigitRefer(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	c, err := siptest.NewCaller("udp")
 	require.NoError(t, err)
@@ -163,6 +162,7 @@ func TestLiveCallPromptDigitRefer(t *testing.T) {
 }
 
 func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	c, err := siptest.NewCaller("udp")
 	require.NoError(t, err)
@@ -195,16 +195,16 @@ func TestLiveInvalidKeyAndRefusedReferReturnToMenu(t *testing.T) {
 // 5060 and 20000): a call to 100 hears the bundled greeting, and 1
 // transfers to sales by REFER.
 func TestBundledExampleAnswersWithItsPrompts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	base := 34000 + (os.Getpid()%100)*40
 	text := strings.NewReplacer(
 		"udp://127.0.0.1:5060", "udp://127.0.0.1:0", "tcp://127.0.0.1:5060", "tcp://127.0.0.1:0",
-		`"20000-20999"`, fmt.Sprintf(`"%d-%d"`, base, base+39),
+		`"20000-20999"`, `"`+nodetest.RTPRange(t)+`"`,
 	).Replace(string(examples.Main))
 	require.NotEqual(t, string(examples.Main), text)
 	path := filepath.Join(dir, "main.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
-	svc := startConfig(t, path)
+	svc, logs := startLogged(t, path)
 
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -234,14 +234,17 @@ func TestBundledExampleAnswersWithItsPrompts(t *testing.T) {
 			t.Fatalf("sample %d: heard %d, the bundled greeting has %d", i, got[i], welcome.PCM[i])
 		}
 	}
+	// 1 during the greeting, which plays on (no barge-in): the menu takes
+	// the key typed ahead once the greeting has ended.
 	var seq uint16
 	sendEvent(t, c, call.Media, 101, '1', &seq, 4000)
-	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
-	require.NoError(t, err)
+	ref, err := c.WaitRequest(sip.REFER, welcome.Duration()+5*time.Second)
+	require.NoError(t, err, nodetest.Tail(logs.String(), 4000))
 	assert.Equal(t, "<sip:sales@127.0.0.1:5070>", ref.GetHeader("Refer-To").Value())
 }
 
 func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	c, err := siptest.NewCaller("tcp")
 	require.NoError(t, err)
@@ -252,9 +255,9 @@ func TestLiveCallThroughSubmenuToRefer(t *testing.T) {
 	require.NoError(t, err)
 	remote := call.Media
 	var seq uint16
-	time.Sleep(900 * time.Millisecond)
+	waitHeard(t, c, 440, 1000)                    // the greeting, then the main menu
 	sendEvent(t, c, remote, 101, '2', &seq, 1000) // support menu
-	time.Sleep(500 * time.Millisecond)
+	waitHeard(t, c, 440, 1000, 700)               // the support menu plays
 	sendEvent(t, c, remote, 101, '1', &seq, 9000)
 	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -40,25 +41,42 @@ func sendTone(t *testing.T, c *siptest.Caller, to netip.AddrPort, key byte, seq 
 		*seq++
 		*ts += 160
 		require.NoError(t, c.SendRTP(to, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: *seq, Timestamp: *ts, SSRC: 0xBEEF}, payload))
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // a phone's pace: 20 ms of audio a packet, not a wait for the server
+	}
+}
+
+// sendSilence streams d of silence as PCMU audio packets in real time.
+func sendSilence(t *testing.T, c *siptest.Caller, to netip.AddrPort, d time.Duration, seq *uint16, ts *uint32) {
+	t.Helper()
+	payload := make([]byte, 160)
+	audio.EncodeG711(payload, make([]int16, 160), audio.PCMU)
+	for range d / (20 * time.Millisecond) {
+		*seq++
+		*ts += 160
+		require.NoError(t, c.SendRTP(to, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: *seq, Timestamp: *ts, SSRC: 0xBEEF}, payload))
+		time.Sleep(20 * time.Millisecond) // a phone's pace: 20 ms of audio a packet, not a wait for the server
 	}
 }
 
 func TestEveryDigitMethodHeardExactlyOnce(t *testing.T) {
-	svc := startConfig(t, writeConfig(t, chainConfig))
+	t.Parallel()
+	svc, logs := startLogged(t, writeConfig(t, chainConfig))
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	d, remote := call.Dialog, call.Media
-	time.Sleep(300 * time.Millisecond)
+	// Each menu of the chain logs its prompt as it starts it: the n-th
+	// is menu n listening.
+	const menuStarts = " prompt=beep barge_in="
+	waitLogCount(t, logs, menuStarts, 1)
 
 	var seq uint16 = 1
 	var ts uint32 = 1000
 	// 1: RFC 4733 only.
 	sendEvent(t, c, remote, 101, '1', &seq, ts)
-	time.Sleep(400 * time.Millisecond)
+	waitLogCount(t, logs, menuStarts, 2)
 	// 2: SIP INFO.
 	info := sip.NewRequest(sip.INFO, d.InviteResponse.Contact().Address)
 	info.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
@@ -66,26 +84,34 @@ func TestEveryDigitMethodHeardExactlyOnce(t *testing.T) {
 	res, err := d.Do(ctx, info)
 	require.NoError(t, err)
 	require.Equal(t, 200, res.StatusCode)
-	time.Sleep(400 * time.Millisecond)
+	waitLogCount(t, logs, menuStarts, 3)
 	// 3: RFC 4733 and the same tone in-band at once, as many gateways
 	// send: heard twice, the 3 would reach menu m4 and hang up.
 	ts += 8000
+	// The in-band audio is one stream of its own (its SSRC, sequence and
+	// clock), which goes on with the 4 below.
+	audioSeq, audioTS := seq+1000, ts
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s2 := seq + 1000
-		t2 := ts
-		sendTone(t, c, remote, '3', &s2, &t2)
+		sendTone(t, c, remote, '3', &audioSeq, &audioTS)
 	}()
+	// The gateway's event starts a frame after its tone: the scenario's
+	// timing, not a wait for the server.
 	time.Sleep(20 * time.Millisecond)
 	sendEvent(t, c, remote, 101, '3', &seq, ts+4000)
 	<-done
-	time.Sleep(300 * time.Millisecond)
-	// 4: in-band tone only.
-	ts += 8000
-	sendTone(t, c, remote, '4', &seq, &ts)
+	// Menu m4 listens. A second 3 would come from packets sent before the
+	// 4 below, which the server reads in order: m4 would take it first.
+	waitLogCount(t, logs, menuStarts, 4)
+	// 4: in-band tone only, after 400 ms of the caller's silence: in-band
+	// digits within 300 ms of telephone-events are taken for the same
+	// press sent twice (dtmf's event shadow), and a caller's next key
+	// comes later than that.
+	sendSilence(t, c, remote, 400*time.Millisecond, &audioSeq, &audioTS)
+	sendTone(t, c, remote, '4', &audioSeq, &audioTS)
 	ref, err := c.WaitRequest(sip.REFER, 3*time.Second)
-	require.NoError(t, err, "the chain 1-2-3-4 was heard exactly once each")
+	require.NoError(t, err, "the chain 1-2-3-4 was heard exactly once each:\n%s", nodetest.Tail(logs.String(), 3000))
 	require.Equal(t, "<sip:done@127.0.0.1>", ref.GetHeader("Refer-To").Value())
 }
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -37,7 +39,7 @@ module account.so
 audio_player aubridge,nowhere
 audio_source aufile,%s/tone.wav
 audio_alert aubridge,nowhere
-`, freeUDPPort(t), dir)
+`, nodetest.Port(t, 1), dir)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644))
 	acct := fmt.Sprintf("<sip:%s@127.0.0.1:%d;transport=udp>;auth_pass=%s;answermode=auto;regint=300\n", ext, ivrdPort, password)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "accounts"), []byte(acct), 0o644))
@@ -49,13 +51,8 @@ audio_alert aubridge,nowhere
 	bs.Stdin = strings.NewReader("")
 	require.NoError(t, bs.Start())
 	t.Cleanup(func() { _ = bs.Process.Kill(); _ = bs.Wait() })
-	deadline := time.Now().Add(15 * time.Second)
-	for len(svc.sip.Contacts(ext)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("baresip did not register:\n%s", log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, 15*time.Second, func() bool { return len(svc.sip.Contacts(ext)) > 0 },
+		func() string { return "baresip did not register:\n" + log.String() })
 	return log
 }
 
@@ -64,11 +61,13 @@ audio_alert aubridge,nowhere
 // automatically, the ringing phone gets CANCEL, and the caller hears
 // baresip's tone through the bridge.
 func TestGroupRingAllBaresipAnswers(t *testing.T) {
+	testenv.SkipUnderRace(t, "a real baresip phone")
+	t.Parallel()
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
 	}
 	quiet := siptest.NewFarEnd(t, "noanswer")
-	ivrdPort := freeUDPPort(t)
+	ivrdPort := nodetest.Port(t, 0)
 	svc := startConfig(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:IVRDPORT"] }
@@ -86,11 +85,6 @@ ivrs:
 	c, _ := groupCall(t, svc)
 	waitInvite(t, quiet, "member 1002")
 	waitCancel(t, quiet, "member 1002, once baresip answered")
-	deadline := time.Now().Add(10 * time.Second)
-	for !containsTone(heard(c.Packets()), 1000) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no audio from baresip:\n%s", log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitUntil(t, 10*time.Second, func() bool { return containsTone(heard(c.Packets()), 1000) },
+		func() string { return "no audio from baresip:\n" + log.String() })
 }

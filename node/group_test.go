@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zaf/g711"
 
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -21,7 +22,7 @@ func groupCall(t *testing.T, svc *Node) (*siptest.Caller, *siptest.Answered) {
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
 	return c, call
 }
@@ -57,11 +58,8 @@ func noInvite(t *testing.T, f *siptest.FarEnd, what string) {
 // waitTone waits (bounded) for the caller to hear the far end's 1 kHz.
 func waitTone(t *testing.T, c *siptest.Caller, what string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && !containsTone(heard(c.Packets()), 1000) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	require.True(t, containsTone(heard(c.Packets()), 1000), what)
+	waitUntil(t, nodetest.Patience, func() bool { return containsTone(heard(c.Packets()), 1000) },
+		func() string { return fmt.Sprintf("%s: heard %v", what, heard(c.Packets())) })
 }
 
 // farHeard is the tones a phone received (PCMA), merging repeats.
@@ -106,6 +104,7 @@ ivrs:
 // registered and is skipped); the second answers, hears the announcement,
 // and is bridged; the first gets CANCEL.
 func TestGroupRingAllSecondAnswers(t *testing.T) {
+	t.Parallel()
 	far1, far2 := siptest.NewFarEnd(t, "noanswer"), siptest.NewFarEnd(t, "answer")
 	svc := startConfig(t, writeConfig(t, groupConf, "FAR1", far1.URI(), "FAR2", far2.URI(),
 		"GROUP", `{ id: sales, members: ["203", "201", "202"], strategy: ringall, announce: beep }`,
@@ -121,6 +120,7 @@ func TestGroupRingAllSecondAnswers(t *testing.T) {
 // TestGroupSequentialSkipsSilentMember: the first member rings for its
 // member_timeout and is cancelled; the second is called and answers.
 func TestGroupSequentialSkipsSilentMember(t *testing.T) {
+	t.Parallel()
 	far1, far2 := siptest.NewFarEnd(t, "noanswer"), siptest.NewFarEnd(t, "answer")
 	svc := startConfig(t, writeConfig(t, groupConf, "FAR1", far1.URI(), "FAR2", far2.URI(),
 		"GROUP", `{ id: sales, members: ["201", "202"], strategy: sequential, member_timeout: 1s, timeout: 20s }`,
@@ -136,6 +136,7 @@ func TestGroupSequentialSkipsSilentMember(t *testing.T) {
 // TestGroupRotateAcrossCalls: three calls to a rotate group of three
 // answering URIs each start at the next member.
 func TestGroupRotateAcrossCalls(t *testing.T) {
+	t.Parallel()
 	fars := []*siptest.FarEnd{siptest.NewFarEnd(t, "answer"), siptest.NewFarEnd(t, "answer"), siptest.NewFarEnd(t, "answer")}
 	svc := startConfig(t, writeConfig(t, groupConf, "FAR1", fars[0].URI(), "FAR2", fars[1].URI(),
 		"GROUP", fmt.Sprintf(`{ id: desk, members: ["%s", "%s", "%s"], strategy: rotate }`, fars[0].URI(), fars[1].URI(), fars[2].URI()),
@@ -163,6 +164,7 @@ func TestGroupRotateAcrossCalls(t *testing.T) {
 // TestGroupTimeoutOverflows: nobody answers within the group's timeout:
 // the ringing member is cancelled and the destination's overflow runs.
 func TestGroupTimeoutOverflows(t *testing.T) {
+	t.Parallel()
 	far1, over := siptest.NewFarEnd(t, "noanswer"), siptest.NewFarEnd(t, "answer")
 	path := writeConfig(t, groupConf, "FAR1", far1.URI(), "FAR2", "sip:202@127.0.0.1:9",
 		"GROUP", `{ id: sales, members: ["201"], timeout: 2s }`,

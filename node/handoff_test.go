@@ -12,12 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/cdr"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
 // TestAutoTransferFallsBackToBridge: the caller's phone refuses REFER
 // (603), so transfer: auto bridges the call to the destination instead.
 func TestAutoTransferFallsBackToBridge(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	svc := startConfig(t, writeConfig(t, `
 server:
@@ -38,20 +40,14 @@ ivrs:
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
 	_, err = c.WaitRequest(sip.REFER, 3*time.Second)
 	require.NoError(t, err, "REFER first")
 	// Then the far end rings and answers, and its audio reaches the caller.
-	deadline := time.Now().Add(5 * time.Second)
-	for far.Dialog() == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	require.NotNil(t, far.Dialog(), "the far end was called")
-	time.Sleep(800 * time.Millisecond)
-	c.ResetPackets()
-	time.Sleep(300 * time.Millisecond)
-	require.Contains(t, heard(c.Packets()), 1000.0, "the far end's 1 kHz tone reaches the caller through the bridge")
+	waitInvite(t, far, "the far end")
+	require.NotNil(t, far.Dialog(), "the far end answered")
+	waitTone(t, c, "the far end's 1 kHz tone reaches the caller through the bridge")
 	require.NoError(t, call.Dialog.Bye(ctx))
 	select {
 	case <-far.Bye:
@@ -72,6 +68,7 @@ ivrs:
 // trunk: strip/prefix applied, digest challenge answered, caller id and
 // P-Asserted-Identity from the trunk, audio bridged.
 func TestTrunkDialOutWithDigestAuth(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	far.RequireAuth("acme", "s3cret")
 	svc := startConfig(t, writeConfig(t, `
@@ -94,7 +91,7 @@ ivrs:
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	for i, k := range "12125551234" {
 		sendEvent(t, c, call.Media, 101, byte(k), &seq, uint32(1000+i*2000))
 	}
@@ -107,14 +104,11 @@ ivrs:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the trunk got no authenticated INVITE")
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) && !containsTone(heard(c.Packets()), 1000) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	require.True(t, containsTone(heard(c.Packets()), 1000), "bridged audio from the trunk")
+	waitTone(t, c, "bridged audio from the trunk")
 }
 
 func TestInboundFromUnknownSourceRefused(t *testing.T) {
+	t.Parallel()
 	conf := `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
@@ -144,6 +138,7 @@ ivrs:
 // beep the caller plays a 1 kHz tone for a second and presses #; the
 // message is a WAV of that tone, listed by `ivrd voicemail list`.
 func TestVoicemailRecordsTheCaller(t *testing.T) {
+	t.Parallel()
 	vmDir := t.TempDir()
 	path := writeConfig(t, `
 server:
@@ -162,9 +157,9 @@ ivrs:
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16 = 10
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	sendEvent(t, c, call.Media, 101, '6', &seq, 1000)
-	time.Sleep(800 * time.Millisecond) // the beep
+	nodetest.WaitToneOver(t, c, 1000) // the beep: recording starts after it
 	require.NoError(t, c.SendTone(call.Media, 1000, 50, &seq))
 	sendEvent(t, c, call.Media, 101, '#', &seq, 900000)
 	_, err = c.WaitRequest(sip.BYE, 5*time.Second)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/netip"
 	"os"
 	"slices"
@@ -89,31 +88,30 @@ func toneIn(pcm []int16, candidates ...float64) float64 { return nodetest.ToneIn
 
 func heard(pkts []siptest.Packet) []float64 { return nodetest.Heard(pkts) }
 
-// freeUDPPort finds a loopback UDP port nobody holds right now.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
 // waitHeard waits (bounded) until the tones the caller heard, in order,
 // are want: a test acts on what the caller hears, not on the clock.
 func waitHeard(t *testing.T, c *siptest.Caller, want ...float64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	nodetest.WaitUntil(t, nodetest.Patience, func() bool {
 		got := heard(c.Packets())
-		if slices.Equal(got, want) {
-			return
-		}
-		if time.Now().After(deadline) || (len(got) > len(want)) {
+		if len(got) > len(want) {
 			require.Equal(t, want, got, "tones heard")
-			return
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return slices.Equal(got, want)
+	}, func() string { return fmt.Sprintf("tones heard: %v, want %v", heard(c.Packets()), want) })
+}
+
+// waitPrompt waits until the caller hears its menu's prompt: the menu
+// listens for keys from then on (nodetest.WaitPrompt).
+func waitPrompt(t *testing.T, c *siptest.Caller) {
+	t.Helper()
+	nodetest.WaitPrompt(t, c)
+}
+
+// waitUntil polls cond until it holds (nodetest.WaitUntil).
+func waitUntil(t *testing.T, within time.Duration, cond func() bool, why func() string) {
+	t.Helper()
+	nodetest.WaitUntil(t, within, cond, why)
 }
 
 // endedRecord waits (bounded) for a call's record to be complete in the
@@ -136,4 +134,24 @@ func transferDests(rec cdr.Record) string {
 		fmt.Fprintf(&b, "%s %s %s\n", tr.Dest, tr.Method, tr.Error)
 	}
 	return b.String()
+}
+
+// startLogged starts a test node whose info log the test reads, to wait
+// on what the node says it did.
+func startLogged(t *testing.T, path string) (*Node, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	svc := startConfig(t, path, func(o *Options) {
+		o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	return svc, logs
+}
+
+// waitLogCount waits (bounded) until the log has n lines holding s.
+func waitLogCount(t *testing.T, logs *syncBuffer, s string, n int) {
+	t.Helper()
+	waitUntil(t, nodetest.Patience, func() bool { return strings.Count(logs.String(), s) >= n },
+		func() string {
+			return fmt.Sprintf("%d of %q wanted in the log:\n%s", n, s, nodetest.Tail(logs.String(), 3000))
+		})
 }

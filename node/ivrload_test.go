@@ -15,6 +15,7 @@ import (
 // (ivrload answers 202, sends NOTIFY 200, and gets ivrd's BYE), with each
 // of the three key methods.
 func TestIvrloadAgainstLiveIVR(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		method string
 		calls  int
@@ -58,6 +59,7 @@ func TestIvrloadAgainstLiveIVR(t *testing.T) {
 // expects ivrd's BYE and times it), and calls to a number no IVR answers
 // come back as failures by SIP status.
 func TestIvrloadHangupKeyAndRefusals(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -90,6 +92,7 @@ func TestIvrloadHangupKeyAndRefusals(t *testing.T) {
 // with the right credentials and refuses them with wrong ones, reported
 // by status.
 func TestIvrloadAnswersDigestChallenges(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	far.RequireAuth("load", "s3cret")
 	target := strings.TrimPrefix(far.URI(), "sip:agent@")

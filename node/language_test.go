@@ -54,6 +54,7 @@ func startLanguages(t *testing.T) *Node {
 
 // A caller of the Spanish menu hears prompts/es/.
 func TestSpanishMenuPlaysSpanishPrompts(t *testing.T) {
+	t.Parallel()
 	svc := startLanguages(t)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -66,6 +67,7 @@ func TestSpanishMenuPlaysSpanishPrompts(t *testing.T) {
 // Pressing the set_language key switches the rest of the call: the menu
 // plays again, from prompts/es/.
 func TestSetLanguageKeyOnACall(t *testing.T) {
+	t.Parallel()
 	svc := startLanguages(t)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -82,6 +84,7 @@ func TestSetLanguageKeyOnACall(t *testing.T) {
 // serve's snapshot can say numbers in every language calls switch to:
 // the fragments are spoken at start where none is recorded.
 func TestServedSnapshotSaysNumbers(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	lib := startLanguages(t).snap.Load().Prompts
 	for _, tc := range []struct {

@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/store"
 )
 
@@ -56,6 +58,7 @@ func metricSum(t *testing.T, text []byte, name string) float64 {
 }
 
 func TestOperatorListsAndHangsUpALiveCall(t *testing.T) {
+	t.Parallel()
 	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
 	tok := firstToken(t, svc)
 	c := newCaller(t)
@@ -105,6 +108,7 @@ func TestOperatorListsAndHangsUpALiveCall(t *testing.T) {
 // TestMetricsTotalsEqualRecords: after N calls, the counters of calls set
 // up and ended each equal the number of call records in the store.
 func TestMetricsTotalsEqualRecords(t *testing.T) {
+	t.Parallel()
 	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
 	const n = 5
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -113,7 +117,11 @@ func TestMetricsTotalsEqualRecords(t *testing.T) {
 		c := newCaller(t)
 		answered, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 		require.NoError(t, err)
-		time.Sleep(50 * time.Millisecond) // some RTP both ways
+		// Some RTP both ways: the caller sends a few frames and has
+		// heard the node's.
+		var seq uint16
+		require.NoError(t, c.SendTone(answered.Media, 1000, 3, &seq))
+		waitUntil(t, 5*time.Second, func() bool { return len(c.Packets()) > 0 }, func() string { return "no RTP from the node" })
 		require.NoError(t, answered.Dialog.Bye(ctx))
 	}
 	require.Eventually(t, func() bool { return svc.obs.live.Len() == 0 }, 10*time.Second, 20*time.Millisecond)
@@ -142,6 +150,7 @@ func TestMetricsTotalsEqualRecords(t *testing.T) {
 }
 
 func TestReadyzFollowsDraining(t *testing.T) {
+	t.Parallel()
 	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"))
 	code, body := httpGet(t, svc, "/readyz")
 	require.Equal(t, http.StatusOK, code, string(body))
@@ -161,6 +170,7 @@ func storeFilterEnded() store.CallFilter { return store.CallFilter{State: "ended
 // TestNoRecordsSwitch: serve --no-records (for measuring what recording
 // costs) answers calls as usual and writes no record.
 func TestNoRecordsSwitch(t *testing.T) {
+	t.Parallel()
 	svc := startConfig(t, writeConfig(t, drainConfig, "SIP_PORT", "0", "DRAIN", "30s"), func(o *Options) { o.NoRecords = true })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -181,6 +191,8 @@ func TestNoRecordsSwitch(t *testing.T) {
 // exactly one ended record in the store, and the metrics' call total is
 // that count (issue 11's load acceptance).
 func TestSippLoadEveryCallHasOneRecord(t *testing.T) {
+	testenv.SkipUnderRace(t, "500 sipp calls")
+	t.Parallel()
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
@@ -206,7 +218,7 @@ ivrs:
 	defer cancel()
 	dir := t.TempDir()
 	cmd := exec.CommandContext(ctx, sipp, "-sf", "../bench/sipp/load_call.xml", "-s", "100",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(nodetest.Port(t, 0)), "-mi", "127.0.0.1", "-mp", strconv.Itoa(nodetest.Port(t, 1)),
 		"-r", "100", "-l", "15", "-m", strconv.Itoa(calls), "-d", "500", "-timeout", "90s", "-timeout_error",
 		"-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-nostdin", svc.sip.Addr("udp").String())
 	out, err := cmd.CombinedOutput()

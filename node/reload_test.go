@@ -12,6 +12,7 @@ import (
 )
 
 func TestServeRefusesInvalidConfigAndReloadKeepsGoodOne(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ivrd.yaml")
 	good := "server: { sip: { listen: [\"udp://127.0.0.1:0\"] }, media: { rtp_ports: \"33000-33099\" } }\nivrs:\n  - id: main\n    extensions: [\"100\"]\n    prompt: main-choices\n"

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 // call against a live ivrd: INVITE, ACK, RFC 4733 '1' from the pcap sipp
 // ships, REFER answered 202 + NOTIFY 100/200, BYE from ivrd.
 func TestSippCallPressesOneAndIsReferred(t *testing.T) {
+	t.Parallel()
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
@@ -40,8 +42,8 @@ func TestSippCallPressesOneAndIsReferred(t *testing.T) {
 	defer cancel()
 	addr := l.svc.sip.Addr("udp")
 	cmd := exec.CommandContext(ctx, sipp, "-sf", path, "-s", "100", "-m", "1",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(freeUDPPort(t)),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(nodetest.Port(t, 0)),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(nodetest.Port(t, 1)),
 		"-timeout", "20s", "-timeout_error", "-nostdin",
 		addr.String())
 	out, err := cmd.CombinedOutput()
@@ -64,21 +66,22 @@ func tail(s string, n int) string { return nodetest.Tail(s, n) }
 // the challenge, bridges the caller, and the caller hears its own tone
 // come back through both legs.
 func TestSippTrunkDemandsDigestAuth(t *testing.T) {
+	t.Parallel()
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
 	}
-	trunkPort := freeUDPPort(t)
+	trunkPort := nodetest.Port(t, 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sipp, "-sf", "../bench/sipp/trunk_auth_uas.xml", "-m", "1",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(trunkPort), "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)&^1),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(trunkPort), "-mi", "127.0.0.1", "-mp", strconv.Itoa(nodetest.Port(t, 1)),
 		"-rtp_echo", "-timeout", "25s", "-timeout_error", "-nostdin")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	defer cmd.Process.Kill()
-	time.Sleep(300 * time.Millisecond)
+	nodetest.WaitUDPBound(t, trunkPort) // sipp is listening
 
 	svc := startConfig(t, writeConfig(t, `
 server:
@@ -98,12 +101,17 @@ ivrs:
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	var seq uint16 = 10
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	sendEvent(t, c, call.Media, 101, '2', &seq, 1000)
-	time.Sleep(1500 * time.Millisecond) // challenge, retry, 180, 200
+	// Challenge, retry, 180, 200, then the bridge: the caller talks (1 kHz,
+	// 100 ms at a time) until its tone comes back through the trunk's echo.
 	c.ResetPackets()
-	require.NoError(t, c.SendTone(call.Media, 1000, 40, &seq))
-	require.Contains(t, heard(c.Packets()), 1000.0, "the caller's tone came back through the trunk's echo")
+	waitUntil(t, 15*time.Second, func() bool {
+		require.NoError(t, c.SendTone(call.Media, 1000, 5, &seq))
+		return containsTone(heard(c.Packets()), 1000)
+	}, func() string {
+		return fmt.Sprintf("the caller's tone never came back through the trunk's echo: heard %v", heard(c.Packets()))
+	})
 	require.NoError(t, call.Dialog.Bye(ctx))
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("sipp trunk scenario failed: %v\n%s", err, tail(out.String(), 3000))
@@ -115,13 +123,14 @@ ivrs:
 // timeout); each time the caller is not dropped: the key's overflow sends
 // it to the second menu, whose prompt it hears.
 func TestSippFarEndBusyAndNoAnswerRunOverflow(t *testing.T) {
+	t.Parallel()
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
 	}
 	for _, scenario := range []string{"uas_busy.xml", "uas_noanswer.xml"} {
 		t.Run(scenario, func(t *testing.T) {
-			farPort := freeUDPPort(t)
+			farPort := nodetest.Port(t, 0)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, sipp, "-sf", "../bench/sipp/"+scenario, "-m", "1",
@@ -130,7 +139,7 @@ func TestSippFarEndBusyAndNoAnswerRunOverflow(t *testing.T) {
 			cmd.Stdout, cmd.Stderr = &out, &out
 			require.NoError(t, cmd.Start())
 			defer cmd.Process.Kill()
-			time.Sleep(300 * time.Millisecond)
+			nodetest.WaitUDPBound(t, farPort) // sipp is listening
 			dir := t.TempDir()
 			writeTone(t, filepath.Join(dir, "second.wav"), 700, 2*time.Second)
 			path := writeConfig(t, `
@@ -155,18 +164,15 @@ ivrs:
 			call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 			require.NoError(t, err)
 			var seq uint16 = 10
-			time.Sleep(300 * time.Millisecond)
+			waitPrompt(t, c)
 			sendEvent(t, c, call.Media, 101, '4', &seq, 1000)
 			if err := cmd.Wait(); err != nil {
 				t.Fatalf("sipp %s failed: %v\n%s", scenario, err, tail(out.String(), 2000))
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for !containsTone(heard(c.Packets()), 700) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the caller never reached the overflow menu: heard %v", heard(c.Packets()))
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+			waitUntil(t, 5*time.Second, func() bool { return containsTone(heard(c.Packets()), 700) },
+				func() string {
+					return fmt.Sprintf("the caller never reached the overflow menu: heard %v", heard(c.Packets()))
+				})
 			require.Equal(t, 1, svc.sip.ActiveCalls(), "the caller is still connected")
 			// The call's record: the bridge to sipp tried and failed with
 			// sipp's answer, the overflow menu entered, the caller's BYE.

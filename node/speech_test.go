@@ -110,6 +110,7 @@ func received(pkts []siptest.Packet) []int16 {
 // A say: prompt is heard on a real call: the RTP decodes to speech as
 // long as espeak-ng's own rendering of the text, and the same speech.
 func TestSpokenPromptHeardOnACall(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	path := writeConfig(t, sayConfig, "SAY_TEXT", sayText)
 	svc := startConfig(t, path)

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,16 +15,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/internal/testenv"
+	"github.com/ivrd/ivrd/node/nodetest"
 )
 
 // startExample serves the bundled example (examples/main.yaml) as `make
 // run` does, on free loopback ports.
 func startExample(t *testing.T) *Node {
 	t.Helper()
-	base := 35000 + (os.Getpid()%100)*40
 	text := strings.NewReplacer(
 		"udp://127.0.0.1:5060", "udp://127.0.0.1:0", "tcp://127.0.0.1:5060", "tcp://127.0.0.1:0",
-		`"20000-20999"`, fmt.Sprintf(`"%d-%d"`, base, base+39),
+		`"20000-20999"`, `"`+nodetest.RTPRange(t)+`"`,
 	).Replace(string(examples.Main))
 	path := filepath.Join(t.TempDir(), "main.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
@@ -37,6 +37,8 @@ func startExample(t *testing.T) *Node {
 // a validation problem on its node and a conflicting save refused, run a
 // simulation and see its path, and no console error on the way.
 func TestUIEndToEnd(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
@@ -190,11 +192,18 @@ func TestUIEndToEnd(t *testing.T) {
 	// A read-only token sees the graph and no edit controls.
 	rtok, _, err := svc.ctl.st.CreateToken(context.Background(), "viewer", "read")
 	require.NoError(t, err)
+	// The chart of the session signed out stays in the page until the new
+	// session has loaded its graph and drawn it anew (and reset the
+	// panel): mark it, and click only on the new one.
+	var marked bool
+	b.eval(`(document.querySelector('#chart .viewport').dataset.old = '1') === '1'`, &marked)
+	require.True(t, marked)
 	b.click("#btn-logout")
 	b.typeInto("#token", rtok)
 	b.click("#login-btn")
-	b.run("sign in read-only", chromedp.WaitVisible(chromedp.CSS(`#chart .node[data-id="menu:main"]`)))
-	b.click(`#chart .node[data-id="menu:main"]`)
+	const readOnlyMain = `#chart .viewport:not([data-old]) .node[data-id="menu:main"]`
+	b.run("sign in read-only", chromedp.WaitVisible(chromedp.CSS(readOnlyMain)))
+	b.click(readOnlyMain)
 	b.waitFor("the read-only form", `document.querySelector('#panel h2')?.textContent === 'Menu main'`)
 	var editable bool
 	b.eval(`[...document.querySelectorAll('#save, #add-key, .edit-only')].some(e => e.offsetParent !== null) ||

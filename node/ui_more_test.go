@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/ui"
 )
 
@@ -30,6 +31,8 @@ func signIn(b *browser, url, tok string) {
 // a key's label; the schedule gate's branches; a holiday simulated; a
 // holiday added and saved; a prompt uploaded and played in the page.
 func TestUILargeGraphAndSchedules(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
@@ -126,6 +129,8 @@ func TestUILargeGraphAndSchedules(t *testing.T) {
 // keys' shares, abandons per menu, transfers per destination). The real API
 // serves everything else; those two answer from here.
 func TestUILiveOverlay(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
@@ -182,6 +187,8 @@ func TestUILiveOverlay(t *testing.T) {
 // A server with no IVR yet: the page says so, draws nothing, complains
 // of nothing.
 func TestUIWithoutIVRs(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -22,9 +24,10 @@ import (
 var vmTones = map[string]float64{
 	"vm-password": 400, "vm-incorrect": 600, "vm-locked": 900,
 	"vm-youhave": 1200, "num-1": 1400, "vm-new": 1600, "vm-message": 1800, "vm-deleted": 1500,
+	"vm-greeting-saved": 1100,
 }
 
-var vmCandidates = []float64{300, 400, 500, 600, 700, 900, 1000, 1200, 1400, 1500, 1600, 1700, 1800}
+var vmCandidates = []float64{300, 400, 500, 600, 700, 900, 1000, 1100, 1200, 1400, 1500, 1600, 1700, 1800}
 
 const vmConf = `
 server:
@@ -82,14 +85,15 @@ func vmHeard(c *siptest.Caller) []float64 {
 // (other tones may come between).
 func waitTones(t *testing.T, c *siptest.Caller, what string, want ...float64) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if subsequence(vmHeard(c), want) {
-			return
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-	t.Fatalf("%s: heard %v, want %v in order", what, vmHeard(c), want)
+	waitUntil(t, nodetest.Patience, func() bool { return subsequence(vmHeard(c), want) },
+		func() string { return fmt.Sprintf("%s: heard %v, want %v in order", what, vmHeard(c), want) })
+}
+
+// waitBeepOver waits until the recorder's 1 kHz beep has played to its
+// end: the recording has begun.
+func waitBeepOver(t *testing.T, c *siptest.Caller) {
+	t.Helper()
+	nodetest.WaitToneOver(t, c, 1000, vmCandidates...)
 }
 
 func subsequence(got, want []float64) bool {
@@ -108,7 +112,7 @@ func keys(t *testing.T, c *siptest.Caller, to *siptest.Answered, seq *uint16, ts
 	for _, k := range []byte(s) {
 		*ts += 4000
 		sendEvent(t, c, to.Media, 101, k, seq, *ts)
-		time.Sleep(60 * time.Millisecond)
+		time.Sleep(60 * time.Millisecond) // a caller's gap between two keys, not a wait for the server
 	}
 }
 
@@ -119,7 +123,7 @@ func callIVR(t *testing.T, svc *Node) (*siptest.Caller, *siptest.Answered) {
 	defer cancel()
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
-	time.Sleep(300 * time.Millisecond)
+	waitPrompt(t, c)
 	return c, call
 }
 
@@ -135,6 +139,7 @@ func waitBye(t *testing.T, c *siptest.Caller, what string) {
 // listens to it (the audio it receives is the recording), and the lamp
 // goes out.
 func TestVoicemailLeaveAndCheck(t *testing.T) {
+	t.Parallel()
 	svc, _ := startVoicemail(t)
 	ph := registerPhone(t, svc, "1001", "alice-secret")
 
@@ -142,8 +147,7 @@ func TestVoicemailLeaveAndCheck(t *testing.T) {
 	var seq uint16
 	var ts uint32
 	keys(t, c, call, &seq, &ts, "6")
-	waitTones(t, c, "the beep before recording", 1000) // the recorder's 1 kHz beep
-	time.Sleep(200 * time.Millisecond)
+	waitBeepOver(t, c)
 	require.NoError(t, c.SendTone(call.Media, 1000, 30, &seq))
 	require.NoError(t, c.SendTone(call.Media, 700, 30, &seq))
 	keys(t, c, call, &seq, &ts, "#")
@@ -215,6 +219,7 @@ func bestMatch(c *siptest.Caller, recorded []int16) float64 {
 // (max_attempts 2); the third wrong one, in a second call, locks the box
 // (lockout_after 3), and the right PIN is then refused.
 func TestVoicemailWrongPINsLockOut(t *testing.T) {
+	t.Parallel()
 	svc, _ := startVoicemail(t)
 	var seq uint16
 	var ts uint32
@@ -243,8 +248,7 @@ func leaveMessage(t *testing.T, svc *Node, freq float64, seq *uint16, ts *uint32
 	t.Helper()
 	c, call := callIVR(t, svc)
 	keys(t, c, call, seq, ts, "6")
-	waitTones(t, c, "the beep before recording", 1000)
-	time.Sleep(200 * time.Millisecond)
+	waitBeepOver(t, c)
 	require.NoError(t, c.SendTone(call.Media, freq, 50, seq))
 	keys(t, c, call, seq, ts, "#")
 	waitBye(t, c, "goodbye after the message")
@@ -255,6 +259,7 @@ func leaveMessage(t *testing.T, svc *Node, freq float64, seq *uint16, ts *uint32
 // options menu (0, 1); the next caller hears that greeting before the
 // beep.
 func TestVoicemailDeleteAndRecordGreeting(t *testing.T) {
+	t.Parallel()
 	svc, _ := startVoicemail(t)
 	var seq uint16
 	var ts uint32
@@ -273,11 +278,13 @@ func TestVoicemailDeleteAndRecordGreeting(t *testing.T) {
 	keys(t, c, call, &seq, &ts, "#0")
 	c.ResetPackets()
 	keys(t, c, call, &seq, &ts, "1")
-	waitTones(t, c, "the beep before recording the greeting", 1000)
-	time.Sleep(200 * time.Millisecond)
+	waitBeepOver(t, c)
 	require.NoError(t, c.SendTone(call.Media, 1700, 50, &seq))
+	c.ResetPackets()
 	keys(t, c, call, &seq, &ts, "#")
-	time.Sleep(500 * time.Millisecond) // "greeting saved", then the main menu
+	// A key during "greeting saved" is not taken: press # once it has
+	// played and the main menu's prompt follows.
+	waitTones(t, c, "greeting saved, then the main menu", 1100, 300)
 	keys(t, c, call, &seq, &ts, "#")
 	waitBye(t, c, "goodbye")
 

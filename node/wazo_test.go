@@ -41,6 +41,7 @@ func wazoCall(t *testing.T, svc *Node, token, method, path, body string) (int, [
 // clock is the real one, so the schedule is made closed now: open for one
 // minute six hours away, every day.
 func TestWazoScheduleClosesNextCall(t *testing.T) {
+	t.Parallel()
 	l := startLive(t)
 	tok := firstToken(t, l.svc)
 	at := time.Now().UTC().Add(6 * time.Hour)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/webhook"
 )
@@ -49,16 +49,10 @@ func startWebhookRoute(t *testing.T) (*Node, *receiver, *receiver) {
 	crm, other := &receiver{}, &receiver{}
 	crm.up.Store(true)
 	other.up.Store(true)
-	for _, rv := range []*receiver{crm, other} {
-		srv := httptest.NewServer(rv)
-		t.Cleanup(srv.Close)
-		if rv == crm {
-			t.Setenv("IVRD_TEST_CRM", srv.URL)
-		} else {
-			t.Setenv("IVRD_TEST_OTHER", srv.URL)
-		}
-	}
-	path := writeConfig(t, webhookRouteConfig, "CRM_URL", os.Getenv("IVRD_TEST_CRM")+"/hook", "OTHER_URL", os.Getenv("IVRD_TEST_OTHER")+"/hook")
+	crmSrv, otherSrv := httptest.NewServer(crm), httptest.NewServer(other)
+	t.Cleanup(crmSrv.Close)
+	t.Cleanup(otherSrv.Close)
+	path := writeConfig(t, webhookRouteConfig, "CRM_URL", crmSrv.URL+"/hook", "OTHER_URL", otherSrv.URL+"/hook")
 	dir := filepath.Dir(path)
 	writeTone(t, filepath.Join(dir, "welcome.wav"), 440, 300*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "main-choices.wav"), 1000, 300*time.Millisecond)
@@ -98,6 +92,7 @@ func eventOf(t *testing.T, rv *receiver, typ string) webhook.Event {
 // event, signed, with the call's numbers, menu, key and configured data;
 // the other webhook does not; the caller hears the menu again.
 func TestWebhookRouteOnACall(t *testing.T) {
+	t.Parallel()
 	svc, crm, other := startWebhookRoute(t)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -107,8 +102,7 @@ func TestWebhookRouteOnACall(t *testing.T) {
 	waitHeard(t, c, 440, 1000)
 	// Press once the menu has played whole, so that its replay is told
 	// apart by its packets.
-	require.Eventually(t, func() bool { return tonePackets(c, 1000) >= 14 }, 4*time.Second, 20*time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
+	nodetest.WaitToneOver(t, c, 1000)
 	before := tonePackets(c, 1000)
 	var seq uint16
 	sendEvent(t, c, call.Media, 101, '2', &seq, 8000)
@@ -142,6 +136,7 @@ func TestWebhookRouteOnACall(t *testing.T) {
 // then: the caller goes where it says; the event type defaults to
 // route.webhook.
 func TestWebhookRouteThen(t *testing.T) {
+	t.Parallel()
 	svc, crm, _ := startWebhookRoute(t)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -164,6 +159,7 @@ func TestWebhookRouteThen(t *testing.T) {
 // the webhook receive zendesk.textback with the SMS text, the number id
 // and the caller's number; the caller hears the menu again.
 func TestZendeskTextbackOnACall(t *testing.T) {
+	t.Parallel()
 	svc, crm, _ := startWebhookRoute(t)
 	token := firstToken(t, svc)
 	code, body, _ := apiCall(t, svc, token, "GET", "/api/v2/channels/voice/ivr.json", "", nil)
@@ -207,8 +203,7 @@ func TestZendeskTextbackOnACall(t *testing.T) {
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
 	waitHeard(t, c, 440, 1000)
-	require.Eventually(t, func() bool { return tonePackets(c, 1000) >= 14 }, 4*time.Second, 20*time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
+	nodetest.WaitToneOver(t, c, 1000)
 	before := tonePackets(c, 1000)
 	var seq uint16
 	sendEvent(t, c, call.Media, 101, '4', &seq, 8000)

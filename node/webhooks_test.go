@@ -69,6 +69,7 @@ func (rv *receiver) got() []webhook.Event {
 // (the same SQLite store) and delivered once it is up: every one, once,
 // signed, in order per call.
 func TestWebhooksSurviveADownReceiverAndARestart(t *testing.T) {
+	t.Parallel()
 	rv := &receiver{}
 	hook := httptest.NewServer(rv)
 	defer hook.Close()
@@ -86,7 +87,7 @@ func TestWebhooksSurviveADownReceiverAndARestart(t *testing.T) {
 		answered, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 		require.NoError(t, err)
 		ids[answered.Dialog.InviteRequest.CallID().Value()] = true
-		time.Sleep(50 * time.Millisecond)
+		waitUntil(t, 5*time.Second, func() bool { return len(c.Packets()) > 0 }, func() string { return "no RTP from the node" })
 		require.NoError(t, answered.Dialog.Bye(ctx))
 	}
 	require.Eventually(t, func() bool { return svc.obs.live.Len() == 0 }, 10*time.Second, 20*time.Millisecond)

@@ -25,6 +25,7 @@ func writeWAVFile(t *testing.T, path string, pcm []int16) {
 }
 
 func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// Keys 200 ms apart, 50 ms each: '1' from 0.200 to 0.250 s, '5' from
 	// 0.450 to 0.500, '9' from 0.700 to 0.750, '#' from 0.950 to 1.000.
@@ -117,6 +118,7 @@ func TestDTMFCommandListsKeysWithTimes(t *testing.T) {
 }
 
 func TestPromptCommandReportsAndConverts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	quiet := dtmftest.Signal{}.Sine(400, -45, 1500).PCM()
 	loud := dtmftest.Signal{}.Sine(400, 6, 500).PCM()

@@ -19,6 +19,7 @@ func runCLI(args ...string) (int, string, string) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI("version")
 	assert.Equal(t, 0, code)
 	assert.True(t, strings.HasPrefix(out, "ivrd "))
@@ -33,6 +34,7 @@ func TestVersionAndHelp(t *testing.T) {
 }
 
 func TestValidateCommand(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runCLI("validate", "../../examples/main.yaml")
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "ok")
@@ -63,6 +65,7 @@ ivrs:
 }
 
 func TestSimulateCommandPrintsJSONLines(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runCLI("simulate", "--config", "../../examples/main.yaml", "--to", "100", "--input", "wait:4s,2,wait:1s,1")
 	require.Equal(t, 0, code, errOut)
 	var events []map[string]any

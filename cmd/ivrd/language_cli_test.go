@@ -40,6 +40,7 @@ ivrs:
 // validate warns about each prompt a language lacks, at the place it is
 // first named, and accepts the file (calls fall back to the default set).
 func TestValidateNamesPromptsMissingInALanguage(t *testing.T) {
+	t.Parallel()
 	path := nodetest.WriteConfig(t, languageCallConfig)
 	dir := filepath.Dir(path)
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "es"), 0o755))

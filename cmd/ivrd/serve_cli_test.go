@@ -46,6 +46,7 @@ ivrs:
 // What the API made, `ivrd config export` writes (with the uploaded
 // prompts beside the file's), and `ivrd validate` accepts the export.
 func TestConfigExportValidatesAfterAPIEdits(t *testing.T) {
+	t.Parallel()
 	path := nodetest.WriteConfig(t, oneIVR)
 	n, err := node.New(node.Options{ConfigPath: path, Log: slog.New(slog.DiscardHandler), APIListen: "127.0.0.1:0"})
 	require.NoError(t, err)
@@ -99,6 +100,7 @@ func writeWAV(w io.Writer, pcm []int16) error {
 }
 
 func TestTokenCommands(t *testing.T) {
+	t.Parallel()
 	path := nodetest.WriteConfig(t, oneIVR)
 	n := startNode(t, path)
 	api := n.APIAddr().String()
@@ -126,6 +128,7 @@ func TestTokenCommands(t *testing.T) {
 // `ivrd calls` lists a call in progress from the API, and `ivrd cdr`
 // prints its record once it ended.
 func TestCallsAndCDRCommands(t *testing.T) {
+	t.Parallel()
 	path := nodetest.WriteConfig(t, oneIVR)
 	n := startNode(t, path)
 	api := n.APIAddr().String()
@@ -178,6 +181,7 @@ func needEspeak(t *testing.T) {
 // The store carries spoken prompts and languages: what serve imported,
 // `ivrd config export` writes back, and the export validates.
 func TestExportCarriesSpokenPromptsAndLanguages(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	path := nodetest.WriteConfig(t, `
 server:
@@ -212,6 +216,7 @@ ivrs:
 
 // The bilingual example speaks every prompt, in English and Spanish.
 func TestBilingualExampleSpeaks(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	code, out, _ := runCLI("validate", "../../examples/bilingual.yaml")
 	assert.Equal(t, 0, code, out)

@@ -33,7 +33,9 @@ ivrs:
 const sayText = "Thank you for calling the spoken prompt test. Please hold."
 
 // validate names the spoken prompt espeak-ng cannot speak, and so does
-// serve, which refuses the file.
+// serve, which refuses the file. Not parallel: the CLI finds espeak-ng on
+// PATH, which only the process's environment can hide; a sequential test
+// runs before the parallel ones start.
 func TestValidateWithoutEspeak(t *testing.T) {
 	path := nodetest.WriteConfig(t, sayConfig, "SAY_TEXT", sayText)
 	empty := t.TempDir()
@@ -51,6 +53,7 @@ func TestValidateWithoutEspeak(t *testing.T) {
 // A voice espeak-ng does not have, or a voice that would be an option,
 // is an error at the prompt.
 func TestValidateBadVoice(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	path := nodetest.WriteConfig(t, `
 prompts_dir: "PROMPTS"

@@ -12,6 +12,7 @@ import (
 // A typo no longer hides the rest: validate prints the unknown field
 // with its suggestion and the validation problems of what it could read.
 func TestValidateReportsTyposAndTheRest(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "typo.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(`

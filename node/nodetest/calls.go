@@ -48,6 +48,10 @@ func ToneIn(pcm []int16, candidates ...float64) float64 {
 	return best
 }
 
+// heardCandidates are the tones Heard tells apart: those of the tests'
+// prompts.
+func heardCandidates() []float64 { return []float64{440, 1000, 700, 300} }
+
 // Heard lists the tones of the packets received, merging repeats:
 // e.g. [440 1000 300 1000].
 func Heard(pkts []siptest.Packet) []float64 {
@@ -64,7 +68,7 @@ func Heard(pkts []siptest.Packet) []float64 {
 		if silent {
 			continue
 		}
-		f := ToneIn(pcm, 440, 1000, 700, 300)
+		f := ToneIn(pcm, heardCandidates()...)
 		if len(out) == 0 || out[len(out)-1] != f {
 			out = append(out, f)
 		}

@@ -1,6 +1,9 @@
 // Package nodetest holds what tests of a whole running node share: a
 // configuration file written into a test's folder with a beep prompt
-// beside it, a tone WAV, and one request to the management API. It is
+// beside it, a tone WAV, one request to the management API, the test's
+// own RTP range and fixed ports (so that tests run in parallel), and
+// waits on what a caller observes (a prompt heard, a tone played to its
+// end, a peer's port bound) instead of sleeps. It is
 // a test peer: production code must not import it, and it must not
 // import node (node's own tests use it).
 package nodetest
@@ -13,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,14 +27,13 @@ import (
 
 // WriteConfig writes text as ivrd.yaml in a new temporary folder with a
 // 500 Hz beep.wav beside it and returns its path. PROMPTS in text becomes
-// that folder, RTP_RANGE a 40-port range of this process's own; repl are
+// that folder, RTP_RANGE the test's own port range (RTPRange); repl are
 // more old, new pairs to replace.
 func WriteConfig(t testing.TB, text string, repl ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	WriteTone(t, filepath.Join(dir, "beep.wav"), 500, 200*time.Millisecond)
-	base := 38000 + (os.Getpid()%200)*40
-	r := append([]string{"PROMPTS", dir, "RTP_RANGE", strconv.Itoa(base) + "-" + strconv.Itoa(base+39)}, repl...)
+	r := append([]string{"PROMPTS", dir, "RTP_RANGE", RTPRange(t)}, repl...)
 	path := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(strings.NewReplacer(r...).Replace(text)), 0o644))
 	return path

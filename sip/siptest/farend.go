@@ -171,13 +171,21 @@ func (f *FarEnd) readRTP() {
 	}
 }
 
-// speak sends a 1 kHz tone as PCMA to ivrd's leg.
+// speak sends a 1 kHz tone as PCMA to ivrd's leg until the call ends,
+// as a phone does. Not a moment longer: ivrd hands that leg's port to a
+// later call, whose media would latch onto this stale stream (every
+// source on 127.0.0.1 is allowed) and drop that call's own packets.
 func (f *FarEnd) speak() {
+	f.mu.Lock()
+	ended := f.dlg.Context().Done() // the call speak was started for
+	f.mu.Unlock()
 	var seq uint16
 	var ts uint32
 	for i := 0; ; i++ {
 		select {
 		case <-f.stopRTP:
+			return
+		case <-ended:
 			return
 		case <-time.After(20 * time.Millisecond):
 		}
