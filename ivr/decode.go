@@ -191,6 +191,7 @@ const maxWalk = 200000
 var (
 	durationType    = reflect.TypeOf(Duration(0))
 	destinationType = reflect.TypeOf(Destination{})
+	gatherType      = reflect.TypeOf(Gather{})
 )
 
 // listKeys names list items in paths as the validator does:
@@ -221,8 +222,11 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 			if !destinationKeys[k] {
 				return nil, false
 			}
-			if k == "then" || k == "overflow" {
+			switch k {
+			case "then", "overflow", "fallback":
 				return destinationType, true
+			case "gather":
+				return gatherType, true
 			}
 			return nil, true
 		}, sortedKeys(destinationKeys))

@@ -15,6 +15,8 @@ const (
 	phaseResponse       // waiting for the first digit after the menu prompt
 	phaseCollect        // waiting for more digits of an entry
 	phaseHandoff        // a transfer or voicemail is in progress
+	phaseGather         // collecting a gather's keys (gather.go)
+	phaseAsk            // waiting for an ask's answer (ask.go)
 	phaseDone
 )
 
@@ -56,6 +58,18 @@ type Executor struct {
 	// schedule's closed branch entering a menu behind the same schedule)
 	// is iterated and stopped by the hop limit, never recursed into
 	// until the stack overflows.
+	// gather and ask (gather.go, ask.go, vars.go).
+	dialled    string
+	digits     string
+	vars       map[string]string
+	gather     *gatherRun
+	deadlineID int
+	deadlineOn bool
+	askID      int
+	asking     *Destination
+	holdID     int // the hold prompt playing (0: none)
+	holdPlays  int
+
 	next   func() []Action
 	hops   int  // menus entered since the caller last pressed a key
 	timeUp bool // MenuTimeUp came during a hand-off: end if it fails
@@ -116,6 +130,10 @@ func (e *Executor) handle(ev Event) []Action {
 		e.hops = 0
 		return e.digit(ev.Key)
 	case PlaybackDone:
+		if e.phase == phaseAsk && ev.ID == e.holdID && ev.ID != 0 {
+			e.holdID = 0
+			return e.hold()
+		}
 		if e.phase != phasePlaying || ev.ID != e.playID {
 			return nil
 		}
@@ -129,6 +147,19 @@ func (e *Executor) handle(ev Event) []Action {
 		}
 		e.timerOn = false
 		return e.timerFired()
+	case DeadlineFired:
+		if !e.deadlineOn || ev.ID != e.deadlineID {
+			return nil
+		}
+		e.deadlineOn = false
+		if e.phase == phaseGather {
+			return e.gatherDone()
+		}
+	case AskResult:
+		if e.phase != phaseAsk || ev.ID != e.askID {
+			return nil // a late answer: the fallback already ran
+		}
+		return e.answered(ev)
 	case TransferResult:
 		if e.phase != phaseHandoff {
 			return nil
@@ -251,7 +282,7 @@ func (e *Executor) digit(k byte) []Action {
 	switch e.phase {
 	case phaseHandoff, phaseDone:
 		return nil
-	case phaseDelay, phaseIdle:
+	case phaseDelay, phaseIdle, phaseAsk:
 		e.pending = append(e.pending, k)
 		return nil
 	case phasePlaying:
@@ -263,7 +294,7 @@ func (e *Executor) digit(k byte) []Action {
 		e.playing, e.afterPlay = "", nil
 		e.phase = phaseIdle
 		return append(acts, e.collect()...)
-	case phaseResponse, phaseCollect:
+	case phaseResponse, phaseCollect, phaseGather:
 		e.pending = append(e.pending, k)
 		acts := e.cancelTimer()
 		return append(acts, e.collect()...)
@@ -274,6 +305,9 @@ func (e *Executor) digit(k byte) []Action {
 // collect consumes pending digits into the entry until it means something
 // or needs more digits.
 func (e *Executor) collect() []Action {
+	if e.gather != nil {
+		return e.gatherCollect()
+	}
 	for len(e.pending) > 0 {
 		k := e.pending[0]
 		e.pending = e.pending[1:]
@@ -431,6 +465,10 @@ func (e *Executor) timerFired() []Action {
 		return e.enter(e.first)
 	case phaseCollect:
 		return e.finish()
+	case phaseGather:
+		return e.gatherDone() // no key for digit_timeout
+	case phaseAsk:
+		return e.answered(AskResult{ID: e.askID, Err: errAskTimeout})
 	case phaseResponse:
 		e.attempts++
 		acts := []Action{Note{Event: StepTimeout, IVR: e.cur.ID}}
@@ -503,6 +541,10 @@ func (e *Executor) run(d *Destination) []Action {
 		return e.setLanguage(d)
 	case KindWebhook:
 		return e.notify(d)
+	case KindGather:
+		return e.startGather(d)
+	case KindAsk:
+		return e.ask(d)
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
@@ -510,6 +552,7 @@ func (e *Executor) run(d *Destination) []Action {
 		e.startHandoff(d) // their own way, whatever the menu's transfer (ownMethod)
 		return []Action{Transfer{Dest: d, Method: ownMethod[d.Kind]}}
 	case KindURI, KindExternal, KindExtension:
+		d = e.expandDest(d)
 		e.startHandoff(d)
 		method := d.Transfer
 		if method == "" && e.cur != nil {
@@ -558,10 +601,15 @@ func (e *Executor) push(next *IVR) {
 // limit ends the call at a run-time bound (hop limit, menu time), with
 // what is playing stopped and the timer disarmed.
 func (e *Executor) limit(reason string) []Action {
-	acts := e.cancelTimer()
+	acts := append(e.cancelTimer(), e.cancelDeadline()...)
+	e.gather, e.asking = nil, nil
 	if e.phase == phasePlaying {
 		acts = append(acts, StopPlayback{ID: e.playID, Prompt: e.playing})
 		e.playing, e.afterPlay = "", nil
+	}
+	if e.holdID != 0 {
+		acts = append(acts, StopPlayback{ID: e.holdID})
+		e.holdID = 0
 	}
 	id := ""
 	if e.cur != nil {

@@ -87,7 +87,8 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.numbering() // internal.go
 	v.reachable()
 	v.cycles()
-	v.webhooks() // webhooks.go
+	v.webhooks()    // webhooks.go
+	v.askSettings() // ask.go
 	v.languagePrompts()
 	return v.out
 }
@@ -311,13 +312,15 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		v.internalDest(path, d, m)
 		return
 	case KindURI:
+		v.checkVars(path+".uri", d.Target)
 		if d.Target == "" {
 			v.errf(path, "bad SIP URI %q: empty", d.Target)
-		} else if why := sipURIProblem(d.Target); why != "" {
+		} else if why := sipURIProblem(sampleValues(d.Target)); why != "" {
 			v.errf(path, "bad SIP URI %q: %s", d.Target, why)
 		}
 	case KindExternal:
-		if !isDialNumber(strings.TrimPrefix(d.Target, "+")) {
+		v.checkVars(path+".external", d.Target)
+		if !isDialNumber(strings.TrimPrefix(sampleValues(d.Target), "+")) {
 			v.errf(path, "external number %q must be digits (optionally +)", d.Target)
 		}
 		if d.Trunk == "" {
@@ -363,7 +366,14 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		v.dest(path+".then", d.Then, m)
 	case KindWebhook:
 		v.webhookDest(path, d)
+		for k, val := range d.Data {
+			v.checkVars(path+".data."+k, val)
+		}
 		v.dest(path+".then", d.Then, m)
+	case KindGather:
+		v.gatherDest(path, d, m)
+	case KindAsk:
+		v.askDest(path, d, m)
 	case KindBack, KindTop, KindRepeat, KindMenu:
 		if m == nil {
 			v.errf(path, "%q only makes sense inside a menu", d.Kind)
@@ -373,8 +383,14 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d.Trunk != "" && d.Kind != KindExternal {
 		v.errf(path+".trunk", "trunk only applies to external numbers")
 	}
-	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage && d.Kind != KindWebhook {
-		v.errf(path+".then", "then only follows play, set_language or webhook")
+	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage && d.Kind != KindWebhook && d.Kind != KindGather && d.Kind != KindAsk {
+		v.errf(path+".then", "then only follows play, set_language, webhook or gather")
+	}
+	if d.Fallback != nil && d.Kind != KindGather && d.Kind != KindAsk {
+		v.errf(path+".fallback", "fallback only applies to gather and ask")
+	}
+	if (d.Timeout != 0 || d.Hold != "") && d.Kind != KindAsk {
+		v.errf(path, "timeout and hold only apply to ask")
 	}
 	if (d.Event != "" || d.Data != nil) && d.Kind != KindWebhook {
 		v.errf(path, "event and data only apply to webhook")
