@@ -43,6 +43,14 @@ type Options struct {
 	// checked, asked for with the configuration each call started with;
 	// nil: store.Voicemail in the configuration's voicemail_dir.
 	Voicemail func(cfg *ivr.Config) Voicemail
+	// Decider answers ask steps, asked for with the configuration each
+	// call started with (its ask: settings); nil, or nil returned: every
+	// ask takes its fallback.
+	Decider func(cfg *ivr.Config) Decider
+	// Say speaks an ask answer's say text; nil: the text is skipped.
+	Say Speak
+	// Node names this node in ask requests.
+	Node string
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.

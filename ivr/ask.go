@@ -64,15 +64,24 @@ type Ask struct {
 	URL     string // with the call's variables put in
 	Written string // as configured (simulate's canned answers are keyed by either)
 	Timeout time.Duration
-	// What the executor knows of the call; the driver adds ids, path
-	// and keys.
-	IVR      string
-	Caller   string
-	Dialled  string
-	Entry    string // the last entry acted on
-	Digits   string // the last gather's digits
-	Vars     map[string]string
-	Language string
+	// Request is what the executor knows of the call; the driver adds
+	// the call's id, node, path and keys before sending it.
+	Request AskRequest
+}
+
+// AskRequest is the JSON body an ask POSTs: the call's context.
+type AskRequest struct {
+	CallID   string            `json:"call_id"`
+	Node     string            `json:"node"`
+	IVR      string            `json:"ivr"`  // the menu the call is in
+	Path     []string          `json:"path"` // the menus entered, in order
+	Caller   string            `json:"caller"`
+	Dialled  string            `json:"dialled"`
+	Keys     string            `json:"keys"`   // every key pressed, in order
+	Entry    string            `json:"entry"`  // the last entry acted on
+	Digits   string            `json:"digits"` // the last gather's digits
+	Vars     map[string]string `json:"vars"`
+	Language string            `json:"language"` // the call's ("" the default set)
 }
 
 func (Ask) isAction() {}
@@ -118,8 +127,8 @@ func (e *Executor) ask(d *Destination) []Action {
 	u := e.expand(d.Target)
 	acts := []Action{
 		Note{Event: StepAsk, IVR: e.curID(), Detail: d.Target},
-		Ask{ID: e.askID, URL: u, Written: d.Target, Timeout: timeout, IVR: e.curID(), Caller: e.caller,
-			Dialled: e.dialled, Entry: e.chosen, Digits: e.digits, Vars: e.Vars(), Language: e.lang},
+		Ask{ID: e.askID, URL: u, Written: d.Target, Timeout: timeout, Request: AskRequest{IVR: e.curID(),
+			Caller: e.caller, Dialled: e.dialled, Entry: e.chosen, Digits: e.digits, Vars: e.Vars(), Language: e.lang}},
 		e.startTimer(timeout),
 	}
 	return append(acts, e.hold()...)
@@ -244,6 +253,9 @@ func (c *Config) DecodeAnswer(data []byte, menu string, prompts []string) (*Answ
 		known = map[string]bool{}
 		for _, n := range prompts {
 			known[n] = true
+		}
+		for _, p := range c.Prompts { // spoken ones, known as validate knows them
+			known[p.Name], known[p.Label()] = true, true
 		}
 	}
 	v := &validator{c: c, prompts: known, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{},

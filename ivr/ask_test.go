@@ -86,9 +86,9 @@ func TestAskTimeoutAndHoldLoop(t *testing.T) {
 	}
 	require.NotZero(t, ask.ID, "%#v", acts)
 	assert.Equal(t, lookupURL, ask.URL)
-	assert.Equal(t, "123456", ask.Digits)
-	assert.Equal(t, map[string]string{"account": "123456"}, ask.Vars)
-	assert.Equal(t, "300", ask.Dialled)
+	assert.Equal(t, "123456", ask.Request.Digits)
+	assert.Equal(t, map[string]string{"account": "123456"}, ask.Request.Vars)
+	assert.Equal(t, "300", ask.Request.Dialled)
 	assert.Equal(t, 3*time.Second, ask.Timeout)
 	assert.Equal(t, timer.After, ask.Timeout)
 	assert.Equal(t, "one-moment", hold.Prompt)

@@ -303,7 +303,7 @@ func (s *simulator) answer(a Ask) AskResult {
 	if !ok {
 		return AskResult{ID: a.ID, Err: fmt.Errorf("no canned answer for %s (simulate --answer URL=FILE)", a.Written)}
 	}
-	ans, err := s.e.cfg.DecodeAnswer(body, a.IVR, nil)
+	ans, err := s.e.cfg.DecodeAnswer(body, a.Request.IVR, nil)
 	return AskResult{ID: a.ID, Answer: ans, Err: err}
 }
 

@@ -49,6 +49,7 @@ type Node struct {
 	opts    Options
 	path    string
 	log     *slog.Logger
+	asks    *deciders        // ask steps' decision clients (ask.go)
 	speaker *prompts.Speaker // spoken prompts, cached under data/speech for the node's life
 	snap    atomic.Pointer[call.Snapshot]
 	engine  *media.Engine
@@ -82,9 +83,11 @@ func New(opts Options) (*Node, error) {
 		ctl.close()
 		return nil, err
 	}
+	n.asks = &deciders{log: log}
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
-		Records: ctl.rec.ended,              // call records into the store (records.go)
-		Events:  obs.event, Live: obs.live}) // metrics, webhooks, live calls (observe.go)
+		Records: ctl.rec.ended,             // call records into the store (records.go)
+		Events:  obs.event, Live: obs.live, // metrics, webhooks, live calls (observe.go)
+		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node}) // ask steps (ask.go)
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
@@ -132,6 +135,7 @@ func (n *Node) Close() {
 	}
 	n.engine.Close()
 	n.ctl.close()
+	n.asks.close()
 }
 
 // Reload swaps in a new configuration for new calls; on any error the
