@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -189,6 +190,8 @@ func (v *validator) askDest(path string, d *Destination, m *IVR) {
 		v.errf(path+".ask", "%q: want an http:// or https:// URL", d.Target)
 	} else if u.User != nil {
 		v.errf(path+".ask", "%q: credentials do not belong in the URL (requests are signed with ask.secret)", d.Target)
+	} else if a, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil && !v.c.Ask.AllowPrivate && privateAddr(a) {
+		v.errf(path+".ask", "%q: %s is a loopback, private or link-local address: refused unless ask.allow_private is true", d.Target, a)
 	}
 	if t := d.Timeout.D(); t != 0 && (t < MinAskTimeout || t > MaxAskTimeout) {
 		v.errf(path+".timeout", "%v is out of range %v-%v", t, MinAskTimeout, MaxAskTimeout)
@@ -365,3 +368,11 @@ func answerNode(data []byte) (*yaml.Node, error) {
 
 // errAskTimeout is the reason when the executor's own timer ends the wait.
 var errAskTimeout = errors.New("no answer in time")
+
+// privateAddr: an address an ask may not reach without ask.allow_private
+// (package decide holds the dialled address to the same rule).
+func privateAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() ||
+		netip.MustParsePrefix("100.64.0.0/10").Contains(a)
+}

@@ -112,6 +112,7 @@ ivrs:
       "3": { webhook: "", data: { a: "${vars.x" } }
       "4": { ask: "ftp://x", then: hangup, timeout: 40s }
       "5": { uri: "sip:a@h", fallback: hangup }
+      "6": { ask: "http://169.254.169.254/latest/meta-data/" }
 prompts:
   - { name: p, say: "hello ${caller}" }
 `
@@ -142,6 +143,7 @@ prompts:
 		`keys.4.timeout: 40s is out of range`,
 		`keys.5.fallback: fallback only applies to gather and ask`,
 		`variables are not available here`,
+		`keys.6.ask: "http://169.254.169.254/latest/meta-data/": 169.254.169.254 is a loopback, private or link-local address`,
 	} {
 		assert.Contains(t, joined, want)
 	}
