@@ -108,6 +108,16 @@ func TestAccountLookupFallsBack(t *testing.T) {
 	require.NoError(t, err)
 	down := "http://" + l.Addr().String()
 	require.NoError(t, l.Close())
+	stalled := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select { // never answers: the call's own timer (3 s) ends the wait
+		case <-r.Context().Done():
+		case <-stalled:
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(stalled) }) // runs before slow.Close
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `{"extension": "9999"}`) // no such extension: refused like configuration would be
 	}))
@@ -126,4 +136,48 @@ func TestAccountLookupFallsBack(t *testing.T) {
 			assert.NotContains(t, logs.String(), "s3cret", "the secret is never logged")
 		})
 	}
+}
+
+// A gather on a real call: its two timers are the driver's. Two keys
+// and silence: digit_timeout ends the entry, too short; then nothing at
+// all: the whole-entry timeout ends the second attempt, and the
+// fallback runs.
+func TestGatherTimersOnACall(t *testing.T) {
+	logs := &lockedLog{}
+	node := startConfig(t, writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+extensions:
+  - { number: "1001", contact: "sip:frontdesk@127.0.0.1:5070" }
+ivrs:
+  - id: m
+    extensions: ["300"]
+    prompt: main-choices
+    keys:
+      "1":
+        gather: { prompt: goodbye, min: 4, max: 4, digit_timeout: 500ms, timeout: 1500ms, attempts: 2 }
+        then: { uri: "sip:acct-${digits}@127.0.0.1:5070" }
+        fallback: { extension: "1001" }
+`), func(o *Options) {
+		o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, node.sip.Addr("udp"), "300")
+	require.NoError(t, err)
+	var seq uint16
+	ts := uint32(1000)
+	for _, k := range "112" {
+		sendEvent(t, c, call.Media, 101, byte(k), &seq, ts)
+		ts += 1600
+	}
+	ref, err := c.WaitRequest(sip.REFER, 15*time.Second)
+	require.NoError(t, err, "no REFER")
+	assert.Equal(t, "<sip:frontdesk@127.0.0.1:5070>", ref.GetHeader("Refer-To").Value())
+	out := logs.String()
+	assert.Regexp(t, `msg=invalid .*digits=12 detail=gather`, out)
+	assert.Regexp(t, `msg=timeout .*detail=gather`, out)
+	assert.Regexp(t, `msg=failure .*detail=gather`, out)
 }
