@@ -261,7 +261,7 @@ func (v *validator) gatherDest(path string, d *Destination, m *IVR) {
 	v.dest(path+".fallback", d.Fallback, m)
 }
 
-// gatherDetail is a gather's form in messages.
+// String is a gather's form in messages.
 func (g *Gather) String() string {
 	return fmt.Sprintf("%d-%d keys", g.min(), g.max())
 }
