@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/ivrd/ivrd/cdr"
@@ -42,6 +43,11 @@ type run struct {
 	deadline   *time.Timer
 	deadlineID int
 
+	// maskKeys: a secret gather is collecting (ivr.MaskKeys): keys are
+	// neither logged nor kept in the record or digit events. Atomic: the
+	// media goroutine reads it in deliver.
+	maskKeys atomic.Bool
+
 	live    *liveEntry // this call in the registry of calls in progress
 	playID  int        // the prompt playing, while playing is set
 	playing bool
@@ -76,7 +82,11 @@ func collectorConfig(m ivr.DigitMethods, eventNegotiated bool) dtmf.Config {
 // deliver hands a press to the menu; it runs on the media receive
 // goroutine or a SIP handler, so it never blocks.
 func (r *run) deliver(d dtmf.Digit) {
-	r.log.Info("digit", "key", string(d.Key), "method", d.Method.String())
+	if r.maskKeys.Load() {
+		r.log.Info("digit", "key", "(secret)", "method", d.Method.String())
+	} else {
+		r.log.Info("digit", "key", string(d.Key), "method", d.Method.String())
+	}
 	select {
 	case r.events <- input{ev: ivr.DigitPressed{Key: d.Key}, method: d.Method, at: d.At}:
 	default:
@@ -130,8 +140,10 @@ func (r *run) menu(m *ivr.IVR) {
 		case in := <-r.events:
 			switch ev := in.ev.(type) {
 			case ivr.DigitPressed:
-				r.rec.Keys = append(r.rec.Keys, Key{Key: ev.Key, Method: in.method, At: in.at})
-				r.emit(Event{Type: EventDigit, Menu: r.currentMenu(), Key: ev.Key, Method: in.method})
+				if !r.maskKeys.Load() {
+					r.rec.Keys = append(r.rec.Keys, Key{Key: ev.Key, Method: in.method, At: in.at})
+					r.emit(Event{Type: EventDigit, Menu: r.currentMenu(), Key: ev.Key, Method: in.method})
+				}
 			case ivr.PlaybackDone:
 				if ev.ID == r.playID {
 					r.playing = false
@@ -188,6 +200,8 @@ func (r *run) apply(acts []ivr.Action) {
 			r.stopDeadline()
 		case ivr.Ask:
 			r.ask(a)
+		case ivr.MaskKeys:
+			r.maskKeys.Store(a.On)
 		case ivr.Transfer:
 			r.log.Info("transfer", "dest", a.Dest.String(), "method", a.Method)
 			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeTransfer, Detail: a.Dest.String()}

@@ -493,7 +493,8 @@ func (e *Executor) push(next *IVR) {
 // what is playing stopped and the timer disarmed.
 func (e *Executor) limit(reason string) []Action {
 	acts := append(e.cancelTimer(), e.cancelDeadline()...)
-	e.gather, e.asking = nil, nil
+	acts = append(acts, e.endGather()...)
+	e.asking = nil
 	if e.phase == phasePlaying {
 		acts = append(acts, StopPlayback{ID: e.playID, Prompt: e.playing})
 		e.playing, e.afterPlay = "", nil

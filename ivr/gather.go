@@ -27,6 +27,34 @@ type Gather struct {
 	Pattern       string   `yaml:"pattern"`
 	Attempts      int      `yaml:"attempts"`
 	Var           string   `yaml:"var"`
+	// Secret (a PIN): the keys are kept out of logs, traces, the call
+	// record and digit events; only ${digits} and the ask request
+	// carry them.
+	Secret bool `yaml:"secret"`
+}
+
+// MaskKeys (an action) tells the driver that the keys which follow are
+// a secret gather's (On) or no longer (off): log and record none of them.
+type MaskKeys struct{ On bool }
+
+func (MaskKeys) isAction() {}
+
+// shown is an entry as notes carry it: stars for a secret one.
+func (g *Gather) shown(entry string) string {
+	if g.Secret {
+		return strings.Repeat("*", len(entry))
+	}
+	return entry
+}
+
+// endGather drops the gather in progress, unmasking keys if it masked them.
+func (e *Executor) endGather() []Action {
+	g := e.gather
+	e.gather = nil
+	if g != nil && g.d.Gather.Secret {
+		return []Action{MaskKeys{On: false}}
+	}
+	return nil
 }
 
 // Gather defaults and bounds.
@@ -123,6 +151,9 @@ func (e *Executor) startGather(d *Destination) []Action {
 	}
 	e.gather = g
 	acts := []Action{Note{Event: StepGather, IVR: e.curID()}}
+	if d.Gather.Secret {
+		acts = append(acts, MaskKeys{On: true})
+	}
 	return append(acts, e.gatherAttempt()...)
 }
 
@@ -170,12 +201,12 @@ func (e *Executor) gatherDone() []Action {
 	e.entry = ""
 	acts := append(e.cancelTimer(), e.cancelDeadline()...)
 	if g.d.Gather.accepts(entry, g.re) {
-		e.gather = nil
-		e.digits, e.chosen = entry, entry
+		acts = append(acts, e.endGather()...)
+		e.digits, e.chosen = entry, g.d.Gather.shown(entry)
 		if g.d.Gather.Var != "" {
 			e.setVar(g.d.Gather.Var, entry)
 		}
-		acts = append(acts, Note{Event: StepGathered, IVR: e.curID(), Digits: entry})
+		acts = append(acts, Note{Event: StepGathered, IVR: e.curID(), Digits: g.d.Gather.shown(entry)})
 		return append(acts, e.run(g.d.Then)...)
 	}
 	g.attempts++
@@ -183,10 +214,10 @@ func (e *Executor) gatherDone() []Action {
 	if entry == "" {
 		acts = append(acts, Note{Event: StepTimeout, IVR: e.curID(), Detail: "gather"})
 	} else {
-		acts = append(acts, Note{Event: StepInvalid, IVR: e.curID(), Digits: entry, Detail: "gather"})
+		acts = append(acts, Note{Event: StepInvalid, IVR: e.curID(), Digits: g.d.Gather.shown(entry), Detail: "gather"})
 	}
 	if g.attempts >= g.d.Gather.attempts() {
-		e.gather = nil
+		acts = append(acts, e.endGather()...)
 		e.reason = "failure"
 		acts = append(acts, Note{Event: StepFailure, IVR: e.curID(), Detail: "gather"})
 		return append(acts, e.run(g.d.Fallback)...)

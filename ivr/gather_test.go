@@ -160,3 +160,33 @@ ivrs:
 	require.NotEmpty(t, probs)
 	assert.Contains(t, probs[0].Msg, `unknown field "promtp" (did you mean "prompt"?)`)
 }
+
+func TestSecretGatherShowsNoKeys(t *testing.T) {
+	cfg := `
+ivrs:
+  - id: m
+    extensions: ["300"]
+    prompt: main-choices
+    keys:
+      "1":
+        gather: { prompt: main-choices, min: 4, max: 4, secret: true, attempts: 2 }
+        then: { uri: "sip:pin-${digits}@127.0.0.1" }
+        fallback: hangup
+`
+	out := simGather(t, cfg, "wait:2s,1,wait:2s,12#,wait:3s,4321")
+	assert.Contains(t, out, `"event":"invalid","ivr":"m","digits":"**","detail":"gather"`)
+	assert.Contains(t, out, `"event":"gathered","ivr":"m","digits":"****"`)
+	assert.Contains(t, out, `"target":"sip:pin-4321@127.0.0.1"`, "${digits} carries them")
+
+	c, err := Parse([]byte(cfg))
+	require.NoError(t, err)
+	e := NewExecutor(c, c.IVRByID("m"), "555", time.Now())
+	e.Handle(Started{})
+	acts := e.Handle(DigitPressed{Key: '1'})
+	assert.Contains(t, acts, MaskKeys{On: true})
+	for _, k := range "432" {
+		e.Handle(DigitPressed{Key: byte(k)})
+	}
+	acts = e.Handle(DigitPressed{Key: '1'})
+	assert.Contains(t, acts, MaskKeys{On: false}, "keys are shown again once the gather is over")
+}

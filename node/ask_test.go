@@ -181,3 +181,45 @@ ivrs:
 	assert.Regexp(t, `msg=timeout .*detail=gather`, out)
 	assert.Regexp(t, `msg=failure .*detail=gather`, out)
 }
+
+// A secret gather (a PIN) on a real call: its keys reach the next step
+// but not the log.
+func TestSecretGatherKeepsKeysOutOfTheLog(t *testing.T) {
+	logs := &lockedLog{}
+	node := startConfig(t, writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+extensions:
+  - { number: "1001", contact: "sip:frontdesk@127.0.0.1:5070" }
+ivrs:
+  - id: m
+    extensions: ["300"]
+    prompt: main-choices
+    keys:
+      "2":
+        gather: { prompt: goodbye, min: 4, max: 4, secret: true, var: pin }
+        then: { webhook: "", data: { pin: "${vars.pin}" }, then: { extension: "1001" } }
+`), func(o *Options) { o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})) })
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, node.sip.Addr("udp"), "300")
+	require.NoError(t, err)
+	var seq uint16
+	ts := uint32(1000)
+	for _, k := range "29753" {
+		sendEvent(t, c, call.Media, 101, byte(k), &seq, ts)
+		ts += 1600
+	}
+	ref, err := c.WaitRequest(sip.REFER, 10*time.Second)
+	require.NoError(t, err, "no REFER")
+	assert.Equal(t, "<sip:frontdesk@127.0.0.1:5070>", ref.GetHeader("Refer-To").Value())
+	out := logs.String()
+	assert.Contains(t, out, "key=2 ")
+	assert.Equal(t, 4, strings.Count(out, "key=(secret)"), out)
+	assert.Contains(t, out, "digits=****")
+	for _, k := range []string{"key=9", "key=7", "key=5", "key=3", "9753"} {
+		assert.NotContains(t, out, k)
+	}
+}
