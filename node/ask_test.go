@@ -200,7 +200,9 @@ ivrs:
       "2":
         gather: { prompt: goodbye, min: 4, max: 4, secret: true, var: pin }
         then: { webhook: "", data: { pin: "${vars.pin}" }, then: { extension: "1001" } }
-`), func(o *Options) { o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})) })
+`), func(o *Options) {
+		o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
