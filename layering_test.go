@@ -88,7 +88,10 @@ func rules() []rule {
 			not: ivrd("node/nodetest", "e2e")},
 		{pkg: "node/nodetest", says: "a test peer: production code must not import it; it must not import node",
 			not: ivrd("node")},
+		{pkg: "internal/testenv", says: "test support (is the race detector on): imported by tests only; imports no ivrd package",
+			not: []string{module}},
 		{pkg: "e2e", says: "system tests of the binary: no code outside its tests; nothing may import it", only: []string{}},
+		{pkg: "e2e/wideband", says: "system tests of wideband calls: no code outside its tests; nothing may import it", only: []string{}},
 		{pkg: "store/storetest", says: "imported only by tests; imports no ivrd package",
 			not: []string{module}},
 		{pkg: "call", says: "must not be imported by sip, media, dtmf or ivr (their rows); must not import api, webhook, decide or observe, nor prometheus",
@@ -103,12 +106,18 @@ func rules() []rule {
 			only: ivrd("call")},
 		{pkg: "webhook", says: "of ivrd imports store and ivr only; must not import call, sip, media or observe",
 			not: ivrd("call", "sip", "media", "observe"), only: ivrd("store", "ivr")},
-		{pkg: "api/...", says: "must not import sip, media or call: it never touches a call",
+		{pkg: "api", says: "must not import sip, media or call: it never touches a call",
 			not: ivrd("sip", "media", "call")},
+		{pkg: "api/edit", says: "knows nothing of HTTP; must not import api or its vendor packages, sip, media or call",
+			not: join(ivrd("sip", "media", "call"), []string{"net/http"}), only: ivrd("ivr", "store")},
+		{pkg: "api/zendesk", says: "must not import api, sip, media or call", not: ivrd("sip", "media", "call"), only: ivrd("api/edit", "ivr", "store")},
+		{pkg: "api/yeastar", says: "must not import api, sip, media or call", not: ivrd("sip", "media", "call"), only: ivrd("api/edit", "ivr", "store")},
+		{pkg: "api/wazo", says: "must not import api, sip, media or call", not: ivrd("sip", "media", "call"), only: ivrd("api/edit", "ivr", "store")},
+		{pkg: "api/apitest", says: "serves the API for the vendor packages' tests; imported only by tests"},
 		{pkg: "ui", says: "imports only the standard library: must not import api, store, ivr or any package that runs calls",
 			not: []string{module}, stdOnly: true},
-		{pkg: "bench/ivrload", says: "must not import ivrd's sip, media, call or ivr; imports no ivrd package at all",
-			not: []string{module}},
+		{pkg: "bench/ivrload", says: "must not import ivrd's sip, media, call or ivr; of ivrd it imports package audio alone (the G.722 encoder)",
+			not: ivrd("sip", "media", "call", "ivr", "prompts", "dtmf", "store", "node"), only: ivrd("audio")},
 		{pkg: "cmd/ivrload", says: "flags and output only; the engine is bench/ivrload, which must not import ivrd's server packages",
 			only: ivrd("bench/ivrload")},
 		// Wiring and holders of files: no import rule of their own
@@ -122,7 +131,7 @@ func rules() []rule {
 // testPeers are the packages written for tests (a test double or test
 // data of the package above them): production code never imports them.
 func testPeers() []string {
-	return ivrd("sip/siptest", "dtmf/dtmftest", "store/storetest", "node/nodetest")
+	return ivrd("sip/siptest", "dtmf/dtmftest", "store/storetest", "node/nodetest", "api/apitest")
 }
 
 // joinerAllowed: "call is the only library package that joins sip, media, dtmf

@@ -12,6 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ivrd/ivrd/api/wazo"
+	"github.com/ivrd/ivrd/api/yeastar"
+	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 )
@@ -47,7 +50,7 @@ func needsWrite(r *http.Request) bool {
 		return false
 	}
 	switch r.URL.Path {
-	case "/api/v1/validate", "/api/v1/simulate", yeastarQuery:
+	case "/api/v1/validate", "/api/v1/simulate", yeastar.QueryPath:
 		return false
 	}
 	return true
@@ -56,15 +59,15 @@ func needsWrite(r *http.Request) bool {
 // authError answers a refused request in the shape its API uses.
 func authError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	switch {
-	case isYeastar(r):
-		writeYeastarError(w, yeastarAuthCode, msg)
-	case isZendesk(r):
+	case yeastar.Owns(r):
+		yeastar.AuthError(w, r, status, msg)
+	case zendesk.Owns(r):
 		if status == http.StatusUnauthorized {
 			msg = "Couldn't authenticate you"
 		}
-		writeZendeskError(w, status, code, msg)
-	case isWazo(r):
-		writeWazoError(w, status, msg)
+		zendesk.WriteError(w, status, code, msg)
+	case wazo.Owns(r):
+		wazo.WriteError(w, status, msg)
 	default:
 		writeError(w, status, code, msg)
 	}
@@ -82,17 +85,17 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 	}
 	auth := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(auth, "Bearer ")
-	if isYeastar(r) && auth == "" {
+	if yeastar.Owns(r) && auth == "" {
 		// The Yeastar API passes its token in the query (?token=).
 		auth = r.URL.Query().Get("token")
 		tok, ok = auth, auth != ""
 	}
-	if isWazo(r) && auth == "" {
+	if wazo.Owns(r) && auth == "" {
 		// Wazo's confd takes its token in X-Auth-Token.
 		auth = r.Header.Get("X-Auth-Token")
 		tok, ok = auth, auth != ""
 	}
-	if isZendesk(r) && strings.HasPrefix(auth, "Basic ") {
+	if zendesk.Owns(r) && strings.HasPrefix(auth, "Basic ") {
 		// Zendesk's basic auth: "{email}/token" and the API token.
 		user, pass, basic := r.BasicAuth()
 		tok, ok = pass, basic && strings.HasSuffix(user, "/token") && pass != ""

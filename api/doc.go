@@ -3,11 +3,16 @@
 // keys and destinations; prompts; validate; simulate), its OpenAPI
 // document, and the token authentication every route needs. It reads and
 // writes configuration only through the store, which validates every
-// change as a whole; the server picks changes up from the store.
+// change as a whole; the server picks changes up from the store. A PATCH
+// is written through edit.Update, the one read/change/Put loop every API
+// shares (api/edit).
 //
-// Two seed APIs are served on the same IVRs for their users' scripts:
-// Yeastar's IVR query/update (yeastar.go) and Zendesk Talk's IVR routes
-// (zendesk.go), each with its own request, answer and error shapes.
+// Three seed APIs are served on the same IVRs for their users' scripts,
+// each in its own package with its own request, answer and error shapes,
+// mounted here: Yeastar's IVR query/update (api/yeastar), Zendesk Talk's
+// IVR routes (api/zendesk) and Wazo confd's schedules and incalls
+// (api/wazo). api authenticates their requests and answers a refused one
+// in the API's own shape.
 //
 // api uses net/http and encoding/json only. It must not import sip, media
 // or call: it never touches a call.

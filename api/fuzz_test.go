@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ivrd/ivrd/api/edit"
+	"github.com/ivrd/ivrd/api/yeastar"
+	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/examples"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
@@ -56,12 +59,12 @@ func FuzzAPIRequest(f *testing.F) {
 		case 6:
 			method, path = "PUT", "/api/v1/schedules/"
 		case 7:
-			path = yeastarQuery
+			path = yeastar.QueryPath
 		case 8:
-			path = yeastarUpdate
+			path = yeastar.UpdatePath
 		case 9:
 			// The example's main menu in the Zendesk routes API.
-			path = fmt.Sprintf("%s/%d/menus/%d/routes", zdBase, zdID("ivr", "main"), zdID("ivr", "main"))
+			path = fmt.Sprintf("%s/%d/menus/%d/routes", zendesk.Base, edit.IntID("ivr", "main"), edit.IntID("ivr", "main"))
 		}
 		if method != "POST" {
 			if id == "" || !validPathSegment(id) {

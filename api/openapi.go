@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ivrd/ivrd/api/wazo"
+	"github.com/ivrd/ivrd/api/yeastar"
+	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 )
@@ -266,36 +269,13 @@ func buildOpenAPI() obj {
 	paths["/api/v1/audit"] = obj{"get": op("the audit log, newest first", obj{"200": response("entries", obj{"type": "object",
 		"properties": obj{"items": obj{"type": "array", "items": ref("AuditEntry")}, "next_before": obj{"type": "integer"}}})},
 		obj{"parameters": []any{queryParam("limit", "1-500", obj{"type": "integer"}), queryParam("before", "entries older than this id", obj{"type": "integer"})}})}
-	yeastarOp := func(summary string) obj {
-		return obj{"post": obj{"summary": summary + " (Yeastar's API: HTTP 200 with status Success or Failed, errcode, errmsg)",
-			"security":    []any{obj{"yeastarToken": []any{}}},
-			"requestBody": obj{"content": jsonContent(obj{"type": "object"})},
-			"responses":   obj{"200": response("status, and for a query the ivr list", obj{"type": "object"})}}}
-	}
-	paths[yeastarQuery] = yeastarOp("query IVRs by number (ivrid: \"6500,6501\"; none: all)")
-	paths[yeastarUpdate] = yeastarOp("update an IVR by number: ivrnumber, ivrname, promptrepeat 1-5, responsetimeout 1-10, digittimeout 1-10, dialext")
-	zdOp := func(summary string) obj {
-		return obj{"summary": summary + " (Zendesk Talk's IVR routes API; basic auth {email}/token:{api_token})",
-			"security":  []any{obj{"zendeskBasic": []any{}}},
-			"responses": obj{"default": response("Zendesk's shapes: ivrs, ivr_routes, ivr_route; errors {error, description}", obj{"type": "object"})}}
-	}
-	zdWrite := func(summary string) obj {
-		o := zdOp(summary)
-		o["requestBody"] = obj{"content": jsonContent(obj{"type": "object"})}
-		return o
-	}
-	paths[zdBase] = obj{"get": zdOp("list IVRs with their menus and routes")}
-	intParam := func(name string) obj {
-		return obj{"name": name, "in": "path", "required": true, "schema": obj{"type": "integer"}}
-	}
-	paths[zdBase+"/{ivr_id}/menus/{menu_id}/routes"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id")},
-		"get": zdOp("list a menu's routes (per_page, page)"), "post": zdWrite("create a route")}
-	paths[zdBase+"/{ivr_id}/menus/{menu_id}/routes/{route_id}"] = obj{"parameters": []any{intParam("ivr_id"), intParam("menu_id"), intParam("route_id")},
-		"get": zdOp("show a route"), "put": zdWrite("update a route"), "delete": zdOp("delete a route (204)")}
-	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
+	yeastar.AddOpenAPI(paths, schemas)                 // api/yeastar
+	zendesk.AddOpenAPI(paths, schemas)                 // api/zendesk
+	paths["/api/v1/whoami"] = whoamiPath()             // whoami.go
+	paths["/api/v1/trunks/status"] = trunkStatusPath() // trunk_status.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
-	addCallPaths(paths, schemas) // live calls, history, stats (openapi_calls.go)
-	addWazoPaths(paths, schemas) // Wazo confd schedules (wazo_http.go)
+	addCallPaths(paths, schemas)    // live calls, history, stats (openapi_calls.go)
+	wazo.AddOpenAPI(paths, schemas) // Wazo confd schedules (api/wazo)
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "ivrd management API", "version": "1",

@@ -12,12 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivrd/ivrd/api/edit"
 	"github.com/ivrd/ivrd/store"
 )
 
 // resourceHandler serves one kind's CRUD routes.
 type resourceHandler struct {
 	s    *Server
+	st   edit.Resources
 	kind store.Kind
 }
 
@@ -143,7 +145,7 @@ func (h *resourceHandler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		after = string(b)
 	}
-	all, err := h.s.st.List(r.Context(), h.kind)
+	all, err := h.st.List(r.Context(), h.kind)
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -180,7 +182,7 @@ func (h *resourceHandler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *resourceHandler) get(w http.ResponseWriter, r *http.Request) {
-	res, err := h.s.st.Get(r.Context(), h.kind, r.PathValue("id"))
+	res, err := h.st.Get(r.Context(), h.kind, r.PathValue("id"))
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -208,7 +210,7 @@ func (h *resourceHandler) create(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.s.st.Create(r.Context(), who(r), h.kind, body)
+	res, err := h.st.Create(r.Context(), who(r), h.kind, body)
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -226,7 +228,7 @@ func (h *resourceHandler) put(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	res, err := h.s.st.Put(r.Context(), who(r), h.kind, r.PathValue("id"), body, v)
+	res, err := h.st.Put(r.Context(), who(r), h.kind, r.PathValue("id"), body, v)
 	if err != nil {
 		h.s.storeError(w, r, err)
 		return
@@ -252,30 +254,15 @@ func (h *resourceHandler) patch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id := r.PathValue("id")
-	for attempt := 0; ; attempt++ {
-		cur, err := h.s.st.Get(r.Context(), h.kind, id)
-		if err != nil {
-			h.s.storeError(w, r, err)
-			return
-		}
-		if v != 0 && cur.Version != v {
-			writeError(w, http.StatusPreconditionFailed, "version_conflict",
-				fmt.Sprintf("%s %q is at version %d, not %d", h.kind.Singular(), id, cur.Version, v))
-			return
-		}
-		body := mergePatch(cur.Body, patch)
-		res, err := h.s.st.Put(r.Context(), who(r), h.kind, id, body, cur.Version)
-		if errors.Is(err, store.ErrConflict) && v == 0 && attempt < 10 {
-			continue
-		}
-		if err != nil {
-			h.s.storeError(w, r, err)
-			return
-		}
-		h.written(w, res, http.StatusOK)
+	res, err := edit.Update(r.Context(), h.st, who(r), h.kind, r.PathValue("id"), v, func(body *map[string]any) error {
+		*body = mergePatch(*body, patch)
+		return nil
+	})
+	if err != nil {
+		h.s.storeError(w, r, err)
 		return
 	}
+	h.written(w, res, http.StatusOK)
 }
 
 // mergePatch merges patch into target. A destination (a key's value,
@@ -314,7 +301,7 @@ func (h *resourceHandler) delete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	if _, err := h.s.st.Delete(r.Context(), who(r), h.kind, r.PathValue("id"), v); err != nil {
+	if _, err := h.st.Delete(r.Context(), who(r), h.kind, r.PathValue("id"), v); err != nil {
 		h.s.storeError(w, r, err)
 		return
 	}

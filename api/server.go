@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ivrd/ivrd/api/wazo"
+	"github.com/ivrd/ivrd/api/yeastar"
+	"github.com/ivrd/ivrd/api/zendesk"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/store"
@@ -41,6 +44,9 @@ type Config struct {
 	// hang-up, transfer: calls.go); Node names this node in them.
 	Calls CallControl
 	Node  string
+	// Trunks, when set, is the running server's trunk registrations
+	// (GET /api/v1/trunks/status: trunk_status.go).
+	Trunks TrunkStates
 	// FailLimit failed authentications per FailWindow from one address
 	// are allowed; more get 429 until the window has passed.
 	FailLimit  int
@@ -89,7 +95,7 @@ func New(cfg Config) *Server {
 func (s *Server) routes() {
 	m := s.mux
 	for _, k := range store.Kinds {
-		h := &resourceHandler{s: s, kind: k}
+		h := &resourceHandler{s: s, st: s.st, kind: k}
 		base := "/api/v1/" + string(k)
 		m.HandleFunc("GET "+base, h.list)
 		m.HandleFunc("POST "+base, h.create)
@@ -107,13 +113,13 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/validate", s.validate)
 	m.HandleFunc("POST /api/v1/simulate", s.simulate)
 	m.HandleFunc("GET /api/v1/audit", s.audit)
-	m.HandleFunc("GET /api/v1/whoami", s.whoami) // whoami.go
+	m.HandleFunc("GET /api/v1/whoami", s.whoami)             // whoami.go
+	m.HandleFunc("GET /api/v1/trunks/status", s.trunkStatus) // trunk_status.go
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
-	m.HandleFunc("POST "+yeastarQuery, s.yeastarQuery) // yeastar.go: the seed's own API
-	m.HandleFunc("POST "+yeastarUpdate, s.yeastarUpdate)
-	s.zendeskRoutes(m) // zendesk.go: the seed's own API
-	s.wazoRoutes(m)    // wazo.go, wazo_http.go: Wazo confd's schedules and incalls
-	s.callRoutes()     // live calls, history, stats (calls.go, history.go)
+	yeastar.New(yeastar.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/yeastar: the seed's own API
+	zendesk.New(zendesk.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/zendesk: the seed's own API
+	wazo.New(wazo.Config{Store: s.st, Log: s.log, Who: who, Internal: s.storeError}).Routes(m) // api/wazo: Wazo confd's schedules and incalls
+	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
@@ -137,7 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		limit = s.cfg.MaxUpload
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	if isZendesk(r) {
+	if zendesk.Owns(r) {
 		// Zendesk's routes work with and without ".json".
 		r.URL.Path = strings.TrimSuffix(r.URL.Path, ".json")
 	}

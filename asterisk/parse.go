@@ -203,13 +203,13 @@ func addStep(e *Extension, s string, n int, raw string) error {
 		prio, label = prio[:i], prio[i+1:len(prio)-1]
 	}
 	step := Step{Label: label, Line: n, Text: strings.TrimSpace(raw)}
-	switch {
-	case prio == "n":
+	switch prio {
+	case "n":
 		step.Priority = 1
 		if len(e.Steps) > 0 {
 			step.Priority = e.Steps[len(e.Steps)-1].Priority + 1
 		}
-	case prio == "s" || prio == "hint":
+	case "s", "hint":
 		return nil // hints are for presence, not calls
 	default:
 		p, err := strconv.Atoi(prio)

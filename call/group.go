@@ -94,7 +94,7 @@ func (r *run) ringGroup(id string) error {
 	}
 	start := 0
 	if g.Strategy == ivr.StrategyRotate {
-		start = r.h.rotation.take(g.ID, len(members))
+		start = r.h.rotationStart(g.ID, len(members))
 	}
 	var last error
 	for i := range members {

@@ -43,6 +43,9 @@ type Options struct {
 	// checked, asked for with the configuration each call started with;
 	// nil: store.Voicemail in the configuration's voicemail_dir.
 	Voicemail func(cfg *ivr.Config) Voicemail
+	// Shared keeps PIN lockouts and ring group rotation for the whole
+	// cluster (shared.go); nil: per node, in memory.
+	Shared Shared
 	// Decider answers ask steps, asked for with the configuration each
 	// call started with (its ask: settings); nil, or nil returned: every
 	// ask takes its fallback.

@@ -71,18 +71,19 @@ func (r *run) vmLogin(target string) (string, bool, error) {
 			return "", false, err
 		}
 		b := cfg.VoicemailBoxByID(box)
-		if b != nil && r.h.pins.locked(box, time.Now()) {
+		pins := r.h.pinGuard()
+		if b != nil && pins.locked(box, time.Now()) {
 			r.log.Warn("voicemail login refused: box locked", "box", box)
 			_, err := r.say("vm-locked")
 			return "", false, err
 		}
 		if b.CheckPIN(pin) {
-			r.h.pins.succeeded(box)
+			pins.succeeded(box)
 			r.log.Info("voicemail login", "box", box)
 			return box, true, nil
 		}
 		if b != nil {
-			r.h.pins.failed(box, b.LockoutAfter, b.Lockout.D(), time.Now())
+			pins.failed(box, b.LockoutAfter, b.Lockout.D(), time.Now())
 		}
 		r.log.Info("voicemail login failed", "box", box, "attempt", attempt+1)
 		if _, err := r.say("vm-incorrect"); err != nil {

@@ -91,6 +91,8 @@ type SIPServer struct {
 	// sources a trunk's inbound_from names are exempt. 0: the default,
 	// negative: off.
 	Limits SourceLimits `yaml:"limits"`
+	// TLS (ivrd addition): certificate and key of tls:// listeners.
+	TLS SIPTLS `yaml:"tls"`
 }
 
 // SourceLimits are server.sip.limits, per source IP address.
@@ -112,6 +114,29 @@ type Media struct {
 	Codecs   []string `yaml:"codecs"`
 	DTMF     []string `yaml:"dtmf"`
 	Inband   string   `yaml:"inband"`
+	// RealtimePriority (ivrd addition) is the SCHED_FIFO priority the
+	// media pacer threads ask for (1-49; absent: 10; 0: none). Without
+	// the right to it (LimitRTPRIO or CAP_SYS_NICE) they run at normal
+	// priority, said once in the log.
+	RealtimePriority *int `yaml:"realtime_priority"`
+	// SRTP: off | optional | required (SRTPMode); a trunk's own srtp wins.
+	SRTP string `yaml:"srtp"`
+	// SRTPInsecureSignalling lets SDES keys travel over UDP and TCP SIP,
+	// where anyone on the path reads them.
+	SRTPInsecureSignalling bool `yaml:"srtp_insecure_signalling"`
+}
+
+// DefaultRealtimePriority is the pacers' SCHED_FIFO priority when
+// server.media.realtime_priority is absent: above every normal thread,
+// below the kernel's own real-time work (which runs at 50 and up).
+const DefaultRealtimePriority = 10
+
+// PacerPriority is server.media.realtime_priority with its default.
+func (m Media) PacerPriority() int {
+	if m.RealtimePriority == nil {
+		return DefaultRealtimePriority
+	}
+	return *m.RealtimePriority
 }
 
 // API configures the management HTTP server.
@@ -141,6 +166,18 @@ type Trunk struct {
 	Strip       int      `yaml:"strip"`
 	Prefix      string   `yaml:"prefix"`
 	InboundFrom []string `yaml:"inbound_from"`
+	// Register and RegistrationBlock (ivrd addition): register: true, or
+	// a block under either name, has ivrd REGISTER with the trunk
+	// (trunk_transport.go).
+	Register          TrunkRegistration `yaml:"register"`
+	RegistrationBlock TrunkRegistration `yaml:"registration"`
+	// TLS (ivrd addition): how the trunk's certificate is checked.
+	TLS  TrunkTLS `yaml:"tls"`
+	SRTP string   `yaml:"srtp"` // "": server.media.srtp
+	// Codecs (ivrd addition) is the trunk's own codec preference (PCMU,
+	// PCMA, G722), for calls it brings in and calls placed through it;
+	// empty: server.media.codecs.
+	Codecs []string `yaml:"codecs"`
 }
 
 // Extension is an internal extension.
@@ -179,6 +216,12 @@ type DialOut struct {
 	Allow []string `yaml:"allow"`
 }
 
+// KeyInfo is one key's entry in IVR.KeyInfo.
+type KeyInfo struct {
+	ID   int64    `yaml:"id"`
+	Tags []string `yaml:"tags"`
+}
+
 // IVR is one menu.
 type IVR struct {
 	ID              string   `yaml:"id"`
@@ -210,6 +253,11 @@ type IVR struct {
 	// Language (ivrd addition): entering this menu switches the call's
 	// prompts to this language (language.go).
 	Language string `yaml:"language"`
+	// KeyInfo (ivrd addition) is what the vendor APIs keep about a key
+	// beyond where it leads, by key: a stable integer id (Zendesk's route
+	// id, which stays with the route when its keypress changes) and tags
+	// (Zendesk's options.tags). Calls do not use it.
+	KeyInfo map[string]*KeyInfo `yaml:"key_info"`
 
 	// set holds the fields the file wrote, so that an explicit 0 (an
 	// error) is told from a field left out (the default).

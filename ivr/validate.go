@@ -2,6 +2,8 @@ package ivr
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,10 +168,33 @@ func (v *validator) ivrs() {
 			dialled[e] = m.ID
 		}
 	}
+	keyIDs := map[int64]string{} // key_info ids are unique across menus
 	for i, m := range v.c.IVRs {
 		if m != nil {
-			v.ivr(fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i)), m)
+			path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
+			v.ivr(path, m)
+			v.keyInfo(path, m, keyIDs)
 		}
+	}
+}
+
+// keyInfo checks the ids the vendor APIs keep for keys: positive, and
+// each naming one key of one menu (a client holds them across edits).
+func (v *validator) keyInfo(path string, m *IVR, seen map[int64]string) {
+	for _, k := range slices.Sorted(maps.Keys(m.KeyInfo)) {
+		info := m.KeyInfo[k]
+		if info == nil || info.ID == 0 {
+			continue
+		}
+		p := path + ".key_info." + k + ".id"
+		if info.ID < 0 {
+			v.errf(p, "%d: want a positive integer", info.ID)
+			continue
+		}
+		if other, dup := seen[info.ID]; dup {
+			v.errf(p, "%d is already the id of %s", info.ID, other)
+		}
+		seen[info.ID] = fmt.Sprintf("key %s of ivr %q", k, m.ID)
 	}
 }
 

@@ -21,6 +21,17 @@ type EngineConfig struct {
 	// 1 ms schedule (the metrics' pacer lateness); it runs on the pacer
 	// loop, so it must be quick and must not block.
 	OnLate func(late time.Duration)
+	// RealtimePriority, when above 0, has each pacer lock its loop to an
+	// OS thread and ask for SCHED_FIFO at that priority (Linux): sending
+	// on time is what callers hear, and a busy host's other processes
+	// then wait for the pacers rather than the other way round. Refused
+	// (no RLIMIT_RTPRIO, no CAP_SYS_NICE), the pacers run as before and
+	// Scheduling says why.
+	RealtimePriority int
+	// OverloadGuard makes Overloaded report the pacers' lateness
+	// (overload.go); off, it is always false (an engine used without the
+	// server's admission, as in the SIP layer's own tests).
+	OverloadGuard bool
 }
 
 // Engine owns the port pool and the pacers shared by every session.
@@ -56,7 +67,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, log: cfg.Log, inUse: map[int]bool{}}
 	for i := 0; i < cfg.Pacers; i++ {
-		p, err := newPacer(cfg.Log, cfg.OnLate)
+		p, err := newPacer(cfg.Log, cfg.OnLate, cfg.RealtimePriority)
 		if err != nil {
 			e.Close() // stops the pacers already started
 			return nil, err

@@ -28,6 +28,11 @@ type pacer struct {
 	pos   int // next slot to serve
 	batch []*Session
 	sys   pacerSys
+	// sched says how the loop is scheduled ("SCHED_FIFO 10", or
+	// "normal: " and why), realtime whether it got real-time priority;
+	// both set before the loop starts.
+	sched    string
+	realtime bool
 }
 
 func (p *pacer) load() int { return int(p.count.Load()) }
@@ -94,14 +99,15 @@ type lateness struct {
 	report func(time.Duration) // nil: nobody listens
 	epoch  time.Time
 	ticks  int64
+	load   loadWindow
 }
 
 // tick counts k periods elapsed and reports how late this wake-up is.
 func (l *lateness) tick(k int64) {
-	if l.report == nil {
-		return
-	}
 	l.ticks += k
-	late := time.Since(l.epoch.Add(time.Duration(l.ticks) * time.Millisecond))
-	l.report(max(late, 0))
+	late := max(time.Since(l.epoch.Add(time.Duration(l.ticks)*time.Millisecond)), 0)
+	l.load.add(k, late)
+	if l.report != nil {
+		l.report(late)
+	}
 }

@@ -43,8 +43,11 @@ func (r *rxState) wait(started bool) {
 	}
 }
 
-func newPacer(log *slog.Logger, onLate func(time.Duration)) (*pacer, error) {
+func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, error) {
 	p := &pacer{log: log, late: lateness{report: onLate}}
+	if prio > 0 {
+		p.sched = "normal: real-time pacing is implemented on Linux only"
+	}
 	p.sys = pacerSys{tick: time.NewTicker(time.Millisecond), last: time.Now(), done: make(chan struct{})}
 	p.late.epoch = p.sys.last
 	p.wg.Add(1)

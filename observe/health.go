@@ -15,9 +15,14 @@ type Health struct {
 	Listening func() bool
 	// Draining is sip.Server.Draining: the state OPTIONS answers 503 in.
 	Draining func() bool
+	// Overloaded is media.Engine.Overloaded: OPTIONS answers 503 then too.
+	Overloaded func() bool
 	// Capacity is how many more calls the server can take (free RTP
 	// port pairs); nil: unlimited.
 	Capacity func() int
+	// Trunks are the trunks' outbound registrations: not ready while one
+	// has failed (trunks.go).
+	Trunks func() []TrunkGauge
 }
 
 // Check is one readiness condition as /readyz reports it.
@@ -78,12 +83,22 @@ func (h *Health) Checks(ctx context.Context) []Check {
 		}
 		out = append(out, c)
 	}
+	if h.Overloaded != nil {
+		c := Check{Name: "not_overloaded", OK: !h.Overloaded()}
+		if !c.OK {
+			c.Detail = "the media pacers keep waking late: new calls are refused (SIP 503) until they catch up"
+		}
+		out = append(out, c)
+	}
 	if h.Capacity != nil {
 		c := Check{Name: "capacity", OK: h.Capacity() > 0}
 		if !c.OK {
 			c.Detail = "no free RTP port pair for another call"
 		}
 		out = append(out, c)
+	}
+	if h.Trunks != nil {
+		out = append(out, trunkCheck(h.Trunks))
 	}
 	return out
 }

@@ -18,6 +18,16 @@ type Gauges struct {
 	ActiveCalls func() int
 	Ports       func() (inUse, total int) // the RTP port pool
 	Draining    func() bool
+	// Overloaded is media.Engine.Overloaded: the pacers keep waking late
+	// and new calls are refused.
+	Overloaded func() bool
+	// Realtime: the media pacers run at real-time priority.
+	Realtime func() bool
+	// Trunks are the trunks' outbound registrations (sip.Server's
+	// Registrations); TLSHandshakeFailures its failed inbound TLS
+	// handshakes (trunks.go).
+	Trunks               func() []TrunkGauge
+	TLSHandshakeFailures func() uint64
 }
 
 // Metrics holds every collector. Labels are bounded sets only: no call
@@ -100,10 +110,33 @@ func NewMetrics(g Gauges) *Metrics {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_rtp_ports_total", Help: "RTP port pairs in the configured range."},
 			func() float64 { _, n := g.Ports(); return float64(n) }))
 	}
+	if g.Trunks != nil || g.TLSHandshakeFailures != nil {
+		f(newTrunkCollector(g.Trunks, g.TLSHandshakeFailures))
+	}
 	if g.Draining != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},
 			func() float64 {
 				if g.Draining() {
+					return 1
+				}
+				return 0
+			}))
+	}
+	if g.Realtime != nil {
+		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_pacer_realtime",
+			Help: "1 when the media pacer threads run at SCHED_FIFO priority (server.media.realtime_priority), 0 at normal priority."},
+			func() float64 {
+				if g.Realtime() {
+					return 1
+				}
+				return 0
+			}))
+	}
+	if g.Overloaded != nil {
+		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_media_overloaded",
+			Help: "1 while the media pacers keep waking late: new calls and OPTIONS get 503."},
+			func() float64 {
+				if g.Overloaded() {
 					return 1
 				}
 				return 0

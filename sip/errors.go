@@ -23,6 +23,9 @@ var (
 	ErrDraining         = errors.New("server is draining: calls in progress finish, new ones go elsewhere")
 	ErrBadInviteRequest = errors.New("malformed INVITE")
 	ErrNotListening     = errors.New("no SIP listener to send from")
+	// ErrOverloaded: the media engine's pacers keep waking late (see
+	// media.Engine.Overloaded): a new call would degrade every call.
+	ErrOverloaded = errors.New("media engine overloaded: new calls refused until the calls up are paced on time again")
 )
 
 // SDPError is an offer that could not be parsed.
@@ -53,6 +56,7 @@ func rejection(err error) (code int, reason string, hdrs []sip.Header) {
 		return sip.NewHeader("Warning", fmt.Sprintf("%d ivrd %q", code, err.Error()))
 	}
 	var sdpErr *SDPError
+	var srtpErr *SRTPError
 	var unsup *UnsupportedError
 	var small *IntervalTooSmallError
 	switch {
@@ -70,11 +74,13 @@ func rejection(err error) (code int, reason string, hdrs []sip.Header) {
 		return 415, "Unsupported Media Type", []sip.Header{sip.NewHeader("Accept", "application/sdp")}
 	case errors.As(err, &sdpErr):
 		return 400, "Bad SDP", []sip.Header{warn(399)}
+	case errors.As(err, &srtpErr): // srtp.go: the offer's SRTP, named in the Warning (never its keys)
+		return 488, "Not Acceptable Here", []sip.Header{warn(srtpErr.Warn)}
 	case errors.Is(err, ErrAddressFamily): // sdp.go: IPv6 media, IPv4 only here
 		return 488, "Not Acceptable Here", []sip.Header{warn(301)}
 	case errors.Is(err, ErrNoCommonCodec):
 		return 488, "Not Acceptable Here", []sip.Header{warn(304)}
-	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing), errors.Is(err, ErrDraining):
+	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing), errors.Is(err, ErrDraining), errors.Is(err, ErrOverloaded):
 		return 503, "Service Unavailable", []sip.Header{sip.NewHeader("Retry-After", "5")}
 	case errors.Is(err, ErrBadInviteRequest):
 		return 400, "Bad Request", []sip.Header{warn(399)}

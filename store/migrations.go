@@ -172,6 +172,39 @@ UPDATE call_records SET outcome_detail = CASE
 UPDATE call_records SET outcome_detail = substr(outcome_detail, 1, length(outcome_detail) - 5) WHERE outcome_done = 1 AND outcome_detail LIKE '% done';
 UPDATE call_records SET outcome_detail = substr(outcome_detail, 1, length(outcome_detail) - 11) WHERE outcome_operator = 1 AND outcome_detail LIKE '% (operator)';
 CREATE INDEX call_records_outcome ON call_records (outcome_kind, invite_at)`, ""},
+	// 5: state a cluster shares for calls (shared.go): each voicemail
+	// box's wrong-PIN count and lockout, each rotate group's next member.
+	{5, `
+CREATE TABLE pin_guard (
+	box TEXT PRIMARY KEY,
+	fails INTEGER NOT NULL DEFAULT 0,
+	locked_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE group_rotation (
+	group_id TEXT PRIMARY KEY,
+	taken BIGINT NOT NULL DEFAULT 0
+)`, ""},
+	// 6: voicemail in the store (voicemail_db.go): every node plays every
+	// message and greeting; 8 kHz mono 16-bit little-endian audio.
+	{6, `
+CREATE TABLE voicemail_messages (
+	box TEXT NOT NULL,
+	id TEXT NOT NULL,
+	caller TEXT NOT NULL DEFAULT '',
+	call_id TEXT NOT NULL DEFAULT '',
+	at BIGINT NOT NULL,
+	duration_ms BIGINT NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	old INTEGER NOT NULL DEFAULT 0,
+	pcm {{BLOB}} NOT NULL,
+	PRIMARY KEY (box, id)
+);
+CREATE INDEX voicemail_messages_at ON voicemail_messages (box, at);
+CREATE TABLE voicemail_greetings (
+	box TEXT PRIMARY KEY,
+	pcm {{BLOB}} NOT NULL,
+	updated_at BIGINT NOT NULL
+)`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On

@@ -45,7 +45,12 @@ export function destEditor(app, d, change, {label = 'destination', idBase} = {})
     const inp = h('input', {id: tid, class: 'target', type: 'text', value: target, spellcheck: 'false', disabled: ro,
       'aria-label': label + ' ' + KIND_LABEL[kind], list: options.length ? listId : null,
       placeholder: {uri: 'sip:user@host', external: '+15551234567', extension: '101', voicemail: '101'}[kind]});
-    inp.addEventListener('change', () => change(makeDest(kind, inp.value.trim(), d), false));
+    // Each keystroke reaches the draft (the menu is marked changed at
+    // once), as one undo step per field.
+    // A field the form dropped (re-drawn) says nothing any more.
+    const set = () => inp.isConnected && change(makeDest(kind, inp.value.trim(), d), false, tid);
+    inp.addEventListener('input', set);
+    inp.addEventListener('change', set);
     parts.push(inp);
     if (options.length) parts.push(h('datalist', {id: listId}, options.map((o) => h('option', {value: o}))));
     if (kind === 'external') {

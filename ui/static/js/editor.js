@@ -20,6 +20,12 @@ export class Editor {
     this.panel = panel;
     this.conflict = new Map(); // ivr id -> message of a refused save
     this.pick = null; // retarget by clicking: the key waiting for a menu
+    // Undo and redo within the page, per menu: each entry is the draft
+    // before an edit (null: no draft, the saved menu). A run of edits to
+    // one field (typing) is one entry.
+    this.undos = new Map(); // ivr id -> [draft|null]
+    this.redos = new Map();
+    this.lastField = new Map(); // ivr id -> the field of the last edit
   }
 
   // cancelPick leaves "pick a menu" mode (Escape).
@@ -82,13 +88,64 @@ export class Editor {
   }
 
   // edit changes the draft of menu id with f and redraws.
-  edit(id, f) {
+  // field names the form field being edited: a run of edits to one
+  // field (each keystroke of a typed value) is one undo step.
+  edit(id, f, field) {
     const app = this.app;
-    if (!app.drafts.has(id)) app.drafts.set(id, structuredClone(app.cfg.ivrs.get(id)));
-    const d = app.drafts.get(id);
+    const before = app.drafts.has(id) ? structuredClone(app.drafts.get(id)) : null;
+    const d = structuredClone(before || app.cfg.ivrs.get(id));
     if (!d.keys) d.keys = {};
     f(d);
+    // An edit that changes nothing (a change event repeating the input
+    // events before it) is no step of its own.
+    if (JSON.stringify(d) === JSON.stringify(before || app.cfg.ivrs.get(id))) return;
+    if (!field || this.lastField.get(id) !== field) {
+      const u = this.undos.get(id) || [];
+      u.push(before);
+      this.undos.set(id, u);
+    }
+    this.lastField.set(id, field || null);
+    this.redos.delete(id);
+    app.drafts.set(id, d);
     app.redraw();
+    this.refreshActions(id);
+  }
+
+  // undo and redo step the current menu's draft back and forth.
+  undo() { this.step(this.undos, this.redos, 'Undone'); }
+  redo() { this.step(this.redos, this.undos, 'Redone'); }
+
+  step(from, to, said) {
+    const app = this.app;
+    const id = this.current && this.current.ivr;
+    const stack = id && from.get(id);
+    if (!stack || !stack.length) { app.status('Nothing to ' + said.toLowerCase().replace(/ne$/, '') + '.'); return; }
+    const other = to.get(id) || [];
+    other.push(app.drafts.has(id) ? structuredClone(app.drafts.get(id)) : null);
+    to.set(id, other);
+    const d = stack.pop();
+    if (d) app.drafts.set(id, d); else app.drafts.delete(id);
+    this.lastField.delete(id);
+    app.redraw();
+    this.menu(id, this.current.focus || {});
+    app.status(said + ' (menu ' + id + ').');
+  }
+
+  // refreshActions shows whether menu id has unsaved changes: Save,
+  // Discard, Undo and Redo enabled or not, and the unsaved mark.
+  refreshActions(id) {
+    if (!this.current || this.current.ivr !== id) return;
+    const dirty = this.app.drafts.has(id);
+    const set = (sel, on) => {
+      const b = this.panel.querySelector(sel);
+      if (b) { b.disabled = !on; b.setAttribute('aria-disabled', String(!on)); }
+    };
+    set('#save', dirty);
+    set('#revert', dirty);
+    set('#undo', (this.undos.get(id) || []).length > 0);
+    set('#redo', (this.redos.get(id) || []).length > 0);
+    const mark = this.panel.querySelector('#dirty');
+    if (mark) mark.hidden = !dirty;
   }
 
   // menu is the form of one menu; focus says which key (or the failure
@@ -98,21 +155,32 @@ export class Editor {
     const m = app.ivr(id);
     if (!m) return this.overview();
     this.current = {ivr: id, focus};
+    // Each drawing of the form is a generation: a field of an older one
+    // (a focused input being replaced fires change as it goes) edits
+    // nothing.
+    const gen = this.gen = (this.gen || 0) + 1;
+    const live = () => gen === this.gen;
     const ro = !app.canWrite;
     const redo = (opts) => this.menu(id, opts || focus);
     const num = (name, label, min, max, def) => {
       const inp = h('input', {id: 'm-' + name, type: 'number', min, max, value: m[name] || '', placeholder: String(def), disabled: ro});
-      inp.addEventListener('change', () => this.edit(id, (d) => { if (inp.value === '') delete d[name]; else d[name] = Number(inp.value); }));
+      const set = () => live() && this.edit(id, (d) => { if (inp.value === '') delete d[name]; else d[name] = Number(inp.value); }, name);
+      inp.addEventListener('input', set);
+      inp.addEventListener('change', set);
       return field(label, inp);
     };
     const dur = (name, label, def) => {
       const inp = h('input', {id: 'm-' + name, type: 'text', value: m[name] || '', placeholder: def, size: 5, disabled: ro, pattern: '[0-9.]+(ms|s|m)'});
-      inp.addEventListener('change', () => this.edit(id, (d) => { if (!inp.value.trim()) delete d[name]; else d[name] = inp.value.trim(); }));
+      const set = () => live() && this.edit(id, (d) => { if (!inp.value.trim()) delete d[name]; else d[name] = inp.value.trim(); }, name);
+      inp.addEventListener('input', set);
+      inp.addEventListener('change', set);
       return field(label, inp);
     };
     const text = (name, label) => {
       const inp = h('input', {id: 'm-' + name, type: 'text', value: m[name] || '', disabled: ro});
-      inp.addEventListener('change', () => this.edit(id, (d) => { if (!inp.value.trim()) delete d[name]; else d[name] = inp.value.trim(); }));
+      const set = () => live() && this.edit(id, (d) => { if (!inp.value.trim()) delete d[name]; else d[name] = inp.value.trim(); }, name);
+      inp.addEventListener('input', set);
+      inp.addEventListener('change', set);
       return field(label, inp);
     };
     const prompt = (name, label) => picker(app, label, m[name] || '', (v) => this.edit(id, (d) => { if (v) d[name] = v; else delete d[name]; }), {id: 'm-' + name});
@@ -126,8 +194,9 @@ export class Editor {
         this.edit(id, (d) => { d.keys[nk] = d.keys[k]; delete d.keys[k]; });
         redo({key: nk});
       });
-      const dest = destEditor(app, m.keys[k], (nd, again) => {
-        this.edit(id, (d) => { d.keys[k] = nd; });
+      const dest = destEditor(app, m.keys[k], (nd, again, fieldName) => {
+        if (!live()) return;
+        this.edit(id, (d) => { d.keys[k] = nd; }, fieldName);
         if (again) redo({key: k});
       }, {label: 'key ' + k, idBase: 'k-' + i});
       const pick = h('button', {type: 'button', class: 'edit-only', title: 'Then click a menu on the chart', 'aria-label': 'Point key ' + k + ' at a menu chosen on the chart'}, 'pick');
@@ -150,8 +219,9 @@ export class Editor {
       redo({key: free});
       document.getElementById('k-' + Object.keys(app.ivr(id).keys).sort(keyOrder).indexOf(free) + '-kind')?.focus();
     });
-    const failure = destEditor(app, m.on_failure === undefined ? null : m.on_failure, (nd, again) => {
-      this.edit(id, (d) => { if (nd === 'hangup') delete d.on_failure; else d.on_failure = nd; });
+    const failure = destEditor(app, m.on_failure === undefined ? null : m.on_failure, (nd, again, fieldName) => {
+      if (!live()) return;
+      this.edit(id, (d) => { if (nd === 'hangup') delete d.on_failure; else d.on_failure = nd; }, fieldName);
       if (again) redo({failure: true});
     }, {label: 'on failure', idBase: 'fail'});
 
@@ -167,12 +237,19 @@ export class Editor {
     const save = h('button', {type: 'button', class: 'primary edit-only', id: 'save', disabled: !dirty}, 'Save');
     save.addEventListener('click', () => this.save(id));
     const revert = h('button', {type: 'button', class: 'edit-only', id: 'revert', disabled: !dirty}, 'Discard changes');
-    revert.addEventListener('click', () => { app.drafts.delete(id); this.conflict.delete(id); app.showProblems([]); app.redraw(); redo(); });
+    revert.addEventListener('click', () => {
+      app.drafts.delete(id); this.conflict.delete(id); this.undos.delete(id); this.redos.delete(id);
+      app.showProblems([]); app.redraw(); redo();
+    });
+    const undo = h('button', {type: 'button', class: 'edit-only', id: 'undo', title: 'Undo (Ctrl+Z)', disabled: !(this.undos.get(id) || []).length}, 'Undo');
+    undo.addEventListener('click', () => this.undo());
+    const redoBtn = h('button', {type: 'button', class: 'edit-only', id: 'redo', title: 'Redo (Ctrl+Shift+Z)', disabled: !(this.redos.get(id) || []).length}, 'Redo');
+    redoBtn.addEventListener('click', () => this.redo());
     const conflict = this.conflict.get(id);
 
     fill(this.panel,
       h('h2', {}, 'Menu ', h('code', {}, id)),
-      h('div', {class: 'actions'}, save, revert, dirty ? h('span', {class: 'dirty'}, '● unsaved changes') : null,
+      h('div', {class: 'actions'}, save, revert, undo, redoBtn, h('span', {class: 'dirty', id: 'dirty', role: 'status', hidden: !dirty}, '● unsaved changes'),
         h('span', {class: 'muted'}, 'version ' + (app.cfg.ivrs.get(id) || {}).version)),
       conflict ? h('div', {class: 'error', role: 'alert', id: 'conflict'}, conflict, ' ', this.theirsButton(id)) : null,
       this.problemList(app.problems, 'ivrs[' + id + ']'),
@@ -222,6 +299,8 @@ export class Editor {
       app.cfg.ivrs.set(id, r.body);
       app.drafts.delete(id);
       this.conflict.delete(id);
+      this.undos.delete(id);
+      this.redos.delete(id);
       app.showProblems([]);
       app.redraw();
       app.status('Saved menu ' + id + ' (version ' + r.body.version + '). New calls get it now.', 'ok');

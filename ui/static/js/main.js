@@ -190,7 +190,16 @@ function wire() {
   });
   window.addEventListener('beforeunload', (e) => { if (app.drafts.size) e.preventDefault(); });
   window.addEventListener('resize', () => chart.fit());
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') editor.cancelPick(); });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') editor.cancelPick();
+    // Ctrl+Z / Ctrl+Shift+Z (Cmd on a Mac) undo and redo the menu's
+    // edits, except inside a text field, where they undo its typing.
+    const inField = e.target.matches && e.target.matches('input[type=text], input:not([type]), textarea');
+    if ((e.ctrlKey || e.metaKey) && !inField && (e.key === 'z' || e.key === 'Z' || e.key === 'y')) {
+      e.preventDefault();
+      if (e.key === 'y' || e.shiftKey) editor.redo(); else editor.undo();
+    }
+  });
 
   const tok = api.token();
   if (tok) login(tok); else showLogin('');
