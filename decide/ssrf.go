@@ -10,7 +10,7 @@ import (
 
 // cgnat is 100.64.0.0/10 (shared address space; some clouds' metadata
 // services live there).
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+const cgnat = "100.64.0.0/10"
 
 // Private reports whether an address is one an ask may not reach by
 // default: loopback, private (RFC 1918, ULA), link-local (169.254/16,
@@ -19,7 +19,7 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 func Private(a netip.Addr) bool {
 	a = a.Unmap()
 	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() || cgnat.Contains(a)
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() || netip.MustParsePrefix(cgnat).Contains(a)
 }
 
 // refusePrivate is the dialer's check of the address it is about to

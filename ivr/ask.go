@@ -235,12 +235,12 @@ func (c *Config) DecodeAnswer(data []byte, menu string, prompts []string) (*Answ
 	}
 	node, err := answerNode(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadAnswer, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadAnswer, err)
 	}
 	a := &Answer{}
 	rest, err := takeAnswerExtras(node, a)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadAnswer, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadAnswer, err)
 	}
 	w := &walker{lines: map[int]string{}, leaves: map[int][]leaf{}}
 	w.walk(rest, destinationType, "answer", 0)

@@ -191,7 +191,6 @@ const maxWalk = 200000
 var (
 	durationType    = reflect.TypeOf(Duration(0))
 	destinationType = reflect.TypeOf(Destination{})
-	gatherType      = reflect.TypeOf(Gather{})
 )
 
 // listKeys names list items in paths as the validator does:
@@ -226,7 +225,7 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 			case "then", "overflow", "fallback":
 				return destinationType, true
 			case "gather":
-				return gatherType, true
+				return reflect.TypeFor[Gather](), true
 			}
 			return nil, true
 		}, sortedKeys(destinationKeys))

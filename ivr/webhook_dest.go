@@ -128,6 +128,9 @@ func (c *Config) walkDests(f func(*Destination)) {
 // webhookDest checks a webhook destination: the webhook it names exists
 // and would take its event.
 func (v *validator) webhookDest(path string, d *Destination) {
+	for k, val := range d.Data {
+		v.checkVars(path+".data."+k, val)
+	}
 	name := d.EventName()
 	if !eventName.MatchString(name) {
 		v.errf(path+".event", "%q: want a lower-case dotted name like zendesk.textback", d.Event)
@@ -163,6 +166,7 @@ func (v *validator) webhookDest(path string, d *Destination) {
 	if len(d.Data) > 32 {
 		v.errf(path+".data", "%d fields: at most 32", len(d.Data))
 	}
+
 }
 
 // webhookNames checks the webhooks' names are unique.
