@@ -156,7 +156,12 @@ func buildOpenAPI() obj {
 				"set_language": obj{"type": "string", "example": "es"},
 				"webhook":      obj{"type": "string", "description": "a webhooks entry's name or url; empty: every webhook"},
 				"event":        obj{"type": "string", "example": "crm.callback"},
-				"data":         obj{"type": "object", "additionalProperties": obj{"type": "string"}}}},
+				"data":         obj{"type": "object", "additionalProperties": obj{"type": "string"}},
+				"gather":       schemaOf(reflect.TypeOf(ivr.Gather{}), ""),
+				"ask":          obj{"type": "string", "description": "a decision service's URL: the JSON answer is the destination"},
+				"timeout":      obj{"type": "string", "description": "ask: the wait for the answer", "example": "3s"},
+				"hold":         obj{"type": "string", "description": "ask: a prompt looped while waiting"},
+				"fallback":     ref("Destination")}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
 			"type": "object", "required": []any{"code", "message"}, "properties": obj{

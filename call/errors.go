@@ -3,6 +3,12 @@ package call
 import "errors"
 
 // Hand-off failures the menu hears (its overflow or invalid prompt follows).
+// Reasons an ask or a say is skipped.
+var (
+	errNoDecider = errors.New("no decision client configured")
+	errNoSpeaker = errors.New("no speaker (espeak-ng) for say text")
+)
+
 var (
 	ErrUnknownExtension = errors.New("unknown extension")
 	ErrNotRegistered    = errors.New("extension is not registered")

@@ -46,6 +46,14 @@ type Options struct {
 	// Shared keeps PIN lockouts and ring group rotation for the whole
 	// cluster (shared.go); nil: per node, in memory.
 	Shared Shared
+	// Decider answers ask steps, asked for with the configuration each
+	// call started with (its ask: settings); nil, or nil returned: every
+	// ask takes its fallback.
+	Decider func(cfg *ivr.Config) Decider
+	// Say speaks an ask answer's say text; nil: the text is skipped.
+	Say Speak
+	// Node names this node in ask requests.
+	Node string
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.

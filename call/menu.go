@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/ivrd/ivrd/cdr"
@@ -38,6 +39,14 @@ type run struct {
 
 	timer   *time.Timer
 	timerID int
+	// deadline is the executor's second timer (a gather's whole entry).
+	deadline   *time.Timer
+	deadlineID int
+
+	// maskKeys: a secret gather is collecting (ivr.MaskKeys): keys are
+	// neither logged nor kept in the record or digit events. Atomic: the
+	// media goroutine reads it in deliver.
+	maskKeys atomic.Bool
 
 	live    *liveEntry // this call in the registry of calls in progress
 	playID  int        // the prompt playing, while playing is set
@@ -73,7 +82,11 @@ func collectorConfig(m ivr.DigitMethods, eventNegotiated bool) dtmf.Config {
 // deliver hands a press to the menu; it runs on the media receive
 // goroutine or a SIP handler, so it never blocks.
 func (r *run) deliver(d dtmf.Digit) {
-	r.log.Info("digit", "key", string(d.Key), "method", d.Method.String())
+	if r.maskKeys.Load() {
+		r.log.Info("digit", "key", "(secret)", "method", d.Method.String())
+	} else {
+		r.log.Info("digit", "key", string(d.Key), "method", d.Method.String())
+	}
 	select {
 	case r.events <- input{ev: ivr.DigitPressed{Key: d.Key}, method: d.Method, at: d.At}:
 	default:
@@ -93,7 +106,9 @@ func (r *run) post(ev ivr.Event) {
 // menu runs the executor until it is done with the call or the call ends.
 func (r *run) menu(m *ivr.IVR) {
 	r.exec = ivr.NewExecutor(r.snap.Config, m, r.c.Caller, time.Now())
+	r.exec.SetDialled(r.c.Dialled)
 	defer r.stopTimer()
+	defer r.stopDeadline()
 	defer func() { r.rec.MenuTime = time.Since(r.rec.Answered) }()
 	// The executor has no clock: the menu time limit is this timer's.
 	limit := time.NewTimer(r.h.opt.MaxMenuTime)
@@ -106,9 +121,12 @@ func (r *run) menu(m *ivr.IVR) {
 			r.apply(r.exec.Handle(ev))
 			continue
 		}
-		var timerC <-chan time.Time
+		var timerC, deadlineC <-chan time.Time
 		if r.timer != nil {
 			timerC = r.timer.C
+		}
+		if r.deadline != nil {
+			deadlineC = r.deadline.C
 		}
 		select {
 		case <-r.ctx.Done():
@@ -122,8 +140,10 @@ func (r *run) menu(m *ivr.IVR) {
 		case in := <-r.events:
 			switch ev := in.ev.(type) {
 			case ivr.DigitPressed:
-				r.rec.Keys = append(r.rec.Keys, Key{Key: ev.Key, Method: in.method, At: in.at})
-				r.emit(Event{Type: EventDigit, Menu: r.currentMenu(), Key: ev.Key, Method: in.method})
+				if !r.maskKeys.Load() {
+					r.rec.Keys = append(r.rec.Keys, Key{Key: ev.Key, Method: in.method, At: in.at})
+					r.emit(Event{Type: EventDigit, Menu: r.currentMenu(), Key: ev.Key, Method: in.method})
+				}
 			case ivr.PlaybackDone:
 				if ev.ID == r.playID {
 					r.playing = false
@@ -135,9 +155,19 @@ func (r *run) menu(m *ivr.IVR) {
 		case <-timerC:
 			r.timer = nil
 			r.apply(r.exec.Handle(ivr.TimerFired{ID: r.timerID}))
+		case <-deadlineC:
+			r.deadline = nil
+			r.apply(r.exec.Handle(ivr.DeadlineFired{ID: r.deadlineID}))
 		case <-limit.C:
 			r.apply(r.exec.Handle(ivr.MenuTimeUp{}))
 		}
+	}
+}
+
+func (r *run) stopDeadline() {
+	if r.deadline != nil {
+		r.deadline.Stop()
+		r.deadline = nil
 	}
 }
 
@@ -163,6 +193,15 @@ func (r *run) apply(acts []ivr.Action) {
 			r.timer, r.timerID = time.NewTimer(a.After), a.ID
 		case ivr.CancelTimer:
 			r.stopTimer()
+		case ivr.StartDeadline:
+			r.stopDeadline()
+			r.deadline, r.deadlineID = time.NewTimer(a.After), a.ID
+		case ivr.CancelDeadline:
+			r.stopDeadline()
+		case ivr.Ask:
+			r.ask(a)
+		case ivr.MaskKeys:
+			r.maskKeys.Store(a.On)
 		case ivr.Transfer:
 			r.log.Info("transfer", "dest", a.Dest.String(), "method", a.Method)
 			r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeTransfer, Detail: a.Dest.String()}
@@ -188,6 +227,10 @@ func (r *run) apply(acts []ivr.Action) {
 
 // play starts a prompt; its end comes back as an event.
 func (r *run) play(a ivr.Play) {
+	if a.Text != "" {
+		r.sayText(a)
+		return
+	}
 	p, ok := r.snap.Prompts.Lookup(a.Language, a.Prompt) // the call's language, else the default set
 	if !ok {
 		// validate reports missing prompts; a call carries on without one.

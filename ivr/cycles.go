@@ -50,6 +50,14 @@ func (v *validator) auto(from, path string, d *Destination, m *IVR) {
 		if d.Overflow != nil {
 			v.auto(from, path+".overflow", d.Overflow, m)
 		}
+		if d.Fallback != nil && d.Kind == KindAsk {
+			// A gather's fallback follows the caller's keys or silence
+			// (attempts used); an ask's follows no key at all.
+			v.auto(from, path+".fallback", d.Fallback, m)
+		}
+		if d.Kind == KindGather {
+			return // what follows waits for the caller's keys, or their silence
+		}
 		path += ".then"
 		d = d.Then
 	}

@@ -223,8 +223,11 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 			if !destinationKeys[k] {
 				return nil, false
 			}
-			if k == "then" || k == "overflow" {
+			switch k {
+			case "then", "overflow", "fallback":
 				return destinationType, true
+			case "gather":
+				return reflect.TypeFor[Gather](), true
 			}
 			return nil, true
 		}, sortedKeys(destinationKeys))

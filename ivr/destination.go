@@ -35,6 +35,12 @@ const (
 	// webhooks: entry named by Target (all of them when empty), then goes
 	// on to Then (default: this menu again). See webhook_dest.go.
 	KindWebhook Kind = "webhook"
+	// KindGather (ivrd addition) collects digits, then goes on to Then
+	// with them in ${digits} (gather.go).
+	KindGather Kind = "gather"
+	// KindAsk (ivrd addition) posts the call's context to a decision
+	// service and runs the destination it answers (ask.go).
+	KindAsk Kind = "ask"
 )
 
 // Destination is where a key, a failure or a closed schedule sends the call.
@@ -53,6 +59,16 @@ type Destination struct {
 	// it carries under data.config.
 	Event string
 	Data  map[string]string
+
+	// For gather: what to collect (Target is unused).
+	Gather *Gather
+	// For ask (Target is the URL): how long to wait for the answer
+	// (0: DefaultAskTimeout) and the prompt looped meanwhile ("" silence).
+	Timeout Duration
+	Hold    string
+	// Fallback runs when a gather runs out of attempts or an ask gets no
+	// usable answer (default: hang up).
+	Fallback *Destination
 
 	Line int // where it was written, for messages
 }
@@ -89,6 +105,11 @@ type destinationFields struct {
 	Internal    *string           `yaml:"internal"`
 	Event       string            `yaml:"event"`
 	Data        map[string]string `yaml:"data"`
+	Gather      *Gather           `yaml:"gather"`
+	Ask         *string           `yaml:"ask"`
+	Timeout     Duration          `yaml:"timeout"`
+	Hold        string            `yaml:"hold"`
+	Fallback    *Destination      `yaml:"fallback"`
 }
 
 // UnmarshalYAML reads a bare word (repeat, back, top, menu, hangup) or a
@@ -131,14 +152,20 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	pick(f.VMCheck, KindVoicemailCheck)
 	pick(f.Webhook, KindWebhook)
 	pick(f.Internal, KindInternal)
+	pick(f.Ask, KindAsk)
+	if f.Gather != nil {
+		set++
+		d.Kind, d.Gather = KindGather, f.Gather
+	}
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, voicemail_check, set_language, webhook (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, voicemail_check, set_language, webhook, gather, ask (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
+	d.Timeout, d.Hold, d.Fallback = f.Timeout, strings.TrimSpace(f.Hold), f.Fallback
 	return nil
 }
 
@@ -146,7 +173,8 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": true, "extension": true,
 	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
-	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true}
+	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true,
+	"gather": true, "ask": true, "timeout": true, "hold": true, "fallback": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

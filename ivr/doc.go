@@ -54,4 +54,15 @@
 //   - A webhook destination (webhook_dest.go) is a Notify action and the
 //     next step at once: the driver queues the event for the webhook
 //     outbox and never reports back, so ivr stays free of the network.
+//   - A gather (gather.go) collects keys with the call's two timers: the
+//     timer for the gap after a key (digit_timeout), the deadline
+//     (StartDeadline) for the whole entry from the prompt's end. Its
+//     prompt takes barge-in; keys typed ahead answer it at once.
+//   - An ask (ask.go) is an Ask action and an AskResult event: the
+//     driver does the HTTP and hands back an answer already decoded and
+//     validated (Config.DecodeAnswer); the executor arms its own timer
+//     for the timeout, so the fallback runs on time whatever the driver
+//     does, and a late answer is ignored. The hold prompt loops.
+//   - Variables (vars.go) are the call's: ${caller}, ${dialled},
+//     ${digits} and ${vars.NAME}, put in when a destination runs.
 package ivr

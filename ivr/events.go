@@ -23,6 +23,8 @@ type (
 	// driver sends it (the executor has no clock); the call ends with
 	// ReasonMenuTimeLimit, or when a hand-off in progress fails.
 	MenuTimeUp struct{}
+	// DeadlineFired: the deadline of a StartDeadline action ran out.
+	DeadlineFired struct{ ID int }
 )
 
 func (Started) isEvent()        {}
@@ -32,6 +34,7 @@ func (TimerFired) isEvent()     {}
 func (TransferResult) isEvent() {}
 func (HungUp) isEvent()         {}
 func (MenuTimeUp) isEvent()     {}
+func (DeadlineFired) isEvent()  {}
 
 // Action is something the driver must do.
 type Action interface{ isAction() }
@@ -47,6 +50,9 @@ type (
 		// language's set, falling back to the default set ("": the
 		// default set).
 		Language string
+		// Text, when set instead of Prompt, is spoken on the call (an
+		// ask answer's say).
+		Text string
 	}
 	// StopPlayback cuts the prompt being played (no PlaybackDone follows).
 	StopPlayback struct {
@@ -61,6 +67,15 @@ type (
 	}
 	// CancelTimer disarms the timer.
 	CancelTimer struct{ ID int }
+	// StartDeadline arms the call's second timer, which bounds a whole
+	// gather entry while the first times the gaps between keys; report
+	// DeadlineFired{ID} when it runs out.
+	StartDeadline struct {
+		ID    int
+		After time.Duration
+	}
+	// CancelDeadline disarms the deadline.
+	CancelDeadline struct{ ID int }
 	// Transfer hands the call to Dest; report TransferResult.
 	Transfer struct {
 		Dest   *Destination
@@ -80,14 +95,16 @@ type (
 	}
 )
 
-func (Play) isAction()         {}
-func (StopPlayback) isAction() {}
-func (StartTimer) isAction()   {}
-func (CancelTimer) isAction()  {}
-func (Transfer) isAction()     {}
-func (Voicemail) isAction()    {}
-func (Hangup) isAction()       {}
-func (Note) isAction()         {}
+func (Play) isAction()           {}
+func (StopPlayback) isAction()   {}
+func (StartTimer) isAction()     {}
+func (CancelTimer) isAction()    {}
+func (StartDeadline) isAction()  {}
+func (CancelDeadline) isAction() {}
+func (Transfer) isAction()       {}
+func (Voicemail) isAction()      {}
+func (Hangup) isAction()         {}
+func (Note) isAction()           {}
 
 // Step names a step of a call in notes and simulation traces.
 type Step string

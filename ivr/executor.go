@@ -1,9 +1,6 @@
 package ivr
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // phase is what the executor is waiting for.
 type phase int
@@ -15,6 +12,8 @@ const (
 	phaseResponse       // waiting for the first digit after the menu prompt
 	phaseCollect        // waiting for more digits of an entry
 	phaseHandoff        // a transfer or voicemail is in progress
+	phaseGather         // collecting a gather's keys (gather.go)
+	phaseAsk            // waiting for an ask's answer (ask.go)
 	phaseDone
 )
 
@@ -56,6 +55,18 @@ type Executor struct {
 	// schedule's closed branch entering a menu behind the same schedule)
 	// is iterated and stopped by the hop limit, never recursed into
 	// until the stack overflows.
+	// gather and ask (gather.go, ask.go, vars.go).
+	dialled    string
+	digits     string
+	vars       map[string]string
+	gather     *gatherRun
+	deadlineID int
+	deadlineOn bool
+	askID      int
+	asking     *Destination
+	holdID     int // the hold prompt playing (0: none)
+	holdPlays  int
+
 	next   func() []Action
 	hops   int  // menus entered since the caller last pressed a key
 	timeUp bool // MenuTimeUp came during a hand-off: end if it fails
@@ -116,6 +127,10 @@ func (e *Executor) handle(ev Event) []Action {
 		e.hops = 0
 		return e.digit(ev.Key)
 	case PlaybackDone:
+		if e.phase == phaseAsk && ev.ID == e.holdID && ev.ID != 0 {
+			e.holdID = 0
+			return e.hold()
+		}
 		if e.phase != phasePlaying || ev.ID != e.playID {
 			return nil
 		}
@@ -129,6 +144,19 @@ func (e *Executor) handle(ev Event) []Action {
 		}
 		e.timerOn = false
 		return e.timerFired()
+	case DeadlineFired:
+		if !e.deadlineOn || ev.ID != e.deadlineID {
+			return nil
+		}
+		e.deadlineOn = false
+		if e.phase == phaseGather {
+			return e.gatherDone()
+		}
+	case AskResult:
+		if e.phase != phaseAsk || ev.ID != e.askID {
+			return nil // a late answer: the fallback already ran
+		}
+		return e.answered(ev)
 	case TransferResult:
 		if e.phase != phaseHandoff {
 			return nil
@@ -251,7 +279,7 @@ func (e *Executor) digit(k byte) []Action {
 	switch e.phase {
 	case phaseHandoff, phaseDone:
 		return nil
-	case phaseDelay, phaseIdle:
+	case phaseDelay, phaseIdle, phaseAsk:
 		e.pending = append(e.pending, k)
 		return nil
 	case phasePlaying:
@@ -263,7 +291,7 @@ func (e *Executor) digit(k byte) []Action {
 		e.playing, e.afterPlay = "", nil
 		e.phase = phaseIdle
 		return append(acts, e.collect()...)
-	case phaseResponse, phaseCollect:
+	case phaseResponse, phaseCollect, phaseGather:
 		e.pending = append(e.pending, k)
 		acts := e.cancelTimer()
 		return append(acts, e.collect()...)
@@ -274,6 +302,9 @@ func (e *Executor) digit(k byte) []Action {
 // collect consumes pending digits into the entry until it means something
 // or needs more digits.
 func (e *Executor) collect() []Action {
+	if e.gather != nil {
+		return e.gatherCollect()
+	}
 	for len(e.pending) > 0 {
 		k := e.pending[0]
 		e.pending = e.pending[1:]
@@ -290,53 +321,6 @@ func (e *Executor) collect() []Action {
 	return []Action{e.startTimer(e.cur.DigitTimeout.D())}
 }
 
-// classify decides an entry as soon as no further digit could change it.
-func (e *Executor) classify(entry string) (*Destination, bool) {
-	m := e.cur
-	exact, longer := e.extensionMatch(entry)
-	more := longer || e.dialOutMayGrow(entry)
-	if len(entry) == 1 {
-		if d := m.Keys[entry]; d != nil && !more && !exact {
-			return d, true
-		}
-		if more {
-			return nil, false
-		}
-		return e.final(entry), true
-	}
-	if exact && !more {
-		return e.extensionDest(entry), true
-	}
-	if more {
-		return nil, false
-	}
-	return e.final(entry), true
-}
-
-// final decides an entry that can grow no more (terminator, digit timeout
-// or nothing longer possible). nil means invalid.
-func (e *Executor) final(entry string) *Destination {
-	m := e.cur
-	exact, _ := e.extensionMatch(entry)
-	if len(entry) == 1 {
-		if d := m.Keys[entry]; d != nil {
-			return d
-		}
-	}
-	if exact {
-		return e.extensionDest(entry)
-	}
-	if m.DialOut != nil && e.dialOutAllowed(entry) {
-		return &Destination{Kind: KindExternal, Target: entry, Trunk: m.DialOut.Trunk}
-	}
-	if len(entry) == 1 && isKey(entry[0]) {
-		if d := m.Keys["default"]; d != nil {
-			return d
-		}
-	}
-	return nil
-}
-
 func isKey(k byte) bool { return k >= '0' && k <= '9' || k == '*' || k == '#' }
 
 func (e *Executor) finish() []Action {
@@ -350,65 +334,6 @@ func (e *Executor) choose(d *Destination, entry string) []Action {
 		return e.invalid(entry)
 	}
 	return e.run(d)
-}
-
-func (e *Executor) extensionMatch(entry string) (exact, longer bool) {
-	if !e.cur.DirectDial {
-		return false, false
-	}
-	for _, x := range e.cfg.Extensions {
-		if x.Number == entry {
-			exact = true
-		} else if strings.HasPrefix(x.Number, entry) {
-			longer = true
-		}
-	}
-	return exact, longer
-}
-
-func (e *Executor) extensionDest(n string) *Destination {
-	return &Destination{Kind: KindExtension, Target: n}
-}
-
-// dialOutMayGrow: with dial_out on, could more digits make an allowed
-// number?
-func (e *Executor) dialOutMayGrow(entry string) bool {
-	if e.cur.DialOut == nil {
-		return false
-	}
-	for _, p := range e.patterns() {
-		if p.canGrow(entry) {
-			return true
-		}
-	}
-	return false
-}
-
-// dialOutAllowed is the toll-fraud guard: only an all-digit number that
-// an allow pattern matches whole goes out (see dialPattern).
-func (e *Executor) dialOutAllowed(number string) bool {
-	if e.cur.DialOut == nil {
-		return false
-	}
-	for _, p := range e.patterns() {
-		if p.allows(number) {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *Executor) patterns() []*dialPattern {
-	ps, ok := e.allow[e.cur]
-	if !ok {
-		for _, expr := range e.cur.DialOut.Allow {
-			if p, err := compileDialPattern(expr); err == nil {
-				ps = append(ps, p)
-			}
-		}
-		e.allow[e.cur] = ps
-	}
-	return ps
 }
 
 func (e *Executor) invalid(entry string) []Action {
@@ -431,6 +356,10 @@ func (e *Executor) timerFired() []Action {
 		return e.enter(e.first)
 	case phaseCollect:
 		return e.finish()
+	case phaseGather:
+		return e.gatherDone() // no key for digit_timeout
+	case phaseAsk:
+		return e.answered(AskResult{ID: e.askID, Err: errAskTimeout})
 	case phaseResponse:
 		e.attempts++
 		acts := []Action{Note{Event: StepTimeout, IVR: e.cur.ID}}
@@ -504,6 +433,10 @@ func (e *Executor) run(d *Destination) []Action {
 		return e.setLanguage(d)
 	case KindWebhook:
 		return e.notify(d)
+	case KindGather:
+		return e.startGather(d)
+	case KindAsk:
+		return e.ask(d)
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
@@ -511,6 +444,7 @@ func (e *Executor) run(d *Destination) []Action {
 		e.startHandoff(d) // their own way, whatever the menu's transfer (ownMethod)
 		return []Action{Transfer{Dest: d, Method: ownMethod[d.Kind]}}
 	case KindURI, KindExternal, KindExtension:
+		d = e.expandDest(d)
 		e.startHandoff(d)
 		method := d.Transfer
 		if method == "" && e.cur != nil {
@@ -559,10 +493,16 @@ func (e *Executor) push(next *IVR) {
 // limit ends the call at a run-time bound (hop limit, menu time), with
 // what is playing stopped and the timer disarmed.
 func (e *Executor) limit(reason string) []Action {
-	acts := e.cancelTimer()
+	acts := append(e.cancelTimer(), e.cancelDeadline()...)
+	acts = append(acts, e.endGather()...)
+	e.asking = nil
 	if e.phase == phasePlaying {
 		acts = append(acts, StopPlayback{ID: e.playID, Prompt: e.playing})
 		e.playing, e.afterPlay = "", nil
+	}
+	if e.holdID != 0 {
+		acts = append(acts, StopPlayback{ID: e.holdID})
+		e.holdID = 0
 	}
 	id := ""
 	if e.cur != nil {

@@ -191,6 +191,9 @@ func FuzzExecutor(f *testing.F) {
 			case d.timer != nil:
 				d.now += d.timer.After
 				d.send(TimerFired{ID: d.timer.ID})
+			case d.deadline != nil:
+				d.now += d.deadline.After
+				d.send(DeadlineFired{ID: d.deadline.ID})
 			case d.handoff:
 				d.send(TransferResult{Err: errors.New("busy")})
 			default:
@@ -213,6 +216,8 @@ type fuzzDriver struct {
 	lastPlay  int
 	timer     *StartTimer
 	handoff   bool
+	deadline  *StartDeadline
+	ask       int // the ask awaiting its answer, 0: none
 	done      bool
 	now       time.Duration
 	limitSent bool
@@ -242,6 +247,14 @@ func (d *fuzzDriver) decode(b byte) Event {
 		return MenuTimeUp{}
 	case 2:
 		return PlaybackDone{ID: d.lastPlay - 1} // stale
+	case 3:
+		return AskResult{ID: d.ask, Err: errors.New("refused")}
+	case 4:
+		return AskResult{ID: d.ask, Answer: &Answer{Dest: &Destination{Kind: KindHangup}, Say: "bye"}}
+	case 5:
+		if d.deadline != nil {
+			return DeadlineFired{ID: d.deadline.ID}
+		}
 	}
 	return TimerFired{ID: int(b)} // stale or unknown
 }
@@ -262,6 +275,10 @@ func (d *fuzzDriver) send(ev Event) {
 	case TimerFired:
 		if d.timer != nil && ev.ID == d.timer.ID {
 			d.timer = nil
+		}
+	case DeadlineFired:
+		if d.deadline != nil && ev.ID == d.deadline.ID {
+			d.deadline = nil
 		}
 	case TransferResult:
 		if d.handoff {
@@ -291,6 +308,13 @@ func (d *fuzzDriver) send(ev Event) {
 			d.timer = &t
 		case CancelTimer:
 			d.timer = nil
+		case StartDeadline:
+			t := a
+			d.deadline = &t
+		case CancelDeadline:
+			d.deadline = nil
+		case Ask:
+			d.ask = a.ID
 		case Transfer, Voicemail:
 			if i != len(acts)-1 {
 				d.t.Fatalf("a hand-off is not the last action: %#v", acts)

@@ -51,6 +51,8 @@ type Config struct {
 	// VoicemailBoxes (ivrd addition): PINs, greetings and lamps of the
 	// boxes checked by phone (voicemail_box.go).
 	VoicemailBoxes []VoicemailBox `yaml:"voicemail_boxes"`
+	// Ask (ivrd addition) configures ask destinations (ask.go).
+	Ask AskSettings `yaml:"ask"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`

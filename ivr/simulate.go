@@ -21,6 +21,11 @@ type SimOptions struct {
 	Duration func(prompt string) (time.Duration, bool)
 	// TransferFails makes every hand-off fail, to trace failure paths.
 	TransferFails bool
+	// Answers are canned ask answers, by URL (as configured or with the
+	// call's variables put in): the answer's JSON body. An ask with no
+	// answer here gets none, as if its service were down, and runs its
+	// fallback.
+	Answers map[string][]byte
 }
 
 // SimEvent is one line of a simulation trace.
@@ -38,6 +43,8 @@ type SimEvent struct {
 	Method   TransferMethod `json:"method,omitempty"`
 	Reason   string         `json:"reason,omitempty"`
 	Detail   string         `json:"detail,omitempty"`
+	// Say is the text of a play spoken on the call (an ask answer's say).
+	Say string `json:"say,omitempty"`
 }
 
 // step is one parsed script item.
@@ -84,6 +91,8 @@ type simulator struct {
 	playEnd  time.Duration
 	timer    *StartTimer
 	timerAt  time.Duration
+	deadline *StartDeadline
+	dlAt     time.Duration
 	results  []Event // hand-off outcomes, due now
 	trace    []SimEvent
 	maxSteps int
@@ -105,6 +114,7 @@ func Simulate(cfg *Config, opt SimOptions) ([]SimEvent, error) {
 		opt.At = time.Now()
 	}
 	s := &simulator{e: NewExecutor(cfg, menu, opt.From, opt.At), opt: opt, maxSteps: 100000, limitAt: MaxMenuTime}
+	s.e.SetDialled(opt.To)
 	s.emit(SimEvent{Event: StepAnswer, IVR: menu.ID})
 	s.handle(Started{})
 	for _, st := range steps {
@@ -154,8 +164,11 @@ func (s *simulator) next(limit time.Duration) bool {
 		at, ev = s.playEnd, PlaybackDone{ID: s.play.ID}
 	case s.timer != nil:
 		at, ev = s.timerAt, TimerFired{ID: s.timer.ID}
-	default:
+	case s.deadline == nil:
 		return false
+	}
+	if s.deadline != nil && (ev == nil || s.dlAt < at) {
+		at, ev = s.dlAt, DeadlineFired{ID: s.deadline.ID}
 	}
 	// The menu time limit, as Runner's timer would send it.
 	if s.limitAt >= 0 && s.limitAt < at {
@@ -170,6 +183,8 @@ func (s *simulator) next(limit time.Duration) bool {
 		s.play = nil
 	case TimerFired:
 		s.timer = nil
+	case DeadlineFired:
+		s.deadline = nil
 	case MenuTimeUp:
 		s.limitAt = -1
 	}
@@ -199,9 +214,11 @@ func (s *simulator) apply(acts []Action) {
 		switch a := a.(type) {
 		case Play:
 			barge := a.BargeIn
-			s.emit(SimEvent{Event: StepPlay, Prompt: a.Prompt, BargeIn: &barge, Language: a.Language})
+			s.emit(SimEvent{Event: StepPlay, Prompt: a.Prompt, BargeIn: &barge, Language: a.Language, Say: a.Text})
 			var d time.Duration
-			if s.opt.Duration != nil {
+			if a.Text != "" {
+				d = sayTime(a.Text)
+			} else if s.opt.Duration != nil {
 				ok := false
 				if a.Language != "" {
 					d, ok = s.opt.Duration(a.Language + "/" + a.Prompt)
@@ -220,6 +237,13 @@ func (s *simulator) apply(acts []Action) {
 			s.timer, s.timerAt = &t, s.now+a.After
 		case CancelTimer:
 			s.timer = nil
+		case StartDeadline:
+			t := a
+			s.deadline, s.dlAt = &t, s.now+a.After
+		case CancelDeadline:
+			s.deadline = nil
+		case Ask:
+			s.results = append(s.results, s.answer(a))
 		case Transfer:
 			s.emit(SimEvent{Event: StepTransfer, Dest: s.asSent(a.Dest), Method: a.Method, Detail: s.e.cfg.groupDetail(a.Dest)})
 			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
@@ -267,4 +291,24 @@ func WriteTrace(w io.Writer, trace []SimEvent) error {
 		}
 	}
 	return nil
+}
+
+// answer is the canned answer to an ask, decoded and validated as a
+// real call's would be.
+func (s *simulator) answer(a Ask) AskResult {
+	body, ok := s.opt.Answers[a.URL]
+	if !ok {
+		body, ok = s.opt.Answers[a.Written]
+	}
+	if !ok {
+		return AskResult{ID: a.ID, Err: fmt.Errorf("no canned answer for %s (simulate --answer URL=FILE)", a.Written)}
+	}
+	ans, err := s.e.cfg.DecodeAnswer(body, a.Request.IVR, nil)
+	return AskResult{ID: a.ID, Answer: ans, Err: err}
+}
+
+// sayTime is about how long espeak-ng takes to say text (15 characters
+// a second), for the virtual clock.
+func sayTime(text string) time.Duration {
+	return time.Duration(len(text)) * time.Second / 15
 }

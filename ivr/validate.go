@@ -89,7 +89,8 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.numbering() // internal.go
 	v.reachable()
 	v.cycles()
-	v.webhooks() // webhooks.go
+	v.webhooks()    // webhooks.go
+	v.askSettings() // ask.go
 	v.languagePrompts()
 	return v.out
 }
@@ -338,11 +339,11 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	case KindURI:
 		if d.Target == "" {
 			v.errf(path, "bad SIP URI %q: empty", d.Target)
-		} else if why := sipURIProblem(d.Target); why != "" {
+		} else if why := sipURIProblem(sampleValues(d.Target)); why != "" {
 			v.errf(path, "bad SIP URI %q: %s", d.Target, why)
 		}
 	case KindExternal:
-		if !isDialNumber(strings.TrimPrefix(d.Target, "+")) {
+		if !isDialNumber(strings.TrimPrefix(sampleValues(d.Target), "+")) {
 			v.errf(path, "external number %q must be digits (optionally +)", d.Target)
 		}
 		if d.Trunk == "" {
@@ -389,6 +390,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	case KindWebhook:
 		v.webhookDest(path, d)
 		v.dest(path+".then", d.Then, m)
+	case KindGather, KindAsk:
+		v.programmableDest(path, d, m)
 	case KindBack, KindTop, KindRepeat, KindMenu:
 		if m == nil {
 			v.errf(path, "%q only makes sense inside a menu", d.Kind)
@@ -398,9 +401,7 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d.Trunk != "" && d.Kind != KindExternal {
 		v.errf(path+".trunk", "trunk only applies to external numbers")
 	}
-	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage && d.Kind != KindWebhook {
-		v.errf(path+".then", "then only follows play, set_language or webhook")
-	}
+	v.followFields(path, d) // and variables in targets
 	if (d.Event != "" || d.Data != nil) && d.Kind != KindWebhook {
 		v.errf(path, "event and data only apply to webhook")
 	}
@@ -444,4 +445,31 @@ func nameOr(name string, i int) string {
 		return name
 	}
 	return strconv.Itoa(i)
+}
+
+// followFields reports what follows a destination where it would be
+// silently ignored (then, fallback, timeout and hold on kinds that have
+// none), and unknown variables in uri and external targets.
+func (v *validator) followFields(path string, d *Destination) {
+	if d.Kind == KindURI || d.Kind == KindExternal {
+		v.checkVars(path+"."+string(d.Kind), d.Target)
+	}
+	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage && d.Kind != KindWebhook && d.Kind != KindGather && d.Kind != KindAsk {
+		v.errf(path+".then", "then only follows play, set_language, webhook or gather")
+	}
+	if d.Fallback != nil && d.Kind != KindGather && d.Kind != KindAsk {
+		v.errf(path+".fallback", "fallback only applies to gather and ask")
+	}
+	if (d.Timeout != 0 || d.Hold != "") && d.Kind != KindAsk {
+		v.errf(path, "timeout and hold only apply to ask")
+	}
+}
+
+// programmableDest checks a gather or an ask (gather.go, ask.go).
+func (v *validator) programmableDest(path string, d *Destination, m *IVR) {
+	if d.Kind == KindGather {
+		v.gatherDest(path, d, m)
+		return
+	}
+	v.askDest(path, d, m)
 }

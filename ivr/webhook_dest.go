@@ -54,17 +54,16 @@ func (e *Executor) notify(d *Destination) []Action {
 }
 
 // CallerField is a data value the caller's number replaces when the
-// event is sent (Zendesk's textback needs the number to text).
+// event is sent (Zendesk's textback needs the number to text). Any
+// variable (vars.go) may be used in data values.
 const CallerField = "${caller}"
 
 // fill copies data (a driver keeping it cannot change the config) with
-// the call's values put in.
+// the call's variables put in.
 func (e *Executor) fill(data map[string]string) map[string]string {
 	out := maps.Clone(data)
 	for k, v := range out {
-		if v == CallerField {
-			out[k] = e.caller
-		}
+		out[k] = e.expand(v)
 	}
 	return out
 }
@@ -109,6 +108,7 @@ func (c *Config) walkDests(f func(*Destination)) {
 		for ; d != nil; d = d.Then {
 			f(d)
 			walk(d.Overflow)
+			walk(d.Fallback)
 		}
 	}
 	for _, m := range c.IVRs {
@@ -128,6 +128,9 @@ func (c *Config) walkDests(f func(*Destination)) {
 // webhookDest checks a webhook destination: the webhook it names exists
 // and would take its event.
 func (v *validator) webhookDest(path string, d *Destination) {
+	for k, val := range d.Data {
+		v.checkVars(path+".data."+k, val)
+	}
 	name := d.EventName()
 	if !eventName.MatchString(name) {
 		v.errf(path+".event", "%q: want a lower-case dotted name like zendesk.textback", d.Event)
@@ -163,6 +166,7 @@ func (v *validator) webhookDest(path string, d *Destination) {
 	if len(d.Data) > 32 {
 		v.errf(path+".data", "%d fields: at most 32", len(d.Data))
 	}
+
 }
 
 // webhookNames checks the webhooks' names are unique.

@@ -50,6 +50,7 @@ type Node struct {
 	opts    Options
 	path    string
 	log     *slog.Logger
+	asks    *deciders        // ask steps' decision clients (ask.go)
 	speaker *prompts.Speaker // spoken prompts, cached under data/speech for the node's life
 	snap    atomic.Pointer[call.Snapshot]
 	engine  *media.Engine
@@ -90,11 +91,13 @@ func New(opts Options) (*Node, error) {
 	} else if sched != "" {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
+	n.asks = &deciders{log: log}
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
 		Shared:    ctl.st,                                                         // PIN lockouts and group rotation for the whole cluster
 		Voicemail: func(*ivr.Config) call.Voicemail { return ctl.st.Mailboxes() }, // messages and greetings in the store
 		Records:   ctl.rec.ended,                                                  // call records into the store (records.go)
-		Events:    obs.event, Live: obs.live})                                     // metrics, webhooks, live calls (observe.go)
+		Events:    obs.event, Live: obs.live,                                      // metrics, webhooks, live calls (observe.go)
+		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node}) // ask steps (ask.go)
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
@@ -146,6 +149,7 @@ func (n *Node) Close() {
 	}
 	n.engine.Close()
 	n.ctl.close()
+	n.asks.close()
 }
 
 // Reload swaps in a new configuration for new calls; on any error the

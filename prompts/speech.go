@@ -43,6 +43,10 @@ type Speaker struct {
 	Timeout time.Duration
 	// CacheDir, when set, keeps rendered audio as raw 8 kHz files.
 	CacheDir string
+	// NoCache renders every time and keeps nothing: for texts chosen
+	// outside the configuration (an ask answer's say), where one text
+	// per call would grow the cache without end.
+	NoCache bool
 }
 
 // memCache is every render of the process by cacheKey: the same text in
@@ -71,6 +75,9 @@ func (s *Speaker) Speak(text, voice string) ([]int16, error) {
 		return nil, fmt.Errorf("%w: text is not UTF-8", ErrSpeech)
 	case !spoken.ValidVoice(voice):
 		return nil, fmt.Errorf("%w: %q is not a voice name (want e.g. en-us, es, fr, en+f3)", ErrSpeech, voice)
+	}
+	if s.NoCache {
+		return s.render(bin, text, voice)
 	}
 	key := cacheKey(voice, text)
 	if pcm, ok := s.cached(key); ok {

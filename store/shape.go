@@ -39,7 +39,8 @@ var (
 var destinationFields = map[string]string{"uri": "string", "external": "string", "trunk": "string",
 	"extension": "string", "ivr": "string", "play": "string", "prompt": "string", "voicemail": "string",
 	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
-	"set_language": "string", "webhook": "string", "event": "string", "data": "data"}
+	"set_language": "string", "webhook": "string", "event": "string", "data": "data", "internal": "string",
+	"gather": "gather", "ask": "string", "timeout": "duration", "hold": "string", "fallback": "destination"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store
@@ -157,11 +158,16 @@ func checkDestination(v any, path string) error {
 				if err := checkShape(d[k], reflect.TypeFor[map[string]string](), join(path, k)); err != nil {
 					return err
 				}
+			case "gather": // what a gather collects: a target
+				if err := checkShape(d[k], reflect.TypeFor[ivr.Gather](), join(path, k)); err != nil {
+					return err
+				}
+				targets++
 			default:
 				if _, ok := d[k].(string); !ok && d[k] != nil {
 					return &ShapeError{join(path, k), "want a string, got " + jsonType(d[k])}
 				}
-				if k != "trunk" && k != "transfer" && k != "prompt" && k != "event" {
+				if k != "trunk" && k != "transfer" && k != "prompt" && k != "event" && k != "hold" {
 					targets++
 				}
 			}
@@ -170,7 +176,7 @@ func checkDestination(v any, path string) error {
 			targets = 1
 		}
 		if targets != 1 {
-			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language, webhook (has %d)", targets)}
+			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language, webhook, internal, gather, ask (has %d)", targets)}
 		}
 		return nil
 	}

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/ivrd/ivrd/ivr"
@@ -20,8 +22,21 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	at := fs.String("at", "", "call start time, RFC 3339 (default now): schedules are evaluated at it")
 	input := fs.String("input", "", `what the caller does, comma-separated: "1", "1001#" (keys 100 ms apart), "wait:3s"`)
 	fail := fs.Bool("transfer-fails", false, "make every transfer fail, to trace failure handling")
+	answers := map[string][]byte{}
+	fs.Func("answer", "URL=FILE: an ask to URL gets FILE's JSON as its answer (repeatable; an ask with none takes its fallback)", func(v string) error {
+		i := strings.LastIndex(v, "=")
+		if i <= 0 || i == len(v)-1 {
+			return fmt.Errorf("want URL=FILE, got %q", v)
+		}
+		body, err := os.ReadFile(v[i+1:])
+		if err != nil {
+			return err
+		}
+		answers[v[:i]] = body
+		return nil
+	})
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ivrd simulate --config FILE --to NUMBER [--from NUMBER] [--at RFC3339] --input SCRIPT\n\nRuns one call through the menus without a network, with prompt durations\nfrom the real prompt files, and prints one JSON object per event.\nSCRIPT is comma-separated steps: a digit string pressed now (\"1\",\n\"1001#\"; keys 100 ms apart) or wait:DURATION. After the last step time\nruns on until the call is handed on or hung up. The config is validated\nfirst: errors refuse to simulate.\n\n")
+		fmt.Fprint(stderr, "Usage: ivrd simulate --config FILE --to NUMBER [--from NUMBER] [--at RFC3339] --input SCRIPT [--answer URL=FILE]...\n\nRuns one call through the menus without a network, with prompt durations\nfrom the real prompt files, and prints one JSON object per event.\nSCRIPT is comma-separated steps: a digit string pressed now (\"1\",\n\"1001#\"; keys 100 ms apart) or wait:DURATION. After the last step time\nruns on until the call is handed on or hung up. The config is validated\nfirst: errors refuse to simulate.\n\n")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
@@ -52,7 +67,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	opt := ivr.SimOptions{To: *to, From: *from, Script: *input, TransferFails: *fail,
-		Duration: lib.DurationOf}
+		Duration: lib.DurationOf, Answers: answers}
 	if *at != "" {
 		if opt.At, err = time.Parse(time.RFC3339, *at); err != nil {
 			fmt.Fprintf(stderr, "--at %q: want RFC 3339, e.g. 2026-12-25T10:00:00-05:00\n", *at)
