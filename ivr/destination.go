@@ -60,7 +60,7 @@ type Destination struct {
 // HandsOff reports whether the destination transfers the call away.
 func (d *Destination) HandsOff() bool {
 	switch d.Kind {
-	case KindURI, KindExternal, KindExtension, KindVoicemail, KindGroup, KindVoicemailCheck:
+	case KindURI, KindExternal, KindExtension, KindVoicemail, KindGroup, KindVoicemailCheck, KindConference:
 		return true
 	}
 	return false
@@ -82,6 +82,7 @@ type destinationFields struct {
 	SetLanguage *string           `yaml:"set_language"`
 	Group       *string           `yaml:"group"`
 	VMCheck     *string           `yaml:"voicemail_check"`
+	Conference  *string           `yaml:"conference"`
 	Transfer    TransferMethod    `yaml:"transfer"`
 	RingTimeout Duration          `yaml:"ring_timeout"`
 	Overflow    *Destination      `yaml:"overflow"`
@@ -131,11 +132,12 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	pick(f.VMCheck, KindVoicemailCheck)
 	pick(f.Webhook, KindWebhook)
 	pick(f.Internal, KindInternal)
+	pick(f.Conference, KindConference)
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, voicemail_check, set_language, webhook (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, conference, voicemail_check, set_language, webhook (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
@@ -146,7 +148,8 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": true, "extension": true,
 	"ivr": true, "play": true, "prompt": true, "then": true, "voicemail": true, "transfer": true,
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
-	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true}
+	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true,
+	"conference": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

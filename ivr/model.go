@@ -50,6 +50,8 @@ type Config struct {
 	// VoicemailBoxes (ivrd addition): PINs, greetings and lamps of the
 	// boxes checked by phone (voicemail_box.go).
 	VoicemailBoxes []VoicemailBox `yaml:"voicemail_boxes"`
+	// Conferences (ivrd addition) are conference rooms: see conference.go.
+	Conferences []Conference `yaml:"conferences"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -315,6 +317,7 @@ func (c *Config) applyDefaults() {
 		s.NodeID = defaultNodeID()
 	}
 	c.groupDefaults()
+	c.conferenceDefaults()
 	c.boxDefaults()
 	for _, m := range c.IVRs {
 		if m == nil {

@@ -83,6 +83,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.trunks()
 	v.extensions()
 	v.groups()
+	v.conferences() // conference.go
 	v.voicemailBoxes()
 	v.schedules()
 	v.ivrs()
@@ -368,6 +369,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		} else {
 			v.voicemailGreeting(path, d.Target)
 		}
+	case KindConference:
+		v.conferenceDest(path, d)
 	case KindGroup:
 		if v.c.GroupByID(d.Target) == nil {
 			v.errf(path, "unknown group %q", d.Target)
@@ -404,8 +407,10 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if (d.Event != "" || d.Data != nil) && d.Kind != KindWebhook {
 		v.errf(path, "event and data only apply to webhook")
 	}
-	if d.Kind == KindGroup {
-		v.groupDest(path, d)
+	if d.Kind == KindGroup || d.Kind == KindConference {
+		if d.Kind == KindGroup {
+			v.groupDest(path, d)
+		}
 	} else if !d.HandsOff() || d.Kind == KindVoicemail || d.Kind == KindVoicemailCheck {
 		if d.Transfer != "" {
 			v.errf(path+".transfer", "transfer only applies to uri, external and extension")
