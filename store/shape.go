@@ -39,7 +39,7 @@ var (
 var destinationFields = map[string]string{"uri": "string", "external": "string", "trunk": "string",
 	"extension": "string", "ivr": "string", "play": "string", "prompt": "string", "voicemail": "string",
 	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
-	"set_language": "string", "webhook": "string", "event": "string", "data": "data"}
+	"set_language": "string", "webhook": "string", "event": "string", "data": "data", "conference": "string"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store
