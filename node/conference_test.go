@@ -152,7 +152,7 @@ func requireHears(t *testing.T, who string, pcm []int16, want, not []float64) {
 func TestConferenceMixesTheOthers(t *testing.T) {
 	svc := startConfig(t, writeConfig(t, conferenceConf))
 	a, b := dialRoom(t, svc, "800"), dialRoom(t, svc, "800")
-	c := dialRoom(t, svc, "100") // through the menu: key 1 is {conference: room}
+	c := dialRoom(t, svc, "100")       // through the menu: key 1 is {conference: room}
 	time.Sleep(300 * time.Millisecond) // a caller's pause before pressing, as groupCall
 	c.key(t, '1')
 	waitMembers(t, svc, "room", 3)
