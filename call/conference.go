@@ -109,14 +109,18 @@ func (r *run) inConference(m *attendee) error {
 }
 
 // conferencePIN asks for the room's PIN up to confPINTries times; the
-// PIN is never logged.
+// PIN is never logged nor kept in the record.
 func (r *run) conferencePIN(cfg *ivr.Conference) error {
 	for attempt := 1; attempt <= confPINTries; attempt++ {
+		keys := len(r.rec.Keys)
 		k, err := r.sayOneOf("conf-pin", "vm-password")
 		if err != nil {
 			return err
 		}
 		pin, err := r.readDigits(k, 12, confPINTimeout)
+		// The PIN's keys stay out of the call record: it is not a menu
+		// choice, and a record is read by more people than the PIN is.
+		r.rec.Keys = r.rec.Keys[:keys]
 		if err != nil {
 			return err
 		}

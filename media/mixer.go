@@ -274,6 +274,7 @@ func (r *Relay) popPCM(dst []int16) bool {
 
 // mixerSet is a pacer's rooms, mixed once per 20 ms on its loop.
 type mixerSet struct {
+	n     atomic.Int32 // len(rooms): a pacer without rooms takes no lock
 	mu    sync.Mutex
 	rooms []*Mixer
 	batch []*Mixer
@@ -282,6 +283,7 @@ type mixerSet struct {
 func (ms *mixerSet) add(m *Mixer) {
 	ms.mu.Lock()
 	ms.rooms = append(ms.rooms, m)
+	ms.n.Store(int32(len(ms.rooms)))
 	ms.mu.Unlock()
 }
 
@@ -294,6 +296,7 @@ func (ms *mixerSet) remove(m *Mixer) {
 			ms.rooms[i] = ms.rooms[last]
 			ms.rooms[last] = nil
 			ms.rooms = ms.rooms[:last]
+			ms.n.Store(int32(last))
 			return
 		}
 	}
@@ -302,11 +305,10 @@ func (ms *mixerSet) remove(m *Mixer) {
 // tick mixes every room; copied under the lock and mixed outside it, so
 // opening a room never waits for a mix.
 func (ms *mixerSet) tick() {
-	ms.mu.Lock()
-	if len(ms.rooms) == 0 {
-		ms.mu.Unlock()
+	if ms.n.Load() == 0 {
 		return
 	}
+	ms.mu.Lock()
 	ms.batch = append(ms.batch[:0], ms.rooms...)
 	ms.mu.Unlock()
 	for i, m := range ms.batch {

@@ -239,4 +239,13 @@ func TestConferencePIN(t *testing.T) {
 		right.key(t, k)
 	}
 	waitMembers(t, svc, "secret", 1)
+	right.key(t, '#')
+	_, err = right.c.WaitRequest(sip.BYE, 10*time.Second)
+	require.NoError(t, err, "# leaves the room")
+	rec = endedRecord(t, svc, right.id)
+	var keys string
+	for _, k := range rec.Keys {
+		keys += k.Key
+	}
+	require.Equal(t, "#", keys, "the PIN's keys are not in the record")
 }
