@@ -20,16 +20,24 @@ run: build
 
 # Every test, including the sipp end-to-end call when sipp is installed
 # (.ci/run installs it).
+#
+# Package tests that share nothing call t.Parallel(); most of their time
+# is spent waiting on the network and timers, not the CPU, so more of them
+# run at once than the machine has cores (go test's default).
+PARALLEL ?= 8
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 9m ./...
+	$(GO) test -count=1 -parallel $(PARALLEL) -timeout 9m ./...
 
 test-short:
 	$(GO) test -short -count=1 ./...
 
-# Every test again under the race detector (needs a C compiler: cgo).
+# The unit and package tests again under the race detector (needs a C
+# compiler: cgo). The heavy system tests (external peers, load, browsers)
+# skip themselves in a -race build (internal/testenv.SkipUnderRace): they
+# run once, in make test.
 race:
-	$(GO) test -race -count=1 -timeout 9m ./...
+	$(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 9m ./...
 
 # A short run of every fuzz target (FUZZTIME per target).
 FUZZTIME ?= 10s

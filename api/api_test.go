@@ -17,6 +17,7 @@ import (
 )
 
 func TestIVRCRUD(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.send("POST", "/api/v1/ivrs", `{"id":"sales","name":"Sales","extensions":["250"],"prompt":"main-choices",
 			"response_timeout":"4s","keys":{"1":{"uri":"sip:sales@127.0.0.1:5070"},"#":"hangup","9":{"ivr":"main"}}}`)
@@ -57,6 +58,7 @@ func TestIVRCRUD(t *testing.T) {
 }
 
 func TestPaginationAndFilters(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		for i := 0; i < 7; i++ {
 			tenant := "acme"
@@ -101,6 +103,7 @@ func TestPaginationAndFilters(t *testing.T) {
 }
 
 func TestValidationFailureIs422WithEveryProblem(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		before := e.get("/api/v1/ivrs").Body
 		r := e.send("POST", "/api/v1/ivrs", `{"id":"bad","extensions":["100"],"prompt":"nope","prompt_repeat":9,"keys":{"4":{"ivr":"sales2"}}}`)
@@ -124,6 +127,7 @@ func TestValidationFailureIs422WithEveryProblem(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		cases := []struct {
 			name, method, path, ctype, body string
@@ -171,6 +175,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.do(req{method: "GET", path: "/api/v1/ivrs", token: "-", badRequest: true})
 		require.Equal(t, 401, r.Status)
@@ -205,6 +210,7 @@ func TestAuth(t *testing.T) {
 }
 
 func TestSecretsAreWriteOnly(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.send("PUT", "/api/v1/trunks/pstn", `{"uri":"sip:gw.example.net","username":"acme","password":"s3cret"}`)
 		require.Equal(t, 201, r.Status, string(r.Body))
@@ -244,6 +250,7 @@ func TestSecretsAreWriteOnly(t *testing.T) {
 
 // Concurrent PATCHes without If-Match of different keys: every one lands.
 func TestConcurrentPatchesNoLostUpdate(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		var wg sync.WaitGroup
 		codes := make(chan int, 10)
@@ -269,6 +276,7 @@ func TestConcurrentPatchesNoLostUpdate(t *testing.T) {
 }
 
 func TestPromptsUploadListDownload(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		// A 16 kHz WAV of a -20 dBm0 tone, one second.
 		tone := prompts.Tone("t", 1000, 0, -20, 1000, 0)
@@ -338,6 +346,7 @@ func putLE32(b []byte, v uint32) {
 }
 
 func TestValidateAndSimulate(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.do(req{method: "POST", path: "/api/v1/validate", ctype: "application/yaml",
 			body: []byte("ivrs:\n  - id: a\n    extensions: [\"1\"]\n    prompt: welcome\n    keys:\n      \"1\": { ivr: b }\n")})
@@ -363,6 +372,7 @@ func TestValidateAndSimulate(t *testing.T) {
 }
 
 func TestOpenAPIServed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite://"+t.TempDir()+"/x.db")
 	r := e.get("/api/v1/openapi.json")
 	require.Equal(t, 200, r.Status)

@@ -62,6 +62,7 @@ func (f *fakeCalls) TransferCall(_ context.Context, id string, dest *ivr.Destina
 }
 
 func TestLiveCallRoutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite://"+t.TempDir()+"/ivrd.db")
 	fake := &fakeCalls{}
 	e.srv.cfg.Calls = fake
@@ -143,6 +144,7 @@ func seedCalls(t *testing.T, st *store.Store, n int) time.Time {
 }
 
 func TestCallHistoryRoutes(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		base := seedCalls(t, e.st, 7)
 		// Pages of 3, newest first, through the cursor.

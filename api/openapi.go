@@ -264,9 +264,10 @@ func buildOpenAPI() obj {
 	paths["/api/v1/audit"] = obj{"get": op("the audit log, newest first", obj{"200": response("entries", obj{"type": "object",
 		"properties": obj{"items": obj{"type": "array", "items": ref("AuditEntry")}, "next_before": obj{"type": "integer"}}})},
 		obj{"parameters": []any{queryParam("limit", "1-500", obj{"type": "integer"}), queryParam("before", "entries older than this id", obj{"type": "integer"})}})}
-	yeastar.AddOpenAPI(paths, schemas)     // api/yeastar
-	zendesk.AddOpenAPI(paths, schemas)     // api/zendesk
-	paths["/api/v1/whoami"] = whoamiPath() // whoami.go
+	yeastar.AddOpenAPI(paths, schemas)                 // api/yeastar
+	zendesk.AddOpenAPI(paths, schemas)                 // api/zendesk
+	paths["/api/v1/whoami"] = whoamiPath()             // whoami.go
+	paths["/api/v1/trunks/status"] = trunkStatusPath() // trunk_status.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)

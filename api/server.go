@@ -47,6 +47,9 @@ type Config struct {
 	// Conferences, when set, is the running server's conference rooms
 	// (conferences.go).
 	Conferences ConferenceControl
+	// Trunks, when set, is the running server's trunk registrations
+	// (GET /api/v1/trunks/status: trunk_status.go).
+	Trunks TrunkStates
 	// FailLimit failed authentications per FailWindow from one address
 	// are allowed; more get 429 until the window has passed.
 	FailLimit  int
@@ -113,7 +116,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/validate", s.validate)
 	m.HandleFunc("POST /api/v1/simulate", s.simulate)
 	m.HandleFunc("GET /api/v1/audit", s.audit)
-	m.HandleFunc("GET /api/v1/whoami", s.whoami) // whoami.go
+	m.HandleFunc("GET /api/v1/whoami", s.whoami)             // whoami.go
+	m.HandleFunc("GET /api/v1/trunks/status", s.trunkStatus) // trunk_status.go
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	yeastar.New(yeastar.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/yeastar: the seed's own API
 	zendesk.New(zendesk.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/zendesk: the seed's own API

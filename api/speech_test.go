@@ -10,6 +10,7 @@ import (
 // A prompt uploaded as text is spoken at upload and stored as audio; a
 // voice espeak-ng does not have is a 422 naming the prompt.
 func TestPromptUploadedAsText(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): spoken uploads are not tested")
 	}
@@ -45,6 +46,7 @@ func TestPromptUploadedAsTextWithoutEspeak(t *testing.T) {
 // Languages go through the API as through the file: a menu's language
 // and a set_language key are stored, and a bad code is refused.
 func TestLanguagesThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.send("PATCH", "/api/v1/ivrs/main", `{"language": "en", "keys": {"9": {"set_language": "es", "then": "menu"}}}`)
 		require.Equal(t, 200, r.Status, string(r.Body))

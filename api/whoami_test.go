@@ -8,6 +8,7 @@ import (
 
 // The web UI decides whether to show edit controls from whoami.
 func TestWhoAmI(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e *env) {
 		r := e.get("/api/v1/whoami")
 		require.Equal(t, 200, r.Status, string(r.Body))

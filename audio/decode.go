@@ -24,21 +24,45 @@ const (
 // 16-bit): a prompt is seconds long, a bigger file is a mistake.
 const maxFileBytes = 10 * 60 * 48000 * 2 * 2
 
+// MaxKeptRate is the highest rate DecodeNative keeps: files above it are
+// brought down to it (no codec ivrd speaks carries more).
+const MaxKeptRate = 48000
+
 // Decode reads an audio file (WAV, or raw PCM when name ends in .pcm) and
 // returns 8 kHz mono samples. Errors say what is wrong with the file and
 // wrap ErrMalformed or ErrUnsupported.
-func Decode(name string, r io.ReadSeeker) (pcm []int16, err error) {
+func Decode(name string, r io.ReadSeeker) ([]int16, error) {
+	pcm, rate, err := DecodeNative(name, r)
+	if err != nil {
+		return nil, err
+	}
+	out := Resample(pcm, rate, SampleRate)
+	if len(out) == 0 {
+		return nil, malformed("audio too short: %d samples at %d Hz is not one sample at 8 kHz", len(pcm), rate)
+	}
+	return out, nil
+}
+
+// DecodeNative reads an audio file as Decode does but keeps its own
+// sample rate, up to MaxKeptRate (a higher one is resampled down to it):
+// mono samples and their rate. Raw .pcm files are 8 kHz.
+func DecodeNative(name string, r io.ReadSeeker) (pcm []int16, rate int, err error) {
 	if strings.EqualFold(filepath.Ext(name), ".pcm") {
-		return decodeRaw(r)
+		pcm, err = decodeRaw(r)
+		return pcm, SampleRate, err
 	}
 	// go-audio/wav trusts header sizes; a hostile file must not take the
 	// server down, so a panic in it becomes an error.
 	defer func() {
 		if p := recover(); p != nil {
-			pcm, err = nil, malformed("malformed WAV (%v)", p)
+			pcm, rate, err = nil, 0, malformed("malformed WAV (%v)", p)
 		}
 	}()
-	return decodeWAV(r)
+	pcm, rate, err = decodeWAV(r)
+	if err == nil && rate > MaxKeptRate {
+		pcm, rate = Resample(pcm, rate, MaxKeptRate), MaxKeptRate
+	}
+	return pcm, rate, err
 }
 
 func decodeRaw(r io.Reader) ([]int16, error) {
@@ -99,9 +123,11 @@ func checkChunks(r io.ReadSeeker) error {
 	return err
 }
 
-func decodeWAV(r io.ReadSeeker) ([]int16, error) {
+// decodeWAV returns a WAV file's samples, mixed down to mono, and their
+// rate.
+func decodeWAV(r io.ReadSeeker) ([]int16, int, error) {
 	if err := checkChunks(r); err != nil {
-		return nil, malformed("not a readable WAV file: %v", err)
+		return nil, 0, malformed("not a readable WAV file: %v", err)
 	}
 	d := wav.NewDecoder(r)
 	d.ReadInfo()
@@ -109,21 +135,21 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 		if err == nil {
 			err = errors.New("not a RIFF/WAVE file")
 		}
-		return nil, malformed("not a readable WAV file: %v", err)
+		return nil, 0, malformed("not a readable WAV file: %v", err)
 	}
 	format := d.WavAudioFormat
 	chans := int(d.NumChans)
 	rate := int(d.SampleRate)
 	bits := int(d.BitDepth)
 	if chans < 1 || chans > 8 {
-		return nil, unsupported("unsupported channel count %d", chans)
+		return nil, 0, unsupported("unsupported channel count %d", chans)
 	}
 	if rate < 4000 || rate > 192000 {
-		return nil, unsupported("unsupported sample rate %d Hz", rate)
+		return nil, 0, unsupported("unsupported sample rate %d Hz", rate)
 	}
 	if SampleRate/gcd(rate, SampleRate) > 1000 {
 		// Odd rates need thousands of filter phases; no real prompt uses one.
-		return nil, unsupported("unsupported sample rate %d Hz; use a common rate (8000, 16000, 22050, 44100, 48000)", rate)
+		return nil, 0, unsupported("unsupported sample rate %d Hz; use a common rate (8000, 16000, 22050, 44100, 48000)", rate)
 	}
 	if format == wavExtensible && bits == 16 {
 		format = wavPCM // extensible 16-bit is plain PCM for our purpose
@@ -141,32 +167,32 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 		width = 1
 		decodeSample = func(b []byte) int16 { return alawToLinear[b[0]] }
 	case format == wavPCM:
-		return nil, unsupported("unsupported PCM bit depth %d; want 16-bit", bits)
+		return nil, 0, unsupported("unsupported PCM bit depth %d; want 16-bit", bits)
 	default:
-		return nil, unsupported("unsupported WAV format %d (%s); want 16-bit PCM, µ-law or A-law", format, formatName(format))
+		return nil, 0, unsupported("unsupported WAV format %d (%s); want 16-bit PCM, µ-law or A-law", format, formatName(format))
 	}
 	if err := d.FwdToPCM(); err != nil {
-		return nil, malformed("no audio data: %v", err)
+		return nil, 0, malformed("no audio data: %v", err)
 	}
 	if err := d.Err(); err != nil || d.PCMChunk == nil {
-		return nil, malformed("no audio data chunk")
+		return nil, 0, malformed("no audio data chunk")
 	}
 	if d.PCMSize > maxFileBytes || d.PCMSize < 0 {
-		return nil, unsupported("audio data too large (%d bytes)", d.PCMSize)
+		return nil, 0, unsupported("audio data too large (%d bytes)", d.PCMSize)
 	}
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(d.PCMChunk, int64(d.PCMSize)))
 	if err != nil {
-		return nil, malformed("reading audio data: %v", err)
+		return nil, 0, malformed("reading audio data: %v", err)
 	}
 	if n < int64(d.PCMSize) {
-		return nil, malformed("truncated: data chunk says %d bytes, file has %d", d.PCMSize, n)
+		return nil, 0, malformed("truncated: data chunk says %d bytes, file has %d", d.PCMSize, n)
 	}
 	frame := width * chans
 	data := buf.Bytes()
 	frames := len(data) / frame
 	if frames == 0 {
-		return nil, malformed("no audio samples")
+		return nil, 0, malformed("no audio samples")
 	}
 	mono := make([]int16, frames)
 	for i := 0; i < frames; i++ {
@@ -176,11 +202,7 @@ func decodeWAV(r io.ReadSeeker) ([]int16, error) {
 		}
 		mono[i] = int16(sum / chans) // downmix: average keeps the level of a centred source
 	}
-	out := Resample(mono, rate, SampleRate)
-	if len(out) == 0 {
-		return nil, malformed("audio too short: %d samples at %d Hz is not one sample at 8 kHz", frames, rate)
-	}
-	return out, nil
+	return mono, rate, nil
 }
 
 func formatName(f uint16) string {

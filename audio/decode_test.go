@@ -65,6 +65,7 @@ func level(pcm []int16, freq float64) float64 {
 func db(x float64) float64 { return 20 * math.Log10(x) }
 
 func TestDecodeFormats(t *testing.T) {
+	t.Parallel()
 	src := tone(1000, 8000, 0.5, 8000)
 	ulaw := make([]byte, len(src))
 	alaw := make([]byte, len(src))
@@ -96,6 +97,7 @@ func TestDecodeFormats(t *testing.T) {
 }
 
 func TestDecodeErrorsSayWhy(t *testing.T) {
+	t.Parallel()
 	cases := map[string][]byte{
 		"IEEE float":       wavBytes(3, 8000, 1, 32, make([]byte, 64)),
 		"bit depth 24":     wavBytes(1, 8000, 1, 24, make([]byte, 66)),
@@ -134,6 +136,7 @@ func TestDecodeDoesNotBelieveChunkSizes(t *testing.T) {
 // TestDecodeRejectsGarbage: the inputs the test-signal package's own WAV
 // parser was checked against (it is gone; espeak-ng's output is read here).
 func TestDecodeRejectsGarbage(t *testing.T) {
+	t.Parallel()
 	for _, b := range []string{"", "RIFF", "RIFF0000WAVE", "RIFF0000WAVEdata\x04\x00\x00\x00abcd"} {
 		_, err := Decode("garbage.wav", bytes.NewReader([]byte(b)))
 		assert.ErrorIs(t, err, ErrMalformed, "%q", b)
@@ -141,6 +144,7 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 }
 
 func TestDecodeErrorsSayWhichKind(t *testing.T) {
+	t.Parallel()
 	_, err := Decode("float.wav", bytes.NewReader(wavBytes(3, 8000, 1, 32, make([]byte, 64))))
 	assert.ErrorIs(t, err, ErrUnsupported)
 	_, err = Decode("cut.wav", bytes.NewReader(wavBytes(1, 8000, 1, 16, make([]byte, 100))[:60]))
@@ -157,4 +161,26 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("no error and no samples")
 		}
 	})
+}
+
+// Wideband files keep their rate (up to 48 kHz) for the codecs that can
+// carry it; Decode still gives 8 kHz.
+func TestDecodeNativeKeepsTheRate(t *testing.T) {
+	for _, tc := range []struct{ rate, want int }{{8000, 8000}, {16000, 16000}, {44100, 44100}, {48000, 48000}, {96000, 48000}} {
+		src := tone(6000, tc.rate, 0.25, 8000)
+		if tc.rate == 8000 {
+			src = tone(1000, tc.rate, 0.25, 8000)
+		}
+		pcm, rate, err := DecodeNative("x.wav", bytes.NewReader(wavBytes(wavPCM, tc.rate, 1, 16, le16(src))))
+		require.NoError(t, err, tc.rate)
+		assert.Equal(t, tc.want, rate, tc.rate)
+		assert.InDelta(t, len(src)*tc.want/tc.rate, len(pcm), 2, tc.rate)
+		if tc.rate == tc.want {
+			assert.Equal(t, src, pcm, "kept as it was: %d Hz", tc.rate)
+		}
+	}
+	pcm, rate, err := DecodeNative("x.pcm", bytes.NewReader(le16(tone(1000, 8000, 0.1, 8000))))
+	require.NoError(t, err)
+	assert.Equal(t, 8000, rate)
+	assert.Len(t, pcm, 800)
 }

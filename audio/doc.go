@@ -1,8 +1,13 @@
 // Package audio is ivrd's one home for sound as numbers: codec identity
-// (Codec: PCMU, PCMA with SDP name, static payload type, clock rate and
-// silence byte; ParseCodec for configuration strings), G.711 conversion
-// (EncodeG711, DecodeG711 into caller buffers, table-driven, no
-// allocation per packet; RoundTrip for what a line does to audio), audio
+// (Codec: PCMU, PCMA, G722 with SDP name, static payload type, RTP clock
+// rate, audio rate and silence byte; ParseCodec for configuration
+// strings), G.711 conversion (EncodeG711, DecodeG711 into caller buffers,
+// table-driven, no allocation per packet; RoundTrip for what a line does
+// to audio), G.722 at 64 kbit/s (G722Encoder, G722Decoder: ITU-T G.722's
+// SB-ADPCM written from the Recommendation and checked bit for bit
+// against its test sequences; 16 kHz in and out, or 8 kHz through the
+// lower sub-band alone with EncodeNarrow and DecodeNarrow; state per
+// stream, no allocation per packet), audio
 // files (Decode: WAV in 16-bit PCM at any rate, mono or stereo, µ-law or
 // A-law, and raw 16-bit 8 kHz .pcm, to 8 kHz mono; WriteWAV), the one
 // resampler (Resample, a Kaiser-windowed sinc low-pass), level measurement

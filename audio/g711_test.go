@@ -12,6 +12,7 @@ import (
 // The tables must agree with the reference conversions for every input:
 // a table slip would be heard on every call.
 func TestG711TablesMatchReferenceForEveryValue(t *testing.T) {
+	t.Parallel()
 	for v := math.MinInt16; v <= math.MaxInt16; v++ {
 		s := int16(v)
 		require.Equal(t, g711.EncodeUlawFrame(s), EncodeSample(s, PCMU), "µ-law encode %d", s)
@@ -24,6 +25,7 @@ func TestG711TablesMatchReferenceForEveryValue(t *testing.T) {
 }
 
 func TestG711BufferFunctionsStopAtTheShorterSlice(t *testing.T) {
+	t.Parallel()
 	pcm := []int16{0, 1000, -1000, 32767, -32768}
 	for _, c := range []Codec{PCMU, PCMA} {
 		enc := make([]byte, 3)
@@ -36,6 +38,7 @@ func TestG711BufferFunctionsStopAtTheShorterSlice(t *testing.T) {
 }
 
 func TestSilenceByteDecodesToZero(t *testing.T) {
+	t.Parallel()
 	for _, c := range []Codec{PCMU, PCMA} {
 		assert.Equal(t, c.SilenceByte(), EncodeSample(0, c), c.String())
 		assert.InDelta(t, 0, DecodeSample(c.SilenceByte(), c), 8, c.String())
@@ -43,14 +46,24 @@ func TestSilenceByteDecodesToZero(t *testing.T) {
 }
 
 func TestParseCodec(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]Codec{"PCMU": PCMU, "pcmu": PCMU, "PCMA": PCMA, " pcma ": PCMA} {
 		c, err := ParseCodec(name)
 		require.NoError(t, err, name)
 		assert.Equal(t, want, c, name)
 	}
-	_, err := ParseCodec("G722")
+	for _, name := range []string{"G722", "g.722"} {
+		c, err := ParseCodec(name)
+		require.NoError(t, err, name)
+		assert.Equal(t, G722, c)
+	}
+	_, err := ParseCodec("G729")
 	assert.ErrorIs(t, err, ErrUnknownCodec)
-	assert.ErrorContains(t, err, `"G722"`)
+	assert.ErrorContains(t, err, `"G729"`)
+	assert.Equal(t, "G722", G722.String())
+	assert.Equal(t, uint8(9), G722.PayloadType())
+	assert.Equal(t, 8000, G722.ClockRate(), "RFC 3551: G.722's RTP clock is 8000")
+	assert.Equal(t, 16000, G722.AudioRate())
 	assert.Equal(t, "PCMU", PCMU.String())
 	assert.Equal(t, "PCMA", PCMA.String())
 	assert.Equal(t, uint8(8), PCMA.PayloadType())

@@ -8,6 +8,7 @@ import (
 )
 
 func TestAmplitudeIsG711Reference(t *testing.T) {
+	t.Parallel()
 	assert.InDelta(t, 22826, Amplitude(0), 1)
 	assert.InDelta(t, 32767, Amplitude(FullScaleDBm0), 0.01)
 	// A 0 dBm0 sine survives µ-law at its level (RMS 16,140).
@@ -19,6 +20,7 @@ func TestAmplitudeIsG711Reference(t *testing.T) {
 }
 
 func TestMeasureLevelOfSineAndPauses(t *testing.T) {
+	t.Parallel()
 	// 1 s of a -20 dBm0 sine then 1 s of silence: the pause does not lower
 	// the active level.
 	pcm := append(Tone(400, 400, -26.02, 1000, 0), make([]int16, SampleRate)...) // two equal sines: +6.02 dB
@@ -32,11 +34,13 @@ func TestMeasureLevelOfSineAndPauses(t *testing.T) {
 }
 
 func TestRMS(t *testing.T) {
+	t.Parallel()
 	assert.Zero(t, RMS(nil))
 	assert.InDelta(t, 300, RMS([]int16{300, -300, 300, -300}), 1e-9)
 }
 
 func TestToneCadence(t *testing.T) {
+	t.Parallel()
 	pcm := Tone(1000, 1000, -16, 400, 100)
 	assert.Len(t, pcm, 4000)
 	assert.Equal(t, make([]int16, 800), pcm[3200:], "the off part is silent")

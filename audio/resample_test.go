@@ -8,6 +8,7 @@ import (
 )
 
 func TestResample44kKeepsToneAndRejectsAboveNyquist(t *testing.T) {
+	t.Parallel()
 	in1k := tone(1000, 44100, 1, 10000)
 	out := Resample(in1k, 44100, 8000)
 	assert.InDelta(t, 8000, len(out), 1)
@@ -24,6 +25,7 @@ func TestResample44kKeepsToneAndRejectsAboveNyquist(t *testing.T) {
 }
 
 func TestResampleOtherRates(t *testing.T) {
+	t.Parallel()
 	for _, rate := range []int{16000, 22050, 48000, 11025} {
 		out := Resample(tone(800, rate, 1, 12000), rate, 8000)
 		ref := level(tone(800, 8000, 1, 12000), 800)
@@ -37,6 +39,7 @@ func TestResampleOtherRates(t *testing.T) {
 // TestResampleKeepsToneAndRejectsAliases: what the test-signal package's
 // own resampler was held to (it is gone; espeak-ng's speech uses this one).
 func TestResampleKeepsToneAndRejectsAliases(t *testing.T) {
+	t.Parallel()
 	sine := func(f float64, rate int) []int16 {
 		out := make([]int16, rate)
 		for i := range out {

@@ -82,7 +82,7 @@ func duplex(b *testing.B, n int, dur time.Duration) {
 		a.Start(media.Params{Remote: c.LocalAddr(), Codec: audio.PCMU, Send: true})
 		c.Start(media.Params{Remote: a.LocalAddr(), Codec: audio.PCMU, Send: true})
 	}
-	time.Sleep(500 * time.Millisecond) // let slots settle
+	time.Sleep(500 * time.Millisecond) // warm-up before the measured window: the benchmark, not a wait
 	for _, a := range arr {
 		a.mu.Lock()
 		a.on = true
@@ -95,7 +95,7 @@ func duplex(b *testing.B, n int, dur time.Duration) {
 		return n
 	}
 	sent0, cpu0, sw0 := sent(), cpuTime(), contextSwitches()
-	time.Sleep(dur)
+	time.Sleep(dur) // the measured window itself
 	cpu, sentN, switches := cpuTime()-cpu0, sent()-sent0, contextSwitches()-sw0
 	var errs []float64
 	got := 0

@@ -86,7 +86,7 @@ func pace(b *testing.B, n int, dur time.Duration) {
 		s.Start(media.Params{Remote: sink.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: audio.PCMU, Send: true})
 		sessions = append(sessions, s)
 	}
-	time.Sleep(500 * time.Millisecond) // let slots settle
+	time.Sleep(500 * time.Millisecond) // warm-up before the measured window: the benchmark, not a wait
 	mu.Lock()
 	errs = errs[:0]
 	for k := range count {
@@ -94,7 +94,7 @@ func pace(b *testing.B, n int, dur time.Duration) {
 	}
 	mu.Unlock()
 	cpu0 := cpuTime()
-	time.Sleep(dur)
+	time.Sleep(dur) // the measured window itself
 	cpu := cpuTime() - cpu0
 	// The window ends here: closing thousands of sessions takes a while,
 	// and what the others send meanwhile is not part of it.

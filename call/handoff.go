@@ -200,6 +200,9 @@ func (r *run) outbound(dest *ivr.Destination) (sip.Outbound, error) {
 		}
 		out.URI = sip.TrunkURI(t.URI, t.NumberAsSent(dest.Target))
 		out.Username, out.Password, out.FromUser = t.Username, t.Password, t.FromUser
+		// The trunk's SRTP mode (validated at load, so it parses).
+		out.SRTP, _ = sip.ParseSRTPMode(string(cfg.MediaSettings().TrunkSRTP(*t)))
+		out.Codecs = t.CodecList() // the trunk's own preference, if it has one
 		if t.FromUser != "" {
 			out.Headers = append(out.Headers, sipgo.NewHeader("P-Asserted-Identity", "<sip:"+t.FromUser+"@"+hostOnly(t.URI)+">"))
 		}

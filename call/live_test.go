@@ -32,6 +32,7 @@ func liveCall(t *testing.T, farURI string) (*rig, *siptest.Caller, *siptest.Answ
 }
 
 func TestLiveCallListedThenHungUpByOperator(t *testing.T) {
+	t.Parallel()
 	r, c, answered := liveCall(t, "sip:nobody@127.0.0.1:9")
 	list := r.live.List()
 	require.Len(t, list, 1)
@@ -56,6 +57,7 @@ func TestLiveCallListedThenHungUpByOperator(t *testing.T) {
 // An operator's REFER the caller refuses leaves the call in its menu; a
 // bridge asked for next connects it.
 func TestLiveTransferRefusedThenBridged(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	r, c, answered := liveCall(t, "sip:nobody@127.0.0.1:9")
 	id := answered.Dialog.InviteRequest.CallID().Value()
@@ -85,6 +87,7 @@ func TestLiveTransferRefusedThenBridged(t *testing.T) {
 // TestCallEventsInOrder: a call that presses 1 and is bridged emits its
 // events in the order they happened, the digit with its method.
 func TestCallEventsInOrder(t *testing.T) {
+	t.Parallel()
 	r, _, far := bridgeCall(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -118,6 +121,7 @@ func TestCallEventsInOrder(t *testing.T) {
 // TestRecordScheduleBranch: a call on a holiday takes the schedule's
 // closed branch, and its record says so.
 func TestRecordScheduleBranch(t *testing.T) {
+	t.Parallel()
 	today := time.Now().UTC().Format("2006-01-02")
 	r := newRig(t, `
 schedules:

@@ -30,6 +30,12 @@ type Voicemail interface {
 	SaveGreeting(box string, pcm []int16) error
 }
 
+// Both kinds of mailboxes the store has are a call's Voicemail.
+var (
+	_ Voicemail = store.Voicemail{}
+	_ Voicemail = store.Mailboxes{}
+)
+
 // voicemailIn is Options.Voicemail's default: store.Voicemail in the
 // configuration's voicemail_dir.
 func voicemailIn(cfg *ivr.Config) Voicemail { return store.Voicemail{Dir: cfg.VoicemailPath()} }

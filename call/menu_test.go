@@ -67,11 +67,12 @@ func notifyRefer(t *testing.T, a *siptest.Answered, frag string) {
 // A key typed during the greeting answers the menu when it ends (9:
 // invalid), then 1 transfers; the record has both keys.
 func TestMenuTypeAheadInvalidThenTransfer(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16
 	press(t, c, a.Media, '9', &seq, 1000) // during the greeting: kept
-	time.Sleep(700 * time.Millisecond)    // greeting, invalid prompt, menu prompt begins
+	r.waitPlays(t, 3, "greeting, invalid prompt, menu prompt begins")
 	press(t, c, a.Media, '1', &seq, 9000)
 	_, err := c.WaitRequest(sip.REFER, 5*time.Second)
 	require.NoError(t, err)
@@ -87,11 +88,12 @@ func TestMenuTypeAheadInvalidThenTransfer(t *testing.T) {
 // A refused transfer plays the invalid prompt and the menu again; a
 // silent caller then times out and the failure path hangs up.
 func TestMenuFailedTransferTimeoutAndFailure(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	c.SetReferResponse(486)
 	var seq uint16
-	time.Sleep(250 * time.Millisecond)
+	r.waitPlays(t, 2, "greeting, menu prompt begins")
 	press(t, c, a.Media, '1', &seq, 1000)
 	_, err := c.WaitRequest(sip.BYE, 10*time.Second)
 	require.NoError(t, err, "the failure path hangs up")
@@ -109,12 +111,13 @@ func TestMenuFailedTransferTimeoutAndFailure(t *testing.T) {
 // A missing prompt (the submenu's greeting) is skipped; the caller hangs
 // up in the submenu.
 func TestMenuSkipsMissingPromptsAndStopsOnHangup(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16
-	time.Sleep(250 * time.Millisecond)
+	r.waitPlays(t, 2, "greeting, menu prompt begins")
 	press(t, c, a.Media, '2', &seq, 1000)
-	time.Sleep(300 * time.Millisecond)
+	r.waitEvent(t, "the submenu entered", func(ev call.Event) bool { return ev.Type == call.EventMenuEntered && ev.Menu == "sub" })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, a.Dialog.Bye(ctx))
@@ -136,6 +139,7 @@ func keysOf(rec *call.Record) string {
 // A call that stays in the menus past the menu time limit is ended by
 // ivrd, what plays stopped (moved from the ivr runner's tests).
 func TestMenuTimeLimitEndsTheCall(t *testing.T) {
+	t.Parallel()
 	r := newRigWith(t, scenarioMenu, func(o *call.Options) { o.MaxMenuTime = 400 * time.Millisecond })
 	c, _ := dial(t, r)
 	_, err := c.WaitRequest(sip.BYE, 5*time.Second)
@@ -149,10 +153,11 @@ func TestMenuTimeLimitEndsTheCall(t *testing.T) {
 // An invalid key, then silence: the failure path hangs up, and the record
 // counts one invalid entry and one timeout.
 func TestMenuInvalidThenTimeoutFailure(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, scenarioMenu)
 	c, a := dial(t, r)
 	var seq uint16
-	time.Sleep(250 * time.Millisecond) // the greeting (200 ms)
+	r.waitPlays(t, 2, "greeting, menu prompt begins")
 	press(t, c, a.Media, '5', &seq, 1000)
 	_, err := c.WaitRequest(sip.BYE, 10*time.Second)
 	require.NoError(t, err, "the failure path hangs up")

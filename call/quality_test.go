@@ -8,6 +8,7 @@ import (
 )
 
 func TestMOS(t *testing.T) {
+	t.Parallel()
 	perfect := MOS(0, 0, 0)
 	assert.InDelta(t, 4.41, perfect, 0.02, "G.711 with no impairment")
 	assert.Less(t, MOS(0.05, 0, 0), perfect, "loss lowers it")

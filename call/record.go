@@ -99,6 +99,11 @@ func (r *Record) endAttrs() []any {
 		// Packets from strangers, dropped: someone probing or injecting.
 		attrs = append(attrs, "rtp_foreign", st.Foreign, "rtcp_foreign", st.RTCPForeign)
 	}
+	if st.SRTPAuthFailed > 0 || st.SRTPRejected > 0 || st.SRTCPFailed > 0 {
+		// SRTP packets that did not authenticate (another key, forged)
+		// or were replayed, dropped.
+		attrs = append(attrs, "srtp_auth_failed", st.SRTPAuthFailed, "srtp_rejected", st.SRTPRejected, "srtcp_failed", st.SRTCPFailed)
+	}
 	if st.RTCPReceived > 0 {
 		attrs = append(attrs, "peer_lost", st.PeerLost, "peer_jitter", st.PeerJitter.Round(100*time.Microsecond).String(),
 			"rtt", st.RTT.Round(100*time.Microsecond).String())

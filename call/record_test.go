@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -31,6 +30,55 @@ type rig struct {
 	voicemailDir string
 	live         *call.Live
 	events       chan call.Event
+	plays        chan string // the prompts the calls begin, in order (the "play" log line)
+}
+
+// playWatch passes Warn and above to the test's log, and hands the
+// prompt of each "play" line the call logs to plays.
+type playWatch struct {
+	slog.Handler
+	plays chan<- string
+}
+
+func (h playWatch) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h playWatch) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Message == "play" {
+		rec.Attrs(func(a slog.Attr) bool {
+			if a.Key == "prompt" {
+				select {
+				case h.plays <- a.Value.String():
+				default: // a test that does not read them
+				}
+			}
+			return true
+		})
+	}
+	if rec.Level < slog.LevelWarn {
+		return nil
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h playWatch) WithAttrs(as []slog.Attr) slog.Handler {
+	return playWatch{h.Handler.WithAttrs(as), h.plays}
+}
+
+func (h playWatch) WithGroup(name string) slog.Handler {
+	return playWatch{h.Handler.WithGroup(name), h.plays}
+}
+
+// waitPlays waits until the calls have begun n more prompts.
+func (r *rig) waitPlays(t *testing.T, n int, what string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for i := 0; i < n; i++ {
+		select {
+		case <-r.plays:
+		case <-timeout:
+			t.Fatalf("%s: %d of %d prompts begun in 10 s", what, i, n)
+		}
+	}
 }
 
 func newRig(t *testing.T, yaml string) *rig {
@@ -48,11 +96,14 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 		With(prompts.Tone("voicemail-default", 600, 600, -10, 300, 0)).
 		With(prompts.Tone("goodbye", 700, 700, -10, 300, 0))
 	snap := &call.Snapshot{Config: cfg, Prompts: lib}
-	base := 27000 + (os.Getpid()%100)*20
-	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: 1})
+	// 100 pairs shared by the rigs of tests running in parallel (a pair
+	// one holds fails to bind for the others, which draw another).
+	base := 27000 + (os.Getpid()%10)*200
+	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 199, Pacers: 1})
 	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64)}
+	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64),
+		plays: make(chan string, 64)}
+	log := slog.New(playWatch{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), r.plays})
 	o := call.Options{
 		Snapshot: func() *call.Snapshot { return snap },
 		Digits:   ivr.DigitMethods{RFC4733: true, Inband: true, Info: true, InbandMode: ivr.InbandAuto},
@@ -80,6 +131,22 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 	return r
 }
 
+// waitEvent reads the call's events until one matches, failing after 10 s.
+func (r *rig) waitEvent(t *testing.T, what string, match func(call.Event) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-r.events:
+			if match(ev) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no event: %s", what)
+		}
+	}
+}
+
 func (r *rig) record(t *testing.T) *call.Record {
 	t.Helper()
 	select {
@@ -91,15 +158,10 @@ func (r *rig) record(t *testing.T) *call.Record {
 	}
 }
 
-// press sends one RFC 4733 key press (start, continuation, three ends).
+// press sends one RFC 4733 key press, paced as a phone sends it.
 func press(t *testing.T, c *siptest.Caller, to netip.AddrPort, key byte, seq *uint16, ts uint32) {
 	t.Helper()
-	for i, end := range []bool{false, false, true, true, true} {
-		*seq++
-		h := rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: *seq, Timestamp: ts, SSRC: 0xBEEF, Marker: i == 0}
-		require.NoError(t, c.SendRTP(to, h, dtmf.AppendEvent(nil, key, end, 10, uint16(400*(i+1)))))
-		time.Sleep(20 * time.Millisecond)
-	}
+	require.NoError(t, c.PressKey(to, siptest.KeyPress{Key: key, PayloadType: 101, Timestamp: ts, SSRC: 0xBEEF}, seq))
 }
 
 const bridgeMenu = `
@@ -126,11 +188,14 @@ func bridgeCall(t *testing.T) (*rig, *siptest.Answered, *siptest.FarEnd) {
 	var seq uint16
 	press(t, c, answered.Media, '1', &seq, 1000)
 	require.Eventually(t, func() bool { return far.Dialog() != nil }, 5*time.Second, 20*time.Millisecond, "the far end was called")
-	time.Sleep(200 * time.Millisecond) // the far end's answer is ACKed and the legs joined
+	// ivrd sends the far end audio once it has ACKed the answer and
+	// joined the legs.
+	require.Eventually(t, func() bool { return len(far.Packets()) > 0 }, 5*time.Second, 10*time.Millisecond, "the legs joined")
 	return r, answered, far
 }
 
 func TestRecordAfterBridgeFarEndHangsUpFirst(t *testing.T) {
+	t.Parallel()
 	r, _, far := bridgeCall(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -148,6 +213,7 @@ func TestRecordAfterBridgeFarEndHangsUpFirst(t *testing.T) {
 }
 
 func TestRecordAfterBridgeCallerHangsUpFirst(t *testing.T) {
+	t.Parallel()
 	r, answered, far := bridgeCall(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -163,6 +229,7 @@ func TestRecordAfterBridgeCallerHangsUpFirst(t *testing.T) {
 }
 
 func TestRecordCallerHangsUpInMenu(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, fmt.Sprintf(bridgeMenu, "sip:nobody@127.0.0.1:9"))
 	c, err := siptest.NewCaller("udp")
 	require.NoError(t, err)
@@ -171,7 +238,7 @@ func TestRecordCallerHangsUpInMenu(t *testing.T) {
 	defer cancel()
 	answered, err := c.Call(ctx, r.srv.Addr("udp"), "100")
 	require.NoError(t, err)
-	time.Sleep(100 * time.Millisecond)
+	r.waitEvent(t, "the menu entered", func(ev call.Event) bool { return ev.Type == call.EventMenuEntered })
 	require.NoError(t, answered.Dialog.Bye(ctx))
 	rec := r.record(t)
 	assert.Equal(t, call.EndCallerHangup, rec.Reason)

@@ -33,6 +33,7 @@ func FuzzKeyEntry(f *testing.F) {
 }
 
 func TestKeyEntry(t *testing.T) {
+	t.Parallel()
 	e := keyEntry{max: 4}
 	for _, k := range []byte("12*9") {
 		if e.add(k) {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestFragments(t *testing.T) {
+	t.Parallel()
 	s := fragments{}
 	assert.Equal(t, []string{"num-0"}, s.Number(0))
 	assert.Equal(t, []string{"num-17"}, s.Number(17))

@@ -22,6 +22,11 @@ type Config struct {
 	RFC4733, Inband, Info bool // methods accepted (server.media.dtmf)
 	InbandMode            InbandMode
 	EventNegotiated       bool // the peer's SDP had telephone-event
+	// AudioRate is the rate of the frames Audio gets: 0 or 8000 for
+	// narrowband calls, 16000 for wideband ones (G.722, Opus decoded at 16
+	// kHz). At any other rate in-band detection is off (ListensInband
+	// false): resample to 16 kHz first.
+	AudioRate int
 }
 
 // DefaultConfig accepts every method with in-band on auto.
@@ -55,7 +60,11 @@ type Collector struct {
 func NewCollector(cfg Config, deliver func(Digit)) *Collector {
 	c := &Collector{cfg: cfg, deliver: deliver, start: time.Now(), now: time.Now}
 	if cfg.listensInband() {
-		c.detector = NewDetector()
+		rate := cfg.AudioRate
+		if rate == 0 {
+			rate = 8000
+		}
+		c.detector, _ = NewDetectorRate(rate) // nil at an unsupported rate: no in-band
 	}
 	return c
 }

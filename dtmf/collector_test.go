@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
 )
@@ -75,6 +76,7 @@ func fastDial(s string) []keyPress {
 }
 
 func TestCollectorBothMethodsOneDigitPerPress(t *testing.T) {
+	t.Parallel()
 	always := Config{RFC4733: true, Inband: true, Info: true, InbandMode: InbandAlways, EventNegotiated: true}
 	for _, lag := range []int{-40, -20, 0, 20, 40, 60, 100} {
 		for _, dial := range []string{"1234", "5555", "9#9#*0", "AABBCCDD"} {
@@ -89,6 +91,7 @@ func TestCollectorBothMethodsOneDigitPerPress(t *testing.T) {
 }
 
 func TestCollectorMethodsAndModes(t *testing.T) {
+	t.Parallel()
 	dial := fastDial("159")
 	cases := []struct {
 		name          string
@@ -119,6 +122,7 @@ func TestCollectorMethodsAndModes(t *testing.T) {
 }
 
 func TestCollectorOtherPayloadTypes(t *testing.T) {
+	t.Parallel()
 	// The payload type is the SDP's business: 96, 100, 101, 127 all work.
 	for _, pt := range []uint8{96, 100, 101, 127} {
 		got := simulateCall(DefaultConfig(true), fastDial("42"), false, true, 0, pt)
@@ -127,6 +131,7 @@ func TestCollectorOtherPayloadTypes(t *testing.T) {
 }
 
 func TestCollectorDigitTimeAndMethod(t *testing.T) {
+	t.Parallel()
 	got := simulateCall(DefaultConfig(false), []keyPress{{key: '8', at: 500, dur: 100}}, true, false, 0, 0)
 	if assert.Len(t, got, 1) {
 		assert.Equal(t, Inband, got[0].Method)
@@ -140,6 +145,7 @@ func TestCollectorDigitTimeAndMethod(t *testing.T) {
 }
 
 func TestCollectorInfo(t *testing.T) {
+	t.Parallel()
 	var got []Digit
 	c := NewCollector(DefaultConfig(true), func(d Digit) { got = append(got, d) })
 	c.Info('#')
@@ -154,6 +160,7 @@ func TestCollectorInfo(t *testing.T) {
 // TestCollectorConcurrentFeeds: the media goroutine (audio, events) and
 // SIP goroutines (INFO) feed one collector at once; run with -race.
 func TestCollectorConcurrentFeeds(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	count := map[Method]int{}
 	c := NewCollector(Config{RFC4733: true, Inband: true, Info: true, InbandMode: InbandAlways, EventNegotiated: true},
@@ -183,4 +190,21 @@ func TestCollectorConcurrentFeeds(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 50, count[RFC4733])
 	assert.Equal(t, 50, count[Info])
+}
+
+func TestCollectorWidebandAudio(t *testing.T) {
+	var got []Digit
+	cfg := DefaultConfig(false)
+	cfg.AudioRate = 16000
+	c := NewCollector(cfg, func(d Digit) { got = append(got, d) })
+	require.True(t, c.ListensInband())
+	s := dtmftest.At(16000).Silence(40).Tone(dtmftest.Nominal('7')).Silence(100).PCM()
+	for i := 0; i+320 <= len(s); i += 320 {
+		c.Audio(s[i : i+320])
+	}
+	require.Len(t, got, 1)
+	assert.Equal(t, byte('7'), got[0].Key)
+
+	cfg.AudioRate = 48000
+	assert.False(t, NewCollector(cfg, func(Digit) {}).ListensInband(), "48 kHz frames: resample first")
 }

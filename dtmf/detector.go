@@ -3,12 +3,11 @@ package dtmf
 import (
 	"math"
 	"math/cmplx"
-
-	"github.com/ivrd/ivrd/audio"
+	"time"
 )
 
-// The detector analyses 8 kHz audio in blocks of 102 samples (12.75 ms),
-// each split in two halves of 51. Per half it takes the complex DFT at the
+// The detector analyses 8 or 16 kHz audio in blocks of 12.75 ms (102 or
+// 204 samples), each split in two halves. Per half it takes the complex DFT at the
 // eight DTMF frequencies (Goertzel, all eight updated per sample in one
 // loop). Comparing the phase of the two halves gives each tone's real
 // frequency to about a hertz, which is what lets it accept 1.5% and reject
@@ -29,47 +28,12 @@ import (
 // block must show (the two tones' share of its energy) rises as its twist
 // and frequency errors approach the limits: a keypad at the limits of
 // Q.24 sends clean tones, a voice that lands there does not.
-const (
-	blockLen = 102
-	halfLen  = blockLen / 2
-)
-
-var (
-	rowFreqs = [4]float64{697, 770, 852, 941}
-	colFreqs = [4]float64{1209, 1336, 1477, 1633}
-	keypad   = [4][4]byte{
-		{'1', '2', '3', 'A'},
-		{'4', '5', '6', 'B'},
-		{'7', '8', '9', 'C'},
-		{'*', '0', '#', 'D'},
-	}
-	freqs  [8]float64
-	omega  [8]float64
-	coeffs [8]float64
-	// unwind[i] turns the Goertzel output after halfLen samples into the
-	// DFT referenced to the half's first sample; shift[i] moves the second
-	// half's DFT to the block's time origin.
-	unwind, shift [8]complex128
-	cosW, sinW    [8]float64
-)
-
-func init() {
-	copy(freqs[:4], rowFreqs[:])
-	copy(freqs[4:], colFreqs[:])
-	for i, f := range freqs {
-		w := 2 * math.Pi * f / 8000
-		omega[i] = w
-		coeffs[i] = 2 * math.Cos(w)
-		sinW[i], cosW[i] = math.Sincos(w)
-		unwind[i] = cmplx.Exp(complex(0, -w*float64(halfLen-1)))
-		shift[i] = cmplx.Exp(complex(0, -w*float64(halfLen)))
-	}
-}
-
 // Limits. They sit between what Q.24 says must pass and what must not.
 const (
 	minToneDBm0  = -43.0 // per tone; must accept -25 (spandsp: -41), must ignore -55
 	maxOffset    = 0.025 // relative frequency error; accept 1.5%, reject 3.5%
+	startOffset  = 0.020 // ... in the blocks that start a press (see classify)
+	pairRatioTol = 0.006 // a pair this close to an octave or a fifth is one voice (see pure)
 	normalTwist  = 9.0   // dB the column tone may be weaker (8 must pass, with offsets)
 	reverseTwist = 5.0   // dB the column tone may be stronger (4 must pass)
 	minToneShare = 0.80  // the two tones' share of the block's energy
@@ -92,7 +56,6 @@ const (
 var (
 	dropRatio     = math.Pow(10, -levelDrop/10)
 	groupRatio    = math.Pow(10, -groupMargin/10)
-	minPower      = func() float64 { a := audio.Amplitude(minToneDBm0) * blockLen / 2; return a * a }()
 	spreadRatio   = math.Pow(10, halfSpread/20)
 	harmonicRatio = math.Pow(10, -harmonicDB/10)
 	steadyRatio   = math.Pow(10, 1.5/10) // level change allowed between weak blocks
@@ -102,16 +65,17 @@ var (
 	lenientShare       = 0.65
 )
 
-// Detector finds DTMF key presses in 8 kHz linear audio. It keeps its
-// state across frames of any length and allocates nothing.
+// Detector finds DTMF key presses in 8 or 16 kHz linear audio. It keeps
+// its state across frames of any length and allocates nothing.
 type Detector struct {
+	t      *rateTables
 	s1, s2 [8]float64
 	n      int
 	energy [2]float64 // of the previous and the current half
 	half   [2][8]complex128
 	halves int // halves seen (the first block needs two)
 	// the block's samples, kept for the harmonic test of a candidate
-	samples [2][halfLen]float64
+	samples [2][maxHalf]float64
 
 	cand    byte // key of the last good block
 	run     int  // good blocks of cand, with at most one bad one among them
@@ -126,46 +90,151 @@ type Detector struct {
 	last    byte    // the press that ended last
 	lastPk  float64 // its peak
 	since   int     // blocks since it ended
+
+	// Timing, in samples since the stream began.
+	pos      int64 // samples fed
+	runStart int64 // first sample of cand's first good block
+	start    int64 // of the press being held
+	heldEnd  int64 // sample after the latest block that held it
+	up       Event // a press that ended in the block just judged
+	pending  Event // a KeyDown that came in the same block as a KeyUp
 }
 
-// NewDetector returns a detector for a new stream.
-func NewDetector() *Detector { return &Detector{} }
+// EventKind says what a detector Event reports.
+type EventKind uint8
 
-// Reset forgets all state.
-func (d *Detector) Reset() { *d = Detector{} }
+// Event kinds.
+const (
+	NoEvent EventKind = iota
+	KeyDown           // a press was recognised (End is zero)
+	KeyUp             // the press of Key ended (its tone stopped at End)
+)
+
+// Event is a press starting to be heard or ending. Start and End are
+// measured from the start of the stream (NewDetector or Reset), to within
+// a few milliseconds of where the tone began and stopped.
+type Event struct {
+	Kind       EventKind
+	Key        byte
+	Start, End time.Duration
+}
+
+// NewDetector returns a detector for a new 8 kHz stream.
+func NewDetector() *Detector { return &Detector{t: narrowband} }
+
+// NewDetectorRate returns a detector for a new stream at sampleRate: 8000
+// (G.711 and other narrowband codecs) or 16000 (G.722, Opus decoded at 16
+// kHz). Both meet the same limits.
+func NewDetectorRate(sampleRate int) (*Detector, error) {
+	t, err := tablesFor(sampleRate)
+	if err != nil {
+		return nil, err
+	}
+	return &Detector{t: t}, nil
+}
+
+// SampleRate is the rate the detector expects.
+func (d *Detector) SampleRate() int { return int(d.t.rate) }
+
+// Reset forgets all state; the rate stays.
+func (d *Detector) Reset() { *d = Detector{t: d.t} }
 
 // Frame feeds samples and returns a key when a new press is recognised.
+// (If two presses are recognised in one long frame, the last is
+// returned; Detect reports every one, with its start and end.)
 func (d *Detector) Frame(pcm []int16) (key byte, ok bool) {
-	for len(pcm) > 0 {
-		n := min(halfLen-d.n, len(pcm))
-		d.accumulate(pcm[:n])
+	for {
+		ev, n := d.Detect(pcm)
 		pcm = pcm[n:]
+		switch ev.Kind {
+		case NoEvent:
+			return key, ok
+		case KeyDown:
+			key, ok = ev.Key, true
+		}
+	}
+}
+
+// Detect feeds samples up to the first event (a press recognised or
+// ended) and returns it with the number of samples of pcm it consumed;
+// with no event it consumes all of pcm. Call it again with the rest:
+//
+//	for len(pcm) > 0 {
+//		ev, n := d.Detect(pcm)
+//		pcm = pcm[n:]
+//		if ev.Kind != dtmf.NoEvent { ... }
+//	}
+//
+// A press ending and the next recognised in one block give two events,
+// the second from the next call (consuming nothing).
+func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
+	if d.pending.Kind != NoEvent {
+		ev, d.pending = d.pending, Event{}
+		return ev, 0
+	}
+	t := d.t
+	for consumed < len(pcm) {
+		n := min(t.halfLen-d.n, len(pcm)-consumed)
+		d.accumulate(pcm[consumed : consumed+n])
+		consumed += n
 		d.n += n
-		if d.n < halfLen {
+		d.pos += int64(n)
+		if d.n < t.halfLen {
 			break
 		}
 		for i := range d.s1 {
 			// y = s[N-1] - e^{-jw} s[N-2] = e^{jw(N-1)} X
-			y := complex(d.s1[i]-cosW[i]*d.s2[i], sinW[i]*d.s2[i])
-			d.half[1][i] = y * unwind[i]
+			y := complex(d.s1[i]-t.cosW[i]*d.s2[i], t.sinW[i]*d.s2[i])
+			d.half[1][i] = y * t.unwind[i]
 		}
 		d.s1, d.s2, d.n = [8]float64{}, [8]float64{}, 0
 		d.halves++
+		var down Event
 		if d.halves >= 2 {
 			if k, hit := d.endBlock(); hit {
-				key, ok = k, true
+				down = Event{Kind: KeyDown, Key: k, Start: d.at(d.start)}
 			}
 		}
 		d.half[0], d.energy[0], d.energy[1] = d.half[1], d.energy[1], 0
 		d.samples[0] = d.samples[1]
+		switch {
+		case d.up.Kind != NoEvent:
+			ev, d.up, d.pending = d.up, Event{}, down
+			return ev, consumed
+		case down.Kind != NoEvent:
+			return down, consumed
+		}
 	}
-	return key, ok
+	return Event{}, consumed
+}
+
+// Finish ends the stream: it returns a KeyDown still pending, then the
+// KeyUp of a press still held when the audio stopped (ending where it was
+// last heard), then NoEvent. The detector is then idle, as after a pause.
+func (d *Detector) Finish() Event {
+	if d.pending.Kind != NoEvent {
+		ev := d.pending
+		d.pending = Event{}
+		return ev
+	}
+	if d.current == 0 {
+		return Event{}
+	}
+	ev := Event{Kind: KeyUp, Key: d.current, Start: d.at(d.start), End: d.at(d.heldEnd - d.t.endLag)}
+	d.last, d.lastPk, d.since, d.current = d.current, d.peak, 0, 0
+	return ev
+}
+
+// at converts a sample position to time since the stream began.
+func (d *Detector) at(sample int64) time.Duration {
+	return time.Duration(max(sample, 0) * int64(time.Second) / int64(d.t.rate))
 }
 
 // accumulate runs the eight Goertzel filters over samples, all eight per
 // sample in one loop with the state in registers: the hot loop.
 func (d *Detector) accumulate(pcm []int16) {
-	c0, c1, c2, c3, c4, c5, c6, c7 := coeffs[0], coeffs[1], coeffs[2], coeffs[3], coeffs[4], coeffs[5], coeffs[6], coeffs[7]
+	cf := &d.t.coeffs
+	c0, c1, c2, c3, c4, c5, c6, c7 := cf[0], cf[1], cf[2], cf[3], cf[4], cf[5], cf[6], cf[7]
 	a0, a1, a2, a3, a4, a5, a6, a7 := d.s1[0], d.s1[1], d.s1[2], d.s1[3], d.s1[4], d.s1[5], d.s1[6], d.s1[7]
 	b0, b1, b2, b3, b4, b5, b6, b7 := d.s2[0], d.s2[1], d.s2[2], d.s2[3], d.s2[4], d.s2[5], d.s2[6], d.s2[7]
 	e := d.energy[1]
@@ -210,6 +279,7 @@ func (d *Detector) endBlock() (byte, bool) {
 	if lenient && k != 0 && k != d.cand && k != d.current {
 		k, power = d.classify(false)
 	}
+	blockStart := d.pos - int64(d.t.blockLen)
 	drop := dropRatio
 	// A press whose level falls far below its peak is over, and the same
 	// key far below the press that just ended is its echo, not a new one.
@@ -223,7 +293,7 @@ func (d *Detector) endBlock() (byte, bool) {
 	switch {
 	case k != 0 && k == d.cand && d.current == 0 && (d.weak || d.prevWk) && !d.steady():
 		// Weak blocks whose tones moved: a gliding voice, not a keypad.
-		d.run = 1
+		d.run, d.runStart = 1, blockStart
 	case k != 0 && k == d.cand:
 		d.run++
 	case k == 0 && d.cand != 0 && !d.grace:
@@ -231,7 +301,7 @@ func (d *Detector) endBlock() (byte, bool) {
 		// count; a 20 ms tone still cannot reach startBlocks good ones.
 		d.grace = true
 	default:
-		d.cand, d.run, d.grace = k, 1, false
+		d.cand, d.run, d.grace, d.runStart = k, 1, false, blockStart
 	}
 	if k == 0 && d.grace && d.run == 0 {
 		d.cand = 0
@@ -240,6 +310,7 @@ func (d *Detector) endBlock() (byte, bool) {
 		if k == d.current {
 			d.miss = 0
 			d.peak = math.Max(d.peak, power)
+			d.heldEnd = d.pos
 			return 0, false
 		}
 		d.miss++
@@ -247,6 +318,7 @@ func (d *Detector) endBlock() (byte, bool) {
 			return 0, false
 		}
 		d.last, d.lastPk, d.since = d.current, d.peak, 0
+		d.up = Event{Kind: KeyUp, Key: d.current, Start: d.at(d.start), End: d.at(d.heldEnd - d.t.endLag)}
 		d.current = 0
 	}
 	if k != 0 && d.run >= startBlocks {
@@ -255,6 +327,7 @@ func (d *Detector) endBlock() (byte, bool) {
 			return 0, false
 		}
 		d.current, d.miss, d.peak = k, 0, power
+		d.start, d.heldEnd = d.runStart-d.t.startLead, d.pos
 		return k, true
 	}
 	return 0, false
@@ -278,7 +351,7 @@ func (d *Detector) stillHeld() (byte, float64) {
 	r, c := d.tones[0].idx, d.tones[1].idx
 	var full [8]float64
 	for i := range full {
-		x := d.half[0][i] + d.half[1][i]*shift[i]
+		x := d.half[0][i] + d.half[1][i]*d.t.shift[i]
 		full[i] = real(x)*real(x) + imag(x)*imag(x)
 	}
 	energy := d.energy[0] + d.energy[1]
@@ -292,7 +365,7 @@ func (d *Detector) stillHeld() (byte, float64) {
 		}
 	}
 	p := full[r] + full[c]
-	if energy == 0 || p/(energy*blockLen/2) < lenientShare || full[r] < minPower || full[c] < minPower {
+	if energy == 0 || p/(energy*float64(d.t.blockLen)/2) < lenientShare || full[r] < d.t.minPower || full[c] < d.t.minPower {
 		return d.classify(true)
 	}
 	return d.current, p
@@ -310,9 +383,10 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 	if energy == 0 {
 		return 0, 0
 	}
+	tb := d.t
 	var full [8]float64
 	for i := range full {
-		x := d.half[0][i] + d.half[1][i]*shift[i]
+		x := d.half[0][i] + d.half[1][i]*tb.shift[i]
 		full[i] = real(x)*real(x) + imag(x)*imag(x)
 	}
 	var best [2]int
@@ -323,7 +397,7 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 				b = i
 			}
 		}
-		if full[b] < minPower {
+		if full[b] < tb.minPower {
 			return reject("level", full[b])
 		}
 		limit := full[b] * gRatio
@@ -341,12 +415,12 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 	for h := 0; h < 2; h++ {
 		x[h][0], x[h][1] = d.half[h][best[0]], d.half[h][best[1]]
 	}
-	hz0 := offsetHz(x[0][0], x[1][0], best[0])
-	hz1 := offsetHz(x[0][1], x[1][1], best[1])
+	hz0 := tb.offsetHz(x[0][0], x[1][0], best[0])
+	hz1 := tb.offsetHz(x[0][1], x[1][1], best[1])
 	for h := 0; h < 2; h++ {
 		r, c := x[h][0], x[h][1]
-		x[h][0] = r - leak(c, best[1], hz1, best[0])
-		x[h][1] = c - leak(r, best[0], hz0, best[1])
+		x[h][0] = r - tb.leak(c, best[1], hz1, best[0])
+		x[h][1] = c - tb.leak(r, best[0], hz0, best[1])
 	}
 	var hz [2]float64
 	var t [2]tone
@@ -356,20 +430,23 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 		if pa == 0 || pb == 0 || pa > pb*sRatio || pb > pa*sRatio {
 			return reject("halves", pa/pb)
 		}
-		hz[g] = offsetHz(a, b, best[g])
+		hz[g] = tb.offsetHz(a, b, best[g])
 		off := hz[g] / freqs[best[g]]
-		if math.Abs(off) > maxOffset {
+		// Until a press is reported the limit is tighter: a keypad within
+		// 1.5% measures within 2%, while most musical notes that pass for
+		// keys (G#5 for 852, G5 for 770, G#6 for 1633) sit 2-2.5% off.
+		if math.Abs(off) > maxOffset || (d.current == 0 && math.Abs(off) > startOffset) {
 			return reject("offset", off)
 		}
-		f := a + b*shift[best[g]]
+		f := a + b*tb.shift[best[g]]
 		p := real(f)*real(f) + imag(f)*imag(f)
-		t[g] = tone{idx: best[g], power: p / dirichlet2(hz[g]), offset: off}
+		t[g] = tone{idx: best[g], power: p / tb.dirichlet2(hz[g]), offset: off}
 	}
 	twist := 10 * math.Log10(t[0].power/t[1].power)
 	if twist > normalTwist || -twist > reverseTwist {
 		return reject("twist", twist)
 	}
-	share := (t[0].power + t[1].power) / (energy * blockLen / 2)
+	share := (t[0].power + t[1].power) / (energy * float64(tb.blockLen) / 2)
 	need := minShare
 	if r := edgeStress(twist, t[0].offset, t[1].offset); r > 0 {
 		// Near the limits only a clean pair passes, whatever the path.
@@ -412,15 +489,29 @@ func (d *Detector) steady() bool {
 // pure reports whether the last good block's tones come without a strong
 // second harmonic: keys are pure tones, notes and vowels are not. Checked
 // once, when a press is about to be reported, so it costs nothing while
-// a key is held. A row tone's harmonic that falls next to the column tone
-// (within 200 Hz of it) cannot be measured and is skipped.
+// a key is held.
 func (d *Detector) pure() bool {
+	// Two partials of one note or vowel: the column tone an octave or a
+	// fifth above the row tone (a keypad's pairs are at least 1.2% from
+	// either when its tones are within 1.5%).
+	r := freqs[d.tones[1].idx] * (1 + d.tones[1].offset) / (freqs[d.tones[0].idx] * (1 + d.tones[0].offset))
+	for _, h := range [...]float64{2, 1.5} {
+		if math.Abs(r/h-1) < pairRatioTol {
+			reject("harmonic pair", r)
+			return false
+		}
+	}
 	for g := 0; g < 2; g++ {
 		f := 2 * freqs[d.tones[g].idx] * (1 + d.tones[g].offset)
-		if g == 0 && math.Abs(f-freqs[d.tones[1].idx]) < 200 {
-			continue
+		h := 0.0
+		if fc := freqs[d.tones[1].idx] * (1 + d.tones[1].offset); g == 0 && math.Abs(f-fc) < 200 {
+			// The row tone's harmonic lands next to the column tone (keys
+			// 1, 2, 3, 6, B, C): separate the two.
+			h = d.powerBeside(f, fc)
+		} else {
+			h = d.powerAt(f)
 		}
-		if h := d.powerAt(f); h > d.tones[g].power*harmonicRatio {
+		if h > d.tones[g].power*harmonicRatio {
 			reject("harmonic", h/d.tones[g].power)
 			return false
 		}
@@ -428,54 +519,56 @@ func (d *Detector) pure() bool {
 	return true
 }
 
-// powerAt is the block's DFT power at f (Goertzel over the kept samples).
-func (d *Detector) powerAt(f float64) float64 {
-	c := 2 * math.Cos(2*math.Pi*f/8000)
+// powerBeside is the block's power of a sine at f next to a sine at fc
+// (under 200 Hz apart, where a block this short sees each in the other's
+// bin): both frequencies are known, so their amplitudes solve two linear
+// equations, one per DFT.
+func (d *Detector) powerBeside(f, fc float64) float64 {
+	n := float64(d.t.blockLen)
+	xf, xc := d.dftAt(f), d.dftAt(fc)
+	w, wc := 2*math.Pi*f/d.t.rate, 2*math.Pi*fc/d.t.rate
+	// X(fc) = a N + b S(w-wc), X(f) = a S(wc-w) + b N, S the block's kernel
+	sfc, scf := blockKernel(w-wc, d.t.blockLen), blockKernel(wc-w, d.t.blockLen)
+	det := complex(n*n, 0) - sfc*scf
+	if cmplx.Abs(det) < 1e-9 {
+		return d.powerAt(f)
+	}
+	b := (complex(n, 0)*xf - scf*xc) / det * complex(n, 0)
+	return real(b)*real(b) + imag(b)*imag(b)
+}
+
+// dftAt is the block's complex DFT at f, referenced to its first sample.
+func (d *Detector) dftAt(f float64) complex128 {
+	w := 2 * math.Pi * f / d.t.rate
+	c := 2 * math.Cos(w)
 	var s1, s2 float64
 	for h := 0; h < 2; h++ {
-		for _, x := range d.samples[h] {
+		for _, x := range d.samples[h][:d.t.halfLen] {
+			s1, s2 = x+c*s1-s2, s1
+		}
+	}
+	sw, cw := math.Sincos(w)
+	y := complex(s1-cw*s2, sw*s2) // e^{jw(N-1)} X
+	return y * cmplx.Exp(complex(0, -w*float64(d.t.blockLen-1)))
+}
+
+// blockKernel is sum of e^{j th k}, k = 0..n-1.
+func blockKernel(th float64, n int) complex128 {
+	s := math.Sin(th / 2)
+	if math.Abs(s) < 1e-12 {
+		return complex(float64(n), 0)
+	}
+	return cmplx.Exp(complex(0, th*float64(n-1)/2)) * complex(math.Sin(float64(n)*th/2)/s, 0)
+}
+
+// powerAt is the block's DFT power at f (Goertzel over the kept samples).
+func (d *Detector) powerAt(f float64) float64 {
+	c := 2 * math.Cos(2*math.Pi*f/d.t.rate)
+	var s1, s2 float64
+	for h := 0; h < 2; h++ {
+		for _, x := range d.samples[h][:d.t.halfLen] {
 			s1, s2 = x+c*s1-s2, s1
 		}
 	}
 	return s1*s1 + s2*s2 - c*s1*s2
-}
-
-// offsetHz is a tone's distance from bin i, from the phase it advanced
-// between the two halves beyond the bin's own advance.
-func offsetHz(a, b complex128, i int) float64 {
-	dphi := math.Remainder(cmplx.Phase(b/a)-omega[i]*halfLen, 2*math.Pi)
-	return dphi * 8000 / (2 * math.Pi * halfLen)
-}
-
-// kernel is the DFT of a unit complex exponential at angular offset th
-// over a half: sum of e^{j th n}, n = 0..halfLen-1.
-func kernel(th float64) complex128 {
-	s := math.Sin(th / 2)
-	if math.Abs(s) < 1e-12 {
-		return complex(halfLen, 0)
-	}
-	// e^{j th (M-1)/2} sin(M th/2) / sin(th/2), from e^{j M th/2} e^{-j th/2}
-	sm, cm := math.Sincos(halfLen * th / 2)
-	c := math.Cos(th / 2)
-	r := sm / s
-	return complex((cm*c+sm*s)*r, (sm*c-cm*s)*r)
-}
-
-// leak is what a tone seen as x in bin from (off hz from it) puts into
-// bin to, counting the real tone's negative-frequency image.
-func leak(x complex128, from int, hz float64, to int) complex128 {
-	w := omega[from] + 2*math.Pi*hz/8000
-	amp := x / kernel(w-omega[from]) // (a/2) e^{j phi}
-	return amp*kernel(w-omega[to]) + cmplx.Conj(amp)*kernel(-w-omega[to])
-}
-
-// dirichlet2 is the block DFT's power response to a tone hz away from the
-// bin, relative to one exactly on it.
-func dirichlet2(hz float64) float64 {
-	x := math.Pi * hz / 8000
-	if math.Abs(x) < 1e-9 {
-		return 1
-	}
-	r := math.Sin(x*blockLen) / (blockLen * math.Sin(x))
-	return math.Max(r*r, 0.05)
 }

@@ -12,6 +12,7 @@ import (
 const allKeys = "123A456B789C*0#D"
 
 func TestDetectorAllDigitsNominal(t *testing.T) {
+	t.Parallel()
 	var s dtmftest.Signal
 	s = s.Silence(100)
 	for i := 0; i < len(allKeys); i++ {
@@ -23,12 +24,14 @@ func TestDetectorAllDigitsNominal(t *testing.T) {
 }
 
 func TestDetectorLongPressIsOneDigit(t *testing.T) {
+	t.Parallel()
 	tone := dtmftest.Nominal('5')
 	tone.Ms = 1000
 	assert.Equal(t, "5", detectKeys(dtmftest.Signal{}.Silence(40).Tone(tone).Silence(100).PCM()))
 }
 
 func TestNoiseAloneNeverADigit(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, level := range []float64{-5, -20, -35, -50} {
 		s := dtmftest.Signal{}.Silence(30_000).AddNoise(level, rng)
@@ -40,6 +43,7 @@ func TestNoiseAloneNeverADigit(t *testing.T) {
 // TestDetectorAnyFrameLength: frames of any size, even one sample, give
 // the same digits as 20 ms frames.
 func TestDetectorAnyFrameLength(t *testing.T) {
+	t.Parallel()
 	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
 		s = s.Silence(47).Tone(dtmftest.Nominal(allKeys[i]))
@@ -82,6 +86,7 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 }
 
 func TestCollectorSuppressesInbandCopyOfEvents(t *testing.T) {
+	t.Parallel()
 	var got []Digit
 	c := NewCollector(Config{RFC4733: true, Inband: true, Info: true, InbandMode: InbandAlways, EventNegotiated: true},
 		func(d Digit) { got = append(got, d) })
@@ -100,6 +105,7 @@ func TestCollectorSuppressesInbandCopyOfEvents(t *testing.T) {
 }
 
 func TestCollectorInbandOnlyWithoutTelephoneEventOnAuto(t *testing.T) {
+	t.Parallel()
 	tone := dtmftest.Signal{}.Silence(20).Tone(dtmftest.Nominal('7')).Silence(100).PCM()
 	for _, negotiated := range []bool{false, true} {
 		var got []Digit
@@ -116,6 +122,7 @@ func TestCollectorInbandOnlyWithoutTelephoneEventOnAuto(t *testing.T) {
 }
 
 func TestCollectorSuppressesEventCopyOfInbandDigit(t *testing.T) {
+	t.Parallel()
 	var got []Digit
 	c := NewCollector(Config{RFC4733: true, Inband: true, InbandMode: InbandAlways, EventNegotiated: true},
 		func(d Digit) { got = append(got, d) })

@@ -38,6 +38,17 @@
 // the same key was heard in-band just before it (one event per in-band
 // digit, so a repeated key still counts twice).
 //
+// # The in-band detector on its own
+//
+// NewDetector listens to 8 kHz audio, NewDetectorRate(16000) to wideband
+// calls (G.722, Opus decoded at 16 kHz) with the same limits. Frame says
+// when a press is recognised; Detect reports each press twice, KeyDown
+// when recognised and KeyUp when its tone stops, with the times the tone
+// began and ended (to a few milliseconds), allocating nothing; Finish
+// closes a press still held when the audio ends. `ivrd dtmf` is built on
+// Detect. The talk-off corpus it is measured on is built by
+// dtmf/corpus/fetch.sh into a cache (never committed).
+//
 // # In-band levels
 //
 // dBm0 follows ITU-T G.711: a full-scale sine (peak 32767) is +3.14 dBm0,

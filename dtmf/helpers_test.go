@@ -19,3 +19,19 @@ func detectKeys(pcm []int16) string {
 	}
 	return string(keys)
 }
+
+// detectKeysAt is detectKeys for a detector at rate (20 ms frames).
+func detectKeysAt(rate int, pcm []int16) string {
+	d, err := NewDetectorRate(rate)
+	if err != nil {
+		panic(err)
+	}
+	var keys []byte
+	frame := rate / 50
+	for i := 0; i < len(pcm); i += frame {
+		if k, ok := d.Frame(pcm[i:min(i+frame, len(pcm))]); ok {
+			keys = append(keys, k)
+		}
+	}
+	return string(keys)
+}

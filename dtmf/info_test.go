@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseInfo(t *testing.T) {
+	t.Parallel()
 	good := []struct {
 		ct, body string
 		want     byte

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ivrd/ivrd/dtmf/dtmftest"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // Q.24-style receiver limits. Every case runs all 16 keys through a µ-law
@@ -28,20 +29,38 @@ func spec(ms int, lo, hi, loShift, hiShift float64) func(byte) dtmftest.ToneSpec
 
 func runLimit(t *testing.T, c limitCase, codec func([]int16) []int16) {
 	t.Helper()
+	runLimitAt(t, 8000, c, codec)
+}
+
+// runLimitAt runs a case at rate: 8000 through codec, 16000 linear (the
+// wideband codecs are not G.711).
+func runLimitAt(t *testing.T, rate int, c limitCase, codec func([]int16) []int16) {
+	t.Helper()
 	for i := 0; i < len(allKeys); i++ {
 		k := allKeys[i]
-		s := dtmftest.Signal{}.Silence(60).Tone(c.spec(k)).Silence(80)
-		got := detectKeys(codec(s.PCM()))
+		s := dtmftest.At(rate).Silence(60).Tone(c.spec(k)).Silence(80)
+		got := detectKeysAt(rate, codec(s.PCM()))
 		if c.want {
-			assert.Equal(t, string(k), got, "%s: key %c", c.name, k)
+			assert.Equal(t, string(k), got, "%d Hz, %s: key %c", rate, c.name, k)
 		} else {
-			assert.Empty(t, got, "%s: key %c", c.name, k)
+			assert.Empty(t, got, "%d Hz, %s: key %c", rate, c.name, k)
 		}
 	}
 }
 
+func linear(pcm []int16) []int16 { return pcm }
+
 func TestLimitsFrequency(t *testing.T) {
-	cases := []limitCase{
+	t.Parallel()
+	for _, c := range frequencyCases {
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
+	}
+}
+
+// The Q.24 tables, shared by the 8 and 16 kHz tests.
+var (
+	frequencyCases = []limitCase{
 		{"low +1.5%", spec(50, -10, -10, 0.015, 0), true},
 		{"low -1.5%", spec(50, -10, -10, -0.015, 0), true},
 		{"high +1.5%", spec(50, -10, -10, 0, 0.015), true},
@@ -59,14 +78,7 @@ func TestLimitsFrequency(t *testing.T) {
 		{"low -5%", spec(50, -10, -10, -0.05, 0), false},
 		{"high +5%", spec(50, -10, -10, 0, 0.05), false},
 	}
-	for _, c := range cases {
-		runLimit(t, c, dtmftest.Ulaw)
-		runLimit(t, c, dtmftest.Alaw)
-	}
-}
-
-func TestLimitsTwist(t *testing.T) {
-	for _, c := range []limitCase{
+	twistCases = []limitCase{
 		{"normal twist 8 dB", spec(50, -6, -14, 0, 0), true},
 		{"reverse twist 4 dB", spec(50, -12, -8, 0, 0), true},
 		{"normal twist 8 dB and 1.5% off", spec(50, -6, -14, 0.015, 0.015), true},
@@ -77,14 +89,8 @@ func TestLimitsTwist(t *testing.T) {
 		{"reverse twist 4 dB, strong tone at 0", spec(50, -4, 0, 0, 0), true},
 		{"normal twist 16 dB", spec(50, -2, -18, 0, 0), false},
 		{"reverse twist 12 dB", spec(50, -20, -8, 0, 0), false},
-	} {
-		runLimit(t, c, dtmftest.Ulaw)
-		runLimit(t, c, dtmftest.Alaw)
 	}
-}
-
-func TestLimitsLevel(t *testing.T) {
-	for _, c := range []limitCase{
+	levelCases = []limitCase{
 		{"0 dBm0 per tone", spec(50, 0, 0, 0, 0), true},
 		{"-25 dBm0 per tone", spec(50, -25, -25, 0, 0), true},
 		{"-30 dBm0 per tone", spec(50, -30, -30, 0, 0), true},
@@ -92,24 +98,39 @@ func TestLimitsLevel(t *testing.T) {
 		{"-50 dBm0 per tone", spec(50, -50, -50, 0, 0), false},
 		{"-55 dBm0 per tone", spec(50, -55, -55, 0, 0), false},
 		{"-60 dBm0 per tone", spec(50, -60, -60, 0, 0), false},
-	} {
+	}
+	durationCases = []limitCase{
+		{"40 ms", spec(40, -10, -10, 0, 0), true},
+		{"20 ms", spec(20, -10, -10, 0, 0), false},
+		{"15 ms", spec(15, -10, -10, 0, 0), false},
+		{"10 ms", spec(10, -10, -10, 0, 0), false},
+	}
+)
+
+func TestLimitsTwist(t *testing.T) {
+	t.Parallel()
+	for _, c := range twistCases {
+		runLimit(t, c, dtmftest.Ulaw)
+		runLimit(t, c, dtmftest.Alaw)
+	}
+}
+
+func TestLimitsLevel(t *testing.T) {
+	t.Parallel()
+	for _, c := range levelCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
 	}
 }
 
 func TestLimitsDuration(t *testing.T) {
-	for _, c := range []limitCase{
-		{"40 ms", spec(40, -10, -10, 0, 0), true},
-		{"20 ms", spec(20, -10, -10, 0, 0), false},
-		{"15 ms", spec(15, -10, -10, 0, 0), false},
-		{"10 ms", spec(10, -10, -10, 0, 0), false},
-	} {
+	t.Parallel()
+	for _, c := range durationCases {
 		runLimit(t, c, dtmftest.Ulaw)
 		runLimit(t, c, dtmftest.Alaw)
 	}
 	// Alignment matters for short tones: try every offset within a block.
-	for off := 0; off < blockLen; off += 7 {
+	for off := 0; off < narrowband.blockLen; off += 7 {
 		s := dtmftest.Signal{}.Silence(20)
 		s = append(s, make(dtmftest.Signal, off)...)
 		s = s.Tone(dtmftest.ToneSpec{Key: '5', Ms: 40, LowDBm0: -10, HighDBm0: -10}).Silence(40)
@@ -119,7 +140,8 @@ func TestLimitsDuration(t *testing.T) {
 }
 
 func TestLimitsPauseAndInterruption(t *testing.T) {
-	for off := 0; off < blockLen; off += 9 {
+	t.Parallel()
+	for off := 0; off < narrowband.blockLen; off += 9 {
 		s := dtmftest.Signal{}.Silence(20)
 		s = append(s, make(dtmftest.Signal, off)...)
 		// 40 ms pause between two presses of the same key: two digits.
@@ -133,6 +155,7 @@ func TestLimitsPauseAndInterruption(t *testing.T) {
 }
 
 func TestLimitsNoise(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 7))
 	errors, total := 0, 0
 	for round := 0; round < 25; round++ {
@@ -161,6 +184,7 @@ func TestLimitsNoise(t *testing.T) {
 // lowest SNR at which all 1000 are heard and nothing else. ivrd must do
 // better: 6 dB.
 func TestNoiseAcceptableSNR(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1234567, 0))
 	var s dtmftest.Signal
 	for i := 0; i < 1000; i++ {
@@ -192,6 +216,7 @@ func editDistance(a, b string) int {
 }
 
 func TestLimitsEchoAndClipping(t *testing.T) {
+	t.Parallel()
 	var s dtmftest.Signal
 	for i := 0; i < len(allKeys); i++ {
 		s = s.Silence(50).Tone(dtmftest.Nominal(allKeys[i]))
@@ -207,6 +232,7 @@ func TestLimitsEchoAndClipping(t *testing.T) {
 }
 
 func TestNetworkTonesMakeNoDigits(t *testing.T) {
+	t.Parallel()
 	tones := map[string]dtmftest.Signal{
 		"dial tone 350+440":    dtmftest.Signal{}.Dual(350, 440, -13, -13, 3000),
 		"busy 480+620":         dtmftest.Signal{}.Dual(480, 620, -13, -13, 3000),
@@ -225,9 +251,10 @@ func TestNetworkTonesMakeNoDigits(t *testing.T) {
 }
 
 func TestTalkOffSpeechlike(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 9))
 	minutes := 60
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // the detector runs on one goroutine: an hour under -race finds no more than five minutes
 		minutes = 5
 	}
 	false_ := 0
@@ -243,6 +270,8 @@ func TestTalkOffSpeechlike(t *testing.T) {
 
 // TestTalkOffEspeak runs real synthetic speech when espeak-ng is installed.
 func TestTalkOffEspeak(t *testing.T) {
+	t.Parallel()
+	testenv.SkipUnderRace(t, "minutes of espeak-ng speech through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: the synthetic speech-like test covers talk-off")
 	}
@@ -265,6 +294,7 @@ func TestTalkOffEspeak(t *testing.T) {
 // below the tone pair. Each round has its own speech; the share of keys
 // heard (and that no key is invented) is the figure.
 func TestTalkDown(t *testing.T) {
+	t.Parallel()
 	for _, ms := range []int{60, 100} {
 		rng := rand.New(rand.NewPCG(5, uint64(ms)))
 		heard, extra, total := 0, 0, 0
@@ -282,6 +312,7 @@ func TestTalkDown(t *testing.T) {
 }
 
 func TestDetectionLatency(t *testing.T) {
+	t.Parallel()
 	var lat []int
 	for off := 0; off < 160; off += 5 {
 		pcm := dtmftest.Ulaw(dtmftest.Signal{}.Silence(20).Tone(dtmftest.ToneSpec{Key: '1', Ms: 100, LowDBm0: -10, HighDBm0: -10}).PCM())
@@ -339,6 +370,8 @@ func BenchmarkEventDecoder(b *testing.B) {
 // TestTalkDownEspeak: presses over synthetic speech (espeak-ng, several
 // voices) at an active level 10 dB below the tone pair.
 func TestTalkDownEspeak(t *testing.T) {
+	t.Parallel()
+	testenv.SkipUnderRace(t, "espeak-ng speech in six voices through a detector on one goroutine")
 	if !dtmftest.EspeakAvailable() {
 		t.Skip("espeak-ng not installed: TestTalkDown covers talk-down on generated speech")
 	}
@@ -388,9 +421,10 @@ func heardInOrder(got, want string) int {
 }
 
 func TestTalkOffMusic(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(11, 4))
 	minutes := 30
-	if testing.Short() {
+	if testing.Short() || testenv.RaceEnabled { // as TestTalkOffSpeechlike
 		minutes = 3
 	}
 	false_ := 0
@@ -404,10 +438,15 @@ func TestTalkOffMusic(t *testing.T) {
 // BenchmarkDetectorLimits measures the figures the detector reaches (not
 // a speed benchmark): run with -bench DetectorLimits -benchtime 1x.
 func BenchmarkDetectorLimits(b *testing.B) {
+	b.Run("8kHz-ulaw", func(b *testing.B) { benchLimits(b, 8000, dtmftest.Ulaw) })
+	b.Run("16kHz-linear", func(b *testing.B) { benchLimits(b, 16000, linear) })
+}
+
+func benchLimits(b *testing.B, rate int, codec func([]int16) []int16) {
 	heardAll := func(sp func(byte) dtmftest.ToneSpec) bool {
 		for i := 0; i < len(allKeys); i++ {
 			k := allKeys[i]
-			if detectKeys(dtmftest.Ulaw(dtmftest.Signal{}.Silence(60).Tone(sp(k)).Silence(80).PCM())) != string(k) {
+			if detectKeysAt(rate, codec(dtmftest.At(rate).Silence(60).Tone(sp(k)).Silence(80).PCM())) != string(k) {
 				return false
 			}
 		}
@@ -477,15 +516,33 @@ func BenchmarkDetectorFrameSpeech(b *testing.B) {
 	benchFrames(b, dtmftest.Ulaw(dtmftest.Signal{}.Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM()))
 }
 
+// BenchmarkDetectorFrameSpeech16k is the same talking at 16 kHz (a 20 ms
+// frame is 320 samples: about twice the work).
+func BenchmarkDetectorFrameSpeech16k(b *testing.B) {
+	benchFramesAt(b, 16000, dtmftest.At(16000).Speechlike(10_000, -15, rand.New(rand.NewPCG(1, 1))).PCM())
+}
+
+// BenchmarkDetectorFrameMix16k: BenchmarkDetectorFrameMix at 16 kHz.
+func BenchmarkDetectorFrameMix16k(b *testing.B) {
+	s := dtmftest.At(16000)
+	for i := 0; i < len(allKeys); i++ {
+		s = s.Tone(dtmftest.Nominal(allKeys[i])).Silence(50)
+	}
+	benchFramesAt(b, 16000, s.PCM())
+}
+
 // benchFrames feeds one detector pcm's 20 ms frames round and round.
-func benchFrames(b *testing.B, pcm []int16) {
-	frames := len(pcm) / 160
-	d := NewDetector()
+func benchFrames(b *testing.B, pcm []int16) { benchFramesAt(b, 8000, pcm) }
+
+func benchFramesAt(b *testing.B, rate int, pcm []int16) {
+	n := rate / 50
+	frames := len(pcm) / n
+	d, _ := NewDetectorRate(rate)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := i % frames
-		d.Frame(pcm[f*160 : f*160+160])
+		d.Frame(pcm[f*n : f*n+n])
 	}
 }
 
@@ -494,6 +551,7 @@ func benchFrames(b *testing.B, pcm []int16) {
 // frequency, and not when it sits near the twist and frequency limits too
 // — where voices that mimic keys sit, and where keypads send clean tones.
 func TestPurityNeededAtTheLimits(t *testing.T) {
+	t.Parallel()
 	under := func(ts dtmftest.ToneSpec, otherDBm0 float64) string {
 		s := dtmftest.Signal{}.Silence(40).Tone(ts).Silence(80)
 		other := dtmftest.Signal{}.Silence(40).Sine(2100, otherDBm0, ts.Ms).Silence(80)

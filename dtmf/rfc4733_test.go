@@ -58,6 +58,7 @@ func concat(seqs ...[]pkt) []pkt {
 }
 
 func TestEventSequences(t *testing.T) {
+	t.Parallel()
 	p1 := press(1000, '1', 0)
 	cases := []struct {
 		name string
@@ -107,6 +108,7 @@ func TestEventSequences(t *testing.T) {
 }
 
 func TestEventReportedOnFirstPacket(t *testing.T) {
+	t.Parallel()
 	var d EventDecoder
 	k, ok, err := d.Packet(100, true, AppendEvent(nil, '6', false, 10, 160), 0)
 	require.NoError(t, err)
@@ -115,6 +117,7 @@ func TestEventReportedOnFirstPacket(t *testing.T) {
 }
 
 func TestNonDigitEventsIgnoredAndShortPayloadRejected(t *testing.T) {
+	t.Parallel()
 	var d EventDecoder
 	_, ok, err := d.Packet(100, true, []byte{16, 0, 0, 160}, 0) // flash
 	assert.NoError(t, err)
@@ -125,6 +128,7 @@ func TestNonDigitEventsIgnoredAndShortPayloadRejected(t *testing.T) {
 }
 
 func TestNonDigitEventBetweenDigits(t *testing.T) {
+	t.Parallel()
 	var d EventDecoder
 	var got []byte
 	for i, p := range [][]byte{
@@ -143,6 +147,7 @@ func TestNonDigitEventBetweenDigits(t *testing.T) {
 }
 
 func TestLostEndTimeoutThenSameTimestampIsNew(t *testing.T) {
+	t.Parallel()
 	var d EventDecoder
 	_, ok, _ := d.Packet(100, true, AppendEvent(nil, '1', false, 10, 160), 0)
 	assert.True(t, ok)

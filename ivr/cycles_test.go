@@ -20,6 +20,7 @@ func errorsOf(t *testing.T, y string) []string {
 }
 
 func TestValidateFindsLoopsWithoutAKey(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, []string{
 		"schedules[office].closed.then: a call loops here forever without a key (schedule office -> schedules[office].closed.then -> ivr night -> ivrs[night].schedule -> schedule office): end the loop with a hand-off, voicemail or hangup",
 	}, errorsOf(t, closedLoop))
@@ -62,6 +63,7 @@ ivrs:
 }
 
 func TestValidateAcceptsLoopsThatNeedAKey(t *testing.T) {
+	t.Parallel()
 	// The contract's own example: key 0 overflows back to main. The
 	// caller pressed 0: that is navigation, not a loop.
 	keyLoop := `
@@ -91,6 +93,7 @@ ivrs:
 // A day menu closed into a night menu closed into the day menu loops
 // only if both schedules can be closed at once.
 func TestClosedBranchesThroughTwoSchedules(t *testing.T) {
+	t.Parallel()
 	y := `
 schedules:
   - { id: day, timezone: UTC, open: ["daily 08:00-20:00"], closed: { then: { ivr: night } } }

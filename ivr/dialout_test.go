@@ -9,6 +9,7 @@ import (
 )
 
 func TestDialPatternWholeNumberOnly(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		pattern, number string
 		allows, canGrow bool
@@ -91,6 +92,7 @@ ivrs:
 `
 
 func TestDialOutGuardInCalls(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(dialOutConfig))
 	require.NoError(t, err)
 	// ".*" is refused by validate since issue 13 (point 9); the run-time

@@ -16,6 +16,7 @@ import (
 // that the bundled set has no Spanish files, which the example's
 // prompts_dir has).
 func TestConfigurationReferenceExamples(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../docs/configuration.md")
 	require.NoError(t, err)
 	blocks := strings.Split(string(doc), "```yaml\n")[1:]

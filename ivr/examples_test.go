@@ -33,6 +33,7 @@ func loadExample(t *testing.T, name string) *Config {
 }
 
 func TestEveryExampleValidates(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../examples/*.yaml")
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 6)
@@ -53,6 +54,7 @@ func simExample(t *testing.T, c *Config, to, script string, at time.Time) string
 var parisWeekday = time.Date(2026, 11, 24, 10, 0, 0, 0, mustLoc("Europe/Paris"))
 
 func TestWazoMinimalFlow(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "wazo-minimal.yaml")
 	// Answer(1000), welcome, choices; 2 goes to 8833.
 	got := simExample(t, c, "8899", "wait:4s,2", parisWeekday)
@@ -88,6 +90,7 @@ func TestWazoMinimalFlow(t *testing.T) {
 }
 
 func TestWazoSubmenuFlow(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "wazo-submenu.yaml")
 	got := simExample(t, c, "8899", "wait:4s,3,wait:1s,8,wait:1s,3,wait:1s,2", parisWeekday)
 	assert.Equal(t, lines("0 answer", "1000 enter dp-ivr-example", "1000 play welcome", "3000 play main-choices*",
@@ -98,6 +101,7 @@ func TestWazoSubmenuFlow(t *testing.T) {
 }
 
 func TestConnexCSKeyMap(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "connexcs.yaml")
 	want := map[string]string{
 		"0": "uri sip:reception@pbx.example.net/refer",
@@ -114,6 +118,7 @@ func TestConnexCSKeyMap(t *testing.T) {
 }
 
 func TestYeastarDialExtensionDialOutVoicemail(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "yeastar.yaml")
 	assert.Contains(t, simExample(t, c, "6500", "wait:1s,1002", parisWeekday), "1300 transfer extension 1002/refer")
 	// Dial-out: the route's prefix 9 is added to the number as sent.
@@ -128,6 +133,7 @@ func TestYeastarDialExtensionDialOutVoicemail(t *testing.T) {
 }
 
 func TestZendeskTree(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "zendesk.yaml")
 	assert.Contains(t, simExample(t, c, "+15550199", "wait:3s,3", parisWeekday), "3000 play opening-hours\n5000 play main-choices*")
 	assert.Contains(t, simExample(t, c, "+15550199", "wait:3s,7", parisWeekday), "transfer uri sip:group-support@agents.example.net/auto")
@@ -141,6 +147,7 @@ func TestZendeskTree(t *testing.T) {
 }
 
 func TestValidationRules(t *testing.T) {
+	t.Parallel()
 	base := func(extra string) string {
 		return `
 trunks: [{ name: pstn, uri: "sip:gw.example.net" }]
@@ -199,6 +206,7 @@ ivrs:
 }
 
 func TestValidationReportsEverythingAndWarnsOnUnreachable(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(`
 ivrs:
   - id: main
@@ -222,6 +230,7 @@ ivrs:
 }
 
 func TestParseErrorsNameTheLine(t *testing.T) {
+	t.Parallel()
 	_, err := Parse([]byte("ivrs:\n  - id: main\n    promt: typo\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "line 3")
@@ -235,6 +244,7 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 }
 
 func TestLoadResolvesPromptsDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.yaml"), []byte("prompts_dir: sounds\n"), 0o644))
 	c, err := Load(filepath.Join(dir, "x.yaml"))
@@ -243,6 +253,7 @@ func TestLoadResolvesPromptsDir(t *testing.T) {
 }
 
 func TestAdmitSource(t *testing.T) {
+	t.Parallel()
 	open, err := Parse([]byte("trunks: [{ name: pstn, uri: \"sip:gw\" }]\n"))
 	require.NoError(t, err)
 	_, ok := open.AdmitSource(netip.MustParseAddr("198.51.100.7"))

@@ -169,6 +169,7 @@ func mustLoc(name string) *time.Location {
 func lines(s ...string) string { return strings.Join(s, "\n") + "\n" }
 
 func TestExecutorTraces(t *testing.T) {
+	t.Parallel()
 	cfg := loadTest(t)
 	cases := []struct {
 		name, to, script string
@@ -229,6 +230,7 @@ func TestExecutorTraces(t *testing.T) {
 }
 
 func TestDirectDialAndDialOut(t *testing.T) {
+	t.Parallel()
 	cfg := loadTest(t)
 	cases := []struct {
 		name, to, script, want string
@@ -261,6 +263,7 @@ func TestDirectDialAndDialOut(t *testing.T) {
 }
 
 func TestSchedulesAndHolidays(t *testing.T) {
+	t.Parallel()
 	cfg := loadTest(t)
 	ny := mustLoc("America/New_York")
 	cases := []struct {

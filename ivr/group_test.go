@@ -14,6 +14,7 @@ const groupBase = validBase + `groups:
 `
 
 func TestGroupValidates(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(groupBase, `"1": { uri: "sip:a@pbx" }`, `"1": { group: sales, overflow: { voicemail: "1001" } }`, 1)
 	assert.Empty(t, problemsOf(t, y))
 	c, err := Parse([]byte(y))
@@ -60,6 +61,7 @@ func hasPrefixIn(list []string, prefix string) bool {
 // The executor bridges a group whatever the menu's transfer, and a failed
 // group runs its overflow; simulate shows how the group rings.
 func TestGroupSimulated(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(groupBase, `"1": { uri: "sip:a@pbx" }`, `"1": { group: sales, overflow: { voicemail: "1001" } }`, 1)
 	y = strings.Replace(y, "    schedule: office\n", "", 1)
 	c, err := Parse([]byte(y))
@@ -78,6 +80,7 @@ const boxBase = validBase + `voicemail_boxes:
 `
 
 func TestVoicemailBoxesValidate(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(boxBase, `"1": { uri: "sip:a@pbx" }`, `"1": { voicemail_check: "1001" }`, 1)
 	y = strings.Replace(y, `"2": { external: "+15551234567", trunk: pstn }`, `"2": { voicemail_check: "*" }`, 1)
 	assert.Empty(t, problemsOf(t, y))
@@ -114,6 +117,7 @@ func TestVoicemailBoxesValidate(t *testing.T) {
 }
 
 func TestVoicemailCheckSimulated(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(boxBase, `"1": { uri: "sip:a@pbx" }`, `"1": { voicemail_check: "1001" }`, 1)
 	y = strings.Replace(y, "    schedule: office\n", "", 1)
 	c, err := Parse([]byte(y))
@@ -126,6 +130,7 @@ func TestVoicemailCheckSimulated(t *testing.T) {
 }
 
 func TestGroupsVoicemailExample(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "groups-voicemail.yaml")
 	got := simExample(t, c, "100", "wait:4s,1", parisWeekday)
 	assert.Contains(t, got, "transfer group sales/bridge")

@@ -51,6 +51,7 @@ func simLines(t *testing.T, c *Config, to, script string) string {
 }
 
 func TestSetLanguageKeySwitchesPrompts(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(languagesConfig))
 	require.NoError(t, err)
 	out := simLines(t, c, "100", "wait:1500ms,9")
@@ -73,6 +74,7 @@ func TestSetLanguageKeySwitchesPrompts(t *testing.T) {
 }
 
 func TestValidateLanguages(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(languagesConfig))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"es", "fr"}, c.Languages(), "en is the default set's own language")

@@ -53,6 +53,7 @@ func parseNoCheck(t *testing.T, y string) *Config {
 // no prompts to wait for, used to recurse until Go's stack overflowed
 // (fatal, not recoverable). Now the call hangs up at the hop limit.
 func TestClosedBranchLoopHangsUpAtHopLimit(t *testing.T) {
+	t.Parallel()
 	c := parseNoCheck(t, closedLoop)
 	got := sim(t, c, "100", "", sunday, false)
 	assert.Equal(t, MaxHopsWithoutKey, strings.Count(got, "closed closed"), got)
@@ -68,6 +69,7 @@ func TestClosedBranchLoopHangsUpAtHopLimit(t *testing.T) {
 // on_failure: {ivr: main} inside main: a silent caller used to hear the
 // menu forever.
 func TestSilentCallerInFailureLoopHangsUp(t *testing.T) {
+	t.Parallel()
 	c := parseNoCheck(t, failureLoop)
 	got := sim(t, c, "100", "", openTime, false)
 	assert.Equal(t, MaxHopsWithoutKey, strings.Count(got, "enter main"), got)
@@ -78,6 +80,7 @@ func TestSilentCallerInFailureLoopHangsUp(t *testing.T) {
 // A key resets the hop count: a caller who presses keys is navigating,
 // not looping.
 func TestKeyResetsTheHopCount(t *testing.T) {
+	t.Parallel()
 	c := parseNoCheck(t, failureLoop)
 	// 9 silent rounds (6 s each: a 1 s prompt, then 5 s of waiting), an
 	// invalid key, then silence again.
@@ -90,6 +93,7 @@ func TestKeyResetsTheHopCount(t *testing.T) {
 // A caller going back and forth between two menus presses keys all the
 // time; the menu time limit ends that call.
 func TestMenuTimeLimitEndsAnEndlessCall(t *testing.T) {
+	t.Parallel()
 	c := loadTest(t)
 	script := strings.Repeat("wait:1500ms,2,wait:1500ms,8,", int(MaxMenuTime/(3*time.Second))+10)
 	tr, err := Simulate(c, SimOptions{To: "100", Script: script, At: openTime,
@@ -104,6 +108,7 @@ func TestMenuTimeLimitEndsAnEndlessCall(t *testing.T) {
 // MenuTimeUp during a hand-off waits for its outcome: a transfer that
 // succeeds takes the call away; one that fails ends it.
 func TestMenuTimeUpDuringHandoff(t *testing.T) {
+	t.Parallel()
 	c := loadTest(t)
 	m, _ := c.IVRFor("100")
 	for _, ok := range []bool{true, false} {

@@ -31,6 +31,39 @@ type MediaSettings struct {
 	PortMin, PortMax int           // RTP port range (even ports; RTCP on the odd one above)
 	Codecs           []audio.Codec // in preference order
 	Digits           DigitMethods
+	SRTP             SRTPMode // server.media.srtp
+	// SRTPInsecureSignalling: SDES keys may go over UDP/TCP SIP too.
+	SRTPInsecureSignalling bool
+}
+
+// SRTPMode is server.media.srtp or a trunk's srtp.
+type SRTPMode string
+
+// The modes.
+const (
+	SRTPOff      SRTPMode = "off"      // plain RTP; RTP/SAVP offers refused
+	SRTPOptional SRTPMode = "optional" // SRTP when the peer offers keys
+	SRTPRequired SRTPMode = "required" // SRTP or no call
+)
+
+// ParseSRTPMode reads a mode ("" is off).
+func ParseSRTPMode(s string) (SRTPMode, error) {
+	switch m := SRTPMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case "":
+		return SRTPOff, nil
+	case SRTPOff, SRTPOptional, SRTPRequired:
+		return m, nil
+	}
+	return SRTPOff, fmt.Errorf("%q: want off, optional or required", s)
+}
+
+// TrunkSRTP is the SRTP mode of calls on trunk t: its own, else the
+// server's.
+func (s MediaSettings) TrunkSRTP(t Trunk) SRTPMode {
+	if m, err := ParseSRTPMode(t.SRTP); err == nil && t.SRTP != "" {
+		return m
+	}
+	return s.SRTP
 }
 
 // MediaSettings is the configuration's parsed server.media (parsed now
@@ -64,6 +97,8 @@ func (m Media) parse() MediaSettings {
 		}
 	}
 	s.Digits.InbandMode = InbandMode(strings.ToLower(m.Inband))
+	s.SRTP, _ = ParseSRTPMode(m.SRTP)
+	s.SRTPInsecureSignalling = m.SRTPInsecureSignalling
 	return s
 }
 
@@ -81,4 +116,26 @@ func parsePortRange(s string) (lo, hi int, err error) {
 		return 0, 0, fmt.Errorf("%q: RTP ports are even (RTCP takes the odd one above): start the range on an even port", s)
 	}
 	return lo, hi, nil
+}
+
+// CodecList is the trunk's codecs, parsed (names that do not parse are
+// left out: Validate reports them); nil when it has none of its own.
+func (t *Trunk) CodecList() []audio.Codec {
+	var out []audio.Codec
+	for _, name := range t.Codecs {
+		if c, err := audio.ParseCodec(name); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TrunkCodecs is the codec preference of the trunk called name: its own
+// list, or nil (use server.media.codecs) for a trunk without one or an
+// unknown name.
+func (c *Config) TrunkCodecs(name string) []audio.Codec {
+	if t := c.TrunkByName(name); t != nil {
+		return t.CodecList()
+	}
+	return nil
 }

@@ -65,6 +65,7 @@ ivrs:
 `
 
 func TestMenuTreeTraces(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(treeConfig))
 	require.NoError(t, err)
 	names := []string{"welcome", "menu", "invalid", "hours", "closed", "salesmenu", "loopmenu", "opmenu"}
@@ -128,6 +129,7 @@ func TestMenuTreeTraces(t *testing.T) {
 }
 
 func TestScheduleOvernightRangesAndDSTDays(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(treeConfig))
 	require.NoError(t, err)
 	tokyo := mustLoc("Asia/Tokyo")
@@ -168,6 +170,7 @@ func TestScheduleOvernightRangesAndDSTDays(t *testing.T) {
 }
 
 func TestKeysTypedAheadDoNotOutliveAFailedHandoff(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(treeConfig))
 	require.NoError(t, err)
 	weekday := time.Date(2026, 11, 24, 10, 0, 0, 0, mustLoc("Europe/London"))

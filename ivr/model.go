@@ -91,6 +91,8 @@ type SIPServer struct {
 	// sources a trunk's inbound_from names are exempt. 0: the default,
 	// negative: off.
 	Limits SourceLimits `yaml:"limits"`
+	// TLS (ivrd addition): certificate and key of tls:// listeners.
+	TLS SIPTLS `yaml:"tls"`
 }
 
 // SourceLimits are server.sip.limits, per source IP address.
@@ -117,6 +119,11 @@ type Media struct {
 	// the right to it (LimitRTPRIO or CAP_SYS_NICE) they run at normal
 	// priority, said once in the log.
 	RealtimePriority *int `yaml:"realtime_priority"`
+	// SRTP: off | optional | required (SRTPMode); a trunk's own srtp wins.
+	SRTP string `yaml:"srtp"`
+	// SRTPInsecureSignalling lets SDES keys travel over UDP and TCP SIP,
+	// where anyone on the path reads them.
+	SRTPInsecureSignalling bool `yaml:"srtp_insecure_signalling"`
 }
 
 // DefaultRealtimePriority is the pacers' SCHED_FIFO priority when
@@ -159,6 +166,18 @@ type Trunk struct {
 	Strip       int      `yaml:"strip"`
 	Prefix      string   `yaml:"prefix"`
 	InboundFrom []string `yaml:"inbound_from"`
+	// Register and RegistrationBlock (ivrd addition): register: true, or
+	// a block under either name, has ivrd REGISTER with the trunk
+	// (trunk_transport.go).
+	Register          TrunkRegistration `yaml:"register"`
+	RegistrationBlock TrunkRegistration `yaml:"registration"`
+	// TLS (ivrd addition): how the trunk's certificate is checked.
+	TLS  TrunkTLS `yaml:"tls"`
+	SRTP string   `yaml:"srtp"` // "": server.media.srtp
+	// Codecs (ivrd addition) is the trunk's own codec preference (PCMU,
+	// PCMA, G722), for calls it brings in and calls placed through it;
+	// empty: server.media.codecs.
+	Codecs []string `yaml:"codecs"`
 }
 
 // Extension is an internal extension.

@@ -20,6 +20,7 @@ var restartSettings = []struct {
 	{"server.sip.external_address", func(c *Config) any { return c.Server.SIP.ExternalAddress }},
 	{"server.sip.user_agent", func(c *Config) any { return c.Server.SIP.UserAgent }},
 	{"server.sip.ring_time", func(c *Config) any { return c.Server.SIP.RingTime }},
+	{"server.sip.tls", func(c *Config) any { return c.Server.SIP.TLS }},
 	{"server.media.rtp_ports", func(c *Config) any { return strings.ReplaceAll(c.Server.Media.RTPPorts, " ", "") }},
 	{"server.media.codecs", func(c *Config) any { return upper(c.Server.Media.Codecs) }},
 	{"server.media.dtmf", func(c *Config) any { return lower(c.Server.Media.DTMF) }},

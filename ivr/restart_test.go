@@ -9,6 +9,7 @@ import (
 )
 
 func TestRestartNeeded(t *testing.T) {
+	t.Parallel()
 	base := `
 server:
   sip: { listen: ["udp://127.0.0.1:5060"] }

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSimulateJSONLines(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "main.yaml")
 	durations := map[string]time.Duration{"welcome": 2300 * time.Millisecond, "main-choices": 4 * time.Second,
 		"support-choices": 3 * time.Second, "invalid": time.Second, "goodbye": time.Second}
@@ -56,6 +57,7 @@ func TestSimulateJSONLines(t *testing.T) {
 }
 
 func TestSimulateExternalAndVoicemailJSON(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "yeastar.yaml")
 	tr, err := Simulate(c, SimOptions{To: "6500", Script: "wait:1s,12125551234", At: parisWeekday})
 	require.NoError(t, err)
@@ -70,6 +72,7 @@ func TestSimulateExternalAndVoicemailJSON(t *testing.T) {
 }
 
 func TestSimulateScriptErrors(t *testing.T) {
+	t.Parallel()
 	c := loadExample(t, "main.yaml")
 	for script, msg := range map[string]string{
 		"wait:soon": `bad wait "wait:soon"`,
@@ -85,6 +88,7 @@ func TestSimulateScriptErrors(t *testing.T) {
 
 // Whatever the caller does, every simulated call ends: handed on or hung up.
 func TestEverySimulationEnds(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../examples/*.yaml")
 	require.NoError(t, err)
 	rng := rand.New(rand.NewSource(1))

@@ -12,6 +12,7 @@ import (
 
 // Issue 13, point 9: what validate used to accept.
 func TestStrictValidation(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, from, to string // edit of validBase
 		want           string // the full Problem.String()
@@ -82,6 +83,7 @@ func TestStrictValidation(t *testing.T) {
 }
 
 func TestMaxErrorsNeverReachedIsAWarning(t *testing.T) {
+	t.Parallel()
 	probs := problemsOf(t, strings.Replace(validBase, "    schedule: office", "    schedule: office\n    max_errors: 6", 1))
 	assert.False(t, HasErrors(probs))
 	require.Len(t, probs, 1)
@@ -89,6 +91,7 @@ func TestMaxErrorsNeverReachedIsAWarning(t *testing.T) {
 }
 
 func TestVoicemailWithoutItsGreetingWarnsOnceNamingWhatPlays(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(validBase, `"3": { extension: "1001" }`, `"3": { voicemail: "1002" }`, 1)
 	y = strings.Replace(y, `keys: { "8": back }`, `keys: { "8": back, "1": { voicemail: "1002" } }`, 1)
 	c, err := Parse([]byte(y))
@@ -102,6 +105,7 @@ func TestVoicemailWithoutItsGreetingWarnsOnceNamingWhatPlays(t *testing.T) {
 // Point 11: REFER hands the number to the caller's side, which dials it
 // without the trunk's credentials and caller id.
 func TestReferThroughAnAuthenticatedTrunkWarns(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(validBase, `{ name: pstn, uri: "sip:gw.example.net" }`, `{ name: pstn, uri: "sip:gw.example.net", username: acme, password: s, from_user: "+15550100" }`, 1)
 	assert.Equal(t, []string{`ivrs[main].keys.2: warning: transfer: refer asks the caller's side to dial the number itself: trunk "pstn"'s credentials (username/password) and caller id (from_user) are not used (set transfer: bridge to call out through the trunk)`},
 		strs(problemsOf(t, y)))
@@ -124,6 +128,7 @@ func strs(ps []Problem) []string {
 
 // An empty or truncated file is refused, by name.
 func TestEmptyConfigIsRefused(t *testing.T) {
+	t.Parallel()
 	for _, y := range []string{"", "\n\n", "# only a comment\n", "---\n", "~\n"} {
 		_, err := Parse([]byte(y))
 		require.Error(t, err, "%q", y)
@@ -138,6 +143,7 @@ func TestEmptyConfigIsRefused(t *testing.T) {
 // with a suggestion, every value of the wrong kind at its path, and no
 // Go type names.
 func TestTyposAreAllReportedWithSuggestions(t *testing.T) {
+	t.Parallel()
 	y := `
 server:
   sip: { listen: "udp://0.0.0.0:5060" }
@@ -179,6 +185,7 @@ ivrs:
 
 // server.api.tokens as the contract writes them: mappings, not strings.
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	y := strings.Replace(validBase, `server: {`, `server: { api: { tokens: [
     { name: admin, token: "change-me", scope: write },
     { name: grafana, token_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", scope: read },
@@ -197,6 +204,7 @@ func TestAPITokens(t *testing.T) {
 // is refused before decoding builds them: each level below names the one
 // before twice.
 func TestAliasBombIsRefused(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("ivrs:\n  - id: main\n    extensions: [\"1\"]\n    keys:\n      \"1\": &d0 { uri: \"a@b\" }\n")
 	for i := 1; i < 40; i++ {

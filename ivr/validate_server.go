@@ -18,14 +18,15 @@ func (v *validator) server() {
 	for i, l := range s.SIP.Listen {
 		u, err := url.Parse(l)
 		path := fmt.Sprintf("server.sip.listen[%d]", i)
-		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") {
-			v.errf(path, "%q: want udp://HOST:PORT or tcp://HOST:PORT", l)
+		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp" && u.Scheme != "tls") {
+			v.errf(path, "%q: want udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT", l)
 			continue
 		}
 		if _, err := netip.ParseAddrPort(u.Host); err != nil {
 			v.errf(path, "%q: bad address: %v", l, err)
 		}
 	}
+	v.sipTLS(s.SIP) // trunk_transport.go
 	if a := s.SIP.ExternalAddress; a != "" {
 		if _, err := netip.ParseAddr(a); err != nil {
 			v.errf("server.sip.external_address", "%q is not an IP address", a)
@@ -46,7 +47,7 @@ func (v *validator) server() {
 	}
 	for i, c := range s.Media.Codecs {
 		if _, err := audio.ParseCodec(c); err != nil {
-			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA)", c)
+			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA, G722)", c)
 		}
 	}
 	for i, d := range s.Media.DTMF {
@@ -59,6 +60,10 @@ func (v *validator) server() {
 	default:
 		v.errf("server.media.inband", "%q: want auto, always or never", s.Media.Inband)
 	}
+	if _, err := ParseSRTPMode(s.Media.SRTP); err != nil {
+		v.errf("server.media.srtp", "%s", err)
+	}
+	v.srtpSignalling()
 	if _, err := netip.ParseAddrPort(s.API.Listen); err != nil {
 		v.errf("server.api.listen", "%q: want IP:PORT, e.g. \"127.0.0.1:8080\"", s.API.Listen)
 	}
@@ -68,8 +73,35 @@ func (v *validator) server() {
 	}
 }
 
+// srtpSignalling warns when SRTP is asked for but its keys could never
+// be exchanged: SDES keys go only over TLS unless
+// srtp_insecure_signalling, and no tls:// listener is configured.
+func (v *validator) srtpSignalling() {
+	s := v.c.Server
+	if s.Media.SRTPInsecureSignalling {
+		return
+	}
+	for _, l := range s.SIP.Listen {
+		if strings.HasPrefix(strings.ToLower(l), "tls://") {
+			return
+		}
+	}
+	path, mode := "server.media.srtp", s.Media.SRTP
+	for _, t := range v.c.Trunks {
+		if m, _ := ParseSRTPMode(t.SRTP); m != SRTPOff && mode == "" {
+			path, mode = fmt.Sprintf("trunks[%s].srtp", t.Name), t.SRTP
+		}
+	}
+	if m, err := ParseSRTPMode(mode); err != nil || m == SRTPOff {
+		return
+	}
+	v.warnf(path, "%s, but SIP is not on TLS and srtp_insecure_signalling is off: SDES keys are taken only over TLS, "+
+		"so calls get plain RTP (optional) or 488 (required); add a tls:// listener, or set server.media.srtp_insecure_signalling", mode)
+}
+
 func (v *validator) trunks() {
 	seen := map[string]bool{}
+	contacts := map[string]string{} // contact user registered -> trunk
 	for i, t := range v.c.Trunks {
 		path := fmt.Sprintf("trunks[%s]", nameOr(t.Name, i))
 		if t.Name == "" {
@@ -85,6 +117,21 @@ func (v *validator) trunks() {
 		}
 		if t.Strip < 0 {
 			v.errf(path+".strip", "must not be negative")
+		}
+		if cu := v.registration(path, t); cu != "" { // trunk_transport.go
+			if other, dup := contacts[cu]; dup {
+				v.errf(path, "registers contact user %q as trunk %q does: calls to it could not tell the trunks apart (set contact_user)", cu, other)
+			}
+			contacts[cu] = t.Name
+		}
+		v.trunkTLS(path, t)
+		if _, err := ParseSRTPMode(t.SRTP); err != nil {
+			v.errf(path+".srtp", "%s", err)
+		}
+		for j, c := range t.Codecs {
+			if _, err := audio.ParseCodec(c); err != nil {
+				v.errf(fmt.Sprintf("%s.codecs[%d]", path, j), "unsupported codec %q (PCMU, PCMA, G722)", c)
+			}
 		}
 		for j, n := range t.InboundFrom {
 			if _, err := netip.ParsePrefix(n); err != nil {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // validBase is a small valid config; each case below breaks one rule.
@@ -43,10 +45,12 @@ func problemsOf(t *testing.T, yaml string) []Problem {
 }
 
 func TestValidBaseIsClean(t *testing.T) {
+	t.Parallel()
 	assert.Empty(t, problemsOf(t, validBase))
 }
 
 func TestValidationRulesOnePerCase(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, from, to string // edit of validBase
 		want           string // the full Problem.String()
@@ -56,11 +60,17 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 		{"reversed rtp range", `rtp_ports: "10000-19999"`, `rtp_ports: "20000-10000"`,
 			`server.media.rtp_ports: "20000-10000": want 1024 <= LOW < HIGH <= 65535`},
 		{"codec", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", codecs: [PCMU, opus]`,
-			`server.media.codecs[1]: unsupported codec "opus" (PCMU, PCMA)`},
+			`server.media.codecs[1]: unsupported codec "opus" (PCMU, PCMA, G722)`},
+		{"trunk codec", `uri: "sip:gw.example.net" }`, `uri: "sip:gw.example.net", codecs: [G722, G729] }`,
+			`trunks[pstn].codecs[1]: unsupported codec "G729" (PCMU, PCMA, G722)`},
 		{"dtmf method", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", dtmf: [rfc2833]`,
 			`server.media.dtmf[0]: unknown DTMF method "rfc2833" (rfc4733, inband, info)`},
 		{"inband mode", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", inband: sometimes`,
 			`server.media.inband: "sometimes": want auto, always or never`},
+		{"srtp mode", `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", srtp: mandatory`,
+			`server.media.srtp: "mandatory": want off, optional or required`},
+		{"trunk srtp mode", `uri: "sip:gw.example.net" }]`, `uri: "sip:gw.example.net", srtp: yes }]`,
+			`trunks[pstn].srtp: "yes": want off, optional or required`},
 		{"listen host name", `server: {`, `server: { sip: { listen: ["udp://localhost:5060"] },`,
 			`server.sip.listen[0]: "udp://localhost:5060": bad address: ParseAddr("localhost"): unable to parse IP`},
 		{"api listen", `server: {`, `server: { api: { listen: "8080" },`,
@@ -163,6 +173,7 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 }
 
 func TestValidationWarnings(t *testing.T) {
+	t.Parallel()
 	warn := func(t *testing.T, y, want string) {
 		t.Helper()
 		probs := problemsOf(t, y)
@@ -204,6 +215,7 @@ func TestValidationWarnings(t *testing.T) {
 }
 
 func TestConfigValidateMethodSkipsPrompts(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(strings.ReplaceAll(validBase, "prompt: menu", "prompt: elsewhere")))
 	require.NoError(t, err)
 	assert.Empty(t, c.Validate())
@@ -211,6 +223,7 @@ func TestConfigValidateMethodSkipsPrompts(t *testing.T) {
 }
 
 func TestParseNamesUnquotedHashAndStarKeys(t *testing.T) {
+	t.Parallel()
 	_, err := Parse([]byte("ivrs:\n  - id: m\n    keys:\n      \"1\": hangup\n      #: hangup\n      *: repeat\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `line 5: quote the key # (write "#": ...): YAML reads a bare # as a comment`)
@@ -218,4 +231,47 @@ func TestParseNamesUnquotedHashAndStarKeys(t *testing.T) {
 	c, err := Parse([]byte("ivrs:\n  - id: m\n    keys:\n      \"#\": hangup # ends the call\n      1: repeat\n# a comment\n"))
 	require.NoError(t, err)
 	assert.Len(t, c.IVRs[0].Keys, 2, "quoted keys and unquoted digits are fine")
+}
+
+func TestSRTPSettingsParsedPerServerAndTrunk(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(strings.Replace(validBase, `rtp_ports: "10000-19999"`,
+		`rtp_ports: "10000-19999", srtp: optional, srtp_insecure_signalling: true`, 1),
+		`uri: "sip:gw.example.net" }]`, `uri: "sip:gw.example.net", srtp: required }, { name: plain, uri: "sip:gw2.example.net" }]`, 1)))
+	require.NoError(t, err)
+	assert.Empty(t, Validate(c, []string{"menu", "voicemail-1001"}))
+	m := c.MediaSettings()
+	assert.Equal(t, SRTPOptional, m.SRTP)
+	assert.True(t, m.SRTPInsecureSignalling)
+	assert.Equal(t, SRTPRequired, m.TrunkSRTP(c.Trunks[0]), "a trunk's own mode")
+	assert.Equal(t, SRTPOptional, m.TrunkSRTP(c.Trunks[1]), "else the server's")
+}
+
+func TestSRTPWithoutTLSWarns(t *testing.T) {
+	withSRTP := strings.Replace(validBase, `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", srtp: required`, 1)
+	ps := problemsOf(t, withSRTP)
+	require.Len(t, ps, 1)
+	assert.True(t, ps[0].Warning)
+	assert.Contains(t, ps[0].String(), "server.media.srtp: warning: required, but SIP is not on TLS")
+	insecure := strings.Replace(withSRTP, "srtp: required", "srtp: required, srtp_insecure_signalling: true", 1)
+	assert.Empty(t, problemsOf(t, insecure), "keys over UDP allowed explicitly")
+	trunk := strings.Replace(validBase, `uri: "sip:gw.example.net" }]`, `uri: "sip:gw.example.net", srtp: optional }]`, 1)
+	ps = problemsOf(t, trunk)
+	require.Len(t, ps, 1)
+	assert.Contains(t, ps[0].String(), "trunks[pstn].srtp: warning: optional, but SIP is not on TLS")
+}
+
+// A trunk's codecs list is its own preference; without one (or for a
+// name that is no trunk) the server's applies.
+func TestTrunkCodecs(t *testing.T) {
+	c, err := Parse([]byte(strings.Replace(validBase, `uri: "sip:gw.example.net" }`,
+		`uri: "sip:gw.example.net", codecs: [g722, PCMA] }, { name: plain, uri: "sip:gw2.example.net" }`, 1)))
+	require.NoError(t, err)
+	assert.Empty(t, Validate(c, []string{"menu", "voicemail-1001"}))
+	assert.Equal(t, []audio.Codec{audio.G722, audio.PCMA}, c.TrunkCodecs("pstn"))
+	assert.Nil(t, c.TrunkCodecs("plain"))
+	assert.Nil(t, c.TrunkCodecs("nope"))
+	c, err = Parse([]byte(strings.Replace(validBase, `rtp_ports: "10000-19999"`, `rtp_ports: "10000-19999", codecs: [G722, PCMU]`, 1)))
+	require.NoError(t, err)
+	assert.Empty(t, Validate(c, []string{"menu", "voicemail-1001"}))
+	assert.Equal(t, []audio.Codec{audio.G722, audio.PCMU}, c.MediaSettings().Codecs)
 }

@@ -25,6 +25,7 @@ ivrs:
 `
 
 func TestWebhookDestinationValidates(t *testing.T) {
+	t.Parallel()
 	assert.Empty(t, problemsOf(t, webhookBase))
 	for _, tc := range []struct{ name, from, to, want string }{
 		{"unknown webhook", `webhook: crm, event`, `webhook: nobody, event`,
@@ -59,6 +60,7 @@ func TestWebhookDestinationValidates(t *testing.T) {
 // first key stops it, the second comes after it ended), with the event and where it goes; the menu
 // plays again (then's default) or then is followed.
 func TestSimulateWebhookDestination(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(webhookBase))
 	require.NoError(t, err)
 	tr, err := Simulate(c, SimOptions{To: "100", Script: "2,wait:1s,3", At: parisWeekday})
@@ -81,6 +83,7 @@ func TestSimulateWebhookDestination(t *testing.T) {
 // The executor hands the driver the event with the call's entry and a
 // copy of the data (a driver keeping it cannot change the config).
 func TestExecutorNotifies(t *testing.T) {
+	t.Parallel()
 	c, err := Parse([]byte(webhookBase))
 	require.NoError(t, err)
 	e := NewExecutor(c, c.IVRByID("main"), "+15551234567", parisWeekday)
@@ -101,6 +104,7 @@ func TestExecutorNotifies(t *testing.T) {
 // carry it: a warning that says no SMS is sent; the caller's number is
 // put into data when the event is sent.
 func TestTextbackWithoutWebhooks(t *testing.T) {
+	t.Parallel()
 	y := `
 server: { media: { rtp_ports: "10000-19999" } }
 ivrs:

@@ -9,6 +9,7 @@ import (
 )
 
 func TestWebhookValidation(t *testing.T) {
+	t.Parallel()
 	cfg, err := Parse([]byte(`
 server: { store_retention_days: -1 }
 webhooks:

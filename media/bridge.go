@@ -8,7 +8,8 @@ import (
 
 // Bridge joins two sessions, a caller's and a far end's, as a B2BUA does:
 // audio is decoded on one side and re-encoded into the other's stream
-// (its own SSRC, sequence, timestamps and codec: PCMU meets PCMA), and
+// (its own SSRC, sequence, timestamps and codec: PCMU meets PCMA or
+// G.722, at 8 kHz; two G.722 legs meet at 16 kHz), and
 // RFC 4733 events are re-sent with the other side's payload type. The far
 // end's media reaches the caller from the moment the bridge is made
 // (early media can be switched on before the answer); the caller's

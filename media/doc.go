@@ -11,6 +11,13 @@
 // (with BYE), and the peer's reports read for loss, jitter and
 // round-trip time (Session.Stats).
 //
+// A session given SRTP keys (Params.SRTP, srtp.go) protects what it sends
+// and authenticates what it receives, RTP and RTCP (RFC 3711, on
+// pion/srtp), in place in its own buffers: nothing is allocated per
+// packet. Packets that fail authentication or are replayed are counted
+// and dropped before the latch or anything else sees them. Each session
+// has its own keys, so a bridge joins an SRTP leg to a plain one.
+//
 // Media is taken only from the peer (latch.go): a session learns the
 // peer's real source (symmetric RTP) only from the SDP address's IP or
 // the SIP signalling source's (Params.SignalIP), drops and counts
@@ -22,7 +29,16 @@
 // call's digit collector), to a listener (Listen: voicemail recording),
 // or, while two sessions are joined by a Bridge, re-encoded into the
 // other leg's stream (its own SSRC, sequence, timestamps and codec) with
-// RFC 4733 events re-sent at the other leg's payload type. The tail of
+// RFC 4733 events re-sent at the other leg's payload type.
+//
+// Codecs: PCMU, PCMA and G.722 (audio.Codec), each 160 bytes and 160
+// RTP timestamp units a 20 ms packet (G.722's RTP clock is 8 kHz). A
+// G.722 session decodes what it receives through the lower sub-band
+// alone, to 8 kHz, for the digit sink, a listener or a G.711 leg (no
+// QMF, no resampler: the codec's own half-band split), and at 16 kHz
+// only across a bridge to another G.722 leg, which keeps wideband end
+// to end; its decoder and the relay's encoder are made once per session.
+// G.711 packets take the path they always did. The tail of
 // the key press that chose a bridge is kept from the far end. These run
 // on the receiving loop and must not block.
 //

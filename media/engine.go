@@ -28,6 +28,10 @@ type EngineConfig struct {
 	// (no RLIMIT_RTPRIO, no CAP_SYS_NICE), the pacers run as before and
 	// Scheduling says why.
 	RealtimePriority int
+	// OverloadGuard makes Overloaded report the pacers' lateness
+	// (overload.go); off, it is always false (an engine used without the
+	// server's admission, as in the SIP layer's own tests).
+	OverloadGuard bool
 }
 
 // Engine owns the port pool and the pacers shared by every session.

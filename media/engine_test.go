@@ -12,6 +12,7 @@ import (
 // TestPacersReportTheirLateness: every pacer calls OnLate for its ticks
 // (the metrics' pacer lateness), from its own clock, without sessions.
 func TestPacersReportTheirLateness(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	reports := 0
 	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 20000, PortMax: 20009, Pacers: 2, RTCPInterval: -1,
@@ -32,6 +33,7 @@ func TestPacersReportTheirLateness(t *testing.T) {
 // TestLatenessIsMeasuredAgainstTheSchedule: a wake-up is late by how far
 // the clock is past the tick it counts, never negative when early.
 func TestLatenessIsMeasuredAgainstTheSchedule(t *testing.T) {
+	t.Parallel()
 	var got []time.Duration
 	l := lateness{report: func(d time.Duration) { got = append(got, d) }, epoch: time.Now().Add(-10 * time.Millisecond)}
 	l.tick(3) // due 7 ms ago

@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"github.com/pion/rtp"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // DigitSink is where a session's received audio and telephone-events go
@@ -63,6 +65,28 @@ func (in *input) setOut(b *bridgeSide) {
 // audio takes one decoded frame from the peer.
 func (in *input) audio(pcm []int16) {
 	d, listen, out := in.routes()
+	route(d, listen, out, pcm)
+}
+
+// g722 decodes one G.722 payload from the peer into pcm (the loop's
+// buffer) and routes it: at 16 kHz across a bridge to a leg that sends
+// G.722, else at 8 kHz through the lower sub-band alone (the digit
+// detector, a recording, a G.711 leg), which costs no QMF and no
+// resampling.
+func (in *input) g722(dec *audio.G722Decoder, payload []byte, pcm []int16) {
+	d, listen, out := in.routes()
+	if out != nil && listen == nil && out.dst.wide.Load() {
+		n := dec.Decode(pcm, payload)
+		out.relay.PushWide(pcm[:n])
+		return
+	}
+	n := dec.DecodeNarrow(pcm, payload)
+	route(d, listen, out, pcm[:n])
+}
+
+// route hands 8 kHz audio to the listener, and to the other leg or the
+// digit sink.
+func route(d DigitSink, listen func([]int16), out *bridgeSide, pcm []int16) {
 	if listen != nil {
 		listen(pcm)
 	}

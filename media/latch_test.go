@@ -16,6 +16,7 @@ import (
 )
 
 func TestPortsAreHandedOutAtRandom(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 500)
 	var ports []int
 	for i := 0; i < 10; i++ {
@@ -97,6 +98,7 @@ func (r *recorder) counts() (audio, events int) {
 // presses and audio from a stranger's socket, before and after the
 // caller's first packet.
 func TestStrangerCannotPressKeysOrTakeTheAudio(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 2)
 	caller, stranger := newPhone(t, "127.0.0.1"), newPhone(t, "127.0.0.2")
 	rec := &recorder{}
@@ -128,6 +130,7 @@ func TestStrangerCannotPressKeysOrTakeTheAudio(t *testing.T) {
 // TestCallerBehindNATLatchesFromItsSignallingIP: the SDP gives a private
 // address; the caller's packets come from the IP its SIP came from.
 func TestCallerBehindNATLatchesFromItsSignallingIP(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 2)
 	caller, stranger := newPhone(t, "127.0.0.1"), newPhone(t, "127.0.0.2")
 	rec := &recorder{}
@@ -149,6 +152,7 @@ func TestCallerBehindNATLatchesFromItsSignallingIP(t *testing.T) {
 // TestWithoutSignalIPOnlyTheSDPAddressIsTrusted: no signalling IP given,
 // a source at another IP than the SDP's never latches.
 func TestWithoutSignalIPOnlyTheSDPAddressIsTrusted(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 2)
 	other := newPhone(t, "127.0.0.2")
 	rec := &recorder{}
@@ -170,6 +174,7 @@ func TestWithoutSignalIPOnlyTheSDPAddressIsTrusted(t *testing.T) {
 // takes over only when the caller has gone quiet and it sends a steady
 // stream; while the caller talks, it is dropped.
 func TestRelatchOnlyOnASustainedStreamAfterSilence(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 2)
 	caller, moved := newPhone(t, "127.0.0.1"), newPhone(t, "127.0.0.1")
 	rec := &recorder{}
@@ -187,7 +192,9 @@ func TestRelatchOnlyOnASustainedStreamAfterSilence(t *testing.T) {
 	assert.Zero(t, ev, "no key from the other port")
 	assert.Equal(t, caller.addr(), s.Remote())
 
-	time.Sleep(300 * time.Millisecond) // the caller falls silent
+	// The caller falls silent for a while: the scenario (the latch reads
+	// the wall clock), not a wait.
+	time.Sleep(300 * time.Millisecond)
 	moved.send(t, s.LocalAddr(), 0, relatchPackets)
 	eventually(t, "re-latched", func() bool { return s.Remote() == moved.addr() })
 	a, _ := rec.counts()
@@ -197,6 +204,7 @@ func TestRelatchOnlyOnASustainedStreamAfterSilence(t *testing.T) {
 }
 
 func TestRTCPOnlyFromThePeer(t *testing.T) {
+	t.Parallel()
 	e := testEngineRTCP(t, 1, -1)
 	caller, stranger := newPhone(t, "127.0.0.1"), newPhone(t, "127.0.0.2")
 	s, err := e.NewSession()

@@ -72,6 +72,9 @@ func (w *loadWindow) add(k int64, late time.Duration) {
 // carries at the quality callers expect, and new calls should go to
 // another node.
 func (e *Engine) Overloaded() bool {
+	if !e.cfg.OverloadGuard {
+		return false
+	}
 	for _, p := range e.pacers {
 		if p.late.load.over.Load() {
 			return true

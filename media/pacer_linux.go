@@ -2,6 +2,7 @@ package media
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -32,6 +34,15 @@ import (
 type pacerSys struct {
 	epfd  int      // epoll instance of the sockets, polled once a tick
 	timer *os.File // 1 ms timerfd, read through the Go netpoller
+	// A real-time pacer reads its timerfd (timerFD) in a blocking read
+	// on its own locked thread instead: the kernel wakes that thread at
+	// the tick, ahead of every normal thread, where the netpoller's wake
+	// would wait for an ordinary thread to notice first. It stops at the
+	// first tick after stopping is set (closing a descriptor does not end
+	// a blocking read).
+	blocking bool
+	timerFD  int
+	stopping atomic.Bool
 
 	// rx is held by the loop while it reads and handles sockets, and by
 	// watch/unwatch: once unwatch returns, the loop has let go of them.
@@ -73,12 +84,16 @@ func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, e
 		_ = unix.Close(timer)
 		return nil, fmt.Errorf("media: timerfd settime: %w", err)
 	}
-	sys.timer = os.NewFile(uintptr(timer), "timerfd")
 	p.wg.Add(1)
 	scheduled := make(chan struct{})
 	go func() {
 		if prio > 0 {
 			p.sched, p.realtime = realtime(prio)
+		}
+		if p.realtime && unix.SetNonblock(timer, false) == nil {
+			sys.blocking, sys.timerFD = true, timer
+		} else {
+			sys.timer = os.NewFile(uintptr(timer), "timerfd")
 		}
 		close(scheduled)
 		p.run()
@@ -89,8 +104,14 @@ func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, e
 
 // stop ends the loop: closing the timer ends its wait.
 func (p *pacer) stop() {
-	_ = p.sys.timer.Close() // the loop's read fails and it returns
-	p.wg.Wait()
+	if p.sys.blocking {
+		p.sys.stopping.Store(true) // the loop returns at its next tick
+		p.wg.Wait()
+		_ = unix.Close(p.sys.timerFD)
+	} else {
+		_ = p.sys.timer.Close() // the loop's read fails and it returns
+		p.wg.Wait()
+	}
 	_ = unix.Close(p.sys.epfd) // nothing is left to report to
 }
 
@@ -189,8 +210,8 @@ func (p *pacer) run() {
 	rx := newRxBatch()
 	var tick [8]byte
 	for {
-		if _, err := io.ReadFull(p.sys.timer, tick[:]); err != nil {
-			return // closed by stop
+		if !p.waitTick(tick[:]) {
+			return // stopped
 		}
 		// The clock first: sending on time is what the callers hear.
 		n := binary.NativeEndian.Uint64(tick[:])
@@ -275,6 +296,28 @@ func (p *pacer) deliver(w watched, pkt []byte, from netip.AddrPort, rx *rxBatch)
 		if now := time.Now(); now.Sub(rx.warn) > 10*time.Second {
 			rx.warn = now
 			p.log.Warn("media: malformed "+kind+" packet dropped", "from", from.String(), "len", len(pkt), "err", err)
+		}
+	}
+}
+
+// waitTick waits for the next timerfd expiry and reads its count into
+// tick; false when the pacer is stopping.
+func (p *pacer) waitTick(tick []byte) bool {
+	if !p.sys.blocking {
+		_, err := io.ReadFull(p.sys.timer, tick)
+		return err == nil // an error: closed by stop
+	}
+	for {
+		_, err := unix.Read(p.sys.timerFD, tick)
+		if p.sys.stopping.Load() {
+			return false
+		}
+		if err == nil {
+			return true
+		}
+		if !errors.Is(err, unix.EINTR) {
+			p.log.Error("media: pacer timer read failed; the pacer stops", "err", err)
+			return false
 		}
 	}
 }

@@ -10,48 +10,80 @@ import (
 // oldest audio is dropped so the delay through a bridge stays bounded.
 const relayDepth = 6
 
+// wideFrame is one 20 ms frame at 16 kHz.
+const wideFrame = audio.G722FrameSamples
+
 // Relay carries audio from one call leg to another: the receiving side of
 // one session pushes decoded samples in, the pacer of the other session
 // takes one frame per 20 ms and encodes it in that leg's codec. So each
 // leg sees one continuous stream with its own SSRC, sequence and
-// timestamps, and PCMU on one side meets PCMA on the other.
+// timestamps, and PCMU on one side meets PCMA or G.722 on the other.
+//
+// It carries 8 kHz audio, or 16 kHz while a G.722 leg feeds a G.722 leg
+// (Push or PushWide: a change of rate empties it and starts again), so
+// two wideband legs keep their band and every other pair meets at 8 kHz.
 type Relay struct {
 	mu     sync.Mutex
-	frames [relayDepth][frameSamples]int16
-	head   int // next frame to send
-	count  int // complete frames queued
-	fill   int // samples in the frame being filled
+	frames [relayDepth][wideFrame]int16
+	wide   bool // frames are 16 kHz (wideFrame samples), else 8 kHz
+	head   int  // next frame to send
+	count  int  // complete frames queued
+	fill   int  // samples in the frame being filled
 }
 
-// Push adds received samples (any length).
-func (r *Relay) Push(pcm []int16) {
+// Push adds received 8 kHz samples (any length).
+func (r *Relay) Push(pcm []int16) { r.push(pcm, false) }
+
+// PushWide adds received 16 kHz samples (any length).
+func (r *Relay) PushWide(pcm []int16) { r.push(pcm, true) }
+
+func (r *Relay) push(pcm []int16, wide bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if wide != r.wide {
+		r.wide, r.head, r.count, r.fill = wide, 0, 0, 0
+	}
+	size := frameSamples
+	if wide {
+		size = wideFrame
+	}
 	for len(pcm) > 0 {
 		if r.count == relayDepth {
 			r.head = (r.head + 1) % relayDepth // full: drop the oldest
 			r.count--
 		}
 		tail := (r.head + r.count) % relayDepth
-		n := copy(r.frames[tail][r.fill:], pcm)
+		n := copy(r.frames[tail][r.fill:size], pcm)
 		pcm = pcm[n:]
 		r.fill += n
-		if r.fill == frameSamples {
+		if r.fill == size {
 			r.count++
 			r.fill = 0
 		}
 	}
 }
 
-// pop encodes the oldest frame into dst; false when nothing is queued.
-func (r *Relay) pop(dst []byte, c audio.Codec) bool {
+// pop encodes the oldest frame into dst in codec c (g: the leg's G.722
+// encoder, nil unless c is G722); false when nothing is queued. A 16 kHz
+// frame for a G.711 leg (only while a codec changes) is dropped.
+func (r *Relay) pop(dst []byte, c audio.Codec, g *audio.G722Encoder) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.count == 0 {
 		return false
 	}
-	audio.EncodeG711(dst, r.frames[r.head][:], c)
+	frame := &r.frames[r.head]
 	r.head = (r.head + 1) % relayDepth
 	r.count--
+	switch {
+	case c == audio.G722 && r.wide:
+		g.Encode(dst, frame[:])
+	case c == audio.G722:
+		g.EncodeNarrow(dst, frame[:frameSamples])
+	case r.wide:
+		return false
+	default:
+		audio.EncodeG711(dst, frame[:frameSamples], c)
+	}
 	return true
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"time"
+
+	"github.com/pion/rtcp"
 )
 
 // RTCP (RFC 3550 section 6): each session sends a sender report (or a
@@ -41,6 +43,7 @@ type rtcpReport struct {
 	NBlocks int
 	Bye     bool
 	packets int
+	srtcp   rtcp.Header // scratch for SRTCP's parse
 }
 
 // ntpTime converts t to the 64-bit NTP format (seconds since 1900 and a
@@ -303,7 +306,16 @@ func (s *Session) sendRTCP(bye bool) {
 	if bye {
 		pkt = appendBye(pkt, ssrc)
 	}
-	err := s.rtcpSock.writeTo(pkt, remote)
+	var err error
+	switch {
+	case s.srtp != nil:
+		pkt, err = s.srtp.protectRTCP(pkt)
+	case s.srtpErr != nil:
+		err = s.srtpErr
+	}
+	if err == nil {
+		err = s.rtcpSock.writeTo(pkt, remote)
+	}
 	s.mu.Unlock()
 	if err == nil {
 		s.rtcpSent.Add(1)
@@ -314,6 +326,21 @@ func (s *Session) sendRTCP(bye bool) {
 // for loss, jitter and round-trip time. It allocates nothing (rep is the
 // receive loop's).
 func (s *Session) handleRTCP(pkt []byte, from netip.AddrPort, rep *rtcpReport) error {
+	s.mu.Lock()
+	if st := s.srtp; st != nil || s.srtpErr != nil {
+		var err error
+		if st == nil {
+			err = s.srtpErr
+		} else {
+			pkt, err = st.unprotectRTCP(pkt, &rep.srtcp)
+		}
+		if err != nil {
+			s.mu.Unlock()
+			s.srtcpFailed.Add(1)
+			return nil
+		}
+	}
+	s.mu.Unlock()
 	if err := parseRTCP(pkt, rep); err != nil {
 		return err
 	}

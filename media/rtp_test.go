@@ -15,6 +15,7 @@ func rtpPacket(t testing.TB, h rtp.Header, payload []byte) []byte {
 }
 
 func TestSplitRTP(t *testing.T) {
+	t.Parallel()
 	plain := rtpPacket(t, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 7, Timestamp: 160, SSRC: 1}, []byte{1, 2, 3})
 	withCSRC := rtpPacket(t, rtp.Header{Version: 2, PayloadType: 8, CSRC: []uint32{5, 6}}, []byte{9})
 	withExt := rtp.Header{Version: 2, PayloadType: 0}

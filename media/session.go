@@ -25,6 +25,9 @@ type Params struct {
 	// know but its SIP source shows. Invalid: Remote's IP only (in
 	// Update: the one Start was given).
 	SignalIP netip.Addr
+	// SRTP, when on, protects what is sent and authenticates what is
+	// received (RFC 3711): packets failing that are dropped and counted.
+	SRTP SRTPKeys
 }
 
 // Stats count a session's traffic and what RTCP says of its quality.
@@ -34,6 +37,11 @@ type Stats struct {
 	// that is not the peer (another IP, or another port once latched):
 	// injected key presses and hijack attempts.
 	Foreign uint64
+	// SRTPAuthFailed counts SRTP packets dropped because they did not
+	// authenticate (another key, or forged); SRTPRejected those dropped
+	// for another reason (a replay, too short to hold a tag);
+	// SRTCPFailed the SRTCP packets dropped either way.
+	SRTPAuthFailed, SRTPRejected, SRTCPFailed uint64
 
 	Lost       int64         // peer's packets we did not get (RTCP reception report)
 	Jitter     time.Duration // interarrival jitter of the peer's packets
@@ -64,19 +72,24 @@ type Session struct {
 	started  bool
 	closed   bool
 	hdr      rtp.Header
-	pkt      [headerLen + frameSamples]byte
-	playing  []byte // remaining payload of the current prompt
+	pkt      [headerLen + frameSamples + srtpOverhead]byte // room for SRTP's tag, added in place
+	playing  []byte                                        // remaining payload of the current prompt
 	onDone   func()
 	newSpurt bool
 	relay    *Relay // when set, audio comes from the other leg of a bridge
-	evTS     uint32 // timestamp of the telephone-event being sent
-	evPkt    [headerLen + 64]byte
+	// txG722 encodes relayed audio for a G.722 leg (nil until the session
+	// speaks G.722; prompts come encoded already).
+	txG722  *audio.G722Encoder
+	evTS    uint32 // timestamp of the telephone-event being sent
+	evPkt   [headerLen + 64 + srtpOverhead]byte
+	srtp    *srtpState // nil: plain RTP
+	srtpErr error      // keys that would not load: nothing is sent or taken in clear
 
 	// RTCP, guarded by mu
 	rtcpSock   *udpSock
 	rtcpTimer  *time.Timer
 	rtcpRemote netip.AddrPort // latched to the peer's RTCP source
-	rtcpBuf    [256]byte
+	rtcpBuf    [256 + srtcpOverhead]byte
 	cname      string
 	epoch      time.Time // arrival times are counted from here
 	recv       recvStats
@@ -87,7 +100,14 @@ type Session struct {
 	peer       reportBlock // the peer's last report on our stream
 	rtt        time.Duration
 
+	// rxG722 decodes the peer's G.722; touched only by the receiving side.
+	rxG722 *audio.G722Decoder
+	// wide: this session sends G.722, so a G.722 leg bridged to it may
+	// relay 16 kHz audio.
+	wide atomic.Bool
+
 	sent, received, malformed, unknownPT, foreign      atomic.Uint64
+	srtpAuthFailed, srtpRejected, srtcpFailed          atomic.Uint64
 	rtcpSent, rtcpReceived, rtcpMalformed, rtcpForeign atomic.Uint64
 	closeOnce                                          sync.Once
 }
@@ -118,8 +138,10 @@ func (s *Session) Start(p Params) {
 	}
 	s.started = true
 	s.params = p
+	s.setKeys(p.SRTP)
 	s.latch.reset(p)
 	s.hdr.PayloadType = uint8(p.Codec)
+	s.useCodec(p.Codec)
 	if iv := s.engine.cfg.RTCPInterval; iv > 0 {
 		s.rtcpTimer = time.AfterFunc(rtcpDelay(iv), s.rtcpTick)
 	}
@@ -150,14 +172,49 @@ func (s *Session) Update(p Params) {
 		p.Remote = s.params.Remote // keep sending where the peer really is
 	}
 	s.params = p
+	s.setKeys(p.SRTP)
 	s.hdr.PayloadType = uint8(p.Codec)
+	s.useCodec(p.Codec)
+}
+
+// useCodec readies what sending c needs (under mu): the relay's G.722
+// encoder, once per session, never per packet.
+func (s *Session) useCodec(c audio.Codec) {
+	wide := c == audio.G722
+	if wide && s.txG722 == nil {
+		s.txG722 = new(audio.G722Encoder)
+	}
+	s.wide.Store(wide)
+}
+
+// setKeys moves the session to keys (see srtpState.rekey). Keys that do
+// not load leave the session mute and deaf rather than in clear. Called
+// with mu held.
+func (s *Session) setKeys(k SRTPKeys) {
+	st, err := s.srtp.rekey(k)
+	if err != nil {
+		s.srtp, s.srtpErr = nil, err
+		s.engine.log.Error("media: SRTP keys not usable: session muted", "local", s.local.String(), "suite", k.Profile.String(), "err", err)
+		return
+	}
+	s.srtp, s.srtpErr = st, nil
 }
 
 // Play replaces the current playback with p. onDone runs once, in its own
 // goroutine, when the last frame has been sent; never when stopped.
 func (s *Session) Play(p Clip, onDone func()) {
+	// The payload is found outside the lock: a prompt made at call time
+	// is encoded for G.722 on first use, which must not hold up the
+	// pacer.
 	s.mu.Lock()
-	s.playing = p.Payload(s.params.Codec)
+	c := s.params.Codec
+	s.mu.Unlock()
+	payload := p.Payload(c)
+	s.mu.Lock()
+	if s.params.Codec != c { // re-negotiated meanwhile
+		payload = p.Payload(s.params.Codec)
+	}
+	s.playing = payload
 	s.onDone = onDone
 	s.newSpurt = true
 	s.mu.Unlock()
@@ -187,11 +244,14 @@ func (s *Session) SendEvent(payload []byte, start bool) {
 	h := s.hdr
 	h.PayloadType, h.Timestamp, h.Marker = s.params.EventPT, s.evTS, start
 	_, _ = h.MarshalTo(s.evPkt[:headerLen]) // a 12-byte header always fits the buffer
-	n := headerLen + copy(s.evPkt[headerLen:], payload)
+	n := headerLen + copy(s.evPkt[headerLen:headerLen+64], payload)
 	s.hdr.SequenceNumber++
 	s.sentRTP, s.octets = true, s.octets+uint32(n-headerLen)
 	remote := s.params.Remote
-	err := s.sock.writeTo(s.evPkt[:n], remote)
+	out, err := s.protect(s.evPkt[:], n)
+	if err == nil {
+		err = s.sock.writeTo(out, remote)
+	}
 	s.mu.Unlock()
 	if err == nil {
 		s.sent.Add(1)
@@ -221,7 +281,7 @@ func (s *Session) sendFrame() {
 		return
 	}
 	var done func()
-	payload := s.pkt[headerLen:]
+	payload := s.pkt[headerLen : headerLen+frameSamples]
 	if len(s.playing) > 0 {
 		n := copy(payload, s.playing)
 		s.playing = s.playing[n:]
@@ -231,7 +291,7 @@ func (s *Session) sendFrame() {
 		if len(s.playing) == 0 {
 			done, s.onDone = s.onDone, nil
 		}
-	} else if s.relay == nil || !s.relay.pop(payload, s.params.Codec) {
+	} else if s.relay == nil || !s.relay.pop(payload, s.params.Codec, s.txG722) {
 		fillSilence(payload, s.params.Codec)
 	}
 	if s.newSpurt {
@@ -245,7 +305,7 @@ func (s *Session) sendFrame() {
 		s.sentRTP, s.octets = true, s.octets+frameSamples
 		// Under the lock: Close closes the socket only after closed is
 		// set, so this never writes to a closed (or reused) descriptor.
-		if s.sock.writeTo(s.pkt[:], s.params.Remote) == nil {
+		if out, err := s.protect(s.pkt[:], headerLen+frameSamples); err == nil && s.sock.writeTo(out, s.params.Remote) == nil {
 			s.sent.Add(1)
 		}
 	}
@@ -255,6 +315,19 @@ func (s *Session) sendFrame() {
 	if done != nil {
 		go done()
 	}
+}
+
+// protect returns the packet buf[:n] to send: as it is on a plain RTP
+// session, encrypted in place on an SRTP one. Called with mu held; it
+// allocates nothing.
+func (s *Session) protect(buf []byte, n int) ([]byte, error) {
+	if s.srtp == nil {
+		if s.srtpErr != nil {
+			return nil, s.srtpErr
+		}
+		return buf[:n], nil
+	}
+	return s.srtp.protectRTP(buf, n)
 }
 
 func fillSilence(b []byte, c audio.Codec) {
@@ -269,6 +342,10 @@ func fillSilence(b []byte, c audio.Codec) {
 // past the latch (see latch); the rest are counted and dropped before
 // anything reads their payload.
 func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm []int16) error {
+	pkt, ok := s.unprotect(pkt, h)
+	if !ok {
+		return nil
+	}
 	payload, err := splitRTP(h, pkt)
 	if err != nil {
 		return err
@@ -291,10 +368,43 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 		out := pcm[:len(payload)]
 		audio.DecodeG711(out, payload, audio.Codec(h.PayloadType))
 		s.in.audio(out)
+	case h.PayloadType == audio.G722.PayloadType():
+		if s.rxG722 == nil {
+			s.rxG722 = new(audio.G722Decoder) // once per session
+		}
+		s.in.g722(s.rxG722, payload, pcm)
 	default:
 		s.unknownPT.Add(1)
 	}
 	return nil
+}
+
+// unprotect authenticates and decrypts an SRTP packet in place (on a
+// plain session it returns pkt as it is). A packet that fails is counted
+// and dropped (ok false) before anything reads it or the latch learns its
+// source: without the key nobody can move the call's media.
+func (s *Session) unprotect(pkt []byte, h *rtp.Header) (_ []byte, ok bool) {
+	s.mu.Lock()
+	st, stErr := s.srtp, s.srtpErr
+	if st == nil {
+		s.mu.Unlock()
+		if stErr != nil {
+			s.srtpRejected.Add(1)
+			return nil, false
+		}
+		return pkt, true
+	}
+	plain, err := st.unprotectRTP(pkt, h)
+	s.mu.Unlock()
+	switch {
+	case err == nil:
+		return plain, true
+	case srtpFailure(err):
+		s.srtpAuthFailed.Add(1)
+	default:
+		s.srtpRejected.Add(1)
+	}
+	return nil, false
 }
 
 // splitRTP parses an RTP packet's header into h and returns its payload
@@ -330,7 +440,8 @@ func (s *Session) Stats() Stats {
 	st := Stats{Sent: s.sent.Load(), Received: s.received.Load(), Malformed: s.malformed.Load(), UnknownPT: s.unknownPT.Load(),
 		Foreign:  s.foreign.Load(),
 		RTCPSent: s.rtcpSent.Load(), RTCPReceived: s.rtcpReceived.Load(), RTCPMalformed: s.rtcpMalformed.Load(),
-		RTCPForeign: s.rtcpForeign.Load()}
+		RTCPForeign:    s.rtcpForeign.Load(),
+		SRTPAuthFailed: s.srtpAuthFailed.Load(), SRTPRejected: s.srtpRejected.Load(), SRTCPFailed: s.srtcpFailed.Load()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.Lost = max(0, int64(s.recv.lost())) // duplicates make RFC 3550's count negative

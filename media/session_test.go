@@ -62,12 +62,14 @@ func testEngine(t *testing.T, ports int) *Engine {
 }
 
 // testEngineRTCP is an engine with room for sessions RTP/RTCP port pairs
-// (and slack for ports other test processes hold) reporting every
-// interval (0: the default).
+// reporting every interval (0: the default). The engines of tests running
+// in parallel share one range, so it has 320 pairs of slack: for them and
+// for ports other test processes hold (a pair someone holds fails to
+// bind, and the engine draws another).
 func testEngineRTCP(t *testing.T, sessions int, interval time.Duration) *Engine {
 	// Below the ranges the sip and cmd tests use (30000 and up).
-	base := 20000 + (os.Getpid()%20)*500
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + sessions*2 + 39,
+	base := 20000 + (os.Getpid()%10)*500
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + sessions*2 + 639,
 		Pacers: 2, RTCPInterval: interval})
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
@@ -76,13 +78,7 @@ func testEngineRTCP(t *testing.T, sessions int, interval time.Duration) *Engine 
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	require.Eventually(t, cond, 3*time.Second, 5*time.Millisecond, "timed out: %s", what)
 }
 
 func testPrompt(frames int) *prompts.Prompt {
@@ -94,6 +90,7 @@ func testPrompt(frames int) *prompts.Prompt {
 }
 
 func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	p := newPeer(t)
 	s, err := e.NewSession()
@@ -105,17 +102,20 @@ func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
 	var done atomic.Int32
 	s.Play(prompt, func() { done.Add(1) })
 	eventually(t, "prompt done", func() bool { return done.Load() == 1 })
-	time.Sleep(100 * time.Millisecond)
-	pkts := p.packets()
-	// Find the prompt: the packet with the marker after the first.
+	// Find the prompt: the packet with the marker after the first; wait
+	// for its ten packets and one of silence after them.
+	var pkts []rtp.Packet
 	start := -1
-	for i := 1; i < len(pkts); i++ {
-		if pkts[i].Marker {
-			start = i
-			break
+	eventually(t, "the prompt and silence after it", func() bool {
+		pkts, start = p.packets(), -1
+		for i := 1; i < len(pkts); i++ {
+			if pkts[i].Marker {
+				start = i
+				break
+			}
 		}
-	}
-	require.NotEqual(t, -1, start, "marker on the first packet of the prompt")
+		return start != -1 && len(pkts) > start+10
+	})
 	assert.True(t, pkts[0].Marker, "marker on the first packet of the stream")
 	var payload []byte
 	for i := start; i < start+10; i++ {
@@ -137,6 +137,7 @@ func TestPlayPacketsSequenceTimestampMarkerAndPayload(t *testing.T) {
 // load: each packet's timestamp is 160 above the last (how fast they are
 // sent is measured by bench's BenchmarkPacing, not asserted here).
 func TestPacketsAre20msApartInStreamTimeAndStopPlayback(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	p := newPeer(t)
 	s, err := e.NewSession()
@@ -161,6 +162,7 @@ func TestPacketsAre20msApartInStreamTimeAndStopPlayback(t *testing.T) {
 }
 
 func TestHoldSendsNothingAndResumeIsContinuous(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	p := newPeer(t)
 	s, err := e.NewSession()
@@ -171,24 +173,27 @@ func TestHoldSendsNothingAndResumeIsContinuous(t *testing.T) {
 	eventually(t, "audio", func() bool { return len(p.packets()) >= 3 })
 	params.Send = false
 	s.Update(params)
-	// Packets already on their way arrive; then the stream is quiet.
-	var before []rtp.Packet
-	eventually(t, "quiet once held", func() bool {
-		n := len(p.packets())
-		time.Sleep(50 * time.Millisecond)
-		before = p.packets()
-		return len(before) == n
-	})
-	last := before[len(before)-1]
-	time.Sleep(400 * time.Millisecond)
-	assert.Len(t, p.packets(), len(before), "nothing sent while held")
+	held := len(p.packets())
+	time.Sleep(400 * time.Millisecond) // held for a while: the scenario, not a wait
 	params.Send = true
 	s.Update(params)
-	eventually(t, "resume", func() bool { return len(p.packets()) > len(before) })
-	next := p.packets()[len(before)]
-	assert.Equal(t, last.SequenceNumber+1, next.SequenceNumber)
-	assert.Greater(t, next.Timestamp-last.Timestamp, uint32(160*5), "the clock ran on while held")
-	assert.True(t, next.Marker)
+	eventually(t, "resume", func() bool { return len(p.packets()) > held+3 })
+	// Sequence numbers count the packets sent and the timestamps the
+	// stream's time: one gap in time with no gap in sequence is a stretch
+	// in which nothing was sent, and the next packet starts a talkspurt.
+	pkts := p.packets()
+	gap := -1
+	for i := 1; i < len(pkts); i++ {
+		require.Equal(t, pkts[i-1].SequenceNumber+1, pkts[i].SequenceNumber, "packet %d: none lost on loopback", i)
+		if pkts[i].Timestamp-pkts[i-1].Timestamp > 160 {
+			require.Equal(t, -1, gap, "one pause in the stream, at packet %d and %d", gap, i)
+			gap = i
+		}
+	}
+	require.NotEqual(t, -1, gap, "the stream paused while held")
+	assert.GreaterOrEqual(t, pkts[gap].Timestamp-pkts[gap-1].Timestamp, uint32(160*15),
+		"nothing sent for most of the 400 ms held, and the clock ran on")
+	assert.True(t, pkts[gap].Marker)
 }
 
 type recorder struct {
@@ -211,6 +216,7 @@ func (r *recorder) TelephoneEvent(h *rtp.Header, payload []byte) {
 }
 
 func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 4)
 	rec := &recorder{}
 	s, err := e.NewSession()
@@ -281,6 +287,7 @@ func TestPortPoolExhaustionAndReuse(t *testing.T) {
 // arrives, with its own SSRC and a timestamp that keeps 20 ms a packet.
 // (Rates under load are the pacing benchmark's: bench/pacing_test.go.)
 func TestManySessionsEachSendTheirOwnStream(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}
@@ -400,6 +407,7 @@ func (p *panicky) Audio(pcm []int16) {
 }
 
 func TestReceiverPanicDoesNotStopTheSession(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t, 2)
 	rx := &panicky{}
 	s, err := e.NewSession()

@@ -250,7 +250,7 @@ ivrs:
 	var latest [2]atomic.Pointer[call.Snapshot]
 	for i := range nodes {
 		path := writeConfig(t, cfgText)
-		ctl, snap, err := openControl(path, slog.New(slog.DiscardHandler), newObserver(), &prompts.Speaker{}, testOptions(path, io.Discard, "warn"))
+		ctl, snap, err := openControl(path, slog.New(slog.DiscardHandler), newObserver(), &prompts.Speaker{}, testOptions(path, io.Discard, "warn"), nil)
 		require.NoError(t, err)
 		ctl.attach(latest[i].Store, snap)
 		require.NoError(t, ctl.start(snap.Config))

@@ -62,7 +62,7 @@ type control struct {
 
 // openControl opens the store, imports the file into it and returns the
 // snapshot new calls start with.
-func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speaker, opts Options) (*control, *call.Snapshot, error) {
+func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speaker, opts Options, trunks api.TrunkStates) (*control, *call.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, cfg, _, err := FileSource(path, sp)
@@ -79,6 +79,13 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 		_ = st.Close() // the import's error is the one to report
 		return nil, nil, err
 	}
+	// Messages left in voicemail_dir by an ivrd that kept them as files
+	// move into the store once (the files stay where they are).
+	if n, err := st.Mailboxes().Import(snap.Config.VoicemailPath(), log); err != nil {
+		log.Warn("voicemail files not imported into the store", "dir", snap.Config.VoicemailPath(), "err", err)
+	} else if n > 0 {
+		log.Info("voicemail messages imported into the store", "messages", n, "from", snap.Config.VoicemailPath())
+	}
 	if n, err := st.MarkInterrupted(ctx, c.node); err == nil && n > 0 {
 		log.Warn("calls cut off by the last stop", "calls", n)
 	}
@@ -92,7 +99,8 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
 		Calls: liveControl{live: obs.live, node: c.node}, Node: c.node, // live calls (observe.go)
 		Conferences: roomControl{obs: obs}, // conference rooms (conferences.go)
-		Speaker:     sp})                   // prompts uploaded as text
+		Speaker:     sp,                    // prompts uploaded as text
+		Trunks:      trunks})               // GET /api/v1/trunks/status (trunks.go)
 	return c, snap, nil
 }
 

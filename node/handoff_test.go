@@ -2,20 +2,17 @@ package node
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/go-audio/wav"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/sip/siptest"
-	"github.com/ivrd/ivrd/store"
 )
 
 // TestAutoTransferFallsBackToBridge: the caller's phone refuses REFER
@@ -173,24 +170,15 @@ ivrs:
 	_, err = c.WaitRequest(sip.BYE, 5*time.Second)
 	require.NoError(t, err, "ivrd says goodbye after the message")
 
-	msgs, err := store.Voicemail{Dir: vmDir}.List("1001")
+	msgs, err := svc.ctl.st.Mailboxes().List("1001")
 	require.NoError(t, err)
-	require.Len(t, msgs, 1, "one message in box 1001")
+	require.Len(t, msgs, 1, "one message in box 1001, in the store")
 	require.Equal(t, "#", msgs[0].Reason, "the caller ended it with #")
-	files, _ := filepath.Glob(filepath.Join(vmDir, "1001", "*.wav"))
-	require.Len(t, files, 1)
-	f, err := os.Open(files[0])
+	pcm, err := svc.ctl.st.Mailboxes().Audio(msgs[0])
 	require.NoError(t, err)
-	defer f.Close()
-	dec := wav.NewDecoder(f)
-	buf, err := dec.FullPCMBuffer()
-	require.NoError(t, err)
-	require.Equal(t, uint32(8000), dec.SampleRate)
-	secs := float64(len(buf.Data)) / 8000
+	secs := float64(len(pcm)) / 8000
 	require.InDelta(t, 1.1, secs, 0.4, "about the second of tone (plus the # press)")
-	pcm := make([]int16, len(buf.Data))
-	for i, v := range buf.Data {
-		pcm[i] = int16(v)
-	}
+	files, _ := filepath.Glob(filepath.Join(vmDir, "1001", "*"))
+	require.Empty(t, files, "no file in voicemail_dir: the message is in the store")
 	require.Equal(t, 1000.0, toneIn(pcm[:4000], 300, 500, 1000, 2000), "the recording is the caller's 1 kHz tone")
 }

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
@@ -68,18 +69,19 @@ func New(opts Options) (*Node, error) {
 	}
 	path := opts.ConfigPath
 	n := &Node{opts: opts, path: path, log: log, speaker: &prompts.Speaker{CacheDir: filepath.Join(DataDir(path), "speech")}}
-	obs := newObserver()                                           // live calls, metrics, health (observe.go)
-	ctl, snap, err := openControl(path, log, obs, n.speaker, opts) // the file imported into the store
+	obs := newObserver()                                                           // live calls, metrics, health (observe.go)
+	ctl, snap, err := openControl(path, log, obs, n.speaker, opts, trunkStates{n}) // the file imported into the store
 	if err != nil {
 		return nil, err
 	}
 	n.ctl, n.obs = ctl, obs
-	ctl.attach(n.snap.Store, snap) // store changes swap n.snap from now on
+	ctl.attach(n.apply, snap) // store changes swap n.snap from now on
 	cfg := snap.Config
 	ms := cfg.MediaSettings()
 	n.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log,
 		OnLate:           obs.metrics.PacerLateness, // ivrd_pacer_lateness_seconds
-		RealtimePriority: cfg.Server.Media.PacerPriority()})
+		RealtimePriority: cfg.Server.Media.PacerPriority(),
+		OverloadGuard:    true}) // new calls refused while the pacers run late (media/overload.go)
 	if err != nil {
 		ctl.close()
 		return nil, err
@@ -91,10 +93,11 @@ func New(opts Options) (*Node, error) {
 	}
 	n.rooms = call.NewConferences(n.engine)
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
-		Conferences: n.rooms,                    // mixed on the engine's pacers
-		Shared:      ctl.st,                     // PIN lockouts and group rotation for the whole cluster
-		Records:     ctl.rec.ended,              // call records into the store (records.go)
-		Events:      obs.event, Live: obs.live}) // metrics, webhooks, live calls (observe.go)
+		Conferences: n.rooms,                                                        // mixed on the engine's pacers
+		Shared:      ctl.st,                                                         // PIN lockouts and group rotation for the whole cluster
+		Voicemail:   func(*ivr.Config) call.Voicemail { return ctl.st.Mailboxes() }, // messages and greetings in the store
+		Records:     ctl.rec.ended,                                                  // call records into the store (records.go)
+		Events:      obs.event, Live: obs.live})                                     // metrics, webhooks, live calls (observe.go)
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
@@ -102,6 +105,10 @@ func New(opts Options) (*Node, error) {
 		Codecs:       ms.Codecs,
 		RingTime:     cfg.Server.SIP.RingTime.D(),
 		Limits:       sipLimits(cfg.Server.SIP.Limits),
+		TLS:          sip.TLSFiles{CertFile: resolve(path, cfg.Server.SIP.TLS.Cert), KeyFile: resolve(path, cfg.Server.SIP.TLS.Key)},
+		Trunks:       sipTrunks(cfg),                   // registrations and TLS checks (trunks.go)
+		SRTP:         call.SRTPPolicy(ms, n.snap.Load), // server.media.srtp and each trunk's
+		TrunkCodecs:  func(name string) []audio.Codec { return n.snap.Load().Config.TrunkCodecs(name) },
 		Admit:        func(a netip.Addr) (string, bool) { return n.snap.Load().Config.AdmitSource(a) },
 		OnResponse:   obs.metrics.SIPResponse,
 		Credentials: func(ext string) (string, bool) {
@@ -173,12 +180,26 @@ func (n *Node) Reload() error {
 	if err != nil {
 		return err
 	}
+	// The TLS listeners' certificate is read again from the same files
+	// (a renewed certificate): the calls and connections up carry on.
+	if err := n.sip.ReloadTLS(); err != nil {
+		n.log.Error("TLS certificate not reloaded; the running one stays", "err", err)
+	}
 	n.log.Info("configuration reloaded", "ivrs", len(snap.Config.IVRs), "prompts", snap.Prompts.Len())
 	return nil
 }
 
 // ErrRestartNeeded refuses a reload that changes settings bound at start.
 var ErrRestartNeeded = errors.New("these settings take effect only on a restart; reload refused, nothing changed")
+
+// apply installs a snapshot for new calls and hands its trunks to the
+// SIP layer (registrations that changed restart, the rest go on).
+func (n *Node) apply(s *call.Snapshot) {
+	n.snap.Store(s)
+	if n.sip != nil {
+		n.sip.SetTrunks(sipTrunks(s.Config))
+	}
+}
 
 // DrainTimeout is server.drain_timeout of the running configuration.
 func (n *Node) DrainTimeout() time.Duration { return n.snap.Load().Config.Server.DrainTimeout.D() }

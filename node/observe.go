@@ -54,6 +54,13 @@ func newObserver() *observer {
 			_, rt := s.engine.Scheduling()
 			return rt
 		},
+		Trunks: o.trunkGauges,
+		TLSHandshakeFailures: func() uint64 {
+			if s := o.node.Load(); s != nil {
+				return s.sip.TLSHandshakeFailures()
+			}
+			return 0
+		},
 	})
 	o.health = &observe.Health{
 		PingStore: func(ctx context.Context) error {
@@ -75,6 +82,7 @@ func newObserver() *observer {
 			s := o.node.Load()
 			return s != nil && s.engine.Overloaded()
 		},
+		Trunks: o.trunkGauges,
 		Capacity: func() int {
 			s := o.node.Load()
 			if s == nil {
@@ -166,4 +174,13 @@ func apiCallError(err error) error {
 		return api.ErrNotInMenu
 	}
 	return err
+}
+
+// trunkGauges is every registering trunk's state (none before the node
+// is built).
+func (o *observer) trunkGauges() []observe.TrunkGauge {
+	if n := o.node.Load(); n != nil {
+		return trunkStates{n}.gauges()
+	}
+	return nil
 }

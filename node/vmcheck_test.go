@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
-	"github.com/ivrd/ivrd/store"
 )
 
 // The voicemail prompts of these tests are tones, so that what the
@@ -137,7 +135,7 @@ func waitBye(t *testing.T, c *siptest.Caller, what string) {
 // listens to it (the audio it receives is the recording), and the lamp
 // goes out.
 func TestVoicemailLeaveAndCheck(t *testing.T) {
-	svc, vmDir := startVoicemail(t)
+	svc, _ := startVoicemail(t)
 	ph := registerPhone(t, svc, "1001", "alice-secret")
 
 	c, call := callIVR(t, svc)
@@ -157,10 +155,10 @@ func TestVoicemailLeaveAndCheck(t *testing.T) {
 	require.Contains(t, string(n.Body()), "Messages-Waiting: yes\r\n")
 	require.Contains(t, string(n.Body()), "Voice-Message: 1/0 (0/0)\r\n")
 
-	msgs, err := (store.Voicemail{Dir: vmDir}).List("1001")
+	msgs, err := svc.ctl.st.Mailboxes().List("1001")
 	require.NoError(t, err)
 	require.Len(t, msgs, 1)
-	recorded, err := (store.Voicemail{Dir: vmDir}).Audio(msgs[0])
+	recorded, err := svc.ctl.st.Mailboxes().Audio(msgs[0])
 	require.NoError(t, err)
 
 	c2, call2 := callIVR(t, svc)
@@ -177,7 +175,7 @@ func TestVoicemailLeaveAndCheck(t *testing.T) {
 	require.Contains(t, string(n.Body()), "Voice-Message: 0/1 (0/0)\r\n")
 	keys(t, c2, call2, &seq, &ts, "##")
 	waitBye(t, c2, "goodbye after #")
-	msgs, _ = (store.Voicemail{Dir: vmDir}).List("1001")
+	msgs, _ = svc.ctl.st.Mailboxes().List("1001")
 	require.True(t, msgs[0].Old, "the message is old once heard")
 }
 
@@ -257,7 +255,7 @@ func leaveMessage(t *testing.T, svc *Node, freq float64, seq *uint16, ts *uint32
 // options menu (0, 1); the next caller hears that greeting before the
 // beep.
 func TestVoicemailDeleteAndRecordGreeting(t *testing.T) {
-	svc, vmDir := startVoicemail(t)
+	svc, _ := startVoicemail(t)
 	var seq uint16
 	var ts uint32
 	leaveMessage(t, svc, 1000, &seq, &ts)
@@ -283,14 +281,14 @@ func TestVoicemailDeleteAndRecordGreeting(t *testing.T) {
 	keys(t, c, call, &seq, &ts, "#")
 	waitBye(t, c, "goodbye")
 
-	msgs, err := (store.Voicemail{Dir: vmDir}).List("1001")
+	msgs, err := svc.ctl.st.Mailboxes().List("1001")
 	require.NoError(t, err)
 	require.Len(t, msgs, 1, "the first message is deleted")
-	got, err := (store.Voicemail{Dir: vmDir}).Audio(msgs[0])
+	got, err := svc.ctl.st.Mailboxes().Audio(msgs[0])
 	require.NoError(t, err)
 	require.Equal(t, 700.0, toneIn(got[:4000], vmCandidates...), "the second one stays")
-	_, err = os.Stat(filepath.Join(vmDir, "1001", "greeting.wav"))
-	require.NoError(t, err, "the greeting is saved")
+	_, saved := svc.ctl.st.Mailboxes().Greeting("1001")
+	require.True(t, saved, "the greeting is saved")
 
 	c, call = callIVR(t, svc)
 	keys(t, c, call, &seq, &ts, "6")

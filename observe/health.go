@@ -20,6 +20,9 @@ type Health struct {
 	// Capacity is how many more calls the server can take (free RTP
 	// port pairs); nil: unlimited.
 	Capacity func() int
+	// Trunks are the trunks' outbound registrations: not ready while one
+	// has failed (trunks.go).
+	Trunks func() []TrunkGauge
 }
 
 // Check is one readiness condition as /readyz reports it.
@@ -93,6 +96,9 @@ func (h *Health) Checks(ctx context.Context) []Check {
 			c.Detail = "no free RTP port pair for another call"
 		}
 		out = append(out, c)
+	}
+	if h.Trunks != nil {
+		out = append(out, trunkCheck(h.Trunks))
 	}
 	return out
 }

@@ -23,6 +23,11 @@ type Gauges struct {
 	Overloaded func() bool
 	// Realtime: the media pacers run at real-time priority.
 	Realtime func() bool
+	// Trunks are the trunks' outbound registrations (sip.Server's
+	// Registrations); TLSHandshakeFailures its failed inbound TLS
+	// handshakes (trunks.go).
+	Trunks               func() []TrunkGauge
+	TLSHandshakeFailures func() uint64
 }
 
 // Metrics holds every collector. Labels are bounded sets only: no call
@@ -104,6 +109,9 @@ func NewMetrics(g Gauges) *Metrics {
 			func() float64 { n, _ := g.Ports(); return float64(n) }))
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_rtp_ports_total", Help: "RTP port pairs in the configured range."},
 			func() float64 { _, n := g.Ports(); return float64(n) }))
+	}
+	if g.Trunks != nil || g.TLSHandshakeFailures != nil {
+		f(newTrunkCollector(g.Trunks, g.TLSHandshakeFailures))
 	}
 	if g.Draining != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},

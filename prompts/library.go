@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/spoken"
 )
 
@@ -207,18 +206,18 @@ func loadSet(fsys fs.FS, dir, lang string, entries []fs.DirEntry, lib *Library) 
 			errs = append(errs, fmt.Errorf("prompts: %s: another file is already named %q", label(e.Name()), name))
 			continue
 		}
-		pcm, err := decodeFile(fsys, path.Join(dir, e.Name()))
+		p, err := loadFile(fsys, path.Join(dir, e.Name()), name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("prompts: %s: %w", label(e.Name()), err))
 			continue
 		}
-		lib.put(lang, New(name, pcm))
+		lib.put(lang, p)
 	}
 	return errs
 }
 
-func decodeFile(fsys fs.FS, name string) ([]int16, error) {
-	f, err := fsys.Open(name)
+func loadFile(fsys fs.FS, file, name string) (*Prompt, error) {
+	f, err := fsys.Open(file)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +226,7 @@ func decodeFile(fsys fs.FS, name string) ([]int16, error) {
 	if !ok {
 		return nil, errors.New("file is not seekable")
 	}
-	return audio.Decode(name, rs)
+	return Load(name, file, rs)
 }
 
 //go:embed builtin/*.wav

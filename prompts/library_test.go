@@ -54,6 +54,7 @@ func le16(pcm []int16) []byte {
 }
 
 func TestLoadDirNamesBadFilesAndPadsFrames(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hello.wav"), wavBytes(16000, tone(440, 16000, 0.3, 5000)), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "beep.pcm"), le16(tone(1000, 8000, 0.01, 5000)), 0o644))
@@ -79,6 +80,7 @@ func TestLoadDirNamesBadFilesAndPadsFrames(t *testing.T) {
 }
 
 func TestBuiltinPromptsLoad(t *testing.T) {
+	t.Parallel()
 	lib := Builtin()
 	for _, name := range []string{"welcome", "main-choices", "support-choices", "invalid", "goodbye", "timeout", "closed", "holiday", "opening-hours", "transferring", "voicemail-default"} {
 		p, ok := lib.Get(name)
@@ -89,6 +91,7 @@ func TestBuiltinPromptsLoad(t *testing.T) {
 }
 
 func TestNewEncodesBothCodecs(t *testing.T) {
+	t.Parallel()
 	pcm := tone(1000, 8000, 0.02, 8000)
 	p := New("t", pcm)
 	for _, c := range []audio.Codec{audio.PCMU, audio.PCMA} {

@@ -26,6 +26,7 @@ func fragments() *Library {
 }
 
 func TestNumberNamesEnglishRules(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int][]string{
 		0:       {"number-0"},
 		7:       {"number-7"},
@@ -43,6 +44,7 @@ func TestNumberNamesEnglishRules(t *testing.T) {
 }
 
 func TestSayNumberAndDigits(t *testing.T) {
+	t.Parallel()
 	lib := fragments()
 	got, err := lib.SayNumber("", 3)
 	require.NoError(t, err)
@@ -88,6 +90,7 @@ func mustLookup(t *testing.T, l *Library, lang, name string) *Prompt {
 
 // Spoken fragments: espeak-ng speaks the set, and SayNumber plays them.
 func TestSpokenNumberFragments(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	lib, err := (&Speaker{}).AddNumberFragments(&Library{byName: map[string]*Prompt{}}, []string{"", "es"})
 	require.NoError(t, err)
@@ -106,6 +109,7 @@ func TestSpokenNumberFragments(t *testing.T) {
 }
 
 func TestJoinPlaysPartsInTurn(t *testing.T) {
+	t.Parallel()
 	a := New("a", tone(1000, 8000, 0.02, 8000))
 	b := New("b", tone(500, 8000, 0.04, 8000))
 	j := Join("you-have-3", a, b, a)

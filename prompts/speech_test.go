@@ -36,6 +36,7 @@ func espeakOwn(t *testing.T, voice, text string) []int16 {
 }
 
 func TestSpeakRendersCachesAndNormalises(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	cache := t.TempDir()
 	sp := &Speaker{CacheDir: cache}
@@ -61,6 +62,7 @@ func TestSpeakRendersCachesAndNormalises(t *testing.T) {
 }
 
 func TestSpeakErrorsNameTheCause(t *testing.T) {
+	t.Parallel()
 	_, err := (&Speaker{Binary: "no-such-espeak-ng"}).Speak("hello", "en-us")
 	assert.ErrorIs(t, err, ErrNoSpeaker)
 	assert.Contains(t, err.Error(), "espeak-ng is not installed")
@@ -82,6 +84,7 @@ func TestSpeakErrorsNameTheCause(t *testing.T) {
 }
 
 func TestSpeakTimesOut(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	slow := filepath.Join(dir, "espeak-ng")
 	require.NoError(t, os.WriteFile(slow, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755))
@@ -92,6 +95,7 @@ func TestSpeakTimesOut(t *testing.T) {
 }
 
 func TestAddSpokenNamesEachFailure(t *testing.T) {
+	t.Parallel()
 	needEspeak(t)
 	base := (&Library{byName: map[string]*Prompt{}}).With(New("beep", make([]int16, 160)))
 	lib, errs := (&Speaker{}).AddSpoken(base, []Spoken{

@@ -34,6 +34,14 @@ type Outbound struct {
 	// Announce, when set, is played to the far end that answers before
 	// the caller is connected (a ring group's announcement).
 	Announce media.Clip
+	// SRTP is whether the leg's media is encrypted (the trunk's mode):
+	// optional offers RTP/AVP with keys, required RTP/SAVP. Keys are
+	// offered only over sips:/transport=tls, or with
+	// SRTPPolicy.InsecureSignalling.
+	SRTP SRTPMode
+	// Codecs is the codec preference offered to the far end (a trunk's
+	// codecs list); nil: the server's.
+	Codecs []audio.Codec
 }
 
 // BridgeError is an outbound leg that did not answer.
@@ -52,7 +60,13 @@ type leg struct {
 	bridge      *media.Bridge // routes this leg's media to and from the caller's
 	done        chan struct{} // closed when the far end hangs up
 	endOnce     sync.Once
-	reinviteAck ackWaiter // the far end's ACK for our 200 to its re-INVITE
+	reinviteAck ackWaiter     // the far end's ACK for our 200 to its re-INVITE
+	codecs      []audio.Codec // offered to and accepted from the far end
+	srtp        srtpTerms     // this leg's SRTP mode and key rules
+	sdes        *sdesOffer    // the crypto of our INVITE's offer
+
+	mu     sync.Mutex
+	choice MediaChoice // what the far end's last answer settled on
 }
 
 func (l *leg) end() { l.endOnce.Do(func() { close(l.done) }) }
@@ -140,7 +154,16 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 	if err := sip.ParseUri(uriText, &uri); err != nil {
 		return nil, fmt.Errorf("bridge: bad URI %q: %w", o.URI, err)
 	}
-	l := &leg{call: c, done: make(chan struct{})}
+	l := &leg{call: c, done: make(chan struct{}), codecs: o.Codecs}
+	if len(l.codecs) == 0 {
+		l.codecs = c.srv.cfg.Codecs
+	}
+	l.srtp = srtpTerms{mode: o.SRTP, keysAllowed: SecureTransport(uriTransport(&uri)) || c.srv.cfg.SRTP.InsecureSignalling}
+	sdes, err := newSDESOffer(l.srtp)
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %s: %w", uri.String(), err)
+	}
+	l.sdes = sdes
 	ms, err := c.srv.engine.NewSession()
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
@@ -155,8 +178,8 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 		ms.Close()
 		return nil, e
 	}
-	offer := SessionDescription{SessionID: c.sessID + 1, Addr: c.ourAddr, Port: int(ms.LocalAddr().Port()),
-		Direction: SendRecv}.WithMedia(c.srv.cfg.Codecs, 101).Marshal()
+	offer := sdes.describe(SessionDescription{SessionID: c.sessID + 1, Addr: c.ourAddr, Port: int(ms.LocalAddr().Port()),
+		Direction: SendRecv}.WithMedia(l.codecs, 101)).Marshal()
 	fromUser := o.FromUser
 	if fromUser == "" {
 		fromUser = c.Caller
@@ -180,7 +203,7 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 	defer stop()
 
 	c.Log.Info("bridge dialing", "uri", uri.String())
-	dlg, err := c.lst.dlgUA.Invite(rctx, uri, offer, hdrs...)
+	dlg, err := c.srv.invite(rctx, c.lst, uri, offer, hdrs)
 	if err != nil {
 		return fail(fmt.Errorf("bridge: invite %s: %w", uri.String(), err))
 	}
@@ -198,7 +221,7 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 				return nil
 			}
 			if len(res.Body()) > 0 && !early {
-				if l.startMedia(res.Body()) == nil {
+				if l.startMedia(res.Body(), l.sdes) == nil {
 					early = true
 					l.bridge.EarlyMedia()
 					c.Log.Info("bridge early media", "code", res.StatusCode)
@@ -229,7 +252,7 @@ func (c *Call) dialLeg(ctx context.Context, o Outbound, feedback bool) (*leg, er
 		return fail(fmt.Errorf("bridge: %w", err))
 	}
 	l.dlg = dlg
-	if err := l.startMedia(dlg.InviteResponse.Body()); err != nil && !early {
+	if err := l.startMedia(dlg.InviteResponse.Body(), l.sdes); err != nil && !early {
 		// Not usable: acknowledge and end it at once. Either failing
 		// leaves the far end to time the call out; the error below says why.
 		_ = dlg.Ack(context.Background())
@@ -263,20 +286,40 @@ func (l *leg) drop() {
 	l.media.Close()
 }
 
-// startMedia starts the outbound leg's RTP from the far end's SDP.
-func (l *leg) startMedia(body []byte) error {
+// startMedia starts the outbound leg's RTP from the far end's SDP, the
+// answer to our offer with crypto sdes.
+func (l *leg) startMedia(body []byte, sdes *sdesOffer) error {
 	sd, err := ParseSDP(body)
 	if err != nil {
 		return err
 	}
-	mc, err := Negotiate(sd, l.call.srv.cfg.Codecs)
+	mc, err := Negotiate(sd, l.codecs)
 	if err != nil {
 		return err
 	}
+	if err := sdes.accept(sd, &mc); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.choice = mc
+	l.mu.Unlock()
 	p := mc.params(mc.Direction.weSend())
 	l.media.Start(p)
 	l.media.Update(p)
 	return nil
+}
+
+// uriTransport is the transport a URI asks for ("tls" for sips:).
+func uriTransport(u *sip.Uri) string {
+	if u.IsEncrypted() {
+		return "tls"
+	}
+	if u.UriParams != nil {
+		if t, ok := u.UriParams.Get("transport"); ok {
+			return t
+		}
+	}
+	return "udp"
 }
 
 // hostOf is the host:port part of a SIP URI, for building trunk URIs.
@@ -348,8 +391,11 @@ func (c *Call) bridgeFork(ctx context.Context, o Outbound) (*Bridged, error) {
 // direction (hold, unhold) and applies the far end's answer.
 func (l *leg) reoffer(dir Direction) {
 	c := l.call
-	offer := SessionDescription{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
-		Port: int(l.media.LocalAddr().Port()), Direction: dir}.WithMedia(c.srv.cfg.Codecs, 101).Marshal()
+	l.mu.Lock()
+	sdes := reofferOf(l.choice)
+	l.mu.Unlock()
+	offer := sdes.describe(SessionDescription{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
+		Port: int(l.media.LocalAddr().Port()), Direction: dir}.WithMedia(l.codecs, 101)).Marshal()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req := sip.NewRequest(sip.INVITE, l.dlg.InviteResponse.Contact().Address)
@@ -365,7 +411,7 @@ func (l *leg) reoffer(dir Direction) {
 	if err := l.dlg.WriteRequest(ack); err != nil {
 		c.Log.Warn("bridge: ACK to far end's re-INVITE answer failed", "err", err)
 	}
-	if err := l.startMedia(res.Body()); err != nil {
+	if err := l.startMedia(res.Body(), sdes); err != nil {
 		c.Log.Warn("bridge: far end's re-INVITE answer", "err", err)
 	}
 	c.Log.Info("bridge: far end re-offered", "direction", string(dir))
@@ -380,14 +426,24 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.srv.respond(tx, req, 400, "Bad SDP", nil)
 		return
 	}
-	mc, err := Negotiate(offer, c.srv.cfg.Codecs)
+	mc, err := Negotiate(offer, l.codecs)
 	if err != nil {
 		c.srv.respond(tx, req, 488, "Not Acceptable Here", nil)
 		return
 	}
+	l.mu.Lock()
+	prev := l.choice.SRTP
+	l.mu.Unlock()
+	if err := answerSRTP(offer, l.srtp, prev, &mc); err != nil {
+		c.srv.respond(tx, req, 488, "Not Acceptable Here", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
+		return
+	}
+	l.mu.Lock()
+	l.choice = mc
+	l.mu.Unlock()
 	l.media.Update(mc.params(mc.Direction.weSend()))
 	answer := SessionDescription{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
-		Port: int(l.media.LocalAddr().Port()), Direction: mc.Direction}.WithMedia([]audio.Codec{mc.Codec}, mc.EventPT).Marshal()
+		Port: int(l.media.LocalAddr().Port()), Direction: mc.Direction}.WithMedia([]audio.Codec{mc.Codec}, mc.EventPT).WithSRTP(mc).Marshal()
 	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
 	res.AppendHeader(&c.contact)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -401,8 +457,9 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 func (c *Call) reoffer(dir Direction) {
 	c.mu.Lock()
 	c.sdpVersion++
-	p := SessionDescription{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr, Port: int(c.Media.LocalAddr().Port()),
-		Direction: dir}.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT)
+	sdes := reofferOf(c.choice)
+	p := sdes.describe(SessionDescription{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr, Port: int(c.Media.LocalAddr().Port()),
+		Direction: dir}.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT))
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()
@@ -422,6 +479,10 @@ func (c *Call) reoffer(dir Direction) {
 	}
 	if ans, err := ParseSDP(res.Body()); err == nil {
 		if mc, err := Negotiate(ans, []audio.Codec{c.choice.Codec}); err == nil {
+			if err := sdes.accept(ans, &mc); err != nil {
+				c.Log.Warn("caller's answer to our re-INVITE: SRTP not usable", "err", err)
+				return
+			}
 			c.Media.Update(mc.params(ans.Direction.reverse().weSend()))
 		}
 	}

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +14,6 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/audio"
-	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -119,6 +119,7 @@ func bridgeRig(t *testing.T, out Outbound, gate ...chan struct{}) (*rig, *bridge
 }
 
 func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	r, h := bridgeRig(t, Outbound{URI: far.URI()})
 	c := r.caller("udp")
@@ -135,14 +136,24 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 		}
 		seq++
 		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 9}, payload))
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // paced as a phone sends: the scenario, not a wait
 	}
 	// A key press relayed as an event with the far end's payload type 96.
-	for i, end := range []bool{false, false, true, true, true} {
-		seq++
-		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: 99999, SSRC: 9, Marker: i == 0}, dtmf.AppendEvent(nil, '7', end, 10, uint16(160*(i+1)))))
+	require.NoError(t, c.PressKey(call.Media, siptest.KeyPress{Key: '7', PayloadType: 101, Timestamp: 99999, SSRC: 9}, &seq))
+	heard := func(match func(p rtp.Packet) bool) func() bool {
+		return func() bool {
+			for _, p := range far.Packets() {
+				if match(p) {
+					return true
+				}
+			}
+			return false
+		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	// The key's end packets come last: once one is at the far end, so
+	// is everything sent before it.
+	require.Eventually(t, heard(func(p rtp.Packet) bool { return p.PayloadType == 96 && len(p.Payload) >= 4 && p.Payload[1]&0x80 != 0 }),
+		5*time.Second, 10*time.Millisecond, "the key's end reached the far end")
 	var heardAudio, heardEvent bool
 	var lastSeq uint16
 	farPkts := far.Packets()
@@ -162,13 +173,14 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 	assert.True(t, heardAudio, "caller's audio reached the far end, transcoded to PCMA")
 	assert.True(t, heardEvent, "caller's 7 reached the far end as telephone-event/96")
 	// The far end's PCMA tone reaches the caller as PCMU.
-	var callerHeard bool
-	for _, p := range c.Packets() {
-		if p.Header.PayloadType == 0 && loud(p.Payload, false) {
-			callerHeard = true
+	require.Eventually(t, func() bool {
+		for _, p := range c.Packets() {
+			if p.Header.PayloadType == 0 && loud(p.Payload, false) {
+				return true
+			}
 		}
-	}
-	assert.True(t, callerHeard, "far end's audio reached the caller")
+		return false
+	}, 5*time.Second, 10*time.Millisecond, "far end's audio reached the caller")
 	// The caller hangs up: the far end gets a BYE.
 	require.NoError(t, call.Dialog.Bye(ctx5(t)))
 	select {
@@ -182,21 +194,23 @@ func TestBridgeRelaysAudioAndDigitsAndCarriesBye(t *testing.T) {
 // still sounding (its end packets arrive) when the far end answers; the
 // far end must not get it as a key press, but must get the next one.
 func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
+	t.Parallel()
 	far := siptest.NewFarEnd(t, "answer")
 	gate := make(chan struct{})
 	r, h := bridgeRig(t, Outbound{URI: far.URI()}, gate)
 	c := r.caller("udp")
 	call, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
 	require.NoError(t, err)
-	<-h.calls
+	sc := <-h.calls
 	var seq uint16
 	event := func(key byte, ts uint32, i int, end bool) {
 		seq++
-		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 9, Marker: i == 0}, dtmf.AppendEvent(nil, key, end, 10, uint16(160*(i+1)))))
+		require.NoError(t, c.SendRTP(call.Media, rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 9, Marker: i == 0}, siptest.EventPayload(key, end, 10, uint16(160*(i+1)))))
 	}
 	event('3', 5000, 0, false)
 	event('3', 5000, 1, false)
-	time.Sleep(100 * time.Millisecond)
+	require.Eventually(t, func() bool { return sc.Media.Stats().Received >= 2 }, 5*time.Second, 5*time.Millisecond,
+		"the choosing key's first packets reached ivrd")
 	close(gate)
 	require.NoError(t, <-h.result)
 	for i := 2; i < 5; i++ {
@@ -210,19 +224,27 @@ func TestBridgeKeepsTheChoosingKeyToItself(t *testing.T) {
 	for i, end := range []bool{false, false, true, true, true} {
 		event('4', 9000, i, end)
 	}
-	time.Sleep(200 * time.Millisecond)
-	var keys []byte
-	for _, p := range far.Packets() {
-		if p.PayloadType == 96 && len(p.Payload) >= 4 {
-			keys = append(keys, "0123456789*#ABCD"[p.Payload[0]&15])
+	keysHeard := func() string {
+		var keys []byte
+		for _, p := range far.Packets() {
+			if p.PayloadType == 96 && len(p.Payload) >= 4 {
+				keys = append(keys, "0123456789*#ABCD"[p.Payload[0]&15])
+			}
 		}
+		return string(keys)
 	}
-	assert.NotContains(t, string(keys), "3", "the choosing key's end packets stay with ivrd")
-	assert.Contains(t, string(keys), "4", "a key pressed while bridged reaches the far end")
-	assert.Contains(t, string(keys), "6", "so does one reusing the choosing press's timestamp")
+	// '4' was sent last: once it is at the far end, whatever of '3' and
+	// '6' was relayed is there too.
+	require.Eventually(t, func() bool { return strings.Contains(keysHeard(), "4") }, 5*time.Second, 10*time.Millisecond,
+		"a key pressed while bridged reaches the far end")
+	keys := keysHeard()
+	assert.NotContains(t, keys, "3", "the choosing key's end packets stay with ivrd")
+	assert.Contains(t, keys, "4", "a key pressed while bridged reaches the far end")
+	assert.Contains(t, keys, "6", "so does one reusing the choosing press's timestamp")
 }
 
 func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {
+	t.Parallel()
 	r, h, c, _, far := bridged(t, "answer", Outbound{}, true)
 	h.mu.Lock()
 	call := h.last
@@ -236,6 +258,7 @@ func TestBridgeFarEndByeHangsUpCaller(t *testing.T) {
 }
 
 func TestBridgeCallerByeEndsBridgeOnCallerSide(t *testing.T) {
+	t.Parallel()
 	_, h, _, answered, far := bridged(t, "answer", Outbound{}, true)
 	h.mu.Lock()
 	call := h.last
@@ -262,6 +285,7 @@ func waitEnd(t *testing.T, h *bridgeHandler) BridgeEnd {
 }
 
 func TestBridgeBusyAndNoAnswer(t *testing.T) {
+	t.Parallel()
 	busy := siptest.NewFarEnd(t, "busy")
 	r, h := bridgeRig(t, Outbound{URI: busy.URI()})
 	c := r.caller("udp")
@@ -299,19 +323,22 @@ func TestBridgeBusyAndNoAnswer(t *testing.T) {
 }
 
 func TestBridgeEarlyMediaRelayedBeforeAnswer(t *testing.T) {
-	_, h, c, _, _ := bridged(t, "early", Outbound{}, false)
-	time.Sleep(400 * time.Millisecond) // 183 came, 200 not yet
+	t.Parallel()
+	_, h, c, _, far := bridged(t, "early", Outbound{}, false)
+	require.NoError(t, <-h.result)
+	answered := far.AnsweredAt()
 	var early bool
 	for _, p := range c.Packets() {
-		if loud(p.Payload, false) {
+		// The far end's own tone, not ringback ivrd might play meanwhile.
+		if siptest.HasTone(p.Payload, false, siptest.FarEndToneHz) && p.At.Before(answered) {
 			early = true
 		}
 	}
 	assert.True(t, early, "far end's early media reached the caller before the answer")
-	require.NoError(t, <-h.result)
 }
 
 func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
+	t.Parallel()
 	_, _, c, call, far := bridged(t, "answer", Outbound{}, true)
 	<-far.Invites // the initial INVITE
 	res := reinvite(t, call.Dialog, c.Offer("sendonly", 0, 101))
@@ -325,8 +352,17 @@ func TestBridgeHoldReflectedToFarEnd(t *testing.T) {
 }
 
 func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
-	_, h, _, call, quiet := bridged(t, "noanswer", Outbound{RingTimeout: 20 * time.Second}, false)
-	time.Sleep(300 * time.Millisecond) // ringing
+	t.Parallel()
+	_, h, c, call, quiet := bridged(t, "noanswer", Outbound{RingTimeout: 20 * time.Second}, false)
+	// Ringing: the caller hears the ringback ivrd plays on the far end's 180.
+	require.Eventually(t, func() bool {
+		for _, p := range c.Packets() {
+			if loud(p.Payload, false) {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond, "ringback while the far end rings")
 	require.NoError(t, call.Dialog.Bye(ctx5(t)))
 	select {
 	case <-quiet.Cancel:
@@ -337,6 +373,7 @@ func TestBridgeCallerHangsUpWhileFarEndRings(t *testing.T) {
 }
 
 func TestBridgeFarEndHoldReflectedToCaller(t *testing.T) {
+	t.Parallel()
 	_, _, c, _, far := bridged(t, "answer", Outbound{}, true)
 	d := far.Dialog()
 	req := sip.NewRequest(sip.INVITE, d.InviteRequest.Contact().Address)

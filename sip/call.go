@@ -22,6 +22,9 @@ type Call struct {
 	Caller  string // From user
 	Dialled string // the number that selected the handler
 	Trunk   string // the trunk the call came in on ("" if none)
+	// Transport is the SIP transport the INVITE came over ("udp", "tcp",
+	// "tls"): SDES keys are given only over an encrypted one (srtp.go).
+	Transport string
 	// Media is the call's RTP session: sip starts it and applies every
 	// re-negotiation; what is played and where received audio goes is the
 	// owner's (media.Session.Play, SetDigits, Listen, Bridge).
@@ -35,6 +38,8 @@ type Call struct {
 	ourAddr  netip.Addr
 	contact  sip.ContactHeader
 	sessID   uint64
+	srtp     srtpTerms  // the SRTP mode and key rules of this dialog
+	lateSDES *sdesOffer // the crypto of our offer when the INVITE had none
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -117,9 +122,9 @@ func (c *Call) ourSDP() []byte {
 		Lines: c.choice.Lines} // sdp.go: every offered m= line answered
 	if c.lateOffer && !c.haveAnswer {
 		d.Direction = SendRecv
-		return d.WithMedia(c.srv.cfg.Codecs, 101).Marshal()
+		return c.lateSDES.describe(d.WithMedia(c.codecs(), 101)).Marshal()
 	}
-	return d.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT).Marshal()
+	return d.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT).WithSRTP(c.choice).Marshal()
 }
 
 // dialogHeaders are the headers of our 2xx to INVITE and UPDATE: Contact,
@@ -190,7 +195,7 @@ func (c *Call) bridgedLeg() *leg {
 // params is what the media session needs of the choice; send says whether
 // we send audio (it depends on whose description gave the direction).
 func (mc MediaChoice) params(send bool) media.Params {
-	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, EventPT: mc.EventPT, Send: send}
+	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, EventPT: mc.EventPT, Send: send, SRTP: mc.SRTP}
 }
 
 // Hangup ends the call from our side with a BYE (the owner's decision:
@@ -245,11 +250,22 @@ func (c *Call) end(cause EndCause) {
 }
 
 func codecName(c audio.Codec) string {
-	if c == audio.PCMA {
-		return "PCMA"
-	}
-	if c == audio.PCMU {
-		return "PCMU"
+	switch c {
+	case audio.PCMU, audio.PCMA, audio.G722:
+		return c.String()
 	}
 	return strconv.Itoa(int(c))
 }
+
+// codecsFor is the codec preference for a call admitted as trunk.
+func (s *Server) codecsFor(trunk string) []audio.Codec {
+	if trunk != "" && s.cfg.TrunkCodecs != nil {
+		if cs := s.cfg.TrunkCodecs(trunk); len(cs) > 0 {
+			return cs
+		}
+	}
+	return s.cfg.Codecs
+}
+
+// codecs is the call's codec preference: its trunk's, else the server's.
+func (c *Call) codecs() []audio.Codec { return c.srv.codecsFor(c.Trunk) }

@@ -12,7 +12,8 @@ import (
 
 // Config is what the signalling layer needs to serve.
 type Config struct {
-	// Listen holds URIs like "udp://127.0.0.1:5060" and "tcp://0.0.0.0:5060".
+	// Listen holds URIs like "udp://127.0.0.1:5060", "tcp://0.0.0.0:5060"
+	// and "tls://0.0.0.0:5061" (the last needs TLS).
 	// Port 0 picks an ephemeral port (tests).
 	Listen []string
 	// ExternalAddr is advertised in Contact and SDP; empty: the listen
@@ -20,6 +21,13 @@ type Config struct {
 	ExternalAddr string
 	UserAgent    string
 	Codecs       []audio.Codec // preference order
+	// SRTP says which calls' media is encrypted and whether SDES keys may
+	// go over unencrypted SIP (srtp.go).
+	SRTP SRTPPolicy
+	// TrunkCodecs, when set, gives a trunk's own codec preference (its
+	// configuration's codecs list) for calls admitted as that trunk; nil
+	// or an empty list: Codecs.
+	TrunkCodecs func(trunk string) []audio.Codec
 	// MinSE is the smallest session interval we accept (RFC 4028: >= 90 s).
 	MinSE time.Duration
 	// RingTime, when set, sends 180 Ringing and waits that long before
@@ -37,6 +45,11 @@ type Config struct {
 	Credentials func(extension string) (password string, ok bool)
 	// Limits bound what one source address may take (limits.go).
 	Limits Limits
+	// TLS is the certificate and key of tls:// listeners (tls.go).
+	TLS TLSFiles
+	// Trunks are the trunks' TLS settings and outbound registrations at
+	// start; SetTrunks replaces them on a reload (trunks.go).
+	Trunks []Trunk
 	// OnResponse, when set, hears every response ivrd sends (its
 	// request's method and the status code), on the goroutine sending
 	// it: it must not block. Metrics count them (sip/observe.go).
@@ -64,18 +77,18 @@ func (c *Config) defaults() {
 
 // listenSpec is one parsed Listen entry.
 type listenSpec struct {
-	network string // "udp" or "tcp"
+	network string // "udp", "tcp" or "tls"
 	addr    netip.AddrPort
 }
 
 func parseListen(s string) (listenSpec, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return listenSpec{}, fmt.Errorf("listen %q: want udp://HOST:PORT or tcp://HOST:PORT", s)
+		return listenSpec{}, fmt.Errorf("listen %q: want udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT", s)
 	}
 	network := strings.ToLower(u.Scheme)
-	if network != "udp" && network != "tcp" {
-		return listenSpec{}, fmt.Errorf("listen %q: transport %q is not supported (udp, tcp)", s, u.Scheme)
+	if network != "udp" && network != "tcp" && network != "tls" {
+		return listenSpec{}, fmt.Errorf("listen %q: transport %q is not supported (udp, tcp, tls)", s, u.Scheme)
 	}
 	ap, err := netip.ParseAddrPort(u.Host)
 	if err != nil {

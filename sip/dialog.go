@@ -37,8 +37,10 @@ func (c *Call) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if needAnswer && len(req.Body()) > 0 {
 		if ans, err := ParseSDP(req.Body()); err != nil {
 			c.Log.Warn("late offer: bad SDP answer in ACK", "err", err)
-		} else if mc, err := Negotiate(ans, c.srv.cfg.Codecs); err != nil {
+		} else if mc, err := Negotiate(ans, c.codecs()); err != nil {
 			c.Log.Warn("late offer: answer has none of our codecs", "err", err)
+		} else if err := c.lateSDES.accept(ans, &mc); err != nil {
+			c.Log.Warn("late offer: answer's SRTP not usable", "err", err)
 		} else {
 			mc.Direction = ans.Direction.reverse()
 			c.mu.Lock()
@@ -71,10 +73,14 @@ func (c *Call) offerUpdate(body []byte) (code int, err error) {
 		return 400, err
 	}
 	c.mu.Lock()
-	prefs := append([]audio.Codec{c.choice.Codec}, c.srv.cfg.Codecs...)
+	prefs := append([]audio.Codec{c.choice.Codec}, c.codecs()...)
+	prevKeys := c.choice.SRTP
 	c.mu.Unlock()
 	mc, err := Negotiate(offer, prefs)
 	if err != nil {
+		return 488, err
+	}
+	if err := answerSRTP(offer, c.srtp, prevKeys, &mc); err != nil {
 		return 488, err
 	}
 	c.mu.Lock()

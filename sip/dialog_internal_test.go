@@ -28,6 +28,7 @@ func (c *countingTx) Respond(*sip.Response) error {
 }
 
 func TestRespondUntilAckRepeatsTheTwoHundredUntilTheAck(t *testing.T) {
+	t.Parallel()
 	tx := &countingTx{ackAfter: 2}
 	res := sip.NewResponse(200, "OK")
 	done := make(chan struct{})
@@ -41,6 +42,7 @@ func TestRespondUntilAckRepeatsTheTwoHundredUntilTheAck(t *testing.T) {
 }
 
 func TestAckWithNobodyWaitingIsDropped(t *testing.T) {
+	t.Parallel()
 	var w ackWaiter
 	w.fire() // before any re-INVITE: must not block or panic
 	ch := w.arm()
@@ -50,6 +52,7 @@ func TestAckWithNobodyWaitingIsDropped(t *testing.T) {
 }
 
 func TestRespondUntilAckStopsWhenTheCallEnds(t *testing.T) {
+	t.Parallel()
 	tx := &countingTx{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -1,6 +1,7 @@
 // Package sip is ivrd's signalling layer, built on emiago/sipgo.
 //
-// It owns the SIP listeners (UDP and TCP), the INVITE server side of each
+// It owns the SIP listeners (UDP, TCP and TLS, tls.go: the certificate
+// reloaded whole, handshakes under the TCP guard), the INVITE server side of each
 // call (screening: source, Require, session timer, number, SDP offer,
 // refused through one mapping from reason to status in errors.go;
 // offer/answer, ACK, BYE, CANCEL, re-INVITE and UPDATE, session timers),
@@ -9,7 +10,17 @@
 // bridges to far ends it calls (trunks with digest auth, forks to an
 // extension's contacts). Callers' dialogs and bridges' outbound legs are
 // kept in one registry, and both answer re-INVITEs through one
-// repeat-until-ACK helper.
+// repeat-until-ACK helper. Every request it sends goes through one door
+// (outbound.go): from the listener of its transport, with a routable Via
+// and rport, over a checked TLS connection where the URI asks for TLS.
+// Trunks that register are kept registered by a client per trunk
+// (register.go, trunks.go), whose calls are admitted as that trunk.
+//
+// It negotiates SRTP with SDES keys (srtp.go, sdes.go): RTP/SAVP and
+// RTP/AVP offers with a=crypto attributes, answered or refused (488) as
+// Config.SRTP says, keys taken and given only over encrypted signalling
+// unless allowed otherwise; the bridge legs it places offer keys as
+// Outbound.SRTP asks.
 //
 // It is signalling only. It allocates a call's RTP session from package
 // media (a port is needed for the SDP), starts it and applies each

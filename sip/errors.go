@@ -56,6 +56,7 @@ func rejection(err error) (code int, reason string, hdrs []sip.Header) {
 		return sip.NewHeader("Warning", fmt.Sprintf("%d ivrd %q", code, err.Error()))
 	}
 	var sdpErr *SDPError
+	var srtpErr *SRTPError
 	var unsup *UnsupportedError
 	var small *IntervalTooSmallError
 	switch {
@@ -73,6 +74,8 @@ func rejection(err error) (code int, reason string, hdrs []sip.Header) {
 		return 415, "Unsupported Media Type", []sip.Header{sip.NewHeader("Accept", "application/sdp")}
 	case errors.As(err, &sdpErr):
 		return 400, "Bad SDP", []sip.Header{warn(399)}
+	case errors.As(err, &srtpErr): // srtp.go: the offer's SRTP, named in the Warning (never its keys)
+		return 488, "Not Acceptable Here", []sip.Header{warn(srtpErr.Warn)}
 	case errors.Is(err, ErrAddressFamily): // sdp.go: IPv6 media, IPv4 only here
 		return 488, "Not Acceptable Here", []sip.Header{warn(301)}
 	case errors.Is(err, ErrNoCommonCodec):

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/ivrd/ivrd/media"
 )
 
 // onInvite handles initial INVITEs (new calls) and re-INVITEs.
@@ -121,12 +122,9 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 	if s.engine != nil && s.engine.Overloaded() {
 		return "", "", st, nil, choice, ErrOverloaded
 	}
-	if s.cfg.Admit != nil {
-		src, _ := netip.ParseAddrPort(req.Source())
-		var ok bool
-		if trunk, ok = s.cfg.Admit(src.Addr().Unmap()); !ok {
-			return "", "", st, nil, choice, ErrUnknownSource
-		}
+	var ok bool
+	if trunk, ok = s.admitInvite(req); !ok { // trunks.go
+		return "", "", st, nil, choice, ErrUnknownSource
 	}
 	if bad := unsupportedRequire(req); len(bad) > 0 {
 		return "", "", st, nil, choice, &UnsupportedError{Options: bad}
@@ -153,7 +151,10 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 		if offer, err = ParseSDP(req.Body()); err != nil {
 			return "", "", st, nil, choice, &SDPError{Err: err}
 		}
-		if choice, err = Negotiate(offer, s.cfg.Codecs); err != nil {
+		if choice, err = Negotiate(offer, s.codecsFor(trunk)); err != nil {
+			return "", "", st, nil, choice, err
+		}
+		if err = answerSRTP(offer, s.cfg.SRTP.terms(trunk, req.Transport()), media.SRTPKeys{}, &choice); err != nil {
 			return "", "", st, nil, choice, err
 		}
 	}
@@ -175,6 +176,14 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	c := &Call{
 		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Trunk: trunk,
 		sessID: rand.Uint64N(1 << 62), timer: st, choice: choice, lateOffer: offer == nil,
+		Transport: strings.ToLower(req.Transport()), srtp: s.cfg.SRTP.terms(trunk, req.Transport()),
+	}
+	if c.lateOffer {
+		// We make the offer, in our 200: with keys when SRTP is wanted.
+		if c.lateSDES, err = newSDESOffer(c.srtp); err != nil {
+			s.refuse(tx, req, log, err)
+			return
+		}
 	}
 	if from := req.From(); from != nil {
 		c.Caller = from.Address.User
@@ -241,7 +250,8 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.startMedia()
-	log.Info("call answered", "codec", codecName(c.choice.Codec), "event_pt", c.choice.EventPT, "remote_rtp", c.choice.Remote.String())
+	log.Info("call answered", "codec", codecName(c.choice.Codec), "event_pt", c.choice.EventPT, "remote_rtp", c.choice.Remote.String(),
+		"srtp", c.choice.SRTP) // the suite's name only (media.SRTPKeys.LogValue)
 	c.armSessionTimer()
 	c.mu.Lock()
 	c.served = true

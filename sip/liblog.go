@@ -27,13 +27,20 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.WithGroup(n), h.min} }
 
-var (
-	libLogOnce sync.Once
-	// libSink is where sipgo's package-level records go: the handler of
-	// the server made last (one per process, but tests make many and
-	// must see what their own server's sipgo logs).
-	libSink atomic.Pointer[slog.Handler]
-)
+// libSink is where sipgo's package-level records go: the handler of the
+// server made last (one per process, but tests make many and must see
+// what their own server's sipgo logs). Before any server, nowhere.
+var libSink atomic.Pointer[slog.Handler]
+
+// sipgo's default logger is a plain package variable that every new
+// sipgo user agent reads: it is set here, at package initialisation,
+// before any goroutine can make one. (Set with the first server instead,
+// it raced with user agents made meanwhile, which the race detector
+// reported once tests made servers and user agents in parallel.) What
+// it writes goes to libSink.
+func init() {
+	sipgosip.SetDefaultLogger(slog.New(sinkHandler{}).With("component", "sipgo"))
+}
 
 // Bad input from the network is logged, but at most this often per message.
 const (
@@ -47,9 +54,6 @@ const (
 func quietLibrary(log *slog.Logger) {
 	var h slog.Handler = minLevel{newRateLimited(log.Handler(), badInputBurst, badInputWindow), slog.LevelError}
 	libSink.Store(&h)
-	libLogOnce.Do(func() {
-		sipgosip.SetDefaultLogger(slog.New(sinkHandler{}).With("component", "sipgo"))
-	})
 }
 
 // sinkHandler hands records to the current libSink. sipgo derives its
@@ -60,7 +64,11 @@ type sinkHandler struct {
 }
 
 func (h sinkHandler) sink() slog.Handler {
-	out := *libSink.Load()
+	p := libSink.Load()
+	if p == nil {
+		return nil
+	}
+	out := *p
 	for _, op := range h.ops {
 		out = op(out)
 	}
@@ -68,11 +76,16 @@ func (h sinkHandler) sink() slog.Handler {
 }
 
 func (h sinkHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return (*libSink.Load()).Enabled(ctx, l)
+	p := libSink.Load()
+	return p != nil && (*p).Enabled(ctx, l)
 }
 
 func (h sinkHandler) Handle(ctx context.Context, r slog.Record) error {
-	return h.sink().Handle(ctx, r)
+	sink := h.sink()
+	if sink == nil {
+		return nil // no server yet: nobody to tell
+	}
+	return sink.Handle(ctx, r)
 }
 
 func (h sinkHandler) WithAttrs(a []slog.Attr) slog.Handler {

@@ -19,6 +19,7 @@ import (
 // with Retry-After before a port is taken, and a caller from another
 // address is answered.
 func TestInviteFloodFromOneSourceLeavesRoomForOthers(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	dst := r.srv.Addr("udp")
 	flood := newRawUDP(t, "127.0.0.2")
@@ -92,6 +93,7 @@ func TestInviteFloodFromOneSourceLeavesRoomForOthers(t *testing.T) {
 // TestCallsPerSourceCapped: answered calls count toward their source's
 // Calls limit while they last, and free it when they end.
 func TestCallsPerSourceCapped(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.Limits.Calls = 2 })
 	c := r.caller("udp")
 	first, err := c.Call(ctx5(t), r.srv.Addr("udp"), "100")
@@ -119,6 +121,7 @@ func TestCallsPerSourceCapped(t *testing.T) {
 // TestLimiterExemptsTrunksAndForgetsIdleSources: a source Admit names as
 // a trunk is never limited; the bucket table stays within its size.
 func TestLimiterExemptsTrunksAndForgetsIdleSources(t *testing.T) {
+	t.Parallel()
 	trunk := netip.MustParseAddr("192.0.2.10")
 	l := newLimiter(Limits{InviteRate: 1, InviteBurst: 1, CallsInSetup: 1, Calls: 1, PacketRate: 1, PacketBurst: 1},
 		func(a netip.Addr) (string, bool) { return map[bool]string{true: "pbx"}[a == trunk], true })

@@ -19,6 +19,7 @@ import (
 // network is cut and cannot break its line; a key given twice (sipgo adds
 // "caller" at each layer) appears once, the last value.
 func TestLogValuesCutQuotedAndKeysOnce(t *testing.T) {
+	t.Parallel()
 	var buf logBuffer
 	log := safeLogger(slog.New(slog.NewTextHandler(&buf, nil)))
 	huge := strings.Repeat("A", 33000)

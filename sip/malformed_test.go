@@ -18,6 +18,7 @@ import (
 // parse are dropped (there is nothing to answer them with), requests
 // without a mandatory header get 400 naming it, and calls go on working.
 func TestMalformedRequestsRejectedAndServerCarriesOn(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	send := func(msg func(local string) string) string {
 		conn, err := net.Dial("udp", r.srv.Addr("udp").String())
@@ -84,6 +85,7 @@ func TestMalformedRequestsRejectedAndServerCarriesOn(t *testing.T) {
 }
 
 func TestBadInputLogsAreRateLimited(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	log := slog.New(newRateLimited(slog.NewTextHandler(&buf, nil), 3, time.Minute))
 	now := time.Now()
@@ -121,6 +123,7 @@ func (h *buggyHandler) Serve(ctx context.Context, c *Call) {
 // a 500, one while serving hangs that call up; the server and the calls
 // beside them go on.
 func TestHandlerPanicsEndOnlyTheirCall(t *testing.T) {
+	t.Parallel()
 	h := &buggyHandler{testHandler{calls: make(chan *Call, 8)}}
 	r := newRigWith(t, nil, h)
 	c := r.caller("udp")

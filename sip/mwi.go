@@ -40,9 +40,9 @@ func (s *Server) NotifyMWI(ctx context.Context, contact string, m MessageSummary
 	if err := sip.ParseUri(NormalizeURI(contact), &uri); err != nil {
 		return fmt.Errorf("mwi: bad contact %q: %w", contact, err)
 	}
+	lst := s.listenerOf(transportOf(uri)) // its Contact names the transport the NOTIFY takes
 	s.mu.Lock()
-	var lst *listener
-	if len(s.listeners) > 0 {
+	if lst == nil && len(s.listeners) > 0 {
 		lst = s.listeners[0]
 	}
 	s.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 // the caller's Contact, not back to the proxy (which would not know the
 // dialog).
 func TestInDialogRequestsThroughAProxy(t *testing.T) {
+	t.Parallel()
 	for _, recordRoute := range []bool{true, false} {
 		t.Run(fmt.Sprintf("record-route=%v", recordRoute), func(t *testing.T) {
 			r := newRig(t, nil)

@@ -153,9 +153,3 @@ func newLoggedRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) (*rig
 	r.srv = srv
 	return r, logs
 }
-
-func ctx30(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestReferWithNotifyProgress(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
@@ -39,6 +40,7 @@ func TestReferWithNotifyProgress(t *testing.T) {
 }
 
 func TestReferRefusedAndFailed(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	c.SetReferResponse(603)

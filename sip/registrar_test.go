@@ -56,6 +56,7 @@ func register(t *testing.T, r *rig, cl *sipgo.Client, ext, password, contact str
 }
 
 func TestRegisterExpiryAndUnregister(t *testing.T) {
+	t.Parallel()
 	r, cl := registrarRig(t, nil)
 	res := register(t, r, cl, "1001", "alice-secret", "<sip:alice@127.0.0.1:5081>", 300)
 	require.Equal(t, 200, res.StatusCode)
@@ -85,6 +86,7 @@ func TestRegisterExpiryAndUnregister(t *testing.T) {
 }
 
 func TestRegisterWrongPasswordRefusedAndThrottled(t *testing.T) {
+	t.Parallel()
 	r, cl := registrarRig(t, nil)
 	for i := 0; i < maxFailures; i++ {
 		assert.Equal(t, 403, register(t, r, cl, "1001", "guess", "<sip:eve@127.0.0.1:5090>", 60).StatusCode)
@@ -97,6 +99,7 @@ func TestRegisterWrongPasswordRefusedAndThrottled(t *testing.T) {
 }
 
 func TestForkRingsAllContactsFirstAnswerWins(t *testing.T) {
+	t.Parallel()
 	var srv atomic.Pointer[Server]
 	h := newBridgeHandler(Outbound{RingTimeout: 5 * time.Second})
 	h.contacts = func() []string { return srv.Load().Contacts("1001") }

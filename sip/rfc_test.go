@@ -25,6 +25,7 @@ func mLines(sdp string) []string {
 // 14: three m= lines got an answer with one): the audio stream is taken,
 // the others refused with port 0, in the offer's order.
 func TestAnswerHasEveryOfferedMediaLine(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	dst := r.srv.Addr("udp")
 	u := newRawUDP(t, "127.0.0.1")
@@ -56,6 +57,7 @@ func TestAnswerHasEveryOfferedMediaLine(t *testing.T) {
 // no call 481, a Content-Length that is not a number or runs past the
 // datagram 400; none of them allocates a call.
 func TestProtocolEdgesAnswered(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	dst := r.srv.Addr("udp")
 	u := newRawUDP(t, "127.0.0.1")

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/media"
 )
 
 // Direction is an SDP media direction attribute (RFC 3264 section 6.1).
@@ -63,6 +64,10 @@ type SessionDescription struct {
 	Direction Direction
 	Ptime     int
 	RTCP      netip.AddrPort // from a=rtcp (RFC 3605); zero: RTP port + 1
+	// Proto is the audio m= line's profile ("" writes RTP/AVP), Crypto its
+	// a=crypto values (SDES keys, srtp.go).
+	Proto  string
+	Crypto CryptoLines
 	// Lines are all the offer's m= lines, which an answer repeats in
 	// order (RFC 3264 section 6), the audio stream we use among them.
 	Lines MediaLines
@@ -133,10 +138,10 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 			if err != nil || port < 0 || port > 65535 {
 				return nil, fmt.Errorf("sdp: line %d: bad port %q", i+1, fields[1])
 			}
-			if !strings.HasPrefix(fields[2], "RTP/AVP") {
+			if !strings.HasPrefix(fields[2], "RTP/AVP") && !isSAVP(fields[2]) {
 				return nil, fmt.Errorf("sdp: line %d: unsupported transport %q", i+1, fields[2])
 			}
-			sd.Port = port
+			sd.Port, sd.Proto = port, fields[2]
 			for _, f := range fields[3:] {
 				pt, err := strconv.Atoi(f)
 				if err != nil || pt < 0 || pt > 127 {
@@ -172,6 +177,10 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 				}
 				if seenM {
 					names[m.PT] = m
+				}
+			case "crypto":
+				if seenM {
+					sd.Crypto = append(sd.Crypto, arg) // read by answerSRTP
 				}
 			case "ptime":
 				if p, err := strconv.Atoi(strings.TrimSpace(arg)); err == nil {
@@ -327,6 +336,12 @@ type MediaChoice struct {
 	EventPT   uint8 // 0: no telephone-event
 	Direction Direction
 	Lines     MediaLines // the offer's m= lines, for the answer
+	// SRTP are the keys when the stream is SRTP (srtp.go), CryptoTag the
+	// a=crypto tag they were agreed under, Proto the profile the answer
+	// names (as offered).
+	SRTP      media.SRTPKeys
+	CryptoTag int
+	Proto     string
 }
 
 // Negotiate picks, in the order of our preference list, the first codec the
@@ -372,15 +387,17 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	return mc, nil
 }
 
+// codecMatches says whether an offered format is codec c, by name and
+// clock rate (G722/8000, as RFC 3551 has it; a G722/16000 some phones
+// write is the same codec, and its static payload type says so).
 func codecMatches(f rtpMap, c audio.Codec) bool {
-	name := "PCMU"
-	if c == audio.PCMA {
-		name = "PCMA"
-	}
 	if f.Name == "" { // no rtpmap for a dynamic number: only static ones match
 		return false
 	}
-	return f.Name == name && f.Clock == 8000
+	if f.Name != c.String() {
+		return false
+	}
+	return f.Clock == c.ClockRate() || (c == audio.G722 && f.Clock == audio.G722SampleRate)
 }
 
 // WithMedia sets the formats ivrd offers or answers: codecs (one in an
@@ -424,7 +441,11 @@ func (d SessionDescription) Marshal() []byte {
 
 // writeAudio writes our audio m= line and its attributes.
 func (d SessionDescription) writeAudio(b *strings.Builder) {
-	fmt.Fprintf(b, "m=audio %d RTP/AVP", d.Port)
+	proto := d.Proto
+	if proto == "" {
+		proto = "RTP/AVP"
+	}
+	fmt.Fprintf(b, "m=audio %d %s", d.Port, proto)
 	for _, f := range d.Formats {
 		fmt.Fprintf(b, " %d", f.PT)
 	}
@@ -439,6 +460,9 @@ func (d SessionDescription) writeAudio(b *strings.Builder) {
 	dir := d.Direction
 	if dir == "" {
 		dir = SendRecv
+	}
+	for _, c := range d.Crypto {
+		fmt.Fprintf(b, "a=crypto:%s\r\n", c)
 	}
 	fmt.Fprintf(b, "a=ptime:20\r\na=%s\r\n", dir)
 }

@@ -19,6 +19,7 @@ func offer(lines ...string) []byte {
 var ourCodecs = []audio.Codec{audio.PCMU, audio.PCMA}
 
 func TestNegotiatePicksOurFirstCodecTheOfferHas(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		body    []byte
@@ -46,6 +47,7 @@ func TestNegotiatePicksOurFirstCodecTheOfferHas(t *testing.T) {
 }
 
 func TestNegotiateNoCommonCodec(t *testing.T) {
+	t.Parallel()
 	sd, err := ParseSDP(offer("m=audio 4000 RTP/AVP 9 18 101", "a=rtpmap:101 telephone-event/8000"))
 	require.NoError(t, err)
 	_, err = Negotiate(sd, ourCodecs)
@@ -56,6 +58,7 @@ func TestNegotiateNoCommonCodec(t *testing.T) {
 }
 
 func TestNegotiateMirrorsHoldDirections(t *testing.T) {
+	t.Parallel()
 	for offered, want := range map[string]Direction{"sendonly": RecvOnly, "inactive": Inactive, "recvonly": SendOnly, "sendrecv": SendRecv} {
 		sd, err := ParseSDP(offer("m=audio 4000 RTP/AVP 0", "a="+offered))
 		require.NoError(t, err)
@@ -72,6 +75,7 @@ func TestNegotiateMirrorsHoldDirections(t *testing.T) {
 }
 
 func TestParseSDPMediaLevelConnectionAndSecondStream(t *testing.T) {
+	t.Parallel()
 	body := offer("m=video 5000 RTP/AVP 96", "a=rtpmap:96 H264/90000", "c=IN IP4 192.0.2.9",
 		"m=audio 4002 RTP/AVP 8", "c=IN IP4 192.0.2.7", "a=sendonly", "m=audio 6000 RTP/AVP 0")
 	sd, err := ParseSDP(body)
@@ -84,6 +88,7 @@ func TestParseSDPMediaLevelConnectionAndSecondStream(t *testing.T) {
 }
 
 func TestParseSDPRejectsMalformedWithReason(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"":                               "empty body",
 		"v=0\r\nhello\r\n":               "not a type=value line",
@@ -109,6 +114,7 @@ func TestParseSDPRejectsMalformedWithReason(t *testing.T) {
 // TestParseSDPRTCPAttribute: a=rtcp (RFC 3605) moves the peer's RTCP off
 // RTP port + 1, with or without its own address; Negotiate carries it.
 func TestParseSDPRTCPAttribute(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ attr, want string }{
 		{"", ""},
 		{"a=rtcp:53020", "192.0.2.5:53020"},
@@ -132,6 +138,7 @@ func TestParseSDPRTCPAttribute(t *testing.T) {
 }
 
 func TestMarshalAnswerRoundTrips(t *testing.T) {
+	t.Parallel()
 	p := SessionDescription{SessionID: 7, Version: 1, Addr: netip.MustParseAddr("127.0.0.1"), Port: 20000,
 		Direction: RecvOnly}.WithMedia([]audio.Codec{audio.PCMA}, 96)
 	body := p.Marshal()
@@ -172,6 +179,7 @@ func FuzzParseSDP(f *testing.F) {
 }
 
 func TestParseSipfrag(t *testing.T) {
+	t.Parallel()
 	code, err := parseSipfrag([]byte("SIP/2.0 200 OK\r\n"))
 	require.NoError(t, err)
 	assert.Equal(t, 200, code)

@@ -38,10 +38,14 @@ const (
 
 // listener is one bound SIP transport.
 type listener struct {
-	network string // "udp" / "tcp"
+	network string // "udp" / "tcp" / "tls"
 	addr    netip.AddrPort
-	closer  interface{ Close() error }
-	dlgUA   *sipgo.DialogUA
+	// udpLocal is a UDP listener's socket address as sipgo's pool knows
+	// it: requests given it as their local address leave from this
+	// socket (outbound.go).
+	udpLocal sip.Addr
+	closer   interface{ Close() error }
+	dlgUA    *sipgo.DialogUA
 	// dlgUAProxied serves INVITEs a proxy forwarded without
 	// record-routing (proxy.go).
 	dlgUAProxied *sipgo.DialogUA
@@ -67,6 +71,9 @@ type Server struct {
 	wg        sync.WaitGroup
 	closed    bool
 	draining  atomic.Bool // new calls refused, OPTIONS 503: the node is leaving
+
+	tls   *tlsState   // certificate of tls:// listeners, outbound TLS dials (tls.go)
+	trunk *trunkTable // trunks' TLS settings and registrations (trunks.go)
 }
 
 // NewServer prepares a server; Start binds it.
@@ -77,7 +84,7 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, log *slog.Logger) (*
 	}
 	log = safeLogger(log) // network strings cut, keys once (logsafe.go)
 	quietLibrary(log)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgenTLSConfig(outboundTLSDefault()))
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)
 	}
@@ -92,10 +99,14 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, log *slog.Logger) (*
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, handler: h,
 		ua: ua, srv: srv, client: client, dialogs: map[string]dialog{}, reg: newRegistrar()}
+	s.tls = newTLSState(cfg.TLS)
+	s.trunk = newTrunkTable()
+	// Every request leaves through one door (outbound.go).
+	client.TxRequester = outbound{s}
 	s.badLog = slog.New(newRateLimited(log.Handler(), badInputBurst, badInputWindow))
-	s.limits = newLimiter(cfg.Limits, cfg.Admit) // limits.go
-	s.handler = countCalls(s.handler, s.limits)  // gate.go
-	srv.OnCancel(s.checked(s.onCancel))          // gate.go: 481
+	s.limits = newLimiter(cfg.Limits, s.admitSource) // limits.go; trunks.go
+	s.handler = countCalls(s.handler, s.limits)      // gate.go
+	srv.OnCancel(s.checked(s.onCancel))              // gate.go: 481
 	srv.OnInvite(s.checked(s.onInvite))
 	srv.OnAck(s.checked(s.onAck))
 	srv.OnBye(s.checked(s.onBye))
@@ -152,16 +163,29 @@ func (s *Server) Start(ctx context.Context) error {
 	if len(s.cfg.Listen) == 0 {
 		return errors.New("sip: no listen address")
 	}
+	var specs []listenSpec
 	for _, l := range s.cfg.Listen {
 		spec, err := parseListen(l)
 		if err != nil {
 			return fmt.Errorf("sip: %w", err)
 		}
+		specs = append(specs, spec)
+		if spec.network == "tls" && !s.tls.loaded() {
+			// Before anything is bound: a bad or expired certificate is
+			// a start-up error, not a failed handshake per caller.
+			if err := s.tls.load(); err != nil {
+				return fmt.Errorf("sip: %s: %w", l, err)
+			}
+		}
+	}
+	for _, spec := range specs {
 		if err := s.bind(spec); err != nil {
 			_ = s.Close() // the listeners bound so far; the bind error is the one to report
 			return err
 		}
 	}
+	s.startDialer() // tls.go: outbound TLS connections handed to sipgo
+	s.SetTrunks(s.cfg.Trunks)
 	return nil
 }
 
@@ -173,9 +197,17 @@ func (s *Server) bind(spec listenSpec) error {
 		if err != nil {
 			return fmt.Errorf("sip: listen udp %s: %w", spec.addr, err)
 		}
-		lst.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
+		ua := pc.LocalAddr().(*net.UDPAddr)
+		lst.addr = ua.AddrPort()
+		lst.udpLocal = sip.Addr{IP: ua.IP, Port: ua.Port, Hostname: ua.IP.String()}
 		lst.closer = pc
-		go s.serve("udp", func() error { return s.srv.ServeUDP(s.guardUDP(pc)) }) // udpguard.go
+		guarded := s.guardUDP(pc) // udpguard.go
+		// In sipgo's pool now, not when its serve loop gets going: a
+		// request sent at once (a registration) leaves from this socket
+		// too. The loop files its own entry for the same socket.
+		s.ua.TransportLayer().Pool("udp").Add(lst.udpLocal.String(),
+			&sip.UDPConnection{PacketConn: guarded, PacketAddr: guarded.LocalAddr().String(), Listener: true})
+		go s.serve("udp", func() error { return s.srv.ServeUDP(guarded) })
 	case "tcp":
 		ln, err := net.Listen("tcp", spec.addr.String())
 		if err != nil {
@@ -184,6 +216,15 @@ func (s *Server) bind(spec listenSpec) error {
 		lst.addr = ln.Addr().(*net.TCPAddr).AddrPort()
 		lst.closer = ln
 		go s.serve("tcp", func() error { return s.srv.ServeTCP(s.guardTCP(ln)) }) // tcpguard.go
+	case "tls":
+		ln, err := net.Listen("tcp", spec.addr.String())
+		if err != nil {
+			return fmt.Errorf("sip: listen tls %s: %w", spec.addr, err)
+		}
+		lst.addr = ln.Addr().(*net.TCPAddr).AddrPort()
+		tl := s.listenTLS(ln) // tls.go: handshakes under the TCP guard
+		lst.closer = tl
+		go s.serve("tls", func() error { return s.srv.ServeTLS(tl) })
 	}
 	lst.addr = netip.AddrPortFrom(lst.addr.Addr().Unmap(), lst.addr.Port())
 	lst.dlgUA = &sipgo.DialogUA{Client: s.client, ContactHDR: s.contactFor(lst, lst.addr.Addr()), RewriteContact: true}
@@ -240,6 +281,11 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.mu.Unlock()
+	// Registrations end first (REGISTER with Expires: 0), while the
+	// listeners can still carry the requests and their answers.
+	s.stopRegistrations(unregisterWait)
+	s.mu.Lock()
 	var calls []*Call
 	for _, d := range s.dialogs {
 		if c, ok := d.(*Call); ok {
@@ -260,6 +306,7 @@ func (s *Server) Close() error {
 		_ = l.closer.Close() // stops its serve loop; the process is shutting the listener down
 	}
 	s.mu.Unlock()
+	s.tls.closeDialer()
 	return s.ua.Close()
 }
 
@@ -309,9 +356,9 @@ func (s *Server) contactFor(lst *listener, ip netip.Addr) sip.ContactHeader {
 		host = s.cfg.ExternalAddr
 	}
 	c := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ivrd", Host: host, Port: int(lst.addr.Port())}}
-	if lst.network == "tcp" {
+	if lst.network != "udp" {
 		c.Address.UriParams = sip.NewParams()
-		c.Address.UriParams.Add("transport", "tcp")
+		c.Address.UriParams.Add("transport", lst.network)
 	}
 	return c
 }
@@ -380,11 +427,14 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, r
 }
 
 // Drain stops taking calls: new INVITEs and OPTIONS get 503 with
-// Retry-After (a proxy's dispatcher sends its calls elsewhere), calls in
-// progress go on. Close ends those.
+// Retry-After (a proxy's dispatcher sends its calls elsewhere), trunk
+// registrations are removed, calls in progress go on. Close ends those.
 func (s *Server) Drain() {
 	if !s.draining.Swap(true) {
 		s.log.Info("draining: no new calls", "calls", s.ActiveCalls())
+		// The providers stop sending calls here too (Expires: 0); Close
+		// waits for it.
+		go s.stopRegistrations(unregisterWait)
 	}
 }
 

@@ -90,8 +90,10 @@ func newRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) *rig {
 // call to rig.nextCall), set before the server starts.
 func newRigWith(t *testing.T, mutate func(*Config, *media.EngineConfig), handler Handler) *rig {
 	t.Helper()
-	ecfg := media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 30000 + (os.Getpid()%500)*40, Pacers: 1}
-	ecfg.PortMax = ecfg.PortMin + 39
+	// 100 pairs: rigs of tests running in parallel share the range (a
+	// pair one holds fails to bind for the others, which draw another).
+	ecfg := media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 30000 + (os.Getpid()%100)*200, Pacers: 1}
+	ecfg.PortMax = ecfg.PortMin + 199
 	cfg := Config{Listen: []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}}
 	if mutate != nil {
 		mutate(&cfg, &ecfg)
@@ -147,16 +149,11 @@ func statusOf(err error) int {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	require.Eventually(t, cond, 5*time.Second, 10*time.Millisecond, "timed out waiting for %s", what)
 }
 
 func TestCallAnsweredMediaFlowsAndCallerBye(t *testing.T) {
+	t.Parallel()
 	for _, network := range []string{"udp", "tcp"} {
 		t.Run(network, func(t *testing.T) {
 			r := newRig(t, nil)
@@ -186,14 +183,14 @@ func TestCallAnsweredMediaFlowsAndCallerBye(t *testing.T) {
 			require.NoError(t, d.Bye(ctx5(t)))
 			waitFor(t, "call end", func() bool { return r.srv.ActiveCalls() == 0 })
 			assert.Equal(t, EndCallerBye, call.EndCause())
-			n := len(c.Packets())
-			time.Sleep(100 * time.Millisecond)
-			assert.LessOrEqual(t, len(c.Packets())-n, 1, "media stopped after BYE")
+			// Media stops with the call: its RTP port is closed and freed.
+			waitFor(t, "the call's RTP port freed", func() bool { n, _ := r.engine.Ports(); return n == 0 })
 		})
 	}
 }
 
 func TestInviteRejections(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	cases := []struct {
@@ -229,24 +226,24 @@ func TestInviteRejections(t *testing.T) {
 }
 
 func TestCancelBeforeAnswerGets487(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.RingTime = 3 * time.Second })
 	c := r.caller("udp")
 	ctx, cancel := context.WithCancel(context.Background())
-	var ringing bool
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		cancel()
-	}()
-	uri := sip.Uri{Scheme: "sip", User: "100", Host: "127.0.0.1", Port: int(r.srv.Addr("udp").Port())}
-	_ = ringing
-	d, err := c.Invite(ctx, netip.AddrPortFrom(netip.MustParseAddr(uri.Host), uint16(uri.Port)), "100", c.Offer("", 0))
+	defer cancel()
+	// Cancelled once it rings (our 180), before the answer.
+	_, err := c.InviteWith(ctx, r.srv.Addr("udp"), "100", c.Offer("", 0), func(res *sip.Response) {
+		if res.StatusCode == 180 {
+			cancel()
+		}
+	})
 	require.Error(t, err)
-	_ = d
 	waitFor(t, "cancelled call cleaned up", func() bool { return r.srv.ActiveCalls() == 0 })
 	r.noCall(t, "a cancelled call reached the handler")
 }
 
 func TestLateOfferAnswerInAck(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", nil)
@@ -278,6 +275,7 @@ func reinvite(t *testing.T, d *sipgo.DialogClientSession, sdp []byte) *sip.Respo
 }
 
 func TestRequestsOutsideDialogGet481AndOptions200(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	ua, _ := sipgo.NewUA()
 	defer ua.Close()
@@ -378,6 +376,8 @@ func rawInvite(t *testing.T, conn net.Conn, callID string, sdp []byte, repeat in
 	for i := 0; i < repeat; i++ {
 		_, err := conn.Write([]byte(msg))
 		require.NoError(t, err)
+		// The scenario, not a wait: copies spaced as retransmissions
+		// are, so the later ones find the call being set up.
 		time.Sleep(20 * time.Millisecond)
 	}
 	buf := make([]byte, 4096)
@@ -408,6 +408,7 @@ func rawInvite(t *testing.T, conn net.Conn, callID string, sdp []byte, repeat in
 }
 
 func TestRetransmittedInviteMakesOneCall(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	conn, err := net.Dial("udp", r.srv.Addr("udp").String())
@@ -415,12 +416,30 @@ func TestRetransmittedInviteMakesOneCall(t *testing.T) {
 	defer conn.Close()
 	rawInvite(t, conn, "retrans1", c.Offer("", 0), 3)
 	r.nextCall()
-	time.Sleep(200 * time.Millisecond)
+	// An OPTIONS after the copies, on the same socket, is answered only
+	// once the server has read them all.
+	local := conn.LocalAddr().String()
+	_, err = conn.Write([]byte(strings.Join([]string{
+		"OPTIONS sip:ivrd@127.0.0.1 SIP/2.0",
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bKoptsretrans1",
+		"From: <sip:alice@127.0.0.1>;tag=o1", "To: <sip:ivrd@127.0.0.1>",
+		"Call-ID: opts-retrans1", "CSeq: 1 OPTIONS", "Max-Forwards: 70", "Content-Length: 0", "", ""}, "\r\n")))
+	require.NoError(t, err)
+	buf := make([]byte, 4096)
+	for {
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(3*time.Second)))
+		n, err := conn.Read(buf)
+		require.NoError(t, err, "no answer to the OPTIONS sent after the retransmissions")
+		if strings.Contains(string(buf[:n]), "CSeq: 1 OPTIONS") {
+			break
+		}
+	}
 	assert.Equal(t, 1, r.srv.ActiveCalls(), "retransmissions make no second call")
 	r.noCall(t, "second call from a retransmission")
 }
 
 func TestServerHangupSendsBye(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	c := r.caller("udp")
 	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0))
@@ -438,6 +457,7 @@ func TestServerHangupSendsBye(t *testing.T) {
 // together, so callers that have vanished (never answering) cost one
 // short wait in all, not one each.
 func TestShutdownHangsUpEveryCallAtOnce(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, nil)
 	var live []*siptest.Caller
 	for i := 0; i < 6; i++ {

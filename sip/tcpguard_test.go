@@ -51,6 +51,7 @@ func tcpOptions(local string, i int) string {
 // message's first byte ends it) and a connection that sends nothing are
 // closed; a connection that completes its messages is served.
 func TestTCPHalfMessageAndIdleConnectionsClosed(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) {
 		c.Limits.TCPMessageTimeout = time.Second
 		c.Limits.TCPIdleTimeout = 2 * time.Second
@@ -93,6 +94,7 @@ func TestTCPHalfMessageAndIdleConnectionsClosed(t *testing.T) {
 // TestTCPConnectionsPerSourceCapped: a source's connections beyond the
 // limit are closed at once; another source still connects.
 func TestTCPConnectionsPerSourceCapped(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.Limits.TCPConnections = 3 })
 	dst := r.srv.Addr("tcp").String()
 	var kept []net.Conn
@@ -133,6 +135,7 @@ func TestTCPConnectionsPerSourceCapped(t *testing.T) {
 // TestTCPRequestsCountTowardTheSourceRate: requests over TCP spend the
 // same per-source budget as UDP datagrams, and are answered 503 over it.
 func TestTCPRequestsCountTowardTheSourceRate(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.Limits.PacketRate, c.Limits.PacketBurst = 0.01, 3 })
 	c := dialFrom(t, "127.0.0.6", r.srv.Addr("tcp").String())
 	var codes []int
@@ -152,6 +155,7 @@ func TestTCPRequestsCountTowardTheSourceRate(t *testing.T) {
 // is not closed for idleness while its call goes on (our BYE may need it
 // to cross the caller's NAT); once the call is over, it is.
 func TestTCPConnectionOfACallOutlivesTheIdleTimeout(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, func(c *Config, _ *media.EngineConfig) { c.Limits.TCPIdleTimeout = time.Second })
 	conn := dialFrom(t, "127.0.0.1", r.srv.Addr("tcp").String())
 	local := conn.LocalAddr().String()

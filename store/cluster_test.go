@@ -16,67 +16,84 @@ import (
 // change made through node A is delivered to node B's subscription by
 // LISTEN/NOTIFY well within a second, without B polling anything.
 func TestNotifyReachesOtherNode(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
 	changes, unsubscribe := b.Subscribe()
 	defer unsubscribe()
-	// The listener passes the current version on when it connects: let
-	// that go by.
-	drainUntilQuiet(changes, 300*time.Millisecond)
+	waitListeners(t, a, nil)
 
 	res, err := a.Put(context.Background(), "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
 	require.NoError(t, err)
 	committed := time.Now()
-	select {
-	case v := <-changes:
-		require.Equal(t, res.Version, v, "node B hears the version node A wrote")
-		t.Logf("node B heard the change %s after node A's commit", time.Since(committed))
-	case <-time.After(time.Second):
-		t.Fatal("node B heard nothing of node A's change within 1 s")
-	}
+	waitVersion(t, changes, res.Version, "node B hears the version node A wrote")
+	t.Logf("node B heard the change %s after node A's commit", time.Since(committed))
 }
 
 // TestListenerReconnects: the listening connection killed by the server
 // (a PostgreSQL restart, a proxy's idle timeout) is opened again, and the
 // next change is heard through it.
 func TestListenerReconnects(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
 	changes, unsubscribe := b.Subscribe()
 	defer unsubscribe()
-	drainUntilQuiet(changes, 300*time.Millisecond)
 
 	ctx := context.Background()
+	before := waitListeners(t, a, nil)
 	res, err := a.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`)
 	require.NoError(t, err)
 	n, _ := res.RowsAffected()
 	require.EqualValues(t, 2, n, "both stores' listening connections found and ended")
-	// The reconnect announces the version it finds: wait for it, so that
-	// the change below is not made before the new LISTEN.
-	select {
-	case <-changes:
-	case <-time.After(listenRetry + 5*time.Second):
-		t.Fatal("node B's listener did not come back")
-	}
+	// Both listen again, on new connections, before the change is made.
+	waitListeners(t, a, before)
 	put, err := a.Put(ctx, "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
 	require.NoError(t, err)
-	select {
-	case v := <-changes:
-		require.Equal(t, put.Version, v)
-	case <-time.After(time.Second):
-		t.Fatal("no notification through the new connection within 1 s")
-	}
+	waitVersion(t, changes, put.Version, "the change heard through the new connection")
 }
 
-func drainUntilQuiet(ch <-chan int64, quiet time.Duration) {
+// waitListeners waits until both stores of the test's database listen for
+// changes on connections other than those in old, and returns their
+// backends' pids.
+func waitListeners(t *testing.T, s *Store, old map[int]bool) map[int]bool {
+	t.Helper()
+	var pids map[int]bool
+	require.Eventually(t, func() bool {
+		rows, err := s.db.QueryContext(context.Background(), `SELECT pid FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN `+configChannel+`'`)
+		if err != nil {
+			return false
+		}
+		defer rows.Close()
+		pids = map[int]bool{}
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil && !old[pid] {
+				pids[pid] = true
+			}
+		}
+		return rows.Err() == nil && len(pids) == 2
+	}, listenRetry+10*time.Second, 10*time.Millisecond, "both stores listening")
+	return pids
+}
+
+// waitVersion reads announcements until want comes: a listener announces
+// the version it finds when it connects, so an older one may come first.
+func waitVersion(t *testing.T, changes <-chan int64, want int64, what string) {
+	t.Helper()
+	timeout := time.After(time.Second)
 	for {
 		select {
-		case <-ch:
-		case <-time.After(quiet):
-			return
+		case v := <-changes:
+			if v == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("%s: version %d not announced within 1 s", what, want)
 		}
 	}
 }
@@ -85,6 +102,7 @@ func drainUntilQuiet(ch <-chan int64, quiet time.Duration) {
 // database, so a prompt uploaded through node A is in node B's library,
 // sample for sample.
 func TestPromptUploadedOnOneNodePlaysOnAnother(t *testing.T) {
+	t.Parallel()
 	url := storetest.Postgres(t)
 	a, b := openTest(t, url), openTest(t, url)
 	importExample(t, a)
@@ -105,6 +123,7 @@ func TestPromptUploadedOnOneNodePlaysOnAnother(t *testing.T) {
 // the limit has its 'started' calls marked interrupted; a live node's
 // calls, the sweeper's own and calls already ended are left alone.
 func TestSweepSettlesOnlyLostNodes(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)

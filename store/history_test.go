@@ -12,6 +12,7 @@ import (
 )
 
 func TestCallHistoryRetentionAndOutbox(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s, err := Open(ctx, url, Options{})

@@ -184,6 +184,27 @@ CREATE TABLE group_rotation (
 	group_id TEXT PRIMARY KEY,
 	taken BIGINT NOT NULL DEFAULT 0
 )`, ""},
+	// 6: voicemail in the store (voicemail_db.go): every node plays every
+	// message and greeting; 8 kHz mono 16-bit little-endian audio.
+	{6, `
+CREATE TABLE voicemail_messages (
+	box TEXT NOT NULL,
+	id TEXT NOT NULL,
+	caller TEXT NOT NULL DEFAULT '',
+	call_id TEXT NOT NULL DEFAULT '',
+	at BIGINT NOT NULL,
+	duration_ms BIGINT NOT NULL,
+	reason TEXT NOT NULL DEFAULT '',
+	old INTEGER NOT NULL DEFAULT 0,
+	pcm {{BLOB}} NOT NULL,
+	PRIMARY KEY (box, id)
+);
+CREATE INDEX voicemail_messages_at ON voicemail_messages (box, at);
+CREATE TABLE voicemail_greetings (
+	box TEXT PRIMARY KEY,
+	pcm {{BLOB}} NOT NULL,
+	updated_at BIGINT NOT NULL
+)`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On

@@ -55,6 +55,7 @@ func body(t *testing.T, js string) map[string]any {
 }
 
 func TestMigrationsAndReopen(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -79,6 +80,7 @@ func TestMigrationsAndReopen(t *testing.T) {
 }
 
 func TestCRUDVersionsAndConflicts(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -115,6 +117,7 @@ func TestCRUDVersionsAndConflicts(t *testing.T) {
 }
 
 func TestInvalidChangeIsRefusedWhole(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -146,6 +149,7 @@ func TestInvalidChangeIsRefusedWhole(t *testing.T) {
 }
 
 func TestSecretsKeptWhenOmitted(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -164,6 +168,7 @@ func TestSecretsKeptWhenOmitted(t *testing.T) {
 // Writers racing on one resource with If-Match: each update either lands
 // or reports a conflict; none is lost silently.
 func TestConcurrentWritersNoLostUpdate(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -206,6 +211,7 @@ func TestConcurrentWritersNoLostUpdate(t *testing.T) {
 }
 
 func TestSubscribeHearsChanges(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -224,6 +230,7 @@ func TestSubscribeHearsChanges(t *testing.T) {
 }
 
 func TestImportFileEditWinsUnchangedFileKeepsAPIEdit(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -247,6 +254,7 @@ func TestImportFileEditWinsUnchangedFileKeepsAPIEdit(t *testing.T) {
 }
 
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -266,6 +274,7 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -285,6 +294,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestPrompts(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)
@@ -311,6 +321,7 @@ func TestPrompts(t *testing.T) {
 }
 
 func TestCallRecordsCrashSafe(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)

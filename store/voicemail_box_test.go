@@ -15,6 +15,7 @@ import (
 )
 
 func TestVoicemailNewOldDeleteGreeting(t *testing.T) {
+	t.Parallel()
 	v := Voicemail{Dir: t.TempDir()}
 	pcm := make([]int16, 1600)
 	for i := range pcm {
@@ -50,6 +51,7 @@ func TestVoicemailNewOldDeleteGreeting(t *testing.T) {
 // A file's PIN is stored hashed; importing the same file again changes
 // nothing; the export validates and keeps the hash.
 func TestImportHashesPINs(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		s := openTest(t, url)

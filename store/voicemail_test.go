@@ -12,6 +12,7 @@ import (
 )
 
 func TestSaveAndList(t *testing.T) {
+	t.Parallel()
 	v := Voicemail{Dir: t.TempDir()}
 	pcm := make([]int16, 8000)
 	for i := range pcm {

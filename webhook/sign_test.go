@@ -9,6 +9,7 @@ import (
 )
 
 func TestSignVerify(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
 	body := []byte(`{"id":"e1"}`)
 	h := Sign("secret-0123456789", now, body)
@@ -22,6 +23,7 @@ func TestSignVerify(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, time.Second, backoff(time.Second, time.Minute, 1))
 	assert.Equal(t, 8*time.Second, backoff(time.Second, time.Minute, 4))
 	assert.Equal(t, time.Minute, backoff(time.Second, time.Minute, 40))

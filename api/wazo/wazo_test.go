@@ -70,6 +70,7 @@ func (e env) simulatePrompts(number, at string) []string {
 }
 
 func TestWazoScheduleOnIncall(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e env) {
 		year := time.Now().Year()
 		// Before: main (number 100) answers on a Saturday.
@@ -148,6 +149,7 @@ func firstWeekday(year int, wd time.Weekday) int {
 }
 
 func TestWazoBadInput(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, e env) {
 		for _, c := range []struct{ body, want string }{
 			{`{"name": 5}`, "field 'name': Not a valid string"},
@@ -237,6 +239,7 @@ func toStrings(l []any) []string {
 // A native holiday across a month's end is shown as the days it closes,
 // not as months × days.
 func TestWazoViewHolidayAcrossMonths(t *testing.T) {
+	t.Parallel()
 	e := env{apitest.New(t, "sqlite://"+t.TempDir()+"/x.db")}
 	r := e.send("POST", "/api/v1/schedules", `{"id":"ny","timezone":"UTC","holidays":[{"date":"2026-12-30..2027-01-02","name":"New Year"}]}`)
 	require.Equal(t, 201, r.Status, string(r.Body))

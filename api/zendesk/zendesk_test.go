@@ -52,6 +52,7 @@ func keysOf(e *apitest.Env, ivr string) map[string]any {
 }
 
 func TestZendeskRoutes(t *testing.T) {
+	t.Parallel()
 	apitest.Backends(t, func(t *testing.T, e *apitest.Env) {
 		code, m := e.Native("PUT", "/api/v1/trunks/pstn", `{"uri":"sip:gw.example.net"}`)
 		require.Equal(t, 201, code, m)

@@ -79,7 +79,14 @@ func (c *sipCall) run(ctx context.Context) {
 			sock.close()
 		}
 	}()
-	c.sdp = offer(cfg.LocalIP, sock.port, cfg.eventPT(), uint64(c.idx)+1)
+	var keys *callKeys
+	if cfg.SRTP != "" {
+		if keys, err = newCallKeys(cfg.SRTP); err != nil {
+			c.failf("SRTP key")
+			return
+		}
+	}
+	c.sdp = offer(cfg.LocalIP, sock.port, cfg.eventPT(), uint64(c.idx)+1, cfg.Codec, keys)
 	setupCtx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
 	defer cancel()
 	start := time.Now()
@@ -115,8 +122,24 @@ func (c *sipCall) run(ctx context.Context) {
 		c.hangUp(ctx)
 		return
 	}
+	if keys != nil {
+		if err := keys.accept(ans.crypto); err != nil {
+			c.failf("no SRTP in answer")
+			r.logf("call %d: %v", c.idx, err)
+			c.hangUp(ctx)
+			return
+		}
+	}
 
-	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, removed: make(chan struct{})}
+	// A G.722 load must be a G.722 load; a PCMU call goes on whatever the
+	// answer says, as it always has (a lenient far end may answer PCMA).
+	if cfg.Codec == CodecG722 && !ans.g722 {
+		c.failf("codec not accepted")
+		r.logf("call %d: the answer does not take %s", c.idx, cfg.Codec)
+		c.hangUp(ctx)
+		return
+	}
+	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, audioPT: payloadType(cfg.Codec), removed: make(chan struct{}), keys: keys}
 	var digitAt time.Time
 	if cfg.Digit != 0 {
 		digitAt = c.out.answeredAt.Add(cfg.DigitAfter)
@@ -142,6 +165,10 @@ func (c *sipCall) run(ctx context.Context) {
 	}
 	if cfg.Expect == ExpectBridge && c.out.actionAt == 0 && m.rx.newSSRCAt != 0 && c.out.digitSent != 0 && m.rx.newSSRCAt > c.out.digitSent {
 		c.out.actionAt = m.rx.newSSRCAt
+	}
+	if m.srtpFailed > 0 {
+		c.failf("SRTP packets not authentic")
+		r.logf("call %d: %d SRTP packets failed authentication or were replayed", c.idx, m.srtpFailed)
 	}
 	if cfg.Digit != 0 && cfg.Expect != ExpectNone && c.out.actionAt == 0 {
 		c.failf("no %s", strings.ToUpper(cfg.Expect))

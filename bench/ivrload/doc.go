@@ -13,8 +13,11 @@
 //
 // It must not import ivrd's sip, media, call or ivr packages: it is a
 // client that has to work against any SIP server, and sharing code with
-// the server under test would hide interoperability bugs. It imports no
-// ivrd package at all, directly or through a dependency (its in-band key
-// tones are its own), which the module's layering test checks.
+// the server under test would hide interoperability bugs. Of ivrd it
+// imports package audio alone, for the G.722 encoder of --codec g722 (a
+// codec checked bit for bit against ITU-T's test sequences and heard by
+// baresip in e2e/wideband, so the load does not merely agree with
+// itself); its in-band key tones are its own. The module's layering test
+// checks this.
 // Linux only (epoll, recvmmsg, SO_TIMESTAMPNS), IPv4 media.
 package ivrload

@@ -26,7 +26,7 @@ func pair(t testing.TB) (*worker, *mediaCall, *rtpSocket) {
 	if err := a.setRemote(netip.AddrPortFrom(loopback, b.port)); err != nil {
 		t.Fatal(err)
 	}
-	c := &mediaCall{sock: a, ssrc: 1, audio: callerAudio("noise"), removed: make(chan struct{})}
+	c := &mediaCall{sock: a, ssrc: 1, audio: callerAudio("noise", CodecPCMU), removed: make(chan struct{})}
 	t.Cleanup(func() { a.close(); b.close() })
 	return w, c, b
 }

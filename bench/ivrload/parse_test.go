@@ -86,14 +86,14 @@ func TestParseAnswer(t *testing.T) {
 		}
 	}
 	// Our own offer parses as an answer would.
-	o := offer(netip.MustParseAddr("127.0.0.1"), 40002, 101, 1)
+	o := offer(netip.MustParseAddr("127.0.0.1"), 40002, 101, 1, CodecPCMU, nil)
 	if a, err := parseAnswer(o); err != nil || a.media.Port() != 40002 || a.eventPT != 101 || !a.pcmu {
 		t.Fatalf("own offer: %+v %v", a, err)
 	}
 }
 
 func FuzzParseAnswer(f *testing.F) {
-	f.Add(offer(netip.MustParseAddr("127.0.0.1"), 40000, 101, 1))
+	f.Add(offer(netip.MustParseAddr("127.0.0.1"), 40000, 101, 1, CodecPCMU, nil))
 	f.Add([]byte("v=0\nc=IN IP4 1.2.3.4/127\nm=audio 5/2 RTP/AVP 0\na=rtpmap:127 telephone-event/48000\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := parseAnswer(b)

@@ -81,3 +81,10 @@ func putEvent(b []byte, code byte, end bool, duration uint16) {
 	}
 	binary.BigEndian.PutUint16(b[2:], duration)
 }
+
+// isRTCP reports whether b reads as RTCP (RFC 5761 4: payload types
+// 64-95): a target's reports to our RTP port + 1 may land on another
+// call's RTP socket. SRTP leaves them alone; stream counts them.
+func isRTCP(b []byte) bool {
+	return len(b) >= 2 && b[1]&0x7f >= 64 && b[1]&0x7f <= 95
+}

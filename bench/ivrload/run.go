@@ -20,6 +20,8 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/zaf/g711"
+
+	"github.com/ivrd/ivrd/audio"
 )
 
 // Config is one load run.
@@ -46,7 +48,9 @@ type Config struct {
 	RTPPortMin     int           // RTP ports to use (0: any the kernel gives)
 	RTPPortMax     int           //
 	TelephoneEvent uint8         // payload type offered for RFC 4733 (0: not offered)
+	SRTP           string        // SRTP suite offered: aes_cm_80, aes_cm_32, gcm ("": plain RTP)
 	Audio          string        // caller audio: noise (default) or silence
+	Codec          string        // the one codec offered: pcmu (default) or g722
 	Workers        int           // media workers (default: GOMAXPROCS)
 	Settle         time.Duration // after the ramp, before measuring (default 1 s)
 	SetupTimeout   time.Duration // for each SIP transaction (default 10 s)
@@ -100,12 +104,24 @@ func (c *Config) fill() error {
 			return fmt.Errorf("ivrload: the key (after %v) must come before the hold (%v) ends", c.DigitAfter, c.Hold)
 		}
 	}
+	switch c.Codec = strings.ToLower(c.Codec); c.Codec {
+	case "":
+		c.Codec = CodecPCMU
+	case CodecPCMU, CodecG722:
+	default:
+		return fmt.Errorf("ivrload: codec %q: want pcmu or g722", c.Codec)
+	}
 	switch c.Audio {
 	case "":
 		c.Audio = "noise"
 	case "noise", "silence":
 	default:
 		return fmt.Errorf("ivrload: audio %q: want noise or silence", c.Audio)
+	}
+	if c.SRTP != "" {
+		if _, ok := srtpSuites[c.SRTP]; !ok {
+			return fmt.Errorf("ivrload: srtp %q: want aes_cm_80, aes_cm_32 or gcm", c.SRTP)
+		}
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
@@ -171,9 +187,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r := &runner{cfg: cfg, ports: &portPool{min: cfg.RTPPortMin, max: cfg.RTPPortMax}}
 	r.targetURI = sip.Uri{Scheme: "sip", User: cfg.To, Host: host, Port: port}
-	r.audio = callerAudio(cfg.Audio)
+	r.audio = callerAudio(cfg.Audio, cfg.Codec)
 	if cfg.Digit != 0 && cfg.DigitMethod == methodInband {
-		r.tone = keyTone(cfg.Digit)
+		r.tone = keyTone(cfg.Digit, cfg.Codec)
 	}
 
 	// SIP: one user agent and one UDP socket for every call.
@@ -362,10 +378,25 @@ func (p *portPool) open(ip netip.Addr) (*rtpSocket, error) {
 	return nil, fmt.Errorf("ivrload: no free RTP port in %d-%d: %w", p.min, p.max, last)
 }
 
-// callerAudio is a one-second loop of PCMU frames that every call sends.
-// Noise (white, -45 dBm0) keeps a listening detector busy as a live line
-// does without ever looking like a key.
-func callerAudio(kind string) []byte {
+// The codecs a load can use: one is offered, and every call sends it.
+const (
+	CodecPCMU = "pcmu"
+	CodecG722 = "g722" // 16 kHz audio, 8 kHz RTP clock: 160 bytes and 160 timestamp units a frame, as PCMU
+)
+
+// payloadType is the codec's static RTP payload type.
+func payloadType(codec string) uint8 {
+	if codec == CodecG722 {
+		return 9
+	}
+	return 0
+}
+
+// callerAudio is a one-second loop of frames in the codec that every call
+// sends. Noise (white, -45 dBm0) keeps a listening detector busy as a
+// live line does without ever looking like a key. Silence is 0xFF in
+// both codecs.
+func callerAudio(kind, codec string) []byte {
 	const n = 8000
 	out := make([]byte, n)
 	if kind == "silence" {
@@ -376,10 +407,32 @@ func callerAudio(kind string) []byte {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	rms := amplitude(-45) / math.Sqrt2
-	for i := range out {
-		out[i] = g711.EncodeUlawFrame(int16(rng.NormFloat64() * rms))
+	pcm := make([]int16, n*rateFactor(codec))
+	for i := range pcm {
+		pcm[i] = int16(rng.NormFloat64() * rms)
 	}
+	encode(out, pcm, codec)
 	return out
+}
+
+// rateFactor is the codec's audio rate over 8 kHz.
+func rateFactor(codec string) int {
+	if codec == CodecG722 {
+		return 2
+	}
+	return 1
+}
+
+// encode encodes pcm (at the codec's audio rate) into out, as one stream.
+func encode(out []byte, pcm []int16, codec string) {
+	if codec == CodecG722 {
+		var e audio.G722Encoder
+		e.Encode(out, pcm)
+		return
+	}
+	for i, s := range pcm {
+		out[i] = g711.EncodeUlawFrame(s)
+	}
 }
 
 // The keypad's row and column frequencies (ITU-T Q.23).
@@ -393,9 +446,9 @@ var (
 // (ITU-T G.711: a full-scale sine is +3.14 dBm0).
 func amplitude(dBm0 float64) float64 { return 32767 * math.Pow(10, (dBm0-3.14)/20) }
 
-// keyTone is the key as keyFrames PCMU frames: its two tones at -10 dBm0
-// each, a clean press any Q.24 receiver takes.
-func keyTone(key byte) []byte {
+// keyTone is the key as keyFrames frames in the codec: its two tones at
+// -10 dBm0 each, a clean press any Q.24 receiver takes.
+func keyTone(key byte, codec string) []byte {
 	key = byte(unicode.ToUpper(rune(key)))
 	var lo, hi float64
 	for r, row := range keypad {
@@ -404,10 +457,13 @@ func keyTone(key byte) []byte {
 		}
 	}
 	a := amplitude(-10)
-	out := make([]byte, keyFrames*frameBytes)
-	for i := range out {
-		t := float64(i) / 8000
-		out[i] = g711.EncodeUlawFrame(int16(a*math.Sin(2*math.Pi*lo*t) + a*math.Sin(2*math.Pi*hi*t)))
+	rate := 8000 * rateFactor(codec)
+	pcm := make([]int16, keyFrames*frameBytes*rateFactor(codec))
+	for i := range pcm {
+		t := float64(i) / float64(rate)
+		pcm[i] = int16(a*math.Sin(2*math.Pi*lo*t) + a*math.Sin(2*math.Pi*hi*t))
 	}
+	out := make([]byte, keyFrames*frameBytes)
+	encode(out, pcm, codec)
 	return out
 }

@@ -7,24 +7,37 @@ import (
 	"strings"
 )
 
-// offer is our SDP offer: PCMU, and telephone-event at pt (0: none).
-func offer(ip netip.Addr, port uint16, pt uint8, sessID uint64) []byte {
-	fmts := "0"
+// offer is our SDP offer: the codec (PCMU or G722, RTP clock 8000 for
+// both), and telephone-event at pt (0: none); RTP/SAVP with keys'
+// a=crypto line when keys are given.
+func offer(ip netip.Addr, port uint16, pt uint8, sessID uint64, codec string, keys *callKeys) []byte {
+	proto := "RTP/AVP"
+	if keys != nil {
+		proto = "RTP/SAVP"
+	}
+	cpt := payloadType(codec)
+	name := "PCMU"
+	if codec == CodecG722 {
+		name = "G722"
+	}
+	fmts := strconv.Itoa(int(cpt))
 	te := ""
 	if pt != 0 {
-		fmts = fmt.Sprintf("0 %d", pt)
+		fmts = fmt.Sprintf("%d %d", cpt, pt)
 		te = fmt.Sprintf("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", pt, pt)
 	}
 	return fmt.Appendf(nil, "v=0\r\no=ivrload %d %d IN IP4 %s\r\ns=ivrload\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP %s\r\na=rtpmap:0 PCMU/8000\r\n%sa=ptime:20\r\na=sendrecv\r\n",
-		sessID, sessID, ip, ip, port, fmts, te)
+		"m=audio %d %s %s\r\na=rtpmap:%d %s/8000\r\n%s%sa=ptime:20\r\na=sendrecv\r\n",
+		sessID, sessID, ip, ip, port, proto, fmts, cpt, name, te, keys.cryptoAttr())
 }
 
 // answer is what we need of the target's SDP answer.
 type answer struct {
 	media   netip.AddrPort // where to send RTP (session or media c= line)
 	pcmu    bool           // PCMU accepted
+	g722    bool           // G722 accepted
 	eventPT uint8          // telephone-event payload type, 0 if none
+	crypto  string         // the first a=crypto value ("": none)
 }
 
 // parseAnswer reads the first audio stream of an SDP answer. It is
@@ -58,8 +71,11 @@ func parseAnswer(sdp []byte) (answer, error) {
 			}
 			port, inAudio, seenAudio = p, true, true
 			for _, pt := range f[3:] {
-				if pt == "0" {
+				switch pt {
+				case "0":
 					a.pcmu = true
+				case "9":
+					a.g722 = true
 				}
 			}
 		case 'c':
@@ -77,6 +93,10 @@ func parseAnswer(sdp []byte) (answer, error) {
 				sessIP = ip
 			}
 		case 'a':
+			if c, ok := strings.CutPrefix(val, "crypto:"); ok && inAudio && a.crypto == "" {
+				a.crypto = c
+				continue
+			}
 			if !inAudio || !strings.HasPrefix(val, "rtpmap:") {
 				continue
 			}

@@ -3,11 +3,16 @@ package ivrload
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // freeUDPPort finds a loopback UDP port nobody holds right now.
@@ -21,11 +26,43 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
+// waitUDPBound waits until a socket holds the loopback UDP port, as the
+// kernel lists it in /proc/net/udp (reading, not binding, so the probe
+// never takes the port from sipp), and fails the test when sipp ends
+// first or nothing binds within 10 s.
+func waitUDPBound(t *testing.T, port int, done chan error) {
+	t.Helper()
+	want := fmt.Sprintf(":%04X ", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		table, err := os.ReadFile("/proc/net/udp")
+		if err != nil {
+			t.Skipf("cannot see when sipp has bound its port: %v", err)
+		}
+		for _, line := range strings.Split(string(table), "\n")[1:] {
+			if f := strings.Fields(line); len(f) > 1 && strings.HasSuffix(f[1]+" ", want) {
+				return
+			}
+		}
+		select {
+		case err := <-done:
+			done <- err // for the caller's clean-up
+			t.Fatalf("sipp ended before it bound UDP port %d: %v", port, err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing bound UDP port %d within 10 s", port)
+		}
+	}
+}
+
 // TestAgainstSippUAS: ivrload is a plain SIP caller, so another server's
 // stock UAS (sipp -sn uas: 180, 200 with SDP, waits for our BYE) takes its
 // calls without a failure. sipp's UAS sends no audio, so only our side of
 // the media is checked.
 func TestAgainstSippUAS(t *testing.T) {
+	t.Parallel()
+	testenv.SkipUnderRace(t, "five real calls through an external sipp")
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester)")
@@ -51,7 +88,7 @@ func TestAgainstSippUAS(t *testing.T) {
 			<-done
 		}
 	}()
-	time.Sleep(300 * time.Millisecond) // sipp binds its port
+	waitUDPBound(t, port, done)
 
 	res, err := Run(ctx, Config{
 		Target: "127.0.0.1:" + strconv.Itoa(port), To: "service",

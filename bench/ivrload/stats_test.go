@@ -107,7 +107,7 @@ func power(ulaw []byte, f float64) float64 {
 func TestKeyToneIsTheKeysPair(t *testing.T) {
 	for r, row := range keypad {
 		for c := range row {
-			tone := keyTone(row[c])
+			tone := keyTone(row[c], CodecPCMU)
 			want := power(tone, keyRows[r])
 			if p := power(tone, keyCols[c]); p < want/2 || p > want*2 {
 				t.Fatalf("%c: column tone %g, row tone %g", row[c], p, want)

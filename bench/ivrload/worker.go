@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtp"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,23 +34,26 @@ const (
 type mediaCall struct {
 	sock      *rtpSocket
 	ssrc      uint32
-	audio     []byte // caller audio, PCMU, a loop of whole frames (shared)
+	audio     []byte // caller audio in the codec, a loop of whole frames (shared)
+	audioPT   uint8  // the codec's payload type
 	digitAt   int64  // Unix ns when the worker presses the key (0: it does not)
 	method    string
 	eventCode byte
 	eventPT   uint8
-	tone      []byte // the key as PCMU frames, for in-band (shared)
+	tone      []byte    // the key as frames in the codec, for in-band (shared)
+	keys      *callKeys // SRTP (nil: plain RTP)
 
 	// ---- the worker's
-	seq       uint16
-	ts        uint32
-	audioPos  int
-	sentFirst bool
-	evFrame   int // frames of the key sent so far
-	evTS      uint32
-	rx        stream
-	sent      uint64
-	sendErrs  uint64
+	seq        uint16
+	ts         uint32
+	audioPos   int
+	sentFirst  bool
+	evFrame    int // frames of the key sent so far
+	evTS       uint32
+	rx         stream
+	sent       uint64
+	sendErrs   uint64
+	srtpFailed uint64 // received packets that did not authenticate, or replays
 
 	tableIdx int // index in the worker's table
 
@@ -85,7 +89,8 @@ type worker struct {
 	free   []int
 	events []unix.EpollEvent
 	rb     *recvBatch
-	pkt    [12 + frameBytes]byte
+	pkt    [12 + frameBytes + srtpOverhead]byte // SRTP's tag is added in place
+	hdr    rtp.Header                           // scratch for SRTP
 
 	mu      sync.Mutex
 	inbox   []workerOp
@@ -206,9 +211,9 @@ func (w *worker) sendSlot(s int, now int64) {
 // sendFrame sends the call's next 20 ms: caller audio, or the key when
 // it is due (an RFC 4733 event or the tone pair in the audio).
 func (w *worker) sendFrame(c *mediaCall, now int64) {
-	pkt := w.pkt[:]
+	pkt := w.pkt[:12+frameBytes]
 	marker := !c.sentFirst
-	pt := uint8(0)
+	pt := c.audioPT
 	ts := c.ts
 	c.ts += frameBytes
 	keyDue := c.digitAt != 0 && now >= c.digitAt
@@ -240,6 +245,13 @@ func (w *worker) sendFrame(c *mediaCall, now int64) {
 	c.seq++
 	putRTP(pkt, marker, pt, c.seq, ts, c.ssrc)
 	c.sentFirst = true
+	if c.keys != nil {
+		var err error
+		if pkt, err = c.keys.tx.EncryptRTP(pkt, pkt, &w.hdr); err != nil {
+			c.sendErrs++
+			return
+		}
+	}
 	if err := c.sock.send(pkt); err != nil {
 		c.sendErrs++
 		return
@@ -274,6 +286,13 @@ func (w *worker) readCall(c *mediaCall) {
 		k, err := w.rb.read(c.sock.fd)
 		for j := 0; j < k; j++ {
 			b, at := w.rb.packet(j)
+			if c.keys != nil && !isRTCP(b) {
+				var err error
+				if b, err = c.keys.rx.DecryptRTP(b, b, &w.hdr); err != nil {
+					c.srtpFailed++
+					continue
+				}
+			}
 			c.rx.packet(b, at, &w.win, &w.errHist)
 		}
 		if err != nil || k < recvVlen {

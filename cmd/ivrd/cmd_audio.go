@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/dtmf"
@@ -14,51 +16,127 @@ import (
 )
 
 // runDTMF finds key presses in recordings, with the detector calls use:
-// what ivrd would have heard from a caller's audio.
+// what ivrd would have heard from a caller's audio, each press with the
+// time its tone started and stopped.
 func runDTMF(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dtmf", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	codec := fs.String("codec", "pcmu", "line codec the audio passes through first: pcmu, pcma or none")
+	codec := fs.String("codec", "pcmu", "line codec the audio passes through first at 8 kHz: pcmu, pcma or none (16 kHz: none)")
+	rate := fs.Int("rate", 8000, "rate the detector runs at: 8000 (G.711 calls) or 16000 (G.722, Opus)")
+	asJSON := fs.Bool("json", false, "print a JSON array of {file, digit, start, end} instead of lines")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ivrd dtmf [--codec pcmu|pcma|none] FILE...\n\n"+
+		fmt.Fprint(stderr, "Usage: ivrd dtmf [--rate 8000|16000] [--codec pcmu|pcma|none] [--json] FILE...\n\n"+
 			"Lists the keys pressed in each recording (WAV at any rate, or .pcm raw\n"+
-			"16-bit 8 kHz), with the time each was heard, as the in-band detector of\n"+
-			"a call hears them after the line codec.\n\n")
+			"16-bit at --rate) as the in-band detector of a call hears them after the\n"+
+			"line codec, one line per press: FILE<TAB>digit<TAB>start<TAB>end, times in\n"+
+			"seconds from the start of the file, to the millisecond.\n\n")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	var line func([]int16) []int16
-	switch strings.ToLower(*codec) {
-	case "pcmu":
-		line = func(p []int16) []int16 { return audio.RoundTrip(p, audio.PCMU) }
-	case "pcma":
-		line = func(p []int16) []int16 { return audio.RoundTrip(p, audio.PCMA) }
-	case "none":
-		line = func(p []int16) []int16 { return p }
-	default:
-		fmt.Fprintf(stderr, "ivrd dtmf: unknown --codec %q (pcmu, pcma, none)\n", *codec)
+	codecSet := false
+	fs.Visit(func(f *flag.Flag) { codecSet = codecSet || f.Name == "codec" })
+	line, err := dtmfLine(*rate, *codec, codecSet)
+	if err != nil {
+		fmt.Fprintf(stderr, "ivrd dtmf: %v\n", err)
 		return 2
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2
 	}
-	return eachAudioFile(fs.Args(), stderr, func(name string, pcm []int16) error {
-		pcm = line(pcm)
-		d := dtmf.NewDetector()
-		var keys []byte
-		for i := 0; i < len(pcm); i += prompts.FrameSamples {
-			end := min(i+prompts.FrameSamples, len(pcm))
-			if k, ok := d.Frame(pcm[i:end]); ok {
-				keys = append(keys, k)
-				fmt.Fprintf(stdout, "%s\t%.2fs\t%c\n", name, float64(end)/audio.SampleRate, k)
+	presses := []dtmfPress{}
+	status := 0
+	for _, name := range fs.Args() {
+		pcm, err := decodeFileAt(name, *rate)
+		if err == nil {
+			var found []dtmfPress
+			found, err = findPresses(name, line(pcm), *rate)
+			presses = append(presses, found...)
+			if !*asJSON {
+				for _, p := range found {
+					fmt.Fprintf(stdout, "%s\t%s\t%.3f\t%.3f\n", p.File, p.Digit, p.Start, p.End)
+				}
 			}
 		}
-		fmt.Fprintf(stdout, "%s: %d keys %q\n", name, len(keys), keys)
-		return nil
-	})
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			status = 1
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(presses); err != nil {
+			fmt.Fprintf(stderr, "ivrd dtmf: %v\n", err)
+			return 1
+		}
+	}
+	return status
+}
+
+// dtmfPress is one key press found in a file; times in seconds from its
+// start, rounded to the millisecond.
+type dtmfPress struct {
+	File  string  `json:"file"`
+	Digit string  `json:"digit"`
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
+}
+
+// dtmfLine is what the line does to the audio before the detector hears
+// it: G.711 at 8 kHz, nothing at 16 kHz (wideband codecs are not G.711).
+func dtmfLine(rate int, codec string, codecSet bool) (func([]int16) []int16, error) {
+	none := func(p []int16) []int16 { return p }
+	switch rate {
+	case 8000:
+	case 16000:
+		if codecSet && !strings.EqualFold(codec, "none") {
+			return nil, fmt.Errorf("--codec %s is 8 kHz only; at --rate 16000 use none", codec)
+		}
+		return none, nil
+	default:
+		return nil, fmt.Errorf("unsupported --rate %d (8000 or 16000)", rate)
+	}
+	switch strings.ToLower(codec) {
+	case "pcmu":
+		return func(p []int16) []int16 { return audio.RoundTrip(p, audio.PCMU) }, nil
+	case "pcma":
+		return func(p []int16) []int16 { return audio.RoundTrip(p, audio.PCMA) }, nil
+	case "none":
+		return none, nil
+	}
+	return nil, fmt.Errorf("unknown --codec %q (pcmu, pcma, none)", codec)
+}
+
+// findPresses runs a call's detector over pcm in 20 ms frames, as the
+// media path feeds it, and returns every press with its start and end.
+func findPresses(name string, pcm []int16, rate int) ([]dtmfPress, error) {
+	d, err := dtmf.NewDetectorRate(rate)
+	if err != nil {
+		return nil, err
+	}
+	var out []dtmfPress
+	add := func(ev dtmf.Event) {
+		if ev.Kind == dtmf.KeyUp {
+			out = append(out, dtmfPress{File: name, Digit: string(ev.Key),
+				Start: ev.Start.Round(time.Millisecond).Seconds(), End: ev.End.Round(time.Millisecond).Seconds()})
+		}
+	}
+	frame := rate / 50
+	for i := 0; i < len(pcm); i += frame {
+		p := pcm[i:min(i+frame, len(pcm))]
+		for len(p) > 0 {
+			ev, n := d.Detect(p)
+			p = p[n:]
+			add(ev)
+		}
+	}
+	for ev := d.Finish(); ev.Kind != dtmf.NoEvent; ev = d.Finish() {
+		add(ev)
+	}
+	return out, nil
 }
 
 // runPrompt checks prompt files the way serve loads them and reports what
@@ -95,6 +173,13 @@ func runPrompt(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, " (warning: very loud)")
 		}
 		fmt.Fprintln(stdout)
+		// What each codec's callers get of it (G.722 from the file's own
+		// rate, G.711 from 8 kHz).
+		if p, err := prompts.LoadFile(name); err == nil {
+			for _, c := range p.Codecs() {
+				fmt.Fprintf(stdout, "  %s\n", c)
+			}
+		}
 		if *out != "" {
 			return writePrompt(*out, name, pcm)
 		}
@@ -127,6 +212,27 @@ func decodeFile(name string) ([]int16, error) {
 	}
 	defer f.Close()
 	return audio.Decode(name, f)
+}
+
+// decodeFileAt decodes a file at rate: a WAV resampled from its own
+// rate, a raw .pcm taken to be at rate already.
+func decodeFileAt(name string, rate int) ([]int16, error) {
+	if rate == audio.SampleRate {
+		return decodeFile(name)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pcm, native, err := audio.DecodeNative(name, f)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(filepath.Ext(name), ".pcm") {
+		return pcm, nil
+	}
+	return audio.Resample(pcm, native, rate), nil
 }
 
 func writePrompt(dir, name string, pcm []int16) error {

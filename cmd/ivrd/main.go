@@ -68,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCDR(args[1:], stdout, stderr)
 	case "import":
 		return runImport(args[1:], stdout, stderr)
+	case "trunks":
+		return runTrunks(args[1:], stdout, stderr) // cmd_trunks.go
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "ivrd %s\n", version)
 		return 0

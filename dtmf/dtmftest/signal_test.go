@@ -9,11 +9,13 @@ import (
 )
 
 func TestSineLevelSurvivesUlaw(t *testing.T) {
+	t.Parallel()
 	// A 0 dBm0 sine survives µ-law at its level (RMS 16,140).
 	assert.InDelta(t, 16140, audio.RMS(Ulaw(Signal{}.Sine(1004, 0, 1000).PCM())), 100)
 }
 
 func TestKeypadFrequencies(t *testing.T) {
+	t.Parallel()
 	lo, hi, ok := Frequencies('#')
 	assert.True(t, ok)
 	assert.Equal(t, [2]float64{941, 1477}, [2]float64{lo, hi})
@@ -22,6 +24,7 @@ func TestKeypadFrequencies(t *testing.T) {
 }
 
 func TestToneLevelsAndLength(t *testing.T) {
+	t.Parallel()
 	pcm := Signal{}.Tone(Nominal('5')).PCM()
 	assert.Len(t, pcm, 50*8)
 	// Two tones at -10 dBm0 each: mean square twice one tone's.
@@ -30,6 +33,7 @@ func TestToneLevelsAndLength(t *testing.T) {
 }
 
 func TestEspeakSpeaksAt8kHz(t *testing.T) {
+	t.Parallel()
 	if !EspeakAvailable() {
 		t.Skip("espeak-ng not installed")
 	}

@@ -186,6 +186,8 @@ func (c *Caller) Offer(direction string, pts ...int) []byte {
 			attrs.WriteString("a=rtpmap:0 PCMU/8000\r\n")
 		case pt == 8:
 			attrs.WriteString("a=rtpmap:8 PCMA/8000\r\n")
+		case pt == 9:
+			attrs.WriteString("a=rtpmap:9 G722/8000\r\n")
 		case pt >= 96:
 			fmt.Fprintf(&attrs, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", pt, pt)
 		}
@@ -200,6 +202,13 @@ func (c *Caller) Offer(direction string, pts ...int) []byte {
 // Invite calls user at server and waits for the final response. A non-2xx
 // final response is returned as *sipgo.ErrDialogResponse.
 func (c *Caller) Invite(ctx context.Context, server netip.AddrPort, user string, sdp []byte, hdrs ...sip.Header) (*sipgo.DialogClientSession, error) {
+	return c.InviteWith(ctx, server, user, sdp, nil, hdrs...)
+}
+
+// InviteWith is Invite that hands each response to onResponse (when not
+// nil) as it comes: a test can act on a 180 or 183, such as cancelling
+// the call once it rings.
+func (c *Caller) InviteWith(ctx context.Context, server netip.AddrPort, user string, sdp []byte, onResponse func(*sip.Response), hdrs ...sip.Header) (*sipgo.DialogClientSession, error) {
 	uri := sip.Uri{Scheme: "sip", User: user, Host: server.Addr().String(), Port: int(server.Port())}
 	if c.Network == "tcp" {
 		uri.UriParams = sip.NewParams()
@@ -212,7 +221,11 @@ func (c *Caller) Invite(ctx context.Context, server netip.AddrPort, user string,
 	if err != nil {
 		return nil, err
 	}
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+	var opts sipgo.AnswerOptions
+	if onResponse != nil {
+		opts.OnResponse = func(res *sip.Response) error { onResponse(res); return nil }
+	}
+	if err := d.WaitAnswer(ctx, opts); err != nil {
 		return d, err
 	}
 	return d, nil
@@ -298,7 +311,7 @@ func (c *Caller) SendTone(to netip.AddrPort, freq float64, frames int, seq *uint
 		if err := c.SendRTP(to, rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: *seq, Timestamp: uint32(*seq) * 160, SSRC: 0x5e4d}, payload); err != nil {
 			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // real-time pacing, as a phone sends: not a wait
 	}
 	return nil
 }

@@ -29,16 +29,17 @@ type FarEnd struct {
 	// credentials. Under mu: the handler reads them on sipgo's goroutines.
 	username, password string
 	// Invites are the INVITEs received (after authentication, if any).
-	Invites chan *sip.Request
-	mu      sync.Mutex
-	dlg     *sipgo.DialogServerSession            // the latest call's, from its INVITE on
-	dialogs map[string]*sipgo.DialogServerSession // every call's, by Call-ID: for its ACK and BYE
-	settled *sipgo.DialogServerSession            // once answered: for the test's own requests
-	peer    netip.AddrPort
-	got     []rtp.Packet
-	Bye     chan struct{} // a BYE arrived
-	Cancel  chan struct{} // a ringing INVITE was cancelled
-	stopRTP chan struct{}
+	Invites    chan *sip.Request
+	mu         sync.Mutex
+	dlg        *sipgo.DialogServerSession            // the latest call's, from its INVITE on
+	dialogs    map[string]*sipgo.DialogServerSession // every call's, by Call-ID: for its ACK and BYE
+	settled    *sipgo.DialogServerSession            // once answered: for the test's own requests
+	answeredAt time.Time                             // when the 200 went out
+	peer       netip.AddrPort
+	got        []rtp.Packet
+	Bye        chan struct{} // a BYE arrived
+	Cancel     chan struct{} // a ringing INVITE was cancelled
+	stopRTP    chan struct{}
 }
 
 // NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
@@ -105,11 +106,11 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 		case "early":
 			dlg.Respond(183, "Session Progress", answer, sip.NewHeader("Content-Type", "application/sdp"))
 			go f.speak()
-			time.Sleep(600 * time.Millisecond)
+			time.Sleep(600 * time.Millisecond) // early media for a while: the phone's behaviour
 			f.answered(dlg, answer)
 		default:
 			dlg.Respond(180, "Ringing", nil)
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond) // rings a while before answering: the phone's behaviour
 			go f.speak()
 			f.answered(dlg, answer)
 		}
@@ -209,7 +210,9 @@ func (f *FarEnd) Packets() []rtp.Packet {
 // Dialog is the phone's side of the call, once it has answered (it
 // waits up to 3 s for that).
 func (f *FarEnd) Dialog() *sipgo.DialogServerSession {
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); <-tick.C {
 		f.mu.Lock()
 		d := f.settled
 		f.mu.Unlock()
@@ -223,10 +226,21 @@ func (f *FarEnd) Dialog() *sipgo.DialogServerSession {
 
 // answered sends the 200 and then lets the test use the dialog.
 func (f *FarEnd) answered(dlg *sipgo.DialogServerSession, answer []byte) {
+	f.mu.Lock()
+	f.answeredAt = time.Now() // before the 200: nothing it causes comes earlier
+	f.mu.Unlock()
 	dlg.RespondSDP(answer)
 	f.mu.Lock()
 	f.settled = dlg
 	f.mu.Unlock()
+}
+
+// AnsweredAt is when the phone sent its 200 to the last INVITE it
+// answered (zero before): what reached the caller earlier was early media.
+func (f *FarEnd) AnsweredAt() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.answeredAt
 }
 
 // SinTable is exported for tests that send the same 1 kHz tone.

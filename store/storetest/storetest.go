@@ -2,22 +2,27 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
-var seq atomic.Int64
-
-// Postgres creates an empty database for one test and drops it at
-// the end. The server: $IVRD_TEST_POSTGRES, else the local socket as the
-// postgres role, else as the current user. Skips when none answers.
+// Postgres creates an empty database for one test and drops it at the
+// end. The server: $IVRD_TEST_POSTGRES, else the local socket as the
+// postgres role, else as the current user.
+//
+// It skips the test, saying why, whenever no server is usable: none
+// installed, one installed but not running, one running without a role
+// for this user, or a role that may not create a database. Call it with
+// the *testing.T of the test (or subtest) that uses the database: a skip
+// through a parent's t from inside a subtest is a FailNow on the parent.
 func Postgres(t testing.TB) string {
 	t.Helper()
 	candidates := []string{
@@ -45,15 +50,21 @@ func Postgres(t testing.TB) string {
 		lastErr = err
 	}
 	if admin == nil {
-		t.Skipf("no PostgreSQL server reachable (set IVRD_TEST_POSTGRES, or install postgresql and run pg_ctlcluster 15 main start): %v", lastErr)
+		t.Skipf("no usable PostgreSQL server (set IVRD_TEST_POSTGRES, or install postgresql, "+
+			"run pg_ctlcluster 15 main start and create a role for this user, as .ci/run does): %v", lastErr)
 	}
-	name := fmt.Sprintf("ivrd_test_%d_%d", os.Getpid(), seq.Add(1))
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+	name := "ivrd_test_" + uniqueSuffix(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	_, err := admin.ExecContext(ctx, "CREATE DATABASE "+name)
+	cancel()
+	if err != nil {
 		_ = admin.Close()
-		t.Skipf("PostgreSQL reachable but cannot create a database: %v", err)
+		t.Skipf("PostgreSQL reachable but this role cannot create a database: %v", err)
 	}
 	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			t.Errorf("dropping test database %s: %v", name, err)
 		}
 		_ = admin.Close()
@@ -70,6 +81,17 @@ func Postgres(t testing.TB) string {
 		}
 		return u[:i] + "/" + name + rest
 	}
-	t.Fatalf("cannot place a database name in %q", u)
+	t.Fatalf("IVRD_TEST_POSTGRES=%q: cannot place a database name in it (want postgres://user@host:port/db)", u)
 	return ""
+}
+
+// uniqueSuffix names a database no other test, in this process or in
+// another running at the same time, will pick: the process id and
+// random bytes (no counter shared by the package's callers).
+func uniqueSuffix(t testing.TB) string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatalf("random database name: %v", err)
+	}
+	return fmt.Sprintf("%d_%s", os.Getpid(), hex.EncodeToString(b[:]))
 }

@@ -1,0 +1,233 @@
+package wideband
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/audio"
+)
+
+// syncBuffer is an output written by a process's copying goroutines
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls cond until it holds or within passes.
+func waitFor(t *testing.T, what string, within time.Duration, cond func() bool, log func() string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v:\n%s", what, within, tail(log(), 3000))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// freePort is a port nothing listens on just now (UDP and TCP).
+func freePort(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		require.NoError(t, err)
+		port := u.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+		_ = u.Close()
+		if err == nil {
+			_ = l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+// buildIvrd builds the server as an operator does, into a temporary
+// folder.
+func buildIvrd(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not in PATH: cannot build ivrd")
+	}
+	bin := filepath.Join(t.TempDir(), "ivrd")
+	out, err := exec.Command(goTool, "build", "-o", bin, "../../cmd/ivrd").CombinedOutput()
+	require.NoError(t, err, "go build ./cmd/ivrd:\n%s", out)
+	return bin
+}
+
+// promptTones is the wideband test prompt's content: 1 kHz (in every
+// codec's band) and 5 kHz (in G.722's, beyond G.711's), each at this
+// amplitude.
+const (
+	lowTone, highTone = 1000.0, 5000.0
+	toneAmp           = 6000.0
+)
+
+// writeWidebandPrompt writes a 16 kHz WAV of the two tones, secs long.
+func writeWidebandPrompt(t *testing.T, path string, secs float64) {
+	t.Helper()
+	n := int(secs * audio.G722SampleRate)
+	pcm := make([]int16, n)
+	for i := range pcm {
+		ts := float64(i) / audio.G722SampleRate
+		pcm[i] = int16(toneAmp*math.Sin(2*math.Pi*lowTone*ts) + toneAmp*math.Sin(2*math.Pi*highTone*ts))
+	}
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, audio.WriteWAVAt(f, pcm, audio.G722SampleRate))
+	require.NoError(t, f.Close())
+}
+
+// server is a running ivrd.
+type server struct {
+	sipPort int
+	log     *syncBuffer
+}
+
+// startIvrd writes a configuration (a menu at 100 whose prompt is the
+// wideband test prompt, key 4 transferring by REFER to
+// sip:sales@127.0.0.1:5070, G722 preferred, in-band detection as inband
+// says) and serves it; the process is stopped when the test ends.
+func startIvrd(t *testing.T, bin, inband string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	prompts := filepath.Join(dir, "prompts")
+	require.NoError(t, os.Mkdir(prompts, 0o755))
+	writeWidebandPrompt(t, filepath.Join(prompts, "wide.wav"), 4)
+	sipPort, apiPort := freePort(t), freePort(t)
+	rtpBase := 42000 + (os.Getpid()%100)*40
+	cfg := fmt.Sprintf(`server:
+  sip: { listen: ["udp://127.0.0.1:%d"] }
+  media: { rtp_ports: "%d-%d", codecs: [G722, PCMU, PCMA], inband: %s }
+  api: { listen: "127.0.0.1:%d" }
+  store: "sqlite://%s/ivrd.db"
+prompts_dir: %q
+voicemail_dir: %q
+trunks:
+  - { name: loadgen, uri: "sip:127.0.0.1:5070", inbound_from: ["127.0.0.1"] }
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: wide
+    response_timeout: 10s
+    transfer: refer
+    keys:
+      "4": { uri: "sip:sales@127.0.0.1:5070" }
+`, sipPort, rtpBase, rtpBase+39, inband, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
+	path := filepath.Join(dir, "ivrd.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
+	log := &syncBuffer{}
+	cmd := exec.Command(bin, "serve", "--config", path)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = log, log
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	waitFor(t, "ivrd listening", 20*time.Second, func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("ivrd exited:\n%s", log.String())
+		default:
+		}
+		return strings.Contains(log.String(), "listening")
+	}, log.String)
+	return &server{sipPort: sipPort, log: log}
+}
+
+// amplitudeAt is a tone's amplitude at f in pcm (rate Hz), by projection.
+func amplitudeAt(pcm []int16, rate int, f float64) float64 {
+	var c, s float64
+	for i, v := range pcm {
+		w := 2 * math.Pi * f * float64(i) / float64(rate)
+		c += float64(v) * math.Cos(w)
+		s += float64(v) * math.Sin(w)
+	}
+	return 2 * math.Hypot(c, s) / float64(len(pcm))
+}
+
+func rms(pcm []int16) float64 {
+	var s float64
+	for _, v := range pcm {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s / float64(len(pcm)))
+}
+
+// waitAcceptingCalls waits until ivrd answers OPTIONS with 200: it
+// answers 503 while its media engine is overloaded (a busy test machine
+// makes its pacers wake late), and calls placed then would be refused.
+func (s *server) waitAcceptingCalls(t *testing.T) {
+	t.Helper()
+	conn, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", s.sipPort))
+	require.NoError(t, err)
+	defer func() { _ = conn.Close() }()
+	local := conn.LocalAddr().String()
+	last := ""
+	for i := 0; i < 60; i++ {
+		msg := fmt.Sprintf("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-wb-%d\r\n"+
+			"From: <sip:probe@%s>;tag=wb\r\nTo: <sip:127.0.0.1:%d>\r\nCall-ID: wideband-probe-%d\r\nCSeq: %d OPTIONS\r\n"+
+			"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", s.sipPort, local, i, local, s.sipPort, i, i+1)
+		_, err := conn.Write([]byte(msg))
+		require.NoError(t, err)
+		buf := make([]byte, 2048)
+		_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+		n, err := conn.Read(buf)
+		if err == nil {
+			last, _, _ = strings.Cut(string(buf[:n]), "\r\n")
+			if strings.HasPrefix(last, "SIP/2.0 200") {
+				return
+			}
+		}
+		time.Sleep(500 * time.Millisecond) // between probes of a server that said 503
+	}
+	if strings.HasPrefix(last, "SIP/2.0 503") {
+		// ivrd is right to refuse: its pacers wake late on a machine this
+		// busy. Nothing about wideband calls can be checked now.
+		load, _ := os.ReadFile("/proc/loadavg")
+		t.Skipf("ivrd refused calls as overloaded for 30 s (this machine is too busy: loadavg %s)", strings.TrimSpace(string(load)))
+	}
+	t.Fatalf("ivrd never accepted calls (last answer to OPTIONS: %q):\n%s", last, tail(s.log.String(), 2000))
+}

@@ -1,0 +1,12 @@
+// Package testenv tells tests about the run they are in, so the costly
+// ones can step aside where running them again proves nothing new.
+//
+// The race detector (make race) multiplies the cost of every call into a
+// real peer (sipp, Kamailio, a browser, hundreds of calls) by five to
+// twenty, and those system tests exercise ivrd's own code through the
+// same paths its package tests already run under the detector. So a
+// system test calls SkipUnderRace, and runs once, in make test.
+//
+// Test code only: it imports nothing of ivrd, and no production package
+// imports it.
+package testenv
