@@ -7,7 +7,6 @@ import (
 
 	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
-	"github.com/ivrd/ivrd/prompts"
 )
 
 // Keys inside a conference room:
@@ -23,12 +22,6 @@ const (
 	confPINTries   = 3   // wrong PINs before the caller is refused
 	confPINTimeout = 5 * time.Second
 	confStarWindow = 3 * time.Second // between * and 6
-)
-
-// Feedback tones for the caller's own mute key.
-var (
-	mutedTone   = prompts.Tone("conf-muted", 500, 500, -16, 150, 0)
-	unmutedTone = prompts.Tone("conf-unmuted", 1200, 1200, -16, 150, 0)
 )
 
 // conference joins the call to room id (after its PIN, if any) and stays
@@ -83,11 +76,7 @@ func (r *run) inConference(m *attendee) error {
 				star = time.Time{}
 				muted := !m.p.Muted()
 				m.p.SetMuted(muted)
-				tone := unmutedTone
-				if muted {
-					tone = mutedTone
-				}
-				r.c.Media.Play(tone, nil)
+				r.c.Media.Play(r.h.opt.Conferences.muteTone(muted), nil)
 				r.log.Info("conference mute by key", "muted", muted)
 			case k == confLeaveKey:
 				r.endBy(EndConferenceLeft, SideCaller)

@@ -8,6 +8,7 @@ import (
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/prompts"
 )
 
 // Conferences is this node's conference rooms in progress: a room exists
@@ -18,6 +19,8 @@ type Conferences struct {
 	newMixer func() *media.Mixer
 	joinTone []int16 // heard by the others when someone joins
 	exitTone []int16 // and when someone leaves
+	// What the caller hears on its own mute key (*6).
+	mutedTone, unmutedTone *prompts.Prompt
 
 	mu    sync.Mutex
 	rooms map[string]*room
@@ -26,10 +29,12 @@ type Conferences struct {
 // NewConferences makes the registry; rooms are mixed by engine's pacers.
 func NewConferences(engine *media.Engine) *Conferences {
 	return &Conferences{
-		newMixer: engine.NewMixer,
-		joinTone: audio.Tone(1400, 1400, -16, 200, 0),
-		exitTone: audio.Tone(900, 900, -16, 200, 0),
-		rooms:    map[string]*room{},
+		newMixer:    engine.NewMixer,
+		joinTone:    audio.Tone(1400, 1400, -16, 200, 0),
+		exitTone:    audio.Tone(900, 900, -16, 200, 0),
+		mutedTone:   prompts.Tone("conf-muted", 500, 500, -16, 150, 0),
+		unmutedTone: prompts.Tone("conf-unmuted", 1200, 1200, -16, 150, 0),
+		rooms:       map[string]*room{},
 	}
 }
 
@@ -171,4 +176,13 @@ func (cs *Conferences) Remove(id, callID string) error {
 	}
 	m.removeOnce.Do(func() { close(m.removed) })
 	return nil
+}
+
+// muteTone is the confirmation of the caller's own mute key: low for
+// muted, high for unmuted.
+func (cs *Conferences) muteTone(muted bool) *prompts.Prompt {
+	if muted {
+		return cs.mutedTone
+	}
+	return cs.unmutedTone
 }

@@ -407,10 +407,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if (d.Event != "" || d.Data != nil) && d.Kind != KindWebhook {
 		v.errf(path, "event and data only apply to webhook")
 	}
-	if d.Kind == KindGroup || d.Kind == KindConference {
-		if d.Kind == KindGroup {
-			v.groupDest(path, d)
-		}
+	if d.Kind == KindGroup {
+		v.groupDest(path, d)
 	} else if !d.HandsOff() || d.Kind == KindVoicemail || d.Kind == KindVoicemailCheck {
 		if d.Transfer != "" {
 			v.errf(path+".transfer", "transfer only applies to uri, external and extension")

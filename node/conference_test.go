@@ -208,6 +208,12 @@ func TestConferenceMixesTheOthers(t *testing.T) {
 	require.Contains(t, transferDests(rec), "conference room conference")
 	waitMembers(t, svc, "room", 2)
 
+	// *6 is b's own mute key: muted by the API, b unmutes itself.
+	b.key(t, '*')
+	b.key(t, '6')
+	require.Eventually(t, func() bool { m, in := roomMembers(svc, "room")[b.id]; return in && !m }, 10*time.Second, 20*time.Millisecond,
+		"*6 unmutes b")
+
 	// # leaves: ivrd hangs up and the record says so.
 	a.key(t, '#')
 	_, err = a.c.WaitRequest(sip.BYE, 10*time.Second)
