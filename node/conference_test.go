@@ -116,17 +116,53 @@ func talk(t *testing.T, ps []*confCaller, freqs []float64) [][]int16 {
 	return out
 }
 
-// toneLevel is the RMS amplitude of freq in pcm (Goertzel), so that a
-// tone at amplitude A reads about A/sqrt(2) whatever the length.
-func toneLevel(pcm []int16, freq float64) float64 {
-	k := 2 * math.Cos(2*math.Pi*freq/8000)
-	var s1, s2 float64
-	for _, x := range pcm {
-		s := float64(x) + k*s1 - s2
-		s2, s1 = s1, s
+// heardTone reports whether one of the packets is mostly freq (among the
+// room's tones and the prompts' beep).
+func heardTone(pkts []siptest.Packet, freq float64) bool {
+	for _, p := range pkts {
+		pcm := make([]int16, len(p.Payload))
+		loud := false
+		for i, b := range p.Payload {
+			pcm[i] = g711.DecodeUlawFrame(b)
+			loud = loud || pcm[i] > 1000 || pcm[i] < -1000
+		}
+		if loud && toneIn(pcm, 440, 500, 700, 900, 1000, 1400) == freq {
+			return true
+		}
 	}
-	p := s1*s1 + s2*s2 - k*s1*s2
-	return math.Sqrt(2*p) / float64(len(pcm))
+	return false
+}
+
+func waitRoomTone(t *testing.T, c *siptest.Caller, freq float64, what string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return heardTone(c.Packets(), freq) }, 10*time.Second, 20*time.Millisecond, what)
+}
+
+// toneLevel is freq's RMS level in pcm, measured frame by frame (20 ms,
+// Hann window) and averaged by power: a tone whose phase jumps between
+// frames (a frame dropped or repeated on the way, as jitter does) reads
+// the same as a continuous one, and the window keeps the other tones'
+// leakage far below the checks' margins.
+func toneLevel(pcm []int16, freq float64) float64 {
+	const n = 160
+	k := 2 * math.Cos(2*math.Pi*freq/8000)
+	var sum float64
+	frames := 0
+	for start := 0; start+n <= len(pcm); start += n {
+		var s1, s2 float64
+		for i, x := range pcm[start : start+n] {
+			w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/n)
+			s := float64(x)*w + k*s1 - s2
+			s2, s1 = s1, s
+		}
+		amp := 4 * math.Sqrt(math.Max(0, s1*s1+s2*s2-k*s1*s2)) / n
+		sum += amp * amp
+		frames++
+	}
+	if frames == 0 {
+		return 0
+	}
+	return math.Sqrt(sum/float64(frames)) / math.Sqrt2
 }
 
 // requireHears checks that pcm holds each of want clearly and none of
@@ -134,9 +170,10 @@ func toneLevel(pcm []int16, freq float64) float64 {
 func requireHears(t *testing.T, who string, pcm []int16, want, not []float64) {
 	t.Helper()
 	weakest := math.Inf(1)
+	t.Logf("%s: 440 %.0f, 700 %.0f, 1000 %.0f over %d samples", who, toneLevel(pcm, 440), toneLevel(pcm, 700), toneLevel(pcm, 1000), len(pcm))
 	for _, f := range want {
 		l := toneLevel(pcm, f)
-		require.Greater(t, l, 500.0, "%s does not hear %v Hz (level %.0f)", who, f, l)
+		require.Greater(t, l, 1500.0, "%s does not hear %v Hz (level %.0f)", who, f, l)
 		weakest = min(weakest, l)
 	}
 	for _, f := range not {
@@ -156,6 +193,8 @@ func TestConferenceMixesTheOthers(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // a caller's pause before pressing, as groupCall
 	c.key(t, '1')
 	waitMembers(t, svc, "room", 3)
+	waitRoomTone(t, a.c, 1400, "a hears the join tone when the others join")
+	require.False(t, heardTone(c.c.Packets(), 1400), "the one joining does not hear its own join tone")
 	ps := []*confCaller{a, b, c}
 	freqs := []float64{440, 700, 1000}
 
@@ -207,6 +246,7 @@ func TestConferenceMixesTheOthers(t *testing.T) {
 	require.Equal(t, cdr.EndOperatorHangup, rec.EndReason)
 	require.Contains(t, transferDests(rec), "conference room conference")
 	waitMembers(t, svc, "room", 2)
+	waitRoomTone(t, a.c, 900, "a hears the leave tone when c is removed")
 
 	// *6 is b's own mute key: muted by the API, b unmutes itself.
 	b.key(t, '*')
