@@ -121,10 +121,16 @@ func (cs *Conferences) Rooms(cfg *ivr.Config) []ConferenceRoom {
 		out = append(out, ConferenceRoom{ID: c.ID, Name: c.Name, Number: c.Number, Max: c.MaxParticipants,
 			Participants: cs.participants(cs.rooms[c.ID])})
 	}
-	for id, rm := range cs.rooms {
+	var gone []string
+	for id := range cs.rooms {
 		if !seen[id] {
-			out = append(out, ConferenceRoom{ID: id, Name: rm.name, Participants: cs.participants(rm)})
+			gone = append(gone, id)
 		}
+	}
+	slices.Sort(gone)
+	for _, id := range gone {
+		rm := cs.rooms[id]
+		out = append(out, ConferenceRoom{ID: id, Name: rm.name, Participants: cs.participants(rm)})
 	}
 	return out
 }

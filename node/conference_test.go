@@ -25,6 +25,7 @@ prompts_dir: "PROMPTS"
 conferences:
   - { id: room, number: "800" }
   - { id: secret, number: "801", pin: "4321" }
+  - { id: pair, number: "802", max_participants: 2 }
 ivrs:
   - id: main
     extensions: ["100"]
@@ -294,4 +295,19 @@ func TestConferencePIN(t *testing.T) {
 		keys += k.Key
 	}
 	require.Equal(t, "#", keys, "the PIN's keys are not in the record")
+}
+
+// TestConferenceFull: a room at max_participants refuses one more caller
+// (hung up, the record says why) and keeps the two it has.
+func TestConferenceFull(t *testing.T) {
+	svc := startConfig(t, writeConfig(t, conferenceConf))
+	dialRoom(t, svc, "802")
+	dialRoom(t, svc, "802")
+	waitMembers(t, svc, "pair", 2)
+	third := dialRoom(t, svc, "802")
+	_, err := third.c.WaitRequest(sip.BYE, 15*time.Second)
+	require.NoError(t, err, "the caller beyond max_participants is hung up")
+	rec := endedRecord(t, svc, third.id)
+	require.Contains(t, transferDests(rec), "the conference room is full")
+	require.Len(t, roomMembers(svc, "pair"), 2)
 }
