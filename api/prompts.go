@@ -197,7 +197,7 @@ func readMultipart(r *http.Request, boundary, name string) ([]byte, string, erro
 	var data []byte
 	for {
 		part, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

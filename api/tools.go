@@ -79,7 +79,7 @@ func decodeStrict(data []byte, v any) error {
 		if errors.As(err, &te) {
 			return fmt.Errorf("%s: want %s, got %s", te.Field, te.Type, te.Value)
 		}
-		return fmt.Errorf("malformed JSON: %v", err)
+		return fmt.Errorf("malformed JSON: %w", err)
 	}
 	if dec.More() {
 		return errors.New("malformed JSON: more than one value")

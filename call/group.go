@@ -124,7 +124,7 @@ func (r *run) groupBridge(ctx context.Context, out sip.Outbound) error {
 	b, err := r.c.Bridge(ctx, out)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && r.ctx.Err() == nil {
-			return fmt.Errorf("%w: %v", ErrGroupNoAnswer, err)
+			return fmt.Errorf("%w: %w", ErrGroupNoAnswer, err)
 		}
 		return err
 	}

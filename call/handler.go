@@ -173,6 +173,7 @@ func (r *run) finish() {
 
 // reasonFromSIP names an end the menu did not choose.
 func reasonFromSIP(cause sip.EndCause) (EndReason, Side) {
+	//exhaustive:enforce
 	switch cause {
 	case sip.EndCallerBye, sip.EndCancelled:
 		return EndCallerHangup, SideCaller
@@ -186,6 +187,10 @@ func reasonFromSIP(cause sip.EndCause) (EndReason, Side) {
 		return EndSignallingFailed, SideIVRD
 	case sip.EndInternalError:
 		return EndInternalError, SideIVRD
+	case sip.EndNotYet, sip.EndHungUp, sip.EndNoAck:
+		// Not yet over, or ended by our own side, whose decision the
+		// record already holds (endBy keeps the first); no ACK is a call
+		// that never reached its menu.
 	}
 	return EndUnknown, SideUnknown
 }

@@ -25,6 +25,7 @@ const (
 // Record is the reason as a call record names it (package cdr holds the
 // names; this enum is the call owner's own, for its switches).
 func (r EndReason) Record() cdr.EndReason {
+	//exhaustive:enforce
 	switch r {
 	case EndUnknown:
 		return cdr.EndUnknown
@@ -74,6 +75,7 @@ const (
 
 // Record is the side as a call record names it.
 func (s Side) Record() cdr.EndedBy {
+	//exhaustive:enforce
 	switch s {
 	case SideUnknown:
 		return cdr.EndedByUnknown

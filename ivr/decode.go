@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -49,7 +50,8 @@ func Decode(data []byte) (*Config, []Problem) {
 	}
 	var c Config
 	if err := doc.Decode(&c); err != nil {
-		if te, ok := err.(*yaml.TypeError); ok {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
 			for _, msg := range te.Errors {
 				probs = append(probs, w.typeProblem(msg))
 			}

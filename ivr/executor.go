@@ -467,8 +467,9 @@ func (e *Executor) run(d *Destination) []Action {
 	if d == nil {
 		return e.hangup()
 	}
+	//exhaustive:enforce
 	switch d.Kind {
-	case KindHangup:
+	case KindHangup, KindInternal: // an internal number was resolved above
 		return e.hangup()
 	case KindRepeat, KindMenu:
 		return e.again()

@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"errors"
 	"net/netip"
 	"time"
 
@@ -278,7 +279,8 @@ func (m *IVR) UnmarshalYAML(n *yaml.Node) error {
 	// A wrong value must not drop the whole menu (yaml drops list items
 	// whose decoding fails): the errors are kept for Decode to report,
 	// and the menu is validated with the rest.
-	if te, ok := err.(*yaml.TypeError); ok {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
 		m.decodeErrs = te.Errors
 		return nil
 	}

@@ -124,7 +124,7 @@ func (s *Speaker) render(bin, text, voice string) ([]int16, error) {
 	case runErr != nil && msg != "":
 		return nil, fmt.Errorf("%w: espeak-ng -v %s: %s", ErrSpeech, voice, firstLine(msg))
 	case runErr != nil:
-		return nil, fmt.Errorf("%w: espeak-ng -v %s: %v", ErrSpeech, voice, runErr)
+		return nil, fmt.Errorf("%w: espeak-ng -v %s: %w", ErrSpeech, voice, runErr)
 	}
 	f, err := os.Open(out)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Speaker) render(bin, text, voice string) ([]int16, error) {
 	defer f.Close()
 	pcm, err := audio.Decode(out, f)
 	if err != nil {
-		return nil, fmt.Errorf("%w: espeak-ng's audio: %v", ErrSpeech, err)
+		return nil, fmt.Errorf("%w: espeak-ng's audio: %w", ErrSpeech, err)
 	}
 	if audio.RMS(pcm) < 1 {
 		return nil, fmt.Errorf("%w: espeak-ng -v %s gave silence", ErrSpeech, voice)

@@ -92,7 +92,7 @@ func parseListen(s string) (listenSpec, error) {
 	}
 	ap, err := netip.ParseAddrPort(u.Host)
 	if err != nil {
-		return listenSpec{}, fmt.Errorf("listen %q: %v", s, err)
+		return listenSpec{}, fmt.Errorf("listen %q: %w", s, err)
 	}
 	return listenSpec{network: network, addr: ap}, nil
 }

@@ -131,7 +131,7 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 	}
 	st, tooSmall, err := s.negotiateTimer(req)
 	if err != nil {
-		return "", "", st, nil, choice, fmt.Errorf("%w: %v", ErrBadSessionTimer, err)
+		return "", "", st, nil, choice, fmt.Errorf("%w: %w", ErrBadSessionTimer, err)
 	}
 	if tooSmall {
 		return "", "", st, nil, choice, &IntervalTooSmallError{Asked: st.interval, MinSE: s.cfg.MinSE}
@@ -200,7 +200,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	dlg, err := dialogUAFor(lst, req).ReadInvite(req, tx)
 	if err != nil {
 		sess.Close()
-		s.refuse(tx, req, log, fmt.Errorf("%w: %v", ErrBadInviteRequest, err))
+		s.refuse(tx, req, log, fmt.Errorf("%w: %w", ErrBadInviteRequest, err))
 		return
 	}
 	c.dlg = dlg

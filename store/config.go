@@ -181,7 +181,7 @@ func compose(base Base, st state) (*ivr.Config, []byte, error) {
 	// JSON is YAML: the configuration goes through the file's own parser.
 	cfg, err := ivr.Parse(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	cfg.Dir = base.Dir
 	return cfg, data, nil

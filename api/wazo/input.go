@@ -60,7 +60,7 @@ func decodeSchedule(data []byte) (scheduleIn, string, error) {
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return ws, f, errors.New("unknown field")
 	case err != nil:
-		return ws, "_schema", fmt.Errorf("invalid JSON: %v", err)
+		return ws, "_schema", fmt.Errorf("invalid JSON: %w", err)
 	}
 	return ws, "", nil
 }
