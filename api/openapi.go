@@ -274,8 +274,9 @@ func buildOpenAPI() obj {
 	paths["/api/v1/whoami"] = whoamiPath()             // whoami.go
 	paths["/api/v1/trunks/status"] = trunkStatusPath() // trunk_status.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
-	addCallPaths(paths, schemas)    // live calls, history, stats (openapi_calls.go)
-	wazo.AddOpenAPI(paths, schemas) // Wazo confd schedules (api/wazo)
+	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
+	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
+	wazo.AddOpenAPI(paths, schemas)    // Wazo confd schedules (api/wazo)
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "ivrd management API", "version": "1",

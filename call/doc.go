@@ -8,6 +8,12 @@
 // each call's events (events.go) to whoever cmd/ivrd connects (metrics,
 // webhooks).
 //
+// Conference rooms (conference.go, rooms.go) keep the call on its own
+// goroutine too: the call joins a room's media.Mixer, its keys (*6 mute,
+// # leave) are read there, and Conferences is the node's registry of
+// rooms in progress, read and moved (mute, remove) by the API through
+// the node.
+//
 // Voicemail is deposited and checked through the Voicemail interface,
 // asked of Options.Voicemail with each call's configuration
 // (store.Voicemail, files under voicemail_dir, by default): call takes

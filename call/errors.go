@@ -17,6 +17,12 @@ var (
 	ErrUnknownGroup     = errors.New("unknown group")
 	ErrNoMember         = errors.New("no group member is reachable (none registered)")
 	ErrGroupNoAnswer    = errors.New("no group member answered")
+	// Conference rooms (conference.go).
+	ErrUnknownConference = errors.New("unknown conference")
+	ErrNoConferences     = errors.New("this server mixes no conferences (no media engine for rooms)")
+	ErrConferenceFull    = errors.New("the conference room is full")
+	ErrConferencePIN     = errors.New("wrong conference PIN")
+	ErrNotInConference   = errors.New("no such call in a conference room")
 )
 
 // Live call requests that cannot be carried out (the API answers 404, 409).

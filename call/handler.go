@@ -54,6 +54,10 @@ type Options struct {
 	Say Speak
 	// Node names this node in ask requests.
 	Node string
+	// Conferences is this node's conference rooms (NewConferences with
+	// the media engine); nil: a {conference} destination fails
+	// (ErrNoConferences) and room numbers are not answered.
+	Conferences *Conferences
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
@@ -86,8 +90,11 @@ func (h *Handler) Live() *Live { return h.opt.Live }
 
 // Route implements sip.Handler: does a dialled number reach an IVR?
 func (h *Handler) Route(dialled string) bool {
-	_, ok := h.opt.Snapshot().Config.IVRFor(dialled)
-	return ok
+	cfg := h.opt.Snapshot().Config
+	if _, ok := cfg.IVRFor(dialled); ok {
+		return true
+	}
+	return h.opt.Conferences != nil && cfg.ConferenceByNumber(dialled) != nil
 }
 
 // Serve implements sip.Handler: the call's whole life after the answer,
@@ -107,11 +114,17 @@ func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
 	h.opt.Live.add(r.live)
 	defer h.opt.Live.remove(c.ID)
 	r.emit(Event{Type: EventCallStarted, From: c.Caller, To: c.Dialled, Trunk: c.Trunk})
-	if !ok {
+	room := snap.Config.ConferenceByNumber(c.Dialled)
+	switch {
+	case !ok && room != nil && h.opt.Conferences != nil:
+		r.log = c.Log.With("conference", room.ID)
+		r.listen()
+		r.guarded(func() { r.dialledRoom(room.ID) })
+	case !ok:
 		// A reload between the INVITE and now removed the number.
 		r.endBy(EndNoIVR, SideIVRD)
 		c.Hangup()
-	} else {
+	default:
 		r.log = c.Log.With("ivr", menu.ID)
 		r.listen()
 		r.guarded(func() { r.menu(menu) })

@@ -30,6 +30,9 @@ func (r *run) tryHandOff(dest *ivr.Destination, method ivr.TransferMethod, opera
 	if dest.Kind == ivr.KindVoicemail {
 		state = StateVoicemail
 	}
+	if dest.Kind == ivr.KindConference {
+		state = StateConference
+	}
 	r.live.set("", state)
 	r.emit(Event{Type: EventTransferStarted, Dest: dest.String(), TransferMethod: method, Operator: operator})
 	err := r.transfer(dest, method)
@@ -86,6 +89,8 @@ func (r *run) transfer(dest *ivr.Destination, method ivr.TransferMethod) error {
 		return r.ringGroup(dest.Target)
 	case ivr.KindVoicemailCheck:
 		return r.voicemailCheck(dest.Target)
+	case ivr.KindConference:
+		return r.conference(dest.Target)
 	}
 	out, err := r.outbound(dest)
 	if err != nil {

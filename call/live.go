@@ -21,6 +21,7 @@ const (
 	StateTransferring State = "transferring" // a REFER or a bridge being set up
 	StateBridged      State = "bridged"      // bridged to a far end
 	StateVoicemail    State = "voicemail"    // recording a message
+	StateConference   State = "conference"   // in a conference room
 )
 
 // LiveCall is one call in progress as an operator sees it (a snapshot).

@@ -19,6 +19,7 @@ const (
 	EndSessionExpired             // the caller's session refresh never came (RFC 4028)
 	EndSignallingFailed           // our session refresh failed, or the answer had no usable SDP
 	EndOperatorHangup             // an operator hung the call up (DELETE /api/v1/calls/{id})
+	EndConferenceLeft             // the caller left a conference room with # (conference.go)
 )
 
 // Record is the reason as a call record names it (package cdr holds the
@@ -50,6 +51,8 @@ func (r EndReason) Record() cdr.EndReason {
 		return cdr.EndSignallingFailed
 	case EndOperatorHangup:
 		return cdr.EndOperatorHangup
+	case EndConferenceLeft:
+		return cdr.EndConferenceLeft
 	}
 	return cdr.EndUnknown
 }

@@ -53,6 +53,9 @@ const (
 	EndSessionExpired   EndReason = "session timer expired"
 	EndSignallingFailed EndReason = "signalling failed"
 	EndOperatorHangup   EndReason = "operator hung up"
+	// EndConferenceLeft: the caller left a conference room with its
+	// leave key (#) and ivrd hung up.
+	EndConferenceLeft EndReason = "left conference"
 	// EndInterrupted is the reason of a record settled after its node
 	// stopped during the call (SIGKILL, a crash, a lost host).
 	EndInterrupted EndReason = "ivrd stopped during the call"
@@ -65,7 +68,8 @@ const (
 func (EndReason) Enum() []string {
 	return []string{"", string(EndUnknown), string(EndCallerHangup), string(EndMenuHangup), string(EndTransferred),
 		string(EndBridgeEnded), string(EndVoicemail), string(EndNoIVR), string(EndInternalError), string(EndShutdown),
-		string(EndSessionExpired), string(EndSignallingFailed), string(EndOperatorHangup), string(EndInterrupted), string(EndNodeLost)}
+		string(EndSessionExpired), string(EndSignallingFailed), string(EndOperatorHangup), string(EndInterrupted), string(EndNodeLost),
+		string(EndConferenceLeft)}
 }
 
 // EndedBy is the side that ended a call.

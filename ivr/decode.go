@@ -197,7 +197,7 @@ var (
 
 // listKeys names list items in paths as the validator does:
 // ivrs[main], trunks[pstn], extensions[1001], schedules[office].
-var listKeys = map[string]string{"ivrs": "id", "schedules": "id", "trunks": "name", "extensions": "number", "prompts": "name", "groups": "id"}
+var listKeys = map[string]string{"ivrs": "id", "schedules": "id", "trunks": "name", "extensions": "number", "prompts": "name", "groups": "id", "conferences": "id"}
 
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 	// Aliases can make a small file a huge tree (a "billion laughs"):

@@ -43,7 +43,7 @@ func TestConfigurationReferenceExamples(t *testing.T) {
 func settingNames() []string {
 	names := map[string]bool{}
 	for _, t := range []any{Config{}, Server{}, SIPServer{}, Media{}, API{}, APIToken{}, Trunk{}, Extension{},
-		Schedule{}, Holiday{}, Closed{}, DialOut{}, IVR{}, SpokenPrompt{}, Group{}, VoicemailBox{}, Gather{}, AskSettings{}} {
+		Schedule{}, Holiday{}, Closed{}, DialOut{}, IVR{}, SpokenPrompt{}, Group{}, VoicemailBox{}, Gather{}, AskSettings{}, Conference{}} {
 		for _, n := range yamlFields(t) {
 			names[n] = true
 		}

@@ -440,7 +440,7 @@ func (e *Executor) run(d *Destination) []Action {
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
-	case KindGroup, KindVoicemailCheck:
+	case KindGroup, KindVoicemailCheck, KindConference:
 		e.startHandoff(d) // their own way, whatever the menu's transfer (ownMethod)
 		return []Action{Transfer{Dest: d, Method: ownMethod[d.Kind]}}
 	case KindURI, KindExternal, KindExtension:

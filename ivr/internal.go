@@ -8,14 +8,14 @@ import (
 
 // KindInternal (ivrd addition, ConnexCS's "Internal") is an internal
 // number: whatever owns it in the one numbering plan, an extension, a
-// ring group (its number) or an IVR (one of its extensions), resolved
+// ring group (its number), a conference room (its number) or an IVR (one of its extensions), resolved
 // when the call reaches it, so that renumbering the owner needs no edit
 // here. Validate refuses a number owned twice.
 const KindInternal Kind = "internal"
 
 // NumberOwner is what owns an internal number.
 type NumberOwner struct {
-	Kind Kind   // KindExtension, KindGroup or KindIVR
+	Kind Kind   // KindExtension, KindGroup, KindConference or KindIVR
 	ID   string // the extension's number, the group's or the IVR's id
 	Path string // where the configuration gives it the number
 }
@@ -34,6 +34,11 @@ func (c *Config) NumberOwners() map[string][]NumberOwner {
 	for _, g := range c.Groups {
 		if g.Number != "" {
 			out[g.Number] = append(out[g.Number], NumberOwner{KindGroup, g.ID, fmt.Sprintf("groups[%s].number", g.ID)})
+		}
+	}
+	for _, r := range c.Conferences {
+		if r.Number != "" {
+			out[r.Number] = append(out[r.Number], NumberOwner{KindConference, r.ID, fmt.Sprintf("conferences[%s].number", r.ID)})
 		}
 	}
 	for _, m := range c.IVRs {
@@ -97,7 +102,7 @@ func (v *validator) internalDest(path string, d *Destination, m *IVR) {
 	}
 	r := v.c.ResolveInternal(d)
 	if r == nil {
-		v.errf(path, "internal number %q: no extension, group or ivr has it", d.Target)
+		v.errf(path, "internal number %q: no extension, group, conference or ivr has it", d.Target)
 		return
 	}
 	v.dest(path, r, m)

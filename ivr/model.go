@@ -53,6 +53,8 @@ type Config struct {
 	VoicemailBoxes []VoicemailBox `yaml:"voicemail_boxes"`
 	// Ask (ivrd addition) configures ask destinations (ask.go).
 	Ask AskSettings `yaml:"ask"`
+	// Conferences (ivrd addition) are conference rooms: see conference.go.
+	Conferences []Conference `yaml:"conferences"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -338,6 +340,7 @@ func (c *Config) applyDefaults() {
 		s.NodeID = defaultNodeID()
 	}
 	c.groupDefaults()
+	c.conferenceDefaults()
 	c.boxDefaults()
 	for _, m := range c.IVRs {
 		if m == nil {

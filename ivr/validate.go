@@ -83,6 +83,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.trunks()
 	v.extensions()
 	v.groups()
+	v.conferences() // conference.go
 	v.voicemailBoxes()
 	v.schedules()
 	v.ivrs()
@@ -369,6 +370,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		} else {
 			v.voicemailGreeting(path, d.Target)
 		}
+	case KindConference:
+		v.conferenceDest(path, d)
 	case KindGroup:
 		if v.c.GroupByID(d.Target) == nil {
 			v.errf(path, "unknown group %q", d.Target)

@@ -42,6 +42,13 @@
 // the key press that chose a bridge is kept from the far end. These run
 // on the receiving loop and must not block.
 //
+// Conference rooms are mixed here too (mixer.go): a Mixer runs on one
+// pacer's tick every 20 ms, takes each participant's decoded frame (its
+// session's Listen), and pushes to each the sum of the others' (N-1),
+// clipped, with per-participant gain and a silence gate, into the Relay
+// its session sends from, in its own codec. A tick allocates nothing,
+// and a pacer with no rooms does nothing more than before.
+//
 // It must not import sip, ivr, call, dtmf or prompts: it knows nothing of
 // SIP, menus, what a digit means or which sound is which. It sends the
 // frames it is given (a Clip: a prompt, ringback; relayed audio; or

@@ -28,6 +28,9 @@ type pacer struct {
 	pos   int // next slot to serve
 	batch []*Session
 	sys   pacerSys
+	// mixers are the conference rooms mixed on this pacer's tick
+	// (mixer.go), once per 20 ms.
+	mixers mixerSet
 	// sched says how the loop is scheduled ("SCHED_FIFO 10", or
 	// "normal: " and why), realtime whether it got real-time priority;
 	// both set before the loop starts.
@@ -85,8 +88,12 @@ const maxPanics = 10
 func (p *pacer) serve() {
 	p.mu.Lock()
 	p.batch = append(p.batch[:0], p.slot[p.pos]...)
+	mix := p.pos == 0
 	p.pos = (p.pos + 1) % slots
 	p.mu.Unlock()
+	if mix {
+		p.mixers.tick()
+	}
 	for i, s := range p.batch {
 		s.sendFrame()
 		p.batch[i] = nil

@@ -56,8 +56,9 @@ type Node struct {
 	engine  *media.Engine
 	sip     *sip.Server
 	calls   *call.Handler
-	ctl     *control  // the store and the management API (control.go)
-	obs     *observer // live calls, metrics, health (observe.go)
+	rooms   *call.Conferences // conference rooms in progress (conferences.go)
+	ctl     *control          // the store and the management API (control.go)
+	obs     *observer         // live calls, metrics, health (observe.go)
 }
 
 // New opens the store, imports the configuration file into it and builds
@@ -92,11 +93,13 @@ func New(opts Options) (*Node, error) {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
 	n.asks = &deciders{log: log}
+	n.rooms = call.NewConferences(n.engine)
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
-		Shared:    ctl.st,                                                         // PIN lockouts and group rotation for the whole cluster
-		Voicemail: func(*ivr.Config) call.Voicemail { return ctl.st.Mailboxes() }, // messages and greetings in the store
-		Records:   ctl.rec.ended,                                                  // call records into the store (records.go)
-		Events:    obs.event, Live: obs.live,                                      // metrics, webhooks, live calls (observe.go)
+		Conferences: n.rooms,                                                        // mixed on the engine's pacers
+		Shared:      ctl.st,                                                         // PIN lockouts and group rotation for the whole cluster
+		Voicemail:   func(*ivr.Config) call.Voicemail { return ctl.st.Mailboxes() }, // messages and greetings in the store
+		Records:     ctl.rec.ended,                                                  // call records into the store (records.go)
+		Events:      obs.event, Live: obs.live,                                      // metrics, webhooks, live calls (observe.go)
 		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node}) // ask steps (ask.go)
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,

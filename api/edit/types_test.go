@@ -49,7 +49,7 @@ func TestDestinationRoundTrip(t *testing.T) {
 		require.Equal(t, mustJSON(t, body), mustJSON(t, out), in)
 	}
 	// A destination kind this type does not know is kept as it was.
-	body := map[string]any{"id": "m", "keys": map[string]any{"1": map[string]any{"conference": "room1", "then": "hangup"}}}
+	body := map[string]any{"id": "m", "keys": map[string]any{"1": map[string]any{"parking": "lot1", "then": "hangup"}}}
 	var m IVR
 	require.NoError(t, Decode(body, &m))
 	require.Equal(t, ivr.Kind(""), m.Keys["1"].Kind())
@@ -59,4 +59,7 @@ func TestDestinationRoundTrip(t *testing.T) {
 	d := Destination{Group: Str("g")}
 	require.Equal(t, ivr.KindGroup, d.Kind())
 	require.Equal(t, "g", d.Target())
+	d = Destination{Conference: Str("team")}
+	require.Equal(t, ivr.KindConference, d.Kind())
+	require.Equal(t, "team", d.Target())
 }

@@ -1,0 +1,194 @@
+package call
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/media"
+	"github.com/ivrd/ivrd/prompts"
+)
+
+// Conferences is this node's conference rooms in progress: a room exists
+// while someone is in it, mixed by a media.Mixer. The calls in a room
+// each run their own loop (conference.go); the API reads and moves them
+// through here (mute, unmute, remove), never touching a call's state.
+type Conferences struct {
+	newMixer func() *media.Mixer
+	joinTone []int16 // heard by the others when someone joins
+	exitTone []int16 // and when someone leaves
+	// What the caller hears on its own mute key (*6).
+	mutedTone, unmutedTone *prompts.Prompt
+
+	mu    sync.Mutex
+	rooms map[string]*room
+}
+
+// NewConferences makes the registry; rooms are mixed by engine's pacers.
+func NewConferences(engine *media.Engine) *Conferences {
+	return &Conferences{
+		newMixer:    engine.NewMixer,
+		joinTone:    audio.Tone(1400, 1400, -16, 200, 0),
+		exitTone:    audio.Tone(900, 900, -16, 200, 0),
+		mutedTone:   prompts.Tone("conf-muted", 500, 500, -16, 150, 0),
+		unmutedTone: prompts.Tone("conf-unmuted", 1200, 1200, -16, 150, 0),
+		rooms:       map[string]*room{},
+	}
+}
+
+type room struct {
+	id, name string
+	mix      *media.Mixer
+	members  []*attendee // in the order they joined
+}
+
+// attendee is one call in a room.
+type attendee struct {
+	callID, caller string
+	joined         time.Time
+	p              *media.Participant
+	removed        chan struct{} // closed when the API removes the call
+	removeOnce     sync.Once
+}
+
+// ConferenceRoom is a room as the API shows it.
+type ConferenceRoom struct {
+	ID, Name     string
+	Number       string
+	Max          int
+	Participants []ConferenceParticipant
+}
+
+// ConferenceParticipant is one call in a room (a snapshot).
+type ConferenceParticipant struct {
+	CallID  string
+	Caller  string
+	Joined  time.Time
+	Muted   bool
+	Talking bool
+}
+
+// join puts the call in the room (made on first join), muted or not,
+// unless the room is full; the others hear the join tone.
+func (cs *Conferences) join(cfg *ivr.Conference, callID, caller string, s *media.Session) (*room, *attendee, error) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	rm := cs.rooms[cfg.ID]
+	if rm == nil {
+		rm = &room{id: cfg.ID, name: cfg.Name, mix: cs.newMixer()}
+		cs.rooms[cfg.ID] = rm
+	}
+	if len(rm.members) >= cfg.MaxParticipants {
+		return nil, nil, ErrConferenceFull
+	}
+	m := &attendee{callID: callID, caller: caller, joined: time.Now(), removed: make(chan struct{})}
+	m.p = rm.mix.Join(s, cfg.MuteOnEntry)
+	rm.members = append(rm.members, m)
+	if cfg.TonesOn() && len(rm.members) > 1 {
+		rm.mix.Announce(cs.joinTone, m.p)
+	}
+	return rm, m, nil
+}
+
+// leave takes the call out; the others hear the exit tone, and the last
+// one out closes the room.
+func (cs *Conferences) leave(rm *room, m *attendee, tones bool) {
+	m.p.Leave()
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	rm.members = slices.DeleteFunc(rm.members, func(x *attendee) bool { return x == m })
+	if len(rm.members) == 0 {
+		rm.mix.Close()
+		delete(cs.rooms, rm.id)
+		return
+	}
+	if tones {
+		rm.mix.Announce(cs.exitTone, nil)
+	}
+}
+
+// Rooms lists cfg's rooms with who is in each now (and rooms still in
+// progress that a reload removed from cfg).
+func (cs *Conferences) Rooms(cfg *ivr.Config) []ConferenceRoom {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	var out []ConferenceRoom
+	seen := map[string]bool{}
+	for _, c := range cfg.Conferences {
+		seen[c.ID] = true
+		out = append(out, ConferenceRoom{ID: c.ID, Name: c.Name, Number: c.Number, Max: c.MaxParticipants,
+			Participants: cs.participants(cs.rooms[c.ID])})
+	}
+	var gone []string
+	for id := range cs.rooms {
+		if !seen[id] {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	for _, id := range gone {
+		rm := cs.rooms[id]
+		out = append(out, ConferenceRoom{ID: id, Name: rm.name, Participants: cs.participants(rm)})
+	}
+	return out
+}
+
+func (cs *Conferences) participants(rm *room) []ConferenceParticipant {
+	out := []ConferenceParticipant{}
+	if rm == nil {
+		return out
+	}
+	for _, m := range rm.members {
+		out = append(out, ConferenceParticipant{CallID: m.callID, Caller: m.caller, Joined: m.joined,
+			Muted: m.p.Muted(), Talking: m.p.Talking()})
+	}
+	return out
+}
+
+// find is the member of room id with callID (under cs.mu).
+func (cs *Conferences) find(id, callID string) *attendee {
+	if rm := cs.rooms[id]; rm != nil {
+		for _, m := range rm.members {
+			if m.callID == callID {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// SetMuted mutes or unmutes a call in room id (ErrNotInConference).
+func (cs *Conferences) SetMuted(id, callID string, muted bool) error {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	m := cs.find(id, callID)
+	if m == nil {
+		return ErrNotInConference
+	}
+	m.p.SetMuted(muted)
+	return nil
+}
+
+// Remove takes a call out of room id and hangs it up, as its own loop
+// does it (ErrNotInConference).
+func (cs *Conferences) Remove(id, callID string) error {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	m := cs.find(id, callID)
+	if m == nil {
+		return ErrNotInConference
+	}
+	m.removeOnce.Do(func() { close(m.removed) })
+	return nil
+}
+
+// muteTone is the confirmation of the caller's own mute key: low for
+// muted, high for unmuted.
+func (cs *Conferences) muteTone(muted bool) *prompts.Prompt {
+	if muted {
+		return cs.mutedTone
+	}
+	return cs.unmutedTone
+}
