@@ -1,10 +1,12 @@
 package media
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Two seconds in a row with more than 5 % of ticks over 10 ms late enter
@@ -48,4 +50,17 @@ func TestOverloadFromPacerLateness(t *testing.T) {
 		second(0, 0)
 	}
 	assert.True(t, w.over.Load(), "missed ticks count as late")
+}
+
+// The engine reports a pacer's overload only when it guards (the server's
+// engine); one used without the guard never turns calls away.
+func TestOverloadGuardIsTheServers(t *testing.T) {
+	for _, guard := range []bool{true, false} {
+		e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 41040, PortMax: 41059, Pacers: 1, OverloadGuard: guard})
+		require.NoError(t, err)
+		assert.False(t, e.Overloaded(), "on time")
+		e.pacers[0].late.load.over.Store(true) // as two late seconds in a row leave it
+		assert.Equal(t, guard, e.Overloaded(), "guard %v", guard)
+		e.Close()
+	}
 }

@@ -37,14 +37,18 @@ func newCaller(t *testing.T) *siptest.Caller {
 // testOptions are a test node's Options: its management API on
 // 127.0.0.1:0, so that no test needs the default port 8080 free, and
 // webhook retries after 20 ms up to 200 ms, so that a test sees a
-// receiver's recovery within its bounds.
+// receiver's recovery within its bounds, and no overload guard: these
+// tests run many servers at once in one process on a shared machine,
+// where the pacers' lateness measures the machine (the guard's own
+// behaviour is media's TestOverloadFromPacerLateness and
+// TestOverloadGuardIsTheServers, and sip's TestOverloadIsServiceUnavailable).
 func testOptions(path string, w io.Writer, level string) Options {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		panic(err)
 	}
 	return Options{ConfigPath: path, Log: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), APIListen: "127.0.0.1:0",
-		WebhookRetryMin: 20 * time.Millisecond, WebhookRetryMax: 200 * time.Millisecond}
+		WebhookRetryMin: 20 * time.Millisecond, WebhookRetryMax: 200 * time.Millisecond, NoOverloadGuard: true}
 }
 
 // newService builds a test node (not started).

@@ -7,42 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// The default set speaks in tones 440 (welcome) and 1000 (menu); the
-// Spanish set, prompts/es/, in 700 and 300: what a caller hears tells
-// which set played.
-const languageCallConfig = `
-server:
-  sip:
-    listen: ["udp://127.0.0.1:0"]
-  media:
-    rtp_ports: "RTP_RANGE"
-prompts_dir: "PROMPTS"
-ivrs:
-  - id: main
-    extensions: ["100"]
-    greeting: welcome
-    prompt: main-choices
-    response_timeout: 3s
-    keys:
-      "9": { set_language: es }
-      "#": hangup
-  - id: main-es
-    extensions: ["101"]
-    language: es
-    greeting: welcome
-    prompt: main-choices
-    response_timeout: 3s
-    keys:
-      "#": hangup
-`
-
 func startLanguages(t *testing.T) *Node {
 	t.Helper()
-	path := writeConfig(t, languageCallConfig)
+	path := writeConfig(t, nodetest.LanguageCallConfig)
 	dir := filepath.Dir(path)
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "es"), 0o755))
 	writeTone(t, filepath.Join(dir, "welcome.wav"), 440, 400*time.Millisecond)

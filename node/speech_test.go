@@ -15,6 +15,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
@@ -24,29 +25,6 @@ func needEspeak(t *testing.T) {
 		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): spoken prompts are not tested")
 	}
 }
-
-// sayConfig greets with a spoken prompt, then (no key) ends the call.
-const sayConfig = `
-server:
-  sip:
-    listen: ["udp://127.0.0.1:0"]
-  media:
-    rtp_ports: "RTP_RANGE"
-prompts_dir: "PROMPTS"
-prompts:
-  - name: hello
-    say: "SAY_TEXT"
-ivrs:
-  - id: main
-    extensions: ["100"]
-    greeting: hello
-    response_timeout: 1s
-    prompt_repeat: 1
-    keys:
-      "#": hangup
-`
-
-const sayText = "Thank you for calling the spoken prompt test. Please hold."
 
 // espeakReference is espeak-ng's own rendering of text at the rate ivrd
 // uses, decoded as any prompt file is.
@@ -112,7 +90,7 @@ func received(pkts []siptest.Packet) []int16 {
 func TestSpokenPromptHeardOnACall(t *testing.T) {
 	t.Parallel()
 	needEspeak(t)
-	path := writeConfig(t, sayConfig, "SAY_TEXT", sayText)
+	path := writeConfig(t, nodetest.SayConfig, "SAY_TEXT", nodetest.SayText)
 	svc := startConfig(t, path)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -124,7 +102,7 @@ func TestSpokenPromptHeardOnACall(t *testing.T) {
 	require.NoError(t, err)
 
 	got := received(c.Packets())
-	ref := espeakReference(t, "en-us", sayText)
+	ref := espeakReference(t, "en-us", nodetest.SayText)
 	g0, g1 := span(got)
 	r0, r1 := span(ref)
 	require.Greater(t, g0, -1, "the call was silent")

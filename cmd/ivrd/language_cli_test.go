@@ -11,37 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const languageCallConfig = `
-server:
-  sip:
-    listen: ["udp://127.0.0.1:0"]
-  media:
-    rtp_ports: "RTP_RANGE"
-prompts_dir: "PROMPTS"
-ivrs:
-  - id: main
-    extensions: ["100"]
-    greeting: welcome
-    prompt: main-choices
-    response_timeout: 3s
-    keys:
-      "9": { set_language: es }
-      "#": hangup
-  - id: main-es
-    extensions: ["101"]
-    language: es
-    greeting: welcome
-    prompt: main-choices
-    response_timeout: 3s
-    keys:
-      "#": hangup
-`
-
 // validate warns about each prompt a language lacks, at the place it is
 // first named, and accepts the file (calls fall back to the default set).
 func TestValidateNamesPromptsMissingInALanguage(t *testing.T) {
 	t.Parallel()
-	path := nodetest.WriteConfig(t, languageCallConfig)
+	path := nodetest.WriteConfig(t, nodetest.LanguageCallConfig)
 	dir := filepath.Dir(path)
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "es"), 0o755))
 	nodetest.WriteTone(t, filepath.Join(dir, "welcome.wav"), 440, 200*time.Millisecond)

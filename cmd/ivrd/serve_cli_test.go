@@ -27,7 +27,7 @@ import (
 // 127.0.0.1:0 until the test ends.
 func startNode(t *testing.T, path string) *node.Node {
 	t.Helper()
-	n, err := node.New(node.Options{ConfigPath: path, Log: slog.New(slog.DiscardHandler), APIListen: "127.0.0.1:0"})
+	n, err := node.New(node.Options{ConfigPath: path, Log: slog.New(slog.DiscardHandler), APIListen: "127.0.0.1:0", NoOverloadGuard: true})
 	require.NoError(t, err)
 	require.NoError(t, n.Start(context.Background()))
 	t.Cleanup(n.Close)
@@ -48,7 +48,7 @@ ivrs:
 func TestConfigExportValidatesAfterAPIEdits(t *testing.T) {
 	t.Parallel()
 	path := nodetest.WriteConfig(t, oneIVR)
-	n, err := node.New(node.Options{ConfigPath: path, Log: slog.New(slog.DiscardHandler), APIListen: "127.0.0.1:0"})
+	n, err := node.New(node.Options{ConfigPath: path, Log: slog.New(slog.DiscardHandler), APIListen: "127.0.0.1:0", NoOverloadGuard: true})
 	require.NoError(t, err)
 	require.NoError(t, n.Start(context.Background()))
 	tok := nodetest.FirstToken(t, node.DataDir(path))

@@ -9,35 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// sayConfig greets with a spoken prompt, then (no key) ends the call.
-const sayConfig = `
-server:
-  sip:
-    listen: ["udp://127.0.0.1:0"]
-  media:
-    rtp_ports: "RTP_RANGE"
-prompts_dir: "PROMPTS"
-prompts:
-  - name: hello
-    say: "SAY_TEXT"
-ivrs:
-  - id: main
-    extensions: ["100"]
-    greeting: hello
-    response_timeout: 1s
-    prompt_repeat: 1
-    keys:
-      "#": hangup
-`
-
-const sayText = "Thank you for calling the spoken prompt test. Please hold."
-
 // validate names the spoken prompt espeak-ng cannot speak, and so does
 // serve, which refuses the file. Not parallel: the CLI finds espeak-ng on
 // PATH, which only the process's environment can hide; a sequential test
 // runs before the parallel ones start.
 func TestValidateWithoutEspeak(t *testing.T) {
-	path := nodetest.WriteConfig(t, sayConfig, "SAY_TEXT", sayText)
+	path := nodetest.WriteConfig(t, nodetest.SayConfig, "SAY_TEXT", nodetest.SayText)
 	empty := t.TempDir()
 	t.Setenv("PATH", empty) // no espeak-ng anywhere
 	code, out, _ := runCLI("validate", path)
