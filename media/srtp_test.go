@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // keyPair is two matching sets of keys: a's local key is b's remote one.
@@ -158,6 +159,7 @@ func TestSRTPKeysNeverPrint(t *testing.T) {
 }
 
 func TestSRTPSendAndReceiveAllocateNothing(t *testing.T) {
+	testenv.SkipUnderRace(t, "the race detector allocates on its own; allocations are counted in make test")
 	for _, prof := range []SRTPProfile{AESCM128HMACSHA1_80, AEADAES128GCM} {
 		t.Run(prof.String(), func(t *testing.T) {
 			e := testEngine(t, 4)
