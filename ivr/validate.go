@@ -400,6 +400,12 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 			v.errf(path, "%q only makes sense inside a menu", d.Kind)
 		}
 	}
+	v.handOffFields(path, d, m) // fields that would be silently ignored are mistakes
+}
+
+// handOffFields checks the fields a destination may carry only as some
+// kinds: a trunk, event and data, transfer, ring_timeout, overflow.
+func (v *validator) handOffFields(path string, d *Destination, m *IVR) {
 	// Fields that would be silently ignored are mistakes.
 	if d.Trunk != "" && d.Kind != KindExternal {
 		v.errf(path+".trunk", "trunk only applies to external numbers")
