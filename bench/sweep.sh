@@ -31,6 +31,8 @@ RT=${RT:-0}
 # it (keys over UDP allowed, as on loopback nobody listens) and ivrload
 # offers that suite. Use another OUT to keep the plain RTP figures.
 SRTP=${SRTP:-}
+# CODEC=g722 offers G.722 alone (ivrd lists G722 first): wideband calls.
+CODEC=${CODEC:-pcmu}
 # IVRD_ARGS adds flags to ivrd serve (e.g. --no-records, to measure what
 # writing call records costs).
 sched=(nice -n "$NICE")
@@ -47,6 +49,11 @@ if [ -n "$SRTP" ]; then
   sed -i -e 's/^    inband: always$/    inband: always\n    srtp: required\n    srtp_insecure_signalling: true/' "$cfg"
   grep -q "srtp: required" "$cfg" || { echo "sweep.sh: could not turn SRTP on in $cfg" >&2; exit 1; }
   load_args=(--srtp "$SRTP")
+fi
+if [ "$CODEC" != pcmu ]; then
+  sed -i -e 's/^    inband: always$/    inband: always\n    codecs: [G722, PCMU, PCMA]/' "$cfg"
+  grep -q "codecs: \[G722" "$cfg" || { echo "sweep.sh: could not offer G.722 in $cfg" >&2; exit 1; }
+  load_args+=(--codec "$CODEC")
 fi
 
 IVRD=
