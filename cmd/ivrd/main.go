@@ -21,12 +21,15 @@ Usage:
   ivrd voicemail list [--config FILE] [--box N]
                                   list recorded voicemail messages
   ivrd prompt [--out DIR] FILE... check prompt files: length, level, clipping
-  ivrd dtmf [--codec C] FILE...   list the keys pressed in recordings
+  ivrd dtmf [--json] [--rate 8000|16000] FILE...
+                                  list the keys pressed in recordings, with start and end
   ivrd token create|revoke|list   API tokens kept in the store
   ivrd calls [--api ADDR] [--token T|FILE]
                                   list the calls in progress (hangup ID, transfer ID URI)
   ivrd cdr [--limit N] [--ivr ID] [--caller N] ...
                                   print call records, newest first
+  ivrd trunks [--api ADDR] [--token T|FILE]
+                                  the trunks' registrations (exit 1 when one failed)
   ivrd import asterisk [--pbx HOST] [--prompts DIR] FILE...
                                   translate an Asterisk dialplan IVR to ivrd YAML
   ivrd config export [--config FILE]
