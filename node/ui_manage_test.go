@@ -120,6 +120,7 @@ func TestUICreateCopyDeleteMenus(t *testing.T) {
 	b.typeInto(b.byLabel("Name"), "Reception")
 	b.typeInto(b.byLabel("Dialled number"), "300")
 	b.choose("Mailbox for messages", "sales")
+	b.screenshot("ui-new-ivr.png", false)
 	b.clickText("Create IVR")
 	b.waitFor("created", `document.getElementById('status').textContent.includes('Created IVR reception')`)
 	b.run("its chart", chromedp.WaitVisible(chromedp.CSS(`#chart .node[data-id="menu:reception"]`)),
@@ -169,6 +170,7 @@ func TestUICreateCopyDeleteMenus(t *testing.T) {
 	b.click(`#chart .node[data-id="menu:support"]`)
 	b.clickText("Delete menu")
 	b.choose("Replace in menu main key 2", "ivr:support2")
+	b.screenshot("ui-delete-menu.png", false)
 	b.clickText("Replace and delete")
 	b.waitFor("deleted", `document.getElementById('status').textContent.includes('Deleted menu support')`)
 	b.run("key 2 now reaches the copy", chromedp.WaitVisible(chromedp.CSS(`#chart .node[data-id="menu:support2"]`)))
@@ -206,10 +208,12 @@ func TestUIKeyToGroupAndInternal(t *testing.T) {
 		assert.Contains(t, kinds, k, "the key editor offers %s", k)
 	}
 
-	// Key 1's SIP URI is shown whole, not cut.
+	// A long SIP URI typed for key 1 is shown whole, not cut.
+	uri := b.byLabel("key 1 destination SIP URI")
+	b.typeInto(uri, "sip:2002@192.168.100.200:5070")
 	var fits bool
-	b.eval(`(() => { const e = document.querySelector(`+jsString(b.byLabel("key 1 destination SIP URI"))+`);
-		return e.value === 'sip:sales@127.0.0.1:5070' && e.scrollWidth <= e.clientWidth; })()`, &fits)
+	b.eval(`(() => { const e = document.querySelector(`+jsString(uri)+`);
+		return e.value === 'sip:2002@192.168.100.200:5070' && e.scrollWidth <= e.clientWidth; })()`, &fits)
 	assert.True(t, fits, "the target field shows its whole value")
 	// No control of the key table is labelled just "key".
 	var unnamed []string
@@ -223,6 +227,7 @@ func TestUIKeyToGroupAndInternal(t *testing.T) {
 	b.typeInto(b.byLabel("key 1 destination if no answer voicemail"), "sales")
 	b.choose("key 2 destination kind", "internal")
 	b.typeInto(b.byLabel("key 2 destination internal number"), "201")
+	b.screenshot("ui-key-group.png", false)
 	b.clickText("Save")
 	b.waitFor("saved", `document.getElementById('status').textContent.includes('Saved menu main')`)
 

@@ -135,8 +135,10 @@ export function destEditor(app, d, change, {label = 'destination', idBase, depth
       parts.push(h('div', {class: 'sub picker', role: 'group', 'aria-label': label + ' ' + NESTED[f]},
         h('span', {class: 'muted'}, NESTED[f]), sub));
     } else if (fields[f] && fields[f].type === 'string') {
-      parts.push(text(fid, label + ' ' + f.replace(/_/g, ' '), (d && d[f]) || '', (v) => set({[f]: v}, false, fid),
-        {placeholder: PLACEHOLDER[f], cls: 'target small'}));
+      // A visible name over the field, not only a placeholder.
+      parts.push(h('label', {class: 'mod'}, h('span', {}, f.replace(/_/g, ' ')),
+        text(fid, label + ' ' + f.replace(/_/g, ' '), (d && d[f]) || '', (v) => set({[f]: v}, false, fid),
+          {placeholder: PLACEHOLDER[f], cls: 'target small'})));
     }
   }
   return parts;

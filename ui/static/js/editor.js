@@ -210,7 +210,9 @@ export class Editor {
       rm.addEventListener('click', () => { this.edit(id, (d) => { delete d.keys[k]; }); redo({}); });
       const bad = app.problems.some((p) => p.path === 'ivrs[' + id + '].keys.' + k || p.path.startsWith('ivrs[' + id + '].keys.' + k + '.'));
       return h('tr', {class: [focus.key === k ? 'selected' : '', bad ? 'problem' : ''].join(' '), 'data-key': k},
-        h('td', {}, keyIn), h('td', {}, h('div', {class: 'picker'}, dest)), h('td', {class: 'edit-only'}, pick, rm));
+        // The key's own buttons sit under it, so the destination's
+        // fields get the row's whole width.
+        h('td', {class: 'keycell'}, keyIn, h('div', {class: 'edit-only keybtns'}, pick, rm)), h('td', {}, h('div', {class: 'picker'}, dest)));
     });
     const add = h('button', {type: 'button', class: 'edit-only', id: 'add-key'}, 'Add key');
     add.addEventListener('click', () => {
