@@ -239,6 +239,17 @@ func TestUIKeyToGroupAndInternal(t *testing.T) {
 	assert.JSONEq(t, `{"internal": "201"}`, string(main.Keys["2"]))
 	b.run("the group on the chart", chromedp.WaitVisible(chromedp.CSS(`#chart .node.k-group`)))
 
+	// The digits form is made from the schema's gather fields: a number
+	// typed there is on the chart at once; Discard takes it back.
+	b.choose("key 7 destination kind", "gather")
+	b.typeInto(b.byLabel("key 7 destination max"), "4")
+	var secret string
+	b.eval(`document.querySelector(`+jsString(b.byLabel("key 7 destination secret"))+`).type`, &secret)
+	assert.Equal(t, "checkbox", secret, "a boolean field of the schema is a checkbox")
+	b.waitFor("the gather on the chart", `[...document.querySelectorAll('#chart .node.k-gather')].some((n) => n.textContent.includes('1–4 digits'))`)
+	b.clickText("Discard changes")
+	b.waitFor("discarded", `!document.querySelector('#chart .node.k-gather')`)
+
 	// Focus by keyboard is drawn differently from the selection (menu
 	// main is selected; Tab from the chart reaches the first box).
 	b.run("focus the chart", chromedp.Focus(chromedp.CSS("#chart")), chromedp.KeyEvent("\t"))

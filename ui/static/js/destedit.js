@@ -53,7 +53,9 @@ export function destEditor(app, d, change, {label = 'destination', idBase, depth
   const set = (patch, again, fid) => {
     const nd = typeof cur === 'object' && cur !== null ? {...cur} : {};
     for (const [k, v] of Object.entries(patch)) {
-      if (v === undefined || v === '') delete nd[k]; else nd[k] = v;
+      // An empty field is left out, but for the kind's own (an empty
+      // webhook is every webhook; an empty URI is an error to show).
+      if (v === undefined || (v === '' && k !== kind)) delete nd[k]; else nd[k] = v;
     }
     cur = nd;
     change(nd, again, fid);
