@@ -11,6 +11,7 @@ import {keyOrder} from './model.js';
 import {destEditor} from './destedit.js';
 import {picker, uploadForm, play} from './prompts.js';
 import {scheduleForm, scheduleList} from './schedules.js';
+import {copyForm, deleteForm} from './ivrs.js';
 
 const keyPath = /^ivrs\[([^\]]*)\]\.(keys\.([^.]+)|on_failure)/;
 
@@ -186,7 +187,7 @@ export class Editor {
     const prompt = (name, label) => picker(app, label, m[name] || '', (v) => this.edit(id, (d) => { if (v) d[name] = v; else delete d[name]; }), {id: 'm-' + name});
 
     const rows = Object.keys(m.keys || {}).sort(keyOrder).map((k, i) => {
-      const keyIn = h('input', {id: 'k-' + i + '-key', class: 'key', type: 'text', value: k, maxlength: 7, 'aria-label': 'key', disabled: ro});
+      const keyIn = h('input', {id: 'k-' + i + '-key', class: 'key', type: 'text', value: k, maxlength: 7, 'aria-label': 'key ' + k, title: 'The key callers press', disabled: ro});
       keyIn.addEventListener('change', () => {
         const nk = keyIn.value.trim();
         if (!nk || nk === k) { keyIn.value = k; return; }
@@ -198,7 +199,7 @@ export class Editor {
         if (!live()) return;
         this.edit(id, (d) => { d.keys[k] = nd; }, fieldName);
         if (again) redo({key: k});
-      }, {label: 'key ' + k, idBase: 'k-' + i});
+      }, {label: 'key ' + k + ' destination', idBase: 'k-' + i});
       const pick = h('button', {type: 'button', class: 'edit-only', title: 'Then click a menu on the chart', 'aria-label': 'Point key ' + k + ' at a menu chosen on the chart'}, 'pick');
       pick.addEventListener('click', () => {
         this.pick = {ivr: id, key: k};
@@ -209,7 +210,9 @@ export class Editor {
       rm.addEventListener('click', () => { this.edit(id, (d) => { delete d.keys[k]; }); redo({}); });
       const bad = app.problems.some((p) => p.path === 'ivrs[' + id + '].keys.' + k || p.path.startsWith('ivrs[' + id + '].keys.' + k + '.'));
       return h('tr', {class: [focus.key === k ? 'selected' : '', bad ? 'problem' : ''].join(' '), 'data-key': k},
-        h('td', {}, keyIn), h('td', {}, h('div', {class: 'picker'}, dest)), h('td', {class: 'edit-only'}, pick, rm));
+        // The key's own buttons sit under it, so the destination's
+        // fields get the row's whole width.
+        h('td', {class: 'keycell'}, keyIn, h('div', {class: 'edit-only keybtns'}, pick, rm)), h('td', {}, h('div', {class: 'picker'}, dest)));
     });
     const add = h('button', {type: 'button', class: 'edit-only', id: 'add-key'}, 'Add key');
     add.addEventListener('click', () => {
@@ -246,11 +249,16 @@ export class Editor {
     const redoBtn = h('button', {type: 'button', class: 'edit-only', id: 'redo', title: 'Redo (Ctrl+Shift+Z)', disabled: !(this.redos.get(id) || []).length}, 'Redo');
     redoBtn.addEventListener('click', () => this.redo());
     const conflict = this.conflict.get(id);
+    const copy = h('button', {type: 'button', class: 'edit-only', id: 'copy-menu'}, 'Copy menu…');
+    copy.addEventListener('click', () => copyForm(app, this.panel, id));
+    const del = h('button', {type: 'button', class: 'danger edit-only', id: 'delete-menu'}, 'Delete menu…');
+    del.addEventListener('click', () => deleteForm(app, this.panel, id));
 
     fill(this.panel,
       h('h2', {}, 'Menu ', h('code', {}, id)),
       h('div', {class: 'actions'}, save, revert, undo, redoBtn, h('span', {class: 'dirty', id: 'dirty', role: 'status', hidden: !dirty}, '● unsaved changes'),
         h('span', {class: 'muted'}, 'version ' + (app.cfg.ivrs.get(id) || {}).version)),
+      app.cfg.ivrs.has(id) ? h('div', {class: 'actions'}, copy, del) : null,
       conflict ? h('div', {class: 'error', role: 'alert', id: 'conflict'}, conflict, ' ', this.theirsButton(id)) : null,
       this.problemList(app.problems, 'ivrs[' + id + ']'),
       text('name', 'Name'),

@@ -9,13 +9,16 @@ import {Chart, markers} from './render.js';
 import {Editor} from './editor.js';
 import {Simulator} from './simulate.js';
 import {Overlay} from './overlay.js';
+import {loadSchema} from './schema.js';
+import {newIVRForm} from './ivrs.js';
 
 const $ = (id) => document.getElementById(id);
 
 // app is the state the parts share.
 const app = {
   who: null, // {name, scope}
-  cfg: {ivrs: new Map(), schedules: new Map(), trunks: new Map(), extensions: new Map()},
+  cfg: {ivrs: new Map(), schedules: new Map(), trunks: new Map(), extensions: new Map(), groups: new Map(), boxes: new Map()},
+  schema: null, // the destination kinds and fields (schema.js)
   prompts: [],
   drafts: new Map(), // ivr id -> edited copy not yet saved
   problems: [], // the last 422's problems
@@ -49,7 +52,7 @@ app.redraw = ({fit} = {}) => {
   app.graph = app.root ? buildGraph(app.shownConfig(), app.root) : {nodes: new Map(), edges: [], root: ''};
   chart.draw(app.graph, {fit});
   app.showProblems(app.problems);
-  if (app.selected) markSelected(app.selected);
+  markSelected(app.selected);
   sim.reapply();
   overlay.reapply();
 };
@@ -71,7 +74,7 @@ app.showProblems = (problems) => {
 };
 
 function markSelected(sel) {
-  chart.mark('selected', [sel.node || sel.edge].filter(Boolean));
+  chart.mark('selected', sel ? [sel.node || sel.edge].filter(Boolean) : []);
 }
 
 app.select = (sel) => {
@@ -81,13 +84,17 @@ app.select = (sel) => {
 };
 
 app.reload = async () => {
-  const [ivrs, schedules, trunks, extensions] = await Promise.all(['ivrs', 'schedules', 'trunks', 'extensions'].map(api.list));
+  const [ivrs, schedules, trunks, extensions, groups, boxes] = await Promise.all(
+    ['ivrs', 'schedules', 'trunks', 'extensions', 'groups', 'voicemail_boxes'].map(api.list));
   app.cfg = {
     ivrs: new Map(ivrs.map((x) => [x.id, x])),
     schedules: new Map(schedules.map((x) => [x.id, x])),
     trunks: new Map(trunks.map((x) => [x.name, x])),
     extensions: new Map(extensions.map((x) => [x.number, x])),
+    groups: new Map(groups.map((x) => [x.id, x])),
+    boxes: new Map(boxes.map((x) => [x.box, x])),
   };
+  if (!app.schema) app.schema = await loadSchema();
   await app.reloadPrompts();
 };
 
@@ -106,6 +113,18 @@ function fillPicker() {
   pick.value = app.root;
 }
 
+// refresh reads the configuration again after a create or delete and
+// shows root (when given) on the chart.
+app.refresh = async (root) => {
+  await app.reload();
+  for (const id of [...app.drafts.keys()]) if (!app.cfg.ivrs.has(id)) app.drafts.delete(id);
+  if (root) app.root = root;
+  fillPicker();
+  app.selected = null;
+  sim.clear();
+  app.redraw({fit: true});
+};
+
 async function start() {
   $('login').hidden = true;
   $('app').hidden = false;
@@ -114,7 +133,7 @@ async function start() {
   await app.reload();
   fillPicker();
   app.redraw({fit: true});
-  if (!app.root) app.status('No IVR yet.' + (app.canWrite ? ' Create one through the API or the file.' : ''));
+  if (!app.root) app.status('No IVR yet.' + (app.canWrite ? ' Press "New IVR" to create one from a template.' : ''));
   editor.show(null);
 }
 
@@ -178,6 +197,7 @@ function wire() {
     app.redraw({fit: true});
   });
   $('btn-sched').addEventListener('click', () => editor.showSchedules());
+  $('btn-new-ivr').addEventListener('click', () => newIVRForm(app, $('panel')));
   $('btn-prompts').addEventListener('click', () => editor.showPrompts());
   $('btn-sim').addEventListener('click', (e) => {
     const on = sim.toggle();

@@ -2,14 +2,24 @@
 // Pure functions of the API's JSON (no DOM), so the flowchart, the
 // editor, the simulation and the validation marks agree on ids and paths.
 
-// Destination kinds as the editor offers them.
+// Destination kinds as the editor offers them before the API's schema
+// is read (schema.js reads the full list).
 export const KINDS = ['ivr', 'uri', 'external', 'extension', 'voicemail', 'play', 'hangup', 'repeat', 'back', 'top'];
 const WORDS = ['repeat', 'back', 'top', 'menu', 'hangup'];
-const TARGETED = ['uri', 'external', 'extension', 'ivr', 'play', 'voicemail'];
+// Fields that qualify a destination; any other field of a mapping names
+// its kind (so a kind the schema adds is still recognised).
+const QUALIFIERS = new Set(['trunk', 'transfer', 'ring_timeout', 'overflow', 'then', 'event', 'data', 'timeout', 'hold', 'fallback']);
+const KIND_ORDER = ['uri', 'external', 'extension', 'ivr', 'play', 'voicemail', 'group', 'voicemail_check', 'webhook',
+  'set_language', 'internal', 'conference', 'gather', 'ask'];
+// HANDOFFS give the call away; STEPS do something, then go on.
+const HANDOFFS = ['uri', 'external', 'extension', 'voicemail', 'group', 'voicemail_check', 'conference', 'internal'];
+const STEPS = ['play', 'set_language', 'webhook', 'gather', 'ask'];
 
 export const KIND_LABEL = {
   ivr: 'menu', uri: 'SIP URI', external: 'number via trunk', extension: 'extension', voicemail: 'voicemail',
   play: 'play, then', hangup: 'hang up', repeat: 'repeat menu', back: 'back', top: 'top menu', menu: 'replay menu',
+  group: 'ring group', voicemail_check: 'check voicemail', webhook: 'webhook, then', set_language: 'language, then',
+  internal: 'internal number', conference: 'conference room', gather: 'collect digits', ask: 'ask a service',
 };
 
 // destKind names what a destination (a word or a mapping) does; none
@@ -17,30 +27,32 @@ export const KIND_LABEL = {
 export function destKind(d) {
   if (d === null || d === undefined) return 'hangup';
   if (typeof d === 'string') return WORDS.includes(d.toLowerCase()) ? d.toLowerCase() : 'unknown';
-  for (const k of TARGETED) if (k in d) return k;
+  for (const k of KIND_ORDER) if (k in d) return k;
   if ('prompt' in d) return 'play';
-  return 'unknown';
+  return Object.keys(d).find((k) => !QUALIFIERS.has(k)) || 'unknown';
 }
 
 export function destTarget(d) {
   const k = destKind(d);
   if (!d || typeof d === 'string') return '';
   if (k === 'play') return d.play !== undefined ? d.play : d.prompt;
-  return d[k] !== undefined ? String(d[k]) : '';
+  return d[k] !== undefined && typeof d[k] !== 'object' ? String(d[k]) : '';
 }
 
 // makeDest builds a destination of kind with target, keeping what still
 // applies from the old one (transfer, ring time, overflow; a play's then).
 export function makeDest(kind, target, old) {
   if (WORDS.includes(kind)) return kind;
-  const d = {[kind]: target || ''};
+  const d = {[kind]: kind === 'gather' ? (target && typeof target === 'object' ? target : {}) : (target || '')};
   if (old && typeof old === 'object') {
     const handoff = ['uri', 'external', 'extension'].includes(kind);
     if (handoff) {
       for (const f of ['transfer', 'ring_timeout', 'overflow']) if (old[f] !== undefined) d[f] = old[f];
     }
+    if (kind === 'group' && old.overflow !== undefined) d.overflow = old.overflow;
     if (kind === 'external' && old.trunk) d.trunk = old.trunk;
-    if (kind === 'play' && old.then !== undefined) d.then = old.then;
+    if (['play', 'set_language', 'webhook', 'gather'].includes(kind) && old.then !== undefined) d.then = old.then;
+    if (['gather', 'ask'].includes(kind) && old.fallback !== undefined) d.fallback = old.fallback;
   }
   return d;
 }
@@ -60,7 +72,9 @@ export function describe(d) {
     case 'repeat': case 'menu': return 'repeat menu';
     case 'back': return 'back';
     case 'top': return 'top menu';
+    case 'gather': return 'collect digits';
   }
+  if (KIND_LABEL[k]) return KIND_LABEL[k].replace(/, then$/, '') + ' ' + t;
   return '?';
 }
 
@@ -171,11 +185,15 @@ export function buildGraph(cfg, rootId) {
     let to;
     if (k === 'ivr') {
       to = visit(t);
-    } else if (k === 'play') {
-      to = node({id: 'd:' + path, type: 'play', prompt: t, title: '▶ play', lines: [t], path});
-      dest(to, d.then === undefined ? 'menu' : d.then, path + '.then', {type: 'then', label: 'then'}, menu);
-    } else if (['uri', 'external', 'extension', 'voicemail'].includes(k)) {
-      const method = k === 'voicemail' ? 'voicemail' : (d.transfer || (menu && menu.transfer) || 'refer');
+    } else if (STEPS.includes(k)) {
+      const lines = k === 'gather' ? gatherLines(d.gather) : [t || (k === 'webhook' ? '(every webhook)' : '')];
+      if (k === 'ask' && d.timeout) lines.push('wait ' + d.timeout);
+      to = node({id: 'd:' + path, type: 'play', kind: k, prompt: k === 'play' ? t : undefined,
+        title: k === 'play' ? '▶ play' : KIND_LABEL[k].replace(/, then$/, ''), lines, path});
+      if (k !== 'ask') dest(to, d.then === undefined ? 'menu' : d.then, path + '.then', {type: 'then', label: 'then'}, menu);
+      if (d.fallback !== undefined) dest(to, d.fallback, path + '.fallback', {type: 'overflow', label: 'fallback'}, menu);
+    } else if (HANDOFFS.includes(k)) {
+      const method = ['voicemail', 'voicemail_check', 'conference'].includes(k) ? k.replace('_', ' ') : (d.transfer || (menu && menu.transfer) || 'refer');
       const lines = [k === 'external' ? t + ' via ' + (d.trunk || '?') : t, method + (d.ring_timeout ? ' · ring ' + d.ring_timeout : '')];
       if (k === 'extension') {
         const x = (cfg.extensions || new Map()).get(t);
@@ -192,6 +210,14 @@ export function buildGraph(cfg, rootId) {
     edge(from, to, {...e, path});
     return to;
   }
+}
+
+function gatherLines(g) {
+  g = g || {};
+  const out = [(g.min || 1) + '–' + (g.max || '?') + ' digits' + (g.secret ? ' (secret)' : '')];
+  if (g.prompt) out.push('prompt: ' + g.prompt);
+  if (g.var) out.push('into ${' + g.var + '}');
+  return out;
 }
 
 function menuLines(m) {
