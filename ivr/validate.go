@@ -170,11 +170,13 @@ func (v *validator) ivrs() {
 		}
 	}
 	keyIDs := map[int64]string{} // key_info ids are unique across menus
+	numberIDs := map[string]string{} // so are number_info's extension and incall ids
 	for i, m := range v.c.IVRs {
 		if m != nil {
 			path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
 			v.ivr(path, m)
 			v.keyInfo(path, m, keyIDs)
+			v.numberInfo(path, m, numberIDs)
 		}
 	}
 }
@@ -196,6 +198,40 @@ func (v *validator) keyInfo(path string, m *IVR, seen map[int64]string) {
 			v.errf(p, "%d is already the id of %s", info.ID, other)
 		}
 		seen[info.ID] = fmt.Sprintf("key %s of ivr %q", k, m.ID)
+	}
+}
+
+// numberInfo checks what the vendor APIs keep about numbers: each entry
+// is one of the menu's numbers, its ids positive and each naming one
+// number (an extension id) or one incall.
+func (v *validator) numberInfo(path string, m *IVR, seen map[string]string) {
+	for _, n := range slices.Sorted(maps.Keys(m.NumberInfo)) {
+		info := m.NumberInfo[n]
+		if info == nil {
+			continue
+		}
+		p := path + ".number_info." + n
+		if !slices.Contains(m.Extensions, n) {
+			v.errf(p, "%q is not one of the menu's extensions", n)
+		}
+		if info.Extension < 0 || info.Incall < 0 {
+			v.errf(p, "ids must be positive integers")
+			continue
+		}
+		if info.Extension > 0 {
+			k := fmt.Sprintf("extension %d", info.Extension)
+			if other, dup := seen[k]; dup {
+				v.errf(p+".extension", "%d is already the id of %s", info.Extension, other)
+			}
+			seen[k] = fmt.Sprintf("number %s of ivr %q", n, m.ID)
+		}
+		if info.Incall > 0 {
+			k := fmt.Sprintf("incall %d", info.Incall)
+			if other, dup := seen[k]; dup && !strings.HasSuffix(other, fmt.Sprintf("of ivr %q", m.ID)) {
+				v.errf(p+".incall", "%d is already an incall of %s", info.Incall, other)
+			}
+			seen[k] = fmt.Sprintf("number %s of ivr %q", n, m.ID)
+		}
 	}
 }
 
