@@ -25,8 +25,13 @@ type periodIn struct {
 	Destination *Destination      `json:"destination,omitempty"`
 }
 
+// Destination is confd's destination (of a schedule, an incall, an IVR
+// choice); each type reads its own fields.
 type Destination struct {
 	Type     string `json:"type"`
+	Command  string `json:"command,omitempty"`
+	Exten    string `json:"exten,omitempty"`
+	Context  string `json:"context,omitempty"`
 	Filename string `json:"filename,omitempty"`
 	Skip     *bool  `json:"skip,omitempty"`
 	NoAnswer *bool  `json:"no_answer,omitempty"`
@@ -44,8 +49,11 @@ type scheduleIn struct {
 }
 
 // decodeSchedule reads a POST body strictly; the error names the field.
-func decodeSchedule(data []byte) (scheduleIn, string, error) {
-	var ws scheduleIn
+func decodeSchedule(data []byte) (scheduleIn, string, error) { return decodeStrict[scheduleIn](data) }
+
+// decodeStrict reads a body strictly; the error names the field.
+func decodeStrict[T any](data []byte) (T, string, error) {
+	var ws T
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&ws)
