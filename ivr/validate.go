@@ -169,7 +169,7 @@ func (v *validator) ivrs() {
 			dialled[e] = m.ID
 		}
 	}
-	keyIDs := map[int64]string{} // key_info ids are unique across menus
+	keyIDs := map[int64]string{}     // key_info ids are unique across menus
 	numberIDs := map[string]string{} // so are number_info's extension and incall ids
 	for i, m := range v.c.IVRs {
 		if m != nil {

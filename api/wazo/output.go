@@ -237,4 +237,3 @@ func view(id string, s *edit.Schedule, wld world) Schedule {
 		ExceptionalPeriods: exceptionalPeriods(s), ClosedDestination: dest, Incalls: incalls,
 		Users: []struct{}{}, Groups: []struct{}{}, Queues: []struct{}{}, Outcalls: []struct{}{}, IvrdID: id, IvrdNotes: notes}
 }
-
