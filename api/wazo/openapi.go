@@ -13,7 +13,8 @@ func jsonContent(schema obj) obj { return obj{"application/json": obj{"schema": 
 func AddOpenAPI(paths, schemas map[string]any) {
 	ints := obj{"type": "array", "items": obj{"type": "integer"}}
 	dest := obj{"type": "object", "required": []any{"type"}, "properties": obj{
-		"type": obj{"type": "string", "description": "sound, hangup, none, ivr"}, "filename": obj{"type": "string"},
+		"type": obj{"type": "string", "description": "schedules: sound, hangup, none, ivr; incalls: ivr, custom (Goto(IVR,s,1)); IVR choices: see the README"}, "filename": obj{"type": "string"},
+		"command": obj{"type": "string"}, "exten": obj{"type": "string"}, "context": obj{"type": "string"},
 		"skip": obj{"type": "boolean"}, "no_answer": obj{"type": "boolean"}, "cause": obj{"type": "string"}, "ivr_id": obj{"type": "integer"}}}
 	period := obj{"type": "object", "properties": obj{"hours_start": obj{"type": "string"}, "hours_end": obj{"type": "string"},
 		"week_days":  obj{"type": "array", "description": "1 (Monday) to 7 (Sunday), or ranges \"1-5\"", "items": obj{"oneOf": []any{obj{"type": "integer"}, obj{"type": "string"}}}},
@@ -62,7 +63,41 @@ func AddOpenAPI(paths, schemas map[string]any) {
 	paths[Base+"/schedules/{id}"] = obj{"parameters": []any{idParam("id")},
 		"get":    op("show a schedule", obj{"200": one}, nil),
 		"delete": op("delete a schedule (detached from its incalls first)", obj{"204": obj{"description": "deleted"}}, nil)}
-	paths[Base+"/incalls"] = obj{"get": op("list incalls: IVRs a number reaches, id = that number", list(""), nil)}
+	extenRef := obj{"type": "object", "required": []any{"id", "exten", "context"}, "properties": obj{
+		"id": obj{"type": "integer"}, "exten": obj{"type": "string"}, "context": obj{"type": "string"}}}
+	schemas["WazoIncall"] = obj{"type": "object", "required": []any{"id", "extensions", "destination", "schedules"}, "properties": obj{
+		"id": obj{"type": "integer"}, "extensions": obj{"type": "array", "items": extenRef}, "destination": ref("WazoDestination"),
+		"schedules": obj{"type": "array", "items": obj{"type": "object"}}, "ivrd_ivr": obj{"type": "string"}}}
+	schemas["WazoIncallRequest"] = obj{"type": "object", "required": []any{"destination"}, "additionalProperties": false,
+		"properties": obj{"destination": ref("WazoDestination")}}
+	schemas["WazoExtension"] = obj{"type": "object", "required": []any{"id", "exten", "context"}, "properties": obj{
+		"id": obj{"type": "integer"}, "exten": obj{"type": "string"}, "context": obj{"type": "string"},
+		"incall": obj{"type": "object", "nullable": true, "properties": obj{"id": obj{"type": "integer"}}},
+		"ivrd_ivr": obj{"type": "string"}, "users": obj{"type": "array", "items": obj{"type": "object"}}}}
+	schemas["WazoExtensionRequest"] = obj{"type": "object", "required": []any{"exten", "context"}, "additionalProperties": false,
+		"properties": obj{"exten": obj{"type": "string"}, "context": obj{"type": "string"}}}
+	body := func(name string) obj {
+		return obj{"requestBody": obj{"required": true, "content": jsonContent(ref(name))}}
+	}
+	done := func(what string) obj { return obj{"204": obj{"description": what}} }
+	incall := obj{"description": "the incall", "content": jsonContent(ref("WazoIncall"))}
+	extension := obj{"description": "the extension", "content": jsonContent(ref("WazoExtension"))}
+	paths[Base+"/incalls"] = obj{
+		"get":  op("list incalls: the numbers that reach each IVR", list("WazoIncall"), nil),
+		"post": op("create an incall to an IVR (it answers no number until an extension is associated)", obj{"201": incall}, body("WazoIncallRequest"))}
+	paths[Base+"/incalls/{incall_id}"] = obj{"parameters": []any{idParam("incall_id")},
+		"get":    op("show an incall", obj{"200": incall}, nil),
+		"put":    op("change the IVR the incall reaches (its numbers move)", done("changed"), body("WazoIncallRequest")),
+		"delete": op("delete an incall (its numbers stop reaching the IVR; its extensions stay)", done("deleted"), nil)}
+	paths[Base+"/incalls/{incall_id}/extensions/{extension_id}"] = obj{"parameters": []any{idParam("incall_id"), idParam("extension_id")},
+		"put":    op("associate the extension: its exten becomes a number of the incall's IVR", done("associated"), nil),
+		"delete": op("dissociate it", done("dissociated"), nil)}
+	paths[Base+"/extensions"] = obj{
+		"get":  op("list extensions: the IVRs' numbers and the extensions not yet associated", list("WazoExtension"), nil),
+		"post": op("create an extension (exten + context)", obj{"201": extension}, body("WazoExtensionRequest"))}
+	paths[Base+"/extensions/{extension_id}"] = obj{"parameters": []any{idParam("extension_id")},
+		"get":    op("show an extension", obj{"200": extension}, nil),
+		"delete": op("delete an extension no incall uses", done("deleted"), nil)}
 	paths[Base+"/incalls/{incall_id}/schedules/{id}"] = obj{"parameters": []any{idParam("incall_id"), idParam("id")},
 		"put":    op("attach the schedule to the incall's IVR", obj{"204": obj{"description": "attached"}}, nil),
 		"delete": op("detach it", obj{"204": obj{"description": "detached"}}, nil)}
