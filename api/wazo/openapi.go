@@ -72,7 +72,7 @@ func AddOpenAPI(paths, schemas map[string]any) {
 		"properties": obj{"destination": ref("WazoDestination")}}
 	schemas["WazoExtension"] = obj{"type": "object", "required": []any{"id", "exten", "context"}, "properties": obj{
 		"id": obj{"type": "integer"}, "exten": obj{"type": "string"}, "context": obj{"type": "string"},
-		"incall": obj{"type": "object", "nullable": true, "properties": obj{"id": obj{"type": "integer"}}},
+		"incall":   obj{"type": "object", "nullable": true, "properties": obj{"id": obj{"type": "integer"}}},
 		"ivrd_ivr": obj{"type": "string"}, "users": obj{"type": "array", "items": obj{"type": "object"}}}}
 	schemas["WazoExtensionRequest"] = obj{"type": "object", "required": []any{"exten", "context"}, "additionalProperties": false,
 		"properties": obj{"exten": obj{"type": "string"}, "context": obj{"type": "string"}}}
