@@ -37,6 +37,9 @@ type Destination struct {
 	NoAnswer *bool  `json:"no_answer,omitempty"`
 	Cause    string `json:"cause,omitempty"`
 	IVRID    *int64 `json:"ivr_id,omitempty"`
+	// IvrdDestination (type ivrd) describes an IVR key's destination
+	// that only ivrd has.
+	IvrdDestination string `json:"ivrd_destination,omitempty"`
 }
 
 type scheduleIn struct {

@@ -15,7 +15,8 @@ func AddOpenAPI(paths, schemas map[string]any) {
 	dest := obj{"type": "object", "required": []any{"type"}, "properties": obj{
 		"type": obj{"type": "string", "description": "schedules: sound, hangup, none, ivr; incalls: ivr, custom (Goto(IVR,s,1)); IVR choices: see the README"}, "filename": obj{"type": "string"},
 		"command": obj{"type": "string"}, "exten": obj{"type": "string"}, "context": obj{"type": "string"},
-		"skip": obj{"type": "boolean"}, "no_answer": obj{"type": "boolean"}, "cause": obj{"type": "string"}, "ivr_id": obj{"type": "integer"}}}
+		"ivrd_destination": obj{"type": "string", "description": "type ivrd: a destination only ivrd has (kept when sent back unchanged)"},
+		"skip":             obj{"type": "boolean"}, "no_answer": obj{"type": "boolean"}, "cause": obj{"type": "string"}, "ivr_id": obj{"type": "integer"}}}
 	period := obj{"type": "object", "properties": obj{"hours_start": obj{"type": "string"}, "hours_end": obj{"type": "string"},
 		"week_days":  obj{"type": "array", "description": "1 (Monday) to 7 (Sunday), or ranges \"1-5\"", "items": obj{"oneOf": []any{obj{"type": "integer"}, obj{"type": "string"}}}},
 		"month_days": ints, "months": ints, "destination": ref("WazoDestination")}}
@@ -92,6 +93,30 @@ func AddOpenAPI(paths, schemas map[string]any) {
 	paths[Base+"/incalls/{incall_id}/extensions/{extension_id}"] = obj{"parameters": []any{idParam("incall_id"), idParam("extension_id")},
 		"put":    op("associate the extension: its exten becomes a number of the incall's IVR", done("associated"), nil),
 		"delete": op("dissociate it", done("dissociated"), nil)}
+	choice := obj{"type": "object", "required": []any{"exten", "destination"}, "additionalProperties": false, "properties": obj{
+		"exten": obj{"type": "string"}, "destination": ref("WazoDestination")}}
+	optDest := obj{"allOf": []any{ref("WazoDestination")}, "nullable": true}
+	ivrProps := func() obj {
+		return obj{"name": obj{"type": "string"}, "greeting_sound": obj{"type": "string", "nullable": true}, "menu_sound": obj{"type": "string"},
+			"invalid_sound": obj{"type": "string", "nullable": true}, "abort_sound": obj{"type": "string", "nullable": true},
+			"timeout": obj{"type": "integer"}, "max_tries": obj{"type": "integer"},
+			"invalid_destination": optDest, "timeout_destination": optDest, "abort_destination": optDest,
+			"choices": obj{"type": "array", "items": choice}}
+	}
+	req := ivrProps()
+	schemas["WazoIVRRequest"] = obj{"type": "object", "required": []any{"menu_sound"}, "additionalProperties": false, "properties": req}
+	shown := ivrProps()
+	shown["id"], shown["ivrd_id"] = obj{"type": "integer"}, obj{"type": "string"}
+	shown["incalls"] = obj{"type": "array", "items": obj{"type": "object"}}
+	schemas["WazoIVR"] = obj{"type": "object", "required": []any{"id", "name", "menu_sound", "timeout", "max_tries", "choices"}, "properties": shown}
+	oneIVR := obj{"description": "the IVR", "content": jsonContent(ref("WazoIVR"))}
+	paths[Base+"/ivr"] = obj{
+		"get":  op("list IVRs (ivrd's IVRs in confd's terms)", list("WazoIVR"), nil),
+		"post": op("create an IVR", obj{"201": oneIVR}, body("WazoIVRRequest"))}
+	paths[Base+"/ivr/{id}"] = obj{"parameters": []any{idParam("id")},
+		"get":    op("show an IVR", obj{"200": oneIVR}, nil),
+		"put":    op("change what confd's IVR maps (numbers, schedule and ivrd-only settings stay)", done("changed"), body("WazoIVRRequest")),
+		"delete": op("delete an IVR", done("deleted"), nil)}
 	paths[Base+"/extensions"] = obj{
 		"get":  op("list extensions: the IVRs' numbers and the extensions not yet associated", list("WazoExtension"), nil),
 		"post": op("create an extension (exten + context)", obj{"201": extension}, body("WazoExtensionRequest"))}
