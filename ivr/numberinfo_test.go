@@ -55,7 +55,7 @@ ivrs:
 		`ivrs[main].number_info.999: "999" is not one of the menu's extensions`,
 		`ivrs[main].number_info.100: ids must be positive integers`,
 		`ivrs[other].number_info.200.extension: 3 is already the id of number 101 of ivr "main"`,
-		`ivrs[other].number_info.200.incall: 7 is already an incall of number 101 of ivr "main"`,
+		`ivrs[other].number_info.200.incall: 7 is already an incall of ivr "main"`,
 	} {
 		found := false
 		for _, g := range got {

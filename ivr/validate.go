@@ -169,8 +169,8 @@ func (v *validator) ivrs() {
 			dialled[e] = m.ID
 		}
 	}
-	keyIDs := map[int64]string{}     // key_info ids are unique across menus
-	numberIDs := map[string]string{} // so are number_info's extension and incall ids
+	keyIDs := map[int64]string{}                                   // key_info ids are unique across menus
+	numberIDs := numberIDs{map[int64]string{}, map[int64]string{}} // so are number_info's extension ids; an incall is one menu's
 	for i, m := range v.c.IVRs {
 		if m != nil {
 			path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
@@ -201,10 +201,17 @@ func (v *validator) keyInfo(path string, m *IVR, seen map[int64]string) {
 	}
 }
 
+// numberIDs are the number_info ids seen so far: extension id -> its
+// number, incall id -> its menu.
+type numberIDs struct {
+	extensions map[int64]string
+	incalls    map[int64]string
+}
+
 // numberInfo checks what the vendor APIs keep about numbers: each entry
-// is one of the menu's numbers, its ids positive and each naming one
-// number (an extension id) or one incall.
-func (v *validator) numberInfo(path string, m *IVR, seen map[string]string) {
+// is one of the menu's numbers, its ids positive, an extension id naming
+// one number and an incall id the numbers of one menu.
+func (v *validator) numberInfo(path string, m *IVR, seen numberIDs) {
 	for _, n := range slices.Sorted(maps.Keys(m.NumberInfo)) {
 		info := m.NumberInfo[n]
 		if info == nil {
@@ -219,18 +226,16 @@ func (v *validator) numberInfo(path string, m *IVR, seen map[string]string) {
 			continue
 		}
 		if info.Extension > 0 {
-			k := fmt.Sprintf("extension %d", info.Extension)
-			if other, dup := seen[k]; dup {
+			if other, dup := seen.extensions[info.Extension]; dup {
 				v.errf(p+".extension", "%d is already the id of %s", info.Extension, other)
 			}
-			seen[k] = fmt.Sprintf("number %s of ivr %q", n, m.ID)
+			seen.extensions[info.Extension] = fmt.Sprintf("number %s of ivr %q", n, m.ID)
 		}
 		if info.Incall > 0 {
-			k := fmt.Sprintf("incall %d", info.Incall)
-			if other, dup := seen[k]; dup && !strings.HasSuffix(other, fmt.Sprintf("of ivr %q", m.ID)) {
-				v.errf(p+".incall", "%d is already an incall of %s", info.Incall, other)
+			if other, dup := seen.incalls[info.Incall]; dup && other != m.ID {
+				v.errf(p+".incall", "%d is already an incall of ivr %q", info.Incall, other)
 			}
-			seen[k] = fmt.Sprintf("number %s of ivr %q", n, m.ID)
+			seen.incalls[info.Incall] = m.ID
 		}
 	}
 }

@@ -148,7 +148,7 @@ func (a *API) deleteExtension(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n.ivr != "" {
-		WriteError(w, http.StatusBadRequest, fmt.Sprintf("Resource Error - Extension is associated with an Incall ('extension_id': %d, 'incall_id': %d)", n.id, n.incall))
+		WriteError(w, http.StatusBadRequest, usedError(&n))
 		return
 	}
 	a.pend.dropExten(n.id)

@@ -286,12 +286,23 @@ func (a *API) moveNumbers(r *http.Request, inc *incallRec, target string) error 
 	if err := a.removeNumbers(r, inc.ivr, inc.numbers); err != nil {
 		return err
 	}
-	_, err := edit.Update(r.Context(), a.st, a.who(r), store.IVRs, target, 0, func(m *edit.IVR) error {
-		for _, n := range inc.numbers {
-			addNumber(m, n, inc.id)
+	add := func(ivrID string) error {
+		_, err := edit.Update(r.Context(), a.st, a.who(r), store.IVRs, ivrID, 0, func(m *edit.IVR) error {
+			for _, n := range inc.numbers {
+				addNumber(m, n, inc.id)
+			}
+			return nil
+		})
+		return err
+	}
+	err := add(target)
+	if err != nil {
+		// The target refused them (a number it cannot take): they go back
+		// where they were, so that a refused PUT changes nothing.
+		if back := add(inc.ivr); back != nil {
+			a.log.Error("wazo: numbers of an incall not given back", "incall", inc.id, "ivr", inc.ivr, "err", back)
 		}
-		return nil
-	})
+	}
 	return err
 }
 
@@ -363,7 +374,7 @@ func (a *API) associate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n.ivr != "" {
-		WriteError(w, http.StatusBadRequest, fmt.Sprintf("Resource Error - Extension is associated with an Incall ('extension_id': %d, 'incall_id': %d)", n.id, n.incall))
+		WriteError(w, http.StatusBadRequest, usedError(&n))
 		return
 	}
 	_, err := edit.Update(r.Context(), a.st, a.who(r), store.IVRs, inc.ivr, 0, func(m *edit.IVR) error {
@@ -377,6 +388,15 @@ func (a *API) associate(w http.ResponseWriter, r *http.Request) {
 	a.pend.dropExten(n.id)
 	a.pend.dropIncall(inc.id)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// usedError is confd's refusal of an extension an incall (or, for a
+// number with no incall, an IVR) uses.
+func usedError(n *numberRec) string {
+	if n.incall == 0 {
+		return fmt.Sprintf("Resource Error - Extension is used by the ivrd IVR %q ('extension_id': %d)", n.ivr, n.id)
+	}
+	return fmt.Sprintf("Resource Error - Extension is associated with an Incall ('extension_id': %d, 'incall_id': %d)", n.id, n.incall)
 }
 
 // dissociate takes the number off the IVR; the incall and the extension
