@@ -201,6 +201,9 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 		}
 		h := edit.Holiday{Name: fmt.Sprintf("exceptional period %d", i+1)}
 		if d := p.Destination; d != nil {
+			if field, err := unplayable(d); err != nil {
+				return nil, f + "destination." + field, err
+			}
 			switch d.Type {
 			case "sound":
 				if d.Filename == "" {
@@ -225,6 +228,9 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 		return nil, "closed_destination", errors.New("missing data for required field")
 	}
 	if d := ws.ClosedDestination; d != nil {
+		if field, err := unplayable(d); err != nil {
+			return nil, "closed_destination." + field, err
+		}
 		switch d.Type {
 		case "sound":
 			if d.Filename == "" {
@@ -261,6 +267,21 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 		}
 	}
 	return &edit.Schedule{ID: id, Timezone: tz, Open: open, Holidays: holidays, Closed: closed}, "", nil
+}
+
+// unplayable refuses what a sound or hangup destination asks that ivrd
+// does not do: play without answering (skip, no_answer) and hang up with
+// another cause than a normal clearing.
+func unplayable(d *Destination) (string, error) {
+	switch {
+	case d.Skip != nil && *d.Skip:
+		return "skip", errors.New("ivrd answers a call before playing to it; skip cannot be represented")
+	case d.NoAnswer != nil && *d.NoAnswer:
+		return "no_answer", errors.New("ivrd answers a call before playing to it; no_answer cannot be represented")
+	case d.Cause != "" && d.Cause != "normal":
+		return "cause", fmt.Errorf("%q: ivrd hangs up with a normal clearing only", d.Cause)
+	}
+	return "", nil
 }
 
 func errOr(err error, msg string) error {
