@@ -10,7 +10,7 @@
 // Three seed APIs are served on the same IVRs for their users' scripts,
 // each in its own package with its own request, answer and error shapes,
 // mounted here: Yeastar's IVR query/update (api/yeastar), Zendesk Talk's
-// IVR routes (api/zendesk) and Wazo confd's schedules and incalls
+// IVR routes (api/zendesk) and Wazo confd's schedules, incalls, extensions and IVRs
 // (api/wazo). api authenticates their requests and answers a refused one
 // in the API's own shape.
 //

@@ -121,7 +121,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/openapi.json", s.openapi)
 	yeastar.New(yeastar.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/yeastar: the seed's own API
 	zendesk.New(zendesk.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/zendesk: the seed's own API
-	wazo.New(wazo.Config{Store: s.st, Log: s.log, Who: who, Internal: s.storeError}).Routes(m) // api/wazo: Wazo confd's schedules and incalls
+	wazo.New(wazo.Config{Store: s.st, Log: s.log, Who: who, Internal: s.storeError}).Routes(m) // api/wazo: Wazo confd's schedules, incalls, extensions and IVRs
 	s.conferenceRoutes()                                                                       // conference rooms (conferences.go)
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

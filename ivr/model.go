@@ -225,6 +225,13 @@ type KeyInfo struct {
 	Tags []string `yaml:"tags"`
 }
 
+// NumberInfo is one number's entry in IVR.NumberInfo.
+type NumberInfo struct {
+	Extension int64  `yaml:"extension"`
+	Incall    int64  `yaml:"incall"`
+	Context   string `yaml:"context"`
+}
+
 // IVR is one menu.
 type IVR struct {
 	ID              string   `yaml:"id"`
@@ -261,6 +268,11 @@ type IVR struct {
 	// id, which stays with the route when its keypress changes) and tags
 	// (Zendesk's options.tags). Calls do not use it.
 	KeyInfo map[string]*KeyInfo `yaml:"key_info"`
+	// NumberInfo (ivrd addition) is what the vendor APIs keep about one
+	// of the menu's numbers (extensions), by number: Wazo confd's
+	// extension id and context and the id of the incall the number is
+	// associated with. Calls do not use it.
+	NumberInfo map[string]*NumberInfo `yaml:"number_info"`
 
 	// set holds the fields the file wrote, so that an explicit 0 (an
 	// error) is told from a field left out (the default).

@@ -169,12 +169,14 @@ func (v *validator) ivrs() {
 			dialled[e] = m.ID
 		}
 	}
-	keyIDs := map[int64]string{} // key_info ids are unique across menus
+	keyIDs := map[int64]string{}                                   // key_info ids are unique across menus
+	numberIDs := numberIDs{map[int64]string{}, map[int64]string{}} // so are number_info's extension ids; an incall is one menu's
 	for i, m := range v.c.IVRs {
 		if m != nil {
 			path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
 			v.ivr(path, m)
 			v.keyInfo(path, m, keyIDs)
+			v.numberInfo(path, m, numberIDs)
 		}
 	}
 }
@@ -196,6 +198,45 @@ func (v *validator) keyInfo(path string, m *IVR, seen map[int64]string) {
 			v.errf(p, "%d is already the id of %s", info.ID, other)
 		}
 		seen[info.ID] = fmt.Sprintf("key %s of ivr %q", k, m.ID)
+	}
+}
+
+// numberIDs are the number_info ids seen so far: extension id -> its
+// number, incall id -> its menu.
+type numberIDs struct {
+	extensions map[int64]string
+	incalls    map[int64]string
+}
+
+// numberInfo checks what the vendor APIs keep about numbers: each entry
+// is one of the menu's numbers, its ids positive, an extension id naming
+// one number and an incall id the numbers of one menu.
+func (v *validator) numberInfo(path string, m *IVR, seen numberIDs) {
+	for _, n := range slices.Sorted(maps.Keys(m.NumberInfo)) {
+		info := m.NumberInfo[n]
+		if info == nil {
+			continue
+		}
+		p := path + ".number_info." + n
+		if !slices.Contains(m.Extensions, n) {
+			v.errf(p, "%q is not one of the menu's extensions", n)
+		}
+		if info.Extension < 0 || info.Incall < 0 {
+			v.errf(p, "ids must be positive integers")
+			continue
+		}
+		if info.Extension > 0 {
+			if other, dup := seen.extensions[info.Extension]; dup {
+				v.errf(p+".extension", "%d is already the id of %s", info.Extension, other)
+			}
+			seen.extensions[info.Extension] = fmt.Sprintf("number %s of ivr %q", n, m.ID)
+		}
+		if info.Incall > 0 {
+			if other, dup := seen.incalls[info.Incall]; dup && other != m.ID {
+				v.errf(p+".incall", "%d is already an incall of ivr %q", info.Incall, other)
+			}
+			seen.incalls[info.Incall] = m.ID
+		}
 	}
 }
 

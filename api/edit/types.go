@@ -40,6 +40,14 @@ type IVR struct {
 	Keys            map[string]*Destination `json:"keys,omitempty"`
 	Language        string                  `json:"language,omitempty"`
 	KeyInfo         map[string]*KeyInfo     `json:"key_info,omitempty"`
+	NumberInfo      map[string]*NumberInfo  `json:"number_info,omitempty"`
+}
+
+// NumberInfo is what an API keeps about one number (ivr.NumberInfo).
+type NumberInfo struct {
+	Extension int64  `json:"extension,omitempty"`
+	Incall    int64  `json:"incall,omitempty"`
+	Context   string `json:"context,omitempty"`
 }
 
 // DialOut is a menu's dial_out.

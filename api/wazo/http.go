@@ -15,10 +15,13 @@ import (
 	"github.com/ivrd/ivrd/store"
 )
 
-// world is every schedule and IVR, read once per request.
+// world is every schedule and IVR, read once per request, and the
+// incalls and extensions not yet associated.
 type world struct {
 	scheds []edit.Item[edit.Schedule]
 	ivrs   []edit.Item[edit.IVR]
+	pinc   map[int64]pendingIncall
+	pext   map[int64]pendingExten
 }
 
 func (a *API) load(w http.ResponseWriter, r *http.Request) (world, bool) {
@@ -32,7 +35,8 @@ func (a *API) load(w http.ResponseWriter, r *http.Request) (world, bool) {
 		WriteError(w, http.StatusInternalServerError, "Internal Error")
 		return world{}, false
 	}
-	return world{scheds, ivrs}, true
+	pinc, pext := a.pend.snapshot(time.Now())
+	return world{scheds, ivrs, pinc, pext}, true
 }
 
 // find finds the schedule the path's integer id names (404 as confd
@@ -61,7 +65,7 @@ func (a *API) listSchedules(w http.ResponseWriter, r *http.Request) {
 	}
 	items := []Schedule{}
 	for _, s := range wld.scheds {
-		items = append(items, view(s.ID, &s.Body, wld.ivrs))
+		items = append(items, view(s.ID, &s.Body, wld))
 	}
 	writeJSON(w, http.StatusOK, list[Schedule]{items, len(items)})
 }
@@ -72,7 +76,7 @@ func (a *API) getSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s, ok := wld.find(w, r); ok {
-		writeJSON(w, http.StatusOK, view(s.ID, &s.Body, wld.ivrs))
+		writeJSON(w, http.StatusOK, view(s.ID, &s.Body, wld))
 	}
 }
 
@@ -122,7 +126,7 @@ func (a *API) createSchedule(w http.ResponseWriter, r *http.Request) {
 		a.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, view(id, sched, wld.ivrs))
+	writeJSON(w, http.StatusCreated, view(id, sched, wld))
 }
 
 // storeError answers a store refusal as confd would: 400 with the
@@ -197,27 +201,6 @@ func (a *API) setSchedules(r *http.Request, ivrs []edit.Item[edit.IVR], change f
 	return nil
 }
 
-func (a *API) listIncalls(w http.ResponseWriter, r *http.Request) {
-	wld, ok := a.load(w, r)
-	if !ok {
-		return
-	}
-	items := []Incall{}
-	for _, iv := range wld.ivrs {
-		sch := []scheduleRef{}
-		if sid := iv.Body.Schedule; sid != "" && slices.ContainsFunc(wld.scheds, func(s edit.Item[edit.Schedule]) bool { return s.ID == sid }) {
-			sch = append(sch, scheduleRef{ScheduleID(sid), sid})
-		}
-		// The schedule is the IVR's: every number of it shows it.
-		ivrID := IVRID(iv.ID)
-		for _, n := range incallNumbers(&iv.Body) {
-			items = append(items, Incall{ID: n, Extensions: []exten{{strconv.FormatInt(n, 10)}},
-				Destination: Destination{Type: "ivr", IVRID: &ivrID}, Schedules: sch, IvrdIVR: iv.ID})
-		}
-	}
-	writeJSON(w, http.StatusOK, list[Incall]{items, len(items)})
-}
-
 func (a *API) attach(w http.ResponseWriter, r *http.Request) { a.incallSchedule(w, r, true) }
 func (a *API) detach(w http.ResponseWriter, r *http.Request) { a.incallSchedule(w, r, false) }
 
@@ -228,16 +211,17 @@ func (a *API) incallSchedule(w http.ResponseWriter, r *http.Request, attach bool
 	if !ok {
 		return
 	}
-	incall := r.PathValue("incall")
-	var target, current string
-	for _, iv := range wld.ivrs {
-		if hasIncall(&iv.Body, incall) {
-			target, current = iv.ID, iv.Body.Schedule
-		}
-	}
-	if target == "" {
-		WriteError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - Incall was not found ('id': %s)", incall))
+	inc, ok := wld.findIncall(w, r.PathValue("incall"))
+	if !ok {
 		return
+	}
+	incall := strconv.FormatInt(inc.id, 10)
+	target := inc.ivr
+	var current string
+	for _, iv := range wld.ivrs {
+		if iv.ID == target {
+			current = iv.Body.Schedule
+		}
 	}
 	sched, ok := wld.find(w, r)
 	if !ok {
@@ -249,7 +233,7 @@ func (a *API) incallSchedule(w http.ResponseWriter, r *http.Request, attach bool
 		return
 	}
 	err := a.setSchedules(r, wld.ivrs, func(m *edit.IVR) bool {
-		if !hasIncall(m, incall) {
+		if m.ID != target {
 			return false
 		}
 		if attach {

@@ -25,13 +25,21 @@ type periodIn struct {
 	Destination *Destination      `json:"destination,omitempty"`
 }
 
+// Destination is confd's destination (of a schedule, an incall, an IVR
+// choice); each type reads its own fields.
 type Destination struct {
 	Type     string `json:"type"`
+	Command  string `json:"command,omitempty"`
+	Exten    string `json:"exten,omitempty"`
+	Context  string `json:"context,omitempty"`
 	Filename string `json:"filename,omitempty"`
 	Skip     *bool  `json:"skip,omitempty"`
 	NoAnswer *bool  `json:"no_answer,omitempty"`
 	Cause    string `json:"cause,omitempty"`
 	IVRID    *int64 `json:"ivr_id,omitempty"`
+	// IvrdDestination (type ivrd) describes an IVR key's destination
+	// that only ivrd has.
+	IvrdDestination string `json:"ivrd_destination,omitempty"`
 }
 
 type scheduleIn struct {
@@ -44,8 +52,11 @@ type scheduleIn struct {
 }
 
 // decodeSchedule reads a POST body strictly; the error names the field.
-func decodeSchedule(data []byte) (scheduleIn, string, error) {
-	var ws scheduleIn
+func decodeSchedule(data []byte) (scheduleIn, string, error) { return decodeStrict[scheduleIn](data) }
+
+// decodeStrict reads a body strictly; the error names the field.
+func decodeStrict[T any](data []byte) (T, string, error) {
+	var ws T
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&ws)
@@ -190,6 +201,9 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 		}
 		h := edit.Holiday{Name: fmt.Sprintf("exceptional period %d", i+1)}
 		if d := p.Destination; d != nil {
+			if field, err := unplayable(d); err != nil {
+				return nil, f + "destination." + field, err
+			}
 			switch d.Type {
 			case "sound":
 				if d.Filename == "" {
@@ -214,6 +228,9 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 		return nil, "closed_destination", errors.New("missing data for required field")
 	}
 	if d := ws.ClosedDestination; d != nil {
+		if field, err := unplayable(d); err != nil {
+			return nil, "closed_destination." + field, err
+		}
 		switch d.Type {
 		case "sound":
 			if d.Filename == "" {
@@ -250,6 +267,21 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 		}
 	}
 	return &edit.Schedule{ID: id, Timezone: tz, Open: open, Holidays: holidays, Closed: closed}, "", nil
+}
+
+// unplayable refuses what a sound or hangup destination asks that ivrd
+// does not do: play without answering (skip, no_answer) and hang up with
+// another cause than a normal clearing.
+func unplayable(d *Destination) (string, error) {
+	switch {
+	case d.Skip != nil && *d.Skip:
+		return "skip", errors.New("ivrd answers a call before playing to it; skip cannot be represented")
+	case d.NoAnswer != nil && *d.NoAnswer:
+		return "no_answer", errors.New("ivrd answers a call before playing to it; no_answer cannot be represented")
+	case d.Cause != "" && d.Cause != "normal":
+		return "cause", fmt.Errorf("%q: ivrd hangs up with a normal clearing only", d.Cause)
+	}
+	return "", nil
 }
 
 func errOr(err error, msg string) error {

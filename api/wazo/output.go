@@ -2,7 +2,6 @@ package wazo
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -43,8 +42,11 @@ type Schedule struct {
 	IvrdNotes          string      `json:"ivrd_notes"`
 }
 
+// exten is an extension as confd shows it in an incall.
 type exten struct {
-	Exten string `json:"exten"`
+	ID      int64  `json:"id"`
+	Exten   string `json:"exten"`
+	Context string `json:"context"`
 }
 
 type incallRef struct {
@@ -57,7 +59,9 @@ type scheduleRef struct {
 	Name string `json:"name"`
 }
 
-// Incall is an IVR's number as confd lists it: its id is the number.
+// Incall is confd's incall: the numbers (extensions) that reach an IVR.
+// An IVR's number that no incall was made for through this API is an
+// incall of its own whose id is the number.
 type Incall struct {
 	ID          int64         `json:"id"`
 	Extensions  []exten       `json:"extensions"`
@@ -201,7 +205,7 @@ func monthsByDays(pairs []int) [][2][]int {
 }
 
 // view is a stored schedule as confd returns it.
-func view(id string, s *edit.Schedule, ivrs []edit.Item[edit.IVR]) Schedule {
+func view(id string, s *edit.Schedule, wld world) Schedule {
 	dest := Destination{Type: "none"}
 	if then := s.Closed.Then; then != nil {
 		switch {
@@ -224,31 +228,12 @@ func view(id string, s *edit.Schedule, ivrs []edit.Item[edit.IVR]) Schedule {
 		tz = "UTC"
 	}
 	incalls := []incallRef{}
-	for _, iv := range ivrs {
-		if iv.Body.Schedule != id {
-			continue
-		}
-		for _, n := range incallNumbers(&iv.Body) {
-			incalls = append(incalls, incallRef{ID: n, Extensions: []exten{{strconv.FormatInt(n, 10)}}})
+	for _, inc := range wld.incalls() {
+		if inc.schedule == id {
+			incalls = append(incalls, incallRef{ID: inc.id, Extensions: inc.extens()})
 		}
 	}
 	return Schedule{ID: ScheduleID(id), Name: id, Timezone: tz, Enabled: true, OpenPeriods: open,
 		ExceptionalPeriods: exceptionalPeriods(s), ClosedDestination: dest, Incalls: incalls,
 		Users: []struct{}{}, Groups: []struct{}{}, Queues: []struct{}{}, Outcalls: []struct{}{}, IvrdID: id, IvrdNotes: notes}
-}
-
-// incallNumbers are an IVR's all-digit extensions: each is an incall, its
-// id the number (the IVR's other numbers, "s" or "+44…", are not).
-func incallNumbers(m *edit.IVR) []int64 {
-	var out []int64
-	for _, s := range m.Extensions {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-func hasIncall(m *edit.IVR, incall string) bool {
-	return slices.ContainsFunc(incallNumbers(m), func(n int64) bool { return strconv.FormatInt(n, 10) == incall })
 }

@@ -37,6 +37,7 @@ type API struct {
 	log      *slog.Logger
 	who      func(*http.Request) string
 	internal func(w http.ResponseWriter, r *http.Request, err error)
+	pend     *pending
 }
 
 // New builds the API.
@@ -47,7 +48,7 @@ func New(c Config) *API {
 	if c.Who == nil {
 		c.Who = func(*http.Request) string { return "" }
 	}
-	a := &API{st: c.Store, log: c.Log, who: c.Who, internal: c.Internal}
+	a := &API{st: c.Store, log: c.Log, who: c.Who, internal: c.Internal, pend: newPending()}
 	if a.internal == nil {
 		a.internal = func(w http.ResponseWriter, r *http.Request, err error) {
 			a.log.Error("wazo api", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -64,6 +65,21 @@ func (a *API) Routes(m *http.ServeMux) {
 	m.HandleFunc("GET "+Base+"/schedules/{id}", a.getSchedule)
 	m.HandleFunc("DELETE "+Base+"/schedules/{id}", a.deleteSchedule)
 	m.HandleFunc("GET "+Base+"/incalls", a.listIncalls)
+	m.HandleFunc("POST "+Base+"/incalls", a.createIncall)
+	m.HandleFunc("GET "+Base+"/incalls/{incall}", a.getIncall)
+	m.HandleFunc("PUT "+Base+"/incalls/{incall}", a.putIncall)
+	m.HandleFunc("DELETE "+Base+"/incalls/{incall}", a.deleteIncall)
+	m.HandleFunc("PUT "+Base+"/incalls/{incall}/extensions/{ext}", a.associate)
+	m.HandleFunc("DELETE "+Base+"/incalls/{incall}/extensions/{ext}", a.dissociate)
+	m.HandleFunc("GET "+Base+"/ivr", a.listIVRs)
+	m.HandleFunc("POST "+Base+"/ivr", a.createIVR)
+	m.HandleFunc("GET "+Base+"/ivr/{id}", a.getIVR)
+	m.HandleFunc("PUT "+Base+"/ivr/{id}", a.putIVR)
+	m.HandleFunc("DELETE "+Base+"/ivr/{id}", a.deleteIVR)
+	m.HandleFunc("GET "+Base+"/extensions", a.listExtensions)
+	m.HandleFunc("POST "+Base+"/extensions", a.createExtension)
+	m.HandleFunc("GET "+Base+"/extensions/{ext}", a.getExtension)
+	m.HandleFunc("DELETE "+Base+"/extensions/{ext}", a.deleteExtension)
 	m.HandleFunc("PUT "+Base+"/incalls/{incall}/schedules/{id}", a.attach)
 	m.HandleFunc("DELETE "+Base+"/incalls/{incall}/schedules/{id}", a.detach)
 }

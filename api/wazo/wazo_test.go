@@ -173,6 +173,10 @@ func TestWazoBadInput(t *testing.T) {
 			{`{"name": "x", "exceptional_periods": [{"months": [5], "month_days": [1], "destination": {"type": "sound", "filename": "holiday"}}], "closed_destination": {"type": "ivr", "ivr_id": ` + fmt.Sprint(wazo.IVRID("support")) + `}}`,
 				"field 'exceptional_periods[0].destination': After an exceptional period's sound ivrd follows closed_destination"},
 			{`{"name": "x"`, "Invalid JSON"},
+			{`{"name": "x", "closed_destination": {"type": "hangup", "cause": "busy"}}`, "field 'closed_destination.cause': \"busy\": ivrd hangs up with a normal clearing only"},
+			{`{"name": "x", "closed_destination": {"type": "sound", "filename": "closed", "skip": true}}`, "field 'closed_destination.skip'"},
+			{`{"name": "x", "closed_destination": {"type": "sound", "filename": "closed", "no_answer": true}}`, "field 'closed_destination.no_answer'"},
+			{`{"name": "x", "exceptional_periods": [{"months": [5], "destination": {"type": "sound", "filename": "holiday", "no_answer": true}}], "closed_destination": {"type": "hangup"}}`, "field 'exceptional_periods[0].destination.no_answer'"},
 		} {
 			r := e.wazoBad("POST", "/schedules", writeToken, c.body)
 			require.Equal(t, 400, r.Status, "%s: %s", c.body, r.Body)
