@@ -150,7 +150,7 @@ func buildOpenAPI() obj {
 			obj{"type": "object", "additionalProperties": false, "properties": obj{
 				"uri": obj{"type": "string"}, "external": obj{"type": "string"}, "trunk": obj{"type": "string"},
 				"extension": obj{"type": "string"}, "ivr": obj{"type": "string"}, "play": obj{"type": "string"},
-				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "group": obj{"type": "string"}, "voicemail_check": obj{"type": "string"},
+				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "group": obj{"type": "string"}, "voicemail_check": obj{"type": "string"}, "queue": obj{"type": "string", "description": "a queue's id"},
 				"internal": obj{"type": "string", "description": "an internal number: the extension, group or IVR that owns it"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
 				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination"),
 				"set_language": obj{"type": "string", "example": "es"},
