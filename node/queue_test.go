@@ -99,7 +99,7 @@ func TestQueueServesInOrderOfArrival(t *testing.T) {
 
 	first, _, firstID := queueCaller(t, svc, "600")
 	waitWaiting(t, svc, tok, firstID)
-	second, _, secondID := queueCaller(t, svc, "600")
+	second, secondCall, secondID := queueCaller(t, svc, "600")
 	waitWaiting(t, svc, tok, firstID, secondID)
 	q := listQueues(t, svc, tok)[0]
 	require.Equal(t, []int{1, 2}, []int{q.Waiting[0].Position, q.Waiting[1].Position})
@@ -119,6 +119,23 @@ func TestQueueServesInOrderOfArrival(t *testing.T) {
 	require.Equal(t, "busy", q.Agents[0].State)
 	require.Equal(t, uint64(1), q.Answered)
 	noInvite(t, agent, "the agent again while busy with the first caller")
+	code, metrics := httpGet(t, svc, "/metrics")
+	require.Equal(t, http.StatusOK, code)
+	for _, line := range []string{`ivrd_queue_waiting{queue="support"} 1`, `ivrd_queue_answered_total{queue="support"} 1`,
+		`ivrd_queue_answered_within_service_level_total{queue="support"} 1`, `ivrd_queue_abandoned_total{queue="support"} 0`} {
+		require.Contains(t, string(metrics), line)
+	}
+
+	// The second caller gives up: abandoned.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, secondCall.Dialog.Bye(ctx))
+	waitWaiting(t, svc, tok)
+	waitUntil(t, nodetest.Patience, func() bool {
+		_, m := httpGet(t, svc, "/metrics")
+		return strings.Contains(string(m), `ivrd_queue_abandoned_total{queue="support"} 1`) &&
+			strings.Contains(string(m), `ivrd_queue_waiting{queue="support"} 0`)
+	}, func() string { return "the hang-up is not counted as abandoned" })
 }
 
 // waitLogLine waits (bounded) for a log line holding every part.
