@@ -113,14 +113,14 @@ func (r *run) waitInQueue(q *ivr.Queue, dest *ivr.Destination, w *waiter) (bool,
 			if retry != nil {
 				continue
 			}
-			answered, err := r.tryAgents(q, w, music, time.Until(deadline))
+			rang, answered, err := r.tryAgents(q, w, music, time.Until(deadline))
 			if answered || r.ctx.Err() != nil {
 				return answered, err
 			}
-			if err != nil {
+			if rang { // the ringing replaced the music: it starts again
 				retry = time.After(queueRetry)
+				musicDone = r.loop(music)
 			}
-			musicDone = r.loop(music)
 		case <-r.ctx.Done():
 			return false, context.Cause(r.ctx)
 		}
@@ -161,7 +161,7 @@ func (r *run) sayPosition(q *ivr.Queue, w *waiter) (byte, error) {
 	if p, ok := r.prompt(queuePositionIntro); ok {
 		seq = append(seq, p)
 	}
-	if nums, err := r.snap.Prompts.SayNumber(r.language(), pos); err == nil && r.snap.Prompts != nil {
+	if nums, ok := r.sayNumber(pos); ok {
 		seq = append(seq, nums...)
 	} else if nums, ok := r.builtinNumber(pos); ok {
 		seq = append(seq, nums...)
@@ -177,6 +177,15 @@ func (r *run) sayPosition(q *ivr.Queue, w *waiter) (byte, error) {
 		}
 	}
 	return 0, nil
+}
+
+// sayNumber is n from the number fragments (the site's or spoken).
+func (r *run) sayNumber(n int) ([]*prompts.Prompt, bool) {
+	if r.snap.Prompts == nil {
+		return nil, false
+	}
+	nums, err := r.snap.Prompts.SayNumber(r.language(), n)
+	return nums, err == nil
 }
 
 // builtinNumber is n from the bundled num-* prompts.
@@ -217,12 +226,12 @@ func (r *run) reachableAgents(q *ivr.Queue) ([]string, map[string][]string) {
 }
 
 // tryAgents rings the agents the queue's strategy chooses for this
-// caller, if it is its turn, within left of its max_wait. answered says
-// one took the call, which was then bridged to its end; an error without
-// an answer means they did not answer (the caller waits on).
-func (r *run) tryAgents(q *ivr.Queue, w *waiter, music *prompts.Prompt, left time.Duration) (bool, error) {
+// caller, if it is its turn, within left of its max_wait. rang says
+// agents were rung; answered that one took the call, which was then
+// bridged to its end. Rung without an answer, the caller waits on.
+func (r *run) tryAgents(q *ivr.Queue, w *waiter, music *prompts.Prompt, left time.Duration) (rang, answered bool, err error) {
 	if left <= 0 {
-		return false, nil
+		return false, false, nil
 	}
 	names, contacts := r.reachableAgents(q)
 	start := 0
@@ -232,7 +241,7 @@ func (r *run) tryAgents(q *ivr.Queue, w *waiter, music *prompts.Prompt, left tim
 	qs := r.h.queues
 	chosen := qs.claim(q, w, names, start)
 	if len(chosen) == 0 {
-		return false, nil
+		return false, false, nil
 	}
 	out := sip.Outbound{RingTimeout: min(q.AgentTimeout.D(), left)}
 	if music != nil {
@@ -249,14 +258,14 @@ func (r *run) tryAgents(q *ivr.Queue, w *waiter, music *prompts.Prompt, left tim
 	if err != nil {
 		qs.ringEnded(w, chosen)
 		r.log.Info("queue: no agent answered", "queue", q.ID, "err", err)
-		return false, err
+		return true, false, nil
 	}
 	who := answeredAgent(chosen, contacts, b.Target())
 	qs.answered(w, chosen, who, q.ServiceLevel.D())
 	r.log.Info("queue answered", "queue", q.ID, "agent", who, "waited", time.Since(w.joined).Round(time.Millisecond))
 	err = r.waitBridge(b)
 	qs.callEnded(q.ID, who, q.WrapUp.D())
-	return true, err
+	return true, true, err
 }
 
 // answeredAgent is the agent whose phone target is (the first chosen
