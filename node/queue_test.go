@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -199,4 +200,47 @@ func TestQueueLeaveKey(t *testing.T) {
 	waitToneHeard(t, c, 1000, "the caller is bridged to the leave destination")
 	waitWaiting(t, svc, tok)
 	require.Equal(t, uint64(0), listQueues(t, svc, tok)[0].Abandoned, "leaving by key is not abandoning")
+}
+
+// TestQueueLongestIdleAcrossCalls: two answering agents; each call, once
+// over, leaves its agent idle for less time than the other: the next
+// caller is rung to the other one.
+func TestQueueLongestIdleAcrossCalls(t *testing.T) {
+	t.Parallel()
+	a1, a2 := siptest.NewFarEnd(t, "answer"), siptest.NewFarEnd(t, "answer")
+	path := writeConfig(t, queueConf, "AGENT", a1.URI(), "QUEUE",
+		`{ id: support, number: "600", members: ["201", "202"], strategy: longest_idle }`)
+	text, err := os.ReadFile(path)
+	require.NoError(t, err)
+	text = []byte(strings.Replace(string(text), "extensions:\n", "extensions:\n  - { number: \"202\", contact: \""+a2.URI()+"\" }\n", 1))
+	require.NoError(t, os.WriteFile(path, text, 0o644))
+	svc := startConfig(t, path)
+	order := []*siptest.FarEnd{a1, a2, a1}
+	for i, want := range order {
+		c, call, _ := queueCaller(t, svc, "600")
+		waitInvite(t, want, fmt.Sprintf("call %d: the agent idle the longest", i+1))
+		for _, other := range []*siptest.FarEnd{a1, a2} {
+			if other != want {
+				noInvite(t, other, "the other agent")
+			}
+		}
+		waitToneHeard(t, c, 1000, "the caller is bridged to the agent")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		require.NoError(t, call.Dialog.Bye(ctx))
+		cancel()
+		select {
+		case <-want.Bye:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the agent got no BYE")
+		}
+		tok := firstToken(t, svc)
+		waitUntil(t, nodetest.Patience, func() bool {
+			for _, a := range listQueues(t, svc, tok)[0].Agents {
+				if a.State != "free" {
+					return false
+				}
+			}
+			return true
+		}, func() string { return "the agents are not both free again" })
+	}
 }
