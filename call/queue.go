@@ -114,8 +114,11 @@ func (r *run) waitInQueue(q *ivr.Queue, dest *ivr.Destination, w *waiter) (bool,
 				continue
 			}
 			rang, answered, err := r.tryAgents(q, w, music, time.Until(deadline))
-			if answered || r.ctx.Err() != nil {
-				return answered, err
+			if answered {
+				return true, err
+			}
+			if r.ctx.Err() != nil { // the caller hung up while agents rang
+				return false, context.Cause(r.ctx)
 			}
 			if rang { // the ringing replaced the music: it starts again
 				retry = time.After(queueRetry)
