@@ -150,7 +150,7 @@ func buildOpenAPI() obj {
 			obj{"type": "object", "additionalProperties": false, "properties": obj{
 				"uri": obj{"type": "string"}, "external": obj{"type": "string"}, "trunk": obj{"type": "string"},
 				"extension": obj{"type": "string"}, "ivr": obj{"type": "string"}, "play": obj{"type": "string"},
-				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "group": obj{"type": "string"}, "voicemail_check": obj{"type": "string"},
+				"prompt": obj{"type": "string"}, "voicemail": obj{"type": "string"}, "group": obj{"type": "string"}, "voicemail_check": obj{"type": "string"}, "queue": obj{"type": "string", "description": "a queue's id"},
 				"internal":   obj{"type": "string", "description": "an internal number: the extension, group or IVR that owns it"},
 				"conference": obj{"type": "string", "description": "a conference room's id"}, "transfer": obj{"type": "string", "enum": []any{"refer", "bridge", "auto"}},
 				"ring_timeout": obj{"type": "string", "example": "20s"}, "then": ref("Destination"), "overflow": ref("Destination"),
@@ -277,6 +277,7 @@ func buildOpenAPI() obj {
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
+	addQueuePaths(paths, schemas)      // queues and agents (queues.go)
 	wazo.AddOpenAPI(paths, schemas)    // Wazo confd schedules (api/wazo)
 	return obj{
 		"openapi": "3.0.3",

@@ -17,7 +17,7 @@ func addCallPaths(paths, schemas obj) {
 	schemas["Quality"] = quality
 	schemas["LiveCall"] = obj{"type": "object", "required": []any{"call_id", "state", "answered_at", "duration_ms"}, "properties": obj{
 		"call_id": str, "node": str, "from": str, "to": str, "trunk": str, "ivr": str, "menu": str,
-		"state":       obj{"type": "string", "enum": []any{"menu", "transferring", "bridged", "voicemail", "conference", "started"}},
+		"state":       obj{"type": "string", "enum": []any{"menu", "transferring", "bridged", "voicemail", "conference", "queued", "started"}},
 		"answered_at": when, "duration_ms": integer, "codec": str, "quality": ref("Quality")}}
 	schemas["CallRecord"] = jsonSchemaOf(reflect.TypeFor[cdr.Record]())
 	schemas["TransferRequest"] = obj{"type": "object", "additionalProperties": false,

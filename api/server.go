@@ -47,6 +47,8 @@ type Config struct {
 	// Conferences, when set, is the running server's conference rooms
 	// (conferences.go).
 	Conferences ConferenceControl
+	// Queues, when set, is the running server's call queues (queues.go).
+	Queues QueueControl
 	// Trunks, when set, is the running server's trunk registrations
 	// (GET /api/v1/trunks/status: trunk_status.go).
 	Trunks TrunkStates
@@ -122,6 +124,7 @@ func (s *Server) routes() {
 	yeastar.New(yeastar.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/yeastar: the seed's own API
 	zendesk.New(zendesk.Config{Store: s.st, Log: s.log, Who: who}).Routes(m)                   // api/zendesk: the seed's own API
 	wazo.New(wazo.Config{Store: s.st, Log: s.log, Who: who, Internal: s.storeError}).Routes(m) // api/wazo: Wazo confd's schedules, incalls, extensions and IVRs
+	s.queueRoutes()                                                                            // call queues (queues.go)
 	s.conferenceRoutes()                                                                       // conference rooms (conferences.go)
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,13 @@
 // rooms in progress, read and moved (mute, remove) by the API through
 // the node.
 //
+// Call queues (queue.go, queues.go) too: a waiting call loops the
+// queue's music, says its position and reads its leave key on its own
+// goroutine, and meets the others in Queues, the node's registry (in
+// memory, per node) of who waits in which order and what each agent is
+// doing; the call at the head rings the agents its strategy chooses and
+// is bridged to the one who answers.
+//
 // Voicemail is deposited and checked through the Voicemail interface,
 // asked of Options.Voicemail with each call's configuration
 // (store.Voicemail, files under voicemail_dir, by default): call takes

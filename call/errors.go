@@ -23,6 +23,9 @@ var (
 	ErrConferenceFull    = errors.New("the conference room is full")
 	ErrConferencePIN     = errors.New("wrong conference PIN")
 	ErrNotInConference   = errors.New("no such call in a conference room")
+	// Queues (queue.go).
+	ErrUnknownQueue = errors.New("unknown queue")
+	ErrNotAgent     = errors.New("not an agent of that queue")
 )
 
 // Live call requests that cannot be carried out (the API answers 404, 409).

@@ -58,6 +58,9 @@ type Options struct {
 	// the media engine); nil: a {conference} destination fails
 	// (ErrNoConferences) and room numbers are not answered.
 	Conferences *Conferences
+	// Queues is this node's call queues; nil: a new one (Handler.Queues
+	// returns it).
+	Queues *Queues
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
@@ -66,6 +69,7 @@ type Handler struct {
 	log      *slog.Logger
 	rotation rotation // rotate groups' positions (group.go)
 	pins     pinGuard // wrong voicemail PINs per box (pinguard.go)
+	queues   *Queues  // this node's call queues (queues.go)
 }
 
 // NewHandler makes the call owner the SIP server hands calls to.
@@ -82,8 +86,14 @@ func NewHandler(opt Options) *Handler {
 	if opt.Voicemail == nil {
 		opt.Voicemail = voicemailIn
 	}
-	return &Handler{opt: opt, log: opt.Log}
+	if opt.Queues == nil {
+		opt.Queues = NewQueues()
+	}
+	return &Handler{opt: opt, log: opt.Log, queues: opt.Queues}
 }
+
+// Queues is this handler's call queues.
+func (h *Handler) Queues() *Queues { return h.queues }
 
 // Live is the registry of this handler's calls in progress.
 func (h *Handler) Live() *Live { return h.opt.Live }
@@ -94,7 +104,7 @@ func (h *Handler) Route(dialled string) bool {
 	if _, ok := cfg.IVRFor(dialled); ok {
 		return true
 	}
-	return h.opt.Conferences != nil && cfg.ConferenceByNumber(dialled) != nil
+	return cfg.QueueByNumber(dialled) != nil || h.opt.Conferences != nil && cfg.ConferenceByNumber(dialled) != nil
 }
 
 // Serve implements sip.Handler: the call's whole life after the answer,
@@ -115,7 +125,12 @@ func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
 	defer h.opt.Live.remove(c.ID)
 	r.emit(Event{Type: EventCallStarted, From: c.Caller, To: c.Dialled, Trunk: c.Trunk})
 	room := snap.Config.ConferenceByNumber(c.Dialled)
+	queue := snap.Config.QueueByNumber(c.Dialled)
 	switch {
+	case !ok && queue != nil:
+		r.log = c.Log.With("queue", queue.ID)
+		r.listen()
+		r.guarded(func() { r.dialledQueue(queue.ID) })
 	case !ok && room != nil && h.opt.Conferences != nil:
 		r.log = c.Log.With("conference", room.ID)
 		r.listen()

@@ -91,6 +91,8 @@ func (r *run) transfer(dest *ivr.Destination, method ivr.TransferMethod) error {
 		return r.voicemailCheck(dest.Target)
 	case ivr.KindConference:
 		return r.conference(dest.Target)
+	case ivr.KindQueue:
+		return r.queue(dest)
 	}
 	out, err := r.outbound(dest)
 	if err != nil {

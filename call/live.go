@@ -22,6 +22,7 @@ const (
 	StateBridged      State = "bridged"      // bridged to a far end
 	StateVoicemail    State = "voicemail"    // recording a message
 	StateConference   State = "conference"   // in a conference room
+	StateQueued       State = "queued"       // waiting in a call queue
 )
 
 // LiveCall is one call in progress as an operator sees it (a snapshot).

@@ -76,7 +76,7 @@ type Destination struct {
 // HandsOff reports whether the destination transfers the call away.
 func (d *Destination) HandsOff() bool {
 	switch d.Kind {
-	case KindURI, KindExternal, KindExtension, KindVoicemail, KindGroup, KindVoicemailCheck, KindConference:
+	case KindURI, KindExternal, KindExtension, KindVoicemail, KindGroup, KindVoicemailCheck, KindConference, KindQueue:
 		return true
 	}
 	return false
@@ -99,6 +99,7 @@ type destinationFields struct {
 	Group       *string           `yaml:"group"`
 	VMCheck     *string           `yaml:"voicemail_check"`
 	Conference  *string           `yaml:"conference"`
+	Queue       *string           `yaml:"queue"`
 	Transfer    TransferMethod    `yaml:"transfer"`
 	RingTimeout Duration          `yaml:"ring_timeout"`
 	Overflow    *Destination      `yaml:"overflow"`
@@ -159,11 +160,12 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 		d.Kind, d.Gather = KindGather, f.Gather
 	}
 	pick(f.Conference, KindConference)
+	pick(f.Queue, KindQueue)
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, conference, voicemail_check, set_language, webhook, gather, ask (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, conference, queue, voicemail_check, set_language, webhook, gather, ask (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
@@ -177,7 +179,7 @@ var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": tr
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
 	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true,
 	"gather": true, "ask": true, "timeout": true, "hold": true, "fallback": true,
-	"conference": true}
+	"conference": true, "queue": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

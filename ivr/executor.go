@@ -440,7 +440,7 @@ func (e *Executor) run(d *Destination) []Action {
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
-	case KindGroup, KindVoicemailCheck, KindConference:
+	case KindGroup, KindVoicemailCheck, KindConference, KindQueue:
 		e.startHandoff(d) // their own way, whatever the menu's transfer (ownMethod)
 		return []Action{Transfer{Dest: d, Method: ownMethod[d.Kind]}}
 	case KindURI, KindExternal, KindExtension:
@@ -534,6 +534,9 @@ func (e *Executor) handoffFailed(err error) []Action {
 		id = e.cur.ID
 	}
 	acts := []Action{Note{Event: StepTransferFailed, IVR: id, Detail: err.Error()}}
+	if next := exitDest(err); next != nil {
+		return append(acts, e.run(next)...)
+	}
 	if d != nil && d.Overflow != nil {
 		return append(acts, e.run(d.Overflow)...)
 	}

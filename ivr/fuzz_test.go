@@ -39,7 +39,7 @@ func FuzzLoadAndValidate(f *testing.F) {
 	for _, b := range exampleFiles(f) {
 		f.Add(b)
 	}
-	for _, s := range []string{validBase, testConfig, closedLoop, failureLoop, dialOutConfig, "", "---\n", "ivrs: [~]\n",
+	for _, s := range []string{validBase, testConfig, closedLoop, failureLoop, dialOutConfig, queueConfig, "", "---\n", "ivrs: [~]\n",
 		"ivrs:\n  - id: main\n    promt: x\n    keys: { \"1\": { url: x } }\n", "a: &x [*x, *x]\nb: *x\n"} {
 		f.Add([]byte(s))
 	}

@@ -8,7 +8,7 @@ import (
 
 // KindInternal (ivrd addition, ConnexCS's "Internal") is an internal
 // number: whatever owns it in the one numbering plan, an extension, a
-// ring group (its number), a conference room (its number) or an IVR (one of its extensions), resolved
+// ring group (its number), a conference room or a queue (its number) or an IVR (one of its extensions), resolved
 // when the call reaches it, so that renumbering the owner needs no edit
 // here. Validate refuses a number owned twice.
 const KindInternal Kind = "internal"
@@ -39,6 +39,11 @@ func (c *Config) NumberOwners() map[string][]NumberOwner {
 	for _, r := range c.Conferences {
 		if r.Number != "" {
 			out[r.Number] = append(out[r.Number], NumberOwner{KindConference, r.ID, fmt.Sprintf("conferences[%s].number", r.ID)})
+		}
+	}
+	for _, q := range c.Queues {
+		if q.Number != "" {
+			out[q.Number] = append(out[q.Number], NumberOwner{KindQueue, q.ID, fmt.Sprintf("queues[%s].number", q.ID)})
 		}
 	}
 	for _, m := range c.IVRs {
@@ -102,7 +107,7 @@ func (v *validator) internalDest(path string, d *Destination, m *IVR) {
 	}
 	r := v.c.ResolveInternal(d)
 	if r == nil {
-		v.errf(path, "internal number %q: no extension, group, conference or ivr has it", d.Target)
+		v.errf(path, "internal number %q: no extension, group, conference, queue or ivr has it", d.Target)
 		return
 	}
 	v.dest(path, r, m)

@@ -65,6 +65,6 @@ func TestInternalNumberProblems(t *testing.T) {
 		msgs = append(msgs, p.String())
 	}
 	all := strings.Join(msgs, "\n")
-	assert.Contains(t, all, `ivrs[main].keys.3: internal number "999": no extension, group, conference or ivr has it`)
+	assert.Contains(t, all, `ivrs[main].keys.3: internal number "999": no extension, group, conference, queue or ivr has it`)
 	assert.Contains(t, all, `groups[sales].number: number "2002" is owned twice (extension 2002, group sales)`)
 }

@@ -55,6 +55,8 @@ type Config struct {
 	Ask AskSettings `yaml:"ask"`
 	// Conferences (ivrd addition) are conference rooms: see conference.go.
 	Conferences []Conference `yaml:"conferences"`
+	// Queues (ivrd addition) are call queues: see queue.go.
+	Queues []Queue `yaml:"queues"`
 
 	// Where the file was read from, for resolving prompts_dir.
 	Dir string `yaml:"-"`
@@ -353,6 +355,7 @@ func (c *Config) applyDefaults() {
 	}
 	c.groupDefaults()
 	c.conferenceDefaults()
+	c.queueDefaults()
 	c.boxDefaults()
 	for _, m := range c.IVRs {
 		if m == nil {

@@ -84,6 +84,7 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.extensions()
 	v.groups()
 	v.conferences() // conference.go
+	v.queues()      // queue.go
 	v.voicemailBoxes()
 	v.schedules()
 	v.ivrs()
@@ -413,6 +414,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		}
 	case KindConference:
 		v.conferenceDest(path, d)
+	case KindQueue:
+		v.queueDest(path, d)
 	case KindGroup:
 		if v.c.GroupByID(d.Target) == nil {
 			v.errf(path, "unknown group %q", d.Target)

@@ -186,4 +186,4 @@ const MethodVoicemailCheck TransferMethod = "voicemail_check"
 // ownMethod is how the hand-offs that ignore the menu's transfer go: a
 // group forks or hunts, which only a B2BUA can (bridged); a voicemail
 // check keeps the call.
-var ownMethod = map[Kind]TransferMethod{KindGroup: TransferBridge, KindVoicemailCheck: MethodVoicemailCheck, KindConference: MethodConference}
+var ownMethod = map[Kind]TransferMethod{KindGroup: TransferBridge, KindVoicemailCheck: MethodVoicemailCheck, KindConference: MethodConference, KindQueue: MethodQueue}

@@ -55,6 +55,7 @@ func newObserver() *observer {
 			return rt
 		},
 		Trunks: o.trunkGauges,
+		Queues: o.queueGauges,
 		TLSHandshakeFailures: func() uint64 {
 			if s := o.node.Load(); s != nil {
 				return s.sip.TLSHandshakeFailures()

@@ -28,6 +28,8 @@ type Gauges struct {
 	// handshakes (trunks.go).
 	Trunks               func() []TrunkGauge
 	TLSHandshakeFailures func() uint64
+	// Queues are the call queues (queues.go).
+	Queues func() []QueueGauge
 }
 
 // Metrics holds every collector. Labels are bounded sets only: no call
@@ -112,6 +114,9 @@ func NewMetrics(g Gauges) *Metrics {
 	}
 	if g.Trunks != nil || g.TLSHandshakeFailures != nil {
 		f(newTrunkCollector(g.Trunks, g.TLSHandshakeFailures))
+	}
+	if g.Queues != nil {
+		f(newQueueCollector(g.Queues))
 	}
 	if g.Draining != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},

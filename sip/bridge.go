@@ -85,6 +85,15 @@ func (l *leg) onBye(req *sip.Request, tx sip.ServerTransaction) {
 // Bridged is a caller joined to a far end. Its owner waits for it to end.
 type Bridged struct{ l *leg }
 
+// Target is the URI the far end that answered was called at: which of a
+// fork's URIs won (a queue marks that agent busy).
+func (b *Bridged) Target() string {
+	if b.l.dlg == nil || b.l.dlg.InviteRequest == nil {
+		return ""
+	}
+	return b.l.dlg.InviteRequest.Recipient.String()
+}
+
 // BridgeEnd says which side ended a bridged call.
 type BridgeEnd int
 

@@ -40,7 +40,7 @@ var destinationFields = map[string]string{"uri": "string", "external": "string",
 	"extension": "string", "ivr": "string", "play": "string", "prompt": "string", "voicemail": "string",
 	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
 	"set_language": "string", "webhook": "string", "event": "string", "data": "data", "internal": "string",
-	"gather": "gather", "ask": "string", "timeout": "duration", "hold": "string", "fallback": "destination", "conference": "string"}
+	"gather": "gather", "ask": "string", "timeout": "duration", "hold": "string", "fallback": "destination", "conference": "string", "queue": "string"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store

@@ -116,6 +116,7 @@ type Destination struct {
 	Webhook        *string `json:"webhook,omitempty"`
 	Internal       *string `json:"internal,omitempty"`
 	Conference     *string `json:"conference,omitempty"`
+	Queue          *string `json:"queue,omitempty"`
 
 	Trunk       string            `json:"trunk,omitempty"`
 	Transfer    string            `json:"transfer,omitempty"`
@@ -238,5 +239,6 @@ func (d *Destination) targets() []target {
 	return []target{{ivr.KindURI, d.URI}, {ivr.KindExternal, d.External}, {ivr.KindExtension, d.Extension},
 		{ivr.KindIVR, d.IVR}, {ivr.KindPlay, d.Play}, {ivr.KindVoicemail, d.Voicemail}, {ivr.KindGroup, d.Group},
 		{ivr.KindVoicemailCheck, d.VoicemailCheck}, {ivr.KindSetLanguage, d.SetLanguage}, {ivr.KindWebhook, d.Webhook},
-		{ivr.KindInternal, d.Internal}, {ivr.KindConference, d.Conference}}
+		{ivr.KindInternal, d.Internal}, {ivr.KindConference, d.Conference},
+		{ivr.KindQueue, d.Queue}}
 }

@@ -62,4 +62,7 @@ func TestDestinationRoundTrip(t *testing.T) {
 	d = Destination{Conference: Str("team")}
 	require.Equal(t, ivr.KindConference, d.Kind())
 	require.Equal(t, "team", d.Target())
+	d = Destination{Queue: Str("support")}
+	require.Equal(t, ivr.KindQueue, d.Kind())
+	require.Equal(t, "support", d.Target())
 }
