@@ -195,7 +195,10 @@ type Extension struct {
 
 // Schedule is a set of weekly open hours and holidays.
 type Schedule struct {
-	ID       string    `yaml:"id"`
+	ID string `yaml:"id"`
+	// Name (ivrd addition) is a label for people (Wazo confd's schedule
+	// name, kept as it was given); calls never read it.
+	Name     string    `yaml:"name"`
 	Timezone string    `yaml:"timezone"`
 	Open     []string  `yaml:"open"`
 	Holidays []Holiday `yaml:"holidays"`

@@ -77,6 +77,7 @@ type Group struct {
 // Schedule is a stored schedule.
 type Schedule struct {
 	ID       string    `json:"id"`
+	Name     string    `json:"name,omitempty"`
 	Timezone string    `json:"timezone,omitempty"`
 	Open     []string  `json:"open,omitempty"`
 	Holidays []Holiday `json:"holidays,omitempty"`

@@ -266,7 +266,7 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 			return nil, f, errors.New("without a sound of its own, ivrd would play closed_destination's sound on this day; give the period a destination of type sound, or make closed_destination hangup")
 		}
 	}
-	return &edit.Schedule{ID: id, Timezone: tz, Open: open, Holidays: holidays, Closed: closed}, "", nil
+	return &edit.Schedule{ID: id, Name: ws.Name, Timezone: tz, Open: open, Holidays: holidays, Closed: closed}, "", nil
 }
 
 // unplayable refuses what a sound or hangup destination asks that ivrd

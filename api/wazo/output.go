@@ -233,7 +233,11 @@ func view(id string, s *edit.Schedule, wld world) Schedule {
 			incalls = append(incalls, incallRef{ID: inc.id, Extensions: inc.extens()})
 		}
 	}
-	return Schedule{ID: ScheduleID(id), Name: id, Timezone: tz, Enabled: true, OpenPeriods: open,
+	name := s.Name
+	if name == "" {
+		name = id
+	}
+	return Schedule{ID: ScheduleID(id), Name: name, Timezone: tz, Enabled: true, OpenPeriods: open,
 		ExceptionalPeriods: exceptionalPeriods(s), ClosedDestination: dest, Incalls: incalls,
 		Users: []struct{}{}, Groups: []struct{}{}, Queues: []struct{}{}, Outcalls: []struct{}{}, IvrdID: id, IvrdNotes: notes}
 }

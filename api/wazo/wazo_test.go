@@ -82,7 +82,7 @@ func TestWazoScheduleOnIncall(t *testing.T) {
 		s := r.JSON(t)
 		id, ok := s["id"].(float64)
 		require.True(t, ok, "Wazo's schedule id is an integer: %s", r.Body)
-		require.Equal(t, "office-hours", s["name"])
+		require.Equal(t, "Office hours", s["name"], "the name as given (the id is made from it)")
 		require.Equal(t, "Europe/Paris", s["timezone"])
 		require.Equal(t, true, s["enabled"])
 		op := s["open_periods"].([]any)[0].(map[string]any)
