@@ -56,12 +56,25 @@ func (s *Server) callRoutes() {
 	m.HandleFunc("GET /api/v1/ivrs/{id}/stats", s.ivrStats)
 }
 
-func (s *Server) calls(w http.ResponseWriter) (CallControl, bool) {
-	if s.cfg.Calls == nil {
+func (s *Server) calls(w http.ResponseWriter) (CallControl, bool) { return running(w, s.cfg.Calls) }
+
+// running is one of the running server's controls (calls, rooms,
+// queues), or false after a 503 when the API is served without calls
+// (Config leaves it nil).
+func running[T any](w http.ResponseWriter, c T) (T, bool) {
+	if any(c) == nil {
 		writeError(w, http.StatusServiceUnavailable, "no_calls", "this server runs no calls (the API is served without SIP)")
-		return nil, false
+		return c, false
 	}
-	return s.cfg.Calls, true
+	return c, true
+}
+
+// writeItems answers {"items": [...]}: an empty list, never null.
+func writeItems[T any](w http.ResponseWriter, items []T) {
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // listCalls: this node's calls; with ?scope=cluster also the calls other
@@ -78,9 +91,6 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items := cc.LiveCalls()
-	if items == nil {
-		items = []LiveCall{}
-	}
 	if scope == "cluster" && s.st != nil {
 		rows, _, err := s.st.CallHistory(r.Context(), store.CallFilter{State: "started", Limit: 1000})
 		if err != nil {
@@ -95,7 +105,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
 				IVR: row.IVR, State: "started", AnsweredAt: row.InviteAt, DurationMs: time.Since(row.InviteAt).Milliseconds()})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeItems(w, items)
 }
 
 func (s *Server) hangupCall(w http.ResponseWriter, r *http.Request) {

@@ -51,11 +51,7 @@ func (s *Server) conferenceRoutes() {
 }
 
 func (s *Server) conferences(w http.ResponseWriter) (ConferenceControl, bool) {
-	if s.cfg.Conferences == nil {
-		writeError(w, http.StatusServiceUnavailable, "no_calls", "this server runs no calls (the API is served without SIP)")
-		return nil, false
-	}
-	return s.cfg.Conferences, true
+	return running(w, s.cfg.Conferences)
 }
 
 func (s *Server) listConferences(w http.ResponseWriter, _ *http.Request) {
@@ -63,11 +59,7 @@ func (s *Server) listConferences(w http.ResponseWriter, _ *http.Request) {
 	if !ok {
 		return
 	}
-	items := cc.Conferences()
-	if items == nil {
-		items = []Conference{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeItems(w, cc.Conferences())
 }
 
 func (s *Server) muteParticipant(muted bool) http.HandlerFunc {

@@ -60,24 +60,14 @@ func (s *Server) queueRoutes() {
 	s.mux.HandleFunc("POST /api/v1/queues/{id}/agents/{number}/logout", s.agentLogin(false))
 }
 
-func (s *Server) queues(w http.ResponseWriter) (QueueControl, bool) {
-	if s.cfg.Queues == nil {
-		writeError(w, http.StatusServiceUnavailable, "no_calls", "this server runs no calls (the API is served without SIP)")
-		return nil, false
-	}
-	return s.cfg.Queues, true
-}
+func (s *Server) queues(w http.ResponseWriter) (QueueControl, bool) { return running(w, s.cfg.Queues) }
 
 func (s *Server) listQueues(w http.ResponseWriter, _ *http.Request) {
 	qc, ok := s.queues(w)
 	if !ok {
 		return
 	}
-	items := qc.Queues()
-	if items == nil {
-		items = []Queue{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeItems(w, qc.Queues())
 }
 
 func (s *Server) agentLogin(in bool) http.HandlerFunc {
