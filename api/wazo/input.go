@@ -132,8 +132,8 @@ func isClock(s string) bool {
 	return (err == nil && len(s) == 5 && t.Format("15:04") == s) || s == "24:00"
 }
 
-// Wazo numbers week days 1 (Monday) to 7 (Sunday).
-var dayNames = []string{"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+// dayName is ivrd's name of Wazo's week day d (1 Monday ... 7 Sunday).
+func dayName(d int) string { return "montuewedthufrisatsun"[3*(d-1) : 3*d] }
 
 // toIVRD is a Wazo schedule turned into an ivrd schedule, or the field
 // that cannot be represented and why.
@@ -169,7 +169,7 @@ func (ws scheduleIn) toIVRD(id string, now time.Time, ivrByID func(int64) (strin
 		}
 		names := make([]string, len(days))
 		for j, d := range days {
-			names[j] = dayNames[d]
+			names[j] = dayName(d)
 		}
 		end := p.HoursEnd
 		if end == "23:59" {
