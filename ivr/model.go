@@ -124,6 +124,11 @@ type Media struct {
 	// the right to it (LimitRTPRIO or CAP_SYS_NICE) they run at normal
 	// priority, said once in the log.
 	RealtimePriority *int `yaml:"realtime_priority"`
+	// OverloadGuard (ivrd addition; absent: true) refuses new calls with
+	// 503 while the media pacers keep running late (media/overload.go).
+	// false keeps taking calls on a host whose other work makes the
+	// pacers late (a shared test machine).
+	OverloadGuard *bool `yaml:"overload_guard"`
 	// SRTP: off | optional | required (SRTPMode); a trunk's own srtp wins.
 	SRTP string `yaml:"srtp"`
 	// SRTPInsecureSignalling lets SDES keys travel over UDP and TCP SIP,
@@ -135,6 +140,9 @@ type Media struct {
 // server.media.realtime_priority is absent: above every normal thread,
 // below the kernel's own real-time work (which runs at 50 and up).
 const DefaultRealtimePriority = 10
+
+// Guarded is server.media.overload_guard with its default.
+func (m Media) Guarded() bool { return m.OverloadGuard == nil || *m.OverloadGuard }
 
 // PacerPriority is server.media.realtime_priority with its default.
 func (m Media) PacerPriority() int {

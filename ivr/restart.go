@@ -26,6 +26,7 @@ var restartSettings = []struct {
 	{"server.media.dtmf", func(c *Config) any { return lower(c.Server.Media.DTMF) }},
 	{"server.media.inband", func(c *Config) any { return c.Server.Media.Inband }},
 	{"server.media.realtime_priority", func(c *Config) any { return c.Server.Media.PacerPriority() }},
+	{"server.media.overload_guard", func(c *Config) any { return c.Server.Media.Guarded() }},
 	{"server.api.listen", func(c *Config) any { return c.Server.API.Listen }},
 	{"server.store", func(c *Config) any { return c.Server.Store }},
 	{"server.node_id", func(c *Config) any { return c.Server.NodeID }},

@@ -87,7 +87,7 @@ func New(opts Options) (*Node, error) {
 	n.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log,
 		OnLate:           obs.metrics.PacerLateness, // ivrd_pacer_lateness_seconds
 		RealtimePriority: cfg.Server.Media.PacerPriority(),
-		OverloadGuard:    !opts.NoOverloadGuard}) // new calls refused while the pacers run late (media/overload.go)
+		OverloadGuard:    cfg.Server.Media.Guarded() && !opts.NoOverloadGuard}) // new calls refused while the pacers run late (media/overload.go)
 	if err != nil {
 		ctl.close()
 		return nil, err
