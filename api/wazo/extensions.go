@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -54,16 +53,7 @@ func (wld world) extensions() []numberRec {
 }
 
 func (wld world) findExtension(w http.ResponseWriter, raw string) (numberRec, bool) {
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err == nil {
-		for _, e := range wld.extensions() {
-			if e.id == n {
-				return e, true
-			}
-		}
-	}
-	WriteError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - Extension was not found ('id': %s)", raw))
-	return numberRec{}, false
+	return findByID(w, "Extension", raw, wld.extensions(), func(e numberRec) int64 { return e.id })
 }
 
 func extensionView(n *numberRec) Extension {

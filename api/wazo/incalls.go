@@ -120,16 +120,22 @@ func (wld world) incalls() []incallRec {
 
 // findIncall finds the incall raw names (404 as confd answers it).
 func (wld world) findIncall(w http.ResponseWriter, raw string) (incallRec, bool) {
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err == nil {
-		for _, inc := range wld.incalls() {
-			if inc.id == n {
-				return inc, true
+	return findByID(w, "Incall", raw, wld.incalls(), func(inc incallRec) int64 { return inc.id })
+}
+
+// findByID finds the item of list whose id raw names, else answers 404
+// the way confd does, naming the kind ("Incall", "Extension", "IVR").
+func findByID[T any](w http.ResponseWriter, kind, raw string, list []T, id func(T) int64) (T, bool) {
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
+		for _, it := range list {
+			if id(it) == n {
+				return it, true
 			}
 		}
 	}
-	WriteError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - Incall was not found ('id': %s)", raw))
-	return incallRec{}, false
+	WriteError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - %s was not found ('id': %s)", kind, raw))
+	var none T
+	return none, false
 }
 
 func (wld world) incallView(inc *incallRec) Incall {

@@ -253,14 +253,11 @@ func ivrView(it *edit.Item[edit.IVR], wld world) IVR {
 }
 
 func (wld world) findIVR(w http.ResponseWriter, raw string) (*edit.Item[edit.IVR], bool) {
-	n, err := strconv.ParseInt(raw, 10, 64)
+	items := make([]*edit.Item[edit.IVR], len(wld.ivrs))
 	for i := range wld.ivrs {
-		if err == nil && IVRID(wld.ivrs[i].ID) == n {
-			return &wld.ivrs[i], true
-		}
+		items[i] = &wld.ivrs[i]
 	}
-	WriteError(w, http.StatusNotFound, fmt.Sprintf("Resource Not Found - IVR was not found ('id': %s)", raw))
-	return nil, false
+	return findByID(w, "IVR", raw, items, func(it *edit.Item[edit.IVR]) int64 { return IVRID(it.ID) })
 }
 
 func (a *API) listIVRs(w http.ResponseWriter, r *http.Request) {
