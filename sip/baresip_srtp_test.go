@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/media"
 )
 
@@ -71,7 +72,7 @@ func TestBaresipSRTPMandatoryHearsThePrompt(t *testing.T) {
 	}, h)
 
 	dir := t.TempDir()
-	bsPort := freePortPair(t)
+	bsPort := testenv.BaresipPort(t)
 	conf := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1

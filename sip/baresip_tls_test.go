@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -48,10 +48,7 @@ func TestBaresipCallsOverTLS(t *testing.T) {
 	ca := newTestCA(t)
 	r := tlsRig(t, ca.valid(t, "ivrd"), nil)
 	dir := t.TempDir()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	bsPort := pc.LocalAddr().(*net.UDPAddr).Port
-	pc.Close() // baresip binds it next
+	bsPort := testenv.BaresipPort(t)
 	conf := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 sip_cafile %s

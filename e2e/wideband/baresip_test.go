@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // TestBaresipG722HearsWidebandPromptAndPressesAKey: baresip, a real
@@ -37,7 +38,7 @@ func TestBaresipG722HearsWidebandPromptAndPressesAKey(t *testing.T) {
 	srv.waitAcceptingCalls(t)
 
 	dir := t.TempDir()
-	bsPort, consPort := freePort(t), freePort(t)
+	bsPort, consPort := testenv.BaresipPort(t), freePort(t)
 	conf := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1
@@ -141,7 +142,7 @@ func TestBaresipG722InbandKey(t *testing.T) {
 
 	dir := t.TempDir()
 	writeKeyRecording(t, filepath.Join(dir, "key4.wav"))
-	bsPort := freePort(t)
+	bsPort := testenv.BaresipPort(t)
 	conf := fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 net_interface 127.0.0.1

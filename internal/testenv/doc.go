@@ -7,6 +7,10 @@
 // same paths its package tests already run under the detector. So a
 // system test calls SkipUnderRace, and runs once, in make test.
 //
+// BaresipPort picks the SIP port for a baresip peer, which binds three
+// sockets (UDP, TCP, and TLS on the port above) and fails when any is
+// taken.
+//
 // Test code only: it imports nothing of ivrd, and no production package
 // imports it.
 package testenv
