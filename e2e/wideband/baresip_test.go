@@ -83,7 +83,7 @@ func hearPromptPressKeyAndTransfer(t *testing.T, srv *server, bs *baresipPhone) 
 	require.Contains(t, srv.log.String(), "key=4 method=rfc4733")
 	bs.stop() // it closes its recordings
 	pcm, rate := bs.decoded(t)
-	requireHeardWidebandPrompt(t, pcm, rate, 10)
+	requireHeardWidebandPrompt(t, pcm, rate, toneAmp, 10)
 }
 
 // TestBaresipG722InbandKey: ivrd's G.722 decoder meets another encoder.

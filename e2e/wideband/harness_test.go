@@ -266,38 +266,55 @@ func readWAV(t *testing.T, path string) ([]int16, int) {
 
 // requireHeardWidebandPrompt checks a client's recording of what it
 // decoded: 16 kHz audio whose loud 100 ms windows (the prompt plays from
-// the answer until the key) hold both of the prompt's tones at their
-// level, for at least minWindows windows. The 5 kHz tone is beyond any
+// the answer until the key) hold both of the prompt's tones at level
+// each (the prompt's toneAmp, or what the client's decoder makes of
+// it), for at least minWindows windows. The 5 kHz tone is beyond any
 // 8 kHz path: hearing it proves the call was wideband end to end.
-func requireHeardWidebandPrompt(t *testing.T, pcm []int16, rate, minWindows int) {
+func requireHeardWidebandPrompt(t *testing.T, pcm []int16, rate int, level float64, minWindows int) {
 	t.Helper()
 	require.Equal(t, 16000, rate, "the client decoded 16 kHz audio")
 	var seen []string
 	windows := 0
 	for i := 0; i+1600 <= len(pcm); i += 1600 {
 		w := pcm[i : i+1600]
-		if rms(w) < toneAmp/2 {
+		if rms(w) < level/2 {
 			continue
 		}
 		lo, hi := amplitudeAt(w, 16000, lowTone), amplitudeAt(w, 16000, highTone)
 		seen = append(seen, fmt.Sprintf("%.0f/%.0f", lo, hi))
-		if lo > toneAmp*0.9 && lo < toneAmp*1.1 && hi > toneAmp*0.8 && hi < toneAmp*1.2 {
+		if lo > level*0.9 && lo < level*1.1 && hi > level*0.8 && hi < level*1.2 {
 			windows++
 		}
 	}
 	t.Logf("1 kHz/5 kHz amplitude per loud 100 ms window: %v", seen)
-	require.GreaterOrEqual(t, windows, minWindows, "the prompt in wideband: 1 kHz/5 kHz amplitudes per window %v (want ~%v each)", seen, toneAmp)
+	require.GreaterOrEqual(t, windows, minWindows, "the prompt in wideband: 1 kHz/5 kHz amplitudes per window %v (want ~%v each)", seen, level)
 }
 
 // callAnswered is ivrd's log line for the answered call (its codec, and
 // its SRTP suite or RTP).
 func (s *server) callAnswered(t *testing.T) string {
 	t.Helper()
-	for _, line := range strings.Split(s.log.String(), "\n") {
-		if strings.Contains(line, "msg=\"call answered\"") {
-			return line
+	return s.logLine(t, "call answered", `msg="call answered"`)
+}
+
+// callEnded waits for ivrd's log line for the ended call (its RTP and
+// SRTP counts).
+func (s *server) callEnded(t *testing.T) string {
+	t.Helper()
+	return s.logLine(t, "call ended", `msg="call ended"`)
+}
+
+// logLine waits (bounded) for the first line of ivrd's log holding text.
+func (s *server) logLine(t *testing.T, what, text string) string {
+	t.Helper()
+	find := func() string {
+		for _, line := range strings.Split(s.log.String(), "\n") {
+			if strings.Contains(line, text) {
+				return line
+			}
 		}
+		return ""
 	}
-	t.Fatalf("ivrd logged no answered call:\n%s", tail(s.log.String(), 3000))
-	return ""
+	waitFor(t, "ivrd logging "+what, 10*time.Second, func() bool { return find() != "" }, s.log.String)
+	return find()
 }
