@@ -39,9 +39,11 @@ type baresipPhone struct {
 }
 
 // needBaresip skips the test when baresip, or one of the modules it
-// needs, is not installed.
+// needs, is not installed, and in a -race build (ivrd runs as its own
+// binary, built without the detector: the race build would add nothing).
 func needBaresip(t *testing.T, modules ...string) string {
 	t.Helper()
+	testenv.SkipUnderRace(t, "a real baresip phone calling the ivrd binary")
 	bin, err := exec.LookPath("baresip")
 	if err != nil {
 		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")

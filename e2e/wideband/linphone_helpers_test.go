@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // linphoneOptions say how the test's linphonec (linphone's console
@@ -56,9 +57,11 @@ type linphonePhone struct {
 	exited  chan struct{}
 }
 
-// needLinphone skips the test when linphonec is not installed.
+// needLinphone skips the test when linphonec is not installed, and in a
+// -race build (ivrd runs as its own binary, built without the detector).
 func needLinphone(t *testing.T) string {
 	t.Helper()
+	testenv.SkipUnderRace(t, "a real linphone phone calling the ivrd binary")
 	bin, err := exec.LookPath("linphonec")
 	if err != nil {
 		t.Skip("linphonec not installed (apt-get install linphone-cli; .ci/run does)")
