@@ -53,10 +53,18 @@ func TestBaresipTLSSRTPG722HearsPromptAndPressesAKey(t *testing.T) {
 	t.Logf("ivrd: %s", answered)
 	require.Contains(t, answered, "srtp=AES_CM_128_HMAC_SHA1_", "ivrd answered with SRTP")
 	require.Contains(t, answered, "codec=G722")
+	ended := srv.callEnded(t)
+	t.Logf("ivrd: %s", ended)
+	require.Contains(t, ended, " srtp_auth_failed=0 ", "every SRTP packet baresip sent authenticated")
 	require.Contains(t, bs.log.String(), "TLS 127.0.0.1:", "baresip's SIP went over TLS")
 	require.Contains(t, bs.log.String(), "RTP/SAVP", "baresip offered SRTP")
 	require.NotContains(t, bs.log.String(), "UDP 127.0.0.1:"+strconv.Itoa(srv.sipPort), "no SIP over UDP")
-	require.Contains(t, bs.log.String(), "REFER sip:alice", "ivrd's REFER reached baresip")
+	// baresip's SIP trace: ivrd's REFER came from its TLS listener, over
+	// the connection baresip opened.
+	l := bs.log.String()
+	refer := strings.Index(l, "REFER sip:alice")
+	require.Positive(t, refer, "ivrd's REFER reached baresip:\n%s", tail(l, 3000))
+	require.Contains(t, l[max(0, refer-200):refer], fmt.Sprintf("TLS 127.0.0.1:%d -> ", srv.tlsPort))
 }
 
 // hearPromptPressKeyAndTransfer: baresip's call is answered in G.722, it
