@@ -116,7 +116,7 @@ func startRegistrar(t *testing.T, dir, user, password string) string {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		<-done
 	})
-	probe := &cluster{t: t}
+	probe := &cluster{t: t} // for its OPTIONS probe (cluster_harness_test.go), which needs nothing else of a cluster
 	nodetest.WaitUntil(t, 15*time.Second, func() bool { return probe.optionsAnswered(addr) },
 		func() string {
 			return fmt.Sprintf("kamailio did not answer OPTIONS on %s\n%s", addr, tailFile(logPath, 3000))
@@ -225,11 +225,7 @@ func needRegistrarTest(t *testing.T) string {
 	if _, err := exec.LookPath("kamailio"); err != nil {
 		t.Skip("kamailio not installed (apt-get install kamailio; .ci/run does)")
 	}
-	bin := filepath.Join(t.TempDir(), "ivrd")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/ivrd").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return buildIvrd(t) // tls_test.go
 }
 
 // callAcme calls the account through the registrar: the Request-URI is
