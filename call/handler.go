@@ -104,7 +104,8 @@ func (h *Handler) Route(dialled string) bool {
 	if _, ok := cfg.IVRFor(dialled); ok {
 		return true
 	}
-	return cfg.QueueByNumber(dialled) != nil || h.opt.Conferences != nil && cfg.ConferenceByNumber(dialled) != nil
+	return cfg.QueueByNumber(dialled) != nil || h.opt.Conferences != nil && cfg.ConferenceByNumber(dialled) != nil ||
+		len(cfg.QueuesWithAgentCode(dialled)) > 0
 }
 
 // Serve implements sip.Handler: the call's whole life after the answer,
@@ -135,6 +136,10 @@ func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
 		r.log = c.Log.With("conference", room.ID)
 		r.listen()
 		r.guarded(func() { r.dialledRoom(room.ID) })
+	case !ok && len(snap.Config.QueuesWithAgentCode(c.Dialled)) > 0:
+		r.log = c.Log.With("agent_code", c.Dialled)
+		r.listen()
+		r.guarded(func() { r.agentCode(c.Dialled) })
 	case !ok:
 		// A reload between the INVITE and now removed the number.
 		r.endBy(EndNoIVR, SideIVRD)

@@ -25,6 +25,9 @@ type Call struct {
 	// Transport is the SIP transport the INVITE came over ("udp", "tcp",
 	// "tls"): SDES keys are given only over an encrypted one (srtp.go).
 	Transport string
+	// Source is where the INVITE came from (the address and port of the
+	// caller's socket, or of its proxy).
+	Source netip.AddrPort
 	// Media is the call's RTP session: sip starts it and applies every
 	// re-negotiation; what is played and where received audio goes is the
 	// owner's (media.Session.Play, SetDigits, Listen, Bridge).
