@@ -89,6 +89,9 @@ func NewHandler(opt Options) *Handler {
 	if opt.Queues == nil {
 		opt.Queues = NewQueues()
 	}
+	if opt.Shared != nil && opt.Queues.shared == nil {
+		opt.Queues.shared, opt.Queues.log = opt.Shared, opt.Log
+	}
 	return &Handler{opt: opt, log: opt.Log, queues: opt.Queues}
 }
 

@@ -205,6 +205,16 @@ CREATE TABLE voicemail_greetings (
 	pcm {{BLOB}} NOT NULL,
 	updated_at BIGINT NOT NULL
 )`, ""},
+	// 7: queue agents' logins for the whole cluster (shared.go): an agent
+	// logged out on one node is logged out on every node.
+	{7, `
+CREATE TABLE queue_agents (
+	queue TEXT NOT NULL,
+	agent TEXT NOT NULL,
+	logged_in INTEGER NOT NULL,
+	changed BIGINT NOT NULL,
+	PRIMARY KEY (queue, agent)
+)`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On
