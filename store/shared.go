@@ -84,7 +84,7 @@ func (s *Store) AgentLogins(ctx context.Context) ([]AgentLogin, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
 	var out []AgentLogin
 	for rows.Next() {
 		var l AgentLogin
