@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -269,6 +270,25 @@ func (v *validator) streamSettings() {
 	if s.MaxPerCall < 0 || s.MaxPerCall > MaxStreamsPerCall {
 		v.errf("streams.max_per_call", "%d is out of range 1-%d", s.MaxPerCall, MaxStreamsPerCall)
 	}
+}
+
+// CheckStream validates a stream's settings given outside the
+// configuration (the API's streams on live calls) as validate checks a
+// stream destination's; the error lists the problems.
+func (c *Config) CheckStream(s *Stream) error {
+	v := &validator{c: c, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{},
+		greetingWarned: map[string]bool{}, from: "api"}
+	v.streamDest("stream", &Destination{Kind: KindStream, Stream: s, Target: s.URL}, nil)
+	var errs []Problem
+	for _, p := range v.out {
+		if !p.Warning {
+			errs = append(errs, p)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(problemsText(errs))
+	}
+	return nil
 }
 
 // String of a stream for messages.
