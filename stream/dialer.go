@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -29,6 +30,12 @@ type Options struct {
 
 // dialTimeout bounds the WebSocket handshake.
 const dialTimeout = 5 * time.Second
+
+// SendBuffer is each stream socket's kernel send buffer (the kernel
+// doubles it): a few seconds of µ-law messages, so a far end that falls
+// behind loses the oldest audio after that rather than hearing audio
+// ever later.
+const SendBuffer = 32 << 10
 
 // ErrRefusedTarget is decide's: a stream to a private address without
 // streams.allow_private.
@@ -71,10 +78,16 @@ func NewDialer(opt Options) *Dialer {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	if !opt.AllowPrivate {
-		dialer.ControlContext = decide.RefusePrivate
-	}
+	allowPrivate := opt.AllowPrivate
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second,
+		ControlContext: func(ctx context.Context, network, address string, c syscall.RawConn) error {
+			if !allowPrivate {
+				if err := decide.RefusePrivate(ctx, network, address, c); err != nil {
+					return err
+				}
+			}
+			return boundSendBuffer(c)
+		}}
 	tr := &http.Transport{
 		Proxy:               nil, // a proxy would be the address dialled, not the far end
 		DialContext:         dialer.DialContext,
