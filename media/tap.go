@@ -52,7 +52,8 @@ func (s *Session) AddTap(t Tap) {
 	s.mu.Unlock()
 }
 
-// RemoveTap stops handing audio to t; after it returns, t is not called.
+// RemoveTap stops handing audio to t. A frame the loops took the tap
+// list for just before may still reach t once after it returns.
 func (s *Session) RemoveTap(t Tap) {
 	s.in.mu.Lock()
 	s.in.taps = without(s.in.taps, t)

@@ -99,7 +99,7 @@ func TestTapSeesBothWaysAndFeedPlays(t *testing.T) {
 	tap.mu.Unlock()
 	eventually(t, "more packets sent", func() bool { return len(p.packets()) > n+5 })
 	tap.mu.Lock()
-	assert.LessOrEqual(t, len(tap.out), n+1, "a removed tap is not called")
+	assert.LessOrEqual(t, len(tap.out), n+2, "a removed tap hears at most the frame in flight")
 	tap.mu.Unlock()
 }
 
