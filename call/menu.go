@@ -157,6 +157,7 @@ func (r *run) menu(m *ivr.IVR) {
 			r.streamEnded(in.ev)
 			r.apply(r.exec.Handle(in.ev))
 		case req := <-r.live.requests:
+			r.stopStream(r.streamID) // the bot lets go of a caller the operator moves (stream.go)
 			r.operatorTransfer(req)
 		case <-timerC:
 			r.timer = nil
