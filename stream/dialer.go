@@ -138,6 +138,11 @@ func (s *Stream) run(ctx context.Context) {
 	cancelDial()
 	cancel()
 	if err != nil {
+		select {
+		case <-s.done: // stopped, or the call ended, while dialling: no failure
+			return
+		default:
+		}
 		d.failed.Add(1)
 		log.Warn("stream: not opened", "err", err.Error())
 		s.end(nil, fmt.Errorf("stream %s: %w", redactURL(s.req.URL), err))

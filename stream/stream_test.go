@@ -323,3 +323,41 @@ func TestMediaSideAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs, "the writer encodes into reused buffers too")
 }
+
+// A redirect is not followed: the stream fails (the fallback runs).
+func TestRedirectNotFollowed(t *testing.T) {
+	f := newFarEnd(t, true)
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, f.srv.URL+"/media", http.StatusFound)
+	}))
+	t.Cleanup(redirect.Close)
+	s := open(t, testDialer(Options{}), Request{URL: "ws" + strings.TrimPrefix(redirect.URL, "http")})
+	<-s.Done()
+	_, err := s.Result()
+	assert.Error(t, err)
+	select {
+	case <-f.conns:
+		t.Fatal("the redirect was followed")
+	default:
+	}
+}
+
+// Stopped while the far end has not answered the handshake: the stream
+// ends at once and does not count as a failure.
+func TestStopWhileDialling(t *testing.T) {
+	hold := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(hold) })
+	d := testDialer(Options{})
+	s := d.Open(context.Background(), Request{URL: "ws" + strings.TrimPrefix(srv.URL, "http")})
+	s.Stop()
+	<-s.Done()
+	eventually(t, "the dial given up", func() bool { return d.Totals().Active == 0 })
+	assert.Zero(t, d.Totals().Failed)
+}
