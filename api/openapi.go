@@ -160,9 +160,10 @@ func buildOpenAPI() obj {
 				"data":         obj{"type": "object", "additionalProperties": obj{"type": "string"}},
 				"gather":       schemaOf(reflect.TypeOf(ivr.Gather{}), ""),
 				"ask":          obj{"type": "string", "description": "a decision service's URL: the JSON answer is the destination"},
-				"timeout":      obj{"type": "string", "description": "ask: the wait for the answer", "example": "3s"},
+				"timeout":      obj{"type": "string", "description": "ask: the wait for the answer; stream: its longest length", "example": "3s"},
 				"hold":         obj{"type": "string", "description": "ask: a prompt looped while waiting"},
-				"fallback":     ref("Destination")}},
+				"fallback":     ref("Destination"),
+				"stream":       schemaOf(reflect.TypeOf(ivr.Stream{}), "")}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
 			"type": "object", "required": []any{"code", "message"}, "properties": obj{
@@ -276,6 +277,7 @@ func buildOpenAPI() obj {
 	paths["/api/v1/trunks/status"] = trunkStatusPath() // trunk_status.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
+	addStreamPaths(paths, schemas)     // media streams on live calls (streams.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
 	addQueuePaths(paths, schemas)      // queues and agents (queues.go)
 	wazo.AddOpenAPI(paths, schemas)    // Wazo confd schedules (api/wazo)

@@ -49,6 +49,9 @@ type Config struct {
 	Conferences ConferenceControl
 	// Queues, when set, is the running server's call queues (queues.go).
 	Queues QueueControl
+	// Streams, when set, starts and stops media streams on live calls
+	// (streams.go).
+	Streams StreamControl
 	// Trunks, when set, is the running server's trunk registrations
 	// (GET /api/v1/trunks/status: trunk_status.go).
 	Trunks TrunkStates
@@ -127,6 +130,7 @@ func (s *Server) routes() {
 	s.queueRoutes()                                                                            // call queues (queues.go)
 	s.conferenceRoutes()                                                                       // conference rooms (conferences.go)
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
+	s.streamRoutes()                                                                           // media streams on live calls (streams.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

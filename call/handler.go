@@ -52,6 +52,10 @@ type Options struct {
 	Decider func(cfg *ivr.Config) Decider
 	// Say speaks an ask answer's say text; nil: the text is skipped.
 	Say Speak
+	// Streamer opens stream destinations' media streams, asked for with
+	// the configuration each call started with (its streams: settings);
+	// nil, or nil returned: every stream takes its fallback.
+	Streamer func(cfg *ivr.Config) Streamer
 	// Node names this node in ask requests.
 	Node string
 	// Conferences is this node's conference rooms (NewConferences with

@@ -114,7 +114,7 @@ func TestValidationRulesOnePerCase(t *testing.T) {
 		{"trunk on a uri", `{ uri: "sip:a@pbx" }`, `{ uri: "sip:a@pbx", trunk: pstn }`,
 			`ivrs[main].keys.1.trunk: trunk only applies to external numbers`},
 		{"then on an ivr", `{ ivr: sub }`, `{ ivr: sub, then: hangup }`,
-			`ivrs[main].keys.4.then: then only follows play, set_language, webhook or gather`},
+			`ivrs[main].keys.4.then: then only follows play, set_language, webhook, gather or stream`},
 		{"transfer on an ivr", `{ ivr: sub }`, `{ ivr: sub, transfer: bridge }`,
 			`ivrs[main].keys.4.transfer: transfer only applies to uri, external and extension`},
 		{"bad transfer method", `{ uri: "sip:a@pbx" }`, `{ uri: "sip:a@pbx", transfer: blind }`,

@@ -77,6 +77,8 @@ type Session struct {
 	onDone   func()
 	newSpurt bool
 	relay    *Relay // when set, audio comes from the other leg of a bridge
+	feed     Feed   // a media stream's answer, played when nothing else is (tap.go)
+	tap      taps   // who sees the audio sent (tap.go)
 	// txG722 encodes relayed audio for a G.722 leg (nil until the session
 	// speaks G.722; prompts come encoded already).
 	txG722  *audio.G722Encoder
@@ -291,9 +293,10 @@ func (s *Session) sendFrame() {
 		if len(s.playing) == 0 {
 			done, s.onDone = s.onDone, nil
 		}
-	} else if s.relay == nil || !s.relay.pop(payload, s.params.Codec, s.txG722) {
+	} else if !s.otherFrame(payload) {
 		fillSilence(payload, s.params.Codec)
 	}
+	tapped := s.sentFrame(payload)
 	if s.newSpurt {
 		s.hdr.Marker, s.newSpurt = true, false
 	}
@@ -312,6 +315,9 @@ func (s *Session) sendFrame() {
 	// The clock runs on while held, so the stream resumes continuous.
 	s.hdr.Timestamp += frameSamples
 	s.mu.Unlock()
+	for _, t := range tapped { // only this loop writes s.tap.out
+		t.Outbound(s.tap.out[:])
+	}
 	if done != nil {
 		go done()
 	}
