@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
+	"time"
 	"net/netip"
 
 	"github.com/emiago/sipgo"
@@ -32,6 +34,17 @@ func (c *Caller) Register(ctx context.Context, server netip.AddrPort, user, pass
 		req.Laddr = sip.Addr{IP: net.IP(c.SIPAddr.Addr().AsSlice()), Port: int(c.SIPAddr.Port())}
 	}
 	res, err := c.client.Do(ctx, req)
+	// The caller's socket is handed to sipgo's transport by ServeUDP in
+	// its own goroutine: until it is, the client tries to bind the port
+	// itself and fails. Wait for that (bounded), not a fixed time.
+	for tries := 0; err != nil && strings.Contains(err.Error(), "address already in use") && tries < 100; tries++ {
+		select {
+		case <-ctx.Done():
+			return 0, err
+		case <-time.After(20 * time.Millisecond):
+		}
+		res, err = c.client.Do(ctx, req.Clone())
+	}
 	if err != nil {
 		return 0, err
 	}
