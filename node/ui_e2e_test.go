@@ -85,7 +85,7 @@ func TestUIEndToEnd(t *testing.T) {
 	b.typeInto("#k-0-target", "sip:newsales@127.0.0.1:5070")
 	b.waitFor("the chart to follow the draft", `document.querySelector('#chart .node[data-id="d:ivrs[main].keys.1"]').textContent.includes('newsales')`)
 	b.click("#save")
-	b.waitFor("the save", `document.getElementById('status').textContent.startsWith('Saved menu main (version 2)')`)
+	b.waitFor("the save", `document.getElementById('status').textContent.startsWith('Published menu main (version 2)')`)
 
 	// A real call: key 1 now REFERs to the new URI.
 	waitConfig(t, svc, func(s *Node) bool {

@@ -229,7 +229,7 @@ func TestUIKeyToGroupAndInternal(t *testing.T) {
 	b.typeInto(b.byLabel("key 2 destination internal number"), "201")
 	b.screenshot("ui-key-group.png", false)
 	b.clickText("Save")
-	b.waitFor("saved", `document.getElementById('status').textContent.includes('Saved menu main')`)
+	b.waitFor("saved", `document.getElementById('status').textContent.includes('Published menu main')`)
 
 	var main struct {
 		Keys map[string]json.RawMessage `json:"keys"`

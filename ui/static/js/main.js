@@ -21,6 +21,7 @@ const app = {
   schema: null, // the destination kinds and fields (schema.js)
   prompts: [],
   drafts: new Map(), // ivr id -> edited copy not yet saved
+  staged: new Map(), // ivr id -> the server's draft of it {revision, base_version, ivr, who, at}: saved, not yet published
   problems: [], // the last 422's problems
   root: '',
   graph: null,
@@ -30,12 +31,15 @@ const app = {
 
 let chart, editor, sim, overlay;
 
-// ivr is the menu as shown: the draft when there is one.
-app.ivr = (id) => app.drafts.get(id) || app.cfg.ivrs.get(id);
+// saved is the menu as stored: its saved draft when there is one,
+// else the live one; ivr is the menu as shown (unsaved edits first).
+app.saved = (id) => (app.staged.get(id) || {}).ivr || app.cfg.ivrs.get(id);
+app.ivr = (id) => app.drafts.get(id) || app.saved(id);
 
 // shownConfig is the configuration with the drafts in place.
 app.shownConfig = () => {
   const ivrs = new Map(app.cfg.ivrs);
+  for (const [id, d] of app.staged) if (ivrs.has(id)) ivrs.set(id, d.ivr);
   for (const [id, d] of app.drafts) ivrs.set(id, d);
   return {...app.cfg, ivrs};
 };
@@ -52,6 +56,7 @@ app.redraw = ({fit} = {}) => {
   app.graph = app.root ? buildGraph(app.shownConfig(), app.root) : {nodes: new Map(), edges: [], root: ''};
   chart.draw(app.graph, {fit});
   app.showProblems(app.problems);
+  app.showDraftBadges();
   markSelected(app.selected);
   sim.reapply();
   overlay.reapply();
@@ -73,6 +78,16 @@ app.showProblems = (problems) => {
   }
 };
 
+// showDraftBadges marks the menus whose saved draft differs from what
+// calls get.
+app.showDraftBadges = () => {
+  for (const n of app.graph.nodes.values()) {
+    if (n.type !== 'menu') continue;
+    const d = app.staged.get(n.ivr);
+    chart.badge(n.id, 'draft', d ? '✎ draft' : '', d ? 'Draft (revision ' + d.revision + ') not published: calls get the live version' : '');
+  }
+};
+
 function markSelected(sel) {
   chart.mark('selected', sel ? [sel.node || sel.edge].filter(Boolean) : []);
 }
@@ -84,8 +99,9 @@ app.select = (sel) => {
 };
 
 app.reload = async () => {
-  const [ivrs, schedules, trunks, extensions, groups, boxes] = await Promise.all(
-    ['ivrs', 'schedules', 'trunks', 'extensions', 'groups', 'voicemail_boxes'].map(api.list));
+  const [ivrs, schedules, trunks, extensions, groups, boxes, staged] = await Promise.all(
+    ['ivrs', 'schedules', 'trunks', 'extensions', 'groups', 'voicemail_boxes', 'ivr_drafts'].map(api.list));
+  app.staged = new Map(staged.map((d) => [d.ivr.id, d]));
   app.cfg = {
     ivrs: new Map(ivrs.map((x) => [x.id, x])),
     schedules: new Map(schedules.map((x) => [x.id, x])),
@@ -177,6 +193,7 @@ function wire() {
     api.clearToken();
     overlay.stop();
     app.drafts.clear();
+    app.staged.clear();
     app.who = null;
     showLogin('');
   });
