@@ -178,7 +178,8 @@ func buildOpenAPI() obj {
 		"SimulateRequest": obj{"type": "object", "additionalProperties": false, "properties": obj{
 			"ivr": obj{"type": "string"}, "to": obj{"type": "string"}, "from": obj{"type": "string"},
 			"at": obj{"type": "string", "format": "date-time"}, "input": obj{"type": "string", "example": "wait:3s,2,1"},
-			"transfer_fails": obj{"type": "boolean"}}},
+			"transfer_fails": obj{"type": "boolean"},
+			"drafts":         obj{"type": "boolean", "description": "run each IVR's saved draft in place of its live version"}}},
 		"SimEvent": obj{"type": "object", "required": []any{"t_ms", "event"}, "properties": obj{
 			"t_ms": obj{"type": "integer"}, "event": obj{"type": "string"}, "ivr": obj{"type": "string"},
 			"prompt": obj{"type": "string"}, "barge_in": obj{"type": "boolean"}, "digit": obj{"type": "string"},

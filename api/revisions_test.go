@@ -24,6 +24,13 @@ func TestRevisionsDraftPublishRestore(t *testing.T) {
 		assert.Equal(t, 200, e.get("/api/v1/ivrs/main/draft").Status)
 		items := e.get("/api/v1/ivr_drafts").JSON(t)["items"].([]any)
 		require.Len(t, items, 1)
+		// A simulation may run the draft; by default it runs what calls get.
+		sim := e.send("POST", "/api/v1/simulate", `{"ivr":"main","input":"9","drafts":true}`)
+		require.Equal(t, 200, sim.Status, string(sim.Body))
+		assert.Contains(t, string(sim.Body), `"ivr": "support"`)
+		sim = e.send("POST", "/api/v1/simulate", `{"ivr":"main","input":"9"}`)
+		require.Equal(t, 200, sim.Status, string(sim.Body))
+		assert.NotContains(t, string(sim.Body), `"ivr": "support"`)
 
 		// An invalid draft: 422 with its problem's path, as for a PUT.
 		r = e.send("PUT", "/api/v1/ivrs/main/draft", `{"id":"main","keys":{"1":{"ivr":"nowhere"}}}`)

@@ -350,3 +350,29 @@ func (s *Store) Restore(ctx context.Context, who, id string, n, ifMatch int64) (
 	return s.write(ctx, who, "restore", []edit{{kind: IVRs, id: id, body: r.Body, ifMatch: ifMatch, keepSecret: true,
 		rev: revisionNote{restoredFrom: n, dropDraft: true}}})
 }
+
+// ConfigWithDrafts is the configuration as it would be with every
+// pending draft published (for simulating drafts; calls never run it).
+// A draft that no longer fits the live configuration is left out.
+func (s *Store) ConfigWithDrafts(ctx context.Context) (*ivr.Config, error) {
+	ds, err := s.Drafts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.loadState(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if _, live := st[IVRs][d.IVR]; !live {
+			continue
+		}
+		prev := st[IVRs][d.IVR]
+		st[IVRs][d.IVR] = d.Body
+		if _, _, err := compose(s.getBase(), st); err != nil {
+			st[IVRs][d.IVR] = prev
+		}
+	}
+	cfg, _, err := compose(s.getBase(), st)
+	return cfg, err
+}
