@@ -228,7 +228,7 @@ func TestUIKeyToGroupAndInternal(t *testing.T) {
 	b.choose("key 2 destination kind", "internal")
 	b.typeInto(b.byLabel("key 2 destination internal number"), "201")
 	b.screenshot("ui-key-group.png", false)
-	b.clickText("Save")
+	b.clickText("Publish")
 	b.waitFor("saved", `document.getElementById('status').textContent.includes('Published menu main')`)
 
 	var main struct {

@@ -30,6 +30,20 @@ export class Editor {
     this.lastField = new Map(); // ivr id -> the field of the last edit
   }
 
+  // connect sends a key to a menu dropped on: {path} is the key's
+  // (ivrs[X].keys.K), to the menu's node id.
+  connect({path, to}) {
+    const app = this.app;
+    const m = /^ivrs\[([^\]]*)\]\.keys\.(.+)$/.exec(path || '');
+    const n = app.graph.nodes.get(to);
+    if (!m || !n || !n.ivr || !app.canWrite) return;
+    const [, id, key] = m;
+    if (n.ivr === id && n.type === 'menu') { app.status('Key ' + key + ' of ' + id + ' unchanged: that is its own menu (use "repeat").'); return; }
+    this.edit(id, (d) => { d.keys[key] = {ivr: n.ivr}; });
+    app.status('Key ' + key + ' of ' + id + ' now goes to menu ' + n.ivr + ' (not saved yet).');
+    this.menu(id, {key});
+  }
+
   // cancelPick leaves "pick a menu" mode (Escape).
   cancelPick() {
     if (!this.pick) return;

@@ -11,6 +11,7 @@ import {Simulator} from './simulate.js';
 import {Overlay} from './overlay.js';
 import {loadSchema} from './schema.js';
 import {newIVRForm} from './ivrs.js';
+import {installDrag} from './drag.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -118,6 +119,46 @@ app.reloadPrompts = async () => {
   app.prompts = (await api.call('GET', '/prompts')).body.items.map((p) => p.name).sort();
 };
 
+// loadLayout reads the saved layout of the IVR on the chart (none: the
+// chart lays itself out).
+app.loadLayout = async () => {
+  chart.saved = new Map();
+  if (!app.root) return;
+  try {
+    const r = await api.call('GET', '/ivrs/' + encodeURIComponent(app.root) + '/layout');
+    chart.saved = new Map(Object.entries(r.body.positions));
+  } catch (e) {
+    app.status('Layout not loaded (laid out automatically): ' + e.message, 'error');
+  }
+  $('btn-auto-layout').disabled = !chart.saved.size;
+};
+
+// saveLayout keeps where the boxes are (moved by hand) with the IVR.
+async function saveLayout(positions) {
+  chart.saved = new Map(Object.entries(positions));
+  $('btn-auto-layout').disabled = false;
+  if (!app.canWrite) { app.status('Layout changed on this page only (this token can read only).'); return; }
+  try {
+    await api.call('PUT', '/ivrs/' + encodeURIComponent(app.root) + '/layout', {body: {positions}});
+    app.status('Layout of ' + app.root + ' saved.', 'ok');
+  } catch (e) {
+    app.status('Layout not saved: ' + e.message, 'error');
+  }
+}
+
+async function autoLayout() {
+  chart.saved = new Map();
+  $('btn-auto-layout').disabled = true;
+  app.redraw({fit: true});
+  if (!app.canWrite) return;
+  try {
+    await api.call('PUT', '/ivrs/' + encodeURIComponent(app.root) + '/layout', {body: {positions: {}}});
+    app.status('Laid out automatically again.', 'ok');
+  } catch (e) {
+    app.status('Layout not saved: ' + e.message, 'error');
+  }
+}
+
 function fillPicker() {
   const pick = $('ivr-pick');
   const entries = entryIVRs(app.cfg).map((m) => m.id);
@@ -138,6 +179,7 @@ app.refresh = async (root) => {
   fillPicker();
   app.selected = null;
   sim.clear();
+  await app.loadLayout();
   app.redraw({fit: true});
 };
 
@@ -148,6 +190,7 @@ async function start() {
   $('who').textContent = app.who.name + ' (' + (app.canWrite ? 'can edit' : 'read only') + ')';
   await app.reload();
   fillPicker();
+  await app.loadLayout();
   app.redraw({fit: true});
   if (!app.root) app.status('No IVR yet.' + (app.canWrite ? ' Press "New IVR" to create one from a template.' : ''));
   editor.show(null);
@@ -197,14 +240,17 @@ function wire() {
     app.who = null;
     showLogin('');
   });
-  $('ivr-pick').addEventListener('change', (e) => {
+  $('ivr-pick').addEventListener('change', async (e) => {
     app.root = e.target.value;
     app.selected = null;
     sim.clear();
+    await app.loadLayout();
     app.redraw({fit: true});
     editor.show(null);
   });
   $('btn-fit').addEventListener('click', () => chart.fit());
+  $('btn-auto-layout').addEventListener('click', autoLayout);
+  installDrag(chart, {onMoved: saveLayout, onConnect: (c) => editor.connect(c)});
   $('btn-zoom-in').addEventListener('click', () => chart.zoom(1.25));
   $('btn-zoom-out').addEventListener('click', () => chart.zoom(0.8));
   $('btn-dir').addEventListener('click', (e) => {
