@@ -44,6 +44,24 @@ export class Editor {
     this.menu(id, {key});
   }
 
+  // remove is Delete on the chart: a key (its bubble or where it leads)
+  // is removed from its menu, as an edit Ctrl+Z undoes; a menu gets the
+  // delete form (deleting a menu is a write of its own, checked first).
+  remove(sel) {
+    const app = this.app;
+    if (!app.canWrite) { app.status('This token can read only: nothing is deleted.'); return; }
+    const e = sel.edge && app.graph.edges.find((x) => x.id === sel.edge);
+    const n = sel.node && app.graph.nodes.get(sel.node);
+    if (n && n.type === 'menu') { deleteForm(app, this.panel, n.ivr); return; }
+    const m = keyPath.exec((e || n || {}).path || '');
+    if (!m || !m[3]) { app.status('Nothing to delete there: choose a key or a menu.'); return; }
+    const [, id, , key] = m;
+    this.edit(id, (d) => { delete d.keys[key]; });
+    this.menu(id, {});
+    app.status('Removed key ' + key + ' of ' + id + ' (not saved yet; Ctrl+Z undoes).');
+    this.app.chartFocus('menu:' + id);
+  }
+
   // cancelPick leaves "pick a menu" mode (Escape).
   cancelPick() {
     if (!this.pick) return;

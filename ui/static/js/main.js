@@ -12,6 +12,7 @@ import {Overlay} from './overlay.js';
 import {loadSchema} from './schema.js';
 import {newIVRForm} from './ivrs.js';
 import {installDrag} from './drag.js';
+import {installKeyboard} from './keyboard.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -44,6 +45,8 @@ app.shownConfig = () => {
   for (const [id, d] of app.drafts) ivrs.set(id, d);
   return {...app.cfg, ivrs};
 };
+
+app.chartFocus = (id) => chart.focus(id, {box: true});
 
 app.status = (msg, kind) => {
   const el = $('status');
@@ -251,6 +254,7 @@ function wire() {
   $('btn-fit').addEventListener('click', () => chart.fit());
   $('btn-auto-layout').addEventListener('click', autoLayout);
   installDrag(chart, {onMoved: saveLayout, onConnect: (c) => editor.connect(c)});
+  installKeyboard(chart, {onDelete: (sel) => editor.remove(sel)});
   $('btn-zoom-in').addEventListener('click', () => chart.zoom(1.25));
   $('btn-zoom-out').addEventListener('click', () => chart.zoom(0.8));
   $('btn-dir').addEventListener('click', (e) => {

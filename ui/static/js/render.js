@@ -233,9 +233,24 @@ export class Chart {
     el.append(s('text', {class: 'note', x: w + 3, y: 13}, text));
   }
 
-  focus(id) {
-    const el = this.els.get(id + ':label') || this.els.get(id);
+  // focus puts the keyboard on a node (box: the box itself) or an
+  // edge's bubble.
+  focus(id, {box} = {}) {
+    const el = (box ? null : this.els.get(id + ':label')) || this.els.get(id);
     if (el && el.focus) el.focus({preventScroll: true});
+  }
+
+  // reveal pans so that a node is inside the canvas.
+  reveal(id) {
+    const p = this.pos.get(id);
+    const r = this.svg.getBoundingClientRect();
+    if (!p || !r.width) return;
+    const k = this.view.k;
+    const sx = this.view.x + p.x * k, sy = this.view.y + p.y * k;
+    const mx = (p.width / 2) * k + 20, my = (p.height / 2) * k + 20;
+    if (sx < mx) this.view.x += mx - sx; else if (sx > r.width - mx) this.view.x -= sx - (r.width - mx);
+    if (sy < my) this.view.y += my - sy; else if (sy > r.height - my) this.view.y -= sy - (r.height - my);
+    this.apply();
   }
 
   // --- zoom, pan, fit ---
