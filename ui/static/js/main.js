@@ -13,6 +13,7 @@ import {loadSchema} from './schema.js';
 import {newIVRForm} from './ivrs.js';
 import {installDrag} from './drag.js';
 import {installKeyboard} from './keyboard.js';
+import {CallPath} from './callpath.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,7 +32,7 @@ const app = {
   get canWrite() { return this.who && this.who.scope === 'write'; },
 };
 
-let chart, editor, sim, overlay;
+let chart, editor, sim, overlay, calls;
 
 // saved is the menu as stored: its saved draft when there is one,
 // else the live one; ivr is the menu as shown (unsaved edits first).
@@ -64,6 +65,17 @@ app.redraw = ({fit} = {}) => {
   markSelected(app.selected);
   sim.reapply();
   overlay.reapply();
+  calls.reapply();
+};
+
+// showRoot puts another IVR on the chart (a call's path starts there).
+app.showRoot = async (id) => {
+  app.root = id;
+  $('ivr-pick').value = id;
+  app.selected = null;
+  sim.clear();
+  await app.loadLayout();
+  app.redraw({fit: true});
 };
 
 app.showProblems = (problems) => {
@@ -229,6 +241,7 @@ function wire() {
   editor = new Editor(app, $('panel'));
   sim = new Simulator(app, $('sim'), chart);
   overlay = new Overlay(app, chart);
+  calls = new CallPath(app, chart);
   api.whenUnauthorized(() => showLogin('The token stopped working (revoked?). Sign in again.'));
 
   $('login-form').addEventListener('submit', (e) => {
@@ -266,7 +279,9 @@ function wire() {
   $('btn-sched').addEventListener('click', () => editor.showSchedules());
   $('btn-new-ivr').addEventListener('click', () => newIVRForm(app, $('panel')));
   $('btn-prompts').addEventListener('click', () => editor.showPrompts());
+  $('btn-calls').addEventListener('click', () => calls.panel($('panel')));
   $('btn-sim').addEventListener('click', (e) => {
+    calls.clear();
     const on = sim.toggle();
     e.target.setAttribute('aria-pressed', String(on));
     chart.home(); // the canvas changed size
