@@ -175,7 +175,7 @@ func (b *browser) screenshot(name string, readme bool) string {
 		dir = b.t.TempDir()
 	}
 	if readme && os.Getenv("IVRD_UI_SCREENSHOTS") == "1" {
-		dir = filepath.Join("..", "..", "docs", "screenshots")
+		dir = filepath.Join("..", "docs", "screenshots") // from node/, the package's folder
 		require.NoError(b.t, os.MkdirAll(dir, 0o755))
 	}
 	path := filepath.Join(dir, name)

@@ -146,7 +146,7 @@ func TestUIEndToEnd(t *testing.T) {
 	b.waitFor("the new key's edge", `!!document.querySelector('#chart .elabel[data-path="ivrs[main].keys.3"]')`)
 	b.click(`#panel button[aria-label="Remove key 3"]`)
 	b.waitFor("the key gone", `!document.querySelector('#chart .elabel[data-path="ivrs[main].keys.3"]')`)
-	b.click(`#panel button[aria-label="Point key 7 at a menu chosen on the chart"]`)
+	b.click(`#panel button[aria-label="Pick on the chart the menu key 7 goes to"]`)
 	b.click(`#chart .node[data-id="menu:support"]`)
 	b.waitFor("key 7 retargeted", `document.querySelector('#chart .edge[data-path="ivrs[main].keys.7"]')?.dataset.to === 'menu:support'`)
 	b.click("#revert")

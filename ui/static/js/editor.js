@@ -107,7 +107,7 @@ export class Editor {
     const app = this.app;
     fill(this.panel, h('h2', {}, 'IVR ' + (app.root || '')),
       h('p', {class: 'muted'}, 'Choose a menu, a key or a schedule on the chart (click, or Tab to it and press Enter).'),
-      app.canWrite ? h('p', {class: 'muted'}, 'Edits show on the chart at once and are sent when you press Save.') : h('p', {class: 'muted'}, 'This token can read only: no edit controls.'),
+      app.canWrite ? h('p', {class: 'muted'}, 'Edits show on the chart at once; Save draft keeps them on the server without calls getting them, Publish makes them live. Drag a box to move it, or a key\'s bubble onto a menu to send the key there.') : h('p', {class: 'muted'}, 'This token can read only: no edit controls.'),
       this.problemList(app.problems));
   }
 
@@ -235,7 +235,7 @@ export class Editor {
         this.edit(id, (d) => { d.keys[k] = nd; }, fieldName);
         if (again) redo({key: k});
       }, {label: 'key ' + k + ' destination', idBase: 'k-' + i});
-      const pick = h('button', {type: 'button', class: 'edit-only', title: 'Then click a menu on the chart', 'aria-label': 'Point key ' + k + ' at a menu chosen on the chart'}, 'pick');
+      const pick = h('button', {type: 'button', class: 'edit-only', title: 'Then click a menu on the chart', 'aria-label': 'Pick on the chart the menu key ' + k + ' goes to'}, 'pick');
       pick.addEventListener('click', () => {
         this.pick = {ivr: id, key: k};
         app.status('Click (or Enter on) the menu key ' + k + ' of ' + id + ' should go to.');

@@ -110,8 +110,10 @@ export class Chart {
   drawNode(n, pos) {
     const w = pos.width, hgt = pos.height;
     const label = n.title + (n.lines.length ? ': ' + n.lines.join('; ') : '');
+    // Its name is its <title> (the whole text, lines not cut), not an
+    // aria-label: a screen reader says what is shown, and more.
     const el = s('g', {class: 'node t-' + n.type + (n.kind ? ' k-' + n.kind : ''), tabindex: 0, role: 'button',
-      'aria-label': label, 'data-id': n.id, 'data-path': n.path || '', 'data-ivr': n.ivr || '',
+      'data-id': n.id, 'data-path': n.path || '', 'data-ivr': n.ivr || '',
       transform: `translate(${pos.x - w / 2},${pos.y - hgt / 2})`});
     const rx = n.type === 'end' ? hgt / 2 : n.type === 'gate' ? 2 : 8;
     el.append(s('title', {}, label));

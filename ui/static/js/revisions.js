@@ -26,7 +26,7 @@ export async function revisionsPanel(app, panel, id, back) {
     const tags = [isLive ? h('span', {class: 'tag live'}, 'live') : null, rev.n === list.draft ? h('span', {class: 'tag'}, 'draft') : null];
     let restore = null;
     if (app.canWrite && !isLive) {
-      restore = h('button', {type: 'button', class: 'edit-only', 'aria-label': 'Roll back to revision ' + rev.n}, 'Roll back to this');
+      restore = h('button', {type: 'button', class: 'edit-only', 'aria-label': 'Roll back to revision ' + rev.n}, 'Roll back');
       restore.addEventListener('click', async () => {
         try {
           const r = await api.call('POST', '/ivrs/' + enc + '/revisions/' + rev.n + '/restore', {etag: live ? api.etagOf(live) : undefined});
