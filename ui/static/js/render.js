@@ -63,7 +63,11 @@ export class Chart {
   draw(graph, {fit} = {}) {
     this.graph = graph;
     let best = null;
-    for (const dir of this.rankdir === 'auto' ? ['TB', 'LR'] : [this.rankdir]) {
+    // A redraw after an edit keeps the direction chosen when the chart
+    // was first fitted: it does not flip while someone edits, and one
+    // layout costs half of two on a large chart.
+    const dirs = this.rankdir !== 'auto' ? [this.rankdir] : !fit && this.dir ? [this.dir] : ['TB', 'LR'];
+    for (const dir of dirs) {
       const lg = this.layout(graph, dir);
       // An empty graph has no finite size: call it 0 so nothing divides by it.
       const fin = (x) => (Number.isFinite(x) && x > 0 ? x : 0);
