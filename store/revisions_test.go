@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,4 +150,37 @@ func TestIVRChanges(t *testing.T) {
 	assert.Equal(t, []string{"key 1 removed", "key 2 changed", "key 3 added", "greeting added", "prompt changed"}, IVRChanges(a, b))
 	assert.Equal(t, []string{"no change"}, IVRChanges(a, a))
 	assert.Equal(t, []string{"created"}, IVRChanges(nil, a))
+}
+
+// An IVR stored before migration 7 gets its body as revision 1, live.
+func TestMigrationGivesStoredIVRsTheirFirstRevision(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		_, err := s.exec(ctx, s.db, `INSERT INTO resources (kind, id, body, version, updated_at) VALUES ('ivrs', 'old', ?, 4, 1000)`,
+			`{"id":"old","prompt":"main-choices","keys":{"1":"hangup"}}`)
+		require.NoError(t, err)
+		var m7 migration
+		for _, m := range migrations {
+			if m.version == 7 {
+				m7 = m
+			}
+		}
+		for _, stmt := range strings.Split(m7.sql, ";\n") {
+			if strings.HasPrefix(strings.TrimSpace(stmt), "INSERT") {
+				_, err := s.db.ExecContext(ctx, stmt)
+				require.NoError(t, err, stmt)
+			}
+		}
+		revs, err := s.Revisions(ctx, "old")
+		require.NoError(t, err)
+		require.Len(t, revs, 1)
+		assert.Equal(t, "stored", revs[0].Action)
+		assert.EqualValues(t, 4, revs[0].LiveVersion)
+		require.NotNil(t, revs[0].PublishedAt)
+		r, err := s.Revision(ctx, "old", 1)
+		require.NoError(t, err)
+		assert.Equal(t, "main-choices", r.Body["prompt"])
+	})
 }
