@@ -60,6 +60,8 @@ func TestUIDraftPublishRollback(t *testing.T) {
 	assert.Contains(t, first.Text, "live")
 	assert.Contains(t, first.Text, "name changed")
 	assert.Contains(t, first.Text, "draft by admin")
+	b.click(`#revision-list button[aria-label="Compare with live: revision 1"]`)
+	b.waitFor("the comparison", `(document.querySelector('#revision-list li[data-n="1"]').textContent || '').includes('From the live revision 2 to this one: name changed')`)
 	b.screenshot("revisions.png", true)
 	b.click(`#revision-list button[aria-label="Roll back to revision 1"]`)
 	b.waitFor("rolled back", `document.getElementById('status').textContent.startsWith('Rolled menu main back to revision 1')`)

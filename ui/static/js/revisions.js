@@ -21,6 +21,7 @@ export async function revisionsPanel(app, panel, id, back) {
     return;
   }
   const live = app.cfg.ivrs.get(id);
+  const liveRev = list.items.find((r) => r.live_version > 0 && r.live_version === list.live_version);
   const items = list.items.map((rev) => {
     const isLive = rev.live_version > 0 && rev.live_version === list.live_version;
     const tags = [isLive ? h('span', {class: 'tag live'}, 'live') : null, rev.n === list.draft ? h('span', {class: 'tag'}, 'draft') : null];
@@ -42,6 +43,19 @@ export async function revisionsPanel(app, panel, id, back) {
         revisionsPanel(app, panel, id, back);
       });
     }
+    let compare = null;
+    const diff = h('div', {class: 'changes', role: 'status'});
+    if (liveRev && liveRev.n !== rev.n) {
+      compare = h('button', {type: 'button', 'aria-label': 'Compare with live: revision ' + rev.n}, 'Compare with live');
+      compare.addEventListener('click', async () => {
+        try {
+          const r = (await api.call('GET', '/ivrs/' + enc + '/revisions/' + rev.n + '?against=' + liveRev.n)).body;
+          diff.textContent = 'From the live revision ' + liveRev.n + ' to this one: ' + r.changes.join(', ') + '.';
+        } catch (e) {
+          diff.textContent = 'Not compared: ' + e.message;
+        }
+      });
+    }
     const who = rev.who || 'before revisions were kept';
     const said = rev.action === 'restore' ? 'rolled back to revision ' + rev.restored_from : rev.action;
     const pub = rev.published_at && rev.action === 'draft' ? '; published by ' + (rev.published_by || '?') + ', ' + when(rev.published_at) : '';
@@ -49,7 +63,7 @@ export async function revisionsPanel(app, panel, id, back) {
       h('div', {}, h('strong', {}, 'Revision ' + rev.n), ' ', tags),
       h('div', {class: 'muted'}, said + ' by ' + who + ', ' + when(rev.at) + pub),
       h('div', {class: 'changes'}, rev.changes.join(', ')),
-      restore);
+      h('div', {class: 'actions'}, compare, restore), diff);
   });
   fill(panel, head, backBtn,
     h('p', {class: 'muted'}, 'Newest first. Each save is kept; rolling back publishes that revision as a new one.'),
