@@ -60,7 +60,15 @@ func TestUIRealCallPathOnTheChart(t *testing.T) {
 		return code == http.StatusOK && json.Unmarshal(body, &rec) == nil && rec.State == "ended"
 	}, 10*time.Second, 20*time.Millisecond, "the call's record is written")
 
+	// The menu changes after the call: key 2 now hangs up. The call's
+	// path is drawn on main as it was when the call ran.
+	code, body, _ = apiCall(t, svc, tok, "PATCH", "/api/v1/ivrs/main", "application/json", []byte(`{"keys":{"2":"hangup"}}`))
+	require.Equal(t, http.StatusOK, code, string(body))
+
 	signIn(b, "http://"+svc.ctl.ln.Addr().String()+"/ui/", tok)
+	var toNow string
+	b.eval(`document.querySelector('#chart .edge[data-path="ivrs[main].keys.2"]').dataset.to`, &toNow)
+	require.NotEqual(t, "menu:support", toNow, "today key 2 of main no longer leads to support")
 	b.click("#btn-calls")
 	show := `#call-records li[data-call="` + id + `"] button`
 	b.waitFor("the call in the records", `!!document.querySelector(`+jsString(show)+`)`)
@@ -80,7 +88,10 @@ func TestUIRealCallPathOnTheChart(t *testing.T) {
 	assert.Contains(t, steps, "key 2")
 	assert.Contains(t, steps, "menu support")
 	assert.Contains(t, steps, "refer → sip:tech@127.0.0.1:5070")
-	b.waitFor("the revision it ran on", `(document.getElementById('call-revision')?.textContent || '').startsWith('Ran on revision 1 of main')`)
+	assert.Contains(t, b.text("#call-revision"), "Ran on revision 1 of main, changed since: the chart shows main as it was then.")
 	b.screenshot("call-path.png", true)
+	// Choosing a menu to edit goes back to the menus as they are now.
+	b.click(`#chart .node[data-id="menu:main"]`)
+	b.waitFor("today's main", `document.querySelector('#chart .edge[data-path="ivrs[main].keys.2"]').dataset.to !== 'menu:support' && !document.querySelector('#chart .walked')`)
 	assert.Empty(t, b.consoleErrors(), "the browser console")
 }

@@ -73,7 +73,16 @@ export class CallPath {
     this.rec = null;
   }
 
-  clear() { this.rec = null; this.reapply(); }
+  // clear takes the path off; menus drawn as they ran are drawn as they
+  // are now again.
+  clear() {
+    this.rec = null;
+    if (this.app.asRan.size) {
+      this.app.asRan.clear();
+      this.app.redraw();
+    }
+    this.reapply();
+  }
 
   // reapply lights the call's path again after the chart was redrawn.
   reapply() {
@@ -113,10 +122,12 @@ export class CallPath {
     }
     const first = menusOf(rec.path)[0];
     if (!first) { app.status('Call ' + id + ' entered no menu: nothing to draw.', 'error'); return; }
-    this.rec = rec;
+    this.rec = null;
+    app.asRan.clear();
     if (first !== app.root && app.cfg.ivrs.has(first)) await app.showRoot(first);
-    app.redraw();
     const ran = await this.revisionAt(rec);
+    this.rec = rec;
+    app.redraw();
     const steps = recordEvents(app.graph, rec).filter((e) => e.event !== 'answer');
     fill(panel, h('h2', {}, 'Call ', h('code', {}, id.length > 24 ? id.slice(0, 23) + '…' : id)),
       h('p', {}, rec.from + ' → ' + rec.to + ', ' + new Date(rec.invite_at).toLocaleString() + ' (' + rec.state + ')'),
@@ -126,20 +137,29 @@ export class CallPath {
     app.status('The path of call ' + id + ' is lit on the chart.', 'ok');
   }
 
-  // revisionAt says which revision of the first menu was live when the
-  // call came in, and whether the chart (today's) differs from it.
+  // revisionAt finds, for each menu the call entered, the revision that
+  // was live when the call came in; one changed since is drawn as it was
+  // (app.asRan) until something is chosen for editing. It says so.
   async revisionAt(rec) {
-    try {
-      const first = menusOf(rec.path)[0];
-      const list = (await api.call('GET', '/ivrs/' + encodeURIComponent(first) + '/revisions')).body;
-      const at = new Date(rec.invite_at).getTime();
-      const ran = list.items.find((r) => r.published_at && new Date(r.published_at).getTime() <= at);
-      if (!ran) return '';
-      const now = ran.live_version === list.live_version;
-      return 'Ran on revision ' + ran.n + ' of ' + first + (now ? ', the one live now.' : '; the chart shows live version ' + list.live_version + ', changed since.');
-    } catch {
-      return '';
+    const app = this.app;
+    const at = new Date(rec.invite_at).getTime();
+    const said = [];
+    for (const id of new Set(menusOf(rec.path))) {
+      try {
+        const list = (await api.call('GET', '/ivrs/' + encodeURIComponent(id) + '/revisions')).body;
+        const ran = list.items.find((r) => r.published_at && new Date(r.published_at).getTime() <= at);
+        if (!ran) continue;
+        if (ran.live_version === list.live_version && !app.staged.has(id) && !app.drafts.has(id)) {
+          said.push('Ran on revision ' + ran.n + ' of ' + id + ', the one live now.');
+          continue;
+        }
+        app.asRan.set(id, (await api.call('GET', '/ivrs/' + encodeURIComponent(id) + '/revisions/' + ran.n)).body.body);
+        said.push('Ran on revision ' + ran.n + ' of ' + id + ', changed since: the chart shows ' + id + ' as it was then.');
+      } catch {
+        // A menu deleted since, or no history: drawn as it is now.
+      }
     }
+    return said.join(' ');
   }
 
   // panel lists calls to choose from: in progress, and the IVR's latest.

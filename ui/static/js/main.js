@@ -24,6 +24,7 @@ const app = {
   schema: null, // the destination kinds and fields (schema.js)
   prompts: [],
   drafts: new Map(), // ivr id -> edited copy not yet saved
+  asRan: new Map(), // ivr id -> an older revision's body, shown while a call's path is on the chart
   staged: new Map(), // ivr id -> the server's draft of it {revision, base_version, ivr, who, at}: saved, not yet published
   problems: [], // the last 422's problems
   root: '',
@@ -44,6 +45,8 @@ app.shownConfig = () => {
   const ivrs = new Map(app.cfg.ivrs);
   for (const [id, d] of app.staged) if (ivrs.has(id)) ivrs.set(id, d.ivr);
   for (const [id, d] of app.drafts) ivrs.set(id, d);
+  // A call's path is drawn on the menu as it was when the call ran.
+  for (const [id, body] of app.asRan) ivrs.set(id, body);
   return {...app.cfg, ivrs};
 };
 
@@ -109,6 +112,8 @@ function markSelected(sel) {
 }
 
 app.select = (sel) => {
+  // Choosing something to edit goes back to the menus as they are now.
+  if (app.asRan.size) calls.clear();
   app.selected = sel;
   markSelected(sel);
   editor.show(sel);
