@@ -127,7 +127,7 @@ export class CallPath {
     if (first !== app.root && app.cfg.ivrs.has(first)) await app.showRoot(first);
     const ran = await this.revisionAt(rec);
     this.rec = rec;
-    app.redraw();
+    app.redraw({fit: true}); // the whole path in view
     const steps = recordEvents(app.graph, rec).filter((e) => e.event !== 'answer');
     fill(panel, h('h2', {}, 'Call ', h('code', {}, id.length > 24 ? id.slice(0, 23) + '…' : id)),
       h('p', {}, rec.from + ' → ' + rec.to + ', ' + new Date(rec.invite_at).toLocaleString() + ' (' + rec.state + ')'),
