@@ -36,7 +36,8 @@ export class Editor {
     const app = this.app;
     const m = /^ivrs\[([^\]]*)\]\.keys\.(.+)$/.exec(path || '');
     const n = app.graph.nodes.get(to);
-    if (!m || !n || !n.ivr || !app.canWrite) return;
+    if (!app.canWrite) { app.status('This token can read only: key unchanged.'); return; }
+    if (!m || !n || !n.ivr) return;
     const [, id, key] = m;
     if (n.ivr === id && n.type === 'menu') { app.status('Key ' + key + ' of ' + id + ' unchanged: that is its own menu (use "repeat").'); return; }
     this.edit(id, (d) => { d.keys[key] = {ivr: n.ivr}; });
