@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-screenshots
+.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-test-vendor ui-screenshots
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
@@ -87,6 +87,17 @@ ui-vendor:
 	  echo "@dagrejs/dagre $(DAGRE_VERSION) (npm, MIT): dist/dagre.esm.js, LICENSE" > $(UI_VENDOR)/VERSION && \
 	  rm -rf $$tmp && sha256sum $(UI_VENDOR)/dagre.esm.js
 
-# The README's two screenshots of the web UI, from its browser test.
+# The accessibility audit's engine, used by the browser tests only (not
+# served, not in the binary): axe-core from the npm registry, unmodified.
+AXE_VERSION   ?= 4.14.1
+AXE_VENDOR    := node/testdata/axe-core
+ui-test-vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  tar xzf axe-core-$(AXE_VERSION).tgz && cd - >/dev/null && mkdir -p $(AXE_VENDOR) && \
+	  cp $$tmp/package/axe.min.js $$tmp/package/LICENSE $$tmp/package/LICENSE-3RD-PARTY.txt $(AXE_VENDOR)/ && \
+	  echo "axe-core $(AXE_VERSION) (npm, MPL-2.0): axe.min.js, LICENSE, LICENSE-3RD-PARTY.txt" > $(AXE_VENDOR)/VERSION && \
+	  rm -rf $$tmp && sha256sum $(AXE_VENDOR)/axe.min.js
+
+# The README's screenshots of the web UI, from its browser tests.
 ui-screenshots:
-	IVRD_UI_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestUIEndToEnd' ./cmd/ivrd/
+	IVRD_UI_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestUI(EndToEnd|DraftPublishRollback|RealCallPathOnTheChart)$$' ./node/

@@ -179,7 +179,8 @@ func buildOpenAPI() obj {
 		"SimulateRequest": obj{"type": "object", "additionalProperties": false, "properties": obj{
 			"ivr": obj{"type": "string"}, "to": obj{"type": "string"}, "from": obj{"type": "string"},
 			"at": obj{"type": "string", "format": "date-time"}, "input": obj{"type": "string", "example": "wait:3s,2,1"},
-			"transfer_fails": obj{"type": "boolean"}}},
+			"transfer_fails": obj{"type": "boolean"},
+			"drafts":         obj{"type": "boolean", "description": "run each IVR's saved draft in place of its live version"}}},
 		"SimEvent": obj{"type": "object", "required": []any{"t_ms", "event"}, "properties": obj{
 			"t_ms": obj{"type": "integer"}, "event": obj{"type": "string"}, "ivr": obj{"type": "string"},
 			"prompt": obj{"type": "string"}, "barge_in": obj{"type": "boolean"}, "digit": obj{"type": "string"},
@@ -278,6 +279,7 @@ func buildOpenAPI() obj {
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
 	addStreamPaths(paths, schemas)     // media streams on live calls (streams.go)
+	addRevisionPaths(paths, schemas)   // revisions, drafts, publish, layout (openapi_revisions.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
 	addQueuePaths(paths, schemas)      // queues and agents (queues.go)
 	wazo.AddOpenAPI(paths, schemas)    // Wazo confd schedules (api/wazo)

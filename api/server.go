@@ -131,6 +131,7 @@ func (s *Server) routes() {
 	s.conferenceRoutes()                                                                       // conference rooms (conferences.go)
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
 	s.streamRoutes()                                                                           // media streams on live calls (streams.go)
+	s.revisionRoutes()                                                                         // an IVR's revisions, draft, publish, layout (revisions.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

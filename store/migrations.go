@@ -215,6 +215,38 @@ CREATE TABLE queue_agents (
 	changed BIGINT NOT NULL,
 	PRIMARY KEY (queue, agent)
 )`, ""},
+	// 8: an IVR's history and its draft (revisions.go). Every saved state
+	// of an IVR is a revision (live writes and drafts alike); a draft is
+	// the revision the editor works on without affecting calls until it
+	// is published; a layout is where the editor's chart places its boxes.
+	// IVRs stored before get their current body as revision 1.
+	{8, `
+CREATE TABLE ivr_revisions (
+	ivr TEXT NOT NULL,
+	n BIGINT NOT NULL,
+	body TEXT NOT NULL,
+	at BIGINT NOT NULL,
+	who TEXT NOT NULL,
+	action TEXT NOT NULL,
+	changes TEXT NOT NULL DEFAULT '[]',
+	restored_from BIGINT NOT NULL DEFAULT 0,
+	live_version BIGINT NOT NULL DEFAULT 0,
+	published_at BIGINT,
+	published_by TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (ivr, n)
+);
+INSERT INTO ivr_revisions (ivr, n, body, at, who, action, live_version, published_at)
+	SELECT id, 1, body, updated_at, '', 'stored', version, updated_at FROM resources WHERE kind = 'ivrs';
+CREATE TABLE ivr_drafts (
+	ivr TEXT PRIMARY KEY,
+	revision BIGINT NOT NULL,
+	base_version BIGINT NOT NULL
+);
+CREATE TABLE ivr_layouts (
+	ivr TEXT PRIMARY KEY,
+	positions TEXT NOT NULL,
+	updated_at BIGINT NOT NULL
+)`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On
