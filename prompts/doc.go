@@ -28,5 +28,5 @@
 // configuration's validation.
 //
 // It must not import anything that knows RTP, sockets or menus: of ivrd
-// it imports audio and spoken only.
+// it imports audio, audio/opus and spoken only.
 package prompts
