@@ -2,6 +2,7 @@
 // binary, built from ./cmd/ivrd into a temporary folder and run with a
 // configuration the test writes, answering G.722 callers (ivrload, and
 // baresip when it is installed) who hear a 16 kHz prompt in wideband and
-// press keys the menu hears. It has no code outside its tests; nothing
+// press keys the menu hears; and, in a build with the tag opus (ivrd
+// built with it too), Opus callers the same way (opus_test.go). It has no code outside its tests; nothing
 // may import it.
 package wideband

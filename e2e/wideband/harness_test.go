@@ -74,15 +74,16 @@ func freePort(t *testing.T) int {
 }
 
 // buildIvrd builds the server as an operator does, into a temporary
-// folder.
-func buildIvrd(t *testing.T) string {
+// folder (with go build's extra flags: -tags for Opus).
+func buildIvrd(t *testing.T, flags ...string) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go tool not in PATH: cannot build ivrd")
 	}
 	bin := filepath.Join(t.TempDir(), "ivrd")
-	out, err := exec.Command(goTool, "build", "-o", bin, "../../cmd/ivrd").CombinedOutput()
+	args := append(append([]string{"build"}, flags...), "-o", bin, "../../cmd/ivrd")
+	out, err := exec.Command(goTool, args...).CombinedOutput()
 	require.NoError(t, err, "go build ./cmd/ivrd:\n%s", out)
 	return bin
 }
@@ -122,6 +123,12 @@ type server struct {
 // says) and serves it; the process is stopped when the test ends.
 func startIvrd(t *testing.T, bin, inband string) *server {
 	t.Helper()
+	return startIvrdWith(t, bin, inband, "G722, PCMU, PCMA")
+}
+
+// startIvrdWith is startIvrd with server.media.codecs listing codecs.
+func startIvrdWith(t *testing.T, bin, inband, codecs string) *server {
+	t.Helper()
 	dir := t.TempDir()
 	prompts := filepath.Join(dir, "prompts")
 	require.NoError(t, os.Mkdir(prompts, 0o755))
@@ -130,7 +137,7 @@ func startIvrd(t *testing.T, bin, inband string) *server {
 	rtpBase := 42000 + (os.Getpid()%100)*40
 	cfg := fmt.Sprintf(`server:
   sip: { listen: ["udp://127.0.0.1:%d"] }
-  media: { rtp_ports: "%d-%d", codecs: [G722, PCMU, PCMA], inband: %s, overload_guard: false }
+  media: { rtp_ports: "%d-%d", codecs: [%s], inband: %s, overload_guard: false }
   api: { listen: "127.0.0.1:%d" }
   store: "sqlite://%s/ivrd.db"
 prompts_dir: %q
@@ -145,7 +152,7 @@ ivrs:
     transfer: refer
     keys:
       "4": { uri: "sip:sales@127.0.0.1:5070" }
-`, sipPort, rtpBase, rtpBase+39, inband, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
+`, sipPort, rtpBase, rtpBase+39, codecs, inband, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
 	path := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
 	log := &syncBuffer{}
