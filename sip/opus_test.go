@@ -116,3 +116,30 @@ func TestServerAnswersOpusWhenConfigured(t *testing.T) {
 	})
 	require.NoError(t, d.Bye(ctx5(t)))
 }
+
+// A trunk whose codecs list Opus alone gets Opus for its calls whatever
+// the server's list says, and refuses an offer without it.
+func TestTrunkPrefersOpus(t *testing.T) {
+	r := newRig(t, func(c *Config, _ *media.EngineConfig) {
+		c.Admit = func(netip.Addr) (string, bool) { return "webrtc-gw", true }
+		c.TrunkCodecs = func(trunk string) []audio.Codec {
+			if trunk == "webrtc-gw" {
+				return []audio.Codec{audio.Opus}
+			}
+			return nil
+		}
+	})
+	c := r.caller("udp")
+	port := c.RTP.LocalAddr().(*net.UDPAddr).Port
+	body := fmt.Sprintf("v=0\r\no=caller 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+		"m=audio %d RTP/AVP 0 111\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:111 opus/48000/2\r\na=sendrecv\r\n", port)
+	d, err := c.Invite(ctx5(t), r.srv.Addr("udp"), "100", []byte(body))
+	require.NoError(t, err)
+	assert.Contains(t, string(d.InviteResponse.Body()), "RTP/AVP 111\r\n", "the trunk's Opus, not the server's PCMU")
+	require.NoError(t, d.Ack(ctx5(t)))
+	assert.Equal(t, audio.Opus, r.nextCall().Negotiated().Codec)
+	require.NoError(t, d.Bye(ctx5(t)))
+
+	_, err = c.Invite(ctx5(t), r.srv.Addr("udp"), "100", c.Offer("", 0, 8))
+	assert.Equal(t, 488, statusOf(err), "the trunk takes Opus only")
+}
