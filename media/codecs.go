@@ -34,6 +34,21 @@ func (p Params) payloadType() uint8 {
 	return p.Codec.PayloadType()
 }
 
+// eventClock is telephone-event's RTP clock: EventClock, or 8000.
+func (p Params) eventClock() int {
+	if p.EventClock > 0 {
+		return p.EventClock
+	}
+	return audio.SampleRate
+}
+
+// eventClock is the session's telephone-event clock now.
+func (s *Session) eventClock() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.params.eventClock()
+}
+
 // encode codes one relayed frame (8 kHz, or 16 kHz when wide) into dst
 // for codec c; false when it cannot (a 16 kHz frame for a G.711 leg, met
 // only while a codec changes, is dropped). It allocates nothing.

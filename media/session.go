@@ -21,7 +21,11 @@ type Params struct {
 	// offer's number); 0, and for static codecs: the codec's own.
 	PT      uint8
 	EventPT uint8 // 0: none
-	Send    bool  // false while the peer holds the call: no audio sent
+	// EventClock is telephone-event's RTP clock (0: 8000; 48000 beside
+	// Opus when the peer offered it there): a key relayed across a
+	// bridge keeps its length in the other leg's units.
+	EventClock int
+	Send       bool // false while the peer holds the call: no audio sent
 	// SignalIP is where the call's SIP signalling comes from. Media is
 	// accepted (latched) only from Remote's IP or this one: a caller
 	// behind NAT sends from its public address, which its SDP does not
@@ -235,7 +239,11 @@ func (s *Session) RelayFrom(r *Relay) {
 // session's stream (its SSRC and sequence) with its event payload type.
 // start marks the first packet of an event: it gets the marker bit and
 // fixes the event's timestamp for the packets that follow.
-func (s *Session) SendEvent(payload []byte, start bool) {
+func (s *Session) SendEvent(payload []byte, start bool) { s.sendEvent(payload, start, 0) }
+
+// sendEvent is SendEvent for an event counted at fromClock (0: this
+// session's own clock): its duration is brought to this session's.
+func (s *Session) sendEvent(payload []byte, start bool, fromClock int) {
 	s.mu.Lock()
 	if s.closed || s.params.EventPT == 0 || !s.params.Send || !s.params.Remote.IsValid() || len(payload) > 64 {
 		s.mu.Unlock()
@@ -248,6 +256,11 @@ func (s *Session) SendEvent(payload []byte, start bool) {
 	h.PayloadType, h.Timestamp, h.Marker = s.params.EventPT, s.evTS, start
 	_, _ = h.MarshalTo(s.evPkt[:headerLen]) // a 12-byte header always fits the buffer
 	n := headerLen + copy(s.evPkt[headerLen:headerLen+64], payload)
+	if to := s.params.eventClock(); fromClock != 0 && fromClock != to && n >= headerLen+4 {
+		d := uint64(s.evPkt[headerLen+2])<<8 | uint64(s.evPkt[headerLen+3])
+		d = min(d*uint64(to)/uint64(fromClock), 0xFFFF)
+		s.evPkt[headerLen+2], s.evPkt[headerLen+3] = byte(d>>8), byte(d)
+	}
 	s.hdr.SequenceNumber++
 	s.sentRTP, s.octets = true, s.octets+uint32(n-headerLen)
 	remote := s.params.Remote

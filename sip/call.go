@@ -195,7 +195,7 @@ func (c *Call) bridgedLeg() *leg {
 // params is what the media session needs of the choice; send says whether
 // we send audio (it depends on whose description gave the direction).
 func (mc MediaChoice) params(send bool) media.Params {
-	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, PT: mc.payloadType(), EventPT: mc.EventPT, Send: send, SRTP: mc.SRTP}
+	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, PT: mc.payloadType(), EventPT: mc.EventPT, EventClock: mc.EventClock, Send: send, SRTP: mc.SRTP}
 }
 
 // Hangup ends the call from our side with a BYE (the owner's decision:
