@@ -3,11 +3,12 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 # Opus (package audio/opus) links libopus through cgo, so it is built in
-# only where pkg-config finds libopus (Debian: libopus-dev); elsewhere
-# ivrd stays pure Go and refuses "opus" in codecs, saying it was built
-# without it. nolibopusfile leaves out the binding's Ogg file reader
-# (libopusfile), which ivrd does not use. TAGS= builds without Opus.
-TAGS    ?= $(shell pkg-config --exists opus 2>/dev/null && echo opus,nolibopusfile)
+# only where pkg-config finds libopus (Debian: libopus-dev) and cgo has a
+# C compiler; elsewhere ivrd stays pure Go and refuses "opus" in codecs,
+# saying it was built without it. nolibopusfile leaves out the binding's
+# Ogg file reader (libopusfile), which ivrd does not use. TAGS= builds
+# without Opus.
+TAGS    ?= $(shell pkg-config --exists opus 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo opus,nolibopusfile)
 GOTAGS  := $(if $(TAGS),-tags $(TAGS))
 
 .PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-screenshots
