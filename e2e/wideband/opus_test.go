@@ -23,7 +23,7 @@ import (
 )
 
 // opusTags builds ivrd with Opus, as make does where libopus is found.
-var opusTags = []string{"-tags", "opus,nolibopusfile"}
+const opusTags = "opus,nolibopusfile"
 
 // baresipOpus finds baresip and its Opus module, or skips saying which is
 // missing.
@@ -77,7 +77,7 @@ func runBaresip(t *testing.T, bin, dir, conf string, bsPort, sipPort int) (log *
 // menu hears it once and transfers the call by REFER.
 func TestBaresipOpusHearsWidebandPromptAndPressesAKey(t *testing.T) {
 	bin := baresipOpus(t)
-	srv := startIvrdWith(t, buildIvrd(t, opusTags...), "auto", "opus, G722, PCMU")
+	srv := startIvrdWith(t, buildIvrd(t, "-tags", opusTags), "auto", "opus, G722, PCMU")
 	srv.waitAcceptingCalls(t)
 
 	dir := t.TempDir()
@@ -162,7 +162,7 @@ func readFirstChannel(t *testing.T, path string) ([]int16, int) {
 // hears the 4 (inband: always), and the menu transfers the call by REFER.
 func TestBaresipOpusInbandKey(t *testing.T) {
 	bin := baresipOpus(t)
-	srv := startIvrdWith(t, buildIvrd(t, opusTags...), "always", "opus, PCMU")
+	srv := startIvrdWith(t, buildIvrd(t, "-tags", opusTags), "always", "opus, PCMU")
 	srv.waitAcceptingCalls(t)
 
 	dir := t.TempDir()
@@ -221,7 +221,7 @@ func writeKeyRecordingAt(t *testing.T, path string, rate int) {
 // and in-band, where the detector hears the tones through ivrd's Opus
 // decoding.
 func TestOpusCallsPressKeys(t *testing.T) {
-	srv := startIvrdWith(t, buildIvrd(t, opusTags...), "auto", "opus, G722, PCMU")
+	srv := startIvrdWith(t, buildIvrd(t, "-tags", opusTags), "auto", "opus, G722, PCMU")
 	for _, tc := range []struct {
 		method string
 		te     uint8
