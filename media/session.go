@@ -211,7 +211,7 @@ func (s *Session) setKeys(k SRTPKeys) {
 // goroutine, when the last frame has been sent; never when stopped.
 func (s *Session) Play(p Clip, onDone func()) {
 	// The payload is found outside the lock: a prompt made at call time
-	// is encoded for G.722 on first use, which must not hold up the
+	// is encoded for G.722 or Opus on first use, which must not hold up the
 	// pacer.
 	s.mu.Lock()
 	c := s.params.Codec
