@@ -1,6 +1,9 @@
 package media
 
-import "github.com/ivrd/ivrd/audio"
+import (
+	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/audio/opus"
+)
 
 // FrameSamples is one 20 ms frame at 8 kHz: the size of every frame a
 // Tap sees and a Feed gives.
@@ -35,6 +38,11 @@ type taps struct {
 	// a G.722 session, made when the first tap is added).
 	out [frameSamples]int16
 	dec *audio.G722Decoder
+	// opusDec decodes an Opus session's sent frames for the taps, down
+	// to 8 kHz through down.
+	opusDec   *opus.Decoder
+	opusTried bool
+	down      audio.Decimator
 	// fed is the feed's frame before encoding.
 	fed [frameSamples]int16
 }
@@ -84,18 +92,13 @@ func (s *Session) FeedFrom(f Feed) {
 // otherFrame fills payload from the bridge's relay or else the feed;
 // false when neither has a frame. Called by sendFrame with mu held.
 func (s *Session) otherFrame(payload []byte) bool {
-	if s.relay != nil && s.relay.pop(payload, s.params.Codec, s.txG722) {
+	if s.relay != nil && s.relay.pop(payload, s.params.Codec, &s.enc) {
 		return true
 	}
 	if s.feed == nil || !s.feed.NextFrame(s.tap.fed[:]) {
 		return false
 	}
-	if s.params.Codec == audio.G722 {
-		s.txG722.EncodeNarrow(payload, s.tap.fed[:])
-	} else {
-		audio.EncodeG711(payload, s.tap.fed[:], s.params.Codec)
-	}
-	return true
+	return s.enc.encode(payload, s.params.Codec, s.tap.fed[:], false)
 }
 
 // sentFrame decodes the frame just sent for the taps (with mu held) and
@@ -104,12 +107,34 @@ func (s *Session) sentFrame(payload []byte) []Tap {
 	if len(s.tap.list) == 0 {
 		return nil
 	}
-	if s.params.Codec == audio.G722 {
+	switch s.params.Codec {
+	case audio.G722:
 		s.tap.dec.DecodeNarrow(s.tap.out[:], payload)
-	} else {
+	case audio.Opus:
+		s.tap.opusOut(payload)
+	case audio.PCMU, audio.PCMA:
 		audio.DecodeG711(s.tap.out[:], payload, s.params.Codec)
 	}
 	return s.tap.list
+}
+
+// opusOut decodes the Opus frame just sent, at 8 kHz, into out: a tapped
+// Opus call costs one more decoder (made on first use; silence if it
+// cannot be made or the frame does not decode).
+func (t *taps) opusOut(payload []byte) {
+	if t.opusDec == nil && !t.opusTried {
+		t.opusTried = true
+		t.opusDec, _ = opus.NewDecoder()
+	}
+	clear(t.out[:])
+	if t.opusDec == nil {
+		return
+	}
+	wide, err := t.opusDec.Decode(payload)
+	if err != nil {
+		return
+	}
+	t.down.Down(t.out[:], wide)
 }
 
 // tapIn hands a decoded frame from the peer to the taps.
