@@ -25,6 +25,11 @@ type Call struct {
 	// Transport is the SIP transport the INVITE came over ("udp", "tcp",
 	// "tls"): SDES keys are given only over an encrypted one (srtp.go).
 	Transport string
+	// Browser: the call came over SIP over WebSocket (ws, wss). Extension
+	// is the extension it authenticated as ("" anonymous): an anonymous
+	// browser caller does not dial out unless the policy says so.
+	Browser   bool
+	Extension string
 	// Media is the call's RTP session: sip starts it and applies every
 	// re-negotiation; what is played and where received audio goes is the
 	// owner's (media.Session.Play, SetDigits, Listen, Bridge).

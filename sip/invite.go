@@ -167,6 +167,13 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		callID = h.Value()
 	}
 	log := s.log.With("call_id", callID)
+	browser, ext := isWebSocket(req.Transport()), ""
+	if browser {
+		var ok bool
+		if ext, ok = s.authenticateBrowser(req, tx); !ok { // browser.go
+			return
+		}
+	}
 	trunk, dialled, st, offer, choice, err := s.screen(req)
 	if err != nil {
 		s.refuse(tx, req, log, err)
@@ -176,7 +183,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	c := &Call{
 		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Trunk: trunk,
 		sessID: rand.Uint64N(1 << 62), timer: st, choice: choice, lateOffer: offer == nil,
-		Transport: strings.ToLower(req.Transport()), srtp: s.cfg.SRTP.terms(trunk, req.Transport()),
+		Transport: strings.ToLower(req.Transport()), Browser: browser, Extension: ext, srtp: s.cfg.SRTP.terms(trunk, req.Transport()),
 	}
 	if c.lateOffer {
 		// We make the offer, in our 200: with keys when SRTP is wanted.

@@ -3,6 +3,7 @@ package siptest
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/netip"
@@ -26,7 +27,7 @@ type Packet struct {
 
 // Caller is a SIP user agent with an RTP socket.
 type Caller struct {
-	Network string // "udp" or "tcp"
+	Network string // "udp", "tcp" or "ws" (a client of the server's ws:// listener, as a browser is)
 	SIPAddr netip.AddrPort
 	RTP     *net.UDPConn
 
@@ -72,6 +73,11 @@ func NewCaller(network string) (*Caller, error) {
 		c.SIPAddr = ln.Addr().(*net.TCPAddr).AddrPort()
 		c.closer = ln
 		go c.srv.ServeTCP(ln)
+	case "ws":
+		// No listener: like a browser, the caller only connects, and
+		// the server's requests come back over that connection.
+		c.SIPAddr = netip.MustParseAddrPort("127.0.0.1:5")
+		c.closer = io.NopCloser(nil)
 	default:
 		return nil, fmt.Errorf("siptest: network %q", network)
 	}
@@ -80,9 +86,9 @@ func NewCaller(network string) (*Caller, error) {
 		return nil, err
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "caller", Host: "127.0.0.1", Port: int(c.SIPAddr.Port())}}
-	if network == "tcp" {
+	if network != "udp" {
 		contact.Address.UriParams = sip.NewParams()
-		contact.Address.UriParams.Add("transport", "tcp")
+		contact.Address.UriParams.Add("transport", network)
 	}
 	c.dlgUA = &sipgo.DialogUA{Client: c.client, ContactHDR: contact}
 	record := func(code int) sipgo.RequestHandler {
@@ -210,9 +216,9 @@ func (c *Caller) Invite(ctx context.Context, server netip.AddrPort, user string,
 // the call once it rings.
 func (c *Caller) InviteWith(ctx context.Context, server netip.AddrPort, user string, sdp []byte, onResponse func(*sip.Response), hdrs ...sip.Header) (*sipgo.DialogClientSession, error) {
 	uri := sip.Uri{Scheme: "sip", User: user, Host: server.Addr().String(), Port: int(server.Port())}
-	if c.Network == "tcp" {
+	if c.Network != "udp" {
 		uri.UriParams = sip.NewParams()
-		uri.UriParams.Add("transport", "tcp")
+		uri.UriParams.Add("transport", c.Network)
 	}
 	if sdp != nil {
 		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
