@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -202,6 +203,14 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.Media = sess
+	if choice.WebRTC.on() {
+		src, _ := netip.ParseAddrPort(req.Source())
+		if err := c.enableWebRTC(src.Addr()); err != nil { // webrtc.go
+			sess.Close()
+			s.refuse(tx, req, log, err)
+			return
+		}
+	}
 	s.respond(tx, req, 100, "Trying", nil)
 
 	dlg, err := dialogUAFor(lst, req).ReadInvite(req, tx)
@@ -257,8 +266,13 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.startMedia()
+	if err := c.awaitDTLS(s.cfg.AckTimeout); err != nil { // webrtc.go: a browser's keys
+		log.Warn("WebRTC call released: its DTLS handshake did not finish", "err", err.Error())
+		c.hangup(EndMediaFailed, 2*time.Second)
+		return
+	}
 	log.Info("call answered", "codec", codecName(c.choice.Codec), "event_pt", c.choice.EventPT, "remote_rtp", c.choice.Remote.String(),
-		"srtp", c.choice.SRTP) // the suite's name only (media.SRTPKeys.LogValue)
+		"srtp", c.choice.SRTP, "webrtc", c.choice.WebRTC.on()) // the suite's name only (media.SRTPKeys.LogValue); a browser's keys are DTLS-SRTP
 	c.armSessionTimer()
 	c.mu.Lock()
 	c.served = true

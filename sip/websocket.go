@@ -139,7 +139,8 @@ func headerHas(h http.Header, name, token string) bool {
 	return false
 }
 
-// originAllowed: a page served by the host it connects to, or one the
+// originAllowed: a page served by the host name it connects to (on any
+// port: the UI's phone is served by the API's port), or one the
 // configuration names ("*": any). A request without Origin does not come
 // from a browser page and is not checked here (it authenticates like any
 // SIP client).
@@ -153,7 +154,15 @@ func originAllowed(origin, host string, allowed []string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	return strings.EqualFold(u.Host, host)
+	return strings.EqualFold(u.Hostname(), hostOnly(host))
+}
+
+// hostOnly is a Host header's name without its port.
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.Trim(hostport, "[]")
 }
 
 // replayConn reads prefix before the connection itself.
