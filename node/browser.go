@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/sip"
+	"github.com/ivrd/ivrd/ui"
 )
 
 // sipWebSocket is who may call over ws:// and wss:// and what such a
@@ -11,4 +12,22 @@ import (
 func sipWebSocket(cfg *ivr.Config) sip.WebSocketPolicy {
 	s := cfg.Server.SIP
 	return sip.WebSocketPolicy{Origins: s.WSOrigins, RequireAuth: s.WSRequireAuth, AnonymousDialOut: s.WSAnonymousDialOut}
+}
+
+// uiPhone tells the UI's phone where to call: the node's wss:// listener,
+// else its ws:// one (none: port 0).
+func uiPhone(obs *observer) func() ui.Phone {
+	return func() ui.Phone {
+		n := obs.node.Load()
+		if n == nil {
+			return ui.Phone{}
+		}
+		if a := n.sip.Addr("wss"); a.IsValid() {
+			return ui.Phone{WSPort: int(a.Port()), Secure: true}
+		}
+		if a := n.sip.Addr("ws"); a.IsValid() {
+			return ui.Phone{WSPort: int(a.Port())}
+		}
+		return ui.Phone{}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 )
 
@@ -73,6 +74,7 @@ main().catch((e) => { window.result.error = String(e); });
 </script></body></html>`
 
 func TestBrowserCallsIVROverWebSocket(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser making a WebRTC call")
 	t.Parallel()
 	if chromium() == "" {
 		t.Skip("no Chromium found (apt-get install chromium, or set IVRD_CHROMIUM): the WebRTC browser call test is skipped")
@@ -98,12 +100,7 @@ func TestBrowserCallsIVROverWebSocket(t *testing.T) {
 	}))
 	t.Cleanup(page.Close)
 
-	b := newBrowser(t,
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-audio-capture", mic),
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	b := newBrowser(t, browserMediaFlags(mic)...)
 	b.run("open the test page", chromedp.Navigate(page.URL), chromedp.WaitReady(chromedp.CSS("body")))
 	b.waitFor("the call to connect", `window.result.state === 'connected' || window.result.error !== ''`)
 	var state, failure string
@@ -135,4 +132,49 @@ func TestBrowserCallsIVROverWebSocket(t *testing.T) {
 	require.NotEmpty(t, rec.Keys, "the menu heard no key")
 	require.Equal(t, "1", rec.Keys[0].Key)
 	require.Equal(t, "rfc4733", rec.Keys[0].Method)
+}
+
+// browserMediaFlags are Chromium's fake microphone (a tone file), its
+// permission granted without asking, loopback ICE candidates (the tests
+// run on 127.0.0.1) and audio that plays without a user gesture.
+func browserMediaFlags(mic string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", mic),
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+	}
+}
+
+// The UI's phone: on the IVR's page, Call rings it over the server's
+// ws:// listener, the timer runs, a key on the dial pad reaches the menu
+// (its record holds it), and Hang up is offered while the call lasts.
+func TestUIPhoneCallsTheIVR(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
+	t.Parallel()
+	if chromium() == "" {
+		t.Skip("no Chromium found (apt-get install chromium, or set IVRD_CHROMIUM): the UI phone test is skipped")
+	}
+	path := writeConfig(t, webrtcConfig)
+	writeTone(t, filepath.Join(filepath.Dir(path), "tone.wav"), 1000, 20*time.Second)
+	mic := filepath.Join(t.TempDir(), "mic.wav")
+	nodetest.WriteTone(t, mic, 440, 5*time.Second)
+	svc := startConfig(t, path)
+	b := newBrowser(t, browserMediaFlags(mic)...)
+	signIn(b, "http://"+svc.ctl.ln.Addr().String()+"/ui/", firstToken(t, svc))
+
+	b.click("#btn-call")
+	b.waitFor("the call to connect", `document.getElementById('phone-state') && document.getElementById('phone-state').textContent === 'connected'`)
+	b.waitFor("the timer to run", `document.getElementById('phone-timer').textContent !== '0:00'`)
+	var live string
+	b.eval(`document.getElementById('btn-live').getAttribute('aria-pressed')`, &live)
+	require.Equal(t, "true", live, "the live overlay follows the call")
+	var callID string
+	b.eval(`window.ivrdPhone.callId`, &callID)
+	b.click(`#phone [data-key="1"]`)
+	b.waitFor("the menu's hang-up", `document.getElementById('phone-state').textContent.startsWith('ended')`)
+	rec := endedRecord(t, svc, callID)
+	require.NotEmpty(t, rec.Keys, "the menu heard no key")
+	require.Equal(t, "1", rec.Keys[0].Key)
 }

@@ -11,6 +11,7 @@ import {Simulator} from './simulate.js';
 import {Overlay} from './overlay.js';
 import {loadSchema} from './schema.js';
 import {newIVRForm} from './ivrs.js';
+import {Phone} from './phone.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -167,6 +168,7 @@ function wire() {
   editor = new Editor(app, $('panel'));
   sim = new Simulator(app, $('sim'), chart);
   overlay = new Overlay(app, chart);
+  const phone = new Phone(app, $('phone'), $('btn-call'));
   api.whenUnauthorized(() => showLogin('The token stopped working (revoked?). Sign in again.'));
 
   $('login-form').addEventListener('submit', (e) => {
@@ -203,6 +205,10 @@ function wire() {
     const on = sim.toggle();
     e.target.setAttribute('aria-pressed', String(on));
     chart.home(); // the canvas changed size
+  });
+  // A call from the page is followed on the chart: Live goes on with it.
+  $('btn-call').addEventListener('click', () => {
+    if (!(phone.sip && phone.sip.pc) && $('btn-live').getAttribute('aria-pressed') !== 'true') $('btn-live').click();
   });
   $('btn-live').addEventListener('click', (e) => {
     const on = overlay.toggle();
