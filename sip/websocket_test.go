@@ -3,6 +3,7 @@ package sip
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -158,4 +159,47 @@ func FuzzWebSocketUpgrade(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		_ = s.checkUpgrade(raw)
 	})
+}
+
+// With ws_require_auth, a browser's INVITE is challenged and only an
+// extension's right password gets a call, which may then dial out.
+func TestWebSocketCallersAuthenticate(t *testing.T) {
+	t.Parallel()
+	r := wsRig(t, func(c *Config) {
+		c.WebSocket.RequireAuth = true
+		c.Credentials = func(ext string) (string, bool) { return "s3cret-pass", ext == "200" }
+	})
+	c := r.caller("ws")
+	_, err := c.Invite(ctx5(t), r.srv.Addr("ws"), "100", c.Offer("", 0))
+	require.Equal(t, 401, statusOf(err), "no credentials: challenged")
+	_, err = c.InviteAuth(ctx5(t), r.srv.Addr("ws"), "100", c.Offer("", 0), "200", "wrong")
+	require.Equal(t, 403, statusOf(err), "a wrong password")
+	d, err := c.InviteAuth(ctx5(t), r.srv.Addr("ws"), "100", c.Offer("", 0), "200", "s3cret-pass")
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	call := r.nextCall()
+	assert.Equal(t, "200", call.Extension)
+	assert.True(t, call.mayDialOut(), "an authenticated browser caller dials out like any caller")
+	require.NoError(t, d.Bye(ctx5(t)))
+}
+
+// wss:// takes the TLS listener's certificate; the upgrade is then the
+// same.
+func TestWebSocketSecureListener(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t)
+	r := newRig(t, func(c *Config, _ *media.EngineConfig) {
+		c.Listen = []string{"udp://127.0.0.1:0", "wss://127.0.0.1:0"}
+		c.TLS = ca.valid(t, "127.0.0.1")
+	})
+	conn, err := tls.Dial("tcp", r.srv.Addr("wss").String(), &tls.Config{RootCAs: ca.pool(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	_, err = fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n", r.srv.Addr("wss"))
+	require.NoError(t, err)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "101 Switching Protocols", res.Status)
+	assert.Equal(t, "sip", res.Header.Get("Sec-WebSocket-Protocol"))
 }

@@ -237,6 +237,21 @@ func (c *Caller) InviteWith(ctx context.Context, server netip.AddrPort, user str
 	return d, nil
 }
 
+// InviteAuth is Invite answering a 401 or 407 challenge with username
+// and password (digest), as a phone with an account does.
+func (c *Caller) InviteAuth(ctx context.Context, server netip.AddrPort, user string, sdp []byte, username, password string) (*sipgo.DialogClientSession, error) {
+	uri := sip.Uri{Scheme: "sip", User: user, Host: server.Addr().String(), Port: int(server.Port())}
+	if c.Network != "udp" {
+		uri.UriParams = sip.NewParams()
+		uri.UriParams.Add("transport", c.Network)
+	}
+	d, err := c.dlgUA.Invite(ctx, uri, sdp, sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		return nil, err
+	}
+	return d, d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: username, Password: password})
+}
+
 // SendRTP sends one RTP packet from the caller's RTP socket.
 func (c *Caller) SendRTP(to netip.AddrPort, h rtp.Header, payload []byte) error {
 	pkt := rtp.Packet{Header: h, Payload: payload}
