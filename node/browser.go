@@ -31,3 +31,19 @@ func uiPhone(obs *observer) func() ui.Phone {
 		return ui.Phone{}
 	}
 }
+
+// wsRefused and wsBadFrames are the SIP server's WebSocket counters for
+// the metrics.
+func (o *observer) wsRefused() func() uint64   { return o.wsCount((*sip.Server).WebSocketRefused) }
+func (o *observer) wsBadFrames() func() uint64 { return o.wsCount((*sip.Server).WebSocketBadFrames) }
+
+// wsCount reads one of the SIP server's counters (0 before the node is
+// up).
+func (o *observer) wsCount(read func(*sip.Server) uint64) func() uint64 {
+	return func() uint64 {
+		if n := o.node.Load(); n != nil {
+			return read(n.sip)
+		}
+		return 0
+	}
+}

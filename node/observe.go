@@ -54,8 +54,9 @@ func newObserver() *observer {
 			_, rt := s.engine.Scheduling()
 			return rt
 		},
-		Trunks: o.trunkGauges,
-		Queues: o.queueGauges,
+		Trunks:           o.trunkGauges,
+		Queues:           o.queueGauges,
+		WebSocketRefused: o.wsRefused(), WebSocketBadFrames: o.wsBadFrames(), // browser.go
 		TLSHandshakeFailures: func() uint64 {
 			if s := o.node.Load(); s != nil {
 				return s.sip.TLSHandshakeFailures()

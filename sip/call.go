@@ -23,7 +23,8 @@ type Call struct {
 	Dialled string // the number that selected the handler
 	Trunk   string // the trunk the call came in on ("" if none)
 	// Transport is the SIP transport the INVITE came over ("udp", "tcp",
-	// "tls"): SDES keys are given only over an encrypted one (srtp.go).
+	// "tls", "ws", "wss"): SDES keys are given only over an encrypted one
+	// (srtp.go).
 	Transport string
 	// Browser: the call came over SIP over WebSocket (ws, wss). Extension
 	// is the extension it authenticated as ("" anonymous): an anonymous
