@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"errors"
 	"math"
 	"net"
 	"net/netip"
@@ -26,7 +27,7 @@ import (
 // socket that makes ICE checks, runs the DTLS client, and then sends and
 // reads SRTP with the keys the handshake gave.
 type browserEnd struct {
-	t     *testing.T
+	t     testing.TB
 	conn  *net.UDPConn
 	ufrag string
 	pwd   string
@@ -40,7 +41,7 @@ type dtlsCert struct {
 	opts []dtls.ClientOption
 }
 
-func newBrowserEnd(t *testing.T, ip string) *browserEnd {
+func newBrowserEnd(t testing.TB, ip string) *browserEnd {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip)})
 	if err != nil {
@@ -88,6 +89,53 @@ func (b *browserEnd) check(to netip.AddrPort, local WebRTCLocal, pwd string) *st
 		require.NoError(b.t, m.Decode())
 		return m
 	}
+}
+
+// handshake runs the DTLS client against the session at to, checking
+// ivrd's certificate against local's fingerprint, and returns the
+// exported SRTP keying material (AES_CM_128_HMAC_SHA1_80's layout) and
+// the connection (while it is open, it reads the socket: RTP goes to
+// b.rtp).
+func (b *browserEnd) handshake(to netip.AddrPort, local WebRTCLocal) ([]byte, *dtls.Conn) {
+	t := b.t
+	t.Helper()
+	dc := demuxConn{UDPConn: b.conn, rtp: b.rtp}
+	want := local.Fingerprint.Value
+	mismatch := make(chan string, 1)
+	opts := append(b.cert.opts,
+		dtls.WithSRTPProtectionProfiles(dtls.SRTP_AES128_CM_HMAC_SHA1_80),
+		dtls.WithExtendedMasterSecret(dtls.RequireExtendedMasterSecret),
+		dtls.WithInsecureSkipVerify(true),
+		dtls.WithVerifyPeerCertificate(func(raw [][]byte, _ [][]*x509.Certificate) error {
+			cert, err := x509.ParseCertificate(raw[0])
+			if err != nil {
+				return err
+			}
+			got, err := fingerprint.Fingerprint(cert, cryptoSHA256)
+			if err != nil {
+				return err
+			}
+			if !strings.EqualFold(got, want) {
+				mismatch <- got
+				return errors.New("not the answer's certificate")
+			}
+			return nil
+		}))
+	conn, err := dtls.Client(dc, net.UDPAddrFromAddrPort(to), opts...)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, conn.HandshakeContext(ctx))
+	select {
+	case got := <-mismatch:
+		t.Fatalf("ivrd's certificate %s is not the one its answer names (%s)", got, want)
+	default:
+	}
+	state, ok := conn.ConnectionState()
+	require.True(t, ok)
+	km, err := state.ExportKeyingMaterial("EXTRACTOR-dtls_srtp", nil, 2*(16+14))
+	require.NoError(t, err)
+	return km, conn
 }
 
 // demuxConn gives DTLS the socket's DTLS datagrams and keeps the RTP.
@@ -170,38 +218,13 @@ func TestWebRTCDTLSKeysCarrySRTPBothWays(t *testing.T) {
 	require.NotNil(t, b.check(to, local, local.Pwd))
 	require.Zero(t, s.Stats().Sent, "RTP sent before the DTLS keys")
 
-	dc := demuxConn{UDPConn: b.conn, rtp: b.rtp}
-	want := local.Fingerprint.Value
-	opts := append(b.cert.opts,
-		dtls.WithSRTPProtectionProfiles(dtls.SRTP_AES128_CM_HMAC_SHA1_80),
-		dtls.WithExtendedMasterSecret(dtls.RequireExtendedMasterSecret),
-		dtls.WithInsecureSkipVerify(true),
-		dtls.WithVerifyPeerCertificate(func(raw [][]byte, _ [][]*x509.Certificate) error {
-			cert, err := x509.ParseCertificate(raw[0])
-			if err != nil {
-				return err
-			}
-			got, err := fingerprint.Fingerprint(cert, cryptoSHA256)
-			if err != nil {
-				return err
-			}
-			require.True(t, strings.EqualFold(got, want), "ivrd's certificate is the one its answer names")
-			return nil
-		}))
-	conn, err := dtls.Client(dc, net.UDPAddrFromAddrPort(to), opts...)
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, conn.HandshakeContext(ctx))
+	km, conn := b.handshake(to, local)
+	defer conn.Close()
 	select {
 	case <-s.WebRTCReady():
 	case <-time.After(5 * time.Second):
 		t.Fatal("the session has no keys after the handshake")
 	}
-	state, ok := conn.ConnectionState()
-	require.True(t, ok)
-	km, err := state.ExportKeyingMaterial("EXTRACTOR-dtls_srtp", nil, 2*(16+14))
-	require.NoError(t, err)
 	clientKey, serverKey, clientSalt, serverSalt := km[:16], km[16:32], km[32:46], km[46:60]
 	tx, err := srtp.CreateContext(clientKey, clientSalt, srtp.ProtectionProfileAes128CmHmacSha1_80)
 	require.NoError(t, err)
@@ -275,3 +298,33 @@ func TestWebRTCOfferChecks(t *testing.T) {
 }
 
 const cryptoSHA256 = crypto.SHA256
+
+// BenchmarkWebRTCSetup is the media side of one browser call's setup: a
+// session readied for WebRTC, one connectivity check answered, the DTLS
+// handshake (ECDSA P-256, both ends in this process) to SRTP keys, and
+// the session closed. A browser call's steady state is an SRTP session's
+// (BenchmarkSRTPSendFrame, BenchmarkSRTPHandleRTP) plus one branch per
+// packet for the demultiplexing.
+//
+//	go test -run '^$' -bench WebRTCSetup ./media/
+func BenchmarkWebRTCSetup(b *testing.B) {
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 45400, PortMax: 45499, Pacers: 1})
+	require.NoError(b, err)
+	defer e.Close()
+	ip := netip.MustParseAddr("127.0.0.1")
+	for b.Loop() {
+		peer := newBrowserEnd(b, "127.0.0.1")
+		s, err := e.NewSession()
+		require.NoError(b, err)
+		local, err := s.EnableWebRTC(peer.peer(ip))
+		require.NoError(b, err)
+		s.Start(Params{Codec: audio.PCMU, Send: true})
+		to := netip.AddrPortFrom(ip, s.LocalAddr().Port())
+		require.NotNil(b, peer.check(to, local, local.Pwd))
+		_, conn := peer.handshake(to, local)
+		<-s.WebRTCReady()
+		_ = conn.Close() // the benchmark's own end
+		s.Close()
+		_ = peer.conn.Close()
+	}
+}
