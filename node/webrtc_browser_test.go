@@ -45,13 +45,15 @@ const got = [];
 window.capture = () => { window.result.samples = null; got.length = 0; want = 8000; };
 async function main() {
   const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
-  const phone = new SipPhone({ wsUrl: 'WSURL', events: {
+  // The fragment is the number to call, or NUMBER/USER/PASSWORD.
+  const [number, user, password] = location.hash.slice(1).split('/');
+  const phone = new SipPhone({ wsUrl: 'WSURL', user: user || 'browser', password: password || '', events: {
     onState: (s) => { window.result.state = s; },
     onEnded: (r) => { window.result.ended = r; },
     onTrack: record,
   } });
   window.phone = phone;
-  await phone.call(location.hash.slice(1) || '100', mic);
+  await phone.call(number || '100', mic);
 }
 function record(stream) {
   // Chromium feeds a remote track to WebAudio only while a media
@@ -122,7 +124,7 @@ func pageTone(t *testing.T, b *browser, candidates ...float64) (float64, int16) 
 // connectPage opens the test page calling number and waits for the call.
 func connectPage(t *testing.T, b *browser, url, number string) {
 	t.Helper()
-	b.run("open the test page", chromedp.Navigate(url+"/#"+number), chromedp.WaitReady(chromedp.CSS("body")))
+	b.run("open the test page", chromedp.Navigate("about:blank"), chromedp.Navigate(url+"/#"+number), chromedp.WaitReady(chromedp.CSS("body")))
 	b.waitFor("the call to connect", `window.result.state === 'connected' || window.result.error !== '' || window.result.ended !== ''`)
 	var res struct{ State, Error, Ended string }
 	b.eval(`window.result`, &res)
@@ -262,4 +264,32 @@ func TestUIPhoneCallsTheIVR(t *testing.T) {
 	rec := endedRecord(t, svc, callID)
 	require.NotEmpty(t, rec.Keys, "the menu heard no key")
 	require.Equal(t, "1", rec.Keys[0].Key)
+}
+
+// With ws_require_auth, the page's phone answers ivrd's digest challenge
+// with an extension's password (its own MD5, sipphone.js) and gets the
+// call; a wrong password gets none.
+func TestBrowserCallerAuthenticates(t *testing.T) {
+	testenv.SkipUnderRace(t, "a Chromium browser making a WebRTC call")
+	t.Parallel()
+	if chromium() == "" {
+		t.Skip("no Chromium found (apt-get install chromium, or set IVRD_CHROMIUM): the WebRTC authentication test is skipped")
+	}
+	path := writeConfig(t, strings.Replace(webrtcConfig, `"ws://127.0.0.1:0"] }`, `"ws://127.0.0.1:0"], ws_require_auth: true }`, 1)+
+		`extensions: [{ number: "200", password: "Br0wser-pass" }]`+"\n")
+	writeTone(t, filepath.Join(filepath.Dir(path), "tone.wav"), 1000, 20*time.Second)
+	mic := filepath.Join(t.TempDir(), "mic.wav")
+	nodetest.WriteTone(t, mic, 440, 5*time.Second)
+	svc := startConfig(t, path)
+	url := webrtcPageServer(t, "ws://"+svc.SIPAddr("ws").String())
+	b := newBrowser(t, browserMediaFlags(mic)...)
+
+	b.run("open the test page", chromedp.Navigate(url+"/#100/200/wrong"), chromedp.WaitReady(chromedp.CSS("body")))
+	b.waitFor("the refusal", `window.result.ended !== '' || window.result.error !== ''`)
+	var ended string
+	b.eval(`window.result.ended`, &ended)
+	require.Equal(t, "refused: 403 Forbidden", ended)
+
+	connectPage(t, b, url, "100/200/Br0wser-pass")
+	require.Equal(t, 1000.0, heardInPage(t, b, 440, 1000, 700, 300))
 }
