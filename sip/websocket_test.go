@@ -203,3 +203,28 @@ func TestWebSocketSecureListener(t *testing.T) {
 	assert.Equal(t, "101 Switching Protocols", res.Status)
 	assert.Equal(t, "sip", res.Header.Get("Sec-WebSocket-Protocol"))
 }
+
+// A text frame that is not SIP closes its connection; the listener goes
+// on serving others.
+func TestWebSocketGarbageMessageClosesConnection(t *testing.T) {
+	t.Parallel()
+	r := wsRig(t, nil)
+	status, conn := upgradeRaw(t, r, "Sec-WebSocket-Protocol: sip\r\n")
+	require.Equal(t, "101 Switching Protocols", status)
+	payload := []byte("\x00\x01 not a SIP message\r\n\r\n")
+	mask := [4]byte{1, 2, 3, 4}
+	frame := []byte{0x81, 0x80 | byte(len(payload)), mask[0], mask[1], mask[2], mask[3]}
+	for i, c := range payload {
+		frame = append(frame, c^mask[i%4])
+	}
+	_, err := conn.Write(frame)
+	require.NoError(t, err)
+	waitClosed(t, conn)
+
+	c := r.caller("ws")
+	d, err := c.Invite(ctx5(t), r.srv.Addr("ws"), "100", c.Offer("", 0))
+	require.NoError(t, err)
+	require.NoError(t, d.Ack(ctx5(t)))
+	r.nextCall()
+	require.NoError(t, d.Bye(ctx5(t)))
+}
