@@ -199,10 +199,21 @@ func (s *Session) handshake(ctx context.Context, id *identity, hash crypto.Hash)
 		return
 	}
 	close(w.ready)
-	// The conn stays open: the peer may repeat its last flight, and its
-	// close_notify ends nothing here (the call's BYE does).
+	// The conn stays open and is read: a peer that missed our last flight
+	// repeats its own, and only a reading conn answers it again. What it
+	// reads otherwise (a data channel's SCTP: none is offered) is dropped;
+	// its close_notify ends nothing here (the call's BYE does).
+	go func() {
+		<-ctx.Done()
+		_ = conn.Close() // the session is closing: the read below ends
+	}()
+	buf := make([]byte, 1500)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			break
+		}
+	}
 	<-ctx.Done()
-	_ = conn.Close() // the session is closing
 }
 
 // takeKeys exports the SRTP keys (RFC 5764 section 4.2) and hands them to
