@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION)
 TAGS    ?= $(shell pkg-config --exists opus 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo opus,nolibopusfile)
 GOTAGS  := $(if $(TAGS),-tags $(TAGS))
 
-.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-test-vendor ui-screenshots
+.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-test-vendor ui-screenshots sipjs-vendor
 
 build:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
@@ -88,6 +88,19 @@ lint:
 # and the tests never do). npm pack checks the registry's integrity hash.
 DAGRE_VERSION ?= 3.1.3
 UI_VENDOR     := ui/static/vendor/dagre
+# SIP.js, the third-party browser SIP stack of the interop test
+# (node/webrtc_sipjs_test.go): its ES modules (lib/**/*.js, no
+# dependencies, no build step) and licence, from the npm registry.
+SIPJS_VERSION = 0.21.2
+SIPJS_VENDOR = node/testdata/sipjs
+sipjs-vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent sip.js@$(SIPJS_VERSION) >/dev/null && \
+	  tar xzf sip.js-$(SIPJS_VERSION).tgz && cd - >/dev/null && rm -rf $(SIPJS_VENDOR) && mkdir -p $(SIPJS_VENDOR) && \
+	  (cd $$tmp/package && find lib -name '*.js' -exec install -D -m 644 {} $(CURDIR)/$(SIPJS_VENDOR)/{} \;) && \
+	  cp $$tmp/package/LICENSE.md $(SIPJS_VENDOR)/ && \
+	  echo "sip.js $(SIPJS_VERSION) (npm, MIT): lib/**/*.js, LICENSE.md; refresh with: make sipjs-vendor" > $(SIPJS_VENDOR)/VERSION && \
+	  rm -rf $$tmp
+
 ui-vendor:
 	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent @dagrejs/dagre@$(DAGRE_VERSION) >/dev/null && \
 	  tar xzf dagrejs-dagre-$(DAGRE_VERSION).tgz && cd - >/dev/null && \

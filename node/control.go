@@ -187,7 +187,7 @@ func (c *control) start(cfg *ivr.Config) error {
 	c.srv = &http.Server{Handler: c.obs.handler(c.api), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
-	c.srv.Handler = withUI(c.srv.Handler) // the web UI at /ui (ui.go)
+	c.srv.Handler = withUI(c.srv.Handler, uiPhone(c.obs)) // the web UI at /ui (ui.go), its phone (browser.go)
 	tlsOn := cfg.Server.API.TLSCert != ""
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(resolve(c.path, cfg.Server.API.TLSCert), resolve(c.path, cfg.Server.API.TLSKey))
