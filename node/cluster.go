@@ -53,6 +53,25 @@ func (c *control) watchNodes(ctx context.Context) {
 		for node, n := range lost {
 			c.log.Warn("node lost: its unfinished calls marked interrupted", "node", node, "calls", n, "silent_for_more_than", LostAfter.String())
 		}
+		c.adoptWebhooks(ctx)
+	}
+}
+
+// adoptWebhooks takes over the webhook events a dead node wrote to the
+// outbox but did not deliver; this node's dispatcher sends them (at its
+// next poll) in their order.
+func (c *control) adoptWebhooks(ctx context.Context) {
+	tctx, cancel := context.WithTimeout(ctx, HeartbeatEvery)
+	defer cancel()
+	n, err := c.st.AdoptWebhooks(tctx, c.node, LostAfter)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.log.Warn("cluster: webhook events of lost nodes not adopted", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		c.log.Warn("webhook events of a lost node adopted for delivery", "events", n)
 	}
 }
 

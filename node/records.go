@@ -13,10 +13,17 @@ import (
 )
 
 // recorder writes call records to the store: a 'started' row when a call
-// is handed to its menu and the whole record when it ends. Writes go
-// through one queue and one goroutine, so a call never waits for the
-// database and a call's end is never written before its start; when the
-// queue is full (the database far behind) a write is dropped and logged.
+// is handed to its menu and the whole record when it ends.
+//
+// The started row is written before the menu begins (startedWait at
+// most, on the call's goroutine): a node killed once a caller has heard
+// anything leaves that call's record, which a survivor's sweep then
+// settles as interrupted. A store slower than that, or unreachable, does
+// not hold the call: the row goes to the queue instead. The end (and a
+// started row that waited too long) go through one queue and one
+// goroutine, so a call never waits for the database at its end and its
+// end is never written before its start; when the queue is full (the
+// database far behind) a write is dropped and logged.
 type recorder struct {
 	st   *store.Store
 	node string
@@ -98,13 +105,27 @@ func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
 	} else if rh.r.isExtension != nil && c.Caller != "" && rh.r.isExtension(c.Caller) {
 		rec.Source = cdr.SourceExtension
 	}
-	rh.r.enqueue(c.ID, func(ctx context.Context) {
-		if err := rh.r.st.CallStarted(ctx, rec); err != nil {
-			rh.r.log.Error("call record (start)", "call_id", rec.CallID, "err", err)
-		}
-	})
+	wctx, cancel := context.WithTimeout(ctx, startedWait)
+	err := rh.r.st.CallStarted(wctx, rec)
+	cancel()
+	if err != nil {
+		// The queue tries again (a row that did go in is kept: the
+		// insert is idempotent).
+		rh.r.log.Warn("call record (start) queued: the store did not take it at once", "call_id", rec.CallID, "err", err)
+		rh.r.enqueue(c.ID, func(ctx context.Context) {
+			if err := rh.r.st.CallStarted(ctx, rec); err != nil {
+				rh.r.log.Error("call record (start)", "call_id", rec.CallID, "err", err)
+			}
+		})
+	}
 	rh.h.Serve(ctx, c)
 }
+
+// startedWait bounds how long a call waits for its started row before
+// its menu begins: one round trip to a healthy store takes about a
+// millisecond; a store that is restarting must not hold callers in
+// silence.
+const startedWait = 300 * time.Millisecond
 
 // ended is call.Options.Records: the finished call's record, queued.
 func (r *recorder) ended(cr *call.Record) {

@@ -57,13 +57,15 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// CallStarted inserts the 'started' row of a call.
+// CallStarted inserts the 'started' row of a call; a row already there
+// (a retry of a write that went in after all, or the call's end written
+// first) is left as it is.
 func (s *Store) CallStarted(ctx context.Context, r cdr.Record) error {
 	if r.CallID == "" {
 		return fmt.Errorf("call record without a call id: %w", ErrBadInput)
 	}
 	_, err := s.exec(ctx, s.db, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)
-		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
 		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
 	return err
 }

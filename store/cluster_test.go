@@ -169,3 +169,59 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		require.Empty(t, lost)
 	})
 }
+
+// TestAdoptWebhooksTakesOnlyDeadNodesRows: undelivered outbox rows of a
+// node that stopped beating (or left) move to the adopting node, keeping
+// their order; a live node's rows, delivered rows and rows younger than
+// the limit stay where they are; two survivors adopting at once take each
+// row once.
+func TestAdoptWebhooksTakesOnlyDeadNodesRows(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		for _, n := range []string{"a", "b", "c"} {
+			require.NoError(t, s.Heartbeat(ctx, n))
+		}
+		old := time.Now().Add(-time.Minute)
+		_, err := s.exec(ctx, s.db, `UPDATE cluster_nodes SET seen_at = ? WHERE node = 'b'`, old.UnixMilli())
+		require.NoError(t, err)
+		row := func(id, node string, created time.Time) WebhookRow {
+			return WebhookRow{EventID: id, Target: "http://127.0.0.1:9/hook", Node: node, CallID: "call-" + node, Type: "call.started",
+				Payload: []byte(`{}`), Created: created, NextAt: created}
+		}
+		require.NoError(t, s.EnqueueWebhooks(ctx, []WebhookRow{
+			row("b1", "b", old), row("b2", "b", old), row("b-done", "b", old), row("b-new", "b", time.Now()),
+			row("c1", "c", old), row("gone1", "gone", old),
+		}))
+		pending, err := s.PendingWebhooks(ctx, "b", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		for _, r := range pending {
+			if r.EventID == "b-done" {
+				require.NoError(t, s.WebhookDelivered(ctx, r.ID, 1))
+			}
+		}
+
+		n, err := s.AdoptWebhooks(ctx, "a", 10*time.Second)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), n, "b's two old undelivered rows and the row of a node with no heartbeat at all")
+		again, err := s.AdoptWebhooks(ctx, "c", 10*time.Second)
+		require.NoError(t, err)
+		require.Zero(t, again, "a second survivor finds nothing left")
+
+		mine, err := s.PendingWebhooks(ctx, "a", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		var ids []string
+		for _, r := range mine {
+			ids = append(ids, r.EventID)
+		}
+		require.Equal(t, []string{"b1", "b2", "gone1"}, ids, "adopted in their order")
+		left, err := s.PendingWebhooks(ctx, "b", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		require.Len(t, left, 1, "the row younger than the limit stays with b")
+		require.Equal(t, "b-new", left[0].EventID)
+		cs, err := s.PendingWebhooks(ctx, "c", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		require.Len(t, cs, 1, "a live node keeps its rows")
+	})
+}

@@ -47,3 +47,23 @@ func (s *Store) SweepLost(ctx context.Context, self string, staleAfter time.Dura
 	}
 	return lost, rows.Err()
 }
+
+// AdoptWebhooks gives self the undelivered webhook outbox rows of nodes
+// that are not alive (no heartbeat within staleAfter: killed, crashed,
+// or stopped and not back), so that what a dead node had written but not
+// delivered is sent by a survivor. Rows younger than staleAfter are left
+// alone: a node that has just started writes before its first heartbeat
+// is seen. One statement: survivors adopting at once each take a row
+// once. A row the dead node was sending when it died may reach its
+// receiver twice; its event id (X-Ivrd-Event-Id) tells them apart. It
+// returns the rows adopted.
+func (s *Store) AdoptWebhooks(ctx context.Context, self string, staleAfter time.Duration) (int64, error) {
+	cutoff := time.Now().Add(-staleAfter).UnixMilli()
+	res, err := s.exec(ctx, s.db, `UPDATE webhook_outbox SET node = ?
+		WHERE delivered_at IS NULL AND node <> ? AND created_at < ?
+		AND node NOT IN (SELECT node FROM cluster_nodes WHERE seen_at >= ?)`, self, self, cutoff, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
