@@ -32,11 +32,11 @@ import (
 // voicemail-by-phone menu); wrong PINs made through three nodes, one
 // each, lock the box on every node; a node killed with SIGKILL 50 ms
 // after answering a call leaves that call's record (settled as
-// interrupted by a survivor) and its webhook events (delivered by a
-// survivor, which adopts the dead node's outbox), and Kamailio stops
-// sending it calls once its probe fails; calls made then go to the
-// survivors without a failover, and their BYEs, routed through
-// Kamailio, end them.
+// interrupted by a survivor) and its call.started event (delivered by a
+// survivor, which adopts the dead node's outbox); a call Kamailio sends
+// to the dead node before it notices fails over and keeps Kamailio in
+// its route; once Kamailio takes the node out, calls go to the survivors
+// without a failover, and their BYEs, routed through Kamailio, end them.
 func TestClusterSharedState(t *testing.T) {
 	c := needCluster(t)
 	hooks := newHookReceiver(t)
@@ -177,7 +177,10 @@ func TestClusterSharedState(t *testing.T) {
 			func() string { _, s := c.record(callID); return "the killed call's record is " + s })
 		t.Logf("record interrupted %s after the kill (state at the kill: %s)", time.Since(killed).Round(time.Millisecond), state)
 
-		nodetest.WaitUntil(t, 90*time.Second, func() bool { return hooks.has(callID, "call.started", "menu.entered") },
+		// call.started is in the outbox before the menu begins; the events
+		// after it are written a moment later (README states the bound),
+		// so whether menu.entered made it 50 ms in is a figure.
+		nodetest.WaitUntil(t, 90*time.Second, func() bool { return hooks.has(callID, "call.started") },
 			func() string { return fmt.Sprintf("events of the killed call delivered: %v", hooks.typesOf(callID)) })
 		t.Logf("the killed call's events delivered by a survivor %s after the kill: %v",
 			time.Since(killed).Round(time.Millisecond), hooks.typesOf(callID))

@@ -148,6 +148,34 @@ func (d *Dispatcher) Publish(ev Event) {
 	}
 }
 
+// PublishDurable writes ev to the outbox before it returns (within
+// wait), so that a process killed right after has it: for a call's first
+// event, which nothing of that call precedes in the queue. A store that
+// does not take it within wait gets it through the queue, as Publish
+// (order kept: nothing of the call was queued before it).
+func (d *Dispatcher) PublishDurable(ev Event, wait time.Duration) {
+	d.mu.Lock()
+	targets, closed := d.targets, d.closed
+	d.mu.Unlock()
+	if len(targets) == 0 || closed {
+		d.Publish(ev) // nothing to send, or the shutdown's warning
+		return
+	}
+	rows := rowsFor([]Event{ev}, targets, d.opt.Node, d.log)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	err := d.st.EnqueueWebhooks(ctx, rows)
+	cancel()
+	if err != nil {
+		d.log.Warn("webhook event queued: the outbox did not take it at once", "type", ev.Type, "call_id", ev.CallID, "err", err)
+		d.Publish(ev)
+		return
+	}
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Close writes what is queued to the outbox and stops delivering; what is
 // not delivered yet is sent after the next start.
 func (d *Dispatcher) Close() {
@@ -183,22 +211,27 @@ func (d *Dispatcher) writer() {
 	}
 }
 
-func (d *Dispatcher) write(batch []Event) {
-	targets := d.currentTargets()
+// rowsFor is the outbox rows of events: one per target that wants each.
+func rowsFor(batch []Event, targets []ivr.Webhook, node string, log *slog.Logger) []store.WebhookRow {
 	var rows []store.WebhookRow
 	for _, ev := range batch {
 		body, err := json.Marshal(ev)
 		if err != nil {
-			d.log.Error("webhook event not encodable", "type", ev.Type, "err", err)
+			log.Error("webhook event not encodable", "type", ev.Type, "err", err)
 			continue
 		}
 		for _, t := range targets {
 			if t.Wants(ev.Type) && (ev.Target == "" || ev.Target == t.Name || ev.Target == t.URL) {
-				rows = append(rows, store.WebhookRow{EventID: ev.ID, Target: t.URL, Node: d.opt.Node, CallID: ev.CallID,
+				rows = append(rows, store.WebhookRow{EventID: ev.ID, Target: t.URL, Node: node, CallID: ev.CallID,
 					Type: ev.Type, Payload: body, Created: ev.Created, NextAt: ev.Created})
 			}
 		}
 	}
+	return rows
+}
+
+func (d *Dispatcher) write(batch []Event) {
+	rows := rowsFor(batch, d.currentTargets(), d.opt.Node, d.log)
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := d.st.EnqueueWebhooks(ctx, rows)
