@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ivrd/ivrd/call"
@@ -31,8 +33,11 @@ type recorder struct {
 	// on is false only for measuring what recording costs (serve's
 	// --no-records): a node run for callers always records.
 	on   bool
-	q    chan func(context.Context)
+	q    chan write
 	done chan struct{}
+	// closing makes a write the store refuses give up at once: a node
+	// stopping with its store down must not wait out every retry.
+	closing atomic.Bool
 	// isExtension says whether a caller is a configured extension (the
 	// started row's source); nil: none is.
 	isExtension func(caller string) bool
@@ -42,22 +47,62 @@ type recorder struct {
 }
 
 func newRecorder(st *store.Store, node string, log *slog.Logger, on bool) *recorder {
-	r := &recorder{st: st, node: node, log: log, on: on, q: make(chan func(context.Context), 4096), done: make(chan struct{})}
+	r := &recorder{st: st, node: node, log: log, on: on, q: make(chan write, 4096), done: make(chan struct{})}
 	go r.run()
 	return r
 }
 
+// write is one queued statement for one call; what names it in the log.
+type write struct {
+	callID, what string
+	do           func(context.Context) error
+}
+
+// Retries of a write the store refused (restarting, unreachable): the
+// queue waits, in order, so that a call's end still follows its start,
+// and catches up once the store is back. A write still refused after
+// retryFor is dropped and logged (the queue must move on).
+const (
+	retryFirst = 100 * time.Millisecond
+	retryMax   = 5 * time.Second
+	retryFor   = 2 * time.Minute
+)
+
 func (r *recorder) run() {
 	defer close(r.done)
-	for f := range r.q {
+	for w := range r.q {
+		r.perform(w)
+	}
+}
+
+func (r *recorder) perform(w write) {
+	first := time.Now()
+	wait := retryFirst
+	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		f(ctx)
+		err := w.do(ctx)
 		cancel()
+		if err == nil {
+			if attempt > 1 {
+				r.log.Info("call record written after the store came back", "call_id", w.callID, "record", w.what, "attempts", attempt)
+			}
+			return
+		}
+		if errors.Is(err, store.ErrBadInput) || r.closing.Load() || time.Since(first) > retryFor {
+			r.log.Error("call record not written", "call_id", w.callID, "record", w.what, "attempts", attempt, "err", err)
+			return
+		}
+		if attempt == 1 {
+			r.log.Warn("call record not written yet: retrying", "call_id", w.callID, "record", w.what, "err", err)
+		}
+		time.Sleep(wait) // the store's recovery, not a wait for a goroutine
+		wait = min(2*wait, retryMax)
 	}
 }
 
 // close writes what is queued and stops.
 func (r *recorder) close() {
+	r.closing.Store(true)
 	r.mu.Lock()
 	if !r.closed {
 		r.closed = true
@@ -67,7 +112,8 @@ func (r *recorder) close() {
 	<-r.done
 }
 
-func (r *recorder) enqueue(callID string, f func(context.Context)) {
+func (r *recorder) enqueue(w write) {
+	callID := w.callID
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -75,7 +121,7 @@ func (r *recorder) enqueue(callID string, f func(context.Context)) {
 		return
 	}
 	select {
-	case r.q <- f:
+	case r.q <- w:
 	default:
 		r.log.Error("call record dropped: the store is too far behind", "call_id", callID)
 	}
@@ -112,11 +158,7 @@ func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
 		// The queue tries again (a row that did go in is kept: the
 		// insert is idempotent).
 		rh.r.log.Warn("call record (start) queued: the store did not take it at once", "call_id", rec.CallID, "err", err)
-		rh.r.enqueue(c.ID, func(ctx context.Context) {
-			if err := rh.r.st.CallStarted(ctx, rec); err != nil {
-				rh.r.log.Error("call record (start)", "call_id", rec.CallID, "err", err)
-			}
-		})
+		rh.r.enqueue(write{callID: rec.CallID, what: "start", do: func(ctx context.Context) error { return rh.r.st.CallStarted(ctx, rec) }})
 	}
 	rh.h.Serve(ctx, c)
 }
@@ -133,11 +175,7 @@ func (r *recorder) ended(cr *call.Record) {
 		return
 	}
 	rec := record(cr, r.node)
-	r.enqueue(cr.CallID, func(ctx context.Context) {
-		if err := r.st.CallEnded(ctx, rec); err != nil {
-			r.log.Error("call record (end)", "call_id", rec.CallID, "err", err)
-		}
-	})
+	r.enqueue(write{callID: rec.CallID, what: "end", do: func(ctx context.Context) error { return r.st.CallEnded(ctx, rec) }})
 }
 
 // record is a finished call's record as the store keeps it and the

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -232,24 +233,39 @@ func rowsFor(batch []Event, targets []ivr.Webhook, node string, log *slog.Logger
 
 func (d *Dispatcher) write(batch []Event) {
 	rows := rowsFor(batch, d.currentTargets(), d.opt.Node, d.log)
-	for attempt := 0; ; attempt++ {
+	// A store that refuses (restarting, unreachable) is tried again, the
+	// queue waiting behind this batch, for up to writeRetryFor; when
+	// stopping, for one more attempt only.
+	first, wait := time.Now(), 100*time.Millisecond
+	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := d.st.EnqueueWebhooks(ctx, rows)
 		cancel()
 		if err == nil {
+			if attempt > 1 {
+				d.log.Info("webhook events written after the outbox came back", "events", len(batch), "attempts", attempt)
+			}
 			break
 		}
-		if attempt == 4 {
-			d.log.Error("webhook events lost: the outbox could not be written", "events", len(batch), "err", err)
+		d.mu.Lock()
+		closed := d.closed
+		d.mu.Unlock()
+		if errors.Is(err, store.ErrBadInput) || (closed && attempt > 1) || time.Since(first) > writeRetryFor {
+			d.log.Error("webhook events lost: the outbox could not be written", "events", len(batch), "attempts", attempt, "err", err)
 			return
 		}
-		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		time.Sleep(wait) // the store's recovery, not a wait for a goroutine
+		wait = min(2*wait, 5*time.Second)
 	}
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
 }
+
+// writeRetryFor is how long a batch the outbox refuses is tried again
+// before its events are dropped (and logged).
+const writeRetryFor = 2 * time.Minute
 
 // deliverer sends each target's outbox, oldest first, until Close.
 func (d *Dispatcher) deliverer() {
