@@ -72,24 +72,36 @@ type cluster struct {
 // its DTMF pcap) and a PostgreSQL server are all there.
 func needCluster(t *testing.T) *cluster {
 	t.Helper()
+	sipp, pcap := needClusterTools(t)
+	return newCluster(t, storetest.Postgres(t), sipp, pcap) // skips without a server
+}
+
+// needClusterTools skips unless kamailio and sipp (with its DTMF pcap)
+// are installed, and returns sipp's path and the pcap's.
+func needClusterTools(t *testing.T) (sipp, pcap string) {
+	t.Helper()
 	testenv.SkipUnderRace(t, "a Kamailio cluster of ivrd processes under sipp load")
 	if testing.Short() {
 		t.Skip("-short: the Kamailio cluster test starts real processes")
 	}
-	kam, err := exec.LookPath("kamailio")
-	if err != nil {
+	if _, err := exec.LookPath("kamailio"); err != nil {
 		t.Skip("kamailio not installed (apt-get install kamailio; .ci/run does)")
 	}
-	_ = kam
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
 	}
-	pcap := "/usr/share/sip-tester/dtmf_2833_1.pcap"
+	pcap = "/usr/share/sip-tester/dtmf_2833_1.pcap"
 	if _, err := os.Stat(pcap); err != nil {
 		t.Skip("sip-tester's dtmf_2833_1.pcap not found")
 	}
-	dbURL := storetest.Postgres(t) // skips without a server
+	return sipp, pcap
+}
+
+// newCluster builds ivrd and the test prompts for a cluster on dbURL.
+func newCluster(t *testing.T, dbURL, sipp, pcap string) *cluster {
+	t.Helper()
+	var err error
 	c := &cluster{t: t, dir: t.TempDir(), dbURL: dbURL, sippBin: sipp, pcap: pcap, farURI: "sip:nobody@127.0.0.1:9"}
 	c.db, err = sql.Open("pgx", dbURL)
 	require.NoError(t, err)
