@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,6 +106,40 @@ func TestClusterSharedState(t *testing.T) {
 			require.NoError(t, err, "locked out on %s", nd.id)
 			assert.NotContains(t, vmHeard(caller), 1200.0, "no message count for a locked box on %s", nd.id)
 		}
+	})
+
+	t.Run("a BYE without the route set still ends the call", func(t *testing.T) {
+		// sipp's own BYE, when it gives a call up, carries no Route:
+		// Kamailio relays an in-dialog request addressed to one of its
+		// nodes instead of answering 404 (the call would stay up, and
+		// 'started', on the node).
+		_, call := c.callOn(t, n3, "200")
+		id := call.Dialog.InviteRequest.CallID().Value()
+		conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer conn.Close()
+		bye := "BYE " + call.Dialog.InviteResponse.Contact().Address.String() + " SIP/2.0\r\n" +
+			"Via: SIP/2.0/UDP " + conn.LocalAddr().String() + ";branch=z9hG4bK-noroute-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "\r\n" +
+			"From: " + call.Dialog.InviteRequest.From().Value() + "\r\nTo: " + call.Dialog.InviteResponse.To().Value() + "\r\n" +
+			"Call-ID: " + id + "\r\nCSeq: " + strconv.FormatUint(uint64(call.Dialog.InviteRequest.CSeq().SeqNo)+1, 10) + " BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+		kam, err := net.ResolveUDPAddr("udp", c.kamAddr)
+		require.NoError(t, err)
+		_, err = conn.WriteTo([]byte(bye), kam)
+		require.NoError(t, err)
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+		buf := make([]byte, 4096)
+		for {
+			n, _, err := conn.ReadFrom(buf)
+			require.NoError(t, err, "no final answer to the route-less BYE:\n%s", tailFile(c.kamLog, 1500))
+			if line := string(buf[:n]); !strings.HasPrefix(line, "SIP/2.0 1") {
+				require.True(t, strings.HasPrefix(line, "SIP/2.0 200"), "the route-less BYE got:\n%s\nkamailio:\n%s\n%s:\n%s", line,
+					grepLines(readFile(t, c.kamLog), id), n3.id, grepLines(readFile(t, n3.logf), id, "bye", "BYE"))
+				break
+			}
+		}
+		nodetest.WaitUntil(t, 20*time.Second, func() bool { _, s := c.record(id); return s == "ended" },
+			func() string { _, s := c.record(id); return "the call's record is " + s })
+		require.Contains(t, grepLines(readFile(t, c.kamLog), id), "without a route: relayed to node", "kamailio relayed it")
 	})
 
 	t.Run("SIGKILL just after an answer loses neither record nor events", func(t *testing.T) {
