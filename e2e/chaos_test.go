@@ -61,10 +61,10 @@ func TestChaos(t *testing.T) {
 	load := c.sipp("proxy_call.xml", rate, int(rate*float64(seconds)), "-timeout", strconv.Itoa(seconds+180)+"s")
 	for time.Now().Before(ch.end) {
 		ch.step(t)
-		if id, ok := depositVoicemail(t, c); ok {
+		if id, why := depositVoicemail(t, c); why == "" {
 			ch.deposits = append(ch.deposits, id)
 		} else {
-			ch.depositsFailed++
+			ch.depositsFailed[why]++
 		}
 	}
 	ch.restartAll(t)
@@ -87,7 +87,7 @@ type chaos struct {
 	starts           map[string]int             // log files per node
 	events           []string                   // what the run did, when
 	deposits         []string                   // Call-IDs of voicemails left to the goodbye
-	depositsFailed   int
+	depositsFailed   map[string]int             // why a voicemail was not left
 	killed           map[string]int
 	samples          map[string][]string // node -> "t: RSS, FDs, goroutines"
 	lastSample       time.Time
@@ -106,6 +106,7 @@ func (ch *chaos) plan(minutes float64) {
 	ch.starts = map[string]int{}
 	ch.killed = map[string]int{}
 	ch.samples = map[string][]string{}
+	ch.depositsFailed = map[string]int{}
 }
 
 func (ch *chaos) gap() time.Duration {
@@ -212,43 +213,47 @@ func goroutines(nd *clusterNode) string {
 }
 
 // depositVoicemail leaves a one-second message in box 1001 through
-// Kamailio and says whether its caller heard the goodbye (then the
-// message must be in the store). A call cut by the chaos is not a
-// failure of the run.
-func depositVoicemail(t *testing.T, c *cluster) (string, bool) {
+// Kamailio and says why its caller did not hear the goodbye ("" when it
+// did: then the message must be in the store). A call cut by the chaos
+// is not a failure of the run.
+func depositVoicemail(t *testing.T, c *cluster) (string, string) {
 	caller, err := siptest.NewCaller("udp")
 	if err != nil {
-		return "", false
+		return "", "no caller socket"
 	}
 	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	call, err := caller.Call(ctx, mustAddrPort(t, c.kamAddr), "400")
 	if err != nil {
-		return "", false
+		why := err.Error()
+		if i := strings.IndexByte(why, '\n'); i > 0 {
+			why = why[:i]
+		}
+		return "", "not answered: " + why
 	}
 	id := call.Dialog.InviteRequest.CallID().Value()
 	bye := func() { _ = call.Dialog.Bye(ctx) } // a dead node answers nothing: the call is given up either way
 	if !within(10*time.Second, func() bool { return slices.ContainsFunc(caller.Packets(), nodetest.Loud) }) {
 		bye()
-		return id, false
+		return id, "no menu prompt"
 	}
 	var p presser
 	p.keys(t, caller, call, "6")
 	if !within(15*time.Second, func() bool { return beepOver(caller) }) {
 		bye()
-		return id, false
+		return id, "no recorder beep"
 	}
 	if caller.SendTone(call.Media, 700, 50, &p.seq) != nil {
 		bye()
-		return id, false
+		return id, "message not sent"
 	}
 	p.keys(t, caller, call, "#")
 	if _, err := caller.WaitRequest("BYE", 15*time.Second); err != nil {
 		bye()
-		return id, false
+		return id, "no goodbye"
 	}
-	return id, true
+	return id, ""
 }
 
 // beepOver: the recorder's 1 kHz beep heard, then two silent packets.
@@ -362,7 +367,7 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 	fmt.Fprintf(&b, "| what | count |\n|---|---|\n")
 	for _, row := range [][2]string{
 		{"sipp calls completed / failed", fmt.Sprintf("%d / %d", ok, failed)},
-		{"voicemails left to the goodbye / cut by the chaos", fmt.Sprintf("%d / %d", len(ch.deposits), ch.depositsFailed)},
+		{"voicemails left to the goodbye", strconv.Itoa(len(ch.deposits))},
 		{"call records", strconv.Itoa(records)},
 		{"webhook events (distinct ids) / deliveries counted twice", fmt.Sprintf("%d / %d", total, len(hooks.duplicates()))},
 		{"records left 'started' (must be 0)", strconv.Itoa(started)},
@@ -376,6 +381,9 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 	}
 	for reason, n := range byReason {
 		fmt.Fprintf(&b, "| failed calls: %s | %d |\n", reason, n)
+	}
+	for reason, n := range ch.depositsFailed {
+		fmt.Fprintf(&b, "| voicemails not left: %s | %d |\n", reason, n)
 	}
 	fmt.Fprintf(&b, "\nWhat the run did:\n\n")
 	for _, e := range ch.events {
