@@ -322,7 +322,7 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 	}
 	require.NoError(t, rows.Err())
 	rows.Close()
-	var noStart []string
+	var noStart, noEnd []string
 	rows, err = ch.c.db.Query(`SELECT call_id FROM call_records`)
 	require.NoError(t, err)
 	records := 0
@@ -332,6 +332,9 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 		records++
 		if !slices.Contains(hooks.typesOf(id), "call.started") {
 			noStart = append(noStart, id)
+		}
+		if !slices.Contains(hooks.typesOf(id), "call.ended") {
+			noEnd = append(noEnd, id)
 		}
 	}
 	rows.Close()
@@ -374,6 +377,7 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 		{"webhook rows undelivered (must be 0)", strconv.Itoa(undelivered)},
 		{"webhook events never received (must be 0)", strconv.Itoa(len(missingEvents))},
 		{"records without their call.started event (must be 0)", strconv.Itoa(len(noStart))},
+		{"records without a call.ended event (a node killed within the write window of its end)", strconv.Itoa(len(noEnd))},
 		{"voicemails missing (must be 0)", strconv.Itoa(len(lostVoicemail))},
 		{"calls sipp completed without a record (must be 0)", strconv.Itoa(unrecorded)},
 	} {

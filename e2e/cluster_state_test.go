@@ -34,8 +34,9 @@ import (
 // voicemail-by-phone menu); wrong PINs made through three nodes, one
 // each, lock the box on every node; a node killed with SIGKILL 50 ms
 // after answering a call leaves that call's record (settled as
-// interrupted by a survivor) and its call.started event (delivered by a
-// survivor, which adopts the dead node's outbox); a call Kamailio sends
+// interrupted by a survivor), its call.started event (delivered by a
+// survivor, which adopts the dead node's outbox) and a call.ended the
+// survivor sends; a call Kamailio sends
 // to the dead node before it notices fails over and keeps Kamailio in
 // its route; once Kamailio takes the node out, calls go to the survivors
 // without a failover, and their BYEs, routed through Kamailio, end them.
@@ -216,8 +217,13 @@ func TestClusterSharedState(t *testing.T) {
 		// call.started is in the outbox before the menu begins; the events
 		// after it are written a moment later (README states the bound),
 		// so whether menu.entered made it 50 ms in is a figure.
-		nodetest.WaitUntil(t, 90*time.Second, func() bool { return hooks.has(callID, "call.started") },
+		// The survivor that settled the call also tells the webhooks it
+		// ended, after the dead node's own events.
+		nodetest.WaitUntil(t, 90*time.Second, func() bool { return hooks.has(callID, "call.started", "call.ended") },
 			func() string { return fmt.Sprintf("events of the killed call delivered: %v", hooks.typesOf(callID)) })
+		types := hooks.typesOf(callID)
+		assert.Equal(t, "call.started", types[0], "the killed call's events in order: %v", types)
+		assert.Equal(t, "call.ended", types[len(types)-1], "the killed call's events in order: %v", types)
 		t.Logf("the killed call's events delivered by a survivor %s after the kill: %v",
 			time.Since(killed).Round(time.Millisecond), hooks.typesOf(callID))
 		var left, adopted int

@@ -3,6 +3,10 @@ package node
 import (
 	"context"
 	"time"
+
+	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/store"
+	"github.com/ivrd/ivrd/webhook"
 )
 
 // Several nodes on one PostgreSQL store: each writes a heartbeat row
@@ -50,10 +54,15 @@ func (c *control) watchNodes(ctx context.Context) {
 			}
 			continue
 		}
-		for node, n := range lost {
+		perNode := map[string]int{}
+		for _, call := range lost {
+			perNode[call.Node]++
+		}
+		for node, n := range perNode {
 			c.log.Warn("node lost: its unfinished calls marked interrupted", "node", node, "calls", n, "silent_for_more_than", LostAfter.String())
 		}
 		c.adoptWebhooks(ctx)
+		c.announceInterrupted(ctx, lost)
 	}
 }
 
@@ -84,5 +93,26 @@ func (c *control) leave() {
 	defer cancel()
 	if err := c.st.LeaveCluster(ctx, c.node); err != nil {
 		c.log.Warn("cluster: heartbeat row not removed", "err", err)
+	}
+}
+
+// announceInterrupted sends call.ended for each call a sweep settled: the
+// dead node never could, and a receiver that saw the call start must
+// learn that it ended (its record, state interrupted, reason node lost).
+// The event names the node that carried the call; this node delivers it,
+// after the dead node's adopted events (outbox order).
+func (c *control) announceInterrupted(ctx context.Context, settled []store.SettledCall) {
+	for _, s := range settled {
+		rctx, cancel := context.WithTimeout(ctx, HeartbeatEvery)
+		rec, err := c.st.Call(rctx, s.CallID)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.Warn("cluster: call.ended of an interrupted call not sent: its record unreadable", "call_id", s.CallID, "err", err)
+			}
+			continue
+		}
+		c.hooks.Publish(webhook.Event{ID: webhook.NewID(), Type: string(call.EventCallEnded), Created: time.Now().UTC(),
+			Node: s.Node, CallID: s.CallID, Data: rec})
 	}
 }
