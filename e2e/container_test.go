@@ -33,6 +33,13 @@ func TestContainerImage(t *testing.T) {
 	if out, err := exec.Command(docker, "info").CombinedOutput(); err != nil {
 		t.Skipf("no container engine running (docker info: %v): %s", err, nodetest.Tail(string(out), 300))
 	}
+	// The base images come from a registry: without them (no network, a
+	// mirror missing them) there is nothing to build on.
+	for _, base := range []string{"golang:1.26-bookworm", "gcr.io/distroless/static-debian12:nonroot"} {
+		if out, err := exec.Command(docker, "pull", "-q", base).CombinedOutput(); err != nil {
+			t.Skipf("base image %s not available (%v): %s", base, err, nodetest.Tail(string(out), 300))
+		}
+	}
 	tag := "ivrd-e2e:" + strconv.Itoa(os.Getpid())
 	build := exec.Command(docker, "build", "-f", "../deploy/container/Dockerfile", "-t", tag, "..")
 	out, err := build.CombinedOutput()
