@@ -116,3 +116,14 @@ func (c *control) announceInterrupted(ctx context.Context, settled []store.Settl
 			Node: s.Node, CallID: s.CallID, Data: rec})
 	}
 }
+
+// announceCut sends call.ended for this node's own calls that its last
+// stop cut off (settled at start, before any survivor's sweep when the
+// node came back within LostAfter).
+func (c *control) announceCut(ctx context.Context, ids []string) {
+	settled := make([]store.SettledCall, 0, len(ids))
+	for _, id := range ids {
+		settled = append(settled, store.SettledCall{Node: c.node, CallID: id})
+	}
+	c.announceInterrupted(ctx, settled)
+}

@@ -110,14 +110,24 @@ func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) err
 
 // MarkInterrupted settles the calls node left 'started' when it stopped
 // without ending them (a crash): they become 'interrupted', ended by
-// "ivrd", at the time of this call. It returns how many there were.
-func (s *Store) MarkInterrupted(ctx context.Context, node string) (int64, error) {
-	res, err := s.exec(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
-		WHERE node = ? AND state = 'started'`, string(cdr.EndInterrupted), string(cdr.EndedByIVRD), time.Now().UnixMilli(), node)
+// "ivrd", at the time of this call. It returns their Call-IDs (the node
+// tells the webhooks they ended).
+func (s *Store) MarkInterrupted(ctx context.Context, node string) ([]string, error) {
+	rows, err := s.query(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
+		WHERE node = ? AND state = 'started' RETURNING call_id`, string(cdr.EndInterrupted), string(cdr.EndedByIVRD), time.Now().UnixMilli(), node)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return res.RowsAffected()
+	defer func() { _ = rows.Close() }() // rows.Err below reports a failed read
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // Call returns one call record.
