@@ -96,8 +96,8 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	c.rec = newRecorder(st, c.node, log, !opts.NoRecords)
 	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: c.node, Log: log, OnDelivery: obs.metrics.WebhookDelivery,
 		RetryMin: opts.WebhookRetryMin, RetryMax: opts.WebhookRetryMax})
-	obs.hooks = append(obs.hooks, func(ev call.Event) { publishHook(c.hooks, ev, c.node) })
-	c.announceCut(ctx, cut) // call.ended for the calls the last stop cut off (cluster.go)
+	obs.hooks = append(obs.hooks, c.publishEvent) // call.started with its record (durable.go)
+	c.announceCut(ctx, cut)                       // call.ended for the calls the last stop cut off (cluster.go)
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
 		Calls: liveControl{live: obs.live, node: c.node}, Node: c.node, // live calls (observe.go)
 		Conferences: roomControl{obs: obs},  // conference rooms (conferences.go)

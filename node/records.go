@@ -18,10 +18,12 @@ import (
 // is handed to its menu and the whole record when it ends.
 //
 // The started row is written before the menu begins (startedWait at
-// most, on the call's goroutine): a node killed once a caller has heard
-// anything leaves that call's record, which a survivor's sweep then
-// settles as interrupted. A store slower than that, or unreachable, does
-// not hold the call: the row goes to the queue instead. The end (and a
+// most, on the call's goroutine), in one transaction with the call's
+// call.started webhook event (durable.go): a node killed once a caller
+// has heard anything leaves that call's record and event, and a
+// survivor's sweep settles the record as interrupted. A store slower
+// than that, or unreachable, does not hold the call: the row goes to the
+// queue instead. The end (and a
 // started row that waited too long) go through one queue and one
 // goroutine, so a call never waits for the database at its end and its
 // end is never written before its start; when the queue is full (the
@@ -38,6 +40,9 @@ type recorder struct {
 	// closing makes a write the store refuses give up at once: a node
 	// stopping with its store down must not wait out every retry.
 	closing atomic.Bool
+	// pending holds each call's started row from the answer until it is
+	// written with the call's first event (call id -> cdr.Record).
+	pending sync.Map
 	// isExtension says whether a caller is a configured extension (the
 	// started row's source); nil: none is.
 	isExtension func(caller string) bool
@@ -151,16 +156,15 @@ func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
 	} else if rh.r.isExtension != nil && c.Caller != "" && rh.r.isExtension(c.Caller) {
 		rec.Source = cdr.SourceExtension
 	}
-	wctx, cancel := context.WithTimeout(ctx, startedWait)
-	err := rh.r.st.CallStarted(wctx, rec)
-	cancel()
-	if err != nil {
-		// The queue tries again (a row that did go in is kept: the
-		// insert is idempotent).
-		rh.r.log.Warn("call record (start) queued: the store did not take it at once", "call_id", rec.CallID, "err", err)
-		rh.r.enqueue(write{callID: rec.CallID, what: "start", do: func(ctx context.Context) error { return rh.r.st.CallStarted(ctx, rec) }})
-	}
+	// The row is written with the call's first webhook event, in one
+	// transaction, when the handler announces the call (durable.go):
+	// before its menu begins. A handler that never announced it gets the
+	// row here, after the call.
+	rh.r.pending.Store(c.ID, rec)
 	rh.h.Serve(ctx, c)
+	if rec, ok := rh.r.takePending(c.ID); ok {
+		rh.r.writeStarted(rec)
+	}
 }
 
 // startedWait bounds how long a call waits for its started row before

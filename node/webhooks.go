@@ -1,29 +1,9 @@
 package node
 
 import (
-	"time"
-
 	"github.com/ivrd/ivrd/call"
 	"github.com/ivrd/ivrd/webhook"
 )
-
-// publishHook hands a call event to the webhooks. A call's first event
-// (call.started) is in the outbox before its menu begins (durableWait at
-// most), so that a node killed once the caller hears anything still has
-// it delivered, by a survivor if need be (cluster.go); the others are
-// written from the dispatcher's queue a moment later (README, "Running
-// several nodes", states how long).
-func publishHook(d *webhook.Dispatcher, ev call.Event, node string) {
-	if ev.Type == call.EventCallStarted {
-		d.PublishDurable(webhookEvent(ev, node), durableWait)
-		return
-	}
-	d.Publish(webhookEvent(ev, node))
-}
-
-// durableWait bounds how long a call's start waits for the outbox, as
-// startedWait does for its record (records.go).
-const durableWait = 300 * time.Millisecond
 
 // webhookEvent turns a call event into what receivers get: the event's
 // own fields under data; call.ended carries the whole record as the store

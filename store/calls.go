@@ -100,6 +100,24 @@ func (s *Store) CallEnded(ctx context.Context, r cdr.Record) error {
 	})
 }
 
+// CallStartedWithWebhooks writes a call's 'started' row and the outbox
+// rows of its first webhook event in one transaction: a process killed
+// at any moment leaves both or neither. Either already there is kept.
+func (s *Store) CallStartedWithWebhooks(ctx context.Context, r cdr.Record, rows []WebhookRow) error {
+	if r.CallID == "" {
+		return fmt.Errorf("call record without a call id: %w", ErrBadInput)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)
+			VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
+			r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
+		if err != nil {
+			return err
+		}
+		return s.enqueueTx(ctx, tx, rows)
+	})
+}
+
 // CallStartedTx is CallStarted inside a transaction.
 func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
 	_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)

@@ -224,3 +224,33 @@ func TestAdoptWebhooksTakesOnlyDeadNodesRows(t *testing.T) {
 		require.Len(t, cs, 1, "a live node keeps its rows")
 	})
 }
+
+// TestCallStartedWithWebhooksWritesBoth: a call's started row and its
+// first event's outbox rows go in together; a repeat keeps what is there;
+// a row the outbox refuses leaves no record either (one transaction).
+func TestCallStartedWithWebhooksWritesBoth(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		rec := cdr.Record{CallID: "c1", Node: "n", From: "1", To: "100", Source: cdr.SourceTrunk, IVR: "main", InviteAt: time.Now()}
+		row := WebhookRow{EventID: "e1", Target: "http://127.0.0.1:9/hook", Node: "n", CallID: "c1", Type: "call.started",
+			Payload: []byte(`{}`), Created: time.Now(), NextAt: time.Now()}
+		require.NoError(t, s.CallStartedWithWebhooks(ctx, rec, []WebhookRow{row}))
+		require.NoError(t, s.CallStartedWithWebhooks(ctx, rec, []WebhookRow{row}), "a repeat")
+		r, err := s.Call(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, cdr.StateStarted, r.State)
+		require.Equal(t, "main", r.IVR)
+		pending, err := s.PendingWebhooks(ctx, "n", row.Target, 10)
+		require.NoError(t, err)
+		require.Len(t, pending, 1)
+
+		bad := row
+		bad.EventID = "" // refused by the outbox
+		rec.CallID = "c2"
+		require.ErrorIs(t, s.CallStartedWithWebhooks(ctx, rec, []WebhookRow{bad}), ErrBadInput)
+		_, err = s.Call(ctx, "c2")
+		require.ErrorIs(t, err, ErrNotFound, "no record without its event")
+	})
+}

@@ -177,6 +177,29 @@ func (d *Dispatcher) PublishDurable(ev Event, wait time.Duration) {
 	}
 }
 
+// Rows is the outbox rows of ev (one per target that wants it) for a
+// caller that writes them itself, in a transaction of its own (a call's
+// first event with its record); nil when none wants it or the dispatcher
+// is closed. Written tells the dispatcher they are there.
+func (d *Dispatcher) Rows(ev Event) []store.WebhookRow {
+	d.mu.Lock()
+	targets, closed := d.targets, d.closed
+	d.mu.Unlock()
+	if closed {
+		return nil
+	}
+	return rowsFor([]Event{ev}, targets, d.opt.Node, d.log)
+}
+
+// Written wakes the deliverer: rows were written to the outbox by
+// someone else (Rows).
+func (d *Dispatcher) Written() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Close writes what is queued to the outbox and stops delivering; what is
 // not delivered yet is sent after the next start.
 func (d *Dispatcher) Close() {
