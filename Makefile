@@ -73,6 +73,12 @@ bench-load:
 bench-sidebyside:
 	bench/sidebyside.sh
 
+# The overload curve: calls offered from below capacity to twice it, the
+# guard on as shipped; admitted, refused (503) and the admitted calls'
+# quality, drawn by bench/plot (see bench/overload.sh).
+bench-overload:
+	bench/overload.sh
+
 vet:
 	$(GO) vet ./...
 
