@@ -79,6 +79,12 @@ bench-sidebyside:
 bench-overload:
 	bench/overload.sh
 
+# The cross-check of bench-load with an independent SIP caller: sipp
+# places the calls, `ivrload agent` is their phones (evenly spread audio
+# both ways); the same pinning and columns (see bench/sippload.sh).
+bench-sipp:
+	bench/sippload.sh
+
 vet:
 	$(GO) vet ./...
 

@@ -42,6 +42,7 @@ type mediaCall struct {
 	eventPT   uint8
 	tone      []byte    // the key as frames in the codec, for in-band (shared)
 	keys      *callKeys // SRTP (nil: plain RTP)
+	latch     bool      // send nothing until the target's first packet, then answer its source (agent mode)
 
 	// ---- the worker's
 	seq        uint16
@@ -55,7 +56,8 @@ type mediaCall struct {
 	sendErrs   uint64
 	srtpFailed uint64 // received packets that did not authenticate, or replays
 
-	tableIdx int // index in the worker's table
+	tableIdx  int   // index in the worker's table
+	latchedAt int64 // agent mode: kernel time of the target's first packet (0: none yet)
 
 	digitSent atomic.Int64 // Unix ns the key's first packet left (read by the call's goroutine)
 	removed   chan struct{}
@@ -202,7 +204,7 @@ func (w *worker) run(ctx context.Context, phase time.Duration) {
 // sendSlot sends one frame for every call in slot s.
 func (w *worker) sendSlot(s int, now int64) {
 	for i := s; i < len(w.calls); i += slotsPerPeriod {
-		if c := w.calls[i]; c != nil {
+		if c := w.calls[i]; c != nil && c.sock.hasTo {
 			w.sendFrame(c, now)
 		}
 	}
@@ -286,6 +288,10 @@ func (w *worker) readCall(c *mediaCall) {
 		k, err := w.rb.read(c.sock.fd)
 		for j := 0; j < k; j++ {
 			b, at := w.rb.packet(j)
+			if c.latch && c.latchedAt == 0 && !isRTCP(b) {
+				w.rb.latch(j, c.sock)
+				c.latchedAt = at
+			}
 			if c.keys != nil && !isRTCP(b) {
 				var err error
 				if b, err = c.keys.rx.DecryptRTP(b, b, &w.hdr); err != nil {

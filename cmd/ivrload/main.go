@@ -32,6 +32,9 @@ const usage = `ivrload — load test a SIP IVR
   ivrload table FILE.json...      the runs' JSON results as a markdown table
   ivrload lab-ca --dir DIR [--ip 127.0.0.1]
                                   a CA and a server certificate for a TLS lab
+  ivrload agent --rtp-port-min P --calls N --from 7s --to 19s --until 30s [--pid PID] [--json FILE]
+                                  the phones of calls another program (sipp) places:
+                                  call i offers port P+2i (bench/sippload.sh)
 
 Every call: INVITE with SDP (PCMU, telephone-event), ACK, 50 packets/s of
 caller audio from its own RTP port, the key if asked, BYE at the end of the
@@ -47,6 +50,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "lab-ca" {
 		return runLabCA(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "agent" {
+		return runAgent(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("ivrload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
