@@ -9,7 +9,7 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
 
 # The load generator (cmd/ivrload): see README, "Load testing your IVR".
-.PHONY: ivrload bench-load diago-ivr bench-sidebyside bench-overload bench-sipp
+.PHONY: ivrload bench-load diago-ivr bench-sidebyside bench-overload bench-sipp bench-setup
 ivrload:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
 
@@ -84,6 +84,11 @@ bench-overload:
 # both ways); the same pinning and columns (see bench/sippload.sh).
 bench-sipp:
 	bench/sippload.sh
+
+# SIP set-up rate while the pacers carry a full media load (see
+# bench/setuprate.sh).
+bench-setup:
+	bench/setuprate.sh
 
 vet:
 	$(GO) vet ./...
