@@ -157,3 +157,48 @@ func FuzzReadTable(f *testing.F) {
 		polylines(t, b.Bytes())
 	})
 }
+
+// Three runs of the sweep draw one curve: per size offered, the median
+// run's figures, so a single run's stall does not bend it.
+func TestRunDrawsTheMediansOfSeveralTables(t *testing.T) {
+	dir := t.TempDir()
+	header := strings.SplitAfter(sample, "\n")[0]
+	runs := []string{
+		header + "1000\t1000\t0\t0\t0\t0.2\t0.9\t41\t1\tx\n4000\t2100\t1900\t0\t0\t1.8\t9\t97\t2\tx\n",
+		header + "1000\t1000\t0\t0\t0\t40\t900\t41\t1\tx\n4000\t2300\t1700\t0\t0\t2.0\t8\t97\t2\tx\n", // a stall at 1000
+		header + "1000\t1000\t0\t0\t0\t0.3\t1.0\t41\t1\tx\n4000\t2200\t1800\t0\t0\t1.9\t7\t97\t2\tx\n",
+	}
+	var ins []string
+	for i, r := range runs {
+		p := filepath.Join(dir, "run"+strconv.Itoa(i)+".tsv")
+		if err := os.WriteFile(p, []byte(r), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, p)
+	}
+	var tables [][]point
+	for _, p := range ins {
+		pts, err := readFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, pts)
+	}
+	got := medians(tables)
+	want := []point{{Offered: 1000, Admitted: 1000, P99Ms: 0.3, P999Ms: 1.0}, {Offered: 4000, Admitted: 2200, Refused: 1800, P99Ms: 1.9, P999Ms: 8}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("medians %+v, want %+v", got, want)
+	}
+	out := filepath.Join(dir, "overload.svg")
+	var stderr bytes.Buffer
+	if code := run([]string{"--in", strings.Join(ins, ","), "--out", out}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	doc, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(doc), "p999 900") {
+		t.Error("the stalled run's p999 was drawn: want the median's")
+	}
+}

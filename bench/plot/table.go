@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -105,4 +106,45 @@ func readTable(r io.Reader) ([]point, error) {
 		return nil, fmt.Errorf("no rows under the header")
 	}
 	return pts, nil
+}
+
+// medians merges the tables of repeated runs: per size offered, the
+// median of each figure over the runs that offered it (the lower middle
+// of an even count), so one run's outlier does not draw the curve.
+func medians(tables [][]point) []point {
+	if len(tables) == 1 {
+		return tables[0]
+	}
+	bySize := map[int][]point{}
+	var sizes []int
+	for _, t := range tables {
+		for _, p := range t {
+			if _, ok := bySize[p.Offered]; !ok {
+				sizes = append(sizes, p.Offered)
+			}
+			bySize[p.Offered] = append(bySize[p.Offered], p)
+		}
+	}
+	slices.Sort(sizes)
+	out := make([]point, 0, len(sizes))
+	for _, n := range sizes {
+		runs := bySize[n]
+		out = append(out, point{
+			Offered:  n,
+			Admitted: median(runs, func(p point) int { return p.Admitted }),
+			Refused:  median(runs, func(p point) int { return p.Refused }),
+			P99Ms:    median(runs, func(p point) float64 { return p.P99Ms }),
+			P999Ms:   median(runs, func(p point) float64 { return p.P999Ms }),
+		})
+	}
+	return out
+}
+
+func median[T int | float64](runs []point, field func(point) T) T {
+	v := make([]T, len(runs))
+	for i, p := range runs {
+		v[i] = field(p)
+	}
+	slices.Sort(v)
+	return v[(len(v)-1)/2]
 }
