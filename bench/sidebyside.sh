@@ -45,6 +45,7 @@ for tool in taskset jq; do
   command -v "$tool" >/dev/null || { echo "sidebyside.sh: $tool missing" >&2; exit 1; }
 done
 make -s build ivrload diago-ivr
+ulimit -n 65536 2>/dev/null || true # ivrd holds two sockets per call
 
 cfg="$OUT/sidebyside.yaml"
 sed -e "s/127.0.0.1:5060/127.0.0.1:${SIP_PORT}/" bench/ivrload.yaml > "$cfg"
