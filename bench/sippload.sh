@@ -31,6 +31,7 @@ SIPP_PORT=${SIPP_PORT:-25070}
 RTP_MIN=${RTP_MIN:-40000} # call i offers RTP_MIN+2i
 IVRD_CPU=${IVRD_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+SLOTS=${SLOTS:-}          # the agent's sending slots per 20 ms, as sweep.sh's SLOTS
 OUT=${OUT:-bench/out}
 mkdir -p "$OUT"
 
@@ -73,7 +74,7 @@ for n in $SIZES; do
   echo "sippload: $n calls by sipp, hold ${HOLD}s, ${RATE}/s, media by ivrload agent" >&2
   timeout $((HOLD + ramp + 60)) taskset -c "$LOAD_CPU" ./bin/ivrload agent --rtp-port-min "$RTP_MIN" --calls "$n" \
     --from "$((ramp + 2))s" --to "$((HOLD * 1000 - 500))ms" --until "$((HOLD + ramp + 5))s" \
-    --pid "$IVRD" --target "127.0.0.1:${SIP_PORT} (sipp)" --json "$json" >&2 &
+    --pid "$IVRD" --target "127.0.0.1:${SIP_PORT} (sipp)" --json "$json" ${SLOTS:+--slots "$SLOTS"} >&2 &
   AGENT=$!
   last=$((RTP_MIN + 2 * (n - 1)))
   for _ in $(seq 100); do listening "$last" && break; sleep 0.1; done

@@ -27,6 +27,7 @@ type AgentConfig struct {
 	Until   time.Duration // when the agent stops (after the last call ended)
 	PID     int           // the target's process, for its CPU (0: not measured)
 	Workers int           // media workers (default GOMAXPROCS)
+	Slots   int           // sending slots per 20 ms per worker, as Config.Slots
 	Target  string        // named in the result only
 }
 
@@ -46,7 +47,7 @@ func (c *AgentConfig) fill() error {
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
-	return nil
+	return checkSlots(c.Slots)
 }
 
 // RunAgent binds the calls' ports, plays every call's phone until Until
@@ -79,7 +80,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) (*Result, error) {
 	mediaCtx, stopMedia := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for i := 0; i < cfg.Workers; i++ {
-		w, err := newWorker(win)
+		w, err := newWorker(win, cfg.Slots)
 		if err != nil {
 			stopMedia()
 			wg.Wait()
@@ -96,7 +97,7 @@ func RunAgent(ctx context.Context, cfg AgentConfig) (*Result, error) {
 		go func(phase time.Duration) {
 			defer wg.Done()
 			w.run(mediaCtx, phase)
-		}(tick * time.Duration(i) / time.Duration(len(r.workers)))
+		}(w.phase(i, len(r.workers)))
 	}
 
 	var cpu cpuWindow

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,7 +39,8 @@ func freePortRun(t *testing.T, n int) int {
 // ports stays silent until the target's audio arrives, then answers from
 // that port to wherever the audio came from, 50 packets a second, and
 // measures the target's stream; a port the target never sends to is a
-// failed call, named.
+// failed call, named. With 40 slots (a tick of 0.5 ms) each call still
+// sends 50 packets a second.
 func TestAgentAnswersTheTargetsAudioAndMeasuresIt(t *testing.T) {
 	t.Parallel()
 	const calls = 3
@@ -87,7 +89,7 @@ func TestAgentAnswersTheTargetsAudioAndMeasuresIt(t *testing.T) {
 		}
 	}()
 
-	res, err := RunAgent(ctx, AgentConfig{PortMin: base, Calls: calls, From: 500 * time.Millisecond, To: 1600 * time.Millisecond, Until: 2 * time.Second, Workers: 1})
+	res, err := RunAgent(ctx, AgentConfig{PortMin: base, Calls: calls, From: 500 * time.Millisecond, To: 1600 * time.Millisecond, Until: 2 * time.Second, Workers: 1, Slots: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,5 +108,25 @@ func TestAgentAnswersTheTargetsAudioAndMeasuresIt(t *testing.T) {
 	}
 	if got[base+4] != 0 {
 		t.Errorf("the silent call's port sent %d packets: it must wait for the target's audio", got[base+4])
+	}
+}
+
+// The spread of the callers' packets takes only whole divisions of the
+// 20 ms period, and says so.
+func TestSlotsMustDivideThePeriod(t *testing.T) {
+	for _, n := range []int{0, 1, 10, 40, 100, 200} {
+		if err := checkSlots(n); err != nil {
+			t.Errorf("slots %d: %v", n, err)
+		}
+	}
+	for _, n := range []int{-1, 3, 7, 400} {
+		err := checkSlots(n)
+		if err == nil || !strings.Contains(err.Error(), "slots "+strconv.Itoa(n)) {
+			t.Errorf("slots %d: error %v, want one naming it", n, err)
+		}
+	}
+	c := Config{Target: "127.0.0.1:5060", Calls: 1, Rate: 1, Hold: time.Second, Slots: 3}
+	if err := c.fill(); err == nil {
+		t.Error("a run with 3 slots was accepted")
 	}
 }

@@ -29,6 +29,7 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.PID, "pid", 0, "the target's process ID, to report its CPU")
 	fs.StringVar(&cfg.Target, "target", "sipp-placed calls", "what the result names as the target")
 	fs.IntVar(&cfg.Workers, "workers", 0, "media workers (default GOMAXPROCS)")
+	fs.IntVar(&cfg.Slots, "slots", 0, "sending slots per 20 ms per worker, as ivrload's --slots")
 	local := fs.String("local-ip", "127.0.0.1", "the media address the offers name")
 	jsonPath := fs.String("json", "", "write the full result as JSON to FILE")
 	if err := fs.Parse(args); err != nil {

@@ -82,6 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.SRTP, "srtp", "", "offer SRTP (RTP/SAVP, SDES key): aes_cm_80, aes_cm_32 or gcm (default: plain RTP)")
 	fs.StringVar(&cfg.Codec, "codec", "pcmu", "the codec offered and sent: pcmu or g722")
 	fs.IntVar(&cfg.Workers, "workers", 0, "media workers (default GOMAXPROCS)")
+	fs.IntVar(&cfg.Slots, "slots", 0, "sending slots per 20 ms per worker (default 10, a burst every 2 ms; 40, 100 or 200 spread the callers' packets finer)")
 	fs.DurationVar(&cfg.Settle, "settle", time.Second, "wait after the ramp before measuring")
 	fs.DurationVar(&cfg.SetupTimeout, "timeout", 10*time.Second, "per SIP transaction")
 	fs.IntVar(&cfg.PID, "pid", 0, "the target's process ID, to report its CPU")
