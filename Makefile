@@ -17,9 +17,15 @@ build:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
 
 # The load generator (cmd/ivrload): see README, "Load testing your IVR".
-.PHONY: ivrload bench-load
+.PHONY: ivrload bench-load diago-ivr bench-sidebyside bench-overload bench-sipp bench-setup
 ivrload:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
+
+# The Go peer of the side-by-side measurement: an IVR on emiago/diago
+# (bench/diago, its own module, so ivrd's go.mod never gains diago's
+# dependencies).
+diago-ivr:
+	cd bench/diago && $(GO) build -o ../../bin/diago-ivr .
 
 # Serves the bundled example IVR (examples/main.yaml, embedded) on
 # 127.0.0.1:5060 UDP and TCP with the bundled prompts.
@@ -84,6 +90,29 @@ CHAOS_RATE ?= 4
 chaos:
 	IVRD_CHAOS_MINUTES=$(CHAOS_MINUTES) IVRD_CHAOS_RATE=$(CHAOS_RATE) IVRD_CHAOS_REPORT=$(CURDIR)/bench/out/chaos.md \
 	  $(GO) test -count=1 -v -run '^TestChaos$$' -timeout $$(( $(CHAOS_MINUTES) + 20 ))m ./e2e/
+
+# ivrd and the diago peer in one run, the same harness and pinning:
+# the most calls each holds at p99 < 4 ms and loss < 0.1 % (see
+# bench/sidebyside.sh); the table goes to bench/out/sidebyside.md.
+bench-sidebyside:
+	bench/sidebyside.sh
+
+# The overload curve: calls offered from below capacity to twice it, the
+# guard on as shipped; admitted, refused (503) and the admitted calls'
+# quality, drawn by bench/plot (see bench/overload.sh).
+bench-overload:
+	bench/overload.sh
+
+# The cross-check of bench-load with an independent SIP caller: sipp
+# places the calls, `ivrload agent` is their phones (evenly spread audio
+# both ways); the same pinning and columns (see bench/sippload.sh).
+bench-sipp:
+	bench/sippload.sh
+
+# SIP set-up rate while the pacers carry a full media load (see
+# bench/setuprate.sh).
+bench-setup:
+	bench/setuprate.sh
 
 vet:
 	$(GO) vet $(GOTAGS) ./...
