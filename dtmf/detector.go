@@ -532,14 +532,31 @@ func (d *Detector) keyLike() bool {
 
 // steady reports whether the last two good blocks saw the same two tones
 // at nearly the same frequencies and levels: keypads are steady, voices
-// glide.
+// glide. Tones within offsetFree of their key may move twice as far
+// (speech over a key moves its measured frequency and level; the voices
+// that pass for keys sit further off).
 func (d *Detector) steady() bool {
+	tol, lvl := steadyOffset, steadyRatio
+	if d.nearKey() {
+		tol, lvl = 2*steadyOffset, steadyRatio*steadyRatio
+	}
 	for g := 0; g < 2; g++ {
 		a, b := d.prevT[g], d.tones[g]
-		if a.idx != b.idx || math.Abs(a.offset-b.offset) > steadyOffset {
+		if a.idx != b.idx || math.Abs(a.offset-b.offset) > tol {
 			return false
 		}
-		if a.power > b.power*steadyRatio || b.power > a.power*steadyRatio {
+		if a.power > b.power*lvl || b.power > a.power*lvl {
+			return false
+		}
+	}
+	return true
+}
+
+// nearKey reports whether both tones of the last two good blocks were
+// within offsetFree of their key's frequencies.
+func (d *Detector) nearKey() bool {
+	for g := 0; g < 2; g++ {
+		if math.Abs(d.prevT[g].offset) > offsetFree || math.Abs(d.tones[g].offset) > offsetFree {
 			return false
 		}
 	}
