@@ -343,7 +343,7 @@ func TestSTUNKeepAlivesAreNoSRTPFailures(t *testing.T) {
 	rtcpAddr := netip.AddrPortFrom(b.LocalAddr().Addr(), b.LocalAddr().Port()+1)
 	stun := make([]byte, 20) // a binding request's header: type 0x0001, length 0, the magic cookie
 	stun[1], stun[4], stun[5], stun[6], stun[7] = 0x01, 0x21, 0x12, 0xa4, 0x42
-	garbage := append([]byte{0x80, 0xc8}, make([]byte, 40)...) // an RTCP sender report that cannot authenticate
+	garbage := append([]byte{0x80, 0xc8}, make([]byte, 40)...)       // an RTCP sender report that cannot authenticate
 	forged := append([]byte{0x80, 0x00, 0, 1}, make([]byte, 180)...) // RTP that cannot authenticate
 	before := b.Stats()
 	// On each port the keep-alive, then one real failure: the port's
