@@ -1,0 +1,202 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/asterisk"
+	"github.com/ivrd/ivrd/node/nodetest"
+	"github.com/ivrd/ivrd/sip/siptest"
+)
+
+// Each seed's own examples replayed end to end: the seed's request
+// bodies (or dialplan) go in through the seed's own interface, then a
+// real SIP call shows the IVR doing what the seed says. The prompts are
+// tones so that what the caller hears tells which prompt played: 440 Hz
+// the welcome, 700 Hz the menu, 300 Hz the invalid-choice sound; the
+// far end a key leads to speaks 1 kHz.
+
+// seedServer is the server section the seed tests' configurations share.
+const seedServer = `
+server:
+  sip:
+    listen: ["udp://127.0.0.1:0"]
+  media:
+    rtp_ports: "RTP_RANGE"
+`
+
+// seedCall calls number on svc and waits until the caller hears the
+// tones in want, in order (the IVR's greeting and menu).
+func seedCall(t *testing.T, svc *Node, number string, want ...float64) (*siptest.Caller, *siptest.Answered) {
+	t.Helper()
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), nodetest.Patience)
+	defer cancel()
+	call, err := c.Call(ctx, svc.sip.Addr("udp"), number)
+	require.NoError(t, err, "calling %s", number)
+	waitHeard(t, c, want...)
+	return c, call
+}
+
+// seedPBX is the host the Wazo seed's internal numbers are reached at.
+const seedPBX = "wazo.example.net"
+
+// wazoMinimalDialplan is the dialplan of the Wazo seed
+// (seeds/002_00bb72c0775417d4.txt, "Use Case: Minimal IVR",
+// "Configuration File and Dialplan"), as the seed gives it, with the
+// seed's "IVR internal dial" line (xivo-extrafeatures.conf) after it.
+const wazoMinimalDialplan = `[dp-ivr-example]
+
+exten = s,1,NoOp(### dp-ivr-example.conf ###)
+same = n,NoOp(Set the context containing your ivr destinations.)
+same = n,Set(IVR_DESTINATION_CONTEXT=my-ivr-destination-context)
+same = n,NoOp(Set the directory containing your ivr sounds.)
+same = n,Set(GV_DIRECTORY_SOUNDS=/var/lib/wazo/sounds/ivr-sounds)
+same = n,NoOp(the system answers the call and waits for 1 second before continuing)
+same = n,Answer(1000)
+
+same = n,NoOp(the system plays the first part of the audio file "welcome to ...")
+same = n(first),Playback(${GV_DIRECTORY_SOUNDS}/ivr-example-welcome-sound)
+
+same = n,NoOp(variable "counter" is set to 0)
+same = n(beginning),Set(counter=0)
+
+same = n,NoOp(variable "counter" is incremented and the label "start" is defined)
+same = n(start),Set(counter=$[${counter} + 1])
+
+same = n,NoOp(counter variable is now = ${counter})
+same = n,NoOp(waiting for 1 second before reading the message that indicate all choices)
+same = n,Wait(1)
+same = n,NoOp(play the message ivr-example-choices that contain all choices)
+same = n,Background(${GV_DIRECTORY_SOUNDS}/ivr-example-choices)
+same = n,NoOp(waiting for DTMF during 5s)
+same = n,Waitexten(5)
+
+;##### CHOICE 1 #####
+exten = 1,1,NoOp(pressed digit is 1, redirect to 8000 in ${IVR_DESTINATION_CONTEXT} context)
+exten = 1,n,Goto(${IVR_DESTINATION_CONTEXT},8000,1)
+
+;##### CHOICE 2 #####
+exten = 2,1,NoOp(pressed digit is 2, redirect to 8833 in ${IVR_DESTINATION_CONTEXT} context)
+exten = 2,n,Goto(${IVR_DESTINATION_CONTEXT},8833,1)
+
+;##### CHOICE 3 #####
+exten = 3,1,NoOp(pressed digit is 3, redirect to 8547 in ${IVR_DESTINATION_CONTEXT} context)
+exten = 3,n,Goto(${IVR_DESTINATION_CONTEXT},8547,1)
+
+;##### CHOICE 4 #####
+exten = 4,1,NoOp(pressed digit is 4, redirect to start label in this context)
+exten = 4,n,Goto(s,start)
+
+;##### TIMEOUT #####
+exten = t,1,NoOp(no digit pressed for 5s, process it like an error)
+exten = t,n,Goto(i,1)
+
+;##### INVALID CHOICE #####
+exten = i,1,NoOp(if counter variable is 3 or more, then goto label "error")
+exten = i,n,GotoIf($[${counter}>=3]?error)
+exten = i,n,NoOp(pressed digit is invalid and less than 3 errors: the guide ivr-exemple-invalid-choice is now played)
+exten = i,n,Playback(${GV_DIRECTORY_SOUNDS}/ivr-example-invalid-choice)
+exten = i,n,Goto(s,start)
+exten = i,n(error),Playback(${GV_DIRECTORY_SOUNDS}/ivr-example-error)
+exten = i,n,Hangup()
+
+[xivo-extrafeatures]
+exten => 8899,1,Goto(dp-ivr-example,s,1)
+`
+
+// startWazoImport imports the Wazo seed's dialplan the way `ivrd import
+// asterisk` does (its internal numbers reached at seedPBX) and starts a node
+// on the result, with the seed's sounds as tones.
+func startWazoImport(t *testing.T) *Node {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := asterisk.Parse(strings.NewReader(wazoMinimalDialplan))
+	require.NoError(t, err)
+	imported, err := asterisk.Translate(d, asterisk.Options{PBX: seedPBX, PromptsDir: dir}).YAML("dp-ivr-example.conf")
+	require.NoError(t, err)
+	writeTone(t, filepath.Join(dir, "ivr-example-welcome-sound.wav"), 440, 400*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "ivr-example-choices.wav"), 700, 600*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "ivr-example-invalid-choice.wav"), 300, 200*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "ivr-example-error.wav"), 1000, 200*time.Millisecond)
+	server := strings.ReplaceAll(seedServer, "RTP_RANGE", nodetest.RTPRange(t))
+	path := filepath.Join(dir, "ivrd.yaml")
+	require.NoError(t, os.WriteFile(path, append([]byte(server), imported...), 0o644))
+	return startConfig(t, path)
+}
+
+// The Wazo seed end to end: its minimal IVR dialplan imported, its "IVR
+// external dial" steps sent to confd as the seed lists them (an
+// extension in from-extern, an incall whose custom destination is
+// Goto(dp-ivr-example,s,1), the two associated), then a call to the DID:
+// the welcome once, the choices, an invalid key answered by the
+// invalid-choice sound and the choices again (not the welcome), and 1
+// sends the caller to 8000. The seed's internal dial
+// (8899) reaches the same IVR.
+func TestSeedReplayWazoDialplanAndIncall(t *testing.T) {
+	t.Parallel()
+	svc := startWazoImport(t)
+	tok := firstToken(t, svc)
+
+	// seeds/002_00bb72c0775417d4.txt, "IVR external dial".
+	const did = "0155501234"
+	code, data := wazoCall(t, svc, tok, "POST", "/extensions", `{"exten": "`+did+`", "context": "from-extern"}`)
+	require.Equal(t, 201, code, string(data))
+	var ext struct{ ID int64 }
+	require.NoError(t, json.Unmarshal(data, &ext))
+	code, data = wazoCall(t, svc, tok, "POST", "/incalls", `{"destination": {"type": "custom", "command": "Goto(dp-ivr-example,s,1)"}}`)
+	require.Equal(t, 201, code, string(data))
+	var incall struct{ ID int64 }
+	require.NoError(t, json.Unmarshal(data, &incall))
+	code, data = wazoCall(t, svc, tok, "PUT", fmt.Sprintf("/incalls/%d/extensions/%d", incall.ID, ext.ID), "")
+	require.Equal(t, 204, code, string(data))
+	waitConfig(t, svc, func(s *Node) bool {
+		iv := s.snap.Load().Config.IVRByID("dp-ivr-example")
+		return iv != nil && strings.Contains(strings.Join(iv.Extensions, ","), did)
+	})
+
+	c, call := seedCall(t, svc, did, 440, 700)
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '7', &seq, 1000) // no choice 7: i
+	waitHeard(t, c, 440, 700, 300, 700)
+	sendEvent(t, c, call.Media, 101, '1', &seq, 9000) // Goto(${IVR_DESTINATION_CONTEXT},8000,1)
+	// The import keeps ivrd's default transfer (REFER, as Asterisk's
+	// Transfer()): the caller is sent to 8000 at the PBX.
+	ref, err := c.WaitRequest(sip.REFER, nodetest.Patience)
+	require.NoError(t, err, "choice 1 transfers")
+	require.Equal(t, "<sip:8000@"+seedPBX+">", ref.GetHeader("Refer-To").Value())
+	completeRefer(t, c, call)
+	rec := endedRecord(t, svc, call.Dialog.InviteRequest.CallID().Value())
+	require.Equal(t, "extension 8000 refer \n", transferDests(rec), "the record names the transfer to 8000")
+
+	// "IVR internal dial": 8899 reaches the same menu.
+	seedCall(t, svc, "8899", 440, 700)
+}
+
+// completeRefer reports a transfer the caller was asked for as done
+// (NOTIFY 100 then 200, as a phone does) and waits for ivrd's BYE.
+func completeRefer(t *testing.T, c *siptest.Caller, call *siptest.Answered) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), nodetest.Patience)
+	defer cancel()
+	for _, frag := range []string{"SIP/2.0 100 Trying\r\n", "SIP/2.0 200 OK\r\n"} {
+		req := sip.NewRequest(sip.NOTIFY, call.Dialog.InviteResponse.Contact().Address)
+		req.AppendHeader(sip.NewHeader("Event", "refer"))
+		req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+		req.SetBody([]byte(frag))
+		res, err := call.Dialog.Do(ctx, req)
+		require.NoError(t, err)
+		require.Equal(t, 200, res.StatusCode)
+	}
+	_, err := c.WaitRequest(sip.BYE, nodetest.Patience)
+	require.NoError(t, err, "ivrd ends its side after the transfer")
+}
