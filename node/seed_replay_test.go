@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -199,4 +200,72 @@ func completeRefer(t *testing.T, c *siptest.Caller, call *siptest.Answered) {
 	}
 	_, err := c.WaitRequest(sip.BYE, nodetest.Patience)
 	require.NoError(t, err, "ivrd ends its side after the transfer")
+}
+
+// zendeskSeedConf is a Talk line as the Zendesk seed's routes assume it:
+// an IVR (number 7000) whose menu plays the choices, and the group
+// 10001 ("Support Group") the seed's routes name, whose agent's phone is
+// extension 201.
+const zendeskSeedConf = seedServer + `
+prompts_dir: "PROMPTS"
+extensions:
+  - { number: "201", contact: "FAR" }
+groups:
+  - { id: "10001", name: "Support Group", members: ["201"] }
+ivrs:
+  - id: zd
+    name: Zendesk line
+    extensions: ["7000"]
+    prompt: choices
+    keys:
+      "#": hangup
+`
+
+// zendeskCall sends one request to the Zendesk routes API with basic
+// auth {email}/token:{api_token}, as the seed's code samples do.
+func zendeskCall(t *testing.T, svc *Node, token, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	basic := base64.StdEncoding.EncodeToString([]byte("agent@example.com/token:" + token))
+	code, data, _ := apiCall(t, svc, token, method, path, "application/json", []byte(body), "Authorization", "Basic "+basic)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(data, &m), string(data))
+	return code, m
+}
+
+// The Zendesk Talk seed end to end: the seed's Create IVR Route example
+// body (seeds/004_3bfedbec5317be49.txt, "Create IVR Route", "Example
+// body": key 1 to the group 10001) sent to the line's menu, then a call
+// to the line: the menu plays, 1 rings the group's agent, who answers
+// and is heard.
+func TestSeedReplayZendeskRouteToGroup(t *testing.T) {
+	t.Parallel()
+	far := siptest.NewFarEnd(t, "answer")
+	path := writeConfig(t, zendeskSeedConf, "FAR", far.URI())
+	writeTone(t, filepath.Join(filepath.Dir(path), "choices.wav"), 700, 600*time.Millisecond)
+	svc := startConfig(t, path)
+	tok := firstToken(t, svc)
+
+	code, m := zendeskCall(t, svc, tok, "GET", "/api/v2/channels/voice/ivr", "")
+	require.Equal(t, 200, code, m)
+	var routes string
+	for _, iv := range m["ivrs"].([]any) {
+		if ivm := iv.(map[string]any); ivm["name"] == "Zendesk line" {
+			menu := ivm["menus"].([]any)[0].(map[string]any)
+			routes = fmt.Sprintf("/api/v2/channels/voice/ivr/%d/menus/%d/routes", int64(ivm["id"].(float64)), int64(menu["id"].(float64)))
+		}
+	}
+	require.NotEmpty(t, routes, "the line is a Zendesk IVR: %v", m)
+
+	// The seed's example body, as it gives it.
+	code, m = zendeskCall(t, svc, tok, "POST", routes+".json",
+		`{  "ivr_route": {    "action": "group",    "keypress": "1",    "options": {      "group_ids": [        10001      ]    }  }}`)
+	require.Equal(t, 201, code, m)
+	require.Equal(t, "Support Group", m["ivr_route"].(map[string]any)["option_text"])
+	waitConfig(t, svc, func(s *Node) bool { return len(s.snap.Load().Config.IVRByID("zd").Keys) == 2 })
+
+	c, call := seedCall(t, svc, "7000", 700)
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
+	waitInvite(t, far, "the Support Group's agent")
+	waitTone(t, c, "the caller hears the agent once the group answers")
 }
