@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -268,4 +269,69 @@ func TestSeedReplayZendeskRouteToGroup(t *testing.T) {
 	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
 	waitInvite(t, far, "the Support Group's agent")
 	waitTone(t, c, "the caller hears the agent once the group answers")
+}
+
+// yeastarSeedConf is the IVR the Yeastar seed's samples work on: number
+// 6500, its name 6500, a 3 s response timeout (the seed's query answer),
+// its prompt the choices, 1 hanging up.
+const yeastarSeedConf = seedServer + `
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: y6500
+    name: "6500"
+    extensions: ["6500"]
+    prompt: choices
+    response_timeout: 3s
+    keys:
+      "1": hangup
+`
+
+// yeastarCall posts one request to a Yeastar route with ?token=, as the
+// seed's request addresses do.
+func yeastarCall(t *testing.T, svc *Node, token, route, body string) map[string]any {
+	t.Helper()
+	// No Authorization header: the token is in the address only.
+	code, data, _ := apiCall(t, svc, "", "POST", route+"?token="+token, "application/json", []byte(body), "Authorization", "")
+	require.Equal(t, 200, code, string(data))
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(data, &m), string(data))
+	return m
+}
+
+// The Yeastar seed end to end (seeds/003_95c7d29ffb80423f.txt): its
+// query sample finds IVR 6500, its "Configure an Individual IVR" sample
+// renumbers it to 6501, and then a call to 6501 reaches the IVR (its
+// menu plays, 1 hangs up) while 6500 no longer answers.
+func TestSeedReplayYeastarRenumbersIVR(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, yeastarSeedConf)
+	writeTone(t, filepath.Join(filepath.Dir(path), "choices.wav"), 700, 600*time.Millisecond)
+	svc := startConfig(t, path)
+	tok := firstToken(t, svc)
+
+	// "Query One or More IVRs", request sample (the seed writes its
+	// quotes HTML-escaped).
+	m := yeastarCall(t, svc, tok, "/api/v1.0.0/ivr/query", html.UnescapeString(`{&quot;ivrid&quot;: &quot;6500&quot;}`))
+	require.Equal(t, "Success", m["status"], m)
+	require.Equal(t, "6500", m["ivr"].([]any)[0].(map[string]any)["ivrnumber"], m)
+
+	// "Configure an Individual IVR", request sample.
+	m = yeastarCall(t, svc, tok, "/api/v1.0.0/ivr/update",
+		html.UnescapeString(`{&quot;ivrid&quot;: &quot;6500&quot;,&quot;ivrnumber&quot;:&quot;6501&quot;}`))
+	require.Equal(t, map[string]any{"status": "Success"}, m)
+	waitConfig(t, svc, func(s *Node) bool {
+		return strings.Join(s.snap.Load().Config.IVRByID("y6500").Extensions, ",") == "6501"
+	})
+
+	c, call := seedCall(t, svc, "6501", 700)
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
+	_, err := c.WaitRequest(sip.BYE, nodetest.Patience)
+	require.NoError(t, err, "1 hangs up")
+
+	old := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), nodetest.Patience)
+	defer cancel()
+	_, err = old.Call(ctx, svc.sip.Addr("udp"), "6500")
+	require.ErrorContains(t, err, "404 Not Found", "6500 is no IVR's number any more")
 }
