@@ -56,6 +56,9 @@ const seedPBX = "wazo.example.net"
 // (seeds/002_00bb72c0775417d4.txt, "Use Case: Minimal IVR",
 // "Configuration File and Dialplan"), as the seed gives it, with the
 // seed's "IVR internal dial" line (xivo-extrafeatures.conf) after it.
+// The seed's own spelling ("ivr-exemple") is kept.
+//
+//nolint:misspell // the seed's text, copied as it is
 const wazoMinimalDialplan = `[dp-ivr-example]
 
 exten = s,1,NoOp(### dp-ivr-example.conf ###)
