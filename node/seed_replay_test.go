@@ -184,7 +184,8 @@ func TestSeedReplayWazoDialplanAndIncall(t *testing.T) {
 	require.Equal(t, "extension 8000 refer \n", transferDests(rec), "the record names the transfer to 8000")
 
 	// "IVR internal dial": 8899 reaches the same menu.
-	seedCall(t, svc, "8899", 440, 700)
+	_, internal := seedCall(t, svc, "8899", 440, 700)
+	hangUp(t, internal)
 }
 
 // completeRefer reports a transfer the caller was asked for as done
@@ -272,6 +273,7 @@ func TestSeedReplayZendeskRouteToGroup(t *testing.T) {
 	sendEvent(t, c, call.Media, 101, '1', &seq, 1000)
 	waitInvite(t, far, "the Support Group's agent")
 	waitTone(t, c, "the caller hears the agent once the group answers")
+	hangUp(t, call)
 }
 
 // yeastarSeedConf is the IVR the Yeastar seed's samples work on: number
@@ -337,4 +339,67 @@ func TestSeedReplayYeastarRenumbersIVR(t *testing.T) {
 	defer cancel()
 	_, err = old.Call(ctx, svc.sip.Addr("udp"), "6500")
 	require.ErrorContains(t, err, "404 Not Found", "6500 is no IVR's number any more")
+}
+
+// connexcsSeedConf is the ConnexCS seed's IVR (seeds/000_7aea0e4494de01a8.txt,
+// "Edit Existing Interactive Voice Response"; seeds/001_c12111975a7cdb1d.txt,
+// "Interactive Voice Response Planning": "Press 1 to speak with a sales
+// assistant. Press 2 to speak with a technical support assistant.").
+// ConnexCS has no API in its seed: the IVR is written as ivrd reads it.
+// Key 1 is a URI destination in the seed's own example, written as the
+// seed says (without the initial sip:); key 2 is an Internal one, the
+// number of another IVR (the support line, 600).
+const connexcsSeedConf = seedServer + `
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: connexcs
+    extensions: ["500"]
+    greeting: welcome
+    prompt: choices
+    transfer: refer
+    keys:
+      "1": { uri: "1-999-123-4567@voip-provider.example.net" }
+      "2": { internal: "600" }
+  - id: support
+    extensions: ["600"]
+    prompt: support
+    keys:
+      "#": hangup
+`
+
+// The ConnexCS seed end to end: a call to the IVR's extension hears the
+// greeting that explains the keys; 2 (Internal 600) takes the caller to
+// the IVR that owns 600, whose own prompt plays; on a second call 1 (URI)
+// transfers the caller to the seed's SIP address.
+func TestSeedReplayConnexCSKeys(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, connexcsSeedConf)
+	dir := filepath.Dir(path)
+	writeTone(t, filepath.Join(dir, "welcome.wav"), 440, 400*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "choices.wav"), 700, 600*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "support.wav"), 300, 600*time.Millisecond)
+	svc := startConfig(t, path)
+
+	c, call := seedCall(t, svc, "500", 440, 700)
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '2', &seq, 1000)
+	waitHeard(t, c, 440, 700, 300)
+	hangUp(t, call)
+
+	c2, call2 := seedCall(t, svc, "500", 440, 700)
+	sendEvent(t, c2, call2.Media, 101, '1', &seq, 1000)
+	ref, err := c2.WaitRequest(sip.REFER, nodetest.Patience)
+	require.NoError(t, err, "1 transfers")
+	require.Equal(t, "<sip:1-999-123-4567@voip-provider.example.net>", ref.GetHeader("Refer-To").Value())
+	completeRefer(t, c2, call2)
+	rec := endedRecord(t, svc, call2.Dialog.InviteRequest.CallID().Value())
+	require.Contains(t, transferDests(rec), "1-999-123-4567@voip-provider.example.net refer", "the record names the transfer")
+}
+
+// hangUp ends a call from the caller's side (BYE, answered).
+func hangUp(t *testing.T, call *siptest.Answered) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), nodetest.Patience)
+	defer cancel()
+	require.NoError(t, call.Dialog.Bye(ctx))
 }
