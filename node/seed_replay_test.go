@@ -403,3 +403,22 @@ func hangUp(t *testing.T, call *siptest.Answered) {
 	defer cancel()
 	require.NoError(t, call.Dialog.Bye(ctx))
 }
+
+// The Wazo seed's INVALID CHOICE extension on a real call to the
+// imported dialplan's internal number (8899): the first two wrong keys
+// get the invalid-choice sound and the choices again, the third
+// (counter >= 3) the error sound, then the IVR hangs up.
+func TestSeedReplayWazoThirdErrorHangsUp(t *testing.T) {
+	t.Parallel()
+	svc := startWazoImport(t)
+	c, call := seedCall(t, svc, "8899", 440, 700)
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '7', &seq, 1000)
+	waitHeard(t, c, 440, 700, 300, 700)
+	sendEvent(t, c, call.Media, 101, '8', &seq, 9000)
+	waitHeard(t, c, 440, 700, 300, 700, 300, 700)
+	sendEvent(t, c, call.Media, 101, '9', &seq, 17000)
+	_, err := c.WaitRequest(sip.BYE, nodetest.Patience)
+	require.NoError(t, err, "the third error hangs up")
+	require.Equal(t, []float64{440, 700, 300, 700, 300, 700, 1000}, heard(c.Packets()), "the error sound (1 kHz) before the hang-up")
+}
