@@ -52,80 +52,14 @@ func seedCall(t *testing.T, svc *Node, number string, want ...float64) (*siptest
 // seedPBX is the host the Wazo seed's internal numbers are reached at.
 const seedPBX = "wazo.example.net"
 
-// wazoMinimalDialplan is the dialplan of the Wazo seed
-// (seeds/002_00bb72c0775417d4.txt, "Use Case: Minimal IVR",
-// "Configuration File and Dialplan"), as the seed gives it, with the
-// seed's "IVR internal dial" line (xivo-extrafeatures.conf) after it.
-// The seed's own spelling ("ivr-exemple") is kept.
-//
-//nolint:misspell // the seed's text, copied as it is
-const wazoMinimalDialplan = `[dp-ivr-example]
-
-exten = s,1,NoOp(### dp-ivr-example.conf ###)
-same = n,NoOp(Set the context containing your ivr destinations.)
-same = n,Set(IVR_DESTINATION_CONTEXT=my-ivr-destination-context)
-same = n,NoOp(Set the directory containing your ivr sounds.)
-same = n,Set(GV_DIRECTORY_SOUNDS=/var/lib/wazo/sounds/ivr-sounds)
-same = n,NoOp(the system answers the call and waits for 1 second before continuing)
-same = n,Answer(1000)
-
-same = n,NoOp(the system plays the first part of the audio file "welcome to ...")
-same = n(first),Playback(${GV_DIRECTORY_SOUNDS}/ivr-example-welcome-sound)
-
-same = n,NoOp(variable "counter" is set to 0)
-same = n(beginning),Set(counter=0)
-
-same = n,NoOp(variable "counter" is incremented and the label "start" is defined)
-same = n(start),Set(counter=$[${counter} + 1])
-
-same = n,NoOp(counter variable is now = ${counter})
-same = n,NoOp(waiting for 1 second before reading the message that indicate all choices)
-same = n,Wait(1)
-same = n,NoOp(play the message ivr-example-choices that contain all choices)
-same = n,Background(${GV_DIRECTORY_SOUNDS}/ivr-example-choices)
-same = n,NoOp(waiting for DTMF during 5s)
-same = n,Waitexten(5)
-
-;##### CHOICE 1 #####
-exten = 1,1,NoOp(pressed digit is 1, redirect to 8000 in ${IVR_DESTINATION_CONTEXT} context)
-exten = 1,n,Goto(${IVR_DESTINATION_CONTEXT},8000,1)
-
-;##### CHOICE 2 #####
-exten = 2,1,NoOp(pressed digit is 2, redirect to 8833 in ${IVR_DESTINATION_CONTEXT} context)
-exten = 2,n,Goto(${IVR_DESTINATION_CONTEXT},8833,1)
-
-;##### CHOICE 3 #####
-exten = 3,1,NoOp(pressed digit is 3, redirect to 8547 in ${IVR_DESTINATION_CONTEXT} context)
-exten = 3,n,Goto(${IVR_DESTINATION_CONTEXT},8547,1)
-
-;##### CHOICE 4 #####
-exten = 4,1,NoOp(pressed digit is 4, redirect to start label in this context)
-exten = 4,n,Goto(s,start)
-
-;##### TIMEOUT #####
-exten = t,1,NoOp(no digit pressed for 5s, process it like an error)
-exten = t,n,Goto(i,1)
-
-;##### INVALID CHOICE #####
-exten = i,1,NoOp(if counter variable is 3 or more, then goto label "error")
-exten = i,n,GotoIf($[${counter}>=3]?error)
-exten = i,n,NoOp(pressed digit is invalid and less than 3 errors: the guide ivr-exemple-invalid-choice is now played)
-exten = i,n,Playback(${GV_DIRECTORY_SOUNDS}/ivr-example-invalid-choice)
-exten = i,n,Goto(s,start)
-exten = i,n(error),Playback(${GV_DIRECTORY_SOUNDS}/ivr-example-error)
-exten = i,n,Hangup()
-
-[xivo-extrafeatures]
-exten => 8899,1,Goto(dp-ivr-example,s,1)
-`
-
 // startWazoImport imports the Wazo seed's dialplan the way `ivrd import
 // asterisk` does (its internal numbers reached at seedPBX) and starts a node
-// on the result, with the seed's sounds as tones.
-func startWazoImport(t *testing.T) *Node {
+// on the result, with the seed's sounds as tones (the error sound and the
+// submenu's choices 1 kHz: no call of the tests hears both).
+func startWazoImport(t *testing.T, dialplan string) *Node {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := asterisk.Parse(strings.NewReader(wazoMinimalDialplan))
+	d, err := asterisk.Parse(strings.NewReader(dialplan))
 	require.NoError(t, err)
 	imported, err := asterisk.Translate(d, asterisk.Options{PBX: seedPBX, PromptsDir: dir}).YAML("dp-ivr-example.conf")
 	require.NoError(t, err)
@@ -133,6 +67,7 @@ func startWazoImport(t *testing.T) *Node {
 	writeTone(t, filepath.Join(dir, "ivr-example-choices.wav"), 700, 600*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "ivr-example-invalid-choice.wav"), 300, 200*time.Millisecond)
 	writeTone(t, filepath.Join(dir, "ivr-example-error.wav"), 1000, 200*time.Millisecond)
+	writeTone(t, filepath.Join(dir, "ivr-example-submenu-choices.wav"), 1000, 600*time.Millisecond)
 	server := strings.ReplaceAll(seedServer, "RTP_RANGE", nodetest.RTPRange(t))
 	path := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(path, append([]byte(server), imported...), 0o644))
@@ -149,7 +84,7 @@ func startWazoImport(t *testing.T) *Node {
 // (8899) reaches the same IVR.
 func TestSeedReplayWazoDialplanAndIncall(t *testing.T) {
 	t.Parallel()
-	svc := startWazoImport(t)
+	svc := startWazoImport(t, wazoMinimalDialplan)
 	tok := firstToken(t, svc)
 
 	// seeds/002_00bb72c0775417d4.txt, "IVR external dial".
@@ -410,7 +345,7 @@ func hangUp(t *testing.T, call *siptest.Answered) {
 // (counter >= 3) the error sound, then the IVR hangs up.
 func TestSeedReplayWazoThirdErrorHangsUp(t *testing.T) {
 	t.Parallel()
-	svc := startWazoImport(t)
+	svc := startWazoImport(t, wazoMinimalDialplan)
 	c, call := seedCall(t, svc, "8899", 440, 700)
 	var seq uint16
 	sendEvent(t, c, call.Media, 101, '7', &seq, 1000)
@@ -421,4 +356,23 @@ func TestSeedReplayWazoThirdErrorHangsUp(t *testing.T) {
 	_, err := c.WaitRequest(sip.BYE, nodetest.Patience)
 	require.NoError(t, err, "the third error hangs up")
 	require.Equal(t, []float64{440, 700, 300, 700, 300, 700, 1000}, heard(c.Packets()), "the error sound (1 kHz) before the hang-up")
+	rec := endedRecord(t, svc, call.Dialog.InviteRequest.CallID().Value())
+	require.Equal(t, 3, rec.Invalid, "three wrong keys counted")
+	require.Equal(t, "ivrd", string(rec.EndedBy), "the IVR hung up")
+}
+
+// The Wazo seed's IVR with submenu on a real call: 3 leads to the
+// submenu, whose choices play; its 3 goes back to the main menu's
+// choices, without the welcome (Goto(dp-ivr-example,s,beginning) skips
+// the Playback at the label "first").
+func TestSeedReplayWazoSubmenu(t *testing.T) {
+	t.Parallel()
+	svc := startWazoImport(t, wazoSubmenuDialplan)
+	c, call := seedCall(t, svc, "8899", 440, 700)
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '3', &seq, 1000)
+	waitHeard(t, c, 440, 700, 1000)
+	sendEvent(t, c, call.Media, 101, '3', &seq, 9000)
+	waitHeard(t, c, 440, 700, 1000, 700)
+	hangUp(t, call)
 }
