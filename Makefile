@@ -109,6 +109,13 @@ bench-overload:
 bench-sipp:
 	bench/sippload.sh
 
+# Conference rooms (3 x 10 talkers) and a queue (200 waiting callers)
+# under load, pinned as bench-load is (see bench/rooms.sh).
+.PHONY: bench-rooms
+bench-rooms:
+	MODE=conference bench/rooms.sh
+	MODE=queue bench/rooms.sh
+
 # SIP set-up rate while the pacers carry a full media load (see
 # bench/setuprate.sh).
 bench-setup:

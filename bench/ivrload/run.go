@@ -45,7 +45,7 @@ type Config struct {
 	RTPPortMax     int           //
 	TelephoneEvent uint8         // payload type offered for RFC 4733 (0: not offered)
 	SRTP           string        // SRTP suite offered: aes_cm_80, aes_cm_32, gcm ("": plain RTP)
-	Audio          string        // caller audio: noise (default) or silence
+	Audio          string        // caller audio: noise (default), talk or silence
 	Codec          string        // the one codec offered: pcmu (default) or g722
 	Workers        int           // media workers (default: GOMAXPROCS)
 	Slots          int           // sending slots per 20 ms per worker (default 10: a packet burst every 2 ms); more spread the calls' packets finer
@@ -119,9 +119,9 @@ func (c *Config) fill() error {
 	switch c.Audio {
 	case "":
 		c.Audio = "noise"
-	case "noise", "silence":
+	case "noise", "talk", "silence":
 	default:
-		return fmt.Errorf("ivrload: audio %q: want noise or silence", c.Audio)
+		return fmt.Errorf("ivrload: audio %q: want noise, talk or silence", c.Audio)
 	}
 	if c.SRTP != "" {
 		if _, ok := srtpSuites[c.SRTP]; !ok {
@@ -392,14 +392,20 @@ func (p *portPool) open(ip netip.Addr) (*rtpSocket, error) {
 
 // callerAudio is a one-second loop of frames in the codec that every call
 // sends. Noise (white, -45 dBm0) keeps a listening detector busy as a
-// live line does without ever looking like a key.
+// live line does without ever looking like a key; talk is the same noise
+// at -25 dBm0, loud enough to pass a conference room's silence gate, so
+// that every participant is mixed as a talker.
 func callerAudio(kind, codec string) []byte {
 	const frames = 50
 	if kind == "silence" {
 		return silence(codec, frames)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	rms := amplitude(-45) / math.Sqrt2
+	level := -45.0
+	if kind == "talk" {
+		level = -25
+	}
+	rms := amplitude(level) / math.Sqrt2
 	pcm := make([]int16, frames*frameBytes*rateFactor(codec))
 	for i := range pcm {
 		pcm[i] = int16(rng.NormFloat64() * rms)
