@@ -96,6 +96,8 @@ func rules() []rule {
 			not: []string{module}},
 		{pkg: "call", says: "must not be imported by sip, media, dtmf or ivr (their rows); must not import api, webhook, decide or observe, nor prometheus",
 			not: join(ivrd("api", "webhook", "decide", "observe"), []string{metrics})},
+		{pkg: "recording", says: "must not import sip, call, ivr, store or api",
+			not: ivrd("sip", "call", "ivr", "store", "api"), only: ivrd("audio", "media")},
 		{pkg: "decide", says: "imports ivr (types and the answer decoder) and nothing else of ivrd: not sip, media, call, store, webhook or prompts",
 			not: ivrd("sip", "media", "call", "store", "webhook", "prompts", "observe"), only: ivrd("ivr")},
 		{pkg: "examples/decision", says: "the reference decision service's command: its service package only",

@@ -70,6 +70,10 @@ type Destination struct {
 	// usable answer (default: hang up).
 	Fallback *Destination
 
+	// Record (ivrd addition) records the call from this hand-off on (a
+	// bridge: both parties).
+	Record *Record
+
 	Line int // where it was written, for messages
 }
 
@@ -112,6 +116,7 @@ type destinationFields struct {
 	Timeout     Duration          `yaml:"timeout"`
 	Hold        string            `yaml:"hold"`
 	Fallback    *Destination      `yaml:"fallback"`
+	Record      *Record           `yaml:"record"`
 }
 
 // UnmarshalYAML reads a bare word (repeat, back, top, menu, hangup) or a
@@ -170,6 +175,7 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
 	d.Timeout, d.Hold, d.Fallback = f.Timeout, strings.TrimSpace(f.Hold), f.Fallback
+	d.Record = f.Record
 	return nil
 }
 
@@ -179,7 +185,7 @@ var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": tr
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
 	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true,
 	"gather": true, "ask": true, "timeout": true, "hold": true, "fallback": true,
-	"conference": true, "queue": true}
+	"conference": true, "queue": true, "record": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

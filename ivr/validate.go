@@ -272,6 +272,7 @@ func (v *validator) ivr(path string, m *IVR) {
 	v.prompt(path+".prompt", m.Prompt)
 	v.prompt(path+".invalid_prompt", m.InvalidPrompt)
 	v.prompt(path+".timeout_prompt", m.TimeoutPrompt)
+	v.record(path+".record", m.Record)
 	v.language(path+".language", m.Language)
 	// An explicit 0 is an error, not the default: "repeat 0 times" has
 	// no meaning a caller could hear, and silently playing it 3 times
@@ -375,6 +376,7 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d == nil {
 		return
 	}
+	v.record(path+".record", d.Record)
 	switch d.Kind {
 	case KindInternal:
 		v.internalDest(path, d, m)

@@ -77,6 +77,7 @@ type Session struct {
 	onDone   func()
 	newSpurt bool
 	relay    *Relay // when set, audio comes from the other leg of a bridge
+	tap      *Tap   // when set, a copy of what is sent and received (tap.go)
 	// txG722 encodes relayed audio for a G.722 leg (nil until the session
 	// speaks G.722; prompts come encoded already).
 	txG722  *audio.G722Encoder
@@ -297,6 +298,9 @@ func (s *Session) sendFrame() {
 	if s.newSpurt {
 		s.hdr.Marker, s.newSpurt = true, false
 	}
+	if s.tap != nil {
+		s.tap.put(TapSent, s.params.Codec, payload)
+	}
 	send := s.params.Send && s.params.Remote.IsValid()
 	if send {
 		_, _ = s.hdr.MarshalTo(s.pkt[:headerLen]) // a 12-byte header always fits the buffer
@@ -360,6 +364,9 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 	s.received.Add(1)
 	eventPT := s.params.EventPT
 	s.recv.packet(h.SSRC, h.SequenceNumber, h.Timestamp, arrival, eventPT == 0 || h.PayloadType != eventPT)
+	if s.tap != nil && (eventPT == 0 || h.PayloadType != eventPT) {
+		s.tap.put(TapReceived, audio.Codec(h.PayloadType), payload)
+	}
 	s.mu.Unlock()
 	switch {
 	case eventPT != 0 && h.PayloadType == eventPT:
