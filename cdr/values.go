@@ -20,6 +20,20 @@ func (State) Enum() []string {
 	return []string{string(StateStarted), string(StateEnded), string(StateInterrupted)}
 }
 
+// Direction is which way a call went.
+type Direction string
+
+// The directions.
+const (
+	DirectionInbound  Direction = "inbound"  // the caller called ivrd
+	DirectionOutbound Direction = "outbound" // ivrd placed the call (POST /api/v1/calls)
+)
+
+// Enum lists the directions.
+func (Direction) Enum() []string {
+	return []string{string(DirectionInbound), string(DirectionOutbound)}
+}
+
 // Source is where a call came from.
 type Source string
 

@@ -205,6 +205,28 @@ CREATE TABLE voicemail_greetings (
 	pcm {{BLOB}} NOT NULL,
 	updated_at BIGINT NOT NULL
 )`, ""},
+	// 7: the index of call recordings (recordings.go): the audio is a
+	// WAV file on the disk of the node that recorded it.
+	{7, `
+CREATE TABLE recordings (
+	id TEXT PRIMARY KEY,
+	call_id TEXT NOT NULL,
+	node TEXT NOT NULL DEFAULT '',
+	path TEXT NOT NULL,
+	start_at BIGINT NOT NULL,
+	duration_ms BIGINT NOT NULL,
+	bytes BIGINT NOT NULL,
+	format TEXT NOT NULL,
+	channels INTEGER NOT NULL,
+	rate INTEGER NOT NULL,
+	stopped TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX recordings_call ON recordings (call_id);
+CREATE INDEX recordings_start ON recordings (start_at)`, ""},
+	// 8: which way a call went: inbound (the caller called ivrd) or
+	// outbound (placed through the API).
+	{8, `
+ALTER TABLE call_records ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On
