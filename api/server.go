@@ -127,6 +127,7 @@ func (s *Server) routes() {
 	s.queueRoutes()                                                                            // call queues (queues.go)
 	s.conferenceRoutes()                                                                       // conference rooms (conferences.go)
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
+	s.recordingRoutes()                                                                        // call recordings (recordings.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

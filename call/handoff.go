@@ -35,6 +35,7 @@ func (r *run) tryHandOff(dest *ivr.Destination, method ivr.TransferMethod, opera
 	}
 	r.live.set("", state)
 	r.emit(Event{Type: EventTransferStarted, Dest: dest.String(), TransferMethod: method, Operator: operator})
+	r.startRecording(dest.Record)
 	err := r.transfer(dest, method)
 	t := Transfer{Dest: dest.String(), Method: method, At: start, Operator: operator}
 	fin := Event{Type: EventTransferFinished, Dest: dest.String(), TransferMethod: method, Operator: operator}

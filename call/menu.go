@@ -9,6 +9,7 @@ import (
 	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/recording"
 	"github.com/ivrd/ivrd/sip"
 )
 
@@ -53,6 +54,8 @@ type run struct {
 	playing bool
 	left    bool       // an operator's transfer took the call out of the menu
 	opDone  chan error // the operator's transfer waiting for its outcome
+
+	recording *recording.Recording // the call's recording, once one started (recording.go)
 }
 
 // listen connects the call's digit sources to the menu: RFC 4733 and

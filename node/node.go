@@ -105,7 +105,8 @@ func New(opts Options) (*Node, error) {
 		Voicemail:   func(*ivr.Config) call.Voicemail { return ctl.st.Mailboxes() }, // messages and greetings in the store
 		Records:     ctl.rec.ended,                                                  // call records into the store (records.go)
 		Events:      obs.event, Live: obs.live,                                      // metrics, webhooks, live calls (observe.go)
-		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node}) // ask steps (ask.go)
+		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node, // ask steps (ask.go)
+		Recordings: ctl.newRecordings(recordingsDir(path, cfg))}) // call recordings (recordings.go)
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,

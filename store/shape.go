@@ -31,6 +31,7 @@ func (e *ShapeError) Is(target error) bool { return target == ErrBadInput }
 var (
 	durationType    = reflect.TypeOf(ivr.Duration(0))
 	destinationType = reflect.TypeOf(ivr.Destination{})
+	recordType      = reflect.TypeOf(ivr.Record{})
 )
 
 // destinationFields mirrors the destination mapping ivr reads (ivr keeps
@@ -40,7 +41,8 @@ var destinationFields = map[string]string{"uri": "string", "external": "string",
 	"extension": "string", "ivr": "string", "play": "string", "prompt": "string", "voicemail": "string",
 	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
 	"set_language": "string", "webhook": "string", "event": "string", "data": "data", "internal": "string",
-	"gather": "gather", "ask": "string", "timeout": "duration", "hold": "string", "fallback": "destination", "conference": "string", "queue": "string"}
+	"gather": "gather", "ask": "string", "timeout": "duration", "hold": "string", "fallback": "destination", "conference": "string", "queue": "string",
+	"record": "record"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store
@@ -65,6 +67,10 @@ func checkShape(v any, t reflect.Type, path string) error {
 		return nil
 	case destinationType:
 		return checkDestination(v, path)
+	case recordType:
+		if _, ok := v.(bool); ok {
+			return nil // record: true
+		}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -156,6 +162,10 @@ func checkDestination(v any, path string) error {
 				}
 			case "data": // a webhook's fields: strings by name
 				if err := checkShape(d[k], reflect.TypeFor[map[string]string](), join(path, k)); err != nil {
+					return err
+				}
+			case "record": // record: true, or {announce, format}
+				if err := checkShape(d[k], recordType, join(path, k)); err != nil {
 					return err
 				}
 			case "gather": // what a gather collects: a target

@@ -1,0 +1,129 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/store"
+)
+
+const recordedConfig = `
+server:
+  sip:
+    listen: ["udp://127.0.0.1:0"]
+  media:
+    rtp_ports: "RTP_RANGE"
+  recordings_dir: "rec"
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: main
+    extensions: ["100"]
+    record: true
+    prompt: main-choices
+    response_timeout: 5s
+    keys:
+      "#": hangup
+`
+
+// goertzel is the power of freq in pcm at rate.
+func goertzel(pcm []int16, freq float64, rate int) float64 {
+	k := 2 * math.Cos(2*math.Pi*freq/float64(rate))
+	var s1, s2 float64
+	for _, x := range pcm {
+		s := float64(x) + k*s1 - s2
+		s2, s1 = s1, s
+	}
+	return s1*s1 + s2*s2 - k*s1*s2
+}
+
+// stereoWAV splits a 16-bit stereo WAV into its channels.
+func stereoWAV(t *testing.T, b []byte) (rate int, left, right []int16) {
+	t.Helper()
+	require.Greater(t, len(b), 44)
+	require.Equal(t, "RIFF", string(b[:4]))
+	le := binary.LittleEndian
+	require.Equal(t, uint16(2), le.Uint16(b[22:24]), "stereo")
+	require.Equal(t, int(le.Uint32(b[40:44])), len(b)-44, "the header's data size is the file's")
+	for i := 44; i+4 <= len(b); i += 4 {
+		left = append(left, int16(le.Uint16(b[i:])))
+		right = append(right, int16(le.Uint16(b[i+2:])))
+	}
+	return int(le.Uint32(b[24:28])), left, right
+}
+
+// A menu with record: true records its calls: the WAV the API serves
+// has the caller's tone on the left and the menu's prompt on the right;
+// it is listed under its call, and deleted (file and index) through the
+// API.
+func TestRecordedCallStereoDownloadDelete(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, recordedConfig)
+	writeTone(t, filepath.Join(filepath.Dir(path), "main-choices.wav"), 440, 3*time.Second)
+	svc := startConfig(t, path)
+	token := firstToken(t, svc)
+
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.SIPAddr("udp"), "100")
+	require.NoError(t, err)
+	callID := call.Dialog.InviteRequest.CallID().Value()
+	waitPrompt(t, c)
+	var seq uint16
+	require.NoError(t, c.SendTone(call.Media, 1000, 50, &seq)) // a second of the caller's voice
+	require.NoError(t, call.Dialog.Bye(ctx))
+
+	var items []store.Recording
+	waitUntil(t, 10*time.Second, func() bool {
+		code, body, _ := apiCall(t, svc, token, "GET", "/api/v1/recordings?call_id="+callID, "", nil)
+		var list struct{ Items []store.Recording }
+		if code != 200 || json.Unmarshal(body, &list) != nil {
+			return false
+		}
+		items = list.Items
+		return len(items) == 1
+	}, func() string { return "the recording was never listed" })
+	rec := items[0]
+	assert.Equal(t, callID, rec.CallID)
+	assert.Equal(t, "stereo", rec.Format)
+	assert.Equal(t, 2, rec.Channels)
+	assert.Equal(t, 8000, rec.Rate)
+	assert.GreaterOrEqual(t, rec.DurationMs, int64(900))
+	assert.Empty(t, rec.Stopped)
+
+	code, wav, hdr := apiCall(t, svc, token, "GET", "/api/v1/calls/"+callID+"/recordings/"+rec.ID, "", nil)
+	require.Equal(t, 200, code, string(wav))
+	assert.Equal(t, "audio/wav", hdr.Get("Content-Type"))
+	assert.Equal(t, rec.Bytes, int64(len(wav)))
+	rate, left, right := stereoWAV(t, wav)
+	require.Equal(t, 8000, rate)
+	assert.Greater(t, goertzel(left, 1000, rate), 20*goertzel(left, 440, rate), "the caller's tone is on the left")
+	assert.Greater(t, goertzel(right, 440, rate), 20*goertzel(right, 1000, rate), "the prompt is on the right")
+
+	files, err := filepath.Glob(filepath.Join(filepath.Dir(path), "rec", "*", rec.ID+".wav"))
+	require.NoError(t, err)
+	require.Len(t, files, 1, "the file is under server.recordings_dir")
+
+	code, body, _ := apiCall(t, svc, token, "DELETE", "/api/v1/calls/"+callID+"/recordings/"+rec.ID, "", nil)
+	require.Equal(t, 204, code, string(body))
+	_, err = os.Stat(files[0])
+	assert.True(t, os.IsNotExist(err), "the file is deleted too")
+	code, _, _ = apiCall(t, svc, token, "GET", "/api/v1/calls/"+callID+"/recordings/"+rec.ID, "", nil)
+	assert.Equal(t, 404, code)
+	code, _, _ = apiCall(t, svc, token, "DELETE", "/api/v1/calls/"+callID+"/recordings/"+rec.ID, "", nil)
+	assert.Equal(t, 404, code)
+	code, body, _ = apiCall(t, svc, token, "GET", "/api/v1/audit", "", nil)
+	require.Equal(t, 200, code)
+	assert.Contains(t, string(body), callID+"/"+rec.ID, "the deletion is in the audit log")
+	code, _, _ = apiCall(t, svc, token, "GET", "/api/v1/recordings", "", nil)
+	assert.Equal(t, 400, code, "a list needs its call")
+}
