@@ -31,7 +31,6 @@ func (e *ShapeError) Is(target error) bool { return target == ErrBadInput }
 var (
 	durationType    = reflect.TypeOf(ivr.Duration(0))
 	destinationType = reflect.TypeOf(ivr.Destination{})
-	recordType      = reflect.TypeOf(ivr.Record{})
 )
 
 // destinationFields mirrors the destination mapping ivr reads (ivr keeps
@@ -67,10 +66,6 @@ func checkShape(v any, t reflect.Type, path string) error {
 		return nil
 	case destinationType:
 		return checkDestination(v, path)
-	case recordType:
-		if _, ok := v.(bool); ok {
-			return nil // record: true
-		}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -112,7 +107,7 @@ func checkShape(v any, t reflect.Type, path string) error {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return &ShapeError{path, "want an object, got " + jsonType(v)}
+			return notObject(v, t, path)
 		}
 		fields := map[string]reflect.Type{}
 		for i := 0; i < t.NumField(); i++ {
@@ -134,6 +129,15 @@ func checkShape(v any, t reflect.Type, path string) error {
 		return &ShapeError{path, "unsupported field"}
 	}
 	return nil
+}
+
+// notObject is the error of a value that is not the object of type t,
+// nil for the one struct also written as a word: record: true.
+func notObject(v any, t reflect.Type, path string) error {
+	if _, ok := v.(bool); ok && t == reflect.TypeFor[ivr.Record]() {
+		return nil
+	}
+	return &ShapeError{path, "want an object, got " + jsonType(v)}
 }
 
 func checkDestination(v any, path string) error {
@@ -165,7 +169,7 @@ func checkDestination(v any, path string) error {
 					return err
 				}
 			case "record": // record: true, or {announce, format}
-				if err := checkShape(d[k], recordType, join(path, k)); err != nil {
+				if err := checkShape(d[k], reflect.TypeFor[ivr.Record](), join(path, k)); err != nil {
 					return err
 				}
 			case "gather": // what a gather collects: a target
