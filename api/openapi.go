@@ -53,6 +53,8 @@ func schemaOf(t reflect.Type, secret string) obj {
 		return obj{"type": "string", "description": "a Go duration", "example": "5s"}
 	case destinationType:
 		return ref("Destination")
+	case reflect.TypeFor[ivr.Record]():
+		return ref("Record") // true or {announce, format} (openapi_place.go)
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -162,7 +164,8 @@ func buildOpenAPI() obj {
 				"ask":          obj{"type": "string", "description": "a decision service's URL: the JSON answer is the destination"},
 				"timeout":      obj{"type": "string", "description": "ask: the wait for the answer", "example": "3s"},
 				"hold":         obj{"type": "string", "description": "ask: a prompt looped while waiting"},
-				"fallback":     ref("Destination")}},
+				"fallback":     ref("Destination"),
+				"record":       ref("Record")}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
 			"type": "object", "required": []any{"code", "message"}, "properties": obj{
@@ -276,6 +279,7 @@ func buildOpenAPI() obj {
 	paths["/api/v1/trunks/status"] = trunkStatusPath() // trunk_status.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
+	addPlacePaths(paths, schemas)      // placing calls, recordings (openapi_place.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
 	addQueuePaths(paths, schemas)      // queues and agents (queues.go)
 	wazo.AddOpenAPI(paths, schemas)    // Wazo confd schedules (api/wazo)

@@ -56,6 +56,7 @@ type run struct {
 	opDone  chan error // the operator's transfer waiting for its outcome
 
 	recording *recording.Recording // the call's recording, once one started (recording.go)
+	placed    *Placed              // what a call ivrd placed runs (placed.go)
 }
 
 // listen connects the call's digit sources to the menu: RFC 4733 and
@@ -110,6 +111,7 @@ func (r *run) post(ev ivr.Event) {
 func (r *run) menu(m *ivr.IVR) {
 	r.exec = ivr.NewExecutor(r.snap.Config, m, r.c.Caller, time.Now())
 	r.exec.SetDialled(r.c.Dialled)
+	r.placedStart() // a placed call's destination and variables (placed.go)
 	defer r.stopTimer()
 	defer r.stopDeadline()
 	defer func() { r.rec.MenuTime = time.Since(r.rec.Answered) }()

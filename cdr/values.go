@@ -76,6 +76,12 @@ const (
 	// EndNodeLost is the reason another node gives the calls of a node
 	// whose heartbeat stopped.
 	EndNodeLost EndReason = "node lost"
+	// A call placed through the API that was never answered: no answer
+	// within its ring timeout, busy (486, 600), or refused with another
+	// status (the outcome's detail has it).
+	EndNoAnswer EndReason = "no answer"
+	EndBusy     EndReason = "busy"
+	EndRefused  EndReason = "refused"
 )
 
 // Enum lists the reasons ("" while the call is in progress).
@@ -83,7 +89,7 @@ func (EndReason) Enum() []string {
 	return []string{"", string(EndUnknown), string(EndCallerHangup), string(EndMenuHangup), string(EndTransferred),
 		string(EndBridgeEnded), string(EndVoicemail), string(EndNoIVR), string(EndInternalError), string(EndShutdown),
 		string(EndSessionExpired), string(EndSignallingFailed), string(EndOperatorHangup), string(EndInterrupted), string(EndNodeLost),
-		string(EndConferenceLeft)}
+		string(EndConferenceLeft), string(EndNoAnswer), string(EndBusy), string(EndRefused)}
 }
 
 // EndedBy is the side that ended a call.

@@ -134,6 +134,7 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	ctl.rec.isExtension = func(num string) bool { return n.snap.Load().Config.ExtensionByNumber(num) != nil }
+	ctl.api.SetPlacer(placer{n}) // POST /api/v1/calls (outbound.go)
 	obs.node.Store(n)
 	return n, nil
 }

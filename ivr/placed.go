@@ -1,0 +1,57 @@
+package ivr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrBadDestination is a destination given outside the file (a placed
+// call's) that does not validate.
+var ErrBadDestination = errors.New("bad destination")
+
+// A call ivrd places itself (POST /api/v1/calls) runs an IVR's menu like
+// any caller, or a single destination: StartAt makes the executor begin
+// there. Such a destination has no menu to come back to, so what would
+// return to one (menu, repeat, a play's default then) ends the call.
+
+// StartAt makes the call begin with d instead of the executor's menu;
+// call it before Started.
+func (e *Executor) StartAt(d *Destination) { e.startAt = d }
+
+// SetVars gives the call variables before it starts (${vars.NAME});
+// names and values are bounded as an ask answer's are (ValidVarName,
+// MaxVars, MaxVarValueLen).
+func (e *Executor) SetVars(vars map[string]string) {
+	for k, v := range vars {
+		e.setVar(k, v)
+	}
+}
+
+// CheckDestination validates a destination given outside the file (a
+// placed call's) as the file's are, with prompts the prompt names known
+// (nil: any); the error lists every problem.
+func (c *Config) CheckDestination(path string, d *Destination, prompts []string) error {
+	var known map[string]bool
+	if prompts != nil {
+		known = map[string]bool{}
+		for _, n := range prompts {
+			known[n] = true
+		}
+		for _, p := range c.Prompts {
+			known[p.Name], known[p.Label()] = true, true
+		}
+	}
+	v := &validator{c: c, prompts: known, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{},
+		greetingWarned: map[string]bool{}, from: path}
+	v.dest(path, d, nil)
+	var errs []Problem
+	for _, p := range v.out {
+		if !p.Warning {
+			errs = append(errs, p)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s", ErrBadDestination, problemsText(errs))
+	}
+	return nil
+}
