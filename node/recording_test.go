@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/store"
 )
 
@@ -126,4 +127,56 @@ func TestRecordedCallStereoDownloadDelete(t *testing.T) {
 	assert.Contains(t, string(body), callID+"/"+rec.ID, "the deletion is in the audit log")
 	code, _, _ = apiCall(t, svc, token, "GET", "/api/v1/recordings", "", nil)
 	assert.Equal(t, 400, code, "a list needs its call")
+}
+
+const bridgeRecordConfig = `
+server:
+  sip:
+    listen: ["udp://127.0.0.1:0"]
+  media:
+    rtp_ports: "RTP_RANGE"
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: beep
+    keys:
+      "1": {uri: "PHONE", transfer: bridge, record: {format: stereo}}
+`
+
+// A destination that records records from its hand-off on: bridged, the
+// caller is on the left and the party it was bridged to on the right.
+func TestRecordedBridgeHoldsBothParties(t *testing.T) {
+	t.Parallel()
+	phone := siptest.NewFarEnd(t, "answer") // speaks 1 kHz
+	path := writeConfig(t, bridgeRecordConfig, "PHONE", phone.URI())
+	svc := startConfig(t, path)
+	token := firstToken(t, svc)
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.SIPAddr("udp"), "100")
+	require.NoError(t, err)
+	callID := call.Dialog.InviteRequest.CallID().Value()
+	var seq uint16
+	sendEvent(t, c, call.Media, 101, '1', &seq, 8000)
+	phone.Dialog() // answered: bridged
+	require.NoError(t, c.SendTone(call.Media, 600, 50, &seq))
+	require.NoError(t, call.Dialog.Bye(ctx))
+
+	var items []store.Recording
+	waitUntil(t, 10*time.Second, func() bool {
+		code, body, _ := apiCall(t, svc, token, "GET", "/api/v1/recordings?call_id="+callID, "", nil)
+		var list struct{ Items []store.Recording }
+		if code != 200 || json.Unmarshal(body, &list) != nil {
+			return false
+		}
+		items = list.Items
+		return len(items) == 1
+	}, func() string { return "the bridge's recording was never listed" })
+	code, wav, _ := apiCall(t, svc, token, "GET", "/api/v1/calls/"+callID+"/recordings/"+items[0].ID, "", nil)
+	require.Equal(t, 200, code)
+	rate, left, right := stereoWAV(t, wav)
+	assert.Greater(t, goertzel(left, 600, rate), 20*goertzel(left, 1000, rate), "the caller on the left")
+	assert.Greater(t, goertzel(right, 1000, rate), 20*goertzel(right, 600, rate), "the bridged party on the right")
 }

@@ -26,6 +26,11 @@ import (
 // the peer, "ivrd" the session recorded.
 func pair(t *testing.T) (ivrd, caller *media.Session) {
 	t.Helper()
+	return pairWith(t, audio.PCMU)
+}
+
+func pairWith(t *testing.T, codec audio.Codec) (ivrd, caller *media.Session) {
+	t.Helper()
 	base := 21000 + (os.Getpid()%10)*300
 	e, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 299,
 		Pacers: 1, RTCPInterval: -1})
@@ -37,8 +42,8 @@ func pair(t *testing.T) (ivrd, caller *media.Session) {
 	require.NoError(t, err)
 	t.Cleanup(a.Close)
 	t.Cleanup(b.Close)
-	a.Start(media.Params{Remote: b.LocalAddr(), Codec: audio.PCMU, Send: true})
-	b.Start(media.Params{Remote: a.LocalAddr(), Codec: audio.PCMU, Send: true})
+	a.Start(media.Params{Remote: b.LocalAddr(), Codec: codec, Send: true})
+	b.Start(media.Params{Remote: a.LocalAddr(), Codec: codec, Send: true})
 	return a, b
 }
 
@@ -114,6 +119,28 @@ func TestStereoHoldsEachDirectionOnItsOwnChannel(t *testing.T) {
 	left, right := ch[0], ch[1]
 	assert.Greater(t, power(left, 1000, rate), 100*power(left, 440, rate), "the caller's tone is on the left")
 	assert.Greater(t, power(right, 440, rate), 100*power(right, 1000, rate), "the prompt is on the right")
+}
+
+// A wideband (G.722) call is recorded at 16 kHz, each side still on its
+// own channel.
+func TestWidebandIsRecordedAt16kHz(t *testing.T) {
+	t.Parallel()
+	ivrd, caller := pairWith(t, audio.G722)
+	rec, err := New(Options{Dir: t.TempDir(), Poll: 20 * time.Millisecond}).Start("call-w", ivrd, Stereo, true)
+	require.NoError(t, err)
+	done := make(chan struct{}, 2)
+	caller.Play(tone("caller", 1000, 50), func() { done <- struct{}{} })
+	ivrd.Play(tone("prompt", 440, 50), func() { done <- struct{}{} })
+	<-done
+	<-done
+	info := rec.Stop()
+	assert.Equal(t, 16000, info.Rate)
+	rate, ch := readWAV(t, info.Path)
+	require.Equal(t, 16000, rate)
+	require.Len(t, ch, 2)
+	assert.GreaterOrEqual(t, len(ch[0]), 15000, "a second of 16 kHz samples")
+	assert.Greater(t, power(ch[0], 1000, rate), 100*power(ch[0], 440, rate), "the caller's tone is on the left")
+	assert.Greater(t, power(ch[1], 440, rate), 100*power(ch[1], 1000, rate), "the prompt is on the right")
 }
 
 // Mono mixes both directions.
