@@ -180,3 +180,35 @@ func TestRecordedBridgeHoldsBothParties(t *testing.T) {
 	assert.Greater(t, goertzel(left, 600, rate), 20*goertzel(left, 1000, rate), "the caller on the left")
 	assert.Greater(t, goertzel(right, 1000, rate), 20*goertzel(right, 600, rate), "the bridged party on the right")
 }
+
+// Retention deletes old recordings, index and file, and keeps new ones
+// (the sweep calls this with the call records' cutoff).
+func TestRetentionPrunesRecordingFiles(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, recordedConfig)
+	writeTone(t, filepath.Join(filepath.Dir(path), "main-choices.wav"), 440, time.Second)
+	svc := startConfig(t, path)
+	ctx := context.Background()
+	dir := t.TempDir()
+	oldFile, newFile := filepath.Join(dir, "old.wav"), filepath.Join(dir, "new.wav")
+	for _, f := range []string{oldFile, newFile} {
+		require.NoError(t, os.WriteFile(f, []byte("RIFF"), 0o600))
+	}
+	require.NoError(t, svc.ctl.st.AddRecording(ctx, store.Recording{ID: "old", CallID: "c-old", Path: oldFile,
+		Start: time.Now().Add(-10 * 24 * time.Hour), Format: "stereo", Channels: 2, Rate: 8000}))
+	require.NoError(t, svc.ctl.st.AddRecording(ctx, store.Recording{ID: "new", CallID: "c-new", Path: newFile,
+		Start: time.Now(), Format: "stereo", Channels: 2, Rate: 8000}))
+	n, err := svc.ctl.pruneRecordings(ctx, time.Now().Add(-24*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	_, err = os.Stat(oldFile)
+	assert.True(t, os.IsNotExist(err), "the old file is deleted")
+	_, err = os.Stat(newFile)
+	assert.NoError(t, err, "the new file stays")
+	left, err := svc.ctl.st.Recordings(ctx, "c-new")
+	require.NoError(t, err)
+	assert.Len(t, left, 1)
+	gone, err := svc.ctl.st.Recordings(ctx, "c-old")
+	require.NoError(t, err)
+	assert.Empty(t, gone)
+}
