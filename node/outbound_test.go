@@ -122,7 +122,7 @@ func heardPCMA(pkts []siptestPacket, freq float64) bool {
 		audio.DecodeG711(buf, p.Payload, audio.PCMA)
 		pcm = append(pcm, buf...)
 	}
-	if len(pcm) < 4000 {
+	if len(pcm) < 2000 {
 		return false
 	}
 	others := 0.0
@@ -248,4 +248,24 @@ func heardAfter(f *siptest.FarEnd, freq float64) bool {
 		pkts = pkts[len(pkts)-40:]
 	}
 	return heardPCMA(pkts, freq)
+}
+
+// A placed call may run one destination instead of a menu: the called
+// party hears it and the call ends (there is no menu to go back to).
+func TestPlacedCallRunsOneDestination(t *testing.T) {
+	t.Parallel()
+	svc, token, _ := startPlacer(t)
+	phone := siptest.NewFarEnd(t, "answer")
+	id := place(t, svc, token, `{"to": "`+phone.URI()+`", "on_answer": {"play": "thanks"}}`)
+	select {
+	case <-phone.Bye:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call did not end after its destination")
+	}
+	assert.True(t, heardPCMA(toPackets(phone), 700), "the called party heard the destination's prompt")
+	rec := endedCall(t, svc, token, id)
+	assert.Equal(t, cdr.DirectionOutbound, rec.Direction)
+	assert.Equal(t, "", rec.IVR)
+	assert.Equal(t, cdr.EndMenuHangup, rec.EndReason)
+	assert.Equal(t, "ivrd", rec.From, "no caller id given")
 }

@@ -212,3 +212,61 @@ func TestRetentionPrunesRecordingFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, gone)
 }
+
+const announcedConfig = `
+server:
+  sip:
+    listen: ["udp://127.0.0.1:0"]
+  media:
+    rtp_ports: "RTP_RANGE"
+prompts_dir: "PROMPTS"
+ivrs:
+  - id: main
+    extensions: ["100"]
+    record: {announce: notice, format: mono}
+    prompt: main-choices
+    keys:
+      "#": hangup
+`
+
+// record's announcement plays before the menu, and is in the (mono)
+// recording with the menu's prompt.
+func TestRecordAnnouncementThenMenu(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, announcedConfig)
+	writeTone(t, filepath.Join(filepath.Dir(path), "notice.wav"), 700, 600*time.Millisecond)
+	writeTone(t, filepath.Join(filepath.Dir(path), "main-choices.wav"), 440, time.Second)
+	svc := startConfig(t, path)
+	token := firstToken(t, svc)
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.SIPAddr("udp"), "100")
+	require.NoError(t, err)
+	callID := call.Dialog.InviteRequest.CallID().Value()
+	waitHeard(t, c, 700, 440)
+	require.NoError(t, call.Dialog.Bye(ctx))
+	var items []store.Recording
+	waitUntil(t, 10*time.Second, func() bool {
+		code, body, _ := apiCall(t, svc, token, "GET", "/api/v1/recordings?call_id="+callID, "", nil)
+		var list struct{ Items []store.Recording }
+		if code != 200 || json.Unmarshal(body, &list) != nil {
+			return false
+		}
+		items = list.Items
+		return len(items) == 1
+	}, func() string { return "the recording was never listed" })
+	assert.Equal(t, "mono", items[0].Format)
+	assert.Equal(t, 1, items[0].Channels)
+	code, wav, _ := apiCall(t, svc, token, "GET", "/api/v1/calls/"+callID+"/recordings/"+items[0].ID, "", nil)
+	require.Equal(t, 200, code)
+	le := binary.LittleEndian
+	require.Equal(t, uint16(1), le.Uint16(wav[22:24]))
+	var pcm []int16
+	for i := 44; i+2 <= len(wav); i += 2 {
+		pcm = append(pcm, int16(le.Uint16(wav[i:])))
+	}
+	quiet := goertzel(pcm, 1400, 8000)
+	assert.Greater(t, goertzel(pcm, 700, 8000), 20*quiet, "the announcement is recorded")
+	assert.Greater(t, goertzel(pcm, 440, 8000), 20*quiet, "so is the menu's prompt")
+}
