@@ -39,6 +39,10 @@ type ConferenceParticipant struct {
 	JoinedAt time.Time `json:"joined_at"`
 	Muted    bool      `json:"muted"`
 	Talking  bool      `json:"talking"`
+	// Moderator: joined with the room's moderator PIN.
+	Moderator bool `json:"moderator"`
+	// Waiting: held muted until a moderator joins (wait_for_moderator).
+	Waiting bool `json:"waiting"`
 }
 
 // conferenceRoutes adds the rooms' routes.
@@ -110,7 +114,9 @@ func addConferencePaths(paths, schemas obj) {
 	str, boolean := obj{"type": "string"}, obj{"type": "boolean"}
 	schemas["ConferenceParticipant"] = obj{"type": "object", "required": []any{"call_id", "muted", "talking"}, "properties": obj{
 		"call_id": str, "caller": str, "joined_at": obj{"type": "string", "format": "date-time"},
-		"muted": boolean, "talking": obj{"type": "boolean", "description": "the participant's audio is passing the silence gate (mixed when not muted)"}}}
+		"muted": boolean, "talking": obj{"type": "boolean", "description": "the participant's audio is passing the silence gate (mixed when not muted)"},
+		"moderator": obj{"type": "boolean", "description": "joined with the room's moderator PIN"},
+		"waiting":   obj{"type": "boolean", "description": "held muted until a moderator joins (wait_for_moderator)"}}}
 	schemas["Conference"] = obj{"type": "object", "required": []any{"id", "participants"}, "properties": obj{
 		"id": str, "name": str, "number": str, "max_participants": obj{"type": "integer"},
 		"participants": obj{"type": "array", "items": ref("ConferenceParticipant")}}}

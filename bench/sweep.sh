@@ -33,6 +33,14 @@ RT=${RT:-0}
 SRTP=${SRTP:-}
 # CODEC=g722 offers G.722 alone (ivrd lists G722 first): wideband calls.
 CODEC=${CODEC:-pcmu}
+# TRANSPORT=tls places the calls over SIP/TLS: ivrd gets a tls:// listener
+# on TLS_PORT with a certificate from a lab CA made here (ivrload lab-ca,
+# in $OUT/tls), and ivrload spreads the calls over CONNECTIONS TLS
+# connections, verifying the certificate against that CA. The issue-19
+# figure: TRANSPORT=tls CONNECTIONS=50 SIZES=1000 RATE=200 bench/sweep.sh
+TRANSPORT=${TRANSPORT:-udp}
+CONNECTIONS=${CONNECTIONS:-50}
+TLS_PORT=${TLS_PORT:-$((SIP_PORT + 1))}
 # IVRD_ARGS adds flags to ivrd serve (e.g. --no-records, to measure what
 # writing call records costs).
 sched=(nice -n "$NICE")
@@ -56,6 +64,20 @@ if [ "$CODEC" != pcmu ]; then
   load_args+=(--codec "$CODEC")
 fi
 
+target=127.0.0.1:${SIP_PORT}
+case "$TRANSPORT" in
+  udp) ;;
+  tls)
+    tlsdir=$(cd "$OUT" && pwd)/tls
+    ./bin/ivrload lab-ca --dir "$tlsdir" --ip 127.0.0.1 >&2
+    sed -i -e "s#^    listen: \[\"udp://127.0.0.1:${SIP_PORT}\"\]\$#    listen: [\"udp://127.0.0.1:${SIP_PORT}\", \"tls://127.0.0.1:${TLS_PORT}\"]\n    tls: { cert: \"$tlsdir/server.pem\", key: \"$tlsdir/server.key\" }#" "$cfg"
+    grep -q "tls://127.0.0.1:${TLS_PORT}" "$cfg" || { echo "sweep.sh: could not add the tls:// listener to $cfg" >&2; exit 1; }
+    target=127.0.0.1:${TLS_PORT}
+    load_args+=(--transport tls --connections "$CONNECTIONS" --tls-ca "$tlsdir/ca.pem")
+    ;;
+  *) echo "sweep.sh: TRANSPORT=$TRANSPORT: want udp or tls" >&2; exit 1 ;;
+esac
+
 IVRD=
 stop_ivrd() {
   if [ -n "$IVRD" ]; then kill "$IVRD" 2>/dev/null || true; wait "$IVRD" 2>/dev/null || true; IVRD=; fi
@@ -75,8 +97,8 @@ for n in $SIZES; do
     echo "sweep.sh: ivrd did not start (see $OUT/sweep-$n-ivrd.log)" >&2; exit 1
   fi
   ramp=$(( (n + RATE - 1) / RATE ))
-  echo "sweep: $n calls, hold ${HOLD}s, ${RATE}/s, ${sched[*]}" >&2
-  timeout $((HOLD + ramp + 60)) "${sched[@]}" taskset -c "$LOAD_CPU" ./bin/ivrload --target 127.0.0.1:${SIP_PORT} --to 100 \
+  echo "sweep: $n calls over $TRANSPORT, hold ${HOLD}s, ${RATE}/s, ${sched[*]}" >&2
+  timeout $((HOLD + ramp + 60)) "${sched[@]}" taskset -c "$LOAD_CPU" ./bin/ivrload --target "$target" --to 100 \
     --calls "$n" --rate "$RATE" --hold "${HOLD}s" --rtp-ports 40000-49999 \
     --pid "$IVRD" --json "$OUT/sweep-$n.json" ${load_args[@]+"${load_args[@]}"} >&2 || echo "sweep: ivrload reported failures at $n calls" >&2
   stop_ivrd

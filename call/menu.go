@@ -259,7 +259,9 @@ func (r *run) note(a ivr.Note) {
 	case ivr.StepEnter:
 		r.rec.Path = append(r.rec.Path, a.IVR)
 		r.live.set(a.IVR, "")
-		if m := r.snap.Config.IVRByID(a.IVR); m != nil && m.Schedule != "" {
+		// A menu's schedule, or its number's as the call arrives, let
+		// the call in.
+		if m := r.snap.Config.IVRByID(a.IVR); m != nil && (m.Schedule != "" || len(r.rec.Path) == 1 && m.NumberSchedules[r.c.Dialled] != "") {
 			r.rec.ScheduleBranch = "open"
 		}
 		r.emit(Event{Type: EventMenuEntered, Menu: a.IVR})

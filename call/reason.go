@@ -20,6 +20,7 @@ const (
 	EndSignallingFailed           // our session refresh failed, or the answer had no usable SDP
 	EndOperatorHangup             // an operator hung the call up (DELETE /api/v1/calls/{id})
 	EndConferenceLeft             // the caller left a conference room with # (conference.go)
+	EndConferenceEnded            // the room ended with its last moderator (end_with_moderator)
 )
 
 // Record is the reason as a call record names it (package cdr holds the
@@ -53,6 +54,8 @@ func (r EndReason) Record() cdr.EndReason {
 		return cdr.EndOperatorHangup
 	case EndConferenceLeft:
 		return cdr.EndConferenceLeft
+	case EndConferenceEnded:
+		return cdr.EndConferenceEnded
 	}
 	return cdr.EndUnknown
 }

@@ -44,14 +44,35 @@ type room struct {
 	members  []*attendee // in the order they joined
 }
 
+// moderators counts the room's moderators (under Conferences.mu).
+func (rm *room) moderators() int {
+	n := 0
+	for _, m := range rm.members {
+		if m.moderator {
+			n++
+		}
+	}
+	return n
+}
+
 // attendee is one call in a room.
 type attendee struct {
 	callID, caller string
 	joined         time.Time
+	moderator      bool
 	p              *media.Participant
-	removed        chan struct{} // closed when the API removes the call
+	removed        chan struct{} // closed when the API (or the moderator's leaving) removes the call
 	removeOnce     sync.Once
+	// waiting: held muted until a moderator joins (wait_for_moderator);
+	// released is closed then. Both under Conferences.mu.
+	waiting  bool
+	released chan struct{}
+	// ended: removed because the conference ended with its moderator
+	// (end_with_moderator), not by an operator.
+	ended bool
 }
+
+func (m *attendee) remove() { m.removeOnce.Do(func() { close(m.removed) }) }
 
 // ConferenceRoom is a room as the API shows it.
 type ConferenceRoom struct {
@@ -63,38 +84,59 @@ type ConferenceRoom struct {
 
 // ConferenceParticipant is one call in a room (a snapshot).
 type ConferenceParticipant struct {
-	CallID  string
-	Caller  string
-	Joined  time.Time
-	Muted   bool
-	Talking bool
+	CallID    string
+	Caller    string
+	Joined    time.Time
+	Muted     bool
+	Talking   bool
+	Moderator bool
+	Waiting   bool // held until a moderator joins
 }
 
 // join puts the call in the room (made on first join), muted or not,
-// unless the room is full; the others hear the join tone.
-func (cs *Conferences) join(cfg *ivr.Conference, callID, caller string, s *media.Session) (*room, *attendee, error) {
+// unless the room is full; the others hear the join tone. A participant
+// of a wait_for_moderator room with no moderator in it waits muted; a
+// moderator's joining releases those waiting. others is how many were
+// in the room before this call.
+func (cs *Conferences) join(cfg *ivr.Conference, callID, caller string, moderator bool, s *media.Session) (rm *room, m *attendee, others int, err error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	rm := cs.rooms[cfg.ID]
+	rm = cs.rooms[cfg.ID]
 	if rm == nil {
 		rm = &room{id: cfg.ID, name: cfg.Name, mix: cs.newMixer()}
 		cs.rooms[cfg.ID] = rm
 	}
 	if len(rm.members) >= cfg.MaxParticipants {
-		return nil, nil, ErrConferenceFull
+		return nil, nil, 0, ErrConferenceFull
 	}
-	m := &attendee{callID: callID, caller: caller, joined: time.Now(), removed: make(chan struct{})}
-	m.p = rm.mix.Join(s, cfg.MuteOnEntry)
+	others = len(rm.members)
+	m = &attendee{callID: callID, caller: caller, joined: time.Now(), moderator: moderator,
+		removed: make(chan struct{}), released: make(chan struct{})}
+	m.waiting = cfg.WaitForModerator && !moderator && rm.moderators() == 0
+	m.p = rm.mix.Join(s, cfg.MuteOnEntry || m.waiting)
+	if !m.waiting {
+		close(m.released)
+	}
 	rm.members = append(rm.members, m)
+	if moderator {
+		for _, w := range rm.members {
+			if w.waiting {
+				w.waiting = false
+				w.p.SetMuted(cfg.MuteOnEntry)
+				close(w.released)
+			}
+		}
+	}
 	if cfg.TonesOn() && len(rm.members) > 1 {
 		rm.mix.Announce(cs.joinTone, m.p)
 	}
-	return rm, m, nil
+	return rm, m, others, nil
 }
 
 // leave takes the call out; the others hear the exit tone, and the last
-// one out closes the room.
-func (cs *Conferences) leave(rm *room, m *attendee, tones bool) {
+// one out closes the room. The last moderator out of an
+// end_with_moderator room ends it: the others are removed (ended).
+func (cs *Conferences) leave(cfg *ivr.Conference, rm *room, m *attendee) {
 	m.p.Leave()
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
@@ -104,9 +146,31 @@ func (cs *Conferences) leave(rm *room, m *attendee, tones bool) {
 		delete(cs.rooms, rm.id)
 		return
 	}
-	if tones {
+	if m.moderator && cfg.EndWithModerator && rm.moderators() == 0 {
+		for _, x := range rm.members {
+			x.ended = true
+			x.remove()
+		}
+		return
+	}
+	if cfg.TonesOn() {
 		rm.mix.Announce(cs.exitTone, nil)
 	}
+}
+
+// endedWithModerator reports whether m was removed because the
+// conference ended with its moderator.
+func (cs *Conferences) endedWithModerator(m *attendee) bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return m.ended
+}
+
+// stillWaiting reports whether m is held for a moderator.
+func (cs *Conferences) stillWaiting(m *attendee) bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return m.waiting
 }
 
 // Rooms lists cfg's rooms with who is in each now (and rooms still in
@@ -142,7 +206,7 @@ func (cs *Conferences) participants(rm *room) []ConferenceParticipant {
 	}
 	for _, m := range rm.members {
 		out = append(out, ConferenceParticipant{CallID: m.callID, Caller: m.caller, Joined: m.joined,
-			Muted: m.p.Muted(), Talking: m.p.Talking()})
+			Muted: m.p.Muted(), Talking: m.p.Talking(), Moderator: m.moderator, Waiting: m.waiting})
 	}
 	return out
 }
@@ -180,7 +244,7 @@ func (cs *Conferences) Remove(id, callID string) error {
 	if m == nil {
 		return ErrNotInConference
 	}
-	m.removeOnce.Do(func() { close(m.removed) })
+	m.remove()
 	return nil
 }
 

@@ -70,6 +70,9 @@ const (
 	// EndConferenceLeft: the caller left a conference room with its
 	// leave key (#) and ivrd hung up.
 	EndConferenceLeft EndReason = "left conference"
+	// EndConferenceEnded: the room's last moderator left and the room
+	// ends with the moderator (end_with_moderator): ivrd hung up.
+	EndConferenceEnded EndReason = "conference ended"
 	// EndInterrupted is the reason of a record settled after its node
 	// stopped during the call (SIGKILL, a crash, a lost host).
 	EndInterrupted EndReason = "ivrd stopped during the call"
@@ -89,7 +92,7 @@ func (EndReason) Enum() []string {
 	return []string{"", string(EndUnknown), string(EndCallerHangup), string(EndMenuHangup), string(EndTransferred),
 		string(EndBridgeEnded), string(EndVoicemail), string(EndNoIVR), string(EndInternalError), string(EndShutdown),
 		string(EndSessionExpired), string(EndSignallingFailed), string(EndOperatorHangup), string(EndInterrupted), string(EndNodeLost),
-		string(EndConferenceLeft), string(EndNoAnswer), string(EndBusy), string(EndRefused)}
+		string(EndConferenceLeft), string(EndConferenceEnded), string(EndNoAnswer), string(EndBusy), string(EndRefused)}
 }
 
 // EndedBy is the side that ended a call.

@@ -36,6 +36,40 @@ type Conference struct {
 	Tones *bool `yaml:"tones"`
 	// MuteOnEntry joins callers muted (they unmute with *6).
 	MuteOnEntry bool `yaml:"mute_on_entry"`
+	// ModeratorPIN (optional, digits, not the PIN): entered where the PIN
+	// is asked, it joins the caller as the room's moderator (Asterisk
+	// ConfBridge's admin/marked user, FreeSWITCH's moderator-pin). A room
+	// with a moderator PIN and no PIN asks every caller; an empty entry
+	// (# or nothing) joins as a participant.
+	ModeratorPIN string `yaml:"moderator_pin"`
+	// WaitForModerator holds participants muted, and tells them why,
+	// until a moderator is in the room (ConfBridge's wait_marked).
+	WaitForModerator bool `yaml:"wait_for_moderator"`
+	// EndWithModerator ends the conference for everyone when the last
+	// moderator leaves (ConfBridge's end_marked).
+	EndWithModerator bool `yaml:"end_with_moderator"`
+	// AnnounceCount tells a caller who joins how many others are in the
+	// room ("You are the only person in this conference", "There are 3
+	// other participants").
+	AnnounceCount bool `yaml:"announce_count"`
+}
+
+// AsksPIN reports whether callers are asked for a PIN before joining.
+func (c *Conference) AsksPIN() bool { return c.PIN != "" || c.ModeratorPIN != "" }
+
+// Entry is what a caller's PIN entry opens: the room as a participant
+// or as its moderator, or nothing (ok false).
+func (c *Conference) Entry(pin string) (moderator, ok bool) {
+	switch {
+	case c.ModeratorPIN != "" && pin == c.ModeratorPIN:
+		return true, true
+	case c.PIN != "":
+		return false, pin == c.PIN
+	default:
+		// An open room whose moderator PIN was not entered: any entry
+		// (usually none, just #) joins as a participant.
+		return false, true
+	}
 }
 
 // TonesOn reports whether joins and leaves are announced by a tone.
@@ -44,7 +78,8 @@ func (c *Conference) TonesOn() bool { return c.Tones == nil || *c.Tones }
 // CheckPIN reports whether pin opens the room (any entry does when it
 // has no PIN).
 func (c *Conference) CheckPIN(pin string) bool {
-	return c.PIN == "" || pin == c.PIN
+	_, ok := c.Entry(pin)
+	return ok
 }
 
 // ConferenceByID finds a conference room.
@@ -98,6 +133,15 @@ func (v *validator) conferences() {
 		if r.PIN != "" && (!isDialNumber(r.PIN) || len(r.PIN) > maxConferencePIN) {
 			// The PIN itself is never repeated in a message.
 			v.errf(path+".pin", "a PIN is 1-%d digits", maxConferencePIN)
+		}
+		if r.ModeratorPIN != "" && (!isDialNumber(r.ModeratorPIN) || len(r.ModeratorPIN) > maxConferencePIN) {
+			v.errf(path+".moderator_pin", "a PIN is 1-%d digits", maxConferencePIN)
+		}
+		if r.ModeratorPIN != "" && r.ModeratorPIN == r.PIN {
+			v.errf(path+".moderator_pin", "the moderator PIN must differ from the PIN (both would open the room as the moderator)")
+		}
+		if r.ModeratorPIN == "" && (r.WaitForModerator || r.EndWithModerator) {
+			v.errf(path, "wait_for_moderator and end_with_moderator need a moderator_pin (nobody could be the moderator)")
 		}
 		if n := r.MaxParticipants; n < 2 || n > MaxParticipantsLimit {
 			v.errf(path+".max_participants", "%d is out of range 2-%d", n, MaxParticipantsLimit)

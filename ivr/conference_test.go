@@ -68,3 +68,39 @@ func TestConferenceProblems(t *testing.T) {
 	assert.Contains(t, all, "transfer does not apply to a conference")
 	assert.Contains(t, all, `number "801" is owned twice`)
 }
+
+// A moderator: the PIN that opens the room as one, what each entry
+// opens, and what validate refuses.
+func TestConferenceModeratorPIN(t *testing.T) {
+	led := Conference{ID: "led", PIN: "1111", ModeratorPIN: "9999"}
+	for pin, want := range map[string][2]bool{"9999": {true, true}, "1111": {false, true}, "": {false, false}, "2222": {false, false}} {
+		mod, ok := led.Entry(pin)
+		assert.Equal(t, want, [2]bool{mod, ok}, "entry %q", pin)
+	}
+	open := Conference{ID: "open", ModeratorPIN: "9999"}
+	assert.True(t, open.AsksPIN(), "a moderator PIN is asked for even in an open room")
+	mod, ok := open.Entry("")
+	assert.True(t, ok && !mod, "an empty entry joins an open room as a participant")
+
+	text := `
+prompts_dir: "."
+conferences:
+  - { id: same, pin: "1234", moderator_pin: "1234" }
+  - { id: nomod, wait_for_moderator: true }
+  - { id: bad, moderator_pin: "12x" }
+ivrs:
+  - { id: main, extensions: ["100"], prompt: main-choices }
+`
+	cfg, err := Parse([]byte(text))
+	require.NoError(t, err)
+	var got []string
+	for _, p := range Validate(cfg, []string{"main-choices"}) {
+		got = append(got, p.String())
+	}
+	all := strings.Join(got, "\n")
+	assert.Contains(t, all, "conferences[same].moderator_pin: the moderator PIN must differ from the PIN")
+	assert.Contains(t, all, "conferences[nomod]: wait_for_moderator and end_with_moderator need a moderator_pin")
+	assert.Contains(t, all, "conferences[bad].moderator_pin: a PIN is 1-12 digits")
+	assert.NotContains(t, all, "12x", "a PIN is never repeated")
+	assert.NotContains(t, all, "1234")
+}

@@ -57,6 +57,7 @@ type Executor struct {
 	// until the stack overflows.
 	// gather and ask (gather.go, ask.go, vars.go).
 	dialled    string
+	arrived    bool // the first menu was entered (a number's schedule screened the call)
 	digits     string
 	vars       map[string]string
 	gather     *gatherRun
@@ -208,6 +209,15 @@ func (e *Executor) enterNow(m *IVR) []Action {
 	if sch := e.cfg.ScheduleByID(m.Schedule); sch != nil {
 		if open, holiday := sch.IsOpen(e.start); !open {
 			return e.closed(m, sch, holiday)
+		}
+	}
+	if !e.arrived {
+		// The number's own schedule screens the call as it arrives only.
+		e.arrived = true
+		if sch := e.cfg.ScheduleByID(m.NumberSchedules[e.dialled]); sch != nil && m == e.first {
+			if open, holiday := sch.IsOpen(e.start); !open {
+				return e.closed(m, sch, holiday)
+			}
 		}
 	}
 	e.cur = m

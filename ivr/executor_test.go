@@ -286,3 +286,35 @@ func TestSchedulesAndHolidays(t *testing.T) {
 		})
 	}
 }
+
+// Wazo's schedule on an incall: the public number is screened as calls
+// arrive on it; the menu's internal extension is not.
+func TestNumberScheduleScreensOnlyThatNumber(t *testing.T) {
+	t.Parallel()
+	text := strings.Replace(testConfig, `  - id: legal
+    extensions: ["500"]`, `  - id: legal
+    extensions: ["500", "+15550100"]
+    number_schedules: { "+15550100": office }`, 1)
+	c, err := Parse([]byte(text))
+	require.NoError(t, err)
+	names := []string{"welcome", "menu", "invalid", "timeout", "goodbye", "hours", "submenu", "subsubmenu", "holiday", "closed"}
+	require.False(t, HasErrors(Validate(c, names)))
+	night := time.Date(2026, 11, 24, 20, 0, 0, 0, mustLoc("America/New_York"))
+
+	assert.Contains(t, sim(t, c, "+15550100", "", night, false), "0 closed closed", "the public number at night")
+	assert.Contains(t, sim(t, c, "+15550100", "", openTime, false), "0 enter legal", "the public number by day")
+	got := sim(t, c, "500", "", night, false)
+	assert.Contains(t, got, "0 enter legal", "the internal extension at night")
+	assert.NotContains(t, got, "closed")
+
+	bad := strings.Replace(text, `number_schedules: { "+15550100": office }`, `number_schedules: { "+15559999": nope }`, 1)
+	c, err = Parse([]byte(bad))
+	require.NoError(t, err)
+	var all []string
+	for _, p := range Validate(c, names) {
+		all = append(all, p.String())
+	}
+	joined := strings.Join(all, "\n")
+	assert.Contains(t, joined, `ivrs[legal].number_schedules[+15559999]: "+15559999" is not one of the menu's extensions`)
+	assert.Contains(t, joined, `unknown schedule "nope"`)
+}

@@ -266,16 +266,22 @@ type IVR struct {
 	// timeouts together: on_failure runs at that many errors of either
 	// kind (Wazo's "the third error hangs up"), or earlier when
 	// prompt_repeat or max_invalid runs out. 0: off.
-	MaxErrors     int                     `yaml:"max_errors"`
-	InvalidPrompt string                  `yaml:"invalid_prompt"`
-	TimeoutPrompt string                  `yaml:"timeout_prompt"`
-	OnFailure     *Destination            `yaml:"on_failure"`
-	DirectDial    bool                    `yaml:"direct_dial"`
-	Terminator    string                  `yaml:"terminator"`
-	DialOut       *DialOut                `yaml:"dial_out"`
-	Schedule      string                  `yaml:"schedule"`
-	Transfer      TransferMethod          `yaml:"transfer"`
-	Keys          map[string]*Destination `yaml:"keys"`
+	MaxErrors     int          `yaml:"max_errors"`
+	InvalidPrompt string       `yaml:"invalid_prompt"`
+	TimeoutPrompt string       `yaml:"timeout_prompt"`
+	OnFailure     *Destination `yaml:"on_failure"`
+	DirectDial    bool         `yaml:"direct_dial"`
+	Terminator    string       `yaml:"terminator"`
+	DialOut       *DialOut     `yaml:"dial_out"`
+	Schedule      string       `yaml:"schedule"`
+	// NumberSchedules (ivrd addition; Wazo's schedule on an incall):
+	// by one of the menu's numbers, a schedule that screens only the
+	// calls dialled to that number, when they arrive (an internal call
+	// to another of the menu's numbers, or a caller coming back to it
+	// from a submenu, is not screened). Checked after schedule.
+	NumberSchedules map[string]string       `yaml:"number_schedules"`
+	Transfer        TransferMethod          `yaml:"transfer"`
+	Keys            map[string]*Destination `yaml:"keys"`
 	// Language (ivrd addition): entering this menu switches the call's
 	// prompts to this language (language.go).
 	Language string `yaml:"language"`

@@ -267,6 +267,22 @@ func (v *validator) reachable() {
 	}
 }
 
+// numberSchedules: each names one of the menu's numbers and a schedule.
+func (v *validator) numberSchedules(path string, m *IVR) {
+	for _, n := range slices.Sorted(maps.Keys(m.NumberSchedules)) {
+		sid := m.NumberSchedules[n]
+		p := fmt.Sprintf("%s.number_schedules[%s]", path, n)
+		if !slices.Contains(m.Extensions, n) {
+			v.errf(p, "%q is not one of the menu's extensions", n)
+		}
+		if v.c.ScheduleByID(sid) == nil {
+			v.errf(p, "unknown schedule %q", sid)
+			continue
+		}
+		v.edges[m.ID] = append(v.edges[m.ID], "schedule "+sid)
+	}
+}
+
 func (v *validator) ivr(path string, m *IVR) {
 	v.prompt(path+".greeting", m.Greeting)
 	v.prompt(path+".prompt", m.Prompt)
@@ -305,6 +321,7 @@ func (v *validator) ivr(path string, m *IVR) {
 		}
 		v.edges[m.ID] = append(v.edges[m.ID], "schedule "+m.Schedule)
 	}
+	v.numberSchedules(path, m)
 	v.from = m.ID
 	v.dest(path+".on_failure", m.OnFailure, m)
 	v.auto(ivrNode(m.ID), path+".on_failure", m.OnFailure, m)

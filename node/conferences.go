@@ -30,7 +30,7 @@ func (rc roomControl) Conferences() []api.Conference {
 			Participants: make([]api.ConferenceParticipant, 0, len(r.Participants))}
 		for _, p := range r.Participants {
 			c.Participants = append(c.Participants, api.ConferenceParticipant{CallID: p.CallID, Caller: p.Caller,
-				JoinedAt: p.Joined.UTC(), Muted: p.Muted, Talking: p.Talking})
+				JoinedAt: p.Joined.UTC(), Muted: p.Muted, Talking: p.Talking, Moderator: p.Moderator, Waiting: p.Waiting})
 		}
 		out = append(out, c)
 	}

@@ -53,7 +53,9 @@ func TestWazoScheduleClosesNextCall(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &sched))
 	code, data = wazoCall(t, l.svc, tok, "PUT", fmt.Sprintf("/incalls/100/schedules/%d", sched.ID), "")
 	require.Equal(t, 204, code, string(data))
-	waitConfig(t, l.svc, func(s *Node) bool { return s.snap.Load().Config.IVRByID("main").Schedule == "office-hours" })
+	waitConfig(t, l.svc, func(s *Node) bool {
+		return s.snap.Load().Config.IVRByID("main").NumberSchedules["100"] == "office-hours"
+	})
 
 	c, err := siptest.NewCaller("tcp")
 	require.NoError(t, err)
@@ -76,7 +78,7 @@ func TestWazoScheduleClosesNextCall(t *testing.T) {
 	// Detached the Wazo way: the next call gets the menu again.
 	code, data = wazoCall(t, l.svc, tok, "DELETE", fmt.Sprintf("/incalls/100/schedules/%d", sched.ID), "")
 	require.Equal(t, 204, code, string(data))
-	waitConfig(t, l.svc, func(s *Node) bool { return s.snap.Load().Config.IVRByID("main").Schedule == "" })
+	waitConfig(t, l.svc, func(s *Node) bool { return s.snap.Load().Config.IVRByID("main").NumberSchedules["100"] == "" })
 	c2, err := siptest.NewCaller("tcp")
 	require.NoError(t, err)
 	defer c2.Close()

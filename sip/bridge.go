@@ -333,7 +333,7 @@ func uriTransport(u *sip.Uri) string {
 
 // hostOf is the host:port part of a SIP URI, for building trunk URIs.
 func hostOf(uri string) string {
-	u := strings.TrimPrefix(strings.TrimPrefix(NormalizeURI(uri), "sip:"), "sips:")
+	_, u, _ := strings.Cut(NormalizeURI(uri), ":") // past the scheme NormalizeURI makes sure of, in any case
 	if at := strings.LastIndex(u, "@"); at >= 0 {
 		u = u[at+1:]
 	}
@@ -341,9 +341,15 @@ func hostOf(uri string) string {
 }
 
 // TrunkURI is the Request-URI for number through a trunk whose URI is
-// trunkURI (sip:gw.example.net:5060;transport=udp).
+// trunkURI (sip:gw.example.net:5060;transport=udp). It keeps the trunk's
+// scheme and parameters: a sips: trunk, or one with ;transport=tls, is
+// called over TLS.
 func TrunkURI(trunkURI, number string) string {
-	return "sip:" + number + "@" + hostOf(trunkURI)
+	scheme := "sip:"
+	if strings.HasPrefix(strings.ToLower(NormalizeURI(trunkURI)), "sips:") {
+		scheme = "sips:"
+	}
+	return scheme + number + "@" + hostOf(trunkURI)
 }
 
 // bridgeFork rings every contact at once; the first answer is bridged,

@@ -36,6 +36,7 @@ type IVR struct {
 	Terminator      string                  `json:"terminator,omitempty"`
 	DialOut         *DialOut                `json:"dial_out,omitempty"`
 	Schedule        string                  `json:"schedule,omitempty"`
+	NumberSchedules map[string]string       `json:"number_schedules,omitempty"`
 	Transfer        string                  `json:"transfer,omitempty"`
 	Keys            map[string]*Destination `json:"keys,omitempty"`
 	Language        string                  `json:"language,omitempty"`

@@ -20,7 +20,7 @@ func TestWazoSeedIncallToIVR(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, e env) {
 		// The IVR the dialplan context stood for (ivrd runs no dialplan).
-		r := e.send("POST", "/api/v1/ivrs", `{"id":"dp-ivr-example","prompt":"main-choices","keys":{"1":"hangup"}}`)
+		r := e.send("POST", "/api/v1/ivrs", `{"id":"dp-ivr-example","extensions":["8000"],"prompt":"main-choices","keys":{"1":"hangup"}}`)
 		require.Equal(t, 201, r.Status, string(r.Body))
 		const did = "0312345678"
 
@@ -75,7 +75,8 @@ func TestWazoSeedIncallToIVR(t *testing.T) {
 		cfg, _, err = e.Store.Config(context.Background())
 		require.NoError(t, err)
 		m, _ = cfg.IVRFor(did)
-		require.Equal(t, "office-hours", m.Schedule)
+		require.Equal(t, map[string]string{did: "office-hours"}, m.NumberSchedules, "the schedule is the incall's: its number's only")
+		require.Empty(t, m.Schedule, "not the whole IVR's")
 		attached := e.wazo("GET", "/schedules/"+sid, readToken, "").JSON(t)["incalls"].([]any)
 		require.Len(t, attached, 1)
 		require.Equal(t, inc["id"], attached[0].(map[string]any)["id"])
@@ -85,6 +86,7 @@ func TestWazoSeedIncallToIVR(t *testing.T) {
 		require.Contains(t, e.simulatePrompts(did, saturday), "closed", "a call to the DID on Saturday is screened")
 		monday := fmt.Sprintf("%d-01-%02dT10:00:00+01:00", year+1, firstWeekday(year+1, time.Monday))
 		require.Contains(t, e.simulatePrompts(did, monday), "main-choices", "on a weekday the DID reaches the IVR")
+		require.NotContains(t, e.simulatePrompts("8000", saturday), "closed", "an internal call to the IVR's own extension is not screened")
 
 		// Dissociate: the DID reaches nothing, the extension and the
 		// incall stay.
@@ -96,8 +98,11 @@ func TestWazoSeedIncallToIVR(t *testing.T) {
 		require.Equal(t, 200, e.wazo("GET", "/extensions/"+extID, readToken, "").Status)
 		require.Equal(t, 200, e.wazo("GET", "/incalls/"+incID, readToken, "").Status)
 
-		// Deleting the incall; then the extension.
+		// Associated again, the DID keeps the incall's schedule.
 		require.Equal(t, 204, e.wazo("PUT", "/incalls/"+incID+"/extensions/"+extID, writeToken, "").Status)
+		require.Contains(t, e.simulatePrompts(did, saturday), "closed", "the incall's schedule came back with its number")
+
+		// Deleting the incall; then the extension.
 		require.Equal(t, 204, e.wazo("DELETE", "/incalls/"+incID, writeToken, "").Status)
 		require.Equal(t, 404, e.wazo("GET", "/incalls/"+incID, readToken, "").Status)
 		cfg, _, err = e.Store.Config(context.Background())

@@ -165,15 +165,22 @@ func (a *API) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 	// Wazo detaches a deleted schedule from its incalls; ivrd refuses to
 	// delete a schedule an IVR names, so the IVRs are detached first.
 	if err := a.setSchedules(r, wld.ivrs, func(m *edit.IVR) bool {
-		if m.Schedule != s.ID {
-			return false
+		changed := false
+		if m.Schedule == s.ID {
+			m.Schedule, changed = "", true
 		}
-		m.Schedule = ""
-		return true
+		for n, sid := range m.NumberSchedules {
+			if sid == s.ID {
+				setNumberSchedule(m, n, "")
+				changed = true
+			}
+		}
+		return changed
 	}); err != nil {
 		a.storeError(w, r, err)
 		return
 	}
+	a.pend.dropSchedule(s.ID)
 	if _, err := a.st.Delete(r.Context(), a.who(r), store.Schedules, s.ID, 0); err != nil {
 		a.storeError(w, r, err)
 		return
@@ -204,8 +211,8 @@ func (a *API) setSchedules(r *http.Request, ivrs []edit.Item[edit.IVR], change f
 func (a *API) attach(w http.ResponseWriter, r *http.Request) { a.incallSchedule(w, r, true) }
 func (a *API) detach(w http.ResponseWriter, r *http.Request) { a.incallSchedule(w, r, false) }
 
-// incallSchedule sets (or clears) the schedule of the IVR the incall's
-// number reaches; the next call to that number is screened by it.
+// incallSchedule sets (or clears) the schedule of the incall's numbers;
+// the next call to one of them is screened by it.
 func (a *API) incallSchedule(w http.ResponseWriter, r *http.Request, attach bool) {
 	wld, ok := a.load(w, r)
 	if !ok {
@@ -216,13 +223,7 @@ func (a *API) incallSchedule(w http.ResponseWriter, r *http.Request, attach bool
 		return
 	}
 	incall := strconv.FormatInt(inc.id, 10)
-	target := inc.ivr
-	var current string
-	for _, iv := range wld.ivrs {
-		if iv.ID == target {
-			current = iv.Body.Schedule
-		}
-	}
+	target, current := inc.ivr, inc.schedule
 	sched, ok := wld.find(w, r)
 	if !ok {
 		return
@@ -232,18 +233,32 @@ func (a *API) incallSchedule(w http.ResponseWriter, r *http.Request, attach bool
 		WriteError(w, http.StatusBadRequest, fmt.Sprintf("Resource Error - Incall is associated with a Schedule ('incall_id': %s, 'schedule_id': %d)", incall, ScheduleID(current)))
 		return
 	}
+	newSched := ""
+	if attach {
+		newSched = sched.ID
+	} else if current != sched.ID {
+		w.WriteHeader(http.StatusNoContent) // detaching a schedule that is not attached changes nothing
+		return
+	}
+	if len(inc.numbers) == 0 {
+		// No number reaches the incall yet: it is held here, and the
+		// numbers associated with it later get the schedule.
+		a.pend.setSchedule(inc.id, newSched)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	// The schedule goes on the incall's numbers only: calls to the IVR's
+	// other numbers (an internal extension) are not screened, as in Wazo.
 	err := a.setSchedules(r, wld.ivrs, func(m *edit.IVR) bool {
 		if m.ID != target {
 			return false
 		}
-		if attach {
-			m.Schedule = sched.ID
-			return true
+		for _, n := range inc.numbers {
+			setNumberSchedule(m, n.exten, newSched)
 		}
-		if m.Schedule != sched.ID {
-			return false // detaching a schedule that is not attached changes nothing
+		if !attach && m.Schedule == sched.ID {
+			m.Schedule = "" // attached by an ivrd from before number schedules
 		}
-		m.Schedule = ""
 		return true
 	})
 	if err != nil {

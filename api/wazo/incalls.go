@@ -25,6 +25,7 @@ type numberRec struct {
 	exten, context string
 	incall         int64 // 0: none
 	ivr            string
+	schedule       string // the number's own schedule (number_schedules), "" if none
 }
 
 // incallRec is an incall: the IVR it reaches and its numbers.
@@ -62,7 +63,7 @@ func (wld world) numbers() []numberRec {
 	var out []numberRec
 	for _, iv := range wld.ivrs {
 		for _, n := range iv.Body.Extensions {
-			rec := numberRec{exten: n, context: defaultContext, ivr: iv.ID}
+			rec := numberRec{exten: n, context: defaultContext, ivr: iv.ID, schedule: iv.Body.NumberSchedules[n]}
 			if info := iv.Body.NumberInfo[n]; info != nil {
 				if info.Context != "" {
 					rec.context = info.Context
@@ -82,12 +83,18 @@ func (wld world) numbers() []numberRec {
 }
 
 // incalls are the stored incalls (by their numbers) then the pending
-// ones, in a stable order.
+// ones, in a stable order. An incall's schedule is its numbers' own
+// (number_schedules: it screens calls to them only, as Wazo's does); an
+// IVR-wide schedule shows on its incalls where they have none (as ivrd
+// before number schedules stored an attached one).
 func (wld world) incalls() []incallRec {
+	known := func(sid string) bool {
+		return sid != "" && slices.ContainsFunc(wld.scheds, func(s edit.Item[edit.Schedule]) bool { return s.ID == sid })
+	}
 	sched := map[string]string{}
 	for _, iv := range wld.ivrs {
-		if sid := iv.Body.Schedule; sid != "" && slices.ContainsFunc(wld.scheds, func(s edit.Item[edit.Schedule]) bool { return s.ID == sid }) {
-			sched[iv.ID] = sid
+		if known(iv.Body.Schedule) {
+			sched[iv.ID] = iv.Body.Schedule
 		}
 	}
 	var out []incallRec
@@ -102,6 +109,9 @@ func (wld world) incalls() []incallRec {
 			at[n.incall] = i
 			out = append(out, incallRec{id: n.incall, ivr: n.ivr, schedule: sched[n.ivr]})
 		}
+		if known(n.schedule) {
+			out[i].schedule = n.schedule
+		}
 		out[i].numbers = append(out[i].numbers, n)
 	}
 	ids := make([]int64, 0, len(wld.pinc))
@@ -112,8 +122,12 @@ func (wld world) incalls() []incallRec {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		iv := wld.pinc[id].ivr
-		out = append(out, incallRec{id: id, ivr: iv, schedule: sched[iv]})
+		p := wld.pinc[id]
+		sch := sched[p.ivr]
+		if known(p.schedule) {
+			sch = p.schedule
+		}
+		out = append(out, incallRec{id: id, ivr: p.ivr, schedule: sch})
 	}
 	return out
 }
@@ -276,7 +290,7 @@ func (a *API) putIncall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(inc.numbers) == 0 {
-		a.pend.setIncall(inc.id, target, time.Now())
+		a.pend.setIncall(inc.id, target, inc.schedule, time.Now())
 	} else if target != inc.ivr {
 		if err := a.moveNumbers(r, &inc, target); err != nil {
 			a.storeError(w, r, err)
@@ -295,7 +309,7 @@ func (a *API) moveNumbers(r *http.Request, inc *incallRec, target string) error 
 	add := func(ivrID string) error {
 		_, err := edit.Update(r.Context(), a.st, a.who(r), store.IVRs, ivrID, 0, func(m *edit.IVR) error {
 			for _, n := range inc.numbers {
-				addNumber(m, n, inc.id)
+				addNumber(m, n, inc.id, n.schedule)
 			}
 			return nil
 		})
@@ -312,7 +326,9 @@ func (a *API) moveNumbers(r *http.Request, inc *incallRec, target string) error 
 	return err
 }
 
-func addNumber(m *edit.IVR, n numberRec, incall int64) {
+// addNumber gives m the number with what is kept about it, and the
+// incall's schedule if it has one.
+func addNumber(m *edit.IVR, n numberRec, incall int64, schedule string) {
 	if !slices.Contains(m.Extensions, n.exten) {
 		m.Extensions = append(m.Extensions, n.exten)
 	}
@@ -320,6 +336,22 @@ func addNumber(m *edit.IVR, n numberRec, incall int64) {
 		m.NumberInfo = map[string]*edit.NumberInfo{}
 	}
 	m.NumberInfo[n.exten] = &edit.NumberInfo{Extension: n.id, Incall: incall, Context: n.context}
+	setNumberSchedule(m, n.exten, schedule)
+}
+
+// setNumberSchedule sets (or, with "", removes) the number's schedule.
+func setNumberSchedule(m *edit.IVR, number, schedule string) {
+	if schedule == "" {
+		delete(m.NumberSchedules, number)
+		if len(m.NumberSchedules) == 0 {
+			m.NumberSchedules = nil
+		}
+		return
+	}
+	if m.NumberSchedules == nil {
+		m.NumberSchedules = map[string]string{}
+	}
+	m.NumberSchedules[number] = schedule
 }
 
 // removeNumbers takes numbers off an IVR with what is kept about them.
@@ -328,6 +360,7 @@ func (a *API) removeNumbers(r *http.Request, ivrID string, numbers []numberRec) 
 		for _, n := range numbers {
 			m.Extensions = slices.DeleteFunc(m.Extensions, func(e string) bool { return e == n.exten })
 			delete(m.NumberInfo, n.exten)
+			setNumberSchedule(m, n.exten, "")
 		}
 		if len(m.NumberInfo) == 0 {
 			m.NumberInfo = nil
@@ -384,7 +417,7 @@ func (a *API) associate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err := edit.Update(r.Context(), a.st, a.who(r), store.IVRs, inc.ivr, 0, func(m *edit.IVR) error {
-		addNumber(m, n, inc.id)
+		addNumber(m, n, inc.id, inc.schedule)
 		return nil
 	})
 	if err != nil {
@@ -431,7 +464,7 @@ func (a *API) dissociate(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	a.pend.addExten(n.id, n.exten, n.context, now)
 	if len(inc.numbers) == 1 {
-		a.pend.setIncall(inc.id, inc.ivr, now)
+		a.pend.setIncall(inc.id, inc.ivr, inc.schedule, now)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -20,8 +20,9 @@ const (
 )
 
 type pendingIncall struct {
-	ivr string
-	at  time.Time
+	ivr      string
+	schedule string // attached before any number was (its numbers get it)
+	at       time.Time
 }
 
 type pendingExten struct {
@@ -59,16 +60,41 @@ func (p *pending) addIncall(ivr string, taken func(int64) bool, now time.Time) (
 	for {
 		id := rand.Int64N(1<<31-2) + 1
 		if _, held := p.incalls[id]; !held && !taken(id) {
-			p.incalls[id] = pendingIncall{ivr, now}
+			p.incalls[id] = pendingIncall{ivr: ivr, at: now}
 			return id, true
 		}
 	}
 }
 
-func (p *pending) setIncall(id int64, ivr string, now time.Time) {
+func (p *pending) setIncall(id int64, ivr, schedule string, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.incalls[id] = pendingIncall{ivr, now}
+	p.incalls[id] = pendingIncall{ivr: ivr, schedule: schedule, at: now}
+}
+
+// setSchedule attaches (or, with "", detaches) a schedule to a held
+// incall; false if it is not held.
+func (p *pending) setSchedule(id int64, schedule string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	inc, ok := p.incalls[id]
+	if ok {
+		inc.schedule = schedule
+		p.incalls[id] = inc
+	}
+	return ok
+}
+
+// dropSchedule detaches a deleted schedule from every held incall.
+func (p *pending) dropSchedule(schedule string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, inc := range p.incalls {
+		if inc.schedule == schedule {
+			inc.schedule = ""
+			p.incalls[id] = inc
+		}
+	}
 }
 
 func (p *pending) dropIncall(id int64) {

@@ -111,7 +111,7 @@ func TestWazoScheduleOnIncall(t *testing.T) {
 
 		// The native API sees it.
 		native := e.get("/api/v1/ivrs/main").JSON(t)
-		require.Equal(t, "office-hours", native["schedule"])
+		require.Equal(t, map[string]any{"100": "office-hours"}, native["number_schedules"], "the incall's number is screened")
 		ns := e.get("/api/v1/schedules/office-hours").JSON(t)
 		require.Equal(t, []any{"mon,tue,wed,thu,fri 08:00-18:00"}, ns["open"])
 		require.Equal(t, "Europe/Paris", ns["timezone"])
@@ -197,15 +197,24 @@ func TestWazoBadInput(t *testing.T) {
 		require.Equal(t, "23:59", r.JSON(t)["open_periods"].([]any)[0].(map[string]any)["hours_end"])
 		require.Equal(t, []any{"sat,sun 00:00-24:00"}, e.get("/api/v1/schedules/schedule").JSON(t)["open"])
 
-		// Every number of an IVR is an incall; the schedule is the IVR's.
+		// Every number of an IVR is an incall; the schedule is the incall's
+		// number's, not the IVR's other numbers'.
 		require.Equal(t, 201, e.send("POST", "/api/v1/ivrs", `{"id":"two","extensions":["6500","6501"],"prompt":"main-choices","keys":{"1":"hangup"}}`).Status)
 		require.Equal(t, 204, e.wazo("PUT", "/incalls/6501/schedules/"+sid, writeToken, "").Status)
-		require.Equal(t, "night", e.get("/api/v1/ivrs/two").JSON(t)["schedule"])
+		require.Equal(t, map[string]any{"6501": "night"}, e.get("/api/v1/ivrs/two").JSON(t)["number_schedules"])
+		seen := 0
 		for _, it := range e.wazo("GET", "/incalls", readToken, "").JSON(t)["items"].([]any) {
-			if m := it.(map[string]any); m["ivrd_ivr"] == "two" {
-				require.Equal(t, []any{map[string]any{"id": float64(wazo.ScheduleID("night")), "name": "night"}}, m["schedules"], m["id"])
+			m := it.(map[string]any)
+			switch m["id"] {
+			case 6501.0:
+				require.Equal(t, []any{map[string]any{"id": float64(wazo.ScheduleID("night")), "name": "night"}}, m["schedules"])
+				seen++
+			case 6500.0:
+				require.Equal(t, []any{}, m["schedules"], "the IVR's other incall has no schedule")
+				seen++
 			}
 		}
+		require.Equal(t, 2, seen)
 
 		// closed_destination ivr: the IVR GET /incalls shows as ivr_id.
 		r = e.wazo("POST", "/schedules", writeToken, `{"name": "Weekend", "open_periods": [{"hours_start": "09:00", "hours_end": "17:00", "week_days": ["1-5"]}], "closed_destination": {"type": "ivr", "ivr_id": `+fmt.Sprint(wazo.IVRID("support"))+`}}`)

@@ -34,6 +34,7 @@ type callOutcome struct {
 // the last BYE and is the only writer of out.
 type sipCall struct {
 	r      *runner
+	ep     *endpoint // the user agent (over TLS: the connection) the call goes over
 	idx    int
 	d      *sipgo.DialogClientSession
 	sdp    []byte
@@ -90,7 +91,10 @@ func (c *sipCall) run(ctx context.Context) {
 	setupCtx, cancel := context.WithTimeout(ctx, cfg.SetupTimeout)
 	defer cancel()
 	start := time.Now()
-	d, err := r.dialogs.Invite(setupCtx, r.targetURI, c.sdp, sip.NewHeader("Content-Type", "application/sdp"))
+	d, err := c.ep.dialogs.Invite(setupCtx, r.targetURI, c.sdp, sip.NewHeader("Content-Type", "application/sdp"))
+	if d != nil {
+		c.ep.sentOn(d.InviteRequest)
+	}
 	if err != nil {
 		c.failf("%s", statusOf("INVITE", err))
 		return

@@ -4,7 +4,9 @@
 // IVR's reaction (REFER, BYE or a bridge), and measures the audio it gets
 // back with kernel receive timestamps.
 //
-// It owns: the SIP side of a caller (on emiago/sipgo), the media workers
+// It owns: the SIP side of a caller (on emiago/sipgo; over UDP, or over
+// TLS with the calls spread over several connections, and a lab CA to try
+// that with), the media workers
 // (a few goroutines, each owning many calls' sockets: one sendto per
 // packet, recvmmsg per ready socket, no goroutine per call's media and no
 // allocation per packet), the statistics (loss, inter-arrival error

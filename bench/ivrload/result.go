@@ -11,6 +11,9 @@ import (
 // Durations are milliseconds, CPU shares percent of one core.
 type Result struct {
 	Target      string         `json:"target"`
+	Transport   string         `json:"transport"`
+	Connections int            `json:"tls_connections,omitempty"` // TLS: connections the calls were spread over
+	Redialled   int64          `json:"calls_on_redialled_connections,omitempty"`
 	Calls       int            `json:"calls"`
 	Rate        float64        `json:"rate"`
 	HoldMs      float64        `json:"hold_ms"`
@@ -94,7 +97,13 @@ func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 func (r *runner) result(calls []*sipCall, win window, whole bool, cpu *cpuWindow) *Result {
 	cfg := &r.cfg
-	res := &Result{Target: cfg.Target, Calls: cfg.Calls, Rate: cfg.Rate, HoldMs: ms(cfg.Hold), Placed: len(calls), Failures: map[string]int{}}
+	res := &Result{Target: cfg.Target, Transport: cfg.Transport, Calls: cfg.Calls, Rate: cfg.Rate, HoldMs: ms(cfg.Hold), Placed: len(calls), Failures: map[string]int{}}
+	if cfg.Transport == TransportTLS {
+		res.Connections = len(r.endpoints)
+		for _, ep := range r.endpoints {
+			res.Redialled += ep.redials.Load()
+		}
+	}
 	winSec := float64(win.to-win.from) / 1e9
 	res.Window = WindowResult{Start: time.Unix(0, win.from).UTC(), Seconds: winSec, Whole: whole}
 
@@ -237,6 +246,12 @@ func pct(d []time.Duration, q float64) time.Duration {
 func (r *Result) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "calls=%d answered=%d ok=%d failed=%d", r.Placed, r.Answered, r.Succeeded, r.Failed)
+	if r.Connections > 0 {
+		fmt.Fprintf(&b, " tls_connections=%d redialled=%d", r.Connections, r.Redialled)
+	}
+	if r.Answered > 0 {
+		fmt.Fprintf(&b, " setup_p50=%.1fms p99=%.1fms", r.SetupP50Ms, r.SetupP99Ms)
+	}
 	if r.Failed > 0 {
 		reasons := make([]string, 0, len(r.Failures))
 		for k, v := range r.Failures {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -26,7 +25,7 @@ import (
 
 // Config is one load run.
 type Config struct {
-	Target string // host:port of the SIP server (UDP)
+	Target string // host:port of the SIP server
 	To     string // user part of the Request-URI: the IVR's number
 	From   string // our user part
 
@@ -55,6 +54,16 @@ type Config struct {
 	Settle         time.Duration // after the ramp, before measuring (default 1 s)
 	SetupTimeout   time.Duration // for each SIP transaction (default 10 s)
 	PID            int           // the target's process, for its CPU (0: not measured)
+
+	// Transport is udp (default) or tls. Over TLS the calls are spread
+	// over Connections connections (default 1), the i-th call on
+	// connection i mod Connections; the target's certificate is checked
+	// against TLSCAFile (PEM), or the system's CAs, unless TLSInsecure
+	// (a lab) skips the check.
+	Transport   string
+	Connections int
+	TLSCAFile   string
+	TLSInsecure bool
 
 	Log io.Writer // progress and per-call problems (nil: none)
 }
@@ -123,6 +132,9 @@ func (c *Config) fill() error {
 			return fmt.Errorf("ivrload: srtp %q: want aes_cm_80, aes_cm_32 or gcm", c.SRTP)
 		}
 	}
+	if err := c.checkTransport(); err != nil {
+		return err
+	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -135,16 +147,22 @@ func (c *Config) fill() error {
 	if c.RTPPortMin > c.RTPPortMax || c.RTPPortMin < 0 || c.RTPPortMax > 65535 {
 		return fmt.Errorf("ivrload: RTP ports %d-%d", c.RTPPortMin, c.RTPPortMax)
 	}
-	if !c.LocalIP.IsValid() {
-		// The address the kernel would send from towards the target; a
-		// UDP "connect" sends nothing.
-		conn, err := net.Dial("udp4", c.Target)
-		if err != nil {
-			return fmt.Errorf("ivrload: target %q: %w", c.Target, err)
-		}
-		c.LocalIP = conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
-		conn.Close()
+	return c.findLocalIP()
+}
+
+// findLocalIP fills in LocalIP, when not given, with the address the
+// kernel would send from towards the target; a UDP "connect" sends
+// nothing.
+func (c *Config) findLocalIP() error {
+	if c.LocalIP.IsValid() {
+		return nil
 	}
+	conn, err := net.Dial("udp4", c.Target)
+	if err != nil {
+		return fmt.Errorf("ivrload: target %q: %w", c.Target, err)
+	}
+	c.LocalIP = conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+	conn.Close()
 	return nil
 }
 
@@ -152,13 +170,12 @@ func (c *Config) fill() error {
 type runner struct {
 	cfg       Config
 	targetURI sip.Uri
-	dialogs   *sipgo.DialogUA
-	calls     sync.Map // Call-ID -> *sipCall
+	endpoints []*endpoint // SIP user agents: one over UDP, one per connection over TLS (signalling.go)
+	calls     sync.Map    // Call-ID -> *sipCall
 	workers   []*worker
 	ports     *portPool
 	audio     []byte
 	tone      []byte
-	contact   sip.ContactHeader
 	logMu     sync.Mutex
 }
 
@@ -192,31 +209,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.tone = keyTone(cfg.Digit, cfg.Codec)
 	}
 
-	// SIP: one user agent and one UDP socket for every call.
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ivrload"), sipgo.WithUserAgentHostname(cfg.LocalIP.String()))
+	if cfg.Transport == TransportTLS {
+		r.targetURI.UriParams = transportTLS()
+	}
+	closeSignalling, err := r.openSignalling(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = ua.Close() }()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
-	if err != nil {
-		return nil, err
-	}
-	pc, err := net.ListenPacket("udp4", netip.AddrPortFrom(cfg.LocalIP, uint16(cfg.SIPPort)).String())
-	if err != nil {
-		return nil, fmt.Errorf("ivrload: SIP socket: %w", err)
-	}
-	defer func() { _ = pc.Close() }()
-	sipPort := pc.LocalAddr().(*net.UDPAddr).Port
-	go func() { _ = srv.ServeUDP(pc) }() // ends with an error when pc closes
-	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname(cfg.LocalIP.String()), sipgo.WithClientPort(sipPort), sipgo.WithClientLogger(quiet))
-	if err != nil {
-		return nil, err
-	}
-	r.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: cfg.From, Host: cfg.LocalIP.String(), Port: sipPort}}
-	r.dialogs = &sipgo.DialogUA{Client: client, ContactHDR: r.contact}
-	r.handle(srv)
+	defer closeSignalling()
 
 	// The measuring window: from the end of the ramp (plus settling) to
 	// the first moment a call may end or press its key. A run without such
@@ -272,7 +272,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			calls = calls[:i]
 			break
 		}
-		c := &sipCall{r: r, idx: i, events: make(chan *sip.Request, 8)}
+		c := &sipCall{r: r, ep: r.endpoints[i%len(r.endpoints)], idx: i, events: make(chan *sip.Request, 8)}
 		calls[i] = c
 		callsWG.Add(1)
 		started.Add(1)
@@ -339,7 +339,11 @@ func (r *runner) handle(srv *sipgo.Server) {
 			// our unchanged offer.
 			res := sip.NewResponseFromRequest(req, 200, "OK", c.sdp)
 			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-			res.AppendHeader(&r.contact)
+			if c.d != nil {
+				if h := c.d.InviteRequest.Contact(); h != nil {
+					res.AppendHeader(h.Clone())
+				}
+			}
 			_ = tx.Respond(res)
 		default:
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))

@@ -27,12 +27,17 @@ const usage = `ivrload — load test a SIP IVR
 
   ivrload --target HOST:PORT [--to 100] --calls N --rate R --hold 30s
           [--digit 1 --digit-after 5s --digit-method rfc4733|inband|info --expect refer|bye|bridge|none]
+          [--transport tls --connections 50 --tls-ca ca.pem | --tls-insecure]
           [--pid PID] [--json FILE]
   ivrload table FILE.json...      the runs' JSON results as a markdown table
+  ivrload lab-ca --dir DIR [--ip 127.0.0.1]
+                                  a CA and a server certificate for a TLS lab
 
 Every call: INVITE with SDP (PCMU, telephone-event), ACK, 50 packets/s of
 caller audio from its own RTP port, the key if asked, BYE at the end of the
 hold. The audio received back is measured with kernel timestamps.
+Over TLS the calls share --connections connections, opened before the
+first call; the server's requests inside a call come back over them.
 
 `
 
@@ -40,11 +45,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "table" {
 		return runTable(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "lab-ca" {
+		return runLabCA(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("ivrload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { sayf(stderr, "%s", usage); fs.PrintDefaults() }
 	var cfg ivrload.Config
-	fs.StringVar(&cfg.Target, "target", "127.0.0.1:5060", "SIP server, host:port (UDP)")
+	fs.StringVar(&cfg.Target, "target", "127.0.0.1:5060", "SIP server, host:port")
+	fs.StringVar(&cfg.Transport, "transport", "udp", "SIP transport: udp or tls")
+	fs.IntVar(&cfg.Connections, "connections", 1, "tls: connections the calls are spread over")
+	fs.StringVar(&cfg.TLSCAFile, "tls-ca", "", "tls: PEM CA the server's certificate is checked against (default: the system's)")
+	fs.BoolVar(&cfg.TLSInsecure, "tls-insecure", false, "tls: accept any certificate (a lab only)")
 	fs.StringVar(&cfg.To, "to", "100", "number called (Request-URI user)")
 	fs.StringVar(&cfg.From, "from", "ivrload", "our user name")
 	fs.StringVar(&cfg.AuthUser, "auth-user", "", "user name for a digest challenge to the INVITE")

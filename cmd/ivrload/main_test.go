@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -58,5 +60,56 @@ func TestTableFromJSON(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 4 || !strings.HasPrefix(lines[2], "| 400 | 25.0 % | 0.60 |") || !strings.Contains(lines[3], "3 (INVITE 503: 3)") {
 		t.Fatalf("table:\n%s", out.String())
+	}
+}
+
+func TestTransportSettingsChecked(t *testing.T) {
+	for args, want := range map[string]string{
+		"--transport sctp": "want udp or tls",
+		"--connections 5":  "--transport tls only",
+		"--transport tls --tls-insecure --tls-ca ca.pem":    "not both",
+		"--transport tls --tls-ca /nonexistent/ca.pem":      "TLS CA",
+		"--transport tls --tls-insecure --sip-port 5099 -v": "--sip-port is for udp",
+	} {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"--target", "127.0.0.1:9"}, strings.Fields(args)...), &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), want) {
+			t.Errorf("%s: exit %d, want 1 and %q: %s", args, code, want, errb.String())
+		}
+	}
+}
+
+// lab-ca writes a CA and a server certificate the CA verifies for the
+// addresses asked for, and for no other.
+func TestLabCA(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lab")
+	var out, errb bytes.Buffer
+	if code := run([]string{"lab-ca", "--dir", dir, "--ip", "127.0.0.1,127.0.0.2"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	caPEM, err := os.ReadFile(filepath.Join(dir, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("ca.pem holds no certificate")
+	}
+	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ip, ok := range map[string]bool{"127.0.0.1": true, "127.0.0.2": true, "127.0.0.3": false} {
+		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: ip})
+		if (err == nil) != ok {
+			t.Errorf("%s: verified %v, want %v (%v)", ip, err == nil, ok, err)
+		}
+	}
+	if code := run([]string{"lab-ca", "--dir", dir, "--ip", "nope"}, &out, &errb); code != 2 {
+		t.Errorf("a bad --ip: exit %d, want 2", code)
 	}
 }

@@ -1,7 +1,8 @@
-// Package wideband holds the system tests of wideband calls: the ivrd
-// binary, built from ./cmd/ivrd into a temporary folder and run with a
-// configuration the test writes, answering G.722 callers (ivrload, and
-// baresip when it is installed) who hear a 16 kHz prompt in wideband and
-// press keys the menu hears. It has no code outside its tests; nothing
-// may import it.
+// Package wideband holds the system tests of wideband calls and of
+// interoperation with real softphones: the ivrd binary, built from
+// ./cmd/ivrd into a temporary folder and run with a configuration the
+// test writes, answering G.722 callers (ivrload, and baresip and
+// linphone when they are installed, over UDP or over TLS with SRTP
+// required) who hear a 16 kHz prompt in wideband and press keys the menu
+// hears. It has no code outside its tests; nothing may import it.
 package wideband

@@ -2,6 +2,7 @@ package wideband
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-audio/wav"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -112,25 +114,49 @@ func writeWidebandPrompt(t *testing.T, path string, secs float64) {
 
 // server is a running ivrd.
 type server struct {
-	sipPort int
+	sipPort int // UDP
+	tlsPort int // 0: no tls:// listener
 	log     *syncBuffer
 }
 
-// startIvrd writes a configuration (a menu at 100 whose prompt is the
-// wideband test prompt, key 4 transferring by REFER to
-// sip:sales@127.0.0.1:5070, G722 preferred, in-band detection as inband
-// says) and serves it; the process is stopped when the test ends.
+// ivrdOptions are what a test changes in ivrd's configuration.
+type ivrdOptions struct {
+	inband string    // server.media.inband
+	tls    *tlsFiles // nil: UDP only; else a tls:// listener with these files
+	srtp   string    // server.media.srtp ("": off)
+}
+
+// startIvrd serves the test menu over UDP with in-band detection as
+// inband says.
 func startIvrd(t *testing.T, bin, inband string) *server {
+	t.Helper()
+	return startIvrdWith(t, bin, ivrdOptions{inband: inband})
+}
+
+// startIvrdWith writes a configuration (a menu at 100 whose prompt is the
+// wideband test prompt, key 4 transferring by REFER to
+// sip:sales@127.0.0.1:5070, G722 preferred, the rest as opts say) and
+// serves it; the process is stopped when the test ends.
+func startIvrdWith(t *testing.T, bin string, opts ivrdOptions) *server {
 	t.Helper()
 	dir := t.TempDir()
 	prompts := filepath.Join(dir, "prompts")
 	require.NoError(t, os.Mkdir(prompts, 0o755))
 	writeWidebandPrompt(t, filepath.Join(prompts, "wide.wav"), 4)
-	sipPort, apiPort := freePort(t), freePort(t)
+	srv := &server{sipPort: freePort(t), log: &syncBuffer{}}
+	apiPort := freePort(t)
+	listen := fmt.Sprintf(`"udp://127.0.0.1:%d"`, srv.sipPort)
+	sipTLS := ""
+	if opts.tls != nil {
+		srv.tlsPort = freePort(t)
+		listen += fmt.Sprintf(`, "tls://127.0.0.1:%d"`, srv.tlsPort)
+		sipTLS = fmt.Sprintf(", tls: { cert: %q, key: %q }", opts.tls.cert, opts.tls.key)
+	}
+	srtp := cmp.Or(opts.srtp, "off")
 	rtpBase := 42000 + (os.Getpid()%100)*40
 	cfg := fmt.Sprintf(`server:
-  sip: { listen: ["udp://127.0.0.1:%d"] }
-  media: { rtp_ports: "%d-%d", codecs: [G722, PCMU, PCMA], inband: %s, overload_guard: false }
+  sip: { listen: [%s]%s }
+  media: { rtp_ports: "%d-%d", codecs: [G722, PCMU, PCMA], inband: %s, srtp: %s, overload_guard: false }
   api: { listen: "127.0.0.1:%d" }
   store: "sqlite://%s/ivrd.db"
 prompts_dir: %q
@@ -145,13 +171,12 @@ ivrs:
     transfer: refer
     keys:
       "4": { uri: "sip:sales@127.0.0.1:5070" }
-`, sipPort, rtpBase, rtpBase+39, inband, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
+`, listen, sipTLS, rtpBase, rtpBase+39, opts.inband, srtp, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
 	path := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
-	log := &syncBuffer{}
 	cmd := exec.Command(bin, "serve", "--config", path)
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Stdout, cmd.Stderr = srv.log, srv.log
 	require.NoError(t, cmd.Start())
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
@@ -167,12 +192,12 @@ ivrs:
 	waitFor(t, "ivrd listening", 20*time.Second, func() bool {
 		select {
 		case <-exited:
-			t.Fatalf("ivrd exited:\n%s", log.String())
+			t.Fatalf("ivrd exited:\n%s", srv.log.String())
 		default:
 		}
-		return strings.Contains(log.String(), "listening")
-	}, log.String)
-	return &server{sipPort: sipPort, log: log}
+		return strings.Contains(srv.log.String(), "listening")
+	}, srv.log.String)
+	return srv
 }
 
 // amplitudeAt is a tone's amplitude at f in pcm (rate Hz), by projection.
@@ -221,4 +246,75 @@ func (s *server) waitAcceptingCalls(t *testing.T) {
 		last, _, _ = strings.Cut(string(buf[:n]), "\r\n")
 		return strings.HasPrefix(last, "SIP/2.0 200")
 	}, 20*time.Second, 100*time.Millisecond, "ivrd never accepted calls (last answer to OPTIONS: %q)", last)
+}
+
+// readWAV is a 16-bit mono WAV's samples and rate.
+func readWAV(t *testing.T, path string) ([]int16, int) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer func() { _ = f.Close() }()
+	dec := wav.NewDecoder(f)
+	buf, err := dec.FullPCMBuffer()
+	require.NoError(t, err, "reading %s", path)
+	pcm := make([]int16, len(buf.Data))
+	for i, v := range buf.Data {
+		pcm[i] = int16(v)
+	}
+	return pcm, int(dec.SampleRate)
+}
+
+// requireHeardWidebandPrompt checks a client's recording of what it
+// decoded: 16 kHz audio whose loud 100 ms windows (the prompt plays from
+// the answer until the key) hold both of the prompt's tones at level
+// each (the prompt's toneAmp, or what the client's decoder makes of
+// it), for at least minWindows windows. The 5 kHz tone is beyond any
+// 8 kHz path: hearing it proves the call was wideband end to end.
+func requireHeardWidebandPrompt(t *testing.T, pcm []int16, rate int, level float64, minWindows int) {
+	t.Helper()
+	require.Equal(t, 16000, rate, "the client decoded 16 kHz audio")
+	var seen []string
+	windows := 0
+	for i := 0; i+1600 <= len(pcm); i += 1600 {
+		w := pcm[i : i+1600]
+		if rms(w) < level/2 {
+			continue
+		}
+		lo, hi := amplitudeAt(w, 16000, lowTone), amplitudeAt(w, 16000, highTone)
+		seen = append(seen, fmt.Sprintf("%.0f/%.0f", lo, hi))
+		if lo > level*0.9 && lo < level*1.1 && hi > level*0.8 && hi < level*1.2 {
+			windows++
+		}
+	}
+	t.Logf("1 kHz/5 kHz amplitude per loud 100 ms window: %v", seen)
+	require.GreaterOrEqual(t, windows, minWindows, "the prompt in wideband: 1 kHz/5 kHz amplitudes per window %v (want ~%v each)", seen, level)
+}
+
+// callAnswered is ivrd's log line for the answered call (its codec, and
+// its SRTP suite or RTP).
+func (s *server) callAnswered(t *testing.T) string {
+	t.Helper()
+	return s.logLine(t, "call answered", `msg="call answered"`)
+}
+
+// callEnded waits for ivrd's log line for the ended call (its RTP and
+// SRTP counts).
+func (s *server) callEnded(t *testing.T) string {
+	t.Helper()
+	return s.logLine(t, "call ended", `msg="call ended"`)
+}
+
+// logLine waits (bounded) for the first line of ivrd's log holding text.
+func (s *server) logLine(t *testing.T, what, text string) string {
+	t.Helper()
+	find := func() string {
+		for _, line := range strings.Split(s.log.String(), "\n") {
+			if strings.Contains(line, text) {
+				return line
+			}
+		}
+		return ""
+	}
+	waitFor(t, "ivrd logging "+what, 10*time.Second, func() bool { return find() != "" }, s.log.String)
+	return find()
 }

@@ -54,3 +54,14 @@ numbers=(zero one two three four five six seven eight nine ten eleven twelve thi
 for i in "${!numbers[@]}"; do say "num-$i" "${numbers[$i]}"; done
 for t in 30:thirty 40:forty 50:fifty 60:sixty 70:seventy 80:eighty 90:ninety; do say "num-${t%%:*}" "${t#*:}"; done
 say num-hundred "hundred"
+# Conference rooms (call/conference.go).
+say conf-pin "Please enter the conference PIN, followed by pound."
+say conf-moderator-pin-or-pound "If you are the moderator, enter your PIN followed by pound. Otherwise, press pound."
+say conf-invalid-pin "That PIN is not valid."
+say conf-full "Sorry, this conference is full."
+say conf-wait-moderator "Please wait. The conference will begin when the moderator joins."
+say conf-ended "The conference has ended. Goodbye."
+say conf-only-person "You are the only person in this conference."
+say conf-one-other "There is one other participant in this conference."
+say conf-there-are "There are"
+say conf-other-participants "other participants in this conference."

@@ -26,7 +26,7 @@ type Packet struct {
 
 // Caller is a SIP user agent with an RTP socket.
 type Caller struct {
-	Network string // "udp" or "tcp"
+	Network string // "udp", "tcp" or "tls"
 	SIPAddr netip.AddrPort
 	RTP     *net.UDPConn
 
@@ -47,9 +47,13 @@ type Caller struct {
 // NewCaller listens for SIP on 127.0.0.1 (ephemeral port) over network,
 // and for RTP on another ephemeral port.
 func NewCaller(network string) (*Caller, error) {
+	return newCaller(network)
+}
+
+func newCaller(network string, uaOpts ...sipgo.UserAgentOption) (*Caller, error) {
 	c := &Caller{Network: network, requests: make(chan *sip.Request, 64)}
 	c.referResponse.Store(202)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("siptest"))
+	ua, err := sipgo.NewUA(append([]sipgo.UserAgentOption{sipgo.WithUserAgent("siptest")}, uaOpts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -72,17 +76,25 @@ func NewCaller(network string) (*Caller, error) {
 		c.SIPAddr = ln.Addr().(*net.TCPAddr).AddrPort()
 		c.closer = ln
 		go c.srv.ServeTCP(ln)
+	case "tls":
+		// No listener: the caller's connection to the server carries
+		// the server's requests back (tls.go).
+		c.closer = noListener{}
 	default:
 		return nil, fmt.Errorf("siptest: network %q", network)
 	}
-	c.client, err = sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(int(c.SIPAddr.Port())))
+	clientOpts := []sipgo.ClientOption{sipgo.WithClientHostname("127.0.0.1")}
+	if c.SIPAddr.Port() != 0 {
+		clientOpts = append(clientOpts, sipgo.WithClientPort(int(c.SIPAddr.Port())))
+	}
+	c.client, err = sipgo.NewClient(ua, clientOpts...)
 	if err != nil {
 		return nil, err
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "caller", Host: "127.0.0.1", Port: int(c.SIPAddr.Port())}}
-	if network == "tcp" {
+	if network != "udp" {
 		contact.Address.UriParams = sip.NewParams()
-		contact.Address.UriParams.Add("transport", "tcp")
+		contact.Address.UriParams.Add("transport", network)
 	}
 	c.dlgUA = &sipgo.DialogUA{Client: c.client, ContactHDR: contact}
 	record := func(code int) sipgo.RequestHandler {
@@ -210,9 +222,9 @@ func (c *Caller) Invite(ctx context.Context, server netip.AddrPort, user string,
 // the call once it rings.
 func (c *Caller) InviteWith(ctx context.Context, server netip.AddrPort, user string, sdp []byte, onResponse func(*sip.Response), hdrs ...sip.Header) (*sipgo.DialogClientSession, error) {
 	uri := sip.Uri{Scheme: "sip", User: user, Host: server.Addr().String(), Port: int(server.Port())}
-	if c.Network == "tcp" {
+	if c.Network != "udp" {
 		uri.UriParams = sip.NewParams()
-		uri.UriParams.Add("transport", "tcp")
+		uri.UriParams.Add("transport", c.Network)
 	}
 	if sdp != nil {
 		hdrs = append(hdrs, sip.NewHeader("Content-Type", "application/sdp"))
