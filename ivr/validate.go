@@ -176,6 +176,7 @@ func (v *validator) ivrs() {
 		if m != nil {
 			path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
 			v.ivr(path, m)
+			v.record(path+".record", m.Record) // recording.go
 			v.keyInfo(path, m, keyIDs)
 			v.numberInfo(path, m, numberIDs)
 		}
@@ -288,7 +289,6 @@ func (v *validator) ivr(path string, m *IVR) {
 	v.prompt(path+".prompt", m.Prompt)
 	v.prompt(path+".invalid_prompt", m.InvalidPrompt)
 	v.prompt(path+".timeout_prompt", m.TimeoutPrompt)
-	v.record(path+".record", m.Record)
 	v.language(path+".language", m.Language)
 	// An explicit 0 is an error, not the default: "repeat 0 times" has
 	// no meaning a caller could hear, and silently playing it 3 times
