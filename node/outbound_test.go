@@ -269,3 +269,47 @@ func TestPlacedCallRunsOneDestination(t *testing.T) {
 	assert.Equal(t, cdr.EndMenuHangup, rec.EndReason)
 	assert.Equal(t, "ivrd", rec.From, "no caller id given")
 }
+
+const trunkPlacedConfig = `
+server:
+  sip:
+    listen: ["udp://127.0.0.1:0"]
+  media:
+    rtp_ports: "RTP_RANGE"
+prompts_dir: "PROMPTS"
+trunks:
+  - name: pstn
+    uri: "sip:GATEWAY"
+    username: ivrd
+    password: "trunk-secret-123"
+ivrs:
+  - id: callback
+    prompt: beep
+`
+
+// A number placed through a trunk goes to the trunk's host as
+// number@host, answering its digest challenge with the trunk's
+// credentials; the record names the trunk.
+func TestPlacedCallThroughATrunk(t *testing.T) {
+	t.Parallel()
+	gw := siptest.NewFarEnd(t, "answer")
+	gw.RequireAuth("ivrd", "trunk-secret-123")
+	path := writeConfig(t, trunkPlacedConfig, "GATEWAY", strings.TrimPrefix(strings.TrimPrefix(gw.URI(), "sip:"), "agent@"))
+	svc := startConfig(t, path)
+	token := firstToken(t, svc)
+	id := place(t, svc, token, `{"to": "+15551234567", "trunk": "pstn", "ivr": "callback"}`)
+	select {
+	case inv := <-gw.Invites:
+		assert.Equal(t, "+15551234567", inv.Recipient.User, "the number at the trunk's host")
+		assert.NotNil(t, inv.GetHeader("Authorization"), "answered the challenge")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the trunk never got the INVITE")
+	}
+	require.NoError(t, gw.Dialog().Bye(t.Context()))
+	rec := endedCall(t, svc, token, id)
+	assert.Equal(t, cdr.DirectionOutbound, rec.Direction)
+	assert.Equal(t, cdr.SourceTrunk, rec.Source)
+	assert.Equal(t, "pstn", rec.SourceName)
+	assert.Equal(t, "+15551234567", rec.To)
+	assert.Equal(t, cdr.EndCallerHangup, rec.EndReason, "the called party hung up")
+}
