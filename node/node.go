@@ -63,6 +63,7 @@ type Node struct {
 	calls   *call.Handler
 	rooms   *call.Conferences // conference rooms in progress (conferences.go)
 	ctl     *control          // the store and the management API (control.go)
+	placer  *placer           // calls placed through the API (outbound.go)
 	obs     *observer         // live calls, metrics, health (observe.go)
 }
 
@@ -134,7 +135,8 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	ctl.rec.isExtension = func(num string) bool { return n.snap.Load().Config.ExtensionByNumber(num) != nil }
-	ctl.api.SetPlacer(placer{n}) // POST /api/v1/calls (outbound.go)
+	n.placer = newPlacer(n)
+	ctl.api.SetPlacer(n.placer) // POST /api/v1/calls (outbound.go)
 	obs.node.Store(n)
 	return n, nil
 }
@@ -154,6 +156,7 @@ func (n *Node) Start(ctx context.Context) error {
 
 // Close hangs up every call and stops.
 func (n *Node) Close() {
+	n.placer.close() // calls still ringing are cancelled (outbound.go)
 	if err := n.sip.Close(); err != nil {
 		n.log.Warn("closing SIP", "err", err)
 	}

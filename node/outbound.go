@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ivrd/ivrd/api"
@@ -20,10 +21,29 @@ import (
 // phone, a URI), and once answered run by the call owner like an
 // inbound call whose caller is the called party. Every one has a call
 // record that says outbound, answered or not.
-type placer struct{ n *Node }
+type placer struct {
+	n *Node
+	// ctx ends with the node: calls still ringing are cancelled.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// ringing counts the calls still ringing (close waits for them).
+	ringing sync.WaitGroup
+}
+
+func newPlacer(n *Node) *placer {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &placer{n: n, ctx: ctx, cancel: cancel}
+}
+
+// close cancels the calls still ringing and waits until each has given
+// up (their CANCEL sent); answered ones end with the SIP server.
+func (p *placer) close() {
+	p.cancel()
+	p.ringing.Wait()
+}
 
 // PlaceCall implements api.CallPlacer.
-func (p placer) PlaceCall(_ context.Context, req api.PlaceRequest) (string, error) {
+func (p *placer) PlaceCall(_ context.Context, req api.PlaceRequest) (string, error) {
 	n := p.n
 	snap := n.snap.Load()
 	cfg := snap.Config
@@ -71,15 +91,17 @@ func (p placer) PlaceCall(_ context.Context, req api.PlaceRequest) (string, erro
 		}
 	})
 	n.log.Info("placing call", "call_id", id, "to", req.To, "trunk", req.Trunk, "ivr", req.IVR, "who", req.Who)
+	p.ringing.Add(1)
 	go p.run(place, req, started)
 	return id, nil
 }
 
 // run rings the far end and, answered, runs the call to its end; not
 // answered, it ends the record and tells the request's hook.
-func (p placer) run(place sip.Place, req api.PlaceRequest, rec cdr.Record) {
+func (p *placer) run(place sip.Place, req api.PlaceRequest, rec cdr.Record) {
 	n := p.n
-	c, err := n.sip.PlaceCall(context.Background(), place)
+	c, err := n.sip.PlaceCall(p.ctx, place)
+	p.ringing.Done()
 	if err == nil {
 		n.calls.ServePlaced(c.Context(), c, call.Placed{IVR: req.IVR, Dest: req.OnAnswer, Vars: req.Variables, From: rec.From})
 		return
@@ -87,7 +109,10 @@ func (p placer) run(place sip.Place, req api.PlaceRequest, rec cdr.Record) {
 	reason, hook := cdr.EndRefused, (*ivr.Destination)(nil)
 	detail := err.Error()
 	var be *sip.BridgeError
-	if errors.As(err, &be) {
+	switch {
+	case p.ctx.Err() != nil:
+		reason, detail = cdr.EndShutdown, "the server stopped while it rang"
+	case errors.As(err, &be):
 		detail = fmt.Sprintf("%d %s", be.Code, be.Reason)
 		switch be.Code {
 		case 408, 480, 487:
@@ -99,6 +124,9 @@ func (p placer) run(place sip.Place, req api.PlaceRequest, rec cdr.Record) {
 	n.log.Info("placed call not answered", "call_id", rec.CallID, "to", req.To, "reason", string(reason), "detail", detail)
 	end := time.Now()
 	rec.State, rec.EndAt, rec.EndReason, rec.EndedBy = cdr.StateEnded, &end, reason, cdr.EndedByFarEnd
+	if reason == cdr.EndShutdown {
+		rec.EndedBy = cdr.EndedByIVRD
+	}
 	rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeEnded, Detail: detail}
 	rec.Path, rec.Keys, rec.Transfers = cdr.Path{}, []cdr.Key{}, []cdr.Transfer{}
 	n.ctl.rec.enqueue(rec.CallID, func(ctx context.Context) {

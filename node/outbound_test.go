@@ -17,6 +17,7 @@ import (
 	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/sip/siptest"
+	"github.com/ivrd/ivrd/store"
 )
 
 const placedConfig = `
@@ -312,4 +313,44 @@ func TestPlacedCallThroughATrunk(t *testing.T) {
 	assert.Equal(t, "pstn", rec.SourceName)
 	assert.Equal(t, "+15551234567", rec.To)
 	assert.Equal(t, cdr.EndCallerHangup, rec.EndReason, "the called party hung up")
+}
+
+// A node that stops while a placed call rings cancels it (the phone gets
+// CANCEL) and does not wait for the ring timeout; the record says so.
+func TestCloseCancelsARingingPlacedCall(t *testing.T) {
+	t.Parallel()
+	h := &hooks{}
+	path := writeConfig(t, placedConfig, "CRM_URL", h.serve(t))
+	writeTone(t, filepath.Join(filepath.Dir(path), "main-choices.wav"), 440, time.Second)
+	writeTone(t, filepath.Join(filepath.Dir(path), "thanks.wav"), 700, 400*time.Millisecond)
+	svc, err := New(testOptions(path, io.Discard, "warn"))
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(t.Context()))
+	token := firstToken(t, svc)
+	quiet := siptest.NewFarEnd(t, "noanswer")
+	id := place(t, svc, token, `{"to": "`+quiet.URI()+`", "ivr": "callback", "ring_timeout": "60s"}`)
+	<-quiet.Invites
+	closed := make(chan struct{})
+	go func() {
+		svc.Close()
+		close(closed)
+	}()
+	select {
+	case <-quiet.Cancel:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the ringing call was not cancelled")
+	}
+	select {
+	case <-closed:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Close waited for the ring timeout")
+	}
+	st, err := store.Open(t.Context(), "sqlite://"+filepath.Join(filepath.Dir(path), "data", "ivrd.db"), store.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	rec, err := st.Call(t.Context(), id)
+	require.NoError(t, err)
+	assert.Equal(t, cdr.EndShutdown, rec.EndReason)
+	assert.Equal(t, cdr.EndedByIVRD, rec.EndedBy)
+	assert.Equal(t, cdr.DirectionOutbound, rec.Direction)
 }
