@@ -112,3 +112,23 @@ func TestRecordingRoutes(t *testing.T) {
 		assert.Equal(t, 404, r.Status)
 	})
 }
+
+// An IVR's record setting goes through the configuration API in both
+// forms and comes back as written.
+func TestRecordSettingThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite://"+filepath.Join(t.TempDir(), "ivrd.db"))
+	r := e.do(req{method: "PATCH", path: "/api/v1/ivrs/main", ctype: "application/merge-patch+json", body: []byte(`{"record": true}`)})
+	require.Equal(t, 200, r.Status, string(r.Body))
+	r = e.do(req{method: "GET", path: "/api/v1/ivrs/main"})
+	assert.Equal(t, true, r.JSON(t)["record"])
+	r = e.do(req{method: "PATCH", path: "/api/v1/ivrs/main", ctype: "application/merge-patch+json",
+		body: []byte(`{"record": {"format": "mono", "announce": "welcome"}}`)})
+	require.Equal(t, 200, r.Status, string(r.Body))
+	r = e.do(req{method: "GET", path: "/api/v1/ivrs/main"})
+	assert.Equal(t, map[string]any{"format": "mono", "announce": "welcome"}, r.JSON(t)["record"])
+	r = e.do(req{method: "PATCH", path: "/api/v1/ivrs/main", ctype: "application/merge-patch+json",
+		body: []byte(`{"record": {"format": "loud"}}`), badRequest: true})
+	assert.Equal(t, 422, r.Status, string(r.Body))
+	assert.Contains(t, string(r.Body), "loud")
+}
