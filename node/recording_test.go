@@ -270,3 +270,26 @@ func TestRecordAnnouncementThenMenu(t *testing.T) {
 	assert.Greater(t, goertzel(pcm, 700, 8000), 20*quiet, "the announcement is recorded")
 	assert.Greater(t, goertzel(pcm, 440, 8000), 20*quiet, "so is the menu's prompt")
 }
+
+// A recording that cannot be written (its folder cannot be made) leaves
+// the call going on unrecorded, with the reason logged.
+func TestUnwritableRecordingsDirLeavesTheCallGoing(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, recordedConfig)
+	dir := filepath.Dir(path)
+	writeTone(t, filepath.Join(dir, "main-choices.wav"), 440, 3*time.Second)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rec"), []byte("a file where the folder should be"), 0o600))
+	logs := &syncBuffer{}
+	svc, err := newService(path, logs, "info")
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(t.Context()))
+	t.Cleanup(svc.Close)
+	c := newCaller(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	call, err := c.Call(ctx, svc.SIPAddr("udp"), "100")
+	require.NoError(t, err)
+	waitPrompt(t, c) // the menu plays
+	assert.Contains(t, logs.String(), "recording not started: the call goes on unrecorded")
+	require.NoError(t, call.Dialog.Bye(ctx))
+}
