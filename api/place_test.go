@@ -104,6 +104,13 @@ func TestRecordingRoutes(t *testing.T) {
 
 		r = e.do(req{method: "DELETE", path: "/api/v1/calls/c1/recordings/r1", token: readToken})
 		assert.Equal(t, 403, r.Status)
+		require.NoError(t, e.st.AddRecording(context.Background(), store.Recording{ID: "r9", CallID: "c1", Node: "n2", Path: path,
+			Start: time.Now(), Format: "mono", Channels: 1, Rate: 8000}))
+		e.srv.cfg.Node = "n1"
+		r = e.do(req{method: "DELETE", path: "/api/v1/calls/c1/recordings/r9"})
+		assert.Equal(t, 409, r.Status, "another node's file is deleted there")
+		assert.Equal(t, "other_node", r.ErrCode(t))
+		e.srv.cfg.Node = ""
 		r = e.do(req{method: "DELETE", path: "/api/v1/calls/c1/recordings/r1"})
 		assert.Equal(t, 204, r.Status)
 		_, err := os.Stat(path)

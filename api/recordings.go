@@ -64,6 +64,12 @@ func (s *Server) recordingAudio(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteRecording(w http.ResponseWriter, r *http.Request) {
 	callID, id := r.PathValue("id"), r.PathValue("rid")
+	// The file is on the disk of the node that recorded it: deleting the
+	// index elsewhere would leave it there, unlisted.
+	if rec, err := s.st.Recording(r.Context(), callID, id); err == nil && rec.Node != "" && s.cfg.Node != "" && rec.Node != s.cfg.Node {
+		writeError(w, http.StatusConflict, "other_node", fmt.Sprintf("recording %q is on node %q: delete it there", id, rec.Node))
+		return
+	}
 	rec, err := s.st.DeleteRecording(r.Context(), who(r), callID, id)
 	if err != nil {
 		s.storeError(w, r, err)

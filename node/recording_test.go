@@ -194,9 +194,9 @@ func TestRetentionPrunesRecordingFiles(t *testing.T) {
 	for _, f := range []string{oldFile, newFile} {
 		require.NoError(t, os.WriteFile(f, []byte("RIFF"), 0o600))
 	}
-	require.NoError(t, svc.ctl.st.AddRecording(ctx, store.Recording{ID: "old", CallID: "c-old", Path: oldFile,
+	require.NoError(t, svc.ctl.st.AddRecording(ctx, store.Recording{ID: "old", CallID: "c-old", Path: oldFile, Node: svc.ctl.node,
 		Start: time.Now().Add(-10 * 24 * time.Hour), Format: "stereo", Channels: 2, Rate: 8000}))
-	require.NoError(t, svc.ctl.st.AddRecording(ctx, store.Recording{ID: "new", CallID: "c-new", Path: newFile,
+	require.NoError(t, svc.ctl.st.AddRecording(ctx, store.Recording{ID: "new", CallID: "c-new", Path: newFile, Node: svc.ctl.node,
 		Start: time.Now(), Format: "stereo", Channels: 2, Rate: 8000}))
 	n, err := svc.ctl.pruneRecordings(ctx, time.Now().Add(-24*time.Hour))
 	require.NoError(t, err)

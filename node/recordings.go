@@ -42,12 +42,13 @@ func (c *control) newRecordings(dir string) *recording.Recorder {
 // pruneBatch bounds one retention delete of recordings.
 const pruneBatch = 500
 
-// pruneRecordings deletes the recordings older than cutoff, index and
-// files (a file already gone is not an error), and returns how many.
+// pruneRecordings deletes this node's recordings older than cutoff,
+// index and files (a file already gone is not an error), and returns how
+// many. Every node of a cluster prunes its own: the files are on its disk.
 func (c *control) pruneRecordings(ctx context.Context, cutoff time.Time) (int, error) {
 	total := 0
 	for {
-		gone, err := c.st.PruneRecordings(ctx, cutoff, pruneBatch)
+		gone, err := c.st.PruneRecordings(ctx, c.node, cutoff, pruneBatch)
 		if err != nil {
 			return total, err
 		}

@@ -95,14 +95,14 @@ func (s *Store) DeleteRecording(ctx context.Context, who, callID, id string) (Re
 	return r, err
 }
 
-// PruneRecordings removes from the index the recordings that began
-// before cutoff, at most limit of them, and returns them (their files
-// are the caller's to remove).
-func (s *Store) PruneRecordings(ctx context.Context, cutoff time.Time, limit int) ([]Recording, error) {
+// PruneRecordings removes from the index node's recordings that began
+// before cutoff, at most limit of them, and returns them (their files,
+// on node's disk, are the caller's to remove).
+func (s *Store) PruneRecordings(ctx context.Context, node string, cutoff time.Time, limit int) ([]Recording, error) {
 	var out []Recording
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := s.query(ctx, tx, `SELECT `+recordingColumns+` FROM recordings WHERE start_at < ? ORDER BY start_at LIMIT ?`,
-			cutoff.UnixMilli(), limit)
+		rows, err := s.query(ctx, tx, `SELECT `+recordingColumns+` FROM recordings WHERE start_at < ? AND node = ? ORDER BY start_at LIMIT ?`,
+			cutoff.UnixMilli(), node, limit)
 		if err != nil {
 			return err
 		}

@@ -54,7 +54,10 @@ func TestRecordingsIndexAndDirection(t *testing.T) {
 		assert.Equal(t, "c1/r2", audit[0].ResourceID)
 		assert.Equal(t, "admin", audit[0].Who)
 
-		pruned, err := s.PruneRecordings(ctx, time.Now().Add(-24*time.Hour), 100)
+		pruned, err := s.PruneRecordings(ctx, "other-node", time.Now().Add(-24*time.Hour), 100)
+		require.NoError(t, err)
+		require.Empty(t, pruned, "each node prunes its own: the files are on its disk")
+		pruned, err = s.PruneRecordings(ctx, "n", time.Now().Add(-24*time.Hour), 100)
 		require.NoError(t, err)
 		require.Len(t, pruned, 1)
 		assert.Equal(t, "r1", pruned[0].ID)
