@@ -48,5 +48,5 @@ func addPlacePaths(paths, schemas obj) {
 	paths["/api/v1/calls/{id}/recordings/{rid}"] = obj{"parameters": ids,
 		"get": op("a recording's audio: 16-bit PCM WAV, 8 or 16 kHz, stereo (the caller left) or mono; 404 on a node that does not hold the file",
 			obj{"200": obj{"description": "the WAV file", "content": obj{"audio/wav": obj{"schema": obj{"type": "string", "format": "binary"}}}}}, nil),
-		"delete": op("delete a recording, file and index (a write token; audited)", obj{"204": obj{"description": "deleted"}}, nil)}
+		"delete": op("delete a recording, file and index (a write token; audited); 409 on a node that does not hold the file", obj{"204": obj{"description": "deleted"}}, nil)}
 }
