@@ -27,6 +27,9 @@
 //
 // It owns where received media goes: to a DigitSink (SetDigits: the
 // call's digit collector), to a listener (Listen: voicemail recording),
+// to a Tap (tap.go: a copy of both directions, still encoded, in a ring
+// of frames allocated once, for a call recording read off the media
+// path),
 // or, while two sessions are joined by a Bridge, re-encoded into the
 // other leg's stream (its own SSRC, sequence, timestamps and codec) with
 // RFC 4733 events re-sent at the other leg's payload type.
