@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/ivrd/ivrd/ivr"
 )
 
@@ -133,11 +131,7 @@ func placeDest(name string, raw json.RawMessage) (*ivr.Destination, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var d ivr.Destination
-	if err := yaml.Unmarshal(raw, &d); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
-	}
-	return &d, nil
+	return ivr.DecodeDestination(name, raw)
 }
 
 func callerIDOK(s string) bool {

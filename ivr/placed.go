@@ -3,6 +3,7 @@ package ivr
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrBadDestination is a destination given outside the file (a placed
@@ -54,4 +55,26 @@ func (c *Config) CheckDestination(path string, d *Destination, prompts []string)
 		return fmt.Errorf("%w: %s", ErrBadDestination, problemsText(errs))
 	}
 	return nil
+}
+
+// DecodeDestination reads a destination written as a JSON object outside
+// the file (a placed call's on_answer, named name in messages), refusing
+// what the file's reader refuses: unknown fields, values of the wrong
+// kind, nesting beyond reason. CheckDestination then validates it
+// against a configuration.
+func DecodeDestination(name string, data []byte) (*Destination, error) {
+	node, err := answerNode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	w := &walker{lines: map[int]string{}, leaves: map[int][]leaf{}}
+	w.walk(node, destinationType, name, 0)
+	if len(w.out) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrBadDestination, problemsText(w.out))
+	}
+	var d Destination
+	if err := node.Decode(&d); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, plainTypeError(strings.TrimPrefix(err.Error(), "yaml: ")))
+	}
+	return &d, nil
 }

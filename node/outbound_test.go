@@ -221,6 +221,8 @@ func TestPlaceRefusals(t *testing.T) {
 		{`{"to": "sip:a@127.0.0.1", "ivr": "callback", "variables": {"bad name": "x"}}`, 400, "variables"},
 		{`{"to": "sip:a@127.0.0.1", "ivr": "callback", "caller_id": "<script>"}`, 400, "caller_id"},
 		{`{"to": "sip:a@127.0.0.1", "ivr": "callback", "extra": 1}`, 400, "extra"},
+		{`{"to": "sip:a@127.0.0.1", "on_answer": {"play": "thanks", "bogus": 1}}`, 400, "bogus"},
+		{`{"to": "sip:a@127.0.0.1", "on_answer": {"play": ["thanks"]}}`, 400, "on_answer"},
 		{`not json`, 400, "malformed"},
 	} {
 		code, body, _ := apiCall(t, svc, token, "POST", "/api/v1/calls", "application/json", []byte(c.body))
