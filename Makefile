@@ -2,16 +2,24 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
+# Opus (package audio/opus) links libopus through cgo, so it is built in
+# only where pkg-config finds libopus (Debian: libopus-dev) and cgo has a
+# C compiler; elsewhere ivrd stays pure Go and refuses "opus" in codecs,
+# saying it was built without it. nolibopusfile leaves out the binding's
+# Ogg file reader (libopusfile), which ivrd does not use. TAGS= builds
+# without Opus.
+TAGS    ?= $(shell pkg-config --exists opus 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo opus,nolibopusfile)
+GOTAGS  := $(if $(TAGS),-tags $(TAGS))
 
-.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-screenshots
+.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-test-vendor ui-screenshots
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
+	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
 
 # The load generator (cmd/ivrload): see README, "Load testing your IVR".
 .PHONY: ivrload bench-load
 ivrload:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
+	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
 
 # Serves the bundled example IVR (examples/main.yaml, embedded) on
 # 127.0.0.1:5060 UDP and TCP with the bundled prompts.
@@ -26,30 +34,30 @@ run: build
 # run at once than the machine has cores (go test's default).
 PARALLEL ?= 8
 test:
-	$(GO) vet ./...
-	$(GO) test -count=1 -parallel $(PARALLEL) -timeout 9m ./...
+	$(GO) vet $(GOTAGS) ./...
+	$(GO) test $(GOTAGS) -count=1 -parallel $(PARALLEL) -timeout 9m ./...
 
 test-short:
-	$(GO) test -short -count=1 ./...
+	$(GO) test $(GOTAGS) -short -count=1 ./...
 
 # The unit and package tests again under the race detector (needs a C
 # compiler: cgo). The heavy system tests (external peers, load, browsers)
 # skip themselves in a -race build (internal/testenv.SkipUnderRace): they
 # run once, in make test.
 race:
-	$(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 9m ./...
+	$(GO) test $(GOTAGS) -race -count=1 -parallel $(PARALLEL) -timeout 9m ./...
 
 # A short run of every fuzz target (FUZZTIME per target).
 FUZZTIME ?= 10s
 fuzz:
-	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	@for pkg in $$($(GO) list $(GOTAGS) ./...); do \
+	  for f in $$($(GO) test $(GOTAGS) -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test $(GOTAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./audio/ ./media/ ./dtmf/ ./bench/
+	$(GO) test $(GOTAGS) -run '^$$' -bench . -benchmem ./audio/... ./media/ ./dtmf/ ./bench/
 
 # Load test with sipp: CALLS concurrent calls for SECONDS (see bench/load.sh).
 load: build
@@ -62,7 +70,7 @@ bench-load:
 	bench/sweep.sh
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet $(GOTAGS) ./...
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -73,7 +81,7 @@ clean:
 # golangci-lint, pinned in tools/go.mod (its own module, so its
 # dependencies stay out of ivrd's go.mod).
 lint:
-	$(GO) tool -modfile=tools/go.mod golangci-lint run ./...
+	$(GO) tool -modfile=tools/go.mod golangci-lint run $(if $(TAGS),--build-tags $(TAGS)) ./...
 
 # The web UI's one third-party file, the graph layout library, vendored
 # unmodified from the npm registry (needs npm only to re-fetch; the build
@@ -87,6 +95,17 @@ ui-vendor:
 	  echo "@dagrejs/dagre $(DAGRE_VERSION) (npm, MIT): dist/dagre.esm.js, LICENSE" > $(UI_VENDOR)/VERSION && \
 	  rm -rf $$tmp && sha256sum $(UI_VENDOR)/dagre.esm.js
 
-# The README's two screenshots of the web UI, from its browser test.
+# The accessibility audit's engine, used by the browser tests only (not
+# served, not in the binary): axe-core from the npm registry, unmodified.
+AXE_VERSION   ?= 4.14.1
+AXE_VENDOR    := node/testdata/axe-core
+ui-test-vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  tar xzf axe-core-$(AXE_VERSION).tgz && cd - >/dev/null && mkdir -p $(AXE_VENDOR) && \
+	  cp $$tmp/package/axe.min.js $$tmp/package/LICENSE $$tmp/package/LICENSE-3RD-PARTY.txt $(AXE_VENDOR)/ && \
+	  echo "axe-core $(AXE_VERSION) (npm, MPL-2.0): axe.min.js, LICENSE, LICENSE-3RD-PARTY.txt" > $(AXE_VENDOR)/VERSION && \
+	  rm -rf $$tmp && sha256sum $(AXE_VENDOR)/axe.min.js
+
+# The README's screenshots of the web UI, from its browser tests.
 ui-screenshots:
-	IVRD_UI_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestUIEndToEnd' ./cmd/ivrd/
+	IVRD_UI_SCREENSHOTS=1 $(GO) test $(GOTAGS) -count=1 -run 'TestUI(EndToEnd|DraftPublishRollback|RealCallPathOnTheChart)$$' ./node/

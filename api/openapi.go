@@ -162,9 +162,10 @@ func buildOpenAPI() obj {
 				"data":         obj{"type": "object", "additionalProperties": obj{"type": "string"}},
 				"gather":       schemaOf(reflect.TypeOf(ivr.Gather{}), ""),
 				"ask":          obj{"type": "string", "description": "a decision service's URL: the JSON answer is the destination"},
-				"timeout":      obj{"type": "string", "description": "ask: the wait for the answer", "example": "3s"},
+				"timeout":      obj{"type": "string", "description": "ask: the wait for the answer; stream: its longest length", "example": "3s"},
 				"hold":         obj{"type": "string", "description": "ask: a prompt looped while waiting"},
 				"fallback":     ref("Destination"),
+				"stream":       schemaOf(reflect.TypeOf(ivr.Stream{}), ""),
 				"record":       ref("Record")}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
@@ -181,7 +182,8 @@ func buildOpenAPI() obj {
 		"SimulateRequest": obj{"type": "object", "additionalProperties": false, "properties": obj{
 			"ivr": obj{"type": "string"}, "to": obj{"type": "string"}, "from": obj{"type": "string"},
 			"at": obj{"type": "string", "format": "date-time"}, "input": obj{"type": "string", "example": "wait:3s,2,1"},
-			"transfer_fails": obj{"type": "boolean"}}},
+			"transfer_fails": obj{"type": "boolean"},
+			"drafts":         obj{"type": "boolean", "description": "run each IVR's saved draft in place of its live version"}}},
 		"SimEvent": obj{"type": "object", "required": []any{"t_ms", "event"}, "properties": obj{
 			"t_ms": obj{"type": "integer"}, "event": obj{"type": "string"}, "ivr": obj{"type": "string"},
 			"prompt": obj{"type": "string"}, "barge_in": obj{"type": "boolean"}, "digit": obj{"type": "string"},
@@ -279,6 +281,8 @@ func buildOpenAPI() obj {
 	paths["/api/v1/trunks/status"] = trunkStatusPath() // trunk_status.go
 	paths["/api/v1/openapi.json"] = obj{"get": op("this document", obj{"200": response("OpenAPI 3", obj{"type": "object"})}, nil)}
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
+	addStreamPaths(paths, schemas)     // media streams on live calls (streams.go)
+	addRevisionPaths(paths, schemas)   // revisions, drafts, publish, layout (openapi_revisions.go)
 	addPlacePaths(paths, schemas)      // placing calls, recordings (openapi_place.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
 	addQueuePaths(paths, schemas)      // queues and agents (queues.go)

@@ -49,6 +49,9 @@ type Config struct {
 	Conferences ConferenceControl
 	// Queues, when set, is the running server's call queues (queues.go).
 	Queues QueueControl
+	// Streams, when set, starts and stops media streams on live calls
+	// (streams.go).
+	Streams StreamControl
 	// Trunks, when set, is the running server's trunk registrations
 	// (GET /api/v1/trunks/status: trunk_status.go).
 	Trunks TrunkStates
@@ -142,6 +145,8 @@ func (s *Server) routes() {
 	s.queueRoutes()                                                                            // call queues (queues.go)
 	s.conferenceRoutes()                                                                       // conference rooms (conferences.go)
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
+	s.streamRoutes()                                                                           // media streams on live calls (streams.go)
+	s.revisionRoutes()                                                                         // an IVR's revisions, draft, publish, layout (revisions.go)
 	s.recordingRoutes()                                                                        // call recordings (recordings.go)
 	m.HandleFunc("POST /api/v1/calls", s.placeCall)                                            // placing calls (place.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

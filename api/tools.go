@@ -67,6 +67,7 @@ type simulateRequest struct {
 	At            string `json:"at"`   // RFC 3339, default now
 	Input         string `json:"input"`
 	TransferFails bool   `json:"transfer_fails"`
+	Drafts        bool   `json:"drafts"` // run every IVR's saved draft in place of its live version
 }
 
 // decodeStrict reads one JSON value into v, refusing unknown fields and
@@ -105,6 +106,9 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg, _, err := s.st.Config(r.Context())
+	if req.Drafts && err == nil {
+		cfg, err = s.st.ConfigWithDrafts(r.Context())
+	}
 	if err != nil {
 		s.storeError(w, r, err)
 		return

@@ -1,7 +1,8 @@
 // Package audio is ivrd's one home for sound as numbers: codec identity
-// (Codec: PCMU, PCMA, G722 with SDP name, static payload type, RTP clock
-// rate, audio rate and silence byte; ParseCodec for configuration
-// strings), G.711 conversion (EncodeG711, DecodeG711 into caller buffers,
+// (Codec: PCMU, PCMA, G722 and Opus with SDP name, payload type, RTP
+// clock rate, audio rate, frame size and silence byte; ParseCodec for
+// configuration strings; Opus itself is coded in audio/opus, the one
+// package that links libopus), G.711 conversion (EncodeG711, DecodeG711 into caller buffers,
 // table-driven, no allocation per packet; RoundTrip for what a line does
 // to audio), G.722 at 64 kbit/s (G722Encoder, G722Decoder: ITU-T G.722's
 // SB-ADPCM written from the Recommendation and checked bit for bit
@@ -10,7 +11,9 @@
 // stream, no allocation per packet), audio
 // files (Decode: WAV in 16-bit PCM at any rate, mono or stereo, µ-law or
 // A-law, and raw 16-bit 8 kHz .pcm, to 8 kHz mono; WriteWAV), the one
-// resampler (Resample, a Kaiser-windowed sinc low-pass), level measurement
+// resampler (Resample, a Kaiser-windowed sinc low-pass; Decimator and
+// Interpolator, its streaming half-band form between 16 and 8 kHz for a
+// call's packets, with state per stream and no allocation), level measurement
 // (MeasureLevel: peak, active speech level in dBm0, clipping; RMS; the
 // dBm0 reference Amplitude) and tone generation (Tone).
 //

@@ -23,7 +23,7 @@ var (
 type codecError struct{ name string }
 
 func (e *codecError) Error() string {
-	return fmt.Sprintf("unknown codec %q (PCMU, PCMA, G722)", e.name)
+	return fmt.Sprintf("unknown codec %q (PCMU, PCMA, G722, opus)", e.name)
 }
 
 func (e *codecError) Unwrap() error { return ErrUnknownCodec }

@@ -92,7 +92,7 @@ func recordCalls(b *testing.B, n int, dur time.Duration) {
 		}
 		a.Start(media.Params{Remote: c.LocalAddr(), Codec: audio.PCMU, Send: true})
 		c.Start(media.Params{Remote: a.LocalAddr(), Codec: audio.PCMU, Send: true})
-		r, err := rec.Start(fmt.Sprintf("bench-%d", len(pairs)), a, recording.Stereo, false)
+		r, err := rec.Start(fmt.Sprintf("bench-%d", len(pairs)), a, recording.Stereo)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -32,6 +32,9 @@ RT=${RT:-0}
 # offers that suite. Use another OUT to keep the plain RTP figures.
 SRTP=${SRTP:-}
 # CODEC=g722 offers G.722 alone (ivrd lists G722 first): wideband calls.
+# CODEC=opus offers Opus alone (ivrd lists opus first): both binaries
+# must be built with Opus, which make does where pkg-config finds libopus
+# (libopus-dev).
 CODEC=${CODEC:-pcmu}
 # TRANSPORT=tls places the calls over SIP/TLS: ivrd gets a tls:// listener
 # on TLS_PORT with a certificate from a lab CA made here (ivrload lab-ca,
@@ -58,11 +61,21 @@ if [ -n "$SRTP" ]; then
   grep -q "srtp: required" "$cfg" || { echo "sweep.sh: could not turn SRTP on in $cfg" >&2; exit 1; }
   load_args=(--srtp "$SRTP")
 fi
-if [ "$CODEC" != pcmu ]; then
-  sed -i -e 's/^    inband: always$/    inband: always\n    codecs: [G722, PCMU, PCMA]/' "$cfg"
-  grep -q "codecs: \[G722" "$cfg" || { echo "sweep.sh: could not offer G.722 in $cfg" >&2; exit 1; }
-  load_args+=(--codec "$CODEC")
-fi
+case "$CODEC" in
+  pcmu) ;;
+  g722)
+    sed -i -e 's/^    inband: always$/    inband: always\n    codecs: [G722, PCMU, PCMA]/' "$cfg"
+    grep -q "codecs: \[G722" "$cfg" || { echo "sweep.sh: could not offer G.722 in $cfg" >&2; exit 1; }
+    load_args+=(--codec g722) ;;
+  opus)
+    if ! pkg-config --exists opus 2>/dev/null; then
+      echo "sweep.sh: CODEC=opus needs libopus (apt-get install libopus-dev pkg-config), so make builds ivrd and ivrload with Opus" >&2; exit 1
+    fi
+    sed -i -e 's/^    inband: always$/    inband: always\n    codecs: [opus, G722, PCMU, PCMA]/' "$cfg"
+    grep -q "codecs: \[opus" "$cfg" || { echo "sweep.sh: could not offer Opus in $cfg" >&2; exit 1; }
+    load_args+=(--codec opus) ;;
+  *) echo "sweep.sh: CODEC=$CODEC: want pcmu, g722 or opus" >&2; exit 1 ;;
+esac
 
 target=127.0.0.1:${SIP_PORT}
 case "$TRANSPORT" in

@@ -36,7 +36,9 @@
 //
 // Of the library packages it is the only one that joins sip, media, dtmf
 // and ivr (the commands that wire the server aside). It must not be
-// imported by any of them, and must not import api, webhook or observe:
+// imported by any of them, and must not import api, webhook, decide,
+// stream or observe (ask and stream steps go through its Decider and
+// Streamer interfaces):
 // those hear it through Options (Records, Events) that cmd/ivrd connects,
 // wiring it in as the sip.Handler.
 package call

@@ -53,6 +53,10 @@ type Options struct {
 	Decider func(cfg *ivr.Config) Decider
 	// Say speaks an ask answer's say text; nil: the text is skipped.
 	Say Speak
+	// Streamer opens stream destinations' media streams, asked for with
+	// the configuration each call started with (its streams: settings);
+	// nil, or nil returned: every stream takes its fallback.
+	Streamer func(cfg *ivr.Config) Streamer
 	// Node names this node in ask requests.
 	Node string
 	// Conferences is this node's conference rooms (NewConferences with
@@ -93,6 +97,9 @@ func NewHandler(opt Options) *Handler {
 	if opt.Queues == nil {
 		opt.Queues = NewQueues()
 	}
+	if opt.Shared != nil && opt.Queues.shared == nil {
+		opt.Queues.shared, opt.Queues.log = opt.Shared, opt.Log
+	}
 	return &Handler{opt: opt, log: opt.Log, queues: opt.Queues}
 }
 
@@ -108,7 +115,8 @@ func (h *Handler) Route(dialled string) bool {
 	if _, ok := cfg.IVRFor(dialled); ok {
 		return true
 	}
-	return cfg.QueueByNumber(dialled) != nil || h.opt.Conferences != nil && cfg.ConferenceByNumber(dialled) != nil
+	return cfg.QueueByNumber(dialled) != nil || h.opt.Conferences != nil && cfg.ConferenceByNumber(dialled) != nil ||
+		len(cfg.QueuesWithAgentCode(dialled)) > 0
 }
 
 // Serve implements sip.Handler: the call's whole life after the answer,
@@ -139,6 +147,10 @@ func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
 		r.log = c.Log.With("conference", room.ID)
 		r.listen()
 		r.guarded(func() { r.dialledRoom(room.ID) })
+	case !ok && len(snap.Config.QueuesWithAgentCode(c.Dialled)) > 0:
+		r.log = c.Log.With("agent_code", c.Dialled)
+		r.listen()
+		r.guarded(func() { r.agentCode(c.Dialled) })
 	case !ok:
 		// A reload between the INVITE and now removed the number.
 		r.endBy(EndNoIVR, SideIVRD)

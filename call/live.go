@@ -59,6 +59,7 @@ type liveEntry struct {
 	answered time.Time
 	requests chan liveRequest // into the menu loop; read only while in the menu
 	operator atomic.Bool      // hung up through the API: the record says so
+	streams  callStreams      // media streams tapping the call (stream.go)
 
 	mu    sync.Mutex // guards what the call's goroutine updates
 	ivr   string

@@ -55,6 +55,9 @@ type run struct {
 	left    bool       // an operator's transfer took the call out of the menu
 	opDone  chan error // the operator's transfer waiting for its outcome
 
+	streamOn MediaStream // the stream destination's stream, while open (stream.go)
+	streamID int
+
 	recording *recording.Recording // the call's recording, once one started (recording.go)
 	placed    *Placed              // what a call ivrd placed runs (placed.go)
 }
@@ -114,6 +117,7 @@ func (r *run) menu(m *ivr.IVR) {
 	r.placedStart() // a placed call's destination and variables (placed.go)
 	defer r.stopTimer()
 	defer r.stopDeadline()
+	defer func() { r.stopStream(r.streamID) }()
 	defer func() { r.rec.MenuTime = time.Since(r.rec.Answered) }()
 	// The executor has no clock: the menu time limit is this timer's.
 	limit := time.NewTimer(r.h.opt.MaxMenuTime)
@@ -154,8 +158,11 @@ func (r *run) menu(m *ivr.IVR) {
 					r.playing = false
 				}
 			}
+			r.streamDigit(in.ev)
+			r.streamEnded(in.ev)
 			r.apply(r.exec.Handle(in.ev))
 		case req := <-r.live.requests:
+			r.stopStream(r.streamID) // the bot lets go of a caller the operator moves (stream.go)
 			r.operatorTransfer(req)
 		case <-timerC:
 			r.timer = nil
@@ -205,6 +212,10 @@ func (r *run) apply(acts []ivr.Action) {
 			r.stopDeadline()
 		case ivr.Ask:
 			r.ask(a)
+		case ivr.StartStream:
+			r.stream(a) // stream.go
+		case ivr.StopStream:
+			r.stopStream(a.ID)
 		case ivr.MaskKeys:
 			r.maskKeys.Store(a.On)
 		case ivr.Transfer:

@@ -1,6 +1,8 @@
 package call
 
 import (
+	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -17,11 +19,15 @@ type Queues struct {
 	mu     sync.Mutex
 	queues map[string]*queueState
 	now    func() time.Time
+	// shared (nil: none) holds the agents' logins for the cluster:
+	// SetLoggedIn writes there, Sync reads every node's changes back.
+	shared Shared
+	log    *slog.Logger
 }
 
 // NewQueues makes the registry.
 func NewQueues() *Queues {
-	return &Queues{queues: map[string]*queueState{}, now: time.Now}
+	return &Queues{queues: map[string]*queueState{}, now: time.Now, log: slog.New(slog.DiscardHandler)}
 }
 
 type queueState struct {
@@ -47,6 +53,7 @@ const (
 type agent struct {
 	name      string
 	loggedOut bool
+	loginAt   time.Time // when loggedOut last changed (Sync keeps the latest)
 	ringing   bool
 	busy      bool
 	wrapUntil time.Time
@@ -296,11 +303,53 @@ func (qs *Queues) SetLoggedIn(cfg *ivr.Config, queue, agentName string, in bool)
 	if a == nil || !slices.Contains(cfg.QueueAgents(q), agentName) {
 		return ErrNotAgent
 	}
-	if a.loggedOut && in {
-		a.idleSince = qs.now()
-	}
-	a.loggedOut = !in
+	now := qs.now()
+	a.setLoggedIn(in, now)
 	st.wakeAll()
+	if qs.shared != nil {
+		// Written under the lock so that two changes reach the store in
+		// the order they were made here; bounded like every shared ask.
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		defer cancel()
+		if err := qs.shared.AgentSetLoggedIn(ctx, queue, agentName, in, now); err != nil {
+			qs.log.Warn("queue agent login not shared with the other nodes; it holds on this one", "queue", queue, "agent", agentName, "err", err)
+		}
+	}
+	return nil
+}
+
+func (a *agent) setLoggedIn(in bool, at time.Time) {
+	if a.loggedOut && in {
+		a.idleSince = at
+	}
+	a.loggedOut, a.loginAt = !in, at
+}
+
+// Sync applies the logins other nodes recorded since this node's own
+// changes (the latest change wins); an error leaves this node's view.
+func (qs *Queues) Sync(ctx context.Context, cfg *ivr.Config) error {
+	if qs.shared == nil {
+		return nil
+	}
+	logins, err := qs.shared.AgentLogins(ctx)
+	if err != nil {
+		return err
+	}
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	for _, l := range logins {
+		q := cfg.QueueByID(l.Queue)
+		if q == nil {
+			continue
+		}
+		st := qs.state(cfg, q)
+		a := st.agents[l.Agent]
+		if a == nil || !l.Changed.After(a.loginAt) || a.loggedOut == !l.LoggedIn {
+			continue
+		}
+		a.setLoggedIn(l.LoggedIn, l.Changed)
+		st.wakeAll()
+	}
 	return nil
 }
 

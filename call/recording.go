@@ -1,7 +1,6 @@
 package call
 
 import (
-	"github.com/ivrd/ivrd/audio"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/recording"
 )
@@ -23,7 +22,7 @@ func (r *run) startRecording(spec *ivr.Record) {
 	if spec.Mono() {
 		format = recording.Mono
 	}
-	rec, err := r.h.opt.Recordings.Start(r.c.ID, r.c.Media, format, r.c.Negotiated().Codec == audio.G722)
+	rec, err := r.h.opt.Recordings.Start(r.c.ID, r.c.Media, format)
 	if err != nil {
 		r.log.Error("recording not started: the call goes on unrecorded", "err", err)
 	} else {

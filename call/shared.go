@@ -4,13 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/ivrd/ivrd/store"
 )
 
 // Shared is the state that must hold for a cluster, not per node: the
 // wrong-PIN count and lockout of each voicemail box (so that three nodes
 // behind one proxy do not give an attacker three times the documented
-// guesses), and where each rotate group starts its next call (so that
-// rotate is round robin across the nodes). The store implements it
+// guesses), where each rotate group starts its next call (so that
+// rotate is round robin across the nodes), and which queue agents are
+// logged in. The store implements it
 // (one row per box or group, changed atomically); without it
 // (Options.Shared nil) both are kept per node in memory.
 type Shared interface {
@@ -18,6 +21,10 @@ type Shared interface {
 	PINFailed(ctx context.Context, box string, after int, lockout time.Duration, now time.Time) error
 	PINSucceeded(ctx context.Context, box string) error
 	RotationTake(ctx context.Context, group string, members int) (int, error)
+	// Queue agents' logins: an agent logged out through any node (the
+	// API, its feature code) is logged out on every node (queues.go).
+	AgentSetLoggedIn(ctx context.Context, queue, agent string, in bool, now time.Time) error
+	AgentLogins(ctx context.Context) ([]store.AgentLogin, error)
 }
 
 // sharedTimeout bounds one shared-state question: a call never waits on

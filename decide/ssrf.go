@@ -22,6 +22,13 @@ func Private(a netip.Addr) bool {
 		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() || netip.MustParsePrefix(cgnat).Contains(a)
 }
 
+// RefusePrivate is refusePrivate for another client that dials on a
+// call's behalf (package stream's WebSockets): a net.Dialer's
+// ControlContext that refuses what Private names, after DNS.
+func RefusePrivate(ctx context.Context, network, address string, c syscall.RawConn) error {
+	return refusePrivate(ctx, network, address, c)
+}
+
 // refusePrivate is the dialer's check of the address it is about to
 // connect to: after DNS, so a name resolving to a private address is
 // refused too (and a rebinding name cannot slip past a check made

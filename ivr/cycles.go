@@ -50,7 +50,7 @@ func (v *validator) auto(from, path string, d *Destination, m *IVR) {
 		if d.Overflow != nil {
 			v.auto(from, path+".overflow", d.Overflow, m)
 		}
-		if d.Fallback != nil && d.Kind == KindAsk {
+		if d.Fallback != nil && (d.Kind == KindAsk || d.Kind == KindStream) {
 			// A gather's fallback follows the caller's keys or silence
 			// (attempts used); an ask's follows no key at all.
 			v.auto(from, path+".fallback", d.Fallback, m)

@@ -41,6 +41,9 @@ const (
 	// KindAsk (ivrd addition) posts the call's context to a decision
 	// service and runs the destination it answers (ask.go).
 	KindAsk Kind = "ask"
+	// KindStream (ivrd addition) forks the call's audio to a WebSocket
+	// and goes on when the far end ends it (stream.go).
+	KindStream Kind = "stream"
 )
 
 // Destination is where a key, a failure or a closed schedule sends the call.
@@ -69,6 +72,9 @@ type Destination struct {
 	// Fallback runs when a gather runs out of attempts or an ask gets no
 	// usable answer (default: hang up).
 	Fallback *Destination
+	// For stream (Target is its URL too); Timeout bounds it, Then and
+	// Fallback follow it.
+	Stream *Stream
 
 	// Record (ivrd addition) records the call from this hand-off on (a
 	// bridge: both parties).
@@ -116,6 +122,7 @@ type destinationFields struct {
 	Timeout     Duration          `yaml:"timeout"`
 	Hold        string            `yaml:"hold"`
 	Fallback    *Destination      `yaml:"fallback"`
+	Stream      *Stream           `yaml:"stream"`
 	Record      *Record           `yaml:"record"`
 }
 
@@ -164,13 +171,17 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 		set++
 		d.Kind, d.Gather = KindGather, f.Gather
 	}
+	if f.Stream != nil {
+		set++
+		d.Kind, d.Stream, d.Target = KindStream, f.Stream, strings.TrimSpace(f.Stream.URL)
+	}
 	pick(f.Conference, KindConference)
 	pick(f.Queue, KindQueue)
 	if f.Prompt != nil && set == 0 {
 		pick(f.Prompt, KindPlay)
 	}
 	if set != 1 {
-		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, conference, queue, voicemail_check, set_language, webhook, gather, ask (has %d)", n.Line, set)
+		return typeErr("line %d: a destination needs exactly one of uri, external, extension, internal, ivr, play, voicemail, group, conference, queue, voicemail_check, set_language, webhook, gather, ask, stream (has %d)", n.Line, set)
 	}
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
@@ -185,7 +196,7 @@ var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": tr
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
 	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true,
 	"gather": true, "ask": true, "timeout": true, "hold": true, "fallback": true,
-	"conference": true, "queue": true, "record": true}
+	"conference": true, "queue": true, "stream": true, "record": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

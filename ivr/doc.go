@@ -11,7 +11,7 @@
 // prompt names and durations as plain values, the spoken prompts go out
 // as plain values (Config.Spoken), and the names a language and a voice
 // may have are package spoken's rules. Of ivrd it imports audio (codec
-// names) and spoken only; sip, media, dtmf, call, prompts and store must
+// names), audio/opus (whether this binary has Opus) and spoken only; sip, media, dtmf, call, prompts and store must
 // not be imported.
 //
 // Where the contract is silent, ivr does what Asterisk/FreeSWITCH callers

@@ -14,6 +14,7 @@ const (
 	phaseHandoff        // a transfer or voicemail is in progress
 	phaseGather         // collecting a gather's keys (gather.go)
 	phaseAsk            // waiting for an ask's answer (ask.go)
+	phaseStream         // a stream is open (stream.go)
 	phaseDone
 )
 
@@ -67,6 +68,8 @@ type Executor struct {
 	asking     *Destination
 	holdID     int // the hold prompt playing (0: none)
 	holdPlays  int
+	streamID   int
+	streaming  *Destination
 
 	startAt *Destination // a placed call's destination, instead of a menu (placed.go)
 
@@ -160,6 +163,11 @@ func (e *Executor) handle(ev Event) []Action {
 			return nil // a late answer: the fallback already ran
 		}
 		return e.answered(ev)
+	case StreamEnded:
+		if e.phase != phaseStream || ev.ID != e.streamID {
+			return nil // the timeout closed it already
+		}
+		return e.streamEnded(ev)
 	case TransferResult:
 		if e.phase != phaseHandoff {
 			return nil
@@ -292,8 +300,8 @@ func (e *Executor) cancelTimer() []Action {
 
 func (e *Executor) digit(k byte) []Action {
 	switch e.phase {
-	case phaseHandoff, phaseDone:
-		return nil
+	case phaseHandoff, phaseDone, phaseStream:
+		return nil // a stream's keys go to its far end
 	case phaseDelay, phaseIdle, phaseAsk:
 		e.pending = append(e.pending, k)
 		return nil
@@ -375,6 +383,8 @@ func (e *Executor) timerFired() []Action {
 		return e.gatherDone() // no key for digit_timeout
 	case phaseAsk:
 		return e.answered(AskResult{ID: e.askID, Err: errAskTimeout})
+	case phaseStream:
+		return e.streamTimedOut()
 	case phaseResponse:
 		e.attempts++
 		acts := []Action{Note{Event: StepTimeout, IVR: e.cur.ID}}
@@ -452,6 +462,8 @@ func (e *Executor) run(d *Destination) []Action {
 		return e.startGather(d)
 	case KindAsk:
 		return e.ask(d)
+	case KindStream:
+		return e.startStream(d)
 	case KindVoicemail:
 		e.startHandoff(d)
 		return []Action{Voicemail{Box: d.Target}}
@@ -511,6 +523,10 @@ func (e *Executor) limit(reason string) []Action {
 	acts := append(e.cancelTimer(), e.cancelDeadline()...)
 	acts = append(acts, e.endGather()...)
 	e.asking = nil
+	if e.streaming != nil {
+		acts = append(acts, StopStream{ID: e.streamID})
+		e.streaming = nil
+	}
 	if e.phase == phasePlaying {
 		acts = append(acts, StopPlayback{ID: e.playID, Prompt: e.playing})
 		e.playing, e.afterPlay = "", nil

@@ -109,7 +109,7 @@ ivrs:
 func executorCorpus(f *testing.F) []*Config {
 	var out []*Config
 	sources := exampleFiles(f)
-	for _, s := range []string{testConfig, closedLoop, failureLoop, dialOutConfig, submenuConfig, maxErrorsConfig} {
+	for _, s := range []string{testConfig, closedLoop, failureLoop, dialOutConfig, submenuConfig, maxErrorsConfig, streamConfig} {
 		sources = append(sources, []byte(s))
 	}
 	for _, b := range sources {
@@ -121,6 +121,19 @@ func executorCorpus(f *testing.F) []*Config {
 	}
 	return out
 }
+
+// streamConfig: streams without a timeout, one going back to the menu.
+const streamConfig = `
+streams: { allow_private: true }
+extensions: [{ number: "1001" }]
+ivrs:
+  - id: main
+    extensions: ["100"]
+    prompt: menu
+    keys:
+      "1": { stream: { url: "ws://127.0.0.1/bot", bidirectional: true }, then: menu, fallback: { extension: "1001" } }
+      "2": { stream: { url: "wss://bot.example/x" } }
+`
 
 // maxErrorsConfig: one counter for both errors, and overflows.
 const maxErrorsConfig = `
@@ -196,6 +209,8 @@ func FuzzExecutor(f *testing.F) {
 				d.send(DeadlineFired{ID: d.deadline.ID})
 			case d.handoff:
 				d.send(TransferResult{Err: errors.New("busy")})
+			case d.stream != 0:
+				d.send(StreamEnded{ID: d.stream}) // the far end closes
 			default:
 				t.Fatal("the executor waits for nothing: no prompt, timer or hand-off")
 			}
@@ -218,6 +233,7 @@ type fuzzDriver struct {
 	handoff   bool
 	deadline  *StartDeadline
 	ask       int // the ask awaiting its answer, 0: none
+	stream    int // the stream open, 0: none
 	done      bool
 	now       time.Duration
 	limitSent bool
@@ -255,6 +271,10 @@ func (d *fuzzDriver) decode(b byte) Event {
 		if d.deadline != nil {
 			return DeadlineFired{ID: d.deadline.ID}
 		}
+	case 6:
+		return StreamEnded{ID: d.stream, Err: errors.New("closed abnormally")}
+	case 7:
+		return StreamEnded{ID: d.stream, Answer: &Answer{Dest: &Destination{Kind: KindMenu}}}
 	}
 	return TimerFired{ID: int(b)} // stale or unknown
 }
@@ -279,6 +299,10 @@ func (d *fuzzDriver) send(ev Event) {
 	case DeadlineFired:
 		if d.deadline != nil && ev.ID == d.deadline.ID {
 			d.deadline = nil
+		}
+	case StreamEnded:
+		if ev.ID == d.stream {
+			d.stream = 0
 		}
 	case TransferResult:
 		if d.handoff {
@@ -315,6 +339,13 @@ func (d *fuzzDriver) send(ev Event) {
 			d.deadline = nil
 		case Ask:
 			d.ask = a.ID
+		case StartStream:
+			d.stream = a.ID
+		case StopStream:
+			if a.ID != d.stream {
+				d.t.Fatalf("stop of stream %d, %d is open", a.ID, d.stream)
+			}
+			d.stream = 0
 		case Transfer, Voicemail:
 			if i != len(acts)-1 {
 				d.t.Fatalf("a hand-off is not the last action: %#v", acts)

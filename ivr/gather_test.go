@@ -141,7 +141,7 @@ prompts:
 		`keys.4.ask: "ftp://x": want an http:// or https:// URL`,
 		`keys.4.then: an ask goes where its answer says`,
 		`keys.4.timeout: 40s is out of range`,
-		`keys.5.fallback: fallback only applies to gather and ask`,
+		`keys.5.fallback: fallback only applies to gather, ask and stream`,
 		`variables are not available here`,
 		`keys.6.ask: "http://169.254.169.254/latest/meta-data/": 169.254.169.254 is a loopback, private or link-local address`,
 	} {

@@ -53,6 +53,8 @@ type Config struct {
 	VoicemailBoxes []VoicemailBox `yaml:"voicemail_boxes"`
 	// Ask (ivrd addition) configures ask destinations (ask.go).
 	Ask AskSettings `yaml:"ask"`
+	// Streams (ivrd addition) configures media streams (stream.go).
+	Streams StreamSettings `yaml:"streams"`
 	// Conferences (ivrd addition) are conference rooms: see conference.go.
 	Conferences []Conference `yaml:"conferences"`
 	// Queues (ivrd addition) are call queues: see queue.go.

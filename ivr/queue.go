@@ -77,6 +77,31 @@ type Queue struct {
 	// ServiceLevel is the answer time the service level metric counts
 	// against (default 20s).
 	ServiceLevel Duration `yaml:"service_level"`
+	// AgentCode (optional, "*" and digits, e.g. "*45" as FreePBX's
+	// queue toggle) is a feature code: an agent dialling it from its
+	// registered phone logs in to, or out of, every queue that has this
+	// code and lists it as an agent. Several queues may share a code.
+	AgentCode string `yaml:"agent_code"`
+}
+
+// QueuesWithAgentCode lists the queues whose agent code is code.
+func (c *Config) QueuesWithAgentCode(code string) []*Queue {
+	var out []*Queue
+	for i := range c.Queues {
+		if code != "" && c.Queues[i].AgentCode == code {
+			out = append(out, &c.Queues[i])
+		}
+	}
+	return out
+}
+
+// validAgentCode: a star then 1-6 digits, so that it never collides
+// with a dialled number, a key or an internal number.
+func validAgentCode(s string) bool {
+	if len(s) < 2 || len(s) > 7 || s[0] != '*' {
+		return false
+	}
+	return isDialNumber(s[1:])
 }
 
 // DefaultServiceLevel is a queue's service level target.
@@ -176,6 +201,9 @@ func (v *validator) queues() {
 		seen[q.ID] = true
 		if q.Number != "" && !isDialNumber(q.Number) {
 			v.errf(path+".number", "number %q must be digits", q.Number)
+		}
+		if q.AgentCode != "" && !validAgentCode(q.AgentCode) {
+			v.errf(path+".agent_code", "%q: want * and 1-6 digits (as *45)", q.AgentCode)
 		}
 		v.queueMembers(path, q)
 		switch q.Strategy {

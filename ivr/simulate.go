@@ -244,6 +244,9 @@ func (s *simulator) apply(acts []Action) {
 			s.deadline = nil
 		case Ask:
 			s.results = append(s.results, s.answer(a))
+		case StartStream:
+			s.results = append(s.results, s.streamEnd(a))
+		case StopStream:
 		case Transfer:
 			s.emit(SimEvent{Event: StepTransfer, Dest: s.asSent(a.Dest), Method: a.Method, Detail: s.e.cfg.groupDetail(a.Dest)})
 			s.results = append(s.results, TransferResult{Err: s.handoffErr()})
@@ -311,4 +314,19 @@ func (s *simulator) answer(a Ask) AskResult {
 // a second), for the virtual clock.
 func sayTime(text string) time.Duration {
 	return time.Duration(len(text)) * time.Second / 15
+}
+
+// streamEnd is how a simulated stream ends: at once, with the canned
+// answer for its URL as the far end's destination when there is one
+// (decoded and validated as a real call's would be), else then.
+func (s *simulator) streamEnd(a StartStream) StreamEnded {
+	body, ok := s.opt.Answers[a.Spec.URL]
+	if !ok {
+		body, ok = s.opt.Answers[a.Written]
+	}
+	if !ok {
+		return StreamEnded{ID: a.ID}
+	}
+	ans, err := s.e.cfg.DecodeAnswer(body, a.IVR, nil)
+	return StreamEnded{ID: a.ID, Answer: ans, Err: err}
 }

@@ -91,8 +91,9 @@ func validate(c *Config, prompts map[string]bool) []Problem {
 	v.numbering() // internal.go
 	v.reachable()
 	v.cycles()
-	v.webhooks()    // webhooks.go
-	v.askSettings() // ask.go
+	v.webhooks()       // webhooks.go
+	v.askSettings()    // ask.go
+	v.streamSettings() // stream.go
 	v.languagePrompts()
 	return v.out
 }
@@ -458,6 +459,8 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 		v.dest(path+".then", d.Then, m)
 	case KindGather, KindAsk:
 		v.programmableDest(path, d, m)
+	case KindStream:
+		v.streamDest(path, d, m)
 	case KindBack, KindTop, KindRepeat, KindMenu:
 		if m == nil {
 			v.errf(path, "%q only makes sense inside a menu", d.Kind)
@@ -526,14 +529,14 @@ func (v *validator) followFields(path string, d *Destination) {
 	if d.Kind == KindURI || d.Kind == KindExternal {
 		v.checkVars(path+"."+string(d.Kind), d.Target)
 	}
-	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage && d.Kind != KindWebhook && d.Kind != KindGather && d.Kind != KindAsk {
-		v.errf(path+".then", "then only follows play, set_language, webhook or gather")
+	if d.Then != nil && d.Kind != KindPlay && d.Kind != KindSetLanguage && d.Kind != KindWebhook && d.Kind != KindGather && d.Kind != KindAsk && d.Kind != KindStream {
+		v.errf(path+".then", "then only follows play, set_language, webhook, gather or stream")
 	}
-	if d.Fallback != nil && d.Kind != KindGather && d.Kind != KindAsk {
-		v.errf(path+".fallback", "fallback only applies to gather and ask")
+	if d.Fallback != nil && d.Kind != KindGather && d.Kind != KindAsk && d.Kind != KindStream {
+		v.errf(path+".fallback", "fallback only applies to gather, ask and stream")
 	}
-	if (d.Timeout != 0 || d.Hold != "") && d.Kind != KindAsk {
-		v.errf(path, "timeout and hold only apply to ask")
+	if d.Hold != "" && d.Kind != KindAsk || d.Timeout != 0 && d.Kind != KindAsk && d.Kind != KindStream {
+		v.errf(path, "timeout only applies to ask and stream, hold to ask")
 	}
 }
 

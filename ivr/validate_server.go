@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/ivrd/ivrd/audio"
 )
 
 // The server, trunks and extensions sections: what the SIP and media
@@ -46,9 +44,7 @@ func (v *validator) server() {
 			s.Media.RTPPorts, (h-l+1)/2, MinRTPCalls)
 	}
 	for i, c := range s.Media.Codecs {
-		if _, err := audio.ParseCodec(c); err != nil {
-			v.errf(fmt.Sprintf("server.media.codecs[%d]", i), "unsupported codec %q (PCMU, PCMA, G722)", c)
-		}
+		v.checkCodec(codecLabel("server.media.codecs", i), c)
 	}
 	for i, d := range s.Media.DTMF {
 		if l := strings.ToLower(d); l != "rfc4733" && l != "inband" && l != "info" {
@@ -129,9 +125,7 @@ func (v *validator) trunks() {
 			v.errf(path+".srtp", "%s", err)
 		}
 		for j, c := range t.Codecs {
-			if _, err := audio.ParseCodec(c); err != nil {
-				v.errf(fmt.Sprintf("%s.codecs[%d]", path, j), "unsupported codec %q (PCMU, PCMA, G722)", c)
-			}
+			v.checkCodec(codecLabel(path+".codecs", j), c)
 		}
 		for j, n := range t.InboundFrom {
 			if _, err := netip.ParsePrefix(n); err != nil {

@@ -26,6 +26,7 @@ type Bridge struct {
 // bridgeSide is one direction of a bridge.
 type bridgeSide struct {
 	relay Relay
+	src   *Session // whose media this side carries
 	dst   *Session // where forwarded events are sent
 	// suppressChoosing drops the tail of the caller's press that chose the
 	// bridge (caller -> far end only).
@@ -40,15 +41,15 @@ type bridgeSide struct {
 func (b *bridgeSide) forwardEvent(h *rtp.Header, payload []byte) {
 	start := !b.seen || h.Timestamp != b.lastTS
 	b.seen, b.lastTS = true, h.Timestamp
-	b.dst.SendEvent(payload, start)
+	b.dst.sendEvent(payload, start, b.src.eventClock())
 }
 
 // NewBridge routes the far end's media towards the caller (nothing is
 // heard yet: see EarlyMedia and Connect).
 func NewBridge(caller, far *Session) *Bridge {
 	br := &Bridge{caller: caller, far: far}
-	br.toCaller.dst = caller
-	br.toFar.dst = far
+	br.toCaller.src, br.toCaller.dst = far, caller
+	br.toFar.src, br.toFar.dst = caller, far
 	br.toFar.suppressChoosing = true
 	far.in.setOut(&br.toCaller)
 	return br

@@ -27,20 +27,25 @@
 //
 // It owns where received media goes: to a DigitSink (SetDigits: the
 // call's digit collector), to a listener (Listen: voicemail recording),
-// to a Tap (tap.go: a copy of both directions, still encoded, in a ring
-// of frames allocated once, for a call recording read off the media
-// path),
-// or, while two sessions are joined by a Bridge, re-encoded into the
+// to its Taps (tap.go: both directions decoded at 8 kHz, for a media
+// stream or a call recording), or, while two sessions are joined by a Bridge, re-encoded into the
 // other leg's stream (its own SSRC, sequence, timestamps and codec) with
 // RFC 4733 events re-sent at the other leg's payload type.
 //
 // Codecs: PCMU, PCMA and G.722 (audio.Codec), each 160 bytes and 160
-// RTP timestamp units a 20 ms packet (G.722's RTP clock is 8 kHz). A
-// G.722 session decodes what it receives through the lower sub-band
-// alone, to 8 kHz, for the digit sink, a listener or a G.711 leg (no
-// QMF, no resampler: the codec's own half-band split), and at 16 kHz
-// only across a bridge to another G.722 leg, which keeps wideband end
-// to end; its decoder and the relay's encoder are made once per session.
+// RTP timestamp units a 20 ms packet (G.722's RTP clock is 8 kHz), and
+// Opus (audio/opus, in a binary built with it): 80-byte packets under the
+// payload type agreed in SDP (Params.PT), 960 timestamp units a packet
+// (its RTP clock is 48 kHz). A G.722 session decodes what it receives
+// through the lower sub-band alone, to 8 kHz, for the digit sink, a
+// listener or a G.711 leg (no QMF, no resampler: the codec's own
+// half-band split); an Opus session decodes to 16 kHz and brings that to
+// 8 kHz with a half-band filter (audio.Decimator). Both hand on 16 kHz
+// only across a bridge to a leg that sends G.722 or Opus, which keeps
+// wideband end to end; relayed 8 kHz audio for an Opus leg is brought up
+// to 16 kHz (audio.Interpolator) before it is coded. Decoders and the
+// relay's encoders are made once per session; a payload Opus cannot
+// decode is counted (Stats.Malformed) and dropped.
 // G.711 packets take the path they always did. The tail of
 // the key press that chose a bridge is kept from the far end. These run
 // on the receiving loop and must not block.

@@ -26,6 +26,7 @@ type input struct {
 	digits DigitSink
 	listen func(pcm []int16)
 	out    *bridgeSide // non-nil while this session's media goes to another leg
+	taps   []Tap       // replaced, never changed in place (tap.go)
 	// Touched only by the receiving side: the telephone-event last
 	// heard here, so the end packets of the press that chose a bridge are
 	// not replayed to the far end as a press of its own.
@@ -56,6 +57,12 @@ func (in *input) routes() (DigitSink, func([]int16), *bridgeSide) {
 	return in.digits, in.listen, in.out
 }
 
+func (in *input) tapped() []Tap {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.taps
+}
+
 func (in *input) setOut(b *bridgeSide) {
 	in.mu.Lock()
 	in.out = b
@@ -65,6 +72,7 @@ func (in *input) setOut(b *bridgeSide) {
 // audio takes one decoded frame from the peer.
 func (in *input) audio(pcm []int16) {
 	d, listen, out := in.routes()
+	tapIn(in.tapped(), pcm)
 	route(d, listen, out, pcm)
 }
 
@@ -75,12 +83,14 @@ func (in *input) audio(pcm []int16) {
 // resampling.
 func (in *input) g722(dec *audio.G722Decoder, payload []byte, pcm []int16) {
 	d, listen, out := in.routes()
-	if out != nil && listen == nil && out.dst.wide.Load() {
+	list := in.tapped()
+	if out != nil && listen == nil && len(list) == 0 && out.dst.wide.Load() {
 		n := dec.Decode(pcm, payload)
 		out.relay.PushWide(pcm[:n])
 		return
 	}
 	n := dec.DecodeNarrow(pcm, payload)
+	tapIn(list, pcm[:n])
 	route(d, listen, out, pcm[:n])
 }
 

@@ -63,10 +63,10 @@ func (r *Relay) push(pcm []int16, wide bool) {
 	}
 }
 
-// pop encodes the oldest frame into dst in codec c (g: the leg's G.722
-// encoder, nil unless c is G722); false when nothing is queued. A 16 kHz
-// frame for a G.711 leg (only while a codec changes) is dropped.
-func (r *Relay) pop(dst []byte, c audio.Codec, g *audio.G722Encoder) bool {
+// pop encodes the oldest frame into dst in codec c (t: the leg's
+// encoders); false when nothing is queued. A 16 kHz frame for a G.711
+// leg (only while a codec changes) is dropped.
+func (r *Relay) pop(dst []byte, c audio.Codec, t *txCoders) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.count == 0 {
@@ -75,15 +75,5 @@ func (r *Relay) pop(dst []byte, c audio.Codec, g *audio.G722Encoder) bool {
 	frame := &r.frames[r.head]
 	r.head = (r.head + 1) % relayDepth
 	r.count--
-	switch {
-	case c == audio.G722 && r.wide:
-		g.Encode(dst, frame[:])
-	case c == audio.G722:
-		g.EncodeNarrow(dst, frame[:frameSamples])
-	case r.wide:
-		return false
-	default:
-		audio.EncodeG711(dst, frame[:frameSamples], c)
-	}
-	return true
+	return t.encode(dst, c, frame[:], r.wide)
 }

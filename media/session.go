@@ -14,11 +14,18 @@ import (
 
 // Params are a session's negotiated media.
 type Params struct {
-	Remote  netip.AddrPort
-	RTCP    netip.AddrPort // the peer's RTCP address when not Remote's port + 1 (SDP a=rtcp)
-	Codec   audio.Codec
+	Remote netip.AddrPort
+	RTCP   netip.AddrPort // the peer's RTCP address when not Remote's port + 1 (SDP a=rtcp)
+	Codec  audio.Codec
+	// PT is the payload type agreed for a dynamic codec (Opus: the
+	// offer's number); 0, and for static codecs: the codec's own.
+	PT      uint8
 	EventPT uint8 // 0: none
-	Send    bool  // false while the peer holds the call: no audio sent
+	// EventClock is telephone-event's RTP clock (0: 8000; 48000 beside
+	// Opus when the peer offered it there): a key relayed across a
+	// bridge keeps its length in the other leg's units.
+	EventClock int
+	Send       bool // false while the peer holds the call: no audio sent
 	// SignalIP is where the call's SIP signalling comes from. Media is
 	// accepted (latched) only from Remote's IP or this one: a caller
 	// behind NAT sends from its public address, which its SDP does not
@@ -77,10 +84,11 @@ type Session struct {
 	onDone   func()
 	newSpurt bool
 	relay    *Relay // when set, audio comes from the other leg of a bridge
-	tap      *Tap   // when set, a copy of what is sent and received (tap.go)
-	// txG722 encodes relayed audio for a G.722 leg (nil until the session
-	// speaks G.722; prompts come encoded already).
-	txG722  *audio.G722Encoder
+	feed     Feed   // a media stream's answer, played when nothing else is (tap.go)
+	tap      taps   // who sees the audio sent (tap.go)
+	// enc encodes relayed and fed audio for a G.722 or Opus leg (made when
+	// the session first speaks one; prompts come encoded already).
+	enc     txCoders
 	evTS    uint32 // timestamp of the telephone-event being sent
 	evPkt   [headerLen + 64 + srtpOverhead]byte
 	srtp    *srtpState // nil: plain RTP
@@ -101,10 +109,11 @@ type Session struct {
 	peer       reportBlock // the peer's last report on our stream
 	rtt        time.Duration
 
-	// rxG722 decodes the peer's G.722; touched only by the receiving side.
-	rxG722 *audio.G722Decoder
-	// wide: this session sends G.722, so a G.722 leg bridged to it may
-	// relay 16 kHz audio.
+	// dec decodes the peer's G.722 or Opus; touched only by the
+	// receiving side.
+	dec rxCoders
+	// wide: this session sends a wideband codec (G.722, Opus), so a
+	// wideband leg bridged to it may relay 16 kHz audio.
 	wide atomic.Bool
 
 	sent, received, malformed, unknownPT, foreign      atomic.Uint64
@@ -141,7 +150,7 @@ func (s *Session) Start(p Params) {
 	s.params = p
 	s.setKeys(p.SRTP)
 	s.latch.reset(p)
-	s.hdr.PayloadType = uint8(p.Codec)
+	s.hdr.PayloadType = p.payloadType()
 	s.useCodec(p.Codec)
 	if iv := s.engine.cfg.RTCPInterval; iv > 0 {
 		s.rtcpTimer = time.AfterFunc(rtcpDelay(iv), s.rtcpTick)
@@ -174,18 +183,17 @@ func (s *Session) Update(p Params) {
 	}
 	s.params = p
 	s.setKeys(p.SRTP)
-	s.hdr.PayloadType = uint8(p.Codec)
+	s.hdr.PayloadType = p.payloadType()
 	s.useCodec(p.Codec)
 }
 
 // useCodec readies what sending c needs (under mu): the relay's G.722
-// encoder, once per session, never per packet.
+// or Opus encoder, once per session, never per packet.
 func (s *Session) useCodec(c audio.Codec) {
-	wide := c == audio.G722
-	if wide && s.txG722 == nil {
-		s.txG722 = new(audio.G722Encoder)
-	}
-	s.wide.Store(wide)
+	s.enc.use(c, func(err error) {
+		s.engine.log.Error("media: no encoder for relayed audio", "codec", c.String(), "local", s.local.String(), "err", err)
+	})
+	s.wide.Store(c.Wideband())
 }
 
 // setKeys moves the session to keys (see srtpState.rekey). Keys that do
@@ -205,7 +213,7 @@ func (s *Session) setKeys(k SRTPKeys) {
 // goroutine, when the last frame has been sent; never when stopped.
 func (s *Session) Play(p Clip, onDone func()) {
 	// The payload is found outside the lock: a prompt made at call time
-	// is encoded for G.722 on first use, which must not hold up the
+	// is encoded for G.722 or Opus on first use, which must not hold up the
 	// pacer.
 	s.mu.Lock()
 	c := s.params.Codec
@@ -233,7 +241,11 @@ func (s *Session) RelayFrom(r *Relay) {
 // session's stream (its SSRC and sequence) with its event payload type.
 // start marks the first packet of an event: it gets the marker bit and
 // fixes the event's timestamp for the packets that follow.
-func (s *Session) SendEvent(payload []byte, start bool) {
+func (s *Session) SendEvent(payload []byte, start bool) { s.sendEvent(payload, start, 0) }
+
+// sendEvent is SendEvent for an event counted at fromClock (0: this
+// session's own clock): its duration is brought to this session's.
+func (s *Session) sendEvent(payload []byte, start bool, fromClock int) {
 	s.mu.Lock()
 	if s.closed || s.params.EventPT == 0 || !s.params.Send || !s.params.Remote.IsValid() || len(payload) > 64 {
 		s.mu.Unlock()
@@ -246,6 +258,11 @@ func (s *Session) SendEvent(payload []byte, start bool) {
 	h.PayloadType, h.Timestamp, h.Marker = s.params.EventPT, s.evTS, start
 	_, _ = h.MarshalTo(s.evPkt[:headerLen]) // a 12-byte header always fits the buffer
 	n := headerLen + copy(s.evPkt[headerLen:headerLen+64], payload)
+	if to := s.params.eventClock(); fromClock != 0 && fromClock != to && n >= headerLen+4 {
+		d := uint64(s.evPkt[headerLen+2])<<8 | uint64(s.evPkt[headerLen+3])
+		d = min(d*uint64(to)/uint64(fromClock), 0xFFFF)
+		s.evPkt[headerLen+2], s.evPkt[headerLen+3] = byte(d>>8), byte(d)
+	}
 	s.hdr.SequenceNumber++
 	s.sentRTP, s.octets = true, s.octets+uint32(n-headerLen)
 	remote := s.params.Remote
@@ -282,7 +299,8 @@ func (s *Session) sendFrame() {
 		return
 	}
 	var done func()
-	payload := s.pkt[headerLen : headerLen+frameSamples]
+	size := s.params.Codec.FrameBytes()
+	payload := s.pkt[headerLen : headerLen+size]
 	if len(s.playing) > 0 {
 		n := copy(payload, s.playing)
 		s.playing = s.playing[n:]
@@ -292,30 +310,31 @@ func (s *Session) sendFrame() {
 		if len(s.playing) == 0 {
 			done, s.onDone = s.onDone, nil
 		}
-	} else if s.relay == nil || !s.relay.pop(payload, s.params.Codec, s.txG722) {
+	} else if !s.otherFrame(payload) {
 		fillSilence(payload, s.params.Codec)
 	}
+	tapped := s.sentFrame(payload)
 	if s.newSpurt {
 		s.hdr.Marker, s.newSpurt = true, false
-	}
-	if s.tap != nil {
-		s.tap.put(TapSent, s.params.Codec, payload)
 	}
 	send := s.params.Send && s.params.Remote.IsValid()
 	if send {
 		_, _ = s.hdr.MarshalTo(s.pkt[:headerLen]) // a 12-byte header always fits the buffer
 		s.hdr.SequenceNumber++
 		s.hdr.Marker = false
-		s.sentRTP, s.octets = true, s.octets+frameSamples
+		s.sentRTP, s.octets = true, s.octets+uint32(size)
 		// Under the lock: Close closes the socket only after closed is
 		// set, so this never writes to a closed (or reused) descriptor.
-		if out, err := s.protect(s.pkt[:], headerLen+frameSamples); err == nil && s.sock.writeTo(out, s.params.Remote) == nil {
+		if out, err := s.protect(s.pkt[:], headerLen+size); err == nil && s.sock.writeTo(out, s.params.Remote) == nil {
 			s.sent.Add(1)
 		}
 	}
 	// The clock runs on while held, so the stream resumes continuous.
-	s.hdr.Timestamp += frameSamples
+	s.hdr.Timestamp += s.params.Codec.FrameTicks()
 	s.mu.Unlock()
+	for _, t := range tapped { // only this loop writes s.tap.out
+		t.Outbound(s.tap.out[:])
+	}
 	if done != nil {
 		go done()
 	}
@@ -334,13 +353,6 @@ func (s *Session) protect(buf []byte, n int) ([]byte, error) {
 	return s.srtp.protectRTP(buf, n)
 }
 
-func fillSilence(b []byte, c audio.Codec) {
-	v := c.SilenceByte()
-	for i := range b {
-		b[i] = v
-	}
-}
-
 // handleRTP takes one datagram: the receive hot path, which allocates
 // nothing (h and pcm are the loop's, reused). Only the peer's packets get
 // past the latch (see latch); the rest are counted and dropped before
@@ -354,32 +366,33 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 	if err != nil {
 		return err
 	}
-	arrival := int64(time.Since(s.epoch) * audio.SampleRate / time.Second)
+	since := time.Since(s.epoch)
 	s.mu.Lock()
-	if !s.latch.accept(&s.params, from, h.SequenceNumber, arrival) {
+	if !s.latch.accept(&s.params, from, h.SequenceNumber, int64(since*audio.SampleRate/time.Second)) {
 		s.mu.Unlock()
 		s.foreign.Add(1)
 		return nil
 	}
 	s.received.Add(1)
-	eventPT := s.params.EventPT
+	eventPT, codec, codecPT := s.params.EventPT, s.params.Codec, s.params.payloadType()
+	// Jitter is counted in the stream's own RTP clock (48 kHz for Opus).
+	arrival := int64(since * time.Duration(codec.ClockRate()) / time.Second)
 	s.recv.packet(h.SSRC, h.SequenceNumber, h.Timestamp, arrival, eventPT == 0 || h.PayloadType != eventPT)
-	if s.tap != nil && (eventPT == 0 || h.PayloadType != eventPT) {
-		s.tap.put(TapReceived, audio.Codec(h.PayloadType), payload)
-	}
 	s.mu.Unlock()
 	switch {
 	case eventPT != 0 && h.PayloadType == eventPT:
 		s.in.event(h, payload)
+	case codec.Dynamic() && h.PayloadType == codecPT:
+		s.receiveOpus(payload, pcm)
 	case h.PayloadType == audio.PCMU.PayloadType() || h.PayloadType == audio.PCMA.PayloadType():
 		out := pcm[:len(payload)]
 		audio.DecodeG711(out, payload, audio.Codec(h.PayloadType))
 		s.in.audio(out)
 	case h.PayloadType == audio.G722.PayloadType():
-		if s.rxG722 == nil {
-			s.rxG722 = new(audio.G722Decoder) // once per session
+		if s.dec.g722 == nil {
+			s.dec.g722 = new(audio.G722Decoder) // once per session
 		}
-		s.in.g722(s.rxG722, payload, pcm)
+		s.in.g722(s.dec.g722, payload, pcm)
 	default:
 		s.unknownPT.Add(1)
 	}
@@ -452,16 +465,17 @@ func (s *Session) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.Lost = max(0, int64(s.recv.lost())) // duplicates make RFC 3550's count negative
-	st.Jitter = tsDuration(s.recv.jitter)
+	clock := s.params.Codec.ClockRate()
+	st.Jitter = tsDuration(s.recv.jitter, clock)
 	st.PeerLost = int64(s.peer.Lost)
-	st.PeerJitter = tsDuration(float64(s.peer.Jitter))
+	st.PeerJitter = tsDuration(float64(s.peer.Jitter), clock)
 	st.RTT = s.rtt
 	return st
 }
 
-// tsDuration converts RTP timestamp units (8 kHz) to a duration.
-func tsDuration(units float64) time.Duration {
-	return time.Duration(units * float64(time.Second) / audio.SampleRate)
+// tsDuration converts RTP timestamp units (at clock Hz) to a duration.
+func tsDuration(units float64, clock int) time.Duration {
+	return time.Duration(units * float64(time.Second) / float64(clock))
 }
 
 // Remote is where audio goes now (after latching, the peer's real source).

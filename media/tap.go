@@ -1,93 +1,145 @@
 package media
 
 import (
-	"sync"
-	"sync/atomic"
-
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/audio/opus"
 )
 
-// TapDirection says which way a tapped frame went.
-type TapDirection uint8
+// FrameSamples is one 20 ms frame at 8 kHz: the size of every frame a
+// Tap sees and a Feed gives.
+const FrameSamples = frameSamples
 
-// The directions.
-const (
-	TapReceived TapDirection = iota + 1 // from the peer (the caller)
-	TapSent                             // to the peer (prompts, relayed audio, silence)
-)
-
-// TapPayloadMax is the largest payload a tapped frame keeps: 40 ms of
-// G.711, far more than any peer sends a packet (a longer one is cut).
-const TapPayloadMax = 320
-
-// TapFrame is one packet's payload as it was sent or received: still
-// encoded (the reader decodes it, off the media path).
-type TapFrame struct {
-	Dir   TapDirection
-	Codec audio.Codec
-	Len   int
-	Data  [TapPayloadMax]byte
+// Tap sees a session's audio at 8 kHz in both directions: Inbound what
+// the peer sent (decoded), Outbound what the session sent (prompts,
+// relayed or fed audio, silence; one frame a tick). A media stream to a
+// bot is one. Both are called on the pacer's loop: they must not block,
+// must not call back into the session, and must copy what they keep
+// (pcm is reused).
+type Tap interface {
+	Inbound(pcm []int16)
+	Outbound(pcm []int16)
 }
 
-// Payload is the frame's bytes.
-func (f *TapFrame) Payload() []byte { return f.Data[:f.Len] }
-
-// Tap copies a session's audio, both ways, into a bounded ring of frames
-// allocated once: the media path only copies a payload into the next
-// slot (never blocks, never allocates), and a reader that is not the
-// media core takes them out in batches (Read). When the reader falls so
-// far behind that the ring is full, new frames are dropped and counted.
-type Tap struct {
-	mu      sync.Mutex
-	ring    []TapFrame
-	head    int // the oldest frame
-	count   int
-	dropped atomic.Uint64
+// Feed is audio a session plays when neither a prompt nor a bridge's
+// relay has a frame: a bot's answer on a media stream. NextFrame fills
+// pcm (FrameSamples, 8 kHz) and reports whether it had a frame; it is
+// called under the session's lock on the pacer's loop, so it must not
+// block or call back into the session. The pacer's own tick paces it:
+// there is no second clock.
+type Feed interface {
+	NextFrame(pcm []int16) bool
 }
 
-// NewTap makes a tap holding up to frames packets (both directions
-// together; 100 a second on a 20 ms call).
-func NewTap(frames int) *Tap {
-	return &Tap{ring: make([]TapFrame, max(frames, 2))}
+// taps are a session's taps and feed. The slice is replaced, never
+// changed in place, so the loops read it under a lock without copying.
+type taps struct {
+	list []Tap
+	// out and dec are the pacer's: the frame just sent, decoded (dec for
+	// a G.722 session, made when the first tap is added).
+	out [frameSamples]int16
+	dec *audio.G722Decoder
+	// opusDec decodes an Opus session's sent frames for the taps, down
+	// to 8 kHz through down.
+	opusDec   *opus.Decoder
+	opusTried bool
+	down      audio.Decimator
+	// fed is the feed's frame before encoding.
+	fed [frameSamples]int16
 }
 
-// put copies one payload in; called on the media path.
-func (t *Tap) put(dir TapDirection, c audio.Codec, payload []byte) {
-	t.mu.Lock()
-	if t.count == len(t.ring) {
-		t.mu.Unlock()
-		t.dropped.Add(1)
+// AddTap starts handing the session's audio to t as well.
+func (s *Session) AddTap(t Tap) {
+	s.in.mu.Lock()
+	s.in.taps = append(append([]Tap(nil), s.in.taps...), t)
+	s.in.mu.Unlock()
+	s.mu.Lock()
+	s.tap.list = append(append([]Tap(nil), s.tap.list...), t)
+	if s.tap.dec == nil {
+		s.tap.dec = new(audio.G722Decoder) // once per tapped session
+	}
+	s.mu.Unlock()
+}
+
+// RemoveTap stops handing audio to t. A frame the loops took the tap
+// list for just before may still reach t once after it returns.
+func (s *Session) RemoveTap(t Tap) {
+	s.in.mu.Lock()
+	s.in.taps = without(s.in.taps, t)
+	s.in.mu.Unlock()
+	s.mu.Lock()
+	s.tap.list = without(s.tap.list, t)
+	s.mu.Unlock()
+}
+
+func without(list []Tap, t Tap) []Tap {
+	out := make([]Tap, 0, len(list))
+	for _, x := range list {
+		if x != t {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// FeedFrom makes the session play what f gives whenever no prompt or
+// relay has a frame (nil: stop).
+func (s *Session) FeedFrom(f Feed) {
+	s.mu.Lock()
+	s.feed = f
+	s.mu.Unlock()
+}
+
+// otherFrame fills payload from the bridge's relay or else the feed;
+// false when neither has a frame. Called by sendFrame with mu held.
+func (s *Session) otherFrame(payload []byte) bool {
+	if s.relay != nil && s.relay.pop(payload, s.params.Codec, &s.enc) {
+		return true
+	}
+	if s.feed == nil || !s.feed.NextFrame(s.tap.fed[:]) {
+		return false
+	}
+	return s.enc.encode(payload, s.params.Codec, s.tap.fed[:], false)
+}
+
+// sentFrame decodes the frame just sent for the taps (with mu held) and
+// returns them, to be called once the lock is released.
+func (s *Session) sentFrame(payload []byte) []Tap {
+	if len(s.tap.list) == 0 {
+		return nil
+	}
+	switch s.params.Codec {
+	case audio.G722:
+		s.tap.dec.DecodeNarrow(s.tap.out[:], payload)
+	case audio.Opus:
+		s.tap.opusOut(payload)
+	case audio.PCMU, audio.PCMA:
+		audio.DecodeG711(s.tap.out[:], payload, s.params.Codec)
+	}
+	return s.tap.list
+}
+
+// opusOut decodes the Opus frame just sent, at 8 kHz, into out: a tapped
+// Opus call costs one more decoder (made on first use; silence if it
+// cannot be made or the frame does not decode).
+func (t *taps) opusOut(payload []byte) {
+	if t.opusDec == nil && !t.opusTried {
+		t.opusTried = true
+		t.opusDec, _ = opus.NewDecoder()
+	}
+	clear(t.out[:])
+	if t.opusDec == nil {
 		return
 	}
-	f := &t.ring[(t.head+t.count)%len(t.ring)]
-	f.Dir, f.Codec = dir, c
-	f.Len = copy(f.Data[:], payload)
-	t.count++
-	t.mu.Unlock()
-}
-
-// Read moves up to len(dst) of the oldest frames into dst and returns how
-// many. It never waits.
-func (t *Tap) Read(dst []TapFrame) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := 0
-	for n < len(dst) && t.count > 0 {
-		dst[n] = t.ring[t.head]
-		t.head = (t.head + 1) % len(t.ring)
-		t.count--
-		n++
+	wide, err := t.opusDec.Decode(payload)
+	if err != nil {
+		return
 	}
-	return n
+	t.down.Down(t.out[:], wide)
 }
 
-// Dropped is how many frames did not fit.
-func (t *Tap) Dropped() uint64 { return t.dropped.Load() }
-
-// SetTap starts copying the session's audio, both ways, into t (nil
-// stops). One tap at a time: a recording.
-func (s *Session) SetTap(t *Tap) {
-	s.mu.Lock()
-	s.tap = t
-	s.mu.Unlock()
+// tapIn hands a decoded frame from the peer to the taps.
+func tapIn(list []Tap, pcm []int16) {
+	for _, t := range list {
+		t.Inbound(pcm)
+	}
 }

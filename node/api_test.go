@@ -42,7 +42,7 @@ func apiCall(t *testing.T, svc *Node, token, method, path, ctype string, body []
 }
 
 // firstToken is the write token a first start wrote to data/api-token.
-func firstToken(t *testing.T, svc *Node) string {
+func firstToken(t testing.TB, svc *Node) string {
 	t.Helper()
 	return nodetest.FirstToken(t, DataDir(svc.path))
 }

@@ -42,6 +42,7 @@ func (c *control) watchNodes(ctx context.Context) {
 		}
 		tctx, cancel := context.WithTimeout(ctx, HeartbeatEvery)
 		c.beat(tctx)
+		c.syncQueues(tctx)
 		lost, err := c.st.SweepLost(tctx, c.node, LostAfter)
 		cancel()
 		if err != nil {

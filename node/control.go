@@ -98,10 +98,11 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	obs.hooks = append(obs.hooks, func(ev call.Event) { c.hooks.Publish(webhookEvent(ev, c.node)) })
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
 		Calls: liveControl{live: obs.live, node: c.node}, Node: c.node, // live calls (observe.go)
-		Conferences: roomControl{obs: obs},  // conference rooms (conferences.go)
-		Queues:      queueControl{obs: obs}, // call queues (queues.go)
-		Speaker:     sp,                     // prompts uploaded as text
-		Trunks:      trunks})                // GET /api/v1/trunks/status (trunks.go)
+		Conferences: roomControl{obs: obs},   // conference rooms (conferences.go)
+		Queues:      queueControl{obs: obs},  // call queues (queues.go)
+		Streams:     streamControl{obs: obs}, // media streams on live calls (streams.go)
+		Speaker:     sp,                      // prompts uploaded as text
+		Trunks:      trunks})                 // GET /api/v1/trunks/status (trunks.go)
 	return c, snap, nil
 }
 

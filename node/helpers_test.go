@@ -21,7 +21,7 @@ import (
 	"github.com/ivrd/ivrd/sip/siptest"
 )
 
-func writeConfig(t *testing.T, text string, repl ...string) string {
+func writeConfig(t testing.TB, text string, repl ...string) string {
 	t.Helper()
 	return nodetest.WriteConfig(t, text, repl...)
 }
@@ -56,7 +56,7 @@ func newService(path string, w io.Writer, level string) (*Node, error) {
 	return New(testOptions(path, w, level))
 }
 
-func startConfig(t *testing.T, path string, opts ...func(*Options)) *Node {
+func startConfig(t testing.TB, path string, opts ...func(*Options)) *Node {
 	t.Helper()
 	o := testOptions(path, os.Stderr, "warn")
 	for _, f := range opts {

@@ -99,6 +99,7 @@ func New(opts Options) (*Node, error) {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
 	n.asks = &deciders{log: log}
+	obs.streams.log = log // before any call: stream dialers log with the node
 	n.rooms = call.NewConferences(n.engine)
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
 		Conferences: n.rooms,                                                        // mixed on the engine's pacers
@@ -107,6 +108,7 @@ func New(opts Options) (*Node, error) {
 		Records:     ctl.rec.ended,                                                  // call records into the store (records.go)
 		Events:      obs.event, Live: obs.live,                                      // metrics, webhooks, live calls (observe.go)
 		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node, // ask steps (ask.go)
+		Streamer:   obs.streams.forConfig,                        // stream destinations (streams.go)
 		Recordings: ctl.newRecordings(recordingsDir(path, cfg))}) // call recordings (recordings.go)
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -26,10 +27,11 @@ type observer struct {
 	health  *observe.Health
 	node    atomic.Pointer[Node]
 	hooks   []func(call.Event) // more listeners of call events (webhooks)
+	streams *streamers         // media streams' dialers (streams.go)
 }
 
 func newObserver() *observer {
-	o := &observer{live: call.NewLive()}
+	o := &observer{live: call.NewLive(), streams: &streamers{log: slog.Default()}}
 	o.metrics = observe.NewMetrics(observe.Gauges{
 		ActiveCalls: o.live.Len,
 		Ports: func() (int, int) {
@@ -54,8 +56,9 @@ func newObserver() *observer {
 			_, rt := s.engine.Scheduling()
 			return rt
 		},
-		Trunks: o.trunkGauges,
-		Queues: o.queueGauges,
+		Trunks:  o.trunkGauges,
+		Queues:  o.queueGauges,
+		Streams: o.streams.gauge,
 		TLSHandshakeFailures: func() uint64 {
 			if s := o.node.Load(); s != nil {
 				return s.sip.TLSHandshakeFailures()

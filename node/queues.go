@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 
 	"github.com/ivrd/ivrd/api"
@@ -21,6 +22,19 @@ func (o *observer) queueGauges() []observe.QueueGauge {
 			Abandoned: v.Abandoned, Answered: v.Answered, AnsweredInTime: v.AnsweredInTime})
 	}
 	return out
+}
+
+// syncQueues brings the queue agents' logins other nodes changed into
+// this node's queues, once a heartbeat (a login through another node
+// holds here within HeartbeatEvery).
+func (c *control) syncQueues(ctx context.Context) {
+	n := c.obs.node.Load()
+	if n == nil || n.calls == nil {
+		return
+	}
+	if err := n.calls.Queues().Sync(ctx, n.snap.Load().Config); err != nil && ctx.Err() == nil {
+		c.log.Warn("queue agent logins not read from the store; this node's own hold", "err", err)
+	}
 }
 
 // queueControl is the API's view of the call queues: the node's registry

@@ -19,7 +19,7 @@ import (
 // every console error, uncaught exception and error entry of the browser
 // log the page produces collected (the UI tests fail on any).
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	mu   sync.Mutex
 	errs []string
@@ -41,7 +41,7 @@ func chromium() string {
 
 // newBrowser starts Chromium with a fresh profile; the test's cleanup
 // closes it and waits for its processes to end.
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	path := chromium()
 	if path == "" {
@@ -175,7 +175,7 @@ func (b *browser) screenshot(name string, readme bool) string {
 		dir = b.t.TempDir()
 	}
 	if readme && os.Getenv("IVRD_UI_SCREENSHOTS") == "1" {
-		dir = filepath.Join("..", "..", "docs", "screenshots")
+		dir = filepath.Join("..", "docs", "screenshots") // from node/, the package's folder
 		require.NoError(b.t, os.MkdirAll(dir, 0o755))
 	}
 	path := filepath.Join(dir, name)

@@ -85,7 +85,7 @@ func TestUIEndToEnd(t *testing.T) {
 	b.typeInto("#k-0-target", "sip:newsales@127.0.0.1:5070")
 	b.waitFor("the chart to follow the draft", `document.querySelector('#chart .node[data-id="d:ivrs[main].keys.1"]').textContent.includes('newsales')`)
 	b.click("#save")
-	b.waitFor("the save", `document.getElementById('status').textContent.startsWith('Saved menu main (version 2)')`)
+	b.waitFor("the save", `document.getElementById('status').textContent.startsWith('Published menu main (version 2)')`)
 
 	// A real call: key 1 now REFERs to the new URI.
 	waitConfig(t, svc, func(s *Node) bool {
@@ -146,7 +146,7 @@ func TestUIEndToEnd(t *testing.T) {
 	b.waitFor("the new key's edge", `!!document.querySelector('#chart .elabel[data-path="ivrs[main].keys.3"]')`)
 	b.click(`#panel button[aria-label="Remove key 3"]`)
 	b.waitFor("the key gone", `!document.querySelector('#chart .elabel[data-path="ivrs[main].keys.3"]')`)
-	b.click(`#panel button[aria-label="Point key 7 at a menu chosen on the chart"]`)
+	b.click(`#panel button[aria-label="Pick on the chart the menu key 7 goes to"]`)
 	b.click(`#chart .node[data-id="menu:support"]`)
 	b.waitFor("key 7 retargeted", `document.querySelector('#chart .edge[data-path="ivrs[main].keys.7"]')?.dataset.to === 'menu:support'`)
 	b.click("#revert")

@@ -60,7 +60,7 @@ func TestUITypedEditEnablesSaveAndUndo(t *testing.T) {
 	b.waitFor("redone", `document.querySelector('#m-name').value === 'Front desk' && !document.querySelector('#save').disabled`)
 
 	b.click("#save")
-	b.waitFor("saved", `document.getElementById('status').textContent.includes('Saved menu main')`)
+	b.waitFor("saved", `document.getElementById('status').textContent.includes('Published menu main')`)
 	read()
 	assert.False(t, state.Save, "saved: nothing left to save")
 	assert.False(t, state.Dirty)

@@ -228,8 +228,8 @@ func TestUIKeyToGroupAndInternal(t *testing.T) {
 	b.choose("key 2 destination kind", "internal")
 	b.typeInto(b.byLabel("key 2 destination internal number"), "201")
 	b.screenshot("ui-key-group.png", false)
-	b.clickText("Save")
-	b.waitFor("saved", `document.getElementById('status').textContent.includes('Saved menu main')`)
+	b.clickText("Publish")
+	b.waitFor("saved", `document.getElementById('status').textContent.includes('Published menu main')`)
 
 	var main struct {
 		Keys map[string]json.RawMessage `json:"keys"`

@@ -30,6 +30,8 @@ type Gauges struct {
 	TLSHandshakeFailures func() uint64
 	// Queues are the call queues (queues.go).
 	Queues func() []QueueGauge
+	// Streams are the media streams' counters (streams.go).
+	Streams func() StreamGauge
 }
 
 // Metrics holds every collector. Labels are bounded sets only: no call
@@ -117,6 +119,9 @@ func NewMetrics(g Gauges) *Metrics {
 	}
 	if g.Queues != nil {
 		f(newQueueCollector(g.Queues))
+	}
+	if g.Streams != nil {
+		f(newStreamCollector(g.Streams))
 	}
 	if g.Draining != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},

@@ -4,10 +4,13 @@
 // the builtin set embedded in the binary, prompts/builtin) of Prompts,
 // each kept at its file's own rate (up to 48 kHz), padded to whole 20 ms
 // frames and encoded once per codec at load time: PCMU and PCMA from its
-// 8 kHz version, G.722 from its 16 kHz version, so a G.722 caller hears a
-// wideband file in wideband. Prompt.Codecs says what each codec gets
-// (what `ivrd prompt` prints). Prompts made from 8 kHz samples at call
-// time (New: a voicemail message) are encoded for G.722 on first use.
+// 8 kHz version, G.722 and Opus from its 16 kHz version, so a G.722 or
+// Opus caller hears a wideband file in wideband. Opus is coded, in a
+// binary built with it, by one encoder per prompt (audio/opus): its
+// packets are then sent to every Opus caller as they are. Prompt.Codecs
+// says what each codec gets (what `ivrd prompt` prints). Prompts made
+// from 8 kHz samples at call time (New: a voicemail message) are encoded
+// for G.722 and Opus on first use.
 // A Library is immutable after loading and shared by every call. Tone and
 // Ringback build prompts from generated tones.
 //
@@ -28,5 +31,5 @@
 // configuration's validation.
 //
 // It must not import anything that knows RTP, sockets or menus: of ivrd
-// it imports audio and spoken only.
+// it imports audio, audio/opus and spoken only.
 package prompts

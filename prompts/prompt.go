@@ -19,8 +19,9 @@ const FrameSamples = 160
 const SampleRate = audio.SampleRate
 
 // Prompt is one audio clip, decoded, resampled and encoded once per codec:
-// G.711 from 8 kHz, G.722 from 16 kHz. Every codec's payload is 160
-// bytes a 20 ms frame, so all of them have Frames() frames.
+// G.711 from 8 kHz, G.722 and Opus from 16 kHz. Every codec's payload is
+// audio.Codec.FrameBytes a 20 ms frame (160, Opus 80), so all of them
+// have Frames() frames.
 type Prompt struct {
 	Name string
 	PCM  []int16 // 8 kHz mono, a whole number of frames
@@ -34,6 +35,7 @@ type Prompt struct {
 	Source []int16
 
 	g722 *lazyPayload
+	opus *lazyPayload
 }
 
 // lazyPayload is an encoding made on first use: a prompt made at call
@@ -71,6 +73,7 @@ func New(name string, pcm8k []int16) *Prompt {
 		e.EncodeNarrow(out, pcm)
 		return out
 	}}
+	p.opus = &lazyPayload{make: func() []byte { return opusFrom8k(pcm) }}
 	return p
 }
 
@@ -107,6 +110,7 @@ func NewAt(name string, pcm []int16, rate int) *Prompt {
 	g := make([]byte, n)
 	e.Encode(g, padded)
 	p.g722 = ready(g)
+	p.opus = opusAtLoad(padded)
 	return p
 }
 
@@ -158,7 +162,7 @@ func (p *Prompt) Duration() time.Duration {
 // Frames is the number of 20 ms frames.
 func (p *Prompt) Frames() int { return len(p.PCM) / FrameSamples }
 
-// Payload is the encoded audio for a codec, 160 bytes a frame.
+// Payload is the encoded audio for a codec, codec.FrameBytes() a frame.
 func (p *Prompt) Payload(c audio.Codec) []byte {
 	switch c {
 	case audio.PCMA:
@@ -168,6 +172,11 @@ func (p *Prompt) Payload(c audio.Codec) []byte {
 			return New(p.Name, p.PCM).Payload(c)
 		}
 		return p.g722.get()
+	case audio.Opus:
+		if p.opus == nil {
+			return New(p.Name, p.PCM).Payload(c)
+		}
+		return p.opus.get()
 	}
 	return p.PCMU
 }
@@ -207,6 +216,13 @@ func Join(name string, parts ...*Prompt) *Prompt {
 		}
 		return g
 	}}
+	out.opus = &lazyPayload{make: func() []byte {
+		o := make([]byte, 0, n/2)
+		for _, p := range parts {
+			o = append(o, p.Payload(audio.Opus)...)
+		}
+		return o
+	}}
 	return out
 }
 
@@ -241,11 +257,12 @@ func khz(rate int) string {
 	return fmt.Sprintf("%.1f kHz", float64(rate)/1000)
 }
 
-// Codecs says, codec by codec (PCMU, PCMA, G722), what a caller hears of
+// Codecs says, codec by codec (PCMU, PCMA, G722, and opus in a binary
+// built with it), what a caller hears of
 // the prompt: what `ivrd prompt` prints.
 func (p *Prompt) Codecs() []CodecAudio {
-	out := make([]CodecAudio, 0, 3)
-	for _, c := range []audio.Codec{audio.PCMU, audio.PCMA, audio.G722} {
+	out := make([]CodecAudio, 0, 4)
+	for _, c := range opusCodecs() {
 		out = append(out, CodecAudio{Codec: c, AudioRate: c.AudioRate(), FromRate: p.Rate, Bytes: len(p.Payload(c))})
 	}
 	return out

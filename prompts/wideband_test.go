@@ -74,7 +74,7 @@ func TestWidebandPromptKeepsItsBand(t *testing.T) {
 	require.Error(t, err)
 
 	sum := p.Codecs()
-	require.Len(t, sum, 3)
+	require.Len(t, sum, len(opusCodecs()))
 	assert.Equal(t, "PCMU: 8 kHz narrowband (300-3400 Hz), from the 48 kHz source, 4000 bytes", sum[0].String())
 	assert.Equal(t, "G722: 16 kHz wideband (50-7000 Hz), from the 48 kHz source, 4000 bytes", sum[2].String())
 	assert.True(t, sum[2].Wideband())

@@ -49,7 +49,7 @@ type Info struct {
 	Bytes    int64 // the file's size
 	Format   Format
 	Channels int
-	Rate     int // samples per second: 8000, or 16000 for a wideband call
+	Rate     int // samples per second: 8000
 	// Stopped is why the recording ended before the call ("" when it
 	// ran to the end): a write error, for one.
 	Stopped string
@@ -98,13 +98,16 @@ func createFile(path string) (File, error) {
 	return os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640) //nolint:gosec // the path is built here from a date and a random id
 }
 
-// tapFrames is a tap's ring: 2.5 s of both directions, so a disk that
-// stalls for less loses nothing.
-const tapFrames = 256
+// ringFrames is a recording's ring: 2.5 s of both directions, so a disk
+// that stalls for less loses nothing.
+const ringFrames = 256
 
-// Start records s's audio from now on in format, at 16 kHz when wide.
-// Stop ends it.
-func (r *Recorder) Start(callID string, s *media.Session, format Format, wide bool) (*Recording, error) {
+// rate is the recordings' sample rate: what media's taps give (a G.722
+// or Opus call's audio is narrowed to it).
+const rate = 8000
+
+// Start records s's audio from now on in format. Stop ends it.
+func (r *Recorder) Start(callID string, s *media.Session, format Format) (*Recording, error) {
 	if format != Mono {
 		format = Stereo
 	}
@@ -118,11 +121,7 @@ func (r *Recorder) Start(callID string, s *media.Session, format Format, wide bo
 	if err != nil {
 		return nil, fmt.Errorf("recording %s: %w", path, err)
 	}
-	rate := 8000
-	if wide {
-		rate = 16000
-	}
-	rec := &Recording{r: r, s: s, f: f, tap: media.NewTap(tapFrames), stop: make(chan struct{}), done: make(chan struct{}),
+	rec := &Recording{r: r, s: s, f: f, tap: newRing(ringFrames), stop: make(chan struct{}), done: make(chan struct{}),
 		info: Info{ID: id, CallID: callID, Path: path, Start: now, Format: format, Channels: format.Channels(), Rate: rate},
 		log:  r.opt.Log.With("call_id", callID, "recording", id)}
 	rec.w = newWriter(f, format, rate)
@@ -131,7 +130,7 @@ func (r *Recorder) Start(callID string, s *media.Session, format Format, wide bo
 		_ = os.Remove(path)
 		return nil, fmt.Errorf("recording %s: %w", path, err)
 	}
-	s.SetTap(rec.tap)
+	s.AddTap(rec.tap)
 	go rec.run(r.opt.Poll)
 	rec.log.Info("recording started", "path", path, "format", string(format), "rate", rate)
 	return rec, nil
@@ -150,7 +149,7 @@ type Recording struct {
 	r    *Recorder
 	s    *media.Session
 	f    File
-	tap  *media.Tap
+	tap  *ring // the session's tap (a media.Tap)
 	w    *writer
 	log  *slog.Logger
 	stop chan struct{}
@@ -170,7 +169,7 @@ func (rec *Recording) run(poll time.Duration) {
 	for {
 		select {
 		case <-rec.stop:
-			rec.s.SetTap(nil)
+			rec.s.RemoveTap(rec.tap)
 			rec.drain()
 			return
 		case <-t.C:
@@ -186,7 +185,7 @@ func (rec *Recording) drain() {
 		return
 	}
 	if err := rec.w.take(rec.tap); err != nil {
-		rec.s.SetTap(nil)
+		rec.s.RemoveTap(rec.tap)
 		rec.info.Stopped = "write failed: " + err.Error()
 		rec.log.Error("recording stopped: the call goes on unrecorded", "reason", rec.info.Stopped, "path", rec.info.Path)
 	}
@@ -217,7 +216,7 @@ func (rec *Recording) finish() {
 	}
 	rec.info.Duration = rec.w.duration()
 	rec.info.Bytes = int64(rec.w.dataBytes()) + wavHeaderLen
-	rec.info.Dropped = rec.tap.Dropped()
+	rec.info.Dropped = rec.tap.dropped.Load()
 	if rec.info.Dropped > 0 {
 		rec.log.Warn("recording lost frames: the disk was too slow", "frames", rec.info.Dropped)
 	}

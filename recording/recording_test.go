@@ -96,7 +96,7 @@ func TestStereoHoldsEachDirectionOnItsOwnChannel(t *testing.T) {
 	var mu sync.Mutex
 	var got []Info
 	r := New(Options{Dir: t.TempDir(), Poll: 20 * time.Millisecond, Index: func(i Info) { mu.Lock(); got = append(got, i); mu.Unlock() }})
-	rec, err := r.Start("call-1", ivrd, Stereo, false)
+	rec, err := r.Start("call-1", ivrd, Stereo)
 	require.NoError(t, err)
 	done := make(chan struct{}, 2)
 	caller.Play(tone("caller", 1000, 50), func() { done <- struct{}{} })
@@ -121,12 +121,12 @@ func TestStereoHoldsEachDirectionOnItsOwnChannel(t *testing.T) {
 	assert.Greater(t, power(right, 440, rate), 100*power(right, 1000, rate), "the prompt is on the right")
 }
 
-// A wideband (G.722) call is recorded at 16 kHz, each side still on its
-// own channel.
-func TestWidebandIsRecordedAt16kHz(t *testing.T) {
+// A wideband (G.722) call is recorded at 8 kHz (what the taps give),
+// each side still on its own channel.
+func TestWidebandIsRecordedNarrow(t *testing.T) {
 	t.Parallel()
 	ivrd, caller := pairWith(t, audio.G722)
-	rec, err := New(Options{Dir: t.TempDir(), Poll: 20 * time.Millisecond}).Start("call-w", ivrd, Stereo, true)
+	rec, err := New(Options{Dir: t.TempDir(), Poll: 20 * time.Millisecond}).Start("call-w", ivrd, Stereo)
 	require.NoError(t, err)
 	done := make(chan struct{}, 2)
 	caller.Play(tone("caller", 1000, 50), func() { done <- struct{}{} })
@@ -134,11 +134,11 @@ func TestWidebandIsRecordedAt16kHz(t *testing.T) {
 	<-done
 	<-done
 	info := rec.Stop()
-	assert.Equal(t, 16000, info.Rate)
+	assert.Equal(t, 8000, info.Rate)
 	rate, ch := readWAV(t, info.Path)
-	require.Equal(t, 16000, rate)
+	require.Equal(t, 8000, rate)
 	require.Len(t, ch, 2)
-	assert.GreaterOrEqual(t, len(ch[0]), 15000, "a second of 16 kHz samples")
+	assert.GreaterOrEqual(t, len(ch[0]), 7500, "a second of 8 kHz samples")
 	assert.Greater(t, power(ch[0], 1000, rate), 100*power(ch[0], 440, rate), "the caller's tone is on the left")
 	assert.Greater(t, power(ch[1], 440, rate), 100*power(ch[1], 1000, rate), "the prompt is on the right")
 }
@@ -148,7 +148,7 @@ func TestMonoMixesBoth(t *testing.T) {
 	t.Parallel()
 	ivrd, caller := pair(t)
 	r := New(Options{Dir: t.TempDir(), Poll: 20 * time.Millisecond})
-	rec, err := r.Start("call-2", ivrd, Mono, false)
+	rec, err := r.Start("call-2", ivrd, Mono)
 	require.NoError(t, err)
 	done := make(chan struct{}, 2)
 	caller.Play(tone("caller", 1000, 40), func() { done <- struct{}{} })
@@ -198,7 +198,7 @@ func TestFullDiskStopsTheRecordingNotTheCall(t *testing.T) {
 	logs := &syncBuffer{}
 	r := New(Options{Dir: "unused", Poll: 10 * time.Millisecond, Create: func(string) (File, error) { return disk, nil },
 		Log: slog.New(slog.NewTextHandler(logs, nil))})
-	rec, err := r.Start("call-3", ivrd, Stereo, false)
+	rec, err := r.Start("call-3", ivrd, Stereo)
 	require.NoError(t, err)
 	// 32 KB of buffer is a second of stereo: the first flush fails,
 	// while the call goes on.
@@ -238,7 +238,7 @@ func TestDefaultFileIsInADayFolder(t *testing.T) {
 	t.Parallel()
 	ivrd, _ := pair(t)
 	dir := t.TempDir()
-	rec, err := New(Options{Dir: dir}).Start("c", ivrd, "", false)
+	rec, err := New(Options{Dir: dir}).Start("c", ivrd, "")
 	require.NoError(t, err)
 	info := rec.Stop()
 	assert.Equal(t, filepath.Join(dir, info.Start.UTC().Format("2006-01-02"), info.ID+".wav"), info.Path)

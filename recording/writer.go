@@ -4,16 +4,10 @@ import (
 	"bufio"
 	"encoding/binary"
 	"time"
-
-	"github.com/ivrd/ivrd/audio"
-	"github.com/ivrd/ivrd/media"
 )
 
-// batch is how many frames a writer takes from its tap at once.
+// batch is how many frames a writer takes from its ring at once.
 const batch = 64
-
-// maxFrame is the most samples one decoded frame has: 40 ms at 16 kHz.
-const maxFrame = 2 * media.TapPayloadMax
 
 // lagFrames bounds how far the caller's side may run ahead of the sent
 // side (a burst after a network stall): beyond it the oldest is dropped,
@@ -28,9 +22,7 @@ type writer struct {
 	out      *bufio.Writer
 	format   Format
 	rate     int
-	frames   [batch]media.TapFrame
-	rx, tx   audio.G722Decoder // a G.722 call's two streams
-	pcm      [maxFrame]int16
+	frames   [batch]frame
 	left     []int16 // the caller's audio waiting for its place, up to lagFrames
 	sent     []int16 // one decoded sent frame
 	samples  []byte  // one frame's output
@@ -64,10 +56,10 @@ func (w *writer) duration() time.Duration {
 	return time.Duration(w.written/per) * time.Second / time.Duration(w.rate)
 }
 
-// take writes everything t holds.
-func (w *writer) take(t *media.Tap) error {
+// take writes everything r holds.
+func (w *writer) take(r *ring) error {
 	for {
-		n := t.Read(w.frames[:])
+		n := r.read(w.frames[:])
 		for i := range n {
 			if err := w.frame(&w.frames[i]); err != nil {
 				return err
@@ -81,13 +73,9 @@ func (w *writer) take(t *media.Tap) error {
 
 // frame handles one tapped frame: a received one waits in left, a sent
 // one is written with the caller's audio of the same moment.
-func (w *writer) frame(f *media.TapFrame) error {
-	dec := &w.rx
-	if f.Dir == media.TapSent {
-		dec = &w.tx
-	}
-	pcm := w.decode(f, dec)
-	if f.Dir == media.TapReceived {
+func (w *writer) frame(f *frame) error {
+	pcm := f.pcm[:f.n]
+	if !f.sent {
 		if over := len(w.left) + len(pcm) - cap(w.left); over > 0 {
 			w.left = w.left[:copy(w.left, w.left[min(over, len(w.left)):])]
 		}
@@ -96,31 +84,6 @@ func (w *writer) frame(f *media.TapFrame) error {
 	}
 	w.sent = append(w.sent[:0], pcm...)
 	return w.emit()
-}
-
-// decode makes f's payload samples at the file's rate (nil for a payload
-// of no audio codec: comfort noise, an unknown type).
-func (w *writer) decode(f *media.TapFrame, g *audio.G722Decoder) []int16 {
-	p := f.Payload()
-	switch f.Codec {
-	case audio.PCMU, audio.PCMA:
-		if w.rate == 16000 {
-			// Twice each sample: a G.711 frame in a wideband file.
-			n := min(len(p), len(w.pcm)/2)
-			for i := n - 1; i >= 0; i-- {
-				s := audio.DecodeSample(p[i], f.Codec)
-				w.pcm[2*i], w.pcm[2*i+1] = s, s
-			}
-			return w.pcm[:2*n]
-		}
-		return w.pcm[:audio.DecodeG711(w.pcm[:], p, f.Codec)]
-	case audio.G722:
-		if w.rate == 16000 {
-			return w.pcm[:g.Decode(w.pcm[:], p)]
-		}
-		return w.pcm[:g.DecodeNarrow(w.pcm[:], p)]
-	}
-	return nil
 }
 
 // emit writes one sent frame beside as much of the caller's audio.

@@ -458,7 +458,7 @@ func (l *leg) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	l.mu.Unlock()
 	l.media.Update(mc.params(mc.Direction.weSend()))
 	answer := SessionDescription{SessionID: c.sessID + 1, Version: uint64(time.Now().UnixNano()), Addr: c.ourAddr,
-		Port: int(l.media.LocalAddr().Port()), Direction: mc.Direction}.WithMedia([]audio.Codec{mc.Codec}, mc.EventPT).WithSRTP(mc).Marshal()
+		Port: int(l.media.LocalAddr().Port()), Direction: mc.Direction}.WithChoice(mc).WithSRTP(mc).Marshal()
 	res := sip.NewResponseFromRequest(req, 200, "OK", answer)
 	res.AppendHeader(&c.contact)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -474,7 +474,7 @@ func (c *Call) reoffer(dir Direction) {
 	c.sdpVersion++
 	sdes := reofferOf(c.choice)
 	p := sdes.describe(SessionDescription{SessionID: c.sessID, Version: c.sdpVersion, Addr: c.ourAddr, Port: int(c.Media.LocalAddr().Port()),
-		Direction: dir}.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT))
+		Direction: dir}.WithChoice(c.choice))
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()

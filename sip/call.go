@@ -25,6 +25,9 @@ type Call struct {
 	// Transport is the SIP transport the INVITE came over ("udp", "tcp",
 	// "tls"): SDES keys are given only over an encrypted one (srtp.go).
 	Transport string
+	// Source is where the INVITE came from (the address and port of the
+	// caller's socket, or of its proxy).
+	Source netip.AddrPort
 	// Media is the call's RTP session: sip starts it and applies every
 	// re-negotiation; what is played and where received audio goes is the
 	// owner's (media.Session.Play, SetDigits, Listen, Bridge).
@@ -125,7 +128,7 @@ func (c *Call) ourSDP() []byte {
 		d.Direction = SendRecv
 		return c.lateSDES.describe(d.WithMedia(c.codecs(), 101)).Marshal()
 	}
-	return d.WithMedia([]audio.Codec{c.choice.Codec}, c.choice.EventPT).WithSRTP(c.choice).Marshal()
+	return d.WithChoice(c.choice).WithSRTP(c.choice).Marshal()
 }
 
 // dialogHeaders are the headers of our 2xx to INVITE and UPDATE: Contact,
@@ -196,7 +199,7 @@ func (c *Call) bridgedLeg() *leg {
 // params is what the media session needs of the choice; send says whether
 // we send audio (it depends on whose description gave the direction).
 func (mc MediaChoice) params(send bool) media.Params {
-	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, EventPT: mc.EventPT, Send: send, SRTP: mc.SRTP}
+	return media.Params{Remote: mc.Remote, RTCP: mc.RTCP, Codec: mc.Codec, PT: mc.payloadType(), EventPT: mc.EventPT, EventClock: mc.EventClock, Send: send, SRTP: mc.SRTP}
 }
 
 // Hangup ends the call from our side with a BYE (the owner's decision:
@@ -252,7 +255,7 @@ func (c *Call) end(cause EndCause) {
 
 func codecName(c audio.Codec) string {
 	switch c {
-	case audio.PCMU, audio.PCMA, audio.G722:
+	case audio.PCMU, audio.PCMA, audio.G722, audio.Opus:
 		return c.String()
 	}
 	return strconv.Itoa(int(c))

@@ -177,6 +177,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Trunk: trunk,
 		sessID: rand.Uint64N(1 << 62), timer: st, choice: choice, lateOffer: offer == nil,
 		Transport: strings.ToLower(req.Transport()), srtp: s.cfg.SRTP.terms(trunk, req.Transport()),
+		Source: sourceAddrPort(req),
 	}
 	if c.lateOffer {
 		// We make the offer, in our 200: with keys when SRTP is wanted.

@@ -28,6 +28,7 @@ const (
 type binding struct {
 	contact string
 	expires time.Time
+	source  netip.AddrPort // where the authenticated REGISTER came from
 }
 
 // registrar keeps the contacts of extensions that REGISTER with digest
@@ -196,6 +197,36 @@ func (s *Server) challenge(tx sip.ServerTransaction, req *sip.Request, src netip
 }
 
 // sourceAddr is the IP a request came from (the zero Addr if unknown).
+func sourceAddrPort(req *sip.Request) netip.AddrPort {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// FromRegisteredPhone reports whether a request from src comes from
+// where ext's phone registered from (with digest authentication): the
+// same address and port, as a phone sends its calls from the socket it
+// registers with (over UDP, or the TCP/TLS connection it keeps open).
+// Calls carry no digest here, so this is what lets a call act as the
+// extension (a feature code) without trusting its From header.
+func (s *Server) FromRegisteredPhone(ext string, src netip.AddrPort) bool {
+	if !src.IsValid() {
+		return false
+	}
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	r := s.reg
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, b := range r.bindings[ext] {
+		if b.expires.After(r.now()) && b.source == src {
+			return true
+		}
+	}
+	return false
+}
+
 func sourceAddr(req *sip.Request) netip.Addr {
 	ap, err := netip.ParseAddrPort(req.Source())
 	if err != nil {
@@ -250,7 +281,7 @@ func (r *registrar) update(ext string, req *sip.Request) error {
 			}
 		}
 		if expires > 0 {
-			list = append(list, binding{contact: uri, expires: now.Add(expires)})
+			list = append(list, binding{contact: uri, expires: now.Add(expires), source: sourceAddrPort(req)})
 		}
 		r.bindings[ext] = list
 	}

@@ -330,12 +330,18 @@ var ErrAddressFamily = errors.New("sdp: IPv6 media address (media is IPv4 only)"
 
 // MediaChoice is the outcome of offer/answer: what we send and receive.
 type MediaChoice struct {
-	Remote    netip.AddrPort
-	RTCP      netip.AddrPort // where the peer takes RTCP when not RTP port + 1
-	Codec     audio.Codec
-	EventPT   uint8 // 0: no telephone-event
-	Direction Direction
-	Lines     MediaLines // the offer's m= lines, for the answer
+	Remote netip.AddrPort
+	RTCP   netip.AddrPort // where the peer takes RTCP when not RTP port + 1
+	Codec  audio.Codec
+	// PT is the payload type the codec was agreed under: the offer's
+	// dynamic number for Opus, the static one otherwise.
+	PT      uint8
+	EventPT uint8 // 0: no telephone-event
+	// EventClock is telephone-event's RTP clock as agreed: the codec's
+	// own when the offer has it there (48000 beside Opus), else 8000.
+	EventClock int
+	Direction  Direction
+	Lines      MediaLines // the offer's m= lines, for the answer
 	// SRTP are the keys when the stream is SRTP (srtp.go), CryptoTag the
 	// a=crypto tag they were agreed under, Proto the profile the answer
 	// names (as offered).
@@ -359,7 +365,7 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	for _, c := range prefs {
 		for _, f := range offer.Formats {
 			if codecMatches(f, c) {
-				mc.Codec, found = c, true
+				mc.Codec, mc.PT, found = c, f.PT, true
 				break
 			}
 		}
@@ -374,12 +380,8 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 		}
 		return mc, fmt.Errorf("%w (want %s)", ErrNoCommonCodec, strings.Join(names, " or "))
 	}
-	for _, f := range offer.Formats {
-		if f.Name == "TELEPHONE-EVENT" && f.Clock == 8000 {
-			mc.EventPT = f.PT
-			break
-		}
-	}
+	mc.EventPT, mc.EventClock = eventFormat(offer.Formats, mc.Codec.ClockRate())
+
 	mc.Remote = netip.AddrPortFrom(offer.Addr, uint16(offer.Port))
 	mc.RTCP = offer.RTCP
 	mc.Direction = offer.Direction.reverse()
@@ -387,17 +389,54 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	return mc, nil
 }
 
+// eventFormat picks the offer's telephone-event: at the codec's own
+// clock when offered there (RFC 4733 section 2.1: events share the
+// audio's clock; a WebRTC or Opus phone offers telephone-event/48000),
+// else at 8000, as most phones offer it beside any codec. 0: none.
+func eventFormat(formats []rtpMap, codecClock int) (pt uint8, clock int) {
+	for _, want := range []int{codecClock, 8000} {
+		for _, f := range formats {
+			if f.Name == "TELEPHONE-EVENT" && f.Clock == want {
+				return f.PT, f.Clock
+			}
+		}
+	}
+	return 0, 0
+}
+
 // codecMatches says whether an offered format is codec c, by name and
 // clock rate (G722/8000, as RFC 3551 has it; a G722/16000 some phones
-// write is the same codec, and its static payload type says so).
+// write is the same codec, and its static payload type says so; Opus is
+// opus/48000/2, RFC 7587, under any dynamic number).
 func codecMatches(f rtpMap, c audio.Codec) bool {
 	if f.Name == "" { // no rtpmap for a dynamic number: only static ones match
 		return false
 	}
-	if f.Name != c.String() {
+	if f.Name != strings.ToUpper(c.String()) {
 		return false
 	}
 	return f.Clock == c.ClockRate() || (c == audio.G722 && f.Clock == audio.G722SampleRate)
+}
+
+// payloadType is the agreed codec's payload type (PT, or the codec's
+// static one for a choice made without it).
+func (mc MediaChoice) payloadType() uint8 {
+	if mc.Codec.Dynamic() && mc.PT != 0 {
+		return mc.PT
+	}
+	return mc.Codec.PayloadType()
+}
+
+// WithChoice sets the formats of an answer (or a re-offer) for what was
+// agreed: the codec at its payload type, telephone-event at its payload
+// type and clock.
+func (d SessionDescription) WithChoice(mc MediaChoice) SessionDescription {
+	d = d.WithMedia([]audio.Codec{mc.Codec}, mc.EventPT)
+	d.Formats[0].PT = mc.payloadType()
+	if mc.EventPT != 0 && mc.EventClock != 0 {
+		d.Formats[1].Clock = mc.EventClock
+	}
+	return d
 }
 
 // WithMedia sets the formats ivrd offers or answers: codecs (one in an
@@ -406,7 +445,7 @@ func codecMatches(f rtpMap, c audio.Codec) bool {
 func (d SessionDescription) WithMedia(codecs []audio.Codec, eventPT uint8) SessionDescription {
 	d.Formats = make([]rtpMap, 0, len(codecs)+1)
 	for _, c := range codecs {
-		d.Formats = append(d.Formats, rtpMap{PT: c.PayloadType(), Name: c.String(), Clock: c.ClockRate()})
+		d.Formats = append(d.Formats, rtpMap{PT: c.PayloadType(), Name: strings.ToUpper(c.String()), Clock: c.ClockRate()})
 	}
 	if eventPT != 0 {
 		d.Formats = append(d.Formats, rtpMap{PT: eventPT, Name: "TELEPHONE-EVENT", Clock: 8000})
@@ -439,6 +478,11 @@ func (d SessionDescription) Marshal() []byte {
 	return []byte(b.String())
 }
 
+// opusFmtp are the Opus parameters ivrd offers and answers with (RFC
+// 7587 section 6.1): it plays and captures 16 kHz, mono, and takes
+// in-band FEC.
+const opusFmtp = "maxplaybackrate=16000;sprop-maxcapturerate=16000;stereo=0;sprop-stereo=0;useinbandfec=1"
+
 // writeAudio writes our audio m= line and its attributes.
 func (d SessionDescription) writeAudio(b *strings.Builder) {
 	proto := d.Proto
@@ -453,6 +497,13 @@ func (d SessionDescription) writeAudio(b *strings.Builder) {
 	for _, f := range d.Formats {
 		if f.Name == "TELEPHONE-EVENT" {
 			fmt.Fprintf(b, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-16\r\n", f.PT, f.Clock, f.PT)
+			continue
+		}
+		if f.Name == "OPUS" {
+			// RFC 7587: always opus/48000/2; the fmtp says what ivrd
+			// sends and wants (16 kHz mono voice; FEC in what it
+			// receives is welcome, its decoder reads it).
+			fmt.Fprintf(b, "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d %s\r\n", f.PT, f.PT, opusFmtp)
 			continue
 		}
 		fmt.Fprintf(b, "a=rtpmap:%d %s/%d\r\n", f.PT, f.Name, f.Clock)

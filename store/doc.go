@@ -1,9 +1,10 @@
 // Package store is what ivrd remembers: the configuration resources
-// (trunks, extensions, schedules, IVRs) with a version each, uploaded
-// prompts, API tokens (hashed), the audit log, call records and the
-// webhook outbox, in an embedded SQLite file (modernc.org/sqlite, pure Go)
-// or in PostgreSQL (pgx) for several nodes; and voicemail messages as WAV
-// files in a directory.
+// (trunks, extensions, schedules, IVRs) with a version each, every IVR's
+// revisions and pending draft (revisions.go) and its chart layout in the
+// web UI (layouts.go), uploaded prompts, API tokens (hashed), the audit
+// log, call records and the webhook outbox, in an embedded SQLite file
+// (modernc.org/sqlite, pure Go) or in PostgreSQL (pgx) for several nodes;
+// and voicemail messages as WAV files in a directory.
 //
 // The store is the single source of truth for the configuration at run
 // time: every write is validated as a whole configuration with

@@ -205,9 +205,51 @@ CREATE TABLE voicemail_greetings (
 	pcm {{BLOB}} NOT NULL,
 	updated_at BIGINT NOT NULL
 )`, ""},
-	// 7: the index of call recordings (recordings.go): the audio is a
-	// WAV file on the disk of the node that recorded it.
+	// 7: queue agents' logins for the whole cluster (shared.go): an agent
+	// logged out on one node is logged out on every node.
 	{7, `
+CREATE TABLE queue_agents (
+	queue TEXT NOT NULL,
+	agent TEXT NOT NULL,
+	logged_in INTEGER NOT NULL,
+	changed BIGINT NOT NULL,
+	PRIMARY KEY (queue, agent)
+)`, ""},
+	// 8: an IVR's history and its draft (revisions.go). Every saved state
+	// of an IVR is a revision (live writes and drafts alike); a draft is
+	// the revision the editor works on without affecting calls until it
+	// is published; a layout is where the editor's chart places its boxes.
+	// IVRs stored before get their current body as revision 1.
+	{8, `
+CREATE TABLE ivr_revisions (
+	ivr TEXT NOT NULL,
+	n BIGINT NOT NULL,
+	body TEXT NOT NULL,
+	at BIGINT NOT NULL,
+	who TEXT NOT NULL,
+	action TEXT NOT NULL,
+	changes TEXT NOT NULL DEFAULT '[]',
+	restored_from BIGINT NOT NULL DEFAULT 0,
+	live_version BIGINT NOT NULL DEFAULT 0,
+	published_at BIGINT,
+	published_by TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (ivr, n)
+);
+INSERT INTO ivr_revisions (ivr, n, body, at, who, action, live_version, published_at)
+	SELECT id, 1, body, updated_at, '', 'stored', version, updated_at FROM resources WHERE kind = 'ivrs';
+CREATE TABLE ivr_drafts (
+	ivr TEXT PRIMARY KEY,
+	revision BIGINT NOT NULL,
+	base_version BIGINT NOT NULL
+);
+CREATE TABLE ivr_layouts (
+	ivr TEXT PRIMARY KEY,
+	positions TEXT NOT NULL,
+	updated_at BIGINT NOT NULL
+)`, ""},
+	// 9: the index of call recordings (recordings.go): the audio is a
+	// WAV file on the disk of the node that recorded it.
+	{9, `
 CREATE TABLE recordings (
 	id TEXT PRIMARY KEY,
 	call_id TEXT NOT NULL,
@@ -223,9 +265,9 @@ CREATE TABLE recordings (
 );
 CREATE INDEX recordings_call ON recordings (call_id);
 CREATE INDEX recordings_start ON recordings (start_at)`, ""},
-	// 8: which way a call went: inbound (the caller called ivrd) or
+	// 10: which way a call went: inbound (the caller called ivrd) or
 	// outbound (placed through the API).
-	{8, `
+	{10, `
 ALTER TABLE call_records ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'`, ""},
 }
 

@@ -32,6 +32,7 @@ type edit struct {
 	mustCreate bool
 	keepSecret bool    // an absent secret keeps the stored one (API writes)
 	fileHash   *string // import: the file content this body came from
+	rev        revisionNote
 }
 
 type meta struct {
@@ -301,6 +302,9 @@ func (s *Store) write(ctx context.Context, who, action string, edits []edit) (Wr
 				if err := s.auditTx(ctx, tx, now, who, action, string(e.kind), e.id, d.before, d.after); err != nil {
 					return err
 				}
+			}
+			if err := s.reviseTx(ctx, tx, now, who, action, e, d.after, d.bodyChanged, d.canon); err != nil {
+				return err
 			}
 			res.Resources = append(res.Resources, Resource{Kind: e.kind, ID: e.id, Body: e.body, Version: max(d.after, d.before), UpdatedAt: time.UnixMilli(now).UTC()})
 		}

@@ -41,7 +41,7 @@ var destinationFields = map[string]string{"uri": "string", "external": "string",
 	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
 	"set_language": "string", "webhook": "string", "event": "string", "data": "data", "internal": "string",
 	"gather": "gather", "ask": "string", "timeout": "duration", "hold": "string", "fallback": "destination", "conference": "string", "queue": "string",
-	"record": "record"}
+	"stream": "stream", "record": "record"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store
@@ -177,6 +177,11 @@ func checkDestination(v any, path string) error {
 					return err
 				}
 				targets++
+			case "stream": // a media stream's settings: a target
+				if err := checkShape(d[k], reflect.TypeFor[ivr.Stream](), join(path, k)); err != nil {
+					return err
+				}
+				targets++
 			default:
 				if _, ok := d[k].(string); !ok && d[k] != nil {
 					return &ShapeError{join(path, k), "want a string, got " + jsonType(d[k])}
@@ -190,7 +195,7 @@ func checkDestination(v any, path string) error {
 			targets = 1
 		}
 		if targets != 1 {
-			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language, webhook, internal, gather, ask (has %d)", targets)}
+			return &ShapeError{path, fmt.Sprintf("a destination needs exactly one of uri, external, extension, ivr, play, voicemail, group, voicemail_check, set_language, webhook, internal, gather, ask, stream (has %d)", targets)}
 		}
 		return nil
 	}

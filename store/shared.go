@@ -57,3 +57,44 @@ func (s *Store) RotationTake(ctx context.Context, group string, members int) (in
 	}
 	return int((taken - 1) % int64(members)), nil
 }
+
+// AgentLogin is a queue agent's login as the cluster last set it.
+type AgentLogin struct {
+	Queue, Agent string
+	LoggedIn     bool
+	Changed      time.Time
+}
+
+// AgentSetLoggedIn records that agent logged in to (or out of) queue at
+// now, unless a later change is recorded already.
+func (s *Store) AgentSetLoggedIn(ctx context.Context, queue, agent string, in bool, now time.Time) error {
+	flag := 0
+	if in {
+		flag = 1
+	}
+	_, err := s.exec(ctx, s.db, `INSERT INTO queue_agents (queue, agent, logged_in, changed) VALUES (?, ?, ?, ?)
+		ON CONFLICT (queue, agent) DO UPDATE SET logged_in = excluded.logged_in, changed = excluded.changed
+		WHERE queue_agents.changed <= excluded.changed`, queue, agent, flag, now.UnixMilli())
+	return err
+}
+
+// AgentLogins lists every recorded login, by queue then agent.
+func (s *Store) AgentLogins(ctx context.Context) ([]AgentLogin, error) {
+	rows, err := s.query(ctx, s.db, `SELECT queue, agent, logged_in, changed FROM queue_agents ORDER BY queue, agent`)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }() // a read error surfaces in rows.Err
+	var out []AgentLogin
+	for rows.Next() {
+		var l AgentLogin
+		var in int
+		var changed int64
+		if err := rows.Scan(&l.Queue, &l.Agent, &in, &changed); err != nil {
+			return nil, err
+		}
+		l.LoggedIn, l.Changed = in == 1, time.UnixMilli(changed)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

@@ -71,3 +71,32 @@ func TestSharedLockoutAndRotation(t *testing.T) {
 		assert.Equal(t, map[int]int{0: 10, 1: 10, 2: 10}, starts)
 	})
 }
+
+// Queue agents' logins are the cluster's: what one node sets, another
+// reads; an older change never overwrites a newer one.
+func TestSharedAgentLogins(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		a, err := Open(ctx, url, Options{})
+		require.NoError(t, err)
+		defer a.Close()
+		b := a
+		if strings.HasPrefix(url, "postgres") {
+			b, err = Open(ctx, url, Options{})
+			require.NoError(t, err)
+			defer b.Close()
+		}
+		now := time.Now().Truncate(time.Millisecond)
+		require.NoError(t, a.AgentSetLoggedIn(ctx, "support", "201", false, now))
+		got, err := b.AgentLogins(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []AgentLogin{{Queue: "support", Agent: "201", LoggedIn: false, Changed: now}}, got)
+
+		require.NoError(t, b.AgentSetLoggedIn(ctx, "support", "201", true, now.Add(time.Second)))
+		require.NoError(t, a.AgentSetLoggedIn(ctx, "support", "201", false, now.Add(-time.Second)), "a late write")
+		got, err = a.AgentLogins(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.True(t, got[0].LoggedIn, "the newer change stands")
+	})
+}

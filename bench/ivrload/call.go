@@ -137,13 +137,17 @@ func (c *sipCall) run(ctx context.Context) {
 
 	// A G.722 load must be a G.722 load; a PCMU call goes on whatever the
 	// answer says, as it always has (a lenient far end may answer PCMA).
-	if cfg.Codec == CodecG722 && !ans.g722 {
+	if cfg.Codec == CodecG722 && !ans.g722 || cfg.Codec == CodecOpus && ans.opusPT == 0 {
 		c.failf("codec not accepted")
 		r.logf("call %d: the answer does not take %s", c.idx, cfg.Codec)
 		c.hangUp(ctx)
 		return
 	}
-	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, audioPT: payloadType(cfg.Codec), removed: make(chan struct{}), keys: keys}
+	m := &mediaCall{sock: sock, ssrc: 0x1e0a0000 + uint32(c.idx), audio: r.audio, audioPT: payloadType(cfg.Codec),
+		frameLen: codecFrameBytes(cfg.Codec), frameTicks: frameTicks(cfg.Codec), removed: make(chan struct{}), keys: keys}
+	if cfg.Codec == CodecOpus {
+		m.audioPT = ans.opusPT // the number the answer gave it
+	}
 	var digitAt time.Time
 	if cfg.Digit != 0 {
 		digitAt = c.out.answeredAt.Add(cfg.DigitAfter)

@@ -16,7 +16,8 @@
 // It must not import ivrd's sip, media, call or ivr packages: it is a
 // client that has to work against any SIP server, and sharing code with
 // the server under test would hide interoperability bugs. Of ivrd it
-// imports package audio alone, for the G.722 encoder of --codec g722 (a
+// imports package audio and audio/opus alone, for the G.722 and Opus
+// coders of --codec g722 and --codec opus (the G.722 one a
 // codec checked bit for bit against ITU-T's test sequences and heard by
 // baresip in e2e/wideband, so the load does not merely agree with
 // itself); its in-band key tones are its own. The module's layering test

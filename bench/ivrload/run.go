@@ -18,9 +18,6 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/zaf/g711"
-
-	"github.com/ivrd/ivrd/audio"
 )
 
 // Config is one load run.
@@ -113,13 +110,11 @@ func (c *Config) fill() error {
 			return fmt.Errorf("ivrload: the key (after %v) must come before the hold (%v) ends", c.DigitAfter, c.Hold)
 		}
 	}
-	switch c.Codec = strings.ToLower(c.Codec); c.Codec {
-	case "":
-		c.Codec = CodecPCMU
-	case CodecPCMU, CodecG722:
-	default:
-		return fmt.Errorf("ivrload: codec %q: want pcmu or g722", c.Codec)
+	codec, err := checkCodec(c.Codec)
+	if err != nil {
+		return err
 	}
+	c.Codec = codec
 	switch c.Audio {
 	case "":
 		c.Audio = "noise"
@@ -382,61 +377,23 @@ func (p *portPool) open(ip netip.Addr) (*rtpSocket, error) {
 	return nil, fmt.Errorf("ivrload: no free RTP port in %d-%d: %w", p.min, p.max, last)
 }
 
-// The codecs a load can use: one is offered, and every call sends it.
-const (
-	CodecPCMU = "pcmu"
-	CodecG722 = "g722" // 16 kHz audio, 8 kHz RTP clock: 160 bytes and 160 timestamp units a frame, as PCMU
-)
-
-// payloadType is the codec's static RTP payload type.
-func payloadType(codec string) uint8 {
-	if codec == CodecG722 {
-		return 9
-	}
-	return 0
-}
-
 // callerAudio is a one-second loop of frames in the codec that every call
 // sends. Noise (white, -45 dBm0) keeps a listening detector busy as a
-// live line does without ever looking like a key. Silence is 0xFF in
-// both codecs.
+// live line does without ever looking like a key.
 func callerAudio(kind, codec string) []byte {
-	const n = 8000
-	out := make([]byte, n)
+	const frames = 50
 	if kind == "silence" {
-		for i := range out {
-			out[i] = 0xff
-		}
-		return out
+		return silence(codec, frames)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	rms := amplitude(-45) / math.Sqrt2
-	pcm := make([]int16, n*rateFactor(codec))
+	pcm := make([]int16, frames*frameBytes*rateFactor(codec))
 	for i := range pcm {
 		pcm[i] = int16(rng.NormFloat64() * rms)
 	}
+	out := make([]byte, frames*codecFrameBytes(codec))
 	encode(out, pcm, codec)
 	return out
-}
-
-// rateFactor is the codec's audio rate over 8 kHz.
-func rateFactor(codec string) int {
-	if codec == CodecG722 {
-		return 2
-	}
-	return 1
-}
-
-// encode encodes pcm (at the codec's audio rate) into out, as one stream.
-func encode(out []byte, pcm []int16, codec string) {
-	if codec == CodecG722 {
-		var e audio.G722Encoder
-		e.Encode(out, pcm)
-		return
-	}
-	for i, s := range pcm {
-		out[i] = g711.EncodeUlawFrame(s)
-	}
 }
 
 // The keypad's row and column frequencies (ITU-T Q.23).
@@ -467,7 +424,7 @@ func keyTone(key byte, codec string) []byte {
 		t := float64(i) / float64(rate)
 		pcm[i] = int16(a*math.Sin(2*math.Pi*lo*t) + a*math.Sin(2*math.Pi*hi*t))
 	}
-	out := make([]byte, keyFrames*frameBytes)
+	out := make([]byte, keyFrames*codecFrameBytes(codec))
 	encode(out, pcm, codec)
 	return out
 }

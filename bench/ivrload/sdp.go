@@ -8,17 +8,17 @@ import (
 )
 
 // offer is our SDP offer: the codec (PCMU or G722, RTP clock 8000 for
-// both), and telephone-event at pt (0: none); RTP/SAVP with keys'
-// a=crypto line when keys are given.
+// both; opus/48000/2 at 111), and telephone-event at pt (0: none);
+// RTP/SAVP with keys' a=crypto line when keys are given.
 func offer(ip netip.Addr, port uint16, pt uint8, sessID uint64, codec string, keys *callKeys) []byte {
 	proto := "RTP/AVP"
 	if keys != nil {
 		proto = "RTP/SAVP"
 	}
 	cpt := payloadType(codec)
-	name := "PCMU"
-	if codec == CodecG722 {
-		name = "G722"
+	enc, fmtp := rtpmap(codec)
+	if fmtp != "" {
+		fmtp = fmt.Sprintf("a=fmtp:%d %s\r\n", cpt, fmtp)
 	}
 	fmts := strconv.Itoa(int(cpt))
 	te := ""
@@ -27,8 +27,8 @@ func offer(ip netip.Addr, port uint16, pt uint8, sessID uint64, codec string, ke
 		te = fmt.Sprintf("a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", pt, pt)
 	}
 	return fmt.Appendf(nil, "v=0\r\no=ivrload %d %d IN IP4 %s\r\ns=ivrload\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
-		"m=audio %d %s %s\r\na=rtpmap:%d %s/8000\r\n%s%sa=ptime:20\r\na=sendrecv\r\n",
-		sessID, sessID, ip, ip, port, proto, fmts, cpt, name, te, keys.cryptoAttr())
+		"m=audio %d %s %s\r\na=rtpmap:%d %s\r\n%s%s%sa=ptime:20\r\na=sendrecv\r\n",
+		sessID, sessID, ip, ip, port, proto, fmts, cpt, enc, fmtp, te, keys.cryptoAttr())
 }
 
 // answer is what we need of the target's SDP answer.
@@ -36,8 +36,27 @@ type answer struct {
 	media   netip.AddrPort // where to send RTP (session or media c= line)
 	pcmu    bool           // PCMU accepted
 	g722    bool           // G722 accepted
+	opusPT  uint8          // Opus's payload type in the answer (0: not accepted)
 	eventPT uint8          // telephone-event payload type, 0 if none
 	crypto  string         // the first a=crypto value ("": none)
+}
+
+// rtpmap notes a dynamic payload type we use: telephone-event's, Opus's.
+func (a *answer) rtpmap(val string) {
+	f := strings.Fields(val)
+	if len(f) != 2 {
+		return
+	}
+	pt, err := strconv.Atoi(f[0])
+	if err != nil || pt < 96 || pt > 127 {
+		return
+	}
+	switch enc := strings.ToLower(f[1]); {
+	case strings.HasPrefix(enc, "telephone-event/"):
+		a.eventPT = uint8(pt)
+	case strings.HasPrefix(enc, "opus/48000"):
+		a.opusPT = uint8(pt)
+	}
 }
 
 // parseAnswer reads the first audio stream of an SDP answer. It is
@@ -97,14 +116,8 @@ func parseAnswer(sdp []byte) (answer, error) {
 				a.crypto = c
 				continue
 			}
-			if !inAudio || !strings.HasPrefix(val, "rtpmap:") {
-				continue
-			}
-			f := strings.Fields(strings.TrimPrefix(val, "rtpmap:"))
-			if len(f) == 2 && strings.HasPrefix(strings.ToLower(f[1]), "telephone-event/") {
-				if pt, err := strconv.Atoi(f[0]); err == nil && pt >= 96 && pt <= 127 {
-					a.eventPT = uint8(pt)
-				}
+			if rm, ok := strings.CutPrefix(val, "rtpmap:"); ok && inAudio {
+				a.rtpmap(rm)
 			}
 		}
 	}

@@ -32,16 +32,20 @@ const (
 // the line are set before the call is handed to a worker and only read
 // by it; the worker owns the rest until it closes removed.
 type mediaCall struct {
-	sock      *rtpSocket
-	ssrc      uint32
-	audio     []byte // caller audio in the codec, a loop of whole frames (shared)
-	audioPT   uint8  // the codec's payload type
-	digitAt   int64  // Unix ns when the worker presses the key (0: it does not)
-	method    string
-	eventCode byte
-	eventPT   uint8
-	tone      []byte    // the key as frames in the codec, for in-band (shared)
-	keys      *callKeys // SRTP (nil: plain RTP)
+	sock    *rtpSocket
+	ssrc    uint32
+	audio   []byte // caller audio in the codec, a loop of whole frames (shared)
+	audioPT uint8  // the codec's payload type
+	// frameLen is a packet's payload in the codec (160, Opus 80),
+	// frameTicks its RTP timestamp step (160, Opus 960); 0: G.711's.
+	frameLen   int
+	frameTicks uint32
+	digitAt    int64 // Unix ns when the worker presses the key (0: it does not)
+	method     string
+	eventCode  byte
+	eventPT    uint8
+	tone       []byte    // the key as frames in the codec, for in-band (shared)
+	keys       *callKeys // SRTP (nil: plain RTP)
 
 	// ---- the worker's
 	seq        uint16
@@ -211,11 +215,14 @@ func (w *worker) sendSlot(s int, now int64) {
 // sendFrame sends the call's next 20 ms: caller audio, or the key when
 // it is due (an RFC 4733 event or the tone pair in the audio).
 func (w *worker) sendFrame(c *mediaCall, now int64) {
-	pkt := w.pkt[:12+frameBytes]
+	if c.frameLen == 0 {
+		c.frameLen, c.frameTicks = frameBytes, frameBytes
+	}
+	pkt := w.pkt[:12+c.frameLen]
 	marker := !c.sentFirst
 	pt := c.audioPT
 	ts := c.ts
-	c.ts += frameBytes
+	c.ts += c.frameTicks
 	keyDue := c.digitAt != 0 && now >= c.digitAt
 	switch {
 	case keyDue && c.method == methodRFC4733 && c.evFrame < keyFrames+endCopies:
@@ -224,7 +231,7 @@ func (w *worker) sendFrame(c *mediaCall, now int64) {
 			marker = true
 			c.digitSent.Store(now)
 		}
-		dur := uint16(min(c.evFrame+1, keyFrames) * frameBytes)
+		dur := uint16(min(c.evFrame+1, keyFrames) * frameBytes) // telephone-event/8000
 		putEvent(pkt[12:], c.eventCode, c.evFrame >= keyFrames, dur)
 		pkt = pkt[:12+4]
 		pt, ts = c.eventPT, c.evTS
@@ -233,11 +240,11 @@ func (w *worker) sendFrame(c *mediaCall, now int64) {
 		if c.evFrame == 0 {
 			c.digitSent.Store(now)
 		}
-		copy(pkt[12:], c.tone[c.evFrame*frameBytes:])
+		copy(pkt[12:], c.tone[c.evFrame*c.frameLen:])
 		c.evFrame++
 	default:
-		copy(pkt[12:], c.audio[c.audioPos:c.audioPos+frameBytes])
-		c.audioPos += frameBytes
+		copy(pkt[12:], c.audio[c.audioPos:c.audioPos+c.frameLen])
+		c.audioPos += c.frameLen
 		if c.audioPos >= len(c.audio) {
 			c.audioPos = 0
 		}

@@ -173,8 +173,9 @@ func runPrompt(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, " (warning: very loud)")
 		}
 		fmt.Fprintln(stdout)
-		// What each codec's callers get of it (G.722 from the file's own
-		// rate, G.711 from 8 kHz).
+		// What each codec's callers get of it (G.722 and Opus from the
+		// file's own rate, G.711 from 8 kHz; Opus only in a binary built
+		// with it).
 		if p, err := prompts.LoadFile(name); err == nil {
 			for _, c := range p.Codecs() {
 				fmt.Fprintf(stdout, "  %s\n", c)

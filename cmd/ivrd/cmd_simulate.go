@@ -23,7 +23,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	input := fs.String("input", "", `what the caller does, comma-separated: "1", "1001#" (keys 100 ms apart), "wait:3s"`)
 	fail := fs.Bool("transfer-fails", false, "make every transfer fail, to trace failure handling")
 	answers := map[string][]byte{}
-	fs.Func("answer", "URL=FILE: an ask to URL gets FILE's JSON as its answer (repeatable; an ask with none takes its fallback)", func(v string) error {
+	fs.Func("answer", "URL=FILE: an ask to URL gets FILE's JSON as its answer, a stream to URL ends with it as the far end's destination (repeatable; an ask with none takes its fallback, a stream its then)", func(v string) error {
 		i := strings.LastIndex(v, "=")
 		if i <= 0 || i == len(v)-1 {
 			return fmt.Errorf("want URL=FILE, got %q", v)

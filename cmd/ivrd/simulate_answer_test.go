@@ -29,3 +29,19 @@ func TestSimulateCannedAnswer(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `want URL=FILE`)
 }
+
+// A stream in simulate ends at once: with --answer, at the far end's
+// destination; without, at then.
+func TestSimulateStreamEnd(t *testing.T) {
+	answer := filepath.Join(t.TempDir(), "end.json")
+	require.NoError(t, os.WriteFile(answer, []byte(`{"extension": "1001"}`), 0o600))
+	code, out, errOut := runCLI("simulate", "--config", "../../examples/streambot.yaml", "--to", "400",
+		"--input", "1", "--answer", "ws://127.0.0.1:8091/media="+answer)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `"event":"stream","ivr":"bot","detail":"ws://127.0.0.1:8091/media"`)
+	assert.Contains(t, out, `"dest":{"type":"extension","target":"1001"}`)
+
+	code, out, errOut = runCLI("simulate", "--config", "../../examples/streambot.yaml", "--to", "400", "--input", "1")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `"event":"stream_ended","ivr":"bot","detail":"hangup"`)
+}

@@ -74,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	te := fs.Int("telephone-event", 101, "payload type offered for RFC 4733 events (0: offer none)")
 	fs.StringVar(&cfg.Audio, "audio", "noise", "caller audio: noise (-45 dBm0) or silence")
 	fs.StringVar(&cfg.SRTP, "srtp", "", "offer SRTP (RTP/SAVP, SDES key): aes_cm_80, aes_cm_32 or gcm (default: plain RTP)")
-	fs.StringVar(&cfg.Codec, "codec", "pcmu", "the codec offered and sent: pcmu or g722")
+	fs.StringVar(&cfg.Codec, "codec", "pcmu", "the codec offered and sent: pcmu, g722 or opus (opus needs a binary built with Opus: make ivrload does so where libopus is installed)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "media workers (default GOMAXPROCS)")
 	fs.DurationVar(&cfg.Settle, "settle", time.Second, "wait after the ramp before measuring")
 	fs.DurationVar(&cfg.SetupTimeout, "timeout", 10*time.Second, "per SIP transaction")

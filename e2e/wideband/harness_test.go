@@ -76,15 +76,16 @@ func freePort(t *testing.T) int {
 }
 
 // buildIvrd builds the server as an operator does, into a temporary
-// folder.
-func buildIvrd(t *testing.T) string {
+// folder (with go build's extra flags: -tags for Opus).
+func buildIvrd(t *testing.T, flags ...string) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go tool not in PATH: cannot build ivrd")
 	}
 	bin := filepath.Join(t.TempDir(), "ivrd")
-	out, err := exec.Command(goTool, "build", "-o", bin, "../../cmd/ivrd").CombinedOutput()
+	args := append(append([]string{"build"}, flags...), "-o", bin, "../../cmd/ivrd")
+	out, err := exec.Command(goTool, args...).CombinedOutput()
 	require.NoError(t, err, "go build ./cmd/ivrd:\n%s", out)
 	return bin
 }
@@ -124,6 +125,7 @@ type ivrdOptions struct {
 	inband string    // server.media.inband
 	tls    *tlsFiles // nil: UDP only; else a tls:// listener with these files
 	srtp   string    // server.media.srtp ("": off)
+	codecs string    // server.media.codecs ("": G722, PCMU, PCMA)
 }
 
 // startIvrd serves the test menu over UDP with in-band detection as
@@ -135,8 +137,9 @@ func startIvrd(t *testing.T, bin, inband string) *server {
 
 // startIvrdWith writes a configuration (a menu at 100 whose prompt is the
 // wideband test prompt, key 4 transferring by REFER to
-// sip:sales@127.0.0.1:5070, G722 preferred, the rest as opts say) and
-// serves it; the process is stopped when the test ends.
+// sip:sales@127.0.0.1:5070, G722 preferred unless opts name the codecs,
+// the rest as opts say) and serves it; the process is stopped when the
+// test ends.
 func startIvrdWith(t *testing.T, bin string, opts ivrdOptions) *server {
 	t.Helper()
 	dir := t.TempDir()
@@ -156,7 +159,7 @@ func startIvrdWith(t *testing.T, bin string, opts ivrdOptions) *server {
 	rtpBase := 42000 + (os.Getpid()%100)*40
 	cfg := fmt.Sprintf(`server:
   sip: { listen: [%s]%s }
-  media: { rtp_ports: "%d-%d", codecs: [G722, PCMU, PCMA], inband: %s, srtp: %s, overload_guard: false }
+  media: { rtp_ports: "%d-%d", codecs: [%s], inband: %s, srtp: %s, overload_guard: false }
   api: { listen: "127.0.0.1:%d" }
   store: "sqlite://%s/ivrd.db"
 prompts_dir: %q
@@ -171,7 +174,7 @@ ivrs:
     transfer: refer
     keys:
       "4": { uri: "sip:sales@127.0.0.1:5070" }
-`, listen, sipTLS, rtpBase, rtpBase+39, opts.inband, srtp, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
+`, listen, sipTLS, rtpBase, rtpBase+39, cmp.Or(opts.codecs, "G722, PCMU, PCMA"), opts.inband, srtp, apiPort, dir, prompts, filepath.Join(dir, "voicemail"))
 	path := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
 	cmd := exec.Command(bin, "serve", "--config", path)

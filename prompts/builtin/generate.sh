@@ -65,3 +65,7 @@ say conf-only-person "You are the only person in this conference."
 say conf-one-other "There is one other participant in this conference."
 say conf-there-are "There are"
 say conf-other-participants "other participants in this conference."
+# Queue agents' feature code (call/agentcode.go).
+say agent-loggedin "Agent logged in."
+say agent-loggedoff "Agent logged off."
+say agent-refused "Sorry, that feature code is not available from this phone."

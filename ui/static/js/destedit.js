@@ -106,6 +106,8 @@ export function destEditor(app, d, change, {label = 'destination', idBase, depth
     parts.push(picker(app, label + ' prompt', target, (v) => set({play: v, prompt: undefined}, false), {optional: false, id: tid}));
   } else if (kind === 'gather') {
     parts.push(gatherForm(app, cur, (g, fid) => set({gather: g}, false, fid), base, label));
+  } else if (kind === 'stream') {
+    parts.push(streamForm(app, cur, (s, fid) => set({stream: s}, false, fid), base, label));
   } else if (kind && !['hangup', 'repeat', 'back', 'top', 'menu', 'unknown'].includes(kind)) {
     const options = SUGGEST[kind] ? SUGGEST[kind](app) : [];
     const listId = base + '-list';
@@ -175,4 +177,36 @@ function gatherForm(app, d, change, base, label) {
     return h('label', {class: 'gather-field'}, h('span', {}, name.replace(/_/g, ' ')), inp);
   });
   return h('div', {class: 'sub gather', role: 'group', 'aria-label': label + ' digits to collect'}, rows);
+}
+
+// streamForm edits a stream's URL, track, format and whether the bot's
+// audio is played (parameters and headers: through the API or the file,
+// kept as they are).
+function streamForm(app, d, change, base, label) {
+  const s = {...((d && d.stream) || {})};
+  const ro = !app.canWrite;
+  const url = h('input', {id: base + '-stream-url', type: 'text', value: s.url || '', disabled: ro, spellcheck: 'false',
+    'aria-label': label + ' stream url', placeholder: 'wss://bot.example.com/media'});
+  const fire = () => {
+    if (!url.isConnected) return;
+    const v = url.value.trim();
+    if (v === '') delete s.url; else s.url = v;
+    change({...s}, url.id);
+  };
+  url.addEventListener('input', fire);
+  url.addEventListener('change', fire);
+  const choice = (name, values) => {
+    const id = base + '-stream-' + name;
+    const sel = h('select', {id, disabled: ro, 'aria-label': label + ' stream ' + name},
+      values.map((v, i) => h('option', {value: i === 0 ? '' : v}, i === 0 ? v + ' (default)' : v)));
+    sel.value = s[name] || '';
+    sel.addEventListener('change', () => { if (sel.value) s[name] = sel.value; else delete s[name]; change({...s}, id); });
+    return h('label', {class: 'gather-field'}, h('span', {}, name), sel);
+  };
+  const bid = h('input', {id: base + '-stream-bidirectional', type: 'checkbox', checked: !!s.bidirectional, disabled: ro,
+    'aria-label': label + ' stream bidirectional'});
+  bid.addEventListener('change', () => { if (bid.checked) s.bidirectional = true; else delete s.bidirectional; change({...s}, bid.id); });
+  return h('div', {class: 'sub gather', role: 'group', 'aria-label': label + ' stream'},
+    h('label', {class: 'gather-field'}, h('span', {}, 'url'), url), choice('track', ['inbound', 'both']),
+    choice('format', ['mulaw8k', 'pcm16k']), h('label', {class: 'gather-field'}, h('span', {}, 'play the bot\'s audio'), bid));
 }

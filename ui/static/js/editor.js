@@ -12,6 +12,7 @@ import {destEditor} from './destedit.js';
 import {picker, uploadForm, play} from './prompts.js';
 import {scheduleForm, scheduleList} from './schedules.js';
 import {copyForm, deleteForm} from './ivrs.js';
+import {revisionsPanel} from './revisions.js';
 
 const keyPath = /^ivrs\[([^\]]*)\]\.(keys\.([^.]+)|on_failure)/;
 
@@ -27,6 +28,39 @@ export class Editor {
     this.undos = new Map(); // ivr id -> [draft|null]
     this.redos = new Map();
     this.lastField = new Map(); // ivr id -> the field of the last edit
+  }
+
+  // connect sends a key to a menu dropped on: {path} is the key's
+  // (ivrs[X].keys.K), to the menu's node id.
+  connect({path, to}) {
+    const app = this.app;
+    const m = /^ivrs\[([^\]]*)\]\.keys\.(.+)$/.exec(path || '');
+    const n = app.graph.nodes.get(to);
+    if (!app.canWrite) { app.status('This token can read only: key unchanged.'); return; }
+    if (!m || !n || !n.ivr) return;
+    const [, id, key] = m;
+    if (n.ivr === id && n.type === 'menu') { app.status('Key ' + key + ' of ' + id + ' unchanged: that is its own menu (use "repeat").'); return; }
+    this.edit(id, (d) => { d.keys[key] = {ivr: n.ivr}; });
+    app.status('Key ' + key + ' of ' + id + ' now goes to menu ' + n.ivr + ' (not saved yet).');
+    this.menu(id, {key});
+  }
+
+  // remove is Delete on the chart: a key (its bubble or where it leads)
+  // is removed from its menu, as an edit Ctrl+Z undoes; a menu gets the
+  // delete form (deleting a menu is a write of its own, checked first).
+  remove(sel) {
+    const app = this.app;
+    if (!app.canWrite) { app.status('This token can read only: nothing is deleted.'); return; }
+    const e = sel.edge && app.graph.edges.find((x) => x.id === sel.edge);
+    const n = sel.node && app.graph.nodes.get(sel.node);
+    if (n && n.type === 'menu') { deleteForm(app, this.panel, n.ivr); return; }
+    const m = keyPath.exec((e || n || {}).path || '');
+    if (!m || !m[3]) { app.status('Nothing to delete there: choose a key or a menu.'); return; }
+    const [, id, , key] = m;
+    this.edit(id, (d) => { delete d.keys[key]; });
+    this.menu(id, {});
+    app.status('Removed key ' + key + ' of ' + id + ' (not saved yet; Ctrl+Z undoes).');
+    this.app.chartFocus('menu:' + id);
   }
 
   // cancelPick leaves "pick a menu" mode (Escape).
@@ -74,7 +108,7 @@ export class Editor {
     const app = this.app;
     fill(this.panel, h('h2', {}, 'IVR ' + (app.root || '')),
       h('p', {class: 'muted'}, 'Choose a menu, a key or a schedule on the chart (click, or Tab to it and press Enter).'),
-      app.canWrite ? h('p', {class: 'muted'}, 'Edits show on the chart at once and are sent when you press Save.') : h('p', {class: 'muted'}, 'This token can read only: no edit controls.'),
+      app.canWrite ? h('p', {class: 'muted'}, 'Edits show on the chart at once; Save draft keeps them on the server without calls getting them, Publish makes them live. Drag a box to move it, or a key\'s bubble onto a menu to send the key there.') : h('p', {class: 'muted'}, 'This token can read only: no edit controls.'),
       this.problemList(app.problems));
   }
 
@@ -94,12 +128,12 @@ export class Editor {
   edit(id, f, field) {
     const app = this.app;
     const before = app.drafts.has(id) ? structuredClone(app.drafts.get(id)) : null;
-    const d = structuredClone(before || app.cfg.ivrs.get(id));
+    const d = structuredClone(before || app.saved(id));
     if (!d.keys) d.keys = {};
     f(d);
     // An edit that changes nothing (a change event repeating the input
     // events before it) is no step of its own.
-    if (JSON.stringify(d) === JSON.stringify(before || app.cfg.ivrs.get(id))) return;
+    if (JSON.stringify(d) === JSON.stringify(before || app.saved(id))) return;
     if (!field || this.lastField.get(id) !== field) {
       const u = this.undos.get(id) || [];
       u.push(before);
@@ -137,11 +171,13 @@ export class Editor {
   refreshActions(id) {
     if (!this.current || this.current.ivr !== id) return;
     const dirty = this.app.drafts.has(id);
+    const staged = this.app.staged.has(id);
     const set = (sel, on) => {
       const b = this.panel.querySelector(sel);
       if (b) { b.disabled = !on; b.setAttribute('aria-disabled', String(!on)); }
     };
-    set('#save', dirty);
+    set('#save', dirty || staged);
+    set('#save-draft', dirty);
     set('#revert', dirty);
     set('#undo', (this.undos.get(id) || []).length > 0);
     set('#redo', (this.redos.get(id) || []).length > 0);
@@ -200,7 +236,7 @@ export class Editor {
         this.edit(id, (d) => { d.keys[k] = nd; }, fieldName);
         if (again) redo({key: k});
       }, {label: 'key ' + k + ' destination', idBase: 'k-' + i});
-      const pick = h('button', {type: 'button', class: 'edit-only', title: 'Then click a menu on the chart', 'aria-label': 'Point key ' + k + ' at a menu chosen on the chart'}, 'pick');
+      const pick = h('button', {type: 'button', class: 'edit-only', title: 'Then click a menu on the chart', 'aria-label': 'Pick on the chart the menu key ' + k + ' goes to'}, 'pick');
       pick.addEventListener('click', () => {
         this.pick = {ivr: id, key: k};
         app.status('Click (or Enter on) the menu key ' + k + ' of ' + id + ' should go to.');
@@ -237,8 +273,17 @@ export class Editor {
     transfer.addEventListener('change', () => this.edit(id, (d) => { d.transfer = transfer.value; }));
 
     const dirty = app.drafts.has(id);
-    const save = h('button', {type: 'button', class: 'primary edit-only', id: 'save', disabled: !dirty}, 'Save');
+    const staged = app.staged.get(id);
+    const save = h('button', {type: 'button', class: 'primary edit-only', id: 'save', disabled: !dirty && !staged,
+      title: 'Make the changes live: new calls get them at once'}, 'Publish');
     save.addEventListener('click', () => this.save(id));
+    const saveDraft = h('button', {type: 'button', class: 'edit-only', id: 'save-draft', disabled: !dirty,
+      title: 'Keep the changes as a draft: checked and saved, but calls get them only once published'}, 'Save draft');
+    saveDraft.addEventListener('click', () => this.saveDraft(id));
+    const history = h('button', {type: 'button', id: 'btn-revisions'}, 'Revisions…');
+    history.addEventListener('click', () => revisionsPanel(app, this.panel, id, () => this.menu(id, {})));
+    const dropDraft = staged && app.canWrite ? h('button', {type: 'button', class: 'danger edit-only', id: 'discard-draft'}, 'Discard draft') : null;
+    dropDraft?.addEventListener('click', () => this.discardDraft(id));
     const revert = h('button', {type: 'button', class: 'edit-only', id: 'revert', disabled: !dirty}, 'Discard changes');
     revert.addEventListener('click', () => {
       app.drafts.delete(id); this.conflict.delete(id); this.undos.delete(id); this.redos.delete(id);
@@ -256,9 +301,11 @@ export class Editor {
 
     fill(this.panel,
       h('h2', {}, 'Menu ', h('code', {}, id)),
-      h('div', {class: 'actions'}, save, revert, undo, redoBtn, h('span', {class: 'dirty', id: 'dirty', role: 'status', hidden: !dirty}, '● unsaved changes'),
-        h('span', {class: 'muted'}, 'version ' + (app.cfg.ivrs.get(id) || {}).version)),
-      app.cfg.ivrs.has(id) ? h('div', {class: 'actions'}, copy, del) : null,
+      h('div', {class: 'actions'}, save, saveDraft, revert, undo, redoBtn, h('span', {class: 'dirty', id: 'dirty', role: 'status', hidden: !dirty}, '● unsaved changes'),
+        h('span', {class: 'muted'}, 'live version ' + (app.cfg.ivrs.get(id) || {}).version)),
+      staged ? h('p', {class: 'draft-note', id: 'draft-badge'}, h('span', {class: 'tag'}, 'Draft differs from live'),
+        ' revision ' + staged.revision + ' by ' + (staged.who || '?') + '; calls get live version ' + staged.base_version + ' until it is published. ', dropDraft) : null,
+      app.cfg.ivrs.has(id) ? h('div', {class: 'actions'}, copy, del, history) : null,
       conflict ? h('div', {class: 'error', role: 'alert', id: 'conflict'}, conflict, ' ', this.theirsButton(id)) : null,
       this.problemList(app.problems, 'ivrs[' + id + ']'),
       text('name', 'Name'),
@@ -296,34 +343,80 @@ export class Editor {
     return b;
   }
 
+  // save publishes menu id: its unsaved edits go to the server as a
+  // draft first (checked, 422 kept on the chart), then the draft is made
+  // live; If-Match is the live version the edits started from, so a
+  // change someone else made meanwhile is reported (412), never lost.
   async save(id) {
     const app = this.app;
-    const draft = app.drafts.get(id);
     const orig = app.cfg.ivrs.get(id);
-    if (!draft || !orig) return;
-    app.status('Saving ' + id + '…');
+    if (!orig || (!app.drafts.has(id) && !app.staged.has(id))) return;
+    app.status('Publishing ' + id + '…');
     try {
-      const r = await api.call('PUT', '/ivrs/' + encodeURIComponent(id), {body: api.withoutMeta(draft), etag: api.etagOf(orig)});
+      if (app.drafts.has(id)) await this.putDraft(id);
+      const r = await api.call('POST', '/ivrs/' + encodeURIComponent(id) + '/publish', {etag: api.etagOf(orig)});
       app.cfg.ivrs.set(id, r.body);
-      app.drafts.delete(id);
-      this.conflict.delete(id);
-      this.undos.delete(id);
-      this.redos.delete(id);
-      app.showProblems([]);
+      app.staged.delete(id);
       app.redraw();
-      app.status('Saved menu ' + id + ' (version ' + r.body.version + '). New calls get it now.', 'ok');
+      app.status('Published menu ' + id + ' (version ' + r.body.version + '). New calls get it now.', 'ok');
     } catch (e) {
-      if (e.status === 422) {
-        app.showProblems(e.problems);
-        app.status('Not saved: ' + e.problems.length + ' problem' + (e.problems.length === 1 ? '' : 's') + ' (marked on the chart). ' + e.problems.map((p) => p.path + ': ' + p.message).join('; '), 'error');
-      } else if (e.status === 412) {
-        this.conflict.set(id, 'Not saved: someone else changed menu ' + id + ' since you opened it (you had version ' + orig.version + '). Your changes are still here; nothing was overwritten.');
-        app.status('Not saved: ' + id + ' was changed by someone else meanwhile.', 'error');
-      } else {
-        app.status('Not saved: ' + e.message, 'error');
-      }
+      this.refused(id, e, orig);
     }
     this.menu(id, (this.current && this.current.focus) || {});
+  }
+
+  // saveDraft keeps the edits on the server without publishing them.
+  async saveDraft(id) {
+    const app = this.app;
+    if (!app.drafts.has(id)) return;
+    app.status('Saving a draft of ' + id + '…');
+    try {
+      const d = await this.putDraft(id);
+      app.status('Saved a draft of menu ' + id + ' (revision ' + d.revision + '). Calls still get version ' + d.base_version + ' until you publish.', 'ok');
+    } catch (e) {
+      this.refused(id, e, app.cfg.ivrs.get(id));
+    }
+    this.menu(id, (this.current && this.current.focus) || {});
+  }
+
+  async putDraft(id) {
+    const app = this.app;
+    const orig = app.cfg.ivrs.get(id);
+    const r = await api.call('PUT', '/ivrs/' + encodeURIComponent(id) + '/draft', {body: api.withoutMeta(app.drafts.get(id)), etag: api.etagOf(orig)});
+    app.staged.set(id, r.body);
+    app.drafts.delete(id);
+    this.conflict.delete(id);
+    this.undos.delete(id);
+    this.redos.delete(id);
+    app.showProblems([]);
+    app.redraw();
+    return r.body;
+  }
+
+  async discardDraft(id) {
+    const app = this.app;
+    try {
+      await api.call('DELETE', '/ivrs/' + encodeURIComponent(id) + '/draft');
+      app.staged.delete(id);
+      app.redraw();
+      app.status('Discarded the draft of menu ' + id + ' (it stays in its revisions).', 'ok');
+    } catch (e) {
+      app.status('Draft not discarded: ' + e.message, 'error');
+    }
+    this.menu(id, {});
+  }
+
+  refused(id, e, orig) {
+    const app = this.app;
+    if (e.status === 422) {
+      app.showProblems(e.problems);
+      app.status('Not saved: ' + e.problems.length + ' problem' + (e.problems.length === 1 ? '' : 's') + ' (marked on the chart). ' + e.problems.map((p) => p.path + ': ' + p.message).join('; '), 'error');
+    } else if (e.status === 412) {
+      this.conflict.set(id, 'Not saved: someone else changed menu ' + id + ' since you opened it (you had version ' + orig.version + '). Your changes are still here; nothing was overwritten.');
+      app.status('Not saved: ' + id + ' was changed by someone else meanwhile.', 'error');
+    } else {
+      app.status('Not saved: ' + e.message, 'error');
+    }
   }
 
   schedule(sid) { scheduleForm(this, sid); }

@@ -11,6 +11,9 @@ import {Simulator} from './simulate.js';
 import {Overlay} from './overlay.js';
 import {loadSchema} from './schema.js';
 import {newIVRForm} from './ivrs.js';
+import {installDrag} from './drag.js';
+import {installKeyboard} from './keyboard.js';
+import {CallPath} from './callpath.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,6 +24,8 @@ const app = {
   schema: null, // the destination kinds and fields (schema.js)
   prompts: [],
   drafts: new Map(), // ivr id -> edited copy not yet saved
+  asRan: new Map(), // ivr id -> an older revision's body, shown while a call's path is on the chart
+  staged: new Map(), // ivr id -> the server's draft of it {revision, base_version, ivr, who, at}: saved, not yet published
   problems: [], // the last 422's problems
   root: '',
   graph: null,
@@ -28,17 +33,24 @@ const app = {
   get canWrite() { return this.who && this.who.scope === 'write'; },
 };
 
-let chart, editor, sim, overlay;
+let chart, editor, sim, overlay, calls;
 
-// ivr is the menu as shown: the draft when there is one.
-app.ivr = (id) => app.drafts.get(id) || app.cfg.ivrs.get(id);
+// saved is the menu as stored: its saved draft when there is one,
+// else the live one; ivr is the menu as shown (unsaved edits first).
+app.saved = (id) => (app.staged.get(id) || {}).ivr || app.cfg.ivrs.get(id);
+app.ivr = (id) => app.drafts.get(id) || app.saved(id);
 
 // shownConfig is the configuration with the drafts in place.
 app.shownConfig = () => {
   const ivrs = new Map(app.cfg.ivrs);
+  for (const [id, d] of app.staged) if (ivrs.has(id)) ivrs.set(id, d.ivr);
   for (const [id, d] of app.drafts) ivrs.set(id, d);
+  // A call's path is drawn on the menu as it was when the call ran.
+  for (const [id, body] of app.asRan) ivrs.set(id, body);
   return {...app.cfg, ivrs};
 };
+
+app.chartFocus = (id) => chart.focus(id, {box: true});
 
 app.status = (msg, kind) => {
   const el = $('status');
@@ -52,9 +64,21 @@ app.redraw = ({fit} = {}) => {
   app.graph = app.root ? buildGraph(app.shownConfig(), app.root) : {nodes: new Map(), edges: [], root: ''};
   chart.draw(app.graph, {fit});
   app.showProblems(app.problems);
+  app.showDraftBadges();
   markSelected(app.selected);
   sim.reapply();
   overlay.reapply();
+  calls.reapply();
+};
+
+// showRoot puts another IVR on the chart (a call's path starts there).
+app.showRoot = async (id) => {
+  app.root = id;
+  $('ivr-pick').value = id;
+  app.selected = null;
+  sim.clear();
+  await app.loadLayout();
+  app.redraw({fit: true});
 };
 
 app.showProblems = (problems) => {
@@ -73,19 +97,32 @@ app.showProblems = (problems) => {
   }
 };
 
+// showDraftBadges marks the menus whose saved draft differs from what
+// calls get.
+app.showDraftBadges = () => {
+  for (const n of app.graph.nodes.values()) {
+    if (n.type !== 'menu') continue;
+    const d = app.staged.get(n.ivr);
+    chart.badge(n.id, 'draft', d ? '✎ draft' : '', d ? 'Draft (revision ' + d.revision + ') not published: calls get the live version' : '');
+  }
+};
+
 function markSelected(sel) {
   chart.mark('selected', sel ? [sel.node || sel.edge].filter(Boolean) : []);
 }
 
 app.select = (sel) => {
+  // Choosing something to edit goes back to the menus as they are now.
+  if (app.asRan.size) calls.clear();
   app.selected = sel;
   markSelected(sel);
   editor.show(sel);
 };
 
 app.reload = async () => {
-  const [ivrs, schedules, trunks, extensions, groups, boxes] = await Promise.all(
-    ['ivrs', 'schedules', 'trunks', 'extensions', 'groups', 'voicemail_boxes'].map(api.list));
+  const [ivrs, schedules, trunks, extensions, groups, boxes, staged] = await Promise.all(
+    ['ivrs', 'schedules', 'trunks', 'extensions', 'groups', 'voicemail_boxes', 'ivr_drafts'].map(api.list));
+  app.staged = new Map(staged.map((d) => [d.ivr.id, d]));
   app.cfg = {
     ivrs: new Map(ivrs.map((x) => [x.id, x])),
     schedules: new Map(schedules.map((x) => [x.id, x])),
@@ -101,6 +138,46 @@ app.reload = async () => {
 app.reloadPrompts = async () => {
   app.prompts = (await api.call('GET', '/prompts')).body.items.map((p) => p.name).sort();
 };
+
+// loadLayout reads the saved layout of the IVR on the chart (none: the
+// chart lays itself out).
+app.loadLayout = async () => {
+  chart.saved = new Map();
+  if (!app.root) return;
+  try {
+    const r = await api.call('GET', '/ivrs/' + encodeURIComponent(app.root) + '/layout');
+    chart.saved = new Map(Object.entries(r.body.positions));
+  } catch (e) {
+    app.status('Layout not loaded (laid out automatically): ' + e.message, 'error');
+  }
+  $('btn-auto-layout').disabled = !chart.saved.size;
+};
+
+// saveLayout keeps where the boxes are (moved by hand) with the IVR.
+async function saveLayout(positions) {
+  chart.saved = new Map(Object.entries(positions));
+  $('btn-auto-layout').disabled = false;
+  if (!app.canWrite) { app.status('Layout changed on this page only (this token can read only).'); return; }
+  try {
+    await api.call('PUT', '/ivrs/' + encodeURIComponent(app.root) + '/layout', {body: {positions}});
+    app.status('Layout of ' + app.root + ' saved.', 'ok');
+  } catch (e) {
+    app.status('Layout not saved: ' + e.message, 'error');
+  }
+}
+
+async function autoLayout() {
+  chart.saved = new Map();
+  $('btn-auto-layout').disabled = true;
+  app.redraw({fit: true});
+  if (!app.canWrite) return;
+  try {
+    await api.call('PUT', '/ivrs/' + encodeURIComponent(app.root) + '/layout', {body: {positions: {}}});
+    app.status('Laid out automatically again.', 'ok');
+  } catch (e) {
+    app.status('Layout not saved: ' + e.message, 'error');
+  }
+}
 
 function fillPicker() {
   const pick = $('ivr-pick');
@@ -122,6 +199,7 @@ app.refresh = async (root) => {
   fillPicker();
   app.selected = null;
   sim.clear();
+  await app.loadLayout();
   app.redraw({fit: true});
 };
 
@@ -132,7 +210,12 @@ async function start() {
   $('who').textContent = app.who.name + ' (' + (app.canWrite ? 'can edit' : 'read only') + ')';
   await app.reload();
   fillPicker();
+  await app.loadLayout();
   app.redraw({fit: true});
+  // For the paint benchmark (node/ui_bench_test.go): the chart is in the
+  // page and answers clicks; the frame after it is on the screen.
+  performance.mark('ivrd-chart');
+  requestAnimationFrame(() => setTimeout(() => performance.mark('ivrd-chart-painted')));
   if (!app.root) app.status('No IVR yet.' + (app.canWrite ? ' Press "New IVR" to create one from a template.' : ''));
   editor.show(null);
 }
@@ -167,6 +250,7 @@ function wire() {
   editor = new Editor(app, $('panel'));
   sim = new Simulator(app, $('sim'), chart);
   overlay = new Overlay(app, chart);
+  calls = new CallPath(app, chart);
   api.whenUnauthorized(() => showLogin('The token stopped working (revoked?). Sign in again.'));
 
   $('login-form').addEventListener('submit', (e) => {
@@ -177,17 +261,22 @@ function wire() {
     api.clearToken();
     overlay.stop();
     app.drafts.clear();
+    app.staged.clear();
     app.who = null;
     showLogin('');
   });
-  $('ivr-pick').addEventListener('change', (e) => {
+  $('ivr-pick').addEventListener('change', async (e) => {
     app.root = e.target.value;
     app.selected = null;
     sim.clear();
+    await app.loadLayout();
     app.redraw({fit: true});
     editor.show(null);
   });
   $('btn-fit').addEventListener('click', () => chart.fit());
+  $('btn-auto-layout').addEventListener('click', autoLayout);
+  installDrag(chart, {onMoved: saveLayout, onConnect: (c) => editor.connect(c)});
+  installKeyboard(chart, {onDelete: (sel) => editor.remove(sel)});
   $('btn-zoom-in').addEventListener('click', () => chart.zoom(1.25));
   $('btn-zoom-out').addEventListener('click', () => chart.zoom(0.8));
   $('btn-dir').addEventListener('click', (e) => {
@@ -199,7 +288,9 @@ function wire() {
   $('btn-sched').addEventListener('click', () => editor.showSchedules());
   $('btn-new-ivr').addEventListener('click', () => newIVRForm(app, $('panel')));
   $('btn-prompts').addEventListener('click', () => editor.showPrompts());
+  $('btn-calls').addEventListener('click', () => calls.panel($('panel')));
   $('btn-sim').addEventListener('click', (e) => {
+    calls.clear();
     const on = sim.toggle();
     e.target.setAttribute('aria-pressed', String(on));
     chart.home(); // the canvas changed size

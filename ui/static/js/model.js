@@ -10,16 +10,17 @@ const WORDS = ['repeat', 'back', 'top', 'menu', 'hangup'];
 // its kind (so a kind the schema adds is still recognised).
 const QUALIFIERS = new Set(['trunk', 'transfer', 'ring_timeout', 'overflow', 'then', 'event', 'data', 'timeout', 'hold', 'fallback']);
 const KIND_ORDER = ['uri', 'external', 'extension', 'ivr', 'play', 'voicemail', 'group', 'voicemail_check', 'webhook',
-  'set_language', 'internal', 'conference', 'gather', 'ask'];
+  'set_language', 'internal', 'conference', 'gather', 'ask', 'stream'];
 // HANDOFFS give the call away; STEPS do something, then go on.
 const HANDOFFS = ['uri', 'external', 'extension', 'voicemail', 'group', 'voicemail_check', 'conference', 'internal'];
-const STEPS = ['play', 'set_language', 'webhook', 'gather', 'ask'];
+const STEPS = ['play', 'set_language', 'webhook', 'gather', 'ask', 'stream'];
 
 export const KIND_LABEL = {
   ivr: 'menu', uri: 'SIP URI', external: 'number via trunk', extension: 'extension', voicemail: 'voicemail',
   play: 'play, then', hangup: 'hang up', repeat: 'repeat menu', back: 'back', top: 'top menu', menu: 'replay menu',
   group: 'ring group', voicemail_check: 'check voicemail', webhook: 'webhook, then', set_language: 'language, then',
   internal: 'internal number', conference: 'conference room', gather: 'collect digits', ask: 'ask a service',
+  stream: 'stream to a bot',
 };
 
 // destKind names what a destination (a word or a mapping) does; none
@@ -44,7 +45,8 @@ export function destTarget(d) {
 // record).
 export function makeDest(kind, target, old) {
   if (WORDS.includes(kind)) return kind;
-  const d = {[kind]: kind === 'gather' ? (target && typeof target === 'object' ? target : {}) : (target || '')};
+  const nested = kind === 'gather' || kind === 'stream'; // settings objects, not a target
+  const d = {[kind]: nested ? (target && typeof target === 'object' ? target : {}) : (target || '')};
   if (old && typeof old === 'object') {
     const handoff = ['uri', 'external', 'extension'].includes(kind);
     if (handoff) {
@@ -52,8 +54,8 @@ export function makeDest(kind, target, old) {
     }
     if (kind === 'group' && old.overflow !== undefined) d.overflow = old.overflow;
     if (kind === 'external' && old.trunk) d.trunk = old.trunk;
-    if (['play', 'set_language', 'webhook', 'gather'].includes(kind) && old.then !== undefined) d.then = old.then;
-    if (['gather', 'ask'].includes(kind) && old.fallback !== undefined) d.fallback = old.fallback;
+    if (['play', 'set_language', 'webhook', 'gather', 'stream'].includes(kind) && old.then !== undefined) d.then = old.then;
+    if (['gather', 'ask', 'stream'].includes(kind) && old.fallback !== undefined) d.fallback = old.fallback;
     if (old.record !== undefined) d.record = old.record; // recording applies to every kind
   }
   return d;
@@ -75,6 +77,7 @@ export function describe(d) {
     case 'back': return 'back';
     case 'top': return 'top menu';
     case 'gather': return 'collect digits';
+    case 'stream': return 'stream to ' + ((d.stream && d.stream.url) || '?');
   }
   if (KIND_LABEL[k]) return KIND_LABEL[k].replace(/, then$/, '') + ' ' + t;
   return '?';
@@ -188,12 +191,15 @@ export function buildGraph(cfg, rootId) {
     if (k === 'ivr') {
       to = visit(t);
     } else if (STEPS.includes(k)) {
-      const lines = k === 'gather' ? gatherLines(d.gather) : [t || (k === 'webhook' ? '(every webhook)' : '')];
+      const lines = k === 'gather' ? gatherLines(d.gather) : k === 'stream' ? streamLines(d.stream) : [t || (k === 'webhook' ? '(every webhook)' : '')];
       if (k === 'ask' && d.timeout) lines.push('wait ' + d.timeout);
+      if (k === 'stream' && d.timeout) lines.push('at most ' + d.timeout);
       if (d.record) lines.push(recordLine(d.record));
       to = node({id: 'd:' + path, type: 'play', kind: k, prompt: k === 'play' ? t : undefined,
         title: k === 'play' ? '▶ play' : KIND_LABEL[k].replace(/, then$/, ''), lines, path});
-      if (k !== 'ask') dest(to, d.then === undefined ? 'menu' : d.then, path + '.then', {type: 'then', label: 'then'}, menu);
+      // A stream's then defaults to hanging up (the bot had the call); the others' to the menu.
+      const dflt = k === 'stream' ? 'hangup' : 'menu';
+      if (k !== 'ask') dest(to, d.then === undefined ? dflt : d.then, path + '.then', {type: 'then', label: 'then'}, menu);
       if (d.fallback !== undefined) dest(to, d.fallback, path + '.fallback', {type: 'overflow', label: 'fallback'}, menu);
     } else if (HANDOFFS.includes(k)) {
       const method = ['voicemail', 'voicemail_check', 'conference'].includes(k) ? k.replace('_', ' ') : (d.transfer || (menu && menu.transfer) || 'refer');
@@ -214,6 +220,11 @@ export function buildGraph(cfg, rootId) {
     edge(from, to, {...e, path});
     return to;
   }
+}
+
+function streamLines(s) {
+  s = s || {};
+  return [s.url || '(no url)', (s.bidirectional ? 'both ways' : 'listen only') + ' · ' + (s.track || 'inbound') + ' · ' + (s.format || 'mulaw8k')];
 }
 
 function gatherLines(g) {

@@ -26,6 +26,9 @@ export class Chart {
     this.view = {k: 1, x: 0, y: 0};
     this.els = new Map(); // node or edge id -> <g>
     this.rankdir = 'auto'; // or TB, LR
+    this.saved = new Map(); // node id -> {x, y}: the IVR's saved layout (empty: dagre's)
+    this.pos = new Map(); // node id -> {x, y, width, height} as drawn
+    this.origin = {x: 0, y: 0}; // the drawing's top left corner
     this.installPanZoom();
   }
 
@@ -60,7 +63,11 @@ export class Chart {
   draw(graph, {fit} = {}) {
     this.graph = graph;
     let best = null;
-    for (const dir of this.rankdir === 'auto' ? ['TB', 'LR'] : [this.rankdir]) {
+    // A redraw after an edit keeps the direction chosen when the chart
+    // was first fitted: it does not flip while someone edits, and one
+    // layout costs half of two on a large chart.
+    const dirs = this.rankdir !== 'auto' ? [this.rankdir] : !fit && this.dir ? [this.dir] : ['TB', 'LR'];
+    for (const dir of dirs) {
       const lg = this.layout(graph, dir);
       // An empty graph has no finite size: call it 0 so nothing divides by it.
       const fin = (x) => (Number.isFinite(x) && x > 0 ? x : 0);
@@ -71,7 +78,19 @@ export class Chart {
     const g = best.g;
     this.dir = best.dir;
     this.size = best.size;
-    this.entry = g.node('entry');
+    this.origin = {x: 0, y: 0};
+    // A saved layout puts its boxes where they were left; a box it does
+    // not know (a key added since) keeps dagre's place.
+    this.pos.clear();
+    const moved = new Set();
+    for (const n of graph.nodes.values()) {
+      const gp = g.node(n.id);
+      const sp = this.saved.get(n.id);
+      this.pos.set(n.id, sp ? {x: sp.x, y: sp.y, width: gp.width, height: gp.height} : {x: gp.x, y: gp.y, width: gp.width, height: gp.height});
+      if (sp && (Math.abs(sp.x - gp.x) > 0.5 || Math.abs(sp.y - gp.y) > 0.5)) moved.add(n.id);
+    }
+    if (moved.size) this.bounds();
+    this.entry = this.pos.get('entry');
 
     const vp = s('g', {class: 'viewport'});
     const edgeLayer = s('g', {class: 'edges'});
@@ -80,15 +99,12 @@ export class Chart {
     vp.append(edgeLayer, nodeLayer, labelLayer);
     this.els.clear();
     for (const e of graph.edges) {
-      const pos = g.edge({v: e.from, w: e.to, name: e.id});
+      const pos = moved.has(e.from) || moved.has(e.to) ? this.route(e) : g.edge({v: e.from, w: e.to, name: e.id});
       const el = this.drawEdge(e, pos);
       edgeLayer.append(el.path);
       if (el.label) labelLayer.append(el.label);
     }
-    for (const n of graph.nodes.values()) {
-      const pos = g.node(n.id);
-      nodeLayer.append(this.drawNode(n, pos));
-    }
+    for (const n of graph.nodes.values()) nodeLayer.append(this.drawNode(n, this.pos.get(n.id)));
     this.svg.querySelector('.viewport')?.remove();
     this.svg.append(vp);
     this.vp = vp;
@@ -98,8 +114,10 @@ export class Chart {
   drawNode(n, pos) {
     const w = pos.width, hgt = pos.height;
     const label = n.title + (n.lines.length ? ': ' + n.lines.join('; ') : '');
+    // Its name is its <title> (the whole text, lines not cut), not an
+    // aria-label: a screen reader says what is shown, and more.
     const el = s('g', {class: 'node t-' + n.type + (n.kind ? ' k-' + n.kind : ''), tabindex: 0, role: 'button',
-      'aria-label': label, 'data-id': n.id, 'data-path': n.path || '', 'data-ivr': n.ivr || '',
+      'data-id': n.id, 'data-path': n.path || '', 'data-ivr': n.ivr || '',
       transform: `translate(${pos.x - w / 2},${pos.y - hgt / 2})`});
     const rx = n.type === 'end' ? hgt / 2 : n.type === 'gate' ? 2 : 8;
     el.append(s('title', {}, label));
@@ -133,6 +151,58 @@ export class Chart {
     this.els.set(e.id, path);
     if (label) this.els.set(e.id + ':label', label);
     return {path, label};
+  }
+
+  // bounds sizes the drawing to its boxes (moved boxes may leave dagre's).
+  bounds() {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const p of this.pos.values()) {
+      x0 = Math.min(x0, p.x - p.width / 2); y0 = Math.min(y0, p.y - p.height / 2);
+      x1 = Math.max(x1, p.x + p.width / 2); y1 = Math.max(y1, p.y + p.height / 2);
+    }
+    if (!Number.isFinite(x0)) return;
+    this.origin = {x: x0 - 24, y: y0 - 24};
+    this.size = {w: x1 - x0 + 48, h: y1 - y0 + 48};
+  }
+
+  // route is an edge between two boxes that are not where dagre put
+  // them: a curve from border to border, parallel edges bowed apart.
+  route(e) {
+    const a = this.pos.get(e.from), b = this.pos.get(e.to);
+    const twins = this.graph.edges.filter((x) => (x.from === e.from && x.to === e.to) || (x.from === e.to && x.to === e.from));
+    const off = (twins.indexOf(e) - (twins.length - 1) / 2) * 28;
+    const p = border(a, b), q = border(b, a);
+    const len = Math.hypot(q.x - p.x, q.y - p.y) || 1;
+    const c = {x: (p.x + q.x) / 2 - (q.y - p.y) / len * off, y: (p.y + q.y) / 2 + (q.x - p.x) / len * off};
+    return {points: [p, c, q], x: 0.25 * p.x + 0.5 * c.x + 0.25 * q.x, y: 0.25 * p.y + 0.5 * c.y + 0.25 * q.y};
+  }
+
+  // moveNode puts a box's centre at x, y and re-routes its edges.
+  moveNode(id, x, y) {
+    const p = this.pos.get(id);
+    const el = this.els.get(id);
+    if (!p || !el) return;
+    p.x = Math.round(x); p.y = Math.round(y); // as saved: a reload draws it at the same place
+    x = p.x; y = p.y;
+    el.setAttribute('transform', `translate(${x - p.width / 2},${y - p.height / 2})`);
+    for (const e of this.graph.edges) {
+      if (e.from !== id && e.to !== id) continue;
+      const r = this.route(e);
+      const d = smooth(r.points);
+      this.els.get(e.id)?.querySelectorAll('path').forEach((path) => path.setAttribute('d', d));
+      const label = this.els.get(e.id + ':label');
+      if (label) {
+        const w = Number(label.querySelector('rect').getAttribute('width'));
+        label.setAttribute('transform', `translate(${r.x - w / 2},${r.y - 9})`);
+      }
+    }
+  }
+
+  // positions is every box's centre, to save as the IVR's layout.
+  positions() {
+    const out = {};
+    for (const [id, p] of this.pos) out[id] = {x: Math.round(p.x), y: Math.round(p.y)};
+    return out;
   }
 
   // mark sets a class on the elements of the given node and edge ids,
@@ -169,9 +239,24 @@ export class Chart {
     el.append(s('text', {class: 'note', x: w + 3, y: 13}, text));
   }
 
-  focus(id) {
-    const el = this.els.get(id + ':label') || this.els.get(id);
+  // focus puts the keyboard on a node (box: the box itself) or an
+  // edge's bubble.
+  focus(id, {box} = {}) {
+    const el = (box ? null : this.els.get(id + ':label')) || this.els.get(id);
     if (el && el.focus) el.focus({preventScroll: true});
+  }
+
+  // reveal pans so that a node is inside the canvas.
+  reveal(id) {
+    const p = this.pos.get(id);
+    const r = this.svg.getBoundingClientRect();
+    if (!p || !r.width) return;
+    const k = this.view.k;
+    const sx = this.view.x + p.x * k, sy = this.view.y + p.y * k;
+    const mx = (p.width / 2) * k + 20, my = (p.height / 2) * k + 20;
+    if (sx < mx) this.view.x += mx - sx; else if (sx > r.width - mx) this.view.x -= sx - (r.width - mx);
+    if (sy < my) this.view.y += my - sy; else if (sy > r.height - my) this.view.y -= sy - (r.height - my);
+    this.apply();
   }
 
   // --- zoom, pan, fit ---
@@ -185,7 +270,8 @@ export class Chart {
     const r = this.svg.getBoundingClientRect();
     if (!this.size || !r.width || !this.size.w || !this.size.h) return;
     const k = Math.min(1.4, Math.max(0.05, this.fitScale(this.size)));
-    this.view = {k, x: (r.width - this.size.w * k) / 2, y: Math.max(0, (r.height - this.size.h * k) / 2)};
+    const o = this.origin;
+    this.view = {k, x: (r.width - this.size.w * k) / 2 - o.x * k, y: Math.max(0, (r.height - this.size.h * k) / 2) - o.y * k};
     this.apply();
   }
 
@@ -198,7 +284,8 @@ export class Chart {
     if (!this.size || !r.width || this.fitScale(this.size) >= READABLE || !this.entry) return this.fit();
     const k = READABLE;
     const e = this.entry;
-    this.view = this.dir === 'LR' ? {k, x: 16, y: r.height / 2 - e.y * k} : {k, x: r.width / 2 - e.x * k, y: 16};
+    const o = this.origin;
+    this.view = this.dir === 'LR' ? {k, x: 16 - o.x * k, y: r.height / 2 - e.y * k} : {k, x: r.width / 2 - e.x * k, y: 16 - o.y * k};
     this.apply();
   }
 
@@ -244,6 +331,14 @@ export class Chart {
       if (acts[e.key]) { e.preventDefault(); acts[e.key](); }
     });
   }
+}
+
+// border is where the line from box a's centre towards b's leaves a.
+function border(a, b) {
+  const dx = b.x - a.x, dy = b.y - a.y;
+  if (!dx && !dy) return {x: a.x, y: a.y};
+  const t = Math.min(dx ? a.width / 2 / Math.abs(dx) : Infinity, dy ? a.height / 2 / Math.abs(dy) : Infinity);
+  return {x: a.x + dx * t, y: a.y + dy * t};
 }
 
 // smooth draws dagre's points as one curve through their midpoints.

@@ -14,13 +14,13 @@ export const MODIFIERS = {
   transfer: ['uri', 'external', 'extension'],
   ring_timeout: ['uri', 'external', 'extension', 'group'],
   overflow: ['uri', 'external', 'extension', 'group'],
-  then: ['play', 'set_language', 'webhook', 'gather'],
+  then: ['play', 'set_language', 'webhook', 'gather', 'stream'],
   prompt: [], // play's older spelling
   event: ['webhook'],
   data: [],
-  timeout: ['ask'],
+  timeout: ['ask', 'stream'],
   hold: ['ask'],
-  fallback: ['gather', 'ask'],
+  fallback: ['gather', 'ask', 'stream'],
   record: [], // record: true or {announce, format}: kept as written, shown on the chart
 };
 

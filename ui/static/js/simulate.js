@@ -50,11 +50,12 @@ export class Simulator {
     const app = this.app;
     this.clear();
     app.status('');
-    const body = {input: this.input.value, transfer_fails: this.fails.checked};
+    // Saved drafts run as the chart shows them; calls never get them.
+    const body = {input: this.input.value, transfer_fails: this.fails.checked, drafts: app.staged.size > 0};
     if (this.to.value.trim()) body.to = this.to.value.trim(); else body.ivr = app.root;
     if (this.from.value.trim()) body.from = this.from.value.trim();
     if (this.when.value) body.at = new Date(this.when.value).toISOString().replace(/\.\d+Z$/, 'Z');
-    if (app.drafts.size) this.msg.textContent = 'Note: the simulation runs the saved configuration, not unsaved edits. ';
+    if (app.drafts.size) this.msg.textContent = 'Note: the simulation runs the saved configuration and drafts, not unsaved edits (Save draft first). ';
     try {
       const r = await api.call('POST', '/simulate', {body});
       this.events = r.body.events;
