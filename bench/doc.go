@@ -1,5 +1,8 @@
 // Package bench holds ivrd's load tools: sipp scenarios (bench/sipp),
-// the sipp load script (load.sh) and Go benchmarks that measure whole
-// subsystems, such as the pacing of many RTP streams. Results and the
-// commands that produced them are in RESULTS.md.
+// the load scripts (load.sh; sweep.sh, sippload.sh, setuprate.sh,
+// overload.sh and sidebyside.sh, which drive ivrload), the Go peer of
+// the side-by-side (bench/diago, a module of its own on emiago/diago),
+// the overload curve's drawer (bench/plot) and Go benchmarks that
+// measure whole subsystems, such as the pacing of many RTP streams.
+// Results and the commands that produced them are in RESULTS.md.
 package bench

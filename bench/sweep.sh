@@ -44,6 +44,11 @@ CODEC=${CODEC:-pcmu}
 TRANSPORT=${TRANSPORT:-udp}
 CONNECTIONS=${CONNECTIONS:-50}
 TLS_PORT=${TLS_PORT:-$((SIP_PORT + 1))}
+# SLOTS=40 (or 100, 200) has ivrload spread each worker's calls over that
+# many sending slots of the 20 ms period instead of 10 (a burst of a
+# tenth of the calls every 2 ms): how finely the callers' packets are
+# spread in time, to check that the figures do not depend on it.
+SLOTS=${SLOTS:-}
 # IVRD_ARGS adds flags to ivrd serve (e.g. --no-records, to measure what
 # writing call records costs).
 sched=(nice -n "$NICE")
@@ -113,7 +118,7 @@ for n in $SIZES; do
   echo "sweep: $n calls over $TRANSPORT, hold ${HOLD}s, ${RATE}/s, ${sched[*]}" >&2
   timeout $((HOLD + ramp + 60)) "${sched[@]}" taskset -c "$LOAD_CPU" ./bin/ivrload --target "$target" --to 100 \
     --calls "$n" --rate "$RATE" --hold "${HOLD}s" --rtp-ports 40000-49999 \
-    --pid "$IVRD" --json "$OUT/sweep-$n.json" ${load_args[@]+"${load_args[@]}"} >&2 || echo "sweep: ivrload reported failures at $n calls" >&2
+    --pid "$IVRD" --json "$OUT/sweep-$n.json" ${SLOTS:+--slots "$SLOTS"} ${load_args[@]+"${load_args[@]}"} >&2 || echo "sweep: ivrload reported failures at $n calls" >&2
   stop_ivrd
   files+=("$OUT/sweep-$n.json")
   sleep 1

@@ -226,7 +226,7 @@ func reasonFromSIP(cause sip.EndCause) (EndReason, Side) {
 		return EndShutdown, SideIVRD
 	case sip.EndFarEnd:
 		return EndBridgeEnded, SideFarEnd
-	case sip.EndRefreshFailed, sip.EndNoSDPAnswer, sip.EndAnswerFailed:
+	case sip.EndRefreshFailed, sip.EndNoSDPAnswer, sip.EndAnswerFailed, sip.EndMediaFailed:
 		return EndSignallingFailed, SideIVRD
 	case sip.EndInternalError:
 		return EndInternalError, SideIVRD

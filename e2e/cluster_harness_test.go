@@ -65,30 +65,43 @@ type cluster struct {
 	sippBin string
 	pcap    string
 	farURI  string // the bridge menu's far end (set before startNodes)
+	hookURL string // a webhook receiver for every event ("": none), set before startNodes
 }
 
 // needCluster skips, saying what is missing, unless kamailio, sipp (and
 // its DTMF pcap) and a PostgreSQL server are all there.
 func needCluster(t *testing.T) *cluster {
 	t.Helper()
+	sipp, pcap := needClusterTools(t)
+	return newCluster(t, storetest.Postgres(t), sipp, pcap) // skips without a server
+}
+
+// needClusterTools skips unless kamailio and sipp (with its DTMF pcap)
+// are installed, and returns sipp's path and the pcap's.
+func needClusterTools(t *testing.T) (sipp, pcap string) {
+	t.Helper()
 	testenv.SkipUnderRace(t, "a Kamailio cluster of ivrd processes under sipp load")
 	if testing.Short() {
 		t.Skip("-short: the Kamailio cluster test starts real processes")
 	}
-	kam, err := exec.LookPath("kamailio")
-	if err != nil {
+	if _, err := exec.LookPath("kamailio"); err != nil {
 		t.Skip("kamailio not installed (apt-get install kamailio; .ci/run does)")
 	}
-	_ = kam
 	sipp, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Skip("sipp not installed (apt-get install sip-tester; .ci/run does)")
 	}
-	pcap := "/usr/share/sip-tester/dtmf_2833_1.pcap"
+	pcap = "/usr/share/sip-tester/dtmf_2833_1.pcap"
 	if _, err := os.Stat(pcap); err != nil {
 		t.Skip("sip-tester's dtmf_2833_1.pcap not found")
 	}
-	dbURL := storetest.Postgres(t) // skips without a server
+	return sipp, pcap
+}
+
+// newCluster builds ivrd and the test prompts for a cluster on dbURL.
+func newCluster(t *testing.T, dbURL, sipp, pcap string) *cluster {
+	t.Helper()
+	var err error
 	c := &cluster{t: t, dir: t.TempDir(), dbURL: dbURL, sippBin: sipp, pcap: pcap, farURI: "sip:nobody@127.0.0.1:9"}
 	c.db, err = sql.Open("pgx", dbURL)
 	require.NoError(t, err)
@@ -145,7 +158,19 @@ prompts_dir: "PROMPTS"
 # exempt from the per-source limits (README, "Running several nodes").
 trunks:
   - { name: proxy, uri: "sip:127.0.0.1", inbound_from: ["127.0.0.1"] }
+# Voicemail (cluster_state_test.go): box 1001 takes and plays messages,
+# box 1002 is the one wrong PINs lock.
+extensions: [{ number: "1001" }, { number: "1002" }]
+voicemail_boxes:
+  - { box: "1001", pin: "4321" }
+  - { box: "1002", pin: "2468", max_attempts: 1, lockout_after: 3, lockout: 10m }
+WEBHOOKS
 ivrs:
+  - id: vm
+    extensions: ["400"]
+    prompt: beep
+    prompt_repeat: 5
+    keys: { "6": { voicemail: "1001" }, "7": { voicemail_check: "1001" }, "8": { voicemail_check: "1002" } }
   - id: main
     extensions: ["100"]
     prompt: beep
@@ -180,7 +205,7 @@ func (c *cluster) startNodes(n int) {
 		nd.api = "http://" + apiAddr + "/api/v1"
 		nd.cfg = filepath.Join(c.dir, nd.id+".yaml")
 		text := strings.NewReplacer("NODE", nd.id, "SIPADDR", nd.sip, "APIADDR", apiAddr, "TOKEN", clusterToken,
-			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI).Replace(nodeConfig)
+			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI, "WEBHOOKS", c.webhooks()).Replace(nodeConfig)
 		require.NoError(c.t, os.WriteFile(nd.cfg, []byte(text), 0o600))
 		nd.logf = filepath.Join(c.dir, nd.id+".log")
 		c.startNode(nd)
@@ -189,6 +214,15 @@ func (c *cluster) startNodes(n int) {
 	for _, nd := range c.nodes {
 		c.waitLog(nd, "ivrd serving", 30*time.Second)
 	}
+}
+
+// webhooks is the configuration's webhooks section: one receiver for
+// every event when the test has one.
+func (c *cluster) webhooks() string {
+	if c.hookURL == "" {
+		return ""
+	}
+	return `webhooks: [{ name: test, url: "` + c.hookURL + `", secret: "cluster-test-webhook-secret" }]`
 }
 
 func (c *cluster) startNode(nd *clusterNode) {

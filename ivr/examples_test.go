@@ -180,7 +180,7 @@ ivrs:
 		{"bad open hours", strings.Replace(base(""), `mon-fri 09:00-17:00`, `mon-fri 9-5`, 1), "schedules[office].open[0]", "bad time range"},
 		{"bad codec", "server: { media: { codecs: [G729] } }\n" + base(""), "server.media.codecs[0]", `unsupported codec "G729"`},
 		{"bad rtp ports", "server: { media: { rtp_ports: \"abc\" } }\n" + base(""), "server.media.rtp_ports", "want"},
-		{"bad listen", "server: { sip: { listen: [\"ws://1.2.3.4:5060\"] } }\n" + base(""), "server.sip.listen[0]", "want udp://"},
+		{"bad listen", "server: { sip: { listen: [\"sctp://1.2.3.4:5060\"] } }\n" + base(""), "server.sip.listen[0]", "want udp://"},
 		{"overflow on a menu key", base("    keys:\n      \"1\": { ivr: main, overflow: hangup }\n"), "ivrs[main].keys.1.overflow", "only applies"},
 	}
 	for _, tc := range cases {

@@ -101,8 +101,18 @@ type SIPServer struct {
 	// sources a trunk's inbound_from names are exempt. 0: the default,
 	// negative: off.
 	Limits SourceLimits `yaml:"limits"`
-	// TLS (ivrd addition): certificate and key of tls:// listeners.
+	// TLS (ivrd addition): certificate and key of tls:// and wss://
+	// listeners.
 	TLS SIPTLS `yaml:"tls"`
+	// WSOrigins are the page origins allowed to open a ws:// or wss://
+	// connection besides the server's own host ("*": any).
+	WSOrigins []string `yaml:"ws_origins"`
+	// WSRequireAuth (ivrd addition): every call over ws/wss must
+	// authenticate as an extension (digest, its password).
+	WSRequireAuth bool `yaml:"ws_require_auth"`
+	// WSAnonymousDialOut (ivrd addition): browser callers who did not
+	// authenticate may be bridged to far ends and trunks too.
+	WSAnonymousDialOut bool `yaml:"ws_anonymous_dialout"`
 }
 
 // SourceLimits are server.sip.limits, per source IP address.

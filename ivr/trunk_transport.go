@@ -175,15 +175,15 @@ func (v *validator) trunkTLS(path string, t Trunk) {
 func (v *validator) sipTLS(s SIPServer) {
 	hasTLS := false
 	for _, l := range s.Listen {
-		if u, err := url.Parse(l); err == nil && u.Scheme == "tls" {
+		if u, err := url.Parse(l); err == nil && (u.Scheme == "tls" || u.Scheme == "wss") {
 			hasTLS = true
 		}
 	}
 	if hasTLS && (s.TLS.Cert == "" || s.TLS.Key == "") {
-		v.errf("server.sip.tls", "a tls:// listener needs cert and key (PEM files)")
+		v.errf("server.sip.tls", "a tls:// or wss:// listener needs cert and key (PEM files)")
 	}
 	if !hasTLS && (s.TLS.Cert != "" || s.TLS.Key != "") {
-		v.warnf("server.sip.tls", "cert and key are set but no listener is tls://")
+		v.warnf("server.sip.tls", "cert and key are set but no listener is tls:// or wss://")
 	}
 	if (s.TLS.Cert == "") != (s.TLS.Key == "") {
 		v.errf("server.sip.tls", "cert and key go together")

@@ -89,11 +89,13 @@ func TestTrunkTransportProblems(t *testing.T) {
 func TestSIPTLSProblems(t *testing.T) {
 	for name, tc := range map[string]struct{ server, want string }{
 		"tls listener without cert": {`server: { sip: { listen: ["tls://0.0.0.0:5061"] }, media: { rtp_ports: "10000-19999" } }`,
-			`server.sip.tls: a tls:// listener needs cert and key (PEM files)`},
+			`server.sip.tls: a tls:// or wss:// listener needs cert and key (PEM files)`},
+		"wss listener without cert": {`server: { sip: { listen: ["wss://0.0.0.0:8089"] }, media: { rtp_ports: "10000-19999" } }`,
+			`server.sip.tls: a tls:// or wss:// listener needs cert and key (PEM files)`},
 		"cert without key": {`server: { sip: { listen: ["tls://0.0.0.0:5061"], tls: { cert: c.pem } }, media: { rtp_ports: "10000-19999" } }`,
-			`server.sip.tls: a tls:// listener needs cert and key (PEM files)`},
-		"ws": {`server: { sip: { listen: ["ws://0.0.0.0:8080"] }, media: { rtp_ports: "10000-19999" } }`,
-			`server.sip.listen[0]: "ws://0.0.0.0:8080": want udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT`},
+			`server.sip.tls: a tls:// or wss:// listener needs cert and key (PEM files)`},
+		"ftp": {`server: { sip: { listen: ["ftp://0.0.0.0:8080"] }, media: { rtp_ports: "10000-19999" } }`,
+			`server.sip.listen[0]: "ftp://0.0.0.0:8080": want udp://HOST:PORT, tcp://, tls://, ws:// or wss://HOST:PORT`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			src := strings.Replace(validBase, `server: { media: { rtp_ports: "10000-19999" } }`, tc.server, 1)

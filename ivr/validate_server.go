@@ -16,8 +16,8 @@ func (v *validator) server() {
 	for i, l := range s.SIP.Listen {
 		u, err := url.Parse(l)
 		path := fmt.Sprintf("server.sip.listen[%d]", i)
-		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp" && u.Scheme != "tls") {
-			v.errf(path, "%q: want udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT", l)
+		if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss") {
+			v.errf(path, "%q: want udp://HOST:PORT, tcp://, tls://, ws:// or wss://HOST:PORT", l)
 			continue
 		}
 		if _, err := netip.ParseAddrPort(u.Host); err != nil {

@@ -18,6 +18,16 @@
 // and dropped before the latch or anything else sees them. Each session
 // has its own keys, so a bridge joins an SRTP leg to a plain one.
 //
+// A browser's session (webrtc.go, ice.go; Session.EnableWebRTC) is the
+// same session: its RTP socket also carries STUN, answered as an ICE-lite
+// agent (pion/stun; checks signed with the call's ICE password, from the
+// offer's addresses only), and DTLS (pion/dtls, ivrd the server, the
+// peer's certificate checked against its SDP fingerprint), told apart by
+// their first byte (RFC 7983), with RTCP on the same port (rtcp-mux). The
+// handshake's exported keys go into the SRTP path above; until then
+// nothing is sent and nothing taken in. The engine makes one DTLS
+// certificate, at the first such call.
+//
 // Media is taken only from the peer (latch.go): a session learns the
 // peer's real source (symmetric RTP) only from the SDP address's IP or
 // the SIP signalling source's (Params.SignalIP), drops and counts

@@ -40,6 +40,8 @@ type Engine struct {
 	log    *slog.Logger
 	pacers []*pacer
 
+	identity identity // the DTLS certificate of WebRTC calls (webrtc.go)
+
 	mu     sync.Mutex
 	inUse  map[int]bool
 	closed bool

@@ -279,7 +279,11 @@ func (s *Session) sendRTCP(bye bool) {
 		s.mu.Unlock()
 		return
 	}
-	remote := s.rtcpRemote
+	remote, sock := s.rtcpRemote, s.rtcpSock
+	if s.webrtc != nil {
+		// RTCP goes on the RTP port (rtcp-mux), to where ICE chose.
+		remote, sock = s.params.Remote, s.sock
+	}
 	if !remote.IsValid() {
 		remote = s.params.RTCP
 	}
@@ -314,7 +318,7 @@ func (s *Session) sendRTCP(bye bool) {
 		err = s.srtpErr
 	}
 	if err == nil {
-		err = s.rtcpSock.writeTo(pkt, remote)
+		err = sock.writeTo(pkt, remote)
 	}
 	s.mu.Unlock()
 	if err == nil {

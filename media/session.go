@@ -93,6 +93,10 @@ type Session struct {
 	evPkt   [headerLen + 64 + srtpOverhead]byte
 	srtp    *srtpState // nil: plain RTP
 	srtpErr error      // keys that would not load: nothing is sent or taken in clear
+	// webrtc, set before Start and never changed after, makes this a
+	// browser's session: ICE-lite, DTLS-SRTP, RTCP on the RTP port
+	// (webrtc.go).
+	webrtc *webrtcState
 
 	// RTCP, guarded by mu
 	rtcpSock   *udpSock
@@ -147,6 +151,11 @@ func (s *Session) Start(p Params) {
 		return
 	}
 	s.started = true
+	if s.webrtc != nil {
+		// Nowhere to send before a connectivity check picks the address
+		// (ice.go): the SDP's is a placeholder.
+		p.Remote = netip.AddrPort{}
+	}
 	s.params = p
 	s.setKeys(p.SRTP)
 	s.latch.reset(p)
@@ -176,7 +185,9 @@ func (s *Session) Update(p Params) {
 	if !p.SignalIP.IsValid() {
 		p.SignalIP = s.params.SignalIP // a dialog's signalling source stays
 	}
-	if unmap(p.Remote) != s.latch.sdp || p.SignalIP != s.params.SignalIP {
+	if s.webrtc != nil {
+		p.Remote = s.params.Remote // ICE chose it, not the SDP
+	} else if unmap(p.Remote) != s.latch.sdp || p.SignalIP != s.params.SignalIP {
 		s.latch.reset(p) // the media moved: learn the source again
 	} else if s.latch.latched {
 		p.Remote = s.params.Remote // keep sending where the peer really is
@@ -200,6 +211,9 @@ func (s *Session) useCodec(c audio.Codec) {
 // not load leave the session mute and deaf rather than in clear. Called
 // with mu held.
 func (s *Session) setKeys(k SRTPKeys) {
+	if s.webrtc != nil {
+		return // the DTLS handshake gives the keys (webrtc.go)
+	}
 	st, err := s.srtp.rekey(k)
 	if err != nil {
 		s.srtp, s.srtpErr = nil, err
@@ -358,6 +372,11 @@ func (s *Session) protect(buf []byte, n int) ([]byte, error) {
 // past the latch (see latch); the rest are counted and dropped before
 // anything reads their payload.
 func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm []int16) error {
+	if w := s.webrtc; w != nil && len(pkt) > 0 {
+		if handled, err := w.demux(s, pkt, from); handled {
+			return err
+		}
+	}
 	pkt, ok := s.unprotect(pkt, h)
 	if !ok {
 		return nil
@@ -508,6 +527,9 @@ func (s *Session) Close() {
 		// Every writer checks closed under the lock first, so nothing
 		// writes to them either. A close error leaves nothing to do but
 		// free the port.
+		if s.webrtc != nil {
+			s.webrtc.close() // the handshake or the DTLS connection ends
+		}
 		_ = s.sock.close()
 		_ = s.rtcpSock.close()
 		s.rx.wait(started)

@@ -3,6 +3,10 @@ package node
 import (
 	"context"
 	"time"
+
+	"github.com/ivrd/ivrd/call"
+	"github.com/ivrd/ivrd/store"
+	"github.com/ivrd/ivrd/webhook"
 )
 
 // Several nodes on one PostgreSQL store: each writes a heartbeat row
@@ -51,9 +55,33 @@ func (c *control) watchNodes(ctx context.Context) {
 			}
 			continue
 		}
-		for node, n := range lost {
+		perNode := map[string]int{}
+		for _, call := range lost {
+			perNode[call.Node]++
+		}
+		for node, n := range perNode {
 			c.log.Warn("node lost: its unfinished calls marked interrupted", "node", node, "calls", n, "silent_for_more_than", LostAfter.String())
 		}
+		c.adoptWebhooks(ctx)
+		c.announceInterrupted(ctx, lost)
+	}
+}
+
+// adoptWebhooks takes over the webhook events a dead node wrote to the
+// outbox but did not deliver; this node's dispatcher sends them (at its
+// next poll) in their order.
+func (c *control) adoptWebhooks(ctx context.Context) {
+	tctx, cancel := context.WithTimeout(ctx, HeartbeatEvery)
+	defer cancel()
+	n, err := c.st.AdoptWebhooks(tctx, c.node, LostAfter)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.log.Warn("cluster: webhook events of lost nodes not adopted", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		c.log.Warn("webhook events of a lost node adopted for delivery", "events", n)
 	}
 }
 
@@ -67,4 +95,36 @@ func (c *control) leave() {
 	if err := c.st.LeaveCluster(ctx, c.node); err != nil {
 		c.log.Warn("cluster: heartbeat row not removed", "err", err)
 	}
+}
+
+// announceInterrupted sends call.ended for each call a sweep settled: the
+// dead node never could, and a receiver that saw the call start must
+// learn that it ended (its record, state interrupted, reason node lost).
+// The event names the node that carried the call; this node delivers it,
+// after the dead node's adopted events (outbox order).
+func (c *control) announceInterrupted(ctx context.Context, settled []store.SettledCall) {
+	for _, s := range settled {
+		rctx, cancel := context.WithTimeout(ctx, HeartbeatEvery)
+		rec, err := c.st.Call(rctx, s.CallID)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.Warn("cluster: call.ended of an interrupted call not sent: its record unreadable", "call_id", s.CallID, "err", err)
+			}
+			continue
+		}
+		c.hooks.Publish(webhook.Event{ID: webhook.NewID(), Type: string(call.EventCallEnded), Created: time.Now().UTC(),
+			Node: s.Node, CallID: s.CallID, Data: rec})
+	}
+}
+
+// announceCut sends call.ended for this node's own calls that its last
+// stop cut off (settled at start, before any survivor's sweep when the
+// node came back within LostAfter).
+func (c *control) announceCut(ctx context.Context, ids []string) {
+	settled := make([]store.SettledCall, 0, len(ids))
+	for _, id := range ids {
+		settled = append(settled, store.SettledCall{Node: c.node, CallID: id})
+	}
+	c.announceInterrupted(ctx, settled)
 }

@@ -86,8 +86,9 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	} else if n > 0 {
 		log.Info("voicemail messages imported into the store", "messages", n, "from", snap.Config.VoicemailPath())
 	}
-	if n, err := st.MarkInterrupted(ctx, c.node); err == nil && n > 0 {
-		log.Warn("calls cut off by the last stop", "calls", n)
+	cut, err := st.MarkInterrupted(ctx, c.node)
+	if err == nil && len(cut) > 0 {
+		log.Warn("calls cut off by the last stop", "calls", len(cut))
 	}
 	// Before any call is taken, so that no other node's sweep finds this
 	// node's first calls under a stale heartbeat (cluster.go).
@@ -95,7 +96,8 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	c.rec = newRecorder(st, c.node, log, !opts.NoRecords)
 	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: c.node, Log: log, OnDelivery: obs.metrics.WebhookDelivery,
 		RetryMin: opts.WebhookRetryMin, RetryMax: opts.WebhookRetryMax})
-	obs.hooks = append(obs.hooks, func(ev call.Event) { c.hooks.Publish(webhookEvent(ev, c.node)) })
+	obs.hooks = append(obs.hooks, c.publishEvent) // call.started with its record (durable.go)
+	c.announceCut(ctx, cut)                       // call.ended for the calls the last stop cut off (cluster.go)
 	c.api = api.New(api.Config{Store: st, Tokens: cfg.Server.API.Tokens, BasePrompts: c.base.Load, Log: log,
 		Calls: liveControl{live: obs.live, node: c.node}, Node: c.node, // live calls (observe.go)
 		Conferences: roomControl{obs: obs},   // conference rooms (conferences.go)
@@ -187,7 +189,7 @@ func (c *control) start(cfg *ivr.Config) error {
 	c.srv = &http.Server{Handler: c.obs.handler(c.api), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)}
-	c.srv.Handler = withUI(c.srv.Handler) // the web UI at /ui (ui.go)
+	c.srv.Handler = withUI(c.srv.Handler, uiPhone(c.obs)) // the web UI at /ui (ui.go), its phone (browser.go)
 	tlsOn := cfg.Server.API.TLSCert != ""
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(resolve(c.path, cfg.Server.API.TLSCert), resolve(c.path, cfg.Server.API.TLSKey))

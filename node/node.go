@@ -119,6 +119,7 @@ func New(opts Options) (*Node, error) {
 		Limits:       sipLimits(cfg.Server.SIP.Limits),
 		TLS:          sip.TLSFiles{CertFile: resolve(path, cfg.Server.SIP.TLS.Cert), KeyFile: resolve(path, cfg.Server.SIP.TLS.Key)},
 		Trunks:       sipTrunks(cfg),                   // registrations and TLS checks (trunks.go)
+		WebSocket:    sipWebSocket(cfg),                // browser callers (browser.go)
 		SRTP:         call.SRTPPolicy(ms, n.snap.Load), // server.media.srtp and each trunk's
 		TrunkCodecs:  func(name string) []audio.Codec { return n.snap.Load().Config.TrunkCodecs(name) },
 		Admit:        func(a netip.Addr) (string, bool) { return n.snap.Load().Config.AdmitSource(a) },

@@ -56,9 +56,10 @@ func newObserver() *observer {
 			_, rt := s.engine.Scheduling()
 			return rt
 		},
-		Trunks:  o.trunkGauges,
-		Queues:  o.queueGauges,
-		Streams: o.streams.gauge,
+		Trunks:           o.trunkGauges,
+		Queues:           o.queueGauges,
+		Streams:          o.streams.gauge,
+		WebSocketRefused: o.wsRefused(), WebSocketBadFrames: o.wsBadFrames(), // browser.go
 		TLSHandshakeFailures: func() uint64 {
 			if s := o.node.Load(); s != nil {
 				return s.sip.TLSHandshakeFailures()

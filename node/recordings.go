@@ -31,11 +31,7 @@ func (c *control) newRecordings(dir string) *recording.Recorder {
 		row := store.Recording{ID: i.ID, CallID: i.CallID, Node: c.node, Path: i.Path, Start: i.Start,
 			DurationMs: i.Duration.Milliseconds(), Bytes: i.Bytes, Format: string(i.Format), Channels: i.Channels, Rate: i.Rate,
 			Stopped: i.Stopped}
-		c.rec.enqueue(i.CallID, func(ctx context.Context) {
-			if err := c.st.AddRecording(ctx, row); err != nil {
-				c.log.Error("recording not indexed: its file stays on disk", "call_id", i.CallID, "path", i.Path, "err", err)
-			}
-		})
+		c.rec.enqueue(write{callID: i.CallID, what: "recording " + i.ID, do: func(ctx context.Context) error { return c.st.AddRecording(ctx, row) }})
 	}})
 }
 

@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ivrd/ivrd/call"
@@ -13,10 +15,19 @@ import (
 )
 
 // recorder writes call records to the store: a 'started' row when a call
-// is handed to its menu and the whole record when it ends. Writes go
-// through one queue and one goroutine, so a call never waits for the
-// database and a call's end is never written before its start; when the
-// queue is full (the database far behind) a write is dropped and logged.
+// is handed to its menu and the whole record when it ends.
+//
+// The started row is written before the menu begins (startedWait at
+// most, on the call's goroutine), in one transaction with the call's
+// call.started webhook event (durable.go): a node killed once a caller
+// has heard anything leaves that call's record and event, and a
+// survivor's sweep settles the record as interrupted. A store slower
+// than that, or unreachable, does not hold the call: the row goes to the
+// queue instead. The end (and a
+// started row that waited too long) go through one queue and one
+// goroutine, so a call never waits for the database at its end and its
+// end is never written before its start; when the queue is full (the
+// database far behind) a write is dropped and logged.
 type recorder struct {
 	st   *store.Store
 	node string
@@ -24,8 +35,14 @@ type recorder struct {
 	// on is false only for measuring what recording costs (serve's
 	// --no-records): a node run for callers always records.
 	on   bool
-	q    chan func(context.Context)
+	q    chan write
 	done chan struct{}
+	// closing makes a write the store refuses give up at once: a node
+	// stopping with its store down must not wait out every retry.
+	closing atomic.Bool
+	// pending holds each call's started row from the answer until it is
+	// written with the call's first event (call id -> cdr.Record).
+	pending sync.Map
 	// isExtension says whether a caller is a configured extension (the
 	// started row's source); nil: none is.
 	isExtension func(caller string) bool
@@ -35,22 +52,62 @@ type recorder struct {
 }
 
 func newRecorder(st *store.Store, node string, log *slog.Logger, on bool) *recorder {
-	r := &recorder{st: st, node: node, log: log, on: on, q: make(chan func(context.Context), 4096), done: make(chan struct{})}
+	r := &recorder{st: st, node: node, log: log, on: on, q: make(chan write, 4096), done: make(chan struct{})}
 	go r.run()
 	return r
 }
 
+// write is one queued statement for one call; what names it in the log.
+type write struct {
+	callID, what string
+	do           func(context.Context) error
+}
+
+// Retries of a write the store refused (restarting, unreachable): the
+// queue waits, in order, so that a call's end still follows its start,
+// and catches up once the store is back. A write still refused after
+// retryFor is dropped and logged (the queue must move on).
+const (
+	retryFirst = 100 * time.Millisecond
+	retryMax   = 5 * time.Second
+	retryFor   = 2 * time.Minute
+)
+
 func (r *recorder) run() {
 	defer close(r.done)
-	for f := range r.q {
+	for w := range r.q {
+		r.perform(w)
+	}
+}
+
+func (r *recorder) perform(w write) {
+	first := time.Now()
+	wait := retryFirst
+	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		f(ctx)
+		err := w.do(ctx)
 		cancel()
+		if err == nil {
+			if attempt > 1 {
+				r.log.Info("call record written after the store came back", "call_id", w.callID, "record", w.what, "attempts", attempt)
+			}
+			return
+		}
+		if errors.Is(err, store.ErrBadInput) || r.closing.Load() || time.Since(first) > retryFor {
+			r.log.Error("call record not written", "call_id", w.callID, "record", w.what, "attempts", attempt, "err", err)
+			return
+		}
+		if attempt == 1 {
+			r.log.Warn("call record not written yet: retrying", "call_id", w.callID, "record", w.what, "err", err)
+		}
+		time.Sleep(wait) // the store's recovery, not a wait for a goroutine
+		wait = min(2*wait, retryMax)
 	}
 }
 
 // close writes what is queued and stops.
 func (r *recorder) close() {
+	r.closing.Store(true)
 	r.mu.Lock()
 	if !r.closed {
 		r.closed = true
@@ -60,7 +117,8 @@ func (r *recorder) close() {
 	<-r.done
 }
 
-func (r *recorder) enqueue(callID string, f func(context.Context)) {
+func (r *recorder) enqueue(w write) {
+	callID := w.callID
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -68,7 +126,7 @@ func (r *recorder) enqueue(callID string, f func(context.Context)) {
 		return
 	}
 	select {
-	case r.q <- f:
+	case r.q <- w:
 	default:
 		r.log.Error("call record dropped: the store is too far behind", "call_id", callID)
 	}
@@ -98,13 +156,22 @@ func (rh recordingHandler) Serve(ctx context.Context, c *sip.Call) {
 	} else if rh.r.isExtension != nil && c.Caller != "" && rh.r.isExtension(c.Caller) {
 		rec.Source = cdr.SourceExtension
 	}
-	rh.r.enqueue(c.ID, func(ctx context.Context) {
-		if err := rh.r.st.CallStarted(ctx, rec); err != nil {
-			rh.r.log.Error("call record (start)", "call_id", rec.CallID, "err", err)
-		}
-	})
+	// The row is written with the call's first webhook event, in one
+	// transaction, when the handler announces the call (durable.go):
+	// before its menu begins. A handler that never announced it gets the
+	// row here, after the call.
+	rh.r.pending.Store(c.ID, rec)
 	rh.h.Serve(ctx, c)
+	if rec, ok := rh.r.takePending(c.ID); ok {
+		rh.r.writeStarted(rec)
+	}
 }
+
+// startedWait bounds how long a call waits for its started row before
+// its menu begins: one round trip to a healthy store takes about a
+// millisecond; a store that is restarting must not hold callers in
+// silence.
+const startedWait = 300 * time.Millisecond
 
 // ended is call.Options.Records: the finished call's record, queued.
 func (r *recorder) ended(cr *call.Record) {
@@ -112,11 +179,7 @@ func (r *recorder) ended(cr *call.Record) {
 		return
 	}
 	rec := record(cr, r.node)
-	r.enqueue(cr.CallID, func(ctx context.Context) {
-		if err := r.st.CallEnded(ctx, rec); err != nil {
-			r.log.Error("call record (end)", "call_id", rec.CallID, "err", err)
-		}
-	})
+	r.enqueue(write{callID: rec.CallID, what: "end", do: func(ctx context.Context) error { return r.st.CallEnded(ctx, rec) }})
 }
 
 // record is a finished call's record as the store keeps it and the

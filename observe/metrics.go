@@ -28,6 +28,10 @@ type Gauges struct {
 	// handshakes (trunks.go).
 	Trunks               func() []TrunkGauge
 	TLSHandshakeFailures func() uint64
+	// WebSocketRefused and WebSocketBadFrames are sip.Server's: upgrade
+	// requests refused on ws/wss listeners, connections closed for a bad
+	// frame.
+	WebSocketRefused, WebSocketBadFrames func() uint64
 	// Queues are the call queues (queues.go).
 	Queues func() []QueueGauge
 	// Streams are the media streams' counters (streams.go).
@@ -123,6 +127,7 @@ func NewMetrics(g Gauges) *Metrics {
 	if g.Streams != nil {
 		f(newStreamCollector(g.Streams))
 	}
+	webSocketCounters(g, f)
 	if g.Draining != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},
 			func() float64 {
@@ -296,4 +301,18 @@ func (m *Metrics) Instrument(next http.Handler, route func(*http.Request) string
 		m.apiRequests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
 		m.apiDuration.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
 	})
+}
+
+// webSocketCounters registers the browser listeners' counters.
+func webSocketCounters(g Gauges, f func(prometheus.Collector)) {
+	if g.WebSocketRefused != nil {
+		f(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ivrd_sip_ws_upgrades_refused_total",
+			Help: "WebSocket upgrade requests refused on ws:// and wss:// listeners (origin, subprotocol, not an upgrade, too large or too slow)."},
+			func() float64 { return float64(g.WebSocketRefused()) }))
+	}
+	if g.WebSocketBadFrames != nil {
+		f(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ivrd_sip_ws_bad_frames_total",
+			Help: "WebSocket connections closed because a frame broke RFC 6455 or was over 64 KB."},
+			func() float64 { return float64(g.WebSocketBadFrames()) }))
+	}
 }

@@ -33,3 +33,10 @@ func TestTrunkRegistrationMetricsAndReadiness(t *testing.T) {
 	require.Len(t, checks, 1)
 	assert.True(t, checks[0].OK)
 }
+
+func TestWebSocketMetrics(t *testing.T) {
+	m := NewMetrics(Gauges{WebSocketRefused: func() uint64 { return 4 }, WebSocketBadFrames: func() uint64 { return 2 }})
+	out := scrape(t, m)
+	assert.Contains(t, out, "ivrd_sip_ws_upgrades_refused_total 4\n")
+	assert.Contains(t, out, "ivrd_sip_ws_bad_frames_total 2\n")
+}

@@ -143,6 +143,9 @@ func (b *Bridged) Wait() BridgeEnd {
 // for either side to hang up. On failure the caller is still connected to
 // ivrd and nothing is torn down but the attempt.
 func (c *Call) Bridge(ctx context.Context, o Outbound) (*Bridged, error) {
+	if !c.mayDialOut() {
+		return nil, ErrBrowserDialOut // browser.go
+	}
 	if len(o.Fork) > 0 {
 		return c.bridgeFork(ctx, o)
 	}

@@ -23,11 +23,17 @@ type Call struct {
 	Dialled string // the number that selected the handler
 	Trunk   string // the trunk the call came in on ("" if none)
 	// Transport is the SIP transport the INVITE came over ("udp", "tcp",
-	// "tls"): SDES keys are given only over an encrypted one (srtp.go).
+	// "tls", "ws", "wss"): SDES keys are given only over an encrypted one
+	// (srtp.go).
 	Transport string
 	// Source is where the INVITE came from (the address and port of the
 	// caller's socket, or of its proxy).
 	Source netip.AddrPort
+	// Browser: the call came over SIP over WebSocket (ws, wss). Extension
+	// is the extension it authenticated as ("" anonymous): an anonymous
+	// browser caller does not dial out unless the policy says so.
+	Browser   bool
+	Extension string
 	// Media is the call's RTP session: sip starts it and applies every
 	// re-negotiation; what is played and where received audio goes is the
 	// owner's (media.Session.Play, SetDigits, Listen, Bridge).

@@ -12,8 +12,9 @@ import (
 
 // Config is what the signalling layer needs to serve.
 type Config struct {
-	// Listen holds URIs like "udp://127.0.0.1:5060", "tcp://0.0.0.0:5060"
-	// and "tls://0.0.0.0:5061" (the last needs TLS).
+	// Listen holds URIs like "udp://127.0.0.1:5060", "tcp://0.0.0.0:5060",
+	// "tls://0.0.0.0:5061" (needs TLS), "ws://0.0.0.0:8088" and
+	// "wss://0.0.0.0:8089" (SIP over WebSocket, RFC 7118; wss needs TLS).
 	// Port 0 picks an ephemeral port (tests).
 	Listen []string
 	// ExternalAddr is advertised in Contact and SDP; empty: the listen
@@ -47,6 +48,9 @@ type Config struct {
 	Limits Limits
 	// TLS is the certificate and key of tls:// listeners (tls.go).
 	TLS TLSFiles
+	// WebSocket is how browser callers on ws:// and wss:// are let in
+	// (websocket.go, browser.go).
+	WebSocket WebSocketPolicy
 	// Trunks are the trunks' TLS settings and outbound registrations at
 	// start; SetTrunks replaces them on a reload (trunks.go).
 	Trunks []Trunk
@@ -77,18 +81,20 @@ func (c *Config) defaults() {
 
 // listenSpec is one parsed Listen entry.
 type listenSpec struct {
-	network string // "udp", "tcp" or "tls"
+	network string // "udp", "tcp", "tls", "ws" or "wss"
 	addr    netip.AddrPort
 }
 
 func parseListen(s string) (listenSpec, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return listenSpec{}, fmt.Errorf("listen %q: want udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT", s)
+		return listenSpec{}, fmt.Errorf("listen %q: want udp://HOST:PORT, tcp://, tls://, ws:// or wss://HOST:PORT", s)
 	}
 	network := strings.ToLower(u.Scheme)
-	if network != "udp" && network != "tcp" && network != "tls" {
-		return listenSpec{}, fmt.Errorf("listen %q: transport %q is not supported (udp, tcp, tls)", s, u.Scheme)
+	switch network {
+	case "udp", "tcp", "tls", "ws", "wss":
+	default:
+		return listenSpec{}, fmt.Errorf("listen %q: transport %q is not supported (udp, tcp, tls, ws, wss)", s, u.Scheme)
 	}
 	ap, err := netip.ParseAddrPort(u.Host)
 	if err != nil {

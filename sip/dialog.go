@@ -84,6 +84,9 @@ func (c *Call) offerUpdate(body []byte) (code int, err error) {
 		return 488, err
 	}
 	c.mu.Lock()
+	if isDTLSProto(mc.Proto) && c.choice.WebRTC.on() {
+		mc.WebRTC = c.choice.WebRTC // the same ICE agent and DTLS connection go on (webrtc.go)
+	}
 	changed := mc != c.choice
 	c.choice = mc
 	if changed {

@@ -1,7 +1,10 @@
 // Package sip is ivrd's signalling layer, built on emiago/sipgo.
 //
 // It owns the SIP listeners (UDP, TCP and TLS, tls.go: the certificate
-// reloaded whole, handshakes under the TCP guard), the INVITE server side of each
+// reloaded whole, handshakes under the TCP guard; WS and WSS for browsers,
+// websocket.go: each upgrade request checked, origin and subprotocol,
+// before sipgo's WebSocket transport sees it, frames checked as read),
+// the INVITE server side of each
 // call (screening: source, Require, session timer, number, SDP offer,
 // refused through one mapping from reason to status in errors.go;
 // offer/answer, ACK, BYE, CANCEL, re-INVITE and UPDATE, session timers),
@@ -23,6 +26,16 @@
 // Config.SRTP says, keys taken and given only over encrypted signalling
 // unless allowed otherwise; the bridge legs it places offer keys as
 // Outbound.SRTP asks.
+//
+// Browser callers (browser.go, webrtc.go): an INVITE over WS or WSS is
+// authenticated by digest against the registrar's credentials when it
+// carries them (or always, WebSocketPolicy.RequireAuth); an anonymous
+// one never dials out unless the policy allows it, and is never sent
+// REFER. Its UDP/TLS/RTP/SAVPF offer is answered as an ICE-lite agent
+// with DTLS-SRTP and rtcp-mux, the media session readied for it
+// (media.Session.EnableWebRTC) before the answer, and the call handed
+// on only once the DTLS handshake gave the keys (else released within
+// the un-ACKed call timeout).
 //
 // It is signalling only. It allocates a call's RTP session from package
 // media (a port is needed for the SDP), starts it and applies each

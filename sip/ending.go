@@ -18,6 +18,7 @@ const (
 	EndShutdown                       // the server is stopping
 	EndInternalError                  // the handler failed (a bug); the call was hung up
 	EndNoAck                          // our 200 was never ACKed: the call was released
+	EndMediaFailed                    // a WebRTC call's DTLS handshake never finished: the call was released
 )
 
 var endCauseNames = [...]string{
@@ -33,6 +34,7 @@ var endCauseNames = [...]string{
 	EndShutdown:       "server shutdown",
 	EndInternalError:  "internal error",
 	EndNoAck:          "no ack",
+	EndMediaFailed:    "media setup failed",
 }
 
 // String is the cause as the call's log lines say it.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -167,6 +168,13 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		callID = h.Value()
 	}
 	log := s.log.With("call_id", callID)
+	browser, ext := isWebSocket(req.Transport()), ""
+	if browser {
+		var ok bool
+		if ext, ok = s.authenticateBrowser(req, tx); !ok { // browser.go
+			return
+		}
+	}
 	trunk, dialled, st, offer, choice, err := s.screen(req)
 	if err != nil {
 		s.refuse(tx, req, log, err)
@@ -176,7 +184,7 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	c := &Call{
 		srv: s, lst: lst, Log: log, ID: callID, Dialled: dialled, Trunk: trunk,
 		sessID: rand.Uint64N(1 << 62), timer: st, choice: choice, lateOffer: offer == nil,
-		Transport: strings.ToLower(req.Transport()), srtp: s.cfg.SRTP.terms(trunk, req.Transport()),
+		Transport: strings.ToLower(req.Transport()), Browser: browser, Extension: ext, srtp: s.cfg.SRTP.terms(trunk, req.Transport()),
 		Source: sourceAddrPort(req),
 	}
 	if c.lateOffer {
@@ -196,6 +204,14 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.Media = sess
+	if choice.WebRTC.on() {
+		src, _ := netip.ParseAddrPort(req.Source())
+		if err := c.enableWebRTC(src.Addr()); err != nil { // webrtc.go
+			sess.Close()
+			s.refuse(tx, req, log, err)
+			return
+		}
+	}
 	s.respond(tx, req, 100, "Trying", nil)
 
 	dlg, err := dialogUAFor(lst, req).ReadInvite(req, tx)
@@ -251,8 +267,13 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.startMedia()
+	if err := c.awaitDTLS(s.cfg.AckTimeout); err != nil { // webrtc.go: a browser's keys
+		log.Warn("WebRTC call released: its DTLS handshake did not finish", "err", err.Error())
+		c.hangup(EndMediaFailed, 2*time.Second)
+		return
+	}
 	log.Info("call answered", "codec", codecName(c.choice.Codec), "event_pt", c.choice.EventPT, "remote_rtp", c.choice.Remote.String(),
-		"srtp", c.choice.SRTP) // the suite's name only (media.SRTPKeys.LogValue)
+		"srtp", c.choice.SRTP, "webrtc", c.choice.WebRTC.on()) // the suite's name only (media.SRTPKeys.LogValue); a browser's keys are DTLS-SRTP
 	c.armSessionTimer()
 	c.mu.Lock()
 	c.served = true

@@ -37,6 +37,9 @@ func NormalizeURI(target string) string {
 // outcome reported by NOTIFY. nil means the transfer succeeded; the caller
 // of Refer then ends our side with Hangup.
 func (c *Call) Refer(ctx context.Context, target string) error {
+	if c.Browser {
+		return ErrReferBrowser // browser.go: "auto" bridges instead
+	}
 	target = NormalizeURI(target)
 	var uri sip.Uri
 	if err := sip.ParseUri(target, &uri); err != nil {

@@ -144,11 +144,17 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 // digestMatches checks an MD5 digest response (RFC 2617, qop auth or none)
 // against password, in constant time.
 func digestMatches(cred *digest.Credentials, password string) bool {
+	return digestMatchesMethod(cred, password, "REGISTER")
+}
+
+// digestMatchesMethod is digestMatches for a request of another method
+// (a browser's INVITE, browser.go).
+func digestMatchesMethod(cred *digest.Credentials, password, method string) bool {
 	if cred.Algorithm != "" && !strings.EqualFold(cred.Algorithm, "MD5") {
 		return false
 	}
 	chal := &digest.Challenge{Realm: realm, Nonce: cred.Nonce, Algorithm: "MD5", QOP: qopOf(cred)}
-	want, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: cred.URI, Username: cred.Username,
+	want, err := digest.Digest(chal, digest.Options{Method: method, URI: cred.URI, Username: cred.Username,
 		Password: password, Cnonce: cred.Cnonce, Count: cred.Nc})
 	if err != nil {
 		return false

@@ -68,6 +68,9 @@ type SessionDescription struct {
 	// a=crypto values (SDES keys, srtp.go).
 	Proto  string
 	Crypto CryptoLines
+	// WebRTC are the ICE and DTLS attributes of a browser's offer, or of
+	// our answer to one (webrtc.go).
+	WebRTC WebRTCSDP
 	// Lines are all the offer's m= lines, which an answer repeats in
 	// order (RFC 3264 section 6), the audio stream we use among them.
 	Lines MediaLines
@@ -138,7 +141,7 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 			if err != nil || port < 0 || port > 65535 {
 				return nil, fmt.Errorf("sdp: line %d: bad port %q", i+1, fields[1])
 			}
-			if !strings.HasPrefix(fields[2], "RTP/AVP") && !isSAVP(fields[2]) {
+			if !strings.HasPrefix(fields[2], "RTP/AVP") && !isSAVP(fields[2]) && !isDTLSProto(fields[2]) {
 				return nil, fmt.Errorf("sdp: line %d: unsupported transport %q", i+1, fields[2])
 			}
 			sd.Port, sd.Proto = port, fields[2]
@@ -200,6 +203,8 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 				} else {
 					sessDir = Direction(name)
 				}
+			default:
+				sd.WebRTC.parseAttr(name, arg) // webrtc.go; any other attribute is not ours to read
 			}
 		}
 	}
@@ -240,7 +245,8 @@ func ParseSDP(body []byte) (*SessionDescription, error) {
 		sd.RTCP = netip.AddrPortFrom(rtcpAddr, uint16(rtcpPort))
 	}
 	// RFC 3264 section 8.4: c=0.0.0.0 is the old way to put a call on hold.
-	if sd.Addr.IsUnspecified() && sd.Direction == SendRecv {
+	// Not with ICE: a browser writes 0.0.0.0 and lets its candidates say.
+	if sd.Addr.IsUnspecified() && sd.Direction == SendRecv && !sd.WebRTC.on() {
 		sd.Direction = SendOnly
 	}
 	return &sd, nil
@@ -348,6 +354,9 @@ type MediaChoice struct {
 	SRTP      media.SRTPKeys
 	CryptoTag int
 	Proto     string
+	// WebRTC: the offer's ICE and DTLS attributes while negotiating, ours
+	// once the session is readied (webrtc.go); zero for other calls.
+	WebRTC WebRTCSDP
 }
 
 // Negotiate picks, in the order of our preference list, the first codec the
@@ -386,6 +395,9 @@ func Negotiate(offer *SessionDescription, prefs []audio.Codec) (MediaChoice, err
 	mc.RTCP = offer.RTCP
 	mc.Direction = offer.Direction.reverse()
 	mc.Lines = offer.Lines
+	if isDTLSProto(offer.Proto) {
+		mc.WebRTC = offer.WebRTC // ours replaces it once the session is readied (webrtc.go)
+	}
 	return mc, nil
 }
 
@@ -464,6 +476,12 @@ func (d SessionDescription) Marshal() []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "v=0\r\no=ivrd %d %d IN %s %s\r\ns=ivrd\r\nc=IN %s %s\r\nt=0 0\r\n",
 		d.SessionID, d.Version, ipv, d.Addr, ipv, d.Addr)
+	if d.WebRTC.on() {
+		b.WriteString("a=ice-lite\r\n")
+		if d.WebRTC.Bundle && d.WebRTC.Mid != "" {
+			fmt.Fprintf(&b, "a=group:BUNDLE %s\r\n", d.WebRTC.Mid)
+		}
+	}
 	lines := []string{ourAudio}
 	if d.Lines != "" {
 		lines = strings.Split(string(d.Lines), "\n")
@@ -514,6 +532,9 @@ func (d SessionDescription) writeAudio(b *strings.Builder) {
 	}
 	for _, c := range d.Crypto {
 		fmt.Fprintf(b, "a=crypto:%s\r\n", c)
+	}
+	if d.WebRTC.on() {
+		d.writeWebRTC(b) // webrtc.go
 	}
 	fmt.Fprintf(b, "a=ptime:20\r\na=%s\r\n", dir)
 }

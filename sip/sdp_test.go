@@ -158,6 +158,8 @@ func FuzzParseSDP(f *testing.F) {
 	f.Add(offer("m=audio 4000 RTP/AVP 0 8 101", "a=rtpmap:101 telephone-event/8000", "a=sendonly"))
 	f.Add([]byte("v=0\nc=IN IP6 ::1\nm=audio 0 RTP/AVP 8\n"))
 	f.Add([]byte("v=0\r\nm=audio 1/2 RTP/AVP 0\r\nc=IN IP4 1.2.3.4/127\r\n"))
+	f.Add(chromeOffer(50000)) // webrtc_test.go
+	f.Add([]byte("v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=candidate:x 1 udp 1 not-an-ip 9 typ host\r\na=candidate:\r\na=fingerprint:\r\na=group:BUNDLE\r\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sd, err := ParseSDP(body)
 		if err != nil {

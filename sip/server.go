@@ -72,7 +72,8 @@ type Server struct {
 	closed    bool
 	draining  atomic.Bool // new calls refused, OPTIONS 503: the node is leaving
 
-	tls   *tlsState   // certificate of tls:// listeners, outbound TLS dials (tls.go)
+	tls   *tlsState   // certificate of tls:// and wss:// listeners, outbound TLS dials (tls.go)
+	ws    wsCounters  // WebSocket upgrades refused, connections closed (websocket.go)
 	trunk *trunkTable // trunks' TLS settings and registrations (trunks.go)
 }
 
@@ -170,7 +171,7 @@ func (s *Server) Start(ctx context.Context) error {
 			return fmt.Errorf("sip: %w", err)
 		}
 		specs = append(specs, spec)
-		if spec.network == "tls" && !s.tls.loaded() {
+		if (spec.network == "tls" || spec.network == "wss") && !s.tls.loaded() {
 			// Before anything is bound: a bad or expired certificate is
 			// a start-up error, not a failed handshake per caller.
 			if err := s.tls.load(); err != nil {
@@ -225,6 +226,19 @@ func (s *Server) bind(spec listenSpec) error {
 		tl := s.listenTLS(ln) // tls.go: handshakes under the TCP guard
 		lst.closer = tl
 		go s.serve("tls", func() error { return s.srv.ServeTLS(tl) })
+	case "ws", "wss":
+		ln, err := net.Listen("tcp", spec.addr.String())
+		if err != nil {
+			return fmt.Errorf("sip: listen %s %s: %w", spec.network, spec.addr, err)
+		}
+		lst.addr = ln.Addr().(*net.TCPAddr).AddrPort()
+		wl := s.listenWS(ln, spec.network == "wss") // websocket.go: upgrades checked under the TCP guard
+		lst.closer = wl
+		if spec.network == "ws" {
+			go s.serve("ws", func() error { return s.srv.ServeWS(wl) })
+		} else {
+			go s.serve("wss", func() error { return s.srv.ServeWSS(wl) })
+		}
 	}
 	lst.addr = netip.AddrPortFrom(lst.addr.Addr().Unmap(), lst.addr.Port())
 	lst.dlgUA = &sipgo.DialogUA{Client: s.client, ContactHDR: s.contactFor(lst, lst.addr.Addr()), RewriteContact: true}

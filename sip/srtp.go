@@ -114,6 +114,11 @@ func isSAVP(proto string) bool { return strings.HasPrefix(proto, "RTP/SAVP") }
 // our key stays (our stream's packet index goes on).
 func answerSRTP(offer *SessionDescription, t srtpTerms, prev media.SRTPKeys, mc *MediaChoice) error {
 	mc.Proto, mc.SRTP, mc.CryptoTag = offer.Proto, media.SRTPKeys{}, 0
+	if isDTLSProto(offer.Proto) {
+		// Keys come from the DTLS handshake (webrtc.go), never from SDP,
+		// and the media is always encrypted: allowed whatever the mode.
+		return checkWebRTCOffer(offer)
+	}
 	savp, hasKeys := isSAVP(offer.Proto), len(offer.Crypto) > 0
 	switch {
 	case t.mode == SRTPOff && savp:
@@ -184,6 +189,7 @@ func newKey(p media.SRTPProfile) ([]byte, error) {
 func (d SessionDescription) WithSRTP(mc MediaChoice) SessionDescription {
 	d.Proto = mc.Proto
 	d.Crypto = nil
+	d.WebRTC = mc.WebRTC
 	if mc.SRTP.On() {
 		d.Crypto = CryptoLines{formatCrypto(mc.CryptoTag, mc.SRTP.Profile, mc.SRTP.LocalKey())}
 	}

@@ -129,7 +129,10 @@ type tlsListener struct {
 	net.Listener
 	srv   *Server
 	guard *tcpGuard
-	cfg   *tls.Config
+	cfg   *tls.Config // nil: a plain ws:// listener (no TLS, only the upgrade check)
+	// wrap gives sipgo the connection through its handshake: under the
+	// TCP guard, or refused (nil, closed and uncounted already).
+	wrap  func(c net.Conn, src netip.Addr) net.Conn
 	ready chan net.Conn
 	done  chan struct{}
 	once  sync.Once
@@ -138,6 +141,24 @@ type tlsListener struct {
 func (s *Server) listenTLS(ln net.Listener) *tlsListener {
 	l := &tlsListener{Listener: ln, srv: s, guard: s.guardTCP(ln).(*tcpGuard), cfg: s.tls.serverTLSConfig(),
 		ready: make(chan net.Conn), done: make(chan struct{})}
+	lim := s.limits.cfg
+	l.wrap = func(c net.Conn, src netip.Addr) net.Conn {
+		return &guardedConn{Conn: c, guard: l.guard, src: src, message: lim.TCPMessageTimeout, idle: lim.TCPIdleTimeout}
+	}
+	go l.acceptLoop()
+	return l
+}
+
+// listenWS serves a ws:// (secure false) or wss:// listener: TLS as on
+// tls://, then the upgrade request checked (websocket.go), each on the
+// connection's own goroutine.
+func (s *Server) listenWS(ln net.Listener, secure bool) *tlsListener {
+	l := &tlsListener{Listener: ln, srv: s, guard: s.guardTCP(ln).(*tcpGuard),
+		ready: make(chan net.Conn), done: make(chan struct{})}
+	if secure {
+		l.cfg = s.tls.serverTLSConfig()
+	}
+	l.wrap = func(c net.Conn, src netip.Addr) net.Conn { return s.wsUpgrade(c, src, l.guard) }
 	go l.acceptLoop()
 	return l
 }
@@ -166,17 +187,24 @@ func (l *tlsListener) handshake(c net.Conn, src netip.Addr) {
 	if timeout <= 0 {
 		timeout = defaultTCPMessageTimeout
 	}
-	tc := tls.Server(c, l.cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	err := tc.HandshakeContext(ctx)
-	cancel()
-	if err != nil {
-		l.srv.tlsFailed(src, err)
-		_ = c.Close() // the handshake failed: nothing to say to the peer
-		l.guard.closed(src)
-		return
+	conn := c
+	if l.cfg != nil {
+		tc := tls.Server(c, l.cfg)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			l.srv.tlsFailed(src, err)
+			_ = c.Close() // the handshake failed: nothing to say to the peer
+			l.guard.closed(src)
+			return
+		}
+		conn = tc
 	}
-	gc := &guardedConn{Conn: tc, guard: l.guard, src: src, message: lim.TCPMessageTimeout, idle: lim.TCPIdleTimeout}
+	gc := l.wrap(conn, src)
+	if gc == nil {
+		return // refused (websocket.go)
+	}
 	select {
 	case l.ready <- gc:
 	case <-l.done:

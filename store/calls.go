@@ -57,13 +57,15 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// CallStarted inserts the 'started' row of a call.
+// CallStarted inserts the 'started' row of a call; a row already there
+// (a retry of a write that went in after all, or the call's end written
+// first) is left as it is.
 func (s *Store) CallStarted(ctx context.Context, r cdr.Record) error {
 	if r.CallID == "" {
 		return fmt.Errorf("call record without a call id: %w", ErrBadInput)
 	}
 	_, err := s.exec(ctx, s.db, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
-		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
 		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r)))
 	return err
 }
@@ -98,6 +100,24 @@ func (s *Store) CallEnded(ctx context.Context, r cdr.Record) error {
 	})
 }
 
+// CallStartedWithWebhooks writes a call's 'started' row and the outbox
+// rows of its first webhook event in one transaction: a process killed
+// at any moment leaves both or neither. Either already there is kept.
+func (s *Store) CallStartedWithWebhooks(ctx context.Context, r cdr.Record, rows []WebhookRow) error {
+	if r.CallID == "" {
+		return fmt.Errorf("call record without a call id: %w", ErrBadInput)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
+			VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
+			r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r)))
+		if err != nil {
+			return err
+		}
+		return s.enqueueTx(ctx, tx, rows)
+	})
+}
+
 // CallStartedTx is CallStarted inside a transaction.
 func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
 	_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
@@ -108,14 +128,24 @@ func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) err
 
 // MarkInterrupted settles the calls node left 'started' when it stopped
 // without ending them (a crash): they become 'interrupted', ended by
-// "ivrd", at the time of this call. It returns how many there were.
-func (s *Store) MarkInterrupted(ctx context.Context, node string) (int64, error) {
-	res, err := s.exec(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
-		WHERE node = ? AND state = 'started'`, string(cdr.EndInterrupted), string(cdr.EndedByIVRD), time.Now().UnixMilli(), node)
+// "ivrd", at the time of this call. It returns their Call-IDs (the node
+// tells the webhooks they ended).
+func (s *Store) MarkInterrupted(ctx context.Context, node string) ([]string, error) {
+	rows, err := s.query(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
+		WHERE node = ? AND state = 'started' RETURNING call_id`, string(cdr.EndInterrupted), string(cdr.EndedByIVRD), time.Now().UnixMilli(), node)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return res.RowsAffected()
+	defer func() { _ = rows.Close() }() // rows.Err below reports a failed read
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // Call returns one call record.

@@ -146,7 +146,7 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 
 		lost, err := s.SweepLost(ctx, "a", 10*time.Second)
 		require.NoError(t, err)
-		require.Equal(t, map[string]int{"b": 2}, lost)
+		require.ElementsMatch(t, []SettledCall{{Node: "b", CallID: "b1"}, {Node: "b", CallID: "b2"}}, lost)
 		for id, want := range map[string]string{"b1": "interrupted", "b2": "interrupted", "b3": "ended", "c1": "started", "a1": "started"} {
 			r, err := s.Call(ctx, id)
 			require.NoError(t, err)
@@ -167,5 +167,90 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		lost, err = s.SweepLost(ctx, "a", 10*time.Second)
 		require.NoError(t, err)
 		require.Empty(t, lost)
+	})
+}
+
+// TestAdoptWebhooksTakesOnlyDeadNodesRows: undelivered outbox rows of a
+// node that stopped beating (or left) move to the adopting node, keeping
+// their order, the last it wrote before dying included; a live node's
+// rows and delivered rows stay where they are; two survivors adopting at
+// once take each row once.
+func TestAdoptWebhooksTakesOnlyDeadNodesRows(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		for _, n := range []string{"a", "b", "c"} {
+			require.NoError(t, s.Heartbeat(ctx, n))
+		}
+		old := time.Now().Add(-time.Minute)
+		_, err := s.exec(ctx, s.db, `UPDATE cluster_nodes SET seen_at = ? WHERE node = 'b'`, old.UnixMilli())
+		require.NoError(t, err)
+		row := func(id, node string, created time.Time) WebhookRow {
+			return WebhookRow{EventID: id, Target: "http://127.0.0.1:9/hook", Node: node, CallID: "call-" + node, Type: "call.started",
+				Payload: []byte(`{}`), Created: created, NextAt: created}
+		}
+		require.NoError(t, s.EnqueueWebhooks(ctx, []WebhookRow{
+			row("b1", "b", old), row("b2", "b", old), row("b-done", "b", old), row("b-new", "b", time.Now()),
+			row("c1", "c", old), row("gone1", "gone", old),
+		}))
+		pending, err := s.PendingWebhooks(ctx, "b", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		for _, r := range pending {
+			if r.EventID == "b-done" {
+				require.NoError(t, s.WebhookDelivered(ctx, r.ID, 1))
+			}
+		}
+
+		n, err := s.AdoptWebhooks(ctx, "a", 10*time.Second)
+		require.NoError(t, err)
+		require.Equal(t, int64(4), n, "b's undelivered rows and the row of a node with no heartbeat at all")
+		again, err := s.AdoptWebhooks(ctx, "c", 10*time.Second)
+		require.NoError(t, err)
+		require.Zero(t, again, "a second survivor finds nothing left")
+
+		mine, err := s.PendingWebhooks(ctx, "a", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		var ids []string
+		for _, r := range mine {
+			ids = append(ids, r.EventID)
+		}
+		require.Equal(t, []string{"b1", "b2", "b-new", "gone1"}, ids, "adopted in their order")
+		left, err := s.PendingWebhooks(ctx, "b", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		require.Empty(t, left)
+		cs, err := s.PendingWebhooks(ctx, "c", "http://127.0.0.1:9/hook", 10)
+		require.NoError(t, err)
+		require.Len(t, cs, 1, "a live node keeps its rows")
+	})
+}
+
+// TestCallStartedWithWebhooksWritesBoth: a call's started row and its
+// first event's outbox rows go in together; a repeat keeps what is there;
+// a row the outbox refuses leaves no record either (one transaction).
+func TestCallStartedWithWebhooksWritesBoth(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		rec := cdr.Record{CallID: "c1", Node: "n", From: "1", To: "100", Source: cdr.SourceTrunk, IVR: "main", InviteAt: time.Now()}
+		row := WebhookRow{EventID: "e1", Target: "http://127.0.0.1:9/hook", Node: "n", CallID: "c1", Type: "call.started",
+			Payload: []byte(`{}`), Created: time.Now(), NextAt: time.Now()}
+		require.NoError(t, s.CallStartedWithWebhooks(ctx, rec, []WebhookRow{row}))
+		require.NoError(t, s.CallStartedWithWebhooks(ctx, rec, []WebhookRow{row}), "a repeat")
+		r, err := s.Call(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, cdr.StateStarted, r.State)
+		require.Equal(t, "main", r.IVR)
+		pending, err := s.PendingWebhooks(ctx, "n", row.Target, 10)
+		require.NoError(t, err)
+		require.Len(t, pending, 1)
+
+		bad := row
+		bad.EventID = "" // refused by the outbox
+		rec.CallID = "c2"
+		require.ErrorIs(t, s.CallStartedWithWebhooks(ctx, rec, []WebhookRow{bad}), ErrBadInput)
+		_, err = s.Call(ctx, "c2")
+		require.ErrorIs(t, err, ErrNotFound, "no record without its event")
 	})
 }

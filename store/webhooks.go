@@ -29,20 +29,22 @@ func (s *Store) EnqueueWebhooks(ctx context.Context, rows []WebhookRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, r := range rows {
-			if r.EventID == "" || r.Target == "" {
-				return fmt.Errorf("webhook row without event id or target: %w", ErrBadInput)
-			}
-			_, err := s.exec(ctx, tx, `INSERT INTO webhook_outbox (event_id, target, node, call_id, type, payload, created_at, next_attempt_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, target) DO NOTHING`,
-				r.EventID, r.Target, r.Node, r.CallID, r.Type, string(r.Payload), r.Created.UnixMilli(), r.NextAt.UnixMilli())
-			if err != nil {
-				return err
-			}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.enqueueTx(ctx, tx, rows) })
+}
+
+func (s *Store) enqueueTx(ctx context.Context, tx *sql.Tx, rows []WebhookRow) error {
+	for _, r := range rows {
+		if r.EventID == "" || r.Target == "" {
+			return fmt.Errorf("webhook row without event id or target: %w", ErrBadInput)
 		}
-		return nil
-	})
+		_, err := s.exec(ctx, tx, `INSERT INTO webhook_outbox (event_id, target, node, call_id, type, payload, created_at, next_attempt_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, target) DO NOTHING`,
+			r.EventID, r.Target, r.Node, r.CallID, r.Type, string(r.Payload), r.Created.UnixMilli(), r.NextAt.UnixMilli())
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PendingWebhooks returns up to limit undelivered rows of node for

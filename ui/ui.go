@@ -2,9 +2,12 @@ package ui
 
 import (
 	"embed"
+	"encoding/json"
 	"io/fs"
+	"net"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -17,11 +20,46 @@ var static embed.FS
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
+// policy is csp, letting the phone connect to the server's WebSocket
+// listener on the host the page came from (when there is one).
+func policy(ph Phone, host string) string {
+	if ph.WSPort == 0 {
+		return csp
+	}
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	if strings.ContainsAny(name, " ;'\"") || name == "" {
+		return csp // a Host no browser sends: no exception for it
+	}
+	scheme := "ws"
+	if ph.Secure {
+		scheme = "wss"
+	}
+	target := scheme + "://" + net.JoinHostPort(name, strconv.Itoa(ph.WSPort))
+	return strings.Replace(csp, "connect-src 'self'", "connect-src 'self' "+target, 1)
+}
+
+// Phone is where the page's phone (js/phone.js) places its calls: the
+// port of the server's SIP-over-WebSocket listener, on the host the page
+// was loaded from. WSPort 0: the server has none, and the page says so.
+type Phone struct {
+	WSPort int  `json:"ws_port"`
+	Secure bool `json:"secure"` // wss://
+}
+
 // Handler serves the UI under prefix (e.g. "/ui"): prefix itself
 // redirects to prefix+"/", which is the page; the assets are below it.
 // The assets are public (they hold no data); the page asks for a token
 // before it shows anything.
-func Handler(prefix string) http.Handler {
+func Handler(prefix string) http.Handler { return WithPhone(prefix, nil) }
+
+// WithPhone is Handler with the page's phone: prefix+"/phone.json" says
+// where it connects (phone is asked at each request: the listener may be
+// bound after the handler is made), and the page's Content-Security-
+// Policy lets it connect there and nowhere else.
+func WithPhone(prefix string, phone func() Phone) http.Handler {
 	sub, err := fs.Sub(static, "static")
 	if err != nil {
 		panic("ui: embedded assets: " + err.Error()) // a build defect
@@ -48,7 +86,17 @@ func Handler(prefix string) http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
+		ph := Phone{}
+		if phone != nil {
+			ph = phone()
+		}
+		if rest == "/phone.json" {
+			h.Set("Content-Type", "application/json")
+			h.Set("Cache-Control", "no-store")
+			_ = json.NewEncoder(w).Encode(ph) // the client went away: nothing to do
+			return
+		}
+		h.Set("Content-Security-Policy", policy(ph, r.Host))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		// The assets change with the binary; revalidating is cheap

@@ -92,3 +92,29 @@ func TestImportsOnlyTheStandardLibrary(t *testing.T) {
 		assert.NotContains(t, first, ".", "ui imports %s", imp)
 	}
 }
+
+// The phone's port is served to the page, and the page's policy lets it
+// connect to that port on the host the page came from, and nowhere else.
+func TestPhoneEndpointAndPolicy(t *testing.T) {
+	h := WithPhone("/ui", func() Phone { return Phone{WSPort: 8089, Secure: true} })
+	r := get(t, h, "GET", "/ui/phone.json")
+	require.Equal(t, 200, r.StatusCode)
+	body, _ := io.ReadAll(r.Body)
+	assert.JSONEq(t, `{"ws_port": 8089, "secure": true}`, string(body))
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/ui/", nil)
+	req.Host = "pbx.example.com:8080"
+	h.ServeHTTP(rec, req)
+	assert.Contains(t, rec.Result().Header.Get("Content-Security-Policy"), "connect-src 'self' wss://pbx.example.com:8089;")
+
+	req.Host = "evil' ; script-src *"
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Contains(t, rec.Result().Header.Get("Content-Security-Policy"), "connect-src 'self';", "no exception for a Host no browser sends")
+
+	r = get(t, Handler("/ui"), "GET", "/ui/phone.json")
+	body, _ = io.ReadAll(r.Body)
+	assert.JSONEq(t, `{"ws_port": 0, "secure": false}`, string(body), "no listener: the page says so")
+	assert.Contains(t, get(t, Handler("/ui"), "GET", "/ui/").Header.Get("Content-Security-Policy"), "connect-src 'self';")
+}

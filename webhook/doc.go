@@ -3,7 +3,13 @@
 // store's outbox first (one row per target) and sent from there, so a
 // receiver that is down gets it later, in order per call, and a restart
 // loses nothing already written; delivery never runs on a call's
-// goroutine.
+// goroutine. A call's first event is written before the call goes on:
+// with its record in one transaction (Rows gives the rows, Written wakes
+// the deliverer), or alone by PublishDurable; the rest are written from
+// the queue a moment later (README states the bound). A batch the store refuses is tried
+// again for a while, in order, before it is dropped. Rows of a node that
+// died are adopted by a survivor (store.AdoptWebhooks, wired by node)
+// and delivered by it.
 //
 // It reaches the store only through Outbox, the four outbox methods it
 // needs (*store.Store is one). Of ivrd it imports store (the outbox's

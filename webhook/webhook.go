@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -148,6 +149,57 @@ func (d *Dispatcher) Publish(ev Event) {
 	}
 }
 
+// PublishDurable writes ev to the outbox before it returns (within
+// wait), so that a process killed right after has it: for a call's first
+// event, which nothing of that call precedes in the queue. A store that
+// does not take it within wait gets it through the queue, as Publish
+// (order kept: nothing of the call was queued before it).
+func (d *Dispatcher) PublishDurable(ev Event, wait time.Duration) {
+	d.mu.Lock()
+	targets, closed := d.targets, d.closed
+	d.mu.Unlock()
+	if len(targets) == 0 || closed {
+		d.Publish(ev) // nothing to send, or the shutdown's warning
+		return
+	}
+	rows := rowsFor([]Event{ev}, targets, d.opt.Node, d.log)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	err := d.st.EnqueueWebhooks(ctx, rows)
+	cancel()
+	if err != nil {
+		d.log.Warn("webhook event queued: the outbox did not take it at once", "type", ev.Type, "call_id", ev.CallID, "err", err)
+		d.Publish(ev)
+		return
+	}
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Rows is the outbox rows of ev (one per target that wants it) for a
+// caller that writes them itself, in a transaction of its own (a call's
+// first event with its record); nil when none wants it or the dispatcher
+// is closed. Written tells the dispatcher they are there.
+func (d *Dispatcher) Rows(ev Event) []store.WebhookRow {
+	d.mu.Lock()
+	targets, closed := d.targets, d.closed
+	d.mu.Unlock()
+	if closed {
+		return nil
+	}
+	return rowsFor([]Event{ev}, targets, d.opt.Node, d.log)
+}
+
+// Written wakes the deliverer: rows were written to the outbox by
+// someone else (Rows).
+func (d *Dispatcher) Written() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Close writes what is queued to the outbox and stops delivering; what is
 // not delivered yet is sent after the next start.
 func (d *Dispatcher) Close() {
@@ -183,40 +235,60 @@ func (d *Dispatcher) writer() {
 	}
 }
 
-func (d *Dispatcher) write(batch []Event) {
-	targets := d.currentTargets()
+// rowsFor is the outbox rows of events: one per target that wants each.
+func rowsFor(batch []Event, targets []ivr.Webhook, node string, log *slog.Logger) []store.WebhookRow {
 	var rows []store.WebhookRow
 	for _, ev := range batch {
 		body, err := json.Marshal(ev)
 		if err != nil {
-			d.log.Error("webhook event not encodable", "type", ev.Type, "err", err)
+			log.Error("webhook event not encodable", "type", ev.Type, "err", err)
 			continue
 		}
 		for _, t := range targets {
 			if t.Wants(ev.Type) && (ev.Target == "" || ev.Target == t.Name || ev.Target == t.URL) {
-				rows = append(rows, store.WebhookRow{EventID: ev.ID, Target: t.URL, Node: d.opt.Node, CallID: ev.CallID,
+				rows = append(rows, store.WebhookRow{EventID: ev.ID, Target: t.URL, Node: node, CallID: ev.CallID,
 					Type: ev.Type, Payload: body, Created: ev.Created, NextAt: ev.Created})
 			}
 		}
 	}
-	for attempt := 0; ; attempt++ {
+	return rows
+}
+
+func (d *Dispatcher) write(batch []Event) {
+	rows := rowsFor(batch, d.currentTargets(), d.opt.Node, d.log)
+	// A store that refuses (restarting, unreachable) is tried again, the
+	// queue waiting behind this batch, for up to writeRetryFor; when
+	// stopping, for one more attempt only.
+	first, wait := time.Now(), 100*time.Millisecond
+	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := d.st.EnqueueWebhooks(ctx, rows)
 		cancel()
 		if err == nil {
+			if attempt > 1 {
+				d.log.Info("webhook events written after the outbox came back", "events", len(batch), "attempts", attempt)
+			}
 			break
 		}
-		if attempt == 4 {
-			d.log.Error("webhook events lost: the outbox could not be written", "events", len(batch), "err", err)
+		d.mu.Lock()
+		closed := d.closed
+		d.mu.Unlock()
+		if errors.Is(err, store.ErrBadInput) || (closed && attempt > 1) || time.Since(first) > writeRetryFor {
+			d.log.Error("webhook events lost: the outbox could not be written", "events", len(batch), "attempts", attempt, "err", err)
 			return
 		}
-		time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		time.Sleep(wait) // the store's recovery, not a wait for a goroutine
+		wait = min(2*wait, 5*time.Second)
 	}
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
 }
+
+// writeRetryFor is how long a batch the outbox refuses is tried again
+// before its events are dropped (and logged).
+const writeRetryFor = 2 * time.Minute
 
 // deliverer sends each target's outbox, oldest first, until Close.
 func (d *Dispatcher) deliverer() {

@@ -11,7 +11,7 @@ var loopback = netip.MustParseAddr("127.0.0.1")
 // pair is a sending call and the socket its packets reach, on loopback.
 func pair(t testing.TB) (*worker, *mediaCall, *rtpSocket) {
 	t.Helper()
-	w, err := newWorker(window{0, 1<<63 - 1})
+	w, err := newWorker(window{0, 1<<63 - 1}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,7 @@ type Config struct {
 	Audio          string        // caller audio: noise (default) or silence
 	Codec          string        // the one codec offered: pcmu (default) or g722
 	Workers        int           // media workers (default: GOMAXPROCS)
+	Slots          int           // sending slots per 20 ms per worker (default 10: a packet burst every 2 ms); more spread the calls' packets finer
 	Settle         time.Duration // after the ramp, before measuring (default 1 s)
 	SetupTimeout   time.Duration // for each SIP transaction (default 10 s)
 	PID            int           // the target's process, for its CPU (0: not measured)
@@ -132,6 +133,9 @@ func (c *Config) fill() error {
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if err := checkSlots(c.Slots); err != nil {
+		return err
 	}
 	if c.Settle <= 0 {
 		c.Settle = time.Second
@@ -231,7 +235,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	mediaCtx, stopMedia := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for i := 0; i < cfg.Workers; i++ {
-		w, err := newWorker(win)
+		w, err := newWorker(win, cfg.Slots)
 		if err != nil {
 			stopMedia()
 			wg.Wait()
@@ -242,7 +246,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		go func(phase time.Duration) {
 			defer wg.Done()
 			w.run(mediaCtx, phase)
-		}(tick * time.Duration(i) / time.Duration(cfg.Workers))
+		}(w.phase(i, cfg.Workers))
 	}
 
 	// CPU samples at the window's edges (at the run's, when measured whole).
@@ -293,6 +297,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		win.from = min(win.from, win.to)
 	}
 	return r.result(calls, win, whole, &cpu), nil
+}
+
+// checkSlots: 0 (the default) or a count that divides the 20 ms period
+// into whole nanoseconds, no finer than maxSlots.
+func checkSlots(n int) error {
+	if n < 0 || n > maxSlots || (n > 0 && frameInterval%time.Duration(n) != 0) {
+		return fmt.Errorf("ivrload: slots %d: want a divisor of 20 ms up to %d (10, 20, 40, 80, 100, 200, ...)", n, maxSlots)
+	}
+	return nil
 }
 
 func sleepUntil(ctx context.Context, t time.Time) bool {

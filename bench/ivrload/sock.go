@@ -82,10 +82,11 @@ type mmsghdr struct {
 // recvBatch is a worker's preallocated recvmmsg state, reused for every
 // socket it reads.
 type recvBatch struct {
-	msgs [recvVlen]mmsghdr
-	iovs [recvVlen]unix.Iovec
-	bufs [recvVlen][1536]byte
-	ctls [recvVlen][64]byte
+	msgs  [recvVlen]mmsghdr
+	iovs  [recvVlen]unix.Iovec
+	bufs  [recvVlen][1536]byte
+	ctls  [recvVlen][64]byte
+	names [recvVlen]unix.RawSockaddrInet4 // each datagram's source (the agent latches on it)
 }
 
 // recvVlen: packets taken from one socket per system call; a socket holds
@@ -100,6 +101,7 @@ func newRecvBatch() *recvBatch {
 		b.msgs[i].hdr.Iov = &b.iovs[i]
 		b.msgs[i].hdr.SetIovlen(1)
 		b.msgs[i].hdr.Control = &b.ctls[i][0]
+		b.msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&b.names[i]))
 	}
 	return b
 }
@@ -109,6 +111,7 @@ func newRecvBatch() *recvBatch {
 func (b *recvBatch) read(fd int) (int, error) {
 	for i := range b.msgs {
 		b.msgs[i].hdr.SetControllen(len(b.ctls[i]))
+		b.msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
 		b.msgs[i].hdr.Flags = 0
 	}
 	n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.msgs[0])), recvVlen,
@@ -127,6 +130,16 @@ func (b *recvBatch) read(fd int) (int, error) {
 func (b *recvBatch) packet(i int) ([]byte, int64) {
 	m := &b.msgs[i]
 	return b.bufs[i][:m.n], cmsgTimestamp(b.ctls[i][:m.hdr.Controllen])
+}
+
+// latch makes datagram i's source where s sends from now on (symmetric
+// RTP: the agent's calls learn the target's media address from its first
+// packet, as a phone behind NAT is answered).
+func (b *recvBatch) latch(i int, s *rtpSocket) {
+	if b.msgs[i].hdr.Namelen < unix.SizeofSockaddrInet4 || b.names[i].Family != unix.AF_INET {
+		return
+	}
+	s.to, s.hasTo = b.names[i], true
 }
 
 // cmsgTimestamp finds SCM_TIMESTAMPNS in a control-message buffer

@@ -12,13 +12,14 @@ import (
 
 // Pacing: a worker wakes every tick and sends the packets of the calls in
 // that tick's slot, so a worker's calls are spread over the 20 ms period
-// (10 slots) instead of bursting all at once into the target.
+// (Config.Slots slots, 10 by default: a tick of 2 ms) instead of
+// bursting all at once into the target.
 const (
-	tick           = 2 * time.Millisecond
-	frameInterval  = 20 * time.Millisecond
-	slotsPerPeriod = int(frameInterval / tick)
-	frameBytes     = 160 // 20 ms of 8 kHz G.711
-	maxCatchUp     = 50  // ticks (100 ms) a late worker still catches up on; beyond, it skips them
+	frameInterval = 20 * time.Millisecond
+	defaultSlots  = 10
+	maxSlots      = 200                    // a tick of 100 µs
+	frameBytes    = 160                    // 20 ms of 8 kHz G.711
+	maxCatchUp    = 100 * time.Millisecond // a late worker still catches up on this much; beyond, it skips ticks
 )
 
 // digit methods
@@ -46,6 +47,7 @@ type mediaCall struct {
 	eventPT    uint8
 	tone       []byte    // the key as frames in the codec, for in-band (shared)
 	keys       *callKeys // SRTP (nil: plain RTP)
+	latch      bool      // send nothing until the target's first packet, then answer its source (agent mode)
 
 	// ---- the worker's
 	seq        uint16
@@ -59,7 +61,8 @@ type mediaCall struct {
 	sendErrs   uint64
 	srtpFailed uint64 // received packets that did not authenticate, or replays
 
-	tableIdx int // index in the worker's table
+	tableIdx  int   // index in the worker's table
+	latchedAt int64 // agent mode: kernel time of the target's first packet (0: none yet)
 
 	digitSent atomic.Int64 // Unix ns the key's first packet left (read by the call's goroutine)
 	removed   chan struct{}
@@ -89,6 +92,8 @@ type workerOp struct {
 type worker struct {
 	epfd   int
 	win    window
+	tick   time.Duration // frameInterval / slots
+	slots  int
 	calls  []*mediaCall // index is the epoll data; nil marks a free entry
 	free   []int
 	events []unix.EpollEvent
@@ -106,13 +111,23 @@ type worker struct {
 	skipped  uint64    // ticks skipped because the worker fell too far behind
 }
 
-func newWorker(win window) (*worker, error) {
+// newWorker makes a worker that spreads its calls over slots slots of
+// the 20 ms period (0: the default).
+func newWorker(win window, slots int) (*worker, error) {
+	if slots <= 0 {
+		slots = defaultSlots
+	}
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	return &worker{epfd: epfd, win: win, events: make([]unix.EpollEvent, 256), rb: newRecvBatch()}, nil
+	return &worker{epfd: epfd, win: win, tick: frameInterval / time.Duration(slots), slots: slots,
+		events: make([]unix.EpollEvent, 256), rb: newRecvBatch()}, nil
 }
+
+// phase is how far worker i of n starts after the first: a fraction of
+// a tick, so that the workers' slots interleave.
+func (w *worker) phase(i, n int) time.Duration { return w.tick * time.Duration(i) / time.Duration(n) }
 
 // add hands a call to the worker; remove takes it back: the worker stops
 // sending, closes the socket, and closes c.removed when c's statistics are
@@ -183,21 +198,22 @@ func (w *worker) run(ctx context.Context, phase time.Duration) {
 		_ = unix.Close(w.epfd)
 	}()
 	start := time.Now().Add(phase)
+	catchUp := int64(maxCatchUp / w.tick)
 	var n int64
 	for ctx.Err() == nil {
 		w.applyInbox()
 		now := time.Now()
-		behind := int64(now.Sub(start) / tick)
-		if behind-n > maxCatchUp {
-			w.skipped += uint64(behind - n - maxCatchUp)
-			n = behind - maxCatchUp
+		behind := int64(now.Sub(start) / w.tick)
+		if behind-n > catchUp {
+			w.skipped += uint64(behind - n - catchUp)
+			n = behind - catchUp
 		}
 		for ; n <= behind; n++ {
-			w.lateHist.add(int64(now.Sub(start.Add(time.Duration(n) * tick))))
-			w.sendSlot(int(n%int64(slotsPerPeriod)), now.UnixNano())
+			w.lateHist.add(int64(now.Sub(start.Add(time.Duration(n) * w.tick))))
+			w.sendSlot(int(n%int64(w.slots)), now.UnixNano())
 		}
 		w.readReady()
-		if d := time.Until(start.Add(time.Duration(n) * tick)); d > 0 {
+		if d := time.Until(start.Add(time.Duration(n) * w.tick)); d > 0 {
 			time.Sleep(d)
 		}
 	}
@@ -205,8 +221,8 @@ func (w *worker) run(ctx context.Context, phase time.Duration) {
 
 // sendSlot sends one frame for every call in slot s.
 func (w *worker) sendSlot(s int, now int64) {
-	for i := s; i < len(w.calls); i += slotsPerPeriod {
-		if c := w.calls[i]; c != nil {
+	for i := s; i < len(w.calls); i += w.slots {
+		if c := w.calls[i]; c != nil && c.sock.hasTo {
 			w.sendFrame(c, now)
 		}
 	}
@@ -293,6 +309,10 @@ func (w *worker) readCall(c *mediaCall) {
 		k, err := w.rb.read(c.sock.fd)
 		for j := 0; j < k; j++ {
 			b, at := w.rb.packet(j)
+			if c.latch && c.latchedAt == 0 && !isRTCP(b) {
+				w.rb.latch(j, c.sock)
+				c.latchedAt = at
+			}
 			if c.keys != nil && !isRTCP(b) {
 				var err error
 				if b, err = c.keys.rx.DecryptRTP(b, b, &w.hdr); err != nil {

@@ -32,6 +32,9 @@ const usage = `ivrload — load test a SIP IVR
   ivrload table FILE.json...      the runs' JSON results as a markdown table
   ivrload lab-ca --dir DIR [--ip 127.0.0.1]
                                   a CA and a server certificate for a TLS lab
+  ivrload agent --rtp-port-min P --calls N --from 7s --to 19s --until 30s [--pid PID] [--json FILE]
+                                  the phones of calls another program (sipp) places:
+                                  call i offers port P+2i (bench/sippload.sh)
 
 Every call: INVITE with SDP (PCMU, telephone-event), ACK, 50 packets/s of
 caller audio from its own RTP port, the key if asked, BYE at the end of the
@@ -47,6 +50,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "lab-ca" {
 		return runLabCA(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "agent" {
+		return runAgent(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("ivrload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -76,6 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.SRTP, "srtp", "", "offer SRTP (RTP/SAVP, SDES key): aes_cm_80, aes_cm_32 or gcm (default: plain RTP)")
 	fs.StringVar(&cfg.Codec, "codec", "pcmu", "the codec offered and sent: pcmu, g722 or opus (opus needs a binary built with Opus: make ivrload does so where libopus is installed)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "media workers (default GOMAXPROCS)")
+	fs.IntVar(&cfg.Slots, "slots", 0, "sending slots per 20 ms per worker (default 10, a burst every 2 ms; 40, 100 or 200 spread the callers' packets finer)")
 	fs.DurationVar(&cfg.Settle, "settle", time.Second, "wait after the ramp before measuring")
 	fs.DurationVar(&cfg.SetupTimeout, "timeout", 10*time.Second, "per SIP transaction")
 	fs.IntVar(&cfg.PID, "pid", 0, "the target's process ID, to report its CPU")

@@ -3,6 +3,7 @@ package siptest
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/netip"
@@ -26,7 +27,7 @@ type Packet struct {
 
 // Caller is a SIP user agent with an RTP socket.
 type Caller struct {
-	Network string // "udp", "tcp" or "tls"
+	Network string // "udp", "tcp", "tls" or "ws" (a client of the server's ws:// listener, as a browser is)
 	SIPAddr netip.AddrPort
 	RTP     *net.UDPConn
 
@@ -80,6 +81,11 @@ func newCaller(network string, uaOpts ...sipgo.UserAgentOption) (*Caller, error)
 		// No listener: the caller's connection to the server carries
 		// the server's requests back (tls.go).
 		c.closer = noListener{}
+	case "ws":
+		// No listener: like a browser, the caller only connects, and
+		// the server's requests come back over that connection.
+		c.SIPAddr = netip.MustParseAddrPort("127.0.0.1:5")
+		c.closer = io.NopCloser(nil)
 	default:
 		return nil, fmt.Errorf("siptest: network %q", network)
 	}
@@ -241,6 +247,21 @@ func (c *Caller) InviteWith(ctx context.Context, server netip.AddrPort, user str
 		return d, err
 	}
 	return d, nil
+}
+
+// InviteAuth is Invite answering a 401 or 407 challenge with username
+// and password (digest), as a phone with an account does.
+func (c *Caller) InviteAuth(ctx context.Context, server netip.AddrPort, user string, sdp []byte, username, password string) (*sipgo.DialogClientSession, error) {
+	uri := sip.Uri{Scheme: "sip", User: user, Host: server.Addr().String(), Port: int(server.Port())}
+	if c.Network != "udp" {
+		uri.UriParams = sip.NewParams()
+		uri.UriParams.Add("transport", c.Network)
+	}
+	d, err := c.dlgUA.Invite(ctx, uri, sdp, sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		return nil, err
+	}
+	return d, d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: username, Password: password})
 }
 
 // SendRTP sends one RTP packet from the caller's RTP socket.

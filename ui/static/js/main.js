@@ -14,6 +14,7 @@ import {newIVRForm} from './ivrs.js';
 import {installDrag} from './drag.js';
 import {installKeyboard} from './keyboard.js';
 import {CallPath} from './callpath.js';
+import {Phone} from './phone.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -251,6 +252,7 @@ function wire() {
   sim = new Simulator(app, $('sim'), chart);
   overlay = new Overlay(app, chart);
   calls = new CallPath(app, chart);
+  const phone = new Phone(app, $('phone'), $('btn-call'));
   api.whenUnauthorized(() => showLogin('The token stopped working (revoked?). Sign in again.'));
 
   $('login-form').addEventListener('submit', (e) => {
@@ -294,6 +296,10 @@ function wire() {
     const on = sim.toggle();
     e.target.setAttribute('aria-pressed', String(on));
     chart.home(); // the canvas changed size
+  });
+  // A call from the page is followed on the chart: Live goes on with it.
+  $('btn-call').addEventListener('click', () => {
+    if (!(phone.sip && phone.sip.pc) && $('btn-live').getAttribute('aria-pressed') !== 'true') $('btn-live').click();
   });
   $('btn-live').addEventListener('click', (e) => {
     const on = overlay.toggle();
