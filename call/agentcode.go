@@ -14,8 +14,9 @@ import (
 //
 // The caller's identity is its From user, which anyone can write; calls
 // carry no digest here, so the call must also come from the address and
-// port the extension registered from with its password. A static
-// contact (no registration) cannot use the code: the API can.
+// port the extension registered from with its password, or be a browser
+// call that authenticated as the extension. A static contact (no
+// registration) cannot use the code: the API can.
 func (r *run) agentCode(code string) {
 	cfg := r.snap.Config
 	ext := r.c.Caller
@@ -26,7 +27,9 @@ func (r *run) agentCode(code string) {
 		}
 	}
 	srv := r.c.Server()
-	trusted := srv != nil && srv.FromRegisteredPhone(ext, r.c.Source)
+	// A browser caller that authenticated as the extension (digest over
+	// WebSocket) is believed too.
+	trusted := ext != "" && r.c.Extension == ext || srv != nil && srv.FromRegisteredPhone(ext, r.c.Source)
 	r.rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeHangup, Detail: "agent code"}
 	switch {
 	case len(queues) == 0 || !trusted:

@@ -11,7 +11,7 @@ import (
 
 // The key editor offers a stream: its URL, track, format and whether
 // the bot's audio plays are set in a form, the step is on the chart with
-// its then (hang up by default), and Save stores it as configuration.
+// its then (hang up by default), and Publish stores it as configuration.
 func TestUIKeyToStream(t *testing.T) {
 	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
 	if testing.Short() {
@@ -29,8 +29,8 @@ func TestUIKeyToStream(t *testing.T) {
 	b.click(b.byLabel("key 7 destination stream bidirectional"))
 	b.waitFor("the stream on the chart", `[...document.querySelectorAll('#chart .node.k-stream')].some((n) =>
 		n.textContent.includes('wss://bot.example.com/media') && n.textContent.includes('both ways'))`)
-	b.clickText("Save")
-	b.waitFor("saved", `document.getElementById('status').textContent.includes('Saved menu main')`)
+	b.click("#save") // Publish: the menu goes live
+	b.waitFor("published", `document.getElementById('status').textContent.includes('Published menu main')`)
 
 	var main struct {
 		Keys map[string]json.RawMessage `json:"keys"`
