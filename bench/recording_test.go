@@ -107,11 +107,22 @@ func recordCalls(b *testing.B, n int, dur time.Duration) {
 	var sent, received uint64
 	for _, p := range pairs {
 		p.caller.Close() // nothing more is sent to ivrd's session
+		sent += p.caller.Stats().Sent
+	}
+	// The last packets may still be on their way: wait (bounded) until
+	// ivrd's sessions stop receiving more.
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		received = 0
+		for _, p := range pairs {
+			received += p.ivrd.Stats().Received
+		}
+		if received >= sent {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling the counters, bounded by the deadline
 	}
 	for _, p := range pairs {
 		p.rec.Stop()
-		sent += p.caller.Stats().Sent
-		received += p.ivrd.Stats().Received
 		p.ivrd.Close()
 	}
 	elapsed := time.Since(start)
