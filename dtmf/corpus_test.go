@@ -143,7 +143,7 @@ func talkOff(t testing.TB, dir, part string, rate int) []falseDigit {
 
 // TestCorpusTalkOff: false digits per hour on every part of the corpus,
 // at 8 kHz (µ-law, telephone band) and 16 kHz: at most 1 per hour on
-// every kind of material.
+// speech and noise, none on music.
 func TestCorpusTalkOff(t *testing.T) {
 	dir := corpusDir(t)
 	parts := corpusParts(t, dir)
@@ -183,19 +183,19 @@ func TestCorpusTalkOff(t *testing.T) {
 			assert.LessOrEqual(t, s.n16/s.hours, 1.0, "%s, 16 kHz", k)
 		}
 	}
-	// The goal is none on music. What is left (bench/RESULTS.md): one
-	// passage of Fish Fillets' music where two pure, steady notes sound
-	// together near G5 and F#6 (1.4-1.8% above 770 Hz, within 0.3% of 1477):
-	// a '6' by every measure Q.24 gives. This holds the line at one an hour.
+	// None on music: the notes that pass for keys (two pure notes a
+	// percent or two off a key's pair) are caught by keyLike.
 	if s := byKind["music"]; s != nil {
-		assert.LessOrEqual(t, s.n8/s.hours, 1.0, "music, 8 kHz")
-		assert.LessOrEqual(t, s.n16/s.hours, 1.0, "music, 16 kHz")
+		assert.Zero(t, s.n8, "music, 8 kHz")
+		assert.Zero(t, s.n16, "music, 16 kHz")
 	}
 }
 
 // TestCorpusTalkDown: every key, 60 and 100 ms at -10 dBm0 per tone, over
 // real speech from the corpus at an active level 10 dB below the pair
-// (-17 dBm0), at 8 kHz (µ-law) and 16 kHz: the share heard.
+// (-17 dBm0), at 8 kHz (µ-law) and 16 kHz: the share heard. 100 ms presses
+// are missed at most 1% of the time (issue 22); 60 ms ones are not there
+// yet (bench/RESULTS.md: under 3%).
 func TestCorpusTalkDown(t *testing.T) {
 	dir := corpusDir(t)
 	for _, rate := range []int{8000, 16000} {
@@ -204,6 +204,7 @@ func TestCorpusTalkDown(t *testing.T) {
 			heard, extra, total := corpusTalkDown(t, dir, rate, ms, func(pcm []int16) string { return detectKeysAt(r, pcm) })
 			missed := 100 * float64(total-heard) / float64(total)
 			t.Logf("%d Hz, %d ms presses over real speech at +10 dB: %d of %d heard, %.2f%% missed, %d extra", rate, ms, heard, total, missed, extra)
+			assert.LessOrEqual(t, missed, map[int]float64{60: 3.0, 100: 1.0}[ms], "%d Hz, %d ms presses", rate, ms)
 		}
 	}
 }

@@ -27,7 +27,11 @@ import (
 // the first formant) and frequencies a percent or two off. So the purity a
 // block must show (the two tones' share of its energy) rises as its twist
 // and frequency errors approach the limits: a keypad at the limits of
-// Q.24 sends clean tones, a voice that lands there does not.
+// Q.24 sends clean tones, a voice that lands there does not. Music is the
+// other source: two pure notes can sit within a key's limits. A press a
+// percent or more off its key must also start as a key does (its tones
+// rising from a quieter block just before) and hold its frequency, which
+// notes that drift into a key's limits do not (see keyLike).
 // Limits. They sit between what Q.24 says must pass and what must not.
 const (
 	minToneDBm0  = -43.0 // per tone; must accept -25 (spandsp: -41), must ignore -55
@@ -39,6 +43,10 @@ const (
 	minToneShare = 0.80  // the two tones' share of the block's energy
 	weakShare    = 0.60  // ... the least a steady press may show
 	steadyOffset = 0.003 // relative frequency change allowed between weak blocks
+	onsetFree    = 0.010 // frequency error below which a press's onset is not judged
+	onsetDB      = 6.0   // dB a tone well off its key must have risen (see keyLike)
+	onsetSpread  = 0.006 // ... and how far its measured frequency may move
+	onsetBlocks  = 16    // blocks of bin powers kept for it
 	groupMargin  = 8.0   // dB a tone must stand above its group's others
 	halfSpread   = 2.5   // dB a tone may differ between the two halves (a half under 38 of 51 samples fails)
 	edgeShare    = 0.10  // share added at the limits (edgeStress 1)
@@ -87,9 +95,15 @@ type Detector struct {
 	prevT   [2]tone // of the good block before it
 	weak    bool    // the last good block passed only on the weak share
 	prevWk  bool
-	last    byte    // the press that ended last
-	lastPk  float64 // its peak
-	since   int     // blocks since it ended
+	// the lowest and highest frequency error of each tone over cand's run
+	runLo, runHi [2]float64
+	// the DTMF bins' power in the last onsetBlocks blocks (a ring indexed
+	// by blocks), for the onset test
+	recent [onsetBlocks][8]float64
+	blocks int
+	last   byte    // the press that ended last
+	lastPk float64 // its peak
+	since  int     // blocks since it ended
 
 	// Timing, in samples since the stream began.
 	pos      int64 // samples fed
@@ -269,6 +283,8 @@ func (d *Detector) endBlock() (byte, bool) {
 	// key are judged leniently: speech under a tone (talk-down) spoils
 	// blocks here and there, while a 20 ms tone still cannot make three.
 	lenient := d.current != 0 || (d.cand != 0 && d.run >= 1)
+	d.blocks++
+	d.recent[d.blocks%onsetBlocks] = [8]float64{}
 	var k byte
 	var power float64
 	if d.current != 0 {
@@ -294,14 +310,19 @@ func (d *Detector) endBlock() (byte, bool) {
 	case k != 0 && k == d.cand && d.current == 0 && (d.weak || d.prevWk) && !d.steady():
 		// Weak blocks whose tones moved: a gliding voice, not a keypad.
 		d.run, d.runStart = 1, blockStart
+		d.runLo, d.runHi = [2]float64{1, 1}, [2]float64{-1, -1}
+		d.widenRun()
 	case k != 0 && k == d.cand:
 		d.run++
+		d.widenRun()
 	case k == 0 && d.cand != 0 && !d.grace:
 		// One spoiled block (speech over the tone) does not restart the
 		// count; a 20 ms tone still cannot reach startBlocks good ones.
 		d.grace = true
 	default:
 		d.cand, d.run, d.grace, d.runStart = k, 1, false, blockStart
+		d.runLo, d.runHi = [2]float64{1, 1}, [2]float64{-1, -1}
+		d.widenRun()
 	}
 	if k == 0 && d.grace && d.run == 0 {
 		d.cand = 0
@@ -322,7 +343,7 @@ func (d *Detector) endBlock() (byte, bool) {
 		d.current = 0
 	}
 	if k != 0 && d.run >= startBlocks {
-		if !d.pure() {
+		if !d.pure() || !d.keyLike() {
 			d.cand, d.run, d.grace = 0, 0, false
 			return 0, false
 		}
@@ -347,6 +368,7 @@ func (d *Detector) stillHeld() (byte, float64) {
 		x := d.half[0][i] + d.half[1][i]*d.t.shift[i]
 		full[i] = real(x)*real(x) + imag(x)*imag(x)
 	}
+	d.recent[d.blocks%onsetBlocks] = full
 	energy := d.energy[0] + d.energy[1]
 	for i := 0; i < 8; i++ {
 		lead := r
@@ -382,6 +404,7 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 		x := d.half[0][i] + d.half[1][i]*tb.shift[i]
 		full[i] = real(x)*real(x) + imag(x)*imag(x)
 	}
+	d.recent[d.blocks%onsetBlocks] = full
 	var best [2]int
 	for g := 0; g < 2; g++ {
 		b := 4 * g
@@ -463,16 +486,77 @@ func edgeStress(twist, off0, off1 float64) float64 {
 	return math.Min(1, r)
 }
 
-// steady reports whether the last two good blocks saw the same two tones
-// at nearly the same frequencies and levels: keypads are steady, voices
-// glide.
-func (d *Detector) steady() bool {
+// widenRun adds the last good block's frequency errors to the run's range.
+func (d *Detector) widenRun() {
 	for g := 0; g < 2; g++ {
-		a, b := d.prevT[g], d.tones[g]
-		if a.idx != b.idx || math.Abs(a.offset-b.offset) > steadyOffset {
+		d.runLo[g] = math.Min(d.runLo[g], d.tones[g].offset)
+		d.runHi[g] = math.Max(d.runHi[g], d.tones[g].offset)
+	}
+}
+
+// keyLike reports whether a press whose tone is well off its key's
+// frequency (the middle of its run's range onsetFree or more) behaves as a
+// keypad does: its tones rose from a block before its first good one
+// where neither was within onsetDB of its level now, and their measured
+// frequency held within onsetSpread over the run. A note that wandered
+// into a key's limits was sounding before it got there, and notes move
+// (vibrato, other instruments, reverberation) where an oscillator does
+// not. Tones nearer their key are not judged: speech over a key spoils
+// its first blocks (the run that reports it often starts late) and moves
+// its measured frequency.
+func (d *Detector) keyLike() bool {
+	off := false
+	for g := 0; g < 2; g++ {
+		if math.Abs(d.runLo[g]+d.runHi[g])/2 >= onsetFree {
+			off = true
+			if d.runHi[g]-d.runLo[g] > onsetSpread {
+				reject("pitch", d.runHi[g]-d.runLo[g])
+				return false
+			}
+		}
+	}
+	back := int((d.pos-d.runStart)/int64(d.t.halfLen)) + 1 // ends a half before the run
+	if !off || back >= onsetBlocks || back >= d.blocks {
+		return true
+	}
+	now, before := &d.recent[d.blocks%onsetBlocks], &d.recent[(d.blocks-back)%onsetBlocks]
+	risen := math.Pow(10, -onsetDB/10) // once per candidate press
+	for _, i := range [...]int{d.tones[0].idx, d.tones[1].idx} {
+		if before[i] > now[i]*risen {
+			reject("onset", before[i]/now[i])
 			return false
 		}
-		if a.power > b.power*steadyRatio || b.power > a.power*steadyRatio {
+	}
+	return true
+}
+
+// steady reports whether the last two good blocks saw the same two tones
+// at nearly the same frequencies and levels: keypads are steady, voices
+// glide. Tones within offsetFree of their key may move twice as far
+// (speech over a key moves its measured frequency and level; the voices
+// that pass for keys sit further off).
+func (d *Detector) steady() bool {
+	tol, lvl := steadyOffset, steadyRatio
+	if d.nearKey() {
+		tol, lvl = 2*steadyOffset, steadyRatio*steadyRatio
+	}
+	for g := 0; g < 2; g++ {
+		a, b := d.prevT[g], d.tones[g]
+		if a.idx != b.idx || math.Abs(a.offset-b.offset) > tol {
+			return false
+		}
+		if a.power > b.power*lvl || b.power > a.power*lvl {
+			return false
+		}
+	}
+	return true
+}
+
+// nearKey reports whether both tones of the last two good blocks were
+// within offsetFree of their key's frequencies.
+func (d *Detector) nearKey() bool {
+	for g := 0; g < 2; g++ {
+		if math.Abs(d.prevT[g].offset) > offsetFree || math.Abs(d.tones[g].offset) > offsetFree {
 			return false
 		}
 	}

@@ -325,3 +325,45 @@ func TestSRTPPeerWithMKI(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, plain, got)
 }
+
+// A phone's STUN keep-alives on its media ports (linphone sends binding
+// requests to both without ICE) are neither SRTP nor SRTCP failures.
+func TestSTUNKeepAlivesAreNoSRTPFailures(t *testing.T) {
+	e := testEngineRTCP(t, 4, time.Hour)
+	ka, kb, _, _ := keyPair(t, AESCM128HMACSHA1_80)
+	a, err := e.NewSession()
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := e.NewSession()
+	require.NoError(t, err)
+	defer b.Close()
+	a.Start(Params{Remote: b.LocalAddr(), Codec: audio.PCMU, Send: false, SRTP: ka})
+	b.Start(Params{Remote: a.LocalAddr(), Codec: audio.PCMU, Send: false, SRTP: kb})
+	peer := newPeer(t)
+	rtcpAddr := netip.AddrPortFrom(b.LocalAddr().Addr(), b.LocalAddr().Port()+1)
+	stun := make([]byte, 20) // a binding request's header: type 0x0001, length 0, the magic cookie
+	stun[1], stun[4], stun[5], stun[6], stun[7] = 0x01, 0x21, 0x12, 0xa4, 0x42
+	garbage := append([]byte{0x80, 0xc8}, make([]byte, 40)...)       // an RTCP sender report that cannot authenticate
+	forged := append([]byte{0x80, 0x00, 0, 1}, make([]byte, 180)...) // RTP that cannot authenticate
+	before := b.Stats()
+	// On each port the keep-alive, then one real failure: the port's
+	// datagrams are read in order, so once the failure is counted the
+	// keep-alive has been read.
+	for _, p := range []struct {
+		to   netip.AddrPort
+		fail []byte
+	}{{b.LocalAddr(), forged}, {rtcpAddr, garbage}} {
+		for _, pkt := range [][]byte{stun, p.fail} {
+			_, err := peer.conn.WriteToUDPAddrPort(pkt, p.to)
+			require.NoError(t, err)
+		}
+	}
+	eventually(t, "the bad packets counted", func() bool {
+		st := b.Stats()
+		return st.SRTCPFailed == before.SRTCPFailed+1 && st.SRTPAuthFailed+st.SRTPRejected == before.SRTPAuthFailed+before.SRTPRejected+1
+	})
+	st := b.Stats()
+	assert.Equal(t, before.SRTCPFailed+1, st.SRTCPFailed, "only the bad SRTCP packet failed")
+	assert.Equal(t, before.SRTPAuthFailed+before.SRTPRejected+1, st.SRTPAuthFailed+st.SRTPRejected, "only the forged RTP packet failed")
+	assert.Equal(t, before.Malformed, st.Malformed)
+}

@@ -155,9 +155,17 @@ func (s *Stream) run(ctx context.Context) {
 	defer stopCut()
 	conn.SetReadLimit(MaxMessage)
 	log.Info("stream opened", "bidirectional", s.req.Bidirectional, "both_tracks", s.req.BothTracks)
-	go s.read(connCtx, conn, log)
+	readDone := make(chan struct{})
+	go func() { defer close(readDone); s.read(connCtx, conn, log) }()
 	err = s.write(connCtx, conn)
 	if err != nil && !errors.Is(err, context.Canceled) {
+		// A write fails when the connection is gone; the reader learns
+		// why (a far end's normal close ends the stream without an
+		// error): its verdict first, the write's error only if it has none.
+		select {
+		case <-readDone:
+		case <-time.After(closeGrace):
+		}
 		s.end(nil, fmt.Errorf("stream %s: %w", redactURL(s.req.URL), err))
 	}
 	if !s.farGone.Load() && connCtx.Err() == nil {

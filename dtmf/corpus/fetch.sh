@@ -64,12 +64,21 @@ list=work/files.tsv
 		sed -E -e 's#^(.*/voices/(Default_)?(ru|uk|pl|es)/[^/]*)$#speech-\3\t\1#' \
 			-e 's#^(.*/voices/Russian[^/]*/[^/]*)$#speech-ru\t\1#' -e 's#^([^\t]*/voices/[^/]*/[^/]*)$#speech-en\t\1#'
 	find src/alsa-utils/usr/share/sounds/alsa -name '*.wav' ! -name 'Noise.wav' | sed 's#^#speech-en\t#'
+	# Asterisk's voice prompts (people reading IVR prompts, numbers,
+	# letters, dates), a part per language of their own: US English,
+	# Mexican and Colombian Spanish, Canadian and European French, two
+	# Italian voices, Russian. Their silence files are left out.
+	find src/asterisk-core-sounds-*-wav src/asterisk-prompt-* -path '*/sounds/*' \
+		\( -name '*.wav' -o -name '*.gsm' \) ! -path '*/silence/*' |
+		sed -E -e 's#^(src/asterisk-core-sounds-([a-z]+)-wav/.*)$#speech-\2-prompts\t\1#' \
+			-e 's#^(src/asterisk-prompt-([a-z]+)-[^/]*/.*)$#speech-\2-prompts\t\1#'
 	# Music.
 	find src/wesnoth-1.16-music -name '*.ogg' | sed 's#^#music-wesnoth\t#'
 	find src/planetblupi-music-ogg -name '*.ogg' | sed 's#^#music-planetblupi\t#'
 	find src/drascula-music -type f -name '*.ogg' | sed 's#^#music-drascula\t#'
 	find src/fillets-ng-data/usr/share/games/fillets-ng/music -name '*.ogg' | sed 's#^#music-fillets\t#'
 	find src/hedgewars-data/usr/share/games/hedgewars/Data/Music -name '*.ogg' | sed 's#^#music-hedgewars\t#'
+	find src/asterisk-moh-opsound-wav -name '*.wav' | sed 's#^#music-onhold\t#'
 	# Noise: sound effects (animals, machines, bubbles, explosions, clicks).
 	find src/tuxpaint-stamps-default -name '*.ogg' ! -name '*_desc*' | sed 's#^#noise-effects\t#'
 	find src/hedgewars-data/usr/share/games/hedgewars/Data/Sounds -maxdepth 1 -name '*.ogg' | sed 's#^#noise-effects\t#'
@@ -137,7 +146,7 @@ for s16 in parts/*.s16; do
 	[ -s "$ul" ] || { sox -q -G -t raw -r 16000 -e signed -b 16 -c 1 "$s16" -t raw -r 8000 -e u-law -c 1 "$ul.tmp" sinc 300-3400 && mv "$ul.tmp" "$ul"; }
 	kind=${part%%-*}
 	lang=-
-	case $part in speech-*) lang=${part#speech-} ;; espeak-*) kind=espeak lang=all ;; esac
+	case $part in speech-*) lang=${part#speech-} lang=${lang%-prompts} ;; espeak-*) kind=espeak lang=all ;; esac
 	case $part in
 	espeak-*) clips=$(grep -c -x "$part" work/espeak-clips.tmp || true) ;;
 	noise-generated) clips=0 ;;

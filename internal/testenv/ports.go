@@ -35,7 +35,7 @@ func loopbackFree(port int) bool {
 	if err != nil {
 		return false
 	}
-	defer u.Close()
+	defer func() { _ = u.Close() }()
 	l, err := net.Listen("tcp4", addr)
 	if err != nil {
 		return false

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
-	"net/netip"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
