@@ -98,6 +98,8 @@ func rules() []rule {
 			not: []string{module}},
 		{pkg: "call", says: "must not be imported by sip, media, dtmf or ivr (their rows); must not import api, webhook, decide, stream or observe, nor prometheus",
 			not: join(ivrd("api", "webhook", "decide", "stream", "observe"), []string{metrics})},
+		{pkg: "recording", says: "must not import sip, call, ivr, store or api",
+			not: ivrd("sip", "call", "ivr", "store", "api"), only: ivrd("audio", "media")},
 		{pkg: "decide", says: "imports ivr (types and the answer decoder) and nothing else of ivrd: not sip, media, call, store, webhook or prompts",
 			not: ivrd("sip", "media", "call", "store", "webhook", "prompts", "observe"), only: ivrd("ivr")},
 		{pkg: "stream", says: "imports ivr (stream settings and answers), audio (G.711) and decide (its SSRF check) and nothing else of ivrd: not sip, media, call, store, api or observe, nor prometheus",

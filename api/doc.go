@@ -14,6 +14,11 @@
 // (api/wazo). api authenticates their requests and answers a refused one
 // in the API's own shape.
 //
+// Calls are placed (POST /api/v1/calls, place.go) through the
+// CallPlacer the node gives (SetPlacer), limited per token; call
+// recordings (recordings.go) are listed and deleted through the store's
+// index and served from the file it names.
+//
 // api uses net/http and encoding/json only. It must not import sip, media
 // or call: it never touches a call.
 package api

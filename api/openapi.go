@@ -53,6 +53,8 @@ func schemaOf(t reflect.Type, secret string) obj {
 		return obj{"type": "string", "description": "a Go duration", "example": "5s"}
 	case destinationType:
 		return ref("Destination")
+	case reflect.TypeFor[ivr.Record]():
+		return ref("Record") // true or {announce, format} (openapi_place.go)
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -163,7 +165,8 @@ func buildOpenAPI() obj {
 				"timeout":      obj{"type": "string", "description": "ask: the wait for the answer; stream: its longest length", "example": "3s"},
 				"hold":         obj{"type": "string", "description": "ask: a prompt looped while waiting"},
 				"fallback":     ref("Destination"),
-				"stream":       schemaOf(reflect.TypeOf(ivr.Stream{}), "")}},
+				"stream":       schemaOf(reflect.TypeOf(ivr.Stream{}), ""),
+				"record":       ref("Record")}},
 		}},
 		"Error": obj{"type": "object", "required": []any{"error"}, "properties": obj{"error": obj{
 			"type": "object", "required": []any{"code", "message"}, "properties": obj{
@@ -280,6 +283,7 @@ func buildOpenAPI() obj {
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
 	addStreamPaths(paths, schemas)     // media streams on live calls (streams.go)
 	addRevisionPaths(paths, schemas)   // revisions, drafts, publish, layout (openapi_revisions.go)
+	addPlacePaths(paths, schemas)      // placing calls, recordings (openapi_place.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
 	addQueuePaths(paths, schemas)      // queues and agents (queues.go)
 	wazo.AddOpenAPI(paths, schemas)    // Wazo confd schedules (api/wazo)

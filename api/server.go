@@ -59,6 +59,11 @@ type Config struct {
 	// are allowed; more get 429 until the window has passed.
 	FailLimit  int
 	FailWindow time.Duration
+	// PlaceLimit calls per PlaceWindow may be placed with one token
+	// (POST /api/v1/calls: place.go); 0: DefaultPlaceLimit per
+	// DefaultPlaceWindow.
+	PlaceLimit  int
+	PlaceWindow time.Duration
 }
 
 // Server is the HTTP handler of the management API.
@@ -69,6 +74,9 @@ type Server struct {
 	tokens atomic.Pointer[[]configToken]
 	fails  *throttle
 	mux    *http.ServeMux
+	// placer places calls (place.go); placeLimit counts them per token.
+	placer     atomic.Pointer[CallPlacer]
+	placeLimit *throttle
 }
 
 // New builds the API handler.
@@ -88,13 +96,20 @@ func New(cfg Config) *Server {
 	if cfg.FailWindow <= 0 {
 		cfg.FailWindow = time.Minute
 	}
+	if cfg.PlaceLimit <= 0 {
+		cfg.PlaceLimit, cfg.PlaceWindow = DefaultPlaceLimit, DefaultPlaceWindow
+	}
+	if cfg.PlaceWindow <= 0 {
+		cfg.PlaceWindow = DefaultPlaceWindow
+	}
 	if cfg.BasePrompts == nil {
 		cfg.BasePrompts = prompts.Builtin
 	}
 	if cfg.Speaker == nil {
 		cfg.Speaker = &prompts.Speaker{}
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, st: cfg.Store, fails: newThrottle(cfg.FailLimit, cfg.FailWindow), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: cfg.Log, st: cfg.Store, fails: newThrottle(cfg.FailLimit, cfg.FailWindow), mux: http.NewServeMux(),
+		placeLimit: newThrottle(cfg.PlaceLimit, cfg.PlaceWindow)}
 	s.SetTokens(cfg.Tokens)
 	s.routes()
 	return s
@@ -132,6 +147,8 @@ func (s *Server) routes() {
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
 	s.streamRoutes()                                                                           // media streams on live calls (streams.go)
 	s.revisionRoutes()                                                                         // an IVR's revisions, draft, publish, layout (revisions.go)
+	s.recordingRoutes()                                                                        // call recordings (recordings.go)
+	m.HandleFunc("POST /api/v1/calls", s.placeCall)                                            // placing calls (place.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

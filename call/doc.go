@@ -21,6 +21,12 @@
 // doing; the call at the head rings the agents its strategy chooses and
 // is bridged to the one who answers.
 //
+// A call is recorded (recording.go) when its IVR or a destination says
+// record: package recording writes the file from the call's media tap;
+// the node indexes it. Calls ivrd places (placed.go, POST /api/v1/calls
+// through the node) are run by ServePlaced like inbound ones, the called
+// party being the menu's caller, and recorded as outbound.
+//
 // Voicemail is deposited and checked through the Voicemail interface,
 // asked of Options.Voicemail with each call's configuration
 // (store.Voicemail, files under voicemail_dir, by default): call takes

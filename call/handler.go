@@ -10,6 +10,7 @@ import (
 	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/recording"
 	"github.com/ivrd/ivrd/sip"
 )
 
@@ -65,6 +66,9 @@ type Options struct {
 	// Queues is this node's call queues; nil: a new one (Handler.Queues
 	// returns it).
 	Queues *Queues
+	// Recordings records the calls whose IVR or destination says record
+	// (recording.go); nil: nothing is recorded (logged).
+	Recordings *recording.Recorder
 }
 
 // Handler runs answered calls through their IVR; it is the sip.Handler.
@@ -154,7 +158,10 @@ func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
 	default:
 		r.log = c.Log.With("ivr", menu.ID)
 		r.listen()
-		r.guarded(func() { r.menu(menu) })
+		r.guarded(func() {
+			r.startRecording(menu.Record)
+			r.menu(menu)
+		})
 	}
 	r.finish()
 }
@@ -188,6 +195,7 @@ func (r *run) finish() {
 		r.c.Hangup()
 	}
 	<-r.c.Context().Done()
+	r.stopRecording()
 	if r.operatorEnded() {
 		r.endBy(EndOperatorHangup, SideIVRD)
 	}

@@ -35,6 +35,7 @@ func (r *run) tryHandOff(dest *ivr.Destination, method ivr.TransferMethod, opera
 	}
 	r.live.set("", state)
 	r.emit(Event{Type: EventTransferStarted, Dest: dest.String(), TransferMethod: method, Operator: operator})
+	r.startRecording(dest.Record)
 	err := r.transfer(dest, method)
 	t := Transfer{Dest: dest.String(), Method: method, At: start, Operator: operator}
 	fin := Event{Type: EventTransferFinished, Dest: dest.String(), TransferMethod: method, Operator: operator}
@@ -178,7 +179,16 @@ var ringback = prompts.Ringback()
 
 // outbound turns a destination into the leg to place.
 func (r *run) outbound(dest *ivr.Destination) (sip.Outbound, error) {
-	cfg := r.snap.Config
+	var srv *sip.Server
+	if r.c != nil {
+		srv = r.c.Server()
+	}
+	return outboundFor(r.snap.Config, srv, dest)
+}
+
+// outboundFor is the leg to place for dest in configuration cfg (srv
+// knows the extensions' registered contacts; nil: none are).
+func outboundFor(cfg *ivr.Config, srv *sip.Server, dest *ivr.Destination) (sip.Outbound, error) {
 	out := sip.Outbound{RingTimeout: dest.RingTimeout.D(), Ringback: ringback}
 	switch dest.Kind {
 	case ivr.KindURI:
@@ -188,7 +198,11 @@ func (r *run) outbound(dest *ivr.Destination) (sip.Outbound, error) {
 		if x == nil {
 			return out, fmt.Errorf("%w %s", ErrUnknownExtension, dest.Target)
 		}
-		if contacts := r.c.Server().Contacts(x.Number); len(contacts) > 0 {
+		var contacts []string
+		if srv != nil {
+			contacts = srv.Contacts(x.Number)
+		}
+		if len(contacts) > 0 {
 			out.Fork, out.URI = contacts, contacts[0]
 		} else if x.Contact != "" {
 			out.URI = x.Contact

@@ -9,6 +9,7 @@ import (
 	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/dtmf"
 	"github.com/ivrd/ivrd/ivr"
+	"github.com/ivrd/ivrd/recording"
 	"github.com/ivrd/ivrd/sip"
 )
 
@@ -56,6 +57,9 @@ type run struct {
 
 	streamOn MediaStream // the stream destination's stream, while open (stream.go)
 	streamID int
+
+	recording *recording.Recording // the call's recording, once one started (recording.go)
+	placed    *Placed              // what a call ivrd placed runs (placed.go)
 }
 
 // listen connects the call's digit sources to the menu: RFC 4733 and
@@ -110,6 +114,7 @@ func (r *run) post(ev ivr.Event) {
 func (r *run) menu(m *ivr.IVR) {
 	r.exec = ivr.NewExecutor(r.snap.Config, m, r.c.Caller, time.Now())
 	r.exec.SetDialled(r.c.Dialled)
+	r.placedStart() // a placed call's destination and variables (placed.go)
 	defer r.stopTimer()
 	defer r.stopDeadline()
 	defer func() { r.stopStream(r.streamID) }()

@@ -20,6 +20,9 @@ type Record struct {
 	Trunk  string // the trunk it came in on ("" for none)
 	Source cdr.Source
 	IVR    string // the IVR the number reached
+	// Direction is outbound for a call ivrd placed (placed.go), else
+	// inbound.
+	Direction cdr.Direction
 
 	Answered time.Time
 	Ended    time.Time

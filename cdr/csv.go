@@ -11,7 +11,7 @@ import (
 func CSVHeader() []string {
 	return []string{"call_id", "node", "state", "from", "to", "source", "source_name", "invite_at", "answer_at", "end_at",
 		"ivr", "path", "keys", "invalid", "timeouts", "schedule_branch", "transfers", "voicemail", "outcome", "outcome_kind",
-		"end_reason", "ended_by", "quality"}
+		"end_reason", "ended_by", "quality", "direction"}
 }
 
 // CSVRow is the record in CSVHeader's order.
@@ -31,7 +31,7 @@ func (r *Record) CSVRow() ([]string, error) {
 	return []string{r.CallID, r.Node, string(r.State), r.From, r.To, string(r.Source), r.SourceName, timeCell(&r.InviteAt),
 		timeCell(r.AnswerAt), timeCell(r.EndAt), r.IVR, r.Path.String(), string(keys), strconv.Itoa(r.Invalid),
 		strconv.Itoa(r.Timeouts), r.ScheduleBranch, string(transfers), r.Voicemail, r.Outcome.String(), string(r.Outcome.Kind),
-		string(r.EndReason), string(r.EndedBy), string(quality)}, nil
+		string(r.EndReason), string(r.EndedBy), string(quality), string(r.Direction)}, nil
 }
 
 func nonNil[T any](s []T) []T {

@@ -12,6 +12,7 @@ type Record struct {
 	CallID         string     `json:"call_id"`
 	Node           string     `json:"node"`
 	State          State      `json:"state"`
+	Direction      Direction  `json:"direction"` // inbound, or outbound for a call placed through the API
 	From           string     `json:"from"`
 	To             string     `json:"to"`
 	Source         Source     `json:"source"`

@@ -20,6 +20,20 @@ func (State) Enum() []string {
 	return []string{string(StateStarted), string(StateEnded), string(StateInterrupted)}
 }
 
+// Direction is which way a call went.
+type Direction string
+
+// The directions.
+const (
+	DirectionInbound  Direction = "inbound"  // the caller called ivrd
+	DirectionOutbound Direction = "outbound" // ivrd placed the call (POST /api/v1/calls)
+)
+
+// Enum lists the directions.
+func (Direction) Enum() []string {
+	return []string{string(DirectionInbound), string(DirectionOutbound)}
+}
+
 // Source is where a call came from.
 type Source string
 
@@ -65,6 +79,12 @@ const (
 	// EndNodeLost is the reason another node gives the calls of a node
 	// whose heartbeat stopped.
 	EndNodeLost EndReason = "node lost"
+	// A call placed through the API that was never answered: no answer
+	// within its ring timeout, busy (486, 600), or refused with another
+	// status (the outcome's detail has it).
+	EndNoAnswer EndReason = "no answer"
+	EndBusy     EndReason = "busy"
+	EndRefused  EndReason = "refused"
 )
 
 // Enum lists the reasons ("" while the call is in progress).
@@ -72,7 +92,7 @@ func (EndReason) Enum() []string {
 	return []string{"", string(EndUnknown), string(EndCallerHangup), string(EndMenuHangup), string(EndTransferred),
 		string(EndBridgeEnded), string(EndVoicemail), string(EndNoIVR), string(EndInternalError), string(EndShutdown),
 		string(EndSessionExpired), string(EndSignallingFailed), string(EndOperatorHangup), string(EndInterrupted), string(EndNodeLost),
-		string(EndConferenceLeft), string(EndConferenceEnded)}
+		string(EndConferenceLeft), string(EndConferenceEnded), string(EndNoAnswer), string(EndBusy), string(EndRefused)}
 }
 
 // EndedBy is the side that ended a call.

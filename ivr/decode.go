@@ -230,6 +230,8 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string, depth int) {
 				return reflect.TypeFor[Gather](), true
 			case "stream":
 				return reflect.TypeFor[Stream](), true
+			case "record":
+				return reflect.TypeFor[Record](), true
 			}
 			return nil, true
 		}, sortedKeys(destinationKeys))

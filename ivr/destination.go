@@ -76,6 +76,10 @@ type Destination struct {
 	// Fallback follow it.
 	Stream *Stream
 
+	// Record (ivrd addition) records the call from this hand-off on (a
+	// bridge: both parties).
+	Record *Record
+
 	Line int // where it was written, for messages
 }
 
@@ -119,6 +123,7 @@ type destinationFields struct {
 	Hold        string            `yaml:"hold"`
 	Fallback    *Destination      `yaml:"fallback"`
 	Stream      *Stream           `yaml:"stream"`
+	Record      *Record           `yaml:"record"`
 }
 
 // UnmarshalYAML reads a bare word (repeat, back, top, menu, hangup) or a
@@ -181,6 +186,7 @@ func (d *Destination) UnmarshalYAML(n *yaml.Node) error {
 	d.Trunk, d.Then, d.Transfer, d.RingTimeout, d.Overflow = f.Trunk, f.Then, f.Transfer, f.RingTimeout, f.Overflow
 	d.Event, d.Data = strings.TrimSpace(f.Event), f.Data
 	d.Timeout, d.Hold, d.Fallback = f.Timeout, strings.TrimSpace(f.Hold), f.Fallback
+	d.Record = f.Record
 	return nil
 }
 
@@ -190,7 +196,7 @@ var destinationKeys = map[string]bool{"uri": true, "external": true, "trunk": tr
 	"ring_timeout": true, "overflow": true, "set_language": true, "group": true,
 	"voicemail_check": true, "webhook": true, "event": true, "data": true, "internal": true,
 	"gather": true, "ask": true, "timeout": true, "hold": true, "fallback": true,
-	"conference": true, "queue": true, "stream": true}
+	"conference": true, "queue": true, "stream": true, "record": true}
 
 // typeErr is an error yaml's decoder collects and carries on after.
 func typeErr(format string, a ...any) error {

@@ -71,6 +71,8 @@ type Executor struct {
 	streamID   int
 	streaming  *Destination
 
+	startAt *Destination // a placed call's destination, instead of a menu (placed.go)
+
 	next   func() []Action
 	hops   int  // menus entered since the caller last pressed a key
 	timeUp bool // MenuTimeUp came during a hand-off: end if it fails
@@ -184,6 +186,9 @@ func (e *Executor) handle(ev Event) []Action {
 }
 
 func (e *Executor) begin() []Action {
+	if e.startAt != nil {
+		return e.run(e.startAt) // placed.go
+	}
 	if d := e.first.AnswerDelay.D(); d > 0 {
 		e.phase = phaseDelay
 		return []Action{e.startTimer(d)}

@@ -88,3 +88,21 @@ func unquotedKeys(data []byte) []Problem {
 	}
 	return out
 }
+
+// RecordingsPath is server.recordings_dir resolved against the file's
+// folder; by default a "recordings" folder beside a SQLite store, or
+// beside the file.
+func (c *Config) RecordingsPath() string {
+	d := c.Server.RecordingsDir
+	if d == "" {
+		if f, ok := strings.CutPrefix(c.Server.Store, "sqlite://"); ok && f != "" {
+			d = filepath.Join(filepath.Dir(f), "recordings")
+		} else {
+			d = "recordings"
+		}
+	}
+	if filepath.IsAbs(d) || c.Dir == "" {
+		return d
+	}
+	return filepath.Join(c.Dir, d)
+}

@@ -82,6 +82,9 @@ type Server struct {
 	// store's node list when several nodes share one PostgreSQL store;
 	// default: the host name. Each node needs its own.
 	NodeID string `yaml:"node_id"`
+	// RecordingsDir (ivrd addition) is where call recordings are written
+	// (RecordingsPath).
+	RecordingsDir string `yaml:"recordings_dir"`
 }
 
 // SIPServer configures listeners.
@@ -304,6 +307,9 @@ type IVR struct {
 	// extension id and context and the id of the incall the number is
 	// associated with. Calls do not use it.
 	NumberInfo map[string]*NumberInfo `yaml:"number_info"`
+	// Record (ivrd addition) records every call of this menu from the
+	// answer (recording.go).
+	Record *Record `yaml:"record,omitempty"`
 
 	// set holds the fields the file wrote, so that an explicit 0 (an
 	// error) is told from a field left out (the default).

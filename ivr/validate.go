@@ -177,6 +177,7 @@ func (v *validator) ivrs() {
 		if m != nil {
 			path := fmt.Sprintf("ivrs[%s]", nameOr(m.ID, i))
 			v.ivr(path, m)
+			v.record(path+".record", m.Record) // recording.go
 			v.keyInfo(path, m, keyIDs)
 			v.numberInfo(path, m, numberIDs)
 		}
@@ -393,6 +394,7 @@ func (v *validator) dest(path string, d *Destination, m *IVR) {
 	if d == nil {
 		return
 	}
+	v.record(path+".record", d.Record)
 	switch d.Kind {
 	case KindInternal:
 		v.internalDest(path, d, m)

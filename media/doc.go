@@ -37,7 +37,8 @@
 //
 // It owns where received media goes: to a DigitSink (SetDigits: the
 // call's digit collector), to a listener (Listen: voicemail recording),
-// or, while two sessions are joined by a Bridge, re-encoded into the
+// to its Taps (tap.go: both directions decoded at 8 kHz, for a media
+// stream or a call recording), or, while two sessions are joined by a Bridge, re-encoded into the
 // other leg's stream (its own SSRC, sequence, timestamps and codec) with
 // RFC 4733 events re-sent at the other leg's payload type.
 //

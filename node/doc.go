@@ -14,7 +14,10 @@
 //     (webhooks.go); metrics, health and the API's view of live calls
 //     (observe.go);
 //   - the cluster heartbeat and lost-node sweep (cluster.go), retention
-//     (retention.go), drain (drain.go), spoken prompts (speech.go).
+//     (retention.go), drain (drain.go), spoken prompts (speech.go);
+//   - call recordings: where they are written and their index in the
+//     store (recordings.go); calls placed through the API, rung through
+//     sip and run by the call owner (outbound.go).
 //
 // cmd/ivrd only parses flags, handles signals and formats output. node
 // must not be imported by any package but cmd/ivrd and tests; it holds

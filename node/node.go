@@ -63,6 +63,7 @@ type Node struct {
 	calls   *call.Handler
 	rooms   *call.Conferences // conference rooms in progress (conferences.go)
 	ctl     *control          // the store and the management API (control.go)
+	placer  *placer           // calls placed through the API (outbound.go)
 	obs     *observer         // live calls, metrics, health (observe.go)
 }
 
@@ -107,7 +108,8 @@ func New(opts Options) (*Node, error) {
 		Records:     ctl.rec.ended,                                                  // call records into the store (records.go)
 		Events:      obs.event, Live: obs.live,                                      // metrics, webhooks, live calls (observe.go)
 		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node, // ask steps (ask.go)
-		Streamer: obs.streams.forConfig}) // stream destinations (streams.go)
+		Streamer:   obs.streams.forConfig,                        // stream destinations (streams.go)
+		Recordings: ctl.newRecordings(recordingsDir(path, cfg))}) // call recordings (recordings.go)
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,
@@ -136,6 +138,8 @@ func New(opts Options) (*Node, error) {
 		return nil, err
 	}
 	ctl.rec.isExtension = func(num string) bool { return n.snap.Load().Config.ExtensionByNumber(num) != nil }
+	n.placer = newPlacer(n)
+	ctl.api.SetPlacer(n.placer) // POST /api/v1/calls (outbound.go)
 	obs.node.Store(n)
 	return n, nil
 }
@@ -155,6 +159,7 @@ func (n *Node) Start(ctx context.Context) error {
 
 // Close hangs up every call and stops.
 func (n *Node) Close() {
+	n.placer.close() // calls still ringing are cancelled (outbound.go)
 	if err := n.sip.Close(); err != nil {
 		n.log.Warn("closing SIP", "err", err)
 	}

@@ -197,9 +197,13 @@ func record(cr *call.Record, node string) cdr.Record {
 		SourceName: cr.Trunk, InviteAt: cr.Answered, IVR: cr.IVR, Path: cdr.Path(cr.Path), Keys: keys, Invalid: cr.Invalid,
 		Timeouts: cr.Timeouts, ScheduleBranch: cr.ScheduleBranch, Transfers: transfers, Voicemail: cr.Voicemail,
 		Outcome: cr.Outcome, EndReason: cr.Reason.Record(), EndedBy: cr.Side.Record(),
-		Quality: quality(call.QualityOf(cr.Media))} // both ways, with E-model MOS (observe.go)
+		Quality:   quality(call.QualityOf(cr.Media)), // both ways, with E-model MOS (observe.go)
+		Direction: cr.Direction}
 	if rec.Source == "" {
 		rec.Source = cdr.SourceUnknown
+	}
+	if rec.Direction == "" {
+		rec.Direction = cdr.DirectionInbound
 	}
 	if rec.Path == nil {
 		rec.Path = cdr.Path{}

@@ -22,9 +22,13 @@ func (c *control) sweep(ctx context.Context, done chan<- struct{}) {
 			calls, err := c.st.PruneCalls(ctx, cutoff)
 			if err == nil {
 				var events int64
+				var recs int
 				events, err = c.st.PruneWebhooks(ctx, cutoff)
-				if calls+events > 0 {
-					c.log.Info("retention: old records deleted", "calls", calls, "webhook_events", events, "days", days)
+				if err == nil {
+					recs, err = c.pruneRecordings(ctx, cutoff) // recordings.go
+				}
+				if calls+events+int64(recs) > 0 {
+					c.log.Info("retention: old records deleted", "calls", calls, "webhook_events", events, "recordings", recs, "days", days)
 				}
 			}
 			if err != nil && ctx.Err() == nil {

@@ -481,18 +481,18 @@ func (c *Call) reoffer(dir Direction) {
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()
-	req := sip.NewRequest(sip.INVITE, c.dlg.InviteRequest.Contact().Address)
+	req := sip.NewRequest(sip.INVITE, c.remoteTarget())
 	req.SetBody(p.Marshal())
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.AppendHeader(&c.contact)
-	res, err := c.dlg.Do(ctx, req)
+	res, err := c.peer().Do(ctx, req)
 	if err != nil || res.StatusCode != 200 {
 		c.Log.Warn("re-INVITE to caller failed", "err", err)
 		return
 	}
-	ack := sip.NewRequest(sip.ACK, c.dlg.InviteRequest.Contact().Address)
+	ack := sip.NewRequest(sip.ACK, c.remoteTarget())
 	ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
-	if err := c.dlg.WriteRequest(ack); err != nil {
+	if err := c.peer().WriteRequest(ack); err != nil {
 		c.Log.Warn("ACK to caller's re-INVITE answer failed", "err", err)
 	}
 	if ans, err := ParseSDP(res.Body()); err == nil {

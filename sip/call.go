@@ -42,7 +42,8 @@ type Call struct {
 
 	srv      *Server
 	lst      *listener
-	dlg      *sipgo.DialogServerSession
+	dlg      *sipgo.DialogServerSession // an inbound call's dialog (nil for one we placed)
+	placed   *sipgo.DialogClientSession // a call we placed (place.go)
 	dialogID string
 	ourAddr  netip.Addr
 	contact  sip.ContactHeader
@@ -184,7 +185,7 @@ func (c *Call) startMedia() {
 	p := ch.params(ch.Direction.weSend())
 	// The caller's media is accepted from its SIP source's IP too: behind
 	// NAT its SDP address is a private one.
-	src, _ := netip.ParseAddrPort(c.dlg.InviteRequest.Source())
+	src, _ := netip.ParseAddrPort(c.signalSource())
 	p.SignalIP = src.Addr()
 	c.Media.Start(p)
 }
@@ -222,7 +223,7 @@ func (c *Call) hangup(cause EndCause, wait time.Duration) {
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	if err := c.dlg.Bye(ctx); err != nil {
+	if err := c.peer().Bye(ctx); err != nil {
 		c.Log.Warn("bye failed", "err", err)
 	}
 	c.end(cause)
@@ -247,8 +248,8 @@ func (c *Call) end(cause EndCause) {
 	if c.Media != nil {
 		c.Media.Close()
 	}
-	if c.dlg != nil {
-		_ = c.dlg.Close() // drops sipgo's state of the dialog; nothing to undo
+	if p := c.peer(); p != nil {
+		_ = p.Close() // drops sipgo's state of the dialog; nothing to undo
 	}
 	c.srv.forget(c.dialogID)
 	if !served {

@@ -48,14 +48,14 @@ func (c *Call) onAck(req *sip.Request, tx sip.ServerTransaction) {
 			c.mu.Unlock()
 		}
 	}
-	if err := c.dlg.ReadAck(req, tx); err != nil {
+	if c.dlg == nil || c.dlg.ReadAck(req, tx) != nil {
 		// Not the INVITE's ACK: the one for a re-INVITE's 2xx.
 		c.reinviteAck.fire()
 	}
 }
 
 func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	if err := c.dlg.ReadBye(req, tx); err != nil {
+	if err := c.peer().ReadBye(req, tx); err != nil {
 		c.srv.respond(tx, req, 500, "Server Internal Error", nil)
 		c.Log.Warn("bye", "err", err)
 	} else {
@@ -120,7 +120,7 @@ func (c *Call) refreshTimer(req *sip.Request, tx sip.ServerTransaction) bool {
 }
 
 func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
-	if err := c.dlg.ReadRequest(req, tx); err != nil {
+	if err := c.peer().ReadRequest(req, tx); err != nil {
 		c.srv.respond(tx, req, 500, "Server Internal Error", nil, sip.NewHeader("Retry-After", "1"))
 		return
 	}
@@ -206,7 +206,7 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist", nil)
 		return
 	}
-	if err := c.dlg.ReadRequest(req, tx); err != nil {
+	if err := c.peer().ReadRequest(req, tx); err != nil {
 		s.respond(tx, req, 500, "Server Internal Error", nil, sip.NewHeader("Retry-After", "1"))
 		return
 	}

@@ -16,7 +16,9 @@
 // repeat-until-ACK helper. Every request it sends goes through one door
 // (outbound.go): from the listener of its transport, with a routable Via
 // and rport, over a checked TLS connection where the URI asks for TLS.
-// Trunks that register are kept registered by a client per trunk
+// It also places calls of its own (place.go, PlaceCall): a Call on
+// the client side of its dialog, which its owner runs like an answered
+// one. Trunks that register are kept registered by a client per trunk
 // (register.go, trunks.go), whose calls are admitted as that trunk.
 //
 // It negotiates SRTP with SDES keys (srtp.go, sdes.go): RTP/SAVP and

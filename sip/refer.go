@@ -45,11 +45,10 @@ func (c *Call) Refer(ctx context.Context, target string) error {
 	if err := sip.ParseUri(target, &uri); err != nil {
 		return fmt.Errorf("refer: bad target %q: %w", target, err)
 	}
-	contact := c.dlg.InviteRequest.Contact()
-	if contact == nil {
+	if c.dlg != nil && c.dlg.InviteRequest.Contact() == nil {
 		return errors.New("refer: caller sent no Contact")
 	}
-	req := sip.NewRequest(sip.REFER, contact.Address)
+	req := sip.NewRequest(sip.REFER, c.remoteTarget())
 	req.AppendHeader(sip.NewHeader("Refer-To", "<"+uri.String()+">"))
 	req.AppendHeader(sip.NewHeader("Referred-By", fmt.Sprintf("<sip:%s@%s>", c.Dialled, c.contact.Address.HostPort())))
 	req.AppendHeader(&c.contact)
@@ -66,7 +65,7 @@ func (c *Call) Refer(ctx context.Context, target string) error {
 
 	c.Log.Info("refer sent", "refer_to", uri.String())
 	rctx, cancel := context.WithTimeout(ctx, 32*time.Second)
-	res, err := c.dlg.Do(rctx, req)
+	res, err := c.peer().Do(rctx, req)
 	cancel()
 	if err != nil {
 		return fmt.Errorf("refer: %w", err)

@@ -35,10 +35,10 @@ func (c *Call) armSessionTimer() {
 func (c *Call) sendRefresh() {
 	ctx, cancel := context.WithTimeout(c.ctx, 32*time.Second)
 	defer cancel()
-	req := sip.NewRequest(sip.UPDATE, c.dlg.InviteRequest.Contact().Address)
+	req := sip.NewRequest(sip.UPDATE, c.remoteTarget())
 	req.AppendHeader(&c.contact)
 	req.AppendHeader(sip.NewHeader("Session-Expires", formatSE(c.timer.interval)+";refresher=uas"))
-	res, err := c.dlg.Do(ctx, req)
+	res, err := c.peer().Do(ctx, req)
 	if c.ctx.Err() != nil {
 		return
 	}

@@ -64,9 +64,9 @@ func (s *Store) CallStarted(ctx context.Context, r cdr.Record) error {
 	if r.CallID == "" {
 		return fmt.Errorf("call record without a call id: %w", ErrBadInput)
 	}
-	_, err := s.exec(ctx, s.db, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)
-		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
-		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
+	_, err := s.exec(ctx, s.db, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
+		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
+		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r)))
 	return err
 }
 
@@ -108,9 +108,9 @@ func (s *Store) CallStartedWithWebhooks(ctx context.Context, r cdr.Record, rows 
 		return fmt.Errorf("call record without a call id: %w", ErrBadInput)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)
-			VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
-			r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
+		_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
+			VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING`,
+			r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r)))
 		if err != nil {
 			return err
 		}
@@ -120,9 +120,9 @@ func (s *Store) CallStartedWithWebhooks(ctx context.Context, r cdr.Record, rows 
 
 // CallStartedTx is CallStarted inside a transaction.
 func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
-	_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr)
-		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?)`,
-		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR)
+	_, err := s.exec(ctx, tx, `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
+		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?)`,
+		r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r)))
 	return err
 }
 
@@ -155,4 +155,12 @@ func (s *Store) Call(ctx context.Context, callID string) (cdr.Record, error) {
 		return r, fmt.Errorf("call %q: %w", callID, ErrNotFound)
 	}
 	return r, err
+}
+
+// directionOf is a record's direction, inbound when it says none.
+func directionOf(r cdr.Record) cdr.Direction {
+	if r.Direction == "" {
+		return cdr.DirectionInbound
+	}
+	return r.Direction
 }

@@ -54,7 +54,7 @@ func (c historyCursor) encode() string {
 
 const callColumns = `call_id, node, state, from_user, to_user, source, source_name, invite_at, answer_at, end_at,
 	ivr, path, keys, invalid, timeouts, schedule_branch, transfers, voicemail, outcome_kind, outcome_detail, outcome_done,
-	outcome_operator, end_reason, ended_by, quality`
+	outcome_operator, end_reason, ended_by, quality, direction`
 
 // CallHistory returns one page of call records, newest first, and the
 // cursor of the next page ("" at the end).
@@ -162,15 +162,15 @@ func scanCall(rows rowScanner) (cdr.Record, error) {
 	var r cdr.Record
 	var invite int64
 	var answer, end sql.NullInt64
-	var state, source, path, keys, transfers, kind, endReason, endedBy, quality string
+	var state, source, path, keys, transfers, kind, endReason, endedBy, quality, direction string
 	var done, operator int
 	err := rows.Scan(&r.CallID, &r.Node, &state, &r.From, &r.To, &source, &r.SourceName,
 		&invite, &answer, &end, &r.IVR, &path, &keys, &r.Invalid, &r.Timeouts, &r.ScheduleBranch, &transfers, &r.Voicemail,
-		&kind, &r.Outcome.Detail, &done, &operator, &endReason, &endedBy, &quality)
+		&kind, &r.Outcome.Detail, &done, &operator, &endReason, &endedBy, &quality, &direction)
 	if err != nil {
 		return r, err
 	}
-	r.State, r.Source, r.Path = cdr.State(state), cdr.Source(source), cdr.ParsePath(path)
+	r.State, r.Source, r.Path, r.Direction = cdr.State(state), cdr.Source(source), cdr.ParsePath(path), cdr.Direction(direction)
 	r.Outcome.Kind, r.Outcome.Done, r.Outcome.Operator = cdr.OutcomeKind(kind), done != 0, operator != 0
 	r.EndReason, r.EndedBy = cdr.EndReason(endReason), cdr.EndedBy(endedBy)
 	r.InviteAt = time.UnixMilli(invite).UTC()

@@ -247,6 +247,28 @@ CREATE TABLE ivr_layouts (
 	positions TEXT NOT NULL,
 	updated_at BIGINT NOT NULL
 )`, ""},
+	// 9: the index of call recordings (recordings.go): the audio is a
+	// WAV file on the disk of the node that recorded it.
+	{9, `
+CREATE TABLE recordings (
+	id TEXT PRIMARY KEY,
+	call_id TEXT NOT NULL,
+	node TEXT NOT NULL DEFAULT '',
+	path TEXT NOT NULL,
+	start_at BIGINT NOT NULL,
+	duration_ms BIGINT NOT NULL,
+	bytes BIGINT NOT NULL,
+	format TEXT NOT NULL,
+	channels INTEGER NOT NULL,
+	rate INTEGER NOT NULL,
+	stopped TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX recordings_call ON recordings (call_id);
+CREATE INDEX recordings_start ON recordings (start_at)`, ""},
+	// 10: which way a call went: inbound (the caller called ivrd) or
+	// outbound (placed through the API).
+	{10, `
+ALTER TABLE call_records ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On

@@ -41,7 +41,7 @@ var destinationFields = map[string]string{"uri": "string", "external": "string",
 	"group": "string", "voicemail_check": "string", "transfer": "string", "ring_timeout": "duration", "then": "destination", "overflow": "destination",
 	"set_language": "string", "webhook": "string", "event": "string", "data": "data", "internal": "string",
 	"gather": "gather", "ask": "string", "timeout": "duration", "hold": "string", "fallback": "destination", "conference": "string", "queue": "string",
-	"stream": "stream"}
+	"stream": "stream", "record": "record"}
 
 // checkShape walks a decoded JSON value against the Go type ivr reads the
 // same YAML into (fields by their yaml tag), so that every body the store
@@ -107,7 +107,7 @@ func checkShape(v any, t reflect.Type, path string) error {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return &ShapeError{path, "want an object, got " + jsonType(v)}
+			return notObject(v, t, path)
 		}
 		fields := map[string]reflect.Type{}
 		for i := 0; i < t.NumField(); i++ {
@@ -129,6 +129,15 @@ func checkShape(v any, t reflect.Type, path string) error {
 		return &ShapeError{path, "unsupported field"}
 	}
 	return nil
+}
+
+// notObject is the error of a value that is not the object of type t,
+// nil for the one struct also written as a word: record: true.
+func notObject(v any, t reflect.Type, path string) error {
+	if _, ok := v.(bool); ok && t == reflect.TypeFor[ivr.Record]() {
+		return nil
+	}
+	return &ShapeError{path, "want an object, got " + jsonType(v)}
 }
 
 func checkDestination(v any, path string) error {
@@ -157,6 +166,10 @@ func checkDestination(v any, path string) error {
 				}
 			case "data": // a webhook's fields: strings by name
 				if err := checkShape(d[k], reflect.TypeFor[map[string]string](), join(path, k)); err != nil {
+					return err
+				}
+			case "record": // record: true, or {announce, format}
+				if err := checkShape(d[k], reflect.TypeFor[ivr.Record](), join(path, k)); err != nil {
 					return err
 				}
 			case "gather": // what a gather collects: a target

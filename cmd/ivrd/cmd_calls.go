@@ -84,12 +84,15 @@ func (c *apiClient) do(method, path string, body io.Reader, out any) error {
 }
 
 func runCalls(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "place" {
+		return runPlace(args[1:], stdout, stderr) // cmd_place.go
+	}
 	fs := flag.NewFlagSet("calls", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr, token := apiFlags(fs)
 	cluster := fs.Bool("cluster", false, "also other nodes' calls from a shared PostgreSQL store")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: ivrd calls [--api ADDR] [--token T|FILE] [--cluster]\n       ivrd calls hangup CALL-ID\n       ivrd calls transfer CALL-ID URI [refer|bridge|auto]\n\nLists the calls in progress of a running ivrd, hangs one up or moves one.\n\n")
+		fmt.Fprint(stderr, "Usage: ivrd calls [--api ADDR] [--token T|FILE] [--cluster]\n       ivrd calls hangup CALL-ID\n       ivrd calls transfer CALL-ID URI [refer|bridge|auto]\n       ivrd calls place --to ... --ivr ID (see ivrd calls place -h)\n\nLists the calls in progress of a running ivrd, hangs one up, moves one or places one.\n\n")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {

@@ -291,3 +291,40 @@ func callID(req *sip.Request) string {
 	}
 	return ""
 }
+
+// PressKey sends one RFC 4733 key press (telephone-event 96, as the
+// phone's SDP says) to the call's media, paced as a phone paces it: the
+// answering party of a call ivrd placed answers its menu.
+func (f *FarEnd) PressKey(key byte, timestamp uint32) error {
+	f.mu.Lock()
+	peer := f.peer
+	f.mu.Unlock()
+	seq := uint16(timestamp)
+	send := func(marker, end bool, duration uint16) error {
+		seq++
+		b, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: timestamp, SSRC: 7, Marker: marker},
+			Payload: EventPayload(key, end, 10, duration)}).Marshal()
+		if err != nil {
+			return err
+		}
+		_, err = f.rtp.WriteToUDPAddrPort(b, peer)
+		return err
+	}
+	duration := uint16(400)
+	if err := send(true, false, duration); err != nil {
+		return err
+	}
+	for range 3 {
+		time.Sleep(50 * time.Millisecond) // a phone's pace, not a wait for the server
+		duration += 400
+		if err := send(false, false, duration); err != nil {
+			return err
+		}
+	}
+	for range 3 {
+		if err := send(false, true, duration); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -41,7 +41,8 @@ export function destTarget(d) {
 }
 
 // makeDest builds a destination of kind with target, keeping what still
-// applies from the old one (transfer, ring time, overflow; a play's then).
+// applies from the old one (transfer, ring time, overflow; a play's then;
+// record).
 export function makeDest(kind, target, old) {
   if (WORDS.includes(kind)) return kind;
   const nested = kind === 'gather' || kind === 'stream'; // settings objects, not a target
@@ -55,6 +56,7 @@ export function makeDest(kind, target, old) {
     if (kind === 'external' && old.trunk) d.trunk = old.trunk;
     if (['play', 'set_language', 'webhook', 'gather', 'stream'].includes(kind) && old.then !== undefined) d.then = old.then;
     if (['gather', 'ask', 'stream'].includes(kind) && old.fallback !== undefined) d.fallback = old.fallback;
+    if (old.record !== undefined) d.record = old.record; // recording applies to every kind
   }
   return d;
 }
@@ -192,6 +194,7 @@ export function buildGraph(cfg, rootId) {
       const lines = k === 'gather' ? gatherLines(d.gather) : k === 'stream' ? streamLines(d.stream) : [t || (k === 'webhook' ? '(every webhook)' : '')];
       if (k === 'ask' && d.timeout) lines.push('wait ' + d.timeout);
       if (k === 'stream' && d.timeout) lines.push('at most ' + d.timeout);
+      if (d.record) lines.push(recordLine(d.record));
       to = node({id: 'd:' + path, type: 'play', kind: k, prompt: k === 'play' ? t : undefined,
         title: k === 'play' ? '▶ play' : KIND_LABEL[k].replace(/, then$/, ''), lines, path});
       // A stream's then defaults to hanging up (the bot had the call); the others' to the menu.
@@ -205,6 +208,7 @@ export function buildGraph(cfg, rootId) {
         const x = (cfg.extensions || new Map()).get(t);
         if (x && x.name) lines.splice(1, 0, x.name);
       }
+      if (d.record) lines.push(recordLine(d.record));
       to = node({id: 'd:' + path, type: 'handoff', kind: k, target: t, trunk: d.trunk || '', title: KIND_LABEL[k], lines, path});
       if (d.overflow !== undefined) {
         dest(to, d.overflow, path + '.overflow', {type: 'overflow', label: 'no answer'}, menu);
@@ -231,6 +235,13 @@ function gatherLines(g) {
   return out;
 }
 
+// recordLine says a step records the call: record is true or
+// {announce, format}.
+function recordLine(r) {
+  const o = typeof r === 'object' ? r : {};
+  return '● record ' + (o.format || 'stereo') + (o.announce ? ' · announce ' + o.announce : '');
+}
+
 function menuLines(m) {
   const out = [];
   if (m.greeting) out.push('greeting: ' + m.greeting);
@@ -241,6 +252,7 @@ function menuLines(m) {
   if (extra.length) out.push(extra.join(' · '));
   out.push('×' + (m.prompt_repeat || 3) + ' · wait ' + (m.response_timeout || '5s') + ' · digits ' + (m.digit_timeout || '3s'));
   if (m.schedule) out.push('schedule: ' + m.schedule);
+  if (m.record) out.push(recordLine(m.record));
   if ((m.extensions || []).length) out.push('☎ ' + m.extensions.join(', '));
   if (m.on_failure === undefined || m.on_failure === null) out.push('on failure: hang up');
   return out;

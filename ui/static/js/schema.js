@@ -21,6 +21,7 @@ export const MODIFIERS = {
   timeout: ['ask', 'stream'],
   hold: ['ask'],
   fallback: ['gather', 'ask', 'stream'],
+  record: [], // record: true or {announce, format}: kept as written, shown on the chart
 };
 
 // WORDS are the destinations written as a bare word.

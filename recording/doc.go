@@ -1,0 +1,15 @@
+// Package recording writes call recordings: WAV files fed by a media
+// session's Tap (both directions of the caller's leg, at 8 kHz), on one
+// writer goroutine per recording that lines the two directions up and
+// writes stereo (the caller left; ivrd's prompts or the bridged party
+// right) or both mixed to mono. The media core only copies each frame
+// into the recording's ring, allocated when it starts (tap.go); a slow
+// disk loses frames (counted), never the call's audio on the wire, and a
+// write error (a full disk) stops the recording with a logged reason
+// while the call goes on.
+//
+// What is recorded and when is the call owner's choice (package call
+// asks through an interface); where the index of recordings is kept is
+// the node's (Options.Index): this package writes files only. It must
+// not import sip, call, ivr, store or api.
+package recording
