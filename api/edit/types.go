@@ -42,6 +42,9 @@ type IVR struct {
 	Language        string                  `json:"language,omitempty"`
 	KeyInfo         map[string]*KeyInfo     `json:"key_info,omitempty"`
 	NumberInfo      map[string]*NumberInfo  `json:"number_info,omitempty"`
+	// Record is kept as written (true, false or a mapping of announce
+	// and format): the vendor APIs carry it, they do not change it.
+	Record json.RawMessage `json:"record,omitempty"`
 }
 
 // NumberInfo is what an API keeps about one number (ivr.NumberInfo).
