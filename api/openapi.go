@@ -280,6 +280,7 @@ func buildOpenAPI() obj {
 	addCallPaths(paths, schemas)       // live calls, history, stats (openapi_calls.go)
 	addStreamPaths(paths, schemas)     // media streams on live calls (streams.go)
 	addRevisionPaths(paths, schemas)   // revisions, drafts, publish, layout (openapi_revisions.go)
+	addIVRExportPaths(paths, schemas)  // one IVR as YAML (ivrexport.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
 	addQueuePaths(paths, schemas)      // queues and agents (queues.go)
 	wazo.AddOpenAPI(paths, schemas)    // Wazo confd schedules (api/wazo)

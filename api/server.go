@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	s.callRoutes()                                                                             // live calls, history, stats (calls.go, history.go)
 	s.streamRoutes()                                                                           // media streams on live calls (streams.go)
 	s.revisionRoutes()                                                                         // an IVR's revisions, draft, publish, layout (revisions.go)
+	s.ivrExportRoutes()                                                                        // one IVR as YAML: export, import (ivrexport.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
