@@ -21,7 +21,8 @@ import (
 // Issue 25, export/import: Export on a menu downloads its YAML; pasted
 // back under a new id in the Import form it becomes an IVR with the same
 // keys, opened on the chart; the unchanged file chosen in the form is
-// refused with the server's reason shown beside it.
+// refused with the server's reason shown beside it, in a form the
+// accessibility audit passes.
 func TestUIExportImportIVR(t *testing.T) {
 	testenv.SkipUnderRace(t, "a Chromium browser driving the web UI")
 	t.Parallel()
@@ -81,5 +82,6 @@ func TestUIExportImportIVR(t *testing.T) {
 	b.run("choose the file", chromedp.SetUploadFiles(chromedp.CSS(b.byLabel("YAML file")), []string{file}))
 	b.click("#import-go")
 	b.waitFor("the refusal beside the form", `(document.getElementById('import-problems') || {textContent: ''}).textContent.includes('replace=true')`)
+	assert.Empty(t, b.audit("the import form with a refusal"), "no serious or critical accessibility violations")
 	assert.Empty(t, b.consoleErrors())
 }

@@ -53,7 +53,7 @@ export function importForm(app, panel, back) {
       res = (await api.call('POST', '/ivrs/import' + (q.size ? '?' + q : ''), {body, raw: true, type: 'application/yaml'})).body;
     } catch (err) {
       fill(out, h('p', {}, 'Not imported:'), problemList(err.problems.length ? err.problems : [{path: '', message: err.message}]));
-      out.querySelector('ul').focus();
+      out.querySelector('#import-problems').focus();
       return;
     }
     await app.refresh(res.id);
@@ -65,8 +65,9 @@ export function importForm(app, panel, back) {
   file.focus();
 }
 
-// problemList shows the server's problems, each with where it is.
+// problemList shows the server's problems, each with where it is (the
+// alert is around the list: a list keeps its list role).
 function problemList(ps) {
-  return h('ul', {class: 'problems', role: 'alert', id: 'import-problems', tabindex: '-1'},
-    ps.map((p) => h('li', {}, p.path ? p.path + ': ' + p.message : p.message)));
+  return h('div', {role: 'alert', id: 'import-problems', tabindex: '-1'}, h('ul', {class: 'problems'},
+    ps.map((p) => h('li', {}, p.path ? p.path + ': ' + p.message : p.message))));
 }
