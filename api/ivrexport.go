@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
@@ -107,7 +108,11 @@ func (s *Server) importIVR(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := store.ParseIVRYAML(data)
 	var shape *store.ShapeError
+	var verr *store.ValidationError
 	switch {
+	case errors.As(err, &verr):
+		s.importProblems(w, f, verr.Problems)
+		return
 	case errors.As(err, &shape):
 		s.importProblems(w, f, []ivr.Problem{{Path: f.Path(shape.Path), Msg: shape.Msg}})
 		return
@@ -116,7 +121,6 @@ func (s *Server) importIVR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, status, err := s.storeImport(r, f, opt)
-	var verr *store.ValidationError
 	switch {
 	case errors.As(err, &verr):
 		s.importProblems(w, f, verr.Problems)
@@ -176,7 +180,7 @@ func (s *Server) importProblems(w http.ResponseWriter, f store.IVRYAML, ps []ivr
 func lined(f store.IVRYAML, ps []ivr.Problem) []ivr.Problem {
 	out := make([]ivr.Problem, 0, len(ps))
 	for _, p := range ps {
-		if n := f.Line(p.Path); n > 0 && f.Mine(p.Path) {
+		if n := f.Line(p.Path); n > 0 && f.Mine(p.Path) && !strings.HasPrefix(p.Msg, "line ") {
 			p.Msg = fmt.Sprintf("line %d: %s", n, p.Msg)
 		}
 		out = append(out, p)

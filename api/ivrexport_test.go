@@ -130,10 +130,18 @@ func TestIVRImportRefusals(t *testing.T) {
 			require.Equal(t, 400, r.Status, "%q: %s", c.body, r.Body)
 			assert.Contains(t, string(r.Body), c.want)
 		}
-		r := e.importYAML("", "id: typo\nprompt: support-choices\nkeys:\n  \"1\":\n    ivr: support\n    ring_timeout: soon\n")
+		// Every mistake of shape at once, with its line, bare or under ivrs:.
+		bad := "id: typo\npromtp: support-choices\nkeys:\n  \"1\":\n    ivr: support\n    ring_timeout: soon\n"
+		r := e.importYAML("", bad)
 		require.Equal(t, 422, r.Status, string(r.Body))
 		assert.Contains(t, string(r.Body), `"path": "ivrs[typo].keys.1.ring_timeout"`)
 		assert.Contains(t, string(r.Body), `line 6: bad duration`)
+		assert.Contains(t, string(r.Body), `line 2: unknown field`)
+		assert.Contains(t, string(r.Body), `did you mean`)
+		r = e.importYAML("", "# a comment\nivrs:\n  - "+strings.ReplaceAll(bad, "\n", "\n    "))
+		require.Equal(t, 422, r.Status, string(r.Body))
+		assert.Contains(t, string(r.Body), `line 8: bad duration`)
+		assert.Contains(t, string(r.Body), `line 4: unknown field`)
 		r = e.importYAML("", "id: typo\nkeys:\n  \"1\": { ivr: nowhere }\n")
 		require.Equal(t, 422, r.Status, string(r.Body))
 		assert.Contains(t, string(r.Body), `line 3: `)

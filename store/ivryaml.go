@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -77,8 +78,53 @@ func ParseIVRYAML(data []byte) (IVRYAML, error) {
 	}
 	f.Body = body
 	f.ID, _ = body["id"].(string) // for the problems' paths, even when the shape is wrong
+	// The file parser names every mistake of shape with its line (the
+	// body check below stops at the first).
+	if probs := fileProblems(data, item == root.Content[0]); len(probs) > 0 {
+		return f, &ValidationError{Problems: probs}
+	}
 	_, err = CheckBody(IVRs, body)
 	return f, err
+}
+
+// fileProblems reads the YAML as a configuration file would be read and
+// returns the problems met. A bare IVR is read as the one entry of
+// ivrs:, indented under it; its lines are then given back as written.
+func fileProblems(data []byte, bare bool) []ivr.Problem {
+	if !bare {
+		_, probs := ivr.Decode(data)
+		return probs
+	}
+	var b bytes.Buffer
+	b.WriteString("ivrs:\n  -\n")
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if l != "" {
+			b.WriteString("    " + l)
+		}
+	}
+	_, probs := ivr.Decode(b.Bytes())
+	for i, p := range probs {
+		probs[i].Msg = shiftLine(p.Msg, -2)
+		probs[i].Path = shiftLine(p.Path, -2)
+	}
+	return probs
+}
+
+// shiftLine moves a leading "line N" by delta.
+func shiftLine(s string, delta int) string {
+	rest, ok := strings.CutPrefix(s, "line ")
+	if !ok {
+		return s
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(rest[:end])
+	if err != nil || n+delta < 1 {
+		return s
+	}
+	return "line " + strconv.Itoa(n+delta) + rest[end:]
 }
 
 // Path is a body path ("keys.1") as a configuration path
