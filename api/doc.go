@@ -1,6 +1,7 @@
 // Package api is ivrd's management HTTP interface: the native REST API
 // under /api/v1 (trunks, extensions, schedules and IVRs with their menus,
-// keys and destinations; prompts; validate; simulate), its OpenAPI
+// keys and destinations; one IVR exported and imported as YAML; prompts;
+// validate; simulate), its OpenAPI
 // document, and the token authentication every route needs. It reads and
 // writes configuration only through the store, which validates every
 // change as a whole; the server picks changes up from the store. A PATCH

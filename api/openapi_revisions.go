@@ -51,3 +51,22 @@ func addRevisionPaths(paths, schemas obj) {
 		"put": op("save the chart's layout (not configuration: no version changes); empty positions go back to the automatic layout",
 			obj{"200": response("the layout", ref("Layout"))}, obj{"requestBody": obj{"required": true, "content": jsonContent(ref("Layout"))}})}
 }
+
+// addIVRExportPaths describes ivrexport.go: one IVR as YAML.
+func addIVRExportPaths(paths, schemas obj) {
+	schemas["ImportResult"] = jsonSchemaOf(reflect.TypeFor[importResult]())
+	yamlText := obj{"schema": obj{"type": "string"}}
+	paths["/api/v1/ivrs/{id}/export"] = obj{"parameters": []any{idParam},
+		"get": op("the IVR as YAML in the configuration file's shape (ivrs: with this one entry); the schedules, prompts and other IVRs it names are references only, listed in a comment",
+			obj{"200": obj{"description": "the IVR as a configuration file", "content": obj{"application/yaml": yamlText},
+				"headers": obj{"Content-Disposition": obj{"schema": obj{"type": "string"}}}}}, nil)}
+	written := response("where the IVR was stored", ref("ImportResult"))
+	paths["/api/v1/ivrs/import"] = obj{
+		"post": op("store one IVR from YAML (its own fields, or ivrs: listing one), validated as a PUT is (422 with every problem, each naming its line); 409 when the id exists unless replace or draft",
+			obj{"201": written, "200": written}, obj{
+				"requestBody": obj{"required": true, "content": obj{"application/yaml": yamlText, "text/plain": yamlText}},
+				"parameters": []any{
+					queryParam("replace", "replace an IVR of the same id (live)", obj{"type": "boolean"}),
+					queryParam("draft", "store it as the draft of the IVR of the same id, which must exist; calls get it when it is published", obj{"type": "boolean"}),
+				}})}
+}

@@ -149,6 +149,7 @@ func (s *Server) routes() {
 	s.revisionRoutes()                                                                         // an IVR's revisions, draft, publish, layout (revisions.go)
 	s.recordingRoutes()                                                                        // call recordings (recordings.go)
 	m.HandleFunc("POST /api/v1/calls", s.placeCall)                                            // placing calls (place.go)
+	s.ivrExportRoutes()                                                                        // one IVR as YAML: export, import (ivrexport.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

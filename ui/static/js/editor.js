@@ -12,6 +12,7 @@ import {destEditor} from './destedit.js';
 import {picker, uploadForm, play} from './prompts.js';
 import {scheduleForm, scheduleList} from './schedules.js';
 import {copyForm, deleteForm} from './ivrs.js';
+import {exportIVR, importForm} from './ivrfile.js';
 import {revisionsPanel} from './revisions.js';
 
 const keyPath = /^ivrs\[([^\]]*)\]\.(keys\.([^.]+)|on_failure)/;
@@ -298,6 +299,10 @@ export class Editor {
     copy.addEventListener('click', () => copyForm(app, this.panel, id));
     const del = h('button', {type: 'button', class: 'danger edit-only', id: 'delete-menu'}, 'Delete menu…');
     del.addEventListener('click', () => deleteForm(app, this.panel, id));
+    const exp = h('button', {type: 'button', id: 'export-ivr', title: 'Download this IVR as YAML, in the configuration file\'s shape'}, 'Export');
+    exp.addEventListener('click', () => exportIVR(app, id));
+    const imp = h('button', {type: 'button', class: 'edit-only', id: 'import-ivr', title: 'Add or replace an IVR from a YAML file or pasted text'}, 'Import…');
+    imp.addEventListener('click', () => importForm(app, this.panel, () => this.menu(id, {})));
 
     fill(this.panel,
       h('h2', {}, 'Menu ', h('code', {}, id)),
@@ -305,7 +310,7 @@ export class Editor {
         h('span', {class: 'muted'}, 'live version ' + (app.cfg.ivrs.get(id) || {}).version)),
       staged ? h('p', {class: 'draft-note', id: 'draft-badge'}, h('span', {class: 'tag'}, 'Draft differs from live'),
         ' revision ' + staged.revision + ' by ' + (staged.who || '?') + '; calls get live version ' + staged.base_version + ' until it is published. ', dropDraft) : null,
-      app.cfg.ivrs.has(id) ? h('div', {class: 'actions'}, copy, del, history) : null,
+      app.cfg.ivrs.has(id) ? h('div', {class: 'actions'}, copy, del, history, exp, imp) : null,
       conflict ? h('div', {class: 'error', role: 'alert', id: 'conflict'}, conflict, ' ', this.theirsButton(id)) : null,
       this.problemList(app.problems, 'ivrs[' + id + ']'),
       text('name', 'Name'),
