@@ -275,10 +275,20 @@ func (s *Server) newCall(req *sip.Request, tx sip.ServerTransaction) {
 	log.Info("call answered", "codec", codecName(c.choice.Codec), "event_pt", c.choice.EventPT, "remote_rtp", c.choice.Remote.String(),
 		"srtp", c.choice.SRTP, "webrtc", c.choice.WebRTC.on()) // the suite's name only (media.SRTPKeys.LogValue); a browser's keys are DTLS-SRTP
 	c.armSessionTimer()
+	// Counted under the lock Close takes to set closed, before it waits:
+	// a call answered while the server closes is hung up, never added to
+	// a WaitGroup already being waited on (the race detector caught it).
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		c.hangup(EndShutdown, shutdownByeWait)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
 	c.mu.Lock()
 	c.served = true
 	c.mu.Unlock()
-	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer func() {
