@@ -74,7 +74,8 @@ func TestBaresipTLSSRTPG722HearsPromptAndPressesAKey(t *testing.T) {
 func hearPromptPressKeyAndTransfer(t *testing.T, srv *server, bs *baresipPhone) {
 	t.Helper()
 	bs.waitLog(t, "call established", "Call established", 15*time.Second)
-	require.Contains(t, srv.log.String(), "codec=G722", "ivrd answered in G.722")
+	// baresip is established at the 200; ivrd logs the answer once the ACK is in.
+	waitFor(t, "ivrd to answer in G.722", 10*time.Second, func() bool { return strings.Contains(srv.log.String(), "codec=G722") }, srv.log.String)
 	// Two seconds of the prompt decoded (16 kHz, 16 bits), then the key.
 	waitFor(t, "two seconds of audio recorded", 15*time.Second, func() bool {
 		decs, _ := filepath.Glob(filepath.Join(bs.dir, "dump-*-dec.wav"))
@@ -108,7 +109,8 @@ func TestBaresipG722InbandKey(t *testing.T) {
 	bs := startBaresip(t, bin, baresipOptions{codecs: []string{"g722.so"}, source: key4,
 		dial: fmt.Sprintf("sip:100@127.0.0.1:%d", srv.sipPort)})
 	bs.waitLog(t, "call established", "Call established", 15*time.Second)
-	require.Contains(t, srv.log.String(), "codec=G722", "ivrd answered in G.722")
+	// baresip is established at the 200; ivrd logs the answer once the ACK is in.
+	waitFor(t, "ivrd to answer in G.722", 10*time.Second, func() bool { return strings.Contains(srv.log.String(), "codec=G722") }, srv.log.String)
 	waitFor(t, "transfer", 15*time.Second, func() bool { return strings.Contains(bs.log.String(), "transferring call") }, func() string {
 		return bs.log.String() + "\n--- ivrd:\n" + tail(srv.log.String(), 2000)
 	})

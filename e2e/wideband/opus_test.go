@@ -99,7 +99,8 @@ audio_alert aubridge,nowhere
 snd_path %s
 `, bsPort, consPort, dir), bsPort, srv.sipPort)
 	waitFor(t, "call established", 15*time.Second, func() bool { return strings.Contains(log.String(), "Call established") }, log.String)
-	require.Contains(t, srv.log.String(), "codec=opus", "ivrd answered in Opus")
+	// baresip is established at the 200; ivrd logs the answer once the ACK is in.
+	waitFor(t, "ivrd to answer in Opus", 10*time.Second, func() bool { return strings.Contains(srv.log.String(), "codec=opus") }, srv.log.String)
 
 	// Two seconds of the prompt, then the key.
 	time.Sleep(2 * time.Second) // the length of audio to record, not a synchronisation
@@ -182,7 +183,8 @@ audio_source aufile,%s/key4.wav
 audio_alert aubridge,nowhere
 `, bsPort, dir), bsPort, srv.sipPort)
 	waitFor(t, "call established", 15*time.Second, func() bool { return strings.Contains(log.String(), "Call established") }, log.String)
-	require.Contains(t, srv.log.String(), "codec=opus", "ivrd answered in Opus")
+	// baresip is established at the 200; ivrd logs the answer once the ACK is in.
+	waitFor(t, "ivrd to answer in Opus", 10*time.Second, func() bool { return strings.Contains(srv.log.String(), "codec=opus") }, srv.log.String)
 	waitFor(t, "transfer", 15*time.Second, func() bool { return strings.Contains(log.String(), "transferring call") }, func() string {
 		return log.String() + "\n--- ivrd:\n" + tail(srv.log.String(), 2000)
 	})
