@@ -51,10 +51,10 @@ func TestLinphoneTLSSRTPG722HearsPromptAndPressesAKey(t *testing.T) {
 	lp.stop(t)
 	ended := srv.callEnded(t)
 	t.Logf("ivrd: %s", ended)
-	// srtp_rejected and srtcp_failed are not zero with linphone: it sends
-	// STUN binding requests (20 bytes, magic cookie 2112a442) to both
-	// media ports as NAT keep-alives even without ICE, and ivrd counts
-	// them there. Authentication failures would be real trouble.
+	// linphone sends STUN binding requests (20 bytes, magic cookie
+	// 2112a442) to both media ports as NAT keep-alives even without ICE;
+	// ivrd drops them quietly (media.isSTUN). Authentication failures
+	// would be real trouble.
 	require.Contains(t, ended, " srtp_auth_failed=0 ", "every SRTP packet linphone sent authenticated")
 	pcm, rate := lp.recorded(t)
 	requireHeardWidebandPrompt(t, pcm, rate, 2*toneAmp, 10)
