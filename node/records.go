@@ -2,10 +2,8 @@ package node
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ivrd/ivrd/call"
@@ -37,9 +35,10 @@ type recorder struct {
 	on   bool
 	q    chan write
 	done chan struct{}
-	// closing makes a write the store refuses give up at once: a node
-	// stopping with its store down must not wait out every retry.
-	closing atomic.Bool
+	// stopping, closed by close, makes a write the store refuses give up
+	// at once: a node stopping with its store down must not wait out
+	// every retry.
+	stopping chan struct{}
 	// pending holds each call's started row from the answer until it is
 	// written with the call's first event (call id -> cdr.Record).
 	pending sync.Map
@@ -52,7 +51,8 @@ type recorder struct {
 }
 
 func newRecorder(st *store.Store, node string, log *slog.Logger, on bool) *recorder {
-	r := &recorder{st: st, node: node, log: log, on: on, q: make(chan write, 4096), done: make(chan struct{})}
+	r := &recorder{st: st, node: node, log: log, on: on, q: make(chan write, 4096), done: make(chan struct{}),
+		stopping: make(chan struct{})}
 	go r.run()
 	return r
 }
@@ -63,15 +63,12 @@ type write struct {
 	do           func(context.Context) error
 }
 
-// Retries of a write the store refused (restarting, unreachable): the
-// queue waits, in order, so that a call's end still follows its start,
-// and catches up once the store is back. A write still refused after
-// retryFor is dropped and logged (the queue must move on).
-const (
-	retryFirst = 100 * time.Millisecond
-	retryMax   = 5 * time.Second
-	retryFor   = 2 * time.Minute
-)
+// retryFor bounds the retries of a write the store refused
+// (restarting, unreachable): the queue waits, in order, so that a call's
+// end still follows its start, and catches up once the store is back
+// (store.RetryWrite). A write still refused after it is dropped and
+// logged (the queue must move on).
+const retryFor = 2 * time.Minute
 
 func (r *recorder) run() {
 	defer close(r.done)
@@ -81,36 +78,23 @@ func (r *recorder) run() {
 }
 
 func (r *recorder) perform(w write) {
-	first := time.Now()
-	wait := retryFirst
-	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := w.do(ctx)
-		cancel()
-		if err == nil {
-			if attempt > 1 {
-				r.log.Info("call record written after the store came back", "call_id", w.callID, "record", w.what, "attempts", attempt)
-			}
-			return
-		}
-		if errors.Is(err, store.ErrBadInput) || r.closing.Load() || time.Since(first) > retryFor {
-			r.log.Error("call record not written", "call_id", w.callID, "record", w.what, "attempts", attempt, "err", err)
-			return
-		}
-		if attempt == 1 {
-			r.log.Warn("call record not written yet: retrying", "call_id", w.callID, "record", w.what, "err", err)
-		}
-		time.Sleep(wait) // the store's recovery, not a wait for a goroutine
-		wait = min(2*wait, retryMax)
+	attempts, err := store.RetryWrite(r.stopping, retryFor, func(err error) {
+		r.log.Warn("call record not written yet: retrying", "call_id", w.callID, "record", w.what, "err", err)
+	}, w.do)
+	switch {
+	case err != nil:
+		r.log.Error("call record not written", "call_id", w.callID, "record", w.what, "attempts", attempts, "err", err)
+	case attempts > 1:
+		r.log.Info("call record written after the store came back", "call_id", w.callID, "record", w.what, "attempts", attempts)
 	}
 }
 
 // close writes what is queued and stops.
 func (r *recorder) close() {
-	r.closing.Store(true)
 	r.mu.Lock()
 	if !r.closed {
 		r.closed = true
+		close(r.stopping)
 		close(r.q)
 	}
 	r.mu.Unlock()

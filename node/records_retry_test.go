@@ -18,7 +18,7 @@ import (
 // second try, so a stop with the store down does not wait out retries.
 func TestRecorderRetriesARefusedWrite(t *testing.T) {
 	t.Parallel()
-	r := &recorder{log: slog.New(slog.DiscardHandler)}
+	r := &recorder{log: slog.New(slog.DiscardHandler), stopping: make(chan struct{})}
 	tries := 0
 	r.perform(write{callID: "c1", what: "end", do: func(context.Context) error {
 		tries++
@@ -36,7 +36,7 @@ func TestRecorderRetriesARefusedWrite(t *testing.T) {
 	}})
 	require.Equal(t, 1, tries, "bad input is not retried")
 
-	r.closing.Store(true)
+	close(r.stopping)
 	tries = 0
 	r.perform(write{callID: "c3", what: "end", do: func(context.Context) error {
 		tries++

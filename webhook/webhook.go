@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -75,6 +74,9 @@ type Dispatcher struct {
 	log  *slog.Logger
 	in   chan Event
 	wake chan struct{}
+	// stopping is closed by Close: a batch the outbox refuses is not
+	// retried after that (store.RetryWrite).
+	stopping chan struct{}
 
 	mu      sync.Mutex // guards targets and closed
 	targets []ivr.Webhook
@@ -107,7 +109,7 @@ func New(st Outbox, targets []ivr.Webhook, opt Options) *Dispatcher {
 		opt.QueueSize = 10000
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Dispatcher{st: st, opt: opt, log: opt.Log, in: make(chan Event, opt.QueueSize), wake: make(chan struct{}, 1),
+	d := &Dispatcher{st: st, opt: opt, log: opt.Log, in: make(chan Event, opt.QueueSize), wake: make(chan struct{}, 1), stopping: make(chan struct{}),
 		targets: targets, ctx: ctx, cancel: cancel}
 	d.wg.Add(2)
 	go d.writer()
@@ -206,6 +208,7 @@ func (d *Dispatcher) Close() {
 	d.mu.Lock()
 	if !d.closed {
 		d.closed = true
+		close(d.stopping)
 		close(d.in)
 	}
 	d.mu.Unlock()
@@ -258,27 +261,16 @@ func (d *Dispatcher) write(batch []Event) {
 	rows := rowsFor(batch, d.currentTargets(), d.opt.Node, d.log)
 	// A store that refuses (restarting, unreachable) is tried again, the
 	// queue waiting behind this batch, for up to writeRetryFor; when
-	// stopping, for one more attempt only.
-	first, wait := time.Now(), 100*time.Millisecond
-	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := d.st.EnqueueWebhooks(ctx, rows)
-		cancel()
-		if err == nil {
-			if attempt > 1 {
-				d.log.Info("webhook events written after the outbox came back", "events", len(batch), "attempts", attempt)
-			}
-			break
-		}
-		d.mu.Lock()
-		closed := d.closed
-		d.mu.Unlock()
-		if errors.Is(err, store.ErrBadInput) || (closed && attempt > 1) || time.Since(first) > writeRetryFor {
-			d.log.Error("webhook events lost: the outbox could not be written", "events", len(batch), "attempts", attempt, "err", err)
-			return
-		}
-		time.Sleep(wait) // the store's recovery, not a wait for a goroutine
-		wait = min(2*wait, 5*time.Second)
+	// stopping, not after one more failure (store.RetryWrite).
+	attempts, err := store.RetryWrite(d.stopping, writeRetryFor, nil, func(ctx context.Context) error {
+		return d.st.EnqueueWebhooks(ctx, rows)
+	})
+	switch {
+	case err != nil:
+		d.log.Error("webhook events lost: the outbox could not be written", "events", len(batch), "attempts", attempts, "err", err)
+		return
+	case attempts > 1:
+		d.log.Info("webhook events written after the outbox came back", "events", len(batch), "attempts", attempts)
 	}
 	select {
 	case d.wake <- struct{}{}:
