@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ivrd/ivrd/api/edit"
@@ -191,8 +191,28 @@ type incallIn struct {
 
 // gotoIVR reads a custom destination's command: Goto(CONTEXT,s,1), the
 // seed's way to send a call into a dialplan context, where CONTEXT is an
-// ivrd IVR's id.
-var gotoIVR = regexp.MustCompile(`^\s*Goto\(\s*([A-Za-z0-9_.-]+)\s*,\s*s\s*,\s*1\s*\)\s*$`)
+// ivrd IVR's id (letters, digits, _ . -); ok is false for anything else.
+func gotoIVR(command string) (context string, ok bool) {
+	inner, found := strings.CutPrefix(strings.TrimSpace(command), "Goto(")
+	if !found {
+		return "", false
+	}
+	inner, found = strings.CutSuffix(strings.TrimSpace(inner), ")")
+	if !found {
+		return "", false
+	}
+	parts := strings.Split(inner, ",")
+	if len(parts) != 3 || strings.TrimSpace(parts[1]) != "s" || strings.TrimSpace(parts[2]) != "1" {
+		return "", false
+	}
+	context = strings.TrimSpace(parts[0])
+	if context == "" || strings.ContainsFunc(context, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-')
+	}) {
+		return "", false
+	}
+	return context, true
+}
 
 // readIncall decodes an incall body and finds the IVR its destination
 // reaches; on an error the answer is written.
@@ -234,14 +254,14 @@ func (wld world) destinationIVR(d *Destination) (string, string, error) {
 		}
 		return "", "destination.ivr_id", fmt.Errorf("IVR was not found ('id': %d); GET /ivr lists them", *d.IVRID)
 	case "custom":
-		m := gotoIVR.FindStringSubmatch(d.Command)
-		if m == nil {
+		target, ok := gotoIVR(d.Command)
+		if !ok {
 			return "", "destination.command", fmt.Errorf("%q: ivrd runs no dialplan; a custom destination must be Goto(IVR,s,1) naming an ivrd IVR's id", d.Command)
 		}
-		if !has(m[1]) {
-			return "", "destination.command", fmt.Errorf("%q: no ivrd IVR has the id %q", d.Command, m[1])
+		if !has(target) {
+			return "", "destination.command", fmt.Errorf("%q: no ivrd IVR has the id %q", d.Command, target)
 		}
-		return m[1], "", nil
+		return target, "", nil
 	case "":
 		return "", "destination.type", errors.New("missing data for required field")
 	}

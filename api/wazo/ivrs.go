@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,7 +74,11 @@ type IVR struct {
 	IvrdID             string       `json:"ivrd_id"`
 }
 
-var validKey = regexp.MustCompile(`^[0-9*#]{1,10}$`)
+// validKey: a choice's exten, 1-10 of 0-9 * #.
+func validKey(exten string) bool {
+	return len(exten) >= 1 && len(exten) <= 10 &&
+		!strings.ContainsFunc(exten, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '*' || r == '#') })
+}
 
 // apply writes a confd IVR onto m (the fields it maps; the others stay).
 func (in *IVRIn) apply(m *edit.IVR, wld world) (string, error) {
@@ -123,7 +126,7 @@ func (in *IVRIn) apply(m *edit.IVR, wld world) (string, error) {
 	keys := map[string]*edit.Destination{}
 	for i, c := range in.Choices {
 		f := fmt.Sprintf("choices[%d].", i)
-		if !validKey.MatchString(c.Exten) {
+		if !validKey(c.Exten) {
 			return f + "exten", fmt.Errorf("%q: ivrd keys are digits, * and #", c.Exten)
 		}
 		if keys[c.Exten] != nil {
