@@ -191,7 +191,7 @@ func TestConferenceMixesTheOthers(t *testing.T) {
 	svc := startConfig(t, writeConfig(t, conferenceConf))
 	a, b := dialRoom(t, svc, "800"), dialRoom(t, svc, "800")
 	c := dialRoom(t, svc, "100")       // through the menu: key 1 is {conference: room}
-	time.Sleep(300 * time.Millisecond) // a caller's pause before pressing, as groupCall
+	waitRoomTone(t, c.c, 500, "c hears the menu before pressing") // the menu listens once it speaks
 	c.key(t, '1')
 	waitMembers(t, svc, "room", 3)
 	waitRoomTone(t, a.c, 1400, "a hears the join tone when the others join")
