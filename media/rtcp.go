@@ -330,8 +330,8 @@ func (s *Session) sendRTCP(bye bool) {
 // for loss, jitter and round-trip time. It allocates nothing (rep is the
 // receive loop's).
 func (s *Session) handleRTCP(pkt []byte, from netip.AddrPort, rep *rtcpReport) error {
-	if isSTUN(pkt) {
-		return nil // a keep-alive (isSTUN), not a failed SRTCP packet
+	if demuxKind(pkt) == muxSTUN {
+		return nil // a keep-alive (demux.go), not a failed SRTCP packet
 	}
 	s.mu.Lock()
 	if st := s.srtp; st != nil || s.srtpErr != nil {

@@ -377,7 +377,7 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 			return err
 		}
 	}
-	if isSTUN(pkt) {
+	if demuxKind(pkt) == muxSTUN {
 		// A phone's keep-alive on its media port (linphone sends STUN
 		// binding requests there even without ICE): not RTP, and no
 		// failure of SRTP or of the stream (RFC 7983's demultiplexing).
@@ -423,10 +423,6 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 	}
 	return nil
 }
-
-// isSTUN reports whether a datagram on a media port is STUN (RFC 7983:
-// its first byte is 0 to 3; RTP and RTCP start with version 2).
-func isSTUN(pkt []byte) bool { return len(pkt) >= 20 && pkt[0] < 4 }
 
 // unprotect authenticates and decrypts an SRTP packet in place (on a
 // plain session it returns pkt as it is). A packet that fails is counted

@@ -274,18 +274,18 @@ func (w *webrtcState) close() {
 // RTP: STUN, DTLS, or multiplexed RTCP. handled false: it is RTP (or
 // garbage), for handleRTP to read.
 func (w *webrtcState) demux(s *Session, pkt []byte, from netip.AddrPort) (handled bool, err error) {
-	b := pkt[0]
-	switch {
-	case b < 4:
+	switch demuxKind(pkt) {
+	case muxSTUN:
 		s.answerSTUN(pkt, from)
 		return true, nil
-	case b >= 20 && b < 64:
+	case muxDTLS:
 		if w.ice.validated(from) {
 			w.conn.deliver(pkt, from)
 		}
 		return true, nil
-	case b >= 128 && b < 192 && len(pkt) > 1 && pkt[1] >= 192 && pkt[1] <= 223:
+	case muxRTCP:
 		return true, s.handleRTCP(pkt, from, &w.rep)
+	case muxRTP, muxOther:
 	}
 	return false, nil
 }

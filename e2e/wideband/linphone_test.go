@@ -53,7 +53,7 @@ func TestLinphoneTLSSRTPG722HearsPromptAndPressesAKey(t *testing.T) {
 	t.Logf("ivrd: %s", ended)
 	// linphone sends STUN binding requests (20 bytes, magic cookie
 	// 2112a442) to both media ports as NAT keep-alives even without ICE;
-	// ivrd drops them quietly (media.isSTUN). Authentication failures
+	// ivrd drops them quietly (media's demuxKind, RFC 7983). Authentication failures
 	// would be real trouble.
 	require.Contains(t, ended, " srtp_auth_failed=0 ", "every SRTP packet linphone sent authenticated")
 	pcm, rate := lp.recorded(t)
