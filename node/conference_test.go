@@ -190,7 +190,7 @@ func requireHears(t *testing.T, who string, pcm []int16, want, not []float64) {
 func TestConferenceMixesTheOthers(t *testing.T) {
 	svc := startConfig(t, writeConfig(t, conferenceConf))
 	a, b := dialRoom(t, svc, "800"), dialRoom(t, svc, "800")
-	c := dialRoom(t, svc, "100")       // through the menu: key 1 is {conference: room}
+	c := dialRoom(t, svc, "100")                                  // through the menu: key 1 is {conference: room}
 	waitRoomTone(t, c.c, 500, "c hears the menu before pressing") // the menu listens once it speaks
 	c.key(t, '1')
 	waitMembers(t, svc, "room", 3)
