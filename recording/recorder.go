@@ -47,13 +47,13 @@ type Info struct {
 	// conference room's (StartRoom): the room's id and the session (from
 	// its first participant's joining to its last one's leaving).
 	Conference, Session string
-	Path     string // the file, as written
-	Start    time.Time
-	Duration time.Duration
-	Bytes    int64 // the file's size
-	Format   Format
-	Channels int
-	Rate     int // samples per second: 8000
+	Path                string // the file, as written
+	Start               time.Time
+	Duration            time.Duration
+	Bytes               int64 // the file's size
+	Format              Format
+	Channels            int
+	Rate                int // samples per second: 8000
 	// Stopped is why the recording ended before the call ("" when it
 	// ran to the end): a write error, for one.
 	Stopped string
