@@ -78,7 +78,9 @@ func TestQueueAnnouncesTheEstimatedWait(t *testing.T) {
 	waitUntil(t, nodetest.Patience, func() bool {
 		q := listQueues(t, svc, tok)[0]
 		return q.Agents[0].State == "free" && q.AverageWaitSeconds >= 5
-	}, func() string { return fmt.Sprintf("the agent is not free again, or no average: %+v", listQueues(t, svc, tok)[0]) })
+	}, func() string {
+		return fmt.Sprintf("the agent is not free again, or no average: %+v", listQueues(t, svc, tok)[0])
+	})
 	logout()
 
 	second, _, secondID := queueCaller(t, svc, "600")
