@@ -173,4 +173,4 @@ ui-test-vendor:
 
 # The README's screenshots of the web UI, from its browser tests.
 ui-screenshots:
-	IVRD_UI_SCREENSHOTS=1 $(GO) test $(GOTAGS) -count=1 -run 'TestUI(EndToEnd|DraftPublishRollback|RealCallPathOnTheChart)$$' ./node/
+	IVRD_UI_SCREENSHOTS=1 $(GO) test $(GOTAGS) -count=1 -run 'TestUI(EndToEnd|DraftPublishRollback|RealCallPathOnTheChart|QueuesLive)$$' ./node/

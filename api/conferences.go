@@ -30,6 +30,11 @@ type Conference struct {
 	Number          string                  `json:"number,omitempty"`
 	MaxParticipants int                     `json:"max_participants,omitempty"`
 	Participants    []ConferenceParticipant `json:"participants"`
+	// Session is the room's session now (first join to last leave; ""
+	// when it is empty): its recording's session. Recording says the
+	// room's mix is being recorded.
+	Session   string `json:"session,omitempty"`
+	Recording bool   `json:"recording"`
 }
 
 // ConferenceParticipant is one call in a room.
@@ -119,7 +124,9 @@ func addConferencePaths(paths, schemas obj) {
 		"waiting":   obj{"type": "boolean", "description": "held muted until a moderator joins (wait_for_moderator)"}}}
 	schemas["Conference"] = obj{"type": "object", "required": []any{"id", "participants"}, "properties": obj{
 		"id": str, "name": str, "number": str, "max_participants": obj{"type": "integer"},
-		"participants": obj{"type": "array", "items": ref("ConferenceParticipant")}}}
+		"participants": obj{"type": "array", "items": ref("ConferenceParticipant")},
+		"session":      obj{"type": "string", "description": "the room's session now, from its first participant's joining to its last one's leaving (absent when empty); a room recording's session"},
+		"recording":    obj{"type": "boolean", "description": "the room's whole mix is being recorded (record: true)"}}}
 	roomParam := obj{"name": "id", "in": "path", "required": true, "schema": str, "description": "the room's id"}
 	callParam := obj{"name": "call_id", "in": "path", "required": true, "schema": str, "description": "the participant's SIP Call-ID"}
 	paths["/api/v1/conferences"] = obj{"get": op("the conference rooms with who is in each on this node (muted, talking)",

@@ -6,8 +6,8 @@ import (
 	"github.com/ivrd/ivrd/store"
 )
 
-// The OpenAPI part of placing calls (place.go) and of call recordings
-// (recordings.go).
+// The OpenAPI part of placing calls (place.go) and of call and
+// conference room recordings (recordings.go).
 
 func addPlacePaths(paths, schemas obj) {
 	str := obj{"type": "string"}
@@ -39,14 +39,22 @@ func addPlacePaths(paths, schemas obj) {
 		obj{"201": response("placed: ringing now", obj{"type": "object", "required": []any{"call_id"}, "properties": obj{
 			"call_id": obj{"type": "string", "description": "the SIP Call-ID; its record is /api/v1/calls/history/{call_id}"}}})},
 		obj{"requestBody": obj{"required": true, "content": jsonContent(ref("PlaceRequest"))}})
-	paths["/api/v1/recordings"] = obj{"get": op("a call's recordings, oldest first",
+	paths["/api/v1/recordings"] = obj{"get": op("a call's or a conference room's recordings, oldest first (give call_id or conference)",
 		obj{"200": response("the recordings", obj{"type": "object", "required": []any{"items"}, "properties": obj{
 			"items": obj{"type": "array", "items": ref("Recording")}}})},
-		obj{"parameters": []any{obj{"name": "call_id", "in": "query", "required": true, "schema": str, "description": "the call's SIP Call-ID"}}})}
+		obj{"parameters": []any{obj{"name": "call_id", "in": "query", "schema": str, "description": "the call's SIP Call-ID"},
+			obj{"name": "conference", "in": "query", "schema": str,
+				"description": "a conference room's id: its recordings (record: true), one per session (first join to last leave)"}}})}
 	ids := []any{obj{"name": "id", "in": "path", "required": true, "schema": str, "description": "the call's SIP Call-ID"},
 		obj{"name": "rid", "in": "path", "required": true, "schema": str, "description": "the recording's id"}}
 	paths["/api/v1/calls/{id}/recordings/{rid}"] = obj{"parameters": ids,
 		"get": op("a recording's audio: 16-bit PCM WAV, 8 or 16 kHz, stereo (the caller left) or mono; 404 on a node that does not hold the file",
 			obj{"200": obj{"description": "the WAV file", "content": obj{"audio/wav": obj{"schema": obj{"type": "string", "format": "binary"}}}}}, nil),
 		"delete": op("delete a recording, file and index (a write token; audited); 409 on a node that does not hold the file", obj{"204": obj{"description": "deleted"}}, nil)}
+	roomIDs := []any{obj{"name": "id", "in": "path", "required": true, "schema": str, "description": "the conference room's id"},
+		obj{"name": "rid", "in": "path", "required": true, "schema": str, "description": "the recording's id"}}
+	paths["/api/v1/conferences/{id}/recordings/{rid}"] = obj{"parameters": roomIDs,
+		"get": op("a conference room's recording: the room's whole mix, 16-bit PCM WAV, mono, 8 kHz; 404 on a node that does not hold the file",
+			obj{"200": obj{"description": "the WAV file", "content": obj{"audio/wav": obj{"schema": obj{"type": "string", "format": "binary"}}}}}, nil),
+		"delete": op("delete a room's recording, file and index (a write token; audited); 409 on a node that does not hold the file", obj{"204": obj{"description": "deleted"}}, nil)}
 }

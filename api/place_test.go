@@ -120,6 +120,50 @@ func TestRecordingRoutes(t *testing.T) {
 	})
 }
 
+// A conference room's recordings through the API: listed by room (not
+// by call), served under the room, deleted there with the file (a write
+// token); a list asking for both a call and a room, or neither, is 400.
+func TestRoomRecordingRoutes(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, e *env) {
+		path := filepath.Join(t.TempDir(), "m1.wav")
+		wav := append([]byte("RIFF\x28\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00data\x04\x00\x00\x00"), 1, 2, 3, 4)
+		require.NoError(t, os.WriteFile(path, wav, 0o600))
+		require.NoError(t, e.st.AddRecording(context.Background(), store.Recording{ID: "m1", Conference: "board", Session: "s1", Path: path,
+			Start: time.Now(), Bytes: int64(len(wav)), Format: "mono", Channels: 1, Rate: 8000}))
+		r := e.do(req{method: "GET", path: "/api/v1/recordings?conference=board"})
+		require.Equal(t, 200, r.Status, string(r.Body))
+		items := r.JSON(t)["items"].([]any)
+		require.Len(t, items, 1)
+		item := items[0].(map[string]any)
+		assert.Equal(t, "board", item["conference"])
+		assert.Equal(t, "s1", item["session"])
+		assert.NotContains(t, item, "call_id")
+		for _, q := range []string{"", "?call_id=c1&conference=board"} {
+			r = e.do(req{method: "GET", path: "/api/v1/recordings" + q, badRequest: true})
+			assert.Equal(t, 400, r.Status, q)
+		}
+
+		r = e.do(req{method: "GET", path: "/api/v1/conferences/board/recordings/m1", token: readToken})
+		require.Equal(t, 200, r.Status)
+		assert.Equal(t, "audio/wav", r.Header.Get("Content-Type"))
+		assert.Equal(t, wav, r.Body)
+		r = e.do(req{method: "GET", path: "/api/v1/conferences/other/recordings/m1"})
+		assert.Equal(t, 404, r.Status, "under its own room only")
+		r = e.do(req{method: "GET", path: "/api/v1/calls/board/recordings/m1"})
+		assert.Equal(t, 404, r.Status, "a room's recording is no call's")
+
+		r = e.do(req{method: "DELETE", path: "/api/v1/conferences/board/recordings/m1", token: readToken})
+		assert.Equal(t, 403, r.Status)
+		r = e.do(req{method: "DELETE", path: "/api/v1/conferences/board/recordings/m1"})
+		assert.Equal(t, 204, r.Status)
+		_, err := os.Stat(path)
+		assert.True(t, os.IsNotExist(err))
+		r = e.do(req{method: "GET", path: "/api/v1/recordings?conference=board"})
+		assert.Empty(t, r.JSON(t)["items"])
+	})
+}
+
 // An IVR's record setting goes through the configuration API in both
 // forms and comes back as written.
 func TestRecordSettingThroughTheAPI(t *testing.T) {

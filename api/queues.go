@@ -37,6 +37,10 @@ type Queue struct {
 	Abandoned           uint64  `json:"abandoned"`
 	ServiceLevelSeconds float64 `json:"service_level_seconds"`
 	LongestWaitSeconds  float64 `json:"longest_wait_seconds"`
+	// AverageWaitSeconds is the answered callers' rolling average wait,
+	// what announce_wait's estimate is made of; absent until one was
+	// answered.
+	AverageWaitSeconds float64 `json:"average_wait_seconds,omitempty"`
 }
 
 // QueueCaller is one waiting call.
@@ -107,7 +111,9 @@ func addQueuePaths(paths, schemas obj) {
 		"id": str, "name": str, "number": str, "strategy": str,
 		"waiting": obj{"type": "array", "items": ref("QueueCaller")}, "agents": obj{"type": "array", "items": ref("QueueAgent")},
 		"answered": integer, "answered_within_service_level": integer, "abandoned": integer,
-		"service_level_seconds": num, "longest_wait_seconds": num}}
+		"service_level_seconds": num, "longest_wait_seconds": num,
+		"average_wait_seconds": obj{"type": "number", "description": "the answered callers' rolling average wait (each new one counts for a quarter): " +
+			"announce_wait's estimate is it times the caller's position; absent until a caller was answered"}}}
 	paths["/api/v1/queues"] = obj{"get": op("the call queues on this node: callers waiting (position, wait) and agents (state)",
 		obj{"200": response("the queues", obj{"type": "object", "required": []any{"items"}, "properties": obj{
 			"items": obj{"type": "array", "items": ref("Queue")}}})}, nil)}

@@ -63,6 +63,9 @@ func (r *run) conference(id string) error {
 	}()
 	r.dropTypedAhead() // the key that chose the room is not a room key
 	var announce []string
+	if cfg.Record && cfg.RecordAnnouncement != "" {
+		announce = append(announce, cfg.RecordAnnouncement) // first: the notice that it is recorded
+	}
 	if cfg.AnnounceCount {
 		announce = countSentence(fragments{}, others)
 	}
@@ -98,7 +101,12 @@ type announcements struct {
 func (a *announcements) next() {
 	a.played = nil
 	for len(a.queue) > 0 {
-		p, ok := a.r.systemPrompt(a.queue[0])
+		// The site's prompt in the caller's language first (the record
+		// announcement is one), then a bundled stand-in.
+		p, ok := a.r.prompt(a.queue[0])
+		if !ok {
+			p, ok = a.r.systemPrompt(a.queue[0])
+		}
 		a.queue = a.queue[1:]
 		if ok {
 			done := make(chan struct{})

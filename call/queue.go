@@ -152,8 +152,9 @@ func (r *run) queueMusic(q *ivr.Queue) *prompts.Prompt {
 
 // sayPosition tells the caller its place: the queue-position prompt (if
 // prompts_dir has one) and the number from the number fragments; a
-// beep per place (at most 9) when the fragments are missing. A key
-// stops it and is returned.
+// beep per place (at most 9) when the fragments are missing. Then, when
+// the queue says announce_wait, the estimated wait. A key stops it and
+// is returned.
 func (r *run) sayPosition(q *ivr.Queue, w *waiter) (byte, error) {
 	pos := r.h.queues.position(w)
 	if pos == 0 {
@@ -179,7 +180,7 @@ func (r *run) sayPosition(q *ivr.Queue, w *waiter) (byte, error) {
 			return k, err
 		}
 	}
-	return 0, nil
+	return r.sayWait(q, w) // queuewait.go
 }
 
 // sayNumber is n from the number fragments (the site's or spoken).

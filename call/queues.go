@@ -36,6 +36,10 @@ type queueState struct {
 	agents  map[string]*agent
 	// Since the node started.
 	abandoned, answered, answeredInTime uint64
+	// The answered callers' rolling average wait (queuewait.go);
+	// waitKnown once one was answered.
+	waitAvg   time.Duration
+	waitKnown bool
 }
 
 // AgentState is what an agent is doing.
@@ -260,9 +264,11 @@ func (qs *Queues) answered(w *waiter, rung []string, agentName string, serviceLe
 	}
 	st.waiting = slices.DeleteFunc(st.waiting, func(x *waiter) bool { return x == w })
 	st.answered++
-	if qs.now().Sub(w.joined) <= serviceLevel {
+	waited := qs.now().Sub(w.joined)
+	if waited <= serviceLevel {
 		st.answeredInTime++
 	}
+	st.noteWait(waited)
 	st.wakeAll()
 }
 
@@ -362,6 +368,10 @@ type QueueView struct {
 	// Since the node started.
 	Abandoned, Answered, AnsweredInTime uint64
 	ServiceLevel                        time.Duration
+	// AverageWait is the answered callers' rolling average wait, the
+	// estimated wait's base (0 with WaitKnown false: nobody answered yet).
+	AverageWait time.Duration
+	WaitKnown   bool
 }
 
 // QueueCaller is one waiting call.
@@ -396,7 +406,8 @@ func (qs *Queues) List(cfg *ivr.Config) []QueueView {
 		q := &cfg.Queues[i]
 		st := qs.state(cfg, q)
 		v := QueueView{ID: q.ID, Name: q.Name, Number: q.Number, Strategy: q.Strategy, Waiting: []QueueCaller{}, Agents: []QueueAgent{},
-			Abandoned: st.abandoned, Answered: st.answered, AnsweredInTime: st.answeredInTime, ServiceLevel: q.ServiceLevel.D()}
+			Abandoned: st.abandoned, Answered: st.answered, AnsweredInTime: st.answeredInTime, ServiceLevel: q.ServiceLevel.D(),
+			AverageWait: st.waitAvg, WaitKnown: st.waitKnown}
 		for j, w := range st.waiting {
 			v.Waiting = append(v.Waiting, QueueCaller{CallID: w.callID, Caller: w.caller, Position: j + 1, Wait: now.Sub(w.joined)})
 		}

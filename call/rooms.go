@@ -1,6 +1,9 @@
 package call
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/prompts"
+	"github.com/ivrd/ivrd/recording"
 )
 
 // Conferences is this node's conference rooms in progress: a room exists
@@ -21,14 +25,24 @@ type Conferences struct {
 	exitTone []int16 // and when someone leaves
 	// What the caller hears on its own mute key (*6).
 	mutedTone, unmutedTone *prompts.Prompt
+	// recorder records the rooms that say record (nil: none is).
+	recorder *recording.Recorder
+	log      *slog.Logger
 
 	mu    sync.Mutex
 	rooms map[string]*room
 }
 
-// NewConferences makes the registry; rooms are mixed by engine's pacers.
-func NewConferences(engine *media.Engine) *Conferences {
+// NewConferences makes the registry; rooms are mixed by engine's pacers
+// and those whose configuration says record are recorded by recorder
+// (nil: never; a warning says so).
+func NewConferences(engine *media.Engine, recorder *recording.Recorder, log *slog.Logger) *Conferences {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Conferences{
+		recorder:    recorder,
+		log:         log,
 		newMixer:    engine.NewMixer,
 		joinTone:    audio.Tone(1400, 1400, -16, 200, 0),
 		exitTone:    audio.Tone(900, 900, -16, 200, 0),
@@ -40,8 +54,12 @@ func NewConferences(engine *media.Engine) *Conferences {
 
 type room struct {
 	id, name string
-	mix      *media.Mixer
-	members  []*attendee // in the order they joined
+	// session names this run of the room, from its first participant's
+	// joining to its last one's leaving: its recording is indexed by it.
+	session string
+	mix     *media.Mixer
+	members []*attendee          // in the order they joined
+	rec     *recording.Recording // the room's whole mix being recorded; nil: not recorded
 }
 
 // moderators counts the room's moderators (under Conferences.mu).
@@ -80,6 +98,10 @@ type ConferenceRoom struct {
 	Number       string
 	Max          int
 	Participants []ConferenceParticipant
+	// Session is the room's session now ("" when nobody is in it);
+	// Recording says its mix is being recorded.
+	Session   string
+	Recording bool
 }
 
 // ConferenceParticipant is one call in a room (a snapshot).
@@ -103,8 +125,11 @@ func (cs *Conferences) join(cfg *ivr.Conference, callID, caller string, moderato
 	defer cs.mu.Unlock()
 	rm = cs.rooms[cfg.ID]
 	if rm == nil {
-		rm = &room{id: cfg.ID, name: cfg.Name, mix: cs.newMixer()}
+		rm = &room{id: cfg.ID, name: cfg.Name, mix: cs.newMixer(), session: newSessionID()}
 		cs.rooms[cfg.ID] = rm
+		if cfg.Record {
+			rm.rec = cs.startRecording(rm)
+		}
 	}
 	if len(rm.members) >= cfg.MaxParticipants {
 		return nil, nil, 0, ErrConferenceFull
@@ -138,24 +163,58 @@ func (cs *Conferences) join(cfg *ivr.Conference, callID, caller string, moderato
 // end_with_moderator room ends it: the others are removed (ended).
 func (cs *Conferences) leave(cfg *ivr.Conference, rm *room, m *attendee) {
 	m.p.Leave()
+	if rec := cs.leaveRoom(cfg, rm, m); rec != nil {
+		// Outside the lock: finishing the file waits for its writer,
+		// which no other room's join or leave has to.
+		rec.Stop()
+	}
+}
+
+// leaveRoom is leave under the lock; it returns the room's recording
+// when the room closed with one (for the caller to stop).
+func (cs *Conferences) leaveRoom(cfg *ivr.Conference, rm *room, m *attendee) *recording.Recording {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	rm.members = slices.DeleteFunc(rm.members, func(x *attendee) bool { return x == m })
 	if len(rm.members) == 0 {
 		rm.mix.Close()
 		delete(cs.rooms, rm.id)
-		return
+		return rm.rec
 	}
 	if m.moderator && cfg.EndWithModerator && rm.moderators() == 0 {
 		for _, x := range rm.members {
 			x.ended = true
 			x.remove()
 		}
-		return
+		return nil
 	}
 	if cfg.TonesOn() {
 		rm.mix.Announce(cs.exitTone, nil)
 	}
+	return nil
+}
+
+// startRecording records rm's whole mix for its session; a recording
+// that cannot start leaves the conference going on unrecorded, with a
+// logged reason.
+func (cs *Conferences) startRecording(rm *room) *recording.Recording {
+	if cs.recorder == nil {
+		cs.log.Warn("conference recording asked for but this server records nothing", "room", rm.id)
+		return nil
+	}
+	rec, err := cs.recorder.StartRoom(rm.id, rm.session, rm.mix)
+	if err != nil {
+		cs.log.Error("conference recording not started: the conference goes on unrecorded", "room", rm.id, "session", rm.session, "err", err)
+		return nil
+	}
+	return rec
+}
+
+// newSessionID names a room's session: 16 hex digits, random.
+func newSessionID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
 }
 
 // endedWithModerator reports whether m was removed because the
@@ -182,8 +241,12 @@ func (cs *Conferences) Rooms(cfg *ivr.Config) []ConferenceRoom {
 	seen := map[string]bool{}
 	for _, c := range cfg.Conferences {
 		seen[c.ID] = true
-		out = append(out, ConferenceRoom{ID: c.ID, Name: c.Name, Number: c.Number, Max: c.MaxParticipants,
-			Participants: cs.participants(cs.rooms[c.ID])})
+		rm := cs.rooms[c.ID]
+		cr := ConferenceRoom{ID: c.ID, Name: c.Name, Number: c.Number, Max: c.MaxParticipants, Participants: cs.participants(rm)}
+		if rm != nil {
+			cr.Session, cr.Recording = rm.session, rm.rec != nil
+		}
+		out = append(out, cr)
 	}
 	var gone []string
 	for id := range cs.rooms {
@@ -194,7 +257,7 @@ func (cs *Conferences) Rooms(cfg *ivr.Config) []ConferenceRoom {
 	slices.Sort(gone)
 	for _, id := range gone {
 		rm := cs.rooms[id]
-		out = append(out, ConferenceRoom{ID: id, Name: rm.name, Participants: cs.participants(rm)})
+		out = append(out, ConferenceRoom{ID: id, Name: rm.name, Participants: cs.participants(rm), Session: rm.session, Recording: rm.rec != nil})
 	}
 	return out
 }

@@ -52,6 +52,13 @@ type Conference struct {
 	// room ("You are the only person in this conference", "There are 3
 	// other participants").
 	AnnounceCount bool `yaml:"announce_count"`
+	// Record writes the room's whole mix (everyone who talks, mono, 8
+	// kHz) to one recording per session, from the first participant's
+	// joining to the last one's leaving (ConfBridge's record_conference).
+	Record bool `yaml:"record"`
+	// RecordAnnouncement (optional, a prompt) is played to each caller
+	// joining a recorded room ("this conference is recorded").
+	RecordAnnouncement string `yaml:"record_announcement"`
 }
 
 // AsksPIN reports whether callers are asked for a PIN before joining.
@@ -146,6 +153,10 @@ func (v *validator) conferences() {
 		if n := r.MaxParticipants; n < 2 || n > MaxParticipantsLimit {
 			v.errf(path+".max_participants", "%d is out of range 2-%d", n, MaxParticipantsLimit)
 		}
+		if r.RecordAnnouncement != "" && !r.Record {
+			v.errf(path+".record_announcement", "record_announcement needs record: true (the room is not recorded)")
+		}
+		v.prompt(path+".record_announcement", r.RecordAnnouncement)
 	}
 }
 

@@ -69,6 +69,38 @@ func TestConferenceProblems(t *testing.T) {
 	assert.Contains(t, all, `number "801" is owned twice`)
 }
 
+// A recorded room: record and its announcement are read; an announcement
+// without record, or of a prompt that does not exist, is refused naming
+// the field.
+func TestConferenceRecordOptions(t *testing.T) {
+	text := strings.Replace(conferenceConfig, `pin: "4321", max_participants: 10`,
+		`pin: "4321", max_participants: 10, record: true, record_announcement: main-choices`, 1)
+	cfg, err := Parse([]byte(text))
+	require.NoError(t, err)
+	require.False(t, HasErrors(Validate(cfg, []string{"main-choices"})))
+	room := cfg.ConferenceByID("team")
+	assert.True(t, room.Record)
+	assert.Equal(t, "main-choices", room.RecordAnnouncement)
+
+	for _, c := range []struct{ opts, want string }{
+		{`record_announcement: main-choices`, "conferences[team].record_announcement: record_announcement needs record: true"},
+		{`record: true, record_announcement: nope`, `conferences[team].record_announcement: unknown prompt "nope"`},
+		{`record: maybe`, "maybe"},
+	} {
+		text := strings.Replace(conferenceConfig, `pin: "4321", max_participants: 10`, `pin: "4321", `+c.opts, 1)
+		cfg, err := Parse([]byte(text))
+		if err != nil {
+			assert.Contains(t, err.Error(), c.want, c.opts)
+			continue
+		}
+		var got []string
+		for _, p := range Validate(cfg, []string{"main-choices"}) {
+			got = append(got, p.String())
+		}
+		assert.Contains(t, strings.Join(got, "\n"), c.want, c.opts)
+	}
+}
+
 // A moderator: the PIN that opens the room as one, what each entry
 // opens, and what validate refuses.
 func TestConferenceModeratorPIN(t *testing.T) {

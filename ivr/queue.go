@@ -62,6 +62,12 @@ type Queue struct {
 	// AnnouncePosition, when set, tells the caller its position every so
 	// often ("you are caller number 2").
 	AnnouncePosition Duration `yaml:"announce_position"`
+	// AnnounceWait adds the caller's estimated wait to each position
+	// announcement (Asterisk's announce-holdtime): the queue's recent
+	// answered callers' average wait times the caller's position, said
+	// as "less than a minute" or in whole minutes; nothing is said while
+	// the queue has answered nobody yet on this node.
+	AnnounceWait bool `yaml:"announce_wait"`
 	// MaxWait is the longest a caller waits (default 10m); MaxLength the
 	// most callers waiting at once (0: no limit). Past either, Overflow
 	// runs (or the destination's overflow).
@@ -262,6 +268,9 @@ func (v *validator) queueTimes(path string, q *Queue) {
 	}
 	if d := q.AnnouncePosition.D(); d != 0 && (d < 5*time.Second || d > time.Hour) {
 		v.errf(path+".announce_position", "%v is out of range 5s-1h (or 0: never)", d)
+	}
+	if q.AnnounceWait && q.AnnouncePosition == 0 {
+		v.errf(path+".announce_wait", "announce_wait needs announce_position: the wait is said with the position")
 	}
 	if d := q.WrapUp.D(); d < 0 || d > time.Hour {
 		v.errf(path+".wrap_up", "%v is out of range 0-1h", d)

@@ -93,6 +93,8 @@ func TestQueueProblems(t *testing.T) {
 	text = strings.Replace(text, `strategy: longest_idle`, `strategy: random`, 1)
 	text = strings.Replace(text, `leave_key: "1"`, `leave_key: "12"`, 1)
 	text = strings.Replace(text, `"1": { queue: support }`, `"1": { queue: other, ring_timeout: 5s }`, 1)
+	text = strings.Replace(text, `max_wait: 2m`, `max_wait: 2m
+    announce_wait: true`, 1)
 	text += "conferences:\n  - { id: room, number: \"600\" }\n"
 	cfg, err := Parse([]byte(text))
 	require.NoError(t, err)
@@ -110,6 +112,7 @@ func TestQueueProblems(t *testing.T) {
 		`unknown queue "other"`,
 		`ring_timeout does not apply to a queue`,
 		`number "600" is owned twice`,
+		`queues[support].announce_wait: announce_wait needs announce_position`,
 	} {
 		assert.Contains(t, all, want)
 	}

@@ -46,6 +46,11 @@ type Mixer struct {
 	tone   []int16      // an announcement being mixed in, immutable
 	skip   *Participant // who does not hear the announcement
 	closed bool
+	// taps see the room's whole mix (a room recording); all is that mix
+	// and quiet a silent frame, both reused every tick.
+	taps  []Tap
+	all   [frameSamples]int16
+	quiet [frameSamples]int16
 }
 
 // Participant is one session in a room.
@@ -157,6 +162,26 @@ func (m *Mixer) Announce(pcm []int16, skip *Participant) {
 	m.mu.Unlock()
 }
 
+// AddTap hands t the room's whole mix from the next tick: everyone who
+// talks (not muted) and the join and leave tones, clipped to 16 bits, at
+// 8 kHz, one frame (FrameSamples) every tick as Outbound, silence
+// included, so that a recording keeps the room's time; Inbound is never
+// called. t is called on the pacer's loop with the room's lock held: it
+// must copy the frame and return at once (a recording's ring does).
+func (m *Mixer) AddTap(t Tap) {
+	m.mu.Lock()
+	m.taps = append(m.taps, t)
+	m.mu.Unlock()
+}
+
+// RemoveTap stops handing the mix to t; once it returns, t is not called
+// again.
+func (m *Mixer) RemoveTap(t Tap) {
+	m.mu.Lock()
+	m.taps = without(m.taps, t)
+	m.mu.Unlock()
+}
+
 // Count is the number of participants.
 func (m *Mixer) Count() int {
 	m.mu.Lock()
@@ -193,6 +218,7 @@ func (m *Mixer) tick() {
 		tone, m.tone = m.tone[:n], m.tone[n:]
 	}
 	if talkers == 0 && tone == nil {
+		m.tapMix(m.quiet[:])
 		return // nobody hears anything: their sessions send silence
 	}
 	clear(m.sum[:])
@@ -203,6 +229,16 @@ func (m *Mixer) tick() {
 				m.sum[i] += int32(v) * g >> 8
 			}
 		}
+	}
+	if len(m.taps) > 0 {
+		for i := range m.all {
+			v := m.sum[i]
+			if i < len(tone) {
+				v += int32(tone[i])
+			}
+			m.all[i] = clip16(v)
+		}
+		m.tapMix(m.all[:])
 	}
 	for _, p := range m.parts {
 		own := p.active
@@ -222,6 +258,13 @@ func (m *Mixer) tick() {
 			m.out[i] = clip16(v)
 		}
 		p.out.Push(m.out[:])
+	}
+}
+
+// tapMix hands this tick's whole mix to the taps (under m.mu).
+func (m *Mixer) tapMix(pcm []int16) {
+	for _, t := range m.taps {
+		t.Outbound(pcm)
 	}
 }
 

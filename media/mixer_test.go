@@ -199,3 +199,54 @@ func BenchmarkMixer(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(all)), "ns/participant-frame")
 }
+
+// mixTap keeps the first sample of each frame it is handed.
+type mixTap struct{ got []int16 }
+
+func (m *mixTap) Inbound([]int16) { panic("a room's tap hears no inbound audio") }
+func (m *mixTap) Outbound(pcm []int16) {
+	if len(pcm) != frameSamples {
+		panic("a room's tap gets whole frames")
+	}
+	m.got = append(m.got, pcm[0])
+}
+
+// A room's tap (a room recording) gets the whole mix every tick: all
+// talkers (not the muted), the tones, silence when nobody talks; and
+// nothing once removed. Ticking with a tap allocates nothing.
+func TestMixerTapHearsTheWholeRoom(t *testing.T) {
+	m, ps := newTestRoom(3)
+	tap := &mixTap{got: make([]int16, 0, 2000)}
+	m.AddTap(tap)
+	heard(t, m, ps, [][]int16{constFrame(1000), constFrame(2000), constFrame(4000)})
+	ps[2].SetMuted(true)
+	heard(t, m, ps, [][]int16{constFrame(1000), constFrame(2000), constFrame(4000)})
+	for range TalkHangover + 1 {
+		heard(t, m, ps, [][]int16{nil, nil, nil})
+	}
+	m.Announce(constFrame(500), ps[0])
+	heard(t, m, ps, [][]int16{nil, nil, nil})
+	want := []int16{7000, 3000}
+	if len(tap.got) != 2+TalkHangover+2 {
+		t.Fatalf("the tap got %d frames in %d ticks: one a tick", len(tap.got), 2+TalkHangover+2)
+	}
+	if tap.got[0] != want[0] || tap.got[1] != want[1] {
+		t.Fatalf("the tap heard %v, want %v (everyone; then without the muted one)", tap.got[:2], want)
+	}
+	if v := tap.got[len(tap.got)-2]; v != 0 {
+		t.Fatalf("after everyone went quiet the tap heard %d, want silence", v)
+	}
+	if v := tap.got[len(tap.got)-1]; v != 500 {
+		t.Fatalf("the join tone reached the tap as %d, want 500 (even the one it skips is in the room)", v)
+	}
+	allocs := testing.AllocsPerRun(100, func() { m.tick() })
+	if allocs != 0 {
+		t.Fatalf("a tick with a tap allocates %v", allocs)
+	}
+	m.RemoveTap(tap)
+	n := len(tap.got)
+	heard(t, m, ps, [][]int16{constFrame(1000), nil, nil})
+	if len(tap.got) != n {
+		t.Fatal("a removed tap is still called")
+	}
+}

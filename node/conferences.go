@@ -26,7 +26,7 @@ func (rc roomControl) Conferences() []api.Conference {
 	list := n.rooms.Rooms(n.snap.Load().Config)
 	out := make([]api.Conference, 0, len(list))
 	for _, r := range list {
-		c := api.Conference{ID: r.ID, Name: r.Name, Number: r.Number, MaxParticipants: r.Max,
+		c := api.Conference{ID: r.ID, Name: r.Name, Number: r.Number, MaxParticipants: r.Max, Session: r.Session, Recording: r.Recording,
 			Participants: make([]api.ConferenceParticipant, 0, len(r.Participants))}
 		for _, p := range r.Participants {
 			c.Participants = append(c.Participants, api.ConferenceParticipant{CallID: p.CallID, Caller: p.Caller,

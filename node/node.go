@@ -99,8 +99,9 @@ func New(opts Options) (*Node, error) {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
 	n.asks = &deciders{log: log}
-	obs.streams.log = log // before any call: stream dialers log with the node
-	n.rooms = call.NewConferences(n.engine)
+	obs.streams.log = log                                   // before any call: stream dialers log with the node
+	recorder := ctl.newRecordings(recordingsDir(path, cfg)) // calls' and rooms' recordings (recordings.go)
+	n.rooms = call.NewConferences(n.engine, recorder, log)  // rooms that say record use the calls' recorder
 	n.calls = call.NewHandler(call.Options{Snapshot: n.snap.Load, Digits: ms.Digits, Log: log,
 		Conferences: n.rooms,                                                        // mixed on the engine's pacers
 		Shared:      ctl.st,                                                         // PIN lockouts and group rotation for the whole cluster
@@ -108,8 +109,8 @@ func New(opts Options) (*Node, error) {
 		Records:     ctl.rec.ended,                                                  // call records into the store (records.go)
 		Events:      obs.event, Live: obs.live,                                      // metrics, webhooks, live calls (observe.go)
 		Decider: n.asks.forConfig, Say: sayer(), Node: ctl.node, // ask steps (ask.go)
-		Streamer:   obs.streams.forConfig,                        // stream destinations (streams.go)
-		Recordings: ctl.newRecordings(recordingsDir(path, cfg))}) // call recordings (recordings.go)
+		Streamer:   obs.streams.forConfig, // stream destinations (streams.go)
+		Recordings: recorder})             // call recordings
 	n.sip, err = sip.NewServer(sip.Config{
 		Listen:       cfg.Server.SIP.Listen,
 		ExternalAddr: cfg.Server.SIP.ExternalAddress,

@@ -59,6 +59,9 @@ func (qc queueControl) Queues() []api.Queue {
 			Waiting: make([]api.QueueCaller, 0, len(v.Waiting)), Agents: make([]api.QueueAgent, 0, len(v.Agents)),
 			Answered: v.Answered, AnsweredWithinLevel: v.AnsweredInTime, Abandoned: v.Abandoned,
 			ServiceLevelSeconds: v.ServiceLevel.Seconds(), LongestWaitSeconds: v.LongestWait().Seconds()}
+		if v.WaitKnown {
+			q.AverageWaitSeconds = v.AverageWait.Seconds()
+		}
 		for _, c := range v.Waiting {
 			q.Waiting = append(q.Waiting, api.QueueCaller{CallID: c.CallID, Caller: c.Caller, Position: c.Position, WaitSeconds: c.Wait.Seconds()})
 		}

@@ -23,15 +23,19 @@ func recordingsDir(path string, cfg *ivr.Config) string {
 	return cfg.RecordingsPath()
 }
 
-// newRecordings is the recorder calls record with: files under dir, each
-// finished one indexed in the store through the call records' queue (a
-// call never waits for the database).
+// newRecordings is the recorder calls and conference rooms record with:
+// files under dir, each finished one indexed in the store through the
+// call records' queue (a call never waits for the database).
 func (c *control) newRecordings(dir string) *recording.Recorder {
 	return recording.New(recording.Options{Dir: dir, Log: c.log, Index: func(i recording.Info) {
-		row := store.Recording{ID: i.ID, CallID: i.CallID, Node: c.node, Path: i.Path, Start: i.Start,
-			DurationMs: i.Duration.Milliseconds(), Bytes: i.Bytes, Format: string(i.Format), Channels: i.Channels, Rate: i.Rate,
-			Stopped: i.Stopped}
-		c.rec.enqueue(write{callID: i.CallID, what: "recording " + i.ID, do: func(ctx context.Context) error { return c.st.AddRecording(ctx, row) }})
+		row := store.Recording{ID: i.ID, CallID: i.CallID, Conference: i.Conference, Session: i.Session, Node: c.node, Path: i.Path,
+			Start: i.Start, DurationMs: i.Duration.Milliseconds(), Bytes: i.Bytes, Format: string(i.Format), Channels: i.Channels,
+			Rate: i.Rate, Stopped: i.Stopped}
+		owner := i.CallID
+		if owner == "" {
+			owner = "conference " + i.Conference + " session " + i.Session
+		}
+		c.rec.enqueue(write{callID: owner, what: "recording " + i.ID, do: func(ctx context.Context) error { return c.st.AddRecording(ctx, row) }})
 	}})
 }
 

@@ -41,15 +41,19 @@ type File interface {
 
 // Info is a finished recording, as the index keeps it.
 type Info struct {
-	ID       string
-	CallID   string
-	Path     string // the file, as written
-	Start    time.Time
-	Duration time.Duration
-	Bytes    int64 // the file's size
-	Format   Format
-	Channels int
-	Rate     int // samples per second: 8000
+	ID     string
+	CallID string // "" for a room's recording
+	// Conference and Session say whose recording it is when it is a
+	// conference room's (StartRoom): the room's id and the session (from
+	// its first participant's joining to its last one's leaving).
+	Conference, Session string
+	Path                string // the file, as written
+	Start               time.Time
+	Duration            time.Duration
+	Bytes               int64 // the file's size
+	Format              Format
+	Channels            int
+	Rate                int // samples per second: 8000
 	// Stopped is why the recording ended before the call ("" when it
 	// ran to the end): a write error, for one.
 	Stopped string
@@ -106,11 +110,29 @@ const ringFrames = 256
 // or Opus call's audio is narrowed to it).
 const rate = 8000
 
+// source is what a recording taps: a call's media session, or a
+// conference room's mixer (its whole mix, as sent frames).
+type source interface {
+	AddTap(media.Tap)
+	RemoveTap(media.Tap)
+}
+
 // Start records s's audio from now on in format. Stop ends it.
 func (r *Recorder) Start(callID string, s *media.Session, format Format) (*Recording, error) {
 	if format != Mono {
 		format = Stereo
 	}
+	return r.start(s, Info{CallID: callID, Format: format}, "call_id", callID)
+}
+
+// StartRoom records conference room's whole mix (m's tap: everyone who
+// talks, mono) from now on, as the recording of the room's session.
+// Stop ends it.
+func (r *Recorder) StartRoom(room, session string, m *media.Mixer) (*Recording, error) {
+	return r.start(m, Info{Conference: room, Session: session, Format: Mono}, "conference", room, "session", session)
+}
+
+func (r *Recorder) start(src source, info Info, logAttrs ...any) (*Recording, error) {
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -121,18 +143,18 @@ func (r *Recorder) Start(callID string, s *media.Session, format Format) (*Recor
 	if err != nil {
 		return nil, fmt.Errorf("recording %s: %w", path, err)
 	}
-	rec := &Recording{r: r, s: s, f: f, tap: newRing(ringFrames), stop: make(chan struct{}), done: make(chan struct{}),
-		info: Info{ID: id, CallID: callID, Path: path, Start: now, Format: format, Channels: format.Channels(), Rate: rate},
-		log:  r.opt.Log.With("call_id", callID, "recording", id)}
-	rec.w = newWriter(f, format, rate)
+	info.ID, info.Path, info.Start, info.Channels, info.Rate = id, path, now, info.Format.Channels(), rate
+	rec := &Recording{r: r, s: src, f: f, tap: newRing(ringFrames), stop: make(chan struct{}), done: make(chan struct{}),
+		info: info, log: r.opt.Log.With(append(logAttrs, "recording", id)...)}
+	rec.w = newWriter(f, info.Format, rate)
 	if err := rec.w.header(); err != nil {
 		_ = f.Close()
 		_ = os.Remove(path)
 		return nil, fmt.Errorf("recording %s: %w", path, err)
 	}
-	s.AddTap(rec.tap)
+	src.AddTap(rec.tap)
 	go rec.run(r.opt.Poll)
-	rec.log.Info("recording started", "path", path, "format", string(format), "rate", rate)
+	rec.log.Info("recording started", "path", path, "format", string(info.Format), "rate", rate)
 	return rec, nil
 }
 
@@ -147,7 +169,7 @@ func newID() (string, error) {
 // Recording is one recording in progress.
 type Recording struct {
 	r    *Recorder
-	s    *media.Session
+	s    source
 	f    File
 	tap  *ring // the session's tap (a media.Tap)
 	w    *writer

@@ -269,6 +269,12 @@ CREATE INDEX recordings_start ON recordings (start_at)`, ""},
 	// outbound (placed through the API).
 	{10, `
 ALTER TABLE call_records ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'`, ""},
+	// 12: conference rooms' recordings beside the calls' (recordings.go):
+	// the room and its session (first join to last leave); call_id is ''.
+	{12, `
+ALTER TABLE recordings ADD COLUMN conference TEXT NOT NULL DEFAULT '';
+ALTER TABLE recordings ADD COLUMN session TEXT NOT NULL DEFAULT '';
+CREATE INDEX recordings_conference ON recordings (conference)`, ""},
 }
 
 // migrate applies the migrations this store has not had yet. On

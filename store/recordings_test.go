@@ -75,3 +75,55 @@ func TestRecordingsIndexAndDirection(t *testing.T) {
 		assert.Equal(t, cdr.DirectionOutbound, out.Direction)
 	})
 }
+
+// A conference room's recordings are indexed beside the calls' (no call
+// id: the room and its session), listed and found by room only, deleted
+// with an audit entry naming the room, and pruned by age like the calls'.
+func TestRoomRecordingsIndex(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		old := time.Now().Add(-48 * time.Hour).Truncate(time.Millisecond)
+		room := Recording{ID: "m1", Conference: "board", Session: "s1", Node: "n", Path: "/x/m1.wav", Start: old,
+			DurationMs: 60000, Bytes: 960044, Format: "mono", Channels: 1, Rate: 8000}
+		require.NoError(t, s.AddRecording(ctx, room))
+		require.NoError(t, s.AddRecording(ctx, Recording{ID: "m2", Conference: "board", Session: "s2", Node: "n", Path: "/x/m2.wav",
+			Start: time.Now(), Format: "mono", Channels: 1, Rate: 8000}))
+		require.NoError(t, s.AddRecording(ctx, Recording{ID: "c1r", CallID: "c1", Node: "n", Path: "/x/c1r.wav", Start: time.Now()}))
+		for _, bad := range []Recording{{ID: "x", Conference: "board"}, {ID: "x", CallID: "c", Conference: "board", Session: "s"}} {
+			require.ErrorIs(t, s.AddRecording(ctx, bad), ErrBadInput, "%+v", bad)
+		}
+		list, err := s.RecordingsOf(ctx, RecordingOwner{Conference: "board"})
+		require.NoError(t, err)
+		require.Len(t, list, 2)
+		got := list[0]
+		assert.True(t, room.Start.Equal(got.Start))
+		got.Start = room.Start
+		assert.Equal(t, room, got)
+		assert.Empty(t, list[0].CallID)
+		calls, err := s.Recordings(ctx, "")
+		require.NoError(t, err)
+		assert.Empty(t, calls, "a room's recording is no call's")
+		_, err = s.RecordingOf(ctx, RecordingOwner{Conference: "other"}, "m1")
+		require.ErrorIs(t, err, ErrNotFound)
+		_, err = s.Recording(ctx, "c1", "m1")
+		require.ErrorIs(t, err, ErrNotFound)
+
+		gone, err := s.DeleteRecordingOf(ctx, "admin", RecordingOwner{Conference: "board"}, "m2")
+		require.NoError(t, err)
+		assert.Equal(t, "/x/m2.wav", gone.Path)
+		audit, err := s.Audit(ctx, 0, 10)
+		require.NoError(t, err)
+		require.NotEmpty(t, audit)
+		assert.Equal(t, "conference/board/m2", audit[0].ResourceID)
+
+		pruned, err := s.PruneRecordings(ctx, "n", time.Now().Add(-24*time.Hour), 100)
+		require.NoError(t, err)
+		require.Len(t, pruned, 1)
+		assert.Equal(t, "m1", pruned[0].ID)
+		list, err = s.RecordingsOf(ctx, RecordingOwner{Conference: "board"})
+		require.NoError(t, err)
+		assert.Empty(t, list)
+	})
+}

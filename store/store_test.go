@@ -61,7 +61,7 @@ func TestMigrationsAndReopen(t *testing.T) {
 		s := openTest(t, url)
 		v, err := s.SchemaVersion(ctx)
 		require.NoError(t, err)
-		require.Equal(t, len(migrations), v)
+		require.Equal(t, migrations[len(migrations)-1].version, v, "every migration applied")
 		importExample(t, s)
 		_, err = s.Put(ctx, "t", IVRs, "extra", body(t, `{"prompt":"main-choices","extensions":["555"],"keys":{"1":"hangup"}}`), 0)
 		require.NoError(t, err)

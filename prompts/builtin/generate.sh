@@ -69,3 +69,8 @@ say conf-other-participants "other participants in this conference."
 say agent-loggedin "Agent logged in."
 say agent-loggedoff "Agent logged off."
 say agent-refused "Sorry, that feature code is not available from this phone."
+# A queue's estimated wait (call/queuewait.go), said after the position.
+say queue-wait "Your estimated wait time is"
+say queue-less-than-a-minute "less than one minute."
+say queue-minute "minute."
+say queue-minutes "minutes."

@@ -15,6 +15,7 @@ import {installDrag} from './drag.js';
 import {installKeyboard} from './keyboard.js';
 import {CallPath} from './callpath.js';
 import {Phone} from './phone.js';
+import {QueuesView} from './queues.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -253,6 +254,7 @@ function wire() {
   overlay = new Overlay(app, chart);
   calls = new CallPath(app, chart);
   const phone = new Phone(app, $('phone'), $('btn-call'));
+  const queues = new QueuesView(app);
   api.whenUnauthorized(() => showLogin('The token stopped working (revoked?). Sign in again.'));
 
   $('login-form').addEventListener('submit', (e) => {
@@ -262,6 +264,7 @@ function wire() {
   $('btn-logout').addEventListener('click', () => {
     api.clearToken();
     overlay.stop();
+    queues.stop();
     app.drafts.clear();
     app.staged.clear();
     app.who = null;
@@ -291,6 +294,7 @@ function wire() {
   $('btn-new-ivr').addEventListener('click', () => newIVRForm(app, $('panel')));
   $('btn-prompts').addEventListener('click', () => editor.showPrompts());
   $('btn-calls').addEventListener('click', () => calls.panel($('panel')));
+  $('btn-queues').addEventListener('click', () => queues.show($('panel')));
   $('btn-sim').addEventListener('click', (e) => {
     calls.clear();
     const on = sim.toggle();
