@@ -14,10 +14,28 @@ import (
 	"github.com/ivrd/ivrd/prompts"
 )
 
-// amplitudeAt is a tone's amplitude at f in pcm (rate Hz), by
-// projection over the second half (after codec and relay start-up).
+// amplitudeAt is a tone's amplitude at f in pcm (rate Hz): the strongest
+// 100 ms of it, by projection. What a phone got since a tone was sent
+// starts with whatever came before the tone reached it (silence, a
+// codec's start-up), longer on a busy machine; judging where the tone is
+// keeps the figure the tone's, not the machine's.
 func amplitudeAt(pcm []int16, rate int, f float64) float64 {
-	pcm = pcm[len(pcm)/2:]
+	win, step := rate/10, rate/200
+	if len(pcm) <= win {
+		return projection(pcm, rate, f)
+	}
+	best := 0.0
+	for start := 0; start+win <= len(pcm); start += step {
+		best = max(best, projection(pcm[start:start+win], rate, f))
+	}
+	return best
+}
+
+// projection is the amplitude at f of the whole of pcm.
+func projection(pcm []int16, rate int, f float64) float64 {
+	if len(pcm) == 0 {
+		return 0
+	}
 	var c, s float64
 	for i, v := range pcm {
 		w := 2 * math.Pi * f * float64(i) / float64(rate)
