@@ -26,7 +26,13 @@ import (
 // for nearly every packet at a few hundred calls): a packet costs its
 // system call and its handling, the tick is not queued behind hundreds
 // of receive goroutines (issue 12's profile), and a received packet
-// waits at most 1 ms, well inside any jitter buffer.
+// waits at most 1 ms, well inside any jitter buffer. A slot that falls
+// due while the loop is still reading is sent between two sockets (run).
+// The sends are one sendto each, not one sendmmsg a slot: sendmmsg
+// batches datagrams of one socket, and every call sends from its own
+// port. (A profile at 800 calls: sendto 32 % of the process's CPU, of
+// which about 18 points the kernel's loopback delivery; the receive
+// side, recvmmsg, handling and in-band detection, 42 %.)
 // Received packets are handled on the loop (handleRTP, handleRTCP: digit
 // detection, recording, bridge relay), so those must not block.
 
