@@ -33,6 +33,14 @@ SIP_PORT=${SIP_PORT:-25060}
 IVRD_CPU=${IVRD_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUT=${OUT:-bench/out}
+# RT=1 (root) runs the server and ivrload under SCHED_RR priority 10, as
+# bench/sweep.sh does: on a machine whose other work cannot be stopped,
+# the closest to having the two cores to themselves. Not as deployed:
+# say so next to figures measured with it.
+RT=${RT:-0}
+sched=()
+rt_note=
+[ "$RT" = 1 ] && sched=(chrt -r 10) && rt_note=" RT=1"
 mkdir -p "$OUT"
 
 for tool in taskset jq; do
@@ -62,7 +70,7 @@ printf 'offered\tadmitted\trefused_503\tother_failed\tloss_pct\tp99_ms\tp999_ms\
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 for n in $SIZES; do
   if listening "$SIP_PORT"; then echo "overload.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
-  taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$OUT/overload-$n-ivrd.log" 2>&1 &
+  ${sched[@]+"${sched[@]}"} taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$OUT/overload-$n-ivrd.log" 2>&1 &
   IVRD=$!
   for _ in $(seq 50); do listening "$SIP_PORT" && break; sleep 0.1; done
   if ! listening "$SIP_PORT" || ! kill -0 "$IVRD" 2>/dev/null; then
@@ -73,7 +81,7 @@ for n in $SIZES; do
   json="$OUT/overload-$n.json"
   rm -f "$json"
   echo "overload: $n calls offered, hold ${HOLD}s, ${RATE}/s" >&2
-  timeout $((HOLD + ramp + 60)) taskset -c "$LOAD_CPU" ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
+  timeout $((HOLD + ramp + 60)) ${sched[@]+"${sched[@]}"} taskset -c "$LOAD_CPU" ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
     --calls "$n" --rate "$RATE" --hold "${HOLD}s" --rtp-ports 40000-59999 \
     --pid "$IVRD" --json "$json" >&2 || true # refused calls are failures to ivrload; counted below
   stop_ivrd
@@ -91,7 +99,7 @@ finished=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 {
   echo "# Overload curve ($started to $finished)"
   echo
-  echo "Command: \`SIZES=\"$SIZES\" HOLD=$HOLD RATE=$RATE bench/overload.sh\`; ivrd on CPU $IVRD_CPU, ivrload on CPU $LOAD_CPU,"
+  echo "Command: \`SIZES=\"$SIZES\" HOLD=$HOLD RATE=$RATE${rt_note} bench/overload.sh\`; ivrd on CPU $IVRD_CPU, ivrload on CPU $LOAD_CPU,"
   echo "default scheduling (ivrd's pacers ask for SCHED_FIFO themselves), overload guard on as shipped."
   echo
   echo "| offered | admitted | refused (503) | other failures | loss (admitted) | p99 | p999 | ivrd CPU | ivrload late p99 | load avg |"

@@ -39,6 +39,14 @@ LOAD_CPU=${LOAD_CPU:-1}
 KEY=${KEY:-}
 DIGIT_AFTER=${DIGIT_AFTER:-$((HOLD > 4 ? HOLD - 3 : 1))}
 OUT=${OUT:-bench/out}
+# RT=1 (root) runs the server and ivrload under SCHED_RR priority 10, as
+# bench/sweep.sh does: on a machine whose other work cannot be stopped,
+# the closest to having the two cores to themselves. Not as deployed:
+# say so next to figures measured with it.
+RT=${RT:-0}
+sched=()
+rt_note=
+[ "$RT" = 1 ] && sched=(chrt -r 10) && rt_note=" RT=1"
 mkdir -p "$OUT"
 
 for tool in taskset jq; do
@@ -49,6 +57,12 @@ ulimit -n 65536 2>/dev/null || true # ivrd holds two sockets per call
 
 cfg="$OUT/sidebyside.yaml"
 sed -e "s/127.0.0.1:5060/127.0.0.1:${SIP_PORT}/" bench/ivrload.yaml > "$cfg"
+# Capacity is measured up to and past where the overload guard starts
+# refusing calls (the pacers' p99 lateness past 1.5 ms, media/overload.go):
+# off here, so every size is offered in full; the guard's own curve is
+# bench/overload.sh's.
+sed -i -e 's/^    inband: always$/    inband: always\n    overload_guard: false/' "$cfg"
+grep -q "overload_guard: false" "$cfg" || { echo "sidebyside.sh: could not turn the overload guard off in $cfg" >&2; exit 1; }
 key_args=()
 [ -n "$KEY" ] && key_args=(--digit "$KEY" --digit-after "${DIGIT_AFTER}s" --expect refer)
 
@@ -64,8 +78,8 @@ listening() { grep -qi ":$(printf '%04X' "$1") 00000000:0000" /proc/net/udp; }
 # start_server KIND LOG: the server alone on SERVER_CPU, default scheduling.
 start_server() {
   case "$1" in
-    ivrd) taskset -c "$SERVER_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$2" 2>&1 & ;;
-    diago) taskset -c "$SERVER_CPU" ./bin/diago-ivr --listen "127.0.0.1:${SIP_PORT}" --prompts prompts/builtin \
+    ivrd) ${sched[@]+"${sched[@]}"} taskset -c "$SERVER_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$2" 2>&1 & ;;
+    diago) ${sched[@]+"${sched[@]}"} taskset -c "$SERVER_CPU" ./bin/diago-ivr --listen "127.0.0.1:${SIP_PORT}" --prompts prompts/builtin \
              --rtp-ports 20000-29999 --key 1 --refer-to "sip:sales@127.0.0.1:5070" > "$2" 2>&1 & ;;
     *) echo "sidebyside.sh: server $1: want ivrd or diago" >&2; exit 1 ;;
   esac
@@ -90,7 +104,7 @@ for n in $SIZES; do
     json="$OUT/sbs-$s-$n.json"
     rm -f "$json"
     echo "sidebyside: $s, $n calls, hold ${HOLD}s, ${RATE}/s" >&2
-    timeout $((HOLD + ramp + 60)) taskset -c "$LOAD_CPU" ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
+    timeout $((HOLD + ramp + 60)) ${sched[@]+"${sched[@]}"} taskset -c "$LOAD_CPU" ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
       --calls "$n" --rate "$RATE" --hold "${HOLD}s" --rtp-ports 40000-49999 \
       --pid "$SERVER_PID" --json "$json" ${key_args[@]+"${key_args[@]}"} >&2 || true
     stop_server
@@ -112,7 +126,7 @@ finished=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 {
   echo "# Side by side: ivrd and emiago/diago ($started to $finished)"
   echo
-  echo "Command: \`SIZES=\"$SIZES\" HOLD=$HOLD RATE=$RATE P99_MS=$P99_MS LOSS_PCT=$LOSS_PCT${KEY:+ KEY=$KEY} bench/sidebyside.sh\`"
+  echo "Command: \`SIZES=\"$SIZES\" HOLD=$HOLD RATE=$RATE P99_MS=$P99_MS LOSS_PCT=$LOSS_PCT${KEY:+ KEY=$KEY}${rt_note} bench/sidebyside.sh\`"
   echo
   echo "Scheduling: each server alone on CPU $SERVER_CPU (\`taskset -c $SERVER_CPU\`), ivrload on CPU $LOAD_CPU, default"
   echo "scheduling for both (no chrt, nice 0); ivrd's media pacers ask for SCHED_FIFO themselves"

@@ -23,7 +23,8 @@ import (
 // true), end to end on the built binary: when the host stops giving ivrd
 // the CPU (here the whole process is stopped, as a noisy neighbour or a
 // hypervisor steal does for longer than a phone's jitter buffer) its
-// pacers wake late; after two late seconds in a row the server answers
+// pacers wake late; after two half-second windows in a row whose p99
+// lateness is past 1.5 ms (media/overload.go) the server answers
 // OPTIONS and new INVITEs with 503 (so a proxy such as Kamailio's
 // dispatcher sends calls elsewhere), /readyz says not ready and
 // ivrd_media_overloaded is 1; once the pacers are on time again it takes
@@ -75,7 +76,7 @@ ivrs:
 	nodetest.WaitUntil(t, nodetest.Patience, func() bool { return probe() == 200 }, why)
 	require.Equal(t, http.StatusOK, httpStatus(t, api+"/readyz"), "ready before the stall")
 
-	// Two stalls of 1.2 s in a row: each makes every tick of a one-second
+	// Two stalls of 1.2 s in a row: each makes every tick of a half-second
 	// window late when the process runs again (media/overload.go needs
 	// two late windows in a row). The stall is the stimulus, not a wait.
 	for range 2 {
@@ -84,12 +85,13 @@ ivrs:
 		require.NoError(t, cmd.Process.Signal(syscall.SIGCONT))
 	}
 	nodetest.WaitUntil(t, 10*time.Second, func() bool { return probe() == 503 }, func() string {
-		return "OPTIONS never answered 503 after two late seconds; " + why()
+		return "OPTIONS never answered 503 after two late windows; " + why()
 	})
 	require.Equal(t, http.StatusServiceUnavailable, httpStatus(t, api+"/readyz"), "/readyz while overloaded")
 	require.Contains(t, metric(t, api+"/metrics", "ivrd_media_overloaded "), "ivrd_media_overloaded 1")
 
-	// On time again: one clean window lifts it, new calls are taken.
+	// On time again: two windows in a row with p99 under 1 ms lift it,
+	// new calls are taken.
 	nodetest.WaitUntil(t, nodetest.Patience, func() bool { return probe() == 200 }, func() string {
 		return "OPTIONS never answered 200 again; " + why()
 	})

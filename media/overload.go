@@ -8,63 +8,77 @@ import (
 // Overload is read from the pacer's own schedule, not from a call count:
 // a pacer that keeps waking late sends every call's frames late (callers
 // hear it as jitter, then gaps), whatever the machine, its other load or
-// the codecs in use. Each pacer judges windows of overloadWindow ticks:
-// overloadWindows windows in a row in which more than overloadEnter of
-// the ticks woke later than overloadLate (a missed tick, made up by
-// catching up, counts as late) put it in overload; it leaves after one
-// window with fewer than overloadLeave late ticks (hysteresis, so that
-// the SIP layer's answer does not flap at the edge). The thresholds are
-// well past ordinary jitter (a phone's jitter buffer holds 40-60 ms): a
-// busy moment of the host is not overload, frames half a packet late for
-// seconds on end are. While any pacer is in overload the SIP
-// layer refuses new calls and OPTIONS with 503 (sip.ErrOverloaded): the
-// calls already up keep their quality, and a proxy sends new ones
-// elsewhere.
+// the codecs in use. What is judged is the quality callers get: the 99th
+// percentile of the ticks' lateness over windows of overloadWindow ticks
+// (half a second). Two windows in a row whose p99 is past
+// overloadEnterLate (more than overloadShare of the ticks later than it;
+// a missed tick, made up by catching up, counts at its own lateness) put
+// the pacer in overload, before the calls already up are past issue 21's
+// 2 ms; two windows in a row whose p99 is under overloadLeaveLate take it
+// out. The gap between the two (hysteresis) and the two windows each way
+// keep the SIP layer's answer from flapping at the edge, and a single
+// stall of the host (a few late ticks in one window) from refusing calls.
+// Measured (bench/RESULTS.md), a pacer's p99 stays a few hundred
+// microseconds until the core is nearly full, then climbs within a few
+// hundred calls; calls admitted on the way up are what push it there.
+// While any pacer is in overload the SIP layer refuses new calls and
+// OPTIONS with 503 (sip.ErrOverloaded): the calls already up keep their
+// quality, and a proxy sends new ones elsewhere.
 const (
-	overloadWindow  = 1000 // ticks: one second
-	overloadWindows = 2    // late windows in a row that enter overload
-	overloadLate    = 10 * time.Millisecond
-	overloadEnter   = 0.05 // share of late ticks that makes a window late
-	overloadLeave   = 0.01
+	overloadWindow    = 500 // ticks: half a second
+	overloadWindows   = 2   // windows in a row that enter, or leave, overload
+	overloadEnterLate = 1500 * time.Microsecond
+	overloadLeaveLate = 1000 * time.Microsecond
+	overloadShare     = 0.01 // the p99: ticks allowed past the threshold
 )
 
-// loadWindow counts one pacer's late ticks. add runs on the pacer's
-// loop only; over is read from any goroutine.
+// loadWindow judges one pacer's lateness. add runs on the pacer's loop
+// only; over is read from any goroutine.
 type loadWindow struct {
-	ticks, late int64
-	lateWindows int // late windows in a row
-	over        atomic.Bool
+	ticks     int64
+	overEnter int64 // ticks of this window later than overloadEnterLate
+	overLeave int64 // and later than overloadLeaveLate
+	lateRun   int   // windows in a row with p99 past overloadEnterLate
+	onTimeRun int   // windows in a row with p99 under overloadLeaveLate
+	over      atomic.Bool
+}
+
+// ticksLaterThan is how many of the k ticks a wake-up served were later
+// than limit, the last of them due late ago and each one before it a
+// millisecond earlier. A wake-up covering two ticks is common and
+// harmless (the timer fired just after a tick was due); a stall that
+// missed many counts each at its own lateness.
+func ticksLaterThan(k int64, late, limit time.Duration) int64 {
+	if late > limit {
+		return k
+	}
+	first := int64((limit-late)/time.Millisecond) + 1 // the first index past limit
+	return max(k-first, 0)
 }
 
 func (w *loadWindow) add(k int64, late time.Duration) {
 	w.ticks += k
-	// This wake-up served k ticks: the last was due late ago, each one
-	// before it a millisecond earlier. A wake-up covering two ticks is
-	// common and harmless (the timer fired just after a tick was due);
-	// only the ticks served later than overloadLate count.
-	for i := int64(0); i < k; i++ {
-		if late+time.Duration(i)*time.Millisecond > overloadLate {
-			w.late += k - i
-			break
-		}
-	}
+	w.overEnter += ticksLaterThan(k, late, overloadEnterLate)
+	w.overLeave += ticksLaterThan(k, late, overloadLeaveLate)
 	if w.ticks < overloadWindow {
 		return
 	}
-	share := float64(w.late) / float64(w.ticks)
-	if share > overloadEnter {
-		w.lateWindows++
-	} else {
-		w.lateWindows = 0
+	allowed := float64(w.ticks) * overloadShare
+	w.lateRun, w.onTimeRun = w.lateRun+1, w.onTimeRun+1
+	if float64(w.overEnter) <= allowed {
+		w.lateRun = 0
+	}
+	if float64(w.overLeave) > allowed {
+		w.onTimeRun = 0
 	}
 	if w.over.Load() {
-		if share < overloadLeave {
+		if w.onTimeRun >= overloadWindows {
 			w.over.Store(false)
 		}
-	} else if w.lateWindows >= overloadWindows {
+	} else if w.lateRun >= overloadWindows {
 		w.over.Store(true)
 	}
-	w.ticks, w.late = 0, 0
+	w.ticks, w.overEnter, w.overLeave = 0, 0, 0
 }
 
 // Overloaded reports whether a pacer has been waking late for the last

@@ -9,47 +9,94 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Two seconds in a row with more than 5 % of ticks over 10 ms late enter
-// overload; a second with fewer than 1 % late leaves it; one bad second,
-// or lateness within a jitter buffer's slack, changes nothing.
+// The guard judges the p99 of the ticks' lateness per half second: two
+// windows in a row with more than 1 % of ticks past 1.5 ms enter
+// overload, two with fewer than 1 % past 1 ms leave it; one bad window
+// (a stall of the host), or lateness under the thresholds, changes
+// nothing.
 func TestOverloadFromPacerLateness(t *testing.T) {
 	var w loadWindow
-	second := func(lateTicks int, late time.Duration) {
+	// window feeds one window of single-tick wake-ups, lateTicks of them
+	// late by late, the rest on time.
+	window := func(lateTicks int, late time.Duration) {
 		for i := 0; i < overloadWindow; i++ {
-			d := time.Duration(0)
+			d := 100 * time.Microsecond // a timer's ordinary wake-up
 			if i < lateTicks {
 				d = late
 			}
 			w.add(1, d)
 		}
 	}
-	second(1, 50*time.Millisecond)
-	assert.False(t, w.over.Load(), "one late tick is not overload")
-	second(80, 12*time.Millisecond)
-	assert.False(t, w.over.Load(), "one bad second is a busy moment")
-	second(80, 12*time.Millisecond)
-	assert.True(t, w.over.Load(), "two seconds in a row with 8 % of ticks over 10 ms late")
-	second(20, 12*time.Millisecond)
-	assert.True(t, w.over.Load(), "2 %: still above the leave threshold")
-	second(5, 12*time.Millisecond)
-	assert.False(t, w.over.Load(), "0.5 %: left")
-	second(300, 8*time.Millisecond)
-	second(300, 8*time.Millisecond)
-	assert.False(t, w.over.Load(), "8 ms late is within a jitter buffer's slack")
+	window(4, 50*time.Millisecond)
+	assert.False(t, w.over.Load(), "4 late ticks of 500: p99 on time")
+	window(10, 2*time.Millisecond)
+	assert.False(t, w.over.Load(), "one window past p99 1.5 ms is a busy moment")
+	window(0, 0)
+	window(10, 2*time.Millisecond)
+	assert.False(t, w.over.Load(), "late windows not in a row")
+	window(10, 2*time.Millisecond)
+	assert.True(t, w.over.Load(), "two windows in a row with 2 % of ticks 2 ms late: p99 2 ms")
+
+	window(10, 1200*time.Microsecond)
+	window(10, 1200*time.Microsecond)
+	assert.True(t, w.over.Load(), "p99 1.2 ms: under the entry threshold, not yet under the leaving one")
+	window(4, 1200*time.Microsecond)
+	assert.True(t, w.over.Load(), "one window with p99 under 1 ms does not leave")
+	window(4, 1200*time.Microsecond)
+	assert.False(t, w.over.Load(), "two windows with p99 under 1 ms leave")
+
+	window(50, 1400*time.Microsecond)
+	window(50, 1400*time.Microsecond)
+	window(50, 1400*time.Microsecond)
+	assert.False(t, w.over.Load(), "10 % of ticks 1.4 ms late: jitter within the goal, not overload")
 
 	// Wake-ups that each serve two ticks just after the second was due
-	// (the timer fired a hair late): on time, not overload.
-	for range 3 * overloadWindow / 2 {
+	// (the timer fired a hair late): the first of each pair is 1.2 ms
+	// late, under the entry threshold.
+	for range 2 * overloadWindow {
 		w.add(2, 200*time.Microsecond)
 	}
 	assert.False(t, w.over.Load(), "two ticks served 1.2 ms and 0.2 ms after they were due")
 
-	// Stalls: wake-ups that each made up 100 missed ticks.
+	// A stall: wake-ups that each made up 100 missed ticks, most of them
+	// far later than the threshold.
 	for range 2 {
-		w.add(100, 100*time.Millisecond)
-		second(0, 0)
+		w.add(100, 100*time.Microsecond)
+		window(0, 0)
 	}
-	assert.True(t, w.over.Load(), "missed ticks count as late")
+	assert.True(t, w.over.Load(), "missed ticks count at their own lateness")
+}
+
+// Which of k ticks served at once, the last late by late, were past a
+// limit: the earlier ones were due a millisecond apart before it.
+func TestTicksLaterThan(t *testing.T) {
+	ms := time.Millisecond
+	assert.Equal(t, int64(0), ticksLaterThan(1, ms, 1500*time.Microsecond))
+	assert.Equal(t, int64(1), ticksLaterThan(1, 2*ms, 1500*time.Microsecond))
+	assert.Equal(t, int64(1), ticksLaterThan(2, 800*time.Microsecond, 1500*time.Microsecond), "1.8 ms and 0.8 ms")
+	assert.Equal(t, int64(0), ticksLaterThan(2, 400*time.Microsecond, 1500*time.Microsecond), "1.4 ms and 0.4 ms")
+	assert.Equal(t, int64(98), ticksLaterThan(100, 100*time.Microsecond, 1500*time.Microsecond), "a 100 ms stall: all but the last two")
+	assert.Equal(t, int64(3), ticksLaterThan(3, 5*ms, ms))
+}
+
+// The clock decides which slots are owed: a wake-up counts every tick
+// fallen due since the last one counted, and the next is due a
+// millisecond after the last counted, however late it was served.
+func TestLatenessFollowsTheClock(t *testing.T) {
+	var got []time.Duration
+	epoch := time.Unix(1000, 0)
+	l := lateness{epoch: epoch, report: func(d time.Duration) { got = append(got, d) }}
+	at := func(d time.Duration) time.Time { return epoch.Add(d) }
+	assert.Equal(t, int64(0), l.owed(at(999*time.Microsecond)), "nothing due before the first millisecond")
+	assert.Equal(t, int64(1), l.owed(at(1100*time.Microsecond)))
+	l.tickAt(1, at(1100*time.Microsecond))
+	assert.Equal(t, at(2*time.Millisecond), l.next())
+	assert.Equal(t, int64(0), l.owed(at(1900*time.Microsecond)), "served: not owed twice")
+	assert.Equal(t, int64(3), l.owed(at(4500*time.Microsecond)), "a late wake-up owes every tick since")
+	l.tickAt(3, at(4500*time.Microsecond))
+	assert.Equal(t, []time.Duration{100 * time.Microsecond, 2500 * time.Microsecond}, got,
+		"each wake-up reports its oldest tick: the one due at 2 ms, served at 4.5 ms")
+	assert.Equal(t, at(5*time.Millisecond), l.next())
 }
 
 // The engine reports a pacer's overload only when it guards (the server's
@@ -59,7 +106,7 @@ func TestOverloadGuardIsTheServers(t *testing.T) {
 		e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 41040, PortMax: 41059, Pacers: 1, OverloadGuard: guard})
 		require.NoError(t, err)
 		assert.False(t, e.Overloaded(), "on time")
-		e.pacers[0].late.load.over.Store(true) // as two late seconds in a row leave it
+		e.pacers[0].late.load.over.Store(true) // as two late windows in a row leave it
 		assert.Equal(t, guard, e.Overloaded(), "guard %v", guard)
 		e.Close()
 	}

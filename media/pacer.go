@@ -110,11 +110,26 @@ type lateness struct {
 }
 
 // tick counts k periods elapsed and reports how late this wake-up is.
-func (l *lateness) tick(k int64) {
+func (l *lateness) tick(k int64) { l.tickAt(k, time.Now()) }
+
+// tickAt is tick for a wake-up at now. It reports the lateness of the
+// oldest of the k ticks, the one whose frames waited longest (the last
+// is never a millisecond late: it fell due within the last millisecond).
+func (l *lateness) tickAt(k int64, now time.Time) {
 	l.ticks += k
-	late := max(time.Since(l.epoch.Add(time.Duration(l.ticks)*time.Millisecond)), 0)
+	late := max(now.Sub(l.epoch.Add(time.Duration(l.ticks)*time.Millisecond)), 0)
 	l.load.add(k, late)
 	if l.report != nil {
-		l.report(late)
+		l.report(late + time.Duration(k-1)*time.Millisecond)
 	}
+}
+
+// owed is how many ticks have fallen due by now and are not counted yet.
+func (l *lateness) owed(now time.Time) int64 {
+	return int64(now.Sub(l.epoch)/time.Millisecond) - l.ticks
+}
+
+// next is when the next tick falls due.
+func (l *lateness) next() time.Time {
+	return l.epoch.Add(time.Duration(l.ticks+1) * time.Millisecond)
 }
