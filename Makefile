@@ -21,6 +21,15 @@ build:
 ivrload:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
 
+# The browser-call load generator (bench/webrtcload: SIP over WebSocket,
+# ICE, DTLS-SRTP) and its pinned run against ivrd (bench/webrtc.sh; SIZES,
+# HOLD, CODEC=opus as there): see README, "Calling from a browser".
+.PHONY: webrtcload bench-webrtc
+webrtcload:
+	$(GO) build $(GOTAGS) -o bin/webrtcload ./bench/webrtcload
+bench-webrtc:
+	bench/webrtc.sh
+
 # The Go peer of the side-by-side measurement: an IVR on emiago/diago
 # (bench/diago, its own module, so ivrd's go.mod never gains diago's
 # dependencies).

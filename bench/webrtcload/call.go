@@ -118,8 +118,8 @@ func placeCall(ctx context.Context, cfg *callConfig) callResult {
 		res.Err, res.Stage, res.Status = err, "invite", status
 		return res
 	}
-	bye := make(chan struct{})         // the server's BYE
-	byeOK := make(chan struct{}, 1)    // the 200 of ours
+	bye := make(chan struct{})      // the server's BYE
+	byeOK := make(chan struct{}, 1) // the 200 of ours
 	readCtx, stopRead := context.WithCancel(ctx)
 	defer stopRead()
 	go c.serve(readCtx, bye, byeOK)

@@ -206,8 +206,13 @@ func load(ctx context.Context, o options, cfg *callConfig) *result {
 	pwg.Go(func() {
 		setups.Wait()
 		mu.Lock()
-		end := firstUp.Add(o.hold - 250*time.Millisecond) // the first call's stream ends then
+		up := firstUp
 		mu.Unlock()
+		if up.IsZero() {
+			probes.err = "no window: no call was set up"
+			return
+		}
+		end := up.Add(o.hold - 250*time.Millisecond) // the first call's stream ends then
 		probes.run(ctx, cfg.Window, time.Now().Add(o.settle), end, o.pid, o.metrics)
 	})
 	results := make([]callResult, o.calls)

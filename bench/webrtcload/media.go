@@ -72,7 +72,8 @@ type recvStats struct {
 	cycles    int64
 	lastSeq   uint16
 	authFails int
-	early     int // SRTP before this end had keys: dropped
+	authErr   string // the first failure's error
+	early     int    // SRTP before this end had keys: dropped
 	rtcp      int
 }
 
@@ -319,6 +320,9 @@ func (m *media) rtp(pkt []byte, at time.Time, plain []byte) {
 	var h rtp.Header
 	if _, err := recv.DecryptRTP(plain[:0], pkt, &h); err != nil {
 		s.authFails++
+		if s.authErr == "" {
+			s.authErr = fmt.Sprintf("seq %d: %v", binary.BigEndian.Uint16(pkt[2:4]), err)
+		}
 		return
 	}
 	if !m.window.has(at) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -30,9 +31,10 @@ type result struct {
 	ByeLost       int            `json:"bye_unanswered"`
 
 	Received     int     `json:"packets_received"`
-	LossPct      float64 `json:"loss_pct"` // holes in the sequence numbers received, as ivrload counts loss
+	LossPct      float64 `json:"loss_pct"`     // holes in the sequence numbers received, as ivrload counts loss
 	PPS          float64 `json:"pps_per_call"` // received per call-second: under 50 when the server sent less (no hole in the sequence)
 	AuthFails    int     `json:"srtp_auth_failures"`
+	AuthErr      string  `json:"srtp_first_failure,omitempty"`
 	Early        int     `json:"srtp_before_keys"`
 	P50ms        float64 `json:"interval_error_p50_ms"`
 	P99ms        float64 `json:"interval_error_p99_ms"`
@@ -59,7 +61,7 @@ func (r *result) add(calls []callResult, p *probes) {
 			if r.Failures == nil {
 				r.Failures = map[string]int{}
 			}
-			key := c.Stage + ": " + c.Err.Error()
+			key := c.Stage + ": " + withoutAddrs(c.Err.Error())
 			if len(key) > 120 {
 				key = key[:120]
 			}
@@ -78,6 +80,9 @@ func (r *result) add(calls []callResult, p *probes) {
 		errs = append(errs, s.errs...)
 		r.Received += s.received
 		r.AuthFails += s.authFails
+		if s.authErr != "" && r.AuthErr == "" {
+			r.AuthErr = s.authErr
+		}
 		r.Early += s.early
 		r.MaxGapms = max(r.MaxGapms, float64(s.maxGap)/float64(time.Millisecond))
 		if s.haveSeq {
@@ -123,6 +128,9 @@ func (r *result) write(w io.Writer) {
 	}
 	_, _ = fmt.Fprintf(w, "window %.1fs: %d packets received, %.2f a call-second, loss %.3f %%, SRTP failures %d, before keys %d\n",
 		r.WindowSeconds, r.Received, r.PPS, r.LossPct, r.AuthFails, r.Early)
+	if r.AuthErr != "" {
+		_, _ = fmt.Fprintf(w, "  first SRTP failure: %s\n", r.AuthErr)
+	}
 	_, _ = fmt.Fprintf(w, "interval error (kernel timestamps): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms; longest gap %.1f ms\n", r.P50ms, r.P99ms, r.P999ms, r.Maxms, r.MaxGapms)
 	if r.ServerCPUMs > 0 {
 		_, _ = fmt.Fprintf(w, "server CPU: %.3f ms per call-second (%.1f %% of one CPU)\n", r.ServerCPUMs, r.ServerCPUPct)
@@ -134,6 +142,18 @@ func (r *result) write(w io.Writer) {
 	if r.ProbeErr != "" {
 		_, _ = fmt.Fprintf(w, "probe: %s\n", r.ProbeErr)
 	}
+}
+
+// withoutAddrs replaces each address and port in an error (a call's
+// own) with ADDR, so that failures of one kind are counted together.
+func withoutAddrs(s string) string {
+	f := strings.Fields(s)
+	for i, w := range f {
+		if _, err := netip.ParseAddrPort(strings.TrimRight(w, ":,")); err == nil {
+			f[i] = "ADDR" + w[len(strings.TrimRight(w, ":,")):]
+		}
+	}
+	return strings.Join(f, " ")
 }
 
 // probes samples, at the window's edges, the server's CPU time, this
