@@ -22,9 +22,9 @@ cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"50 300"}
 HOLD=${HOLD:-30}          # seconds each call lasts
 RATE=${RATE:-50}          # calls started per second (each a WebSocket, an ICE check and a DTLS handshake)
-SIP_PORT=${SIP_PORT:-25060}
-WS_PORT=${WS_PORT:-25088}
-API_PORT=${API_PORT:-25080}
+SIP_PORT=${SIP_PORT:-25160}
+WS_PORT=${WS_PORT:-25188}
+API_PORT=${API_PORT:-25180}
 IVRD_CPU=${IVRD_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 CODEC=${CODEC:-pcmu}
