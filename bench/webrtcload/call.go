@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -42,13 +41,13 @@ type callResult struct {
 
 // call is one caller's dialog state.
 type call struct {
-	cfg                 *callConfig
-	ws                  *websocket.Conn
-	callID, tag, branch string
-	localUfrag, pwd     string
-	remoteTo            string // the To of the 200, with the server's tag
-	target              string // the 200's Contact, where in-dialog requests go
-	tiebreaker          uint64
+	cfg             *callConfig
+	ws              *websocket.Conn
+	callID, tag     string
+	localUfrag, pwd string
+	remoteTo        string // the To of the 200, with the server's tag
+	target          string // the 200's Contact, where in-dialog requests go
+	tiebreaker      uint64
 }
 
 func randHex(n int) string {
@@ -283,6 +282,3 @@ func (c *call) stream(ctx context.Context, m *media, a answer, frames [][]byte, 
 		}
 	}
 }
-
-// errNoCalls is a run in which no call was set up.
-var errNoCalls = errors.New("no call was set up")
