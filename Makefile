@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION)
 TAGS    ?= $(shell pkg-config --exists opus 2>/dev/null && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo opus,nolibopusfile)
 GOTAGS  := $(if $(TAGS),-tags $(TAGS))
 
-.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-test-vendor ui-screenshots sipjs-vendor
+.PHONY: build run test test-short race fuzz bench load vet fmt clean lint ui-vendor ui-test-vendor ui-screenshots sipjs-vendor jssip-vendor
 
 build:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
@@ -20,6 +20,15 @@ build:
 .PHONY: ivrload bench-load diago-ivr bench-sidebyside bench-overload bench-sipp bench-setup
 ivrload:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
+
+# The browser-call load generator (bench/webrtcload: SIP over WebSocket,
+# ICE, DTLS-SRTP) and its pinned run against ivrd (bench/webrtc.sh; SIZES,
+# HOLD, CODEC=opus as there): see README, "Calling from a browser".
+.PHONY: webrtcload bench-webrtc
+webrtcload:
+	$(GO) build $(GOTAGS) -o bin/webrtcload ./bench/webrtcload
+bench-webrtc:
+	bench/webrtc.sh
 
 # The Go peer of the side-by-side measurement: an IVR on emiago/diago
 # (bench/diago, its own module, so ivrd's go.mod never gains diago's
@@ -151,6 +160,26 @@ sipjs-vendor:
 	  (cd $$tmp/package && find lib -name '*.js' -exec install -D -m 644 {} $(CURDIR)/$(SIPJS_VENDOR)/{} \;) && \
 	  cp $$tmp/package/LICENSE.md $(SIPJS_VENDOR)/ && \
 	  echo "sip.js $(SIPJS_VERSION) (npm, MIT): lib/**/*.js, LICENSE.md; refresh with: make sipjs-vendor" > $(SIPJS_VENDOR)/VERSION && \
+	  rm -rf $$tmp
+
+# JsSIP, the second browser SIP stack of the interop tests
+# (node/webrtc_jssip_test.go). Its npm package ships CommonJS modules
+# only (lib/*.js, no browser bundle since 3.x) and needs three small
+# packages (debug with ms, events, sdp-transform): npm install resolves
+# them, and their .js files, package.json and licences are copied
+# unmodified under node_modules/; the test page loads them with a few
+# lines of require() of its own, so there is no bundler and no build
+# step. VERSION lists every package's version and licence.
+JSSIP_VERSION = 3.13.8
+JSSIP_VENDOR = node/testdata/jssip
+jssip-vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && echo '{}' > package.json && \
+	  npm install --silent --no-save --ignore-scripts --no-audit --no-fund jssip@$(JSSIP_VERSION) && \
+	  cd - >/dev/null && rm -rf $(JSSIP_VENDOR) && mkdir -p $(JSSIP_VENDOR) && \
+	  (cd $$tmp && find node_modules -path '*/test*' -prune -o \( -name '*.js' -o -name package.json -o -iname 'licen[sc]e*' \) -type f -print | \
+	    grep -v -e '/\.[^/]*$$' -e '\.d\.ts$$' -e 'npm-scripts' -e '/checker\.js$$' | while read -r f; do install -D -m 644 "$$f" "$(CURDIR)/$(JSSIP_VENDOR)/$$f"; done) && \
+	  (echo "JsSIP $(JSSIP_VERSION) and what it requires, from npm (refresh with: make jssip-vendor):"; \
+	   for d in $$tmp/node_modules/*/; do jq -r '"  " + .name + " " + .version + " (" + .license + ")"' "$$d/package.json"; done) > $(JSSIP_VENDOR)/VERSION && \
 	  rm -rf $$tmp
 
 ui-vendor:

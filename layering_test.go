@@ -128,6 +128,8 @@ func rules() []rule {
 			not: []string{module}, stdOnly: true},
 		{pkg: "bench/ivrload", says: "must not import ivrd's sip, media, call or ivr; of ivrd it imports package audio and audio/opus alone (the G.722 and Opus coders)",
 			not: ivrd("sip", "media", "call", "ivr", "prompts", "dtmf", "store", "node"), only: ivrd("audio", "audio/opus")},
+		{pkg: "bench/webrtcload", says: "a client of any SIP-over-WebSocket server: must not import ivrd's sip, media, call or ivr; of ivrd it imports package audio and audio/opus alone (G.711 and the Opus encoder)",
+			not: ivrd("sip", "media", "call", "ivr", "prompts", "dtmf", "store", "node"), only: ivrd("audio", "audio/opus")},
 		{pkg: "bench/plot", says: "imports the standard library only: no ivrd package, nothing that runs calls",
 			not: []string{module}, stdOnly: true},
 		{pkg: "cmd/ivrload", says: "flags and output only; the engine is bench/ivrload, which must not import ivrd's server packages",
