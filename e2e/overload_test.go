@@ -20,16 +20,17 @@ import (
 )
 
 // The overload guard as shipped (server.media.overload_guard defaults to
-// true), end to end on the built binary: when the host stops giving ivrd
-// the CPU (here the whole process is stopped, as a noisy neighbour or a
-// hypervisor steal does for longer than a phone's jitter buffer) its
-// pacers wake late; after two half-second windows in a row whose p99
-// lateness is past 1.5 ms (media/overload.go) the server answers
-// OPTIONS and new INVITEs with 503 (so a proxy such as Kamailio's
-// dispatcher sends calls elsewhere), /readyz says not ready and
-// ivrd_media_overloaded is 1; once the pacers are on time again it takes
-// calls again without a restart.
-func TestOverloadGuardRefusesWhilePacersRunLateThenRecovers(t *testing.T) {
+// true), end to end on the built binary, where a host's stalls are not
+// overload: the whole process is stopped twice for 1.2 s (a hypervisor's
+// steal, a live migration), so its pacers wake far later than the
+// guard's 1.5 ms, but their loop was idle: refusing calls would not cure
+// the host, only turn its jitter into an outage. The node keeps
+// answering OPTIONS with 200, /readyz stays ready and
+// ivrd_media_overloaded 0. (Lateness with a busy loop is refused:
+// media's TestOverloadFromPacerLateness and TestOverloadGuardIsTheServers,
+// sip's TestOverloadIsServiceUnavailable; the guard's curve under real
+// load is bench/overload.sh's.)
+func TestOverloadGuardIgnoresTheStallsOfAnIdleHost(t *testing.T) {
 	testenv.SkipUnderRace(t, "builds and stops a real ivrd process")
 	if testing.Short() {
 		t.Skip("-short: starts the ivrd binary")
@@ -84,18 +85,15 @@ ivrs:
 		time.Sleep(1200 * time.Millisecond)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGCONT))
 	}
-	nodetest.WaitUntil(t, 10*time.Second, func() bool { return probe() == 503 }, func() string {
-		return "OPTIONS never answered 503 after two late windows; " + why()
-	})
-	require.Equal(t, http.StatusServiceUnavailable, httpStatus(t, api+"/readyz"), "/readyz while overloaded")
-	require.Contains(t, metric(t, api+"/metrics", "ivrd_media_overloaded "), "ivrd_media_overloaded 1")
-
-	// On time again: two windows in a row with p99 under 1 ms lift it,
-	// new calls are taken.
-	nodetest.WaitUntil(t, nodetest.Patience, func() bool { return probe() == 200 }, func() string {
-		return "OPTIONS never answered 200 again; " + why()
-	})
-	require.Equal(t, http.StatusOK, httpStatus(t, api+"/readyz"), "/readyz after recovery")
+	// Watched for four of the guard's windows (two would enter): every
+	// probe answered 200. A probe each 100 ms, as a proxy's keep-alive
+	// would (faster trips the per-source packet limit).
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for until := time.Now().Add(4 * 500 * time.Millisecond); time.Now().Before(until); <-tick.C {
+		require.Equal(t, 200, probe(), "OPTIONS after the host's stalls; "+why())
+	}
+	require.Equal(t, http.StatusOK, httpStatus(t, api+"/readyz"), "/readyz after the stalls")
 	require.Contains(t, metric(t, api+"/metrics", "ivrd_media_overloaded "), "ivrd_media_overloaded 0")
 }
 

@@ -10,20 +10,22 @@ import (
 )
 
 // The guard judges the p99 of the ticks' lateness per half second: two
-// windows in a row with more than 1 % of ticks past 1.5 ms enter
-// overload, two with fewer than 1 % past 1 ms leave it; one bad window
+// windows in a row with more than 1 % of ticks past 1.5 ms (and the
+// pacer's loop busy at least half the time) enter overload, two with fewer than 1 % past 1 ms leave it; one bad window
 // (a stall of the host), or lateness under the thresholds, changes
 // nothing.
 func TestOverloadFromPacerLateness(t *testing.T) {
 	var w loadWindow
 	// window feeds one window of single-tick wake-ups, lateTicks of them
-	// late by late, the rest on time.
+	// late by late, the rest on time, from a loop working 80 % of each
+	// millisecond (a pacer near its capacity).
 	window := func(lateTicks int, late time.Duration) {
 		for i := 0; i < overloadWindow; i++ {
 			d := 100 * time.Microsecond // a timer's ordinary wake-up
 			if i < lateTicks {
 				d = late
 			}
+			w.worked(800 * time.Microsecond)
 			w.add(1, d)
 		}
 	}
@@ -61,10 +63,35 @@ func TestOverloadFromPacerLateness(t *testing.T) {
 	// A stall: wake-ups that each made up 100 missed ticks, most of them
 	// far later than the threshold.
 	for range 2 {
+		w.worked(80 * time.Millisecond)
 		w.add(100, 100*time.Microsecond)
 		window(0, 0)
 	}
 	assert.True(t, w.over.Load(), "missed ticks count at their own lateness")
+}
+
+// Lateness while the pacer's loop is mostly idle is the host's (stolen
+// time, a neighbour's burst), not too many calls: refusing calls would
+// not cure it, so it does not enter overload; and a node in overload
+// whose loop falls idle leaves once it is on time again.
+func TestLatenessOfAnIdleLoopIsNotOverload(t *testing.T) {
+	var w loadWindow
+	window := func(late time.Duration, work time.Duration) {
+		for range overloadWindow {
+			w.worked(work)
+			w.add(1, late)
+		}
+	}
+	for range 4 {
+		window(5*time.Millisecond, 50*time.Microsecond) // every tick 5 ms late, the loop busy 5 %
+	}
+	assert.False(t, w.over.Load(), "a late host with an idle loop")
+	window(5*time.Millisecond, 600*time.Microsecond)
+	window(5*time.Millisecond, 600*time.Microsecond)
+	assert.True(t, w.over.Load(), "the same lateness with the loop busy 60 %")
+	window(100*time.Microsecond, 50*time.Microsecond)
+	window(100*time.Microsecond, 50*time.Microsecond)
+	assert.False(t, w.over.Load(), "on time again")
 }
 
 // Which of k ticks served at once, the last late by late, were past a

@@ -228,8 +228,10 @@ func (p *pacer) run() {
 			return // stopped
 		}
 		// The clock first: sending on time is what the callers hear.
-		p.sendDue(time.Now())
+		woke := time.Now()
+		p.sendDue(woke)
 		p.receive(events, rx)
+		p.late.load.worked(time.Since(woke))
 	}
 }
 

@@ -68,6 +68,7 @@ func (p *pacer) run() {
 			for n = min(n, maxCatchUp); n > 0; n-- {
 				p.serve()
 			}
+			p.late.load.worked(time.Since(now))
 		case <-p.sys.done:
 			return
 		}
