@@ -91,6 +91,7 @@ func Open(ctx context.Context, storeURL string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store %s: %w", path, err)
 		}
 		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(4) // kept open: see the PostgreSQL case below
 		s.db, s.dialect = db, sqliteDialect{}
 	case ok && (scheme == "postgres" || scheme == "postgresql"):
 		db, err := sql.Open("pgx", storeURL)
@@ -98,6 +99,12 @@ func Open(ctx context.Context, storeURL string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		db.SetMaxOpenConns(8)
+		// As many kept idle as may be open: database/sql keeps 2 by
+		// default, so under a burst of call records every connection
+		// past the second was closed after use and opened again (a TCP
+		// or socket connect plus PostgreSQL's backend start each time),
+		// and the writes timed out connecting (bench/durability.sh).
+		db.SetMaxIdleConns(8)
 		s.db, s.dialect = db, postgresDialect{}
 	default:
 		return nil, fmt.Errorf("store %q: want sqlite://FILE or postgres://USER:PASS@HOST/DB", storeURL)
