@@ -2,7 +2,7 @@
 # Issue 23: what an `ask` step adds to the caller's wait beyond the
 # decision service's own time, with CALLS asks in flight at once.
 #
-# A fresh ivrd alone on CPU 0 (default scheduling) runs a menu whose key
+# A fresh ivrd alone on CPU 0 (default scheduling; RT=1: SCHED_RR) runs a menu whose key
 # 1 asks a local decision service (`ivrload service` on CPU 1, loopback
 # HTTP) that answers every request after DELAY_MS with a destination, a
 # SIP URI the call is handed to by REFER. ivrload (CPU 1) sets up CALLS
@@ -43,6 +43,11 @@ LOAD_CPU=${LOAD_CPU:-1}
 GUARD=${GUARD:-1}
 GUARD_SETTING=true
 [ "$GUARD" = 0 ] && GUARD_SETTING=false
+# RT=1 (root) runs ivrd, ivrload and the service under SCHED_RR 10, as
+# sweep.sh's RT does: for a machine whose other work cannot be stopped.
+RT=${RT:-0}
+sched=()
+[ "$RT" = 1 ] && sched=(chrt -r 10)
 OUT=${OUT:-bench/out}
 mkdir -p "$OUT"
 command -v taskset >/dev/null || { echo "ask.sh: taskset missing (util-linux)" >&2; exit 1; }
@@ -90,15 +95,15 @@ hold=$(( press + 5 ))
 run() { # run NAME KEY
   local name=$1 key=$2
   if listening "$SIP_PORT"; then echo "ask.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
-  taskset -c "$LOAD_CPU" ./bin/ivrload service --listen "127.0.0.1:${SVC_PORT}" --delay "${DELAY_MS}ms" \
+  taskset -c "$LOAD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrload service --listen "127.0.0.1:${SVC_PORT}" --delay "${DELAY_MS}ms" \
     --answer '{"uri": "sip:sales@127.0.0.1:5070"}' --json "$OUT/ask-$name-service.json" >&2 &
   SVC=$!
-  taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn >"$OUT/ask-$name-ivrd.log" 2>&1 &
+  taskset -c "$IVRD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrd serve --config "$cfg" --log-level warn >"$OUT/ask-$name-ivrd.log" 2>&1 &
   IVRD=$!
   wait_for listening "$SIP_PORT" && wait_for tcp_listening "$SVC_PORT" ||
     { echo "ask.sh: ivrd or the service did not start (see $OUT/ask-$name-ivrd.log)" >&2; exit 1; }
   echo "ask: $CALLS calls, every one presses $key at ${press}s, service answers after ${DELAY_MS} ms" >&2
-  timeout $((hold + ramp + 60)) taskset -c "$LOAD_CPU" ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
+  timeout $((hold + ramp + 60)) taskset -c "$LOAD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
     --calls "$CALLS" --rate "$RATE" --hold "${hold}s" --rtp-ports 40000-49999 --digit "$key" --digit-at "${press}s" \
     --expect refer --pid "$IVRD" --json "$OUT/ask-$name.json" >&2 || echo "ask: ivrload reported failures ($name)" >&2
   kill "$SVC"; wait "$SVC" || true; SVC=
@@ -113,7 +118,7 @@ ask_fallbacks=$FALLBACKS
 
 r1() { jq -r "$1 | . * 100 | round / 100" "$2"; }
 {
-  echo "An ask at $CALLS at once (CALLS=$CALLS DELAY_MS=$DELAY_MS bench/ask.sh; ivrd on CPU $IVRD_CPU, ivrload and the service on CPU $LOAD_CPU, default scheduling; ask.max_concurrent 1000):"
+  echo "An ask at $CALLS at once (CALLS=$CALLS DELAY_MS=$DELAY_MS bench/ask.sh; ivrd on CPU $IVRD_CPU, ivrload and the service on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; ask.max_concurrent 1000):"
   echo
   echo "| run | calls | REFERs | key to REFER p50 / p99 / max | added wait (minus ${DELAY_MS} ms) p50 / p99 / max | service held p50 / p99 / max | asks in flight at once | asks arrived within | fallbacks | ivrd CPU | load avg |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"

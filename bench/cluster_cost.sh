@@ -120,20 +120,22 @@ start_node() {
   wait_for listening "$((BASE_PORT + i))" || { echo "cluster_cost.sh: node $i did not start (see $OUT/cluster-cost-node-$i.log)" >&2; exit 1; }
 }
 
-# pg_counters: commits, rollbacks and the WAL position now.
+# pg_counters: commits, the WAL position and the sessions (connections)
+# opened so far.
 pg_counters() {
-  psql "${PG_PSQL[@]}" -Atc "SELECT xact_commit, xact_rollback, pg_current_wal_lsn() FROM pg_stat_database WHERE datname = '$DB'"
+  psql "${PG_PSQL[@]}" -Atc "SELECT xact_commit, pg_current_wal_lsn(), sessions FROM pg_stat_database WHERE datname = '$DB'"
 }
-# pg_delta BEFORE AFTER: "commits bytes_of_wal" between two pg_counters.
+# pg_delta BEFORE AFTER: "commits bytes_of_wal sessions" between two
+# pg_counters (the session of the psql reading the first one included).
 pg_delta() {
-  local c0 c1 w0 w1
-  IFS='|' read -r c0 _ w0 <<<"$1"
-  IFS='|' read -r c1 _ w1 <<<"$2"
-  echo "$((c1 - c0)) $(psql "${PG_PSQL[@]}" -Atc "SELECT pg_wal_lsn_diff('$w1', '$w0')::bigint")"
+  local c0 c1 w0 w1 s0 s1
+  IFS='|' read -r c0 w0 s0 <<<"$1"
+  IFS='|' read -r c1 w1 s1 <<<"$2"
+  echo "$((c1 - c0)) $(psql "${PG_PSQL[@]}" -Atc "SELECT pg_wal_lsn_diff('$w1', '$w0')::bigint") $((s1 - s0))"
 }
 stmt_total() {
   [ "$has_pss" = 1 ] || { echo 0; return; }
-  psql "${PG_PSQL[@]}" -Atc "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$DB'"
+  psql "${PG_PSQL[@]}" -Atc "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$DB' AND s.query NOT LIKE '%greatest(%'"
 }
 stmt_reset() { [ "$has_pss" = 1 ] && psql "${PG_PSQL[@]}" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null || true; }
 
@@ -146,47 +148,59 @@ stmt_reset
 a0=$(pg_counters); t0=$(pg_cpu_ticks)
 sleep "$IDLE"
 a1=$(pg_counters); t1=$(pg_cpu_ticks); s_idle=$(stmt_total)
-read -r idle_commits idle_wal <<<"$(pg_delta "$a0" "$a1")"
+read -r idle_commits idle_wal idle_sessions <<<"$(pg_delta "$a0" "$a1")"
 idle_cpu_ms=$(echo "($t1 - $t0) * 1000 / $hz" | bc -l)
 
 stmt_reset
-b0=$(pg_counters); t0=$(pg_cpu_ticks)
+b0=$(pg_counters); t0=$(pg_cpu_ticks); started=$(date +%s.%N)
 echo "cluster_cost: $CALLS calls of 1 s at ${RATE}/s to one node on PostgreSQL" >&2
 timeout $((CALLS / RATE + 90)) taskset -c "$LOAD_CPU" ./bin/ivrload --target "127.0.0.1:$((BASE_PORT + 1))" --to 100 \
   --calls "$CALLS" --rate "$RATE" --hold 1s --rtp-ports 40000-59999 --pid "${PIDS[0]}" --json "$OUT/cluster-cost-calls.json" >&2 ||
   echo "cluster_cost: ivrload reported failures" >&2
-sleep 3 # the ends' records and the webhook deliveries written
-b1=$(pg_counters); t1=$(pg_cpu_ticks); s_calls=$(stmt_total)
-read -r call_commits call_wal <<<"$(pg_delta "$b0" "$b1")"
 answered=$(jq -r .answered "$OUT/cluster-cost-calls.json")
 [ "$answered" -gt 0 ] || { echo "cluster_cost.sh: no call answered" >&2; exit 1; }
-run_s=$(jq -r '.window.seconds + 3' "$OUT/cluster-cost-calls.json")
+# Until every call's writes are in (its record ended, its events
+# delivered: a store that fell behind catches up through the queues),
+# 120 s at most. Each check is one psql session, taken out below.
+polls=0
+for _ in $(seq 240); do
+  polls=$((polls + 1))
+  left=$(psql "${PG_PSQL[@]}" -d "$DB" -Atc "SELECT greatest($answered - (SELECT count(*) FROM call_records WHERE state <> 'started'), 0) + (SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL)")
+  [ "$left" = 0 ] && break
+  sleep 0.5
+done
+[ "$left" = 0 ] || echo "cluster_cost: $left writes still missing after 120 s" >&2
+b1=$(pg_counters); t1=$(pg_cpu_ticks); s_calls=$(stmt_total)
+read -r call_commits call_wal call_sessions <<<"$(pg_delta "$b0" "$b1")"
+call_sessions=$((call_sessions - polls))
+run_s=$(echo "$(date +%s.%N) - $started" | bc -l)
 # Per call, less what the idle node would have cost over the same time.
 per_call() { echo "($1 - $2 * $run_s / $IDLE) / $answered" | bc -l; }
 pg_ms_call=$(per_call "$(echo "($t1 - $t0) * 1000 / $hz" | bc -l)" "$idle_cpu_ms")
 commits_call=$(per_call "$call_commits" "$idle_commits")
 wal_call=$(per_call "$call_wal" "$idle_wal")
 stmts_call=$(per_call "$s_calls" "$s_idle")
+sessions_call=$(per_call "$call_sessions" "$idle_sessions")
 if [ "$has_pss" = 1 ]; then
   psql "${PG_PSQL[@]}" -Atc "SELECT round(s.calls::numeric / $answered, 2) || ' | ' || round((s.total_exec_time / $answered)::numeric * 1000, 1) || ' µs | ' || regexp_replace(left(s.query, 90), '\s+', ' ', 'g')
-    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$DB' ORDER BY s.calls DESC LIMIT 12" >"$OUT/cluster-cost-statements.txt"
+    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$DB' AND s.query NOT LIKE '%greatest(%' ORDER BY s.calls DESC LIMIT 12" >"$OUT/cluster-cost-statements.txt"
 fi
 
 # ---- 2. NODES nodes: idle cost, then the fan-out of CHANGES changes
 for i in $(seq 2 "$NODES"); do start_node "$i" all info; done
 for i in $(seq 2 "$NODES"); do
-  for _ in $(seq 100); do grep -q "ivrd serving" "$OUT/cluster-cost-node-$i.log" && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -q "ivrd serving" "$OUT/cluster-cost-node-$i.log" && break; sleep 0.1; done
 done
-sleep 2
+sleep 5 # past the nodes' start (import, sweep, outbox adoption)
 c0=$(pg_counters); t0=$(pg_cpu_ticks)
 sleep "$IDLE"
 c1=$(pg_counters); t1=$(pg_cpu_ticks)
-read -r nodes_commits _ <<<"$(pg_delta "$c0" "$c1")"
+read -r nodes_commits _ _ <<<"$(pg_delta "$c0" "$c1")"
 nodes_cpu_ms=$(echo "($t1 - $t0) * 1000 / $hz" | bc -l)
 
 api="http://127.0.0.1:$((BASE_PORT + 101))/api/v1"
 : >"$OUT/cluster-cost-fanout.txt"
-t0=$(pg_cpu_ticks)
+t0=$(pg_cpu_ticks); f_start=$(date +%s.%N)
 applied() { grep -c "configuration applied from the store" "$OUT/cluster-cost-node-$1.log" || true; }
 for k in $(seq "$CHANGES"); do
   declare -A seen=()
@@ -194,16 +208,18 @@ for k in $(seq "$CHANGES"); do
   sent=$(date -u +%H:%M:%S.%N)
   curl -fsS -o /dev/null -X PATCH -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
     --data "{\"prompt_repeat\": $(( (k % 4) + 1 ))}" "$api/ivrs/load" || { echo "cluster_cost.sh: the change was refused" >&2; exit 1; }
-  sleep 1
   for i in $(seq 2 "$NODES"); do
-    # The first line after those before the change: this change's.
+    # The first line after those before the change: this change's (10 s at most).
+    for _ in $(seq 100); do [ "$(applied "$i")" -gt "${seen[$i]}" ] && break; sleep 0.1; done
     line=$(grep "configuration applied from the store" "$OUT/cluster-cost-node-$i.log" | sed -n "$((seen[$i] + 1))p")
-    [ -n "$line" ] || { echo "cluster_cost.sh: node $i did not apply change $k within 1 s" >&2; continue; }
+    [ -n "$line" ] || { echo "cluster_cost.sh: node $i did not apply change $k within 10 s" >&2; continue; }
     echo "$k $i $sent $(sed -E 's/^time=[0-9-]+T([0-9:.]+)Z.*/\1/' <<<"$line")"
   done >>"$OUT/cluster-cost-fanout.txt"
+  sleep 1
 done
 t1=$(pg_cpu_ticks)
-fanout_cpu_ms=$(echo "(($t1 - $t0) * 1000 / $hz - $nodes_cpu_ms * ($CHANGES + 1) / $IDLE) / $CHANGES" | bc -l)
+f_wall=$(echo "$(date +%s.%N) - $f_start" | bc -l)
+fanout_cpu_ms=$(echo "(($t1 - $t0) * 1000 / $hz - $nodes_cpu_ms * $f_wall / $IDLE) / $CHANGES" | bc -l)
 # ms from each change's request to each node's line; then to the last node of each change.
 awk 'function sec(t, f) { split(t, f, ":"); return f[1] * 3600 + f[2] * 60 + f[3] }
   { printf "%d %.1f\n", $1, (sec($4) - sec($3)) * 1000 }' "$OUT/cluster-cost-fanout.txt" >"$OUT/cluster-cost-fanout-ms.txt"
@@ -237,6 +253,7 @@ idle_node_ms_s=$(echo "$nodes_cpu_ms / $IDLE / $NODES" | bc -l)
   printf '| PostgreSQL transactions (commits) | %.1f |\n' "$commits_call"
   printf '| WAL written | %.0f bytes |\n' "$wal_call"
   printf '| PostgreSQL CPU | %.3f ms |\n' "$pg_ms_call"
+  printf '| connections opened (pg_stat_database.sessions: a backend forked each) | %.2f |\n' "$sessions_call"
   printf '| one idle node: PostgreSQL CPU, commits | %.2f ms/s, %.1f/s (with %d nodes: %.2f ms/s per node, %.1f commits/s in all) |\n' \
     "$(echo "$idle_cpu_ms / $IDLE" | bc -l)" "$(echo "$idle_commits / $IDLE" | bc -l)" "$NODES" "$idle_node_ms_s" "$(echo "$nodes_commits / $IDLE" | bc -l)"
   printf '| a configuration change to %d nodes (LISTEN/NOTIFY, each reloads) | %s; PostgreSQL CPU %.1f ms a change |\n' "$NODES" "$fanout" "$fanout_cpu_ms"

@@ -9,13 +9,14 @@
 # the call's path and in separate transactions). --no-records would not
 # be a fair "before": it writes no records at all.
 #
-# Each run: a fresh ivrd alone on CPU 0 (default scheduling) on a fresh
+# Each run: a fresh ivrd alone on CPU 0 (default scheduling; RT=1: SCHED_RR) on a fresh
 # database, one webhook receiver (`ivrload service`, answering 200 at
 # once) so that call.started has an outbox row, and ivrload on CPU 1
 # offering CALLS calls of 1 s at RATE a second (INVITE, 200, ACK, a
 # second of the menu's audio both ways, BYE). PostgreSQL is a server of
 # the benchmark's own (bench/lib.sh: initdb in bench/out/pg, port
-# PG_PORT), pinned to CPU 1 with the callers; IVRD_BENCH_POSTGRES=URL
+# PG_PORT), pinned to CPU 1 with the callers (under RT=1 at their
+# priority); IVRD_BENCH_POSTGRES=URL
 # uses another server instead. SQLite is a file beside the config.
 #
 #   CALLS=10000 RATE=1000 bench/durability.sh
@@ -48,6 +49,11 @@ LOAD_CPU=${LOAD_CPU:-1}
 GUARD=${GUARD:-0}
 GUARD_SETTING=false
 [ "$GUARD" = 1 ] && GUARD_SETTING=true
+# RT=1 (root) runs ivrd, ivrload and the service under SCHED_RR 10, as
+# sweep.sh's RT does: for a machine whose other work cannot be stopped.
+RT=${RT:-0}
+sched=()
+[ "$RT" = 1 ] && sched=(chrt -r 10)
 OUT=${OUT:-bench/out}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -63,8 +69,14 @@ trap 'stop_all; pg_stop' EXIT
 if [[ " $STORES " == *" postgres "* ]]; then
   command -v psql >/dev/null || { echo "durability.sh: psql missing (apt-get install postgresql)" >&2; exit 1; }
   pg_start "$OUT/pg" "$PG_PORT" || { echo "durability.sh: no PostgreSQL server (set IVRD_BENCH_POSTGRES=URL, or install postgresql)" >&2; exit 1; }
-  [ -z "${IVRD_BENCH_POSTGRES:-}" ] && taskset -a -p -c "$LOAD_CPU" "$PG_PID" >/dev/null
-  for p in $(ps -o pid= --ppid "$PG_PID"); do taskset -p -c "$LOAD_CPU" "$p" >/dev/null 2>&1 || true; done
+  if [ -z "${IVRD_BENCH_POSTGRES:-}" ]; then
+    # On CPU 1 with the callers; under RT=1 at their priority too (backends
+    # forked later inherit both), or the callers would starve it.
+    for p in "$PG_PID" $(ps -o pid= --ppid "$PG_PID"); do
+      taskset -a -p -c "$LOAD_CPU" "$p" >/dev/null 2>&1 || true
+      [ "$RT" = 1 ] && { chrt -a -r -p 10 "$p" >/dev/null 2>&1 || true; }
+    done
+  fi
 fi
 
 # config STORE_URL: the node's file.
@@ -121,9 +133,9 @@ for rep in $(seq "$REPEAT"); do
       cfg="$OUT/durability.yaml"
       config "$url" >"$cfg"
       if listening "$SIP_PORT"; then echo "durability.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
-      taskset -c "$LOAD_CPU" ./bin/ivrload service --listen "127.0.0.1:${HOOK_PORT}" --json "$OUT/durability-$store-$mode-$rep-hooks.json" >/dev/null 2>&1 &
+      taskset -c "$LOAD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrload service --listen "127.0.0.1:${HOOK_PORT}" --json "$OUT/durability-$store-$mode-$rep-hooks.json" >/dev/null 2>&1 &
       HOOK=$!
-      taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn "${args[@]}" >"$OUT/durability-$store-$mode-$rep-ivrd.log" 2>&1 &
+      taskset -c "$IVRD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrd serve --config "$cfg" --log-level warn "${args[@]}" >"$OUT/durability-$store-$mode-$rep-ivrd.log" 2>&1 &
       IVRD=$!
       wait_for listening "$SIP_PORT" && wait_for tcp_listening "$HOOK_PORT" ||
         { echo "durability.sh: ivrd did not start (see $OUT/durability-$store-$mode-$rep-ivrd.log)" >&2; exit 1; }
@@ -131,7 +143,7 @@ for rep in $(seq "$REPEAT"); do
       json="$OUT/durability-$store-$mode-$rep.json"
       echo "durability: $store, $mode, $CALLS calls of 1 s at ${RATE}/s" >&2
       pg0=$(pg_cpu_ticks); iv0=$(proc_ticks "$IVRD")
-      timeout $((CALLS / RATE + 90)) taskset -c "$LOAD_CPU" ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
+      timeout $((CALLS / RATE + 90)) taskset -c "$LOAD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
         --calls "$CALLS" --rate "$RATE" --hold 1s --rtp-ports 40000-59999 --pid "$IVRD" --json "$json" >&2 ||
         echo "durability: ivrload reported failures ($store, $mode)" >&2
       pg1=$(pg_cpu_ticks); iv1=$(proc_ticks "$IVRD")
@@ -155,7 +167,7 @@ for rep in $(seq "$REPEAT"); do
   done
 done
 {
-  echo "Call set-up with and without durable starts (CALLS=$CALLS RATE=$RATE REPEAT=$REPEAT GUARD=$GUARD bench/durability.sh; ivrd alone on CPU $IVRD_CPU, ivrload, the webhook receiver and PostgreSQL on CPU $LOAD_CPU, default scheduling; calls of 1 s; overload guard $GUARD_SETTING):"
+  echo "Call set-up with and without durable starts (CALLS=$CALLS RATE=$RATE REPEAT=$REPEAT GUARD=$GUARD bench/durability.sh; ivrd alone on CPU $IVRD_CPU, ivrload, the webhook receiver and PostgreSQL on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; calls of 1 s; overload guard $GUARD_SETTING):"
   echo
   echo "| store | starts | placed | answered | failed | answered per second offered | set-up p50 / p99 | ivrd CPU per call | PostgreSQL CPU per call | records / call.started rows | load avg |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"

@@ -104,11 +104,11 @@ digits=$(curl -fsS "http://127.0.0.1:${API_PORT}/metrics" | awk '/^ivrd_digits_t
 wait "$LOAD" || echo "gathers: ivrload reported failures" >&2
 LOAD=
 stop_all
-pacer=$(pacer_delta "$before" "$after")
+pacer=$(pacer_delta "$before" "$after" "$(echo "$HOLD - 0.3 - $ramp - 1" | bc)")
 {
   echo "$CALLS calls in a gather (CALLS=$CALLS HOLD=$HOLD bench/gathers.sh; ivrd alone on CPU $IVRD_CPU with GOMAXPROCS=1, ivrload on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; $PRESSES presses of 1 per call, ${PRESS_EVERY}s apart; $digits keys counted by ivrd):"
   echo
   ./bin/ivrload table "$json"
   echo
-  echo "ivrd's pacers over the same stretch: $pacer"
+  echo "ivrd's pacers over the same stretch (ivrd_pacer_lateness_seconds, one pacer with GOMAXPROCS=1): $pacer"
 } | tee "$OUT/gathers.md"

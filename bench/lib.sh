@@ -21,11 +21,15 @@ pacer_buckets() {
   curl -fsS "http://127.0.0.1:$1/metrics" | awk -F'[{}" ]+' '/^ivrd_pacer_lateness_seconds_bucket/ { print $3, $4 }'
 }
 
-# pacer_delta BEFORE AFTER: from two pacer_buckets outputs, the ticks in
-# between, the share later than 1 ms and 2 ms, and the bucket holding
-# the p99 ("<= X ms").
+# pacer_delta BEFORE AFTER SECONDS: from two pacer_buckets outputs
+# SECONDS apart, the wake-ups in between, the share later than 1 ms and
+# 2 ms, and the bucket holding the p99 ("<= X ms"). The histogram has
+# one observation per pacer wake-up, the lateness of the newest 1 ms
+# tick it serves: a wake-up that served k ticks (a late one) hides the
+# k-1 older, later ones, so wake-ups per pacer-millisecond under 1 say
+# how many ticks were made up that way.
 pacer_delta() {
-  paste -d' ' <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk '
+  paste -d' ' <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk -v secs="${3:-0}" '
     { le[NR] = $1; d[NR] = $4 - $2 }
     END {
       n = d[NR]; if (n <= 0) { print "no pacer ticks measured"; exit }
@@ -34,7 +38,9 @@ pacer_delta() {
         if (le[i] == "0.002") over2 = n - d[i]
         if (p99 == "" && d[i] >= 0.99 * n) p99 = (le[i] == "+Inf") ? "> 50 ms" : "<= " le[i] * 1000 " ms"
       }
-      printf "pacer ticks %d, later than 1 ms %.3f %%, later than 2 ms %.3f %%, p99 %s\n", n, 100 * over1 / n, 100 * over2 / n, p99
+      printf "pacer wake-ups %d", n
+      if (secs > 0) printf " (%.2f a millisecond over %.1f s)", n / secs / 1000, secs
+      printf ", later than 1 ms %.3f %%, later than 2 ms %.3f %%, p99 %s\n", 100 * over1 / n, 100 * over2 / n, p99
     }'
 }
 
