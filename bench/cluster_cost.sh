@@ -16,12 +16,13 @@
 #    (heartbeat, configuration poll, webhook poll) is measured over IDLE
 #    seconds before the calls, and reported per node-second.
 # 2. Fan-out: NODES nodes on that database (the first one and NODES-1
-#    more), all at --log-level info; CHANGES configuration changes
+#    more), all at --log-level info; their idle cost (measured after the
+#    changes, the nodes long started); CHANGES configuration changes
 #    (PATCH /api/v1/ivrs/load) through node 1, one a second; for each,
 #    the time from the request to each other node's "configuration
 #    applied from the store" line (LISTEN/NOTIFY, then the node's
 #    reload), and to the last of them. Log times have millisecond
-#    resolution. The NODES nodes' idle cost to PostgreSQL is measured too.
+#    resolution; PostgreSQL's CPU per change, the idle cost taken out.
 # 3. Kamailio: e2e's TestClusterThroughput, one node behind Kamailio
 #    (deploy/kamailio/kamailio.cfg) at KAM_RATES calls a second, reports
 #    Kamailio's CPU per call (all its processes). Skipped with a message
@@ -192,11 +193,6 @@ for i in $(seq 2 "$NODES"); do
   for _ in $(seq 300); do grep -q "ivrd serving" "$OUT/cluster-cost-node-$i.log" && break; sleep 0.1; done
 done
 sleep 5 # past the nodes' start (import, sweep, outbox adoption)
-c0=$(pg_counters); t0=$(pg_cpu_ticks)
-sleep "$IDLE"
-c1=$(pg_counters); t1=$(pg_cpu_ticks)
-read -r nodes_commits _ _ <<<"$(pg_delta "$c0" "$c1")"
-nodes_cpu_ms=$(echo "($t1 - $t0) * 1000 / $hz" | bc -l)
 
 api="http://127.0.0.1:$((BASE_PORT + 101))/api/v1"
 : >"$OUT/cluster-cost-fanout.txt"
@@ -219,6 +215,14 @@ for k in $(seq "$CHANGES"); do
 done
 t1=$(pg_cpu_ticks)
 f_wall=$(echo "$(date +%s.%N) - $f_start" | bc -l)
+# The NODES nodes' idle cost, measured once they are well past their
+# start, then taken out of the fan-out's.
+sleep 2
+c0=$(pg_counters); t2=$(pg_cpu_ticks)
+sleep "$IDLE"
+c1=$(pg_counters); t3=$(pg_cpu_ticks)
+read -r nodes_commits _ _ <<<"$(pg_delta "$c0" "$c1")"
+nodes_cpu_ms=$(echo "($t3 - $t2) * 1000 / $hz" | bc -l)
 fanout_cpu_ms=$(echo "(($t1 - $t0) * 1000 / $hz - $nodes_cpu_ms * $f_wall / $IDLE) / $CHANGES" | bc -l)
 # ms from each change's request to each node's line; then to the last node of each change.
 awk 'function sec(t, f) { split(t, f, ":"); return f[1] * 3600 + f[2] * 60 + f[3] }

@@ -159,7 +159,12 @@ for rep in $(seq "$REPEAT"); do
         # Every answered call has its record and its call.started row,
         # whichever way they were written.
         written=$(psql "$url" -Atc "SELECT (SELECT count(*) FROM call_records) || ' / ' || (SELECT count(*) FROM webhook_outbox WHERE type = 'call.started')")
+      elif command -v sqlite3 >/dev/null; then
+        written=$(sqlite3 "$OUT/durability-data/ivrd.db" "SELECT (SELECT count(*) FROM call_records) || ' / ' || (SELECT count(*) FROM webhook_outbox WHERE type = 'call.started')" 2>/dev/null || echo "-")
       fi
+      # What the node's log says it could not write (the queues full).
+      dropped=$(grep -c "call record dropped\|webhook event dropped" "$OUT/durability-$store-$mode-$rep-ivrd.log" || true)
+      written="$written ($dropped dropped)"
       rows+=("| $store | $mode | $(jq -r .placed "$json") | $answered | $(jq -r '"\(.failed)\(if .failed > 0 then " (" + (.failures | to_entries | map("\(.key): \(.value)") | join(", ")) + ")" else "" end)"' "$json") | $(printf '%.0f' "$per_s") | $(jq -r '"\(.setup_p50_ms | . * 10 | round / 10) / \(.setup_p99_ms | . * 10 | round / 10) ms"' "$json") | $(printf '%.3f ms' "$ivrd_ms") | $pg_ms | $written | $(jq -r '.loadavg_1min | join("-")' "$json") |")
       printf '%s %s %s\n' "$store" "$mode" "$per_s" >>"$OUT/durability-rates.txt.tmp"
       sleep 1
@@ -169,7 +174,7 @@ done
 {
   echo "Call set-up with and without durable starts (CALLS=$CALLS RATE=$RATE REPEAT=$REPEAT GUARD=$GUARD bench/durability.sh; ivrd alone on CPU $IVRD_CPU, ivrload, the webhook receiver and PostgreSQL on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; calls of 1 s; overload guard $GUARD_SETTING):"
   echo
-  echo "| store | starts | placed | answered | failed | answered per second offered | set-up p50 / p99 | ivrd CPU per call | PostgreSQL CPU per call | records / call.started rows | load avg |"
+  echo "| store | starts | placed | answered | failed | answered per second offered | set-up p50 / p99 | ivrd CPU per call | PostgreSQL CPU per call | records / call.started rows in the store (writes the log says were dropped) | load avg |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
