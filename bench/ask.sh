@@ -13,6 +13,7 @@
 # heard, the menu's reaction, the REFER sent), at the same concurrency.
 #
 #   CALLS=500 DELAY_MS=200 bench/ask.sh
+#   CALLS=500 DELAY_MS=200 SPREAD_MS=200 bench/ask.sh   # presses over 200 ms
 #
 # Prints: the ask run's key-to-REFER wait minus DELAY_MS (the added wait)
 # at p50 / p99 / max, the same without the ask, the service's own hold
@@ -32,6 +33,11 @@ cd "$(dirname "$0")/.."
 
 CALLS=${CALLS:-500}
 DELAY_MS=${DELAY_MS:-200}
+# SPREAD_MS spreads the key presses evenly over that long (0: every call
+# presses in the same millisecond, a burst of CALLS asks, the hardest
+# case). SPREAD_MS=DELAY_MS still has about CALLS asks waiting at once,
+# started at CALLS/DELAY asks a second rather than all together.
+SPREAD_MS=${SPREAD_MS:-0}
 RATE=${RATE:-200}          # the calls' set-up ramp
 SIP_PORT=${SIP_PORT:-25160}
 API_PORT=${API_PORT:-25180}
@@ -104,7 +110,7 @@ run() { # run NAME KEY
     { echo "ask.sh: ivrd or the service did not start (see $OUT/ask-$name-ivrd.log)" >&2; exit 1; }
   echo "ask: $CALLS calls, every one presses $key at ${press}s, service answers after ${DELAY_MS} ms" >&2
   timeout $((hold + ramp + 60)) taskset -c "$LOAD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
-    --calls "$CALLS" --rate "$RATE" --hold "${hold}s" --rtp-ports 40000-49999 --digit "$key" --digit-at "${press}s" \
+    --calls "$CALLS" --rate "$RATE" --hold "${hold}s" --rtp-ports 40000-49999 --digit "$key" --digit-at "${press}s" --digit-spread "${SPREAD_MS}ms" \
     --expect refer --pid "$IVRD" --json "$OUT/ask-$name.json" >&2 || echo "ask: ivrload reported failures ($name)" >&2
   kill "$SVC"; wait "$SVC" || true; SVC=
   FALLBACKS=$(grep -c "no usable answer" "$OUT/ask-$name-ivrd.log" || true)
@@ -118,7 +124,7 @@ ask_fallbacks=$FALLBACKS
 
 r1() { jq -r "$1 | . * 100 | round / 100" "$2"; }
 {
-  echo "An ask at $CALLS at once (CALLS=$CALLS DELAY_MS=$DELAY_MS bench/ask.sh; ivrd on CPU $IVRD_CPU, ivrload and the service on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; ask.max_concurrent 1000):"
+  echo "An ask at $CALLS at once (CALLS=$CALLS DELAY_MS=$DELAY_MS SPREAD_MS=$SPREAD_MS bench/ask.sh; ivrd on CPU $IVRD_CPU, ivrload and the service on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; ask.max_concurrent 1000):"
   echo
   echo "| run | calls | REFERs | key to REFER p50 / p99 / max | added wait (minus ${DELAY_MS} ms) p50 / p99 / max | service held p50 / p99 / max | asks in flight at once | asks arrived within | fallbacks | ivrd CPU | load avg |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"

@@ -152,7 +152,7 @@ func (c *sipCall) run(ctx context.Context) {
 	if cfg.Digit != 0 {
 		digitAt = c.out.answeredAt.Add(cfg.DigitAfter)
 		if cfg.DigitAt > 0 {
-			digitAt = r.t0.Add(cfg.DigitAt)
+			digitAt = r.t0.Add(cfg.DigitAt + time.Duration(int64(cfg.DigitSpread)*int64(c.idx)/int64(cfg.Calls)))
 		}
 		m.presses, m.pressEvery = cfg.Presses, int64(cfg.PressEvery)
 		m.method, m.tone = cfg.DigitMethod, r.tone

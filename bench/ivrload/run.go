@@ -43,6 +43,10 @@ type Config struct {
 	// own answer (a call answered later presses at once). Many reactions
 	// at the same time: bench/ask.sh.
 	DigitAt time.Duration
+	// DigitSpread spreads those presses evenly over this long after
+	// DigitAt (call i of n at DigitAt + i/n of it): many reactions in
+	// progress together without all starting in the same millisecond.
+	DigitSpread time.Duration
 	// Presses is how often the key is pressed (default 1), PressEvery
 	// apart (default 1 s; RFC 4733 and in-band only): a caller typing
 	// keys the IVR goes on collecting (bench/gathers.sh).
@@ -164,8 +168,8 @@ func (c *Config) fill() error {
 
 // checkPresses fills in and checks DigitAt, Presses and PressEvery.
 func (c *Config) checkPresses() error {
-	if c.DigitAt < 0 {
-		return fmt.Errorf("ivrload: digit-at %v: want a time after the run's start", c.DigitAt)
+	if c.DigitAt < 0 || c.DigitSpread < 0 || (c.DigitSpread > 0 && c.DigitAt == 0) {
+		return fmt.Errorf("ivrload: digit-at %v, digit-spread %v: want a time after the run's start, and a spread only with it", c.DigitAt, c.DigitSpread)
 	}
 	if c.Presses <= 0 {
 		c.Presses = 1

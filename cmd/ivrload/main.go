@@ -27,7 +27,7 @@ const usage = `ivrload — load test a SIP IVR
 
   ivrload --target HOST:PORT [--to 100] --calls N --rate R --hold 30s
           [--digit 1 --digit-after 5s --digit-method rfc4733|inband|info --expect refer|bye|bridge|none]
-          [--digit-at 8s] [--presses 3 --press-every 2s]
+          [--digit-at 8s [--digit-spread 200ms]] [--presses 3 --press-every 2s]
           [--transport tls --connections 50 --tls-ca ca.pem | --tls-insecure]
           [--pid PID] [--json FILE]
   ivrload table FILE.json...      the runs' JSON results as a markdown table
@@ -83,6 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.DigitMethod, "digit-method", "rfc4733", "rfc4733, inband or info")
 	fs.StringVar(&cfg.Expect, "expect", "", "what the key should cause: refer, bye, bridge or none (default refer with --digit)")
 	fs.DurationVar(&cfg.DigitAt, "digit-at", 0, "press every call's key at this time after the run's start instead (many reactions at once)")
+	fs.DurationVar(&cfg.DigitSpread, "digit-spread", 0, "with --digit-at: spread the presses evenly over this long")
 	fs.IntVar(&cfg.Presses, "presses", 1, "how often each call presses its key (rfc4733, inband)")
 	fs.DurationVar(&cfg.PressEvery, "press-every", time.Second, "the time between presses")
 	local := fs.String("local-ip", "", "our SIP/RTP address (default: the one that routes to the target)")
