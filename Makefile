@@ -130,6 +130,21 @@ bench-rooms:
 bench-setup:
 	bench/setuprate.sh
 
+# Issue 23: an ask step's added wait with 500 asks at once, and 1,000
+# calls in a gather on one vCPU; issue 26: what durable starts cost the
+# set-up rate at 1,000 calls/s (SQLite and PostgreSQL), and what a call
+# costs PostgreSQL and Kamailio (see bench/ask.sh, gathers.sh,
+# durability.sh, cluster_cost.sh; tables in bench/out/*.md).
+.PHONY: bench-ask bench-gathers bench-durability bench-cluster-cost
+bench-ask:
+	bench/ask.sh
+bench-gathers:
+	bench/gathers.sh
+bench-durability:
+	bench/durability.sh
+bench-cluster-cost:
+	bench/cluster_cost.sh
+
 vet:
 	$(GO) vet $(GOTAGS) ./...
 

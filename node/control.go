@@ -52,6 +52,9 @@ type control struct {
 	// fragmentsWarned: the log has said once that numbers cannot be
 	// spoken (speech.go).
 	fragmentsWarned bool
+	// queuedStarts is Options.QueuedStarts (durable.go): a measurement's
+	// "before".
+	queuedStarts bool
 
 	srv       *http.Server
 	ln        net.Listener
@@ -94,6 +97,7 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	// node's first calls under a stale heartbeat (cluster.go).
 	c.beat(ctx)
 	c.rec = newRecorder(st, c.node, log, !opts.NoRecords)
+	c.queuedStarts = opts.QueuedStarts
 	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: c.node, Log: log, OnDelivery: obs.metrics.WebhookDelivery,
 		RetryMin: opts.WebhookRetryMin, RetryMax: opts.WebhookRetryMax})
 	obs.hooks = append(obs.hooks, c.publishEvent) // call.started with its record (durable.go)

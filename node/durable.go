@@ -57,6 +57,11 @@ func (c *control) publishEvent(ev call.Event) {
 	}
 	rec.IVR = ev.IVR
 	wev := webhookEvent(ev, c.node)
+	if c.queuedStarts { // the "before" of bench/durability.sh
+		c.rec.enqueue(write{callID: rec.CallID, what: "start", do: func(ctx context.Context) error { return c.st.CallStarted(ctx, rec) }})
+		c.hooks.Publish(wev)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), startedWait)
 	err := c.st.CallStartedWithWebhooks(ctx, rec, c.hooks.Rows(wev))
 	cancel()

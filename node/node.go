@@ -35,6 +35,13 @@ type Options struct {
 	// NoRecords writes no call records to the store. Only for measuring
 	// what recording costs: a node run for callers always records.
 	NoRecords bool
+	// QueuedStarts writes each call's started record and its
+	// call.started webhook event through their queues, as ivrd did before
+	// issue 26 (commit ebbf4e7) made them durable, instead of in one
+	// transaction before the menu begins. Only for measuring what that
+	// durability costs (bench/durability.sh, serve's --queued-starts): a
+	// node run for callers writes them durably.
+	QueuedStarts bool
 	// APIListen, when set, replaces server.api.listen (tests bind
 	// 127.0.0.1:0 so that none needs port 8080 free).
 	APIListen string

@@ -151,6 +151,10 @@ func (c *sipCall) run(ctx context.Context) {
 	var digitAt time.Time
 	if cfg.Digit != 0 {
 		digitAt = c.out.answeredAt.Add(cfg.DigitAfter)
+		if cfg.DigitAt > 0 {
+			digitAt = r.t0.Add(cfg.DigitAt + time.Duration(int64(cfg.DigitSpread)*int64(c.idx)/int64(cfg.Calls)))
+		}
+		m.presses, m.pressEvery = cfg.Presses, int64(cfg.PressEvery)
 		m.method, m.tone = cfg.DigitMethod, r.tone
 		m.eventCode, _ = eventCode(cfg.Digit)
 		m.eventPT = ans.eventPT

@@ -11,7 +11,10 @@
 // packet, recvmmsg per ready socket, no goroutine per call's media and no
 // allocation per packet), the statistics (loss, inter-arrival error
 // histograms, digit-to-action latency, failures by SIP status) and the CPU
-// accounting of the target and of itself.
+// accounting of the target and of itself, and the HTTP peer an IVR's
+// steps talk to during a run (service.go: a decision service answering
+// ask steps after a fixed delay, a webhook receiver), which measures its
+// own side.
 //
 // It must not import ivrd's sip, media, call or ivr packages: it is a
 // client that has to work against any SIP server, and sharing code with

@@ -77,6 +77,36 @@ func TestKeyPress(t *testing.T) {
 	}
 }
 
+// TestKeyPressedAgain: with presses set, the key is pressed again every
+// pressEvery (a new event: its own timestamp, the marker), audio between
+// the presses and after the last; the latency counts from the first.
+func TestKeyPressedAgain(t *testing.T) {
+	w, c, _ := pair(t)
+	const every = int64(time.Second)
+	c.method, c.eventPT, c.eventCode, c.digitAt, c.presses, c.pressEvery = methodRFC4733, 101, 1, 1, 3, every
+	var events []rtpHeader
+	now := int64(1)
+	for i := 0; i < 200; i++ { // 4 s of frames on a made-up clock
+		w.sendFrame(c, now)
+		if h := mustParse(t, w.pkt[:]); h.pt == 101 && h.marker {
+			events = append(events, h)
+		}
+		if i == 0 && c.digitSent.Load() != 1 {
+			t.Fatalf("first press sent at %d, want 1", c.digitSent.Load())
+		}
+		now += int64(frameInterval)
+	}
+	if len(events) != 3 || c.pressed != 3 {
+		t.Fatalf("%d presses started, %d finished: want 3", len(events), c.pressed)
+	}
+	if events[1].ts == events[0].ts || events[2].ts == events[1].ts {
+		t.Fatalf("a new press reuses the previous event's timestamp: %+v", events)
+	}
+	if got := c.digitSent.Load(); got != 1 {
+		t.Fatalf("latency's start moved to %d", got)
+	}
+}
+
 func mustParse(t *testing.T, b []byte) rtpHeader {
 	h, ok := parseRTP(b)
 	if !ok {

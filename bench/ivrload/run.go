@@ -38,6 +38,20 @@ type Config struct {
 	DigitAfter  time.Duration //
 	DigitMethod string        // rfc4733, inband or info
 	Expect      string        // none, refer, bye or bridge (default: refer with a key, none without)
+	// DigitAt, when set, has every call press its key at one moment:
+	// this long after the run's start instead of DigitAfter after its
+	// own answer (a call answered later presses at once). Many reactions
+	// at the same time: bench/ask.sh.
+	DigitAt time.Duration
+	// DigitSpread spreads those presses evenly over this long after
+	// DigitAt (call i of n at DigitAt + i/n of it): many reactions in
+	// progress together without all starting in the same millisecond.
+	DigitSpread time.Duration
+	// Presses is how often the key is pressed (default 1), PressEvery
+	// apart (default 1 s; RFC 4733 and in-band only): a caller typing
+	// keys the IVR goes on collecting (bench/gathers.sh).
+	Presses    int
+	PressEvery time.Duration
 
 	LocalIP        netip.Addr    // our SIP and RTP address (default: the one routing to Target)
 	SIPPort        int           // our SIP port (0: any)
@@ -107,8 +121,11 @@ func (c *Config) fill() error {
 		default:
 			return fmt.Errorf("ivrload: digit method %q: want rfc4733, inband or info", c.DigitMethod)
 		}
-		if c.DigitAfter >= c.Hold {
+		if c.DigitAfter >= c.Hold && c.DigitAt == 0 {
 			return fmt.Errorf("ivrload: the key (after %v) must come before the hold (%v) ends", c.DigitAfter, c.Hold)
+		}
+		if err := c.checkPresses(); err != nil {
+			return err
 		}
 	}
 	codec, err := checkCodec(c.Codec)
@@ -149,6 +166,28 @@ func (c *Config) fill() error {
 	return c.findLocalIP()
 }
 
+// checkPresses fills in and checks DigitAt, Presses and PressEvery.
+func (c *Config) checkPresses() error {
+	if c.DigitAt < 0 || c.DigitSpread < 0 || (c.DigitSpread > 0 && c.DigitAt == 0) {
+		return fmt.Errorf("ivrload: digit-at %v, digit-spread %v: want a time after the run's start, and a spread only with it", c.DigitAt, c.DigitSpread)
+	}
+	if c.Presses <= 0 {
+		c.Presses = 1
+	}
+	if c.PressEvery <= 0 {
+		c.PressEvery = time.Second
+	}
+	if c.Presses > 1 && c.DigitMethod == methodInfo {
+		return fmt.Errorf("ivrload: presses %d: repeated keys go by rfc4733 or inband, not info", c.Presses)
+	}
+	// A press lasts keyFrames (+ endCopies end packets) frames: the next
+	// one must not start inside it.
+	if last := time.Duration(keyFrames+endCopies) * frameInterval; c.Presses > 1 && c.PressEvery <= last {
+		return fmt.Errorf("ivrload: press-every %v: a press lasts %v, want more", c.PressEvery, last)
+	}
+	return nil
+}
+
 // findLocalIP fills in LocalIP, when not given, with the address the
 // kernel would send from towards the target; a UDP "connect" sends
 // nothing.
@@ -168,6 +207,7 @@ func (c *Config) findLocalIP() error {
 // runner is one run's shared state.
 type runner struct {
 	cfg       Config
+	t0        time.Time // the run's start (DigitAt counts from it)
 	targetURI sip.Uri
 	endpoints []*endpoint // SIP user agents: one over UDP, one per connection over TLS (signalling.go)
 	calls     sync.Map    // Call-ID -> *sipCall
@@ -221,9 +261,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// the first moment a call may end or press its key. A run without such
 	// a steady stretch of at least a second is measured whole.
 	t0 := time.Now()
+	r.t0 = t0
 	ramp := time.Duration(float64(cfg.Calls-1) / cfg.Rate * float64(time.Second))
+	// A key expected to end the call (REFER, BYE) or change its audio
+	// ends the steady stretch; keys that only feed the IVR (--expect
+	// none: a gather collecting) are part of it.
 	steadyEnd := cfg.Hold
-	if cfg.Digit != 0 {
+	switch {
+	case cfg.Digit != 0 && cfg.Expect != ExpectNone && cfg.DigitAt > 0:
+		steadyEnd = cfg.DigitAt
+	case cfg.Digit != 0 && cfg.Expect != ExpectNone:
 		steadyEnd = cfg.DigitAfter
 	}
 	win := window{from: t0.Add(ramp + cfg.Settle).UnixNano(), to: t0.Add(steadyEnd).UnixNano()}

@@ -42,6 +42,8 @@ type mediaCall struct {
 	frameLen   int
 	frameTicks uint32
 	digitAt    int64 // Unix ns when the worker presses the key (0: it does not)
+	presses    int   // how often (0 or 1: once)
+	pressEvery int64 // ns between presses
 	method     string
 	eventCode  byte
 	eventPT    uint8
@@ -55,6 +57,7 @@ type mediaCall struct {
 	audioPos   int
 	sentFirst  bool
 	evFrame    int // frames of the key sent so far
+	pressed    int // presses finished
 	evTS       uint32
 	rx         stream
 	sent       uint64
@@ -239,25 +242,29 @@ func (w *worker) sendFrame(c *mediaCall, now int64) {
 	pt := c.audioPT
 	ts := c.ts
 	c.ts += c.frameTicks
-	keyDue := c.digitAt != 0 && now >= c.digitAt
+	keyDue := c.digitAt != 0 && c.pressed < max(c.presses, 1) && now >= c.digitAt+int64(c.pressed)*c.pressEvery
 	switch {
 	case keyDue && c.method == methodRFC4733 && c.evFrame < keyFrames+endCopies:
 		if c.evFrame == 0 {
 			c.evTS = ts
 			marker = true
-			c.digitSent.Store(now)
+			if c.pressed == 0 {
+				c.digitSent.Store(now) // latencies count from the first press
+			}
 		}
 		dur := uint16(min(c.evFrame+1, keyFrames) * frameBytes) // telephone-event/8000
 		putEvent(pkt[12:], c.eventCode, c.evFrame >= keyFrames, dur)
 		pkt = pkt[:12+4]
 		pt, ts = c.eventPT, c.evTS
 		c.evFrame++
+		c.pressDone(keyFrames + endCopies)
 	case keyDue && c.method == methodInband && c.evFrame < keyFrames:
-		if c.evFrame == 0 {
+		if c.evFrame == 0 && c.pressed == 0 {
 			c.digitSent.Store(now)
 		}
 		copy(pkt[12:], c.tone[c.evFrame*c.frameLen:])
 		c.evFrame++
+		c.pressDone(keyFrames)
 	default:
 		copy(pkt[12:], c.audio[c.audioPos:c.audioPos+c.frameLen])
 		c.audioPos += c.frameLen
@@ -280,6 +287,15 @@ func (w *worker) sendFrame(c *mediaCall, now int64) {
 		return
 	}
 	c.sent++
+}
+
+// pressDone counts a press whose last of frames frames went out, so that
+// the next one (Presses) starts from its first frame when it is due.
+func (c *mediaCall) pressDone(frames int) {
+	if c.evFrame == frames {
+		c.pressed++
+		c.evFrame = 0
+	}
 }
 
 // readReady drains every socket epoll reports readable.

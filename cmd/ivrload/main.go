@@ -27,6 +27,7 @@ const usage = `ivrload — load test a SIP IVR
 
   ivrload --target HOST:PORT [--to 100] --calls N --rate R --hold 30s
           [--digit 1 --digit-after 5s --digit-method rfc4733|inband|info --expect refer|bye|bridge|none]
+          [--digit-at 8s [--digit-spread 200ms]] [--presses 3 --press-every 2s]
           [--transport tls --connections 50 --tls-ca ca.pem | --tls-insecure]
           [--pid PID] [--json FILE]
   ivrload table FILE.json...      the runs' JSON results as a markdown table
@@ -35,6 +36,10 @@ const usage = `ivrload — load test a SIP IVR
   ivrload agent --rtp-port-min P --calls N --from 7s --to 19s --until 30s [--pid PID] [--json FILE]
                                   the phones of calls another program (sipp) places:
                                   call i offers port P+2i (bench/sippload.sh)
+  ivrload service --listen 127.0.0.1:8090 --delay 200ms --answer JSON [--json FILE]
+                                  an HTTP peer of the IVR (a decision service for ask
+                                  steps, a webhook receiver): answers every POST after
+                                  the delay, reports what it saw when stopped
 
 Every call: INVITE with SDP (PCMU, telephone-event), ACK, 50 packets/s of
 caller audio from its own RTP port, the key if asked, BYE at the end of the
@@ -53,6 +58,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "agent" {
 		return runAgent(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "service" {
+		return runService(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("ivrload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -74,6 +82,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.DigitAfter, "digit-after", 5*time.Second, "when to press it, after the 200")
 	fs.StringVar(&cfg.DigitMethod, "digit-method", "rfc4733", "rfc4733, inband or info")
 	fs.StringVar(&cfg.Expect, "expect", "", "what the key should cause: refer, bye, bridge or none (default refer with --digit)")
+	fs.DurationVar(&cfg.DigitAt, "digit-at", 0, "press every call's key at this time after the run's start instead (many reactions at once)")
+	fs.DurationVar(&cfg.DigitSpread, "digit-spread", 0, "with --digit-at: spread the presses evenly over this long")
+	fs.IntVar(&cfg.Presses, "presses", 1, "how often each call presses its key (rfc4733, inband)")
+	fs.DurationVar(&cfg.PressEvery, "press-every", time.Second, "the time between presses")
 	local := fs.String("local-ip", "", "our SIP/RTP address (default: the one that routes to the target)")
 	fs.IntVar(&cfg.SIPPort, "sip-port", 0, "our SIP port (default: any)")
 	ports := fs.String("rtp-ports", "", "RTP port range LO-HI (default: any the kernel gives)")
