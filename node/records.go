@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -22,8 +23,8 @@ import (
 // survivor's sweep settles the record as interrupted. A store slower
 // than that, or unreachable, does not hold the call: the row goes to the
 // queue instead. The end (and a
-// started row that waited too long) go through one queue and one
-// goroutine, so a call never waits for the database at its end and its
+// started row that waited too long) go through a few queues, a call's
+// always the same one, so a call never waits for the database at its end and its
 // end is never written before its start; when the queue is full (the
 // database far behind) a write is dropped and logged.
 type recorder struct {
@@ -32,9 +33,15 @@ type recorder struct {
 	log  *slog.Logger
 	// on is false only for measuring what recording costs (serve's
 	// --no-records): a node run for callers always records.
-	on   bool
-	q    chan write
-	done chan struct{}
+	on bool
+	// qs are the writers' queues: a call's writes all go to one (chosen
+	// by its call id), so its end still follows its start, while other
+	// calls' writes go on beside it. One writer, one statement at a time,
+	// kept up with about one statement per commit latency: at 1,000
+	// calls a second on PostgreSQL its queue overflowed and records were
+	// dropped (bench/durability.sh).
+	qs []chan write
+	wg sync.WaitGroup
 	// stopping, closed by close, makes a write the store refuses give up
 	// at once: a node stopping with its store down must not wait out
 	// every retry.
@@ -51,11 +58,20 @@ type recorder struct {
 }
 
 func newRecorder(st *store.Store, node string, log *slog.Logger, on bool) *recorder {
-	r := &recorder{st: st, node: node, log: log, on: on, q: make(chan write, 4096), done: make(chan struct{}),
-		stopping: make(chan struct{})}
-	go r.run()
+	r := &recorder{st: st, node: node, log: log, on: on, stopping: make(chan struct{})}
+	r.qs = make([]chan write, recordWriters)
+	for i := range r.qs {
+		r.qs[i] = make(chan write, 4096/recordWriters)
+		r.wg.Add(1)
+		go r.run(r.qs[i])
+	}
 	return r
 }
+
+// recordWriters is how many statements are in flight at once: half the
+// PostgreSQL pool (store/open.go), leaving the rest to the calls' own
+// started rows, the webhook outbox and the API.
+const recordWriters = 4
 
 // write is one queued statement for one call; what names it in the log.
 type write struct {
@@ -70,9 +86,9 @@ type write struct {
 // logged (the queue must move on).
 const retryFor = 2 * time.Minute
 
-func (r *recorder) run() {
-	defer close(r.done)
-	for w := range r.q {
+func (r *recorder) run(q <-chan write) {
+	defer r.wg.Done()
+	for w := range q {
 		r.perform(w)
 	}
 }
@@ -95,10 +111,12 @@ func (r *recorder) close() {
 	if !r.closed {
 		r.closed = true
 		close(r.stopping)
-		close(r.q)
+		for _, q := range r.qs {
+			close(q)
+		}
 	}
 	r.mu.Unlock()
-	<-r.done
+	r.wg.Wait()
 }
 
 func (r *recorder) enqueue(w write) {
@@ -109,8 +127,10 @@ func (r *recorder) enqueue(w write) {
 		r.log.Warn("call record not written: the store is closed", "call_id", callID)
 		return
 	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(callID)) // a hash.Hash never fails to write
 	select {
-	case r.q <- w:
+	case r.qs[h.Sum32()%uint32(len(r.qs))] <- w:
 	default:
 		r.log.Error("call record dropped: the store is too far behind", "call_id", callID)
 	}
