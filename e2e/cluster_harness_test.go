@@ -35,6 +35,9 @@ import (
 // clusterToken is the write token every node is given in its file.
 const clusterToken = "cluster-test-token"
 
+// phonePassword is extension 1001's, the phone that registers.
+const phonePassword = "phone-1001-secret"
+
 // probeInterval is the dispatcher's OPTIONS interval the test runs
 // Kamailio with (kamailio.cfg: PROBE_INTERVAL), in seconds.
 const probeInterval = 2
@@ -159,8 +162,11 @@ prompts_dir: "PROMPTS"
 trunks:
   - { name: proxy, uri: "sip:127.0.0.1", inbound_from: ["127.0.0.1"] }
 # Voicemail (cluster_state_test.go): box 1001 takes and plays messages,
-# box 1002 is the one wrong PINs lock.
-extensions: [{ number: "1001" }, { number: "1002" }]
+# box 1002 is the one wrong PINs lock. A phone registers as 1001
+# through Kamailio (cluster_registrar_test.go): menu "reach" (500) calls
+# it as an extension (key 1) and as group "desk" (key 2).
+extensions: [{ number: "1001", password: "PHONEPASS" }, { number: "1002" }]
+groups: [{ id: desk, members: ["1001"], strategy: ringall, timeout: 20s }]
 voicemail_boxes:
   - { box: "1001", pin: "4321" }
   - { box: "1002", pin: "2468", max_attempts: 1, lockout_after: 3, lockout: 10m }
@@ -171,6 +177,11 @@ ivrs:
     prompt: beep
     prompt_repeat: 5
     keys: { "6": { voicemail: "1001" }, "7": { voicemail_check: "1001" }, "8": { voicemail_check: "1002" } }
+  - id: reach
+    extensions: ["500"]
+    prompt: beep
+    prompt_repeat: 5
+    keys: { "1": { extension: "1001" }, "2": { group: desk } }
   - id: main
     extensions: ["100"]
     prompt: beep
@@ -205,7 +216,7 @@ func (c *cluster) startNodes(n int) {
 		nd.api = "http://" + apiAddr + "/api/v1"
 		nd.cfg = filepath.Join(c.dir, nd.id+".yaml")
 		text := strings.NewReplacer("NODE", nd.id, "SIPADDR", nd.sip, "APIADDR", apiAddr, "TOKEN", clusterToken,
-			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI, "WEBHOOKS", c.webhooks()).Replace(nodeConfig)
+			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI, "PHONEPASS", phonePassword, "WEBHOOKS", c.webhooks()).Replace(nodeConfig)
 		require.NoError(c.t, os.WriteFile(nd.cfg, []byte(text), 0o600))
 		nd.logf = filepath.Join(c.dir, nd.id+".log")
 		c.startNode(nd)

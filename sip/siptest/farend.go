@@ -38,6 +38,10 @@ type FarEnd struct {
 	peer       netip.AddrPort
 	got        []rtp.Packet
 	Bye        chan struct{} // a BYE arrived
+	// Notifys are the NOTIFYs received outside a call (message waiting,
+	// RFC 3842), each answered 200.
+	Notifys chan *sip.Request
+	client  *sipgo.Client // for Register
 	Cancel     chan struct{} // a ringing INVITE was cancelled
 	stopRTP    chan struct{}
 }
@@ -45,7 +49,7 @@ type FarEnd struct {
 // NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
 // or early (183 with SDP, then 200).
 func NewFarEnd(t testing.TB, mode string) *FarEnd {
-	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{}), Invites: make(chan *sip.Request, 4)}
+	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{}), Invites: make(chan *sip.Request, 4), Notifys: make(chan *sip.Request, 16)}
 	ua, err := sipgo.NewUA()
 	require.NoError(t, err)
 	srv, _ := sipgo.NewServer(ua)
@@ -53,6 +57,7 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 	require.NoError(t, err)
 	f.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
 	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(int(f.addr.Port())))
+	f.client = client
 	dua := &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "far", Host: "127.0.0.1", Port: int(f.addr.Port())}}, RewriteContact: true}
 	f.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
@@ -134,6 +139,13 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 		// stop answering when nobody reads the others.
 		select {
 		case f.Bye <- struct{}{}:
+		default:
+		}
+	})
+	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		select {
+		case f.Notifys <- req:
 		default:
 		}
 	})
