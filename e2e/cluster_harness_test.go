@@ -42,6 +42,11 @@ const phonePassword = "phone-1001-secret"
 // Kamailio with (kamailio.cfg: PROBE_INTERVAL), in seconds.
 const probeInterval = 2
 
+// recordings is the node's recordings_dir.
+func (nd *clusterNode) recordings(c *cluster) string {
+	return filepath.Join(c.dir, nd.id+"-recordings")
+}
+
 type clusterNode struct {
 	id   string
 	ip   string
@@ -155,6 +160,8 @@ server:
     listen: "APIADDR"
     tokens: [{ name: test, token: "TOKEN", scope: write }]
   store: "STORE"
+  # Each node's own (disk_full_test.go fills it).
+  recordings_dir: "RECDIR"
   drain_timeout: 30s
 prompts_dir: "PROMPTS"
 # Every call comes from Kamailio: listed as a trunk's source, it is
@@ -177,10 +184,17 @@ ivrs:
     prompt: beep
     prompt_repeat: 5
     keys: { "6": { voicemail: "1001" }, "7": { voicemail_check: "1001" }, "8": { voicemail_check: "1002" } }
+  - id: taped
+    extensions: ["600"]
+    record: true
+    prompt: beep
+    prompt_repeat: 20
+    keys: { "#": hangup }
   - id: reach
     extensions: ["500"]
     prompt: beep
     prompt_repeat: 5
+    transfer: bridge
     keys: { "1": { extension: "1001" }, "2": { group: desk } }
   - id: main
     extensions: ["100"]
@@ -216,7 +230,7 @@ func (c *cluster) startNodes(n int) {
 		nd.api = "http://" + apiAddr + "/api/v1"
 		nd.cfg = filepath.Join(c.dir, nd.id+".yaml")
 		text := strings.NewReplacer("NODE", nd.id, "SIPADDR", nd.sip, "APIADDR", apiAddr, "TOKEN", clusterToken,
-			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI, "PHONEPASS", phonePassword, "WEBHOOKS", c.webhooks()).Replace(nodeConfig)
+			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI, "PHONEPASS", phonePassword, "RECDIR", nd.recordings(c), "WEBHOOKS", c.webhooks()).Replace(nodeConfig)
 		require.NoError(c.t, os.WriteFile(nd.cfg, []byte(text), 0o600))
 		nd.logf = filepath.Join(c.dir, nd.id+".log")
 		c.startNode(nd)
