@@ -188,7 +188,7 @@ ivrs:
     extensions: ["600"]
     record: true
     prompt: beep
-    prompt_repeat: 20
+    prompt_repeat: 5
     keys: { "#": hangup }
   - id: reach
     extensions: ["500"]

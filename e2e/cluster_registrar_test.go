@@ -129,10 +129,14 @@ func (c *cluster) reachPhone(t *testing.T, phone *siptest.FarEnd, nd *clusterNod
 	assert.Contains(t, vias[0].Value(), c.kamAddr, "the INVITE came through kamailio")
 	assert.Contains(t, vias[1].Value(), nd.sip, "from %s, where the call is", nd.id)
 	nodetest.WaitUntil(t, nodetest.Patience, func() bool { return heardToneCount(caller, 1000) >= 10 },
-		func() string { return fmt.Sprintf("the caller did not hear the phone: %v", nodetest.Heard(caller.Packets())) })
+		func() string {
+			return fmt.Sprintf("the caller did not hear the phone: %v", nodetest.Heard(caller.Packets()))
+		})
 	require.NoError(t, caller.SendTone(call.Media, 700, 50, &p.seq))
 	nodetest.WaitUntil(t, nodetest.Patience, func() bool { return loudAlaw(phone.Packets()[before:]) >= 10 },
-		func() string { return fmt.Sprintf("the phone heard nothing of the caller (%d packets)", len(phone.Packets())-before) })
+		func() string {
+			return fmt.Sprintf("the phone heard nothing of the caller (%d packets)", len(phone.Packets())-before)
+		})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, call.Dialog.Bye(ctx), "BYE through kamailio")

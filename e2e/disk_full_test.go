@@ -111,7 +111,10 @@ func (c *cluster) fullDiskCall(t *testing.T, nd *clusterNode) string {
 	_, err := caller.WaitRequest("BYE", 20*time.Second)
 	require.NoError(t, err, "the menu's hangup key ends the call")
 	nodetest.WaitUntil(t, nodetest.Patience, func() bool { _, state := c.record(callID); return state == "ended" },
-		func() string { node, state := c.record(callID); return fmt.Sprintf("the call's record: %q on %q", state, node) })
+		func() string {
+			node, state := c.record(callID)
+			return fmt.Sprintf("the call's record: %q on %q", state, node)
+		})
 	var stopped string
 	nodetest.WaitUntil(t, nodetest.Patience, func() bool {
 		return c.db.QueryRow(`SELECT stopped FROM recordings WHERE call_id = $1`, callID).Scan(&stopped) == nil

@@ -82,3 +82,35 @@ func TestBindingsSharedAcrossServersFollowPath(t *testing.T) {
 	require.Equal(t, 200, res.StatusCode)
 	assert.Empty(t, a.srv.Contacts("1001"), "Expires: 0 on node B removed it for node A")
 }
+
+// FuzzCheckPath: a Path value from the network is refused with an error
+// or accepted, never a panic; one accepted reads back as a Route with a
+// host, which is what requests to the contact are sent with.
+func FuzzCheckPath(f *testing.F) {
+	for _, s := range []string{"<sip:10.0.0.1:5060;lr;received=sip:192.0.2.7:5062>", "<sip:a;lr>", "sip:x", "<>", "<sip:a>,<sip:b>", "<sips:[::1]:5061;lr>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		got, err := checkPath(v)
+		if err != nil {
+			return
+		}
+		req := sip.NewRequest(sip.NOTIFY, sip.Uri{Scheme: "sip", Host: "127.0.0.1"})
+		req.AppendHeader(sip.NewHeader("Route", got))
+		r := req.Route()
+		if r == nil || r.Address.Host == "" {
+			t.Fatalf("accepted %q, which is no Route", v)
+		}
+	})
+}
+
+// A Path that is no SIP URI is refused with 400 naming it, and nothing
+// is bound.
+func TestRegisterBadPathRefused(t *testing.T) {
+	t.Parallel()
+	r, cl := registrarRig(t, nil)
+	res := register(t, r, cl, "1001", "alice-secret", "<sip:alice@127.0.0.1:5081>", 300, sip.NewHeader("Path", "not a uri"))
+	assert.Equal(t, 400, res.StatusCode)
+	assert.Contains(t, res.GetHeader("Warning").Value(), "bad Path")
+	assert.Empty(t, r.srv.Contacts("1001"))
+}

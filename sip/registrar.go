@@ -306,9 +306,9 @@ func (r *registrar) changes(req *sip.Request) ([]change, error) {
 		}
 		def = time.Duration(n) * time.Second
 	}
-	var path []string
-	for _, h := range req.GetHeaders("Path") {
-		path = append(path, strings.TrimSpace(h.Value()))
+	path, err := pathOf(req)
+	if err != nil {
+		return nil, err
 	}
 	src := sourceAddrPort(req)
 	if len(path) > 0 {
@@ -366,4 +366,45 @@ func (r *registrar) apply(ctx context.Context, ext string, list []change) ([]Bin
 		}
 	}
 	return r.bindings.Bound(ctx, ext, now)
+}
+
+// maxPath bounds the Path a binding keeps: one proxy adds one; a chain
+// of more than a few is not a deployment ivrd is part of.
+const maxPath = 4
+
+// pathOf reads a REGISTER's Path headers (RFC 3327): each a SIP URI in
+// angle brackets, one per header, as Kamailio adds them. They become the
+// Route of every request to the contact, so one that does not parse as
+// a Route is refused here, not when a call tries it.
+func pathOf(req *sip.Request) ([]string, error) {
+	hdrs := req.GetHeaders("Path")
+	if len(hdrs) > maxPath {
+		return nil, fmt.Errorf("more than %d Path headers", maxPath)
+	}
+	var out []string
+	for _, h := range hdrs {
+		v, err := checkPath(h.Value())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// checkPath checks one Path value: <sip:...> with parameters, nothing
+// else.
+func checkPath(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	end := strings.IndexByte(v, '>')
+	if !strings.HasPrefix(v, "<") || end < 0 || strings.ContainsAny(v, ",\r\n") {
+		return "", fmt.Errorf("bad Path %q: want one <sip:...> per header", v)
+	}
+	// Read as sipgo will read it in the Route of a request.
+	probe := sip.NewRequest(sip.OPTIONS, sip.Uri{Scheme: "sip", Host: "invalid"})
+	probe.AppendHeader(sip.NewHeader("Route", v))
+	if r := probe.Route(); r == nil || r.Address.Host == "" {
+		return "", fmt.Errorf("bad Path %q: not a SIP URI", v)
+	}
+	return v, nil
 }

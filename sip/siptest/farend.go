@@ -42,8 +42,8 @@ type FarEnd struct {
 	// RFC 3842), each answered 200.
 	Notifys chan *sip.Request
 	client  *sipgo.Client // for Register
-	Cancel     chan struct{} // a ringing INVITE was cancelled
-	stopRTP    chan struct{}
+	Cancel  chan struct{} // a ringing INVITE was cancelled
+	stopRTP chan struct{}
 }
 
 // NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
