@@ -237,7 +237,7 @@ func (c *cluster) startNodes(n int) {
 		c.nodes = append(c.nodes, nd)
 	}
 	for _, nd := range c.nodes {
-		c.waitLog(nd, "ivrd serving", 30*time.Second)
+		c.waitLog(nd, "ivrd serving", 60*time.Second) // three nodes starting at once on a loaded machine
 	}
 }
 
