@@ -142,13 +142,7 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 		default:
 		}
 	})
-	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
-		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-		select {
-		case f.Notifys <- req:
-		default:
-		}
-	})
+	srv.OnNotify(f.onNotify)
 	t.Cleanup(func() {
 		close(f.stopRTP)
 		f.rtp.Close()

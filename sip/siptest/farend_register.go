@@ -52,3 +52,12 @@ func (f *FarEnd) Register(ctx context.Context, server netip.AddrPort, user, pass
 
 // ContactOf is the Contact the phone registers user with.
 func (f *FarEnd) ContactOf(user string) string { return fmt.Sprintf("sip:%s@%s", user, f.addr) }
+
+// onNotify answers a NOTIFY 200 and keeps it for the test.
+func (f *FarEnd) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	select {
+	case f.Notifys <- req:
+	default:
+	}
+}
