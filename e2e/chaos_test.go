@@ -28,7 +28,9 @@ import (
 // second and the test leaving voicemails, for IVRD_CHAOS_MINUTES minutes,
 // while a node is SIGKILLed at random (every 30-60 s in a short run,
 // every 2-5 minutes from 10 minutes on) and started again 5-15 s later,
-// PostgreSQL is paused (SIGSTOP) for 3 s once and restarted once. Then,
+// PostgreSQL is paused (SIGSTOP) for 3 s once and restarted once, and
+// one node's recordings disk fills up once (as root, where a tmpfs can
+// be mounted: disk_full_test.go; skipped, and said so, otherwise). Then,
 // with every node running again and the sweeps done, it checks what must
 // hold: no call record left 'started', every webhook event in the outbox
 // delivered (duplicates only with the same event id, counted), every
@@ -83,6 +85,8 @@ type chaos struct {
 	killGap          [2]time.Duration
 	pauseAt, pgRstAt time.Time
 	paused, pgRst    bool
+	diskAt           time.Time // when a node's disk fills
+	diskFilled       bool
 	dead             map[*clusterNode]time.Time // killed node -> when it starts again
 	starts           map[string]int             // log files per node
 	events           []string                   // what the run did, when
@@ -102,6 +106,7 @@ func (ch *chaos) plan(minutes float64) {
 	ch.nextKill = ch.started.Add(ch.gap())
 	ch.pauseAt = ch.started.Add(run / 3)
 	ch.pgRstAt = ch.started.Add(run * 2 / 3)
+	ch.diskAt = ch.started.Add(run / 2)
 	ch.dead = map[*clusterNode]time.Time{}
 	ch.starts = map[string]int{}
 	ch.killed = map[string]int{}
@@ -147,10 +152,38 @@ func (ch *chaos) step(t *testing.T) {
 		ch.pg.restart()
 		ch.logf("PostgreSQL back")
 	}
+	if !ch.diskFilled && now.After(ch.diskAt) {
+		ch.diskFilled = true
+		ch.fillDisk(t)
+	}
 	if now.Sub(ch.lastSample) > 10*time.Second {
 		ch.lastSample = now
 		ch.sample()
 	}
+}
+
+// fillDisk fills a running node's recordings disk once and places a
+// recorded call on it: the call goes on, its recording stops with the
+// reason (fullDiskCall checks). The disk stays full to the end.
+func (ch *chaos) fillDisk(t *testing.T) {
+	var nd *clusterNode
+	for _, n := range ch.c.nodes {
+		if _, dead := ch.dead[n]; !dead {
+			nd = n
+			break
+		}
+	}
+	if nd == nil {
+		ch.logf("disk full: skipped, no node running")
+		return
+	}
+	if why := mountFullDisk(t, nd.recordings(ch.c)); why != "" {
+		ch.logf("disk full: skipped (%s)", why)
+		return
+	}
+	ch.logf("%s's recordings disk full (tmpfs of %s)", nd.id, fullDiskSize)
+	id := ch.c.fullDiskCall(t, nd)
+	ch.logf("a recorded call on %s went on, its recording stopped for ENOSPC (%s)", nd.id, id)
 }
 
 func (ch *chaos) restart(t *testing.T, nd *clusterNode) {

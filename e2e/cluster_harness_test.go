@@ -35,9 +35,17 @@ import (
 // clusterToken is the write token every node is given in its file.
 const clusterToken = "cluster-test-token"
 
+// phonePassword is extension 1001's, the phone that registers.
+const phonePassword = "phone-1001-secret"
+
 // probeInterval is the dispatcher's OPTIONS interval the test runs
 // Kamailio with (kamailio.cfg: PROBE_INTERVAL), in seconds.
 const probeInterval = 2
+
+// recordings is the node's recordings_dir.
+func (nd *clusterNode) recordings(c *cluster) string {
+	return filepath.Join(c.dir, nd.id+"-recordings")
+}
 
 type clusterNode struct {
 	id   string
@@ -156,6 +164,8 @@ server:
     listen: "APIADDR"
     tokens: [{ name: test, token: "TOKEN", scope: write }]
   store: "STORE"
+  # Each node's own (disk_full_test.go fills it).
+  recordings_dir: "RECDIR"
   drain_timeout: 30s
 prompts_dir: "PROMPTS"
 # Every call comes from Kamailio: listed as a trunk's source, it is
@@ -163,8 +173,11 @@ prompts_dir: "PROMPTS"
 trunks:
   - { name: proxy, uri: "sip:127.0.0.1", inbound_from: ["127.0.0.1"] }
 # Voicemail (cluster_state_test.go): box 1001 takes and plays messages,
-# box 1002 is the one wrong PINs lock.
-extensions: [{ number: "1001" }, { number: "1002" }]
+# box 1002 is the one wrong PINs lock. A phone registers as 1001
+# through Kamailio (cluster_registrar_test.go): menu "reach" (500) calls
+# it as an extension (key 1) and as group "desk" (key 2).
+extensions: [{ number: "1001", password: "PHONEPASS" }, { number: "1002" }]
+groups: [{ id: desk, members: ["1001"], strategy: ringall, timeout: 20s }]
 voicemail_boxes:
   - { box: "1001", pin: "4321" }
   - { box: "1002", pin: "2468", max_attempts: 1, lockout_after: 3, lockout: 10m }
@@ -175,6 +188,18 @@ ivrs:
     prompt: beep
     prompt_repeat: 5
     keys: { "6": { voicemail: "1001" }, "7": { voicemail_check: "1001" }, "8": { voicemail_check: "1002" } }
+  - id: taped
+    extensions: ["600"]
+    record: true
+    prompt: beep
+    prompt_repeat: 5
+    keys: { "#": hangup }
+  - id: reach
+    extensions: ["500"]
+    prompt: beep
+    prompt_repeat: 5
+    transfer: bridge
+    keys: { "1": { extension: "1001" }, "2": { group: desk } }
   - id: main
     extensions: ["100"]
     prompt: beep
@@ -209,14 +234,14 @@ func (c *cluster) startNodes(n int) {
 		nd.api = "http://" + apiAddr + "/api/v1"
 		nd.cfg = filepath.Join(c.dir, nd.id+".yaml")
 		text := strings.NewReplacer("NODE", nd.id, "SIPADDR", nd.sip, "APIADDR", apiAddr, "TOKEN", clusterToken,
-			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI, "WEBHOOKS", c.webhooks()).Replace(nodeConfig)
+			"STORE", c.dbURL, "PROMPTS", c.prompts, "FARURI", c.farURI, "PHONEPASS", phonePassword, "RECDIR", nd.recordings(c), "WEBHOOKS", c.webhooks()).Replace(nodeConfig)
 		require.NoError(c.t, os.WriteFile(nd.cfg, []byte(text), 0o600))
 		nd.logf = filepath.Join(c.dir, nd.id+".log")
 		c.startNode(nd)
 		c.nodes = append(c.nodes, nd)
 	}
 	for _, nd := range c.nodes {
-		c.waitLog(nd, "ivrd serving", 30*time.Second)
+		c.waitLog(nd, "ivrd serving", 60*time.Second) // three nodes starting at once on a loaded machine
 	}
 }
 

@@ -132,6 +132,8 @@ func New(opts Options) (*Node, error) {
 		TrunkCodecs:  func(name string) []audio.Codec { return n.snap.Load().Config.TrunkCodecs(name) },
 		Admit:        func(a netip.Addr) (string, bool) { return n.snap.Load().Config.AdmitSource(a) },
 		OnResponse:   obs.metrics.SIPResponse,
+		Bindings:     storeBindings{ctl.st}, // registrations shared by the cluster (bindings.go)
+		Node:         ctl.node,
 		Credentials: func(ext string) (string, bool) {
 			x := n.snap.Load().Config.ExtensionByNumber(ext)
 			if x == nil || x.Password == "" {

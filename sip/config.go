@@ -44,6 +44,12 @@ type Config struct {
 	Admit func(source netip.Addr) (trunk string, ok bool)
 	// Credentials gives the password of an extension that may REGISTER.
 	Credentials func(extension string) (password string, ok bool)
+	// Bindings keeps the registrar's bindings: the store every node of a
+	// cluster shares, so that a call on one node reaches a phone that
+	// registered through another. nil: the server's own, in memory.
+	Bindings Bindings
+	// Node names this server in the bindings it makes (the node_id).
+	Node string
 	// Limits bound what one source address may take (limits.go).
 	Limits Limits
 	// TLS is the certificate and key of tls:// listeners (tls.go).

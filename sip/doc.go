@@ -9,7 +9,9 @@
 // refused through one mapping from reason to status in errors.go;
 // offer/answer, ACK, BYE, CANCEL, re-INVITE and UPDATE, session timers),
 // in-dialog requests (INFO digits, NOTIFY for REFER progress), the
-// registrar, and the hand-offs it is told to carry out: REFER, and
+// registrar (its bindings kept through Config.Bindings, the store a
+// cluster shares, bindings.go; a request to a contact that registered
+// through a proxy takes the REGISTER's Path as its Route), and the hand-offs it is told to carry out: REFER, and
 // bridges to far ends it calls (trunks with digest auth, forks to an
 // extension's contacts). Callers' dialogs and bridges' outbound legs are
 // kept in one registry, and both answer re-INVITEs through one

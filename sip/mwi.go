@@ -55,6 +55,9 @@ func (s *Server) NotifyMWI(ctx context.Context, contact string, m MessageSummary
 		host = s.cfg.ExternalAddr
 	}
 	req := sip.NewRequest(sip.NOTIFY, uri)
+	for _, h := range s.routeTo(uri) { // through the proxy the phone registered through
+		req.AppendHeader(h)
+	}
 	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: m.Account, Host: host}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)

@@ -131,6 +131,9 @@ func (s *Server) invite(ctx context.Context, from *listener, uri sip.Uri, body [
 	req := sip.NewRequest(sip.INVITE, uri)
 	req.SetBody(body)
 	req.SetTransport(strings.ToUpper(network))
+	for _, h := range s.routeTo(uri) { // a phone registered through a proxy (registrar.go)
+		req.AppendHeader(h)
+	}
 	for _, h := range hdrs {
 		req.AppendHeader(h)
 	}

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -25,18 +26,13 @@ const (
 	realm          = "ivrd"
 )
 
-type binding struct {
-	contact string
-	expires time.Time
-	source  netip.AddrPort // where the authenticated REGISTER came from
-}
-
 // registrar keeps the contacts of extensions that REGISTER with digest
 // authentication. It keeps nothing for a challenge (nonces are signed, not
 // stored) and a bounded table of failures.
 type registrar struct {
-	mu       sync.Mutex
-	bindings map[string][]binding // by extension
+	mu       sync.Mutex // guards now
+	bindings Bindings   // Config.Bindings (the shared store) or the server's own
+	node     string     // Config.Node, written into each binding
 	now      func() time.Time
 	nonces   *nonceSigner
 	fails    *lockout
@@ -48,21 +44,54 @@ type registrar struct {
 	checks, requests atomic.Int64
 }
 
-func newRegistrar() *registrar {
-	return &registrar{bindings: map[string][]binding{}, now: time.Now, nonces: newNonceSigner(nonceLife),
+func newRegistrar(bindings Bindings, node string) *registrar {
+	if bindings == nil {
+		bindings = newMemBindings()
+	}
+	return &registrar{bindings: bindings, node: node, now: time.Now, nonces: newNonceSigner(nonceLife),
 		fails: newLockout(maxFailures, maxSourceFailures, failWindow, lockTableSize), decoy: rand.Text()}
 }
 
-// Contacts are an extension's registered, unexpired contacts.
+// Contacts are an extension's registered, unexpired contacts, whichever
+// node of the cluster took the registration (Config.Bindings). A store
+// that fails is logged and counts as none registered.
 func (s *Server) Contacts(ext string) []string {
-	r := s.reg
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []string
-	for _, b := range r.bindings[ext] {
-		if b.expires.After(r.now()) {
-			out = append(out, b.contact)
-		}
+	for _, b := range s.bound(ext) {
+		out = append(out, b.Contact)
+	}
+	return out
+}
+
+// bound are ext's live bindings (none when the store fails, logged).
+func (s *Server) bound(ext string) []Binding {
+	ctx, cancel := context.WithTimeout(context.Background(), bindingsTimeout)
+	defer cancel()
+	list, err := s.reg.bindings.Bound(ctx, ext, s.reg.clock())
+	if err != nil {
+		s.log.Warn("registrar: reading bindings", "extension", ext, "err", err)
+	}
+	return list
+}
+
+// routeTo is the Route a request to contact takes: the Path its phone
+// registered through (RFC 3327), so that a node that did not take the
+// registration still reaches the phone through the proxy that did; none
+// for a contact no phone registered (a URI called as it is) or one that
+// registered directly.
+func (s *Server) routeTo(contact sip.Uri) []sip.Header {
+	ctx, cancel := context.WithTimeout(context.Background(), bindingsTimeout)
+	defer cancel()
+	b, ok, err := s.reg.bindings.BindingOf(ctx, contact.String(), s.reg.clock())
+	if err != nil {
+		s.log.Warn("registrar: reading the route to a contact", "contact", contact.String(), "err", err)
+	}
+	if !ok {
+		return nil
+	}
+	out := make([]sip.Header, 0, len(b.Path))
+	for _, p := range b.Path {
+		out = append(out, sip.NewHeader("Route", p))
 	}
 	return out
 }
@@ -126,18 +155,36 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	r.fails.succeed(src, ext)
-	if err := r.update(ext, req); err != nil {
+	s.bindRegister(ext, req, tx)
+}
+
+// bindRegister applies an authenticated REGISTER and answers with the
+// bindings it leaves (RFC 3261 10.3: all of the AOR's, with their
+// expiry), or 400 for a request that says nothing sensible, 500 when the
+// store of bindings fails.
+func (s *Server) bindRegister(ext string, req *sip.Request, tx sip.ServerTransaction) {
+	r := s.reg
+	ctx, cancel := context.WithTimeout(context.Background(), bindingsTimeout)
+	defer cancel()
+	changes, err := r.changes(req)
+	if err != nil {
 		s.respond(tx, req, 400, "Bad Request", nil, sip.NewHeader("Warning", fmt.Sprintf("399 ivrd %q", err.Error())))
 		return
 	}
-	r.mu.Lock()
-	hdrs := make([]sip.Header, 0, len(r.bindings[ext]))
-	for _, b := range r.bindings[ext] {
-		left := int(b.expires.Sub(r.now()) / time.Second)
-		hdrs = append(hdrs, sip.NewHeader("Contact", fmt.Sprintf("<%s>;expires=%d", b.contact, left)))
+	list, err := r.apply(ctx, ext, changes)
+	if err != nil {
+		s.log.Warn("register failed: bindings not stored", "extension", ext, "source", req.Source(), "err", err)
+		s.respond(tx, req, 500, "Server Internal Error", nil, sip.NewHeader("Retry-After", "30"))
+		return
 	}
-	r.mu.Unlock()
-	s.log.Info("registered", "extension", ext, "source", req.Source(), "contacts", len(hdrs))
+	now := r.clock()
+	hdrs := make([]sip.Header, 0, len(list))
+	for _, b := range list {
+		left := int(b.Expires.Sub(now) / time.Second)
+		hdrs = append(hdrs, sip.NewHeader("Contact", fmt.Sprintf("<%s>;expires=%d", b.Contact, left)))
+	}
+	s.log.Info("registered", "extension", ext, "source", req.Source(), "contacts", len(hdrs),
+		"via_proxy", len(req.GetHeaders("Path")) > 0)
 	s.respond(tx, req, 200, "OK", nil, hdrs...)
 }
 
@@ -222,11 +269,8 @@ func (s *Server) FromRegisteredPhone(ext string, src netip.AddrPort) bool {
 		return false
 	}
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-	r := s.reg
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, b := range r.bindings[ext] {
-		if b.expires.After(r.now()) && b.source == src {
+	for _, b := range s.bound(ext) {
+		if b.Source.IsValid() && b.Source == src {
 			return true
 		}
 	}
@@ -241,55 +285,126 @@ func sourceAddr(req *sip.Request) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-// update applies a REGISTER's Contact headers: add or refresh, expires=0
+// change is one Contact of a REGISTER: bind (or refresh) it for a
+// while, or unbind it (expires 0); all, for "*".
+type change struct {
+	all     bool
+	contact string
+	expires time.Duration
+	path    []string       // the REGISTER's Path values
+	source  netip.AddrPort // where it came from; zero through a proxy
+}
+
+// changes reads a REGISTER's Contact headers: add or refresh, expires=0
 // removes one, "*" with Expires: 0 removes all.
-func (r *registrar) update(ext string, req *sip.Request) error {
+func (r *registrar) changes(req *sip.Request) ([]change, error) {
 	def := defaultExpires
 	if h := req.GetHeader("Expires"); h != nil {
 		n, err := strconv.Atoi(strings.TrimSpace(h.Value()))
 		if err != nil || n < 0 {
-			return fmt.Errorf("bad Expires %q", h.Value())
+			return nil, fmt.Errorf("bad Expires %q", h.Value())
 		}
 		def = time.Duration(n) * time.Second
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := r.now()
+	path, err := pathOf(req)
+	if err != nil {
+		return nil, err
+	}
+	src := sourceAddrPort(req)
+	if len(path) > 0 {
+		// Through a proxy: its address is that of every phone behind it
+		// and must not make a call through it "from the registered phone".
+		src = netip.AddrPort{}
+	}
+	var out []change
 	for _, h := range req.GetHeaders("Contact") {
 		v := strings.TrimSpace(h.Value())
 		if v == "*" {
 			if def != 0 {
-				return errors.New("a Contact of * needs Expires: 0")
+				return nil, errors.New("a Contact of * needs Expires: 0")
 			}
-			delete(r.bindings, ext)
+			out = append(out, change{all: true})
 			continue
 		}
 		c, ok := h.(*sip.ContactHeader)
 		if !ok {
-			return fmt.Errorf("bad Contact %q", v)
+			return nil, fmt.Errorf("bad Contact %q", v)
 		}
 		expires := def
 		if e, ok := c.Params.Get("expires"); ok {
 			n, err := strconv.Atoi(e)
 			if err != nil || n < 0 {
-				return fmt.Errorf("bad expires %q", e)
+				return nil, fmt.Errorf("bad expires %q", e)
 			}
 			expires = time.Duration(n) * time.Second
 		}
 		if expires > 0 {
 			expires = min(max(expires, minExpires), maxExpires)
 		}
-		uri := c.Address.String()
-		list := r.bindings[ext][:0:0]
-		for _, b := range r.bindings[ext] {
-			if b.contact != uri && b.expires.After(now) {
-				list = append(list, b)
-			}
-		}
-		if expires > 0 {
-			list = append(list, binding{contact: uri, expires: now.Add(expires), source: sourceAddrPort(req)})
-		}
-		r.bindings[ext] = list
+		out = append(out, change{contact: c.Address.String(), expires: expires, path: path, source: src})
 	}
-	return nil
+	return out, nil
+}
+
+// apply makes the changes in the bindings and returns ext's bindings
+// after them.
+func (r *registrar) apply(ctx context.Context, ext string, list []change) ([]Binding, error) {
+	now := r.clock()
+	for _, c := range list {
+		var err error
+		switch {
+		case c.all:
+			err = r.bindings.Unbind(ctx, ext, "")
+		case c.expires == 0:
+			err = r.bindings.Unbind(ctx, ext, c.contact)
+		default:
+			err = r.bindings.Bind(ctx, Binding{AOR: ext, Contact: c.contact, Path: c.path, Source: c.source,
+				Node: r.node, Expires: now.Add(c.expires)}, now)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r.bindings.Bound(ctx, ext, now)
+}
+
+// maxPath bounds the Path a binding keeps: one proxy adds one; a chain
+// of more than a few is not a deployment ivrd is part of.
+const maxPath = 4
+
+// pathOf reads a REGISTER's Path headers (RFC 3327): each a SIP URI in
+// angle brackets, one per header, as Kamailio adds them. They become the
+// Route of every request to the contact, so one that does not parse as
+// a Route is refused here, not when a call tries it.
+func pathOf(req *sip.Request) ([]string, error) {
+	hdrs := req.GetHeaders("Path")
+	if len(hdrs) > maxPath {
+		return nil, fmt.Errorf("more than %d Path headers", maxPath)
+	}
+	var out []string
+	for _, h := range hdrs {
+		v, err := checkPath(h.Value())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// checkPath checks one Path value: <sip:...> with parameters, nothing
+// else.
+func checkPath(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	end := strings.IndexByte(v, '>')
+	if !strings.HasPrefix(v, "<") || end < 0 || strings.ContainsAny(v, ",\r\n") {
+		return "", fmt.Errorf("bad Path %q: want one <sip:...> per header", v)
+	}
+	// Read as sipgo will read it in the Route of a request.
+	probe := sip.NewRequest(sip.OPTIONS, sip.Uri{Scheme: "sip", Host: "invalid"})
+	probe.AppendHeader(sip.NewHeader("Route", v))
+	if r := probe.Route(); r == nil || r.Address.Host == "" {
+		return "", fmt.Errorf("bad Path %q: not a SIP URI", v)
+	}
+	return v, nil
 }

@@ -36,7 +36,7 @@ func registrarRig(t *testing.T, handler Handler) (*rig, *sipgo.Client) {
 }
 
 // register sends a REGISTER for ext with contact, answering the challenge.
-func register(t *testing.T, r *rig, cl *sipgo.Client, ext, password, contact string, expires int) *sip.Response {
+func register(t *testing.T, r *rig, cl *sipgo.Client, ext, password, contact string, expires int, hdrs ...sip.Header) *sip.Response {
 	t.Helper()
 	dst := sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: int(r.srv.Addr("udp").Port())}
 	req := sip.NewRequest(sip.REGISTER, dst)
@@ -45,6 +45,9 @@ func register(t *testing.T, r *rig, cl *sipgo.Client, ext, password, contact str
 	req.AppendHeader(sip.NewHeader("From", aor+";tag=reg"+ext))
 	req.AppendHeader(sip.NewHeader("Contact", contact))
 	req.AppendHeader(sip.NewHeader("Expires", fmt.Sprint(expires)))
+	for _, h := range hdrs {
+		req.AppendHeader(h)
+	}
 	res, err := cl.Do(ctx5(t), req)
 	require.NoError(t, err)
 	if res.StatusCode != 401 {

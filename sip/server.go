@@ -99,7 +99,7 @@ func NewServer(cfg Config, engine *media.Engine, h Handler, log *slog.Logger) (*
 		return nil, fmt.Errorf("sip: client: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, engine: engine, handler: h,
-		ua: ua, srv: srv, client: client, dialogs: map[string]dialog{}, reg: newRegistrar()}
+		ua: ua, srv: srv, client: client, dialogs: map[string]dialog{}, reg: newRegistrar(cfg.Bindings, cfg.Node)}
 	s.tls = newTLSState(cfg.TLS)
 	s.trunk = newTrunkTable()
 	// Every request leaves through one door (outbound.go).

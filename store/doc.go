@@ -3,7 +3,8 @@
 // revisions and pending draft (revisions.go), one IVR read from or
 // written as YAML for the API's export and import (ivryaml.go), its chart
 // layout in the web UI (layouts.go), uploaded prompts, API tokens (hashed), the audit
-// log, call records and the webhook outbox, in an embedded SQLite file
+// log, call records and the webhook outbox, the registrar's bindings
+// (bindings.go), in an embedded SQLite file
 // (modernc.org/sqlite, pure Go) or in PostgreSQL (pgx) for several nodes;
 // and voicemail messages as WAV files in a directory.
 //

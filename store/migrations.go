@@ -269,6 +269,21 @@ CREATE INDEX recordings_start ON recordings (start_at)`, ""},
 	// outbound (placed through the API).
 	{10, `
 ALTER TABLE call_records ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'`, ""},
+	// 11: the registrar's bindings (bindings.go), shared by every node
+	// of a cluster: a phone registered through one node is called from
+	// any. path holds the REGISTER's Path values, one a line.
+	{11, `
+CREATE TABLE sip_bindings (
+	aor TEXT NOT NULL,
+	contact TEXT NOT NULL,
+	path TEXT NOT NULL DEFAULT '',
+	source TEXT NOT NULL DEFAULT '',
+	node TEXT NOT NULL DEFAULT '',
+	expires_at BIGINT NOT NULL,
+	PRIMARY KEY (aor, contact)
+);
+CREATE INDEX sip_bindings_contact ON sip_bindings (contact);
+CREATE INDEX sip_bindings_expires ON sip_bindings (expires_at)`, ""},
 	// 12: conference rooms' recordings beside the calls' (recordings.go):
 	// the room and its session (first join to last leave); call_id is ''.
 	{12, `

@@ -38,14 +38,18 @@ type FarEnd struct {
 	peer       netip.AddrPort
 	got        []rtp.Packet
 	Bye        chan struct{} // a BYE arrived
-	Cancel     chan struct{} // a ringing INVITE was cancelled
-	stopRTP    chan struct{}
+	// Notifys are the NOTIFYs received outside a call (message waiting,
+	// RFC 3842), each answered 200.
+	Notifys chan *sip.Request
+	client  *sipgo.Client // for Register
+	Cancel  chan struct{} // a ringing INVITE was cancelled
+	stopRTP chan struct{}
 }
 
 // NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
 // or early (183 with SDP, then 200).
 func NewFarEnd(t testing.TB, mode string) *FarEnd {
-	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{}), Invites: make(chan *sip.Request, 4)}
+	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{}), Invites: make(chan *sip.Request, 4), Notifys: make(chan *sip.Request, 16)}
 	ua, err := sipgo.NewUA()
 	require.NoError(t, err)
 	srv, _ := sipgo.NewServer(ua)
@@ -53,6 +57,7 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 	require.NoError(t, err)
 	f.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
 	client, _ := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(int(f.addr.Port())))
+	f.client = client
 	dua := &sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "far", Host: "127.0.0.1", Port: int(f.addr.Port())}}, RewriteContact: true}
 	f.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
@@ -137,6 +142,7 @@ func NewFarEnd(t testing.TB, mode string) *FarEnd {
 		default:
 		}
 	})
+	srv.OnNotify(f.onNotify)
 	t.Cleanup(func() {
 		close(f.stopRTP)
 		f.rtp.Close()
