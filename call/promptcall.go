@@ -64,8 +64,9 @@ type PromptCall struct {
 	Language string
 	// From is the caller id the call was placed with (its record's from).
 	From string
-	// Progress is told each step, with why for PromptFailed; it runs on
-	// the call's goroutine and must not block.
+	// Progress is told each step, with why for PromptFailed (a final step
+	// may be told twice); it runs on the call's goroutine and must not
+	// block.
 	Progress func(step PromptStep, reason string)
 	// Save stores the kept recording (8 kHz); an error fails the call.
 	Save func(pcm []int16) error
@@ -142,6 +143,7 @@ func (r *run) promptCall(p PromptCall) (PromptStep, string) {
 		case err != nil:
 			return hungUp()
 		case key == promptCancel:
+			p.Progress(PromptCancelled, "") // before the goodbye: the page need not wait for it
 			_, _ = r.sayIn(p.Language, "rec-cancelled")
 			r.endBy(EndMenuHangup, SideIVRD)
 			return PromptCancelled, ""
@@ -150,6 +152,7 @@ func (r *run) promptCall(p PromptCall) (PromptStep, string) {
 				r.log.Warn("record by phone: storing the prompt", "prompt", p.Name, "err", err)
 				return PromptFailed, "not stored: " + err.Error()
 			}
+			p.Progress(PromptSaved, "")
 			_, _ = r.sayIn(p.Language, "rec-saved")
 			r.endBy(EndMenuHangup, SideIVRD)
 			return PromptSaved, ""
