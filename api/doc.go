@@ -18,7 +18,9 @@
 // Calls are placed (POST /api/v1/calls, place.go) through the
 // CallPlacer the node gives (SetPlacer), limited per token; call
 // recordings (recordings.go) are listed and deleted through the store's
-// index and served from the file it names.
+// index and served from the file it names. Prompts are recorded by phone
+// (promptcall.go) through the PromptRecorder the node gives
+// (SetPromptRecorder), which places the call and keeps each job's state.
 //
 // api uses net/http and encoding/json only. It must not import sip, media
 // or call: it never touches a call.

@@ -284,6 +284,7 @@ func buildOpenAPI() obj {
 	addStreamPaths(paths, schemas)     // media streams on live calls (streams.go)
 	addRevisionPaths(paths, schemas)   // revisions, drafts, publish, layout (openapi_revisions.go)
 	addPlacePaths(paths, schemas)      // placing calls, recordings (openapi_place.go)
+	addPromptCallPaths(paths, schemas) // prompts recorded by phone (openapi_promptcall.go)
 	addIVRExportPaths(paths, schemas)  // one IVR as YAML (ivrexport.go)
 	addConferencePaths(paths, schemas) // rooms and participants (conferences.go)
 	addQueuePaths(paths, schemas)      // queues and agents (queues.go)

@@ -75,8 +75,10 @@ type Server struct {
 	fails  *throttle
 	mux    *http.ServeMux
 	// placer places calls (place.go); placeLimit counts them per token.
-	placer     atomic.Pointer[CallPlacer]
-	placeLimit *throttle
+	placer atomic.Pointer[CallPlacer]
+	// promptRecorder records prompts by phone (promptcall.go).
+	promptRecorder atomic.Pointer[PromptRecorder]
+	placeLimit     *throttle
 }
 
 // New builds the API handler.
@@ -149,6 +151,7 @@ func (s *Server) routes() {
 	s.revisionRoutes()                                                                         // an IVR's revisions, draft, publish, layout (revisions.go)
 	s.recordingRoutes()                                                                        // call recordings (recordings.go)
 	m.HandleFunc("POST /api/v1/calls", s.placeCall)                                            // placing calls (place.go)
+	s.promptCallRoutes()                                                                       // prompts recorded by phone (promptcall.go)
 	s.ivrExportRoutes()                                                                        // one IVR as YAML: export, import (ivrexport.go)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))

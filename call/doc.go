@@ -25,7 +25,10 @@
 // record: package recording writes the file from the call's media tap;
 // the node indexes it. Calls ivrd places (placed.go, POST /api/v1/calls
 // through the node) are run by ServePlaced like inbound ones, the called
-// party being the menu's caller, and recorded as outbound.
+// party being the menu's caller, and recorded as outbound. A call placed
+// to record a prompt by phone runs ServePromptCall (promptcall.go): the
+// instruction, the beep, the take, its review (1 keep, 2 again, * cancel),
+// the kept audio handed to the node's Save.
 //
 // Voicemail is deposited and checked through the Voicemail interface,
 // asked of Options.Voicemail with each call's configuration

@@ -17,7 +17,9 @@
 //     (retention.go), drain (drain.go), spoken prompts (speech.go);
 //   - call recordings: where they are written and their index in the
 //     store (recordings.go); calls placed through the API, rung through
-//     sip and run by the call owner (outbound.go).
+//     sip and run by the call owner (outbound.go); prompts recorded by
+//     phone, placed the same way, their jobs' states kept in memory and a
+//     kept take stored as an upload is (promptcall.go).
 //
 // cmd/ivrd only parses flags, handles signals and formats output. node
 // must not be imported by any package but cmd/ivrd and tests; it holds

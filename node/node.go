@@ -149,7 +149,8 @@ func New(opts Options) (*Node, error) {
 	}
 	ctl.rec.isExtension = func(num string) bool { return n.snap.Load().Config.ExtensionByNumber(num) != nil }
 	n.placer = newPlacer(n)
-	ctl.api.SetPlacer(n.placer) // POST /api/v1/calls (outbound.go)
+	ctl.api.SetPlacer(n.placer)                         // POST /api/v1/calls (outbound.go)
+	ctl.api.SetPromptRecorder(newPromptCalls(n.placer)) // POST /api/v1/prompts/{name}/record-by-phone (promptcall.go)
 	obs.node.Store(n)
 	return n, nil
 }

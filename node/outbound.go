@@ -102,6 +102,13 @@ func (p *placer) run(place sip.Place, req api.PlaceRequest, rec cdr.Record) {
 		n.calls.ServePlaced(c.Context(), c, call.Placed{IVR: req.IVR, Dest: req.OnAnswer, Vars: req.Variables, From: rec.From})
 		return
 	}
+	p.notAnswered(err, req, rec)
+}
+
+// notAnswered ends the record of a placed call that was not answered
+// (err says why) and tells the request's hook for no answer or busy.
+func (p *placer) notAnswered(err error, req api.PlaceRequest, rec cdr.Record) {
+	n := p.n
 	reason, hook := cdr.EndRefused, (*ivr.Destination)(nil)
 	detail := err.Error()
 	var be *sip.BridgeError

@@ -2,6 +2,7 @@ package siptest
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"strings"
@@ -44,12 +45,15 @@ type FarEnd struct {
 	client  *sipgo.Client // for Register
 	Cancel  chan struct{} // a ringing INVITE was cancelled
 	stopRTP chan struct{}
+	// toneHz is what the phone speaks: 1000 (the default), another
+	// frequency, or 0 for silence. Under mu.
+	toneHz float64
 }
 
 // NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
 // or early (183 with SDP, then 200).
 func NewFarEnd(t testing.TB, mode string) *FarEnd {
-	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{}), Invites: make(chan *sip.Request, 4), Notifys: make(chan *sip.Request, 16)}
+	f := &FarEnd{t: t, mode: mode, Bye: make(chan struct{}, 1), Cancel: make(chan struct{}, 1), stopRTP: make(chan struct{}), Invites: make(chan *sip.Request, 4), Notifys: make(chan *sip.Request, 16), toneHz: 1000}
 	ua, err := sipgo.NewUA()
 	require.NoError(t, err)
 	srv, _ := sipgo.NewServer(ua)
@@ -177,7 +181,15 @@ func (f *FarEnd) readRTP() {
 	}
 }
 
-// speak sends a 1 kHz tone as PCMA to ivrd's leg until the call ends,
+// SetTone changes what the phone speaks from now on: a tone of hz, or
+// silence for 0 (the phone still sends its packets, as a muted phone does).
+func (f *FarEnd) SetTone(hz float64) {
+	f.mu.Lock()
+	f.toneHz = hz
+	f.mu.Unlock()
+}
+
+// speak sends a 1 kHz tone (or what SetTone says) as PCMA to ivrd's leg until the call ends,
 // as a phone does. Not a moment longer: ivrd hands that leg's port to a
 // later call, whose media would latch onto this stale stream (every
 // source on 127.0.0.1 is allowed) and drop that call's own packets.
@@ -196,11 +208,18 @@ func (f *FarEnd) speak() {
 		case <-time.After(20 * time.Millisecond):
 		}
 		f.mu.Lock()
-		peer := f.peer
+		peer, hz := f.peer, f.toneHz
 		f.mu.Unlock()
 		payload := make([]byte, 160)
 		for j := range payload {
-			payload[j] = g711.EncodeAlawFrame(int16(6000 * sinTable((i*160+j)%8)))
+			v := 0.0
+			switch {
+			case hz == 1000:
+				v = sinTable((i*160 + j) % 8)
+			case hz > 0:
+				v = math.Sin(2 * math.Pi * hz * float64(i*160+j) / 8000)
+			}
+			payload[j] = g711.EncodeAlawFrame(int16(6000 * v))
 		}
 		seq++
 		ts += 160

@@ -9,7 +9,7 @@ import * as api from './api.js';
 import {h, fill, field} from './dom.js';
 import {keyOrder} from './model.js';
 import {destEditor} from './destedit.js';
-import {picker, uploadForm, play} from './prompts.js';
+import {picker, uploadForm, phoneForm, play} from './prompts.js';
 import {scheduleForm, scheduleList} from './schedules.js';
 import {copyForm, deleteForm} from './ivrs.js';
 import {exportIVR, importForm} from './ivrfile.js';
@@ -328,7 +328,8 @@ export class Editor {
       h('h3', {}, 'Hours and hand-off'),
       field('Schedule', schedSel), field('Transfer', transfer),
       h('p', {class: 'muted'}, 'Dialled as: ' + ((m.extensions || []).join(', ') || '(only from other menus)')),
-      app.canWrite ? uploadForm(app, () => redo()) : null);
+      app.canWrite ? uploadForm(app, () => redo()) : null,
+      app.canWrite ? phoneForm(app, () => redo()) : null);
     if (focus.key !== undefined) {
       const row = this.panel.querySelector(`tr[data-key="${CSS.escape(focus.key)}"]`);
       row?.scrollIntoView({block: 'nearest'});
@@ -435,7 +436,8 @@ export class Editor {
         b.addEventListener('click', () => play(p));
         return h('li', {}, h('span', {class: 'grow'}, p), b);
       })),
-      app.canWrite ? uploadForm(app, () => this.showPrompts()) : null);
+      app.canWrite ? uploadForm(app, () => this.showPrompts()) : null,
+      app.canWrite ? phoneForm(app, () => this.showPrompts()) : null);
   }
 }
 

@@ -79,3 +79,73 @@ export function uploadForm(app, done) {
   return h('div', {class: 'upload edit-only'}, h('h3', {}, 'Upload a prompt'),
     field('Name', name), field('WAV file', file), btn, msg);
 }
+
+// What each state of a recording by phone says on the page.
+const PHONE_STATES = {
+  ringing: 'Ringing',
+  answered: 'Answered: the phone hears the instructions',
+  recording: 'Recording: speak after the beep, then press # on the phone',
+  reviewing: 'Reviewing: on the phone, press 1 to keep, 2 to record again, * to cancel',
+  saved: 'Saved',
+  cancelled: 'Cancelled on the phone: nothing was saved',
+  failed: 'Failed',
+};
+const FINAL = new Set(['saved', 'cancelled', 'failed']);
+
+// phoneForm records a prompt by phone (POST
+// /prompts/NAME/record-by-phone): ivrd calls the phone, the page follows
+// the call until the recording is saved, cancelled or failed, then
+// refreshes the list; done gets the name once saved.
+export function phoneForm(app, done) {
+  const name = h('input', {id: 'rp-name', type: 'text', placeholder: 'name, e.g. sales-welcome', pattern: '[A-Za-z0-9._-]+', spellcheck: 'false'});
+  const to = h('input', {id: 'rp-to', type: 'text', placeholder: 'e.g. 1001 or sip:desk@pbx.example', spellcheck: 'false', autocomplete: 'off'});
+  const trunk = h('select', {id: 'rp-trunk'}, h('option', {value: ''}, '(none: an extension or SIP URI)'),
+    [...app.cfg.trunks.keys()].sort().map((t) => h('option', {value: t}, t)));
+  const msg = h('p', {class: 'muted', role: 'status', id: 'rp-msg'});
+  const btn = h('button', {type: 'button', id: 'rp-call'}, 'Call and record');
+  btn.addEventListener('click', async () => {
+    const n = name.value.trim();
+    if (!n || !to.value.trim()) { msg.textContent = 'Give the prompt a name and the phone to call.'; return; }
+    btn.disabled = true;
+    msg.textContent = 'Calling ' + to.value.trim() + '…';
+    try {
+      const body = {to: to.value.trim()};
+      if (trunk.value) body.trunk = trunk.value;
+      const r = await api.call('POST', '/prompts/' + encodeURIComponent(n) + '/record-by-phone', {body});
+      await follow(app, r.body, msg, done);
+    } catch (e) {
+      msg.textContent = 'Not called: ' + e.message;
+    }
+    btn.disabled = false;
+  });
+  return h('div', {class: 'upload edit-only', id: 'record-by-phone'}, h('h3', {}, 'Record by phone'),
+    h('p', {class: 'muted'}, 'ivrd calls the phone: after the beep, speak, press #, then 1 to keep it.'),
+    field('Prompt name to record', name), field('Phone to call', to), field('Trunk for an outside number', trunk), btn, msg);
+}
+
+// follow polls a recording by phone until it ends, saying each state.
+async function follow(app, job, msg, done) {
+  const path = '/prompts/' + encodeURIComponent(job.prompt) + '/record-by-phone/' + encodeURIComponent(job.id);
+  const deadline = Date.now() + 15 * 60 * 1000;
+  let state = '';
+  while (Date.now() < deadline) {
+    if (job.state !== state) {
+      state = job.state;
+      let text = (PHONE_STATES[state] || state) + (state === 'ringing' ? ' ' + job.to + '…' : '');
+      if (state === 'saved') text = 'Saved prompt ' + job.prompt + ' (recorded by phone).';
+      if (state === 'failed') text = 'Failed: ' + (job.reason || 'the call ended') + '. Nothing was saved.';
+      msg.textContent = text;
+    }
+    if (FINAL.has(state)) break;
+    await new Promise((res) => setTimeout(res, 500));
+    job = (await api.call('GET', path)).body;
+  }
+  if (state !== 'saved') {
+    app.status(msg.textContent, state === 'cancelled' ? '' : 'error');
+    return;
+  }
+  await app.reloadPrompts();
+  // The panel may be drawn again by done: the page's status keeps it.
+  app.status(msg.textContent, 'ok');
+  if (done) done(job.prompt);
+}
