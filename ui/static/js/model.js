@@ -10,9 +10,9 @@ const WORDS = ['repeat', 'back', 'top', 'menu', 'hangup'];
 // its kind (so a kind the schema adds is still recognised).
 const QUALIFIERS = new Set(['trunk', 'transfer', 'ring_timeout', 'overflow', 'then', 'event', 'data', 'timeout', 'hold', 'fallback']);
 const KIND_ORDER = ['uri', 'external', 'extension', 'ivr', 'play', 'voicemail', 'group', 'voicemail_check', 'webhook',
-  'set_language', 'internal', 'conference', 'gather', 'ask', 'stream'];
+  'set_language', 'internal', 'conference', 'queue', 'gather', 'ask', 'stream'];
 // HANDOFFS give the call away; STEPS do something, then go on.
-const HANDOFFS = ['uri', 'external', 'extension', 'voicemail', 'group', 'voicemail_check', 'conference', 'internal'];
+const HANDOFFS = ['uri', 'external', 'extension', 'voicemail', 'group', 'voicemail_check', 'conference', 'queue', 'internal'];
 const STEPS = ['play', 'set_language', 'webhook', 'gather', 'ask', 'stream'];
 
 export const KIND_LABEL = {
@@ -20,7 +20,7 @@ export const KIND_LABEL = {
   play: 'play, then', hangup: 'hang up', repeat: 'repeat menu', back: 'back', top: 'top menu', menu: 'replay menu',
   group: 'ring group', voicemail_check: 'check voicemail', webhook: 'webhook, then', set_language: 'language, then',
   internal: 'internal number', conference: 'conference room', gather: 'collect digits', ask: 'ask a service',
-  stream: 'stream to a bot',
+  stream: 'stream to a bot', queue: 'call queue',
 };
 
 // destKind names what a destination (a word or a mapping) does; none
@@ -202,7 +202,7 @@ export function buildGraph(cfg, rootId) {
       if (k !== 'ask') dest(to, d.then === undefined ? dflt : d.then, path + '.then', {type: 'then', label: 'then'}, menu);
       if (d.fallback !== undefined) dest(to, d.fallback, path + '.fallback', {type: 'overflow', label: 'fallback'}, menu);
     } else if (HANDOFFS.includes(k)) {
-      const method = ['voicemail', 'voicemail_check', 'conference'].includes(k) ? k.replace('_', ' ') : (d.transfer || (menu && menu.transfer) || 'refer');
+      const method = ['voicemail', 'voicemail_check', 'conference', 'queue'].includes(k) ? k.replace('_', ' ') : (d.transfer || (menu && menu.transfer) || 'refer');
       const lines = [k === 'external' ? t + ' via ' + (d.trunk || '?') : t, method + (d.ring_timeout ? ' · ring ' + d.ring_timeout : '')];
       if (k === 'extension') {
         const x = (cfg.extensions || new Map()).get(t);
