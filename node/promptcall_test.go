@@ -85,7 +85,8 @@ func speakAfterBeep(t *testing.T, phone *siptest.FarEnd) {
 	waitUntil(t, 20*time.Second, func() bool { return heardBeep(phone) },
 		func() string { return "the phone never heard the beep after the instruction" })
 	phone.SetTone(600)
-	<-time.After(time.Second) // the length of what the phone says, not a wait for the server
+	waitUntil(t, 20*time.Second, func() bool { return phone.SentSinceSetTone() >= 50 },
+		func() string { return "the phone did not send its second of tone" })
 	phone.SetTone(0)
 	require.NoError(t, phone.PressKey('#', 8000))
 }

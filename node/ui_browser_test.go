@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -39,14 +40,24 @@ func chromium() string {
 	return ""
 }
 
-// newBrowser starts Chromium with a fresh profile; the test's cleanup
-// closes it and waits for its processes to end.
+// browserSlots bounds the Chromium instances running at once to the
+// processors Go may use: a page load keeps a core busy, and eight
+// browsers of parallel tests on two cores each took longer than the
+// tests' patience to draw a page (make test failed on "open the page"),
+// while one or two at a time finish sooner together.
+var browserSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// newBrowser starts Chromium with a fresh profile, once a browser slot
+// is free; the test's cleanup closes it, waits for its processes to end
+// and frees the slot.
 func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path := chromium()
 	if path == "" {
 		t.Skip("no Chromium found (apt-get install chromium, or set IVRD_CHROMIUM): the web UI's browser tests are skipped")
 	}
+	browserSlots <- struct{}{}
+	t.Cleanup(func() { <-browserSlots }) // after the browser's own cleanup below (LIFO)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),

@@ -46,8 +46,10 @@ type FarEnd struct {
 	Cancel  chan struct{} // a ringing INVITE was cancelled
 	stopRTP chan struct{}
 	// toneHz is what the phone speaks: 1000 (the default), another
-	// frequency, or 0 for silence. Under mu.
-	toneHz float64
+	// frequency, or 0 for silence; sentSinceTone counts the packets sent
+	// since it was last set. Under mu.
+	toneHz        float64
+	sentSinceTone int
 }
 
 // NewFarEnd starts a phone on 127.0.0.1; mode is answer, busy, noanswer
@@ -185,8 +187,17 @@ func (f *FarEnd) readRTP() {
 // silence for 0 (the phone still sends its packets, as a muted phone does).
 func (f *FarEnd) SetTone(hz float64) {
 	f.mu.Lock()
-	f.toneHz = hz
+	f.toneHz, f.sentSinceTone = hz, 0
 	f.mu.Unlock()
+}
+
+// SentSinceSetTone is how many 20 ms packets the phone has sent since
+// SetTone: a test that wants a second of tone waits for 50 of them (a
+// busy machine's timers make a wall-clock second hold fewer).
+func (f *FarEnd) SentSinceSetTone() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sentSinceTone
 }
 
 // speak sends a 1 kHz tone (or what SetTone says) as PCMA to ivrd's leg until the call ends,
@@ -209,6 +220,7 @@ func (f *FarEnd) speak() {
 		}
 		f.mu.Lock()
 		peer, hz := f.peer, f.toneHz
+		f.sentSinceTone++
 		f.mu.Unlock()
 		payload := make([]byte, 160)
 		for j := range payload {
