@@ -147,6 +147,20 @@ func callerIDOK(s string) bool {
 	return true
 }
 
+// mayPlace answers 429 with Retry-After, and says false, when tok has
+// placed its limit of calls (POST /api/v1/calls and a prompt recorded by
+// phone count alike: both ring a phone).
+func (s *Server) mayPlace(w http.ResponseWriter, tok string) bool {
+	wait := s.placeLimit.blocked(tok)
+	if wait <= 0 {
+		return true
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	writeError(w, http.StatusTooManyRequests, "rate_limited",
+		fmt.Sprintf("token %q placed %d calls in %v: wait %v", tok, s.cfg.PlaceLimit, s.cfg.PlaceWindow, wait.Round(time.Second)))
+	return false
+}
+
 // placeCall is POST /api/v1/calls (a write token; limited per token).
 func (s *Server) placeCall(w http.ResponseWriter, r *http.Request) {
 	p := s.placer.Load()
@@ -155,10 +169,7 @@ func (s *Server) placeCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := who(r)
-	if wait := s.placeLimit.blocked(tok); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		writeError(w, http.StatusTooManyRequests, "rate_limited",
-			fmt.Sprintf("token %q placed %d calls in %v: wait %v", tok, s.cfg.PlaceLimit, s.cfg.PlaceWindow, wait.Round(time.Second)))
+	if !s.mayPlace(w, tok) {
 		return
 	}
 	body, err := io.ReadAll(r.Body)

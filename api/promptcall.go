@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -140,10 +139,7 @@ func (s *Server) recordByPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := who(r)
-	if wait := s.placeLimit.blocked(tok); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		writeError(w, http.StatusTooManyRequests, "rate_limited",
-			fmt.Sprintf("token %q placed %d calls in %v: wait %v", tok, s.cfg.PlaceLimit, s.cfg.PlaceWindow, wait.Round(time.Second)))
+	if !s.mayPlace(w, tok) {
 		return
 	}
 	body, err := io.ReadAll(r.Body)
