@@ -38,6 +38,12 @@ DELAY_MS=${DELAY_MS:-200}
 # case). SPREAD_MS=DELAY_MS still has about CALLS asks waiting at once,
 # started at CALLS/DELAY asks a second rather than all together.
 SPREAD_MS=${SPREAD_MS:-0}
+# WARM=1 (the default) runs each case twice against the same ivrd and
+# service and measures the second round: the first fills ivrd's pool of
+# connections to the service, as a service in steady use finds it (the
+# pool keeps up to ask.max_concurrent idle connections per host for 90 s).
+# WARM=0 measures a cold burst: every ask opens its own connection.
+WARM=${WARM:-1}
 RATE=${RATE:-200}          # the calls' set-up ramp
 SIP_PORT=${SIP_PORT:-25160}
 API_PORT=${API_PORT:-25180}
@@ -108,6 +114,13 @@ run() { # run NAME KEY
   IVRD=$!
   wait_for listening "$SIP_PORT" && wait_for tcp_listening "$SVC_PORT" ||
     { echo "ask.sh: ivrd or the service did not start (see $OUT/ask-$name-ivrd.log)" >&2; exit 1; }
+  if [ "$WARM" = 1 ]; then
+    echo "ask: warm-up round ($name)" >&2
+    timeout $((hold + ramp + 60)) taskset -c "$LOAD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
+      --calls "$CALLS" --rate "$RATE" --hold "${hold}s" --rtp-ports 40000-49999 --digit "$key" --digit-at "${press}s" --digit-spread "${SPREAD_MS}ms" \
+      --expect refer --json "$OUT/ask-$name-warmup.json" >&2 || echo "ask: ivrload reported failures ($name, warm-up)" >&2
+    kill -USR1 "$SVC"
+  fi
   echo "ask: $CALLS calls, every one presses $key at ${press}s, service answers after ${DELAY_MS} ms" >&2
   timeout $((hold + ramp + 60)) taskset -c "$LOAD_CPU" ${sched[@]+"${sched[@]}"} ./bin/ivrload --target "127.0.0.1:${SIP_PORT}" --to 100 \
     --calls "$CALLS" --rate "$RATE" --hold "${hold}s" --rtp-ports 40000-49999 --digit "$key" --digit-at "${press}s" --digit-spread "${SPREAD_MS}ms" \
@@ -124,7 +137,7 @@ ask_fallbacks=$FALLBACKS
 
 r1() { jq -r "$1 | . * 100 | round / 100" "$2"; }
 {
-  echo "An ask at $CALLS at once (CALLS=$CALLS DELAY_MS=$DELAY_MS SPREAD_MS=$SPREAD_MS bench/ask.sh; ivrd on CPU $IVRD_CPU, ivrload and the service on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; ask.max_concurrent 1000):"
+  echo "An ask at $CALLS at once (CALLS=$CALLS DELAY_MS=$DELAY_MS SPREAD_MS=$SPREAD_MS WARM=$WARM bench/ask.sh; ivrd on CPU $IVRD_CPU, ivrload and the service on CPU $LOAD_CPU, ${sched[*]:-default scheduling}; ask.max_concurrent 1000):"
   echo
   echo "| run | calls | REFERs | key to REFER p50 / p99 / max | added wait (minus ${DELAY_MS} ms) p50 / p99 / max | service held p50 / p99 / max | asks in flight at once | asks arrived within | fallbacks | ivrd CPU | load avg |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"

@@ -23,6 +23,10 @@ type ServiceConfig struct {
 	Delay  time.Duration // how long each answer is held back
 	Status int           // default 200
 	Answer []byte        // the body of every answer ("": none)
+	// Reset, when it fires, forgets the figures so far (the connections
+	// stay open): a run can warm the IVR's connection pool with a first
+	// round and measure a second, as a service in steady use is asked.
+	Reset <-chan struct{}
 }
 
 // ServiceResult is what the service saw, and the JSON --json writes.
@@ -126,10 +130,15 @@ func RunService(ctx context.Context, cfg ServiceConfig, ready func(addr string))
 	if ready != nil {
 		ready(l.Addr().String())
 	}
-	select {
-	case <-ctx.Done():
-	case err := <-served:
-		return nil, fmt.Errorf("ivrload service: %w", err)
+	for serving := true; serving; {
+		select {
+		case <-ctx.Done():
+			serving = false
+		case <-cfg.Reset:
+			s.reset()
+		case err := <-served:
+			return nil, fmt.Errorf("ivrload service: %w", err)
+		}
 	}
 	close(s.stopped)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -138,6 +147,14 @@ func RunService(ctx context.Context, cfg ServiceConfig, ready func(addr string))
 		return nil, fmt.Errorf("ivrload service: %w", err)
 	}
 	return s.result(l.Addr().String()), nil
+}
+
+// reset forgets the figures so far.
+func (s *service) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held, s.first, s.last = s.held[:0], time.Time{}, time.Time{}
+	s.maxIn.Store(s.inFlight.Load())
 }
 
 func (s *service) result(addr string) *ServiceResult {

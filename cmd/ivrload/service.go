@@ -15,7 +15,8 @@ import (
 
 // runService is `ivrload service`: a local HTTP peer (a decision service
 // for ask steps, a webhook receiver) that answers every POST after a
-// fixed delay, until SIGINT or SIGTERM, then reports what it saw.
+// fixed delay, until SIGINT or SIGTERM, then reports what it saw;
+// SIGUSR1 starts its figures afresh.
 func runService(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ivrload service", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -34,6 +35,26 @@ func runService(args []string, stdout, stderr io.Writer) int {
 	cfg.Answer = []byte(*answer)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// SIGUSR1 forgets the figures so far (bench/ask.sh's warm-up round).
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	reset := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-usr1:
+				select {
+				case reset <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	cfg.Reset = reset
 	res, err := ivrload.RunService(ctx, cfg, func(addr string) { sayf(stderr, "ivrload service: listening on %s\n", addr) })
 	if err != nil {
 		say(stderr, err)
