@@ -13,7 +13,7 @@ import (
 // is one). It may take up to the ask's timeout; the call's context ends
 // it early when the caller hangs up.
 type Decider interface {
-	Decide(ctx context.Context, cfg *ivr.Config, a ivr.Ask, prompts []string) ivr.AskResult
+	Decide(ctx context.Context, cfg *ivr.Config, a ivr.Ask, prompts ivr.PromptSet) ivr.AskResult
 }
 
 // Speak renders an ask answer's say text in a language for the call.
@@ -39,7 +39,7 @@ func (r *run) ask(a ivr.Ask) {
 		return
 	}
 	r.log.Info("ask", "url", a.URL, "timeout", a.Timeout)
-	cfg, names := r.snap.Config, r.promptNames()
+	cfg, names := r.snap.Config, r.snap.answerPrompts()
 	go func() {
 		res := dec.Decide(r.ctx, cfg, a, names)
 		if res.Err != nil && r.ctx.Err() == nil {
@@ -49,12 +49,15 @@ func (r *run) ask(a ivr.Ask) {
 	}()
 }
 
-// promptNames are the prompts an answer may name (nil: not checked).
-func (r *run) promptNames() []string {
-	if r.snap.Prompts == nil {
+// answerPrompts are the prompts an answer may name (nil: not checked),
+// worked out once per snapshot: every ask and stream of its calls
+// shares them.
+func (s *Snapshot) answerPrompts() ivr.PromptSet {
+	if s.Prompts == nil {
 		return nil
 	}
-	return r.snap.Prompts.AllNames()
+	s.answerOnce.Do(func() { s.answerSet = s.Config.AnswerPrompts(s.Prompts.AllNames()) })
+	return s.answerSet
 }
 
 // sayText speaks an answer's text; without a speaker (or when it fails) the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/ivrd/ivrd/cdr"
@@ -19,6 +20,9 @@ import (
 type Snapshot struct {
 	Config  *ivr.Config
 	Prompts *prompts.Library
+
+	answerOnce sync.Once     // guards answerSet
+	answerSet  ivr.PromptSet // answerPrompts
 }
 
 // Options wire a Handler to the rest of the server.

@@ -144,7 +144,7 @@ func (r *run) stream(a ivr.StartStream) {
 		r.queued = append(r.queued, ivr.StreamEnded{ID: a.ID, Err: ErrNoStreamer})
 		return
 	}
-	cfg, names, menu := r.snap.Config, r.promptNames(), a.IVR
+	cfg, names, menu := r.snap.Config, r.snap.answerPrompts(), a.IVR
 	o := StreamOpen{Spec: a.Spec, CallID: r.rec.CallID, Node: r.h.opt.Node,
 		Decode: func(raw []byte) (*ivr.Answer, error) { return cfg.DecodeAnswer(raw, menu, names) }}
 	id := a.ID

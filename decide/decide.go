@@ -123,8 +123,9 @@ func (c *Client) Close() { c.http.CloseIdleConnections() }
 
 // Decide asks url (with a's timeout) and returns the outcome for the
 // executor: the decoded, validated answer, or why there is none.
-// prompts are the prompt names that exist (nil: not checked).
-func (c *Client) Decide(ctx context.Context, cfg *ivr.Config, a ivr.Ask, prompts []string) ivr.AskResult {
+// prompts are the prompt names that exist (cfg.AnswerPrompts; nil: not
+// checked).
+func (c *Client) Decide(ctx context.Context, cfg *ivr.Config, a ivr.Ask, prompts ivr.PromptSet) ivr.AskResult {
 	body, err := c.Post(ctx, a.URL, a.Timeout, a.Request)
 	if err != nil {
 		return ivr.AskResult{ID: a.ID, Err: err}

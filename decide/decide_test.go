@@ -3,6 +3,7 @@ package decide
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"io"
@@ -230,10 +231,17 @@ func BenchmarkAsk(b *testing.B) {
 	c := New(Options{Secret: "s", AllowPrivate: true})
 	cfg := config(b)
 	a := ask(s.URL)
+	// As a call asks: prompt names checked against its snapshot's set
+	// (about a hundred built-in names).
+	names := make([]string, 100)
+	for i := range names {
+		names[i] = fmt.Sprintf("prompt-%d", i)
+	}
+	known := cfg.AnswerPrompts(names)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if res := c.Decide(context.Background(), cfg, a, nil); res.Err != nil {
+			if res := c.Decide(context.Background(), cfg, a, known); res.Err != nil {
 				b.Fatal(res.Err)
 			}
 		}

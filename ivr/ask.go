@@ -227,9 +227,9 @@ var ErrBadAnswer = errors.New("bad answer")
 // be written), plus optional "vars" (strings to set as ${vars.NAME}) and
 // "say" (text spoken before going). It is validated like configuration
 // against c, as a destination of menu (may be ""), with prompts the
-// known prompt names (nil: not checked). Any problem is an error
-// wrapping ErrBadAnswer.
-func (c *Config) DecodeAnswer(data []byte, menu string, prompts []string) (*Answer, error) {
+// known prompt names (c.AnswerPrompts; nil: not checked). Any problem is
+// an error wrapping ErrBadAnswer.
+func (c *Config) DecodeAnswer(data []byte, menu string, prompts PromptSet) (*Answer, error) {
 	if len(data) > MaxAnswerSize {
 		return nil, fmt.Errorf("%w: %d bytes is more than %d", ErrBadAnswer, len(data), MaxAnswerSize)
 	}
@@ -251,17 +251,9 @@ func (c *Config) DecodeAnswer(data []byte, menu string, prompts []string) (*Answ
 	if err := rest.Decode(&d); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadAnswer, plainTypeError(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
-	var known map[string]bool
-	if prompts != nil {
-		known = map[string]bool{}
-		for _, n := range prompts {
-			known[n] = true
-		}
-		for _, p := range c.Prompts { // spoken ones, known as validate knows them
-			known[p.Name], known[p.Label()] = true, true
-		}
-	}
-	v := &validator{c: c, prompts: known, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{},
+	// The set is only read here: validating a destination adds no names
+	// (only the prompts section's check does, in validate).
+	v := &validator{c: c, prompts: prompts, edges: map[string][]string{}, autoEdges: map[string][]autoEdge{},
 		greetingWarned: map[string]bool{}, from: "answer"}
 	v.dest("answer", &d, c.IVRByID(menu))
 	var errs []Problem
@@ -275,6 +267,25 @@ func (c *Config) DecodeAnswer(data []byte, menu string, prompts []string) (*Answ
 	}
 	a.Dest = &d
 	return a, nil
+}
+
+// PromptSet is the prompt names an answer may play, read only: built
+// once per configuration and prompt library (AnswerPrompts), not per
+// answer, since a busy IVR decodes hundreds of answers a second.
+type PromptSet map[string]bool
+
+// AnswerPrompts is the set DecodeAnswer checks answers against: names
+// (the library's, as prompts.Library.AllNames gives them) and the
+// configuration's spoken prompts, known as validate knows them.
+func (c *Config) AnswerPrompts(names []string) PromptSet {
+	known := make(PromptSet, len(names)+2*len(c.Prompts))
+	for _, n := range names {
+		known[n] = true
+	}
+	for _, p := range c.Prompts {
+		known[p.Name], known[p.Label()] = true, true
+	}
+	return known
 }
 
 // takeAnswerExtras moves vars and say out of the answer into a, and

@@ -149,3 +149,20 @@ func TestDecodeAnswer(t *testing.T) {
 	_, err = c.DecodeAnswer(append(big, `"}`...), "", nil)
 	assert.ErrorContains(t, err, "more than 65536")
 }
+
+// An answer may play only prompts that exist: the library's, or the
+// configuration's own; the set is built once and shared by answers.
+func TestDecodeAnswerChecksPromptsAgainstTheSet(t *testing.T) {
+	c := accountLookup(t)
+	known := c.AnswerPrompts([]string{"welcome", "es/welcome"})
+	size := len(known)
+	_, err := c.DecodeAnswer([]byte(`{"play": "welcome", "then": {"extension": "1002"}}`), "accounts", known)
+	require.NoError(t, err)
+	_, err = c.DecodeAnswer([]byte(`{"play": "no-such-prompt", "then": {"extension": "1002"}}`), "accounts", known)
+	require.ErrorIs(t, err, ErrBadAnswer)
+	assert.Contains(t, err.Error(), `unknown prompt "no-such-prompt"`)
+	assert.Len(t, known, size, "decoding answers must not add to the shared set")
+	// Without a set, names are not checked.
+	_, err = c.DecodeAnswer([]byte(`{"play": "no-such-prompt", "then": {"extension": "1002"}}`), "accounts", nil)
+	require.NoError(t, err)
+}
