@@ -90,6 +90,31 @@ func TestRecordByPhoneRoute(t *testing.T) {
 	assert.Len(t, f.got, 1, "nothing refused reached the recorder")
 }
 
+// Recording by phone rings a phone as placing a call does: both count
+// against the token's limit of placed calls, and once it is reached
+// either is refused with 429 and Retry-After.
+func TestRecordByPhoneCountsAsAPlacedCall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite://"+filepath.Join(t.TempDir(), "ivrd.db"))
+	f := &fakeRecorder{jobs: map[string]PromptCall{}}
+	e.srv.SetPromptRecorder(f)
+	p := &fakePlacer{}
+	e.srv.SetPlacer(p)
+	e.srv.placeLimit = newThrottle(2, time.Minute)
+
+	r := e.send("POST", "/api/v1/calls", `{"to": "1001", "ivr": "main"}`)
+	require.Equal(t, 201, r.Status, string(r.Body))
+	r = e.send("POST", "/api/v1/prompts/hello/record-by-phone", `{"to": "1001"}`)
+	require.Equal(t, 201, r.Status, string(r.Body))
+	r = e.send("POST", "/api/v1/prompts/other/record-by-phone", `{"to": "1001"}`)
+	assert.Equal(t, 429, r.Status, "a placed call and a recording by phone make the limit of two")
+	assert.NotEmpty(t, r.Header.Get("Retry-After"))
+	r = e.send("POST", "/api/v1/calls", `{"to": "1001", "ivr": "main"}`)
+	assert.Equal(t, 429, r.Status, "the limit holds for placed calls too")
+	assert.Len(t, f.got, 1)
+	assert.Len(t, p.got, 1)
+}
+
 // FuzzParsePromptCall: any body and name is read or refused, never a
 // panic, and what is accepted has a valid name and a target.
 func FuzzParsePromptCall(f *testing.F) {
