@@ -50,6 +50,10 @@ type loadWindow struct {
 	lateRun   int           // windows in a row with p99 past overloadEnterLate and a busy loop
 	onTimeRun int           // windows in a row with p99 under overloadLeaveLate
 	over      atomic.Bool
+	// lastBusy is the last whole window's busy share in millionths, read
+	// from any goroutine (Engine.PacerBusy): how full the pacer's core
+	// is, which the lateness shows only once it is nearly full.
+	lastBusy atomic.Uint32
 }
 
 // ticksLaterThan is how many of the k ticks a wake-up served were later
@@ -79,6 +83,7 @@ func (w *loadWindow) add(k int64, late time.Duration) {
 	allowed := float64(w.ticks) * overloadShare
 	w.lateRun, w.onTimeRun = w.lateRun+1, w.onTimeRun+1
 	busy := float64(w.busy) / float64(time.Duration(w.ticks)*time.Millisecond)
+	w.lastBusy.Store(uint32(min(busy, 1) * 1e6))
 	if float64(w.overEnter) <= allowed || busy < overloadBusy {
 		w.lateRun = 0
 	}
@@ -109,6 +114,18 @@ func (e *Engine) Overloaded() bool {
 		}
 	}
 	return false
+}
+
+// PacerBusy is the share of the last half second the busiest pacer's
+// loop spent working (sending due frames, reading what arrived), 0 to 1:
+// the media core's headroom. Near 1 its core is full and the guard
+// (Overloaded) is about to refuse calls.
+func (e *Engine) PacerBusy() float64 {
+	var most uint32
+	for _, p := range e.pacers {
+		most = max(most, p.late.load.lastBusy.Load())
+	}
+	return float64(most) / 1e6
 }
 
 // Scheduling says how the pacer threads run: "SCHED_FIFO 10", or

@@ -34,6 +34,22 @@ func TestNoGoroutinePerSession(t *testing.T) {
 	eventually(t, "every session sends", func() bool { return len(p.packets()) > 300 })
 }
 
+// The pacer's loop reports how much of its time it works (the overload
+// guard's busy rule and ivrd_pacer_busy_ratio read it): with calls to
+// send, more than nothing, never more than all.
+func TestPacerReportsItsBusyShare(t *testing.T) {
+	e := testEngine(t, 100)
+	p := newPeer(t)
+	for i := 0; i < 100; i++ {
+		s, err := e.NewSession()
+		require.NoError(t, err)
+		defer s.Close()
+		s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
+	}
+	eventually(t, "sending 100 calls' frames shows as work", func() bool { return e.PacerBusy() > 0 })
+	assert.LessOrEqual(t, e.PacerBusy(), 1.0)
+}
+
 // loopRig is a session that is not started, so no loop reads its
 // sockets: the test drives the receive path itself through drain, the
 // loop's read of one ready socket, with a real datagram on loopback.

@@ -56,6 +56,12 @@ func newObserver() *observer {
 			_, rt := s.engine.Scheduling()
 			return rt
 		},
+		PacerBusy: func() float64 {
+			if s := o.node.Load(); s != nil {
+				return s.engine.PacerBusy()
+			}
+			return 0
+		},
 		Trunks:           o.trunkGauges,
 		Queues:           o.queueGauges,
 		Streams:          o.streams.gauge,

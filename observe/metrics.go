@@ -23,6 +23,9 @@ type Gauges struct {
 	Overloaded func() bool
 	// Realtime: the media pacers run at real-time priority.
 	Realtime func() bool
+	// PacerBusy is media.Engine.PacerBusy: how full the busiest pacer's
+	// core is.
+	PacerBusy func() float64
 	// Trunks are the trunks' outbound registrations (sip.Server's
 	// Registrations); TLSHandshakeFailures its failed inbound TLS
 	// handshakes (trunks.go).
@@ -146,6 +149,11 @@ func NewMetrics(g Gauges) *Metrics {
 				}
 				return 0
 			}))
+	}
+	if g.PacerBusy != nil {
+		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_pacer_busy_ratio",
+			Help: "Share of the last half second the busiest media pacer's loop spent working (0-1): near 1 its core is full."},
+			g.PacerBusy))
 	}
 	if g.Overloaded != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_media_overloaded",
