@@ -21,13 +21,7 @@ import (
 func TestNoGoroutinePerSession(t *testing.T) {
 	e := testEngine(t, 100)
 	before := runtime.NumGoroutine()
-	p := newPeer(t)
-	for i := 0; i < 100; i++ {
-		s, err := e.NewSession()
-		require.NoError(t, err)
-		defer s.Close()
-		s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
-	}
+	p := sendingSessions(t, e, 100)
 	// 100 RTCP timers may each be running a report just now; far fewer
 	// than the 200 receive goroutines 100 sessions used to take.
 	assert.Less(t, runtime.NumGoroutine()-before, 50)
@@ -39,15 +33,23 @@ func TestNoGoroutinePerSession(t *testing.T) {
 // send, more than nothing, never more than all.
 func TestPacerReportsItsBusyShare(t *testing.T) {
 	e := testEngine(t, 100)
-	p := newPeer(t)
-	for i := 0; i < 100; i++ {
-		s, err := e.NewSession()
-		require.NoError(t, err)
-		defer s.Close()
-		s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
-	}
+	sendingSessions(t, e, 100)
 	eventually(t, "sending 100 calls' frames shows as work", func() bool { return e.PacerBusy() > 0 })
 	assert.LessOrEqual(t, e.PacerBusy(), 1.0)
+}
+
+// sendingSessions starts n sessions sending PCMU to one peer (closed when
+// the test ends) and returns the peer.
+func sendingSessions(t *testing.T, e *Engine, n int) *peer {
+	t.Helper()
+	p := newPeer(t)
+	for i := 0; i < n; i++ {
+		s, err := e.NewSession()
+		require.NoError(t, err)
+		t.Cleanup(s.Close)
+		s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
+	}
+	return p
 }
 
 // loopRig is a session that is not started, so no loop reads its
