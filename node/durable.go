@@ -39,7 +39,7 @@ func (r *recorder) writeStarted(rec cdr.Record) {
 // idempotent).
 func (r *recorder) queueStarted(rec cdr.Record, err error) {
 	r.log.Warn("call record (start) queued: the store did not take it at once", "call_id", rec.CallID, "err", err)
-	r.enqueue(write{callID: rec.CallID, what: "start", do: func(ctx context.Context) error { return r.st.CallStarted(ctx, rec) }})
+	r.enqueue(startWrite(rec))
 }
 
 // publishEvent is the webhooks' listener of call events. call.started
@@ -58,7 +58,7 @@ func (c *control) publishEvent(ev call.Event) {
 	rec.IVR = ev.IVR
 	wev := webhookEvent(ev, c.node)
 	if c.queuedStarts { // the "before" of bench/durability.sh
-		c.rec.enqueue(write{callID: rec.CallID, what: "start", do: func(ctx context.Context) error { return c.st.CallStarted(ctx, rec) }})
+		c.rec.enqueue(startWrite(rec))
 		c.hooks.Publish(wev)
 		return
 	}
