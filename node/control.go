@@ -89,13 +89,16 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	} else if n > 0 {
 		log.Info("voicemail messages imported into the store", "messages", n, "from", snap.Config.VoicemailPath())
 	}
+	// Before any call is taken, so that no other node's sweep finds this
+	// node's first calls under a stale heartbeat (cluster.go); and before
+	// this node settles its own leftover calls: a survivor sweeping it
+	// now (which locks its heartbeat row) settles them and adopts their
+	// events together, or leaves both to it, never one each.
+	c.beat(ctx)
 	cut, err := st.MarkInterrupted(ctx, c.node)
 	if err == nil && len(cut) > 0 {
 		log.Warn("calls cut off by the last stop", "calls", len(cut))
 	}
-	// Before any call is taken, so that no other node's sweep finds this
-	// node's first calls under a stale heartbeat (cluster.go).
-	c.beat(ctx)
 	c.rec = newRecorder(st, c.node, log, !opts.NoRecords)
 	c.queuedStarts = opts.QueuedStarts
 	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: c.node, Log: log, OnDelivery: obs.metrics.WebhookDelivery,
