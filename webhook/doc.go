@@ -10,9 +10,8 @@
 // in one transaction. The queue drops nothing: a batch the store refuses
 // is tried again, in order, until it goes in or the dispatcher is closed
 // (the node refuses new calls while Backlog is long). Rows of a node that
-// died are adopted by a survivor (store.SweepLost, in the transaction that settles
-// its calls, wired by node)
-// and delivered by it.
+// died are adopted by a survivor (store.SweepLost, in the transaction
+// that settles its calls, wired by node) and delivered by it.
 //
 // It reaches the store only through Outbox, the four outbox methods it
 // needs (*store.Store is one). Of ivrd it imports store (the outbox's
