@@ -19,7 +19,9 @@ import (
 // high-water mark plus what the calls up then write, so past
 // backlogBound something is wrong enough to say so loudly.
 type admission struct {
-	backlog   func() int // the writes waiting (recorder and webhook dispatcher)
+	// parts are the writes waiting: call records (the recorder's
+	// queues) and webhook events (the dispatcher's).
+	parts     func() (records, events int)
 	high, low int
 	log       *slog.Logger
 
@@ -43,14 +45,19 @@ const (
 	backlogBound = 5 * backlogHigh
 )
 
-func newAdmission(backlog func() int, high, low int, log *slog.Logger) *admission {
+func newAdmission(parts func() (records, events int), high, low int, log *slog.Logger) *admission {
 	if high <= 0 {
 		high, low = backlogHigh, backlogLow
 	}
 	if low <= 0 || low >= high {
 		low = high / 4
 	}
-	return &admission{backlog: backlog, high: high, low: low, log: log}
+	return &admission{parts: parts, high: high, low: low, log: log}
+}
+
+func (a *admission) backlog() int {
+	r, e := a.parts()
+	return r + e
 }
 
 // refuse is sip.Config.Refuse: sip.ErrBacklogged while the backlog is
@@ -69,14 +76,15 @@ func (a *admission) refuse() error {
 // reports whether new calls are refused. Metrics scrapes call it too, so
 // that a bound passed while no INVITE arrives is still said.
 func (a *admission) check() bool {
-	n := a.backlog()
+	records, events := a.parts()
+	n := records + events
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	switch {
 	case !a.refusing && n >= a.high:
 		a.refusing = true
 		a.log.Warn("new calls refused: call records and webhook events not yet in the store passed the high-water mark",
-			"backlog", n, "high", a.high, "low", a.low)
+			"backlog", n, "records", records, "events", events, "high", a.high, "low", a.low)
 	case a.refusing && n < a.low:
 		a.refusing = false
 		a.log.Info("new calls taken again: the store caught up", "backlog", n, "low", a.low)

@@ -35,6 +35,7 @@ type control struct {
 	st        *store.Store
 	api       *api.Server
 	rec       *recorder                       // call records into the store (records.go)
+	starts    *starter                        // calls' starts made durable in groups (durable.go)
 	obs       *observer                       // live calls, metrics, health (observe.go)
 	hooks     *webhook.Dispatcher             // call events to the webhooks (webhooks.go)
 	base      atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
@@ -101,6 +102,7 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	}
 	c.rec = newRecorder(st, c.node, log, !opts.NoRecords)
 	c.queuedStarts = opts.QueuedStarts
+	c.starts = newStarter(st)
 	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: c.node, Log: log, OnDelivery: obs.metrics.WebhookDelivery,
 		RetryMin: opts.WebhookRetryMin, RetryMax: opts.WebhookRetryMax})
 	obs.hooks = append(obs.hooks, c.publishEvent) // call.started with its record (durable.go)
@@ -307,6 +309,7 @@ func (c *control) close() {
 		}
 		cancel()
 	}
+	c.starts.close() // before the queues: a start it could not write goes to them
 	c.rec.close()
 	c.hooks.Close() // what calls published is in the outbox; the rest is sent after the next start
 	c.leave()       // after the last records: nothing of this node is left 'started'

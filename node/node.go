@@ -110,7 +110,7 @@ func New(opts Options) (*Node, error) {
 	} else if sched != "" {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
-	n.adm = newAdmission(func() int { return ctl.rec.backlog() + ctl.hooks.Backlog() }, opts.BacklogHigh, opts.BacklogLow, log)
+	n.adm = newAdmission(func() (int, int) { return ctl.rec.backlog(), ctl.hooks.Backlog() }, opts.BacklogHigh, opts.BacklogLow, log)
 	n.asks = &deciders{log: log}
 	obs.streams.log = log                                   // before any call: stream dialers log with the node
 	recorder := ctl.newRecordings(recordingsDir(path, cfg)) // calls' and rooms' recordings (recordings.go)

@@ -74,9 +74,11 @@ func newRecorder(st *store.Store, node string, log *slog.Logger, on bool) *recor
 }
 
 // recordWriters is how many transactions of call records are in flight
-// at once on PostgreSQL: half its pool (store/open.go), leaving the rest
-// to the calls' own started rows, the webhook outbox and the API.
-const recordWriters = 4
+// at once on PostgreSQL: a quarter of its pool (store/open.go), leaving
+// the rest to the starts' writers (durable.go), the webhook outbox and
+// the API. Each writes a batch per transaction: two kept up where four
+// writing a statement per commit did not.
+const recordWriters = 2
 
 // recordBatch bounds one transaction of a writer: a burst at 1,000 calls
 // a second costs a commit per few hundred writes instead of one each,

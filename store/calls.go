@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ivrd/ivrd/cdr"
@@ -164,6 +165,52 @@ func (s *Store) CallStartedWithWebhooks(ctx context.Context, r cdr.Record, rows 
 		return s.enqueueTx(ctx, tx, rows)
 	})
 }
+
+// StartWrite is one call's start as CallsStartedWithWebhooks writes it:
+// its 'started' row and the outbox rows of its first webhook event.
+type StartWrite struct {
+	Record cdr.Record
+	Rows   []WebhookRow
+}
+
+// CallsStartedWithWebhooks is CallStartedWithWebhooks for many calls in
+// one transaction (a group commit: at 1,000 calls a second one commit
+// for the starts gathered meanwhile instead of one each), with one
+// multi-row INSERT per startChunk rows.
+func (s *Store) CallsStartedWithWebhooks(ctx context.Context, starts []StartWrite) error {
+	var rows []WebhookRow
+	for _, w := range starts {
+		if w.Record.CallID == "" {
+			return fmt.Errorf("call record without a call id: %w", ErrBadInput)
+		}
+		rows = append(rows, w.Rows...)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var q strings.Builder
+		for rest := starts; len(rest) > 0; {
+			chunk := rest[:min(len(rest), startChunk)]
+			rest = rest[len(chunk):]
+			q.Reset()
+			q.WriteString(`INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction) VALUES `)
+			args := make([]any, 0, 9*len(chunk))
+			for i, w := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, 'started', ?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, startedArgs(w.Record)...)
+			}
+			q.WriteString(` ON CONFLICT (call_id) DO NOTHING`)
+			if _, err := s.exec(ctx, tx, q.String(), args...); err != nil {
+				return err
+			}
+		}
+		return s.enqueueTx(ctx, tx, rows)
+	})
+}
+
+// startChunk is how many started rows one INSERT carries (9 values each).
+const startChunk = 64
 
 // CallStartedTx is CallStarted inside a transaction.
 func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
