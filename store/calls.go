@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ivrd/ivrd/cdr"
@@ -76,44 +75,6 @@ func (s *Store) CallEnded(ctx context.Context, r cdr.Record) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.callEndedTx(ctx, tx, r) })
 }
 
-// CallWrite is one queued write of a call record: its start (the
-// 'started' row, kept if there) or its end (the whole record).
-type CallWrite struct {
-	End    bool
-	Record cdr.Record
-}
-
-// WriteCalls makes writes in one transaction, in order (a call's start
-// before its end): one commit for a batch of many calls' records, where
-// one commit each could not keep up with 1,000 calls a second
-// (bench/durability.sh). A write the store can never take (no call id)
-// fails the batch with ErrBadInput: the caller writes the batch one by
-// one to find it.
-func (s *Store) WriteCalls(ctx context.Context, ws []CallWrite) error {
-	if len(ws) == 0 {
-		return nil
-	}
-	for _, w := range ws {
-		if w.Record.CallID == "" {
-			return fmt.Errorf("call record without a call id: %w", ErrBadInput)
-		}
-	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, w := range ws {
-			var err error
-			if w.End {
-				err = s.callEndedTx(ctx, tx, w.Record)
-			} else {
-				_, err = s.exec(ctx, tx, insertStarted+` ON CONFLICT (call_id) DO NOTHING`, startedArgs(w.Record)...)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 const insertStarted = `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
 		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?)`
 
@@ -121,15 +82,21 @@ func startedArgs(r cdr.Record) []any {
 	return []any{r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r))}
 }
 
+// endedArgs are the values an end writes, in endedColumns' order, the
+// call id last.
+func endedArgs(r *cdr.Record, keys, transfers, quality string) []any {
+	o := r.Outcome
+	return []any{msPtr(r.AnswerAt), msPtr(r.EndAt), r.IVR, r.Path.String(), keys, r.KeySet(), r.Invalid, r.Timeouts,
+		r.ScheduleBranch, transfers, r.Voicemail, o.String(), string(o.Kind), o.Detail, boolInt(o.Done), boolInt(o.Operator),
+		string(r.EndReason), string(r.EndedBy), quality, r.CallID}
+}
+
 func (s *Store) callEndedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
 	keys, transfers, quality, err := listsJSON(&r)
 	if err != nil {
 		return fmt.Errorf("call record %s: %w: %w", r.CallID, ErrBadInput, err)
 	}
-	o := r.Outcome
-	args := []any{msPtr(r.AnswerAt), msPtr(r.EndAt), r.IVR, r.Path.String(), keys, r.KeySet(), r.Invalid, r.Timeouts,
-		r.ScheduleBranch, transfers, r.Voicemail, o.String(), string(o.Kind), o.Detail, boolInt(o.Done), boolInt(o.Operator),
-		string(r.EndReason), string(r.EndedBy), quality, r.CallID}
+	args := endedArgs(&r, keys, transfers, quality)
 	const update = `UPDATE call_records SET state = 'ended', answer_at = ?, end_at = ?, ivr = ?, path = ?, keys = ?, key_set = ?,
 			invalid = ?, timeouts = ?, schedule_branch = ?, transfers = ?, voicemail = ?, outcome = ?, outcome_kind = ?,
 			outcome_detail = ?, outcome_done = ?, outcome_operator = ?, end_reason = ?, ended_by = ?, quality = ?
@@ -165,52 +132,6 @@ func (s *Store) CallStartedWithWebhooks(ctx context.Context, r cdr.Record, rows 
 		return s.enqueueTx(ctx, tx, rows)
 	})
 }
-
-// StartWrite is one call's start as CallsStartedWithWebhooks writes it:
-// its 'started' row and the outbox rows of its first webhook event.
-type StartWrite struct {
-	Record cdr.Record
-	Rows   []WebhookRow
-}
-
-// CallsStartedWithWebhooks is CallStartedWithWebhooks for many calls in
-// one transaction (a group commit: at 1,000 calls a second one commit
-// for the starts gathered meanwhile instead of one each), with one
-// multi-row INSERT per startChunk rows.
-func (s *Store) CallsStartedWithWebhooks(ctx context.Context, starts []StartWrite) error {
-	var rows []WebhookRow
-	for _, w := range starts {
-		if w.Record.CallID == "" {
-			return fmt.Errorf("call record without a call id: %w", ErrBadInput)
-		}
-		rows = append(rows, w.Rows...)
-	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var q strings.Builder
-		for rest := starts; len(rest) > 0; {
-			chunk := rest[:min(len(rest), startChunk)]
-			rest = rest[len(chunk):]
-			q.Reset()
-			q.WriteString(`INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction) VALUES `)
-			args := make([]any, 0, 9*len(chunk))
-			for i, w := range chunk {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("(?, ?, 'started', ?, ?, ?, ?, ?, ?, ?)")
-				args = append(args, startedArgs(w.Record)...)
-			}
-			q.WriteString(` ON CONFLICT (call_id) DO NOTHING`)
-			if _, err := s.exec(ctx, tx, q.String(), args...); err != nil {
-				return err
-			}
-		}
-		return s.enqueueTx(ctx, tx, rows)
-	})
-}
-
-// startChunk is how many started rows one INSERT carries (9 values each).
-const startChunk = 64
 
 // CallStartedTx is CallStarted inside a transaction.
 func (s *Store) CallStartedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
