@@ -53,7 +53,7 @@ func (s *Store) WriteCalls(ctx context.Context, ws []CallWrite) error {
 		if err := s.insertStartedTx(ctx, tx, recs); err != nil {
 			return err
 		}
-		per := len(endedColumns)
+		const per = endedCount
 		for len(ends) > 0 {
 			k := min(len(ends)/per, chunkRows)
 			if err := s.updateEndedTx(ctx, tx, ends[:k*per], k); err != nil {
@@ -98,19 +98,24 @@ func (s *Store) insertStartedTx(ctx context.Context, tx *sql.Tx, recs []cdr.Reco
 // SQL types: the VALUES of a multi-row UPDATE carry no column types of
 // their own, so each value is cast (the same CAST in SQLite and
 // PostgreSQL).
-var endedColumns = [...]struct{ name, typ string }{
-	{"answer_at", "BIGINT"}, {"end_at", "BIGINT"}, {"ivr", "TEXT"}, {"path", "TEXT"}, {"keys", "TEXT"}, {"key_set", "TEXT"},
-	{"invalid", "INTEGER"}, {"timeouts", "INTEGER"}, {"schedule_branch", "TEXT"}, {"transfers", "TEXT"}, {"voicemail", "TEXT"},
-	{"outcome", "TEXT"}, {"outcome_kind", "TEXT"}, {"outcome_detail", "TEXT"}, {"outcome_done", "INTEGER"},
-	{"outcome_operator", "INTEGER"}, {"end_reason", "TEXT"}, {"ended_by", "TEXT"}, {"quality", "TEXT"}, {"call_id", "TEXT"},
+func endedColumns() [endedCount]struct{ name, typ string } {
+	return [endedCount]struct{ name, typ string }{{"answer_at", "BIGINT"}, {"end_at", "BIGINT"}, {"ivr", "TEXT"}, {"path", "TEXT"}, {"keys", "TEXT"}, {"key_set", "TEXT"},
+		{"invalid", "INTEGER"}, {"timeouts", "INTEGER"}, {"schedule_branch", "TEXT"}, {"transfers", "TEXT"}, {"voicemail", "TEXT"},
+		{"outcome", "TEXT"}, {"outcome_kind", "TEXT"}, {"outcome_detail", "TEXT"}, {"outcome_done", "INTEGER"},
+		{"outcome_operator", "INTEGER"}, {"end_reason", "TEXT"}, {"ended_by", "TEXT"}, {"quality", "TEXT"}, {"call_id", "TEXT"},
+	}
 }
+
+// endedCount is how many values an end writes (endedArgs).
+const endedCount = 20
 
 // updateEndedTx writes rows ends (endedArgs each, flattened) with one
 // UPDATE ... FROM a VALUES list.
 func (s *Store) updateEndedTx(ctx context.Context, tx *sql.Tx, args []any, rows int) error {
+	cols := endedColumns()
 	var q strings.Builder
 	q.WriteString("WITH v (")
-	for i, c := range endedColumns {
+	for i, c := range cols {
 		if i > 0 {
 			q.WriteString(", ")
 		}
@@ -122,7 +127,7 @@ func (s *Store) updateEndedTx(ctx context.Context, tx *sql.Tx, args []any, rows 
 			q.WriteString(", ")
 		}
 		q.WriteString("(")
-		for i, c := range endedColumns {
+		for i, c := range cols {
 			if i > 0 {
 				q.WriteString(", ")
 			}
@@ -131,7 +136,7 @@ func (s *Store) updateEndedTx(ctx context.Context, tx *sql.Tx, args []any, rows 
 		q.WriteString(")")
 	}
 	q.WriteString(") UPDATE call_records SET state = 'ended'")
-	for _, c := range endedColumns[:len(endedColumns)-1] {
+	for _, c := range cols[:len(cols)-1] {
 		q.WriteString(", " + c.name + " = v." + c.name)
 	}
 	q.WriteString(" FROM v WHERE call_records.call_id = v.call_id")

@@ -75,9 +75,6 @@ func (s *Store) CallEnded(ctx context.Context, r cdr.Record) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.callEndedTx(ctx, tx, r) })
 }
 
-const insertStarted = `INSERT INTO call_records (call_id, node, state, from_user, to_user, source, source_name, invite_at, ivr, direction)
-		VALUES (?, ?, 'started', ?, ?, ?, ?, ?, ?, ?)`
-
 func startedArgs(r cdr.Record) []any {
 	return []any{r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r))}
 }
