@@ -96,5 +96,5 @@ peak=$(sort -n "$OUT/pgrestart-backlog.txt" | tail -1)
   echo "- the node's log about the store:"
   echo
   sed -E 's/time=[^ ]+ //; s/call_id=[^ ]+ ?//g; s/(backlog|records|events|attempts)=[0-9]+/\1=N/g; s/err="[^"]*"/err=.../' "$OUT/pgrestart.log" |
-    grep -E "not written|written after|refused|taken again|lost|dropped|queued|bound|store" | grep -v "call rejected" | sort | uniq -c | sort -rn | head -12 | sed 's/^/    /'
+    grep -E "not written|written after|refused|taken again|events lost|dropped|queued|bound|came back" | grep -v "call rejected" | sort | uniq -c | sort -rn | head -12 | sed 's/^/    /'
 } | tee "$OUT/pgrestart.md"
