@@ -133,9 +133,11 @@ bench-setup:
 # Issue 23: an ask step's added wait with 500 asks at once, and 1,000
 # calls in a gather on one vCPU; issue 26: what durable starts cost the
 # set-up rate at 1,000 calls/s (SQLite and PostgreSQL), and what a call
-# costs PostgreSQL and Kamailio (see bench/ask.sh, gathers.sh,
-# durability.sh, cluster_cost.sh; tables in bench/out/*.md).
-.PHONY: bench-ask bench-gathers bench-durability bench-cluster-cost
+# costs PostgreSQL and Kamailio, and that a node rides through a
+# PostgreSQL restart under load losing nothing (see bench/ask.sh,
+# gathers.sh, durability.sh, cluster_cost.sh, pgrestart.sh; tables in
+# bench/out/*.md).
+.PHONY: bench-ask bench-gathers bench-durability bench-cluster-cost bench-pgrestart
 bench-ask:
 	bench/ask.sh
 bench-gathers:
@@ -144,6 +146,8 @@ bench-durability:
 	bench/durability.sh
 bench-cluster-cost:
 	bench/cluster_cost.sh
+bench-pgrestart:
+	bench/pgrestart.sh
 
 vet:
 	$(GO) vet $(GOTAGS) ./...

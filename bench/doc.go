@@ -1,7 +1,7 @@
 // Package bench holds ivrd's load tools: sipp scenarios (bench/sipp),
 // the load scripts (load.sh; sweep.sh, sippload.sh, setuprate.sh,
 // overload.sh, sidebyside.sh, and issue 23's and 26's ask.sh,
-// gathers.sh, durability.sh and cluster_cost.sh, which drive ivrload
+// gathers.sh, durability.sh, cluster_cost.sh and pgrestart.sh, which drive ivrload
 // and share bench/lib.sh), the Go peer of
 // the side-by-side (bench/diago, a module of its own on emiago/diago),
 // the overload curve's drawer (bench/plot) and Go benchmarks that

@@ -162,8 +162,10 @@ for rep in $(seq "$REPEAT"); do
       elif command -v sqlite3 >/dev/null; then
         written=$(sqlite3 "$OUT/durability-data/ivrd.db" "SELECT (SELECT count(*) FROM call_records) || ' / ' || (SELECT count(*) FROM webhook_outbox WHERE type = 'call.started')" 2>/dev/null || echo "-")
       fi
-      # What the node's log says it could not write (the queues full).
-      dropped=$(grep -c "call record dropped\|webhook event dropped" "$OUT/durability-$store-$mode-$rep-ivrd.log" || true)
+      # What the node's log says it could not write: dropped with the
+      # queues full (before their writers batched and never dropped), or
+      # given up (a node stopped with its store down).
+      dropped=$(grep -cE 'dropped|not written"|not written:|events lost' "$OUT/durability-$store-$mode-$rep-ivrd.log" || true)
       written="$written ($dropped dropped)"
       rows+=("| $store | $mode | $(jq -r .placed "$json") | $answered | $(jq -r '"\(.failed)\(if .failed > 0 then " (" + (.failures | to_entries | map("\(.key): \(.value)") | join(", ")) + ")" else "" end)"' "$json") | $(printf '%.0f' "$per_s") | $(jq -r '"\(.setup_p50_ms | . * 10 | round / 10) / \(.setup_p99_ms | . * 10 | round / 10) ms"' "$json") | $(printf '%.3f ms' "$ivrd_ms") | $pg_ms | $written | $(jq -r '.loadavg_1min | join("-")' "$json") |")
       printf '%s %s %s\n' "$store" "$mode" "$per_s" >>"$OUT/durability-rates.txt.tmp"

@@ -47,7 +47,10 @@ func (c *control) watchNodes(ctx context.Context) {
 		tctx, cancel := context.WithTimeout(ctx, HeartbeatEvery)
 		c.beat(tctx)
 		c.syncQueues(tctx)
-		lost, err := c.st.SweepLost(tctx, c.node, LostAfter)
+		// Settling a dead node's calls and adopting its undelivered
+		// events are one transaction: whoever settles a call holds its
+		// earlier events, and its call.ended follows them.
+		lost, adopted, err := c.st.SweepLost(tctx, c.node, LostAfter)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -62,26 +65,10 @@ func (c *control) watchNodes(ctx context.Context) {
 		for node, n := range perNode {
 			c.log.Warn("node lost: its unfinished calls marked interrupted", "node", node, "calls", n, "silent_for_more_than", LostAfter.String())
 		}
-		c.adoptWebhooks(ctx)
-		c.announceInterrupted(ctx, lost)
-	}
-}
-
-// adoptWebhooks takes over the webhook events a dead node wrote to the
-// outbox but did not deliver; this node's dispatcher sends them (at its
-// next poll) in their order.
-func (c *control) adoptWebhooks(ctx context.Context) {
-	tctx, cancel := context.WithTimeout(ctx, HeartbeatEvery)
-	defer cancel()
-	n, err := c.st.AdoptWebhooks(tctx, c.node, LostAfter)
-	if err != nil {
-		if ctx.Err() == nil {
-			c.log.Warn("cluster: webhook events of lost nodes not adopted", "err", err)
+		if adopted > 0 {
+			c.log.Warn("webhook events of a lost node adopted for delivery", "events", adopted)
 		}
-		return
-	}
-	if n > 0 {
-		c.log.Warn("webhook events of a lost node adopted for delivery", "events", n)
+		c.announceInterrupted(ctx, lost)
 	}
 }
 

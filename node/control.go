@@ -35,6 +35,7 @@ type control struct {
 	st        *store.Store
 	api       *api.Server
 	rec       *recorder                       // call records into the store (records.go)
+	starts    *starter                        // calls' starts made durable in groups (durable.go)
 	obs       *observer                       // live calls, metrics, health (observe.go)
 	hooks     *webhook.Dispatcher             // call events to the webhooks (webhooks.go)
 	base      atomic.Pointer[prompts.Library] // prompts_dir or the bundled set
@@ -89,15 +90,19 @@ func openControl(path string, log *slog.Logger, obs *observer, sp *prompts.Speak
 	} else if n > 0 {
 		log.Info("voicemail messages imported into the store", "messages", n, "from", snap.Config.VoicemailPath())
 	}
+	// Before any call is taken, so that no other node's sweep finds this
+	// node's first calls under a stale heartbeat (cluster.go); and before
+	// this node settles its own leftover calls: a survivor sweeping it
+	// now (which locks its heartbeat row) settles them and adopts their
+	// events together, or leaves both to it, never one each.
+	c.beat(ctx)
 	cut, err := st.MarkInterrupted(ctx, c.node)
 	if err == nil && len(cut) > 0 {
 		log.Warn("calls cut off by the last stop", "calls", len(cut))
 	}
-	// Before any call is taken, so that no other node's sweep finds this
-	// node's first calls under a stale heartbeat (cluster.go).
-	c.beat(ctx)
 	c.rec = newRecorder(st, c.node, log, !opts.NoRecords)
 	c.queuedStarts = opts.QueuedStarts
+	c.starts = newStarter(st)
 	c.hooks = webhook.New(st, snap.Config.Webhooks, webhook.Options{Node: c.node, Log: log, OnDelivery: obs.metrics.WebhookDelivery,
 		RetryMin: opts.WebhookRetryMin, RetryMax: opts.WebhookRetryMax})
 	obs.hooks = append(obs.hooks, c.publishEvent) // call.started with its record (durable.go)
@@ -304,6 +309,7 @@ func (c *control) close() {
 		}
 		cancel()
 	}
+	c.starts.close() // before the queues: a start it could not write goes to them
 	c.rec.close()
 	c.hooks.Close() // what calls published is in the outbox; the rest is sent after the next start
 	c.leave()       // after the last records: nothing of this node is left 'started'

@@ -9,8 +9,10 @@
 //     snapshot for new calls (control.go);
 //   - the management API and web UI on one listener, with its first-start
 //     token (control.go, ui.go);
-//   - call records, written through one queue so that no call waits for
-//     the database (records.go); webhooks fed from call events
+//   - call records, written through queues so that no call waits for
+//     the database, a batch per transaction (records.go), and the
+//     admission that refuses new calls while those queues and the
+//     webhooks' are far behind the store (admission.go); webhooks fed from call events
 //     (webhooks.go); metrics, health and the API's view of live calls
 //     (observe.go);
 //   - the cluster heartbeat and lost-node sweep (cluster.go), retention

@@ -53,6 +53,10 @@ type Options struct {
 	// WebhookRetryMin and WebhookRetryMax bound the webhook retry delay
 	// (zero: the webhook package's defaults, 1 s doubling to 5 min).
 	WebhookRetryMin, WebhookRetryMax time.Duration
+	// BacklogHigh and BacklogLow, when set, replace the marks of the
+	// writes waiting for the store at which new calls are refused and
+	// taken again (admission.go): tests set them low to see the refusal.
+	BacklogHigh, BacklogLow int
 }
 
 // Node is one running ivrd: SIP, media and the call owner wired to the
@@ -72,6 +76,7 @@ type Node struct {
 	ctl     *control          // the store and the management API (control.go)
 	placer  *placer           // calls placed through the API (outbound.go)
 	obs     *observer         // live calls, metrics, health (observe.go)
+	adm     *admission        // new calls refused while the store is far behind (admission.go)
 }
 
 // New opens the store, imports the configuration file into it and builds
@@ -105,6 +110,7 @@ func New(opts Options) (*Node, error) {
 	} else if sched != "" {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
+	n.adm = newAdmission(func() (int, int) { return ctl.rec.backlog(), ctl.hooks.Backlog() }, opts.BacklogHigh, opts.BacklogLow, log)
 	n.asks = &deciders{log: log}
 	obs.streams.log = log                                   // before any call: stream dialers log with the node
 	recorder := ctl.newRecordings(recordingsDir(path, cfg)) // calls' and rooms' recordings (recordings.go)
@@ -132,6 +138,7 @@ func New(opts Options) (*Node, error) {
 		TrunkCodecs:  func(name string) []audio.Codec { return n.snap.Load().Config.TrunkCodecs(name) },
 		Admit:        func(a netip.Addr) (string, bool) { return n.snap.Load().Config.AdmitSource(a) },
 		OnResponse:   obs.metrics.SIPResponse,
+		Refuse:       n.adm.refuse,          // 503 while the store is far behind (admission.go)
 		Bindings:     storeBindings{ctl.st}, // registrations shared by the cluster (bindings.go)
 		Node:         ctl.node,
 		Credentials: func(ext string) (string, bool) {

@@ -62,6 +62,12 @@ func newObserver() *observer {
 			}
 			return 0
 		},
+		StoreBacklog: func() (int, bool, uint64, uint64) {
+			if s := o.node.Load(); s != nil {
+				return s.adm.gauges()
+			}
+			return 0, false, 0, 0
+		},
 		Trunks:           o.trunkGauges,
 		Queues:           o.queueGauges,
 		Streams:          o.streams.gauge,

@@ -85,7 +85,7 @@ func (p *placer) PlaceCall(_ context.Context, req api.PlaceRequest) (string, err
 	if req.Trunk != "" {
 		started.Source = cdr.SourceTrunk
 	}
-	n.ctl.rec.enqueue(write{callID: id, what: "start", do: func(ctx context.Context) error { return n.ctl.st.CallStarted(ctx, started) }})
+	n.ctl.rec.enqueue(startWrite(started))
 	n.log.Info("placing call", "call_id", id, "to", req.To, "trunk", req.Trunk, "ivr", req.IVR, "who", req.Who)
 	p.ringing.Add(1)
 	go p.run(place, req, started)
@@ -132,7 +132,7 @@ func (p *placer) notAnswered(err error, req api.PlaceRequest, rec cdr.Record) {
 	}
 	rec.Outcome = cdr.Outcome{Kind: cdr.OutcomeEnded, Detail: detail}
 	rec.Path, rec.Keys, rec.Transfers = cdr.Path{}, []cdr.Key{}, []cdr.Transfer{}
-	n.ctl.rec.enqueue(write{callID: rec.CallID, what: "end", do: func(ctx context.Context) error { return n.ctl.st.CallEnded(ctx, rec) }})
+	n.ctl.rec.enqueue(endWrite(rec))
 	if hook != nil {
 		name := hook.Event
 		if name == "" {

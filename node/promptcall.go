@@ -63,7 +63,7 @@ func (pc *promptCalls) RecordPrompt(_ context.Context, req api.PromptCallRequest
 	if req.Trunk != "" {
 		rec.Source = cdr.SourceTrunk
 	}
-	n.ctl.rec.enqueue(write{callID: id, what: "start", do: func(ctx context.Context) error { return n.ctl.st.CallStarted(ctx, rec) }})
+	n.ctl.rec.enqueue(startWrite(rec))
 	n.log.Info("recording a prompt by phone", "call_id", id, "prompt", req.Name, "to", req.To, "trunk", req.Trunk, "who", req.Who)
 	pc.p.ringing.Add(1)
 	go pc.run(place, req, job, rec)

@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -22,11 +24,13 @@ import (
 // has heard anything leaves that call's record and event, and a
 // survivor's sweep settles the record as interrupted. A store slower
 // than that, or unreachable, does not hold the call: the row goes to the
-// queue instead. The end (and a
-// started row that waited too long) go through a few queues, a call's
-// always the same one, so a call never waits for the database at its end and its
-// end is never written before its start; when the queue is full (the
-// database far behind) a write is dropped and logged.
+// queue instead. The end (and a started row that waited too long) go
+// through a few queues, a call's always the same one, so a call never
+// waits for the database at its end and its end is never written before
+// its start. Each queue's writer writes what has gathered in one
+// transaction (a group commit), and retries it, in order, while the
+// store is down; nothing is dropped: a queue that grows makes the node
+// refuse new calls (admission.go) until it has drained.
 type recorder struct {
 	st   *store.Store
 	node string
@@ -36,12 +40,12 @@ type recorder struct {
 	on bool
 	// qs are the writers' queues: a call's writes all go to one (chosen
 	// by its call id), so its end still follows its start, while other
-	// calls' writes go on beside it. One writer, one statement at a time,
-	// kept up with about one statement per commit latency: at 1,000
-	// calls a second on PostgreSQL its queue overflowed and records were
-	// dropped (bench/durability.sh).
-	qs []chan write
-	wg sync.WaitGroup
+	// calls' writes go on beside it.
+	qs []*store.Backlog[write]
+	// writeCalls writes a run of call records in one transaction
+	// (store.WriteCalls; a test's own).
+	writeCalls func(context.Context, []store.CallWrite) error
+	wg         sync.WaitGroup
 	// stopping, closed by close, makes a write the store refuses give up
 	// at once: a node stopping with its store down must not wait out
 	// every retry.
@@ -52,51 +56,128 @@ type recorder struct {
 	// isExtension says whether a caller is a configured extension (the
 	// started row's source); nil: none is.
 	isExtension func(caller string) bool
-
-	mu     sync.Mutex // guards closed: a call ending late must not send on a closed queue
-	closed bool
 }
 
 func newRecorder(st *store.Store, node string, log *slog.Logger, on bool) *recorder {
-	r := &recorder{st: st, node: node, log: log, on: on, stopping: make(chan struct{})}
-	r.qs = make([]chan write, recordWriters)
+	r := &recorder{st: st, node: node, log: log, on: on, stopping: make(chan struct{}), writeCalls: st.WriteCalls}
+	n := recordWriters
+	if st.Backend() == "sqlite" {
+		n = 1 // one writer at a time holds SQLite's lock: more would only queue on it
+	}
+	r.qs = make([]*store.Backlog[write], n)
 	for i := range r.qs {
-		r.qs[i] = make(chan write, 4096/recordWriters)
+		r.qs[i] = store.NewBacklog[write]()
 		r.wg.Add(1)
 		go r.run(r.qs[i])
 	}
 	return r
 }
 
-// recordWriters is how many statements are in flight at once: half the
-// PostgreSQL pool (store/open.go), leaving the rest to the calls' own
-// started rows, the webhook outbox and the API.
-const recordWriters = 4
+// recordWriters is how many transactions of call records are in flight
+// at once on PostgreSQL: a quarter of its pool (store/open.go), leaving
+// the rest to the starts' writers (durable.go), the webhook outbox and
+// the API. Each writes a batch per transaction: two kept up where four
+// writing a statement per commit did not.
+const recordWriters = 2
 
-// write is one queued statement for one call; what names it in the log.
+// recordBatch bounds one transaction of a writer: a burst at 1,000 calls
+// a second costs a commit per few hundred writes instead of one each,
+// and a batch the store refuses is still quick to write again.
+const recordBatch = 256
+
+// write is one queued write for one call: a call record's start or end
+// (call, written with the others around it in one transaction), or
+// something else (do, alone: a recording's row); what names it in the
+// log.
 type write struct {
 	callID, what string
+	call         *store.CallWrite
 	do           func(context.Context) error
 }
 
-// retryFor bounds the retries of a write the store refused
-// (restarting, unreachable): the queue waits, in order, so that a call's
-// end still follows its start, and catches up once the store is back
-// (store.RetryWrite). A write still refused after it is dropped and
-// logged (the queue must move on).
-const retryFor = 2 * time.Minute
+// startWrite and endWrite are a call record's queued writes.
+func startWrite(rec cdr.Record) write {
+	return write{callID: rec.CallID, what: "start", call: &store.CallWrite{Record: rec}}
+}
 
-func (r *recorder) run(q <-chan write) {
+func endWrite(rec cdr.Record) write {
+	return write{callID: rec.CallID, what: "end", call: &store.CallWrite{End: true, Record: rec}}
+}
+
+// retryFor bounds the retries of a write the store refused
+// (restarting, unreachable): none but the node stopping. The queue
+// waits, in order, so that a call's end still follows its start, and
+// catches up once the store is back (store.RetryWrite).
+const retryFor = time.Duration(math.MaxInt64)
+
+func (r *recorder) run(q *store.Backlog[write]) {
 	defer r.wg.Done()
-	for w := range q {
-		r.perform(w)
+	var buf []write
+	for {
+		batch, ok := q.Take(buf, recordBatch)
+		if !ok {
+			return
+		}
+		r.performAll(batch)
+		q.Done(len(batch))
+		clear(batch) // the records are not kept until the next batch
+		buf = batch
+	}
+}
+
+// performAll writes a batch in order: each run of call records in one
+// transaction, anything else alone.
+func (r *recorder) performAll(batch []write) {
+	var calls []store.CallWrite
+	for i := 0; i < len(batch); {
+		if batch[i].call == nil {
+			r.perform(batch[i])
+			i++
+			continue
+		}
+		j := i
+		calls = calls[:0]
+		for ; j < len(batch) && batch[j].call != nil; j++ {
+			calls = append(calls, *batch[j].call)
+		}
+		run := batch[i:j]
+		if len(run) == 1 {
+			r.perform(run[0])
+		} else {
+			r.performRun(run, calls)
+		}
+		i = j
+	}
+}
+
+// performRun writes a run of call records in one transaction; one the
+// store can never take (bad input) makes the run go one by one, so that
+// only that one is lost.
+func (r *recorder) performRun(run []write, calls []store.CallWrite) {
+	attempts, err := store.RetryWrite(r.stopping, retryFor, func(err error) {
+		r.log.Warn("call records not written yet: retrying", "records", len(run), "err", err)
+	}, func(ctx context.Context) error { return r.writeCalls(ctx, calls) })
+	switch {
+	case errors.Is(err, store.ErrBadInput):
+		for _, w := range run {
+			r.perform(w)
+		}
+	case err != nil:
+		r.log.Error("call records not written: the node stopped with the store down", "records", len(run), "attempts", attempts, "err", err)
+	case attempts > 1:
+		r.log.Info("call records written after the store came back", "records", len(run), "attempts", attempts)
 	}
 }
 
 func (r *recorder) perform(w write) {
+	do := w.do
+	if w.call != nil {
+		cw := []store.CallWrite{*w.call}
+		do = func(ctx context.Context) error { return r.writeCalls(ctx, cw) }
+	}
 	attempts, err := store.RetryWrite(r.stopping, retryFor, func(err error) {
 		r.log.Warn("call record not written yet: retrying", "call_id", w.callID, "record", w.what, "err", err)
-	}, w.do)
+	}, do)
 	switch {
 	case err != nil:
 		r.log.Error("call record not written", "call_id", w.callID, "record", w.what, "attempts", attempts, "err", err)
@@ -105,34 +186,33 @@ func (r *recorder) perform(w write) {
 	}
 }
 
+// backlog is how many writes are queued or being written.
+func (r *recorder) backlog() int {
+	n := 0
+	for _, q := range r.qs {
+		n += q.Len()
+	}
+	return n
+}
+
 // close writes what is queued and stops.
 func (r *recorder) close() {
-	r.mu.Lock()
-	if !r.closed {
-		r.closed = true
+	select {
+	case <-r.stopping:
+	default:
 		close(r.stopping)
 		for _, q := range r.qs {
-			close(q)
+			q.Close()
 		}
 	}
-	r.mu.Unlock()
 	r.wg.Wait()
 }
 
 func (r *recorder) enqueue(w write) {
-	callID := w.callID
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		r.log.Warn("call record not written: the store is closed", "call_id", callID)
-		return
-	}
 	h := fnv.New32a()
-	_, _ = h.Write([]byte(callID)) // a hash.Hash never fails to write
-	select {
-	case r.qs[h.Sum32()%uint32(len(r.qs))] <- w:
-	default:
-		r.log.Error("call record dropped: the store is too far behind", "call_id", callID)
+	_, _ = h.Write([]byte(w.callID)) // a hash.Hash never fails to write
+	if !r.qs[h.Sum32()%uint32(len(r.qs))].Push(w) {
+		r.log.Warn("call record not written: the store is closed", "call_id", w.callID, "record", w.what)
 	}
 }
 
@@ -183,7 +263,7 @@ func (r *recorder) ended(cr *call.Record) {
 		return
 	}
 	rec := record(cr, r.node)
-	r.enqueue(write{callID: rec.CallID, what: "end", do: func(ctx context.Context) error { return r.st.CallEnded(ctx, rec) }})
+	r.enqueue(endWrite(rec))
 }
 
 // record is a finished call's record as the store keeps it and the

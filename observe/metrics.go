@@ -39,6 +39,10 @@ type Gauges struct {
 	Queues func() []QueueGauge
 	// Streams are the media streams' counters (streams.go).
 	Streams func() StreamGauge
+	// StoreBacklog is the node's writes not yet in the store (call
+	// records and webhook events), whether new calls are refused for it,
+	// how many were, and how often the backlog passed its memory bound.
+	StoreBacklog func() (backlog int, refusing bool, refused, overBound uint64)
 }
 
 // Metrics holds every collector. Labels are bounded sets only: no call
@@ -131,6 +135,9 @@ func NewMetrics(g Gauges) *Metrics {
 		f(newStreamCollector(g.Streams))
 	}
 	webSocketCounters(g, f)
+	if g.StoreBacklog != nil {
+		storeBacklog(g.StoreBacklog, f)
+	}
 	if g.Draining != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},
 			func() float64 {

@@ -64,6 +64,11 @@ type Config struct {
 	// request's method and the status code), on the goroutine sending
 	// it: it must not block. Metrics count them (sip/observe.go).
 	OnResponse func(method string, code int)
+	// Refuse, when set, says why the node takes no new call now (nil: it
+	// does): asked for every INVITE, OPTIONS and call placed, it answers
+	// them 503 with its error, as the overload guard does (a node whose
+	// store is far behind: ErrBacklogged). It must be cheap and not block.
+	Refuse func() error
 }
 
 func (c *Config) defaults() {

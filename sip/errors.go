@@ -26,6 +26,10 @@ var (
 	// ErrOverloaded: the media engine's pacers keep waking late (see
 	// media.Engine.Overloaded): a new call would degrade every call.
 	ErrOverloaded = errors.New("media engine overloaded: new calls refused until the calls up are paced on time again")
+	// ErrBacklogged: the call records and webhook events not yet in the
+	// store passed the node's high-water mark (Config.Refuse): a new
+	// call would add to what a crash could lose.
+	ErrBacklogged = errors.New("store behind: new calls refused until the call records and events queued are written")
 )
 
 // SDPError is an offer that could not be parsed.
@@ -80,7 +84,8 @@ func rejection(err error) (code int, reason string, hdrs []sip.Header) {
 		return 488, "Not Acceptable Here", []sip.Header{warn(301)}
 	case errors.Is(err, ErrNoCommonCodec):
 		return 488, "Not Acceptable Here", []sip.Header{warn(304)}
-	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing), errors.Is(err, ErrDraining), errors.Is(err, ErrOverloaded):
+	case errors.Is(err, media.ErrNoPorts), errors.Is(err, ErrServerClosing), errors.Is(err, ErrDraining), errors.Is(err, ErrOverloaded),
+		errors.Is(err, ErrBacklogged):
 		return 503, "Service Unavailable", []sip.Header{sip.NewHeader("Retry-After", "5")}
 	case errors.Is(err, ErrBadInviteRequest):
 		return 400, "Bad Request", []sip.Header{warn(399)}

@@ -123,6 +123,9 @@ func (s *Server) screen(req *sip.Request) (trunk, dialled string, st sessionTime
 	if s.engine != nil && s.engine.Overloaded() {
 		return "", "", st, nil, choice, ErrOverloaded
 	}
+	if err := s.refusing(); err != nil {
+		return "", "", st, nil, choice, err
+	}
 	var ok bool
 	if trunk, ok = s.admitInvite(req); !ok { // trunks.go
 		return "", "", st, nil, choice, ErrUnknownSource

@@ -98,6 +98,9 @@ func (s *Server) PlaceCall(ctx context.Context, o Place) (*Call, error) {
 	if s.engine != nil && s.engine.Overloaded() {
 		return nil, ErrOverloaded
 	}
+	if err := s.refusing(); err != nil {
+		return nil, err
+	}
 	var uri sip.Uri
 	if err := sip.ParseUri(NormalizeURI(o.URI), &uri); err != nil {
 		return nil, fmt.Errorf("place: bad URI %q: %w", o.URI, err)

@@ -109,7 +109,8 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	r := s.reg
 	r.requests.Add(1)
 	ext := req.To().Address.User // checked: To is there
-	src := sourceAddr(req)
+	src := sourceAddr(req)       // nonces are bound to where the request came from
+	who := s.registerSource(req) // failures are counted against the phone
 	now := r.clock()
 	h := req.GetHeader("Authorization")
 	if h == nil {
@@ -118,7 +119,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	cred, err := digest.ParseCredentials(h.Value())
 	if err != nil {
-		r.fails.fail(src, ext, now)
+		r.fails.fail(who, ext, now)
 		s.badLog.Info("register refused: unreadable Authorization", "source", req.Source())
 		s.respond(tx, req, 400, "Bad Authorization", nil)
 		return
@@ -128,9 +129,9 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.challenge(tx, req, src, now, false) // not our nonce: no verdict, no count
 		return
 	}
-	if locked, wait := r.fails.locked(src, ext, now); locked {
+	if locked, wait := r.fails.locked(who, ext, now); locked {
 		// Not even checked: a locked-out guesser learns nothing more.
-		s.badLog.Warn("register refused: too many failures", "extension", ext, "source", req.Source())
+		s.badLog.Warn("register refused: too many failures", "extension", ext, "source", req.Source(), "phone", who)
 		secs := int((wait + time.Second - 1) / time.Second)
 		s.respond(tx, req, 403, "Forbidden", nil, sip.NewHeader("Retry-After", strconv.Itoa(secs)))
 		return
@@ -145,8 +146,8 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	r.checks.Add(1)
 	good := known && cred.Username == ext && cred.Realm == realm && digestMatches(cred, password)
 	if !good {
-		r.fails.fail(src, ext, now)
-		s.badLog.Warn("register refused: wrong credentials", "extension", ext, "source", req.Source(), "code", 403)
+		r.fails.fail(who, ext, now)
+		s.badLog.Warn("register refused: wrong credentials", "extension", ext, "source", req.Source(), "phone", who, "code", 403)
 		s.respond(tx, req, 403, "Forbidden", nil)
 		return
 	}
@@ -154,7 +155,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.challenge(tx, req, src, now, true) // right password, old nonce
 		return
 	}
-	r.fails.succeed(src, ext)
+	r.fails.succeed(who, ext)
 	s.bindRegister(ext, req, tx)
 }
 
@@ -283,6 +284,36 @@ func sourceAddr(req *sip.Request) netip.Addr {
 		return netip.Addr{}
 	}
 	return ap.Addr().Unmap()
+}
+
+// SourceHeader is the header a proxy in front of the nodes (Kamailio,
+// deploy/kamailio/kamailio.cfg) sets on a REGISTER to the address the
+// phone sent it from, having removed any the phone put there.
+const SourceHeader = "X-Ivrd-Source"
+
+// registerSource is the address a REGISTER's failed digests are counted
+// against: where it came from, or, when that is
+// a configured proxy (a source Config.Admit names as a trunk: Kamailio is
+// configured as one) and it says where the phone was (SourceHeader),
+// the phone's address. Counting the proxy's would lock every phone
+// behind it out together after a handful of one phone's guesses, and
+// give a guesser behind it the whole proxy's allowance. The header is
+// believed from a configured proxy only: anyone else could name any
+// address in it.
+func (s *Server) registerSource(req *sip.Request) netip.Addr {
+	src := sourceAddr(req)
+	h := req.GetHeader(SourceHeader)
+	if h == nil || s.cfg.Admit == nil {
+		return src
+	}
+	if trunk, ok := s.cfg.Admit(src); !ok || trunk == "" {
+		return src
+	}
+	phone, err := netip.ParseAddr(strings.TrimSpace(h.Value()))
+	if err != nil {
+		return src
+	}
+	return phone.Unmap()
 }
 
 // change is one Contact of a REGISTER: bind (or refresh) it for a

@@ -452,6 +452,14 @@ func (s *Server) Drain() {
 	}
 }
 
+// refusing is Config.Refuse's answer (nil without one).
+func (s *Server) refusing() error {
+	if s.cfg.Refuse == nil {
+		return nil
+	}
+	return s.cfg.Refuse()
+}
+
 // Draining reports whether Drain was called.
 func (s *Server) Draining() bool { return s.draining.Load() }
 
@@ -471,6 +479,11 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if s.engine != nil && s.engine.Overloaded() {
 		code, reason, hdrs := rejection(ErrOverloaded)
+		s.respond(tx, req, code, reason, nil, hdrs...)
+		return
+	}
+	if err := s.refusing(); err != nil {
+		code, reason, hdrs := rejection(err)
 		s.respond(tx, req, code, reason, nil, hdrs...)
 		return
 	}

@@ -72,32 +72,44 @@ func (s *Store) CallStarted(ctx context.Context, r cdr.Record) error {
 
 // CallEnded completes a call's row (inserting it if CallStarted never ran).
 func (s *Store) CallEnded(ctx context.Context, r cdr.Record) error {
-	keys, transfers, quality, err := listsJSON(&r)
-	if err != nil {
-		return fmt.Errorf("call record %s: %w", r.CallID, err)
-	}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.callEndedTx(ctx, tx, r) })
+}
+
+func startedArgs(r cdr.Record) []any {
+	return []any{r.CallID, r.Node, r.From, r.To, string(r.Source), r.SourceName, r.InviteAt.UnixMilli(), r.IVR, string(directionOf(r))}
+}
+
+// endedArgs are the values an end writes, in endedColumns' order, the
+// call id last.
+func endedArgs(r *cdr.Record, keys, transfers, quality string) []any {
 	o := r.Outcome
-	args := []any{msPtr(r.AnswerAt), msPtr(r.EndAt), r.IVR, r.Path.String(), keys, r.KeySet(), r.Invalid, r.Timeouts,
+	return []any{msPtr(r.AnswerAt), msPtr(r.EndAt), r.IVR, r.Path.String(), keys, r.KeySet(), r.Invalid, r.Timeouts,
 		r.ScheduleBranch, transfers, r.Voicemail, o.String(), string(o.Kind), o.Detail, boolInt(o.Done), boolInt(o.Operator),
 		string(r.EndReason), string(r.EndedBy), quality, r.CallID}
+}
+
+func (s *Store) callEndedTx(ctx context.Context, tx *sql.Tx, r cdr.Record) error {
+	keys, transfers, quality, err := listsJSON(&r)
+	if err != nil {
+		return fmt.Errorf("call record %s: %w: %w", r.CallID, ErrBadInput, err)
+	}
+	args := endedArgs(&r, keys, transfers, quality)
 	const update = `UPDATE call_records SET state = 'ended', answer_at = ?, end_at = ?, ivr = ?, path = ?, keys = ?, key_set = ?,
 			invalid = ?, timeouts = ?, schedule_branch = ?, transfers = ?, voicemail = ?, outcome = ?, outcome_kind = ?,
 			outcome_detail = ?, outcome_done = ?, outcome_operator = ?, end_reason = ?, ended_by = ?, quality = ?
 			WHERE call_id = ?`
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.exec(ctx, tx, update, args...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			return nil
-		}
-		if err := s.CallStartedTx(ctx, tx, r); err != nil {
-			return err
-		}
-		_, err = s.exec(ctx, tx, update, args...)
+	res, err := s.exec(ctx, tx, update, args...)
+	if err != nil {
 		return err
-	})
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	if err := s.CallStartedTx(ctx, tx, r); err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, tx, update, args...)
+	return err
 }
 
 // CallStartedWithWebhooks writes a call's 'started' row and the outbox

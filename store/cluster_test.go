@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/cdr"
@@ -144,7 +147,7 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		end := time.Now()
 		require.NoError(t, s.CallEnded(ctx, cdr.Record{CallID: "b3", Node: "b", EndAt: &end, EndReason: cdr.EndCallerHangup}))
 
-		lost, err := s.SweepLost(ctx, "a", 10*time.Second)
+		lost, _, err := s.SweepLost(ctx, "a", 10*time.Second)
 		require.NoError(t, err)
 		require.ElementsMatch(t, []SettledCall{{Node: "b", CallID: "b1"}, {Node: "b", CallID: "b2"}}, lost)
 		for id, want := range map[string]string{"b1": "interrupted", "b2": "interrupted", "b3": "ended", "c1": "started", "a1": "started"} {
@@ -157,14 +160,14 @@ func TestSweepSettlesOnlyLostNodes(t *testing.T) {
 		require.NotNil(t, r.EndAt)
 
 		// A second sweep (another survivor) finds nothing left to settle.
-		lost, err = s.SweepLost(ctx, "c", 10*time.Second)
+		lost, _, err = s.SweepLost(ctx, "c", 10*time.Second)
 		require.NoError(t, err)
 		require.Empty(t, lost)
 
 		// A node that leaves cleanly is no longer watched.
 		require.NoError(t, s.LeaveCluster(ctx, "b"))
 		start("b4", "b")
-		lost, err = s.SweepLost(ctx, "a", 10*time.Second)
+		lost, _, err = s.SweepLost(ctx, "a", 10*time.Second)
 		require.NoError(t, err)
 		require.Empty(t, lost)
 	})
@@ -252,5 +255,71 @@ func TestCallStartedWithWebhooksWritesBoth(t *testing.T) {
 		require.ErrorIs(t, s.CallStartedWithWebhooks(ctx, rec, []WebhookRow{bad}), ErrBadInput)
 		_, err = s.Call(ctx, "c2")
 		require.ErrorIs(t, err, ErrNotFound, "no record without its event")
+	})
+}
+
+// TestSweepHandsEachCallToOneSurvivor: two survivors sweep a dead node at
+// the same moment, many times over. Whichever settles a call (and so
+// writes its call.ended) holds that call's earlier outbox rows: the
+// receiver gets its call.started first. Before the two steps were one
+// transaction, the other survivor could adopt the call.started while the
+// first sent the call.ended, and the end arrived before the start.
+func TestSweepHandsEachCallToOneSurvivor(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		s := openTest(t, url)
+		const target = "http://127.0.0.1:9/hook"
+		for round := range 20 {
+			dead := fmt.Sprintf("dead-%d", round)
+			for _, n := range []string{"a", "c", dead} {
+				require.NoError(t, s.Heartbeat(ctx, n))
+			}
+			var rows []WebhookRow
+			for i := range 5 {
+				id := fmt.Sprintf("%s-call-%d", dead, i)
+				require.NoError(t, s.CallStarted(ctx, cdr.Record{CallID: id, Node: dead, From: "1", To: "100", Source: cdr.SourceUnknown, InviteAt: time.Now()}))
+				rows = append(rows, WebhookRow{EventID: id + "-started", Target: target, Node: dead, CallID: id, Type: "call.started",
+					Payload: []byte(`{}`), Created: time.Now(), NextAt: time.Now()})
+			}
+			require.NoError(t, s.EnqueueWebhooks(ctx, rows))
+			_, err := s.exec(ctx, s.db, `UPDATE cluster_nodes SET seen_at = ? WHERE node = ?`, time.Now().Add(-time.Minute).UnixMilli(), dead)
+			require.NoError(t, err)
+
+			settled := map[string]string{} // call -> the survivor that settled it
+			adopted := map[string]int64{}
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for _, self := range []string{"a", "c"} {
+				wg.Go(func() {
+					lost, n, err := s.SweepLost(ctx, self, 10*time.Second)
+					assert.NoError(t, err)
+					mu.Lock()
+					defer mu.Unlock()
+					adopted[self] = n
+					for _, l := range lost {
+						settled[l.CallID] = self
+					}
+				})
+			}
+			wg.Wait()
+			require.Len(t, settled, 5, "each call settled once")
+			require.Equal(t, int64(5), adopted["a"]+adopted["c"], "each row adopted once")
+			for _, self := range []string{"a", "c"} {
+				mine, err := s.PendingWebhooks(ctx, self, target, 100)
+				require.NoError(t, err)
+				for _, r := range mine {
+					require.Equal(t, self, settled[r.CallID], "round %d: %s holds the call.started of %s, settled by %s", round, self, r.CallID, settled[r.CallID])
+				}
+			}
+			require.NoError(t, s.LeaveCluster(ctx, dead))
+			for _, self := range []string{"a", "c"} { // the next round starts with an empty outbox
+				mine, err := s.PendingWebhooks(ctx, self, target, 100)
+				require.NoError(t, err)
+				for _, r := range mine {
+					require.NoError(t, s.WebhookDelivered(ctx, r.ID, 1))
+				}
+			}
+		}
 	})
 }

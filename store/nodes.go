@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/ivrd/ivrd/cdr"
@@ -32,27 +33,54 @@ type SettledCall struct {
 // SweepLost settles the calls of nodes that stopped beating: every call
 // still 'started' on a node (other than self) whose heartbeat is older
 // than staleAfter becomes 'interrupted', ended by "ivrd" with the reason
-// "node lost". One statement, so that several survivors sweeping at once
-// settle each call once. It returns the calls it settled (the sweeper
-// tells the webhooks they ended).
-func (s *Store) SweepLost(ctx context.Context, self string, staleAfter time.Duration) ([]SettledCall, error) {
+// "node lost"; and in the same transaction self adopts the undelivered
+// webhook outbox rows of every node not alive (AdoptWebhooks). The node
+// that settles a call is so always the one holding its earlier events,
+// and the call.ended it then writes for it comes after them in its own
+// outbox: delivered in order. (Settling and adopting in two steps let a
+// second survivor adopt a call's call.started between them while the
+// first sent its call.ended: the receiver saw the end first.) The dead
+// nodes' heartbeat rows are locked first (PostgreSQL), so survivors
+// sweeping at once, or a node coming back and beating, go one after the
+// other. It returns the calls it settled (the sweeper tells the webhooks
+// they ended) and how many outbox rows it adopted.
+func (s *Store) SweepLost(ctx context.Context, self string, staleAfter time.Duration) (lost []SettledCall, adopted int64, err error) {
 	now := time.Now()
-	rows, err := s.query(ctx, s.db, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
-		WHERE state = 'started' AND node <> ? AND node IN (SELECT node FROM cluster_nodes WHERE seen_at < ?)
-		RETURNING node, call_id`, string(cdr.EndNodeLost), string(cdr.EndedByIVRD), now.UnixMilli(), self, now.Add(-staleAfter).UnixMilli())
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }() // rows.Err below reports a failed read
-	var lost []SettledCall
-	for rows.Next() {
-		var c SettledCall
-		if err := rows.Scan(&c.Node, &c.CallID); err != nil {
-			return nil, err
+	cutoff := now.Add(-staleAfter).UnixMilli()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		lost, adopted = nil, 0
+		if s.dialect.name() == "postgres" { // SQLite's immediate transaction already holds the one write lock
+			if _, err := s.exec(ctx, tx, `SELECT node FROM cluster_nodes WHERE seen_at < ? AND node <> ? FOR UPDATE`, cutoff, self); err != nil {
+				return err
+			}
 		}
-		lost = append(lost, c)
+		rows, err := s.query(ctx, tx, `UPDATE call_records SET state = 'interrupted', end_reason = ?, ended_by = ?, end_at = ?
+			WHERE state = 'started' AND node <> ? AND node IN (SELECT node FROM cluster_nodes WHERE seen_at < ?)
+			RETURNING node, call_id`, string(cdr.EndNodeLost), string(cdr.EndedByIVRD), now.UnixMilli(), self, cutoff)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c SettledCall
+			if err := rows.Scan(&c.Node, &c.CallID); err != nil {
+				_ = rows.Close() // the scan's error is the one to report
+				return err
+			}
+			lost = append(lost, c)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		adopted, err = s.adopt(ctx, tx, self, cutoff)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	return lost, rows.Err()
+	return lost, adopted, nil
 }
 
 // AdoptWebhooks gives self the undelivered webhook outbox rows of nodes
@@ -63,10 +91,13 @@ func (s *Store) SweepLost(ctx context.Context, self string, staleAfter time.Dura
 // statement: survivors adopting at once each take a row once. A row the
 // dead node was sending when it died may reach its receiver twice; its
 // event id (X-Ivrd-Event-Id) tells them apart. It returns the rows
-// adopted.
+// adopted. SweepLost does this too, with the settling of the calls.
 func (s *Store) AdoptWebhooks(ctx context.Context, self string, staleAfter time.Duration) (int64, error) {
-	cutoff := time.Now().Add(-staleAfter).UnixMilli()
-	res, err := s.exec(ctx, s.db, `UPDATE webhook_outbox SET node = ?
+	return s.adopt(ctx, s.db, self, time.Now().Add(-staleAfter).UnixMilli())
+}
+
+func (s *Store) adopt(ctx context.Context, q querier, self string, cutoff int64) (int64, error) {
+	res, err := s.exec(ctx, q, `UPDATE webhook_outbox SET node = ?
 		WHERE delivered_at IS NULL AND node <> ?
 		AND node NOT IN (SELECT node FROM cluster_nodes WHERE seen_at >= ?)`, self, self, cutoff)
 	if err != nil {

@@ -6,10 +6,12 @@
 // goroutine. A call's first event is written before the call goes on:
 // with its record in one transaction (Rows gives the rows, Written wakes
 // the deliverer), or alone by PublishDurable; the rest are written from
-// the queue a moment later (README states the bound). A batch the store refuses is tried
-// again for a while, in order, before it is dropped. Rows of a node that
-// died are adopted by a survivor (store.AdoptWebhooks, wired by node)
-// and delivered by it.
+// the queue a moment later (README states the bound), what has gathered
+// in one transaction. The queue drops nothing: a batch the store refuses
+// is tried again, in order, until it goes in or the dispatcher is closed
+// (the node refuses new calls while Backlog is long). Rows of a node that
+// died are adopted by a survivor (store.SweepLost, in the transaction
+// that settles its calls, wired by node) and delivered by it.
 //
 // It reaches the store only through Outbox, the four outbox methods it
 // needs (*store.Store is one). Of ivrd it imports store (the outbox's

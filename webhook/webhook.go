@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -46,7 +47,6 @@ type Options struct {
 	RetryMin   time.Duration // first retry after this (default 1 s), doubling
 	RetryMax   time.Duration // up to this (default 5 min)
 	Poll       time.Duration // how often the outbox is looked at without news (default 1 s)
-	QueueSize  int           // events waiting to be written (default 10000)
 	OnDelivery func(ok bool) // metrics
 }
 
@@ -60,8 +60,9 @@ type Outbox interface {
 	// PendingWebhooks is up to limit undelivered rows of node for
 	// target, oldest first.
 	PendingWebhooks(ctx context.Context, node, target string, limit int) ([]store.WebhookRow, error)
-	// WebhookDelivered marks a row delivered after attempts.
-	WebhookDelivered(ctx context.Context, id int64, attempts int) error
+	// WebhooksDelivered marks rows delivered, each after one more
+	// attempt than it had, in one statement.
+	WebhooksDelivered(ctx context.Context, ids []int64) error
 	// WebhookFailed records a failed attempt and when to try again.
 	WebhookFailed(ctx context.Context, id int64, attempts int, next time.Time, reason string) error
 }
@@ -69,10 +70,13 @@ type Outbox interface {
 // Dispatcher takes events from calls (Publish, never blocking), writes
 // them to the outbox, and delivers the outbox to each target.
 type Dispatcher struct {
-	st   Outbox
-	opt  Options
-	log  *slog.Logger
-	in   chan Event
+	st  Outbox
+	opt Options
+	log *slog.Logger
+	// in is the events not yet in the outbox. It has no bound of its
+	// own and never drops: the node refuses new calls while Backlog is
+	// past its high-water mark (node/admission.go).
+	in   *store.Backlog[Event]
 	wake chan struct{}
 	// stopping is closed by Close: a batch the outbox refuses is not
 	// retried after that (store.RetryWrite).
@@ -105,11 +109,8 @@ func New(st Outbox, targets []ivr.Webhook, opt Options) *Dispatcher {
 	if opt.Poll <= 0 {
 		opt.Poll = time.Second
 	}
-	if opt.QueueSize <= 0 {
-		opt.QueueSize = 10000
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Dispatcher{st: st, opt: opt, log: opt.Log, in: make(chan Event, opt.QueueSize), wake: make(chan struct{}, 1), stopping: make(chan struct{}),
+	d := &Dispatcher{st: st, opt: opt, log: opt.Log, in: store.NewBacklog[Event](), wake: make(chan struct{}, 1), stopping: make(chan struct{}),
 		targets: targets, ctx: ctx, cancel: cancel}
 	d.wg.Add(2)
 	go d.writer()
@@ -131,9 +132,9 @@ func (d *Dispatcher) currentTargets() []ivr.Webhook {
 	return d.targets
 }
 
-// Publish queues an event; it never blocks (a call's goroutine calls it).
-// With the queue full (the store far behind) the event is dropped and
-// logged.
+// Publish queues an event; it never blocks (a call's goroutine calls it)
+// and never drops it: a store far behind makes the queue longer
+// (Backlog), and the node stops taking new calls.
 func (d *Dispatcher) Publish(ev Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -144,12 +145,11 @@ func (d *Dispatcher) Publish(ev Event) {
 		d.log.Warn("webhook event not written: shutting down", "type", ev.Type, "call_id", ev.CallID)
 		return
 	}
-	select {
-	case d.in <- ev:
-	default:
-		d.log.Error("webhook event dropped: the outbox writer is too far behind", "type", ev.Type, "call_id", ev.CallID)
-	}
+	d.in.Push(ev)
 }
+
+// Backlog is how many published events are not in the outbox yet.
+func (d *Dispatcher) Backlog() int { return d.in.Len() }
 
 // PublishDurable writes ev to the outbox before it returns (within
 // wait), so that a process killed right after has it: for a call's first
@@ -209,34 +209,38 @@ func (d *Dispatcher) Close() {
 	if !d.closed {
 		d.closed = true
 		close(d.stopping)
-		close(d.in)
+		d.in.Close()
 	}
 	d.mu.Unlock()
 	d.wg.Wait()
 }
 
-// writer moves published events into the outbox, a batch per
-// transaction, one row per target that wants the event.
+// writer moves published events into the outbox, what has gathered
+// (up to writeBatch events) in one transaction, one row per target that
+// wants each event: while one commit runs the next batch gathers, so at
+// 1,000 calls a second the commits per event fall instead of the queue
+// growing.
 func (d *Dispatcher) writer() {
 	defer d.wg.Done()
 	defer d.cancel() // the outbox holds everything: delivery stops
-	for ev := range d.in {
-		batch := []Event{ev}
-	more:
-		for len(batch) < 200 {
-			select {
-			case e, ok := <-d.in:
-				if !ok {
-					break more
-				}
-				batch = append(batch, e)
-			default:
-				break more
-			}
+	var buf []Event
+	for {
+		batch, ok := d.in.Take(buf, writeBatch)
+		if !ok {
+			return
 		}
 		d.write(batch)
+		d.in.Done(len(batch))
+		clear(batch) // the events' payloads are not kept until the next batch
+		buf = batch
 	}
 }
+
+// writeBatch bounds one outbox transaction: large enough that a burst
+// costs few commits, small enough that one statement's parameters stay
+// within the databases' limits (store's multi-row INSERT splits it) and
+// a failed batch is quick to retry.
+const writeBatch = 256
 
 // rowsFor is the outbox rows of events: one per target that wants each.
 func rowsFor(batch []Event, targets []ivr.Webhook, node string, log *slog.Logger) []store.WebhookRow {
@@ -260,9 +264,11 @@ func rowsFor(batch []Event, targets []ivr.Webhook, node string, log *slog.Logger
 func (d *Dispatcher) write(batch []Event) {
 	rows := rowsFor(batch, d.currentTargets(), d.opt.Node, d.log)
 	// A store that refuses (restarting, unreachable) is tried again, the
-	// queue waiting behind this batch, for up to writeRetryFor; when
-	// stopping, not after one more failure (store.RetryWrite).
-	attempts, err := store.RetryWrite(d.stopping, writeRetryFor, nil, func(ctx context.Context) error {
+	// queue waiting behind this batch, until it takes it; when stopping,
+	// not after one more failure (store.RetryWrite).
+	attempts, err := store.RetryWrite(d.stopping, writeRetryFor, func(err error) {
+		d.log.Warn("webhook events not written yet: retrying", "events", len(batch), "err", err)
+	}, func(ctx context.Context) error {
 		return d.st.EnqueueWebhooks(ctx, rows)
 	})
 	switch {
@@ -278,9 +284,11 @@ func (d *Dispatcher) write(batch []Event) {
 	}
 }
 
-// writeRetryFor is how long a batch the outbox refuses is tried again
-// before its events are dropped (and logged).
-const writeRetryFor = 2 * time.Minute
+// writeRetryFor is how long a batch the outbox refuses is tried again:
+// for as long as the node runs (the queue waits behind it, and the node
+// refuses new calls once it is long); only a node stopping with its
+// store down gives up, and says so.
+const writeRetryFor = time.Duration(math.MaxInt64)
 
 // deliverer sends each target's outbox, oldest first, until Close.
 func (d *Dispatcher) deliverer() {
@@ -304,8 +312,26 @@ func (d *Dispatcher) deliverer() {
 // waiting for a retry gets nothing newer meanwhile (order per call);
 // other calls' events go on. A failure ends the round: a receiver that is
 // down (or slow to time out) costs one attempt per round, not one per
-// call waiting.
+// call waiting. Deliveries are marked in the outbox markEvery at a time
+// (one statement, one commit) and before anything is read again or the
+// round ends: a node killed in between sends those few again, with the
+// same event id (receivers deduplicate by it).
 func (d *Dispatcher) deliverTarget(t ivr.Webhook) {
+	var done []int64
+	mark := func() {
+		if len(done) == 0 {
+			return
+		}
+		// Not d.ctx: a delivery made just before Close must still be
+		// marked, or it would be sent again after the restart.
+		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := d.st.WebhooksDelivered(uctx, done); err != nil {
+			d.log.Warn("webhook outbox update", "rows", len(done), "err", err)
+		}
+		cancel()
+		done = done[:0]
+	}
+	defer mark()
 	for d.ctx.Err() == nil {
 		rows, err := d.st.PendingWebhooks(d.ctx, d.opt.Node, t.URL, 500)
 		if err != nil {
@@ -339,19 +365,19 @@ func (d *Dispatcher) deliverTarget(t ivr.Webhook) {
 				return
 			}
 			sent++
-			// Not d.ctx: a delivery made just before Close must still be
-			// marked, or it would be sent again after the restart.
-			uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if err := d.st.WebhookDelivered(uctx, r.ID, r.Attempts+1); err != nil {
-				d.log.Warn("webhook outbox update", "err", err)
+			if done = append(done, r.ID); len(done) >= markEvery {
+				mark()
 			}
-			cancel()
 		}
+		mark() // before the outbox is read again
 		if sent == 0 || len(rows) < 500 {
 			return
 		}
 	}
 }
+
+// markEvery is how many deliveries share one outbox update.
+const markEvery = 64
 
 // backoff doubles from min per attempt up to max.
 func backoff(min, max time.Duration, attempts int) time.Duration {
