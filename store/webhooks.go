@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ivrd/ivrd/cdr"
 )
 
 // WebhookRow is one event waiting for (or done with) delivery to one
@@ -31,6 +33,23 @@ func (s *Store) EnqueueWebhooks(ctx context.Context, rows []WebhookRow) error {
 		return nil
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.enqueueTx(ctx, tx, rows) })
+}
+
+// EnqueueWebhooksWithStarts is EnqueueWebhooks that also inserts recs'
+// started rows (a row already there is kept) in the same transaction: a
+// call's first event and its record, both or neither.
+func (s *Store) EnqueueWebhooksWithStarts(ctx context.Context, rows []WebhookRow, recs []cdr.Record) error {
+	for i := range recs {
+		if recs[i].CallID == "" {
+			return fmt.Errorf("call record without a call id: %w", ErrBadInput)
+		}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.insertStartedTx(ctx, tx, recs); err != nil {
+			return err
+		}
+		return s.enqueueTx(ctx, tx, rows)
+	})
 }
 
 // outboxChunk is how many rows one INSERT carries (8 values each: well

@@ -15,7 +15,8 @@
 //
 // It reaches the store only through Outbox, the four outbox methods it
 // needs (*store.Store is one). Of ivrd it imports store (the outbox's
-// row type) and ivr (the configuration's Webhook entries) only: it must
+// row type), ivr (the configuration's Webhook entries) and cdr (a call's
+// started record, written with its first event) only: it must
 // not import call, sip, media or observe, and whoever wires the server
 // turns call events into Events.
 package webhook

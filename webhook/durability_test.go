@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 	"github.com/ivrd/ivrd/store/storetest"
@@ -138,4 +140,46 @@ func TestPublishDurableIsInTheOutboxOnReturn(t *testing.T) {
 			t.Fatal("the durable event was never delivered")
 		}
 	}
+}
+
+// TestStartedRecordGoesWithItsEvent: a call's first event queued with its
+// started record (the durable write missed its wait) lands with it in
+// one transaction, ahead of the call's later events; with no webhook at
+// all the record is still written.
+func TestStartedRecordGoesWithItsEvent(t *testing.T) {
+	t.Parallel()
+	st, err := store.Open(context.Background(), "sqlite://"+t.TempDir()+"/w.db", store.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	got := make(chan string, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("X-Ivrd-Event-Id")
+	}))
+	defer srv.Close()
+	d := New(st, []ivr.Webhook{{URL: srv.URL, Secret: "0123456789abcdef"}}, Options{Node: "n", Poll: 20 * time.Millisecond})
+	started := Event{ID: NewID(), Type: "call.started", Created: time.Now(), Node: "n", CallID: "c1",
+		Started: &cdr.Record{CallID: "c1", Node: "n", From: "1001", To: "100", InviteAt: time.Now()}}
+	ended := Event{ID: NewID(), Type: "call.ended", Created: time.Now(), Node: "n", CallID: "c1"}
+	d.Publish(started)
+	d.Publish(ended)
+	for _, want := range []string{started.ID, ended.ID} {
+		select {
+		case id := <-got:
+			require.Equal(t, want, id, "call.started first, then call.ended")
+		case <-time.After(10 * time.Second):
+			t.Fatal("the events were never delivered")
+		}
+	}
+	rec, err := st.Call(context.Background(), "c1")
+	require.NoError(t, err, "the started record is written with its event")
+	assert.Equal(t, "1001", rec.From)
+	d.Close()
+
+	quiet := New(st, nil, Options{Node: "n"})
+	quiet.Publish(Event{ID: NewID(), Type: "call.started", Created: time.Now(), Node: "n", CallID: "c2",
+		Started: &cdr.Record{CallID: "c2", Node: "n", From: "1002", To: "100", InviteAt: time.Now()}})
+	quiet.Close() // writes what is queued
+	rec, err = st.Call(context.Background(), "c2")
+	require.NoError(t, err, "with no webhook the record is still written")
+	assert.Equal(t, "1002", rec.From)
 }

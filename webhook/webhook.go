@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ivrd/ivrd/cdr"
 	"github.com/ivrd/ivrd/ivr"
 	"github.com/ivrd/ivrd/store"
 )
@@ -30,6 +31,12 @@ type Event struct {
 	// Target limits the event to the webhook of that name or URL (a
 	// route's webhook destination); "" sends it to every webhook.
 	Target string `json:"-"`
+	// Started is the call's started record, written in the same
+	// transaction as this event's rows: a call's first event whose
+	// durable write missed its wait goes through the queue with its
+	// record, so a node killed meanwhile leaves both or neither (and the
+	// event still ahead of the call's later ones).
+	Started *cdr.Record `json:"-"`
 }
 
 // NewID is a random event id (128 bits, hex).
@@ -65,6 +72,10 @@ type Outbox interface {
 	WebhooksDelivered(ctx context.Context, ids []int64) error
 	// WebhookFailed records a failed attempt and when to try again.
 	WebhookFailed(ctx context.Context, id int64, attempts int, next time.Time, reason string) error
+	// EnqueueWebhooksWithStarts is EnqueueWebhooks that also inserts
+	// calls' started rows (a row already there is kept), in the same
+	// transaction.
+	EnqueueWebhooksWithStarts(ctx context.Context, rows []store.WebhookRow, started []cdr.Record) error
 }
 
 // Dispatcher takes events from calls (Publish, never blocking), writes
@@ -138,7 +149,7 @@ func (d *Dispatcher) currentTargets() []ivr.Webhook {
 func (d *Dispatcher) Publish(ev Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(d.targets) == 0 {
+	if len(d.targets) == 0 && ev.Started == nil { // a record is written even with nobody to tell
 		return
 	}
 	if d.closed {
@@ -263,12 +274,21 @@ func rowsFor(batch []Event, targets []ivr.Webhook, node string, log *slog.Logger
 
 func (d *Dispatcher) write(batch []Event) {
 	rows := rowsFor(batch, d.currentTargets(), d.opt.Node, d.log)
+	var started []cdr.Record
+	for _, ev := range batch {
+		if ev.Started != nil {
+			started = append(started, *ev.Started)
+		}
+	}
 	// A store that refuses (restarting, unreachable) is tried again, the
 	// queue waiting behind this batch, until it takes it; when stopping,
 	// not after one more failure (store.RetryWrite).
 	attempts, err := store.RetryWrite(d.stopping, writeRetryFor, func(err error) {
 		d.log.Warn("webhook events not written yet: retrying", "events", len(batch), "err", err)
 	}, func(ctx context.Context) error {
+		if len(started) > 0 {
+			return d.st.EnqueueWebhooksWithStarts(ctx, rows, started)
+		}
 		return d.st.EnqueueWebhooks(ctx, rows)
 	})
 	switch {
