@@ -88,10 +88,15 @@ func (cs *callStreams) start(c *sip.Call, s Streamer, o StreamOpen, limit int, o
 	return ms, nil
 }
 
-func (cs *callStreams) get(id string) MediaStream {
+// take removes a stream being stopped and returns it (nil: not open):
+// a stream asked to stop is no longer open, even while it closes, so a
+// second stop finds nothing.
+func (cs *callStreams) take(id string) MediaStream {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	return cs.open[id]
+	ms := cs.open[id]
+	delete(cs.open, id)
+	return ms
 }
 
 // StartStream forks a call in progress's audio to a stream (the API's):
@@ -124,7 +129,7 @@ func (g *Live) StopStream(id, streamID string) error {
 	if e == nil {
 		return ErrNoSuchCall
 	}
-	ms := e.streams.get(streamID)
+	ms := e.streams.take(streamID)
 	if ms == nil {
 		return ErrNoSuchStream
 	}

@@ -49,7 +49,8 @@ type recorder struct {
 	// stopping, closed by close, makes a write the store refuses give up
 	// at once: a node stopping with its store down must not wait out
 	// every retry.
-	stopping chan struct{}
+	stopping  chan struct{}
+	closeOnce sync.Once // a node stopping twice at once must not close stopping twice
 	// pending holds each call's started row from the answer until it is
 	// written with the call's first event (call id -> cdr.Record).
 	pending sync.Map
@@ -197,14 +198,12 @@ func (r *recorder) backlog() int {
 
 // close writes what is queued and stops.
 func (r *recorder) close() {
-	select {
-	case <-r.stopping:
-	default:
+	r.closeOnce.Do(func() {
 		close(r.stopping)
 		for _, q := range r.qs {
 			q.Close()
 		}
-	}
+	})
 	r.wg.Wait()
 }
 

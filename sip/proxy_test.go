@@ -92,10 +92,23 @@ func TestInDialogRequestsThroughAProxy(t *testing.T) {
 			} else {
 				assert.NotContains(t, bye, "\r\nRoute:", "no route set without Record-Route")
 			}
+			// No SIP arrives at the other socket. RTP and RTCP (version 2:
+			// a first byte 0x80-0xbf) are not SIP: a media session of a
+			// test running beside this one may have had this port as its
+			// peer's RTCP port and still send its last report there.
 			_ = other.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 			buf := make([]byte, 4096)
-			n, _, err := other.ReadFrom(buf)
-			assert.Error(t, err, "nothing else arrives at the other socket, got %q", firstLine(string(buf[:max(n, 0)])))
+			for {
+				n, _, err := other.ReadFrom(buf)
+				if err != nil {
+					break
+				}
+				if n > 0 && buf[0]&0xc0 == 0x80 {
+					continue
+				}
+				t.Errorf("nothing else arrives at the other socket, got %q", firstLine(string(buf[:n])))
+				break
+			}
 		})
 	}
 }
