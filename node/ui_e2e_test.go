@@ -96,6 +96,7 @@ func TestUIEndToEnd(t *testing.T) {
 	defer cancel()
 	call, err := c.Call(ctx, svc.sip.Addr("udp"), "100")
 	require.NoError(t, err)
+	waitPrompt(t, c) // the menu listens from its prompt on, as a caller would hear
 	var seq uint16
 	sendEvent(t, c, call.Media, 101, '1', &seq, 4000)
 	ref, err := c.WaitRequest(sip.REFER, 5*time.Second)
