@@ -32,6 +32,12 @@ import (
 // percent or more off its key must also start as a key does (its tones
 // rising from a quieter block just before) and hold its frequency, which
 // notes that drift into a key's limits do not (see keyLike).
+//
+// Speech under a short press (talk-down) spoils most of its blocks: a
+// voice harmonic a few dB under a tone lands in a block's bins. When the
+// blocks have found nothing, the last five halves are judged as one 32 ms
+// window, whose narrower bins separate tone and harmonic; it takes only
+// level, exact, steady pairs, which voices seldom make (see longKey).
 // Limits. They sit between what Q.24 says must pass and what must not.
 const (
 	minToneDBm0  = -43.0 // per tone; must accept -25 (spandsp: -41), must ignore -55
@@ -106,7 +112,12 @@ type Detector struct {
 	since  int     // blocks since it ended
 
 	// Timing, in samples since the stream began.
-	pos      int64 // samples fed
+	pos int64 // samples fed
+	// the DTMF bins' DFT and the energy of the last longHalves halves (a
+	// ring indexed by halves), for the long window
+	ring  [longHalves][8]complex128
+	ringE [longHalves]float64
+
 	runStart int64 // first sample of cand's first good block
 	start    int64 // of the press being held
 	heldEnd  int64 // sample after the latest block that held it
@@ -202,6 +213,7 @@ func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
 			d.half[1][i] = y * t.unwind[i]
 		}
 		d.s1, d.s2, d.n = [8]float64{}, [8]float64{}, 0
+		d.ring[d.halves%longHalves], d.ringE[d.halves%longHalves] = d.half[1], d.energy[1]
 		d.halves++
 		var down Event
 		if d.halves >= 2 {
@@ -341,6 +353,17 @@ func (d *Detector) endBlock() (byte, bool) {
 		d.last, d.lastPk, d.since = d.current, d.peak, 0
 		d.up = Event{Kind: KeyUp, Key: d.current, Start: d.at(d.start), End: d.at(d.heldEnd - d.t.endLag)}
 		d.current = 0
+	}
+	if d.current == 0 && (k == 0 || d.run < startBlocks) {
+		// The blocks have not found a press: the long window may (see
+		// longKey). Not the key that just ended, whatever its level: a
+		// press that speech broke for a few blocks is not pressed twice.
+		if lk, lp := d.longKey(); lk != 0 && !(lk == d.last && d.since < echoBlocks) && d.pure() {
+			d.current, d.miss, d.peak = lk, 0, lp
+			d.start, d.heldEnd = d.pos-int64(longHalves*d.t.halfLen)-d.t.startLead, d.pos
+			d.cand, d.run, d.grace = lk, startBlocks, false
+			return lk, true
+		}
 	}
 	if k != 0 && d.run >= startBlocks {
 		if !d.pure() || !d.keyLike() {

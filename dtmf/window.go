@@ -1,0 +1,137 @@
+package dtmf
+
+import (
+	"math"
+	"math/cmplx"
+)
+
+// The long window: a second look at the last five halves (32 ms) at once,
+// for presses that speech spoils block by block (talk-down, issue 22).
+//
+// A 60 ms press leaves seven 12.75 ms blocks, and a voice harmonic a few
+// dB under one of its tones, 40-80 Hz away, spoils most of them: in a block
+// that short the harmonic lands in the neighbouring key's bin (the group
+// test), beats with the tone so that the two halves differ (the halves
+// test) and pulls the measured frequency. Over 32 ms the DFT bins are
+// 2.5 times narrower, so the same harmonic falls mostly outside the
+// tone's bin and the neighbour's, while a keypad's tone adds up
+// coherently, half after half. Voices still pass for keys in a long
+// window, though, and differently from in a block: the bins are too
+// narrow to catch the harmonics next to the pair, and the voices that
+// do pass have a strong first formant, so their row tone stands 7-9 dB
+// over the column tone (measured on TestSpandspComparison's generated
+// speech: every false press of an earlier, looser version had it). So
+// this path takes only what a keypad sends and a voice seldom does:
+// both tones within 0.4% of the key, level within 4 dB of each other,
+// present with nearly the same amplitude and phase in every half, and
+// the pair holding most of the window's energy. Presses with more twist
+// or further off frequency are left to the block path, which meets the
+// Q.24 limits on its own.
+const (
+	longHalves = 5     // halves in the window (32 ms: a 20 ms tone cannot fill it)
+	longOffset = 0.004 // relative frequency error allowed
+	longTwist  = 4.0   // dB either tone may be the stronger
+	longShare  = 0.60  // the pair's share of the window's energy
+	longEach   = 0.5   // each half's part of the tone, relative to the mean, at least (and at most 2 minus it)
+	longGate   = 0.4   // the current block's two strongest bins' share below which the window is not looked at
+)
+
+// longKey judges the window of the last longHalves halves: the key it
+// holds (0: none) and its tones' power scaled to a block's, as classify
+// returns them. On success it leaves the tones in d.tones.
+func (d *Detector) longKey() (byte, float64) {
+	tb := d.t
+	if d.halves < longHalves {
+		return 0, 0
+	}
+	// Most blocks of speech do not hold a pair at all: the current
+	// block's two strongest DTMF bins must hold a fair share of it before
+	// the window is worth a look (this keeps the cost off the idle path).
+	full := &d.recent[d.blocks%onsetBlocks]
+	var lead [2]float64
+	for i, p := range full {
+		lead[i/4] = math.Max(lead[i/4], p)
+	}
+	e := d.energy[0] + d.energy[1]
+	if e == 0 || lead[0]+lead[1] < longGate*e*float64(tb.blockLen)/2 {
+		return 0, 0
+	}
+	// The window's DFT at the eight frequencies: the halves' DFTs moved
+	// to the window's start and added.
+	var x [8]complex128
+	var p [8]float64
+	energy := 0.0
+	first := d.halves - longHalves // index of the window's first half
+	for h := 0; h < longHalves; h++ {
+		j := (first + h) % longHalves
+		for i := range x {
+			x[i] += d.ring[j][i] * tb.shiftN[h][i]
+		}
+		energy += d.ringE[j]
+	}
+	for i, v := range x {
+		p[i] = real(v)*real(v) + imag(v)*imag(v)
+	}
+	n := float64(longHalves * tb.halfLen)
+	scale := float64(tb.blockLen) * float64(tb.blockLen) / (n * n) // window power to block power
+	var t [2]tone
+	for g := 0; g < 2; g++ {
+		b := 4 * g
+		for i := 4 * g; i < 4*g+4; i++ {
+			if p[i] > p[b] {
+				b = i
+			}
+		}
+		if p[b]*scale < tb.minPower {
+			return 0, 0
+		}
+		for i := 4 * g; i < 4*g+4; i++ {
+			if i != b && p[i] > p[b]*groupRatio {
+				return 0, 0
+			}
+		}
+		off, ok := d.longTone(b, x[b], math.Sqrt(p[b]))
+		if !ok {
+			return 0, 0
+		}
+		t[g] = tone{idx: b, power: p[b] * scale, offset: off}
+	}
+	if twist := 10 * math.Log10(t[0].power/t[1].power); math.Abs(twist) > longTwist {
+		return 0, 0
+	}
+	if (t[0].power+t[1].power)/scale < longShare*energy*n/2 {
+		return 0, 0
+	}
+	d.prevT, d.tones = d.tones, t
+	return keypad[t[0].idx][t[1].idx-4], t[0].power + t[1].power
+}
+
+// longTone checks the tone in bin b of the window (x its DFT, a its
+// magnitude): its frequency, from the phase it advanced between the
+// window's first and last two halves, within longOffset of the key's,
+// and every half carrying about a fifth of it, in phase.
+func (d *Detector) longTone(b int, x complex128, a float64) (float64, bool) {
+	tb := d.t
+	first := d.halves - longHalves
+	const span = longHalves / 2 // halves at each end compared for the frequency
+	var a1, a2 complex128
+	for h := 0; h < span; h++ {
+		a1 += d.ring[(first+h)%longHalves][b] * tb.shiftN[h][b]
+		a2 += d.ring[(first+longHalves-span+h)%longHalves][b] * tb.shiftN[h][b]
+	}
+	m := float64((longHalves - span) * tb.halfLen)
+	dphi := math.Remainder(cmplx.Phase(a2/a1)-tb.omega[b]*m, 2*math.Pi)
+	off := dphi * tb.rate / (2 * math.Pi * m) / freqs[b]
+	if math.Abs(off) > longOffset {
+		return off, false
+	}
+	u := x / complex(a, 0) // the tone's phase
+	each := a / longHalves
+	for h := 0; h < longHalves; h++ {
+		c := d.ring[(first+h)%longHalves][b] * tb.shiftN[h][b] * cmplx.Conj(u)
+		if real(c) < longEach*each || cmplx.Abs(c) > (2-longEach)*each {
+			return off, false
+		}
+	}
+	return off, true
+}
