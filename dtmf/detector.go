@@ -340,6 +340,15 @@ func (d *Detector) endBlock() (byte, bool) {
 		d.cand = 0
 	}
 	if d.current != 0 {
+		if k != d.current {
+			// Speech over a held key spoils blocks as it spoils a
+			// press's first ones: the long window may still hear it,
+			// which keeps a press speech breaks up from being reported
+			// twice.
+			if lk, lp := d.longKey(); lk == d.current && lp >= d.peak*drop {
+				k, power = lk, lp
+			}
+		}
 		if k == d.current {
 			d.miss = 0
 			d.peak = math.Max(d.peak, power)
