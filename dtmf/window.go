@@ -52,61 +52,73 @@ func (d *Detector) longKey() (byte, float64) {
 		return 0, 0
 	}
 	// Most blocks of speech do not hold a pair at all: the current
-	// block's two strongest DTMF bins must hold a fair share of it before
-	// the window is worth a look (this keeps the cost off the idle path).
+	// block's two strongest DTMF bins must hold a fair share of it, each
+	// above the level floor, before the window is worth a look (this
+	// keeps the cost off the idle path).
 	full := &d.recent[d.blocks%onsetBlocks]
-	var lead [2]float64
-	for i, p := range full {
-		lead[i/4] = math.Max(lead[i/4], p)
-	}
-	e := d.energy[0] + d.energy[1]
-	if e == 0 || lead[0]+lead[1] < longGate*e*float64(tb.blockLen)/2 {
-		return 0, 0
-	}
-	// The window's DFT at the eight frequencies: the halves' DFTs moved
-	// to the window's start and added.
-	var x [8]complex128
-	var p [8]float64
-	energy := 0.0
-	first := d.halves - longHalves // index of the window's first half
-	for h := 0; h < longHalves; h++ {
-		j := (first + h) % longHalves
-		for i := range x {
-			x[i] += d.ring[j][i] * tb.shiftN[h][i]
-		}
-		energy += d.ringE[j]
-	}
-	for i, v := range x {
-		p[i] = real(v)*real(v) + imag(v)*imag(v)
-	}
-	n := float64(longHalves * tb.halfLen)
-	scale := float64(tb.blockLen) * float64(tb.blockLen) / (n * n) // window power to block power
-	var t [2]tone
+	var best [2]int
 	for g := 0; g < 2; g++ {
 		b := 4 * g
 		for i := 4 * g; i < 4*g+4; i++ {
-			if p[i] > p[b] {
+			if full[i] > full[b] {
 				b = i
 			}
 		}
-		if p[b]*scale < tb.minPower {
+		if full[b] < tb.minPower {
 			return 0, 0
 		}
+		best[g] = b
+	}
+	e := d.energy[0] + d.energy[1]
+	if full[best[0]]+full[best[1]] < longGate*e*float64(tb.blockLen)/2 {
+		return 0, 0
+	}
+	// The window's DFT at those two frequencies (the halves' DFTs moved
+	// to the window's start and added) and its share of the window's
+	// energy first: the test most windows of speech fail.
+	first := d.halves - longHalves // index of the window's first half
+	window := func(i int) complex128 {
+		var x complex128
+		for h := 0; h < longHalves; h++ {
+			x += d.ring[(first+h)%longHalves][i] * tb.shiftN[h][i]
+		}
+		return x
+	}
+	power := func(x complex128) float64 { return real(x)*real(x) + imag(x)*imag(x) }
+	energy := 0.0
+	for _, v := range d.ringE {
+		energy += v
+	}
+	n := float64(longHalves * tb.halfLen)
+	scale := float64(tb.blockLen) * float64(tb.blockLen) / (n * n) // window power to block power
+	var x [2]complex128
+	var p [2]float64
+	for g, b := range best {
+		x[g] = window(b)
+		p[g] = power(x[g])
+	}
+	if p[0]+p[1] < longShare*energy*n/2 {
+		return 0, 0
+	}
+	var t [2]tone
+	for g, b := range best {
+		if p[g]*scale < tb.minPower {
+			return 0, 0
+		}
+		// The other keys of the group, in the window: a tone must stand
+		// groupMargin over each (and so be the group's strongest).
 		for i := 4 * g; i < 4*g+4; i++ {
-			if i != b && p[i] > p[b]*groupRatio {
+			if i != b && power(window(i)) > p[g]*groupRatio {
 				return 0, 0
 			}
 		}
-		off, ok := d.longTone(b, x[b], math.Sqrt(p[b]))
+		off, ok := d.longTone(b, x[g], math.Sqrt(p[g]))
 		if !ok {
 			return 0, 0
 		}
-		t[g] = tone{idx: b, power: p[b] * scale, offset: off}
+		t[g] = tone{idx: b, power: p[g] * scale, offset: off}
 	}
 	if twist := 10 * math.Log10(t[0].power/t[1].power); twist > longNormal || -twist > longReverse {
-		return 0, 0
-	}
-	if (t[0].power+t[1].power)/scale < longShare*energy*n/2 {
 		return 0, 0
 	}
 	d.prevT, d.tones = d.tones, t
