@@ -341,13 +341,7 @@ func (d *Detector) endBlock() (byte, bool) {
 	}
 	if d.current != 0 {
 		if k != d.current {
-			// Speech over a held key spoils blocks as it spoils a
-			// press's first ones: the long window may still hear it,
-			// which keeps a press speech breaks up from being reported
-			// twice.
-			if lk, lp := d.longKey(); lk == d.current && lp >= d.peak*drop {
-				k, power = lk, lp
-			}
+			k, power = d.heldInWindow(k, power)
 		}
 		if k == d.current {
 			d.miss = 0
@@ -364,13 +358,7 @@ func (d *Detector) endBlock() (byte, bool) {
 		d.current = 0
 	}
 	if d.current == 0 && (k == 0 || d.run < startBlocks) {
-		// The blocks have not found a press: the long window may (see
-		// longKey). Not the key that just ended, whatever its level: a
-		// press that speech broke for a few blocks is not pressed twice.
-		if lk, lp := d.longKey(); lk != 0 && !(lk == d.last && d.since < echoBlocks) && d.pure() {
-			d.current, d.miss, d.peak = lk, 0, lp
-			d.start, d.heldEnd = d.pos-int64(longHalves*d.t.halfLen)-d.t.startLead, d.pos
-			d.cand, d.run, d.grace = lk, startBlocks, false
+		if lk, ok := d.longPress(); ok {
 			return lk, true
 		}
 	}

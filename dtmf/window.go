@@ -43,6 +43,32 @@ const (
 	longGate    = 0.4   // the current block's two strongest bins' share below which the window is not looked at
 )
 
+// longPress is the long window's chance when the blocks have not found
+// a press: it starts one (and reports its key) if the window holds one.
+// Not the key that just ended, whatever its level: a press that speech
+// broke for a few blocks is not pressed twice.
+func (d *Detector) longPress() (byte, bool) {
+	k, p := d.longKey()
+	if k == 0 || (k == d.last && d.since < echoBlocks) || !d.pure() {
+		return 0, false
+	}
+	d.current, d.miss, d.peak = k, 0, p
+	d.start, d.heldEnd = d.pos-int64(longHalves*d.t.halfLen)-d.t.startLead, d.pos
+	d.cand, d.run, d.grace = k, startBlocks, false
+	return k, true
+}
+
+// heldInWindow is the block's key and power (k, power, not the held
+// key's) unless the long window still hears the held key near its peak:
+// speech over a held key spoils blocks as it spoils a press's first ones,
+// and a press speech breaks up must not be reported twice.
+func (d *Detector) heldInWindow(k byte, power float64) (byte, float64) {
+	if lk, lp := d.longKey(); lk == d.current && lp >= d.peak*dropRatio {
+		return lk, lp
+	}
+	return k, power
+}
+
 // longKey judges the window of the last longHalves halves: the key it
 // holds (0: none) and its tones' power scaled to a block's, as classify
 // returns them. On success it leaves the tones in d.tones.
