@@ -86,8 +86,7 @@ type Detector struct {
 	s1, s2 [8]float64
 	n      int
 	energy [2]float64 // of the previous and the current half
-	half   [2][8]complex128
-	halves int // halves seen (the first block needs two)
+	halves int        // halves seen (the first block needs two)
 	// the block's samples, kept for the harmonic test of a candidate
 	samples [2][maxHalf]float64
 
@@ -207,13 +206,17 @@ func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
 		if d.n < t.halfLen {
 			break
 		}
+		// The half's DFT goes straight into the ring of the last
+		// longHalves halves, which the blocks (its last two) and the long
+		// window both read: nothing is copied per half.
+		j := d.halves % longHalves
 		for i := range d.s1 {
 			// y = s[N-1] - e^{-jw} s[N-2] = e^{jw(N-1)} X
 			y := complex(d.s1[i]-t.cosW[i]*d.s2[i], t.sinW[i]*d.s2[i])
-			d.half[1][i] = y * t.unwind[i]
+			d.ring[j][i] = y * t.unwind[i]
 		}
 		d.s1, d.s2, d.n = [8]float64{}, [8]float64{}, 0
-		d.ring[d.halves%longHalves], d.ringE[d.halves%longHalves] = d.half[1], d.energy[1]
+		d.ringE[j] = d.energy[1]
 		d.halves++
 		var down Event
 		if d.halves >= 2 {
@@ -221,7 +224,7 @@ func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
 				down = Event{Kind: KeyDown, Key: k, Start: d.at(d.start)}
 			}
 		}
-		d.half[0], d.energy[0], d.energy[1] = d.half[1], d.energy[1], 0
+		d.energy[0], d.energy[1] = d.energy[1], 0
 		d.samples[0] = d.samples[1]
 		switch {
 		case d.up.Kind != NoEvent:
@@ -378,14 +381,21 @@ func (d *Detector) endBlock() (byte, bool) {
 // name the test that refused it where a reader of the code looks.
 func reject(_ string, _ float64) (byte, float64) { return 0, 0 }
 
+// halfDFTs are the DFTs of the block's two halves (the previous and the
+// current), at the eight frequencies, each referenced to its first sample.
+func (d *Detector) halfDFTs() (*[8]complex128, *[8]complex128) {
+	return &d.ring[(d.halves+longHalves-2)%longHalves], &d.ring[(d.halves-1)%longHalves]
+}
+
 // stillHeld is the cheap test while a press is held: the same two bins
 // lead their groups and hold most of the energy. Anything else gets the
 // full classification.
 func (d *Detector) stillHeld() (byte, float64) {
 	r, c := d.tones[0].idx, d.tones[1].idx
+	h0, h1 := d.halfDFTs()
 	var full [8]float64
 	for i := range full {
-		x := d.half[0][i] + d.half[1][i]*d.t.shift[i]
+		x := h0[i] + h1[i]*d.t.shift[i]
 		full[i] = real(x)*real(x) + imag(x)*imag(x)
 	}
 	d.recent[d.blocks%onsetBlocks] = full
@@ -419,9 +429,11 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 		return 0, 0
 	}
 	tb := d.t
+	h0, h1 := d.halfDFTs()
+	half := [2]*[8]complex128{h0, h1}
 	var full [8]float64
 	for i := range full {
-		x := d.half[0][i] + d.half[1][i]*tb.shift[i]
+		x := h0[i] + h1[i]*tb.shift[i]
 		full[i] = real(x)*real(x) + imag(x)*imag(x)
 	}
 	d.recent[d.blocks%onsetBlocks] = full
@@ -449,7 +461,7 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 	// otherwise swamp the phase and level of a weak column tone.
 	var x [2][2]complex128 // [half][group]
 	for h := 0; h < 2; h++ {
-		x[h][0], x[h][1] = d.half[h][best[0]], d.half[h][best[1]]
+		x[h][0], x[h][1] = half[h][best[0]], half[h][best[1]]
 	}
 	hz0 := tb.offsetHz(x[0][0], x[1][0], best[0])
 	hz1 := tb.offsetHz(x[0][1], x[1][1], best[1])

@@ -47,3 +47,17 @@ func TestShortPressUnderAHarmonic(t *testing.T) {
 		assert.Zero(t, wrong, "%d Hz", rate)
 	}
 }
+
+// BenchmarkDetectorFrameHeldSteady: a key held for a second and fed again
+// and again, 20 ms frames (BenchmarkDetectorFrame repeats one 20 ms frame,
+// so its tone jumps in phase every frame and spoils a block or two each
+// time, which the long window is then asked about).
+func BenchmarkDetectorFrameHeldSteady(b *testing.B) {
+	pcm := dtmftest.Ulaw(dtmftest.Signal{}.Tone(dtmftest.ToneSpec{Key: '5', Ms: 1000, LowDBm0: -10, HighDBm0: -10}).PCM())
+	d := NewDetector()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		j := i % (len(pcm) / 160) * 160
+		d.Frame(pcm[j : j+160])
+	}
+}
