@@ -387,18 +387,24 @@ func (d *Detector) halfDFTs() (*[8]complex128, *[8]complex128) {
 	return &d.ring[(d.halves+longHalves-2)%longHalves], &d.ring[(d.halves-1)%longHalves]
 }
 
+// blockPowers is the block's DFT power at the eight frequencies (its two
+// halves joined), also kept in recent for the onset test.
+func (d *Detector) blockPowers() *[8]float64 {
+	h0, h1 := d.halfDFTs()
+	full := &d.recent[d.blocks%onsetBlocks]
+	for i := range full {
+		x := h0[i] + h1[i]*d.t.shift[i]
+		full[i] = real(x)*real(x) + imag(x)*imag(x)
+	}
+	return full
+}
+
 // stillHeld is the cheap test while a press is held: the same two bins
 // lead their groups and hold most of the energy. Anything else gets the
 // full classification.
 func (d *Detector) stillHeld() (byte, float64) {
 	r, c := d.tones[0].idx, d.tones[1].idx
-	h0, h1 := d.halfDFTs()
-	var full [8]float64
-	for i := range full {
-		x := h0[i] + h1[i]*d.t.shift[i]
-		full[i] = real(x)*real(x) + imag(x)*imag(x)
-	}
-	d.recent[d.blocks%onsetBlocks] = full
+	full := d.blockPowers()
 	energy := d.energy[0] + d.energy[1]
 	for i := 0; i < 8; i++ {
 		lead := r
@@ -429,14 +435,7 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 		return 0, 0
 	}
 	tb := d.t
-	h0, h1 := d.halfDFTs()
-	half := [2]*[8]complex128{h0, h1}
-	var full [8]float64
-	for i := range full {
-		x := h0[i] + h1[i]*tb.shift[i]
-		full[i] = real(x)*real(x) + imag(x)*imag(x)
-	}
-	d.recent[d.blocks%onsetBlocks] = full
+	full := d.blockPowers()
 	var best [2]int
 	for g := 0; g < 2; g++ {
 		b := 4 * g
@@ -459,10 +458,8 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 	// Each half's view of the two tones, with each tone's leakage into
 	// the other's bin removed: a strong row tone's sidelobes would
 	// otherwise swamp the phase and level of a weak column tone.
-	var x [2][2]complex128 // [half][group]
-	for h := 0; h < 2; h++ {
-		x[h][0], x[h][1] = half[h][best[0]], half[h][best[1]]
-	}
+	h0, h1 := d.halfDFTs()
+	x := [2][2]complex128{{h0[best[0]], h0[best[1]]}, {h1[best[0]], h1[best[1]]}} // [half][group]
 	hz0 := tb.offsetHz(x[0][0], x[1][0], best[0])
 	hz1 := tb.offsetHz(x[0][1], x[1][1], best[1])
 	for h := 0; h < 2; h++ {
