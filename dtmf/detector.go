@@ -32,6 +32,12 @@ import (
 // percent or more off its key must also start as a key does (its tones
 // rising from a quieter block just before) and hold its frequency, which
 // notes that drift into a key's limits do not (see keyLike).
+//
+// Speech under a short press (talk-down) spoils most of its blocks: a
+// voice harmonic a few dB under a tone lands in a block's bins. When the
+// blocks have found nothing, the last five halves are judged as one 32 ms
+// window, whose narrower bins separate tone and harmonic; it takes only
+// level, exact, steady pairs, which voices seldom make (see longKey).
 // Limits. They sit between what Q.24 says must pass and what must not.
 const (
 	minToneDBm0  = -43.0 // per tone; must accept -25 (spandsp: -41), must ignore -55
@@ -80,8 +86,7 @@ type Detector struct {
 	s1, s2 [8]float64
 	n      int
 	energy [2]float64 // of the previous and the current half
-	half   [2][8]complex128
-	halves int // halves seen (the first block needs two)
+	halves int        // halves seen (the first block needs two)
 	// the block's samples, kept for the harmonic test of a candidate
 	samples [2][maxHalf]float64
 
@@ -106,7 +111,12 @@ type Detector struct {
 	since  int     // blocks since it ended
 
 	// Timing, in samples since the stream began.
-	pos      int64 // samples fed
+	pos int64 // samples fed
+	// the DTMF bins' DFT and the energy of the last longHalves halves (a
+	// ring indexed by halves), for the long window
+	ring  [longHalves][8]complex128
+	ringE [longHalves]float64
+
 	runStart int64 // first sample of cand's first good block
 	start    int64 // of the press being held
 	heldEnd  int64 // sample after the latest block that held it
@@ -196,12 +206,17 @@ func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
 		if d.n < t.halfLen {
 			break
 		}
+		// The half's DFT goes straight into the ring of the last
+		// longHalves halves, which the blocks (its last two) and the long
+		// window both read: nothing is copied per half.
+		j := d.halves % longHalves
 		for i := range d.s1 {
 			// y = s[N-1] - e^{-jw} s[N-2] = e^{jw(N-1)} X
 			y := complex(d.s1[i]-t.cosW[i]*d.s2[i], t.sinW[i]*d.s2[i])
-			d.half[1][i] = y * t.unwind[i]
+			d.ring[j][i] = y * t.unwind[i]
 		}
 		d.s1, d.s2, d.n = [8]float64{}, [8]float64{}, 0
+		d.ringE[j] = d.energy[1]
 		d.halves++
 		var down Event
 		if d.halves >= 2 {
@@ -209,7 +224,7 @@ func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
 				down = Event{Kind: KeyDown, Key: k, Start: d.at(d.start)}
 			}
 		}
-		d.half[0], d.energy[0], d.energy[1] = d.half[1], d.energy[1], 0
+		d.energy[0], d.energy[1] = d.energy[1], 0
 		d.samples[0] = d.samples[1]
 		switch {
 		case d.up.Kind != NoEvent:
@@ -328,6 +343,9 @@ func (d *Detector) endBlock() (byte, bool) {
 		d.cand = 0
 	}
 	if d.current != 0 {
+		if k != d.current {
+			k, power = d.heldInWindow(k, power)
+		}
 		if k == d.current {
 			d.miss = 0
 			d.peak = math.Max(d.peak, power)
@@ -341,6 +359,11 @@ func (d *Detector) endBlock() (byte, bool) {
 		d.last, d.lastPk, d.since = d.current, d.peak, 0
 		d.up = Event{Kind: KeyUp, Key: d.current, Start: d.at(d.start), End: d.at(d.heldEnd - d.t.endLag)}
 		d.current = 0
+	}
+	if d.current == 0 && (k == 0 || d.run < startBlocks) {
+		if lk, ok := d.longPress(); ok {
+			return lk, true
+		}
 	}
 	if k != 0 && d.run >= startBlocks {
 		if !d.pure() || !d.keyLike() {
@@ -358,17 +381,30 @@ func (d *Detector) endBlock() (byte, bool) {
 // name the test that refused it where a reader of the code looks.
 func reject(_ string, _ float64) (byte, float64) { return 0, 0 }
 
+// halfDFTs are the DFTs of the block's two halves (the previous and the
+// current), at the eight frequencies, each referenced to its first sample.
+func (d *Detector) halfDFTs() (*[8]complex128, *[8]complex128) {
+	return &d.ring[(d.halves+longHalves-2)%longHalves], &d.ring[(d.halves-1)%longHalves]
+}
+
+// blockPowers is the block's DFT power at the eight frequencies (its two
+// halves joined), also kept in recent for the onset test.
+func (d *Detector) blockPowers() *[8]float64 {
+	h0, h1 := d.halfDFTs()
+	full := &d.recent[d.blocks%onsetBlocks]
+	for i := range full {
+		x := h0[i] + h1[i]*d.t.shift[i]
+		full[i] = real(x)*real(x) + imag(x)*imag(x)
+	}
+	return full
+}
+
 // stillHeld is the cheap test while a press is held: the same two bins
 // lead their groups and hold most of the energy. Anything else gets the
 // full classification.
 func (d *Detector) stillHeld() (byte, float64) {
 	r, c := d.tones[0].idx, d.tones[1].idx
-	var full [8]float64
-	for i := range full {
-		x := d.half[0][i] + d.half[1][i]*d.t.shift[i]
-		full[i] = real(x)*real(x) + imag(x)*imag(x)
-	}
-	d.recent[d.blocks%onsetBlocks] = full
+	full := d.blockPowers()
 	energy := d.energy[0] + d.energy[1]
 	for i := 0; i < 8; i++ {
 		lead := r
@@ -399,12 +435,7 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 		return 0, 0
 	}
 	tb := d.t
-	var full [8]float64
-	for i := range full {
-		x := d.half[0][i] + d.half[1][i]*tb.shift[i]
-		full[i] = real(x)*real(x) + imag(x)*imag(x)
-	}
-	d.recent[d.blocks%onsetBlocks] = full
+	full := d.blockPowers()
 	var best [2]int
 	for g := 0; g < 2; g++ {
 		b := 4 * g
@@ -427,10 +458,8 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 	// Each half's view of the two tones, with each tone's leakage into
 	// the other's bin removed: a strong row tone's sidelobes would
 	// otherwise swamp the phase and level of a weak column tone.
-	var x [2][2]complex128 // [half][group]
-	for h := 0; h < 2; h++ {
-		x[h][0], x[h][1] = d.half[h][best[0]], d.half[h][best[1]]
-	}
+	h0, h1 := d.halfDFTs()
+	x := [2][2]complex128{{h0[best[0]], h0[best[1]]}, {h1[best[0]], h1[best[1]]}} // [half][group]
 	hz0 := tb.offsetHz(x[0][0], x[1][0], best[0])
 	hz1 := tb.offsetHz(x[0][1], x[1][1], best[1])
 	for h := 0; h < 2; h++ {
@@ -561,91 +590,4 @@ func (d *Detector) nearKey() bool {
 		}
 	}
 	return true
-}
-
-// pure reports whether the last good block's tones come without a strong
-// second harmonic: keys are pure tones, notes and vowels are not. Checked
-// once, when a press is about to be reported, so it costs nothing while
-// a key is held.
-func (d *Detector) pure() bool {
-	// Two partials of one note or vowel: the column tone an octave or a
-	// fifth above the row tone (a keypad's pairs are at least 1.2% from
-	// either when its tones are within 1.5%).
-	r := freqs[d.tones[1].idx] * (1 + d.tones[1].offset) / (freqs[d.tones[0].idx] * (1 + d.tones[0].offset))
-	for _, h := range [...]float64{2, 1.5} {
-		if math.Abs(r/h-1) < pairRatioTol {
-			reject("harmonic pair", r)
-			return false
-		}
-	}
-	for g := 0; g < 2; g++ {
-		f := 2 * freqs[d.tones[g].idx] * (1 + d.tones[g].offset)
-		h := 0.0
-		if fc := freqs[d.tones[1].idx] * (1 + d.tones[1].offset); g == 0 && math.Abs(f-fc) < 200 {
-			// The row tone's harmonic lands next to the column tone (keys
-			// 1, 2, 3, 6, B, C): separate the two.
-			h = d.powerBeside(f, fc)
-		} else {
-			h = d.powerAt(f)
-		}
-		if h > d.tones[g].power*harmonicRatio {
-			reject("harmonic", h/d.tones[g].power)
-			return false
-		}
-	}
-	return true
-}
-
-// powerBeside is the block's power of a sine at f next to a sine at fc
-// (under 200 Hz apart, where a block this short sees each in the other's
-// bin): both frequencies are known, so their amplitudes solve two linear
-// equations, one per DFT.
-func (d *Detector) powerBeside(f, fc float64) float64 {
-	n := float64(d.t.blockLen)
-	xf, xc := d.dftAt(f), d.dftAt(fc)
-	w, wc := 2*math.Pi*f/d.t.rate, 2*math.Pi*fc/d.t.rate
-	// X(fc) = a N + b S(w-wc), X(f) = a S(wc-w) + b N, S the block's kernel
-	sfc, scf := blockKernel(w-wc, d.t.blockLen), blockKernel(wc-w, d.t.blockLen)
-	det := complex(n*n, 0) - sfc*scf
-	if cmplx.Abs(det) < 1e-9 {
-		return d.powerAt(f)
-	}
-	b := (complex(n, 0)*xf - scf*xc) / det * complex(n, 0)
-	return real(b)*real(b) + imag(b)*imag(b)
-}
-
-// dftAt is the block's complex DFT at f, referenced to its first sample.
-func (d *Detector) dftAt(f float64) complex128 {
-	w := 2 * math.Pi * f / d.t.rate
-	c := 2 * math.Cos(w)
-	var s1, s2 float64
-	for h := 0; h < 2; h++ {
-		for _, x := range d.samples[h][:d.t.halfLen] {
-			s1, s2 = x+c*s1-s2, s1
-		}
-	}
-	sw, cw := math.Sincos(w)
-	y := complex(s1-cw*s2, sw*s2) // e^{jw(N-1)} X
-	return y * cmplx.Exp(complex(0, -w*float64(d.t.blockLen-1)))
-}
-
-// blockKernel is sum of e^{j th k}, k = 0..n-1.
-func blockKernel(th float64, n int) complex128 {
-	s := math.Sin(th / 2)
-	if math.Abs(s) < 1e-12 {
-		return complex(float64(n), 0)
-	}
-	return cmplx.Exp(complex(0, th*float64(n-1)/2)) * complex(math.Sin(float64(n)*th/2)/s, 0)
-}
-
-// powerAt is the block's DFT power at f (Goertzel over the kept samples).
-func (d *Detector) powerAt(f float64) float64 {
-	c := 2 * math.Cos(2*math.Pi*f/d.t.rate)
-	var s1, s2 float64
-	for h := 0; h < 2; h++ {
-		for _, x := range d.samples[h][:d.t.halfLen] {
-			s1, s2 = x+c*s1-s2, s1
-		}
-	}
-	return s1*s1 + s2*s2 - c*s1*s2
 }

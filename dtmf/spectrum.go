@@ -40,7 +40,10 @@ type rateTables struct {
 	// DFT referenced to the half's first sample; shift[i] moves the second
 	// half's DFT to the block's time origin.
 	unwind, shift [8]complex128
-	minPower      float64 // a tone at minToneDBm0, as block DFT power
+	// shiftN[n][i] moves a half's DFT n halves later to the start of the
+	// long window (see longKey).
+	shiftN   [longHalves][8]complex128
+	minPower float64 // a tone at minToneDBm0, as block DFT power
 	// startLead and endLag place a press's start and end from the blocks
 	// that saw it (see Detector.Detect), in samples.
 	startLead, endLag int64
@@ -61,6 +64,9 @@ func newRateTables(rate int) *rateTables {
 		t.sinW[i], t.cosW[i] = math.Sincos(w)
 		t.unwind[i] = cmplx.Exp(complex(0, -w*float64(t.halfLen-1)))
 		t.shift[i] = cmplx.Exp(complex(0, -w*float64(t.halfLen)))
+		for n := range t.shiftN {
+			t.shiftN[n][i] = cmplx.Exp(complex(0, -w*float64(n*t.halfLen)))
+		}
 	}
 	a := audio.Amplitude(minToneDBm0) * float64(t.blockLen) / 2
 	t.minPower = a * a
