@@ -36,7 +36,8 @@ const (
 	// burst, a test suite beside it), and refusing calls would not cure
 	// it, only turn jitter into an outage. Near capacity the loop works
 	// most of each millisecond (bench/RESULTS.md); at a few hundred calls
-	// it works a tenth of it.
+	// it works a tenth of it. The same rule lets an idle loop leave
+	// overload.
 	overloadBusy = 0.5
 )
 
@@ -87,7 +88,13 @@ func (w *loadWindow) add(k int64, late time.Duration) {
 	if float64(w.overEnter) <= allowed || busy < overloadBusy {
 		w.lateRun = 0
 	}
-	if float64(w.overLeave) > allowed {
+	// Leaving judges the same way: with the loop idle (the calls gone,
+	// or new ones refused) lateness is the host's, and staying in
+	// overload would refuse calls an idle pacer has room for. Seen in
+	// bench/ask.sh: one processor, the store's writers catching up after
+	// a burst kept an idle pacer late, and every call of the next
+	// seconds got 503.
+	if float64(w.overLeave) > allowed && busy >= overloadBusy {
 		w.onTimeRun = 0
 	}
 	if w.over.Load() {

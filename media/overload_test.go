@@ -92,6 +92,14 @@ func TestLatenessOfAnIdleLoopIsNotOverload(t *testing.T) {
 	window(100*time.Microsecond, 50*time.Microsecond)
 	window(100*time.Microsecond, 50*time.Microsecond)
 	assert.False(t, w.over.Load(), "on time again")
+
+	window(5*time.Millisecond, 600*time.Microsecond)
+	window(5*time.Millisecond, 600*time.Microsecond)
+	require.True(t, w.over.Load(), "in overload again")
+	window(5*time.Millisecond, 50*time.Microsecond)
+	assert.True(t, w.over.Load(), "one idle window does not leave")
+	window(5*time.Millisecond, 50*time.Microsecond)
+	assert.False(t, w.over.Load(), "two windows of an idle loop leave, however late the host keeps it: no call is up to protect")
 }
 
 // Which of k ticks served at once, the last late by late, were past a
