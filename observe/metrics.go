@@ -139,23 +139,11 @@ func NewMetrics(g Gauges) *Metrics {
 		storeBacklog(g.StoreBacklog, f)
 	}
 	if g.Draining != nil {
-		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_draining", Help: "1 while draining (no new calls)."},
-			func() float64 {
-				if g.Draining() {
-					return 1
-				}
-				return 0
-			}))
+		f(boolGauge("ivrd_draining", "1 while draining (no new calls).", g.Draining))
 	}
 	if g.Realtime != nil {
-		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_pacer_realtime",
-			Help: "1 when the media pacer threads run at SCHED_FIFO priority (server.media.realtime_priority), 0 at normal priority."},
-			func() float64 {
-				if g.Realtime() {
-					return 1
-				}
-				return 0
-			}))
+		f(boolGauge("ivrd_pacer_realtime",
+			"1 when the media pacer threads run at SCHED_FIFO priority (server.media.realtime_priority), 0 at normal priority.", g.Realtime))
 	}
 	if g.PacerBusy != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_pacer_busy_ratio",
@@ -163,16 +151,19 @@ func NewMetrics(g Gauges) *Metrics {
 			g.PacerBusy))
 	}
 	if g.Overloaded != nil {
-		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_media_overloaded",
-			Help: "1 while the media pacers keep waking late: new calls and OPTIONS get 503."},
-			func() float64 {
-				if g.Overloaded() {
-					return 1
-				}
-				return 0
-			}))
+		f(boolGauge("ivrd_media_overloaded", "1 while the media pacers keep waking late: new calls and OPTIONS get 503.", g.Overloaded))
 	}
 	return m
+}
+
+// boolGauge is a gauge of 1 while get says true, 0 otherwise.
+func boolGauge(name, help string, get func() bool) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		if get() {
+			return 1
+		}
+		return 0
+	})
 }
 
 // Handler serves the metrics in Prometheus' text format.
