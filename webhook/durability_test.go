@@ -105,14 +105,7 @@ func BenchmarkOutboxCommitDelay(b *testing.B) {
 // any other.
 func TestPublishDurableIsInTheOutboxOnReturn(t *testing.T) {
 	t.Parallel()
-	st, err := store.Open(context.Background(), "sqlite://"+t.TempDir()+"/w.db", store.Options{})
-	require.NoError(t, err)
-	defer st.Close()
-	got := make(chan string, 4)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- r.Header.Get("X-Ivrd-Event-Id")
-	}))
-	defer srv.Close()
+	st, srv, got := storeAndReceiver(t)
 	// The dispatcher polls rarely: only the durable write's wake-up (or
 	// the writer) can have made the row.
 	d := New(st, []ivr.Webhook{{URL: srv.URL, Secret: "0123456789abcdef", Events: []string{"call.started"}},
@@ -148,14 +141,7 @@ func TestPublishDurableIsInTheOutboxOnReturn(t *testing.T) {
 // all the record is still written.
 func TestStartedRecordGoesWithItsEvent(t *testing.T) {
 	t.Parallel()
-	st, err := store.Open(context.Background(), "sqlite://"+t.TempDir()+"/w.db", store.Options{})
-	require.NoError(t, err)
-	defer st.Close()
-	got := make(chan string, 4)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- r.Header.Get("X-Ivrd-Event-Id")
-	}))
-	defer srv.Close()
+	st, srv, got := storeAndReceiver(t)
 	d := New(st, []ivr.Webhook{{URL: srv.URL, Secret: "0123456789abcdef"}}, Options{Node: "n", Poll: 20 * time.Millisecond})
 	started := Event{ID: NewID(), Type: "call.started", Created: time.Now(), Node: "n", CallID: "c1",
 		Started: &cdr.Record{CallID: "c1", Node: "n", From: "1001", To: "100", InviteAt: time.Now()}}
@@ -182,4 +168,19 @@ func TestStartedRecordGoesWithItsEvent(t *testing.T) {
 	rec, err = st.Call(context.Background(), "c2")
 	require.NoError(t, err, "with no webhook the record is still written")
 	assert.Equal(t, "1002", rec.From)
+}
+
+// storeAndReceiver is a SQLite store and a receiver that passes on each
+// delivery's event id, both closed when the test ends.
+func storeAndReceiver(t *testing.T) (*store.Store, *httptest.Server, chan string) {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite://"+t.TempDir()+"/w.db", store.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	got := make(chan string, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("X-Ivrd-Event-Id")
+	}))
+	t.Cleanup(srv.Close)
+	return st, srv, got
 }
