@@ -139,29 +139,38 @@ func (h *Handler) Serve(ctx context.Context, c *sip.Call) {
 		requests: make(chan liveRequest, 1), ivr: rec.IVR, menu: rec.IVR, state: StateMenu}
 	h.opt.Live.add(r.live)
 	defer h.opt.Live.remove(c.ID)
-	r.emit(Event{Type: EventCallStarted, From: c.Caller, To: c.Dialled, Trunk: c.Trunk})
 	room := snap.Config.ConferenceByNumber(c.Dialled)
 	queue := snap.Config.QueueByNumber(c.Dialled)
+	agentCode := len(snap.Config.QueuesWithAgentCode(c.Dialled)) > 0
+	// The call's logger and its keys are set before call.started is
+	// written (the node waits up to 300 ms for the store, longer under
+	// load): a caller who knows the menu presses at once, and those keys
+	// wait in the menu's queue instead of being lost before it starts.
+	r.log = c.Log
+	switch {
+	case ok:
+		r.log = c.Log.With("ivr", menu.ID)
+	case queue != nil:
+		r.log = c.Log.With("queue", queue.ID)
+	case room != nil && h.opt.Conferences != nil:
+		r.log = c.Log.With("conference", room.ID)
+	case agentCode:
+		r.log = c.Log.With("agent_code", c.Dialled)
+	}
+	r.listen()
+	r.emit(Event{Type: EventCallStarted, From: c.Caller, To: c.Dialled, Trunk: c.Trunk})
 	switch {
 	case !ok && queue != nil:
-		r.log = c.Log.With("queue", queue.ID)
-		r.listen()
 		r.guarded(func() { r.dialledQueue(queue.ID) })
 	case !ok && room != nil && h.opt.Conferences != nil:
-		r.log = c.Log.With("conference", room.ID)
-		r.listen()
 		r.guarded(func() { r.dialledRoom(room.ID) })
-	case !ok && len(snap.Config.QueuesWithAgentCode(c.Dialled)) > 0:
-		r.log = c.Log.With("agent_code", c.Dialled)
-		r.listen()
+	case !ok && agentCode:
 		r.guarded(func() { r.agentCode(c.Dialled) })
 	case !ok:
 		// A reload between the INVITE and now removed the number.
 		r.endBy(EndNoIVR, SideIVRD)
 		c.Hangup()
 	default:
-		r.log = c.Log.With("ivr", menu.ID)
-		r.listen()
 		r.guarded(func() {
 			r.startRecording(menu.Record)
 			r.menu(menu)

@@ -121,7 +121,7 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 	}
 	h := call.NewHandler(o)
 	r.live = h.Live()
-	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []audio.Codec{audio.PCMU, audio.PCMA}}, engine, h, log)
+	r.srv, err = ivrdsip.NewServer(ivrdsip.Config{Listen: []string{"udp://127.0.0.1:0"}, Codecs: []audio.Codec{audio.PCMU, audio.PCMA}}, engine, h, o.Log)
 	require.NoError(t, err)
 	require.NoError(t, r.srv.Start(context.Background()))
 	t.Cleanup(func() {
