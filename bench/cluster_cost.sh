@@ -94,19 +94,7 @@ server:
     listen: "127.0.0.1:$((BASE_PORT + 100 + i))"
     tokens: [{ name: bench, token: "$TOKEN", scope: write }]
   store: "$DB_URL"
-trunks:
-  - { name: loadgen, uri: "sip:127.0.0.1:5070", inbound_from: ["127.0.0.1"] }
-webhooks:
-  - { name: bench, url: "http://127.0.0.1:${HOOK_PORT}/hook", secret: "bench-webhook-secret" }
-ivrs:
-  - id: load
-    extensions: ["100"]
-    greeting: welcome
-    prompt: main-choices
-    prompt_repeat: 5
-    response_timeout: 10s
-    keys:
-      "1": { uri: "sip:sales@127.0.0.1:5070" }
+$(store_bench_menu "$HOOK_PORT")
 EOF
 }
 

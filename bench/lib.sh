@@ -114,3 +114,25 @@ proc_ticks() {
   local p
   for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done | sed 's/.*) //' | awk '{ t += $12 + $13 } END { print t + 0 }'
 }
+
+# store_bench_menu HOOK_PORT: the part of the configuration the store
+# benchmarks share (durability.sh, pgrestart.sh, cluster_cost.sh): the
+# load generator's trunk, one webhook receiver on HOOK_PORT (so every
+# call has outbox rows) and the one menu the calls reach.
+store_bench_menu() {
+  cat <<EOF
+trunks:
+  - { name: loadgen, uri: "sip:127.0.0.1:5070", inbound_from: ["127.0.0.1"] }
+webhooks:
+  - { name: bench, url: "http://127.0.0.1:$1/hook", secret: "bench-webhook-secret" }
+ivrs:
+  - id: load
+    extensions: ["100"]
+    greeting: welcome
+    prompt: main-choices
+    prompt_repeat: 5
+    response_timeout: 10s
+    keys:
+      "1": { uri: "sip:sales@127.0.0.1:5070" }
+EOF
+}
