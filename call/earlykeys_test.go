@@ -1,9 +1,6 @@
 package call_test
 
 import (
-	"context"
-	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -15,46 +12,14 @@ import (
 	"github.com/ivrd/ivrd/call"
 )
 
-// digitWatch passes on each "digit" log line (the collector heard a key)
-// and forwards the rest to the next handler at its level.
-type digitWatch struct {
-	slog.Handler
-	digits chan struct{}
-}
-
-func (h digitWatch) Enabled(context.Context, slog.Level) bool { return true }
-
-func (h digitWatch) Handle(ctx context.Context, rec slog.Record) error {
-	if rec.Message == "digit" {
-		select {
-		case h.digits <- struct{}{}:
-		default:
-		}
-	}
-	if !h.Handler.Enabled(ctx, rec.Level) {
-		return nil
-	}
-	return h.Handler.Handle(ctx, rec)
-}
-
-func (h digitWatch) WithAttrs(as []slog.Attr) slog.Handler {
-	return digitWatch{h.Handler.WithAttrs(as), h.digits}
-}
-
-func (h digitWatch) WithGroup(name string) slog.Handler {
-	return digitWatch{h.Handler.WithGroup(name), h.digits}
-}
-
 // A caller who knows the menu presses at once, while the call's start is
 // still being written (a slow store holds call.started): the key waits
 // for the menu and is acted on when it starts, not lost.
 func TestKeyPressedBeforeTheMenuStartsIsKept(t *testing.T) {
 	t.Parallel()
-	digits := make(chan struct{}, 4)
 	release := make(chan struct{})
 	var once sync.Once
 	r := newRigWith(t, scenarioMenu, func(o *call.Options) {
-		o.Log = slog.New(digitWatch{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), digits})
 		o.Events = func(ev call.Event) {
 			if ev.Type == call.EventCallStarted {
 				<-release // the store writing the call's start
@@ -68,7 +33,7 @@ func TestKeyPressedBeforeTheMenuStartsIsKept(t *testing.T) {
 	var seq uint16
 	press(t, c, a.Media, '1', &seq, 1000)
 	select {
-	case <-digits:
+	case <-r.digits:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the key was not heard while the call's start was being written")
 	}

@@ -30,14 +30,17 @@ type rig struct {
 	voicemailDir string
 	live         *call.Live
 	events       chan call.Event
-	plays        chan string // the prompts the calls begin, in order (the "play" log line)
+	plays        chan string   // the prompts the calls begin, in order (the "play" log line)
+	digits       chan struct{} // one per key a call's collector heard (the "digit" log line)
 }
 
-// playWatch passes Warn and above to the test's log, and hands the
-// prompt of each "play" line the call logs to plays.
+// playWatch passes Warn and above to the test's log, hands the prompt
+// of each "play" line the call logs to plays, and tells digits of each
+// "digit" line.
 type playWatch struct {
 	slog.Handler
-	plays chan<- string
+	plays  chan<- string
+	digits chan<- struct{}
 }
 
 func (h playWatch) Enabled(context.Context, slog.Level) bool { return true }
@@ -54,6 +57,12 @@ func (h playWatch) Handle(ctx context.Context, rec slog.Record) error {
 			return true
 		})
 	}
+	if rec.Message == "digit" {
+		select {
+		case h.digits <- struct{}{}:
+		default:
+		}
+	}
 	if rec.Level < slog.LevelWarn {
 		return nil
 	}
@@ -61,11 +70,11 @@ func (h playWatch) Handle(ctx context.Context, rec slog.Record) error {
 }
 
 func (h playWatch) WithAttrs(as []slog.Attr) slog.Handler {
-	return playWatch{h.Handler.WithAttrs(as), h.plays}
+	return playWatch{h.Handler.WithAttrs(as), h.plays, h.digits}
 }
 
 func (h playWatch) WithGroup(name string) slog.Handler {
-	return playWatch{h.Handler.WithGroup(name), h.plays}
+	return playWatch{h.Handler.WithGroup(name), h.plays, h.digits}
 }
 
 // waitPlays waits until the calls have begun n more prompts.
@@ -102,8 +111,8 @@ func newRigWith(t *testing.T, yaml string, opts func(*call.Options)) *rig {
 	engine, err := media.NewEngine(media.EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 199, Pacers: 1})
 	require.NoError(t, err)
 	r := &rig{records: make(chan *call.Record, 4), voicemailDir: cfg.VoicemailDir, events: make(chan call.Event, 64),
-		plays: make(chan string, 64)}
-	log := slog.New(playWatch{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), r.plays})
+		plays: make(chan string, 64), digits: make(chan struct{}, 16)}
+	log := slog.New(playWatch{slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}), r.plays, r.digits})
 	o := call.Options{
 		Snapshot: func() *call.Snapshot { return snap },
 		Digits:   ivr.DigitMethods{RFC4733: true, Inband: true, Info: true, InbandMode: ivr.InbandAuto},
