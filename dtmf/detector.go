@@ -438,12 +438,7 @@ func (d *Detector) classify(lenient bool) (byte, float64) {
 	full := d.blockPowers()
 	var best [2]int
 	for g := 0; g < 2; g++ {
-		b := 4 * g
-		for i := 4 * g; i < 4*g+4; i++ {
-			if full[i] > full[b] {
-				b = i
-			}
-		}
+		b := strongestIn(full, g)
 		if full[b] < tb.minPower {
 			return reject("level", full[b])
 		}

@@ -135,3 +135,15 @@ const (
 	startLeadMs = 1.8 // the tone began this long before the first good block
 	endLagMs    = 1.3 // the last held block ended this long after the tone
 )
+
+// strongestIn is the bin of group g (0: rows, 1: columns) with the most
+// power.
+func strongestIn(p *[8]float64, g int) int {
+	b := 4 * g
+	for i := b + 1; i < 4*g+4; i++ {
+		if p[i] > p[b] {
+			b = i
+		}
+	}
+	return b
+}

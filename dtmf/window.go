@@ -86,12 +86,7 @@ func (d *Detector) longKey() (byte, float64) {
 	full := &d.recent[d.blocks%onsetBlocks]
 	var best [2]int
 	for g := 0; g < 2; g++ {
-		b := 4 * g
-		for i := 4 * g; i < 4*g+4; i++ {
-			if full[i] > full[b] {
-				b = i
-			}
-		}
+		b := strongestIn(full, g)
 		if full[b] < tb.minPower {
 			return 0, 0
 		}
