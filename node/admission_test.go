@@ -70,11 +70,16 @@ func TestNewCallsRefusedWhileTheStoreIsFarBehind(t *testing.T) {
 	_, refusing, refused, _ := svc.adm.gauges()
 	assert.True(t, refusing)
 	assert.GreaterOrEqual(t, refused, uint64(2))
+	code, body := httpGet(t, svc, "/readyz")
+	assert.Equal(t, 503, code, "a load balancer's probe hears it too: %s", body)
+	assert.Contains(t, string(body), `"store_caught_up"`)
 
 	require.NoError(t, lock.Rollback())
 	locked = false
 	waitUntil(t, 20*time.Second, func() bool { return backlog() == 0 }, func() string { return "the backlog did not drain" })
 	assert.Equal(t, 200, options(t, addr), "taken again once the store caught up")
+	code, body = httpGet(t, svc, "/readyz")
+	assert.Equal(t, 200, code, "ready again: %s", body)
 	second, err := newCaller(t).Call(ctx, addr, "100")
 	require.NoError(t, err, "a new call is answered again")
 	require.NoError(t, second.Dialog.Bye(ctx))

@@ -99,6 +99,10 @@ func newObserver() *observer {
 			s := o.node.Load()
 			return s != nil && s.engine.Overloaded()
 		},
+		Backlogged: func() bool {
+			s := o.node.Load()
+			return s != nil && s.adm.check()
+		},
 		Trunks: o.trunkGauges,
 		Capacity: func() int {
 			s := o.node.Load()

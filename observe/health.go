@@ -17,6 +17,10 @@ type Health struct {
 	Draining func() bool
 	// Overloaded is media.Engine.Overloaded: OPTIONS answers 503 then too.
 	Overloaded func() bool
+	// Backlogged: call records and webhook events waiting for the store
+	// passed the node's high-water mark; new calls (and OPTIONS) get 503
+	// until it has caught up.
+	Backlogged func() bool
 	// Capacity is how many more calls the server can take (free RTP
 	// port pairs); nil: unlimited.
 	Capacity func() int
@@ -87,6 +91,13 @@ func (h *Health) Checks(ctx context.Context) []Check {
 		c := Check{Name: "not_overloaded", OK: !h.Overloaded()}
 		if !c.OK {
 			c.Detail = "the media pacers keep waking late: new calls are refused (SIP 503) until they catch up"
+		}
+		out = append(out, c)
+	}
+	if h.Backlogged != nil {
+		c := Check{Name: "store_caught_up", OK: !h.Backlogged()}
+		if !c.OK {
+			c.Detail = "call records and webhook events waiting for the store passed the high-water mark: new calls are refused (SIP 503) until they are written"
 		}
 		out = append(out, c)
 	}
