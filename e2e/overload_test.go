@@ -75,7 +75,9 @@ ivrs:
 	why := func() string { return "log:\n" + tailFile(logPath, 2000) }
 
 	nodetest.WaitUntil(t, nodetest.Patience, func() bool { return probe() == 200 }, why)
-	require.Equal(t, http.StatusOK, httpStatus(t, api+"/readyz"), "ready before the stall")
+	// The API listener may open a moment after SIP's: wait for it to be
+	// ready too before the stall.
+	nodetest.WaitUntil(t, nodetest.Patience, func() bool { return readyStatus(api+"/readyz") == http.StatusOK }, why)
 
 	// Two stalls of 1.2 s in a row: each makes every tick of a half-second
 	// window late when the process runs again (media/overload.go needs
@@ -135,6 +137,17 @@ func optionsProbe(t *testing.T, port int) func() int {
 			return code
 		}
 	}
+}
+
+// readyStatus is url's status, 0 while nothing answers there.
+func readyStatus(url string) int {
+	res, err := http.Get(url) //nolint:gosec,noctx // a loopback test URL
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	return res.StatusCode
 }
 
 func httpStatus(t *testing.T, url string) int {
