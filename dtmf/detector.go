@@ -259,31 +259,27 @@ func (d *Detector) at(sample int64) time.Duration {
 	return time.Duration(max(sample, 0) * int64(time.Second) / int64(d.t.rate))
 }
 
-// accumulate runs the eight Goertzel filters over samples, all eight per
-// sample in one loop with the state in registers: the hot loop.
+// accumulate converts and stores samples, sums their energy and runs the
+// eight Goertzel filters over them (goertzel8): the hot loop. The energy
+// is summed in two interleaved sums so that each addition need not wait
+// for the one before.
 func (d *Detector) accumulate(pcm []int16) {
-	cf := &d.t.coeffs
-	c0, c1, c2, c3, c4, c5, c6, c7 := cf[0], cf[1], cf[2], cf[3], cf[4], cf[5], cf[6], cf[7]
-	a0, a1, a2, a3, a4, a5, a6, a7 := d.s1[0], d.s1[1], d.s1[2], d.s1[3], d.s1[4], d.s1[5], d.s1[6], d.s1[7]
-	b0, b1, b2, b3, b4, b5, b6, b7 := d.s2[0], d.s2[1], d.s2[2], d.s2[3], d.s2[4], d.s2[5], d.s2[6], d.s2[7]
-	e := d.energy[1]
 	buf := d.samples[1][d.n : d.n+len(pcm)]
-	for j, v := range pcm {
-		x := float64(v)
-		buf[j] = x
-		e += x * x
-		a0, b0 = x+c0*a0-b0, a0
-		a1, b1 = x+c1*a1-b1, a1
-		a2, b2 = x+c2*a2-b2, a2
-		a3, b3 = x+c3*a3-b3, a3
-		a4, b4 = x+c4*a4-b4, a4
-		a5, b5 = x+c5*a5-b5, a5
-		a6, b6 = x+c6*a6-b6, a6
-		a7, b7 = x+c7*a7-b7, a7
+	var e0, e1 float64
+	n := len(pcm) &^ 1
+	for j := 0; j < n; j += 2 {
+		x, y := float64(pcm[j]), float64(pcm[j+1])
+		buf[j], buf[j+1] = x, y
+		e0 += x * x
+		e1 += y * y
 	}
-	d.s1 = [8]float64{a0, a1, a2, a3, a4, a5, a6, a7}
-	d.s2 = [8]float64{b0, b1, b2, b3, b4, b5, b6, b7}
-	d.energy[1] = e
+	if n < len(pcm) {
+		x := float64(pcm[n])
+		buf[n] = x
+		e0 += x * x
+	}
+	d.energy[1] += e0 + e1
+	goertzel8(buf, &d.t.coeffs, &d.s1, &d.s2)
 }
 
 // tone is one group's strongest frequency in a block.

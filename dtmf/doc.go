@@ -55,4 +55,11 @@
 // so 0 dBm0 is a sine of peak 22,826 (RMS 16,140); see audio.Amplitude.
 // Tone levels in tests are per tone; noise and speech levels are RMS
 // (speech: active level, pauses excluded).
+//
+// # Assembly
+//
+// The eight Goertzel filters, most of the detector's time, run in SSE2
+// assembly on amd64 (goertzel_amd64.s), which must give exactly what the
+// Go reference goertzel8Go gives (a test compares them bit for bit). Other
+// architectures, and builds with the purego tag, run the Go reference.
 package dtmf

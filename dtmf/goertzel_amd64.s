@@ -1,0 +1,80 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func goertzel8(buf []float64, c, s1, s2 *[8]float64)
+//
+// X0-X3: s[n-1] of filters (0,1) (2,3) (4,5) (6,7); X4-X7: s[n-2];
+// X8-X11: the coefficients; X12: the sample in both lanes; X13, X14:
+// scratch. Per pair and sample: t = c*p + (x - q); q = p; p = t.
+TEXT ·goertzel8(SB), NOSPLIT, $0-48
+	MOVQ buf_base+0(FP), SI
+	MOVQ buf_len+8(FP), CX
+	MOVQ c+24(FP), AX
+	MOVQ s1+32(FP), BX
+	MOVQ s2+40(FP), DX
+	MOVUPD 0(AX), X8
+	MOVUPD 16(AX), X9
+	MOVUPD 32(AX), X10
+	MOVUPD 48(AX), X11
+	MOVUPD 0(BX), X0
+	MOVUPD 16(BX), X1
+	MOVUPD 32(BX), X2
+	MOVUPD 48(BX), X3
+	MOVUPD 0(DX), X4
+	MOVUPD 16(DX), X5
+	MOVUPD 32(DX), X6
+	MOVUPD 48(DX), X7
+	TESTQ CX, CX
+	JZ done
+
+loop:
+	MOVSD (SI), X12
+	UNPCKLPD X12, X12
+
+	MOVAPD X0, X13
+	MULPD X8, X13
+	MOVAPD X12, X14
+	SUBPD X4, X14
+	ADDPD X14, X13
+	MOVAPD X0, X4
+	MOVAPD X13, X0
+
+	MOVAPD X1, X13
+	MULPD X9, X13
+	MOVAPD X12, X14
+	SUBPD X5, X14
+	ADDPD X14, X13
+	MOVAPD X1, X5
+	MOVAPD X13, X1
+
+	MOVAPD X2, X13
+	MULPD X10, X13
+	MOVAPD X12, X14
+	SUBPD X6, X14
+	ADDPD X14, X13
+	MOVAPD X2, X6
+	MOVAPD X13, X2
+
+	MOVAPD X3, X13
+	MULPD X11, X13
+	MOVAPD X12, X14
+	SUBPD X7, X14
+	ADDPD X14, X13
+	MOVAPD X3, X7
+	MOVAPD X13, X3
+
+	ADDQ $8, SI
+	DECQ CX
+	JNZ loop
+
+done:
+	MOVUPD X0, 0(BX)
+	MOVUPD X1, 16(BX)
+	MOVUPD X2, 32(BX)
+	MOVUPD X3, 48(BX)
+	MOVUPD X4, 0(DX)
+	MOVUPD X5, 16(DX)
+	MOVUPD X6, 32(DX)
+	MOVUPD X7, 48(DX)
+	RET
