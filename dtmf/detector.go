@@ -87,7 +87,9 @@ type Detector struct {
 	n      int
 	energy [2]float64 // of the previous and the current half
 	halves int        // halves seen (the first block needs two)
-	// the block's samples, kept for the harmonic test of a candidate
+	// the block's samples, kept for the harmonic test of a candidate:
+	// half h is filled in samples[h%2], so the older half is never copied
+	// (see blockHalves)
 	samples [2][maxHalf]float64
 
 	cand    byte // key of the last good block
@@ -225,7 +227,6 @@ func (d *Detector) Detect(pcm []int16) (ev Event, consumed int) {
 			}
 		}
 		d.energy[0], d.energy[1] = d.energy[1], 0
-		d.samples[0] = d.samples[1]
 		switch {
 		case d.up.Kind != NoEvent:
 			ev, d.up, d.pending = d.up, Event{}, down
@@ -254,6 +255,13 @@ func (d *Detector) Finish() Event {
 	return ev
 }
 
+// blockHalves returns the samples of the block being judged, the older
+// half first. (endBlock runs after d.halves counted the newer half.)
+func (d *Detector) blockHalves() [2][]float64 {
+	h := d.t.halfLen
+	return [2][]float64{d.samples[d.halves%2][:h], d.samples[(d.halves+1)%2][:h]}
+}
+
 // at converts a sample position to time since the stream began.
 func (d *Detector) at(sample int64) time.Duration {
 	return time.Duration(max(sample, 0) * int64(time.Second) / int64(d.t.rate))
@@ -264,7 +272,7 @@ func (d *Detector) at(sample int64) time.Duration {
 // is summed in two interleaved sums so that each addition need not wait
 // for the one before.
 func (d *Detector) accumulate(pcm []int16) {
-	buf := d.samples[1][d.n : d.n+len(pcm)]
+	buf := d.samples[d.halves%2][d.n : d.n+len(pcm)]
 	var e0, e1 float64
 	n := len(pcm) &^ 1
 	for j := 0; j < n; j += 2 {

@@ -64,8 +64,8 @@ func (d *Detector) dftAt(f float64) complex128 {
 	w := 2 * math.Pi * f / d.t.rate
 	c := 2 * math.Cos(w)
 	var s1, s2 float64
-	for h := 0; h < 2; h++ {
-		for _, x := range d.samples[h][:d.t.halfLen] {
+	for _, half := range d.blockHalves() {
+		for _, x := range half {
 			s1, s2 = x+c*s1-s2, s1
 		}
 	}
@@ -87,8 +87,8 @@ func blockKernel(th float64, n int) complex128 {
 func (d *Detector) powerAt(f float64) float64 {
 	c := 2 * math.Cos(2*math.Pi*f/d.t.rate)
 	var s1, s2 float64
-	for h := 0; h < 2; h++ {
-		for _, x := range d.samples[h][:d.t.halfLen] {
+	for _, half := range d.blockHalves() {
+		for _, x := range half {
 			s1, s2 = x+c*s1-s2, s1
 		}
 	}
