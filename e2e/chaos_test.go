@@ -146,7 +146,7 @@ func (ch *chaos) step(t *testing.T) {
 		require.NoError(t, nd.cmd.Process.Signal(syscall.SIGKILL))
 		<-nd.done
 		ch.killed[nd.id]++
-		ch.noteKill(nd.id, now)
+		ch.noteKill(nd.id, time.Now()) // once gone: a call the voicemail loop began before now met the kill
 		ch.dead[nd] = now.Add(5*time.Second + time.Duration(ch.rng.Int64N(int64(10*time.Second))))
 		ch.logf("SIGKILL %s", nd.id)
 		ch.nextKill = now.Add(ch.gap())
