@@ -86,18 +86,26 @@ bench-load:
 
 # A bounded chaos run (e2e/chaos_test.go, issue 26; not part of make
 # test): three nodes behind Kamailio on a PostgreSQL server of its own,
-# sipp calls at CHAOS_RATE a second and voicemails through Kamailio for
-# CHAOS_MINUTES, nodes SIGKILLed and restarted at random, PostgreSQL
-# paused once and restarted once; then the invariants (no record left
-# 'started', every webhook event delivered, every voicemail kept, every
-# completed call recorded). Needs kamailio, sipp and PostgreSQL's server
-# programs. The report: bench/out/chaos.md. The issue's half hour:
-# CHAOS_MINUTES=30 make chaos.
+# sipp menu calls at CHAOS_RATE a second, each waiting CHAOS_HOLD seconds
+# (at most 20) before its key, bridged calls (to a sipp far end, held as
+# long) at a quarter of that rate (IVRD_CHAOS_BRIDGE_RATE to change it),
+# and voicemails left and checked (a check every IVRD_CHAOS_CHECK_EVERY,
+# 3, deposits) through Kamailio for CHAOS_MINUTES, nodes SIGKILLed and
+# restarted at random, PostgreSQL paused once and restarted once; then
+# the invariants (no record left 'started', every webhook event
+# delivered, every voicemail kept, every check hearing a message unless
+# its node was killed, every completed call recorded). Calls in
+# progress: about 1.25 x CHAOS_RATE x (CHAOS_HOLD + 1). Needs kamailio,
+# sipp and PostgreSQL's server programs. The report:
+# bench/out/chaos.md. The issue's half hour with a few hundred calls at
+# once: CHAOS_MINUTES=30 CHAOS_RATE=20 CHAOS_HOLD=12 make chaos.
 CHAOS_MINUTES ?= 3
 CHAOS_RATE ?= 4
+CHAOS_HOLD ?= $(or $(IVRD_CHAOS_HOLD),1)
 .PHONY: chaos
 chaos:
-	IVRD_CHAOS_MINUTES=$(CHAOS_MINUTES) IVRD_CHAOS_RATE=$(CHAOS_RATE) IVRD_CHAOS_REPORT=$(CURDIR)/bench/out/chaos.md \
+	IVRD_CHAOS_MINUTES=$(CHAOS_MINUTES) IVRD_CHAOS_RATE=$(CHAOS_RATE) IVRD_CHAOS_HOLD=$(CHAOS_HOLD) \
+	  IVRD_CHAOS_REPORT=$(CURDIR)/bench/out/chaos.md \
 	  $(GO) test -count=1 -v -run '^TestChaos$$' -timeout $$(( $(CHAOS_MINUTES) + 20 ))m ./e2e/
 
 # ivrd and the diago peer in one run, the same harness and pinning:

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,8 +25,10 @@ import (
 
 // TestChaos is `make chaos` (issue 26), not part of make test: three
 // nodes behind Kamailio on a PostgreSQL server of its own, sipp placing
-// menu calls (a key, a REFER) through Kamailio at IVRD_CHAOS_RATE calls a
-// second and the test leaving voicemails, for IVRD_CHAOS_MINUTES minutes,
+// menu calls (a key after IVRD_CHAOS_HOLD seconds, a REFER) through
+// Kamailio at IVRD_CHAOS_RATE calls a second and bridged calls to a sipp
+// far end, and the test leaving voicemails and checking box 1001 from
+// another goroutine (chaos_mix_test.go), for IVRD_CHAOS_MINUTES minutes,
 // while a node is SIGKILLed at random (every 30-60 s in a short run,
 // every 2-5 minutes from 10 minutes on) and started again 5-15 s later,
 // PostgreSQL is paused (SIGSTOP) for 3 s once and restarted once, and
@@ -35,50 +38,59 @@ import (
 // hold: no call record left 'started', every webhook event in the outbox
 // delivered (duplicates only with the same event id, counted), every
 // call record with its call.started event, every voicemail whose caller
-// heard the goodbye in the store, every call sipp completed recorded.
+// heard the goodbye in the store, every call sipp completed recorded,
+// every voicemail check hearing a message unless its node was killed.
 // The report (a Markdown table) goes to the test log and to
 // IVRD_CHAOS_REPORT when set.
 func TestChaos(t *testing.T) {
 	minutes, err := strconv.ParseFloat(os.Getenv("IVRD_CHAOS_MINUTES"), 64)
 	if err != nil || minutes <= 0 {
-		t.Skip("a chaos run: make chaos (IVRD_CHAOS_MINUTES=3, or CHAOS_MINUTES=30 make chaos)")
+		t.Skip("a chaos run: make chaos (IVRD_CHAOS_MINUTES=3; the issue's: CHAOS_MINUTES=30 CHAOS_RATE=20 CHAOS_HOLD=12 make chaos)")
 	}
-	rate := 4.0
-	if r, err := strconv.ParseFloat(os.Getenv("IVRD_CHAOS_RATE"), 64); err == nil && r > 0 {
-		rate = r
-	}
+	knobs := chaosKnobsFromEnv(t)
 	sipp, pcap := needClusterTools(t)
 	pg := startPrivatePG(t)
 	c := newCluster(t, pg.url, sipp, pcap)
 	hooks := newHookReceiver(t)
 	c.hookURL = hooks.url
 	writeVoicemailPrompts(t, c.prompts)
+	far := c.startFarEnd(t, knobs.hold) // the bridges' phone: c.farURI, before the nodes read it
 	c.startNodes(3)
 	c.startKamailio()
 
 	run := time.Duration(minutes * float64(time.Minute))
-	ch := &chaos{c: c, pg: pg, started: time.Now(), end: time.Now().Add(run), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 26))}
+	ch := &chaos{c: c, pg: pg, knobs: knobs, started: time.Now(), end: time.Now().Add(run), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 26))}
 	ch.plan(minutes)
 	seconds := int(run.Seconds())
-	load := c.sipp("proxy_call.xml", rate, int(rate*float64(seconds)), "-timeout", strconv.Itoa(seconds+180)+"s")
+	hold := strconv.FormatInt(knobs.hold.Milliseconds(), 10)
+	limit := "-timeout" // sipp's own bound: the run, its last calls, and room for the chaos
+	load := c.sipp("proxy_call.xml", knobs.rate, int(knobs.rate*float64(seconds)), limit, strconv.Itoa(seconds+180)+"s", "-d", hold, "-fd", "1")
+	bridges := c.sipp("proxy_bridge_call.xml", knobs.bridgeRate, max(1, int(knobs.bridgeRate*float64(seconds))),
+		limit, strconv.Itoa(seconds+180)+"s", "-d", hold, "-fd", "1", "-s", "300")
+	stopPeak := ch.watchPeak()
+	vmDone := ch.startVoicemailLoop(mustAddrPort(t, c.kamAddr))
+	pace := time.NewTicker(200 * time.Millisecond) // the chaos plan's resolution, not a wait for anything
+	defer pace.Stop()
 	for time.Now().Before(ch.end) {
 		ch.step(t)
-		if id, why := depositVoicemail(t, c); why == "" {
-			ch.deposits = append(ch.deposits, id)
-		} else {
-			ch.depositsFailed[why]++
-		}
+		<-pace.C
 	}
+	<-vmDone // the voicemail caller's last call is bounded by its own timeouts
 	ch.restartAll(t)
 	ok, failed := load.wait(t, 10*time.Minute)
+	ch.bridgeOK, ch.bridgeFailed = bridges.wait(t, 5*time.Minute)
+	stopPeak()
+	ch.far = far.stop(t, knobs.hold)
 	ch.settle(t)
-	ch.report(t, hooks, load, ok, failed)
+	ch.report(t, hooks, load, bridges, ok, failed)
 }
 
 // chaos is the run's plan and what happened.
 type chaos struct {
 	c                *cluster
 	pg               *privatePG
+	knobs            chaosKnobs
+	mix              // the voicemail checks, bridges and peak (chaos_mix_test.go)
 	rng              *rand.Rand
 	started, end     time.Time
 	nextKill         time.Time
@@ -90,8 +102,8 @@ type chaos struct {
 	dead             map[*clusterNode]time.Time // killed node -> when it starts again
 	starts           map[string]int             // log files per node
 	events           []string                   // what the run did, when
-	deposits         []string                   // Call-IDs of voicemails left to the goodbye
-	depositsFailed   map[string]int             // why a voicemail was not left
+	deposits         []string                   // Call-IDs of voicemails left to the goodbye (the voicemail loop's)
+	depositsFailed   map[string]int             // why a voicemail was not left (the voicemail loop's)
 	killed           map[string]int
 	samples          map[string][]string // node -> "t: RSS, FDs, goroutines"
 	lastSample       time.Time
@@ -112,6 +124,7 @@ func (ch *chaos) plan(minutes float64) {
 	ch.killed = map[string]int{}
 	ch.samples = map[string][]string{}
 	ch.depositsFailed = map[string]int{}
+	ch.checksFailed = map[string]int{}
 }
 
 func (ch *chaos) gap() time.Duration {
@@ -136,6 +149,7 @@ func (ch *chaos) step(t *testing.T) {
 		require.NoError(t, nd.cmd.Process.Signal(syscall.SIGKILL))
 		<-nd.done
 		ch.killed[nd.id]++
+		ch.noteKill(nd.id, time.Now()) // once gone: a call the voicemail loop began before now met the kill
 		ch.dead[nd] = now.Add(5*time.Second + time.Duration(ch.rng.Int64N(int64(10*time.Second))))
 		ch.logf("SIGKILL %s", nd.id)
 		ch.nextKill = now.Add(ch.gap())
@@ -247,46 +261,52 @@ func goroutines(nd *clusterNode) string {
 
 // depositVoicemail leaves a one-second message in box 1001 through
 // Kamailio and says why its caller did not hear the goodbye ("" when it
-// did: then the message must be in the store). A call cut by the chaos
-// is not a failure of the run.
-func depositVoicemail(t *testing.T, c *cluster) (string, string) {
+// did: then the message must be in the store), and which node answered
+// ("" when none did). A call cut by the chaos is not a failure of the
+// run. It runs on the voicemail loop's goroutine: no t (FailNow belongs
+// to the test's own).
+func depositVoicemail(c *cluster, kam netip.AddrPort) (id, node, why string) {
 	caller, err := siptest.NewCaller("udp")
 	if err != nil {
-		return "", "no caller socket"
+		return "", "", "no caller socket"
 	}
 	defer caller.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	call, err := caller.Call(ctx, mustAddrPort(t, c.kamAddr), "400")
+	call, err := caller.Call(ctx, kam, "400")
 	if err != nil {
-		why := err.Error()
-		if i := strings.IndexByte(why, '\n'); i > 0 {
-			why = why[:i]
-		}
-		return "", "not answered: " + why
+		return "", "", "not answered: " + firstLine(err)
 	}
-	id := call.Dialog.InviteRequest.CallID().Value()
+	id, node = call.Dialog.InviteRequest.CallID().Value(), c.nodeAt(call.Media.Addr().String())
 	bye := func() { _ = call.Dialog.Bye(ctx) } // a dead node answers nothing: the call is given up either way
 	if !within(10*time.Second, func() bool { return slices.ContainsFunc(caller.Packets(), nodetest.Loud) }) {
 		bye()
-		return id, "no menu prompt"
+		return id, node, "no menu prompt"
 	}
 	var p presser
-	p.keys(t, caller, call, "6")
+	if p.press(caller, call, "6") != nil {
+		bye()
+		return id, node, "key not sent"
+	}
 	if !within(15*time.Second, func() bool { return beepOver(caller) }) {
 		bye()
-		return id, "no recorder beep"
+		return id, node, "no recorder beep"
 	}
-	if caller.SendTone(call.Media, 700, 50, &p.seq) != nil {
+	if caller.SendTone(call.Media, 700, 50, &p.seq) != nil || p.press(caller, call, "#") != nil {
 		bye()
-		return id, "message not sent"
+		return id, node, "message not sent"
 	}
-	p.keys(t, caller, call, "#")
 	if _, err := caller.WaitRequest("BYE", 15*time.Second); err != nil {
 		bye()
-		return id, "no goodbye"
+		return id, node, "no goodbye"
 	}
-	return id, ""
+	return id, node, ""
+}
+
+// firstLine is an error's first line (sipgo's can run on).
+func firstLine(err error) string {
+	why, _, _ := strings.Cut(err.Error(), "\n")
+	return why
 }
 
 // beepOver: the recorder's 1 kHz beep heard, then two silent packets.
@@ -330,7 +350,7 @@ func (ch *chaos) settle(t *testing.T) {
 }
 
 // report checks the invariants and writes the table.
-func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, failed int) {
+func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load, bridges *sippRun, ok, failed int) {
 	q := func(query string, args ...any) int {
 		var n int
 		require.NoError(t, ch.c.db.QueryRow(query, args...).Scan(&n), query)
@@ -377,32 +397,20 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 			lostVoicemail = append(lostVoicemail, id)
 		}
 	}
-	failedIDs := load.failedCalls(t)
-	byReason := map[string]int{}
-	for _, id := range failedIDs {
-		node, state := ch.c.record(id)
-		switch {
-		case state == "":
-			byReason["no record (not answered)"]++
-		case ch.killed[node] > 0:
-			byReason[state+" on a node killed during the run"]++
-		default:
-			byReason[state+" on a node never killed"]++
-		}
-	}
+	byReason := ch.classify(load.failedCalls(t))
 	unrecorded := 0
-	for _, id := range completedCalls(t, load) {
+	for _, id := range append(completedCalls(t, load), completedCalls(t, bridges)...) {
 		if _, state := ch.c.record(id); state == "" {
 			unrecorded++
 		}
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "Chaos run: %.1f min, sipp at %s calls/s, load average at the end %s\n\n", ch.end.Sub(ch.started).Minutes(),
-		os.Getenv("IVRD_CHAOS_RATE"), loadAverage(t))
+	fmt.Fprintf(&b, "Chaos run: %.1f min, sipp menu calls at %g calls/s and bridged calls at %g calls/s, each held %s, load average at the end %s\n\n",
+		ch.end.Sub(ch.started).Minutes(), ch.knobs.rate, ch.knobs.bridgeRate, ch.knobs.hold, loadAverage(t))
 	fmt.Fprintf(&b, "| what | count |\n|---|---|\n")
-	for _, row := range [][2]string{
-		{"sipp calls completed / failed", fmt.Sprintf("%d / %d", ok, failed)},
+	table := [][2]string{
+		{"sipp menu calls completed / failed", fmt.Sprintf("%d / %d", ok, failed)},
 		{"voicemails left to the goodbye", strconv.Itoa(len(ch.deposits))},
 		{"call records", strconv.Itoa(records)},
 		{"webhook events (distinct ids) / deliveries counted twice", fmt.Sprintf("%d / %d", total, len(hooks.duplicates()))},
@@ -413,7 +421,8 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 		{"records without a call.ended event (a node killed within the write window of its end)", strconv.Itoa(len(noEnd))},
 		{"voicemails missing (must be 0)", strconv.Itoa(len(lostVoicemail))},
 		{"calls sipp completed without a record (must be 0)", strconv.Itoa(unrecorded)},
-	} {
+	}
+	for _, row := range append(table, ch.mixRows(t, load, bridges)...) {
 		fmt.Fprintf(&b, "| %s | %s |\n", row[0], row[1])
 	}
 	for reason, n := range byReason {
@@ -438,9 +447,9 @@ func (ch *chaos) report(t *testing.T, hooks *hookReceiver, load *sippRun, ok, fa
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
 	}
-	if started != 0 || undelivered != 0 || len(missingEvents) != 0 || len(noStart) != 0 || len(lostVoicemail) != 0 || unrecorded != 0 {
-		t.Errorf("invariants broken: %d started, %d undelivered, events missing %v, records without call.started %v, voicemails missing %v, %d completed calls unrecorded",
-			started, undelivered, head(missingEvents), head(noStart), head(lostVoicemail), unrecorded)
+	if started != 0 || undelivered != 0 || len(missingEvents) != 0 || len(noStart) != 0 || len(lostVoicemail) != 0 || unrecorded != 0 || ch.checksDeaf != 0 {
+		t.Errorf("invariants broken: %d started, %d undelivered, events missing %v, records without call.started %v, voicemails missing %v, %d completed calls unrecorded, %d voicemail checks heard no message on a node never killed mid-call",
+			started, undelivered, head(missingEvents), head(noStart), head(lostVoicemail), unrecorded, ch.checksDeaf)
 	}
 }
 

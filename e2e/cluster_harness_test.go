@@ -213,6 +213,7 @@ ivrs:
     prompt_repeat: 5
     transfer: bridge
     keys:
+      "1": { uri: "FARURI" } # sipp's pcap key (the chaos run's bridges)
       "2": { uri: "FARURI" }
   - id: probe
     extensions: ["200"]
@@ -363,6 +364,7 @@ type sippRun struct {
 
 // sipp starts scenario (bench/sipp/NAME with DTMF_PCAP filled in) for
 // calls calls at rate per second; it is killed in Cleanup if still running.
+// Its pauses without a length last sipp's -d: 1000 ms unless extra says.
 func (c *cluster) sipp(scenario string, rate float64, calls int, extra ...string) *sippRun {
 	text, err := os.ReadFile("../bench/sipp/" + scenario)
 	require.NoError(c.t, err)
@@ -372,7 +374,7 @@ func (c *cluster) sipp(scenario string, rate float64, calls int, extra ...string
 	r.out = r.stat + ".out"
 	args := append([]string{"-sf", path, "-s", "100", "-i", "127.0.0.1", "-p", strconv.Itoa(freePortOn(c.t, "127.0.0.1")),
 		"-mi", "127.0.0.1", "-mp", strconv.Itoa(freePortOn(c.t, "127.0.0.1") &^ 1),
-		"-r", strconv.FormatFloat(rate, 'f', -1, 64), "-m", strconv.Itoa(calls),
+		"-r", strconv.FormatFloat(rate, 'f', -1, 64), "-m", strconv.Itoa(calls), "-d", "1000", // a later -d in extra wins
 		"-recv_timeout", "12000", "-timeout", "120s", "-nostdin", "-trace_stat", "-stf", r.stat,
 		"-trace_err", "-error_file", r.stat + ".err", "-trace_logs", "-log_file", r.stat + ".log"}, extra...)
 	args = append(args, c.kamAddr)
