@@ -142,18 +142,17 @@ func (ch *chaos) startVoicemailLoop(kam netip.AddrPort) <-chan struct{} {
 			}
 			start = time.Now()
 			node, why = checkVoicemail(ch.c, kam)
-			switch {
-			case why == "":
+			if why == "" {
 				ch.checks++
 				if node != lastNode {
 					ch.checksCross++
 				}
-			default:
-				why, killed := ch.lost(why, node, start)
-				ch.checksFailed[why]++
-				if !killed {
-					ch.checksDeaf++
-				}
+				continue
+			}
+			why, killed := ch.lost(why, node, start)
+			ch.checksFailed[why]++
+			if !killed {
+				ch.checksDeaf++
 			}
 		}
 	}()
