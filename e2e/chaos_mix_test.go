@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -213,15 +212,16 @@ func heardInOrder(c *siptest.Caller, want ...float64) bool {
 	return i == len(want)
 }
 
-// press sends keys as presser.keys does, without a t (the voicemail
-// loop's goroutine may not stop the test).
+// press sends keys as RFC 4733 events, each press with its own
+// timestamp (so the server tells two presses of one key apart), at a
+// phone's packet pace (PressKey); it returns the first send error
+// rather than failing a test (the voicemail loop's goroutine may not).
 func (p *presser) press(c *siptest.Caller, to *siptest.Answered, s string) error {
 	for _, k := range []byte(s) {
 		p.ts += 4000
 		if err := c.PressKey(to.Media, siptest.KeyPress{Key: k, PayloadType: 101, Timestamp: p.ts, SSRC: 0xCAFE}, &p.seq); err != nil {
 			return err
 		}
-		time.Sleep(60 * time.Millisecond) // a caller's gap between two keys, not a wait for the server
 	}
 	return nil
 }
@@ -287,37 +287,6 @@ func (f *farEnd) stop(t *testing.T, hold time.Duration) farEndCounts {
 	}
 	last, _ := sippStats(t, f.stat)
 	return farEndCounts{answered: last["TotalCallCreated"], completed: last["SuccessfulCall(C)"], failed: last["FailedCall(C)"]}
-}
-
-// sippStats reads a sipp -trace_stat file: the last line's columns and
-// each column's largest value.
-func sippStats(t *testing.T, path string) (last, most map[string]int) {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	last, most = map[string]int{}, map[string]int{}
-	var header []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), ";")
-		if header == nil {
-			header = fields
-			continue
-		}
-		for i, h := range header {
-			if i >= len(fields) {
-				break
-			}
-			if n, err := strconv.Atoi(strings.TrimSpace(fields[i])); err == nil {
-				last[h] = n
-				most[h] = max(most[h], n)
-			}
-		}
-	}
-	require.NoError(t, sc.Err())
-	return last, most
 }
 
 // watchPeak samples, each second, the calls in progress on every node

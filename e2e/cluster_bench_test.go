@@ -145,22 +145,3 @@ func clockTicks(t *testing.T) float64 {
 	require.NoError(t, err)
 	return hz
 }
-
-// sippColumn reads one cumulative column from the last line of sipp's
-// -trace_stat file.
-func sippColumn(t *testing.T, path, name string) int {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	header, last := strings.Split(lines[0], ";"), strings.Split(lines[len(lines)-1], ";")
-	for i, h := range header {
-		if h == name && i < len(last) {
-			n, err := strconv.Atoi(strings.TrimSpace(last[i]))
-			require.NoError(t, err)
-			return n
-		}
-	}
-	t.Fatalf("no %s column in sipp's statistics", name)
-	return 0
-}

@@ -433,14 +433,15 @@ func (r *sippRun) failedCalls(t *testing.T) []string {
 	return failed
 }
 
-// sippCounts reads SuccessfulCall(C) and FailedCall(C) from the last
-// line of sipp's -trace_stat file.
-func sippCounts(t *testing.T, path string) (ok, failed int) {
+// sippStats reads a sipp -trace_stat file: the last line's columns and
+// each column's largest value.
+func sippStats(t *testing.T, path string) (last, most map[string]int) {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	var header, last []string
+	last, most = map[string]int{}, map[string]int{}
+	var header []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -449,21 +450,35 @@ func sippCounts(t *testing.T, path string) (ok, failed int) {
 			header = fields
 			continue
 		}
-		last = fields
-	}
-	require.NotNil(t, last, "sipp wrote no statistics")
-	get := func(name string) int {
 		for i, h := range header {
-			if h == name && i < len(last) {
-				n, err := strconv.Atoi(strings.TrimSpace(last[i]))
-				require.NoError(t, err)
-				return n
+			if i >= len(fields) {
+				break
+			}
+			if n, err := strconv.Atoi(strings.TrimSpace(fields[i])); err == nil {
+				last[h] = n
+				most[h] = max(most[h], n)
 			}
 		}
-		t.Fatalf("no %s column in sipp's statistics", name)
-		return 0
 	}
-	return get("SuccessfulCall(C)"), get("FailedCall(C)")
+	require.NoError(t, sc.Err())
+	return last, most
+}
+
+// sippColumn is one column of the last line of sipp's -trace_stat
+// file; the test fails without it.
+func sippColumn(t *testing.T, path, name string) int {
+	t.Helper()
+	last, _ := sippStats(t, path)
+	n, ok := last[name]
+	require.True(t, ok, "no %s column in sipp's statistics %s", name, path)
+	return n
+}
+
+// sippCounts reads SuccessfulCall(C) and FailedCall(C) from the last
+// line of sipp's -trace_stat file.
+func sippCounts(t *testing.T, path string) (ok, failed int) {
+	t.Helper()
+	return sippColumn(t, path, "SuccessfulCall(C)"), sippColumn(t, path, "FailedCall(C)")
 }
 
 // records counts call records by node and state.

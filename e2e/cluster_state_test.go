@@ -282,11 +282,7 @@ type presser struct {
 
 func (p *presser) keys(t *testing.T, c *siptest.Caller, to *siptest.Answered, s string) {
 	t.Helper()
-	for _, k := range []byte(s) {
-		p.ts += 4000
-		nodetest.SendEvent(t, c, to.Media, 101, k, &p.seq, p.ts)
-		time.Sleep(60 * time.Millisecond) // a caller's gap between two keys, not a wait for the server
-	}
+	require.NoError(t, p.press(c, to, s))
 }
 
 // The voicemail prompts are tones, so that what a caller hears can be
