@@ -1,10 +1,14 @@
 // Package media moves a call's audio: RTP sessions on pion/rtp's header
 // code, a pool of even UDP ports handed out at random, and pacers that
 // send every outbound stream's 20 ms frames and receive what comes in.
-// On Linux a pacer is one loop on its own OS thread waiting in epoll for
-// a 1 ms timerfd and for the non-blocking RTP and RTCP sockets of its
-// sessions (pacer_linux.go): no goroutine per session, none woken per
-// packet, one sendto per sent packet and one recvmmsg per ready socket.
+// On Linux a pacer is one loop woken by a 1 ms timerfd that moves its
+// sessions' packets through an io_uring (pacer_uring_linux.go, on
+// media/uring): the tick's frames queued as sends, a standing multishot
+// receive on every RTP and RTCP socket, one io_uring_enter a tick for all
+// of it. Where io_uring is refused, the same loop polls the sockets with
+// epoll instead (pacer_linux.go): one sendto per sent packet and one
+// recvmmsg per ready socket. Either way no goroutine per session, none
+// woken per packet; Engine.MediaIO says which.
 // Elsewhere a ticker goroutine sends and a goroutine per socket reads
 // (pacer_other.go). Each session also keeps RTCP on the odd port above
 // its RTP port: sender/receiver reports every few seconds and on close

@@ -135,6 +135,16 @@ func (e *Engine) PacerBusy() float64 {
 	return float64(most) / 1e6
 }
 
+// MediaIO says how the pacers move packets: "io_uring" (one system
+// call a millisecond for all of a pacer's sockets), or "epoll: " and why
+// the ring was not had (one system call a packet); "" off Linux.
+func (e *Engine) MediaIO() string {
+	if len(e.pacers) == 0 {
+		return ""
+	}
+	return e.pacers[0].mediaIO()
+}
+
 // Scheduling says how the pacer threads run: "SCHED_FIFO 10", or
 // "normal" with why real-time priority was not had ("" when it was not
 // asked for), and whether every pacer got it.

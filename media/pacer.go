@@ -95,7 +95,7 @@ func (p *pacer) serve() {
 		p.mixers.tick()
 	}
 	for i, s := range p.batch {
-		s.sendFrame()
+		s.sendFrameVia(p.sys.tx)
 		p.batch[i] = nil
 	}
 }

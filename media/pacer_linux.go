@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,14 @@ type pacerSys struct {
 	// watch/unwatch: once unwatch returns, the loop has let go of them.
 	rx    sync.Mutex
 	socks map[int32]watched // by file descriptor
+
+	// ring, when the host allows it, replaces epoll and the per-packet
+	// system calls (pacer_uring_linux.go); tx is its send queue, nil on
+	// the epoll loop. io says which the loop uses ("io_uring", or
+	// "epoll: " and why).
+	ring *ringIO
+	tx   *txRing
+	io   string
 }
 
 type watched struct {
@@ -95,12 +104,26 @@ func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, e
 		if prio > 0 {
 			p.sched, p.realtime = realtime(prio)
 		}
-		if p.realtime && unix.SetNonblock(timer, false) == nil {
+		if !p.realtime {
+			runtime.LockOSThread() // the ring binds to this thread
+		}
+		sys.ring, sys.io = startRing()
+		if sys.ring == nil && !p.realtime {
+			runtime.UnlockOSThread()
+		}
+		if (p.realtime || sys.ring != nil) && unix.SetNonblock(timer, false) == nil {
 			sys.blocking, sys.timerFD = true, timer
 		} else {
 			sys.timer = os.NewFile(uintptr(timer), "timerfd")
 		}
+		if sys.ring != nil {
+			sys.tx = &sys.ring.tx
+		}
 		close(scheduled)
+		if sys.ring != nil {
+			p.runRing(sys.ring)
+			return
+		}
 		p.run()
 	}()
 	<-scheduled
@@ -131,6 +154,10 @@ func (p *pacer) watch(s *Session) {
 	if closed {
 		return
 	}
+	if p.sys.ring != nil {
+		p.sys.ring.watch(s)
+		return
+	}
 	for _, w := range []watched{{s, false}, {s, true}} {
 		fd := w.sock().fd
 		if err := unix.EpollCtl(p.sys.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}); err != nil {
@@ -146,10 +173,31 @@ func (p *pacer) watch(s *Session) {
 func (p *pacer) unwatch(s *Session) {
 	p.sys.rx.Lock()
 	defer p.sys.rx.Unlock()
+	if r := p.sys.ring; r != nil {
+		// The ring's receives hold the sockets open until cancelled:
+		// wait for the loop to have cancelled them (a tick or two).
+		pending := r.unwatch(s)
+		for r.holds(s, pending) {
+			freed := r.freed
+			p.sys.rx.Unlock()
+			<-freed
+			p.sys.rx.Lock()
+			if p.sys.ring == nil {
+				return // the loop ended: closing the ring let go of every socket
+			}
+		}
+		return
+	}
 	p.unwatchLocked(s)
 }
 
+// unwatchLocked takes s's sockets out of the loop without waiting (the
+// loop itself, with rx held, giving up on a session).
 func (p *pacer) unwatchLocked(s *Session) {
+	if p.sys.ring != nil {
+		p.sys.ring.unwatch(s)
+		return
+	}
 	for _, sock := range []*udpSock{s.sock, s.rtcpSock} {
 		if w, ok := p.sys.socks[int32(sock.fd)]; ok && w.s == s {
 			delete(p.sys.socks, int32(sock.fd))

@@ -20,6 +20,7 @@ import (
 // read per socket through the Go netpoller). Linux has the cheaper loop.
 
 type pacerSys struct {
+	tx   *txRing // always nil: the io_uring is Linux's
 	tick *time.Ticker
 	last time.Time
 	done chan struct{}
@@ -89,6 +90,11 @@ func (p *pacer) watch(s *Session) {
 
 // unwatch: the receive goroutines end when Close closes the sockets.
 func (p *pacer) unwatch(*Session) {}
+
+// txRing is Linux's io_uring send queue; never made here.
+type txRing struct{}
+
+func (*txRing) send(u *udpSock, b []byte, to netip.AddrPort) error { return u.writeTo(b, to) }
 
 // udpSock is a UDP socket of the Go runtime's.
 type udpSock struct{ conn *net.UDPConn }
@@ -183,3 +189,5 @@ func readPackets(log *slog.Logger, conn *net.UDPConn, kind string, bad *atomic.U
 		}
 	}
 }
+
+func (p *pacer) mediaIO() string { return "" }

@@ -306,7 +306,11 @@ func (s *Session) Playing() bool {
 
 // sendFrame builds and sends the next 20 ms packet. Called by the pacer; it
 // allocates nothing.
-func (s *Session) sendFrame() {
+func (s *Session) sendFrame() { s.sendFrameVia(nil) }
+
+// sendFrameVia is sendFrame queueing the packet on tx, the pacer's
+// io_uring, when that is not nil (only the pacer's own loop may).
+func (s *Session) sendFrameVia(tx *txRing) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -339,7 +343,7 @@ func (s *Session) sendFrame() {
 		s.sentRTP, s.octets = true, s.octets+uint32(size)
 		// Under the lock: Close closes the socket only after closed is
 		// set, so this never writes to a closed (or reused) descriptor.
-		if out, err := s.protect(s.pkt[:], headerLen+size); err == nil && s.sock.writeTo(out, s.params.Remote) == nil {
+		if out, err := s.protect(s.pkt[:], headerLen+size); err == nil && s.write(tx, out) == nil {
 			s.sent.Add(1)
 		}
 	}
@@ -352,6 +356,14 @@ func (s *Session) sendFrame() {
 	if done != nil {
 		go done()
 	}
+}
+
+// write sends one packet to the peer: queued on tx, or a sendto now.
+func (s *Session) write(tx *txRing, b []byte) error {
+	if tx != nil {
+		return tx.send(s.sock, b, s.params.Remote)
+	}
+	return s.sock.writeTo(b, s.params.Remote)
 }
 
 // protect returns the packet buf[:n] to send: as it is on a plain RTP
