@@ -56,6 +56,10 @@ func newObserver() *observer {
 			_, rt := s.engine.Scheduling()
 			return rt
 		},
+		IOURing: func() bool {
+			s := o.node.Load()
+			return s != nil && s.engine.MediaIO() == "io_uring"
+		},
 		PacerBusy: func() float64 {
 			if s := o.node.Load(); s != nil {
 				return s.engine.PacerBusy()

@@ -23,6 +23,9 @@ type Gauges struct {
 	Overloaded func() bool
 	// Realtime: the media pacers run at real-time priority.
 	Realtime func() bool
+	// IOURing: the media pacers move packets through io_uring (one
+	// system call a millisecond) rather than a system call a packet.
+	IOURing func() bool
 	// PacerBusy is media.Engine.PacerBusy: how full the busiest pacer's
 	// core is.
 	PacerBusy func() float64
@@ -144,6 +147,10 @@ func NewMetrics(g Gauges) *Metrics {
 	if g.Realtime != nil {
 		f(boolGauge("ivrd_pacer_realtime",
 			"1 when the media pacer threads run at SCHED_FIFO priority (server.media.realtime_priority), 0 at normal priority.", g.Realtime))
+	}
+	if g.IOURing != nil {
+		f(boolGauge("ivrd_pacer_io_uring",
+			"1 when the media pacers send and receive through io_uring, 0 when through a system call a packet (the start log says why).", g.IOURing))
 	}
 	if g.PacerBusy != nil {
 		f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ivrd_pacer_busy_ratio",
