@@ -17,7 +17,7 @@ build:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrd ./cmd/ivrd
 
 # The load generator (cmd/ivrload): see README, "Load testing your IVR".
-.PHONY: ivrload bench-load diago-ivr bench-sidebyside bench-overload bench-sipp bench-setup
+.PHONY: ivrload bench-load diago-ivr bench-sidebyside bench-floor bench-overload bench-sipp bench-setup
 ivrload:
 	$(GO) build $(GOTAGS) -ldflags "$(LDFLAGS)" -o bin/ivrload ./cmd/ivrload
 
@@ -113,6 +113,11 @@ chaos:
 # bench/sidebyside.sh); the table goes to bench/out/sidebyside.md.
 bench-sidebyside:
 	bench/sidebyside.sh
+
+# The kernel's floor beside ivrd's figure, by epoll and by io_uring, three
+# rounds (see bench/floor.sh).
+bench-floor:
+	bench/floor.sh
 
 # The overload curve: calls offered from below capacity to twice it, the
 # guard on as shipped; admitted, refused (503) and the admitted calls'
