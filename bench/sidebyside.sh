@@ -39,6 +39,13 @@ LOAD_CPU=${LOAD_CPU:-1}
 KEY=${KEY:-}
 DIGIT_AFTER=${DIGIT_AFTER:-$((HOLD > 4 ? HOLD - 3 : 1))}
 OUT=${OUT:-bench/out}
+# INBAND: ivrd's in-band tone detection. auto (ivrd's default: tones are
+# listened for only on calls that did not negotiate telephone-event, and
+# ivrload offers it) gives ivrd the diago peer's job: RFC 4733 digits
+# only. always runs the detector on every call besides (issue 21's
+# 1,000-call figure is with it), a job diago does not do.
+INBAND=${INBAND:-auto}
+case "$INBAND" in auto|always) ;; *) echo "sidebyside.sh: INBAND=$INBAND: want auto or always" >&2; exit 1 ;; esac
 # RT=1 (root) runs the server and ivrload under SCHED_RR priority 10, as
 # bench/sweep.sh does: on a machine whose other work cannot be stopped,
 # the closest to having the two cores to themselves. Not as deployed:
@@ -61,8 +68,9 @@ sed -e "s/127.0.0.1:5060/127.0.0.1:${SIP_PORT}/" bench/ivrload.yaml > "$cfg"
 # refusing calls (the pacers' p99 lateness past 1.5 ms, media/overload.go):
 # off here, so every size is offered in full; the guard's own curve is
 # bench/overload.sh's.
-sed -i -e 's/^    inband: always$/    inband: always\n    overload_guard: false/' "$cfg"
+sed -i -e "s/^    inband: always\$/    inband: $INBAND\n    overload_guard: false/" "$cfg"
 grep -q "overload_guard: false" "$cfg" || { echo "sidebyside.sh: could not turn the overload guard off in $cfg" >&2; exit 1; }
+grep -q "inband: $INBAND" "$cfg" || { echo "sidebyside.sh: could not set inband: $INBAND in $cfg" >&2; exit 1; }
 key_args=()
 [ -n "$KEY" ] && key_args=(--digit "$KEY" --digit-after "${DIGIT_AFTER}s" --expect refer)
 
@@ -126,11 +134,12 @@ finished=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 {
   echo "# Side by side: ivrd and emiago/diago ($started to $finished)"
   echo
-  echo "Command: \`SIZES=\"$SIZES\" HOLD=$HOLD RATE=$RATE P99_MS=$P99_MS LOSS_PCT=$LOSS_PCT${KEY:+ KEY=$KEY}${rt_note} bench/sidebyside.sh\`"
+  echo "Command: \`SIZES=\"$SIZES\" HOLD=$HOLD RATE=$RATE P99_MS=$P99_MS LOSS_PCT=$LOSS_PCT INBAND=$INBAND${KEY:+ KEY=$KEY}${rt_note} bench/sidebyside.sh\`"
   echo
   echo "Scheduling: each server alone on CPU $SERVER_CPU (\`taskset -c $SERVER_CPU\`), ivrload on CPU $LOAD_CPU, default"
   echo "scheduling for both (no chrt, nice 0); ivrd's media pacers ask for SCHED_FIFO themselves"
   echo "(server.media.realtime_priority, as the systemd unit permits). $(nproc) CPUs, $(uname -sr)."
+  echo "ivrd's in-band detection: $INBAND (auto: RFC 4733 digits only, the diago peer's job; always: the detector on every call besides)."
   echo "Bar: 0 failed, loss < $LOSS_PCT %, p99 abs(Δt − 20 ms) < $P99_MS ms over the steady stretch."
   echo
   echo "| server | calls | server CPU (one core) | CPU ms per call-second | loss | p99 | p999 | failed | load avg (1 min) | passes |"

@@ -30,7 +30,7 @@ import (
 const (
 	ringEntries   = 1024 // submission slots: sends, receives, cancels
 	ringCQEntries = 8192
-	ringBufs      = 1024 // receive buffers, a datagram each
+	ringBufs      = 4096 // receive buffers, a datagram each (8 MB, touched as used)
 	ringBufSize   = 2048 // io_uring_recvmsg_out, a sockaddr_in6, 1500 bytes and more
 	ringBufGroup  = 1
 	txSlots       = 256 // frames queued between two submissions
@@ -211,7 +211,13 @@ func (r *ringIO) userData(i uint32) uint64 { return uint64(r.entries[i].gen)<<32
 // queueRequests hands the kernel the receives to start and cancel.
 // Called with rx held, on the loop's thread.
 func (r *ringIO) queueRequests() {
-	for _, i := range r.arm {
+	// A receive started on a socket that holds a backlog reads it at
+	// once, up to a few dozen datagrams: a round starts at most
+	// maxArms, so that together they cannot take every buffer (which
+	// ends receives with ENOBUFS, to be started again: a loop that
+	// feeds on itself on a loaded host).
+	n := min(len(r.arm), maxArms)
+	for _, i := range r.arm[:n] {
 		e := &r.entries[i]
 		if e.dead || e.armed || e.w.s == nil {
 			continue
@@ -221,7 +227,7 @@ func (r *ringIO) queueRequests() {
 		}
 		e.armed = true
 	}
-	r.arm = r.arm[:0]
+	r.arm = r.arm[:copy(r.arm, r.arm[n:])]
 	for _, i := range r.cancel {
 		for !r.ring.Cancel(r.userData(i), udCancel) {
 			_ = r.tx.flush()
@@ -229,6 +235,12 @@ func (r *ringIO) queueRequests() {
 	}
 	r.cancel = r.cancel[:0]
 }
+
+// maxArms bounds the receives a round starts (queueRequests).
+const maxArms = 64
+
+// maxRounds bounds a tick's submit-and-reap rounds.
+const maxRounds = 64
 
 // maxRingFails bounds how often a socket's receive is started again
 // after ending with an error and no datagram in between.
@@ -252,11 +264,20 @@ func (p *pacer) runRing(r *ringIO) {
 		woke := time.Now()
 		p.sendDue(woke)
 		p.sys.rx.Lock()
-		r.queueRequests()
-		if err := r.tx.flush(); err != nil {
-			p.log.Error("media: io_uring submit failed", "err", err)
+		// Each submit runs a few dozen of the receives that are due;
+		// their buffers are given back (reap) before the next, so a
+		// burst never drains the buffer ring. Bounded: a host that
+		// floods the loop still sends on time (reap calls sendDue).
+		for range maxRounds {
+			r.queueRequests()
+			if err := r.tx.flush(); err != nil {
+				p.log.Error("media: io_uring submit failed", "err", err)
+			}
+			p.reap(r, rx)
+			if !r.ring.Pending() && len(r.arm) == 0 {
+				break
+			}
 		}
-		p.reap(r, rx)
 		p.sys.rx.Unlock()
 		if r.tx.n > 0 { // frames that fell due while reading
 			_ = r.tx.flush()
@@ -308,7 +329,7 @@ func (p *pacer) reap(r *ringIO, rx *rxBatch) {
 				if c.Err() != nil && !errors.Is(c.Err(), unix.ENOBUFS) {
 					e.fails++
 				}
-				r.arm = append(r.arm, i) // queued next tick
+				r.arm = append(r.arm, i) // queued at the next round
 			}
 		}
 		if n%32 == 31 {

@@ -140,19 +140,26 @@ func (g *ring) send(c *calls, slot int) {
 	}
 }
 
+// turn submits and reaps until no receive work is left, as ivrd's loop.
 func (g *ring) turn(c *calls) int {
-	_ = g.r.Submit()
 	got := 0
-	for cq, ok := g.r.Reap(); ok; cq, ok = g.r.Reap() {
-		if cq.UserData == 1<<63 {
-			continue // a failed send
+	for range 64 {
+		_ = g.r.Submit()
+		rearm := false
+		for cq, ok := g.r.Reap(); ok; cq, ok = g.r.Reap() {
+			if cq.UserData == 1<<63 {
+				continue // a failed send
+			}
+			if id, ok := cq.Buffer(); ok {
+				got++
+				g.bufs.Recycle(id)
+			}
+			if !cq.More() {
+				rearm = g.r.Receive(c.fds[cq.UserData], 1, cq.UserData) || rearm
+			}
 		}
-		if id, ok := cq.Buffer(); ok {
-			got++
-			g.bufs.Recycle(id)
-		}
-		if !cq.More() {
-			_ = g.r.Receive(c.fds[cq.UserData], 1, cq.UserData)
+		if !g.r.Pending() && !rearm {
+			break
 		}
 	}
 	return got

@@ -238,25 +238,26 @@ func (r *Ring) Cancel(target, userData uint64) bool {
 	return true
 }
 
-// Submit hands the kernel what was queued and has it do the receives'
-// deferred work, without waiting: completions are then ready to Reap.
-// It never blocks (every socket is non-blocking and sends do not wait),
-// so it is a raw system call: the Go scheduler is not told.
+// Submit hands the kernel what was queued and has it do some of the
+// receives' deferred work, without waiting: completions are then ready
+// to Reap. The kernel does a few dozen deferred receives a call; when
+// Pending says more wait, reap (giving the buffers back) and Submit
+// again, or the receives run out of buffers. It never blocks (every
+// socket is non-blocking and sends do not wait), so it is a raw system
+// call: the Go scheduler is not told.
 func (r *Ring) Submit() error {
 	atomic.StoreUint32(r.sqTail, r.tail)
-	for range 64 { // bounded: the kernel runs a few dozen deferred items a call
-		n := r.pending
-		r.pending = 0
-		_, _, e := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(n), 0, enterGetevents, 0, 0)
-		if e != 0 && e != unix.EINTR && e != unix.EAGAIN && e != unix.EBUSY {
-			return fmt.Errorf("io_uring_enter: %w", e)
-		}
-		if atomic.LoadUint32(r.sqFlags)&sqFlagTaskrun == 0 {
-			return nil
-		}
+	n := r.pending
+	r.pending = 0
+	_, _, e := unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(n), 0, enterGetevents, 0, 0)
+	if e != 0 && e != unix.EINTR && e != unix.EAGAIN && e != unix.EBUSY {
+		return fmt.Errorf("io_uring_enter: %w", e)
 	}
 	return nil
 }
+
+// Pending reports whether deferred receive work waits for a Submit.
+func (r *Ring) Pending() bool { return atomic.LoadUint32(r.sqFlags)&sqFlagTaskrun != 0 }
 
 // Completion is one finished request.
 type Completion struct {
@@ -318,14 +319,14 @@ func (r *Ring) NewBufRing(n uint16, size int, group uint16) (*BufRing, error) {
 	if n == 0 || n&(n-1) != 0 {
 		return nil, errors.New("uring: buffer count must be a power of two")
 	}
-	anon := func(size int) ([]byte, error) {
-		return unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE)
+	anon := func(size, populate int) ([]byte, error) {
+		return unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|populate)
 	}
-	mem, err := anon(int(n) * int(unsafe.Sizeof(bufDesc{})))
+	mem, err := anon(int(n)*int(unsafe.Sizeof(bufDesc{})), unix.MAP_POPULATE)
 	if err != nil {
 		return nil, fmt.Errorf("uring: buffer ring: %w", err)
 	}
-	data, err := anon(int(n) * size)
+	data, err := anon(int(n)*size, 0) // pages come as buffers are first used
 	if err != nil {
 		_ = unix.Munmap(mem) // the first mapping is unused
 		return nil, fmt.Errorf("uring: buffers: %w", err)
