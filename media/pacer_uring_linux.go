@@ -33,7 +33,8 @@ const (
 	ringBufs      = 4096 // receive buffers, a datagram each (8 MB, touched as used)
 	ringBufSize   = 2048 // io_uring_recvmsg_out, a sockaddr_in6, 1500 bytes and more
 	ringBufGroup  = 1
-	txSlots       = 256 // frames queued between two submissions
+	ringFiles     = 16384 // registered sockets: 8,192 calls a pacer (more go by descriptor)
+	txSlots       = 256   // frames queued between two submissions
 	txSlotSize    = 1536
 
 	// user data of the ring's requests: a receive is its entry's index
@@ -47,6 +48,7 @@ type ringEntry struct {
 	w     watched
 	gen   uint32
 	armed bool // its multishot receive is in the kernel
+	fixed bool // its socket is in the ring's registered files, at the entry's index
 	dead  bool // unwatched: cancel it, then free the entry
 	fails int  // receives ended in a row without a datagram
 }
@@ -61,7 +63,9 @@ type ringIO struct {
 	free    []uint32
 	byFD    map[int32]uint32 // socket → entry
 	arm     []uint32         // entries whose receive is to be queued
-	cancel  []uint32         // entries whose receive is to be cancelled
+	cancel  []uint32         // entries to let go of: receive cancelled, file slot emptied
+	files   uint32           // the registered files' table size (0: none)
+	retired bool             // entries were freed since freed was last signalled
 	tx      txRing
 	// freed is signalled (under rx) when entries were freed, so that an
 	// unwatch waiting for its sockets to be let go returns.
@@ -94,7 +98,11 @@ func (t *txRing) send(u *udpSock, b []byte, to netip.AddrPort) error {
 	}
 	slot := t.slots[t.n][:len(b)]
 	copy(slot, b)
-	if !t.ring.Send(u.fd, slot, &t.addrs[t.n], int(size), udSend) {
+	f := uring.FD(u.fd)
+	if u.ringSlot > 0 {
+		f = uring.Fixed(u.ringSlot - 1)
+	}
+	if !t.ring.Send(f, slot, &t.addrs[t.n], int(size), udSend) {
 		if err := t.flush(); err != nil {
 			return err
 		}
@@ -132,6 +140,9 @@ func startRing() (*ringIO, string) {
 		return nil, "epoll: " + ringRefusal(err)
 	}
 	rio := &ringIO{ring: r, bufs: bufs, byFD: map[int32]uint32{}, freed: make(chan struct{})}
+	if r.RegisterFiles(ringFiles) == nil {
+		rio.files = ringFiles // else every request names its socket by descriptor
+	}
 	rio.tx.ring = r
 	return rio, "io_uring"
 }
@@ -178,7 +189,7 @@ func (r *ringIO) unwatch(s *Session) (pending []uint32) {
 		delete(r.byFD, int32(sock.fd))
 		e := &r.entries[i]
 		e.dead = true
-		if e.armed {
+		if e.armed || e.fixed {
 			r.cancel = append(r.cancel, i)
 			pending = append(pending, i)
 		} else {
@@ -197,6 +208,26 @@ func (r *ringIO) holds(s *Session, entries []uint32) bool {
 		}
 	}
 	return false
+}
+
+// retire lets go of entry i once its receive is out of the kernel:
+// its file slot emptied, the entry freed, the waiting unwatch told (at
+// the end of the round). On the loop's thread, with rx held.
+func (r *ringIO) retire(i uint32) {
+	if e := &r.entries[i]; e.fixed {
+		_ = r.ring.SetFile(i, -1) // only fails for a slot never set
+		e.w.sock().ringSlot, e.fixed = 0, false
+	}
+	r.release(i)
+	r.retired = true
+}
+
+// file is how requests name entry i's socket.
+func (r *ringIO) file(i uint32) uring.File {
+	if e := &r.entries[i]; e.fixed {
+		return uring.Fixed(i)
+	}
+	return uring.FD(r.entries[i].w.sock().fd)
 }
 
 // release frees entry i (its receive is out of the kernel).
@@ -222,13 +253,21 @@ func (r *ringIO) queueRequests() {
 		if e.dead || e.armed || e.w.s == nil {
 			continue
 		}
-		for !r.ring.Receive(e.w.sock().fd, ringBufGroup, r.userData(i)) {
+		if !e.fixed && i < r.files && r.ring.SetFile(i, e.w.sock().fd) == nil {
+			e.fixed = true
+			e.w.sock().ringSlot = i + 1
+		}
+		for !r.ring.Receive(r.file(i), ringBufGroup, r.userData(i)) {
 			_ = r.tx.flush() // full: submit and retry
 		}
 		e.armed = true
 	}
 	r.arm = r.arm[:copy(r.arm, r.arm[n:])]
 	for _, i := range r.cancel {
+		if !r.entries[i].armed {
+			r.retire(i) // nothing in the kernel but the file slot
+			continue
+		}
 		for !r.ring.Cancel(r.userData(i), udCancel) {
 			_ = r.tx.flush()
 		}
@@ -291,7 +330,6 @@ func (p *pacer) runRing(r *ringIO) {
 // meanwhile sent. Called with rx held.
 func (p *pacer) reap(r *ringIO, rx *rxBatch) {
 	next := p.late.next()
-	freed := false
 	for n := 0; ; n++ {
 		c, ok := r.ring.Reap()
 		if !ok {
@@ -321,8 +359,7 @@ func (p *pacer) reap(r *ringIO, rx *rxBatch) {
 			e.armed = false
 			switch {
 			case e.dead:
-				r.release(i)
-				freed = true
+				r.retire(i)
 			case c.Err() != nil && !errors.Is(c.Err(), unix.ENOBUFS) && e.fails >= maxRingFails:
 				p.log.Error("media: a session's socket keeps failing; no longer listening", "local", e.w.s.local.String(), "err", c.Err())
 			default:
@@ -339,9 +376,10 @@ func (p *pacer) reap(r *ringIO, rx *rxBatch) {
 			}
 		}
 	}
-	if freed {
+	if r.retired {
 		close(r.freed)
 		r.freed = make(chan struct{})
+		r.retired = false
 	}
 }
 

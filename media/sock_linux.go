@@ -17,6 +17,9 @@ type udpSock struct {
 	fd    int
 	v6    bool // an AF_INET6 socket: IPv4 peers are written to as v4-mapped
 	local netip.AddrPort
+	// ringSlot is 1 + its slot in the pacer's io_uring registered files,
+	// 0 when not there; read and written on the pacer's loop only.
+	ringSlot uint32
 }
 
 // listenUDP binds a. An unspecified IPv4 address binds [::] dual-stack,

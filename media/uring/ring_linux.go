@@ -69,6 +69,7 @@ const (
 
 	sqFlagTaskrun = 1 << 1 // IORING_SQ_TASKRUN: deferred work is waiting
 
+	sqeFixedFile    = 1 << 0
 	sqeBufferSelect = 1 << 5
 	sqeCQESkip      = 1 << 6
 
@@ -77,7 +78,10 @@ const (
 	cqeFBuffer = 1 << 0
 	cqeFMore   = 1 << 1
 
-	registerPbufRing = 22
+	registerFilesUpdate = 6
+	registerFiles2      = 13
+	registerPbufRing    = 22
+	rsrcRegisterSparse  = 1 << 0
 
 	offSQRing = 0
 	offCQRing = 0x8000000
@@ -174,6 +178,60 @@ func (r *Ring) Close() error {
 	return unix.Close(r.fd)
 }
 
+// File names a socket in a request: its descriptor, or its slot in the
+// ring's table of registered files (RegisterFiles, SetFile), which spares
+// the kernel looking the descriptor up and counting a reference on every
+// request (measured: about 5 % of a loaded pacer).
+type File struct {
+	fd    int32
+	fixed bool
+}
+
+// FD is a socket named by its descriptor.
+func FD(fd int) File { return File{fd: int32(fd)} }
+
+// Fixed is the socket in slot of the registered files.
+func Fixed(slot uint32) File { return File{fd: int32(slot), fixed: true} }
+
+func (f File) set(s *sqe) {
+	s.fd = f.fd
+	if f.fixed {
+		s.flags |= sqeFixedFile
+	}
+}
+
+// RegisterFiles makes an empty table of n registered files.
+func (r *Ring) RegisterFiles(n uint32) error {
+	reg := struct {
+		nr    uint32
+		flags uint32
+		_     uint64
+		data  uint64
+		tags  uint64
+	}{nr: n, flags: rsrcRegisterSparse}
+	_, _, e := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerFiles2, uintptr(unsafe.Pointer(&reg)), uintptr(unsafe.Sizeof(reg)), 0, 0)
+	if e != 0 {
+		return fmt.Errorf("uring: register files: %w", e)
+	}
+	return nil
+}
+
+// SetFile puts fd in slot of the registered files (-1 empties it; the
+// table lets go of the socket once no request uses it).
+func (r *Ring) SetFile(slot uint32, fd int) error {
+	fds := [1]int32{int32(fd)}
+	upd := struct {
+		offset uint32
+		_      uint32
+		fds    uint64
+	}{offset: slot, fds: uint64(uintptr(unsafe.Pointer(&fds[0])))}
+	_, _, e := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerFilesUpdate, uintptr(unsafe.Pointer(&upd)), 1, 0, 0)
+	if e != 0 {
+		return fmt.Errorf("uring: update registered file %d: %w", slot, e)
+	}
+	return nil
+}
+
 // next returns the next free SQE, cleared, or nil when all are taken
 // (Submit frees them).
 func (r *Ring) next() *sqe {
@@ -192,16 +250,17 @@ func (r *Ring) next() *sqe {
 // buffer drops it (MSG_DONTWAIT), as a plain sendto would. A send that
 // succeeds posts no completion; one that fails posts userData with the
 // error. False when the submission ring is full.
-func (r *Ring) Send(fd int, b []byte, to *unix.RawSockaddrInet6, toLen int, userData uint64) bool {
+func (r *Ring) Send(f File, b []byte, to *unix.RawSockaddrInet6, toLen int, userData uint64) bool {
 	s := r.next()
 	if s == nil {
 		return false
 	}
-	s.opcode, s.fd = opSend, int32(fd)
+	s.opcode = opSend
+	f.set(s)
 	s.addr, s.len = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b)))), uint32(len(b))
 	s.addr2, s.addrLen = uint64(uintptr(unsafe.Pointer(to))), uint16(toLen)
 	s.opFlags = unix.MSG_DONTWAIT
-	s.flags = sqeCQESkip
+	s.flags |= sqeCQESkip
 	s.userData = userData
 	return true
 }
@@ -211,14 +270,16 @@ func (r *Ring) Send(fd int, b []byte, to *unix.RawSockaddrInet6, toLen int, user
 // buffer (Completion.Buffer; Datagram splits it), until the receive is
 // cancelled or ends (a completion without More: run out of buffers, or
 // an error); then queue it again. False when the submission ring is full.
-func (r *Ring) Receive(fd int, group uint16, userData uint64) bool {
+func (r *Ring) Receive(f File, group uint16, userData uint64) bool {
 	s := r.next()
 	if s == nil {
 		return false
 	}
-	s.opcode, s.fd = opRecvmsg, int32(fd)
+	s.opcode = opRecvmsg
+	f.set(s)
 	s.addr = uint64(uintptr(unsafe.Pointer(&r.msg)))
-	s.flags, s.bufGroup = sqeBufferSelect, group
+	s.flags |= sqeBufferSelect
+	s.bufGroup = group
 	s.ioprio = recvMultishot
 	s.userData = userData
 	return true

@@ -71,11 +71,11 @@ func TestRingSendsAndReceivesDatagrams(t *testing.T) {
 	require.NoError(t, err)
 	a, aAddr := udpSocket(t)
 	b, bAddr := udpSocket(t)
-	require.True(t, r.Receive(b, 3, 7))
+	require.True(t, r.Receive(FD(b), 3, 7))
 	to := rawAddr(bAddr)
 	payloads := [][]byte{[]byte("first"), []byte("second datagram"), make([]byte, 1400)}
 	for _, p := range payloads {
-		require.True(t, r.Send(a, p, to, unix.SizeofSockaddrInet6, 9))
+		require.True(t, r.Send(FD(a), p, to, unix.SizeofSockaddrInet6, 9))
 	}
 	got := reapUntil(t, r, len(payloads))
 	require.Len(t, got, len(payloads), "one completion per datagram, none for the sends")
@@ -95,7 +95,7 @@ func TestRingSendsAndReceivesDatagrams(t *testing.T) {
 	// More datagrams than buffers: the buffers recycled above keep the
 	// receive going.
 	for range 20 {
-		require.True(t, r.Send(a, payloads[0], to, unix.SizeofSockaddrInet6, 9))
+		require.True(t, r.Send(FD(a), payloads[0], to, unix.SizeofSockaddrInet6, 9))
 		require.NoError(t, r.Submit())
 		for _, c := range reapUntil(t, r, 1) {
 			id, ok := c.Buffer()
@@ -120,7 +120,7 @@ func TestRingSendsAndReceivesDatagrams(t *testing.T) {
 	}
 
 	// A send to a bad address fails and says so (successes say nothing).
-	require.True(t, r.Send(a, payloads[0], to, 3, 11))
+	require.True(t, r.Send(FD(a), payloads[0], to, 3, 11))
 	got = reapUntil(t, r, 1)
 	require.Len(t, got, 1)
 	require.Equal(t, uint64(11), got[0].UserData)
@@ -143,4 +143,37 @@ func TestDatagramRefusesTruncated(t *testing.T) {
 	require.Len(t, p, 4)
 	_, _, ok = Datagram(buf[:10])
 	require.False(t, ok)
+}
+
+// Sockets named by their slot in the registered files work as by
+// descriptor, and emptying the slot (after cancelling the receive) lets
+// the socket go: its port can be bound again once it is closed.
+func TestRegisteredFiles(t *testing.T) {
+	r := newTestRing(t)
+	bufs, err := r.NewBufRing(8, 2048, 1)
+	require.NoError(t, err)
+	require.NoError(t, r.RegisterFiles(4))
+	a, _ := udpSocket(t)
+	b, bAddr := udpSocket(t)
+	require.NoError(t, r.SetFile(0, a))
+	require.NoError(t, r.SetFile(3, b))
+	require.True(t, r.Receive(Fixed(3), 1, 5))
+	require.True(t, r.Send(Fixed(0), []byte("by slot"), rawAddr(bAddr), unix.SizeofSockaddrInet6, 9))
+	got := reapUntil(t, r, 1)
+	require.Len(t, got, 1)
+	id, ok := got[0].Buffer()
+	require.True(t, ok)
+	_, payload, ok := Datagram(bufs.Buf(id)[:got[0].Res])
+	require.True(t, ok)
+	require.Equal(t, "by slot", string(payload))
+	bufs.Recycle(id)
+
+	require.True(t, r.Cancel(5, 6))
+	require.Len(t, reapUntil(t, r, 2), 2)
+	require.NoError(t, r.SetFile(3, -1))
+	require.NoError(t, unix.Close(b))
+	again, err := unix.Socket(unix.AF_INET6, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(again)
+	require.NoError(t, unix.Bind(again, &unix.SockaddrInet6{Port: int(bAddr.Port())}), "the port is free again")
 }

@@ -18,6 +18,15 @@ type Ring struct{}
 // BufRing is not available on this architecture.
 type BufRing struct{}
 
+// File is not available on this architecture.
+type File struct{}
+
+// FD is not available on this architecture.
+func FD(int) File { return File{} }
+
+// Fixed is not available on this architecture.
+func Fixed(uint32) File { return File{} }
+
 // Completion is not available on this architecture.
 type Completion struct {
 	UserData uint64
