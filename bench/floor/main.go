@@ -118,12 +118,20 @@ func newRing(c *calls) (*ring, error) {
 	if err != nil {
 		return nil, err
 	}
-	bufs, err := r.NewBufRing(1024, 2048, 1)
+	bufs, err := r.NewBufRing(4096, 2048, 1)
 	if err != nil {
 		return nil, err
 	}
+	// Each socket in the registered files at its index, as ivrd's ring
+	// loop does.
+	if err := r.RegisterFiles(uint32(len(c.fds))); err != nil {
+		return nil, err
+	}
 	for i, fd := range c.fds {
-		for !r.Receive(fd, 1, uint64(i)) {
+		if err := r.SetFile(uint32(i), fd); err != nil {
+			return nil, err
+		}
+		for !r.Receive(uring.Fixed(uint32(i)), 1, uint64(i)) {
 			if err := r.Submit(); err != nil {
 				return nil, err
 			}
@@ -134,7 +142,7 @@ func newRing(c *calls) (*ring, error) {
 
 func (g *ring) send(c *calls, slot int) {
 	for i := slot; i < len(c.fds); i += slots {
-		for !g.r.Send(c.fds[i], c.pkt, &c.to[i], unix.SizeofSockaddrInet6, 1<<63) {
+		for !g.r.Send(uring.Fixed(uint32(i)), c.pkt, &c.to[i], unix.SizeofSockaddrInet6, 1<<63) {
 			_ = g.r.Submit() // full: a catch-up after a stall
 		}
 	}
@@ -155,7 +163,7 @@ func (g *ring) turn(c *calls) int {
 				g.bufs.Recycle(id)
 			}
 			if !cq.More() {
-				rearm = g.r.Receive(c.fds[cq.UserData], 1, cq.UserData) || rearm
+				rearm = g.r.Receive(uring.Fixed(uint32(cq.UserData)), 1, cq.UserData) || rearm
 			}
 		}
 		if !g.r.Pending() && !rearm {
