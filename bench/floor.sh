@@ -30,14 +30,14 @@ floor() { # $1: epoll or io_uring
   stop_peer
 }
 
-sweep() { # $1: epoll or io_uring
-  IVRD_MEDIA_IO=$1 SIZES=$N HOLD=20 OUT="$OUT/sweep-$1" bench/sweep.sh 2>/dev/null |
-    awk -F'|' -v n="$N" '$2+0 == n { gsub(/ /, "", $4); print $4 }'
+sweep() { # $1: epoll or io_uring, $2: the round; the whole table stays in $OUT/sweep-$1-$2
+  IVRD_MEDIA_IO=$1 SIZES=$N HOLD=20 OUT="$OUT/sweep-$1-$2" bench/sweep.sh 2>/dev/null |
+    awk -F'|' -v n="$N" '$2+0 == n { gsub(/ /, "", $4); gsub(/ /, "", $6); print $4 " (p99 " $6 ")" }'
 }
 
 echo "| round | floor, epoll | floor, io_uring | ivrd, epoll | ivrd, io_uring | load avg |"
 echo "|---|---|---|---|---|---|"
 for r in $(seq "$RUNS"); do
-  fe=$(floor epoll); fu=$(floor io_uring); ie=$(sweep epoll); iu=$(sweep io_uring)
+  fe=$(floor epoll); fu=$(floor io_uring); ie=$(sweep epoll "$r"); iu=$(sweep io_uring "$r")
   echo "| $r | $fe | $fu | $ie | $iu | $(cut -d' ' -f1-3 /proc/loadavg) |"
 done
