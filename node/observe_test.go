@@ -146,6 +146,11 @@ func TestMetricsTotalsEqualRecords(t *testing.T) {
 	assert.Equal(t, float64(n), metricSum(t, text, `ivrd_sip_responses_total{class="2xx",method="BYE"}`), "the callers' BYEs")
 	assert.Greater(t, metricSum(t, text, "ivrd_store_query_seconds_count"), 0.0)
 	assert.Greater(t, metricSum(t, text, "ivrd_pacer_lateness_seconds_count"), 0.0, "the pacers report their lateness")
+	ring := 0.0
+	if svc.engine.MediaIO() == "io_uring" {
+		ring = 1
+	}
+	assert.Equal(t, ring, metricSum(t, text, "ivrd_pacer_io_uring"), "the metric says how the pacers move packets: %s", svc.engine.MediaIO())
 	assert.NotContains(t, string(text), "caller@", "no URI is a label")
 }
 
