@@ -66,6 +66,7 @@ type ringIO struct {
 	cancel  []uint32         // entries to let go of: receive cancelled, file slot emptied
 	files   uint32           // the registered files' table size (0: none)
 	retired bool             // entries were freed since freed was last signalled
+	warned  time.Time        // the last submit failure logged
 	tx      txRing
 	// freed is signalled (under rx) when entries were freed, so that an
 	// unwatch waiting for its sockets to be let go returns.
@@ -87,9 +88,12 @@ func (t *txRing) send(u *udpSock, b []byte, to netip.AddrPort) error {
 	if len(b) > txSlotSize {
 		return u.writeTo(b, to) // never for a frame; kept correct anyway
 	}
-	if t.n == txSlots {
+	if t.n == txSlots || !t.room() {
 		if err := t.flush(); err != nil {
 			return err
+		}
+		if !t.room() {
+			return errRingFull // dropped, as a full socket buffer drops
 		}
 	}
 	size := putSockaddr(&t.addrs[t.n], to, u.v6)
@@ -102,15 +106,22 @@ func (t *txRing) send(u *udpSock, b []byte, to netip.AddrPort) error {
 	if u.ringSlot > 0 {
 		f = uring.Fixed(u.ringSlot - 1)
 	}
-	if !t.ring.Send(f, slot, &t.addrs[t.n], int(size), udSend) {
-		if err := t.flush(); err != nil {
-			return err
-		}
-		return t.send(u, b, to)
-	}
+	t.ring.Send(f, slot, &t.addrs[t.n], int(size), udSend) // room was made
 	t.n++
 	return nil
 }
+
+// room reports whether a request can be queued, submitting what is
+// queued first when the ring is full.
+func (t *txRing) room() bool {
+	if t.ring.Space() > 0 {
+		return true
+	}
+	return t.flush() == nil && t.ring.Space() > 0
+}
+
+// errRingFull: the kernel took none of the queued requests.
+var errRingFull = errors.New("media: io_uring submission queue full")
 
 // flush submits the queued frames; their slots are free once it returns
 // (the kernel copies a datagram when it takes the send).
@@ -247,8 +258,12 @@ func (r *ringIO) queueRequests() {
 	// maxArms, so that together they cannot take every buffer (which
 	// ends receives with ENOBUFS, to be started again: a loop that
 	// feeds on itself on a loaded host).
-	n := min(len(r.arm), maxArms)
-	for _, i := range r.arm[:n] {
+	n := 0
+	for _, i := range r.arm {
+		if n == maxArms || !r.tx.room() {
+			break // the rest next round
+		}
+		n++
 		e := &r.entries[i]
 		if e.dead || e.armed || e.w.s == nil {
 			continue
@@ -257,22 +272,23 @@ func (r *ringIO) queueRequests() {
 			e.fixed = true
 			e.w.sock().ringSlot = i + 1
 		}
-		for !r.ring.Receive(r.file(i), ringBufGroup, r.userData(i)) {
-			_ = r.tx.flush() // full: submit and retry
-		}
+		r.ring.Receive(r.file(i), ringBufGroup, r.userData(i)) // room was made
 		e.armed = true
 	}
 	r.arm = r.arm[:copy(r.arm, r.arm[n:])]
+	n = 0
 	for _, i := range r.cancel {
-		if !r.entries[i].armed {
+		if r.entries[i].armed {
+			if !r.tx.room() {
+				break // the rest next round
+			}
+			r.ring.Cancel(r.userData(i), udCancel) // room was made
+		} else {
 			r.retire(i) // nothing in the kernel but the file slot
-			continue
 		}
-		for !r.ring.Cancel(r.userData(i), udCancel) {
-			_ = r.tx.flush()
-		}
+		n++
 	}
-	r.cancel = r.cancel[:0]
+	r.cancel = r.cancel[:copy(r.cancel, r.cancel[n:])]
 }
 
 // maxArms bounds the receives a round starts (queueRequests).
@@ -309,11 +325,12 @@ func (p *pacer) runRing(r *ringIO) {
 		// floods the loop still sends on time (reap calls sendDue).
 		for range maxRounds {
 			r.queueRequests()
-			if err := r.tx.flush(); err != nil {
+			if err := r.tx.flush(); err != nil && time.Since(r.warned) > 10*time.Second {
+				r.warned = time.Now() // a line per 10 s, not per tick
 				p.log.Error("media: io_uring submit failed", "err", err)
 			}
 			p.reap(r, rx)
-			if !r.ring.Pending() && len(r.arm) == 0 {
+			if !r.ring.Pending() && len(r.arm) == 0 && len(r.cancel) == 0 {
 				break
 			}
 		}

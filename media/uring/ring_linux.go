@@ -209,7 +209,7 @@ func (r *Ring) RegisterFiles(n uint32) error {
 		data  uint64
 		tags  uint64
 	}{nr: n, flags: rsrcRegisterSparse}
-	_, _, e := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerFiles2, uintptr(unsafe.Pointer(&reg)), uintptr(unsafe.Sizeof(reg)), 0, 0)
+	_, _, e := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerFiles2, uintptr(unsafe.Pointer(&reg)), unsafe.Sizeof(reg), 0, 0)
 	if e != 0 {
 		return fmt.Errorf("uring: register files: %w", e)
 	}
@@ -231,6 +231,9 @@ func (r *Ring) SetFile(slot uint32, fd int) error {
 	}
 	return nil
 }
+
+// Space is how many requests can be queued before a Submit.
+func (r *Ring) Space() int { return len(r.sqes) - int(r.tail-atomic.LoadUint32(r.sqHead)) }
 
 // next returns the next free SQE, cleared, or nil when all are taken
 // (Submit frees them).
