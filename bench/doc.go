@@ -4,7 +4,9 @@
 // gathers.sh, durability.sh, cluster_cost.sh and pgrestart.sh, which drive ivrload
 // and share bench/lib.sh), the Go peer of
 // the side-by-side (bench/diago, a module of its own on emiago/diago),
-// the overload curve's drawer (bench/plot) and Go benchmarks that
+// the overload curve's drawer (bench/plot), the kernel's floor under the
+// media core (bench/floor, run by floor.sh beside ivrd's sweep) and Go
+// benchmarks that
 // measure whole subsystems, such as the pacing of many RTP streams.
 // Results and the commands that produced them are in RESULTS.md.
 package bench
