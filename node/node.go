@@ -111,7 +111,7 @@ func New(opts Options) (*Node, error) {
 		log.Warn("media pacers at normal priority: under load from other processes callers may hear late frames", "scheduling", sched)
 	}
 	if mio := n.engine.MediaIO(); mio == "io_uring" {
-		log.Info("media pacers on io_uring: one system call a millisecond for every call's packets", "media_io", mio)
+		log.Info("media pacers on io_uring: a system call or two a millisecond for all the calls' packets", "media_io", mio)
 	} else if mio != "" {
 		log.Warn("media pacers on a system call a packet: about a third more CPU per call than on io_uring", "media_io", mio)
 	}
