@@ -177,3 +177,26 @@ func TestRegisteredFiles(t *testing.T) {
 	defer unix.Close(again)
 	require.NoError(t, unix.Bind(again, &unix.SockaddrInet6{Port: int(bAddr.Port())}), "the port is free again")
 }
+
+// Whatever a buffer holds, Datagram never reads past it and returns a
+// payload inside it, or refuses.
+func FuzzDatagram(f *testing.F) {
+	ok := make([]byte, recvmsgOutSize+unix.SizeofSockaddrInet6+4)
+	(*recvmsgOut)(unsafe.Pointer(&ok[0])).payloadlen = 4
+	f.Add(ok)
+	f.Add([]byte{})
+	f.Add(make([]byte, recvmsgOutSize))
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		if len(buf) >= recvmsgOutSize {
+			// The header is read in place: give it the alignment the
+			// kernel's buffers have.
+			buf = append(make([]byte, 0, len(buf)+8), buf...)
+		}
+		from, payload, ok := Datagram(buf)
+		if !ok {
+			return
+		}
+		require.NotNil(t, from)
+		require.LessOrEqual(t, len(payload), len(buf)-recvmsgOutSize-unix.SizeofSockaddrInet6)
+	})
+}
