@@ -1,8 +1,7 @@
-//go:build linux && (amd64 || arm64)
-
 package uring
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -53,6 +52,18 @@ type cqe struct {
 	res      int32
 	flags    uint32
 }
+
+// The kernel's layouts have the same size on every architecture; a
+// constant that would be negative does not compile, so a field added or
+// mistyped above fails the build, not a call.
+const (
+	_ = uint(unsafe.Sizeof(sqe{}) - 64)
+	_ = uint(64 - unsafe.Sizeof(sqe{}))
+	_ = uint(unsafe.Sizeof(cqe{}) - 16)
+	_ = uint(16 - unsafe.Sizeof(cqe{}))
+	_ = uint(unsafe.Sizeof(setupParams{}) - 120)
+	_ = uint(120 - unsafe.Sizeof(setupParams{}))
+)
 
 const (
 	opRecvmsg     = 10
@@ -164,18 +175,20 @@ func (r *Ring) mapRings(p *setupParams) error {
 	return nil
 }
 
-// Close unmaps the ring and closes it; the kernel cancels what is still
-// in flight and lets go of its sockets.
+// Close closes the ring and unmaps its memory; the kernel cancels what
+// is still in flight and lets go of its sockets.
 func (r *Ring) Close() error {
-	for _, b := range r.bufs {
-		_ = unix.Munmap(b.mem) // the kernel drops its view with the ring
-	}
+	err := unix.Close(r.fd)
 	for _, m := range [][]byte{r.sqeMem, r.cqMem, r.sqMem} {
 		if m != nil {
 			_ = unix.Munmap(m) // nothing else refers to it
 		}
 	}
-	return unix.Close(r.fd)
+	for _, b := range r.bufs {
+		_ = unix.Munmap(b.mem)  // pinned by the kernel until the ring is gone
+		_ = unix.Munmap(b.data) // written only inside this thread's submits
+	}
+	return err
 }
 
 // File names a socket in a request: its descriptor, or its slot in the
@@ -438,12 +451,17 @@ func (b *BufRing) put(id uint16) {
 	b.tail++
 }
 
-// publish stores the tail with release order. It is a 16-bit field
-// sharing a 32-bit word with the first descriptor's bid: the word is
-// stored whole (only this side writes either half; little-endian).
+// publish stores the tail with release order. It is a 16-bit field (the
+// first descriptor's last two bytes) sharing a 32-bit word with that
+// descriptor's bid, and Go has no 16-bit atomic store: the word is
+// stored whole, in the machine's byte order (only this side writes
+// either half).
 func (b *BufRing) publish() {
 	w := (*uint32)(unsafe.Pointer(&b.mem[12]))
-	atomic.StoreUint32(w, atomic.LoadUint32(w)&0xffff|uint32(b.tail)<<16)
+	var word [4]byte
+	binary.NativeEndian.PutUint32(word[:], atomic.LoadUint32(w))
+	binary.NativeEndian.PutUint16(word[2:], b.tail)
+	atomic.StoreUint32(w, binary.NativeEndian.Uint32(word[:]))
 }
 
 // recvmsgOut is struct io_uring_recvmsg_out, at the start of a multishot
