@@ -32,6 +32,14 @@ type EngineConfig struct {
 	// (overload.go); off, it is always false (an engine used without the
 	// server's admission, as in the SIP layer's own tests).
 	OverloadGuard bool
+	// Epoll keeps the pacers on their epoll loop, a system call a packet,
+	// even where the host allows io_uring (a kernel whose io_uring the
+	// operator does not trust); MediaIO says which loop runs.
+	Epoll bool
+
+	// ringBuffers replaces the io_uring pacers' receive buffer count
+	// (tests run a ring short of buffers); 0 is ringBufs.
+	ringBuffers uint16
 }
 
 // Engine owns the port pool and the pacers shared by every session.
@@ -69,7 +77,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, log: cfg.Log, inUse: map[int]bool{}}
 	for i := 0; i < cfg.Pacers; i++ {
-		p, err := newPacer(cfg.Log, cfg.OnLate, cfg.RealtimePriority)
+		p, err := newPacer(cfg)
 		if err != nil {
 			e.Close() // stops the pacers already started
 			return nil, err

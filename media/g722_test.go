@@ -320,9 +320,9 @@ func TestG722SendFrameAllocatesNothing(t *testing.T) {
 	frame8k, frame16k := make([]int16, 160), make([]int16, 320)
 	allocs := testing.AllocsPerRun(200, func() {
 		r.Push(frame8k)
-		s.sendFrame()
+		s.sendFrame(nil)
 		r.PushWide(frame16k)
-		s.sendFrame()
+		s.sendFrame(nil)
 	})
 	assert.Zero(t, allocs)
 	assert.GreaterOrEqual(t, sink.payloadTypes()[9], 400)

@@ -227,10 +227,10 @@ func TestOpusPacketPathsAllocateNothing(t *testing.T) {
 	frame8k, frame16k := make([]int16, 160), make([]int16, 320)
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
 		r.Push(frame8k)
-		tx.sendFrame()
+		tx.sendFrame(nil)
 		r.PushWide(frame16k)
-		tx.sendFrame()
-		tx.sendFrame() // nothing queued: silence
+		tx.sendFrame(nil)
+		tx.sendFrame(nil) // nothing queued: silence
 	}), "send")
 	assert.GreaterOrEqual(t, sink.payloadTypes()[opusPT], 300)
 }

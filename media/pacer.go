@@ -95,7 +95,7 @@ func (p *pacer) serve() {
 		p.mixers.tick()
 	}
 	for i, s := range p.batch {
-		s.sendFrameVia(p.sys.tx)
+		s.sendFrame(p.sys.txQueue())
 		p.batch[i] = nil
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/netip"
 	"os"
 	"runtime"
@@ -56,11 +55,9 @@ type pacerSys struct {
 	socks map[int32]watched // by file descriptor
 
 	// ring, when the host allows it, replaces epoll and the per-packet
-	// system calls (pacer_uring_linux.go); tx is its send queue, nil on
-	// the epoll loop. io says which the loop uses ("io_uring", or
-	// "epoll: " and why).
+	// system calls (pacer_uring_linux.go). io says which the loop uses
+	// ("io_uring", or "epoll: " and why).
 	ring *ringIO
-	tx   *txRing
 	io   string
 }
 
@@ -78,8 +75,8 @@ type rxState struct {
 func (*rxState) init()     {}
 func (*rxState) wait(bool) {}
 
-func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, error) {
-	p := &pacer{log: log, late: lateness{report: onLate}}
+func newPacer(cfg EngineConfig) (*pacer, error) {
+	p := &pacer{log: cfg.Log, late: lateness{report: cfg.OnLate}}
 	sys := &p.sys
 	sys.socks = map[int32]watched{}
 	var err error
@@ -101,23 +98,18 @@ func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, e
 	p.wg.Add(1)
 	scheduled := make(chan struct{})
 	go func() {
-		if prio > 0 {
-			p.sched, p.realtime = realtime(prio)
+		if cfg.RealtimePriority > 0 {
+			p.sched, p.realtime = realtime(cfg.RealtimePriority)
 		}
-		if !p.realtime {
-			runtime.LockOSThread() // the ring binds to this thread
-		}
-		sys.ring, sys.io = startRing()
-		if sys.ring == nil && !p.realtime {
+		runtime.LockOSThread() // the ring binds to this thread (locks nest: a real-time one stays)
+		sys.ring, sys.io = startRing(cfg)
+		if sys.ring == nil {
 			runtime.UnlockOSThread()
 		}
 		if (p.realtime || sys.ring != nil) && unix.SetNonblock(timer, false) == nil {
 			sys.blocking, sys.timerFD = true, timer
 		} else {
 			sys.timer = os.NewFile(uintptr(timer), "timerfd")
-		}
-		if sys.ring != nil {
-			sys.tx = &sys.ring.tx
 		}
 		close(scheduled)
 		if sys.ring != nil {
@@ -313,15 +305,23 @@ func (p *pacer) receive(events []unix.EpollEvent, rx *rxBatch) {
 			if w, ok := p.sys.socks[ev.Fd]; ok {
 				p.drain(w, rx)
 			}
-			if now := time.Now(); !now.Before(next) {
-				p.sendDue(now)
-				next = p.late.next()
-			}
+			next = p.sendIfDue(next)
 		}
 		if n < len(events) {
 			return
 		}
 	}
+}
+
+// sendIfDue sends the slots due by now when next (when the next one
+// falls due) has passed, between two sockets or completions of a long
+// read, and returns when the next one falls due.
+func (p *pacer) sendIfDue(next time.Time) time.Time {
+	if now := time.Now(); !now.Before(next) {
+		p.sendDue(now)
+		return p.late.next()
+	}
+	return next
 }
 
 // drain reads what one socket holds (up to a batch; epoll is level

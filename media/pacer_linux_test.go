@@ -137,7 +137,7 @@ func TestRelayAllocatesNothing(t *testing.T) {
 		audioPkt[2], audioPkt[3] = byte(seq>>8), byte(seq)
 		r.recv(audioPkt, false)
 		r.recv(event, false)
-		far.sendFrame()
+		far.sendFrame(nil)
 	})
 	assert.Zero(t, allocs)
 	pts := sink.payloadTypes()

@@ -20,7 +20,6 @@ import (
 // read per socket through the Go netpoller). Linux has the cheaper loop.
 
 type pacerSys struct {
-	tx   *txRing // always nil: the io_uring is Linux's
 	tick *time.Ticker
 	last time.Time
 	done chan struct{}
@@ -44,9 +43,9 @@ func (r *rxState) wait(started bool) {
 	}
 }
 
-func newPacer(log *slog.Logger, onLate func(time.Duration), prio int) (*pacer, error) {
-	p := &pacer{log: log, late: lateness{report: onLate}}
-	if prio > 0 {
+func newPacer(cfg EngineConfig) (*pacer, error) {
+	p := &pacer{log: cfg.Log, late: lateness{report: cfg.OnLate}}
+	if cfg.RealtimePriority > 0 {
 		p.sched = "normal: real-time pacing is implemented on Linux only"
 	}
 	p.sys = pacerSys{tick: time.NewTicker(time.Millisecond), last: time.Now(), done: make(chan struct{})}
@@ -91,10 +90,12 @@ func (p *pacer) watch(s *Session) {
 // unwatch: the receive goroutines end when Close closes the sockets.
 func (p *pacer) unwatch(*Session) {}
 
-// txRing is Linux's io_uring send queue; never made here.
+// txRing is Linux's io_uring send queue; there is none here.
 type txRing struct{}
 
-func (*txRing) send(u *udpSock, b []byte, to netip.AddrPort) error { return u.writeTo(b, to) }
+func (*txRing) send(u *udpSock, b []byte, to netip.AddrPort) bool { return u.writeTo(b, to) == nil }
+
+func (*pacerSys) txQueue() *txRing { return nil }
 
 // udpSock is a UDP socket of the Go runtime's.
 type udpSock struct{ conn *net.UDPConn }

@@ -1,10 +1,9 @@
 package media
 
 import (
+	"cmp"
 	"errors"
-	"fmt"
 	"net/netip"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -24,7 +23,7 @@ import (
 // blocking read of the timerfd, as a real-time pacer does.
 //
 // Where the host refuses io_uring (a kernel before 6.1, io_uring_disabled,
-// a container's seccomp profile) or IVRD_MEDIA_IO=epoll asks, the epoll
+// a container's seccomp profile) or EngineConfig.Epoll asks, the epoll
 // loop runs instead; Engine.MediaIO says which, and why.
 
 const (
@@ -35,7 +34,6 @@ const (
 	ringBufGroup  = 1
 	ringFiles     = 16384 // registered sockets: 8,192 calls a pacer (more go by descriptor)
 	txSlots       = 256   // frames queued between two submissions
-	txSlotSize    = 1536
 
 	// user data of the ring's requests: a receive is its entry's index
 	// and generation; these mark the rest.
@@ -77,38 +75,30 @@ type ringIO struct {
 // session's buffer is free again at once, and sent at the next submit.
 type txRing struct {
 	ring  *uring.Ring
-	slots [txSlots][txSlotSize]byte
+	slots [txSlots][packetSize]byte // a session's packet buffer each
 	addrs [txSlots]unix.RawSockaddrInet6
 	n     int
 }
 
-// send queues b to to from u's socket, submitting first if the slots or
-// the ring are full. Called on the loop's thread only.
-func (t *txRing) send(u *udpSock, b []byte, to netip.AddrPort) error {
-	if len(b) > txSlotSize {
-		return u.writeTo(b, to) // never for a frame; kept correct anyway
-	}
-	if t.n == txSlots || !t.room() {
-		if err := t.flush(); err != nil {
-			return err
-		}
-		if !t.room() {
-			return errRingFull // dropped, as a full socket buffer drops
-		}
+// send queues b (a session's packet) to to from u's socket, submitting
+// first if the slots or the ring are full; false when it is dropped, as
+// a full socket buffer drops a datagram. Called on the loop's thread.
+func (t *txRing) send(u *udpSock, b []byte, to netip.AddrPort) bool {
+	if t.n == txSlots && t.flush() != nil || !t.room() {
+		return false
 	}
 	size := putSockaddr(&t.addrs[t.n], to, u.v6)
 	if size == 0 {
-		return errAddrFamily
+		return false // a peer of the other family (errAddrFamily)
 	}
-	slot := t.slots[t.n][:len(b)]
-	copy(slot, b)
+	slot := t.slots[t.n][:copy(t.slots[t.n][:], b)]
 	f := uring.FD(u.fd)
 	if u.ringSlot > 0 {
 		f = uring.Fixed(u.ringSlot - 1)
 	}
 	t.ring.Send(f, slot, &t.addrs[t.n], int(size), udSend) // room was made
 	t.n++
-	return nil
+	return true
 }
 
 // room reports whether a request can be queued, submitting what is
@@ -120,9 +110,6 @@ func (t *txRing) room() bool {
 	return t.flush() == nil && t.ring.Space() > 0
 }
 
-// errRingFull: the kernel took none of the queued requests.
-var errRingFull = errors.New("media: io_uring submission queue full")
-
 // flush submits the queued frames; their slots are free once it returns
 // (the kernel copies a datagram when it takes the send).
 func (t *txRing) flush() error {
@@ -130,22 +117,17 @@ func (t *txRing) flush() error {
 	return t.ring.Submit()
 }
 
-// mediaIOEnv names the environment variable that turns the ring off.
-const mediaIOEnv = "IVRD_MEDIA_IO"
-
 // startRing makes the loop's ring on the calling thread (locked to it
 // for good), or says why not.
-func startRing() (*ringIO, string) {
-	if v := os.Getenv(mediaIOEnv); v == "epoll" {
-		return nil, "epoll: " + mediaIOEnv + "=epoll"
-	} else if v != "" && v != "io_uring" {
-		return nil, fmt.Sprintf("epoll: %s=%q is neither epoll nor io_uring", mediaIOEnv, v)
+func startRing(cfg EngineConfig) (*ringIO, string) {
+	if cfg.Epoll {
+		return nil, "epoll: asked for"
 	}
 	r, err := uring.New(ringEntries, ringCQEntries)
 	if err != nil {
 		return nil, "epoll: " + ringRefusal(err)
 	}
-	bufs, err := r.NewBufRing(ringBufs, ringBufSize, ringBufGroup)
+	bufs, err := r.NewBufRing(cmp.Or(cfg.ringBuffers, ringBufs), ringBufSize, ringBufGroup)
 	if err != nil {
 		_ = r.Close() // unused
 		return nil, "epoll: " + ringRefusal(err)
@@ -170,7 +152,7 @@ func ringRefusal(err error) string {
 	return err.Error()
 }
 
-// watchRing adds s's sockets; the loop queues their receives next tick.
+// watch adds s's sockets; the loop queues their receives next round.
 // Called with rx held.
 func (r *ringIO) watch(s *Session) {
 	for _, w := range []watched{{s, false}, {s, true}} {
@@ -374,23 +356,23 @@ func (p *pacer) reap(r *ringIO, rx *rxBatch) {
 		}
 		if !c.More() {
 			e.armed = false
+			// Out of buffers is no fault of the socket's: started again
+			// once the round has given them back.
+			failed := c.Err() != nil && !errors.Is(c.Err(), unix.ENOBUFS)
 			switch {
 			case e.dead:
 				r.retire(i)
-			case c.Err() != nil && !errors.Is(c.Err(), unix.ENOBUFS) && e.fails >= maxRingFails:
+			case failed && e.fails >= maxRingFails:
 				p.log.Error("media: a session's socket keeps failing; no longer listening", "local", e.w.s.local.String(), "err", c.Err())
 			default:
-				if c.Err() != nil && !errors.Is(c.Err(), unix.ENOBUFS) {
+				if failed {
 					e.fails++
 				}
 				r.arm = append(r.arm, i) // queued at the next round
 			}
 		}
 		if n%32 == 31 {
-			if now := time.Now(); !now.Before(next) {
-				p.sendDue(now)
-				next = p.late.next()
-			}
+			next = p.sendIfDue(next)
 		}
 	}
 	if r.retired {
@@ -401,3 +383,11 @@ func (p *pacer) reap(r *ringIO, rx *rxBatch) {
 }
 
 func (p *pacer) mediaIO() string { return p.sys.io }
+
+// txQueue is the loop's io_uring send queue, nil on the epoll loop.
+func (s *pacerSys) txQueue() *txRing {
+	if s.ring == nil {
+		return nil
+	}
+	return &s.ring.tx
+}

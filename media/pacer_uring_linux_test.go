@@ -4,34 +4,26 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"strings"
 	"testing"
 
+	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
 )
 
-// ringEngine is an engine whose pacers run on io_uring, or a skip naming
-// why this host refuses it (the epoll loop is then what runs, and the
-// rest of the package's tests cover it).
-func ringEngine(t *testing.T, sessions int) *Engine {
+// ringEngine is an engine of cfg whose pacers run on io_uring, or a skip
+// naming why this host refuses it (the epoll loop is then what runs,
+// and the rest of the package's tests cover it).
+func ringEngine(t *testing.T, sessions int, cfg EngineConfig) *Engine {
 	t.Helper()
-	e := testEngineRTCP(t, sessions, -1)
+	cfg.RTCPInterval = -1
+	e := testEngineConfig(t, sessions, cfg)
 	if io := e.MediaIO(); io != "io_uring" {
 		t.Skipf("pacers not on io_uring here: %s", io)
 	}
 	return e
-}
-
-// The environment variable picks the epoll loop, and a value that is
-// neither is named in the reason.
-func TestMediaIOCanBeTurnedToEpoll(t *testing.T) {
-	t.Setenv(mediaIOEnv, "epoll")
-	assert.Equal(t, "epoll: IVRD_MEDIA_IO=epoll", testEngine(t, 1).MediaIO())
-	t.Setenv(mediaIOEnv, "uring")
-	assert.Equal(t, `epoll: IVRD_MEDIA_IO="uring" is neither epoll nor io_uring`, testEngine(t, 1).MediaIO())
 }
 
 // startPair is two sessions sending to each other.
@@ -51,7 +43,7 @@ func startPair(t *testing.T, e *Engine) (a, b *Session) {
 // per packet: over a steady stretch the whole process makes far fewer
 // allocations than packets move.
 func TestRingLoopAllocatesNothingPerPacket(t *testing.T) {
-	e := ringEngine(t, 8)
+	e := ringEngine(t, 8, EngineConfig{})
 	var pairs [][2]*Session
 	for range 4 {
 		a, b := startPair(t, e)
@@ -84,17 +76,60 @@ func TestRingLoopAllocatesNothingPerPacket(t *testing.T) {
 	assert.Less(t, mallocs, packets/10, "allocations per packet")
 }
 
+// A burst larger than the ring's receive buffers loses nothing: the
+// receives that run out end (ENOBUFS), the round gives the buffers back
+// and starts them again, and every datagram still queued in the sockets
+// is read. (The fault this guards: receives left ended, or restarted so
+// eagerly that they kept running the buffers dry.)
+func TestRingBurstBeyondItsBuffersLosesNothing(t *testing.T) {
+	const sessions, burst = 16, 6
+	e := ringEngine(t, sessions, EngineConfig{ringBuffers: 8})
+	peer, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer peer.Close()
+	var ss []*Session
+	for range sessions {
+		s, err := e.NewSession()
+		require.NoError(t, err)
+		defer s.Close()
+		s.Start(Params{Remote: peer.LocalAddr().(*net.UDPAddr).AddrPort(), Codec: audio.PCMU})
+		ss = append(ss, s)
+	}
+	// Each round of the burst reaches every socket within a fraction of
+	// a millisecond: 96 datagrams against 8 buffers.
+	for seq := range burst {
+		for i, s := range ss {
+			pkt, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(seq), SSRC: uint32(i + 1)},
+				Payload: make([]byte, 160)}).Marshal()
+			require.NoError(t, err)
+			_, err = peer.WriteToUDPAddrPort(pkt, s.LocalAddr())
+			require.NoError(t, err)
+		}
+	}
+	eventually(t, "every datagram of the burst read", func() bool {
+		for _, s := range ss {
+			if s.Stats().Received < burst {
+				return false
+			}
+		}
+		return true
+	})
+	for _, s := range ss {
+		assert.Equal(t, uint64(burst), s.Stats().Received)
+	}
+}
+
 // Closing a session lets its sockets go at once, on the ring (whose
-// receive holds a socket open until cancelled) as on the epoll loop: the
-// port can be bound again as soon as Close returns, and sessions that
-// come and go keep hearing each other.
+// receive holds a socket open until cancelled, and whose registered
+// files hold it until emptied) as on the epoll loop: the port can be
+// bound again as soon as Close returns, and sessions that come and go
+// keep hearing each other.
 func TestClosedSessionFreesItsPort(t *testing.T) {
 	for _, mode := range []string{"io_uring", "epoll"} {
 		t.Run(mode, func(t *testing.T) {
-			t.Setenv(mediaIOEnv, mode)
-			e := testEngineRTCP(t, 4, -1)
-			if !strings.HasPrefix(e.MediaIO(), mode) {
-				t.Skipf("pacers not on %s here: %s", mode, e.MediaIO())
+			e := testEngineConfig(t, 4, EngineConfig{RTCPInterval: -1, Epoll: mode == "epoll"})
+			if got := e.MediaIO(); mode == "io_uring" && got != mode {
+				t.Skipf("pacers not on io_uring here: %s", got)
 			}
 			for range 3 {
 				a, b := startPair(t, e)
@@ -110,4 +145,14 @@ func TestClosedSessionFreesItsPort(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Asked for the epoll loop, the engine runs it and says so.
+func TestEngineRunsEpollWhenAsked(t *testing.T) {
+	e := testEngineConfig(t, 2, EngineConfig{RTCPInterval: -1, Epoll: true})
+	assert.Equal(t, "epoll: asked for", e.MediaIO())
+	a, b := startPair(t, e)
+	defer a.Close()
+	defer b.Close()
+	eventually(t, "packets both ways on the epoll loop", func() bool { return a.Stats().Received > 2 && b.Stats().Received > 2 })
 }

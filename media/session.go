@@ -62,6 +62,10 @@ type Stats struct {
 
 const headerLen = 12
 
+// packetSize is the longest RTP packet a session sends: a 20 ms frame
+// after the header, and SRTP's tag.
+const packetSize = headerLen + frameSamples + srtpOverhead
+
 // Session is one call's RTP stream, sent and received by its pacer (on
 // Linux one loop does both; see pacer_linux.go).
 type Session struct {
@@ -79,8 +83,8 @@ type Session struct {
 	started  bool
 	closed   bool
 	hdr      rtp.Header
-	pkt      [headerLen + frameSamples + srtpOverhead]byte // room for SRTP's tag, added in place
-	playing  []byte                                        // remaining payload of the current prompt
+	pkt      [packetSize]byte // room for SRTP's tag, added in place
+	playing  []byte           // remaining payload of the current prompt
 	onDone   func()
 	newSpurt bool
 	relay    *Relay // when set, audio comes from the other leg of a bridge
@@ -304,13 +308,10 @@ func (s *Session) Playing() bool {
 	return len(s.playing) > 0
 }
 
-// sendFrame builds and sends the next 20 ms packet. Called by the pacer; it
-// allocates nothing.
-func (s *Session) sendFrame() { s.sendFrameVia(nil) }
-
-// sendFrameVia is sendFrame queueing the packet on tx, the pacer's
-// io_uring, when that is not nil (only the pacer's own loop may).
-func (s *Session) sendFrameVia(tx *txRing) {
+// sendFrame builds and sends the next 20 ms packet: queued on tx, the
+// pacer's io_uring, when that is not nil (only the pacer's own loop
+// may), else with a sendto. Called by the pacer; it allocates nothing.
+func (s *Session) sendFrame(tx *txRing) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -343,7 +344,7 @@ func (s *Session) sendFrameVia(tx *txRing) {
 		s.sentRTP, s.octets = true, s.octets+uint32(size)
 		// Under the lock: Close closes the socket only after closed is
 		// set, so this never writes to a closed (or reused) descriptor.
-		if out, err := s.protect(s.pkt[:], headerLen+size); err == nil && s.write(tx, out) == nil {
+		if out, err := s.protect(s.pkt[:], headerLen+size); err == nil && s.write(tx, out) {
 			s.sent.Add(1)
 		}
 	}
@@ -358,12 +359,13 @@ func (s *Session) sendFrameVia(tx *txRing) {
 	}
 }
 
-// write sends one packet to the peer: queued on tx, or a sendto now.
-func (s *Session) write(tx *txRing, b []byte) error {
+// write sends one packet to the peer, queued on tx or a sendto now, and
+// says whether it went (a full socket or ring drops it).
+func (s *Session) write(tx *txRing, b []byte) bool {
 	if tx != nil {
 		return tx.send(s.sock, b, s.params.Remote)
 	}
-	return s.sock.writeTo(b, s.params.Remote)
+	return s.sock.writeTo(b, s.params.Remote) == nil
 }
 
 // protect returns the packet buf[:n] to send: as it is on a plain RTP

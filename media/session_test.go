@@ -67,10 +67,16 @@ func testEngine(t *testing.T, ports int) *Engine {
 // for ports other test processes hold (a pair someone holds fails to
 // bind, and the engine draws another).
 func testEngineRTCP(t *testing.T, sessions int, interval time.Duration) *Engine {
+	return testEngineConfig(t, sessions, EngineConfig{RTCPInterval: interval})
+}
+
+// testEngineConfig is testEngineRTCP for cfg with its address, ports and
+// pacers filled in.
+func testEngineConfig(t *testing.T, sessions int, cfg EngineConfig) *Engine {
 	// Below the ranges the sip and cmd tests use (30000 and up).
 	base := 20000 + (os.Getpid()%10)*500
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + sessions*2 + 639,
-		Pacers: 2, RTCPInterval: interval})
+	cfg.BindIP, cfg.PortMin, cfg.PortMax, cfg.Pacers = netip.MustParseAddr("127.0.0.1"), base, base+sessions*2+639, 2
+	e, err := NewEngine(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	return e
@@ -362,7 +368,7 @@ func TestSendFrameAllocatesNothing(t *testing.T) {
 	s.mu.Unlock()
 	prompt := testPrompt(1000)
 	s.Play(prompt, nil)
-	allocs := testing.AllocsPerRun(500, s.sendFrame)
+	allocs := testing.AllocsPerRun(500, func() { s.sendFrame(nil) })
 	assert.Zero(t, allocs)
 }
 
@@ -391,7 +397,7 @@ func BenchmarkSendFrame(b *testing.B) {
 		if !s.Playing() {
 			s.Play(prompt, nil)
 		}
-		s.sendFrame()
+		s.sendFrame(nil)
 	}
 }
 

@@ -143,7 +143,7 @@ func TestTappedAndFedSessionAllocatesNothing(t *testing.T) {
 		seq++
 		in[2], in[3] = byte(seq>>8), byte(seq)
 		_ = s.handleRTP(in, from, &h, pcm)
-		s.sendFrame()
+		s.sendFrame(nil)
 	})
 	assert.Zero(t, allocs)
 }
