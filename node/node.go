@@ -50,6 +50,9 @@ type Options struct {
 	// one process on a shared machine, where lateness says more about the
 	// machine than about the server: a node run for callers has the guard.
 	NoOverloadGuard bool
+	// Epoll keeps the media pacers on their epoll loop even where the
+	// host allows io_uring (ivrd serve: IVRD_MEDIA_IO=epoll).
+	Epoll bool
 	// WebhookRetryMin and WebhookRetryMax bound the webhook retry delay
 	// (zero: the webhook package's defaults, 1 s doubling to 5 min).
 	WebhookRetryMin, WebhookRetryMax time.Duration
@@ -100,7 +103,8 @@ func New(opts Options) (*Node, error) {
 	n.engine, err = media.NewEngine(media.EngineConfig{BindIP: rtpBindIP(cfg), PortMin: ms.PortMin, PortMax: ms.PortMax, Log: log,
 		OnLate:           obs.metrics.PacerLateness, // ivrd_pacer_lateness_seconds
 		RealtimePriority: cfg.Server.Media.PacerPriority(),
-		OverloadGuard:    cfg.Server.Media.Guarded() && !opts.NoOverloadGuard}) // new calls refused while the pacers run late (media/overload.go)
+		OverloadGuard:    cfg.Server.Media.Guarded() && !opts.NoOverloadGuard, // new calls refused while the pacers run late (media/overload.go)
+		Epoll:            opts.Epoll})
 	if err != nil {
 		ctl.close()
 		return nil, err

@@ -33,6 +33,20 @@ func TestVersionAndHelp(t *testing.T) {
 	assert.Contains(t, errOut, "unknown command")
 }
 
+// IVRD_MEDIA_IO other than io_uring or epoll stops serve before
+// anything starts, naming the variable and what it accepts.
+func TestServeRefusesAnUnknownMediaIO(t *testing.T) {
+	t.Setenv("IVRD_MEDIA_IO", "uring")
+	code, _, errOut := runCLI("serve", "--config", filepath.Join(t.TempDir(), "none.yaml"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, `IVRD_MEDIA_IO="uring": want io_uring (the default) or epoll`)
+	for v, epoll := range map[string]bool{"": false, "io_uring": false, "epoll": true} {
+		got, err := epollAsked(v)
+		require.NoError(t, err, v)
+		assert.Equal(t, epoll, got, v)
+	}
+}
+
 func TestValidateCommand(t *testing.T) {
 	t.Parallel()
 	code, out, _ := runCLI("validate", "../../examples/main.yaml")

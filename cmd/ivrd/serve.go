@@ -32,7 +32,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ivrd: %v\n", err)
 		return 1
 	}
-	n, err := node.New(node.Options{ConfigPath: *cfgPath, Log: log, Version: version, NoRecords: *noRecords, QueuedStarts: *queuedStarts})
+	epoll, err := epollAsked(os.Getenv(mediaIOEnv))
+	if err != nil {
+		fmt.Fprintf(stderr, "ivrd: %v\n", err)
+		return 1
+	}
+	n, err := node.New(node.Options{ConfigPath: *cfgPath, Log: log, Version: version, NoRecords: *noRecords, QueuedStarts: *queuedStarts, Epoll: epoll})
 	if err != nil {
 		fmt.Fprintf(stderr, "ivrd: %v\n", err)
 		return 1
@@ -61,6 +66,21 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+}
+
+// mediaIOEnv chooses how the media pacers move packets: io_uring where
+// the host allows it (the default), or epoll, a system call a packet.
+const mediaIOEnv = "IVRD_MEDIA_IO"
+
+// epollAsked reads mediaIOEnv's value: whether it asks for the epoll loop.
+func epollAsked(v string) (bool, error) {
+	switch v {
+	case "", "io_uring":
+		return false, nil
+	case "epoll":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s=%q: want io_uring (the default) or epoll", mediaIOEnv, v)
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
