@@ -163,7 +163,10 @@ func (g *ring) turn(c *calls) int {
 				g.bufs.Recycle(id)
 			}
 			if !cq.More() {
-				rearm = g.r.Receive(uring.Fixed(uint32(cq.UserData)), 1, cq.UserData) || rearm
+				for !g.r.Receive(uring.Fixed(uint32(cq.UserData)), 1, cq.UserData) {
+					_ = g.r.Submit() // full: make room
+				}
+				rearm = true
 			}
 		}
 		if !g.r.Pending() && !rearm {
