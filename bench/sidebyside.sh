@@ -19,6 +19,14 @@
 #
 #   SIZES="200 400 600 800 1000 1200 1600 2000" HOLD=20 bench/sidebyside.sh
 #
+# SIZES_IVRD and SIZES_DIAGO give one server its own sizes (SIZES by
+# default), so that each knee is searched in fine steps without running
+# the other server's range: the i-th size of each list still runs side by
+# side in time (ivrd's i-th, diago's i-th, then the (i+1)-th), e.g.
+#
+#   SIZES_DIAGO="500 550 600 650 700 750 800" \
+#   SIZES_IVRD="1500 1600 1700 1800 1900 2000 2100 2200" bench/sidebyside.sh
+#
 # KEY=1 makes every call press 1 (RFC 4733) DIGIT_AFTER seconds after the
 # answer, and ivrload check that both servers transfer it (REFER, then
 # their BYE), as ivrd's bench menu does: the calls then end there, so the
@@ -28,6 +36,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-"200 400 600 800 1000 1200 1600 2000 2400"}
+own_sizes="${SIZES_IVRD:+ SIZES_IVRD=\"$SIZES_IVRD\"}${SIZES_DIAGO:+ SIZES_DIAGO=\"$SIZES_DIAGO\"}" # for the command line shown
+SIZES_IVRD=${SIZES_IVRD:-$SIZES}
+SIZES_DIAGO=${SIZES_DIAGO:-$SIZES}
 SERVERS=${SERVERS:-"ivrd diago"}
 HOLD=${HOLD:-20}          # seconds each call lasts
 RATE=${RATE:-200}         # calls started per second
@@ -95,12 +106,21 @@ start_server() {
 }
 
 rows=()
-declare -A best alive
+declare -A best alive sizes
 for s in $SERVERS; do best[$s]=0; alive[$s]=1; done
+sizes[ivrd]=$SIZES_IVRD
+sizes[diago]=$SIZES_DIAGO
+steps=0
+for s in $SERVERS; do
+  k=$(wc -w <<< "${sizes[$s]:-}")
+  [ "$k" -gt "$steps" ] && steps=$k
+done
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-for n in $SIZES; do
+for i in $(seq "$steps"); do
   for s in $SERVERS; do
     [ "${alive[$s]}" = 1 ] || continue
+    n=$(awk -v i="$i" '{print $i}' <<< "${sizes[$s]:-}")
+    [ -n "$n" ] || continue
     if listening "$SIP_PORT"; then echo "sidebyside.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
     log="$OUT/sbs-$s-$n.log"
     start_server "$s" "$log"
@@ -134,7 +154,7 @@ finished=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 {
   echo "# Side by side: ivrd and emiago/diago ($started to $finished)"
   echo
-  echo "Command: \`SIZES=\"$SIZES\" HOLD=$HOLD RATE=$RATE P99_MS=$P99_MS LOSS_PCT=$LOSS_PCT INBAND=$INBAND${KEY:+ KEY=$KEY}${rt_note} bench/sidebyside.sh\`"
+  echo "Command: \`SIZES=\"$SIZES\"${own_sizes} HOLD=$HOLD RATE=$RATE P99_MS=$P99_MS LOSS_PCT=$LOSS_PCT INBAND=$INBAND${KEY:+ KEY=$KEY}${rt_note} bench/sidebyside.sh\`"
   echo
   echo "Scheduling: each server alone on CPU $SERVER_CPU (\`taskset -c $SERVER_CPU\`), ivrload on CPU $LOAD_CPU, default"
   echo "scheduling for both (no chrt, nice 0); ivrd's media pacers ask for SCHED_FIFO themselves"

@@ -231,3 +231,22 @@ func FuzzSockaddr(f *testing.F) {
 		}
 	})
 }
+
+// Media sockets send with the don't-fragment bit, IPv4 and dual-stack
+// alike (dontFragment): a voice packet never needs fragmenting, and the
+// kernel then skips an IP ID per packet.
+func TestMediaSocketsDontFragment(t *testing.T) {
+	for _, bind := range []string{"127.0.0.1:0", "0.0.0.0:0"} {
+		u, err := listenUDP(netip.MustParseAddrPort(bind))
+		require.NoError(t, err, bind)
+		v4, err := unix.GetsockoptInt(u.fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER)
+		require.NoError(t, err, bind)
+		require.Equal(t, unix.IP_PMTUDISC_DO, v4, bind)
+		if u.v6 {
+			v6, err := unix.GetsockoptInt(u.fd, unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER)
+			require.NoError(t, err, bind)
+			require.Equal(t, unix.IPV6_PMTUDISC_DO, v6, bind)
+		}
+		require.NoError(t, u.close())
+	}
+}

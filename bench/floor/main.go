@@ -21,31 +21,85 @@ const slots = 20
 
 // calls is the run's sockets and where each sends.
 type calls struct {
-	fds []int
-	to  []unix.RawSockaddrInet6
-	pkt []byte
+	fds    []int
+	to     []unix.RawSockaddrInet6
+	toSize uintptr // the size of the family's address in to
+	pkt    []byte
 }
 
-func open(base, peer, n int) (*calls, error) {
-	c := &calls{pkt: make([]byte, 172)}
+// sockOpts are the ways of opening the sockets compared.
+type sockOpts struct {
+	v6      bool // dual-stack AF_INET6 with v4-mapped addresses (ivrd bound to 0.0.0.0), not AF_INET (bound to 127.0.0.1)
+	df      bool // IP_PMTUDISC_DO: don't fragment, so the kernel skips choosing an IP ID per packet
+	connect bool // connected to the peer: no route lookup per send
+}
+
+// addr is where socket i sends to: nil (and toSize 0) when connected.
+func (c *calls) addr(i int) *unix.RawSockaddrInet6 {
+	if c.toSize == 0 {
+		return nil
+	}
+	return &c.to[i]
+}
+
+func open(base, peer, n int, o sockOpts) (*calls, error) {
+	c := &calls{pkt: make([]byte, 172), toSize: unix.SizeofSockaddrInet4}
+	if o.v6 {
+		c.toSize = unix.SizeofSockaddrInet6
+	}
+	if o.connect {
+		c.toSize = 0
+	}
 	for i := range n {
-		fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		fd, to, err := openOne(base+i, peer+i, o)
 		if err != nil {
 			return nil, err
 		}
-		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0); err != nil {
-			return nil, err
-		}
-		loop := [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}
-		if err := unix.Bind(fd, &unix.SockaddrInet6{Port: base + i, Addr: loop}); err != nil {
-			return nil, fmt.Errorf("bind port %d: %w", base+i, err)
-		}
-		to := unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: loop}
-		port := (*[2]byte)(unsafe.Pointer(&to.Port))
-		port[0], port[1] = byte((peer+i)>>8), byte(peer+i)
 		c.fds, c.to = append(c.fds, fd), append(c.to, to)
 	}
 	return c, nil
+}
+
+func openOne(port, peer int, o sockOpts) (int, unix.RawSockaddrInet6, error) {
+	var to unix.RawSockaddrInet6
+	family := unix.AF_INET
+	if o.v6 {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, to, err
+	}
+	var own, far unix.Sockaddr
+	if o.v6 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0); err != nil {
+			return -1, to, err
+		}
+		loop := [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}
+		own, far = &unix.SockaddrInet6{Port: port, Addr: loop}, &unix.SockaddrInet6{Port: peer, Addr: loop}
+		to = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: loop}
+	} else {
+		loop := [4]byte{127, 0, 0, 1}
+		own, far = &unix.SockaddrInet4{Port: port, Addr: loop}, &unix.SockaddrInet4{Port: peer, Addr: loop}
+		to4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&to))
+		to4.Family, to4.Addr = unix.AF_INET, loop
+	}
+	p := (*[2]byte)(unsafe.Pointer(&to.Port))
+	p[0], p[1] = byte(peer>>8), byte(peer)
+	if err := unix.Bind(fd, own); err != nil {
+		return -1, to, fmt.Errorf("bind port %d: %w", port, err)
+	}
+	if o.df {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DO); err != nil {
+			return -1, to, err
+		}
+	}
+	if o.connect {
+		if err := unix.Connect(fd, far); err != nil {
+			return -1, to, err
+		}
+	}
+	return fd, to, nil
 }
 
 // io is one way of moving the packets: queue (or send) slot's datagrams,
@@ -79,7 +133,7 @@ func newSys(c *calls) (*sys, error) {
 func (s *sys) send(c *calls, slot int) {
 	for i := slot; i < len(c.fds); i += slots {
 		_, _, _ = unix.RawSyscall6(unix.SYS_SENDTO, uintptr(c.fds[i]), uintptr(unsafe.Pointer(&c.pkt[0])), uintptr(len(c.pkt)), 0,
-			uintptr(unsafe.Pointer(&c.to[i])), unix.SizeofSockaddrInet6)
+			uintptr(unsafe.Pointer(c.addr(i))), c.toSize)
 	}
 }
 
@@ -142,7 +196,7 @@ func newRing(c *calls) (*ring, error) {
 
 func (g *ring) send(c *calls, slot int) {
 	for i := slot; i < len(c.fds); i += slots {
-		for !g.r.Send(uring.Fixed(uint32(i)), c.pkt, &c.to[i], unix.SizeofSockaddrInet6, 1<<63) {
+		for !g.r.Send(uring.Fixed(uint32(i)), c.pkt, c.addr(i), int(c.toSize), 1<<63) {
 			_ = g.r.Submit() // full: a catch-up after a stall
 		}
 	}
@@ -189,21 +243,25 @@ func main() {
 	base := flag.Int("port", 41000, "the server's first port; the peer's is 10000 above")
 	warm := flag.Duration("warm", 2*time.Second, "before measuring")
 	secs := flag.Int("secs", 10, "seconds measured")
+	var o sockOpts
+	flag.BoolVar(&o.v6, "v6", false, "dual-stack IPv6 sockets sending to v4-mapped addresses (ivrd with media on 0.0.0.0)")
+	flag.BoolVar(&o.df, "df", false, "set IP_PMTUDISC_DO on the sockets")
+	flag.BoolVar(&o.connect, "connect", false, "connect each socket to its peer")
 	flag.Parse()
-	if err := run(*role, *mode, *n, *base, *warm, time.Duration(*secs)*time.Second); err != nil {
+	if err := run(*role, *mode, *n, *base, *warm, time.Duration(*secs)*time.Second, o); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
 }
 
-func run(role, mode string, n, base int, warm, measure time.Duration) error {
+func run(role, mode string, n, base int, warm, measure time.Duration, o sockOpts) error {
 	own, peer := base, base+10000
 	if role == "peer" {
 		own, peer, mode = peer, own, "epoll"
 		measure += warm + 5*time.Second // outlives the server's run
 	}
 	runtime.LockOSThread() // the ring binds to this thread
-	c, err := open(own, peer, n)
+	c, err := open(own, peer, n, o)
 	if err != nil {
 		return err
 	}
