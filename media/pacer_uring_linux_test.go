@@ -1,14 +1,19 @@
 package media
 
 import (
+	"bytes"
+	"log/slog"
 	"net"
 	"net/netip"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/ivrd/ivrd/audio"
 )
@@ -155,4 +160,51 @@ func TestEngineRunsEpollWhenAsked(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	eventually(t, "packets both ways on the epoll loop", func() bool { return a.Stats().Received > 2 && b.Stats().Received > 2 })
+}
+
+// lockedBuffer is a log destination the pacers and the test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
+}
+
+// A socket whose receives keep failing is given up after maxRingFails
+// restarts, with one error naming it, instead of being restarted every
+// round for ever (a loop spinning on one broken socket); the rest of the
+// session goes on. Here a pipe stands in for a session's RTCP socket:
+// every receive on it ends at once (ENOTSOCK).
+func TestRingGivesUpASocketThatKeepsFailing(t *testing.T) {
+	var logs lockedBuffer
+	e := ringEngine(t, 4, EngineConfig{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	a, err := e.NewSession()
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := e.NewSession()
+	require.NoError(t, err)
+	defer b.Close()
+	var pipe [2]int
+	require.NoError(t, unix.Pipe2(pipe[:], unix.O_CLOEXEC))
+	defer func() { _ = unix.Close(pipe[1]) }()
+	require.NoError(t, unix.Dup3(pipe[0], a.rtcpSock.fd, unix.O_CLOEXEC)) // a's RTCP descriptor is now the pipe
+	require.NoError(t, unix.Close(pipe[0]))
+	a.Start(Params{Remote: b.LocalAddr(), Codec: audio.PCMU, Send: true})
+	b.Start(Params{Remote: a.LocalAddr(), Codec: audio.PCMU, Send: true})
+	const given = "keeps failing; no longer listening"
+	eventually(t, "the failing socket given up", func() bool { return logs.count(given) > 0 })
+	heard := a.Stats().Received
+	eventually(t, "a's RTP heard on", func() bool { return a.Stats().Received > heard+20 })
+	assert.Equal(t, 1, logs.count(given), "given up once")
+	assert.Equal(t, 1, logs.count("non-socket"), "the error named")
 }

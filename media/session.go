@@ -77,30 +77,38 @@ type Session struct {
 	local  netip.AddrPort
 	in     input
 
+	// What every frame sent or received touches comes first and
+	// together: a pacer goes through a thousand sessions a tick, and each
+	// cache line of a session it reads is a miss (perf showed sendFrame
+	// waiting on its lock's line and on counters 3 KB further on).
 	mu       sync.Mutex
-	params   Params
-	latch    latch
 	started  bool
 	closed   bool
-	hdr      rtp.Header
-	pkt      [packetSize]byte // room for SRTP's tag, added in place
-	playing  []byte           // remaining payload of the current prompt
-	onDone   func()
 	newSpurt bool
-	relay    *Relay // when set, audio comes from the other leg of a bridge
-	feed     Feed   // a media stream's answer, played when nothing else is (tap.go)
-	tap      taps   // who sees the audio sent (tap.go)
-	// enc encodes relayed and fed audio for a G.722 or Opus leg (made when
-	// the session first speaks one; prompts come encoded already).
-	enc     txCoders
-	evTS    uint32 // timestamp of the telephone-event being sent
-	evPkt   [headerLen + 64 + srtpOverhead]byte
-	srtp    *srtpState // nil: plain RTP
-	srtpErr error      // keys that would not load: nothing is sent or taken in clear
+	sentRTP  bool       // since the last RTCP report: SR rather than RR (guarded by mu)
+	octets   uint32     // payload octets sent, for the SR (guarded by mu)
+	srtp     *srtpState // nil: plain RTP
+	srtpErr  error      // keys that would not load: nothing is sent or taken in clear
 	// webrtc, set before Start and never changed after, makes this a
 	// browser's session: ICE-lite, DTLS-SRTP, RTCP on the RTP port
 	// (webrtc.go).
-	webrtc *webrtcState
+	webrtc                                        *webrtcState
+	sent, received, malformed, unknownPT, foreign atomic.Uint64
+	params                                        Params
+	latch                                         latch
+	hdr                                           rtp.Header
+	recv                                          recvStats // guarded by mu
+	playing                                       []byte    // remaining payload of the current prompt
+	onDone                                        func()
+	relay                                         *Relay           // when set, audio comes from the other leg of a bridge
+	feed                                          Feed             // a media stream's answer, played when nothing else is (tap.go)
+	pkt                                           [packetSize]byte // room for SRTP's tag, added in place
+	tap                                           taps             // who sees the audio sent (tap.go)
+	// enc encodes relayed and fed audio for a G.722 or Opus leg (made when
+	// the session first speaks one; prompts come encoded already).
+	enc   txCoders
+	evTS  uint32 // timestamp of the telephone-event being sent
+	evPkt [headerLen + 64 + srtpOverhead]byte
 
 	// RTCP, guarded by mu
 	rtcpSock   *udpSock
@@ -109,10 +117,7 @@ type Session struct {
 	rtcpBuf    [256 + srtcpOverhead]byte
 	cname      string
 	epoch      time.Time // arrival times are counted from here
-	recv       recvStats
-	sentRTP    bool // since the last report: SR rather than RR
-	octets     uint32
-	lastSRNTP  uint32 // the peer's last SR (middle NTP bits) and when it came
+	lastSRNTP  uint32    // the peer's last SR (middle NTP bits) and when it came
 	lastSRAt   time.Time
 	peer       reportBlock // the peer's last report on our stream
 	rtt        time.Duration
@@ -124,7 +129,6 @@ type Session struct {
 	// wideband leg bridged to it may relay 16 kHz audio.
 	wide atomic.Bool
 
-	sent, received, malformed, unknownPT, foreign      atomic.Uint64
 	srtpAuthFailed, srtpRejected, srtcpFailed          atomic.Uint64
 	rtcpSent, rtcpReceived, rtcpMalformed, rtcpForeign atomic.Uint64
 	closeOnce                                          sync.Once
