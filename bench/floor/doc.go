@@ -16,6 +16,13 @@
 //	taskset -c 1 floor -role peer -n 1000 &
 //	taskset -c 0 floor -role server -io io_uring -n 1000 -secs 10
 //
+// The sockets are AF_INET on 127.0.0.1, as ivrd's are when its SIP
+// listens there (the benches); -v6 makes them dual-stack IPv6 sending to
+// v4-mapped addresses, as ivrd's are when it binds 0.0.0.0. -df sets
+// don't-fragment (ivrd does) and -connect connects each socket to its
+// peer (ivrd does not: it must hear a peer that moves), to see what each
+// saves.
+//
 // It prints the server's CPU in ms per call-second, the unit of issue
 // 21's media figures: ivrd's own figure minus this is what ivrd's code
 // costs. bench/floor.sh runs both ways alternately with ivrd's sweep.
