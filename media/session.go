@@ -94,6 +94,7 @@ type Session struct {
 	// (webrtc.go).
 	webrtc                                        *webrtcState
 	sent, received, malformed, unknownPT, foreign atomic.Uint64
+	epoch                                         time.Time // arrival times are counted from here
 	params                                        Params
 	latch                                         latch
 	hdr                                           rtp.Header
@@ -116,8 +117,7 @@ type Session struct {
 	rtcpRemote netip.AddrPort // latched to the peer's RTCP source
 	rtcpBuf    [256 + srtcpOverhead]byte
 	cname      string
-	epoch      time.Time // arrival times are counted from here
-	lastSRNTP  uint32    // the peer's last SR (middle NTP bits) and when it came
+	lastSRNTP  uint32 // the peer's last SR (middle NTP bits) and when it came
 	lastSRAt   time.Time
 	peer       reportBlock // the peer's last report on our stream
 	rtt        time.Duration
