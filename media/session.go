@@ -92,19 +92,21 @@ type Session struct {
 	// webrtc, set before Start and never changed after, makes this a
 	// browser's session: ICE-lite, DTLS-SRTP, RTCP on the RTP port
 	// (webrtc.go).
-	webrtc                                        *webrtcState
+	webrtc *webrtcState
+
 	sent, received, malformed, unknownPT, foreign atomic.Uint64
-	epoch                                         time.Time // arrival times are counted from here
-	params                                        Params
-	latch                                         latch
-	hdr                                           rtp.Header
-	recv                                          recvStats // guarded by mu
-	playing                                       []byte    // remaining payload of the current prompt
-	onDone                                        func()
-	relay                                         *Relay           // when set, audio comes from the other leg of a bridge
-	feed                                          Feed             // a media stream's answer, played when nothing else is (tap.go)
-	pkt                                           [packetSize]byte // room for SRTP's tag, added in place
-	tap                                           taps             // who sees the audio sent (tap.go)
+
+	epoch   time.Time // arrival times are counted from here
+	params  Params
+	latch   latch
+	hdr     rtp.Header
+	recv    recvStats // guarded by mu
+	playing []byte    // remaining payload of the current prompt
+	onDone  func()
+	relay   *Relay           // when set, audio comes from the other leg of a bridge
+	feed    Feed             // a media stream's answer, played when nothing else is (tap.go)
+	pkt     [packetSize]byte // room for SRTP's tag, added in place
+	tap     taps             // who sees the audio sent (tap.go)
 	// enc encodes relayed and fed audio for a G.722 or Opus leg (made when
 	// the session first speaks one; prompts come encoded already).
 	enc   txCoders
