@@ -92,7 +92,7 @@ func rules() []rule {
 			not: ivrd("node/nodetest", "e2e")},
 		{pkg: "node/nodetest", says: "a test peer: production code must not import it; it must not import node",
 			not: ivrd("node")},
-		{pkg: "internal/testenv", says: "test support (is the race detector on, a free port for baresip): imported by tests only; imports no ivrd package",
+		{pkg: "internal/testenv", says: "test support (is the race detector on, a free port for baresip, a log buffer safe to share): imported by tests only; imports no ivrd package",
 			not: []string{module}},
 		{pkg: "e2e", says: "system tests of the binary: no code outside its tests; nothing may import it", only: []string{}},
 		{pkg: "e2e/wideband", says: "system tests of wideband calls: no code outside its tests; nothing may import it", only: []string{}},

@@ -1,13 +1,11 @@
 package media
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
 	"net/netip"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pion/rtp"
@@ -16,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // ringEngine is an engine of cfg whose pacers run on io_uring, or a skip
@@ -162,31 +161,13 @@ func TestEngineRunsEpollWhenAsked(t *testing.T) {
 	eventually(t, "packets both ways on the epoll loop", func() bool { return a.Stats().Received > 2 && b.Stats().Received > 2 })
 }
 
-// lockedBuffer is a log destination the pacers and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
-
 // A socket whose receives keep failing is given up after maxRingFails
 // restarts, with one error naming it, instead of being restarted every
 // round for ever (a loop spinning on one broken socket); the rest of the
 // session goes on. Here a pipe stands in for a session's RTCP socket:
 // every receive on it ends at once (ENOTSOCK).
 func TestRingGivesUpASocketThatKeepsFailing(t *testing.T) {
-	var logs lockedBuffer
+	var logs testenv.Buffer
 	e := ringEngine(t, 4, EngineConfig{Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	a, err := e.NewSession()
 	require.NoError(t, err)
@@ -202,9 +183,9 @@ func TestRingGivesUpASocketThatKeepsFailing(t *testing.T) {
 	a.Start(Params{Remote: b.LocalAddr(), Codec: audio.PCMU, Send: true})
 	b.Start(Params{Remote: a.LocalAddr(), Codec: audio.PCMU, Send: true})
 	const given = "keeps failing; no longer listening"
-	eventually(t, "the failing socket given up", func() bool { return logs.count(given) > 0 })
+	eventually(t, "the failing socket given up", func() bool { return strings.Count(logs.String(), given) > 0 })
 	heard := a.Stats().Received
 	eventually(t, "a's RTP heard on", func() bool { return a.Stats().Received > heard+20 })
-	assert.Equal(t, 1, logs.count(given), "given up once")
-	assert.Equal(t, 1, logs.count("non-socket"), "the error named")
+	assert.Equal(t, 1, strings.Count(logs.String(), given), "given up once")
+	assert.Equal(t, 1, strings.Count(logs.String(), "non-socket"), "the error named")
 }

@@ -67,7 +67,7 @@ snd_path %s
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "30")
-	log := &syncBuffer{} // written by exec's copying goroutines while we poll it
+	log := &testenv.Buffer{} // written by exec's copying goroutines while we poll it
 	bs.Stdout, bs.Stderr = log, log
 	bs.Stdin = strings.NewReader("")
 	require.NoError(t, bs.Start())
@@ -144,7 +144,7 @@ func TestBaresipCallsAndPressesAKey(t *testing.T) {
 		t.Skip("baresip not installed (apt-get install baresip; .ci/run does)")
 	}
 	ivrdPort := nodetest.Port(t, 0)
-	ivrdLog := &syncBuffer{}
+	ivrdLog := &testenv.Buffer{}
 	svc, err := newService(writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:IVRDPORT"] }
@@ -178,7 +178,7 @@ audio_alert aubridge,nowhere
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "20", "-e", fmt.Sprintf("/dial sip:100@127.0.0.1:%d", ivrdPort))
-	log := &syncBuffer{}
+	log := &testenv.Buffer{}
 	bs.Stdout, bs.Stderr = log, log
 	require.NoError(t, bs.Start())
 	defer func() { bs.Process.Kill(); bs.Wait() }()

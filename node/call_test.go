@@ -15,6 +15,7 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/examples"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/prompts"
 	"github.com/ivrd/ivrd/sip/siptest"
@@ -23,19 +24,7 @@ import (
 type liveIVR struct {
 	svc      *Node
 	greeting []int16
-	logs     *syncBuffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs     *testenv.Buffer
 }
 
 const liveConfig = `
@@ -81,7 +70,7 @@ func startLive(t *testing.T) *liveIVR {
 	text := strings.NewReplacer("PROMPTS", dir, "RTP_RANGE", nodetest.RTPRange(t)).Replace(liveConfig)
 	cfgPath := filepath.Join(dir, "ivrd.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(text), 0o644))
-	l.logs = &syncBuffer{}
+	l.logs = &testenv.Buffer{}
 	svc, err := newService(cfgPath, l.logs, "info")
 	require.NoError(t, err)
 	require.NoError(t, svc.Start(context.Background()))

@@ -20,7 +20,7 @@ import (
 
 // startBaresip runs baresip registered to ivrd as ext (auto answer,
 // speaking a 1 kHz tone) and waits (bounded) for the registration.
-func startBaresip(t *testing.T, svc *Node, ivrdPort int, ext, password string) *syncBuffer {
+func startBaresip(t *testing.T, svc *Node, ivrdPort int, ext, password string) *testenv.Buffer {
 	t.Helper()
 	bin, err := exec.LookPath("baresip")
 	if err != nil {
@@ -46,7 +46,7 @@ audio_alert aubridge,nowhere
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	t.Cleanup(cancel)
 	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "30")
-	log := &syncBuffer{}
+	log := &testenv.Buffer{}
 	bs.Stdout, bs.Stderr = log, log
 	bs.Stdin = strings.NewReader("")
 	require.NoError(t, bs.Start())

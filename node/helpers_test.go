@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,13 +9,13 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/cdr"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -73,12 +72,6 @@ func startConfig(t testing.TB, path string, opts ...func(*Options)) *Node {
 func writeTone(t *testing.T, path string, freq float64, dur time.Duration) []int16 {
 	t.Helper()
 	return nodetest.WriteTone(t, path, freq, dur)
-}
-
-// syncBuffer collects the service's log lines from its goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
 }
 
 // sendEvent sends one RFC 4733 key press as a real phone does
@@ -142,9 +135,9 @@ func transferDests(rec cdr.Record) string {
 
 // startLogged starts a test node whose info log the test reads, to wait
 // on what the node says it did.
-func startLogged(t *testing.T, path string) (*Node, *syncBuffer) {
+func startLogged(t *testing.T, path string) (*Node, *testenv.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	svc := startConfig(t, path, func(o *Options) {
 		o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
@@ -152,7 +145,7 @@ func startLogged(t *testing.T, path string) (*Node, *syncBuffer) {
 }
 
 // waitLogCount waits (bounded) until the log has n lines holding s.
-func waitLogCount(t *testing.T, logs *syncBuffer, s string, n int) {
+func waitLogCount(t *testing.T, logs *testenv.Buffer, s string, n int) {
 	t.Helper()
 	waitUntil(t, nodetest.Patience, func() bool { return strings.Count(logs.String(), s) >= n },
 		func() string {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/bench/ivrload"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // TestIvrloadOverTLSConnections: the load generator's TLS mode against a
@@ -29,7 +30,7 @@ func TestIvrloadOverTLSConnections(t *testing.T) {
 	cert, key := filepath.Join(dir, "sip.pem"), filepath.Join(dir, "sip.key")
 	_, err = ca.IssueServer(cert, key, []netip.Addr{netip.MustParseAddr("127.0.0.1")})
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	path := writeConfig(t, `
 server:
   sip:

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/api"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -38,7 +39,7 @@ ivrs:
 // startQueue starts a node with the queue under test (its music a
 // 440 Hz tone), logging at info so that the test can wait on what the
 // queue says it did.
-func startQueue(t *testing.T, agent, queue string) (*Node, *syncBuffer) {
+func startQueue(t *testing.T, agent, queue string) (*Node, *testenv.Buffer) {
 	t.Helper()
 	path := writeConfig(t, queueConf, "AGENT", agent, "QUEUE", queue)
 	writeTone(t, filepath.Join(filepath.Dir(path), "music.wav"), 440, 500*time.Millisecond)
@@ -140,7 +141,7 @@ func TestQueueServesInOrderOfArrival(t *testing.T) {
 }
 
 // waitLogLine waits (bounded) for a log line holding every part.
-func waitLogLine(t *testing.T, logs *syncBuffer, parts ...string) {
+func waitLogLine(t *testing.T, logs *testenv.Buffer, parts ...string) {
 	t.Helper()
 	waitUntil(t, nodetest.Patience, func() bool {
 		for _, line := range strings.Split(logs.String(), "\n") {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/sip/siptest"
 	"github.com/ivrd/ivrd/store"
 )
@@ -279,7 +280,7 @@ func TestUnwritableRecordingsDirLeavesTheCallGoing(t *testing.T) {
 	dir := filepath.Dir(path)
 	writeTone(t, filepath.Join(dir, "main-choices.wav"), 440, 3*time.Second)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "rec"), []byte("a file where the folder should be"), 0o600))
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	svc, err := newService(path, logs, "info")
 	require.NoError(t, err)
 	require.NoError(t, svc.Start(t.Context()))

@@ -1,7 +1,6 @@
 package recording
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/prompts"
 )
@@ -195,7 +195,7 @@ func TestFullDiskStopsTheRecordingNotTheCall(t *testing.T) {
 	t.Parallel()
 	ivrd, caller := pair(t)
 	disk := &fullDisk{}
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	r := New(Options{Dir: "unused", Poll: 10 * time.Millisecond, Create: func(string) (File, error) { return disk, nil },
 		Log: slog.New(slog.NewTextHandler(logs, nil))})
 	rec, err := r.Start("call-3", ivrd, Stereo)
@@ -215,23 +215,6 @@ func TestFullDiskStopsTheRecordingNotTheCall(t *testing.T) {
 		return st.Sent > before.Sent+5 && st.Received > before.Received+5
 	}, 3*time.Second, 20*time.Millisecond)
 	_ = caller
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestDefaultFileIsInADayFolder(t *testing.T) {

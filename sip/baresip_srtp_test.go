@@ -94,8 +94,8 @@ snd_path %s
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "20", "-e", fmt.Sprintf("/dial sip:100@127.0.0.1:%d", r.srv.Addr("udp").Port()))
-	log := &logBuffer{}
-	logText := func() string { return strings.Join(log.lines(), "\n") }
+	log := &testenv.Buffer{}
+	logText := func() string { return strings.Join(logLines(log), "\n") }
 	bs.Stdout, bs.Stderr = log, log
 	require.NoError(t, bs.Start())
 	stopped := false

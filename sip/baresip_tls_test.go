@@ -1,14 +1,12 @@
 package sip
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// lockedBuffer is a log written by exec's copying goroutines while the
-// test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // baresip, a real softphone, calls ivrd over TLS (;transport=tls), with
 // the test CA that signed ivrd's certificate as its CA: the call is set
@@ -68,7 +47,7 @@ audio_alert aubridge,nowhere
 	t.Cleanup(cancel)
 	target := fmt.Sprintf("sip:100@%s;transport=tls", r.srv.Addr("tls"))
 	bs := exec.CommandContext(ctx, bin, "-s", "-f", dir, "-t", "20", "-e", "/dial "+target)
-	log := &lockedBuffer{}
+	log := &testenv.Buffer{}
 	bs.Stdout, bs.Stderr = log, log
 	require.NoError(t, bs.Start())
 	t.Cleanup(func() { _ = bs.Process.Kill(); _ = bs.Wait() })

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/media"
 )
 
@@ -20,12 +21,12 @@ import (
 // "caller" at each layer) appears once, the last value.
 func TestLogValuesCutQuotedAndKeysOnce(t *testing.T) {
 	t.Parallel()
-	var buf logBuffer
+	var buf testenv.Buffer
 	log := safeLogger(slog.New(slog.NewTextHandler(&buf, nil)))
 	huge := strings.Repeat("A", 33000)
 	log.With("caller", "TransportLayer").With("caller", "Transport<UDP>").Error("failed to parse",
 		"data", huge, "err", errors.New(huge), "raw", []byte("INVITE\r\nforged=line\n"), "stack", strings.Repeat("s", 300))
-	lines := buf.lines()
+	lines := logLines(&buf)
 	require.Len(t, lines, 1, "one record, one line (no forged line)")
 	line := lines[0]
 	assert.Less(t, len(line), 1000, "a 33 KB value is cut")
@@ -69,7 +70,7 @@ func TestNetworkFloodsLogFewShortLines(t *testing.T) {
 	require.Equal(t, 200, codeOf(garbage.final(3*time.Second)))
 
 	parse, refused := 0, 0
-	for _, line := range logs.lines() {
+	for _, line := range logLines(logs) {
 		assert.Less(t, len(line), 1000, "a short line: %.300s", line)
 		assert.LessOrEqual(t, strings.Count(line, " caller="), 1, "one caller key: %.300s", line)
 		if strings.Contains(line, "failed to parse") {
@@ -79,7 +80,7 @@ func TestNetworkFloodsLogFewShortLines(t *testing.T) {
 			refused++
 		}
 	}
-	for _, line := range logs.lines() {
+	for _, line := range logLines(logs) {
 		if strings.Contains(line, "failed to parse") {
 			t.Logf("e.g. %s", line)
 			break

@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,12 +8,12 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/media"
 )
 
@@ -117,29 +116,16 @@ func audioOffer(ip string, port int) string {
 	return fmt.Sprintf("v=0\r\no=x 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n", ip, ip, port)
 }
 
-// logBuffer collects log lines for a test to read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Split(strings.TrimSpace(b.buf.String()), "\n")
+// logLines is a log's lines, without the empty one after the last.
+func logLines(b *testenv.Buffer) []string {
+	return strings.Split(strings.TrimSpace(b.String()), "\n")
 }
 
 // newLoggedRig is newRigWith whose server logs (Info and up) into the
 // returned buffer.
-func newLoggedRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) (*rig, *logBuffer) {
+func newLoggedRig(t *testing.T, mutate func(*Config, *media.EngineConfig)) (*rig, *testenv.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testenv.Buffer{}
 	r := newRigWith(t, mutate, nil)
 	// A second server on the same engine would clash on ports; instead the
 	// rig's server is rebuilt with the captured logger.

@@ -405,7 +405,7 @@ func TestSRTPKeysNeverLogged(t *testing.T) {
 	assert.Equal(t, sd.Crypto, func() CryptoLines { s, _ := ParseSDP(res.Body()); return s.Crypto }(), "our key stays across the re-INVITE")
 	require.NoError(t, d.Bye(ctx5(t)))
 	waitFor(t, "call end", func() bool { return call.EndCause() != EndNotYet })
-	text := strings.Join(logs.lines(), "\n")
+	text := strings.Join(logLines(logs), "\n")
 	assert.Contains(t, text, "AES_CM_128_HMAC_SHA1_80", "the suite is logged")
 	ivrdKey := strings.TrimPrefix(strings.Fields(sd.Crypto[0])[2], "inline:")
 	for _, secret := range []string{base64.StdEncoding.EncodeToString(key), ivrdKey, ivrdKey[:16]} {

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/media"
 )
 
@@ -192,7 +193,7 @@ func TestTLSBadCertificateIsAStartError(t *testing.T) {
 // source however often it does it.
 func TestTLSHandshakeNeverFinishedIsClosed(t *testing.T) {
 	ca := newTestCA(t)
-	logs := &logBuffer{}
+	logs := &testenv.Buffer{}
 	srv, err := NewServer(Config{Listen: []string{"tls://127.0.0.1:0"}, TLS: ca.valid(t, "srv"),
 		Limits: Limits{TCPMessageTimeout: 300 * time.Millisecond}}, nil, noCalls{}, slog.New(slog.NewTextHandler(logs, nil)))
 	require.NoError(t, err)
@@ -208,7 +209,7 @@ func TestTLSHandshakeNeverFinishedIsClosed(t *testing.T) {
 		require.Eventually(t, func() bool { return srv.TLSHandshakeFailures() == uint64(i+1) }, 5*time.Second, 10*time.Millisecond)
 	}
 	n := 0
-	for _, l := range logs.lines() {
+	for _, l := range logLines(logs) {
 		if strings.Contains(l, "tls handshake failed") {
 			n++
 		}

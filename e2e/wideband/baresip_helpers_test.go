@@ -33,7 +33,7 @@ type baresipOptions struct {
 type baresipPhone struct {
 	dir      string
 	consPort int
-	log      *syncBuffer
+	log      *testenv.Buffer
 	cmd      *exec.Cmd
 	exited   chan struct{}
 }
@@ -61,7 +61,7 @@ func needBaresip(t *testing.T, modules ...string) string {
 // it is stopped when the test ends.
 func startBaresip(t *testing.T, bin string, opts baresipOptions) *baresipPhone {
 	t.Helper()
-	p := &baresipPhone{dir: t.TempDir(), log: &syncBuffer{}, exited: make(chan struct{})}
+	p := &baresipPhone{dir: t.TempDir(), log: &testenv.Buffer{}, exited: make(chan struct{})}
 	port := testenv.BaresipPort(t)
 	var conf strings.Builder
 	fmt.Fprintf(&conf, "poll_method epoll\nsip_listen 127.0.0.1:%d\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\n", port)

@@ -1,7 +1,6 @@
 package wideband
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,26 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
-
-// syncBuffer is an output written by a process's copying goroutines
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // waitFor waits (bounded) for what cond observes, naming it and showing
 // the log's tail if it never comes.
@@ -117,7 +97,7 @@ func writeWidebandPrompt(t *testing.T, path string, secs float64) {
 type server struct {
 	sipPort int // UDP
 	tlsPort int // 0: no tls:// listener
-	log     *syncBuffer
+	log     *testenv.Buffer
 }
 
 // ivrdOptions are what a test changes in ivrd's configuration.
@@ -146,7 +126,7 @@ func startIvrdWith(t *testing.T, bin string, opts ivrdOptions) *server {
 	prompts := filepath.Join(dir, "prompts")
 	require.NoError(t, os.Mkdir(prompts, 0o755))
 	writeWidebandPrompt(t, filepath.Join(prompts, "wide.wav"), 4)
-	srv := &server{sipPort: freePort(t), log: &syncBuffer{}}
+	srv := &server{sipPort: freePort(t), log: &testenv.Buffer{}}
 	apiPort := freePort(t)
 	listen := fmt.Sprintf(`"udp://127.0.0.1:%d"`, srv.sipPort)
 	sipTLS := ""

@@ -51,7 +51,7 @@ type linphonePhone struct {
 	dir     string
 	logFile string // liblinphone's log (-l): SIP, SDP, the streams
 	rec     string // what it decoded, recorded by its file sound mode
-	out     *syncBuffer
+	out     *testenv.Buffer
 	stdin   io.WriteCloser
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -135,7 +135,7 @@ func startLinphone(t *testing.T, bin string, opts linphoneOptions) *linphonePhon
 	t.Helper()
 	dir := t.TempDir()
 	p := &linphonePhone{dir: dir, logFile: filepath.Join(dir, "linphone.log"), rec: filepath.Join(dir, "heard.wav"),
-		out: &syncBuffer{}, exited: make(chan struct{})}
+		out: &testenv.Buffer{}, exited: make(chan struct{})}
 	rc := filepath.Join(dir, "linphonerc")
 	require.NoError(t, os.WriteFile(rc, []byte(linphoneConfig(opts)), 0o600))
 	// liblinphone keeps its call history in HOME/.local/share/linphone;

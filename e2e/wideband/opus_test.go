@@ -42,14 +42,14 @@ func baresipOpus(t *testing.T) string {
 // runBaresip starts baresip with conf in its own folder dialling the
 // menu at 100; it is stopped when the test ends (or by stop, which waits
 // for it to close its recordings).
-func runBaresip(t *testing.T, bin, dir, conf string, bsPort, sipPort int) (log *syncBuffer, stop func()) {
+func runBaresip(t *testing.T, bin, dir, conf string, bsPort, sipPort int) (log *testenv.Buffer, stop func()) {
 	t.Helper()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "accounts"), []byte(fmt.Sprintf("<sip:alice@127.0.0.1:%d>;regint=0\n", bsPort)), 0o644))
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	t.Cleanup(cancel)
 	bs := exec.CommandContext(ctx, bin, "-f", dir, "-t", "30", "-e", fmt.Sprintf("/dial sip:100@127.0.0.1:%d", sipPort))
-	log = &syncBuffer{}
+	log = &testenv.Buffer{}
 	bs.Stdout, bs.Stderr = log, log
 	require.NoError(t, bs.Start())
 	exited := make(chan struct{})

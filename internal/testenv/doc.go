@@ -7,6 +7,10 @@
 // same paths its package tests already run under the detector. So a
 // system test calls SkipUnderRace, and runs once, in make test.
 //
+// Buffer is a log destination that the code under test writes from its
+// own goroutines (or exec's copying ones) while the test reads it: one
+// type for every package's tests.
+//
 // BaresipPort picks the SIP port for a baresip peer, which binds three
 // sockets (UDP, TCP, and TLS on the port above) and fails when any is
 // taken.
