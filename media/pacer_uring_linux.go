@@ -46,10 +46,13 @@ type ringEntry struct {
 	w     watched
 	gen   uint32
 	armed bool // its multishot receive is in the kernel
-	fixed bool // its socket is in the ring's registered files, at the entry's index
 	dead  bool // unwatched: cancel it, then free the entry
 	fails int  // receives ended in a row without a datagram
 }
+
+// fixed reports whether the entry's socket is in the ring's registered
+// files (at the entry's index): the socket says so, in its ringSlot.
+func (e *ringEntry) fixed() bool { return e.w.s != nil && e.w.sock().ringSlot != 0 }
 
 // ringIO is a pacer's ring and the loop's bookkeeping of it. Only the
 // loop's thread touches ring and tx; entries, arm and cancel are guarded
@@ -182,7 +185,7 @@ func (r *ringIO) unwatch(s *Session) (pending []uint32) {
 		delete(r.byFD, int32(sock.fd))
 		e := &r.entries[i]
 		e.dead = true
-		if e.armed || e.fixed {
+		if e.armed || e.fixed() {
 			r.cancel = append(r.cancel, i)
 			pending = append(pending, i)
 		} else {
@@ -207,9 +210,9 @@ func (r *ringIO) holds(s *Session, entries []uint32) bool {
 // its file slot emptied, the entry freed, the waiting unwatch told (at
 // the end of the round). On the loop's thread, with rx held.
 func (r *ringIO) retire(i uint32) {
-	if e := &r.entries[i]; e.fixed {
+	if e := &r.entries[i]; e.fixed() {
 		_ = r.ring.SetFile(i, -1) // only fails for a slot never set
-		e.w.sock().ringSlot, e.fixed = 0, false
+		e.w.sock().ringSlot = 0
 	}
 	r.release(i)
 	r.retired = true
@@ -217,7 +220,7 @@ func (r *ringIO) retire(i uint32) {
 
 // file is how requests name entry i's socket.
 func (r *ringIO) file(i uint32) uring.File {
-	if e := &r.entries[i]; e.fixed {
+	if e := &r.entries[i]; e.fixed() {
 		return uring.Fixed(i)
 	}
 	return uring.FD(r.entries[i].w.sock().fd)
@@ -250,8 +253,7 @@ func (r *ringIO) queueRequests() {
 		if e.dead || e.armed || e.w.s == nil {
 			continue
 		}
-		if !e.fixed && i < r.files && r.ring.SetFile(i, e.w.sock().fd) == nil {
-			e.fixed = true
+		if !e.fixed() && i < r.files && r.ring.SetFile(i, e.w.sock().fd) == nil {
 			e.w.sock().ringSlot = i + 1
 		}
 		r.ring.Receive(r.file(i), ringBufGroup, r.userData(i)) // room was made
