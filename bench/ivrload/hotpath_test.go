@@ -164,3 +164,47 @@ func BenchmarkReceive(b *testing.B) {
 		b.Fatal("nothing received")
 	}
 }
+
+// TestSocketConnectsOnlyToItsServersOwnAddress: a call's socket is
+// connected to the answer's media address once the server's audio comes
+// from there (a stranger is then dropped by the kernel), and is left
+// unconnected, still hearing the server, when its audio comes from an
+// address other than the one its SDP gave.
+func TestSocketConnectsOnlyToItsServersOwnAddress(t *testing.T) {
+	w, c, b := pair(t) // c sends to b
+	stranger, err := openRTPSocket(loopback, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.close()
+	send := func(from *rtpSocket, to uint16) {
+		t.Helper()
+		if err := from.setRemote(netip.AddrPortFrom(loopback, to)); err != nil {
+			t.Fatal(err)
+		}
+		w.sendFrame(&mediaCall{sock: from, ssrc: 7, audio: callerAudio("noise", CodecPCMU)}, time.Now().UnixNano())
+	}
+
+	// Audio from a stranger only: heard, and the socket stays unconnected.
+	send(stranger, c.sock.port)
+	w.readCall(c)
+	if c.rx.received != 1 || c.sock.connected {
+		t.Fatalf("from another address: received %d, connected %v; want 1, false", c.rx.received, c.sock.connected)
+	}
+	// Audio from the server's own address: heard, and connected.
+	send(b, c.sock.port)
+	w.readCall(c)
+	if c.rx.received != 2 || !c.sock.connected {
+		t.Fatalf("from the answer's address: received %d, connected %v; want 2, true", c.rx.received, c.sock.connected)
+	}
+	// Connected, it still sends to the server and drops the stranger.
+	w.sendFrame(c, time.Now().UnixNano())
+	rx := &mediaCall{sock: b}
+	w.readCall(rx)
+	send(stranger, c.sock.port)
+	send(b, c.sock.port)
+	w.readCall(c)
+	if rx.rx.received != 1 || c.rx.received != 3 {
+		t.Fatalf("connected: the server got %d (want 1), the call heard %d (want 3: the stranger's dropped)", rx.rx.received, c.rx.received)
+	}
+}

@@ -17,8 +17,8 @@ type rtpSocket struct {
 	port  uint16
 	to    unix.RawSockaddrInet4 // where our audio goes (raw: no conversion per send)
 	hasTo bool
-	// connected: the socket is connected to to (setRemote), so a send
-	// names no address; a latched socket (agent mode) is not.
+	// connected: the socket is connected to to (confirm), so a send
+	// names no address.
 	connected bool
 }
 
@@ -35,6 +35,9 @@ func openRTPSocket(ip netip.Addr, port uint16) (*rtpSocket, error) {
 		_ = unix.Close(fd)
 		return nil, fmt.Errorf("ivrload: SO_TIMESTAMPNS: %w", err)
 	}
+	// Don't fragment: a voice packet never needs it, and the kernel then
+	// skips an IP ID per packet. Best effort.
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DO)
 	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: ip.As4(), Port: int(port)}); err != nil {
 		_ = unix.Close(fd)
 		return nil, err
@@ -47,26 +50,33 @@ func openRTPSocket(ip netip.Addr, port uint16) (*rtpSocket, error) {
 	return &rtpSocket{fd: fd, port: uint16(sa.(*unix.SockaddrInet4).Port)}, nil
 }
 
-// setRemote sets where send goes, and connects the socket there, as a
-// phone that knows its one peer may: sends then skip the kernel's route
-// lookup and the address, and datagrams from anyone else are dropped by
-// the kernel. The don't-fragment bit spares an IP ID per packet. Both
-// keep the generator's own cost per call down, so that it stays ahead of
-// the server it measures (a saturated generator sends late and bunched).
+// setRemote sets where send goes (the answer's media address). The
+// socket is connected there only once the server's audio is seen coming
+// from that very address (confirm): a server whose media leaves from
+// another address than its SDP names is still heard and measured.
 func (s *rtpSocket) setRemote(a netip.AddrPort) error {
 	if !a.Addr().Unmap().Is4() {
 		return fmt.Errorf("ivrload: remote media %v: only IPv4 is supported", a)
 	}
-	ip := a.Addr().Unmap().As4()
-	if err := unix.Connect(s.fd, &unix.SockaddrInet4{Addr: ip, Port: int(a.Port())}); err != nil {
-		return fmt.Errorf("ivrload: connect RTP socket to %v: %w", a, err)
-	}
-	_ = unix.SetsockoptInt(s.fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DO) // best effort
-	s.to = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: ip}
+	s.to = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a.Addr().Unmap().As4()}
 	p := (*[2]byte)(unsafe.Pointer(&s.to.Port))
 	binary.BigEndian.PutUint16(p[:], a.Port())
-	s.hasTo, s.connected = true, true
+	s.hasTo, s.connected = true, false
 	return nil
+}
+
+// confirm connects the socket to where it sends once a datagram came
+// from there, as a phone that knows its one peer may: sends then name no
+// address and skip the kernel's route lookup, which keeps the generator's
+// own cost per call down so that it stays ahead of the server it measures
+// (a saturated generator sends late and bunched). From then on the
+// kernel drops datagrams from anyone else.
+func (s *rtpSocket) confirm(from *unix.RawSockaddrInet4) {
+	if s.connected || !s.hasTo || *from != s.to {
+		return
+	}
+	_, _, e := unix.RawSyscall(unix.SYS_CONNECT, uintptr(s.fd), uintptr(unsafe.Pointer(&s.to)), unix.SizeofSockaddrInet4)
+	s.connected = e == 0 // else it goes on naming the address
 }
 
 // send writes one datagram, on a connected socket without an address: no
@@ -150,6 +160,14 @@ func (b *recvBatch) read(fd int) (int, error) {
 func (b *recvBatch) packet(i int) ([]byte, int64) {
 	m := &b.msgs[i]
 	return b.bufs[i][:m.n], cmsgTimestamp(b.ctls[i][:m.hdr.Controllen])
+}
+
+// confirm connects s once datagram i came from where s sends (see
+// rtpSocket.confirm).
+func (b *recvBatch) confirm(i int, s *rtpSocket) {
+	if b.msgs[i].hdr.Namelen >= unix.SizeofSockaddrInet4 {
+		s.confirm(&b.names[i])
+	}
 }
 
 // latch makes datagram i's source where s sends from now on (symmetric

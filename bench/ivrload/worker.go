@@ -329,6 +329,9 @@ func (w *worker) readCall(c *mediaCall) {
 				w.rb.latch(j, c.sock)
 				c.latchedAt = at
 			}
+			if !c.sock.connected {
+				w.rb.confirm(j, c.sock)
+			}
 			if c.keys != nil && !isRTCP(b) {
 				var err error
 				if b, err = c.keys.rx.DecryptRTP(b, b, &w.hdr); err != nil {
