@@ -109,16 +109,22 @@ func TestSessionsExchangeRTCP(t *testing.T) {
 	require.NoError(t, err)
 	b, err := e.NewSession()
 	require.NoError(t, err)
+	started := time.Now()
 	a.Start(Params{Remote: b.LocalAddr(), Codec: 0, Send: true})
 	b.Start(Params{Remote: a.LocalAddr(), Codec: 0, Send: true})
 	eventually(t, "reports both ways", func() bool {
 		return a.Stats().RTCPReceived >= 3 && b.Stats().RTCPReceived >= 3
 	})
+	waited := time.Since(started)
 	for _, s := range []*Session{a, b} {
 		st := s.Stats()
 		assert.Zero(t, st.Lost)
 		assert.Zero(t, st.PeerLost)
-		assert.Less(t, st.RTT, 50*time.Millisecond)
+		// A round trip measured within the test fits in the time it took
+		// (a bound that a loaded machine cannot break, unlike a fixed one;
+		// a wrong unit or sign in the arithmetic still fails it).
+		assert.GreaterOrEqual(t, st.RTT, time.Duration(0))
+		assert.Less(t, st.RTT, waited)
 		assert.Less(t, st.Jitter, 10*time.Millisecond)
 		assert.Zero(t, st.RTCPMalformed)
 	}
