@@ -16,7 +16,7 @@ import (
 // what a runaway real-time thread can take, so SIP and the API still
 // run. Refused, the goroutine is unlocked again and runs as any other.
 func realtime(prio int) (string, bool) {
-	if why := oneProcessor(runtime.GOMAXPROCS(0)); why != "" {
+	if why := oneProcessor(runtime.GOMAXPROCS(0), usableCPUs()); why != "" {
 		return why, false
 	}
 	runtime.LockOSThread()
@@ -35,18 +35,37 @@ func realtime(prio int) (string, bool) {
 	return fmt.Sprintf("normal: SCHED_FIFO %d: %v", prio, err), false
 }
 
-// oneProcessor is why the pacers must not be real-time when Go runs on
-// one processor (GOMAXPROCS=1: ivrd pinned to, or given, one CPU), and
-// "" otherwise. A pacer returning from its blocking timer read needs
-// that processor back while a normal-priority thread holds it; at
-// SCHED_FIFO the pacer's wait for it keeps that thread off the CPU until
-// the kernel's real-time throttling steps in, and every call's audio
-// stops for about 1.25 s (measured: bench/RESULTS.md, 2,000 calls on one
-// pinned vCPU; without real-time priority the longest gap was 30 ms).
-func oneProcessor(procs int) string {
-	if procs >= 2 {
-		return ""
+// oneProcessor is why the pacers must not be real-time when ivrd has
+// one Go processor (GOMAXPROCS=1) or one CPU to run on (its affinity
+// mask: pinned by taskset or systemd's CPUAffinity=, whatever GOMAXPROCS
+// says), and "" otherwise. A real-time pacer that waits on a
+// normal-priority thread sharing its only CPU (for Go's only processor
+// when it returns from its timer read; or spinning in the runtime on a
+// goroutine's status that the garbage collector's scanner holds) keeps
+// that thread off the CPU until the kernel's throttling steps in: every
+// call's audio stops for about a second. Measured (bench/RESULTS.md): at
+// 2,000 calls on one pinned vCPU with GOMAXPROCS=1, gaps of 1.25 s; at
+// 1,000 calls on one pinned vCPU with GOMAXPROCS=2, gaps of 0.95 s in two
+// runs of three. Without real-time priority the longest gap was 30 ms.
+func oneProcessor(procs, cpus int) string {
+	switch {
+	case procs < 2:
+		return "normal: real-time priority not asked for with one Go processor (GOMAXPROCS=1): " +
+			"the pacer would wait for it behind normal threads that its own priority starves; give ivrd 2 CPUs or more"
+	case cpus < 2:
+		return fmt.Sprintf("normal: real-time priority not asked for on one CPU (GOMAXPROCS=%d, CPU affinity 1): "+
+			"the pacer would starve the normal threads it waits on; give ivrd 2 CPUs or more", procs)
 	}
-	return "normal: real-time priority not asked for with one Go processor (GOMAXPROCS=1): " +
-		"the pacer would wait for it behind normal threads that its own priority starves; give ivrd 2 CPUs or more"
+	return ""
+}
+
+// usableCPUs is how many CPUs the calling thread may run on (its
+// affinity mask, which the pacer's thread inherits from the process), or
+// 2 when the mask cannot be read: the kernel then did not restrict it.
+func usableCPUs() int {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return 2
+	}
+	return set.Count()
 }
