@@ -109,15 +109,16 @@ func (c *Collector) TelephoneEvent(h *rtp.Header, payload []byte) {
 	}
 }
 
-// Audio feeds decoded inbound audio to the in-band detector.
+// Audio feeds decoded inbound audio to the in-band detector; without
+// one (ListensInband false) it has nothing to do, and a caller that asks
+// ListensInband first need not decode the audio at all.
 func (c *Collector) Audio(pcm []int16) {
-	c.mu.Lock()
-	at := c.elapsed()
-	c.events.Tick(at) // audio paces the lost-end timeout
-	if c.detector == nil {
-		c.mu.Unlock()
+	if c.detector == nil { // set once, by NewCollector
 		return
 	}
+	c.mu.Lock()
+	at := c.elapsed()
+	c.events.Tick(at) // for InEvent below: a press whose end was lost no longer shadows
 	key, ok := c.detector.Frame(pcm)
 	// A gateway that sends RFC 4733 often leaves the tones in the audio
 	// too: while events flow, the in-band copy is the same press.

@@ -56,6 +56,7 @@ func (d *EventDecoder) Packet(ts uint32, marker bool, payload []byte, now time.D
 	if !isDigit {
 		return 0, false, nil
 	}
+	d.Tick(now)
 	if d.active && ts == d.ts && code == d.code {
 		// The same timestamp again after the end (or a long silence): some
 		// senders reuse it for the next press of the same key.
@@ -103,10 +104,13 @@ func (d *EventDecoder) start(ts uint32, code byte, duration uint16, end bool, no
 	}
 }
 
-// Tick closes an event whose end packets were lost.
+// Tick closes an event whose end packets were lost: it ended when
+// lostEndTimeout ran out after its last packet, however late that is
+// noticed. Packet ticks itself, so a decoder fed only packets (no audio
+// to pace it) closes such an event when the next packet comes.
 func (d *EventDecoder) Tick(now time.Duration) {
 	if d.active && !d.ended && now-d.lastAt > lostEndTimeout {
-		d.ended, d.endAt = true, now
+		d.ended, d.endAt = true, d.lastAt+lostEndTimeout
 	}
 }
 

@@ -231,3 +231,21 @@ func isDigitKey(k byte) bool {
 	_, ok := EventForKey(k)
 	return ok
 }
+
+// A call whose audio nobody decodes (RFC 4733 only: no in-band detector,
+// so no Tick between packets) still closes a press whose end packets were
+// lost: the next packet does it, and a sender that reuses the timestamp
+// for its next press, without a marker, is heard.
+func TestLostEndClosedByTheNextPacketWithoutTicks(t *testing.T) {
+	t.Parallel()
+	var d EventDecoder
+	k, ok, _ := d.Packet(100, true, AppendEvent(nil, '1', false, 10, 160), 0)
+	require.True(t, ok)
+	require.Equal(t, byte('1'), k)
+	_, ok, _ = d.Packet(100, false, AppendEvent(nil, '1', false, 10, 320), 20*time.Millisecond)
+	require.False(t, ok, "the same press")
+	k, ok, _ = d.Packet(100, false, AppendEvent(nil, '1', false, 10, 160), 1500*time.Millisecond)
+	assert.True(t, ok, "1.5 s later, a shorter duration on the same timestamp is the next press")
+	assert.Equal(t, byte('1'), k)
+	assert.True(t, d.InEvent())
+}

@@ -24,6 +24,8 @@ type DigitSink interface {
 type input struct {
 	mu     sync.Mutex
 	digits DigitSink
+	// digitsPCM: digits does something with audio (see SetDigits)
+	digitsPCM bool
 	listen func(pcm []int16)
 	out    *bridgeSide // non-nil while this session's media goes to another leg
 	taps   []Tap       // replaced, never changed in place (tap.go)
@@ -36,10 +38,17 @@ type input struct {
 }
 
 // SetDigits sends the session's received audio and telephone-events to d
-// (nil: nowhere) while it is not bridged.
+// (nil: nowhere) while it is not bridged. A sink that also has
+// ListensInband (a dtmf.Collector does) and says false does nothing with
+// audio, so a G.711 frame nobody else takes (no listener, tap or bridge)
+// is not decoded at all: the usual call, whose peer sends RFC 4733.
 func (s *Session) SetDigits(d DigitSink) {
+	pcm := d != nil
+	if l, ok := d.(interface{ ListensInband() bool }); ok {
+		pcm = l.ListensInband()
+	}
 	s.in.mu.Lock()
-	s.in.digits = d
+	s.in.digits, s.in.digitsPCM = d, pcm
 	s.in.mu.Unlock()
 }
 
@@ -69,10 +78,20 @@ func (in *input) setOut(b *bridgeSide) {
 	in.mu.Unlock()
 }
 
-// audio takes one decoded frame from the peer.
-func (in *input) audio(pcm []int16) {
-	d, listen, out := in.routes()
-	tapIn(in.tapped(), pcm)
+// g711 decodes one G.711 payload from the peer into pcm (the loop's
+// buffer) and routes it, unless nobody takes the audio: G.711 keeps no
+// state from frame to frame, so a frame skipped costs nothing later.
+func (in *input) g711(payload []byte, c audio.Codec, pcm []int16) {
+	in.mu.Lock()
+	d, listen, out, list := in.digits, in.listen, in.out, in.taps
+	wanted := out != nil || listen != nil || len(list) > 0 || in.digitsPCM
+	in.mu.Unlock()
+	if !wanted {
+		return
+	}
+	pcm = pcm[:len(payload)]
+	audio.DecodeG711(pcm, payload, c)
+	tapIn(list, pcm)
 	route(d, listen, out, pcm)
 }
 

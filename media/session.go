@@ -430,9 +430,7 @@ func (s *Session) handleRTP(pkt []byte, from netip.AddrPort, h *rtp.Header, pcm 
 	case codec.Dynamic() && h.PayloadType == codecPT:
 		s.receiveOpus(payload, pcm)
 	case h.PayloadType == audio.PCMU.PayloadType() || h.PayloadType == audio.PCMA.PayloadType():
-		out := pcm[:len(payload)]
-		audio.DecodeG711(out, payload, audio.Codec(h.PayloadType))
-		s.in.audio(out)
+		s.in.g711(payload, audio.Codec(h.PayloadType), pcm)
 	case h.PayloadType == audio.G722.PayloadType():
 		if s.dec.g722 == nil {
 			s.dec.g722 = new(audio.G722Decoder) // once per session

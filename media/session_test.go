@@ -456,3 +456,65 @@ func BenchmarkHandleRTP(b *testing.B) {
 		_ = s.handleRTP(pkt, from, &h, pcm)
 	}
 }
+
+// eventsOnly is a digit sink that listens for RFC 4733 alone (as a
+// dtmf.Collector does when the peer negotiated telephone-event).
+type eventsOnly struct{ recorder }
+
+func (*eventsOnly) ListensInband() bool { return false }
+
+// A call whose digits come as RFC 4733 has its G.711 audio decoded only
+// for whoever takes it: not for a digit sink that says it does not listen
+// in-band, yes for a listener (voicemail records with one).
+func TestAudioDecodedOnlyForWhoTakesIt(t *testing.T) {
+	t.Parallel()
+	e := testEngine(t, 4)
+	sink := &eventsOnly{}
+	s, err := e.NewSession()
+	require.NoError(t, err)
+	s.SetDigits(sink)
+	defer s.Close()
+	p := newPeer(t)
+	s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, EventPT: 101, Send: true})
+	seq := uint16(0)
+	send := func(pt uint8, payload []byte) {
+		seq++
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq}, Payload: payload}).Marshal()
+		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
+		require.NoError(t, err)
+	}
+	tone := make([]byte, 160)
+	for i := range tone {
+		tone[i] = byte(0x10 + i%8)
+	}
+	send(0, tone)
+	send(101, []byte{1, 0, 0, 160})
+	eventually(t, "the event", func() bool {
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		return sink.events == 1
+	})
+	sink.mu.Lock()
+	assert.Zero(t, sink.audio, "audio handed to a sink that does not listen in-band")
+	sink.mu.Unlock()
+	assert.EqualValues(t, 2, s.Stats().Received, "both packets counted")
+
+	var mu sync.Mutex
+	var heard []int16
+	s.Listen(func(pcm []int16) {
+		mu.Lock()
+		heard = append(heard[:0], pcm...)
+		mu.Unlock()
+	})
+	send(0, tone)
+	eventually(t, "the listener's audio", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(heard) == 160
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	want := make([]int16, 160)
+	audio.DecodeG711(want, tone, audio.PCMU)
+	assert.Equal(t, want, heard, "decoded for the listener")
+}
