@@ -26,9 +26,9 @@ type input struct {
 	digits DigitSink
 	// digitsPCM: digits does something with audio (see SetDigits)
 	digitsPCM bool
-	listen func(pcm []int16)
-	out    *bridgeSide // non-nil while this session's media goes to another leg
-	taps   []Tap       // replaced, never changed in place (tap.go)
+	listen    func(pcm []int16)
+	out       *bridgeSide // non-nil while this session's media goes to another leg
+	taps      []Tap       // replaced, never changed in place (tap.go)
 	// Touched only by the receiving side: the telephone-event last
 	// heard here, so the end packets of the press that chose a bridge are
 	// not replayed to the far end as a press of its own.
