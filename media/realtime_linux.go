@@ -45,8 +45,9 @@ func realtime(prio int) (string, bool) {
 // that thread off the CPU until the kernel's throttling steps in: every
 // call's audio stops for about a second. Measured (bench/RESULTS.md): at
 // 2,000 calls on one pinned vCPU with GOMAXPROCS=1, gaps of 1.25 s; at
-// 1,000 calls on one pinned vCPU with GOMAXPROCS=2, gaps of 0.95 s in two
-// runs of three. Without real-time priority the longest gap was 30 ms.
+// 1,000 calls on one pinned vCPU with GOMAXPROCS=2, gaps of 0.86-0.97 s
+// in four runs of five. Without real-time priority the longest gap was
+// 30 ms.
 func oneProcessor(procs, cpus int) string {
 	switch {
 	case procs < 2:
