@@ -11,6 +11,9 @@
 // own goroutines (or exec's copying ones) while the test reads it: one
 // type for every package's tests.
 //
+// AllocsPerRun is testing.AllocsPerRun made deaf to another goroutine's
+// allocations: the fewest of three measurements.
+//
 // BaresipPort picks the SIP port for a baresip peer, which binds three
 // sockets (UDP, TCP, and TLS on the port above) and fails when any is
 // taken.
