@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -368,7 +369,7 @@ func TestSendFrameAllocatesNothing(t *testing.T) {
 	s.mu.Unlock()
 	prompt := testPrompt(1000)
 	s.Play(prompt, nil)
-	allocs := testing.AllocsPerRun(500, func() { s.sendFrame(nil) })
+	allocs := testenv.AllocsPerRun(500, func() { s.sendFrame(nil) })
 	assert.Zero(t, allocs)
 }
 
