@@ -117,13 +117,13 @@ func (in *input) opus(rx *rxCoders, payload []byte, pcm []int16) error {
 	if err != nil {
 		return err
 	}
-	d, listen, out := in.routes()
-	if out != nil && listen == nil && out.dst.wide.Load() {
-		out.relay.PushWide(wide)
+	r := in.routing()
+	if r.wideOnly() {
+		r.out.relay.PushWide(wide)
 		return nil
 	}
 	n := rx.down.Down(pcm, wide)
-	route(d, listen, out, pcm[:n])
+	r.narrow(pcm[:n])
 	return nil
 }
 

@@ -60,16 +60,46 @@ func (s *Session) Listen(f func(pcm []int16)) {
 	s.in.mu.Unlock()
 }
 
-func (in *input) routes() (DigitSink, func([]int16), *bridgeSide) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.digits, in.listen, in.out
+// routing is where the peer's audio goes, read under the lock once a
+// frame.
+type routing struct {
+	digits    DigitSink
+	digitsPCM bool
+	listen    func([]int16)
+	out       *bridgeSide
+	taps      []Tap
 }
 
-func (in *input) tapped() []Tap {
+func (in *input) routing() routing {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.taps
+	return routing{digits: in.digits, digitsPCM: in.digitsPCM, listen: in.listen, out: in.out, taps: in.taps}
+}
+
+// wantsPCM reports whether anyone takes the peer's decoded audio.
+func (r *routing) wantsPCM() bool {
+	return r.out != nil || r.listen != nil || len(r.taps) > 0 || r.digitsPCM
+}
+
+// wideOnly reports whether the audio goes across a bridge to a leg that
+// sends wideband and nowhere else, so it can stay at 16 kHz.
+func (r *routing) wideOnly() bool {
+	return r.out != nil && r.listen == nil && len(r.taps) == 0 && r.out.dst.wide.Load()
+}
+
+// narrow hands 8 kHz audio to the taps, the listener, and the other leg
+// or the digit sink.
+func (r *routing) narrow(pcm []int16) {
+	tapIn(r.taps, pcm)
+	if r.listen != nil {
+		r.listen(pcm)
+	}
+	switch {
+	case r.out != nil:
+		r.out.relay.Push(pcm)
+	case r.digits != nil:
+		r.digits.Audio(pcm)
+	}
 }
 
 func (in *input) setOut(b *bridgeSide) {
@@ -82,54 +112,36 @@ func (in *input) setOut(b *bridgeSide) {
 // buffer) and routes it, unless nobody takes the audio: G.711 keeps no
 // state from frame to frame, so a frame skipped costs nothing later.
 func (in *input) g711(payload []byte, c audio.Codec, pcm []int16) {
-	in.mu.Lock()
-	d, listen, out, list := in.digits, in.listen, in.out, in.taps
-	wanted := out != nil || listen != nil || len(list) > 0 || in.digitsPCM
-	in.mu.Unlock()
-	if !wanted {
+	r := in.routing()
+	if !r.wantsPCM() {
 		return
 	}
 	pcm = pcm[:len(payload)]
 	audio.DecodeG711(pcm, payload, c)
-	tapIn(list, pcm)
-	route(d, listen, out, pcm)
+	r.narrow(pcm)
 }
 
 // g722 decodes one G.722 payload from the peer into pcm (the loop's
 // buffer) and routes it: at 16 kHz across a bridge to a leg that sends
 // G.722, else at 8 kHz through the lower sub-band alone (the digit
 // detector, a recording, a G.711 leg), which costs no QMF and no
-// resampling.
+// resampling. Decoded even when nobody takes it: the decoder's state
+// must follow every frame.
 func (in *input) g722(dec *audio.G722Decoder, payload []byte, pcm []int16) {
-	d, listen, out := in.routes()
-	list := in.tapped()
-	if out != nil && listen == nil && len(list) == 0 && out.dst.wide.Load() {
+	r := in.routing()
+	if r.wideOnly() {
 		n := dec.Decode(pcm, payload)
-		out.relay.PushWide(pcm[:n])
+		r.out.relay.PushWide(pcm[:n])
 		return
 	}
 	n := dec.DecodeNarrow(pcm, payload)
-	tapIn(list, pcm[:n])
-	route(d, listen, out, pcm[:n])
-}
-
-// route hands 8 kHz audio to the listener, and to the other leg or the
-// digit sink.
-func route(d DigitSink, listen func([]int16), out *bridgeSide, pcm []int16) {
-	if listen != nil {
-		listen(pcm)
-	}
-	switch {
-	case out != nil:
-		out.relay.Push(pcm)
-	case d != nil:
-		d.Audio(pcm)
-	}
+	r.narrow(pcm[:n])
 }
 
 // event takes one telephone-event packet from the peer.
 func (in *input) event(h *rtp.Header, payload []byte) {
-	d, _, out := in.routes()
+	r := in.routing()
+	d, out := r.digits, r.out
 	end := len(payload) >= 2 && payload[1]&0x80 != 0
 	if out == nil {
 		in.eventSeen, in.lastEventTS, in.eventEnded = true, h.Timestamp, end

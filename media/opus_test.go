@@ -104,8 +104,9 @@ func TestOpusSessionPlaysWidebandPrompt(t *testing.T) {
 }
 
 // The digit detector of an Opus call gets 8 kHz audio, 160 samples per
-// 20 ms packet, with the caller's key tones at their level; payloads
-// libopus cannot read are counted and do not stop the call's audio.
+// 20 ms packet, with the caller's key tones at their level, and so does
+// a tap (a recording, a media stream); payloads libopus cannot read are
+// counted and do not stop the call's audio.
 func TestOpusReceiveHandsDigits8kHz(t *testing.T) {
 	e := testEngine(t, 2)
 	sink := &pcmSink{}
@@ -113,6 +114,8 @@ func TestOpusReceiveHandsDigits8kHz(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	s.SetDigits(sink)
+	tap := &countingTap{}
+	s.AddTap(tap)
 	p := newPeer(t)
 	s.Start(Params{Remote: p.addr(), Codec: audio.Opus, PT: opusPT, Send: true})
 	dtmf := tone(770, 16000, 16000/2, 6000)
@@ -134,6 +137,9 @@ func TestOpusReceiveHandsDigits8kHz(t *testing.T) {
 		return sink.audio == len(pkts)
 	})
 	assert.Equal(t, uint64(1), s.Stats().Malformed, "the garbage payload, counted")
+	tap.mu.Lock()
+	assert.Equal(t, len(pkts), tap.inFrames, "the tap heard the caller")
+	tap.mu.Unlock()
 	sink.mu.Lock()
 	got := append([]int16(nil), sink.all...)
 	sink.mu.Unlock()
