@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/examples/decision/service"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // lookupNode runs examples/account-lookup.yaml as written, but for its
@@ -58,24 +59,6 @@ func lookupCall(t *testing.T, svc *Node, account string) string {
 	return ref.GetHeader("Refer-To").Value()
 }
 
-// lockedLog is the node's log, read while it writes.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestAccountLookupGoesWhereTheServiceSays(t *testing.T) {
 	svcDemo := service.Demo("s3cret") // the example's ask.secret: a request signed otherwise gets 401
 	var mu sync.Mutex
@@ -87,7 +70,7 @@ func TestAccountLookupGoesWhereTheServiceSays(t *testing.T) {
 		svcDemo.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	logs := &lockedLog{}
+	logs := &testenv.Buffer{}
 	node := lookupNode(t, srv.URL, logs)
 
 	assert.Equal(t, "<sip:premium@127.0.0.1:5070>", lookupCall(t, node, "123456"), "a gold account")
@@ -127,7 +110,7 @@ func TestAccountLookupFallsBack(t *testing.T) {
 		"garbage answer": {garbage.URL, `bad answer: answer: unknown extension \"9999\"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			logs := &lockedLog{}
+			logs := &testenv.Buffer{}
 			node := lookupNode(t, tc.url, logs)
 			assert.Equal(t, "<sip:frontdesk@127.0.0.1:5070>", lookupCall(t, node, "123456"), "the ask's fallback")
 			require.Eventually(t, func() bool { return strings.Contains(logs.String(), "no usable answer") },
@@ -143,7 +126,7 @@ func TestAccountLookupFallsBack(t *testing.T) {
 // all: the whole-entry timeout ends the second attempt, and the
 // fallback runs.
 func TestGatherTimersOnACall(t *testing.T) {
-	logs := &lockedLog{}
+	logs := &testenv.Buffer{}
 	node := startConfig(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
@@ -185,7 +168,7 @@ ivrs:
 // A secret gather (a PIN) on a real call: its keys reach the next step
 // but not the log.
 func TestSecretGatherKeepsKeysOutOfTheLog(t *testing.T) {
-	logs := &lockedLog{}
+	logs := &testenv.Buffer{}
 	node := startConfig(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/examples/streambot/bot"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
@@ -32,7 +33,7 @@ func wsURL(srv *httptest.Server) string { return "ws://" + srv.Listener.Addr().S
 // streambotNode runs examples/streambot.yaml as written, but for its
 // listeners and the bot's URL (an httptest server on 127.0.0.1: the
 // example's allow_private lets ivrd reach it).
-func streambotNode(t *testing.T, botURL string, logs *lockedLog) *Node {
+func streambotNode(t *testing.T, botURL string, logs *testenv.Buffer) *Node {
 	t.Helper()
 	b, err := os.ReadFile("../examples/streambot.yaml")
 	require.NoError(t, err)
@@ -84,7 +85,7 @@ func TestStreamBotEchoesTheCaller(t *testing.T) {
 	b := bot.New()
 	srv := httptest.NewServer(b)
 	t.Cleanup(srv.Close)
-	logs := &lockedLog{}
+	logs := &testenv.Buffer{}
 	svc := streambotNode(t, wsURL(srv), logs)
 	c := newCaller(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -182,7 +183,7 @@ var streamIDPattern = regexp.MustCompile(`stream=(MZ[0-9a-f]{32})`)
 // its whole prompt with no packet missing.
 func TestStreamConsumerThatNeverReads(t *testing.T) {
 	srv := sluggish(t)
-	logs := &lockedLog{}
+	logs := &testenv.Buffer{}
 	path := writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
