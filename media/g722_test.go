@@ -171,8 +171,7 @@ func TestG722ReceiveHandsDigits8kHz(t *testing.T) {
 	}
 	pkts := g722Packets(dtmf, 42)
 	for _, b := range pkts {
-		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
-		require.NoError(t, err)
+		p.send(t, s.LocalAddr(), b)
 	}
 	eventually(t, "every packet decoded", func() bool {
 		sink.mu.Lock()

@@ -124,12 +124,10 @@ func TestOpusReceiveHandsDigits8kHz(t *testing.T) {
 	}
 	garbage, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: opusPT, SSRC: 42, SequenceNumber: 999},
 		Payload: []byte{0xFF, 0xFF, 0xFF}}).Marshal()
-	_, err = p.conn.WriteToUDPAddrPort(garbage, s.LocalAddr())
-	require.NoError(t, err)
+	p.send(t, s.LocalAddr(), garbage)
 	pkts := opusPackets(t, dtmf, 42)
 	for _, b := range pkts {
-		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
-		require.NoError(t, err)
+		p.send(t, s.LocalAddr(), b)
 	}
 	eventually(t, "every packet decoded", func() bool {
 		sink.mu.Lock()

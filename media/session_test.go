@@ -52,6 +52,13 @@ func newPeer(t *testing.T) *peer {
 
 func (p *peer) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
 
+// send writes datagram b to a session's media address.
+func (p *peer) send(t *testing.T, to netip.AddrPort, b []byte) {
+	t.Helper()
+	_, err := p.conn.WriteToUDPAddrPort(b, to)
+	require.NoError(t, err)
+}
+
 func (p *peer) packets() []rtp.Packet {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -233,13 +240,9 @@ func TestReceiveDemuxLatchingAndMalformed(t *testing.T) {
 	sdpAddr := netip.MustParseAddrPort("127.0.0.1:9") // what the SDP said: wrong, behind NAT
 	s.Start(Params{Remote: sdpAddr, Codec: audio.PCMU, EventPT: 101, Send: true})
 	p := newPeer(t)
-	send := func(b []byte) {
-		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
-		require.NoError(t, err)
-	}
+	send := func(b []byte) { p.send(t, s.LocalAddr(), b) }
 	pkt := func(pt uint8, payload []byte) []byte {
-		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: 1}, Payload: payload}).Marshal()
-		return b
+		return rtpPacket(t, rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: 1}, payload)
 	}
 	send([]byte{0x01, 0x02}) // malformed: too short
 	silence := make([]byte, 160)
@@ -424,9 +427,7 @@ func TestReceiverPanicDoesNotStopTheSession(t *testing.T) {
 	p := newPeer(t)
 	s.Start(Params{Remote: p.addr(), Codec: audio.PCMU, Send: true})
 	for seq := uint16(1); seq <= 3; seq++ {
-		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq}, Payload: make([]byte, 160)}).Marshal()
-		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
-		require.NoError(t, err)
+		p.send(t, s.LocalAddr(), rtpPacket(t, rtp.Header{Version: 2, SequenceNumber: seq}, make([]byte, 160)))
 	}
 	eventually(t, "packets after the panic still delivered", func() bool {
 		rx.mu.Lock()
@@ -480,9 +481,7 @@ func TestAudioDecodedOnlyForWhoTakesIt(t *testing.T) {
 	seq := uint16(0)
 	send := func(pt uint8, payload []byte) {
 		seq++
-		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq}, Payload: payload}).Marshal()
-		_, err := p.conn.WriteToUDPAddrPort(b, s.LocalAddr())
-		require.NoError(t, err)
+		p.send(t, s.LocalAddr(), rtpPacket(t, rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq}, payload))
 	}
 	tone := make([]byte, 160)
 	for i := range tone {
