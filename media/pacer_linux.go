@@ -1,6 +1,7 @@
 package media
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,10 @@ type pacerSys struct {
 	blocking bool
 	timerFD  int
 	stopping atomic.Bool
+	thread   int // the loop's OS thread (gettid), when it blocks
+	// ticksRun counts the ticks a blocking loop has waited for since it
+	// last went through Go's scheduler (see yieldTicks).
+	ticksRun uint64
 
 	// rx is held by the loop while it reads and handles sockets, and by
 	// watch/unwatch: once unwatch returns, the loop has let go of them.
@@ -107,7 +112,7 @@ func newPacer(cfg EngineConfig) (*pacer, error) {
 			runtime.UnlockOSThread()
 		}
 		if (p.realtime || sys.ring != nil) && unix.SetNonblock(timer, false) == nil {
-			sys.blocking, sys.timerFD = true, timer
+			sys.blocking, sys.timerFD, sys.thread = true, timer, unix.Gettid()
 		} else {
 			sys.timer = os.NewFile(uintptr(timer), "timerfd")
 		}
@@ -379,12 +384,27 @@ func (p *pacer) deliver(w watched, pkt []byte, from netip.AddrPort, rx *rxBatch)
 	}
 }
 
+// yieldTicks is how many ticks a blocking loop waits for between two
+// passes through Go's scheduler. Go's sysmon takes a goroutine that has
+// not been through the scheduler for 10 ms to be hogging its processor;
+// a locked loop that only blocks in system calls never goes through it,
+// so from then on every tick's wait had its processor taken and handed
+// to another thread, with sysmon itself waking every 20 µs to do it:
+// 3,000 sysmon wake-ups a second and about a tenth of ivrd's CPU at
+// 1,000 calls (bench/RESULTS.md, eighth session). A yield every 5 ms
+// costs two thread wake-ups, in the idle part of a tick.
+const yieldTicks = 5
+
 // waitTick waits for the next timerfd expiry and reads its count into
 // tick; false when the pacer is stopping.
 func (p *pacer) waitTick(tick []byte) bool {
 	if !p.sys.blocking {
-		_, err := io.ReadFull(p.sys.timer, tick)
-		return err == nil // an error: closed by stop
+		_, err := io.ReadFull(p.sys.timer, tick) // parks in the scheduler
+		return err == nil                        // an error: closed by stop
+	}
+	if p.sys.ticksRun >= yieldTicks {
+		runtime.Gosched()
+		p.sys.ticksRun = 0
 	}
 	for {
 		_, err := unix.Read(p.sys.timerFD, tick)
@@ -392,6 +412,7 @@ func (p *pacer) waitTick(tick []byte) bool {
 			return false
 		}
 		if err == nil {
+			p.sys.ticksRun += max(binary.NativeEndian.Uint64(tick), 1)
 			return true
 		}
 		if !errors.Is(err, unix.EINTR) {

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -248,5 +250,68 @@ func TestMediaSocketsDontFragment(t *testing.T) {
 			require.Equal(t, unix.IPV6_PMTUDISC_DO, v6, bind)
 		}
 		require.NoError(t, u.close())
+	}
+}
+
+// A loop locked to its thread that waits for its tick in a blocking read
+// must still pass through Go's scheduler now and then: otherwise Go's
+// sysmon takes it for a goroutine hogging its processor and from then on
+// takes the processor at every tick's wait, hands it to another thread
+// and wakes itself every 20 µs to do it (3,000 sysmon wake-ups a second
+// at 1,000 calls, a tenth of ivrd's CPU). Counted as the context switches
+// of the process's other threads against the loop's own (one a tick):
+// three to four times as many without the yield, a fraction with it.
+func TestBlockingPacerLeavesTheOtherThreadsAsleep(t *testing.T) {
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 28000 + (os.Getpid()%40)*20, PortMax: 28999, Pacers: 1, RTCPInterval: -1})
+	require.NoError(t, err)
+	t.Cleanup(e.Close)
+	loop := e.pacers[0].sys.thread
+	if !e.pacers[0].sys.blocking {
+		t.Skip("this host's pacer waits in Go's netpoller (no io_uring, no real-time priority): it parks in the scheduler every tick")
+	}
+	// sysmon's limit is 10 ms of running: measure well past it.
+	waitSwitches(t, loop, 50)
+	own0, others0 := threadSwitches(t, loop)
+	waitSwitches(t, loop, own0+300)
+	own1, others1 := threadSwitches(t, loop)
+	own, others := own1-own0, others1-others0
+	assert.Less(t, others, own, "the other threads switched %d times while the loop switched %d (about one a tick)", others, own)
+}
+
+// threadSwitches reads the voluntary context switches of this process's
+// thread tid and the sum of its other threads' (/proc/self/task).
+func threadSwitches(t *testing.T, tid int) (own, others int) {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	require.NoError(t, err)
+	for _, task := range tasks {
+		status, err := os.ReadFile("/proc/self/task/" + task.Name() + "/status")
+		if err != nil {
+			continue // the thread exited meanwhile
+		}
+		for line := range strings.Lines(string(status)) {
+			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				require.NoError(t, err)
+				if task.Name() == strconv.Itoa(tid) {
+					own += n
+				} else {
+					others += n
+				}
+			}
+		}
+	}
+	return own, others
+}
+
+// waitSwitches waits (5 s at most) for thread tid to have switched n times.
+func waitSwitches(t *testing.T, tid, n int) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for own, _ := threadSwitches(t, tid); own < n; own, _ = threadSwitches(t, tid) {
+		require.True(t, time.Now().Before(deadline), "the loop's thread switched %d times of %d in 5 s", own, n)
+		<-tick.C
 	}
 }
