@@ -34,6 +34,9 @@
 # (timeout) and every process started is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# IVRD_BIN runs another ivrd binary (an A/B of two builds; make build
+# still builds bin/ivrd).
+IVRD_BIN=${IVRD_BIN:-./bin/ivrd}
 
 SIZES=${SIZES:-"200 400 600 800 1000 1200 1600 2000 2400"}
 own_sizes="${SIZES_IVRD:+ SIZES_IVRD=\"$SIZES_IVRD\"}${SIZES_DIAGO:+ SIZES_DIAGO=\"$SIZES_DIAGO\"}" # for the command line shown
@@ -97,7 +100,7 @@ listening() { grep -qi ":$(printf '%04X' "$1") 00000000:0000" /proc/net/udp; }
 # start_server KIND LOG: the server alone on SERVER_CPU, default scheduling.
 start_server() {
   case "$1" in
-    ivrd) ${sched[@]+"${sched[@]}"} taskset -c "$SERVER_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$2" 2>&1 & ;;
+    ivrd) ${sched[@]+"${sched[@]}"} taskset -c "$SERVER_CPU" "$IVRD_BIN" serve --config "$cfg" --log-level warn > "$2" 2>&1 & ;;
     diago) ${sched[@]+"${sched[@]}"} taskset -c "$SERVER_CPU" ./bin/diago-ivr --listen "127.0.0.1:${SIP_PORT}" --prompts prompts/builtin \
              --rtp-ports 20000-29999 --key 1 --refer-to "sip:sales@127.0.0.1:5070" > "$2" 2>&1 & ;;
     *) echo "sidebyside.sh: server $1: want ivrd or diago" >&2; exit 1 ;;

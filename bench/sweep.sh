@@ -12,6 +12,9 @@
 # is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# IVRD_BIN runs another ivrd binary (an A/B of two builds; make build
+# still builds bin/ivrd).
+IVRD_BIN=${IVRD_BIN:-./bin/ivrd}
 
 SIZES=${SIZES:-"400 800 1000 1500 2000"}
 HOLD=${HOLD:-30}          # seconds each call lasts
@@ -114,7 +117,7 @@ listening() { grep -qi ":$(printf '%04X' "$1") 00000000:0000" /proc/net/udp; }
 files=()
 for n in $SIZES; do
   if listening "$SIP_PORT"; then echo "sweep.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
-  "${sched[@]}" taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn ${IVRD_ARGS:-} > "$OUT/sweep-$n-ivrd.log" 2>&1 &
+  "${sched[@]}" taskset -c "$IVRD_CPU" "$IVRD_BIN" serve --config "$cfg" --log-level warn ${IVRD_ARGS:-} > "$OUT/sweep-$n-ivrd.log" 2>&1 &
   IVRD=$!
   for _ in $(seq 50); do listening "$SIP_PORT" && break; sleep 0.1; done
   if ! listening "$SIP_PORT" || ! kill -0 "$IVRD" 2>/dev/null; then

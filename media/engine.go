@@ -12,11 +12,15 @@ import (
 
 // EngineConfig sizes the engine.
 type EngineConfig struct {
-	BindIP           netip.Addr    // address RTP sockets bind to
-	PortMin, PortMax int           // RTP port range: RTP on even ports, RTCP on the odd one above
-	Pacers           int           // pacing goroutines; 0 = GOMAXPROCS
-	RTCPInterval     time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
-	Log              *slog.Logger  // nil: slog.Default()
+	BindIP           netip.Addr // address RTP sockets bind to
+	PortMin, PortMax int        // RTP port range: RTP on even ports, RTCP on the odd one above
+	// Pacers is the number of pacing loops; 0 = GOMAXPROCS. Fewer than
+	// GOMAXPROCS leaves Go processors for the rest of the program, and
+	// then a pacer that blocks for its tick keeps its own (see
+	// yieldTicks): ivrd serve runs one per CPU and doubles GOMAXPROCS.
+	Pacers       int
+	RTCPInterval time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
+	Log          *slog.Logger  // nil: slog.Default()
 	// OnLate, when set, hears how late each pacer tick woke against its
 	// 1 ms schedule (the metrics' pacer lateness); it runs on the pacer
 	// loop, so it must be quick and must not block.
@@ -37,6 +41,9 @@ type EngineConfig struct {
 	// operator does not trust); MediaIO says which loop runs.
 	Epoll bool
 
+	// spareProcs: Go has processors beyond the pacers' (set by
+	// NewEngine from Pacers and GOMAXPROCS).
+	spareProcs bool
 	// ringBuffers replaces the io_uring pacers' receive buffer count
 	// (tests run a ring short of buffers); 0 is ringBufs.
 	ringBuffers uint16
@@ -69,6 +76,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.Pacers <= 0 {
 		cfg.Pacers = runtime.GOMAXPROCS(0)
 	}
+	cfg.spareProcs = runtime.GOMAXPROCS(0) > cfg.Pacers
 	if cfg.RTCPInterval == 0 {
 		cfg.RTCPInterval = 5 * time.Second
 	}

@@ -50,8 +50,10 @@ type pacerSys struct {
 	timerFD  int
 	stopping atomic.Bool
 	thread   int // the loop's OS thread (gettid), when it blocks
-	// ticksRun counts the ticks a blocking loop has waited for since it
-	// last went through Go's scheduler (see yieldTicks).
+	// yield: a blocking loop goes through Go's scheduler every
+	// yieldTicks, counted in ticksRun (only when Go has processors to
+	// spare: see yieldTicks).
+	yield    bool
 	ticksRun uint64
 
 	// rx is held by the loop while it reads and handles sockets, and by
@@ -113,6 +115,7 @@ func newPacer(cfg EngineConfig) (*pacer, error) {
 		}
 		if (p.realtime || sys.ring != nil) && unix.SetNonblock(timer, false) == nil {
 			sys.blocking, sys.timerFD, sys.thread = true, timer, unix.Gettid()
+			sys.yield = cfg.spareProcs
 		} else {
 			sys.timer = os.NewFile(uintptr(timer), "timerfd")
 		}
@@ -385,14 +388,18 @@ func (p *pacer) deliver(w watched, pkt []byte, from netip.AddrPort, rx *rxBatch)
 }
 
 // yieldTicks is how many ticks a blocking loop waits for between two
-// passes through Go's scheduler. Go's sysmon takes a goroutine that has
-// not been through the scheduler for 10 ms to be hogging its processor;
-// a locked loop that only blocks in system calls never goes through it,
-// so from then on every tick's wait had its processor taken and handed
-// to another thread, with sysmon itself waking every 20 µs to do it:
-// 3,000 sysmon wake-ups a second and about a tenth of ivrd's CPU at
-// 1,000 calls (bench/RESULTS.md, eighth session). A yield every 5 ms
-// costs two thread wake-ups, in the idle part of a tick.
+// passes through Go's scheduler, when Go has processors besides the
+// pacers'. Go's sysmon takes a goroutine that has not been through the
+// scheduler for 10 ms to be hogging its processor; a locked loop that
+// only blocks in system calls never goes through it, so from then on
+// every tick's wait had its processor taken and handed to another
+// thread, with sysmon waking every 20 µs to do it: 3,000 sysmon
+// wake-ups a second, 5 % of a core beside a pacer's 50 % at 1,000 calls
+// (bench/RESULTS.md, eighth session). A yield every 5 ms costs two
+// thread wake-ups, in the idle part of a tick, and the pacer keeps its
+// processor while it waits. Without processors to spare that taking is
+// what lets the rest of the program (SIP, the calls' logic) run while
+// the pacers wait, so such a loop does not yield.
 const yieldTicks = 5
 
 // waitTick waits for the next timerfd expiry and reads its count into
@@ -402,7 +409,7 @@ func (p *pacer) waitTick(tick []byte) bool {
 		_, err := io.ReadFull(p.sys.timer, tick) // parks in the scheduler
 		return err == nil                        // an error: closed by stop
 	}
-	if p.sys.ticksRun >= yieldTicks {
+	if p.sys.yield && p.sys.ticksRun >= yieldTicks {
 		runtime.Gosched()
 		p.sys.ticksRun = 0
 	}

@@ -260,15 +260,13 @@ func TestMediaSocketsDontFragment(t *testing.T) {
 // and wakes itself every 20 µs to do it (3,000 sysmon wake-ups a second
 // at 1,000 calls, a tenth of ivrd's CPU). Counted as the context switches
 // of the process's other threads against the loop's own (one a tick):
-// three to four times as many without the yield, a fraction with it.
+// two to four times as many without the yield, a fraction with it. (Go
+// has a processor besides the pacer's, as ivrd serve sees to.)
 func TestBlockingPacerLeavesTheOtherThreadsAsleep(t *testing.T) {
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: 28000 + (os.Getpid()%40)*20, PortMax: 28999, Pacers: 1, RTCPInterval: -1})
-	require.NoError(t, err)
-	t.Cleanup(e.Close)
+	procs := runtime.GOMAXPROCS(2)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
+	e := blockingPacer(t, 1)
 	loop := e.pacers[0].sys.thread
-	if !e.pacers[0].sys.blocking {
-		t.Skip("this host's pacer waits in Go's netpoller (no io_uring, no real-time priority): it parks in the scheduler every tick")
-	}
 	// sysmon's limit is 10 ms of running: measure well past it.
 	waitSwitches(t, loop, 50)
 	own0, others0 := threadSwitches(t, loop)
@@ -314,4 +312,29 @@ func waitSwitches(t *testing.T, tid, n int) {
 		require.True(t, time.Now().Before(deadline), "the loop's thread switched %d times of %d in 5 s", own, n)
 		<-tick.C
 	}
+}
+
+// A blocking loop yields only when Go has processors to spare: with as
+// many pacers as processors, sysmon taking a waiting pacer's processor
+// is what lets the rest of the program run.
+func TestBlockingPacerYieldsOnlyWithProcessorsToSpare(t *testing.T) {
+	procs := runtime.GOMAXPROCS(2)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
+	assert.True(t, blockingPacer(t, 1).pacers[0].sys.yield, "one pacer, two processors")
+	e := blockingPacer(t, 2)
+	assert.False(t, e.pacers[0].sys.yield || e.pacers[1].sys.yield, "two pacers, two processors")
+}
+
+// blockingPacer starts an engine of n pacers, skipping the test where
+// its loops do not block for their tick (no io_uring here).
+func blockingPacer(t *testing.T, n int) *Engine {
+	t.Helper()
+	base := 28000 + (os.Getpid()%20)*40 + n*20
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: n, RTCPInterval: -1})
+	require.NoError(t, err)
+	t.Cleanup(e.Close)
+	if !e.pacers[0].sys.blocking {
+		t.Skip("this host's pacers wait in Go's netpoller (no io_uring, no real-time priority): they park in the scheduler every tick")
+	}
+	return e
 }

@@ -53,6 +53,11 @@ type Options struct {
 	// Epoll keeps the media pacers on their epoll loop even where the
 	// host allows io_uring (ivrd serve: IVRD_MEDIA_IO=epoll).
 	Epoll bool
+	// Pacers is the number of media pacer loops (0: GOMAXPROCS). ivrd
+	// serve runs one per processor Go had and doubles GOMAXPROCS, so
+	// that each pacer keeps a processor of its own while it waits for
+	// its tick (media.EngineConfig.Pacers).
+	Pacers int
 	// WebhookRetryMin and WebhookRetryMax bound the webhook retry delay
 	// (zero: the webhook package's defaults, 1 s doubling to 5 min).
 	WebhookRetryMin, WebhookRetryMax time.Duration
@@ -104,7 +109,8 @@ func New(opts Options) (*Node, error) {
 		OnLate:           obs.metrics.PacerLateness, // ivrd_pacer_lateness_seconds
 		RealtimePriority: cfg.Server.Media.PacerPriority(),
 		OverloadGuard:    cfg.Server.Media.Guarded() && !opts.NoOverloadGuard, // new calls refused while the pacers run late (media/overload.go)
-		Epoll:            opts.Epoll})
+		Epoll:            opts.Epoll,
+		Pacers:           opts.Pacers})
 	if err != nil {
 		ctl.close()
 		return nil, err

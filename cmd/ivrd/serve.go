@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/ivrd/ivrd/node"
@@ -37,7 +38,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ivrd: %v\n", err)
 		return 1
 	}
-	n, err := node.New(node.Options{ConfigPath: *cfgPath, Log: log, Version: version, NoRecords: *noRecords, QueuedStarts: *queuedStarts, Epoll: epoll})
+	n, err := node.New(node.Options{ConfigPath: *cfgPath, Log: log, Version: version, NoRecords: *noRecords, QueuedStarts: *queuedStarts, Epoll: epoll,
+		Pacers: ownProcessors()})
 	if err != nil {
 		fmt.Fprintf(stderr, "ivrd: %v\n", err)
 		return 1
@@ -66,6 +68,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+}
+
+// ownProcessors gives each media pacer a Go processor of its own: one
+// pacer per processor Go has (GOMAXPROCS: by default the CPUs ivrd may
+// run on), and GOMAXPROCS doubled so that SIP, the API and the calls'
+// logic keep as many. A pacer blocks in a system call for its tick; with
+// no processor to spare, Go's sysmon had to take the pacer's at every
+// tick for the rest of the program to run (3,000 wake-ups a second at
+// 1,000 calls, bench/RESULTS.md). It returns the pacer count.
+func ownProcessors() int {
+	pacers := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(2 * pacers)
+	return pacers
 }
 
 // mediaIOEnv chooses how the media pacers move packets: io_uring where
