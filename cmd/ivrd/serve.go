@@ -70,16 +70,21 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// ownProcessors gives each media pacer a Go processor of its own: one
-// pacer per processor Go has (GOMAXPROCS: by default the CPUs ivrd may
-// run on), and GOMAXPROCS doubled so that SIP, the API and the calls'
-// logic keep as many. A pacer blocks in a system call for its tick; with
-// no processor to spare, Go's sysmon had to take the pacer's at every
-// tick for the rest of the program to run (3,000 wake-ups a second at
-// 1,000 calls, bench/RESULTS.md). It returns the pacer count.
+// ownProcessors gives each media pacer a Go processor of its own where
+// ivrd has two CPUs or more: one pacer per processor Go has (GOMAXPROCS:
+// by default the CPUs ivrd may run on), and GOMAXPROCS doubled so that
+// SIP, the API and the calls' logic keep as many. A pacer blocks in a
+// system call for its tick; with no processor to spare, Go's sysmon takes
+// the pacer's at every tick for the rest of the program to run (3,000
+// sysmon wake-ups a second at 1,000 calls). On one CPU the spare
+// processor's threads cost about what sysmon did and share the pacer's
+// CPU with it (its frames' p99 rose), so there it stays one.
+// (bench/RESULTS.md, eighth session.) It returns the pacer count.
 func ownProcessors() int {
 	pacers := runtime.GOMAXPROCS(0)
-	runtime.GOMAXPROCS(2 * pacers)
+	if pacers >= 2 {
+		runtime.GOMAXPROCS(2 * pacers)
+	}
 	return pacers
 }
 
