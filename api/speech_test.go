@@ -1,19 +1,18 @@
 package api
 
 import (
-	"os/exec"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // A prompt uploaded as text is spoken at upload and stored as audio; a
 // voice espeak-ng does not have is a 422 naming the prompt.
 func TestPromptUploadedAsText(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): spoken uploads are not tested")
-	}
+	testenv.NeedEspeak(t, "spoken uploads")
 	backends(t, func(t *testing.T, e *env) {
 		r := e.do(req{method: "PUT", path: "/api/v1/prompts/spoken", ctype: "application/json",
 			body: []byte(`{"say": "Thank you for calling. Please hold.", "voice": "en-us"}`)})

@@ -26,6 +26,7 @@ import (
 // 127.0.0.1: the example's allow_private lets ivrd reach it).
 func lookupNode(t *testing.T, serviceURL string, logs io.Writer) *Node {
 	t.Helper()
+	testenv.NeedEspeak(t, "the account lookup example (its prompts are spoken)")
 	b, err := os.ReadFile("../examples/account-lookup.yaml")
 	require.NoError(t, err)
 	text := strings.Replace(string(b), `ask: "http://127.0.0.1:8090/lookup"`, `ask: "`+serviceURL+`/lookup"`, 1)

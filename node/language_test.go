@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,7 +58,7 @@ func TestSetLanguageKeyOnACall(t *testing.T) {
 // the fragments are spoken at start where none is recorded.
 func TestServedSnapshotSaysNumbers(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	lib := startLanguages(t).snap.Load().Prompts
 	for _, tc := range []struct {
 		lang string

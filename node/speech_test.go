@@ -15,16 +15,10 @@ import (
 	"github.com/zaf/g711"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/sip/siptest"
 )
-
-func needEspeak(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): spoken prompts are not tested")
-	}
-}
 
 // espeakReference is espeak-ng's own rendering of text at the rate ivrd
 // uses, decoded as any prompt file is.
@@ -89,7 +83,7 @@ func received(pkts []siptest.Packet) []int16 {
 // long as espeak-ng's own rendering of the text, and the same speech.
 func TestSpokenPromptHeardOnACall(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	path := writeConfig(t, nodetest.SayConfig, "SAY_TEXT", nodetest.SayText)
 	svc := startConfig(t, path)
 	c := newCaller(t)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 func names(ps []*Prompt) []string {
@@ -91,7 +93,7 @@ func mustLookup(t *testing.T, l *Library, lang, name string) *Prompt {
 // Spoken fragments: espeak-ng speaks the set, and SayNumber plays them.
 func TestSpokenNumberFragments(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	lib, err := (&Speaker{}).AddNumberFragments(&Library{byName: map[string]*Prompt{}}, []string{"", "es"})
 	require.NoError(t, err)
 	got, err := lib.SayNumber("", 342)

@@ -12,14 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 )
-
-func needEspeak(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): spoken prompts are not tested")
-	}
-}
 
 // espeakOwn is espeak-ng's own rendering of text, read as a prompt file
 // would be: what a spoken prompt must sound like.
@@ -37,7 +31,7 @@ func espeakOwn(t *testing.T, voice, text string) []int16 {
 
 func TestSpeakRendersCachesAndNormalises(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	cache := t.TempDir()
 	sp := &Speaker{CacheDir: cache}
 	text := "You have reached the spoken prompt test."
@@ -67,7 +61,7 @@ func TestSpeakErrorsNameTheCause(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoSpeaker)
 	assert.Contains(t, err.Error(), "espeak-ng is not installed")
 
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	sp := &Speaker{}
 	_, err = sp.Speak("hello", "xx-nonexistent")
 	assert.ErrorIs(t, err, ErrSpeech)
@@ -96,7 +90,7 @@ func TestSpeakTimesOut(t *testing.T) {
 
 func TestAddSpokenNamesEachFailure(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	base := (&Library{byName: map[string]*Prompt{}}).With(New("beep", make([]int16, 160)))
 	lib, errs := (&Speaker{}).AddSpoken(base, []Spoken{
 		{Name: "hello", Text: "Hello."},

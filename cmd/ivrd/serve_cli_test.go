@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/ivrd/ivrd/prompts"
@@ -171,18 +171,11 @@ func TestCallsAndCDRCommands(t *testing.T) {
 	assert.Contains(t, out, "caller hung up")
 }
 
-func needEspeak(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng is not installed (apt-get install espeak-ng): spoken prompts are not tested")
-	}
-}
-
 // The store carries spoken prompts and languages: what serve imported,
 // `ivrd config export` writes back, and the export validates.
 func TestExportCarriesSpokenPromptsAndLanguages(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	path := nodetest.WriteConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
@@ -217,7 +210,7 @@ ivrs:
 // The bilingual example speaks every prompt, in English and Spanish.
 func TestBilingualExampleSpeaks(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	code, out, _ := runCLI("validate", "../../examples/bilingual.yaml")
 	assert.Equal(t, 0, code, out)
 	assert.NotContains(t, out, "warning", "every prompt has its Spanish version")

@@ -7,11 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // ivrd simulate --answer gives an ask its canned answer; without one
 // the ask takes its fallback, as a call would with the service down.
 func TestSimulateCannedAnswer(t *testing.T) {
+	testenv.NeedEspeak(t, "the account lookup example (its prompts are spoken)")
 	answer := filepath.Join(t.TempDir(), "answer.json")
 	require.NoError(t, os.WriteFile(answer, []byte(`{"extension": "1003", "vars": {"tier": "overdue"}}`), 0o600))
 	code, out, errOut := runCLI("simulate", "--config", "../../examples/account-lookup.yaml", "--to", "300",

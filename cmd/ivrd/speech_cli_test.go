@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/node"
 	"github.com/ivrd/ivrd/node/nodetest"
 	"github.com/stretchr/testify/assert"
@@ -31,7 +32,7 @@ func TestValidateWithoutEspeak(t *testing.T) {
 // is an error at the prompt.
 func TestValidateBadVoice(t *testing.T) {
 	t.Parallel()
-	needEspeak(t)
+	testenv.NeedEspeak(t, "spoken prompts")
 	path := nodetest.WriteConfig(t, `
 prompts_dir: "PROMPTS"
 prompts:
