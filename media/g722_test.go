@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/ivrd/ivrd/prompts"
 )
 
@@ -291,14 +292,15 @@ func TestG722ReceiveAllocatesNothing(t *testing.T) {
 	var h rtp.Header
 	pcm := make([]int16, 1500)
 	_ = s.handleRTP(pkt, from, &h, pcm)
-	seq := uint16(0)
-	allocs := testing.AllocsPerRun(500, func() {
+	seq, calls := uint16(0), 0
+	allocs := testenv.AllocsPerRun(500, func() {
 		seq++
+		calls++
 		pkt[2], pkt[3] = byte(seq>>8), byte(seq)
 		_ = s.handleRTP(pkt, from, &h, pcm)
 	})
 	assert.Zero(t, allocs)
-	assert.Equal(t, 502, rec.audio, "every packet delivered")
+	assert.Equal(t, calls+1, rec.audio, "every packet delivered")
 	assert.Len(t, rec.last, 160, "at 8 kHz")
 }
 
@@ -317,7 +319,7 @@ func TestG722SendFrameAllocatesNothing(t *testing.T) {
 	var r Relay
 	s.RelayFrom(&r)
 	frame8k, frame16k := make([]int16, 160), make([]int16, 320)
-	allocs := testing.AllocsPerRun(200, func() {
+	allocs := testenv.AllocsPerRun(200, func() {
 		r.Push(frame8k)
 		s.sendFrame(nil)
 		r.PushWide(frame16k)

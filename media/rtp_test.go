@@ -3,6 +3,7 @@ package media
 import (
 	"testing"
 
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,7 +58,7 @@ func TestSplitRTP(t *testing.T) {
 func TestSplitRTPAllocatesNothing(t *testing.T) {
 	pkt := rtpPacket(t, rtp.Header{Version: 2, PayloadType: 0, SSRC: 1}, make([]byte, 160))
 	var h rtp.Header
-	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _ = splitRTP(&h, pkt) }))
+	assert.Zero(t, testenv.AllocsPerRun(100, func() { _, _ = splitRTP(&h, pkt) }))
 }
 
 // FuzzSplitRTP: any datagram is either rejected with an error or split

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ivrd/ivrd/audio"
+	"github.com/ivrd/ivrd/internal/testenv"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -139,7 +140,7 @@ func TestTappedAndFedSessionAllocatesNothing(t *testing.T) {
 	var h rtp.Header
 	pcm := make([]int16, 1500)
 	seq := uint16(0)
-	allocs := testing.AllocsPerRun(300, func() {
+	allocs := testenv.AllocsPerRun(300, func() {
 		seq++
 		in[2], in[3] = byte(seq>>8), byte(seq)
 		_ = s.handleRTP(in, from, &h, pcm)
