@@ -61,7 +61,7 @@ func lookupCall(t *testing.T, svc *Node, account string) string {
 }
 
 func TestAccountLookupGoesWhereTheServiceSays(t *testing.T) {
-	t.Parallel()                      // three calls of a few seconds' prompts each, mostly waiting
+	t.Parallel() // three calls of a few seconds' prompts each, mostly waiting
 	svcDemo := service.Demo("s3cret") // the example's ask.secret: a request signed otherwise gets 401
 	var mu sync.Mutex
 	var seen []string
