@@ -61,7 +61,6 @@ func lookupCall(t *testing.T, svc *Node, account string) string {
 }
 
 func TestAccountLookupGoesWhereTheServiceSays(t *testing.T) {
-	t.Parallel() // three calls of a few seconds' prompts each, mostly waiting
 	svcDemo := service.Demo("s3cret") // the example's ask.secret: a request signed otherwise gets 401
 	var mu sync.Mutex
 	var seen []string
@@ -88,7 +87,6 @@ func TestAccountLookupGoesWhereTheServiceSays(t *testing.T) {
 }
 
 func TestAccountLookupFallsBack(t *testing.T) {
-	t.Parallel()
 	// A service that is down: a port nothing listens on.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -113,7 +111,6 @@ func TestAccountLookupFallsBack(t *testing.T) {
 		"garbage answer": {garbage.URL, `bad answer: answer: unknown extension \"9999\"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
 			logs := &testenv.Buffer{}
 			node := lookupNode(t, tc.url, logs)
 			assert.Equal(t, "<sip:frontdesk@127.0.0.1:5070>", lookupCall(t, node, "123456"), "the ask's fallback")
