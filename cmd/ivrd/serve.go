@@ -71,21 +71,32 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 }
 
 // ownProcessors gives each media pacer a Go processor of its own where
-// ivrd has two CPUs or more: one pacer per processor Go has (GOMAXPROCS:
-// by default the CPUs ivrd may run on), and GOMAXPROCS doubled so that
-// SIP, the API and the calls' logic keep as many. A pacer blocks in a
-// system call for its tick; with no processor to spare, Go's sysmon takes
-// the pacer's at every tick for the rest of the program to run (3,000
-// sysmon wake-ups a second at 1,000 calls). On one CPU the spare
-// processor's threads cost about what sysmon did and share the pacer's
-// CPU with it (its frames' p99 rose), so there it stays one.
-// (bench/RESULTS.md, eighth session.) It returns the pacer count.
+// ivrd has two CPUs or more (processorsFor) and returns the pacer count.
 func ownProcessors() int {
-	pacers := runtime.GOMAXPROCS(0)
-	if pacers >= 2 {
-		runtime.GOMAXPROCS(2 * pacers)
+	pacers, procs := processorsFor(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if procs != runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(procs)
 	}
 	return pacers
+}
+
+// processorsFor decides the pacer count and GOMAXPROCS from Go's
+// processors (GOMAXPROCS: by default the CPUs ivrd may run on, its
+// affinity and cgroup limit) and the CPUs in ivrd's affinity mask (what
+// runtime.NumCPU reads at start). One pacer per processor; with two CPUs
+// or more, GOMAXPROCS doubled so that SIP, the API and the calls' logic
+// keep as many while each pacer waits for its tick in a system call on a
+// processor of its own (else Go's sysmon takes the pacer's at every tick
+// for them: 3,000 sysmon wake-ups a second at 1,000 calls). On one CPU,
+// whatever GOMAXPROCS says, the spare processors' threads would cost
+// about what sysmon does and share the pacers' CPU with them (their
+// frames' p99 rose), so nothing changes there (bench/RESULTS.md, eighth
+// session).
+func processorsFor(procs, cpus int) (pacers, gomaxprocs int) {
+	if procs >= 2 && cpus >= 2 {
+		return procs, 2 * procs
+	}
+	return procs, procs
 }
 
 // mediaIOEnv chooses how the media pacers move packets: io_uring where
