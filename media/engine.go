@@ -45,6 +45,9 @@ type EngineConfig struct {
 	// spareProcs: Go has processors beyond the pacers' (set by
 	// NewEngine from Pacers and GOMAXPROCS).
 	spareProcs bool
+	// noYield keeps a blocking loop from its yield even with processors
+	// to spare (a test measures what the yield saves).
+	noYield bool
 	// ringBuffers replaces the io_uring pacers' receive buffer count
 	// (tests run a ring short of buffers); 0 is ringBufs.
 	ringBuffers uint16

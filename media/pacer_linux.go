@@ -115,7 +115,7 @@ func newPacer(cfg EngineConfig) (*pacer, error) {
 		}
 		if (p.realtime || sys.ring != nil) && unix.SetNonblock(timer, false) == nil {
 			sys.blocking, sys.timerFD, sys.thread = true, timer, unix.Gettid()
-			sys.yield = cfg.spareProcs
+			sys.yield = cfg.spareProcs && !cfg.noYield
 		} else {
 			sys.timer = os.NewFile(uintptr(timer), "timerfd")
 		}

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -261,27 +262,44 @@ func TestMediaSocketsDontFragment(t *testing.T) {
 // takes the processor at every tick's wait, hands it to another thread
 // and wakes itself every 20 µs to do it (3,000 sysmon wake-ups a second
 // at 1,000 calls, a tenth of ivrd's CPU). Counted as the context switches
-// of the process's other threads against the loop's own (one a tick).
-// (Go has a processor besides the pacer's, as ivrd serve sees to on two
-// CPUs.)
+// of the process's other threads for each of the loop's own (one a
+// tick), the same loop with its yield and without, in the same process:
+// whatever else runs here (a finished test's goroutines, the collector)
+// adds to both. (Go has a processor besides the pacer's, as ivrd serve
+// sees to on two CPUs.)
 func TestBlockingPacerLeavesTheOtherThreadsAsleep(t *testing.T) {
 	procs := runtime.GOMAXPROCS(2)
 	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
-	e := blockingPacer(t, 1)
+	with := othersPerLoopSwitch(t, false)
+	without := othersPerLoopSwitch(t, true)
+	t.Logf("the other threads switched %.2f times for each of the loop's switches with the yield, %.2f without", with, without)
+	// Measured: about 0.8 with the yield (most of it the polling here,
+	// every 5 ms), five to six without.
+	assert.Less(t, 2*with, without, "the yield should at least halve the other threads' switches")
+}
+
+// othersPerLoopSwitch runs one blocking pacer and returns the fewest
+// switches of the process's other threads for each of the loop's own in
+// three windows of 200 ticks (the fewest: a burst of other work in one
+// window is not the loop's doing).
+func othersPerLoopSwitch(t *testing.T, noYield bool) float64 {
+	t.Helper()
+	e := newBlockingPacer(t, 1, func(c *EngineConfig) { c.noYield = noYield })
+	defer e.Close()
 	loop := e.pacers[0].sys.thread
-	// sysmon's limit is 10 ms of running: measure well past it.
 	ticked := func(n int) func() bool {
 		return func() bool { own, _ := threadSwitches(t, loop); return own >= n }
 	}
+	// sysmon's limit is 10 ms of running: start well past it.
 	eventually(t, "the loop's first 50 ticks", ticked(50))
-	own0, others0 := threadSwitches(t, loop)
-	eventually(t, "300 more ticks", ticked(own0+300))
-	own1, others1 := threadSwitches(t, loop)
-	own, others := own1-own0, others1-others0
-	t.Logf("the other threads switched %d times, the loop %d", others, own)
-	// With the yield about 0.8 times the loop's, most of it the polling
-	// here (every 5 ms); without, five to six times.
-	assert.Less(t, others, 2*own, "the other threads switched %d times while the loop switched %d (about one a tick)", others, own)
+	fewest := math.Inf(1)
+	for range 3 {
+		own0, others0 := threadSwitches(t, loop)
+		eventually(t, "200 more ticks", ticked(own0+200))
+		own1, others1 := threadSwitches(t, loop)
+		fewest = min(fewest, float64(others1-others0)/float64(own1-own0))
+	}
+	return fewest
 }
 
 // threadSwitches reads the voluntary context switches of this process's
@@ -325,8 +343,16 @@ func TestBlockingPacerYieldsOnlyWithProcessorsToSpare(t *testing.T) {
 // its loops do not block for their tick (no io_uring here).
 func blockingPacer(t *testing.T, n int) *Engine {
 	t.Helper()
+	return newBlockingPacer(t, n, func(*EngineConfig) {})
+}
+
+// newBlockingPacer is blockingPacer with the configuration edited first.
+func newBlockingPacer(t *testing.T, n int, edit func(*EngineConfig)) *Engine {
+	t.Helper()
 	base := 28000 + (os.Getpid()%20)*40 + n*20
-	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: n, RTCPInterval: -1})
+	cfg := EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: n, RTCPInterval: -1}
+	edit(&cfg)
+	e, err := NewEngine(cfg)
 	require.NoError(t, err)
 	t.Cleanup(e.Close)
 	if !e.pacers[0].sys.blocking {
