@@ -1,6 +1,7 @@
 package media
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"net/netip"
@@ -270,62 +271,78 @@ func TestMediaSocketsDontFragment(t *testing.T) {
 func TestBlockingPacerLeavesTheOtherThreadsAsleep(t *testing.T) {
 	procs := runtime.GOMAXPROCS(2)
 	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
-	with := othersPerLoopSwitch(t, false)
-	without := othersPerLoopSwitch(t, true)
-	t.Logf("the other threads switched %.2f times for each of the loop's switches with the yield, %.2f without", with, without)
-	// Measured: about 0.8 with the yield (most of it the polling here,
-	// every 5 ms), five to six without.
-	assert.Less(t, 2*with, without, "the yield should at least halve the other threads' switches")
+	// Measured alone: about 0.8 with the yield (most of it the polling
+	// here, every 5 ms), five to six without. Beside the other packages'
+	// tests (CI, -race) a round can come out near even both ways, so up
+	// to three rounds; without the yield every round is even.
+	var rounds []string
+	for range 3 {
+		with := othersPerLoopSwitch(t, false)
+		without := othersPerLoopSwitch(t, true)
+		rounds = append(rounds, fmt.Sprintf("%.2f with the yield, %.2f without", with, without))
+		t.Logf("the other threads switched %s, for each of the loop's switches", rounds[len(rounds)-1])
+		if 2*with < without {
+			return
+		}
+	}
+	t.Errorf("the yield did not halve the other threads' switches in any round: %s", strings.Join(rounds, "; "))
 }
 
 // othersPerLoopSwitch runs one blocking pacer and returns the fewest
 // switches of the process's other threads for each of the loop's own in
 // three windows of 200 ticks (the fewest: a burst of other work in one
-// window is not the loop's doing).
+// window is not the loop's doing). Only threads alive at both ends of a
+// window count: one that exits meanwhile (the last engine's pacer
+// thread) would take its whole count out of the sum.
 func othersPerLoopSwitch(t *testing.T, noYield bool) float64 {
 	t.Helper()
 	e := newBlockingPacer(t, 1, func(c *EngineConfig) { c.noYield = noYield })
 	defer e.Close()
 	loop := e.pacers[0].sys.thread
 	ticked := func(n int) func() bool {
-		return func() bool { own, _ := threadSwitches(t, loop); return own >= n }
+		return func() bool { return threadSwitches(t)[loop] >= n }
 	}
 	// sysmon's limit is 10 ms of running: start well past it.
 	eventually(t, "the loop's first 50 ticks", ticked(50))
 	fewest := math.Inf(1)
 	for range 3 {
-		own0, others0 := threadSwitches(t, loop)
-		eventually(t, "200 more ticks", ticked(own0+200))
-		own1, others1 := threadSwitches(t, loop)
-		fewest = min(fewest, float64(others1-others0)/float64(own1-own0))
+		before := threadSwitches(t)
+		eventually(t, "200 more ticks", ticked(before[loop]+200))
+		after := threadSwitches(t)
+		others := 0
+		for tid, n := range after {
+			if n0, ok := before[tid]; ok && tid != loop {
+				others += n - n0
+			}
+		}
+		fewest = min(fewest, float64(others)/float64(after[loop]-before[loop]))
 	}
 	return fewest
 }
 
-// threadSwitches reads the voluntary context switches of this process's
-// thread tid and the sum of its other threads' (/proc/self/task).
-func threadSwitches(t *testing.T, tid int) (own, others int) {
+// threadSwitches reads the voluntary context switches of each of this
+// process's threads (/proc/self/task), by thread id.
+func threadSwitches(t *testing.T) map[int]int {
 	t.Helper()
 	tasks, err := os.ReadDir("/proc/self/task")
 	require.NoError(t, err)
+	switches := make(map[int]int, len(tasks))
 	for _, task := range tasks {
 		status, err := os.ReadFile("/proc/self/task/" + task.Name() + "/status")
 		if err != nil {
 			continue // the thread exited meanwhile
 		}
+		tid, err := strconv.Atoi(task.Name())
+		require.NoError(t, err)
 		for line := range strings.Lines(string(status)) {
 			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
 				n, err := strconv.Atoi(strings.TrimSpace(v))
 				require.NoError(t, err)
-				if task.Name() == strconv.Itoa(tid) {
-					own += n
-				} else {
-					others += n
-				}
+				switches[tid] = n
 			}
 		}
 	}
-	return own, others
+	return switches
 }
 
 // A blocking loop yields only when Go has processors to spare: with as
