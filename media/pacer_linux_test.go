@@ -267,7 +267,7 @@ func TestMediaSocketsDontFragment(t *testing.T) {
 // tick), the same loop with its yield and without, in the same process:
 // whatever else runs here (a finished test's goroutines, the collector)
 // adds to both. (Go has a processor besides the pacer's, as ivrd serve
-// sees to.)
+// sees to on two CPUs.)
 func TestBlockingPacerLeavesTheOtherThreadsAsleep(t *testing.T) {
 	procs := runtime.GOMAXPROCS(2)
 	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
