@@ -70,30 +70,33 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// ownProcessors gives each media pacer a Go processor of its own
-// (processorsFor) and returns the pacer count.
+// ownProcessors gives each media pacer a Go processor of its own where
+// ivrd has two CPUs or more (processorsFor) and returns the pacer count.
 func ownProcessors() int {
-	pacers, procs := processorsFor(runtime.GOMAXPROCS(0))
-	runtime.GOMAXPROCS(procs)
+	pacers, procs := processorsFor(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	if procs != runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(procs)
+	}
 	return pacers
 }
 
 // processorsFor decides the pacer count and GOMAXPROCS from Go's
 // processors (GOMAXPROCS: by default the CPUs ivrd may run on, its
-// affinity and cgroup limit): one pacer per processor, and GOMAXPROCS
-// doubled so that SIP, the API, the calls' logic and the garbage
-// collector keep as many while each pacer waits for its tick in a system
-// call on a processor of its own. Without its own, a waiting pacer's
-// processor is taken at every tick for the rest (Go's sysmon waking
-// 2,400-3,000 times a second to do it), and on its return the pacer
-// waits for whatever runs there, a collection's marking for instance:
-// the tick's whole batch of frames late. On one CPU too, where the two
-// processors' threads share it: at 2,600 calls held there p99 0.24-0.28
-// ms in three runs of three against one of three under 4 ms, 6-12 %
-// less CPU per call at 1,000 and 2,600 calls (bench/RESULTS.md, ninth
-// session; the eighth's single run at 1,000 had found the tail worse).
-func processorsFor(procs int) (pacers, gomaxprocs int) {
-	return procs, 2 * procs
+// affinity and cgroup limit) and the CPUs in ivrd's affinity mask (what
+// runtime.NumCPU reads at start). One pacer per processor; with two CPUs
+// or more, GOMAXPROCS doubled so that SIP, the API and the calls' logic
+// keep as many while each pacer waits for its tick in a system call on a
+// processor of its own (else Go's sysmon takes the pacer's at every tick
+// for them: 3,000 sysmon wake-ups a second at 1,000 calls). On one CPU,
+// whatever GOMAXPROCS says, the spare processors' threads would cost
+// about what sysmon does and share the pacers' CPU with them (their
+// frames' p99 rose), so nothing changes there (bench/RESULTS.md, eighth
+// session).
+func processorsFor(procs, cpus int) (pacers, gomaxprocs int) {
+	if procs >= 2 && cpus >= 2 {
+		return procs, 2 * procs
+	}
+	return procs, procs
 }
 
 // mediaIOEnv chooses how the media pacers move packets: io_uring where
