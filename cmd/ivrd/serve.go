@@ -88,10 +88,13 @@ func ownProcessors() int {
 // keep as many while each pacer waits for its tick in a system call on a
 // processor of its own (else Go's sysmon takes the pacer's at every tick
 // for them: 3,000 sysmon wake-ups a second at 1,000 calls). On one CPU,
-// whatever GOMAXPROCS says, the spare processors' threads would cost
-// about what sysmon does and share the pacers' CPU with them (their
-// frames' p99 rose), so nothing changes there (bench/RESULTS.md, eighth
-// session).
+// whatever GOMAXPROCS says, nothing changes: doubling there cut the CPU
+// per call and raised the calls held, but the spare processor's thread
+// then preempts the pacer in the middle of its tick rather than making
+// it wake late, which the overload guard (media/overload.go) does not
+// see: offered 3,500 calls it admitted all of them at p99 4.9-6.0 ms in
+// two runs of three, where GOMAXPROCS=1 refused the excess and kept p99
+// under 1 ms (bench/RESULTS.md, ninth session).
 func processorsFor(procs, cpus int) (pacers, gomaxprocs int) {
 	if procs >= 2 && cpus >= 2 {
 		return procs, 2 * procs
