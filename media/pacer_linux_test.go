@@ -296,7 +296,7 @@ func TestBlockingPacerLeavesTheOtherThreadsAsleep(t *testing.T) {
 // thread) would take its whole count out of the sum.
 func othersPerLoopSwitch(t *testing.T, noYield bool) float64 {
 	t.Helper()
-	e := newBlockingPacer(t, 1, func(c *EngineConfig) { c.noYield = noYield })
+	e := blockingPacer(t, 1, noYield)
 	defer e.Close()
 	loop := e.pacers[0].sys.thread
 	ticked := func(n int) func() bool {
@@ -351,25 +351,18 @@ func threadSwitches(t *testing.T) map[int]int {
 func TestBlockingPacerYieldsOnlyWithProcessorsToSpare(t *testing.T) {
 	procs := runtime.GOMAXPROCS(2)
 	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
-	assert.True(t, blockingPacer(t, 1).pacers[0].sys.yield, "one pacer, two processors")
-	e := blockingPacer(t, 2)
+	assert.True(t, blockingPacer(t, 1, false).pacers[0].sys.yield, "one pacer, two processors")
+	e := blockingPacer(t, 2, false)
 	assert.False(t, e.pacers[0].sys.yield || e.pacers[1].sys.yield, "two pacers, two processors")
 }
 
-// blockingPacer starts an engine of n pacers, skipping the test where
-// its loops do not block for their tick (no io_uring here).
-func blockingPacer(t *testing.T, n int) *Engine {
-	t.Helper()
-	return newBlockingPacer(t, n, func(*EngineConfig) {})
-}
-
-// newBlockingPacer is blockingPacer with the configuration edited first.
-func newBlockingPacer(t *testing.T, n int, edit func(*EngineConfig)) *Engine {
+// blockingPacer starts an engine of n pacers (their yield off if
+// noYield), skipping the test where its loops do not block for their
+// tick (no io_uring here).
+func blockingPacer(t *testing.T, n int, noYield bool) *Engine {
 	t.Helper()
 	base := 28000 + (os.Getpid()%20)*40 + n*20
-	cfg := EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: n, RTCPInterval: -1}
-	edit(&cfg)
-	e, err := NewEngine(cfg)
+	e, err := NewEngine(EngineConfig{BindIP: netip.MustParseAddr("127.0.0.1"), PortMin: base, PortMax: base + 19, Pacers: n, RTCPInterval: -1, noYield: noYield})
 	require.NoError(t, err)
 	t.Cleanup(e.Close)
 	if !e.pacers[0].sys.blocking {

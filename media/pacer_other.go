@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,13 @@ func (r *rxState) wait(started bool) {
 		<-r.recvDone
 		<-r.rtcpDone
 	}
+}
+
+// ProcessorPlan is one pacer per Go processor, GOMAXPROCS as it is:
+// here the pacers never block in a system call for their tick, so none
+// needs a processor kept for it.
+func ProcessorPlan() (pacers, gomaxprocs int) {
+	return runtime.GOMAXPROCS(0), runtime.GOMAXPROCS(0)
 }
 
 func newPacer(cfg EngineConfig) (*pacer, error) {

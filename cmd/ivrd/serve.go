@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"syscall"
 
+	"github.com/ivrd/ivrd/media"
 	"github.com/ivrd/ivrd/node"
 )
 
@@ -70,36 +71,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// ownProcessors gives each media pacer a Go processor of its own where
-// ivrd has two CPUs or more (processorsFor) and returns the pacer count.
+// ownProcessors sets GOMAXPROCS as the media engine's plan asks
+// (media.ProcessorPlan: a Go processor of its own for each pacer where
+// ivrd has two CPUs or more) and returns the pacer count.
 func ownProcessors() int {
-	pacers, procs := processorsFor(runtime.GOMAXPROCS(0), runtime.NumCPU())
+	pacers, procs := media.ProcessorPlan()
 	if procs != runtime.GOMAXPROCS(0) {
 		runtime.GOMAXPROCS(procs)
 	}
 	return pacers
-}
-
-// processorsFor decides the pacer count and GOMAXPROCS from Go's
-// processors (GOMAXPROCS: by default the CPUs ivrd may run on, its
-// affinity and cgroup limit) and the CPUs in ivrd's affinity mask (what
-// runtime.NumCPU reads at start). One pacer per processor; with two CPUs
-// or more, GOMAXPROCS doubled so that SIP, the API and the calls' logic
-// keep as many while each pacer waits for its tick in a system call on a
-// processor of its own (else Go's sysmon takes the pacer's at every tick
-// for them: 3,000 sysmon wake-ups a second at 1,000 calls). On one CPU,
-// whatever GOMAXPROCS says, nothing changes: doubling there cut the CPU
-// per call and raised the calls held, but the spare processor's thread
-// then preempts the pacer in the middle of its tick rather than making
-// it wake late, which the overload guard (media/overload.go) does not
-// see: offered 3,500 calls it admitted all of them at p99 4.9-6.0 ms in
-// two runs of three, where GOMAXPROCS=1 refused the excess and kept p99
-// under 1 ms (bench/RESULTS.md, ninth session).
-func processorsFor(procs, cpus int) (pacers, gomaxprocs int) {
-	if procs >= 2 && cpus >= 2 {
-		return procs, 2 * procs
-	}
-	return procs, procs
 }
 
 // mediaIOEnv chooses how the media pacers move packets: io_uring where
