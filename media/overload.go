@@ -145,6 +145,9 @@ func (e *Engine) MediaIO() string {
 	return e.pacers[0].mediaIO()
 }
 
+// Pacers is how many pacer loops the engine runs.
+func (e *Engine) Pacers() int { return len(e.pacers) }
+
 // Scheduling says how the pacer threads run: "SCHED_FIFO 10", or
 // "normal" with why real-time priority was not had ("" when it was not
 // asked for), and whether every pacer got it.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -115,6 +116,9 @@ func New(opts Options) (*Node, error) {
 		ctl.close()
 		return nil, err
 	}
+	// What ivrd serve's processor plan gave (media.ProcessorPlan): an
+	// operator comparing figures across hosts needs both numbers.
+	log.Info("media pacers", "pacers", n.engine.Pacers(), "go_processors", runtime.GOMAXPROCS(0))
 	if sched, rt := n.engine.Scheduling(); rt {
 		log.Info("media pacers at real-time priority", "scheduling", sched)
 	} else if sched != "" {

@@ -1,0 +1,33 @@
+package node
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ivrd/ivrd/internal/testenv"
+)
+
+// The start log says how many media pacers run and on how many Go
+// processors: the pacer count ivrd serve's processor plan chose
+// (Options.Pacers) reaches the engine.
+func TestStartLogSaysThePacers(t *testing.T) {
+	for _, pacers := range []int{1, 3} {
+		logs := &testenv.Buffer{}
+		startConfig(t, writeConfig(t, `
+server:
+  sip: { listen: ["udp://127.0.0.1:0"] }
+  media: { rtp_ports: "RTP_RANGE" }
+ivrs:
+  - id: m
+    extensions: ["300"]
+    prompt: goodbye
+`), func(o *Options) {
+			o.Pacers = pacers
+			o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		})
+		assert.Contains(t, logs.String(), fmt.Sprintf("msg=\"media pacers\" pacers=%d ", pacers), "Options.Pacers=%d", pacers)
+	}
+}
