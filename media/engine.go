@@ -22,8 +22,9 @@ type EngineConfig struct {
 	Pacers       int
 	RTCPInterval time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
 	Log          *slog.Logger  // nil: slog.Default()
-	// OnLate, when set, hears how late each pacer tick woke against its
-	// 1 ms schedule (the metrics' pacer lateness); it runs on the pacer
+	// OnLate, when set, hears how late each pacer turn's frames went out
+	// (the last of them handed to the kernel) against its 1 ms schedule
+	// (the metrics' pacer lateness); it runs on the pacer
 	// loop, so it must be quick and must not block.
 	OnLate func(late time.Duration)
 	// RealtimePriority, when above 0, has each pacer lock its loop to an

@@ -9,8 +9,9 @@ import (
 // a pacer that keeps waking late sends every call's frames late (callers
 // hear it as jitter, then gaps), whatever the machine, its other load or
 // the codecs in use. What is judged is the quality callers get: the 99th
-// percentile of the ticks' lateness over windows of overloadWindow ticks
-// (half a second). Two windows in a row whose p99 is past
+// percentile of the ticks' lateness (when each tick's frames were all
+// handed to the kernel: lateness.sent) over windows of overloadWindow
+// ticks (half a second). Two windows in a row whose p99 is past
 // overloadEnterLate (more than overloadShare of the ticks later than it;
 // a missed tick, made up by catching up, counts at its own lateness) put
 // the pacer in overload, before the calls already up are past issue 21's

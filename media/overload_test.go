@@ -134,6 +134,32 @@ func TestLatenessFollowsTheClock(t *testing.T) {
 	assert.Equal(t, at(5*time.Millisecond), l.next())
 }
 
+// A tick is judged by when its frames went out, not when the loop woke:
+// a loop that wakes on time and is held in the middle of its sends (a
+// spare processor's thread preempting it on one CPU) sends late, and
+// the guard has to see it. Frames queued for a ring count when the ring
+// is submitted, and two turns queued before one submit count together.
+func TestLatenessJudgesWhenTheFramesWentOut(t *testing.T) {
+	var got []time.Duration
+	epoch := time.Unix(1000, 0)
+	l := lateness{epoch: epoch, report: func(d time.Duration) { got = append(got, d) }}
+	at := func(d time.Duration) time.Time { return epoch.Add(d) }
+	l.due(l.owed(at(1010 * time.Microsecond))) // woke 10 µs late
+	assert.Equal(t, at(2*time.Millisecond), l.next(), "counted: the next tick is the one due at 2 ms")
+	l.sent(at(2700 * time.Microsecond)) // held 1.69 ms in its sends
+	assert.Equal(t, []time.Duration{1700 * time.Microsecond}, got)
+	assert.Equal(t, int64(1), l.load.overEnter, "past the guard's 1.5 ms")
+	l.sent(at(2800 * time.Microsecond))
+	assert.Len(t, got, 1, "nothing pending: nothing judged twice")
+
+	l.due(1) // the tick due at 2 ms, queued
+	l.due(1) // and the one due at 3 ms, queued before the submit
+	l.sent(at(3200 * time.Microsecond))
+	assert.Equal(t, []time.Duration{1700 * time.Microsecond, 1200 * time.Microsecond}, got[:2],
+		"the oldest of the two: due at 2 ms, out at 3.2 ms")
+	assert.Equal(t, int64(3), l.load.ticks, "three ticks judged")
+}
+
 // The engine reports a pacer's overload only when it guards (the server's
 // engine); one used without the guard never turns calls away.
 func TestOverloadGuardIsTheServers(t *testing.T) {

@@ -101,26 +101,56 @@ func (p *pacer) serve() {
 }
 
 // lateness follows a pacer's 1 ms schedule from when its clock was armed:
-// each wake-up is compared with when the ticks counted so far were due.
+// each tick is judged by when its frames were handed to the kernel (the
+// last of them), against when it fell due. Judging by when the loop woke
+// was measured to miss what callers hear: with a spare Go processor's
+// thread on the pacer's CPU, the loop woke on time and was preempted in
+// the middle of its sends (bench/RESULTS.md, ninth and tenth sessions).
 type lateness struct {
-	report func(time.Duration) // nil: nobody listens
-	epoch  time.Time
-	ticks  int64
-	load   loadWindow
+	report  func(time.Duration) // nil: nobody listens
+	epoch   time.Time
+	ticks   int64
+	pending int64 // ticks counted whose frames are not all handed over yet
+	load    loadWindow
 }
 
-// tick counts k periods elapsed and reports how late this wake-up is.
+// tick counts k periods elapsed, served at once (no send queue).
 func (l *lateness) tick(k int64) { l.tickAt(k, time.Now()) }
 
-// tickAt is tick for a wake-up at now. It reports the lateness of the
-// oldest of the k ticks, the one whose frames waited longest (the last
-// is never a millisecond late: it fell due within the last millisecond).
+// tickAt is tick for frames handed over at now.
 func (l *lateness) tickAt(k int64, now time.Time) {
+	l.due(k)
+	l.sent(now)
+}
+
+// due counts k ticks that fell due and are being served.
+func (l *lateness) due(k int64) {
 	l.ticks += k
+	l.pending += k
+}
+
+// sent judges the pending ticks, their frames all handed to the kernel
+// at now, and reports the lateness of the oldest of them, the one whose
+// frames waited longest (the last is never a millisecond late unless
+// the sending took that long: it fell due within the last millisecond).
+func (l *lateness) sent(now time.Time) {
+	k := l.pending
+	if k == 0 {
+		return
+	}
+	l.pending = 0
 	late := max(now.Sub(l.epoch.Add(time.Duration(l.ticks)*time.Millisecond)), 0)
 	l.load.add(k, late)
 	if l.report != nil {
 		l.report(late + time.Duration(k-1)*time.Millisecond)
+	}
+}
+
+// flushed is sent for now, when ticks are pending: a send queue was just
+// submitted (one clock read a tick, none when nothing was owed).
+func (l *lateness) flushed() {
+	if l.pending > 0 {
+		l.sent(time.Now())
 	}
 }
 

@@ -284,16 +284,20 @@ func (p *pacer) run() {
 }
 
 // sendDue serves the slots that are due by now and not served yet (up
-// to maxCatchUp after a stall) and counts them for the lateness.
+// to maxCatchUp after a stall) and counts them for the lateness, judged
+// when their frames are handed to the kernel (lateness.sent).
 func (p *pacer) sendDue(now time.Time) {
 	k := p.late.owed(now)
 	if k <= 0 {
 		return
 	}
-	p.late.tickAt(k, now)
+	p.late.due(k)
 	for k = min(k, maxCatchUp); k > 0; k-- {
 		p.serve()
 	}
+	if p.sys.txQueue() == nil {
+		p.late.flushed() // each frame went out in its own sendto
+	} // else the ring's loop judges them once it has submitted them
 }
 
 // receive reads every socket that holds packets now, sending any slot

@@ -313,6 +313,7 @@ func (p *pacer) runRing(r *ringIO) {
 				r.warned = time.Now() // a line per 10 s, not per tick
 				p.log.Error("media: io_uring submit failed", "err", err)
 			}
+			p.late.flushed()
 			p.reap(r, rx)
 			if !r.ring.Pending() && len(r.arm) == 0 && len(r.cancel) == 0 {
 				break
@@ -322,6 +323,7 @@ func (p *pacer) runRing(r *ringIO) {
 		if r.tx.n > 0 { // frames that fell due while reading
 			_ = r.tx.flush()
 		}
+		p.late.flushed()
 		p.late.load.worked(time.Since(woke))
 	}
 }

@@ -112,7 +112,7 @@ func NewMetrics(g Gauges) *Metrics {
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ivrd_webhook_deliveries_total",
 		Help: "Webhook delivery attempts, by result (ok, failed)."}, []string{"result"})
 	m.pacerLate = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ivrd_pacer_lateness_seconds",
-		Help:    "How late each RTP pacer wake-up served its oldest tick (1 ms schedule): frames go out then.",
+		Help:    "How late each RTP pacer turn had handed its oldest due tick's frames to the kernel (1 ms schedule; when the last went out).",
 		Buckets: []float64{0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05}})
 	for _, c := range []prometheus.Collector{m.pacerLate, m.callsSetUp, m.callsEnded, m.callDuration, m.sipResponses, m.digits, m.transfers,
 		m.rtpPackets, m.rtpLoss, m.rtpJitter, m.rtt, m.mos, m.storeQuery, m.apiRequests, m.apiDuration, m.webhooks} {
