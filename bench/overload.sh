@@ -38,6 +38,9 @@ OUT=${OUT:-bench/out}
 # the closest to having the two cores to themselves. Not as deployed:
 # say so next to figures measured with it.
 RT=${RT:-0}
+# IVRD_BIN runs another ivrd binary (an A/B of two builds; make build
+# still builds ./bin/ivrd first).
+IVRD_BIN=${IVRD_BIN:-./bin/ivrd}
 sched=()
 rt_note=
 [ "$RT" = 1 ] && sched=(chrt -r 10) && rt_note=" RT=1"
@@ -70,7 +73,7 @@ printf 'offered\tadmitted\trefused_503\tother_failed\tloss_pct\tp99_ms\tp999_ms\
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 for n in $SIZES; do
   if listening "$SIP_PORT"; then echo "overload.sh: UDP port $SIP_PORT is taken; set SIP_PORT" >&2; exit 1; fi
-  ${sched[@]+"${sched[@]}"} taskset -c "$IVRD_CPU" ./bin/ivrd serve --config "$cfg" --log-level warn > "$OUT/overload-$n-ivrd.log" 2>&1 &
+  ${sched[@]+"${sched[@]}"} taskset -c "$IVRD_CPU" "$IVRD_BIN" serve --config "$cfg" --log-level warn > "$OUT/overload-$n-ivrd.log" 2>&1 &
   IVRD=$!
   for _ in $(seq 50); do listening "$SIP_PORT" && break; sleep 0.1; done
   if ! listening "$SIP_PORT" || ! kill -0 "$IVRD" 2>/dev/null; then
