@@ -62,28 +62,34 @@ func oneProcessor(procs, cpus int) string {
 
 // ProcessorPlan is how many pacers to run and the GOMAXPROCS to run them
 // with, from Go's processors (GOMAXPROCS: by default the CPUs ivrd may
-// run on, its affinity and cgroup limit): see processorsFor. The caller
-// owns the process and sets GOMAXPROCS before NewEngine.
+// run on, its affinity and cgroup limit) and the CPUs in the affinity
+// mask (usableCPUs, as the real-time rule reads them): see
+// processorsFor. The caller owns the process and sets GOMAXPROCS before
+// NewEngine.
 func ProcessorPlan() (pacers, gomaxprocs int) {
-	return processorsFor(runtime.GOMAXPROCS(0))
+	return processorsFor(runtime.GOMAXPROCS(0), usableCPUs())
 }
 
-// processorsFor: one pacer per processor, and GOMAXPROCS doubled so
-// that SIP, the API and the calls' logic keep as many while each pacer
-// waits for its tick in a system call on a processor of its own (else
-// Go's sysmon takes the pacer's at every tick for them: 3,000 sysmon
-// wake-ups a second at 1,000 calls; yieldTicks), and on its return the
-// pacer does not wait behind whatever ran there (a collection's marking).
-// On one CPU too, where the two processors' threads share it: at 1,000
-// calls 7 % less CPU per call (six pairs of runs of two builds, median
-// 0.40 against 0.43 ms per call-second), tails alike. The spare
-// processor's thread there preempts the pacer in the middle of its tick
-// rather than making it wake late, which is why the overload guard
-// judges a tick by when its frames went out (lateness.sent): judged by
-// the wake-up, it admitted 3,500 offered calls at p99 4.9-6.0 ms
+// processorsFor: one pacer per processor; with two CPUs or more,
+// GOMAXPROCS doubled so that SIP, the API and the calls' logic keep as
+// many while each pacer waits for its tick in a system call on a
+// processor of its own (else Go's sysmon takes the pacer's at every tick
+// for them: 3,000 sysmon wake-ups a second at 1,000 calls; yieldTicks).
+// On one CPU, whatever GOMAXPROCS says, nothing changes: doubling there
+// cut the CPU per call by 7 % (0.40 against 0.43 ms per call-second at
+// 1,000 calls) and raised the calls held, but the spare processor's
+// thread then competes with the pacer for the CPU as the kernel sees
+// fit, and past capacity (SIP refusing 250 calls a second, the garbage
+// collector) it preempts the pacer in the middle of its ticks. Judged by
+// when the frames go out (lateness.sent), the overload guard refuses the
+// excess, yet the calls it admitted heard p99 8.4-9.0 ms at 4,000 and
+// 5,000 offered, against 0.63-0.72 ms with GOMAXPROCS=1
 // (bench/RESULTS.md, ninth and tenth sessions).
-func processorsFor(procs int) (pacers, gomaxprocs int) {
-	return procs, 2 * procs
+func processorsFor(procs, cpus int) (pacers, gomaxprocs int) {
+	if procs >= 2 && cpus >= 2 {
+		return procs, 2 * procs
+	}
+	return procs, procs
 }
 
 // usableCPUs is how many CPUs the calling thread may run on (its

@@ -25,20 +25,22 @@ func TestRealtimeNeedsTwoProcessors(t *testing.T) {
 	assert.Empty(t, oneProcessor(8, 16))
 }
 
-// Each pacer gets a Go processor of its own, on one CPU as on many: a
-// pacer per processor Go had, GOMAXPROCS doubled.
+// On two CPUs or more each pacer gets a Go processor of its own
+// (GOMAXPROCS doubled, a pacer per processor Go had); on one CPU nothing
+// changes, whatever GOMAXPROCS says (a host that pins ivrd to one CPU and
+// sets GOMAXPROCS=2): the same one-CPU rule as real-time priority's.
 func TestProcessorsFor(t *testing.T) {
-	for _, tc := range []struct{ procs, pacers, gomaxprocs int }{
-		{1, 1, 2}, {2, 2, 4}, {3, 3, 6},
+	for _, tc := range []struct{ procs, cpus, pacers, gomaxprocs int }{
+		{1, 1, 1, 1}, {2, 1, 2, 2}, {1, 2, 1, 1}, {2, 2, 2, 4}, {3, 4, 3, 6},
 	} {
-		pacers, gomaxprocs := processorsFor(tc.procs)
-		assert.Equal(t, []int{tc.pacers, tc.gomaxprocs}, []int{pacers, gomaxprocs}, "GOMAXPROCS=%d", tc.procs)
+		pacers, gomaxprocs := processorsFor(tc.procs, tc.cpus)
+		assert.Equal(t, []int{tc.pacers, tc.gomaxprocs}, []int{pacers, gomaxprocs}, "GOMAXPROCS=%d on %d CPUs", tc.procs, tc.cpus)
 	}
 }
 
 // usableCPUs reads the thread's affinity mask: pinned to one CPU (as
-// taskset -c 0 or CPUAffinity=0 pins ivrd) it says 1, and the pacers
-// then do not ask for real-time priority (oneProcessor).
+// taskset -c 0 or CPUAffinity=0 pins ivrd) it says 1, and the processor
+// plan then leaves GOMAXPROCS as it is.
 func TestUsableCPUsFollowsTheAffinityMask(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -57,4 +59,8 @@ func TestUsableCPUsFollowsTheAffinityMask(t *testing.T) {
 	one.Set(first)
 	require.NoError(t, unix.SchedSetaffinity(0, &one))
 	assert.Equal(t, 1, usableCPUs())
+	procs := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(procs)
+	pacers, gomaxprocs := ProcessorPlan()
+	assert.Equal(t, []int{2, 2}, []int{pacers, gomaxprocs}, "GOMAXPROCS=2 pinned to one CPU")
 }
