@@ -17,8 +17,8 @@ type EngineConfig struct {
 	// Pacers is the number of pacing loops; 0 = GOMAXPROCS. Fewer than
 	// GOMAXPROCS leaves Go processors for the rest of the program, and
 	// then a pacer that blocks for its tick keeps its own (see
-	// yieldTicks): ivrd serve on two CPUs or more runs one per CPU and
-	// doubles GOMAXPROCS.
+	// yieldTicks): ivrd serve runs one per processor Go had and doubles
+	// GOMAXPROCS (ProcessorPlan).
 	Pacers       int
 	RTCPInterval time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
 	Log          *slog.Logger  // nil: slog.Default()
