@@ -32,7 +32,8 @@ type EngineConfig struct {
 	// on time is what callers hear, and a busy host's other processes
 	// then wait for the pacers rather than the other way round. Refused
 	// (no RLIMIT_RTPRIO, no CAP_SYS_NICE), the pacers run as before and
-	// Scheduling says why.
+	// Scheduling says why. On one CPU it is not asked for, and a ring's
+	// loop thread asks for nice -10 instead (favour).
 	RealtimePriority int
 	// OverloadGuard makes Overloaded report the pacers' lateness
 	// (overload.go); off, it is always false (an engine used without the
