@@ -93,7 +93,7 @@ func oneProcessor(procs, cpus int) string {
 // run on, its affinity and cgroup limit): see processorsFor. The caller
 // owns the process and sets GOMAXPROCS before NewEngine.
 func ProcessorPlan() (pacers, gomaxprocs int) {
-	return processorsFor(runtime.GOMAXPROCS(0))
+	return processorsFor(runtime.GOMAXPROCS(0), usableCPUs(), mayFavour())
 }
 
 // processorsFor: one pacer per processor, and GOMAXPROCS doubled so
@@ -112,9 +112,30 @@ func ProcessorPlan() (pacers, gomaxprocs int) {
 // 0.39-0.40 ms per call-second at 1,000 calls), and past capacity the
 // admitted calls' p99 0.96-1.72 ms at 4,000-5,000 offered. Doubled
 // without the favour, those calls heard p99 8-9 ms (the spare thread
-// preempting the pacer mid-tick: SIP refusing calls, the collector).
-func processorsFor(procs int) (pacers, gomaxprocs int) {
+// preempting the pacer mid-tick: SIP refusing calls, the collector), so
+// on one CPU GOMAXPROCS stays as it is where the pacer may not be
+// favoured (mayFavour).
+func processorsFor(procs, cpus int, favourable bool) (pacers, gomaxprocs int) {
+	if cpus < 2 && !favourable {
+		return procs, procs
+	}
 	return procs, 2 * procs
+}
+
+// mayFavour reports whether this process may lower a thread's nice to
+// pacerNice: RLIMIT_NICE allows it (its ceiling is 20 - nice: the
+// systemd unit's LimitNICE=-10 sets 30) or it holds CAP_SYS_NICE (root).
+func mayFavour() bool {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NICE, &lim) == nil && lim.Cur >= uint64(20-pacerNice) {
+		return true
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var caps [2]unix.CapUserData // version 3: two 32-bit words
+	if unix.Capget(&hdr, &caps[0]) != nil {
+		return false
+	}
+	return caps[unix.CAP_SYS_NICE/32].Effective&(1<<(unix.CAP_SYS_NICE%32)) != 0
 }
 
 // usableCPUs is how many CPUs the calling thread may run on (its

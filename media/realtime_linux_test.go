@@ -30,15 +30,37 @@ func TestRealtimeNeedsTwoProcessors(t *testing.T) {
 	assert.Empty(t, oneProcessor(8, 16))
 }
 
-// Each pacer gets a Go processor of its own, on one CPU as on many: a
-// pacer per processor Go had, GOMAXPROCS doubled.
+// Each pacer gets a Go processor of its own (a pacer per processor Go
+// had, GOMAXPROCS doubled), on one CPU only where its thread may be
+// favoured (nice -10): doubled there without it, the spare processor's
+// thread preempts the pacer mid-tick.
 func TestProcessorsFor(t *testing.T) {
-	for _, tc := range []struct{ procs, pacers, gomaxprocs int }{
-		{1, 1, 2}, {2, 2, 4}, {3, 3, 6},
+	for _, tc := range []struct {
+		procs, cpus        int
+		favourable         bool
+		pacers, gomaxprocs int
+	}{
+		{1, 1, true, 1, 2}, {1, 1, false, 1, 1}, {2, 1, false, 2, 2},
+		{2, 2, false, 2, 4}, {2, 2, true, 2, 4}, {3, 4, false, 3, 6},
 	} {
-		pacers, gomaxprocs := processorsFor(tc.procs)
-		assert.Equal(t, []int{tc.pacers, tc.gomaxprocs}, []int{pacers, gomaxprocs}, "GOMAXPROCS=%d", tc.procs)
+		pacers, gomaxprocs := processorsFor(tc.procs, tc.cpus, tc.favourable)
+		assert.Equal(t, []int{tc.pacers, tc.gomaxprocs}, []int{pacers, gomaxprocs},
+			"GOMAXPROCS=%d on %d CPUs, favourable %v", tc.procs, tc.cpus, tc.favourable)
 	}
+}
+
+// mayFavour agrees with the kernel: where it says yes, setting a
+// thread's nice to pacerNice succeeds.
+func TestMayFavourAgreesWithTheKernel(t *testing.T) {
+	if !mayFavour() {
+		t.Skip("this process may not lower a thread's nice (no RLIMIT_NICE, no CAP_SYS_NICE)")
+	}
+	said := make(chan string)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		said <- favour("normal: one CPU")
+	}()
+	assert.Contains(t, <-said, "at nice -10 instead")
 }
 
 // usableCPUs reads the thread's affinity mask: pinned to one CPU (as
