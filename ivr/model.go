@@ -137,8 +137,7 @@ type Media struct {
 	// RealtimePriority (ivrd addition) is the SCHED_FIFO priority the
 	// media pacer threads ask for (1-49; absent: 10; 0: none). Without
 	// the right to it (LimitRTPRIO or CAP_SYS_NICE) they run at normal
-	// priority, said once in the log; on one CPU they ask for nice -10
-	// instead (LimitNICE), as media.EngineConfig says.
+	// priority, said once in the log.
 	RealtimePriority *int `yaml:"realtime_priority"`
 	// OverloadGuard (ivrd addition; absent: true) refuses new calls with
 	// 503 while the media pacers keep running late (media/overload.go).

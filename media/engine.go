@@ -17,8 +17,8 @@ type EngineConfig struct {
 	// Pacers is the number of pacing loops; 0 = GOMAXPROCS. Fewer than
 	// GOMAXPROCS leaves Go processors for the rest of the program, and
 	// then a pacer that blocks for its tick keeps its own (see
-	// yieldTicks): ivrd serve runs one per processor Go had and doubles
-	// GOMAXPROCS (ProcessorPlan).
+	// yieldTicks): ivrd serve on two CPUs or more runs one per CPU and
+	// doubles GOMAXPROCS.
 	Pacers       int
 	RTCPInterval time.Duration // between RTCP reports (randomised ±50%); 0 = 5 s, < 0 = none
 	Log          *slog.Logger  // nil: slog.Default()
@@ -32,8 +32,7 @@ type EngineConfig struct {
 	// on time is what callers hear, and a busy host's other processes
 	// then wait for the pacers rather than the other way round. Refused
 	// (no RLIMIT_RTPRIO, no CAP_SYS_NICE), the pacers run as before and
-	// Scheduling says why. On one CPU it is not asked for, and a ring's
-	// loop thread asks for nice -10 instead (favour).
+	// Scheduling says why.
 	RealtimePriority int
 	// OverloadGuard makes Overloaded report the pacers' lateness
 	// (overload.go); off, it is always false (an engine used without the

@@ -112,8 +112,6 @@ func newPacer(cfg EngineConfig) (*pacer, error) {
 		sys.ring, sys.io = startRing(cfg)
 		if sys.ring == nil {
 			runtime.UnlockOSThread()
-		} else if cfg.RealtimePriority > 0 && !p.realtime && favoured(runtime.GOMAXPROCS(0), usableCPUs()) {
-			p.sched = favour(p.sched) // the ring's thread stays locked to the loop for good
 		}
 		if (p.realtime || sys.ring != nil) && unix.SetNonblock(timer, false) == nil {
 			sys.blocking, sys.timerFD, sys.thread = true, timer, unix.Gettid()

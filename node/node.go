@@ -54,8 +54,8 @@ type Options struct {
 	// Epoll keeps the media pacers on their epoll loop even where the
 	// host allows io_uring (ivrd serve: IVRD_MEDIA_IO=epoll).
 	Epoll bool
-	// Pacers is the number of media pacer loops (0: GOMAXPROCS). ivrd
-	// serve runs one per processor Go had and doubles
+	// Pacers is the number of media pacer loops (0: GOMAXPROCS). On two
+	// CPUs or more ivrd serve runs one per processor Go had and doubles
 	// GOMAXPROCS, so that each pacer keeps a processor of its own while
 	// it waits for its tick (media.EngineConfig.Pacers).
 	Pacers int

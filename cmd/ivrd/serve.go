@@ -72,8 +72,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 }
 
 // ownProcessors sets GOMAXPROCS as the media engine's plan asks
-// (media.ProcessorPlan: a Go processor of its own for each pacer) and
-// returns the pacer count.
+// (media.ProcessorPlan: a Go processor of its own for each pacer where
+// ivrd has two CPUs or more) and returns the pacer count.
 func ownProcessors() int {
 	pacers, procs := media.ProcessorPlan()
 	if procs != runtime.GOMAXPROCS(0) {
