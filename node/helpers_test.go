@@ -134,11 +134,15 @@ func transferDests(rec cdr.Record) string {
 }
 
 // startLogged starts a test node whose info log the test reads, to wait
-// on what the node says it did.
-func startLogged(t *testing.T, path string) (*Node, *testenv.Buffer) {
+// on what the node says it did; edit, when given, changes its options
+// first.
+func startLogged(t *testing.T, path string, edit ...func(*Options)) (*Node, *testenv.Buffer) {
 	t.Helper()
 	logs := &testenv.Buffer{}
 	svc := startConfig(t, path, func(o *Options) {
+		for _, f := range edit {
+			f(o)
+		}
 		o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	})
 	return svc, logs

@@ -2,12 +2,9 @@ package node
 
 import (
 	"fmt"
-	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-
-	"github.com/ivrd/ivrd/internal/testenv"
 )
 
 // The start log says how many media pacers run and on how many Go
@@ -15,8 +12,7 @@ import (
 // (Options.Pacers) reaches the engine.
 func TestStartLogSaysThePacers(t *testing.T) {
 	for _, pacers := range []int{1, 3} {
-		logs := &testenv.Buffer{}
-		startConfig(t, writeConfig(t, `
+		_, logs := startLogged(t, writeConfig(t, `
 server:
   sip: { listen: ["udp://127.0.0.1:0"] }
   media: { rtp_ports: "RTP_RANGE" }
@@ -24,10 +20,7 @@ ivrs:
   - id: m
     extensions: ["300"]
     prompt: goodbye
-`), func(o *Options) {
-			o.Pacers = pacers
-			o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		})
+`), func(o *Options) { o.Pacers = pacers })
 		assert.Contains(t, logs.String(), fmt.Sprintf("msg=\"media pacers\" pacers=%d ", pacers), "Options.Pacers=%d", pacers)
 	}
 }
